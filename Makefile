@@ -1,0 +1,121 @@
+# aiwb — terminal AI workbench. Plain make; every library through pkg-config.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+PKGS     = ncursesw libcurl libcjson libcrypto readline sqlite3 yaml-0.1 zlib
+VERSION  = $(shell cat VERSION 2>/dev/null || echo 0.1.0)
+
+WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+           -Wundef -Wwrite-strings -Wcast-qual -Wpointer-arith
+ifdef CI
+WARN    += -Werror
+endif
+OPT     ?= -O2 -g
+SAN     ?=
+BUILD   ?= build
+# Deferred (=) so pkg-config runs after `make deps` has installed the libraries.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(OPT) $(SAN) -Isrc -Iui \
+             -DAIWB_VERSION='"$(VERSION)"' -DAIWB_SHAREDIR='"$(PREFIX)/share/aiwb"' \
+             $(PKG_CFLAGS) $(CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(SAN) $(LDFLAGS)
+
+CORE_SRC = $(filter-out src/main.c,$(shell find src -name '*.c' | sort))
+UI_SRC   = $(wildcard ui/*.c)
+CORE_OBJ = $(CORE_SRC:%.c=$(BUILD)/%.o)
+UI_OBJ   = $(UI_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_RUN = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%-replay)
+HELPERS  = $(patsubst %.c,$(BUILD)/%,$(wildcard tests/fakes/*.c bench/*.c))
+
+.PHONY: all deps run test check asan ubsan bench fuzz install uninstall clean
+all: aiwb
+
+deps:
+	@./scripts/deps.sh
+
+aiwb: $(BUILD)/aiwb
+	@cp $< $@
+
+$(BUILD)/aiwb: $(BUILD)/src/main.o $(BUILD)/libaiwbui.a $(BUILD)/libaiwb.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(BUILD)/libaiwb.a: $(CORE_OBJ)
+	@rm -f $@; ar rcs $@ $^
+$(BUILD)/libaiwbui.a: $(UI_OBJ)
+	@rm -f $@; ar rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libaiwbui.a $(BUILD)/libaiwb.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs cmocka) -lm
+
+# Fuzz targets double as corpus-replay programs (built with any compiler) for `make test`.
+$(BUILD)/fuzz/%-replay: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/replay.o $(BUILD)/libaiwb.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+$(BUILD)/tests/fuzz/replay.o: tests/fuzz/replay.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/fakes/%: $(BUILD)/tests/fakes/%.o $(BUILD)/libaiwb.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libaiwb.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lutil -lm
+
+build-tests: aiwb $(UNIT_BIN) $(FUZZ_RUN) $(HELPERS)
+.PHONY: build-tests
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	./aiwb
+
+test: deps
+	@$(MAKE) --no-print-directory build-tests
+	@BUILD=$(BUILD) ./tests/run.sh
+
+check: test
+
+asan:
+	@./scripts/deps.sh
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT='-O1 -g -fno-omit-frame-pointer' \
+		SAN='-fsanitize=address,undefined -fno-sanitize-recover=undefined' test
+
+ubsan:
+	@./scripts/deps.sh
+	@$(MAKE) --no-print-directory BUILD=build-ubsan OPT='-O1 -g' \
+		SAN='-fsanitize=undefined -fno-sanitize-recover=undefined' test
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(HELPERS)
+	@BUILD=$(BUILD) ./bench/run.sh
+
+# libFuzzer (clang): make fuzz FUZZ_SECONDS=60
+FUZZ_SECONDS ?= 30
+fuzz:
+	@command -v clang >/dev/null || { echo "make fuzz needs clang: apt-get install clang" >&2; exit 1; }
+	@BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) PKGS="$(PKGS)" ./tests/fuzz/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/aiwb/prompts \
+		$(DESTDIR)$(PREFIX)/share/aiwb/themes $(DESTDIR)$(PREFIX)/share/aiwb/examples \
+		$(DESTDIR)$(PREFIX)/share/doc/aiwb
+	install -m 0755 aiwb $(DESTDIR)$(PREFIX)/bin/aiwb
+	for f in prompts/*.prompt; do [ -e "$$f" ] && install -m 0644 "$$f" $(DESTDIR)$(PREFIX)/share/aiwb/prompts/; done; true
+	install -m 0644 themes/*.theme $(DESTDIR)$(PREFIX)/share/aiwb/themes/
+	cp -R examples/. $(DESTDIR)$(PREFIX)/share/aiwb/examples/
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/aiwb/
+
+uninstall:
+	rm -rf $(DESTDIR)$(PREFIX)/bin/aiwb $(DESTDIR)$(PREFIX)/share/aiwb $(DESTDIR)$(PREFIX)/share/doc/aiwb
+
+clean:
+	rm -rf build build-asan build-ubsan build-fuzz aiwb
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,46 @@
+#include "base/err.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+int err_set(struct err *e, const char *fmt, ...)
+{
+	if (!e)
+		return -1;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	va_end(ap);
+	e->set = 1;
+	return -1;
+}
+
+int err_errno(struct err *e, const char *fmt, ...)
+{
+	int saved = errno;
+	if (!e)
+		return -1;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	va_end(ap);
+	size_t n = strlen(e->msg);
+	snprintf(e->msg + n, sizeof e->msg - n, ": %s", strerror(saved));
+	e->set = 1;
+	errno = saved;
+	return -1;
+}
+
+void err_clear(struct err *e)
+{
+	if (e) {
+		e->set = 0;
+		e->msg[0] = '\0';
+	}
+}
+
+const char *err_msg(const struct err *e)
+{
+	return e && e->set ? e->msg : "";
+}

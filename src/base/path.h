@@ -1,0 +1,37 @@
+/* path — where aiwb keeps things (DESIGN.md §4).
+ *
+ * Data home: $AIWB_HOME, else $XDG_DATA_HOME/aiwb, else ~/.local/share/aiwb.
+ * Config file: $AIWB_CONFIG, else $XDG_CONFIG_HOME/aiwb/config.json, else
+ * ~/.config/aiwb/config.json. Share dir (built-in prompts/, themes/, examples/):
+ * $AIWB_SHARE, else the source tree beside the running binary, else the
+ * installed AIWB_SHAREDIR. Strings returned by the path_* getters are computed
+ * once and borrowed for the process lifetime (path_reset() forgets them, for tests). */
+#ifndef AIWB_PATH_H
+#define AIWB_PATH_H
+
+#include <sys/types.h>
+
+#include "base/err.h"
+
+const char *path_data_home(void);
+const char *path_config_dir(void);
+const char *path_config_file(void);
+const char *path_share_dir(void);
+void path_reset(void);
+
+/* Caller frees. */
+char *path_join(const char *dir, const char *name);
+
+int path_exists(const char *path);
+int path_is_dir(const char *path);
+/* mkdir -p with mode for every directory it creates. */
+int path_mkdirs(const char *path, mode_t mode, struct err *e);
+/* Creates the data home (0700) when absent; *created tells whether it was new.
+ * Fails with a clear sentence when it cannot be created or is not writable. */
+int path_ensure_data_home(int *created, struct err *e);
+/* Reads a whole file (caller frees, NUL-terminated); *len may be NULL. */
+char *path_read_file(const char *path, size_t *len, struct err *e);
+/* Writes data to path atomically (temp file in the same dir, fsync, rename), mode 0600. */
+int path_write_file(const char *path, const void *data, size_t len, struct err *e);
+
+#endif

@@ -1,0 +1,57 @@
+/* config — the user's config.json (DESIGN.md §4).
+ *
+ * JSON with // and block comments (and trailing commas are NOT allowed: the
+ * error names them). A missing file means defaults. A broken file gives one
+ * error naming the file, the problem and the line:column, never a crash.
+ * Unknown keys are not fatal: each is reported by its dotted name in
+ * config->warnings so the caller can show them. The struct is plain data;
+ * nobody outside config.c sees cJSON. */
+#ifndef AIWB_CONFIG_H
+#define AIWB_CONFIG_H
+
+#include <stddef.h>
+
+#include "base/err.h"
+
+struct config_provider {
+	char *name;        /* "openai", "vllm", ... */
+	char *type;        /* "openai", "anthropic", "bedrock", "ollama" */
+	char *base_url;    /* may be NULL */
+	char *api_key_env; /* name of the variable holding the key; may be NULL */
+	char *region;      /* bedrock; may be NULL */
+	char *profile;     /* bedrock; may be NULL */
+	int allow_http;    /* explicit opt-in for plain http to a non-loopback host */
+};
+
+struct config_key {
+	char *action; /* action name from the key table */
+	char *key;    /* key spec, e.g. "j", "C-n", "F5" */
+};
+
+struct config {
+	char *path;           /* file it was read from, NULL when defaults */
+	int found;            /* 1 when the file existed */
+	char *theme;          /* NULL: default */
+	char *default_model;  /* PROVIDER/MODEL or NULL */
+	struct config_provider *providers;
+	size_t nproviders;
+	struct config_key *keys;
+	size_t nkeys;
+	int log_max_kb;       /* log rotation cap, default 1024 */
+	char *log_level;      /* "debug", "info", "warn", "error"; default "info" */
+	/* kb defaults for later issues */
+	int kb_top_k;         /* default 5 */
+	char *kb_mode;        /* "bm25" | "vector" | "hybrid"; default "hybrid" */
+	char **warnings;      /* "unknown key 'x.y' in /path/config.json:3" ... */
+	size_t nwarnings;
+};
+
+/* Fills defaults, then reads path (NULL: path_config_file()). Returns 0, or -1
+ * with e set ("/home/u/.config/aiwb/config.json:4:12: expected ',' or '}'").
+ * On -1 the struct still holds defaults and must be freed. */
+int config_load(struct config *c, const char *path, struct err *e);
+void config_free(struct config *c);
+/* Parses from memory (name is used in messages). */
+int config_parse(struct config *c, const char *name, const char *text, size_t len, struct err *e);
+
+#endif

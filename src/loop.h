@@ -1,0 +1,71 @@
+/* loop — the single-threaded event loop (DESIGN.md §3), shaped like redis' ae.
+ *
+ * One wait per pass: curl_multi_poll() on the loop's CURLM with the registered
+ * file descriptors as extra fds, timing out at the nearest timer. After a wake:
+ * curl_multi_perform(), completed transfers (curl_multi_info_read) are handed
+ * to their struct loop_transfer, ready fds call their handlers, due timers run,
+ * and finally the before-sleep hook (where the UI draws once).
+ *
+ * Signals registered with loop_watch_signal() are caught by a handler that only
+ * writes the signal number to a self-pipe; the callback runs later, in the loop,
+ * where it may do anything. Callbacks may add/remove fds, timers and transfers,
+ * including their own, at any time. Nothing here blocks except the one wait.
+ * The loop owns the CURLM; transfers and their easy handles stay the caller's. */
+#ifndef AIWB_LOOP_H
+#define AIWB_LOOP_H
+
+#include <curl/curl.h>
+#include <stdint.h>
+
+struct loop;
+
+enum { LOOP_READ = 1, LOOP_WRITE = 2 };
+
+typedef void (*loop_fd_fn)(struct loop *l, int fd, unsigned events, void *ud);
+/* Returns the delay in ms until the next run, or LOOP_TIMER_DONE to delete the timer. */
+typedef int64_t (*loop_timer_fn)(struct loop *l, int64_t id, void *ud);
+typedef void (*loop_signal_fn)(struct loop *l, int signo, void *ud);
+typedef void (*loop_hook_fn)(struct loop *l, void *ud);
+
+#define LOOP_TIMER_DONE (-1)
+
+/* Embed in your own transfer struct; set as the easy handle's CURLOPT_PRIVATE
+ * by loop_add_transfer(). `done` runs once, from the loop, after the transfer
+ * has been removed from the multi handle. */
+struct loop_transfer {
+	CURL *easy;
+	void (*done)(struct loop *l, struct loop_transfer *t, CURLcode result);
+};
+
+struct loop *loop_new(void);
+void loop_free(struct loop *l); /* restores signal dispositions it changed */
+CURLM *loop_multi(struct loop *l);
+
+int loop_add_fd(struct loop *l, int fd, unsigned events, loop_fd_fn fn, void *ud);
+void loop_del_fd(struct loop *l, int fd);
+
+/* Returns a timer id (> 0). */
+int64_t loop_add_timer(struct loop *l, int64_t delay_ms, loop_timer_fn fn, void *ud);
+void loop_del_timer(struct loop *l, int64_t id);
+
+/* Installs a handler for signo that wakes the loop; fn runs inside the loop. */
+int loop_watch_signal(struct loop *l, int signo, loop_signal_fn fn, void *ud);
+
+void loop_set_before_sleep(struct loop *l, loop_hook_fn fn, void *ud);
+
+int loop_add_transfer(struct loop *l, struct loop_transfer *t);
+/* Removes a running transfer without calling `done`. */
+void loop_cancel_transfer(struct loop *l, struct loop_transfer *t);
+int loop_transfers(const struct loop *l); /* number running */
+
+/* One pass: waits at most max_wait_ms (-1: until the nearest timer or an event). */
+void loop_run_once(struct loop *l, int max_wait_ms);
+/* Passes until loop_stop(). */
+void loop_run(struct loop *l);
+void loop_stop(struct loop *l);
+int loop_stopped(const struct loop *l);
+
+/* Number of waits that returned so far (for the idle-wakeup benchmark and tests). */
+uint64_t loop_wakeups(const struct loop *l);
+
+#endif

@@ -1,0 +1,61 @@
+/* db — the one SQLite connection of the process (DESIGN.md §4).
+ *
+ * db_open() opens (creating when absent, file mode 0600) the database, sets WAL,
+ * busy_timeout, foreign_keys, and runs forward migrations keyed on
+ * PRAGMA user_version inside one transaction. It refuses, with one clear
+ * sentence and without touching the file:
+ *   - a database whose user_version is newer than this aiwb knows (DB_ETOONEW),
+ *   - a file that is not a SQLite database or is corrupt (DB_ECORRUPT),
+ *   - a database locked by another process beyond the busy timeout (DB_ELOCKED),
+ *   - a path that cannot be opened or created (read-only home, ...) (DB_EIO).
+ * Nothing is ever "repaired" or recreated silently.
+ *
+ * Only src/ talks SQL; ui/ goes through functions of the store modules.
+ * Calls block for at most the busy timeout; call them from the loop, never from
+ * a curl or signal callback. */
+#ifndef AIWB_DB_H
+#define AIWB_DB_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "base/err.h"
+
+enum db_status { DB_OK = 0, DB_EIO, DB_ETOONEW, DB_ECORRUPT, DB_ELOCKED, DB_EMIGRATE };
+
+struct db;
+
+/* Latest schema version this build knows. */
+int db_schema_version(void);
+
+/* On failure returns NULL, sets *status (if not NULL) and e. */
+struct db *db_open(const char *path, int busy_timeout_ms, enum db_status *status, struct err *e);
+void db_close(struct db *db);
+sqlite3 *db_handle(struct db *db);
+const char *db_path(const struct db *db);
+
+/* Executes SQL without results (may hold several statements). */
+int db_exec(struct db *db, const char *sql, struct err *e);
+/* Prepares one statement; caller finalizes. */
+sqlite3_stmt *db_prepare(struct db *db, const char *sql, struct err *e);
+
+/* Runs fn inside BEGIN IMMEDIATE ... COMMIT; rolls back when fn returns non-zero
+ * or a statement fails. Returns fn's result, or -1 when BEGIN/COMMIT failed. */
+int db_tx(struct db *db, int (*fn)(struct db *db, void *ud, struct err *e), void *ud, struct err *e);
+
+/* History (DESIGN.md §4): every ask/compare/experiment case. Fields may be NULL. */
+struct db_run {
+	int64_t id;
+	int64_t created_ms;
+	const char *kind;     /* "ask", "compare", "experiment" */
+	const char *model;    /* PROVIDER/MODEL */
+	const char *prompt;
+	const char *messages; /* JSON */
+	const char *params;   /* JSON */
+	const char *output;
+	const char *metrics;  /* JSON */
+};
+int64_t db_run_insert(struct db *db, const struct db_run *run, struct err *e); /* returns id or -1 */
+int64_t db_run_count(struct db *db);
+
+#endif
