@@ -52,8 +52,10 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libaiwbui.a $(BUILD)/libaiwb.a
-	@mkdir -p $(@D)
+# Unit tests link the core; test_ui_* also link the UI.
+$(BUILD)/tests/test_ui_%: $(BUILD)/tests/unit/test_ui_%.o $(BUILD)/libaiwbui.a $(BUILD)/libaiwb.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs cmocka) -lm
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libaiwb.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs cmocka) -lm
 
 # Fuzz targets double as corpus-replay programs (built with any compiler) for `make test`.
