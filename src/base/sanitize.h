@@ -2,15 +2,28 @@
  * that is safe to draw on a terminal or print to one.
  *
  * Output is valid UTF-8 with no control bytes except '\n' (and '\t' only when
- * tab expansion is off): ESC sequences (CSI, OSC, DCS, SOS/PM/APC, two-byte
- * ESC x) are dropped whole, even when split across feeds; C0 controls except
- * newline and tab are dropped; '\r' is dropped; C1 controls are dropped whether
- * they arrive as raw bytes (0x80-0x9F, e.g. 0x9B CSI, 0x9D OSC, which then
- * start a sequence that is swallowed) or UTF-8 encoded (U+0080-U+009F, e.g.
- * C2 9D); invalid UTF-8 becomes U+FFFD; tabs expand to spaces up to the next
- * multiple of tab_width columns when tab_width > 0. Sanitizing sanitized text
- * gives the same text (idempotent). State lives in struct sanitizer so a byte
- * stream may be fed in arbitrary chunks with the same result as one feed. */
+ * tab expansion is off), no DEL and no C1 code point. Sanitizing sanitized
+ * text gives the same text (idempotent). State lives in struct sanitizer so a
+ * byte stream may be fed in arbitrary chunks with the same result as one feed.
+ *
+ * Escape sequences (ECMA-48) are dropped whole: CSI (ESC [ or raw 0x9B, up to
+ * a final byte 0x40-0x7E); OSC (ESC ] or raw 0x9D, up to BEL, ST = ESC \ or
+ * raw 0x9C); DCS, SOS, PM, APC (ESC P, X, ^, _, up to ST); other escapes (ESC,
+ * intermediates 0x20-0x2F, final 0x30-0x7E). Inside a sequence CAN and SUB
+ * cancel it and are dropped, ESC starts a new one, DEL is ignored; in ESC and
+ * CSI any other byte that does not fit (a control, a byte >= 0x80) ends the
+ * sequence and is then read as text. OSC and string sequences swallow every
+ * other byte (a 0x9C continuing a UTF-8 character is not ST). A sequence
+ * longer than SANITIZE_SEQ_MAX bytes is abandoned and the bytes after it are
+ * text again, so a stray ESC ] cannot eat a whole document.
+ *
+ * Outside sequences: C0 controls except '\n' and '\t' are dropped ('\r' too),
+ * and DEL; UTF-8-encoded C1 (U+0080-U+009F, e.g. C2 9D) is dropped; invalid
+ * UTF-8 becomes U+FFFD, one per maximal invalid subpart (W3C/WHATWG): overlong
+ * forms, surrogates, > U+10FFFF, truncated sequences, and stray bytes
+ * 0x80-0xFF, including raw C1 bytes other than the 0x9B and 0x9D introducers.
+ * Tabs expand to spaces up to the next multiple of tab_width display columns
+ * when tab_width > 0 (column from sanitize_cpwidth, reset by '\n'). */
 #ifndef AIWB_SANITIZE_H
 #define AIWB_SANITIZE_H
 
@@ -19,12 +32,14 @@
 
 #include "base/buf.h"
 
+#define SANITIZE_SEQ_MAX 4096
+
 struct sanitizer {
 	int tab_width;   /* 0: keep '\t' as is */
 	int state;       /* private */
 	unsigned column; /* display column on the current line (for tabs) */
 	uint32_t cp;     /* private: partial UTF-8 sequence */
-	int need, have;  /* private */
+	int need, have;  /* private: continuation bytes still expected / seen */
 	unsigned char pending[4];
 	int esc_len;     /* private: bytes of the sequence being swallowed */
 };
@@ -32,7 +47,8 @@ struct sanitizer {
 void sanitize_init(struct sanitizer *s, int tab_width);
 /* Appends the safe form of in[0..n) to out. */
 void sanitize_feed(struct sanitizer *s, const char *in, size_t n, struct buf *out);
-/* End of stream: a truncated UTF-8 sequence becomes U+FFFD; an unfinished escape is dropped. */
+/* End of stream: a truncated UTF-8 sequence becomes U+FFFD; an unfinished
+ * escape is dropped. The sanitizer is then as new, for another stream. */
 void sanitize_finish(struct sanitizer *s, struct buf *out);
 /* One-shot: caller frees. */
 char *sanitize_str(const char *in, size_t n, int tab_width);
@@ -44,7 +60,8 @@ int sanitize_width(const char *s, size_t n);
 /* Width of one code point (same rules). */
 int sanitize_cpwidth(uint32_t cp);
 /* Bytes of s (valid UTF-8) that fit in max_cols columns, never splitting a
- * character; *cols gets the width used. */
+ * character; zero-width characters after the last one that fits are kept
+ * with it. *cols (may be NULL) gets the width used. */
 size_t sanitize_fit(const char *s, size_t n, int max_cols, int *cols);
 
 #endif

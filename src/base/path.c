@@ -1,0 +1,251 @@
+#include "base/path.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/xmalloc.h"
+
+#ifndef AIWB_SHAREDIR
+#define AIWB_SHAREDIR "/usr/local/share/aiwb"
+#endif
+
+#define READ_CAP (64u << 20)
+
+static char *data_home, *config_dir, *config_file, *share_dir;
+
+static const char *home_dir(void)
+{
+	const char *h = getenv("HOME");
+	return h && *h ? h : "/";
+}
+
+static char *xdg_dir(const char *var, const char *fallback)
+{
+	const char *v = getenv(var);
+	if (v && v[0] == '/')
+		return path_join(v, "aiwb");
+	char *base = path_join(home_dir(), fallback);
+	char *p = path_join(base, "aiwb");
+	free(base);
+	return p;
+}
+
+const char *path_data_home(void)
+{
+	if (!data_home) {
+		const char *v = getenv("AIWB_HOME");
+		data_home = v && *v ? xstrdup(v) : xdg_dir("XDG_DATA_HOME", ".local/share");
+	}
+	return data_home;
+}
+
+const char *path_config_dir(void)
+{
+	if (!config_dir)
+		config_dir = xdg_dir("XDG_CONFIG_HOME", ".config");
+	return config_dir;
+}
+
+const char *path_config_file(void)
+{
+	if (!config_file) {
+		const char *v = getenv("AIWB_CONFIG");
+		config_file = v && *v ? xstrdup(v) : path_join(path_config_dir(), "config.json");
+	}
+	return config_file;
+}
+
+static int has_resources(const char *dir)
+{
+	char *t = path_join(dir, "themes");
+	int ok = path_is_dir(t);
+	free(t);
+	return ok;
+}
+
+const char *path_share_dir(void)
+{
+	if (share_dir)
+		return share_dir;
+	const char *v = getenv("AIWB_SHARE");
+	if (v && *v)
+		return share_dir = xstrdup(v);
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			if (has_resources(exe))
+				return share_dir = xstrdup(exe);
+			/* build/aiwb inside the source tree */
+			if ((slash = strrchr(exe, '/'))) {
+				*slash = '\0';
+				if (has_resources(exe))
+					return share_dir = xstrdup(exe);
+			}
+		}
+	}
+	return share_dir = xstrdup(AIWB_SHAREDIR);
+}
+
+void path_reset(void)
+{
+	free(data_home);
+	free(config_dir);
+	free(config_file);
+	free(share_dir);
+	data_home = config_dir = config_file = share_dir = NULL;
+}
+
+char *path_join(const char *dir, const char *name)
+{
+	size_t n = strlen(dir);
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	return xasprintf("%.*s/%s", (int)n, dir, name);
+}
+
+int path_exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0;
+}
+
+int path_is_dir(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int path_mkdirs(const char *path, mode_t mode, struct err *e)
+{
+	char *p = xstrdup(path);
+	int rc = 0;
+	for (char *s = p + 1;; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char saved = *s;
+		*s = '\0';
+		if (mkdir(p, mode) != 0 && errno != EEXIST) {
+			rc = err_errno(e, "cannot create directory %s", p);
+			break;
+		}
+		if (!path_is_dir(p)) {
+			rc = err_set(e, "%s exists but is not a directory", p);
+			break;
+		}
+		*s = saved;
+		if (saved == '\0')
+			break;
+	}
+	free(p);
+	return rc;
+}
+
+int path_ensure_data_home(int *created, struct err *e)
+{
+	const char *home = path_data_home();
+	int existed = path_exists(home);
+	if (created)
+		*created = !existed;
+	if (!existed && path_mkdirs(home, 0700, e) != 0)
+		return err_set(e, "cannot create the data home %s (%s); set AIWB_HOME to a writable directory",
+			       home, strerror(errno));
+	if (!path_is_dir(home))
+		return err_set(e, "the data home %s is not a directory; set AIWB_HOME to a writable directory", home);
+	if (access(home, W_OK | X_OK) != 0)
+		return err_set(e, "the data home %s is not writable (%s); set AIWB_HOME to a writable directory",
+			       home, strerror(errno));
+	return 0;
+}
+
+char *path_read_file(const char *path, size_t *len, struct err *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err_errno(e, "cannot read %s", path);
+		return NULL;
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		err_set(e, "cannot read %s: not a regular file", path);
+		return NULL;
+	}
+	struct buf b = BUF_INIT;
+	char chunk[65536];
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err_errno(e, "cannot read %s", path);
+			close(fd);
+			buf_free(&b);
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		if (b.len + (size_t)n > READ_CAP) {
+			err_set(e, "cannot read %s: larger than %u MiB", path, READ_CAP >> 20);
+			close(fd);
+			buf_free(&b);
+			return NULL;
+		}
+		buf_append(&b, chunk, (size_t)n);
+	}
+	close(fd);
+	if (len)
+		*len = b.len;
+	return buf_detach(&b);
+}
+
+int path_write_file(const char *path, const void *data, size_t len, struct err *e)
+{
+	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		err_errno(e, "cannot write %s", path);
+		free(tmp);
+		return -1;
+	}
+	const char *p = data;
+	size_t left = len;
+	while (left) {
+		ssize_t n = write(fd, p, left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto fail;
+		p += n;
+		left -= (size_t)n;
+	}
+	if (fsync(fd) != 0)
+		goto fail;
+	if (close(fd) != 0) {
+		fd = -1;
+		goto fail;
+	}
+	if (rename(tmp, path) != 0) {
+		fd = -1;
+		goto fail;
+	}
+	free(tmp);
+	return 0;
+fail:
+	err_errno(e, "cannot write %s", path);
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	free(tmp);
+	return -1;
+}

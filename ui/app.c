@@ -1,0 +1,591 @@
+#include "app.h"
+
+#include <curses.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "base/path.h"
+#include "base/sanitize.h"
+#include "base/xmalloc.h"
+#include "draw.h"
+#include "input.h"
+#include "keys.h"
+#include "loop.h"
+#include "pane.h"
+#include "store/db.h"
+#include "term.h"
+#include "theme.h"
+#include "view_help.h"
+#include "workspace.h"
+
+#define NPANES 4
+#define MIN_COLS 60
+#define MIN_ROWS 15
+
+static const char *const builtin_providers[] = { "openai", "anthropic", "bedrock", "ollama" };
+
+static const struct help_command commands[] = {
+	{ "quit", NULL, "Quit aiwb (also :q)" },
+	{ "help", NULL, "Show the help screen" },
+	{ "zoom", NULL, "Zoom the focused pane, and back" },
+	{ "focus", "PANE", "Focus models, prompt, knowledge or jobs" },
+	{ "models", NULL, "Focus the Models pane" },
+	{ "prompt", NULL, "Focus the Prompt pane" },
+	{ "knowledge", NULL, "Focus the Knowledge pane" },
+	{ "jobs", NULL, "Focus the Jobs pane" },
+	{ "theme", "NAME", "Switch the colour theme" },
+	{ "redraw", NULL, "Redraw the whole screen" },
+	{ NULL, NULL, NULL },
+};
+
+static const char *const completions[] = { "quit", "help", "zoom", "focus", "models", "prompt", "knowledge",
+					   "jobs", "theme", "redraw", NULL };
+
+struct app {
+	struct loop *loop;
+	struct config cfg;
+	struct db *db;
+	struct wb wb;
+	struct theme theme;
+	struct pane *panes[NPANES];
+	WINDOW *frames[NPANES], *inner[NPANES];
+	int focus, zoomed, help, help_scroll;
+	int dirty, relayout, too_small;
+	int frames_left;
+	int signo;
+	char status[512];
+	int status_error;
+};
+
+static void set_status(struct app *a, int error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void set_status(struct app *a, int error, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(a->status, sizeof a->status, fmt, ap);
+	va_end(ap);
+	a->status_error = error;
+	a->dirty = 1;
+}
+
+static void free_windows(struct app *a)
+{
+	for (int i = 0; i < NPANES; i++) {
+		if (a->inner[i])
+			delwin(a->inner[i]);
+		if (a->frames[i])
+			delwin(a->frames[i]);
+		a->inner[i] = a->frames[i] = NULL;
+	}
+}
+
+static void place(struct app *a, int i, int y, int x, int h, int w)
+{
+	a->frames[i] = newwin(h, w, y, x);
+	if (a->frames[i] && h > 2 && w > 2)
+		a->inner[i] = derwin(a->frames[i], h - 2, w - 2, 1, 1);
+}
+
+/* The one layout function (STYLE.md 9): a 2x2 grid above a status line, or the
+ * zoomed pane alone, or nothing when the terminal is too small. */
+static void layout(struct app *a)
+{
+	free_windows(a);
+	a->relayout = 0;
+	a->dirty = 1;
+	a->too_small = COLS < MIN_COLS || LINES < MIN_ROWS;
+	if (a->too_small)
+		return;
+	int rows = LINES - 1;
+	if (a->zoomed) {
+		place(a, a->focus, 0, 0, rows, COLS);
+		return;
+	}
+	int left = COLS * 2 / 5, top = rows / 2;
+	place(a, 0, 0, 0, top, left);
+	place(a, 1, 0, left, top, COLS - left);
+	place(a, 2, top, 0, rows - top, left);
+	place(a, 3, top, left, rows - top, COLS - left);
+}
+
+static void draw_too_small(void)
+{
+	char msg[128];
+	snprintf(msg, sizeof msg, "Terminal too small (%dx%d). aiwb needs at least %dx%d.", COLS, LINES, MIN_COLS,
+		 MIN_ROWS);
+	int width = COLS > 2 ? COLS - 2 : COLS;
+	int y = LINES > 3 ? LINES / 2 - 1 : 0;
+	draw_wrapped(stdscr, y, COLS > 2 ? 1 : 0, width, LINES - y, msg, theme_attr(ROLE_NOTICE));
+}
+
+static void draw_status(struct app *a)
+{
+	int y = LINES - 1;
+	draw_fill(stdscr, y, 0, theme_attr(ROLE_STATUS));
+	if (input_active()) {
+		const char *prompt = input_prompt(), *line = input_line();
+		attr_t at = theme_attr(ROLE_CMDLINE);
+		draw_fill(stdscr, y, 0, at);
+		int x = draw_text(stdscr, y, 0, COLS, prompt, at);
+		int before = 0;
+		char *head = xstrndup(line, (size_t)input_cursor());
+		before = x + draw_text(stdscr, y, x, COLS - x - 1, head, at);
+		free(head);
+		draw_text(stdscr, y, x, COLS - x - 1, line, at);
+		const char *msg = input_message();
+		if (*msg && y > 0) {
+			draw_fill(stdscr, y - 1, 0, theme_attr(ROLE_STATUS));
+			draw_text(stdscr, y - 1, 1, COLS - 2, msg, theme_attr(ROLE_STATUS));
+		}
+		curs_set(1);
+		move(y, before < COLS ? before : COLS - 1);
+		return;
+	}
+	curs_set(0);
+	char hints[256];
+	snprintf(hints, sizeof hints, " %s ", a->panes[a->focus]->title);
+	int x = draw_text(stdscr, y, 0, COLS, hints, theme_attr(ROLE_STATUS_KEY));
+	const enum key_action shown[] = { ACTION_FOCUS_NEXT, ACTION_ZOOM, ACTION_HELP, ACTION_COMMAND, ACTION_QUIT };
+	const char *labels[] = { "next pane", a->zoomed ? "unzoom" : "zoom", "help", "command", "quit" };
+	for (size_t i = 0; i < sizeof shown / sizeof *shown && x < COLS; i++) {
+		x += draw_text(stdscr, y, x, COLS - x, " ", theme_attr(ROLE_STATUS));
+		x += draw_text(stdscr, y, x, COLS - x, keys_name(keys_key_for(shown[i])), theme_attr(ROLE_STATUS_KEY));
+		x += draw_text(stdscr, y, x, COLS - x, " ", theme_attr(ROLE_STATUS));
+		x += draw_text(stdscr, y, x, COLS - x, labels[i], theme_attr(ROLE_STATUS));
+	}
+	if (a->status[0] && x + 4 < COLS) {
+		int need = sanitize_width(a->status, strlen(a->status));
+		int at = need < COLS - x - 3 ? COLS - need - 1 : x + 2;
+		draw_text(stdscr, y, at, COLS - at - 1, a->status,
+			  theme_attr(a->status_error ? ROLE_STATUS_ERROR : ROLE_STATUS));
+	}
+}
+
+static void draw(struct loop *l, void *ud)
+{
+	(void)l;
+	struct app *a = ud;
+	if (a->frames_left > 0)
+		a->dirty = 1;
+	if (a->relayout)
+		layout(a);
+	if (!a->dirty)
+		return;
+	a->dirty = 0;
+	wattrset(stdscr, theme_attr(ROLE_NORMAL));
+	werase(stdscr);
+	if (a->too_small) {
+		draw_too_small();
+		wnoutrefresh(stdscr);
+	} else {
+		draw_status(a);
+		int cy, cx;
+		getyx(stdscr, cy, cx);
+		wnoutrefresh(stdscr);
+		for (int i = 0; i < NPANES; i++) {
+			if (!a->frames[i])
+				continue;
+			char title[64];
+			snprintf(title, sizeof title, "%d %s%s", i + 1, a->panes[i]->title, a->zoomed ? " (zoomed)" : "");
+			werase(a->frames[i]);
+			draw_frame(a->frames[i], title, i == a->focus);
+			if (a->inner[i]) {
+				int h, w;
+				getmaxyx(a->inner[i], h, w);
+				a->panes[i]->ops->draw(a->panes[i], a->inner[i], h, w);
+			}
+			wnoutrefresh(a->frames[i]);
+		}
+		if (a->help)
+			help_draw(commands, &a->help_scroll);
+		if (input_active()) {
+			wmove(stdscr, cy, cx);
+			wnoutrefresh(stdscr);
+		}
+	}
+	doupdate();
+	if (a->frames_left > 0 && --a->frames_left == 0)
+		loop_stop(a->loop);
+}
+
+static void focus_pane(struct app *a, int i)
+{
+	if (i == a->focus)
+		return;
+	a->focus = i;
+	if (a->zoomed)
+		a->relayout = 1;
+	a->dirty = 1;
+}
+
+static void toggle_zoom(struct app *a)
+{
+	a->zoomed = !a->zoomed;
+	a->relayout = 1;
+}
+
+static int pane_by_name(const char *name)
+{
+	static const char *const names[NPANES] = { "models", "prompt", "knowledge", "jobs" };
+	for (int i = 0; i < NPANES; i++)
+		if (name && (strcmp(name, names[i]) == 0 || (strlen(name) >= 2 && strncmp(name, names[i], strlen(name)) == 0)))
+			return i;
+	return -1;
+}
+
+static void switch_theme(struct app *a, const char *name)
+{
+	struct theme t;
+	struct err e = ERR_INIT;
+	if (!name || !*name) {
+		set_status(a, 1, "theme needs a name, e.g. :theme light");
+		return;
+	}
+	if (theme_load(&t, name, &e) != 0) {
+		set_status(a, 1, "%s", e.msg);
+		return;
+	}
+	theme_free(&a->theme);
+	a->theme = t;
+	theme_apply(&a->theme);
+	clearok(curscr, TRUE);
+	set_status(a, 0, "theme %s", name);
+}
+
+static void run_command(const char *line, void *ud)
+{
+	struct app *a = ud;
+	a->dirty = 1;
+	if (!line)
+		return;
+	char *copy = xstrdup(line);
+	char *save = NULL;
+	char *cmd = strtok_r(copy, " \t", &save);
+	char *arg = strtok_r(NULL, " \t", &save);
+	int pane;
+	if (!cmd) {
+		/* empty line: nothing to do */
+	} else if (strcmp(cmd, "q") == 0 || strcmp(cmd, "quit") == 0) {
+		loop_stop(a->loop);
+	} else if (strcmp(cmd, "help") == 0) {
+		a->help = 1;
+		a->help_scroll = 0;
+	} else if (strcmp(cmd, "zoom") == 0) {
+		toggle_zoom(a);
+	} else if (strcmp(cmd, "redraw") == 0) {
+		clearok(curscr, TRUE);
+	} else if (strcmp(cmd, "theme") == 0) {
+		switch_theme(a, arg);
+	} else if (strcmp(cmd, "focus") == 0) {
+		if ((pane = pane_by_name(arg)) >= 0)
+			focus_pane(a, pane);
+		else
+			set_status(a, 1, "focus needs a pane: models, prompt, knowledge or jobs");
+	} else if ((pane = pane_by_name(cmd)) >= 0 && strlen(cmd) >= 4) {
+		focus_pane(a, pane);
+	} else {
+		set_status(a, 1, "unknown command '%.40s'; press ? for the list", cmd);
+	}
+	free(copy);
+}
+
+static void on_action(struct app *a, enum key_action act)
+{
+	switch (act) {
+	case ACTION_FOCUS_NEXT: focus_pane(a, (a->focus + 1) % NPANES); break;
+	case ACTION_FOCUS_PREV: focus_pane(a, (a->focus + NPANES - 1) % NPANES); break;
+	case ACTION_FOCUS_MODELS: focus_pane(a, 0); break;
+	case ACTION_FOCUS_PROMPT: focus_pane(a, 1); break;
+	case ACTION_FOCUS_KNOWLEDGE: focus_pane(a, 2); break;
+	case ACTION_FOCUS_JOBS: focus_pane(a, 3); break;
+	case ACTION_ZOOM: toggle_zoom(a); break;
+	case ACTION_HELP:
+		a->help = 1;
+		a->help_scroll = 0;
+		break;
+	case ACTION_COMMAND: input_begin(":", run_command, a); break;
+	case ACTION_REDRAW: clearok(curscr, TRUE); break;
+	case ACTION_SUSPEND:
+		term_suspend();
+		a->relayout = 1;
+		break;
+	case ACTION_QUIT: loop_stop(a->loop); break;
+	case ACTION_NONE:
+	case ACTION_COUNT: break;
+	}
+	a->dirty = 1;
+}
+
+static void help_key(struct app *a, int ch)
+{
+	switch (ch) {
+	case KEY_UP: case 'k': a->help_scroll--; break;
+	case KEY_DOWN: case 'j': a->help_scroll++; break;
+	case KEY_PPAGE: a->help_scroll -= 10; break;
+	case KEY_NPAGE: case ' ': a->help_scroll += 10; break;
+	case KEY_HOME: a->help_scroll = 0; break;
+	default:
+		if (ch == 27 || ch == 'q' || keys_action(ch) == ACTION_HELP)
+			a->help = 0;
+		break;
+	}
+	a->dirty = 1;
+}
+
+static void on_key(struct app *a, int ch)
+{
+	if (ch == KEY_RESIZE) {
+		a->relayout = 1;
+		return;
+	}
+	if (input_active()) {
+		if (input_key(ch))
+			a->dirty = 1;
+		return;
+	}
+	if (a->help) {
+		help_key(a, ch);
+		return;
+	}
+	if (a->too_small && keys_action(ch) != ACTION_QUIT)
+		return;
+	struct pane *p = a->panes[a->focus];
+	unsigned r = p->ops->on_key(p, ch);
+	if (r & PANE_HANDLED) {
+		a->dirty |= (r & PANE_DIRTY) != 0;
+		a->relayout |= (r & PANE_RELAYOUT) != 0;
+		if (r & PANE_QUIT)
+			loop_stop(a->loop);
+		return;
+	}
+	enum key_action act = keys_action(ch);
+	if (act != ACTION_NONE)
+		on_action(a, act);
+	else if (ch == 3)
+		set_status(a, 0, "nothing to cancel; press %s to quit", keys_name(keys_key_for(ACTION_QUIT)));
+}
+
+static void on_stdin(struct loop *l, int fd, unsigned events, void *ud)
+{
+	(void)l;
+	(void)fd;
+	(void)events;
+	struct app *a = ud;
+	int ch;
+	while ((ch = getch()) != ERR)
+		on_key(a, ch);
+}
+
+static void on_signal(struct loop *l, int signo, void *ud)
+{
+	struct app *a = ud;
+	if (signo == SIGWINCH) {
+		term_resize();
+		a->relayout = 1;
+	} else if (signo == SIGCONT) {
+		clearok(curscr, TRUE);
+		a->relayout = 1;
+	} else {
+		log_info("stopping on signal %d", signo);
+		a->signo = signo;
+		loop_stop(l);
+	}
+}
+
+static int64_t frame_tick(struct loop *l, int64_t id, void *ud)
+{
+	(void)l;
+	(void)id;
+	(void)ud;
+	return 0;
+}
+
+static void load_providers(struct app *a)
+{
+	const struct config *cfg = &a->cfg;
+	size_t nb = sizeof builtin_providers / sizeof *builtin_providers;
+	a->wb.providers = xcalloc(nb + cfg->nproviders, sizeof *a->wb.providers);
+	for (size_t i = 0; i < nb + cfg->nproviders; i++) {
+		const struct config_provider *p = i >= nb ? &cfg->providers[i - nb] : NULL;
+		const char *name = p ? p->name : builtin_providers[i];
+		if (p) {
+			int dup = 0;
+			for (size_t j = 0; j < nb; j++)
+				dup |= strcmp(name, builtin_providers[j]) == 0;
+			if (dup)
+				continue;
+		} else {
+			for (size_t j = 0; j < cfg->nproviders; j++)
+				if (strcmp(cfg->providers[j].name, name) == 0)
+					p = &cfg->providers[j];
+		}
+		struct wb_provider *w = &a->wb.providers[a->wb.nproviders++];
+		snprintf(w->name, sizeof w->name, "%s", name);
+		snprintf(w->type, sizeof w->type, "%s", p ? p->type : name);
+		creds_probe(w->name, w->type, p, &w->creds);
+	}
+}
+
+/* Everything that can refuse to start, before the terminal is touched. */
+static int app_open(struct app *a, const struct app_options *o)
+{
+	struct err e = ERR_INIT;
+	if (config_load(&a->cfg, NULL, &e) != 0) {
+		fprintf(stderr, "aiwb: %s\n", e.msg);
+		return 1;
+	}
+	int created;
+	if (path_ensure_data_home(&created, &e) != 0) {
+		fprintf(stderr, "aiwb: %s\n", e.msg);
+		return 1;
+	}
+	const char *home = path_data_home();
+	char *logpath = path_join(home, "aiwb.log");
+	if (log_open(logpath, (size_t)a->cfg.log_max_kb * 1024, &e) != 0)
+		fprintf(stderr, "aiwb: %s (continuing without a log)\n", e.msg);
+	free(logpath);
+	int level = log_level_parse(a->cfg.log_level);
+	if (level >= 0)
+		log_set_level((enum log_level)level);
+	log_info("aiwb %s starting, data home %s", AIWB_VERSION, home);
+
+	if (created) {
+		int n = workspace_seed_demo(path_share_dir(), home, &e);
+		if (n < 0)
+			log_warn("demo workspace not seeded: %s", e.msg);
+		else
+			log_info("seeded the demo workspace with %d files", n);
+	}
+
+	char *dbpath = path_join(home, "aiwb.db");
+	a->db = db_open(dbpath, 2000, NULL, &e);
+	free(dbpath);
+	if (!a->db) {
+		fprintf(stderr, "aiwb: %s\n", e.msg);
+		return 1;
+	}
+
+	const char *theme = o->theme ? o->theme : a->cfg.theme ? a->cfg.theme : "default";
+	if (theme_load(&a->theme, theme, &e) != 0) {
+		fprintf(stderr, "aiwb: %s\n", e.msg);
+		return o->theme ? 2 : 1;
+	}
+
+	a->wb.cfg = &a->cfg;
+	a->wb.data_home = home;
+	a->wb.history_runs = db_run_count(a->db);
+	struct workspace_demo demo;
+	workspace_demo_count(home, &demo);
+	a->wb.demo_docs = demo.docs;
+	a->wb.demo_datasets = demo.datasets;
+	a->wb.demo_scripts = demo.scripts;
+	if (demo.docs + demo.datasets + demo.scripts > 0)
+		a->wb.examples_dir = path_join(home, "examples");
+	load_providers(a);
+	return 0;
+}
+
+static void app_close(struct app *a)
+{
+	for (int i = 0; i < NPANES; i++)
+		if (a->panes[i])
+			a->panes[i]->ops->destroy(a->panes[i]);
+	if (a->db)
+		db_close(a->db);
+	theme_free(&a->theme);
+	free(a->wb.providers);
+	free(a->wb.examples_dir);
+	config_free(&a->cfg);
+	log_close();
+}
+
+static void show_startup_warnings(struct app *a)
+{
+	char **kw;
+	size_t nkw;
+	keys_init(&a->cfg, &kw, &nkw);
+	size_t total = a->cfg.nwarnings + nkw;
+	const char *first = a->cfg.nwarnings ? a->cfg.warnings[0] : nkw ? kw[0] : NULL;
+	if (first) {
+		if (total > 1)
+			set_status(a, 1, "%s (and %zu more: aiwb doctor)", first, total - 1);
+		else
+			set_status(a, 1, "%s", first);
+	}
+	for (size_t i = 0; i < a->cfg.nwarnings; i++)
+		log_warn("%s", a->cfg.warnings[i]);
+	for (size_t i = 0; i < nkw; i++) {
+		log_warn("%s", kw[i]);
+		free(kw[i]);
+	}
+	free(kw);
+}
+
+static void restore_terminal_hook(void)
+{
+	term_stop();
+}
+
+int app_main(const struct app_options *o, int *signo)
+{
+	struct app a;
+	memset(&a, 0, sizeof a);
+	*signo = 0;
+	struct err e = ERR_INIT;
+	if (term_check(&e) != 0) {
+		fprintf(stderr, "aiwb: %s\n", e.msg);
+		return 1;
+	}
+	int rc = app_open(&a, o);
+	if (rc != 0) {
+		app_close(&a);
+		return rc;
+	}
+	show_startup_warnings(&a);
+
+	if (term_start(&e) != 0) {
+		fprintf(stderr, "aiwb: %s\n", e.msg);
+		app_close(&a);
+		return 1;
+	}
+	xmalloc_set_fatal_hook(restore_terminal_hook);
+	theme_apply(&a.theme);
+
+	a.panes[0] = pane_models_new(&a.wb);
+	a.panes[1] = pane_prompt_new(&a.wb);
+	a.panes[2] = pane_kb_new(&a.wb);
+	a.panes[3] = pane_jobs_new(&a.wb);
+	a.loop = loop_new();
+	a.frames_left = o->frames;
+	loop_add_fd(a.loop, 0, LOOP_READ, on_stdin, &a);
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGCONT };
+	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
+		loop_watch_signal(a.loop, sigs[i], on_signal, &a);
+	loop_set_before_sleep(a.loop, draw, &a);
+	if (o->frames)
+		loop_add_timer(a.loop, 0, frame_tick, &a);
+	char *history = path_join(a.wb.data_home, "cmd_history");
+	input_init(history, completions);
+	free(history);
+
+	term_resize();
+	layout(&a);
+	draw(a.loop, &a);
+	if (!loop_stopped(a.loop))
+		loop_run(a.loop);
+
+	input_shutdown();
+	free_windows(&a);
+	term_stop();
+	xmalloc_set_fatal_hook(NULL);
+	loop_free(a.loop);
+	log_info("aiwb stopped%s", a.signo ? " by a signal" : "");
+	app_close(&a);
+	*signo = a.signo;
+	return 0;
+}

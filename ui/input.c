@@ -1,0 +1,250 @@
+#include "input.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <readline/history.h>
+#include <readline/readline.h>
+
+#include "base/buf.h"
+#include "base/xmalloc.h"
+
+static struct {
+	int ready, active, changed;
+	char *history_file;
+	const char *const *words;
+	unsigned char queue[16];
+	int qhead, qlen;
+	void (*on_done)(const char *line, void *ud);
+	void *ud;
+	char *prompt;
+	struct buf message;
+	FILE *null_out;
+} in;
+
+static int input_getc(FILE *f)
+{
+	(void)f;
+	if (in.qlen == 0)
+		return EOF;
+	int c = in.queue[in.qhead];
+	in.qhead = (in.qhead + 1) % (int)sizeof in.queue;
+	in.qlen--;
+	return c;
+}
+
+static int input_available(void)
+{
+	return in.qlen > 0;
+}
+
+static void input_redisplay(void)
+{
+	in.changed = 1;
+}
+
+static void no_prep(int meta)
+{
+	(void)meta;
+}
+
+static void no_deprep(void)
+{
+}
+
+static char *complete_word(const char *text, int state)
+{
+	static size_t i, len;
+	if (!state) {
+		i = 0;
+		len = strlen(text);
+	}
+	while (in.words && in.words[i]) {
+		const char *w = in.words[i++];
+		if (strncmp(w, text, len) == 0)
+			return xstrdup(w);
+	}
+	return NULL;
+}
+
+static char **complete(const char *text, int start, int end)
+{
+	(void)end;
+	rl_attempted_completion_over = 1;
+	if (start != 0)
+		return NULL;
+	return rl_completion_matches(text, complete_word);
+}
+
+static void show_matches(char **matches, int n, int max_len)
+{
+	(void)max_len;
+	buf_reset(&in.message);
+	for (int i = 1; i <= n; i++) {
+		if (i > 1)
+			buf_puts(&in.message, "  ");
+		buf_puts(&in.message, matches[i]);
+	}
+	in.changed = 1;
+}
+
+void input_init(const char *history_file, const char *const *words)
+{
+	in.words = words;
+	free(in.history_file);
+	in.history_file = history_file ? xstrdup(history_file) : NULL;
+	if (in.ready)
+		return;
+	in.ready = 1;
+	in.null_out = fopen("/dev/null", "w");
+	rl_readline_name = "aiwb";
+	rl_change_environment = 0;
+	rl_catch_signals = 0;
+	rl_catch_sigwinch = 0;
+	rl_getc_function = input_getc;
+	rl_input_available_hook = input_available;
+	rl_redisplay_function = input_redisplay;
+	rl_prep_term_function = no_prep;
+	rl_deprep_term_function = no_deprep;
+	rl_outstream = in.null_out;
+	rl_attempted_completion_function = complete;
+	rl_completion_display_matches_hook = show_matches;
+	using_history();
+	stifle_history(500);
+	if (in.history_file)
+		read_history(in.history_file);
+}
+
+void input_shutdown(void)
+{
+	if (!in.ready)
+		return;
+	if (in.active)
+		rl_callback_handler_remove();
+	in.active = 0;
+	if (in.history_file)
+		write_history(in.history_file);
+	clear_history();
+	free(in.history_file);
+	free(in.prompt);
+	buf_free(&in.message);
+	if (in.null_out)
+		fclose(in.null_out);
+	memset(&in, 0, sizeof in);
+}
+
+static void finish(const char *line)
+{
+	void (*done)(const char *, void *) = in.on_done;
+	void *ud = in.ud;
+	rl_callback_handler_remove();
+	in.active = 0;
+	in.changed = 1;
+	buf_reset(&in.message);
+	if (done)
+		done(line, ud);
+}
+
+static void on_line(char *line)
+{
+	if (line && *line)
+		add_history(line);
+	char *copy = line ? xstrdup(line) : NULL;
+	free(line);
+	finish(copy);
+	free(copy);
+}
+
+void input_begin(const char *prompt, void (*on_done)(const char *line, void *ud), void *ud)
+{
+	if (in.active)
+		rl_callback_handler_remove();
+	free(in.prompt);
+	in.prompt = xstrdup(prompt);
+	in.on_done = on_done;
+	in.ud = ud;
+	in.active = 1;
+	in.changed = 1;
+	in.qlen = in.qhead = 0;
+	buf_reset(&in.message);
+	rl_callback_handler_install(in.prompt, on_line);
+}
+
+int input_active(void)
+{
+	return in.active;
+}
+
+static void push(const char *bytes)
+{
+	for (; *bytes && in.qlen < (int)sizeof in.queue; bytes++) {
+		in.queue[(in.qhead + in.qlen) % (int)sizeof in.queue] = (unsigned char)*bytes;
+		in.qlen++;
+	}
+}
+
+static const char *translate(int key, char one[2])
+{
+	switch (key) {
+	case KEY_LEFT: return "\033[D";
+	case KEY_RIGHT: return "\033[C";
+	case KEY_UP: return "\033[A";
+	case KEY_DOWN: return "\033[B";
+	case KEY_HOME: return "\001";
+	case KEY_END: return "\005";
+	case KEY_DC: return "\004";
+	case KEY_BACKSPACE: return "\177";
+	case KEY_ENTER: return "\r";
+	}
+	if (key < 0 || key > 0xff)
+		return NULL;
+	one[0] = (char)key;
+	one[1] = '\0';
+	return one;
+}
+
+int input_key(int key)
+{
+	if (!in.active)
+		return 0;
+	if (key == 27 || key == 3 || key == 7) {
+		finish(NULL);
+		return 1;
+	}
+	if (key == 4 && rl_end == 0) {
+		finish(NULL);
+		return 1;
+	}
+	char one[2];
+	const char *bytes = translate(key, one);
+	if (!bytes || !*bytes)
+		return 0;
+	in.changed = 0;
+	push(bytes);
+	while (in.active && in.qlen > 0)
+		rl_callback_read_char();
+	int changed = in.changed;
+	in.changed = 0;
+	return changed || 1;
+}
+
+const char *input_prompt(void)
+{
+	return in.prompt ? in.prompt : "";
+}
+
+const char *input_line(void)
+{
+	return in.active && rl_line_buffer ? rl_line_buffer : "";
+}
+
+int input_cursor(void)
+{
+	return in.active ? rl_point : 0;
+}
+
+const char *input_message(void)
+{
+	return buf_str(&in.message);
+}

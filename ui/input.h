@@ -1,0 +1,26 @@
+/* input — the `:` command line: GNU readline through its callback interface
+ * (STYLE.md 10). Keys from curses are translated to the bytes readline expects
+ * and fed one at a time; readline never touches the terminal (its terminal
+ * prep, signal handling and output are redirected), and the app draws the line
+ * from input_line()/input_cursor(). History is loaded from and saved to a file
+ * (mode 0600) under the data home; Tab completes command names. */
+#ifndef AIWB_INPUT_H
+#define AIWB_INPUT_H
+
+/* words: NULL-terminated list of completions (borrowed for the process life). */
+void input_init(const char *history_file, const char *const *words);
+void input_shutdown(void); /* saves history */
+
+/* Starts editing; on_done gets the line (caller of on_done must not free it;
+ * NULL when cancelled with Esc, C-c, C-g or C-d on an empty line). */
+void input_begin(const char *prompt, void (*on_done)(const char *line, void *ud), void *ud);
+int input_active(void);
+/* Returns 1 when the line changed and needs drawing. */
+int input_key(int key);
+
+const char *input_prompt(void);
+const char *input_line(void);
+int input_cursor(void);            /* byte offset of the cursor in input_line() */
+const char *input_message(void);   /* completion candidates to show, or "" */
+
+#endif

@@ -1,0 +1,50 @@
+/* Jobs pane: the empty house. Jobs, metric curves and drift reports arrive
+ * with the jobs issue. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "base/xmalloc.h"
+#include "draw.h"
+#include "pane.h"
+
+static void jobs_draw(struct pane *p, WINDOW *w, int height, int width)
+{
+	const struct wb *wb = p->wb;
+	int y = draw_wrapped(w, 0, 0, width, height, "No jobs yet.", theme_attr(ROLE_NOTICE));
+	char line[512];
+	if (wb->examples_dir && wb->demo_scripts > 0 && y + 1 < height) {
+		snprintf(line, sizeof line, "Sample training script: %s/jobs", wb->examples_dir);
+		y += 1 + draw_wrapped(w, y + 1, 0, width, height - y - 1, line, theme_attr(ROLE_DIM));
+	}
+	if (wb->examples_dir && wb->demo_datasets > 0 && y < height) {
+		snprintf(line, sizeof line, "Drift datasets: %s/drift", wb->examples_dir);
+		draw_wrapped(w, y, 0, width, height - y, line, theme_attr(ROLE_DIM));
+	}
+}
+
+static unsigned jobs_on_key(struct pane *p, int key)
+{
+	(void)p;
+	(void)key;
+	return 0;
+}
+
+static void jobs_destroy(struct pane *p)
+{
+	free(p);
+}
+
+static const struct pane_ops jobs_ops = {
+	.draw = jobs_draw,
+	.on_key = jobs_on_key,
+	.destroy = jobs_destroy,
+};
+
+struct pane *pane_jobs_new(const struct wb *wb)
+{
+	struct pane *p = xcalloc(1, sizeof *p);
+	p->ops = &jobs_ops;
+	p->title = "Jobs";
+	p->wb = wb;
+	return p;
+}

@@ -1,0 +1,74 @@
+#include "view_help.h"
+
+#include <string.h>
+
+#include "draw.h"
+#include "keys.h"
+
+void help_text(struct buf *out, const struct help_command *commands)
+{
+	buf_puts(out, "Keys\n");
+	const struct key_binding *t = keys_table();
+	for (int i = 0; i < ACTION_COUNT; i++)
+		buf_printf(out, "  %-8s %s\n", t[i].key >= 0 ? keys_name(t[i].key) : "-", t[i].help);
+	buf_puts(out, "\nCommands (after :)\n");
+	for (const struct help_command *c = commands; c && c->name; c++) {
+		char head[48];
+		snprintf(head, sizeof head, "%s%s%s", c->name, c->args ? " " : "", c->args ? c->args : "");
+		buf_printf(out, "  %-18s %s\n", head, c->help);
+	}
+	buf_puts(out, "\nKeys can be rebound in config.json under \"keys\" (see docs/config.md).\n");
+}
+
+void help_draw(const struct help_command *commands, int *scroll)
+{
+	struct buf text = BUF_INIT;
+	help_text(&text, commands);
+	int nlines = 0;
+	for (size_t i = 0; i < text.len; i++)
+		nlines += text.data[i] == '\n';
+
+	int h = nlines + 4, w = 72;
+	if (h > LINES - 2)
+		h = LINES - 2;
+	if (w > COLS - 2)
+		w = COLS - 2;
+	if (h < 3 || w < 10) {
+		buf_free(&text);
+		return;
+	}
+	int inner = h - 4;
+	int max_scroll = nlines > inner ? nlines - inner : 0;
+	if (*scroll > max_scroll)
+		*scroll = max_scroll;
+	if (*scroll < 0)
+		*scroll = 0;
+
+	WINDOW *win = newwin(h, w, (LINES - h) / 2, (COLS - w) / 2);
+	if (!win) {
+		buf_free(&text);
+		return;
+	}
+	wbkgd(win, theme_attr(ROLE_HELP));
+	werase(win);
+	draw_frame(win, "Help — ? or Esc closes, arrows scroll", 1);
+	const char *line = text.data;
+	for (int i = 0; i < *scroll + inner && *line; i++) {
+		size_t len = strcspn(line, "\n");
+		if (i >= *scroll) {
+			char row[256];
+			snprintf(row, sizeof row, "%.*s", (int)(len < sizeof row - 1 ? len : sizeof row - 1), line);
+			int is_heading = row[0] != ' ' && row[0];
+			draw_text(win, 2 + i - *scroll, 2, w - 4, row, theme_attr(is_heading ? ROLE_TITLE : ROLE_HELP));
+			if (!is_heading && len > 2) {
+				char key[16];
+				snprintf(key, sizeof key, "%.*s", (int)strcspn(row + 2, " "), row + 2);
+				draw_text(win, 2 + i - *scroll, 4, w - 6, key, theme_attr(ROLE_HELP_KEY));
+			}
+		}
+		line += len + (line[len] == '\n');
+	}
+	wnoutrefresh(win);
+	delwin(win);
+	buf_free(&text);
+}
