@@ -70,6 +70,21 @@ static int has_resources(const char *dir)
 	return ok;
 }
 
+/* Tries DIR, DIR/.. (build/aiwb in the source tree) and DIR/../share/aiwb (installed). */
+static char *share_near(const char *exe_dir)
+{
+	char *candidates[3] = { xstrdup(exe_dir), path_join(exe_dir, ".."), path_join(exe_dir, "../share/aiwb") };
+	char *found = NULL;
+	for (int i = 0; i < 3; i++) {
+		if (!found && has_resources(candidates[i])) {
+			char real[PATH_MAX];
+			found = xstrdup(realpath(candidates[i], real) ? real : candidates[i]);
+		}
+		free(candidates[i]);
+	}
+	return found;
+}
+
 const char *path_share_dir(void)
 {
 	if (share_dir)
@@ -84,14 +99,8 @@ const char *path_share_dir(void)
 		char *slash = strrchr(exe, '/');
 		if (slash) {
 			*slash = '\0';
-			if (has_resources(exe))
-				return share_dir = xstrdup(exe);
-			/* build/aiwb inside the source tree */
-			if ((slash = strrchr(exe, '/'))) {
-				*slash = '\0';
-				if (has_resources(exe))
-					return share_dir = xstrdup(exe);
-			}
+			if ((share_dir = share_near(exe)))
+				return share_dir;
 		}
 	}
 	return share_dir = xstrdup(AIWB_SHAREDIR);

@@ -1,0 +1,375 @@
+#include "store/db.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/clock.h"
+#include "base/xmalloc.h"
+
+struct db {
+	sqlite3 *conn;
+	char *path;
+	int busy_timeout_ms;
+	sqlite3_stmt *insert_run;
+};
+
+/* migrations[i] brings the schema from version i to i + 1. Append only. */
+static const char *const migrations[] = {
+	"CREATE TABLE runs ("
+	"	id INTEGER PRIMARY KEY,"
+	"	created_ms INTEGER NOT NULL,"
+	"	kind TEXT NOT NULL,"
+	"	model TEXT,"
+	"	prompt TEXT,"
+	"	messages TEXT,"
+	"	params TEXT,"
+	"	output TEXT,"
+	"	metrics TEXT"
+	");"
+	"CREATE INDEX runs_created_ms ON runs(created_ms);"
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);",
+
+	"CREATE VIRTUAL TABLE runs_fts USING fts5(prompt, output, content='runs', content_rowid='id');"
+	"CREATE TRIGGER runs_fts_insert AFTER INSERT ON runs BEGIN"
+	"	INSERT INTO runs_fts(rowid, prompt, output) VALUES (new.id, new.prompt, new.output);"
+	"END;"
+	"CREATE TRIGGER runs_fts_delete AFTER DELETE ON runs BEGIN"
+	"	INSERT INTO runs_fts(runs_fts, rowid, prompt, output)"
+	"		VALUES ('delete', old.id, old.prompt, old.output);"
+	"END;"
+	"CREATE TRIGGER runs_fts_update AFTER UPDATE ON runs BEGIN"
+	"	INSERT INTO runs_fts(runs_fts, rowid, prompt, output)"
+	"		VALUES ('delete', old.id, old.prompt, old.output);"
+	"	INSERT INTO runs_fts(rowid, prompt, output) VALUES (new.id, new.prompt, new.output);"
+	"END;"
+	"INSERT INTO runs_fts(runs_fts) VALUES ('rebuild');",
+};
+
+#define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
+
+int db_schema_version(void)
+{
+	return SCHEMA_VERSION;
+}
+
+static int is_memory(const char *path)
+{
+	return strcmp(path, ":memory:") == 0;
+}
+
+static enum db_status status_of(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return DB_ELOCKED;
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+	case SQLITE_FORMAT:
+		return DB_ECORRUPT;
+	default:
+		return DB_EIO;
+	}
+}
+
+static int refuse(struct db *db, int rc, enum db_status *status, struct err *e)
+{
+	const char *why = sqlite3_errmsg(db->conn);
+	*status = status_of(rc);
+	if (rc == SQLITE_CANTOPEN_SYMLINK)
+		return err_set(e, "%s is a symbolic link, which aiwb does not follow; "
+			       "replace it with the file itself or set AIWB_HOME to its directory", db->path);
+	switch (*status) {
+	case DB_ELOCKED:
+		return err_set(e, "%s is locked by another process (waited %d ms); "
+			       "close the other aiwb or try again", db->path, db->busy_timeout_ms);
+	case DB_ECORRUPT:
+		return err_set(e, "%s is not a SQLite database or is damaged (%s); aiwb left it untouched, "
+			       "so move it away to start a new history or restore it from a backup", db->path, why);
+	default:
+		return err_set(e, "cannot open %s (%s); check that its directory is writable "
+			       "or set AIWB_HOME to another directory", db->path, why);
+	}
+}
+
+static int refuse_newer(struct db *db, int version, enum db_status *status, struct err *e)
+{
+	*status = DB_ETOONEW;
+	return err_set(e, "%s was written by a newer aiwb (schema %d, this aiwb knows %d); "
+		       "upgrade aiwb or set AIWB_HOME to another directory", db->path, version, SCHEMA_VERSION);
+}
+
+static int sql_error(struct db *db, struct err *e)
+{
+	if (status_of(sqlite3_errcode(db->conn)) == DB_ELOCKED)
+		return err_set(e, "%s is locked by another process (waited %d ms); try again",
+			       db->path, db->busy_timeout_ms);
+	return err_set(e, "database error on %s: %s", db->path, sqlite3_errmsg(db->conn));
+}
+
+static int exec_rc(struct db *db, const char *sql)
+{
+	return sqlite3_exec(db->conn, sql, NULL, NULL, NULL);
+}
+
+static int create_private(const char *path, enum db_status *status, struct err *e)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	if (errno == EEXIST)
+		return 0;
+	*status = DB_EIO;
+	return err_set(e, "cannot create %s (%s); check that its directory exists and is writable "
+		       "or set AIWB_HOME to another directory", path, strerror(errno));
+}
+
+/* Reads the header without writing; also parses the schema, so damage shows here. */
+static int read_header(struct db *db, int *version, int *objects)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(db->conn,
+				    "SELECT (SELECT user_version FROM pragma_user_version),"
+				    " (SELECT count(*) FROM sqlite_schema)", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*version = sqlite3_column_int(st, 0);
+		*objects = sqlite3_column_int(st, 1);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int set_wal(struct db *db, enum db_status *status, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(db->conn, "PRAGMA journal_mode = WAL", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return refuse(db, rc, status, e);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		refuse(db, rc, status, e);
+		sqlite3_finalize(st);
+		return -1;
+	}
+	const char *mode = (const char *)sqlite3_column_text(st, 0);
+	int ok = mode && (strcmp(mode, "wal") == 0 || (is_memory(db->path) && strcmp(mode, "memory") == 0));
+	if (!ok) {
+		*status = DB_EIO;
+		err_set(e, "cannot use write-ahead logging on %s (journal mode stays %s); "
+			"put AIWB_HOME on a local filesystem", db->path, mode ? mode : "unknown");
+	}
+	sqlite3_finalize(st);
+	return ok ? 0 : -1;
+}
+
+static int migrate(struct db *db, enum db_status *status, struct err *e)
+{
+	int version = 0, objects = 0;
+	int rc = exec_rc(db, "BEGIN IMMEDIATE");
+	if (rc == SQLITE_OK)
+		rc = read_header(db, &version, &objects);
+	if (rc != SQLITE_OK)
+		goto refused;
+	if (version > SCHEMA_VERSION) {
+		refuse_newer(db, version, status, e);
+		exec_rc(db, "ROLLBACK");
+		return -1;
+	}
+	for (int v = version; v < SCHEMA_VERSION; v++) {
+		if (exec_rc(db, migrations[v]) != SQLITE_OK) {
+			*status = DB_EMIGRATE;
+			err_set(e, "upgrading %s from schema %d to %d failed (%s); it was left at schema %d, "
+				"please report this as an aiwb bug", db->path, v, v + 1,
+				sqlite3_errmsg(db->conn), version);
+			exec_rc(db, "ROLLBACK");
+			return -1;
+		}
+	}
+	if (version < SCHEMA_VERSION) {
+		char *sql = xasprintf("PRAGMA user_version = %d", SCHEMA_VERSION);
+		rc = exec_rc(db, sql);
+		free(sql);
+		if (rc != SQLITE_OK)
+			goto refused;
+	}
+	rc = exec_rc(db, "COMMIT");
+	if (rc == SQLITE_OK)
+		return 0;
+refused:
+	refuse(db, rc, status, e);
+	if (!sqlite3_get_autocommit(db->conn))
+		exec_rc(db, "ROLLBACK");
+	return -1;
+}
+
+static int validate(struct db *db, enum db_status *status, struct err *e)
+{
+	int version = 0, objects = 0;
+	int rc = read_header(db, &version, &objects);
+	if (rc != SQLITE_OK)
+		return refuse(db, rc, status, e);
+	if (version > SCHEMA_VERSION)
+		return refuse_newer(db, version, status, e);
+	if (version == 0 && objects > 0) {
+		*status = DB_ECORRUPT;
+		return err_set(e, "%s is a SQLite database that aiwb did not create; aiwb left it untouched, "
+			       "so move it away or set AIWB_HOME to another directory", db->path);
+	}
+	if (sqlite3_db_readonly(db->conn, "main") == 1) {
+		*status = DB_EIO;
+		return err_set(e, "%s is read-only; make it writable or set AIWB_HOME to another directory",
+			       db->path);
+	}
+	return 0;
+}
+
+struct db *db_open(const char *path, int busy_timeout_ms, enum db_status *status, struct err *e)
+{
+	enum db_status ignored;
+	if (!status)
+		status = &ignored;
+	*status = DB_OK;
+	if (!is_memory(path) && create_private(path, status, e) < 0)
+		return NULL;
+
+	struct db *db = xcalloc(1, sizeof *db);
+	db->path = xstrdup(path);
+	db->busy_timeout_ms = busy_timeout_ms;
+	/* This SQLite reads "file:..." as a URI; keep such names plain paths. */
+	char *sqlite_path = strncmp(path, "file:", 5) == 0 ? xasprintf("./%s", path) : xstrdup(path);
+	int rc = sqlite3_open_v2(sqlite_path, &db->conn,
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_EXRESCODE, NULL);
+	free(sqlite_path);
+	if (!db->conn) {
+		*status = DB_EIO;
+		err_set(e, "cannot open %s: out of memory", path);
+		goto fail;
+	}
+	if (rc != SQLITE_OK) {
+		refuse(db, rc, status, e);
+		goto fail;
+	}
+	sqlite3_busy_timeout(db->conn, busy_timeout_ms);
+
+	if (validate(db, status, e) < 0 || set_wal(db, status, e) < 0)
+		goto fail;
+	rc = exec_rc(db, "PRAGMA foreign_keys = ON");
+	if (rc != SQLITE_OK) {
+		refuse(db, rc, status, e);
+		goto fail;
+	}
+	if (migrate(db, status, e) < 0)
+		goto fail;
+	return db;
+fail:
+	db_close(db);
+	return NULL;
+}
+
+void db_close(struct db *db)
+{
+	if (!db)
+		return;
+	sqlite3_finalize(db->insert_run);
+	sqlite3_close_v2(db->conn);
+	free(db->path);
+	free(db);
+}
+
+sqlite3 *db_handle(struct db *db)
+{
+	return db->conn;
+}
+
+const char *db_path(const struct db *db)
+{
+	return db->path;
+}
+
+int db_exec(struct db *db, const char *sql, struct err *e)
+{
+	if (exec_rc(db, sql) != SQLITE_OK)
+		return sql_error(db, e);
+	return 0;
+}
+
+sqlite3_stmt *db_prepare(struct db *db, const char *sql, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db->conn, sql, -1, &st, NULL) != SQLITE_OK) {
+		sql_error(db, e);
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	return st;
+}
+
+int db_tx(struct db *db, int (*fn)(struct db *db, void *ud, struct err *e), void *ud, struct err *e)
+{
+	int nested = !sqlite3_get_autocommit(db->conn);
+	if (exec_rc(db, nested ? "SAVEPOINT db_tx" : "BEGIN IMMEDIATE") != SQLITE_OK)
+		return sql_error(db, e);
+	int result = fn(db, ud, e);
+	if (result != 0) {
+		if (nested)
+			exec_rc(db, "ROLLBACK TO db_tx; RELEASE db_tx");
+		else if (!sqlite3_get_autocommit(db->conn))
+			exec_rc(db, "ROLLBACK");
+		return result;
+	}
+	if (exec_rc(db, nested ? "RELEASE db_tx" : "COMMIT") != SQLITE_OK) {
+		sql_error(db, e);
+		if (!nested && !sqlite3_get_autocommit(db->conn))
+			exec_rc(db, "ROLLBACK");
+		return -1;
+	}
+	return 0;
+}
+
+int64_t db_run_insert(struct db *db, const struct db_run *run, struct err *e)
+{
+	if (!run->kind) {
+		err_set(e, "a history run needs a kind");
+		return -1;
+	}
+	if (!db->insert_run && sqlite3_prepare_v3(db->conn,
+			"INSERT INTO runs (created_ms, kind, model, prompt, messages, params, output, metrics)"
+			" VALUES (?, ?, ?, ?, ?, ?, ?, ?)", -1, SQLITE_PREPARE_PERSISTENT,
+			&db->insert_run, NULL) != SQLITE_OK) {
+		sql_error(db, e);
+		return -1;
+	}
+	sqlite3_stmt *st = db->insert_run;
+	const char *texts[] = { run->kind, run->model, run->prompt, run->messages,
+				run->params, run->output, run->metrics };
+	sqlite3_bind_int64(st, 1, run->created_ms ? run->created_ms : clock_wall_ms());
+	for (int i = 0; i < (int)(sizeof texts / sizeof texts[0]); i++)
+		sqlite3_bind_text(st, i + 2, texts[i], -1, SQLITE_STATIC);
+	int64_t id = -1;
+	if (sqlite3_step(st) == SQLITE_DONE)
+		id = sqlite3_last_insert_rowid(db->conn);
+	else
+		sql_error(db, e);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return id;
+}
+
+int64_t db_run_count(struct db *db)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db->conn, "SELECT count(*) FROM runs", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	sqlite3_finalize(st);
+	return n;
+}

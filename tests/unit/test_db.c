@@ -1,0 +1,646 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/xmalloc.h"
+#include "store/db.h"
+
+#define NOBODY 65534
+
+struct fixture {
+	char dir[64];
+	char *db_path;
+};
+
+static char *in_dir(const struct fixture *f, const char *name)
+{
+	return xasprintf("%s/%s", f->dir, name);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = xcalloc(1, sizeof *f);
+	snprintf(f->dir, sizeof f->dir, "/tmp/aiwb-test-db-XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	f->db_path = in_dir(f, "aiwb.db");
+	*state = f;
+	return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	int rc = nftw(f->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(f->db_path);
+	free(f);
+	return rc;
+}
+
+static char *read_all(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	assert_non_null(fp);
+	fseek(fp, 0, SEEK_END);
+	long n = ftell(fp);
+	fseek(fp, 0, SEEK_SET);
+	char *data = xmalloc((size_t)n + 1);
+	assert_int_equal(fread(data, 1, (size_t)n, fp), (size_t)n);
+	fclose(fp);
+	*len = (size_t)n;
+	return data;
+}
+
+static void write_all(const char *path, const void *data, size_t len)
+{
+	FILE *fp = fopen(path, "wb");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(data, 1, len, fp), len);
+	fclose(fp);
+}
+
+static int file_mode(const char *path)
+{
+	struct stat sb;
+	if (stat(path, &sb) < 0)
+		return -1;
+	return (int)(sb.st_mode & 07777);
+}
+
+static int exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+static int exists_in(const struct fixture *f, const char *name)
+{
+	char *path = in_dir(f, name);
+	int found = exists(path);
+	free(path);
+	return found;
+}
+
+static void raw_exec(const char *path, const char *sql)
+{
+	sqlite3 *conn;
+	assert_int_equal(sqlite3_open(path, &conn), SQLITE_OK);
+	int rc = sqlite3_exec(conn, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(conn));
+	sqlite3_close(conn);
+}
+
+static int64_t query_int(sqlite3 *conn, const char *sql)
+{
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(conn, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int64_t v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int64_t raw_int(const char *path, const char *sql)
+{
+	sqlite3 *conn;
+	assert_int_equal(sqlite3_open(path, &conn), SQLITE_OK);
+	int64_t v = query_int(conn, sql);
+	sqlite3_close(conn);
+	return v;
+}
+
+static struct db *open_ok(const char *path)
+{
+	struct err e = ERR_INIT;
+	enum db_status st = DB_EIO;
+	struct db *db = db_open(path, 1000, &st, &e);
+	if (!db)
+		fail_msg("db_open %s: %s", path, err_msg(&e));
+	assert_int_equal(st, DB_OK);
+	return db;
+}
+
+static int64_t insert_run(struct db *db, const char *prompt, const char *output)
+{
+	struct err e = ERR_INIT;
+	struct db_run run = {
+		.kind = "ask",
+		.model = "openai/gpt-4o-mini",
+		.prompt = prompt,
+		.messages = "[]",
+		.params = "{\"temperature\":0.2}",
+		.output = output,
+		.metrics = "{\"latency_ms\":120}",
+	};
+	int64_t id = db_run_insert(db, &run, &e);
+	if (id < 0)
+		fail_msg("db_run_insert: %s", err_msg(&e));
+	return id;
+}
+
+/* Opening must fail with `want`, name the path, and leave the file's bytes alone. */
+static void expect_refused(const char *path, int busy_ms, enum db_status want, const char *needle)
+{
+	size_t before_len, after_len;
+	char *before = read_all(path, &before_len);
+	struct err e = ERR_INIT;
+	enum db_status st = DB_OK;
+	struct db *db = db_open(path, busy_ms, &st, &e);
+	assert_null(db);
+	assert_int_equal(st, want);
+	assert_non_null(strstr(err_msg(&e), path));
+	if (needle)
+		assert_non_null(strstr(err_msg(&e), needle));
+	char *after = read_all(path, &after_len);
+	assert_int_equal(before_len, after_len);
+	assert_memory_equal(before, after, before_len);
+	free(before);
+	free(after);
+}
+
+static void test_fresh_open(void **state)
+{
+	struct fixture *f = *state;
+	mode_t old = umask(0);
+	struct db *db = open_ok(f->db_path);
+	umask(old);
+	sqlite3 *conn = db_handle(db);
+	assert_int_equal(file_mode(f->db_path), 0600);
+	assert_string_equal(db_path(db), f->db_path);
+
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(conn, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
+	sqlite3_finalize(st);
+	assert_int_equal(query_int(conn, "PRAGMA foreign_keys"), 1);
+	assert_int_equal(query_int(conn, "PRAGMA user_version"), db_schema_version());
+	assert_true(db_schema_version() >= 1);
+	assert_int_equal(query_int(conn, "SELECT count(*) FROM sqlite_schema WHERE name IN "
+				   "('runs', 'meta', 'runs_created_ms')"), 3);
+	assert_int_equal(db_run_count(db), 0);
+	db_close(db);
+	assert_int_equal(raw_int(f->db_path, "PRAGMA user_version"), db_schema_version());
+}
+
+static void test_reopen_is_idempotent(void **state)
+{
+	struct fixture *f = *state;
+	struct db *db = open_ok(f->db_path);
+	insert_run(db, "hello", "world");
+	db_close(db);
+	int64_t objects = raw_int(f->db_path, "SELECT count(*) FROM sqlite_schema");
+	for (int i = 0; i < 3; i++) {
+		db = open_ok(f->db_path);
+		assert_int_equal(db_run_count(db), 1);
+		assert_int_equal(query_int(db_handle(db), "PRAGMA user_version"), db_schema_version());
+		db_close(db);
+	}
+	assert_int_equal(raw_int(f->db_path, "SELECT count(*) FROM sqlite_schema"), objects);
+	assert_int_equal(file_mode(f->db_path), 0600);
+}
+
+static void test_insert_and_count(void **state)
+{
+	struct fixture *f = *state;
+	struct db *db = open_ok(f->db_path);
+	int64_t a = insert_run(db, "first", "one");
+	int64_t b = insert_run(db, NULL, NULL);
+	assert_true(a > 0);
+	assert_true(b > a);
+	assert_int_equal(db_run_count(db), 2);
+
+	struct err e = ERR_INIT;
+	struct db_run bad = { .prompt = "no kind" };
+	assert_int_equal(db_run_insert(db, &bad, &e), -1);
+	assert_true(e.set);
+	assert_int_equal(db_run_count(db), 2);
+
+	struct db_run dated = { .created_ms = 1234, .kind = "compare", .model = "ollama/llama3.1" };
+	int64_t c = db_run_insert(db, &dated, &e);
+	assert_true(c > b);
+	sqlite3_stmt *st = db_prepare(db, "SELECT created_ms, kind, model, prompt FROM runs WHERE id = ?", &e);
+	assert_non_null(st);
+	sqlite3_bind_int64(st, 1, c);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int64(st, 0), 1234);
+	assert_string_equal((const char *)sqlite3_column_text(st, 1), "compare");
+	assert_string_equal((const char *)sqlite3_column_text(st, 2), "ollama/llama3.1");
+	assert_int_equal(sqlite3_column_type(st, 3), SQLITE_NULL);
+	sqlite3_finalize(st);
+	assert_true(query_int(db_handle(db), "SELECT created_ms FROM runs WHERE id = 1") > 1600000000000);
+
+	err_clear(&e);
+	assert_null(db_prepare(db, "SELECT nonsense FROM nowhere", &e));
+	assert_non_null(strstr(err_msg(&e), "nowhere"));
+	assert_int_equal(db_exec(db, "INSERT INTO meta VALUES ('demo_seeded', '1')", &e), 0);
+	assert_int_equal(db_exec(db, "INSERT INTO meta VALUES ('demo_seeded', '2')", &e), -1);
+	db_close(db);
+}
+
+static char committed[] = "committed", rolled_back[] = "rolled back", nested[] = "nested";
+static char blocked[] = "blocked", free_again[] = "free again";
+
+static int insert_two(struct db *db, void *ud, struct err *e)
+{
+	(void)e;
+	insert_run(db, ud, "a");
+	insert_run(db, ud, "b");
+	return 0;
+}
+
+static int insert_then_fail(struct db *db, void *ud, struct err *e)
+{
+	insert_run(db, ud, "doomed");
+	return err_set(e, "the callback gave up");
+}
+
+static int insert_nested(struct db *db, void *ud, struct err *e)
+{
+	insert_run(db, "outer", "kept");
+	assert_int_equal(db_tx(db, insert_then_fail, ud, e), -1);
+	return db_tx(db, insert_two, ud, e);
+}
+
+static void test_tx_commits_and_rolls_back(void **state)
+{
+	struct fixture *f = *state;
+	struct db *db = open_ok(f->db_path);
+	struct err e = ERR_INIT;
+	assert_int_equal(db_tx(db, insert_two, committed, &e), 0);
+	assert_int_equal(db_run_count(db), 2);
+
+	assert_int_equal(db_tx(db, insert_then_fail, rolled_back, &e), -1);
+	assert_string_equal(err_msg(&e), "the callback gave up");
+	assert_int_equal(db_run_count(db), 2);
+	assert_int_not_equal(sqlite3_get_autocommit(db_handle(db)), 0);
+
+	err_clear(&e);
+	assert_int_equal(db_tx(db, insert_nested, nested, &e), 0);
+	assert_int_equal(db_run_count(db), 5);
+	db_close(db);
+
+	db = open_ok(f->db_path);
+	assert_int_equal(db_run_count(db), 5);
+	db_close(db);
+}
+
+static void test_newer_schema_refused(void **state)
+{
+	struct fixture *f = *state;
+	raw_exec(f->db_path, "CREATE TABLE runs (id INTEGER PRIMARY KEY); PRAGMA user_version = 999");
+	expect_refused(f->db_path, 100, DB_ETOONEW, "newer");
+	assert_false(exists_in(f, "aiwb.db-wal"));
+	assert_int_equal(raw_int(f->db_path, "PRAGMA user_version"), 999);
+
+	char *wal_db = in_dir(f, "wal.db");
+	db_close(open_ok(wal_db));
+	raw_exec(wal_db, "PRAGMA user_version = 7");
+	expect_refused(wal_db, 100, DB_ETOONEW, "schema 7");
+	assert_int_equal(raw_int(wal_db, "PRAGMA user_version"), 7);
+	free(wal_db);
+}
+
+static void test_garbage_refused(void **state)
+{
+	struct fixture *f = *state;
+	unsigned char noise[8192];
+	uint32_t x = 2463534242u;
+	for (size_t i = 0; i < sizeof noise; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		noise[i] = (unsigned char)x;
+	}
+	write_all(f->db_path, noise, sizeof noise);
+	expect_refused(f->db_path, 100, DB_ECORRUPT, "not a SQLite database");
+	assert_false(exists_in(f, "aiwb.db-wal"));
+	assert_false(exists_in(f, "aiwb.db-shm"));
+
+	const char *text = "# notes\nThis is not a database, just a text file someone saved here.\n";
+	write_all(f->db_path, text, strlen(text));
+	expect_refused(f->db_path, 100, DB_ECORRUPT, NULL);
+	assert_false(exists_in(f, "aiwb.db-wal"));
+
+	memcpy(noise, "SQLite format 3", 16);
+	write_all(f->db_path, noise, sizeof noise);
+	expect_refused(f->db_path, 100, DB_ECORRUPT, NULL);
+}
+
+static void test_truncated_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct db *db = open_ok(f->db_path);
+	char prompt[64], output[400];
+	memset(output, 'x', sizeof output - 1);
+	output[sizeof output - 1] = '\0';
+	for (int i = 0; i < 2000; i++) {
+		snprintf(prompt, sizeof prompt, "prompt number %d about topic %d", i, i % 37);
+		memcpy(output, prompt, strlen(prompt));
+		insert_run(db, prompt, output);
+	}
+	db_close(db);
+	struct stat sb;
+	assert_int_equal(stat(f->db_path, &sb), 0);
+	assert_true(sb.st_size > 500000);
+	assert_int_equal(truncate(f->db_path, sb.st_size / 2), 0);
+	expect_refused(f->db_path, 100, DB_ECORRUPT, "damaged");
+}
+
+static void test_foreign_database_refused(void **state)
+{
+	struct fixture *f = *state;
+	raw_exec(f->db_path, "CREATE TABLE recipes (name TEXT); INSERT INTO recipes VALUES ('soup')");
+	expect_refused(f->db_path, 100, DB_ECORRUPT, "did not create");
+	assert_int_equal(raw_int(f->db_path, "SELECT count(*) FROM recipes"), 1);
+}
+
+static void test_locked_refused(void **state)
+{
+	struct fixture *f = *state;
+	raw_exec(f->db_path, "PRAGMA journal_mode = DELETE; CREATE TABLE t (x)");
+	sqlite3 *holder;
+	assert_int_equal(sqlite3_open(f->db_path, &holder), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(holder, "BEGIN EXCLUSIVE; INSERT INTO t VALUES (1)", NULL, NULL, NULL),
+			 SQLITE_OK);
+	expect_refused(f->db_path, 100, DB_ELOCKED, "locked");
+	sqlite3_exec(holder, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(holder);
+
+	char *wal_db = in_dir(f, "wal.db");
+	db_close(open_ok(wal_db));
+	assert_int_equal(sqlite3_open(wal_db, &holder), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(holder, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
+	struct err e = ERR_INIT;
+	enum db_status st = DB_OK;
+	assert_null(db_open(wal_db, 100, &st, &e));
+	assert_int_equal(st, DB_ELOCKED);
+	assert_non_null(strstr(err_msg(&e), "locked"));
+	sqlite3_exec(holder, "ROLLBACK", NULL, NULL, NULL);
+
+	struct db *db = open_ok(wal_db);
+	assert_int_equal(sqlite3_exec(holder, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
+	err_clear(&e);
+	assert_int_equal(db_tx(db, insert_two, blocked, &e), -1);
+	assert_non_null(strstr(err_msg(&e), "locked"));
+	sqlite3_exec(holder, "ROLLBACK", NULL, NULL, NULL);
+	assert_int_equal(db_tx(db, insert_two, free_again, &e), 0);
+	assert_int_equal(db_run_count(db), 2);
+	db_close(db);
+	sqlite3_close(holder);
+	free(wal_db);
+}
+
+static void expect_eio(const char *path)
+{
+	struct err e = ERR_INIT;
+	enum db_status st = DB_OK;
+	assert_null(db_open(path, 100, &st, &e));
+	assert_int_equal(st, DB_EIO);
+	assert_non_null(strstr(err_msg(&e), path));
+	assert_non_null(strstr(err_msg(&e), "AIWB_HOME"));
+}
+
+static void test_unusable_path(void **state)
+{
+	struct fixture *f = *state;
+	char *plain = in_dir(f, "plain-file");
+	write_all(plain, "x", 1);
+	char *under_file = in_dir(f, "plain-file/aiwb.db");
+	char *missing = in_dir(f, "missing/aiwb.db");
+	expect_eio(under_file);
+	expect_eio(missing);
+	expect_eio(f->dir);
+	assert_false(exists_in(f, "missing"));
+	free(plain);
+	free(under_file);
+	free(missing);
+}
+
+/* Returns the failed check's line, 0 when all passed; runs unprivileged. */
+static int readonly_checks(const char *dir)
+{
+	char *fresh = xasprintf("%s/fresh.db", dir);
+	char *existing = xasprintf("%s/existing.db", dir);
+	char *ro_file = xasprintf("%s/rw/ro-file.db", dir);
+	struct err e = ERR_INIT;
+	enum db_status st = DB_OK;
+	int failed = 0;
+	struct db *db = db_open(fresh, 100, &st, &e);
+	if (db || st != DB_EIO || !strstr(err_msg(&e), fresh))
+		failed = __LINE__;
+	db_close(db);
+	db = db_open(existing, 100, &st, &e);
+	if (!failed && (db || st != DB_EIO || !strstr(err_msg(&e), existing)))
+		failed = __LINE__;
+	db_close(db);
+	db = db_open(ro_file, 100, &st, &e);
+	if (!failed && (db || st != DB_EIO || !strstr(err_msg(&e), "read-only")))
+		failed = __LINE__;
+	db_close(db);
+	free(fresh);
+	free(existing);
+	free(ro_file);
+	return failed;
+}
+
+/* Root ignores permission bits, so as root the checks run in a child that drops to nobody. */
+static void test_readonly_directory(void **state)
+{
+	struct fixture *f = *state;
+	char *ro = in_dir(f, "ro");
+	char *rw = in_dir(f, "ro/rw");
+	char *existing = in_dir(f, "ro/existing.db");
+	char *ro_file = in_dir(f, "ro/rw/ro-file.db");
+	assert_int_equal(mkdir(ro, 0700), 0);
+	assert_int_equal(mkdir(rw, 0700), 0);
+	db_close(open_ok(existing));
+	db_close(open_ok(ro_file));
+	assert_int_equal(chmod(ro_file, 0400), 0);
+	assert_int_equal(chmod(ro, 0500), 0);
+
+	int failed = 0, cannot_drop_root = 0;
+	if (geteuid() != 0) {
+		failed = readonly_checks(ro);
+	} else if (chmod(f->dir, 0711) < 0 || chown(ro, NOBODY, NOBODY) < 0 || chown(rw, NOBODY, NOBODY) < 0
+		   || chown(existing, NOBODY, NOBODY) < 0 || chown(ro_file, NOBODY, NOBODY) < 0) {
+		cannot_drop_root = 1;
+	} else {
+		fflush(NULL);
+		pid_t pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			if (setgid(NOBODY) < 0 || setuid(NOBODY) < 0)
+				_exit(255);
+			_exit(readonly_checks(ro) ? 1 : 0);
+		}
+		int wstatus;
+		assert_int_equal(waitpid(pid, &wstatus, 0), pid);
+		assert_true(WIFEXITED(wstatus));
+		failed = WEXITSTATUS(wstatus);
+		cannot_drop_root = failed == 255;
+	}
+	chmod(ro, 0700);
+	free(ro);
+	free(rw);
+	free(existing);
+	free(ro_file);
+	if (cannot_drop_root) {
+		print_message("# root cannot switch to uid %d here, so permission bits are not tested\n",
+			      NOBODY);
+		skip();
+	}
+	assert_int_equal(failed, 0);
+}
+
+static void test_wal_and_shm_private(void **state)
+{
+	struct fixture *f = *state;
+	mode_t old = umask(0);
+	struct db *db = open_ok(f->db_path);
+	insert_run(db, "written", "while umask is 0");
+	char *wal = in_dir(f, "aiwb.db-wal");
+	char *shm = in_dir(f, "aiwb.db-shm");
+	assert_int_equal(file_mode(wal), 0600);
+	assert_int_equal(file_mode(shm), 0600);
+	db_close(db);
+	umask(old);
+	free(wal);
+	free(shm);
+}
+
+static int64_t search(struct db *db, const char *match)
+{
+	struct err e = ERR_INIT;
+	sqlite3_stmt *st = db_prepare(db, "SELECT rowid FROM runs_fts WHERE runs_fts MATCH ? ORDER BY rowid",
+				      &e);
+	assert_non_null(st);
+	sqlite3_bind_text(st, 1, match, -1, SQLITE_STATIC);
+	int64_t id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return id;
+}
+
+static void test_fts_search(void **state)
+{
+	struct fixture *f = *state;
+	struct db *db = open_ok(f->db_path);
+	insert_run(db, "what do giraffes eat", "mostly acacia leaves");
+	int64_t id = insert_run(db, "describe the zebra", "stripes confuse flies");
+	assert_int_equal(search(db, "zebra"), id);
+	assert_int_equal(search(db, "flies"), id);
+	assert_int_equal(search(db, "output:acacia"), 1);
+	assert_int_equal(search(db, "elephant"), 0);
+	struct err e = ERR_INIT;
+	assert_int_equal(db_exec(db, "UPDATE runs SET output = 'herds move together' WHERE id = 2", &e), 0);
+	assert_int_equal(search(db, "flies"), 0);
+	assert_int_equal(search(db, "herds"), id);
+	assert_int_equal(db_exec(db, "DELETE FROM runs WHERE id = 2", &e), 0);
+	assert_int_equal(search(db, "zebra"), 0);
+	db_close(db);
+}
+
+static void test_migrates_older_schema(void **state)
+{
+	struct fixture *f = *state;
+	if (db_schema_version() < 2)
+		skip();
+	struct db *db = open_ok(f->db_path);
+	insert_run(db, "old question about otters", "otters hold hands");
+	db_close(db);
+	raw_exec(f->db_path, "DROP TABLE runs_fts; DROP TRIGGER runs_fts_insert; DROP TRIGGER runs_fts_delete;"
+		 "DROP TRIGGER runs_fts_update; PRAGMA user_version = 1");
+
+	db = open_ok(f->db_path);
+	assert_int_equal(query_int(db_handle(db), "PRAGMA user_version"), db_schema_version());
+	assert_int_equal(search(db, "otters"), 1);
+	db_close(db);
+}
+
+static void test_failed_migration_rolls_back(void **state)
+{
+	struct fixture *f = *state;
+	if (db_schema_version() < 2)
+		skip();
+	struct db *db = open_ok(f->db_path);
+	insert_run(db, "kept", "safe");
+	db_close(db);
+	raw_exec(f->db_path, "DROP TABLE runs_fts; DROP TRIGGER runs_fts_insert; DROP TRIGGER runs_fts_delete;"
+		 "DROP TRIGGER runs_fts_update; CREATE TABLE runs_fts (x); PRAGMA user_version = 1");
+
+	struct err e = ERR_INIT;
+	enum db_status st = DB_OK;
+	assert_null(db_open(f->db_path, 100, &st, &e));
+	assert_int_equal(st, DB_EMIGRATE);
+	assert_non_null(strstr(err_msg(&e), "schema 1 to 2"));
+	assert_int_equal(raw_int(f->db_path, "PRAGMA user_version"), 1);
+	assert_int_equal(raw_int(f->db_path, "SELECT count(*) FROM runs"), 1);
+	assert_int_equal(raw_int(f->db_path, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"), 0);
+}
+
+static void test_symlink_refused(void **state)
+{
+	struct fixture *f = *state;
+	char *target = in_dir(f, "real.db");
+	db_close(open_ok(target));
+	assert_int_equal(symlink(target, f->db_path), 0);
+	struct err e = ERR_INIT;
+	enum db_status st = DB_OK;
+	assert_null(db_open(f->db_path, 100, &st, &e));
+	assert_int_equal(st, DB_EIO);
+	assert_non_null(strstr(err_msg(&e), "symbolic link"));
+	free(target);
+}
+
+static void test_memory_database(void **state)
+{
+	(void)state;
+	struct db *db = open_ok(":memory:");
+	insert_run(db, "in memory", "gone at close");
+	assert_int_equal(db_run_count(db), 1);
+	db_close(db);
+	assert_false(exists(":memory:"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_fresh_open, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reopen_is_idempotent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_insert_and_count, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_commits_and_rolls_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_garbage_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_truncated_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_foreign_database_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_locked_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unusable_path, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readonly_directory, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wal_and_shm_private, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fts_search, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrates_older_schema, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_migration_rolls_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_symlink_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_memory_database, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
