@@ -431,6 +431,25 @@ static void load_providers(struct app *a)
 	}
 }
 
+/* The demo workspace is copied once per data home, however it was created. */
+static void seed_demo_once(struct app *a, const char *home)
+{
+	char *done = db_meta_get(a->db, "demo_seeded");
+	if (done) {
+		free(done);
+		return;
+	}
+	struct err e = ERR_INIT;
+	int n = workspace_seed_demo(path_share_dir(), home, &e);
+	if (n < 0) {
+		log_warn("demo workspace not seeded: %s", e.msg);
+		return;
+	}
+	log_info("seeded the demo workspace with %d files", n);
+	if (db_meta_set(a->db, "demo_seeded", AIWB_VERSION, &e) != 0)
+		log_warn("%s", e.msg);
+}
+
 /* Everything that can refuse to start, before the terminal is touched. */
 static int app_open(struct app *a, const struct app_options *o)
 {
@@ -439,8 +458,7 @@ static int app_open(struct app *a, const struct app_options *o)
 		fprintf(stderr, "aiwb: %s\n", e.msg);
 		return 1;
 	}
-	int created;
-	if (path_ensure_data_home(&created, &e) != 0) {
+	if (path_ensure_data_home(NULL, &e) != 0) {
 		fprintf(stderr, "aiwb: %s\n", e.msg);
 		return 1;
 	}
@@ -454,14 +472,6 @@ static int app_open(struct app *a, const struct app_options *o)
 		log_set_level((enum log_level)level);
 	log_info("aiwb %s starting, data home %s", AIWB_VERSION, home);
 
-	if (created) {
-		int n = workspace_seed_demo(path_share_dir(), home, &e);
-		if (n < 0)
-			log_warn("demo workspace not seeded: %s", e.msg);
-		else
-			log_info("seeded the demo workspace with %d files", n);
-	}
-
 	char *dbpath = path_join(home, "aiwb.db");
 	a->db = db_open(dbpath, 2000, NULL, &e);
 	free(dbpath);
@@ -469,6 +479,7 @@ static int app_open(struct app *a, const struct app_options *o)
 		fprintf(stderr, "aiwb: %s\n", e.msg);
 		return 1;
 	}
+	seed_demo_once(a, home);
 
 	const char *theme = o->theme ? o->theme : a->cfg.theme ? a->cfg.theme : "default";
 	if (theme_load(&a->theme, theme, &e) != 0) {

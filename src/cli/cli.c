@@ -17,8 +17,22 @@ static const char doctor_usage[] =
 	"\n"
 	"Exit status: 0 when aiwb can run, 1 when something stops it (the problem is named).\n";
 
+static const char keys_usage[] =
+	"usage: aiwb keys set PROVIDER     read an API key from standard input and store it\n"
+	"       aiwb keys rm PROVIDER      remove a stored key\n"
+	"       aiwb keys ls [--json]      where each provider's credentials come from\n"
+	"\n"
+	"Keys are stored one per file in $AIWB_HOME/keys/PROVIDER, created with mode 0600.\n"
+	"The key is read from standard input (hidden when it is a terminal), never from\n"
+	"the command line, so it does not land in shell history or the process list:\n"
+	"  aiwb keys set openai            (type or paste the key)\n"
+	"  pass show openai | aiwb keys set openai\n"
+	"A key variable in the environment (OPENAI_API_KEY, ...) takes precedence over the file.\n"
+	"Bedrock uses the AWS credential chain and Ollama needs no key.\n";
+
 const struct cli_command cli_commands[] = {
 	{ "doctor", "what is configured, reachable, missing", doctor_usage, cmd_doctor },
+	{ "keys", "store, remove and list API keys", keys_usage, cmd_keys },
 	{ NULL, NULL, NULL, NULL },
 };
 

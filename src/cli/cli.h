@@ -31,5 +31,6 @@ int cli_wants_help(int argc, char **argv);
 extern const char *(*cli_ui_version)(void);
 
 int cmd_doctor(int argc, char **argv);
+int cmd_keys(int argc, char **argv);
 
 #endif

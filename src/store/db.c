@@ -373,3 +373,29 @@ int64_t db_run_count(struct db *db)
 	sqlite3_finalize(st);
 	return n;
 }
+
+char *db_meta_get(struct db *db, const char *key)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT value FROM meta WHERE key = ?1", NULL);
+	if (!st)
+		return NULL;
+	char *value = NULL;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		value = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return value;
+}
+
+int db_meta_set(struct db *db, const char *key, const char *value, struct err *e)
+{
+	sqlite3_stmt *st = db_prepare(db, "INSERT INTO meta(key, value) VALUES (?1, ?2) "
+					  "ON CONFLICT(key) DO UPDATE SET value = excluded.value", e);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : err_set(e, "cannot write to %s: %s", db_path(db), sqlite3_errmsg(db_handle(db)));
+	sqlite3_finalize(st);
+	return rc;
+}

@@ -58,4 +58,8 @@ struct db_run {
 int64_t db_run_insert(struct db *db, const struct db_run *run, struct err *e); /* returns id or -1 */
 int64_t db_run_count(struct db *db);
 
+/* Small key/value facts about this data home (e.g. "demo_seeded"). get: caller frees; NULL when absent. */
+char *db_meta_get(struct db *db, const char *key);
+int db_meta_set(struct db *db, const char *key, const char *value, struct err *e);
+
 #endif
