@@ -855,9 +855,11 @@ static int load_provider(struct loader *l, const struct member *pm)
 	const struct member *mb;
 	int rc = 0;
 	if (!is_plain_name(pm->key)) {
+		char *shown = sanitized(pm->key, NAME_SHOWN_MAX);
 		rc = fail_at(l, pm->key_off,
-			     "%s: a provider name uses letters, digits, '.', '-' and '_' and does not start with '.'",
-			     prefix);
+			     "providers: '%s' is not a valid provider name (letters, digits, '.', '-', '_'; not starting with '.')",
+			     shown);
+		free(shown);
 		free(prefix);
 		return rc;
 	}
@@ -1049,15 +1051,15 @@ int config_load(struct config *c, const char *path, struct err *e)
 	if (stat(path, &st) != 0) {
 		if (errno == ENOENT) {
 			if (lstat(path, &st) == 0)
-				return err_set(e, "cannot read the config file %s: it is a broken symbolic link", path);
+				return err_set(e, "cannot read %s: it is a broken symbolic link", path);
 			return 0;
 		}
-		return err_errno(e, "cannot read the config file %s", path);
+		return err_errno(e, "cannot read %s", path);
 	}
 	if (S_ISDIR(st.st_mode))
-		return err_set(e, "cannot read the config file %s: it is a directory, not a JSON file", path);
+		return err_set(e, "cannot read %s: it is a directory, not a JSON file", path);
 	if (!S_ISREG(st.st_mode))
-		return err_set(e, "cannot read the config file %s: it is not a regular file", path);
+		return err_set(e, "cannot read %s: not a regular file", path);
 	if (st.st_size > CONFIG_MAX_BYTES)
 		return err_set(e, "%s is too large (%lld bytes; the limit is 1 MiB); is it the right file?", path,
 			       (long long)st.st_size);

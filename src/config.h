@@ -46,6 +46,11 @@ struct config {
 	size_t nwarnings;
 };
 
+/* Both load and parse overwrite *c without freeing it (free a loaded config
+ * first); config_free zeroes the struct and is safe twice. On success parse
+ * sets path to the name and found = 1; on -1 the struct holds exactly the
+ * defaults. A missing file gives defaults; a broken symlink or a parent that
+ * is a file is an error. */
 /* Fills defaults, then reads path (NULL: path_config_file()). Returns 0, or -1
  * with e set ("/home/u/.config/aiwb/config.json:4:12: expected ',' or '}'").
  * On -1 the struct still holds defaults and must be freed. */

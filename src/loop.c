@@ -106,13 +106,6 @@ struct loop *loop_new(void)
 		free(l);
 		return NULL;
 	}
-	l->multi = curl_multi_init();
-	if (!l->multi) {
-		close(l->wake_pipe[0]);
-		close(l->wake_pipe[1]);
-		free(l);
-		return NULL;
-	}
 	l->next_fd_serial = 1;
 	l->next_timer_id = 1;
 	return l;
@@ -128,7 +121,8 @@ void loop_free(struct loop *l)
 	}
 	for (size_t i = 0; i < l->ntransfers; i++)
 		curl_multi_remove_handle(l->multi, l->transfers[i]->easy);
-	curl_multi_cleanup(l->multi);
+	if (l->multi)
+		curl_multi_cleanup(l->multi);
 	close(l->wake_pipe[0]);
 	close(l->wake_pipe[1]);
 	free(l->fds);
@@ -141,8 +135,12 @@ void loop_free(struct loop *l)
 	free(l);
 }
 
+/* The multi handle is made on first use: starting curl (and its TLS library)
+ * costs memory and start-up time that a session without network never needs. */
 CURLM *loop_multi(struct loop *l)
 {
+	if (!l->multi)
+		l->multi = curl_multi_init();
 	return l->multi;
 }
 
@@ -301,7 +299,7 @@ int loop_add_transfer(struct loop *l, struct loop_transfer *t)
 		return -1;
 	if (curl_easy_setopt(t->easy, CURLOPT_PRIVATE, (void *)t) != CURLE_OK)
 		return -1;
-	if (curl_multi_add_handle(l->multi, t->easy) != CURLM_OK)
+	if (!loop_multi(l) || curl_multi_add_handle(l->multi, t->easy) != CURLM_OK)
 		return -1;
 	l->transfers = grow(l->transfers, &l->cap_transfers, l->ntransfers + 1,
 			    sizeof(*l->transfers));
@@ -367,7 +365,7 @@ static size_t build_wait_set(struct loop *l)
 /* curl_multi_poll() leaves extra fds' revents stale after a timeout or EINTR and
  * drops POLLNVAL (a closed fd would make every wait return at once), so the
  * readiness is read again with a zero-timeout poll(). */
-static void read_readiness(struct loop *l, size_t n)
+static void fill_pollfds(struct loop *l, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		short events = 0;
@@ -377,6 +375,11 @@ static void read_readiness(struct loop *l, size_t n)
 			events |= POLLOUT;
 		l->pollfds[i] = (struct pollfd){.fd = l->waitfds[i].fd, .events = events};
 	}
+}
+
+static void read_readiness(struct loop *l, size_t n)
+{
+	fill_pollfds(l, n);
 	if (poll(l->pollfds, (nfds_t)n, 0) <= 0)
 		for (size_t i = 0; i < n; i++)
 			l->pollfds[i].revents = 0;
@@ -478,15 +481,23 @@ static void run_timers(struct loop *l)
 void loop_run_once(struct loop *l, int max_wait_ms)
 {
 	size_t n = build_wait_set(l);
-	curl_multi_poll(l->multi, l->waitfds, (unsigned)n, wait_timeout(l, max_wait_ms), NULL);
+	int timeout = wait_timeout(l, max_wait_ms);
+	if (l->multi) {
+		curl_multi_poll(l->multi, l->waitfds, (unsigned)n, timeout, NULL);
+	} else {
+		fill_pollfds(l, n);
+		poll(l->pollfds, (nfds_t)n, timeout);
+	}
 	l->wakeups++;
 	read_readiness(l, n);
 
 	l->pass++;
 	l->in_pass++;
-	int running;
-	curl_multi_perform(l->multi, &running);
-	finish_transfers(l);
+	if (l->multi) {
+		int running;
+		curl_multi_perform(l->multi, &running);
+		finish_transfers(l);
+	}
 	if (l->pollfds[0].revents)
 		dispatch_signals(l);
 	dispatch_fds(l, n);

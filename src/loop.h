@@ -10,7 +10,13 @@
  * writes the signal number to a self-pipe; the callback runs later, in the loop,
  * where it may do anything. Callbacks may add/remove fds, timers and transfers,
  * including their own, at any time. Nothing here blocks except the one wait.
- * The loop owns the CURLM; transfers and their easy handles stay the caller's. */
+ * The loop owns the CURLM, made on first use (loop_multi or loop_add_transfer),
+ * so a session without network never starts curl and its TLS library; until
+ * then the wait is a plain poll(). curl_global_init() is the caller's (main's)
+ * job. Transfers and their easy handles stay the caller's. A transfer cannot be
+ * added or cancelled from inside curl's own callbacks (write, header,
+ * progress); to abort from a write callback return 0, and `done` then gets
+ * CURLE_WRITE_ERROR. loop_run() clears the stop flag when it returns. */
 #ifndef AIWB_LOOP_H
 #define AIWB_LOOP_H
 
