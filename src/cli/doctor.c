@@ -42,10 +42,9 @@ static char *provider_endpoint(const char *name, const char *type, const struct 
 		if (override)
 			return xstrdup(override);
 		const char *region = env_or("AWS_REGION", env_or("AWS_DEFAULT_REGION", p ? p->region : NULL));
-		return region ? xasprintf("https://bedrock-runtime.%s.amazonaws.com", region)
-			      : xstrdup("(no region: set AWS_REGION)");
+		return region ? xasprintf("https://bedrock-runtime.%s.amazonaws.com", region) : NULL;
 	}
-	return xstrdup("(no base_url)");
+	return NULL;
 }
 
 static cJSON *providers_json(const struct config *cfg)
@@ -76,8 +75,11 @@ static cJSON *providers_json(const struct config *cfg)
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "name", name);
 		cJSON_AddStringToObject(o, "type", type);
-		cJSON_AddStringToObject(o, "endpoint", endpoint);
-		cJSON_AddBoolToObject(o, "configured", p != NULL);
+		if (endpoint)
+			cJSON_AddStringToObject(o, "endpoint", endpoint);
+		else
+			cJSON_AddNullToObject(o, "endpoint");
+		cJSON_AddBoolToObject(o, "in_config", p != NULL);
 		cJSON_AddStringToObject(o, "credentials", creds_state_name(cs.state));
 		if (cs.source[0])
 			cJSON_AddStringToObject(o, "source", cs.source);
@@ -227,7 +229,10 @@ static void print_text(const cJSON *r)
 	printf("\nproviders\n");
 	const cJSON *p;
 	cJSON_ArrayForEach(p, cJSON_GetObjectItem(r, "providers")) {
-		printf("  %-10s %-9s %s\n", str(p, "name"), str(p, "type"), str(p, "endpoint"));
+		const char *endpoint = str(p, "endpoint");
+		if (!endpoint)
+			endpoint = strcmp(str(p, "type"), "bedrock") == 0 ? "(no region: set AWS_REGION)" : "(no base_url)";
+		printf("  %-10s %-9s %s\n", str(p, "name"), str(p, "type"), endpoint);
 		const char *state = str(p, "credentials");
 		if (str(p, "source"))
 			printf("             credentials %s: %s\n", state, str(p, "source"));
