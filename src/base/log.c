@@ -14,15 +14,13 @@
 #include "base/clock.h"
 #include "base/xmalloc.h"
 
-#define MAX_SECRETS 32
-
 static struct {
 	int fd;
 	char *path;
 	size_t size, cap;
 	enum log_level level;
-	char *secrets[MAX_SECRETS];
-	int nsecrets;
+	char **secrets; /* longest first, so a secret containing another is replaced whole */
+	size_t nsecrets;
 } lg = { .fd = -1, .level = LOG_INFO };
 
 static const char *const level_names[] = { "debug", "info", "warn", "error" };
@@ -34,12 +32,18 @@ static const char *const secret_vars[] = {
 
 void log_add_secret(const char *secret)
 {
-	if (!secret || strlen(secret) < 4 || lg.nsecrets == MAX_SECRETS)
+	if (!secret || strlen(secret) < 4)
 		return;
-	for (int i = 0; i < lg.nsecrets; i++)
+	size_t len = strlen(secret), at = 0;
+	for (size_t i = 0; i < lg.nsecrets; i++)
 		if (strcmp(lg.secrets[i], secret) == 0)
 			return;
-	lg.secrets[lg.nsecrets++] = xstrdup(secret);
+	while (at < lg.nsecrets && strlen(lg.secrets[at]) >= len)
+		at++;
+	lg.secrets = xreallocarray(lg.secrets, lg.nsecrets + 1, sizeof *lg.secrets);
+	memmove(lg.secrets + at + 1, lg.secrets + at, (lg.nsecrets - at) * sizeof *lg.secrets);
+	lg.secrets[at] = xstrdup(secret);
+	lg.nsecrets++;
 }
 
 static int open_file(struct err *e)
@@ -69,9 +73,6 @@ void log_close(void)
 	lg.fd = -1;
 	free(lg.path);
 	lg.path = NULL;
-	for (int i = 0; i < lg.nsecrets; i++)
-		free(lg.secrets[i]);
-	lg.nsecrets = 0;
 }
 
 void log_set_level(enum log_level level)
@@ -89,7 +90,7 @@ int log_level_parse(const char *name)
 
 static void redact(struct buf *b)
 {
-	for (int i = 0; i < lg.nsecrets; i++) {
+	for (size_t i = 0; i < lg.nsecrets; i++) {
 		const char *s = lg.secrets[i];
 		size_t slen = strlen(s);
 		char *hit;

@@ -21,7 +21,9 @@ void log_close(void);
 void log_set_level(enum log_level level);
 /* "debug", "info", "warn", "error"; returns -1 for anything else. */
 int log_level_parse(const char *name);
-void log_add_secret(const char *secret); /* ignored when shorter than 4 bytes */
+/* Registered secrets stay registered for the life of the process, across
+ * log_close/log_open; ignored when shorter than 4 bytes. */
+void log_add_secret(const char *secret);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)

@@ -118,8 +118,10 @@ void path_reset(void)
 char *path_join(const char *dir, const char *name)
 {
 	size_t n = strlen(dir);
-	while (n > 1 && dir[n - 1] == '/')
+	while (n > 0 && dir[n - 1] == '/')
 		n--;
+	if (n == 0 && dir[0] == '/')
+		return xasprintf("/%s", name);
 	return xasprintf("%.*s/%s", (int)n, dir, name);
 }
 
@@ -165,10 +167,12 @@ int path_ensure_data_home(int *created, struct err *e)
 	const char *home = path_data_home();
 	int existed = path_exists(home);
 	if (created)
+		*created = 0;
+	struct err why = ERR_INIT;
+	if (!existed && path_mkdirs(home, 0700, &why) != 0)
+		return err_set(e, "cannot create the data home %s: %s; set AIWB_HOME to a writable directory", home, why.msg);
+	if (created)
 		*created = !existed;
-	if (!existed && path_mkdirs(home, 0700, e) != 0)
-		return err_set(e, "cannot create the data home %s (%s); set AIWB_HOME to a writable directory",
-			       home, strerror(errno));
 	if (!path_is_dir(home))
 		return err_set(e, "the data home %s is not a directory; set AIWB_HOME to a writable directory", home);
 	if (access(home, W_OK | X_OK) != 0)
@@ -220,8 +224,8 @@ char *path_read_file(const char *path, size_t *len, struct err *e)
 
 int path_write_file(const char *path, const void *data, size_t len, struct err *e)
 {
-	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	char *tmp = xasprintf("%s.tmp.XXXXXX", path);
+	int fd = mkostemp(tmp, O_CLOEXEC); /* O_EXCL, mode 0600 */
 	if (fd < 0) {
 		err_errno(e, "cannot write %s", path);
 		free(tmp);

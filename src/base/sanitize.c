@@ -344,10 +344,6 @@ void sanitize_feed(struct sanitizer *s, const char *in, size_t n, struct buf *ou
 {
 	const unsigned char *p = (const unsigned char *)in;
 	size_t i = 0;
-	if (n) {
-		buf_grow(out, n);
-		out->data[out->len] = '\0';
-	}
 	while (i < n) {
 		if (s->state == S_GROUND && s->need == 0) {
 			size_t run = verbatim_prefix(s, p + i, n - i);

@@ -75,9 +75,18 @@ static char *aws_file(const char *var, const char *fallback)
 	return path_join(home && *home ? home : "/", fallback);
 }
 
+static int uses_sso_or_role(const struct ini *conf, const char *section)
+{
+	static const char *const keys[] = { "sso_session", "sso_start_url", "sso_account_id", "role_arn" };
+	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+		if (ini_get(conf, section, keys[i]))
+			return 1;
+	return 0;
+}
+
 static void probe_aws(const struct config_provider *p, struct creds_status *out)
 {
-	char buf[512];
+	char buf[512], hint[512];
 	if (env_set("AWS_BEARER_TOKEN_BEDROCK")) {
 		set(out, CREDS_PRESENT, "env AWS_BEARER_TOKEN_BEDROCK (API key)", NULL);
 		return;
@@ -109,12 +118,12 @@ static void probe_aws(const struct config_provider *p, struct creds_status *out)
 	} else if (ini_get(&conf, conf_section, "credential_process")) {
 		snprintf(buf, sizeof buf, "credential_process of profile %s in %s", profile, conf_path);
 		set(out, CREDS_PRESENT, buf, NULL);
-	} else if (ini_get(&conf, conf_section, "sso_session") || ini_get(&conf, conf_section, "role_arn")) {
+	} else if (uses_sso_or_role(&conf, conf_section)) {
 		snprintf(buf, sizeof buf, "profile %s in %s", profile, conf_path);
-		snprintf(buf + 256, sizeof buf - 256, "profile %s uses SSO or an assumed role, which aiwb does not "
+		snprintf(hint, sizeof hint, "profile %s uses SSO or an assumed role, which aiwb does not "
 			 "support yet; export keys with: aws configure export-credentials --profile %s --format env",
 			 profile, profile);
-		set(out, CREDS_BAD, buf, buf + 256);
+		set(out, CREDS_BAD, buf, hint);
 	} else {
 		snprintf(buf, sizeof buf, "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, "
 			 "or AWS_BEARER_TOKEN_BEDROCK (no profile %s in %s or %s)", profile, cred_path, conf_path);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "base/path.h"
 #include "base/xmalloc.h"
@@ -40,6 +41,8 @@ int ini_parse(struct ini *ini, const char *text)
 			char *end = strchr(l, ']');
 			free(section);
 			section = end ? trimmed(l + 1, (size_t)(end - l - 1)) : xstrdup(l + 1);
+			ini->sections = xreallocarray(ini->sections, ini->nsections + 1, sizeof *ini->sections);
+			ini->sections[ini->nsections++] = xstrdup(section);
 			free(parent);
 			parent = NULL;
 		} else {
@@ -71,13 +74,13 @@ int ini_load(struct ini *ini, const char *path, int *found, struct err *e)
 	memset(ini, 0, sizeof *ini);
 	if (found)
 		*found = 0;
+	struct stat st;
+	if (lstat(path, &st) != 0 && errno == ENOENT)
+		return 0;
 	struct err local = ERR_INIT;
 	char *text = path_read_file(path, NULL, &local);
-	if (!text) {
-		if (errno == ENOENT)
-			return 0;
+	if (!text)
 		return err_set(e, "%s", local.msg);
-	}
 	if (found)
 		*found = 1;
 	ini_parse(ini, text);
@@ -93,6 +96,9 @@ void ini_free(struct ini *ini)
 		free(ini->entries[i].value);
 	}
 	free(ini->entries);
+	for (size_t i = 0; i < ini->nsections; i++)
+		free(ini->sections[i]);
+	free(ini->sections);
 	memset(ini, 0, sizeof *ini);
 }
 
@@ -107,8 +113,8 @@ const char *ini_get(const struct ini *ini, const char *section, const char *key)
 
 int ini_has_section(const struct ini *ini, const char *section)
 {
-	for (size_t i = 0; i < ini->n; i++)
-		if (strcmp(ini->entries[i].section, section) == 0)
+	for (size_t i = 0; i < ini->nsections; i++)
+		if (strcmp(ini->sections[i], section) == 0)
 			return 1;
 	return 0;
 }

@@ -21,6 +21,8 @@ struct ini_entry {
 struct ini {
 	struct ini_entry *entries;
 	size_t n;
+	char **sections; /* every section header seen, even empty ones */
+	size_t nsections;
 };
 
 int ini_parse(struct ini *ini, const char *text);
