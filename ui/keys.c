@@ -1,5 +1,6 @@
 #include "keys.h"
 
+#include <ctype.h>
 #include <curses.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,11 +36,9 @@ int keys_parse(const char *spec)
 	if (spec[1] == '\0' && spec[0] > ' ' && spec[0] < 0x7f)
 		return (unsigned char)spec[0];
 	if (strncmp(spec, "C-", 2) == 0 && spec[2] && !spec[3]) {
-		char c = spec[2];
-		if (c >= 'a' && c <= 'z')
+		char c = (char)tolower((unsigned char)spec[2]);
+		if (c >= 'a' && c <= 'z' && c != 'i' && c != 'm') /* C-i is Tab, C-m is Enter */
 			return c - 'a' + 1;
-		if (c >= '@' && c <= '_' && c != 'I' && c != 'M' && c != '[')
-			return c - '@';
 	}
 	if (spec[0] == 'F') {
 		char *end;
