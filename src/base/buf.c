@@ -16,6 +16,7 @@ void buf_grow(struct buf *b, size_t extra)
 		cap = cap < ((size_t)-1) / 2 ? cap * 2 : need;
 	b->data = xrealloc(b->data, cap);
 	b->cap = cap;
+	b->data[b->len] = '\0';
 }
 
 void buf_append(struct buf *b, const void *p, size_t n)

@@ -129,7 +129,7 @@ size_t sanitize_fit(const char *s, size_t n, int max_cols, int *cols)
 void sanitize_init(struct sanitizer *s, int tab_width)
 {
 	memset(s, 0, sizeof *s);
-	s->tab_width = tab_width > 0 ? tab_width : 0;
+	s->tab_width = tab_width < 0 ? 0 : tab_width > 16 ? 16 : tab_width;
 	s->state = S_GROUND;
 }
 
@@ -164,9 +164,17 @@ static void emit_tab(struct sanitizer *s, struct buf *out)
 	}
 }
 
+/* C1 controls, and the bidirectional embeddings, overrides and isolates that
+ * can make a terminal show text in an order other than the bytes' (the
+ * "Trojan Source" trick). */
+static int dropped_cp(uint32_t cp)
+{
+	return cp < 0xa0 || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
 static void emit_pending(struct sanitizer *s, struct buf *out)
 {
-	if (s->cp >= 0xa0) {
+	if (!dropped_cp(s->cp)) {
 		buf_append(out, s->pending, (size_t)s->have);
 		s->column += (unsigned)sanitize_cpwidth(s->cp);
 	}
@@ -328,7 +336,7 @@ static size_t verbatim_prefix(struct sanitizer *s, const unsigned char *p, size_
 		} else if (c >= 0xc2) {
 			uint32_t cp;
 			int len = utf8_decode(p + i, n - i, &cp);
-			if (len <= 0 || cp < 0xa0)
+			if (len <= 0 || dropped_cp(cp))
 				break;
 			i += (size_t)len;
 			column += (unsigned)sanitize_cpwidth(cp);

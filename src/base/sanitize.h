@@ -18,12 +18,14 @@
  * text again, so a stray ESC ] cannot eat a whole document.
  *
  * Outside sequences: C0 controls except '\n' and '\t' are dropped ('\r' too),
- * and DEL; UTF-8-encoded C1 (U+0080-U+009F, e.g. C2 9D) is dropped; invalid
+ * and DEL; UTF-8-encoded C1 (U+0080-U+009F, e.g. C2 9D) is dropped, and so
+ * are the bidi embeddings, overrides and isolates (U+202A-U+202E,
+ * U+2066-U+2069) that could reorder what is shown; invalid
  * UTF-8 becomes U+FFFD, one per maximal invalid subpart (W3C/WHATWG): overlong
  * forms, surrogates, > U+10FFFF, truncated sequences, and stray bytes
  * 0x80-0xFF, including raw C1 bytes other than the 0x9B and 0x9D introducers.
  * Tabs expand to spaces up to the next multiple of tab_width display columns
- * when tab_width > 0 (column from sanitize_cpwidth, reset by '\n'). */
+ * when tab_width > 0 (at most 16; column from sanitize_cpwidth, reset by '\n'). */
 #ifndef AIWB_SANITIZE_H
 #define AIWB_SANITIZE_H
 

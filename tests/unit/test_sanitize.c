@@ -69,6 +69,21 @@ static void assert_idempotent(const char *in, size_t n, int tab_width)
 	free(twice);
 }
 
+static void test_bidi_controls_dropped(void **state)
+{
+	(void)state;
+	/* RLO ... PDF, LRI ... PDI around text: the letters stay, the controls go. */
+	EXPECT("a\xe2\x80\xaerev\xe2\x80\xac" "b", "arevb");
+	EXPECT("\xe2\x81\xa6x\xe2\x81\xa9", "x");
+	EXPECT("\xe2\x80\x8fkeep", "\xe2\x80\x8fkeep"); /* RLM is a mark, not an override */
+}
+
+static void test_tab_width_capped(void **state)
+{
+	(void)state;
+	EXPECT_TAB("\tx", 1000000, "                x");
+}
+
 static void test_ascii_unchanged(void **state)
 {
 	(void)state;
@@ -457,6 +472,8 @@ int main(void)
 		cmocka_unit_test(test_esc_inside_string_starts_new_sequence),
 		cmocka_unit_test(test_st_inside_utf8_in_string),
 		cmocka_unit_test(test_finish_drops_escape_and_resets),
+		cmocka_unit_test(test_bidi_controls_dropped),
+		cmocka_unit_test(test_tab_width_capped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
