@@ -87,8 +87,8 @@ static void free_windows(struct app *a)
 static void place(struct app *a, int i, int y, int x, int h, int w)
 {
 	a->frames[i] = newwin(h, w, y, x);
-	if (a->frames[i] && h > 2 && w > 2)
-		a->inner[i] = derwin(a->frames[i], h - 2, w - 2, 1, 1);
+	if (a->frames[i] && h > 2 && w > 4)
+		a->inner[i] = derwin(a->frames[i], h - 2, w - 4, 1, 2);
 }
 
 /* The one layout function (STYLE.md 9): a 2x2 grid above a status line, or the
@@ -129,14 +129,18 @@ static void draw_status(struct app *a)
 	draw_fill(stdscr, y, 0, theme_attr(ROLE_STATUS));
 	if (input_active()) {
 		const char *prompt = input_prompt(), *line = input_line();
+		size_t cursor = (size_t)input_cursor(), start = 0;
 		attr_t at = theme_attr(ROLE_CMDLINE);
 		draw_fill(stdscr, y, 0, at);
 		int x = draw_text(stdscr, y, 0, COLS, prompt, at);
-		int before = 0;
-		char *head = xstrndup(line, (size_t)input_cursor());
-		before = x + draw_text(stdscr, y, x, COLS - x - 1, head, at);
-		free(head);
-		draw_text(stdscr, y, x, COLS - x - 1, line, at);
+		/* Scroll the line so the cursor stays on screen. */
+		while (start < cursor && x + sanitize_width(line + start, cursor - start) > COLS - 1) {
+			start++;
+			while (start < cursor && ((unsigned char)line[start] & 0xc0) == 0x80)
+				start++;
+		}
+		int before = x + sanitize_width(line + start, cursor - start);
+		draw_text(stdscr, y, x, COLS - x - 1, line + start, at);
 		const char *msg = input_message();
 		if (*msg && y > 0) {
 			draw_fill(stdscr, y - 1, 0, theme_attr(ROLE_STATUS));

@@ -113,6 +113,30 @@ static cJSON *libraries_json(void)
 	return o;
 }
 
+/* Why a data home that does not exist yet could not be created, or NULL:
+ * its nearest existing ancestor must be a writable directory. */
+static char *creatable_problem(const char *home)
+{
+	char *dir = xstrdup(home);
+	char *problem = NULL;
+	for (;;) {
+		char *slash = strrchr(dir, '/');
+		if (!slash)
+			break;
+		*slash = '\0';
+		const char *d = *dir ? dir : "/";
+		if (!path_exists(d))
+			continue;
+		if (!path_is_dir(d))
+			problem = xasprintf("cannot be created: %s is not a directory", d);
+		else if (access(d, W_OK | X_OK) != 0)
+			problem = xasprintf("cannot be created: %s is not writable", d);
+		break;
+	}
+	free(dir);
+	return problem;
+}
+
 /* Builds the whole report; *fatal tells whether something stops aiwb. */
 static cJSON *doctor_report(int *fatal)
 {
@@ -127,9 +151,12 @@ static cJSON *doctor_report(int *fatal)
 	int writable = exists && access(home, W_OK | X_OK) == 0;
 	cJSON_AddBoolToObject(dh, "exists", exists);
 	cJSON_AddBoolToObject(dh, "writable", writable);
-	if (path_exists(home) && !writable) {
-		cJSON_AddStringToObject(dh, "problem", exists ? "not writable" : "not a directory");
+	char *problem = path_exists(home) ? (writable ? NULL : xstrdup(exists ? "not writable" : "not a directory"))
+					  : creatable_problem(home);
+	if (problem) {
+		cJSON_AddStringToObject(dh, "problem", problem);
 		*fatal = 1;
+		free(problem);
 	}
 
 	char *dbpath = path_join(home, "aiwb.db");
