@@ -1,8 +1,9 @@
 #!/bin/sh
-# Installs the Debian packages aiwb builds and tests with (DESIGN.md §2), only those missing.
+# Installs the Debian packages aiwb builds and tests with, only those missing:
+# the libraries, cmocka, tmux (workbench tests) and python3 (JSON checks in tests).
 set -eu
 pkgs="build-essential pkg-config libncurses-dev libreadline-dev libcurl4-openssl-dev libcjson-dev \
-libssl-dev libsqlite3-dev libyaml-dev zlib1g-dev libcmocka-dev tmux"
+libssl-dev libsqlite3-dev libyaml-dev zlib1g-dev libcmocka-dev tmux python3"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
