@@ -32,6 +32,7 @@ FUZZ_RUN = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%-replay)
 HELPERS  = $(patsubst %.c,$(BUILD)/%,$(wildcard tests/fakes/*.c bench/*.c))
 
 .PHONY: all deps run test check asan ubsan bench fuzz install uninstall clean
+.SECONDARY:
 all: aiwb
 
 deps:

@@ -8,6 +8,7 @@ cd "$ROOT"
 export AIWB_BIN="$ROOT/aiwb" AIWB_ROOT="$ROOT" AIWB_BUILD="$ROOT/$BUILD"
 export LC_ALL=C.UTF-8 TZ=UTC CMOCKA_MESSAGE_OUTPUT=TAP
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$ROOT/tests/lsan.supp:print_suppressions=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 unset AIWB_HOME AIWB_CONFIG
 pass=0 fail=0

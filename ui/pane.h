@@ -54,6 +54,11 @@ struct pane {
 	const struct wb *wb;
 };
 
+/* For panes that are only a struct pane: allocate, ignore keys, free. */
+struct pane *pane_new(const struct pane_ops *ops, const char *title, const struct wb *wb);
+unsigned pane_no_keys(struct pane *p, int key);
+void pane_free(struct pane *p);
+
 struct pane *pane_models_new(const struct wb *wb);
 struct pane *pane_prompt_new(const struct wb *wb);
 struct pane *pane_kb_new(const struct wb *wb);

@@ -1,9 +1,7 @@
 /* Jobs pane: the empty house. Jobs, metric curves and drift reports arrive
  * with the jobs issue. */
 #include <stdio.h>
-#include <stdlib.h>
 
-#include "base/xmalloc.h"
 #include "draw.h"
 #include "pane.h"
 
@@ -22,29 +20,13 @@ static void jobs_draw(struct pane *p, WINDOW *w, int height, int width)
 	}
 }
 
-static unsigned jobs_on_key(struct pane *p, int key)
-{
-	(void)p;
-	(void)key;
-	return 0;
-}
-
-static void jobs_destroy(struct pane *p)
-{
-	free(p);
-}
-
 static const struct pane_ops jobs_ops = {
 	.draw = jobs_draw,
-	.on_key = jobs_on_key,
-	.destroy = jobs_destroy,
+	.on_key = pane_no_keys,
+	.destroy = pane_free,
 };
 
 struct pane *pane_jobs_new(const struct wb *wb)
 {
-	struct pane *p = xcalloc(1, sizeof *p);
-	p->ops = &jobs_ops;
-	p->title = "Jobs";
-	p->wb = wb;
-	return p;
+	return pane_new(&jobs_ops, "Jobs", wb);
 }

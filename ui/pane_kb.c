@@ -1,9 +1,7 @@
 /* Knowledge pane: the empty house. Knowledge bases, documents and search
  * arrive with the knowledge-base issue. */
 #include <stdio.h>
-#include <stdlib.h>
 
-#include "base/xmalloc.h"
 #include "draw.h"
 #include "pane.h"
 
@@ -19,29 +17,13 @@ static void kb_draw(struct pane *p, WINDOW *w, int height, int width)
 	}
 }
 
-static unsigned kb_on_key(struct pane *p, int key)
-{
-	(void)p;
-	(void)key;
-	return 0;
-}
-
-static void kb_destroy(struct pane *p)
-{
-	free(p);
-}
-
 static const struct pane_ops kb_ops = {
 	.draw = kb_draw,
-	.on_key = kb_on_key,
-	.destroy = kb_destroy,
+	.on_key = pane_no_keys,
+	.destroy = pane_free,
 };
 
 struct pane *pane_kb_new(const struct wb *wb)
 {
-	struct pane *p = xcalloc(1, sizeof *p);
-	p->ops = &kb_ops;
-	p->title = "Knowledge";
-	p->wb = wb;
-	return p;
+	return pane_new(&kb_ops, "Knowledge", wb);
 }

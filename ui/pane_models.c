@@ -1,9 +1,7 @@
 /* Models pane: providers and their credential state. Model lists, selection
  * and per-model parameters arrive with the providers. */
 #include <stdio.h>
-#include <stdlib.h>
 
-#include "base/xmalloc.h"
 #include "draw.h"
 #include "pane.h"
 
@@ -32,8 +30,7 @@ static const char *state_text(enum creds_state s)
 static void models_draw(struct pane *p, WINDOW *w, int height, int width)
 {
 	const struct wb *wb = p->wb;
-	int y = 0;
-	draw_wrapped(w, y++, 0, width, 1, "No models configured — see aiwb doctor", theme_attr(ROLE_NOTICE));
+	int y = draw_wrapped(w, 0, 0, width, height, "No models configured — see aiwb doctor", theme_attr(ROLE_NOTICE));
 	y++;
 	if (y < height)
 		draw_text(w, y++, 0, width, "Providers", theme_attr(ROLE_TITLE));
@@ -48,29 +45,13 @@ static void models_draw(struct pane *p, WINDOW *w, int height, int width)
 	}
 }
 
-static unsigned models_on_key(struct pane *p, int key)
-{
-	(void)p;
-	(void)key;
-	return 0;
-}
-
-static void models_destroy(struct pane *p)
-{
-	free(p);
-}
-
 static const struct pane_ops models_ops = {
 	.draw = models_draw,
-	.on_key = models_on_key,
-	.destroy = models_destroy,
+	.on_key = pane_no_keys,
+	.destroy = pane_free,
 };
 
 struct pane *pane_models_new(const struct wb *wb)
 {
-	struct pane *p = xcalloc(1, sizeof *p);
-	p->ops = &models_ops;
-	p->title = "Models";
-	p->wb = wb;
-	return p;
+	return pane_new(&models_ops, "Models", wb);
 }

@@ -1,9 +1,7 @@
 /* Prompt pane: the empty house. Templates, the editor and streamed answers
  * arrive with the prompt lab. */
 #include <stdio.h>
-#include <stdlib.h>
 
-#include "base/xmalloc.h"
 #include "draw.h"
 #include "pane.h"
 
@@ -24,29 +22,13 @@ static void prompt_draw(struct pane *p, WINDOW *w, int height, int width)
 			     theme_attr(ROLE_DIM));
 }
 
-static unsigned prompt_on_key(struct pane *p, int key)
-{
-	(void)p;
-	(void)key;
-	return 0;
-}
-
-static void prompt_destroy(struct pane *p)
-{
-	free(p);
-}
-
 static const struct pane_ops prompt_ops = {
 	.draw = prompt_draw,
-	.on_key = prompt_on_key,
-	.destroy = prompt_destroy,
+	.on_key = pane_no_keys,
+	.destroy = pane_free,
 };
 
 struct pane *pane_prompt_new(const struct wb *wb)
 {
-	struct pane *p = xcalloc(1, sizeof *p);
-	p->ops = &prompt_ops;
-	p->title = "Prompt";
-	p->wb = wb;
-	return p;
+	return pane_new(&prompt_ops, "Prompt", wb);
 }

@@ -68,9 +68,10 @@ static void remember_leave_sequence(void)
 	const char *rmcup = tigetstr("rmcup");
 	const char *cnorm = tigetstr("cnorm");
 	const char *sgr0 = tigetstr("sgr0");
-	const char *parts[] = { sgr0, cnorm, rmcup };
+	const char *rmkx = tigetstr("rmkx");
+	const char *parts[] = { sgr0, cnorm, rmkx, rmcup };
 	t.leave_len = 0;
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
 		const char *s = parts[i];
 		if (!s || s == (char *)-1)
 			continue;
@@ -137,7 +138,8 @@ int term_start(struct err *e)
 	nodelay(stdscr, TRUE);
 	set_escdelay(25);
 	curs_set(0);
-	if (has_colors())
+	const char *no_color = getenv("NO_COLOR");
+	if (has_colors() && !(no_color && *no_color))
 		start_color();
 	return 0;
 }

@@ -4,15 +4,20 @@
 #include <stdio.h>
 #include <string.h>
 
+static void __attribute__((format(printf, 2, 0))) verr(struct err *e, const char *fmt, va_list ap)
+{
+	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	e->set = 1;
+}
+
 int err_set(struct err *e, const char *fmt, ...)
 {
 	if (!e)
 		return -1;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	verr(e, fmt, ap);
 	va_end(ap);
-	e->set = 1;
 	return -1;
 }
 
@@ -23,11 +28,10 @@ int err_errno(struct err *e, const char *fmt, ...)
 		return -1;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	verr(e, fmt, ap);
 	va_end(ap);
 	size_t n = strlen(e->msg);
 	snprintf(e->msg + n, sizeof e->msg - n, ": %s", strerror(saved));
-	e->set = 1;
 	errno = saved;
 	return -1;
 }

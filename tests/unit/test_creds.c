@@ -4,6 +4,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,13 +52,6 @@ static void write_file(const char *path, const char *text, mode_t mode)
 	assert_int_equal(chmod(path, mode), 0);
 }
 
-static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
 static int group_setup(void **state)
 {
 	(void)state;
@@ -73,7 +68,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	(void)state;
-	int rc = nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	int rc = test_rmtree(tmpdir);
 	free(data_home);
 	free(home);
 	free(keys_dir);
@@ -89,8 +84,8 @@ static int setup(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof env_vars / sizeof *env_vars; i++)
 		unsetenv(env_vars[i]);
-	nftw(data_home, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-	nftw(home, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	test_rmtree(data_home);
+	test_rmtree(home);
 	unlink(aws_cred);
 	unlink(aws_conf);
 	if (path_mkdirs(keys_dir, 0700, NULL) != 0 || path_mkdirs(home, 0700, NULL) != 0)

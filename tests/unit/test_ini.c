@@ -4,6 +4,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <errno.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -18,13 +20,6 @@
 
 static char tmpdir[] = "/tmp/aiwb-ini-test-XXXXXX";
 
-static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
 static int group_setup(void **state)
 {
 	(void)state;
@@ -34,7 +29,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	(void)state;
-	return nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return test_rmtree(tmpdir);
 }
 
 static void assert_get(const struct ini *ini, const char *section, const char *key, const char *want)

@@ -4,6 +4,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <errno.h>
 #include <ftw.h>
 #include <regex.h>
@@ -89,13 +91,6 @@ static void open_log(size_t cap)
 		fail_msg("log_open: %s", err_msg(&e));
 }
 
-static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
 static int group_setup(void **state)
 {
 	(void)state;
@@ -110,7 +105,7 @@ static int group_teardown(void **state)
 {
 	(void)state;
 	log_close();
-	int rc = nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	int rc = test_rmtree(tmpdir);
 	free(log_path);
 	free(rotated_path);
 	return rc;

@@ -4,6 +4,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -62,13 +64,6 @@ static int count_entries(const char *dir)
 	return n;
 }
 
-static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
 static int group_setup(void **state)
 {
 	(void)state;
@@ -81,7 +76,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	(void)state;
-	int rc = nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	int rc = test_rmtree(tmpdir);
 	free(home);
 	path_reset();
 	return rc;

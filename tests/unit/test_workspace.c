@@ -4,6 +4,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,13 +83,6 @@ static void make_share(void)
 	}
 }
 
-static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
 static int group_setup(void **state)
 {
 	(void)state;
@@ -101,7 +96,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	(void)state;
-	int rc = nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	int rc = test_rmtree(tmpdir);
 	free(share);
 	free(data_home);
 	return rc;
@@ -110,8 +105,8 @@ static int group_teardown(void **state)
 static int setup(void **state)
 {
 	(void)state;
-	nftw(share, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-	nftw(data_home, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	test_rmtree(share);
+	test_rmtree(data_home);
 	return path_mkdirs(data_home, 0700, NULL) == 0 && path_mkdirs(share, 0755, NULL) == 0 ? 0 : -1;
 }
 
@@ -155,7 +150,7 @@ static void test_seed_into_missing_home_creates_it(void **state)
 {
 	(void)state;
 	make_share();
-	nftw(data_home, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	test_rmtree(data_home);
 	assert_false(path_exists(data_home));
 	assert_int_equal(seed(), (int)NSHARE_FILES);
 	char *a = in_home("examples/docs/a.md");
