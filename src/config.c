@@ -78,6 +78,9 @@ void config_free(struct config *c)
 		free(c->keys[i].key);
 	}
 	free(c->keys);
+	for (size_t i = 0; i < c->nprices; i++)
+		free(c->prices[i].model);
+	free(c->prices);
 	free(c->log_level);
 	free(c->kb_mode);
 	for (size_t i = 0; i < c->nwarnings; i++)
@@ -816,6 +819,70 @@ static int load_keys(struct loader *l, const struct member *sec)
 	return rc;
 }
 
+static int get_price(struct loader *l, const struct member *mb, const char *path, double *out)
+{
+	if (!cJSON_IsNumber(mb->value))
+		return fail_at(l, mb->val_off, "%s must be a number, not %s", path, json_type_name(mb->value));
+	double v = mb->value->valuedouble;
+	if (!(v >= 0 && v <= 1e6))
+		return fail_at(l, mb->val_off, "%s must be a price in USD per 1M tokens from 0 to 1000000 (got %g)", path, v);
+	*out = v;
+	return 0;
+}
+
+static int load_price(struct loader *l, const struct member *pm)
+{
+	char *path = key_path("prices", pm->key);
+	int rc = 0, seen_in = 0, seen_out = 0;
+	if (!strchr(pm->key, '/') || pm->key[0] == '/')
+		rc = fail_at(l, pm->key_off, "%s: a price is keyed by PROVIDER/MODEL, e.g. \"openai/gpt-4o-mini\"", path);
+	else if (want_object(l, pm, path))
+		rc = -1;
+	if (rc) {
+		free(path);
+		return rc;
+	}
+	struct config *c = l->c;
+	c->prices = xreallocarray(c->prices, c->nprices + 1, sizeof *c->prices);
+	struct config_price *pr = &c->prices[c->nprices++];
+	memset(pr, 0, sizeof *pr);
+	pr->model = xstrdup(pm->key);
+	struct walk w;
+	const struct member *mb;
+	walk_begin(&w, l, path, pm->value, pm->val_off);
+	while (rc == 0 && (mb = walk_next(&w))) {
+		char *sub = key_path(path, mb->key);
+		if (strcmp(mb->key, "input") == 0)
+			rc = get_price(l, mb, sub, &pr->input), seen_in = 1;
+		else if (strcmp(mb->key, "output") == 0)
+			rc = get_price(l, mb, sub, &pr->output), seen_out = 1;
+		else if (strcmp(mb->key, "context") == 0)
+			rc = get_int(l, mb, sub, 1, 100000000, &pr->context);
+		else
+			warn_key(&w, mb, "unknown key", NULL);
+		free(sub);
+	}
+	walk_end(&w);
+	if (rc == 0 && (!seen_in || !seen_out))
+		rc = fail_at(l, pm->val_off, "%s needs both \"input\" and \"output\" (USD per 1M tokens)", path);
+	free(path);
+	return rc;
+}
+
+static int load_prices(struct loader *l, const struct member *sec)
+{
+	struct walk w;
+	const struct member *mb;
+	int rc = 0;
+	if (want_object(l, sec, "prices"))
+		return -1;
+	walk_begin(&w, l, "prices", sec->value, sec->val_off);
+	while (rc == 0 && (mb = walk_next(&w)))
+		rc = load_price(l, mb);
+	walk_end(&w);
+	return rc;
+}
+
 static int load_provider_field(struct loader *l, struct walk *w, const struct member *mb, struct config_provider *p)
 {
 	char *path = key_path(w->prefix, mb->key);
@@ -949,6 +1016,8 @@ static int load_top(struct loader *l, const cJSON *root, size_t root_off)
 			rc = load_keys(l, mb);
 		else if (strcmp(mb->key, "kb") == 0)
 			rc = load_kb(l, mb);
+		else if (strcmp(mb->key, "prices") == 0)
+			rc = load_prices(l, mb);
 		else
 			warn_key(&w, mb, "unknown key", NULL);
 	}

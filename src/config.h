@@ -23,6 +23,13 @@ struct config_provider {
 	int allow_http;    /* explicit opt-in for plain http to a non-loopback host */
 };
 
+struct config_price {
+	char *model;      /* PROVIDER/MODEL */
+	double input;     /* USD per 1M input tokens */
+	double output;    /* USD per 1M output tokens */
+	int context;      /* tokens; 0 when not given */
+};
+
 struct config_key {
 	char *action; /* action name from the key table */
 	char *key;    /* key spec, e.g. "j", "C-n", "F5" */
@@ -37,6 +44,8 @@ struct config {
 	size_t nproviders;
 	struct config_key *keys;
 	size_t nkeys;
+	struct config_price *prices; /* "prices": user overrides of the model catalog */
+	size_t nprices;
 	int log_max_kb;       /* log rotation cap, default 1024 */
 	char *log_level;      /* "debug", "info", "warn", "error"; default "info" */
 	/* kb defaults for later issues */

@@ -246,6 +246,27 @@ static void test_builtin_provider_names_default_their_type(void **state)
 	config_free(&c);
 }
 
+static void test_price_overrides(void **state)
+{
+	(void)state;
+	struct config c;
+	struct err e = ERR_INIT;
+	assert_int_equal(load("{\n \"prices\": {\n  \"vllm/llama-3-8b\": {\"input\": 0.1, \"output\": 0.2, \"context\": 8192},\n"
+			      "  \"openai/gpt-4o-mini\": {\"input\": 0, \"output\": 0.6}\n }\n}\n", &c, &e), 0);
+	assert_int_equal(c.nprices, 2);
+	assert_string_equal(c.prices[0].model, "vllm/llama-3-8b");
+	assert_true(c.prices[0].input == 0.1 && c.prices[0].output == 0.2);
+	assert_int_equal(c.prices[0].context, 8192);
+	assert_true(c.prices[1].input == 0 && c.prices[1].output == 0.6);
+	assert_int_equal(c.prices[1].context, 0);
+	config_free(&c);
+
+	assert_load_fails_at("{\n \"prices\": {\"gpt-4o\": {\"input\": 1, \"output\": 2}}\n}\n", 2, "PROVIDER/MODEL", NULL);
+	assert_load_fails_at("{\n \"prices\": {\"a/b\": {\"input\": 1}}\n}\n", 2, "prices.a/b", "output");
+	assert_load_fails_at("{\n \"prices\": {\"a/b\": {\"input\": -1, \"output\": 2}}\n}\n", 2, "prices.a/b.input", NULL);
+	assert_load_fails_at("{\n \"prices\": {\"a/b\": {\"input\": \"cheap\", \"output\": 2}}\n}\n", 2, "must be a number", NULL);
+}
+
 static void test_missing_comma_reports_line_and_column(void **state)
 {
 	(void)state;
@@ -763,6 +784,7 @@ int main(void)
 		cmocka_unit_test(test_full_valid_file),
 		cmocka_unit_test(test_comment_markers_inside_strings),
 		cmocka_unit_test(test_builtin_provider_names_default_their_type),
+		cmocka_unit_test(test_price_overrides),
 		cmocka_unit_test(test_missing_comma_reports_line_and_column),
 		cmocka_unit_test(test_syntax_errors_are_named),
 		cmocka_unit_test(test_unterminated_constructs),
