@@ -83,6 +83,7 @@ void config_free(struct config *c)
 	free(c->prices);
 	free(c->log_level);
 	free(c->kb_mode);
+	free(c->ca_bundle);
 	for (size_t i = 0; i < c->nwarnings; i++)
 		free(c->warnings[i]);
 	free(c->warnings);
@@ -773,6 +774,28 @@ static int load_log(struct loader *l, const struct member *sec)
 	return rc;
 }
 
+static int load_network(struct loader *l, const struct member *sec)
+{
+	struct walk w;
+	const struct member *mb;
+	int rc = 0;
+	if (want_object(l, sec, "network"))
+		return -1;
+	walk_begin(&w, l, "network", sec->value, sec->val_off);
+	while (rc == 0 && (mb = walk_next(&w))) {
+		if (strcmp(mb->key, "connect_timeout_s") == 0)
+			rc = get_int(l, mb, "network.connect_timeout_s", 1, 600, &l->c->connect_timeout_s);
+		else if (strcmp(mb->key, "idle_timeout_s") == 0)
+			rc = get_int(l, mb, "network.idle_timeout_s", 1, 3600, &l->c->idle_timeout_s);
+		else if (strcmp(mb->key, "ca_bundle") == 0)
+			rc = get_string(l, mb, "network.ca_bundle", &l->c->ca_bundle);
+		else
+			warn_key(&w, mb, "unknown key", NULL);
+	}
+	walk_end(&w);
+	return rc;
+}
+
 static int load_kb(struct loader *l, const struct member *sec)
 {
 	struct walk w;
@@ -1018,6 +1041,8 @@ static int load_top(struct loader *l, const cJSON *root, size_t root_off)
 			rc = load_kb(l, mb);
 		else if (strcmp(mb->key, "prices") == 0)
 			rc = load_prices(l, mb);
+		else if (strcmp(mb->key, "network") == 0)
+			rc = load_network(l, mb);
 		else
 			warn_key(&w, mb, "unknown key", NULL);
 	}

@@ -46,6 +46,9 @@ struct config {
 	size_t nkeys;
 	struct config_price *prices; /* "prices": user overrides of the model catalog */
 	size_t nprices;
+	int connect_timeout_s; /* network.connect_timeout_s; 0: built-in (10 s) */
+	int idle_timeout_s;    /* network.idle_timeout_s: no byte for this long ends a call; 0: built-in (60 s) */
+	char *ca_bundle;       /* network.ca_bundle: PEM file of trusted roots, or NULL */
 	int log_max_kb;       /* log rotation cap, default 1024 */
 	char *log_level;      /* "debug", "info", "warn", "error"; default "info" */
 	/* kb defaults for later issues */

@@ -1,5 +1,6 @@
 #include "app.h"
 
+#include <curl/curl.h>
 #include <curses.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/path.h"
 #include "base/sanitize.h"
@@ -17,6 +19,8 @@
 #include "loop.h"
 #include "pane.h"
 #include "store/db.h"
+#include "llm/modelset.h"
+#include "net/http.h"
 #include "term.h"
 #include "theme.h"
 #include "view_help.h"
@@ -25,8 +29,7 @@
 #define NPANES 4
 #define MIN_COLS 60
 #define MIN_ROWS 15
-
-static const char *const builtin_providers[] = { "openai", "anthropic", "bedrock", "ollama" };
+#define FRAME_US 16000 /* at most ~60 draws a second */
 
 static const struct help_command commands[] = {
 	{ "quit", NULL, "Quit aiwb (also :q)" },
@@ -48,6 +51,7 @@ static const char *const completions[] = { "quit", "help", "zoom", "focus", "mod
 struct app {
 	struct loop *loop;
 	struct config cfg;
+	struct catalog catalog;
 	struct db *db;
 	struct wb wb;
 	struct theme theme;
@@ -57,9 +61,13 @@ struct app {
 	int dirty, relayout, too_small;
 	int frames_left;
 	int signo;
+	int64_t last_draw_us;
+	int64_t throttle_timer;
 	char status[512];
 	int status_error;
 };
+
+static struct app *current; /* for app_redraw/app_status from pane callbacks */
 
 static void set_status(struct app *a, int error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -71,6 +79,24 @@ static void set_status(struct app *a, int error, const char *fmt, ...)
 	va_end(ap);
 	a->status_error = error;
 	a->dirty = 1;
+}
+
+void app_redraw(void)
+{
+	if (current)
+		current->dirty = 1;
+}
+
+void app_status(int error, const char *fmt, ...)
+{
+	if (!current)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(current->status, sizeof current->status, fmt, ap);
+	va_end(ap);
+	current->status_error = error;
+	current->dirty = 1;
 }
 
 static void free_windows(struct app *a)
@@ -170,6 +196,15 @@ static void draw_status(struct app *a)
 	}
 }
 
+static int64_t throttle_tick(struct loop *l, int64_t id, void *ud)
+{
+	(void)l;
+	(void)id;
+	struct app *a = ud;
+	a->throttle_timer = 0;
+	return LOOP_TIMER_DONE;
+}
+
 static void draw(struct loop *l, void *ud)
 {
 	(void)l;
@@ -180,6 +215,14 @@ static void draw(struct loop *l, void *ud)
 		layout(a);
 	if (!a->dirty)
 		return;
+	int64_t now = clock_us();
+	if (a->frames_left == 0 && now - a->last_draw_us < FRAME_US) {
+		if (!a->throttle_timer)
+			a->throttle_timer = loop_add_timer(a->loop, (FRAME_US - (now - a->last_draw_us)) / 1000 + 1,
+							   throttle_tick, a);
+		return;
+	}
+	a->last_draw_us = now;
 	a->dirty = 0;
 	wattrset(stdscr, theme_attr(ROLE_NORMAL));
 	werase(stdscr);
@@ -401,38 +444,35 @@ static void on_signal(struct loop *l, int signo, void *ud)
 	}
 }
 
+static void on_models_changed(void *ud)
+{
+	struct app *a = ud;
+	a->dirty = 1;
+}
+
+/* Providers are asked for their models after the first paint, so start-up
+ * never waits for the network (or for curl to start). */
+static int64_t start_models(struct loop *l, int64_t id, void *ud)
+{
+	(void)id;
+	struct app *a = ud;
+	struct err e = ERR_INIT;
+	http_set_defaults((int64_t)a->cfg.connect_timeout_s * 1000, (int64_t)a->cfg.idle_timeout_s * 1000,
+			  a->cfg.ca_bundle);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		set_status(a, 1, "cannot initialise libcurl; models cannot be listed");
+	else if (modelset_start(&a->wb.models, l, &a->cfg, &a->catalog, NULL, on_models_changed, NULL, a, &e) == 0)
+		a->wb.models_started = 1;
+	a->dirty = 1;
+	return LOOP_TIMER_DONE;
+}
+
 static int64_t frame_tick(struct loop *l, int64_t id, void *ud)
 {
 	(void)l;
 	(void)id;
 	(void)ud;
 	return 0;
-}
-
-static void load_providers(struct app *a)
-{
-	const struct config *cfg = &a->cfg;
-	size_t nb = sizeof builtin_providers / sizeof *builtin_providers;
-	a->wb.providers = xcalloc(nb + cfg->nproviders, sizeof *a->wb.providers);
-	for (size_t i = 0; i < nb + cfg->nproviders; i++) {
-		const struct config_provider *p = i >= nb ? &cfg->providers[i - nb] : NULL;
-		const char *name = p ? p->name : builtin_providers[i];
-		if (p) {
-			int dup = 0;
-			for (size_t j = 0; j < nb; j++)
-				dup |= strcmp(name, builtin_providers[j]) == 0;
-			if (dup)
-				continue;
-		} else {
-			for (size_t j = 0; j < cfg->nproviders; j++)
-				if (strcmp(cfg->providers[j].name, name) == 0)
-					p = &cfg->providers[j];
-		}
-		struct wb_provider *w = &a->wb.providers[a->wb.nproviders++];
-		snprintf(w->name, sizeof w->name, "%s", name);
-		snprintf(w->type, sizeof w->type, "%s", p ? p->type : name);
-		creds_probe(w->name, w->type, p, &w->creds);
-	}
 }
 
 /* The demo workspace is copied once per data home, however it was created. */
@@ -501,7 +541,10 @@ static int app_open(struct app *a, const struct app_options *o)
 	a->wb.demo_scripts = demo.scripts;
 	if (demo.docs + demo.datasets + demo.scripts > 0)
 		a->wb.examples_dir = path_join(home, "examples");
-	load_providers(a);
+	if (catalog_load(&a->catalog, NULL, &a->cfg, &e) != 0)
+		log_warn("model catalog not loaded: %s", e.msg);
+	a->wb.catalog = &a->catalog;
+	a->wb.db = a->db;
 	return 0;
 }
 
@@ -513,8 +556,15 @@ static void app_close(struct app *a)
 	if (a->db)
 		db_close(a->db);
 	theme_free(&a->theme);
-	free(a->wb.providers);
+	catalog_free(&a->catalog);
 	free(a->wb.examples_dir);
+	free(a->wb.selected);
+	for (size_t i = 0; i < a->wb.nmarked; i++)
+		free(a->wb.marked[i]);
+	free(a->wb.marked);
+	for (size_t i = 0; i < a->wb.nparams; i++)
+		free(a->wb.params[i].spec);
+	free(a->wb.params);
 	config_free(&a->cfg);
 	log_close();
 }
@@ -584,6 +634,10 @@ int app_main(const struct app_options *o, int *signo)
 	loop_set_before_sleep(a.loop, draw, &a);
 	if (o->frames)
 		loop_add_timer(a.loop, 0, frame_tick, &a);
+	else
+		loop_add_timer(a.loop, 0, start_models, &a);
+	a.wb.loop = a.loop;
+	current = &a;
 	char *history = path_join(a.wb.data_home, "cmd_history");
 	input_init(history, completions);
 	free(history);
@@ -595,6 +649,15 @@ int app_main(const struct app_options *o, int *signo)
 		loop_run(a.loop);
 
 	input_shutdown();
+	for (int i = 0; i < NPANES; i++) {
+		a.panes[i]->ops->destroy(a.panes[i]);
+		a.panes[i] = NULL;
+	}
+	if (a.wb.models_started) {
+		modelset_free(&a.wb.models);
+		curl_global_cleanup();
+	}
+	current = NULL;
 	free_windows(&a);
 	term_stop();
 	xmalloc_set_fatal_hook(NULL);

@@ -171,6 +171,15 @@ void input_begin(const char *prompt, void (*on_done)(const char *line, void *ud)
 	rl_callback_handler_install(in.prompt, on_line);
 }
 
+void input_begin_with(const char *prompt, const char *initial, void (*on_done)(const char *line, void *ud), void *ud)
+{
+	input_begin(prompt, on_done, ud);
+	if (initial && *initial) {
+		rl_insert_text(initial);
+		in.changed = 1;
+	}
+}
+
 int input_active(void)
 {
 	return in.active;

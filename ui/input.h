@@ -14,6 +14,8 @@ void input_shutdown(void); /* saves history */
 /* Starts editing; on_done gets the line (caller of on_done must not free it;
  * NULL when cancelled with Esc, C-c, C-g or C-d on an empty line). */
 void input_begin(const char *prompt, void (*on_done)(const char *line, void *ud), void *ud);
+/* The same, with the line already holding `initial` (cursor at its end). */
+void input_begin_with(const char *prompt, const char *initial, void (*on_done)(const char *line, void *ud), void *ud);
 int input_active(void);
 /* Returns 1 when the line changed and needs drawing. */
 int input_key(int key);

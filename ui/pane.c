@@ -1,10 +1,11 @@
 #include "pane.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/xmalloc.h"
 
-struct pane *pane_new(const struct pane_ops *ops, const char *title, const struct wb *wb)
+struct pane *pane_new(const struct pane_ops *ops, const char *title, struct wb *wb)
 {
 	struct pane *p = xcalloc(1, sizeof *p);
 	p->ops = ops;
@@ -23,4 +24,22 @@ unsigned pane_no_keys(struct pane *p, int key)
 void pane_free(struct pane *p)
 {
 	free(p);
+}
+
+const struct llm_params *wb_params_for(const struct wb *wb, const char *spec)
+{
+	static const struct llm_params defaults;
+	for (size_t i = 0; spec && i < wb->nparams; i++)
+		if (strcmp(wb->params[i].spec, spec) == 0)
+			return &wb->params[i].params;
+	return &defaults;
+}
+
+const struct ms_model *wb_find_model(const struct wb *wb, const char *spec)
+{
+	for (size_t i = 0; spec && i < wb->models.n; i++)
+		for (size_t j = 0; j < wb->models.providers[i].nmodels; j++)
+			if (strcmp(wb->models.providers[i].models[j].spec, spec) == 0)
+				return &wb->models.providers[i].models[j];
+	return NULL;
 }

@@ -12,7 +12,10 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "llm/creds.h"
+#include "llm/catalog.h"
+#include "llm/modelset.h"
+#include "loop.h"
+#include "store/db.h"
 
 enum {
 	PANE_HANDLED = 1 << 0,
@@ -21,22 +24,37 @@ enum {
 	PANE_QUIT = 1 << 3,
 };
 
-struct wb_provider {
-	char name[64];
-	char type[16];
-	struct creds_status creds;
+/* Per-model parameters chosen in the Models pane. */
+struct wb_params {
+	char *spec;                   /* PROVIDER/MODEL */
+	struct llm_params params;
 };
 
-/* The workbench's plain data, shared read-only with the panes. */
+/* The workbench's data, filled by app.c from the core and shared with the
+ * panes. The Models pane owns the selection, the marks and the parameters;
+ * the others only read them. */
 struct wb {
 	const struct config *cfg;
 	const char *data_home;
 	int64_t history_runs;         /* -1 when unknown */
-	struct wb_provider *providers;
-	size_t nproviders;
 	char *examples_dir;           /* $AIWB_HOME/examples, NULL when absent */
 	int demo_docs, demo_datasets, demo_scripts;
+	struct loop *loop;
+	struct db *db;
+	const struct catalog *catalog;
+	struct modelset models;       /* providers and their models, filled as answers arrive */
+	int models_started;
+	char *selected;               /* PROVIDER/MODEL or NULL */
+	char **marked;                /* models marked for comparison */
+	size_t nmarked;
+	struct wb_params *params;
+	size_t nparams;
 };
+
+/* The parameters for a model (defaults when none were set); borrowed. */
+const struct llm_params *wb_params_for(const struct wb *wb, const char *spec);
+/* A model of the modelset by spec, or NULL. */
+const struct ms_model *wb_find_model(const struct wb *wb, const char *spec);
 
 struct pane;
 
@@ -51,17 +69,17 @@ struct pane_ops {
 struct pane {
 	const struct pane_ops *ops;
 	const char *title;
-	const struct wb *wb;
+	struct wb *wb;
 };
 
 /* For panes that are only a struct pane: allocate, ignore keys, free. */
-struct pane *pane_new(const struct pane_ops *ops, const char *title, const struct wb *wb);
+struct pane *pane_new(const struct pane_ops *ops, const char *title, struct wb *wb);
 unsigned pane_no_keys(struct pane *p, int key);
 void pane_free(struct pane *p);
 
-struct pane *pane_models_new(const struct wb *wb);
-struct pane *pane_prompt_new(const struct wb *wb);
-struct pane *pane_kb_new(const struct wb *wb);
-struct pane *pane_jobs_new(const struct wb *wb);
+struct pane *pane_models_new(struct wb *wb);
+struct pane *pane_prompt_new(struct wb *wb);
+struct pane *pane_kb_new(struct wb *wb);
+struct pane *pane_jobs_new(struct wb *wb);
 
 #endif

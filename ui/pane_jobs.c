@@ -26,7 +26,7 @@ static const struct pane_ops jobs_ops = {
 	.destroy = pane_free,
 };
 
-struct pane *pane_jobs_new(const struct wb *wb)
+struct pane *pane_jobs_new(struct wb *wb)
 {
 	return pane_new(&jobs_ops, "Jobs", wb);
 }

@@ -23,7 +23,7 @@ static const struct pane_ops kb_ops = {
 	.destroy = pane_free,
 };
 
-struct pane *pane_kb_new(const struct wb *wb)
+struct pane *pane_kb_new(struct wb *wb)
 {
 	return pane_new(&kb_ops, "Knowledge", wb);
 }

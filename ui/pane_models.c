@@ -1,57 +1,306 @@
-/* Models pane: providers and their credential state. Model lists, selection
- * and per-model parameters arrive with the providers. */
+/* Models pane: every provider with its state (checking, reachable, not usable
+ * and why) and its models with context window and price. Enter selects the
+ * model the Prompt pane sends to, Space marks models for comparison, e edits
+ * a model's parameters, r asks the providers again. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "app.h"
+#include "base/xmalloc.h"
 #include "draw.h"
+#include "input.h"
 #include "pane.h"
 
-static attr_t state_attr(enum creds_state s)
+struct row {
+	size_t provider;
+	long model; /* -1: the provider's header row */
+};
+
+struct models_pane {
+	struct pane base;
+	size_t cursor, top;
+	struct row *rows;
+	size_t nrows;
+	char *editing; /* the model whose parameters the command line is editing */
+};
+
+static void build_rows(struct models_pane *mp)
 {
-	switch (s) {
-	case CREDS_PRESENT: return theme_attr(ROLE_OK);
-	case CREDS_NOT_NEEDED: return theme_attr(ROLE_DIM);
-	case CREDS_BAD: return theme_attr(ROLE_ERROR);
-	case CREDS_NONE: break;
+	const struct modelset *ms = &mp->base.wb->models;
+	size_t n = 0;
+	for (size_t i = 0; i < ms->n; i++)
+		n += 1 + ms->providers[i].nmodels;
+	mp->rows = xreallocarray(mp->rows, n ? n : 1, sizeof *mp->rows);
+	mp->nrows = 0;
+	for (size_t i = 0; i < ms->n; i++) {
+		mp->rows[mp->nrows++] = (struct row){ i, -1 };
+		for (size_t j = 0; j < ms->providers[i].nmodels; j++)
+			mp->rows[mp->nrows++] = (struct row){ i, (long)j };
 	}
-	return theme_attr(ROLE_WARN);
+	if (mp->cursor >= mp->nrows)
+		mp->cursor = mp->nrows ? mp->nrows - 1 : 0;
 }
 
-static const char *state_text(enum creds_state s)
+static const struct ms_model *row_model(const struct models_pane *mp, size_t i)
+{
+	if (i >= mp->nrows || mp->rows[i].model < 0)
+		return NULL;
+	return &mp->base.wb->models.providers[mp->rows[i].provider].models[mp->rows[i].model];
+}
+
+static int is_marked(const struct wb *wb, const char *spec)
+{
+	for (size_t i = 0; i < wb->nmarked; i++)
+		if (strcmp(wb->marked[i], spec) == 0)
+			return 1;
+	return 0;
+}
+
+static void toggle_mark(struct wb *wb, const char *spec)
+{
+	for (size_t i = 0; i < wb->nmarked; i++) {
+		if (strcmp(wb->marked[i], spec) == 0) {
+			free(wb->marked[i]);
+			memmove(wb->marked + i, wb->marked + i + 1, (wb->nmarked - i - 1) * sizeof *wb->marked);
+			wb->nmarked--;
+			return;
+		}
+	}
+	wb->marked = xreallocarray(wb->marked, wb->nmarked + 1, sizeof *wb->marked);
+	wb->marked[wb->nmarked++] = xstrdup(spec);
+}
+
+static attr_t state_attr(enum ms_state s)
 {
 	switch (s) {
-	case CREDS_PRESENT: return "credentials found";
-	case CREDS_NOT_NEEDED: return "local, no key needed";
-	case CREDS_BAD: return "credentials unusable";
-	case CREDS_NONE: break;
+	case MS_REACHABLE: return theme_attr(ROLE_OK);
+	case MS_CHECKING: return theme_attr(ROLE_DIM);
+	case MS_NO_CREDENTIALS: return theme_attr(ROLE_WARN);
+	case MS_UNREACHABLE:
+	case MS_ERROR: break;
 	}
-	return "no credentials";
+	return theme_attr(ROLE_ERROR);
+}
+
+static void draw_provider(WINDOW *w, int y, int width, const struct ms_provider *p)
+{
+	int x = draw_text(w, y, 0, width, p->name, theme_attr(ROLE_TITLE));
+	char state[64];
+	if (p->state == MS_REACHABLE)
+		snprintf(state, sizeof state, "  %zu model%s", p->nmodels, p->nmodels == 1 ? "" : "s");
+	else
+		snprintf(state, sizeof state, "  %s", p->state == MS_NO_CREDENTIALS ? "not usable" : ms_state_name(p->state));
+	x += draw_text(w, y, x, width - x, state, state_attr(p->state));
+	if (p->message && x + 3 < width) {
+		x += draw_text(w, y, x, width - x, ": ", theme_attr(ROLE_DIM));
+		draw_text(w, y, x, width - x, p->message, theme_attr(ROLE_DIM));
+	}
+}
+
+static void draw_model(WINDOW *w, int y, int width, const struct wb *wb, const struct ms_model *m, int cursor)
+{
+	int selected = wb->selected && strcmp(wb->selected, m->spec) == 0;
+	attr_t at = theme_attr(cursor ? ROLE_SELECTED : is_marked(wb, m->spec) ? ROLE_MARKED : ROLE_NORMAL);
+	if (cursor)
+		draw_fill(w, y, 0, at);
+	char lead[8];
+	snprintf(lead, sizeof lead, " %s%s ", selected ? ">" : " ", is_marked(wb, m->spec) ? "*" : " ");
+	int x = draw_text(w, y, 0, width, lead, at);
+	char info[96] = "";
+	int off = 0;
+	if (m->context)
+		off = snprintf(info, sizeof info, "%lldk", (long long)(m->context / 1000));
+	if (m->has_price)
+		snprintf(info + off, sizeof info - (size_t)off, "%s$%.2f/$%.2f", off ? "  " : "", m->input_per_mtok,
+			 m->output_per_mtok);
+	int info_w = (int)strlen(info);
+	int room = width - x - (info_w ? info_w + 1 : 0);
+	if (room < 8) {
+		room = width - x;
+		info_w = 0;
+	}
+	draw_text(w, y, x, room, m->id, at);
+	if (info_w)
+		draw_text(w, y, width - info_w, info_w, info, cursor ? at : theme_attr(ROLE_METRIC));
 }
 
 static void models_draw(struct pane *p, WINDOW *w, int height, int width)
 {
+	struct models_pane *mp = (struct models_pane *)p;
 	const struct wb *wb = p->wb;
-	int y = draw_wrapped(w, 0, 0, width, height, "No models configured — see aiwb doctor", theme_attr(ROLE_NOTICE));
-	y++;
-	if (y < height)
-		draw_text(w, y++, 0, width, "Providers", theme_attr(ROLE_TITLE));
-	for (size_t i = 0; i < wb->nproviders && y < height; i++) {
-		const struct wb_provider *pr = &wb->providers[i];
-		int name_w = width < 30 ? width / 2 : 12;
-		draw_text(w, y, 1, name_w - 1, pr->name, theme_attr(ROLE_NORMAL));
-		draw_text(w, y, name_w + 1, width - name_w - 1, state_text(pr->creds.state), state_attr(pr->creds.state));
-		y++;
-		if (pr->creds.source[0] && y < height && width > 20)
-			draw_text(w, y++, 3, width - 3, pr->creds.source, theme_attr(ROLE_DIM));
+	build_rows(mp);
+	if (mp->nrows == 0) {
+		draw_wrapped(w, 0, 0, width, height,
+			     wb->models_started ? "No models configured — see aiwb doctor" : "Asking the providers for their models…",
+			     theme_attr(ROLE_NOTICE));
+		return;
 	}
+	int list_h = height - 1;
+	if (list_h < 1)
+		list_h = height;
+	if (mp->cursor < mp->top)
+		mp->top = mp->cursor;
+	if (mp->cursor >= mp->top + (size_t)list_h)
+		mp->top = mp->cursor - (size_t)list_h + 1;
+	for (int y = 0; y < list_h && mp->top + (size_t)y < mp->nrows; y++) {
+		size_t i = mp->top + (size_t)y;
+		const struct ms_provider *prov = &wb->models.providers[mp->rows[i].provider];
+		if (mp->rows[i].model < 0)
+			draw_provider(w, y, width, prov);
+		else
+			draw_model(w, y, width, wb, row_model(mp, i), i == mp->cursor);
+	}
+	if (height > 1) {
+		char hint[160];
+		snprintf(hint, sizeof hint, "Enter select  Space mark (%zu)  e params", wb->nmarked);
+		draw_text(w, height - 1, 0, width, hint, theme_attr(ROLE_DIM));
+	}
+}
+
+static void move_cursor(struct models_pane *mp, long delta)
+{
+	long c = (long)mp->cursor + delta;
+	if (c < 0)
+		c = 0;
+	if (mp->nrows && c >= (long)mp->nrows)
+		c = (long)mp->nrows - 1;
+	mp->cursor = (size_t)c;
+}
+
+static int set_param(struct llm_params *pr, const char *key, const char *val)
+{
+	int clear = !*val || strcmp(val, "-") == 0;
+	char *end;
+	double d = clear ? 0 : strtod(val, &end);
+	if (!clear && *end)
+		return -1;
+	if (strcmp(key, "temperature") == 0 && (clear || (d >= 0 && d <= 2))) {
+		pr->has_temperature = !clear;
+		pr->temperature = d;
+	} else if (strcmp(key, "top_p") == 0 && (clear || (d >= 0 && d <= 1))) {
+		pr->has_top_p = !clear;
+		pr->top_p = d;
+	} else if (strcmp(key, "max_tokens") == 0 && (clear || (d >= 1 && d <= 1000000 && d == (int)d))) {
+		pr->has_max_tokens = !clear;
+		pr->max_tokens = (int)d;
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+static struct wb_params *params_slot(struct wb *wb, const char *spec)
+{
+	for (size_t i = 0; i < wb->nparams; i++)
+		if (strcmp(wb->params[i].spec, spec) == 0)
+			return &wb->params[i];
+	wb->params = xreallocarray(wb->params, wb->nparams + 1, sizeof *wb->params);
+	struct wb_params *slot = &wb->params[wb->nparams++];
+	memset(slot, 0, sizeof *slot);
+	slot->spec = xstrdup(spec);
+	return slot;
+}
+
+static void on_params(const char *line, void *ud)
+{
+	struct models_pane *mp = ud;
+	struct wb *wb = mp->base.wb;
+	if (!line || !mp->editing)
+		return;
+	struct llm_params next = *wb_params_for(wb, mp->editing);
+	char *copy = xstrdup(line), *save = NULL;
+	int bad = 0;
+	for (char *tok = strtok_r(copy, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+		char *eq = strchr(tok, '=');
+		if (!eq) {
+			bad = 1;
+			break;
+		}
+		*eq = '\0';
+		if (set_param(&next, tok, eq + 1) != 0) {
+			bad = 1;
+			break;
+		}
+	}
+	free(copy);
+	if (bad) {
+		app_status(1, "parameters are temperature=0..2 top_p=0..1 max_tokens=N (or =- to unset)");
+		return;
+	}
+	params_slot(wb, mp->editing)->params = next;
+	app_status(0, "parameters set for %s", mp->editing);
+}
+
+static void edit_params(struct models_pane *mp, const char *spec)
+{
+	struct wb *wb = mp->base.wb;
+	const struct llm_params *pr = wb_params_for(wb, spec);
+	char current[160], t[32] = "-", tp[32] = "-", mt[32] = "-";
+	if (pr->has_temperature)
+		snprintf(t, sizeof t, "%g", pr->temperature);
+	if (pr->has_top_p)
+		snprintf(tp, sizeof tp, "%g", pr->top_p);
+	if (pr->has_max_tokens)
+		snprintf(mt, sizeof mt, "%d", pr->max_tokens);
+	snprintf(current, sizeof current, "temperature=%s top_p=%s max_tokens=%s", t, tp, mt);
+	free(mp->editing);
+	mp->editing = xstrdup(spec);
+	input_begin_with("params: ", current, on_params, mp);
+}
+
+static unsigned models_on_key(struct pane *p, int key)
+{
+	struct models_pane *mp = (struct models_pane *)p;
+	struct wb *wb = p->wb;
+	const struct ms_model *m = row_model(mp, mp->cursor);
+	switch (key) {
+	case KEY_DOWN: case 'j': move_cursor(mp, 1); break;
+	case KEY_UP: case 'k': move_cursor(mp, -1); break;
+	case KEY_NPAGE: move_cursor(mp, 10); break;
+	case KEY_PPAGE: move_cursor(mp, -10); break;
+	case KEY_HOME: case 'g': mp->cursor = 0; break;
+	case KEY_END: case 'G': move_cursor(mp, (long)mp->nrows); break;
+	case '\r': case '\n': case KEY_ENTER:
+		if (!m)
+			return PANE_HANDLED;
+		free(wb->selected);
+		wb->selected = xstrdup(m->spec);
+		app_status(0, "selected %s for the Prompt pane", m->spec);
+		break;
+	case ' ':
+		if (m)
+			toggle_mark(wb, m->spec);
+		break;
+	case 'e':
+		if (m)
+			edit_params(mp, m->spec);
+		break;
+	default:
+		return 0;
+	}
+	return PANE_HANDLED | PANE_DIRTY;
+}
+
+static void models_destroy(struct pane *p)
+{
+	struct models_pane *mp = (struct models_pane *)p;
+	free(mp->rows);
+	free(mp->editing);
+	free(mp);
 }
 
 static const struct pane_ops models_ops = {
 	.draw = models_draw,
-	.on_key = pane_no_keys,
-	.destroy = pane_free,
+	.on_key = models_on_key,
+	.destroy = models_destroy,
 };
 
-struct pane *pane_models_new(const struct wb *wb)
+struct pane *pane_models_new(struct wb *wb)
 {
-	return pane_new(&models_ops, "Models", wb);
+	struct models_pane *mp = xcalloc(1, sizeof *mp);
+	mp->base.ops = &models_ops;
+	mp->base.title = "Models";
+	mp->base.wb = wb;
+	return &mp->base;
 }

@@ -1,7 +1,11 @@
 #include "cli/cli.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "base/sanitize.h"
+#include "base/xmalloc.h"
 
 const char *(*cli_ui_version)(void);
 
@@ -30,7 +34,45 @@ static const char keys_usage[] =
 	"A key variable in the environment (OPENAI_API_KEY, ...) takes precedence over the file.\n"
 	"Bedrock uses the AWS credential chain and Ollama needs no key.\n";
 
+static const char ask_usage[] =
+	"usage: aiwb ask -m PROVIDER/MODEL [--system S] [--temperature X] [--top-p X]\n"
+	"                [--max-tokens N] [--stop S]... [--json] [--no-stream] [--raw] [PROMPT | -]\n"
+	"\n"
+	"Sends one prompt to one model and streams the answer to stdout as it arrives.\n"
+	"The prompt is the argument, or standard input with '-' or when no argument is\n"
+	"given. Model text passes through the terminal sanitizer (no escape sequences or\n"
+	"control characters reach your terminal) unless --raw. Every run is saved to the\n"
+	"history, without credentials. With stderr on a terminal a line of metrics follows:\n"
+	"time to first token, total time, tokens in/out, tokens/s, cost.\n"
+	"\n"
+	"  -m, --model PROVIDER/MODEL  e.g. openai/gpt-4o-mini, anthropic/claude-3-5-haiku-latest,\n"
+	"                              bedrock/anthropic.claude-3-haiku-20240307-v1:0, ollama/llama3.1\n"
+	"                              (default: default_model in config.json)\n"
+	"  -s, --system S              system prompt\n"
+	"  --temperature X             0 to 2        --top-p X        0 to 1\n"
+	"  --max-tokens N              answer length cap\n"
+	"  --stop S                    stop sequence (repeatable, up to 16)\n"
+	"  --json                      one JSON object on stdout instead of the text (docs/cli.md)\n"
+	"  --no-stream                 one non-streaming call\n"
+	"  --raw                       print model text without sanitizing it\n"
+	"\n"
+	"Exit status: 0 when the model finished; 1 on an error or a cut stream (the\n"
+	"partial answer is printed and kept); 2 on a usage error; 130 when interrupted.\n";
+
+static const char models_usage[] =
+	"usage: aiwb models [--provider P] [--json]\n"
+	"\n"
+	"Asks every provider (or only P) at once whether it is usable and reachable,\n"
+	"and lists its models with context window and price per 1M tokens (from the\n"
+	"catalog shipped with aiwb and your config \"prices\"). A provider that cannot\n"
+	"be used or reached says why in one line.\n"
+	"\n"
+	"  -p, --provider P  one provider (exit 1 when it is not reachable)\n"
+	"  --json            one JSON object on stdout (docs/cli.md)\n";
+
 const struct cli_command cli_commands[] = {
+	{ "models", "providers and their models, with context and price", models_usage, cmd_models },
+	{ "ask", "send one prompt to one model, streamed", ask_usage, cmd_ask },
 	{ "doctor", "what is configured, reachable, missing", doctor_usage, cmd_doctor },
 	{ "keys", "store, remove and list API keys", keys_usage, cmd_keys },
 	{ NULL, NULL, NULL, NULL },
@@ -86,12 +128,25 @@ static void print_prefix(const char *cmd)
 		fputs("aiwb: ", stderr);
 }
 
+/* Messages carry text from servers and users: sanitized, on one line. */
+static void __attribute__((format(printf, 1, 0))) print_message(const char *fmt, va_list ap)
+{
+	char *msg = xvasprintf(fmt, ap);
+	char *safe = sanitize_str(msg, strlen(msg), 0);
+	for (char *p = safe; *p; p++)
+		if (*p == '\n' || *p == '\t')
+			*p = ' ';
+	fputs(safe, stderr);
+	free(safe);
+	free(msg);
+}
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 	print_prefix(cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	print_message(fmt, ap);
 	va_end(ap);
 	if (cmd)
 		fprintf(stderr, "; see 'aiwb %s --help'\n", cmd);
@@ -105,7 +160,7 @@ int cli_fail(const char *cmd, const char *fmt, ...)
 	va_list ap;
 	print_prefix(cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	print_message(fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	return 1;

@@ -67,6 +67,21 @@ struct http_call {
 };
 
 /* > 0 while on_head/on_body run: curl's multi handle must not be touched. */
+/* Process-wide defaults for requests that leave a field at 0 / NULL (the
+ * user's config "network" section); see http_set_defaults. */
+static struct {
+	int64_t connect_ms, idle_ms;
+	char *ca_bundle;
+} defaults = { HTTP_CONNECT_TIMEOUT_MS, HTTP_IDLE_TIMEOUT_MS, NULL };
+
+void http_set_defaults(int64_t connect_timeout_ms, int64_t idle_timeout_ms, const char *ca_bundle)
+{
+	defaults.connect_ms = connect_timeout_ms > 0 ? connect_timeout_ms : HTTP_CONNECT_TIMEOUT_MS;
+	defaults.idle_ms = idle_timeout_ms > 0 ? idle_timeout_ms : HTTP_IDLE_TIMEOUT_MS;
+	free(defaults.ca_bundle);
+	defaults.ca_bundle = ca_bundle && *ca_bundle ? xstrdup(ca_bundle) : NULL;
+}
+
 static int in_curl_callback;
 
 /* ---- header lists ---- */
@@ -717,8 +732,9 @@ static int setup_easy(struct http_call *c, const struct http_request *req, struc
 	bad |= curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK;
 	bad |= curl_easy_setopt(easy, CURLOPT_PROXY_SSL_VERIFYPEER, 1L) != CURLE_OK;
 	bad |= curl_easy_setopt(easy, CURLOPT_PROXY_SSL_VERIFYHOST, 2L) != CURLE_OK;
-	if (req->ca_bundle && *req->ca_bundle)
-		bad |= curl_easy_setopt(easy, CURLOPT_CAINFO, req->ca_bundle) != CURLE_OK;
+	const char *ca = req->ca_bundle && *req->ca_bundle ? req->ca_bundle : defaults.ca_bundle;
+	if (ca && *ca)
+		bad |= curl_easy_setopt(easy, CURLOPT_CAINFO, ca) != CURLE_OK;
 	bad |= curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
 	bad |= curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, (long)c->connect_ms) != CURLE_OK;
 	bad |= curl_easy_setopt(easy, CURLOPT_HTTPHEADER, c->req_headers) != CURLE_OK;
@@ -825,8 +841,8 @@ struct http_call *http_start(struct loop *l, const struct http_request *req)
 	struct http_call *c = xcalloc(1, sizeof(*c));
 	c->loop = l;
 	c->start_us = clock_us();
-	c->connect_ms = req->connect_timeout_ms > 0 ? req->connect_timeout_ms : HTTP_CONNECT_TIMEOUT_MS;
-	c->idle_ms = req->idle_timeout_ms > 0 ? req->idle_timeout_ms : HTTP_IDLE_TIMEOUT_MS;
+	c->connect_ms = req->connect_timeout_ms > 0 ? req->connect_timeout_ms : defaults.connect_ms;
+	c->idle_ms = req->idle_timeout_ms > 0 ? req->idle_timeout_ms : defaults.idle_ms;
 	c->max_bytes = req->max_response_bytes ? req->max_response_bytes : HTTP_MAX_RESPONSE_BYTES;
 	c->on_head = req->on_head;
 	c->on_body = req->on_body;

@@ -125,6 +125,11 @@ struct http_result {
 	CURLcode curl_code;
 };
 
+/* Defaults for requests that leave connect/idle timeout at 0 and ca_bundle
+ * NULL: the user's config "network" section. 0 / NULL restore the built-in
+ * values. Call before starting calls; not from inside a callback. */
+void http_set_defaults(int64_t connect_timeout_ms, int64_t idle_timeout_ms, const char *ca_bundle);
+
 /* ---- calls ---- */
 
 enum { HTTP_CONTINUE = 0, HTTP_STOP = 1 };

@@ -69,7 +69,47 @@ diag() {
 	done
 }
 
+# ---------------------------------------------------------------- fakellm
+
+FAKE=${AIWB_BUILD:-$E2E_ROOT/build}/tests/fakes/fakellm
+FAKE_PIDS=
+
+# fake_start NAME [OPTIONS...]: starts tests/fakes/fakellm, waits for its port
+# file; sets FAKE_PID and URL. Its log is $E2E_TMP/NAME.log, its stderr
+# NAME.err. Every fake started is killed at exit.
+fake_start() {
+	_n=$1
+	shift
+	"$FAKE" --port-file "$E2E_TMP/$_n.port" --log "$E2E_TMP/$_n.log" --max-seconds 60 "$@" \
+		2>"$E2E_TMP/$_n.err" &
+	FAKE_PID=$!
+	FAKE_PIDS="$FAKE_PIDS $FAKE_PID"
+	_i=0
+	while [ ! -s "$E2E_TMP/$_n.port" ]; do
+		_i=$((_i + 1))
+		if [ $_i -gt 200 ] || ! kill -0 "$FAKE_PID" 2>/dev/null; then
+			URL=
+			return 1
+		fi
+		sleep 0.05
+	done
+	URL=http://127.0.0.1:$(cat "$E2E_TMP/$_n.port")
+}
+
+# fake_env URL: points every provider's endpoint variable at URL (exported).
+fake_env() {
+	OPENAI_BASE_URL=$1/v1
+	ANTHROPIC_BASE_URL=$1
+	OLLAMA_HOST=$1
+	AWS_ENDPOINT_URL_BEDROCK_RUNTIME=$1
+	AWS_ENDPOINT_URL_BEDROCK=$1
+	AWS_REGION=us-east-1
+	export OPENAI_BASE_URL ANTHROPIC_BASE_URL OLLAMA_HOST AWS_ENDPOINT_URL_BEDROCK_RUNTIME \
+		AWS_ENDPOINT_URL_BEDROCK AWS_REGION
+}
+
 e2e_cleanup() {
+	for _p in $FAKE_PIDS; do kill "$_p" 2>/dev/null; done
 	[ -n "$E2E_SOCK" ] && tmx kill-server >/dev/null 2>&1
 	if [ -n "$E2E_TMP" ] && [ -d "$E2E_TMP" ]; then
 		chmod -R u+rwx "$E2E_TMP" 2>/dev/null

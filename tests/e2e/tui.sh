@@ -470,13 +470,17 @@ fi
 
 # ---------------------------------------------------------------- secrets
 
-d="credentials in the environment show as found; the secrets reach neither screen nor files"
+d="providers with credentials list their models; the secrets reach neither screen nor files"
 e2e_home
-TUI_ENV="OPENAI_API_KEY=sk-$MARK-o ANTHROPIC_API_KEY=sk-ant-$MARK-a AWS_ACCESS_KEY_ID=AKIAE2ETEST00000001
-AWS_SECRET_ACCESS_KEY=$MARK-aws AWS_SESSION_TOKEN=$MARK-tok"
-if tui_start 100 30 && wait_titles && tui_wait_re "openai +credentials found" &&
-	tui_wait_re "anthropic +credentials found" && tui_wait_re "bedrock +credentials found" &&
-	_lacks_text "$MARK" && tui_keys z && tui_wait "1 Models (zoomed)" && _lacks_text "$MARK" &&
+if fake_start tuifake --openai-key "sk-$MARK-o" --anthropic-key "sk-ant-$MARK-a" \
+	--aws-access-key AKIAE2ETEST00000001 --aws-secret-key "$MARK-aws" --aws-session-token "$MARK-tok"; then
+	TUI_ENV="OPENAI_API_KEY=sk-$MARK-o ANTHROPIC_API_KEY=sk-ant-$MARK-a AWS_ACCESS_KEY_ID=AKIAE2ETEST00000001
+AWS_SECRET_ACCESS_KEY=$MARK-aws AWS_SESSION_TOKEN=$MARK-tok AWS_REGION=us-east-1 OPENAI_BASE_URL=$URL/v1
+ANTHROPIC_BASE_URL=$URL OLLAMA_HOST=$URL AWS_ENDPOINT_URL_BEDROCK_RUNTIME=$URL AWS_ENDPOINT_URL_BEDROCK=$URL"
+fi
+if [ -n "$URL" ] && tui_start 100 30 && wait_titles && tui_wait_re "openai +[0-9]+ models" &&
+	_lacks_text "$MARK" && tui_keys z && tui_wait "1 Models (zoomed)" &&
+	tui_wait_re "anthropic +[0-9]+ models" && tui_wait_re "bedrock +[0-9]+ models" && _lacks_text "$MARK" &&
 	cmdline "focus jobs" && tui_keys Enter && tui_wait_bottom " Jobs *" && tui_keys q && tui_wait_exit &&
 	! grep -rq "$MARK" "$AIWB_HOME" "$TUI_DIR/stderr"; then
 	ok "$d"

@@ -267,6 +267,19 @@ static void test_price_overrides(void **state)
 	assert_load_fails_at("{\n \"prices\": {\"a/b\": {\"input\": \"cheap\", \"output\": 2}}\n}\n", 2, "must be a number", NULL);
 }
 
+static void test_network_section(void **state)
+{
+	(void)state;
+	struct config c;
+	struct err e = ERR_INIT;
+	assert_int_equal(load("{\"network\": {\"connect_timeout_s\": 5, \"idle_timeout_s\": 2, \"ca_bundle\": \"/etc/ssl/x.pem\"}}", &c, &e), 0);
+	assert_int_equal(c.connect_timeout_s, 5);
+	assert_int_equal(c.idle_timeout_s, 2);
+	assert_string_equal(c.ca_bundle, "/etc/ssl/x.pem");
+	config_free(&c);
+	assert_load_fails_at("{\n \"network\": {\"idle_timeout_s\": 0}\n}\n", 2, "network.idle_timeout_s", NULL);
+}
+
 static void test_missing_comma_reports_line_and_column(void **state)
 {
 	(void)state;
@@ -785,6 +798,7 @@ int main(void)
 		cmocka_unit_test(test_comment_markers_inside_strings),
 		cmocka_unit_test(test_builtin_provider_names_default_their_type),
 		cmocka_unit_test(test_price_overrides),
+		cmocka_unit_test(test_network_section),
 		cmocka_unit_test(test_missing_comma_reports_line_and_column),
 		cmocka_unit_test(test_syntax_errors_are_named),
 		cmocka_unit_test(test_unterminated_constructs),

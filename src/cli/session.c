@@ -1,0 +1,66 @@
+#include "cli/session.h"
+
+#include <curl/curl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "base/path.h"
+#include "net/http.h"
+
+static void on_signal(struct loop *l, int signo, void *ud)
+{
+	(void)l;
+	struct session *s = ud;
+	log_info("interrupted by signal %d", signo);
+	s->interrupted = 1;
+	if (s->on_interrupt)
+		s->on_interrupt(s->ud);
+}
+
+int session_open(struct session *s, int need_db, struct err *e)
+{
+	memset(s, 0, sizeof *s);
+	if (config_load(&s->cfg, NULL, e) != 0)
+		return -1;
+	if (path_ensure_data_home(NULL, e) != 0)
+		return -1;
+	char *logpath = path_join(path_data_home(), "aiwb.log");
+	log_open(logpath, (size_t)s->cfg.log_max_kb * 1024, NULL);
+	free(logpath);
+	int level = log_level_parse(s->cfg.log_level);
+	if (level >= 0)
+		log_set_level((enum log_level)level);
+	char *dbpath = path_join(path_data_home(), "aiwb.db");
+	s->db = db_open(dbpath, 2000, NULL, e);
+	free(dbpath);
+	if (!s->db && need_db)
+		return -1;
+	err_clear(e);
+	if (catalog_load(&s->catalog, NULL, &s->cfg, e) != 0)
+		return -1;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return err_set(e, "cannot initialise libcurl");
+	http_set_defaults((int64_t)s->cfg.connect_timeout_s * 1000, (int64_t)s->cfg.idle_timeout_s * 1000,
+			  s->cfg.ca_bundle);
+	s->loop = loop_new();
+	if (!s->loop)
+		return err_set(e, "cannot create the event loop");
+	loop_watch_signal(s->loop, SIGINT, on_signal, s);
+	loop_watch_signal(s->loop, SIGTERM, on_signal, s);
+	return 0;
+}
+
+void session_close(struct session *s)
+{
+	if (s->loop)
+		loop_free(s->loop);
+	if (s->db)
+		db_close(s->db);
+	catalog_free(&s->catalog);
+	config_free(&s->cfg);
+	log_close();
+	curl_global_cleanup();
+	memset(s, 0, sizeof *s);
+}

@@ -1,0 +1,999 @@
+#include "llm/llm_json.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/log.h"
+#include "base/xmalloc.h"
+#include "llm/creds.h"
+#include "net/ndjson.h"
+#include "net/sse.h"
+
+#define KEY_FILE_MAX 16384
+#define ERROR_BODY_MAX ((size_t)64 << 10)
+#define ERROR_LINE_MAX 300
+
+/* ---- keys ---- */
+
+static char *trimmed(const char *s, size_t n)
+{
+	while (n && isspace((unsigned char)*s)) {
+		s++;
+		n--;
+	}
+	while (n && isspace((unsigned char)s[n - 1]))
+		n--;
+	return xstrndup(s, n);
+}
+
+static int usable_key(const char *k)
+{
+	if (!*k)
+		return 0;
+	for (; *k; k++)
+		if ((unsigned char)*k < 0x20 || *k == 0x7f)
+			return 0;
+	return 1;
+}
+
+void llm_key_free(char *key)
+{
+	if (key) {
+		explicit_bzero(key, strlen(key));
+		free(key);
+	}
+}
+
+/* The key in file, NULL when the file does not exist (e untouched) or is unusable (e set). */
+static char *read_key_file(const char *name, const char *file, struct err *e)
+{
+	int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			err_errno(e, "%s: cannot read the key file %s", name, file);
+		return NULL;
+	}
+	struct stat st;
+	char raw[KEY_FILE_MAX];
+	size_t len = 0;
+	char *key = NULL;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		err_set(e, "%s: the key file %s is not a regular file", name, file);
+		goto out;
+	}
+	if (st.st_mode & 077) {
+		err_set(e, "%s: the key file %s is readable by others; run: chmod 600 %s", name, file, file);
+		goto out;
+	}
+	for (;;) {
+		ssize_t n = read(fd, raw + len, sizeof raw - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err_errno(e, "%s: cannot read the key file %s", name, file);
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len == sizeof raw) {
+			err_set(e, "%s: the key file %s is too large to hold an API key", name, file);
+			goto out;
+		}
+	}
+	key = trimmed(raw, len);
+	if (!usable_key(key)) {
+		err_set(e, "%s: the key file %s holds no usable key; store one with: aiwb keys set %s", name, file, name);
+		llm_key_free(key);
+		key = NULL;
+	}
+out:
+	explicit_bzero(raw, sizeof raw);
+	close(fd);
+	return key;
+}
+
+int llm_key_load(struct provider *p, const char *var, int required, char **key, struct err *e)
+{
+	const char *v = var ? getenv(var) : NULL;
+	*key = NULL;
+	free(p->key_source);
+	p->key_source = NULL;
+	if (v && *v) {
+		*key = trimmed(v, strlen(v));
+		if (!usable_key(*key)) {
+			llm_key_free(*key);
+			*key = NULL;
+			return err_set(e, "%s: %s holds no usable API key (empty or with control characters)", p->name,
+				       var);
+		}
+		p->key_source = xasprintf("env %s", var);
+	} else {
+		char *file = creds_key_file(p->name);
+		struct err fe = ERR_INIT;
+		*key = read_key_file(p->name, file, &fe);
+		if (*key)
+			p->key_source = xasprintf("key file %s", file);
+		free(file);
+		if (fe.set)
+			return err_set(e, "%s", fe.msg);
+	}
+	if (!*key) {
+		if (!required)
+			return 0;
+		if (var)
+			return err_set(e, "%s: no API key: set %s or run: aiwb keys set %s", p->name, var, p->name);
+		return err_set(e, "%s: no API key: run: aiwb keys set %s", p->name, p->name);
+	}
+	log_add_secret(*key);
+	return 0;
+}
+
+/* ---- JSON and sentences ---- */
+
+const char *llm_json_str(const cJSON *o, const char *name)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, name));
+}
+
+int64_t llm_json_int(const cJSON *o, const char *name, int64_t dflt)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || fabs(v->valuedouble) > 9e18)
+		return dflt;
+	return (int64_t)v->valuedouble;
+}
+
+char *llm_json_print(cJSON *o)
+{
+	char *s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (!s) {
+		fputs("aiwb: out of memory printing JSON\n", stderr);
+		abort();
+	}
+	return s;
+}
+
+static void add_message(cJSON *a, const char *role, const char *content)
+{
+	cJSON *m = cJSON_CreateObject();
+	cJSON_AddStringToObject(m, "role", role);
+	cJSON_AddStringToObject(m, "content", content ? content : "");
+	cJSON_AddItemToArray(a, m);
+}
+
+cJSON *llm_json_messages(const struct llm_request *rq, int with_system)
+{
+	cJSON *a = cJSON_CreateArray();
+	if (with_system && rq->system)
+		add_message(a, "system", rq->system);
+	for (size_t i = 0; i < rq->nmessages; i++)
+		add_message(a, rq->messages[i].role, rq->messages[i].content);
+	return a;
+}
+
+cJSON *llm_json_strings(const char *const *v, size_t n)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
+	return a;
+}
+
+const char *llm_stop_reason(const char *reason)
+{
+	static const char *const map[][2] = {
+		{ "stop", "end_turn" },
+		{ "length", "max_tokens" },
+		{ "tool_calls", "tool_use" },
+		{ "function_call", "tool_use" },
+		{ "refusal", "content_filter" },
+	};
+	for (size_t i = 0; reason && i < sizeof map / sizeof *map; i++)
+		if (strcmp(reason, map[i][0]) == 0)
+			return map[i][1];
+	return reason ? reason : "";
+}
+
+static int filled(const char *s)
+{
+	return s && *s;
+}
+
+void llm_sentence(char *out, size_t size, const char *provider, const char *what, const char *code,
+		  const char *request_id, const char *message)
+{
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "%s:", provider);
+	size_t head = b.len;
+	if (filled(what))
+		buf_printf(&b, " %s", what);
+	if (filled(code))
+		buf_printf(&b, " %s", code);
+	if (filled(request_id))
+		buf_printf(&b, " (request %s)", request_id);
+	if (filled(message))
+		buf_printf(&b, "%s %s", b.len > head ? ":" : "", message);
+	snprintf(out, size, "%s", buf_str(&b));
+	buf_free(&b);
+}
+
+static void copy_out(char *out, size_t size, const char *s)
+{
+	if (size)
+		snprintf(out, size, "%s", s ? s : "");
+}
+
+static void first_line(char *out, size_t size, const char *body, size_t len)
+{
+	while (len && isspace((unsigned char)*body)) {
+		body++;
+		len--;
+	}
+	size_t n = 0;
+	while (n < len && body[n] != '\n' && body[n] != '\r' && body[n] != '\0' && n < ERROR_LINE_MAX)
+		n++;
+	while (n && isspace((unsigned char)body[n - 1]))
+		n--;
+	if (size)
+		snprintf(out, size, "%.*s", (int)n, body);
+}
+
+void llm_error_body(const char *body, size_t len, char *code, size_t ncode, char *message, size_t nmessage,
+		    char *request_id, size_t nrequest_id)
+{
+	copy_out(code, ncode, NULL);
+	copy_out(message, nmessage, NULL);
+	copy_out(request_id, nrequest_id, NULL);
+	if (!body || !len)
+		return;
+	cJSON *j = cJSON_ParseWithLength(body, len);
+	if (!j) {
+		first_line(message, nmessage, body, len);
+		return;
+	}
+	const char *c, *m, *rid;
+	llm_error_fields(j, &c, &m, &rid);
+	copy_out(code, ncode, c);
+	copy_out(message, nmessage, m);
+	copy_out(request_id, nrequest_id, rid);
+	cJSON_Delete(j);
+}
+
+void llm_error_fields(const cJSON *j, const char **code, const char **message, const char **request_id)
+{
+	const cJSON *err = cJSON_GetObjectItemCaseSensitive(j, "error");
+	*code = *message = NULL;
+	*request_id = llm_json_str(j, "request_id");
+	if (cJSON_IsString(err)) {
+		*message = err->valuestring;
+		return;
+	}
+	const cJSON *o = cJSON_IsObject(err) ? err : j;
+	*code = llm_json_str(o, "code");
+	if (!*code)
+		*code = llm_json_str(o, "type");
+	if (*code && strcmp(*code, "error") == 0)
+		*code = NULL;
+	*message = llm_json_str(o, "message");
+}
+
+void llm_redact(char *s, size_t size, const char *secret)
+{
+	if (!s || !filled(secret) || !strstr(s, secret))
+		return;
+	struct buf b = BUF_INIT;
+	size_t n = strlen(secret);
+	const char *p = s, *hit;
+	while ((hit = strstr(p, secret))) {
+		buf_append(&b, p, (size_t)(hit - p));
+		buf_puts(&b, "[redacted]");
+		p = hit + n;
+	}
+	buf_puts(&b, p);
+	snprintf(s, size, "%s", buf_str(&b));
+	buf_free(&b);
+}
+
+/* ---- chat answers ---- */
+
+static void stream_failed(struct llm_stream *s, const char *what)
+{
+	s->failed = 1;
+	llm_sentence(s->res.message, sizeof s->res.message, s->provider,
+		     s->whole ? "the answer is malformed" : "the stream is malformed", NULL, NULL, what);
+}
+
+static void decode(struct llm_stream *s, const char *type, const char *data, size_t len)
+{
+	if (s->ended || s->failed)
+		return;
+	const char *done = s->wire->done_data;
+	if (done && len >= strlen(done) && memcmp(data, done, strlen(done)) == 0) {
+		s->ended = 1;
+		return;
+	}
+	size_t i = 0;
+	while (i < len && isspace((unsigned char)data[i]))
+		i++;
+	if (i == len)
+		return;
+	cJSON *obj = cJSON_ParseWithLength(data, len);
+	if (!obj) {
+		/* at the end of a body, an event that does not parse is the cut tail */
+		if (!s->at_end)
+			stream_failed(s, "it held data that is not JSON");
+		return;
+	}
+	s->wire->event(s, type, obj);
+	cJSON_Delete(obj);
+}
+
+static int on_sse_event(void *ud, const struct sse_event *ev)
+{
+	decode(ud, ev->type, ev->data, ev->data_len);
+	return 0;
+}
+
+static int on_ndjson_line(void *ud, const char *line, size_t len)
+{
+	decode(ud, NULL, line, len);
+	return 0;
+}
+
+void llm_stream_reset(struct llm_stream *s)
+{
+	memset(&s->res, 0, sizeof s->res);
+	s->res.usage.input_tokens = s->res.usage.output_tokens = -1;
+	s->res.first_byte_us = -1;
+	s->text_bytes = 0;
+	s->ended = s->failed = s->at_end = s->whole = 0;
+	s->total_ns = s->load_ns = s->prompt_eval_ns = s->eval_ns = -1;
+	sse_free(s->sse);
+	ndjson_free(s->nd);
+	s->sse = NULL;
+	s->nd = NULL;
+	if (s->wire->ndjson)
+		s->nd = ndjson_new(0, on_ndjson_line, s);
+	else
+		s->sse = sse_new(0, on_sse_event, s);
+}
+
+void llm_stream_init(struct llm_stream *s, const struct llm_wire *w, const char *provider,
+		     void (*on_text)(void *ud, const char *text, size_t len), void *ud)
+{
+	memset(s, 0, sizeof *s);
+	s->wire = w;
+	s->provider = provider;
+	s->on_text = on_text;
+	s->ud = ud;
+	llm_stream_reset(s);
+}
+
+void llm_stream_free(struct llm_stream *s)
+{
+	sse_free(s->sse);
+	ndjson_free(s->nd);
+	s->sse = NULL;
+	s->nd = NULL;
+}
+
+void llm_stream_feed(struct llm_stream *s, const void *bytes, size_t n)
+{
+	struct err e = ERR_INIT;
+	if (s->ended || s->failed || !n)
+		return;
+	int rc = s->sse ? sse_feed(s->sse, bytes, n, &e) : ndjson_feed(s->nd, bytes, n, &e);
+	if (rc < 0)
+		stream_failed(s, e.msg);
+}
+
+static void settle(struct llm_stream *s, const char *cut)
+{
+	if (s->failed) {
+		s->res.status = LLM_ERROR;
+	} else if (s->ended) {
+		s->res.status = LLM_OK;
+	} else {
+		char why[600];
+		s->res.status = LLM_CUT;
+		if (cut && *cut)
+			snprintf(why, sizeof why, "%s; the answer is incomplete", cut);
+		else
+			snprintf(why, sizeof why, "it ended before %s; the answer is incomplete", s->wire->end_marker);
+		llm_sentence(s->res.message, sizeof s->res.message, s->provider,
+			     s->whole ? "the answer was cut" : "the stream was cut", NULL, NULL, why);
+	}
+}
+
+void llm_stream_end(struct llm_stream *s, const char *cut)
+{
+	if (!s->ended && !s->failed) {
+		s->at_end = 1;
+		if (s->sse) {
+			/* a last event without its blank line still counts when it is whole */
+			sse_feed(s->sse, "\n\n", 2, NULL);
+			sse_finish(s->sse);
+		} else {
+			ndjson_finish(s->nd, NULL);
+		}
+		s->at_end = 0;
+	}
+	settle(s, cut);
+}
+
+void llm_stream_whole(struct llm_stream *s, const char *body, size_t len, const char *cut)
+{
+	s->whole = 1;
+	if (s->wire->ndjson) {
+		llm_stream_feed(s, body, len);
+		llm_stream_end(s, cut);
+		return;
+	}
+	cJSON *obj = body && len ? cJSON_ParseWithLength(body, len) : NULL;
+	if (!obj) {
+		if (!cut)
+			stream_failed(s, "it is not JSON");
+		settle(s, cut);
+		return;
+	}
+	const cJSON *err = cJSON_GetObjectItemCaseSensitive(obj, "error");
+	if (err && !cJSON_IsNull(err)) {
+		const char *code, *msg, *rid;
+		llm_error_fields(obj, &code, &msg, &rid);
+		llm_stream_error(s, code, msg);
+	} else {
+		s->wire->whole(s, obj);
+		if (!s->ended && !s->failed)
+			stream_failed(s, "it holds no message");
+	}
+	cJSON_Delete(obj);
+	settle(s, cut);
+}
+
+void llm_stream_text(struct llm_stream *s, const char *text, size_t len)
+{
+	if (!text || !len)
+		return;
+	s->text_bytes += len;
+	if (s->on_text)
+		s->on_text(s->ud, text, len);
+}
+
+void llm_stream_set_stop(struct llm_stream *s, const char *reason)
+{
+	if (filled(reason))
+		snprintf(s->res.stop_reason, sizeof s->res.stop_reason, "%s", llm_stop_reason(reason));
+}
+
+void llm_stream_error(struct llm_stream *s, const char *code, const char *message)
+{
+	char what[48];
+	s->failed = 1;
+	copy_out(s->res.error_code, sizeof s->res.error_code, code);
+	snprintf(what, sizeof what, "the %s reported%s", s->whole ? "answer" : "stream", filled(code) ? "" : " an error");
+	llm_sentence(s->res.message, sizeof s->res.message, s->provider, what, code, s->res.request_id,
+		     filled(message) ? message : "no message given");
+}
+
+/* ---- calls ---- */
+
+struct llm_call {
+	struct provider_call base;
+	struct loop *loop;
+	char *name;
+	char *secret;
+	int allow_http;
+	char *method, *url;
+	struct http_headers headers;
+	char *body;
+	size_t body_len;
+	struct retry_policy policy;
+	struct retry_state rs;
+	int attempt;
+	struct http_call *http;
+	int64_t timer;
+	int status;
+	int busy, cancelled;
+	char request_id[128];
+	struct buf in;          /* an error body, or an answer that is not streamed */
+	int chat, stream, whole;
+	struct llm_stream st;
+	struct llm_handlers h;
+	void *hud;
+	llm_json_fn on_json;
+	void *ud;
+	void (*free_ud)(void *ud);
+};
+
+static void call_free(struct llm_call *c)
+{
+	if (c->http)
+		http_cancel(c->http);
+	if (c->timer)
+		loop_del_timer(c->loop, c->timer);
+	if (c->chat)
+		llm_stream_free(&c->st);
+	if (c->free_ud)
+		c->free_ud(c->ud);
+	http_headers_free(&c->headers);
+	buf_free(&c->in);
+	llm_key_free(c->secret);
+	free(c->name);
+	free(c->method);
+	free(c->url);
+	free(c->body);
+	free(c);
+}
+
+static void start_attempt(struct llm_call *c);
+
+static int64_t on_retry_timer(struct loop *l, int64_t id, void *ud)
+{
+	struct llm_call *c = ud;
+	(void)l;
+	(void)id;
+	c->timer = 0;
+	start_attempt(c);
+	return LOOP_TIMER_DONE;
+}
+
+static int is_2xx(int status)
+{
+	return status >= 200 && status < 300;
+}
+
+static int try_again(struct llm_call *c, const struct http_result *r, const char *code)
+{
+	struct retry_attempt a = {
+		.attempt = c->attempt,
+		.error = r->error,
+		.status = r->status,
+		.headers = r->headers,
+		.error_code = filled(code) ? code : NULL,
+		.output_delivered = c->chat && c->st.text_bytes > 0,
+	};
+	struct retry_decision d = retry_decide(&c->policy, &c->rs, &a);
+	if (!d.retry)
+		return 0;
+	log_info("%s: %s", c->name, d.reason);
+	c->timer = loop_add_timer(c->loop, d.delay_ms, on_retry_timer, c);
+	return 1;
+}
+
+/* The sentence for a failed attempt: an HTTP error with its body, or the transfer's own. */
+static void failure(struct llm_call *c, const struct http_result *r, char *msg, size_t size, char *code,
+		    size_t ncode, char *rid, size_t nrid)
+{
+	copy_out(code, ncode, NULL);
+	copy_out(rid, nrid, c->request_id);
+	if (r->status < 400) {
+		llm_sentence(msg, size, c->name, NULL, NULL, NULL, filled(r->message) ? r->message : "the request failed");
+		return;
+	}
+	char body_msg[512], body_rid[128], what[32];
+	llm_error_body(c->in.data, c->in.len, code, ncode, body_msg, sizeof body_msg, body_rid, sizeof body_rid);
+	if (!rid[0])
+		copy_out(rid, nrid, body_rid);
+	snprintf(what, sizeof what, "HTTP %d", r->status);
+	llm_sentence(msg, size, c->name, what, code, rid, body_msg[0] ? body_msg : r->message);
+}
+
+static void after_attempts(struct llm_call *c, char *msg, size_t size)
+{
+	size_t n = strlen(msg);
+	if (c->attempt > 1 && n < size)
+		snprintf(msg + n, size - n, " (after %d attempts)", c->attempt);
+	llm_redact(msg, size, c->secret);
+}
+
+static void chat_done(struct llm_call *c, const struct http_result *r)
+{
+	struct llm_result *res = &c->st.res;
+	if (is_2xx(r->status)) {
+		const char *cut = r->error != HTTP_OK ? r->message : NULL;
+		if (c->whole)
+			llm_stream_whole(&c->st, c->in.data, c->in.len, cut);
+		else
+			llm_stream_end(&c->st, cut);
+		if (res->status == LLM_CUT && r->error != HTTP_OK && try_again(c, r, NULL))
+			return;
+		if (res->status == LLM_OK)
+			retry_succeeded(&c->policy, &c->rs);
+	} else {
+		char code[96], rid[128];
+		failure(c, r, res->message, sizeof res->message, code, sizeof code, rid, sizeof rid);
+		if (try_again(c, r, code))
+			return;
+		res->status = LLM_ERROR;
+		copy_out(res->error_code, sizeof res->error_code, code);
+		copy_out(res->request_id, sizeof res->request_id, rid);
+	}
+	if (res->status != LLM_OK)
+		after_attempts(c, res->message, sizeof res->message);
+	if (!res->request_id[0])
+		copy_out(res->request_id, sizeof res->request_id, c->request_id);
+	res->attempts = c->attempt;
+	res->http_status = r->status;
+	res->first_byte_us = r->ttfb_us > 0 ? r->ttfb_us : -1;
+	if (res->status != LLM_OK)
+		log_info("%s", res->message);
+	c->busy++;
+	if (c->h.done)
+		c->h.done(c->hud, res);
+	c->busy--;
+	call_free(c);
+}
+
+static void fetch_done(struct llm_call *c, const struct http_result *r)
+{
+	struct err e = ERR_INIT;
+	cJSON *j = NULL;
+	if (is_2xx(r->status) && r->error == HTTP_OK) {
+		j = cJSON_ParseWithLength(c->in.data ? c->in.data : "", c->in.len);
+		if (!j)
+			err_set(&e, "%s: the answer to %s is not JSON", c->name, c->url);
+		else
+			retry_succeeded(&c->policy, &c->rs);
+	} else {
+		char code[96], rid[128];
+		failure(c, r, e.msg, sizeof e.msg, code, sizeof code, rid, sizeof rid);
+		if (try_again(c, r, code))
+			return;
+		e.set = 1;
+		after_attempts(c, e.msg, sizeof e.msg);
+	}
+	c->busy++;
+	int more = c->on_json(c, j, j ? NULL : &e, c->ud);
+	c->busy--;
+	cJSON_Delete(j);
+	if (more && !c->cancelled)
+		return;
+	call_free(c);
+}
+
+static void on_http_done(struct loop *l, struct http_call *hc, const struct http_result *r, void *ud)
+{
+	struct llm_call *c = ud;
+	(void)l;
+	(void)hc;
+	c->http = NULL;
+	if (c->chat)
+		chat_done(c, r);
+	else
+		fetch_done(c, r);
+}
+
+static int on_http_head(int status, const struct http_headers *headers, void *ud)
+{
+	struct llm_call *c = ud;
+	const char *rid = http_request_id(headers);
+	c->status = status;
+	copy_out(c->request_id, sizeof c->request_id, rid);
+	if (c->chat && is_2xx(status)) {
+		copy_out(c->st.res.request_id, sizeof c->st.res.request_id, rid);
+		const char *ct = http_headers_get(headers, "content-type");
+		if (c->stream && !c->st.wire->ndjson && ct && strncasecmp(ct, "application/json", 16) == 0)
+			c->whole = 1;
+	}
+	return HTTP_CONTINUE;
+}
+
+static int on_http_body(const char *data, size_t len, void *ud)
+{
+	struct llm_call *c = ud;
+	if (c->cancelled)
+		return HTTP_STOP;
+	if (c->chat && is_2xx(c->status) && !c->whole) {
+		c->busy++;
+		llm_stream_feed(&c->st, data, len);
+		c->busy--;
+		if (c->cancelled) {
+			call_free(c);
+			return HTTP_STOP;
+		}
+		return HTTP_CONTINUE;
+	}
+	if (is_2xx(c->status))
+		buf_append(&c->in, data, len);
+	else if (c->in.len < ERROR_BODY_MAX)
+		buf_append(&c->in, data, len < ERROR_BODY_MAX - c->in.len ? len : ERROR_BODY_MAX - c->in.len);
+	return HTTP_CONTINUE;
+}
+
+static void start_attempt(struct llm_call *c)
+{
+	c->attempt++;
+	c->status = 0;
+	c->request_id[0] = '\0';
+	buf_reset(&c->in);
+	if (c->chat) {
+		c->whole = !c->stream;
+		llm_stream_reset(&c->st);
+	}
+	struct http_request rq = {
+		.method = c->method,
+		.url = c->url,
+		.headers = &c->headers,
+		.body = c->body,
+		.body_len = c->body_len,
+		.allow_http = c->allow_http,
+		.on_head = on_http_head,
+		.on_body = on_http_body,
+		.on_done = on_http_done,
+		.ud = c,
+	};
+	c->http = http_start(c->loop, &rq);
+}
+
+static struct llm_call *call_new(struct loop *l, const struct llm_call_setup *cs, struct err *e)
+{
+	struct err ue = ERR_INIT;
+	if (http_check_url(cs->url, cs->p->allow_http, &ue) != 0) {
+		err_set(e, "%s: %s", cs->p->name, ue.msg);
+		return NULL;
+	}
+	struct llm_call *c = xcalloc(1, sizeof *c);
+	c->base.ops = cs->p->ops;
+	c->loop = l;
+	c->name = xstrdup(cs->p->name);
+	c->secret = cs->secret ? xstrdup(cs->secret) : NULL;
+	c->allow_http = cs->p->allow_http;
+	c->method = cs->method ? xstrdup(cs->method) : NULL;
+	c->url = xstrdup(cs->url);
+	for (size_t i = 0; cs->headers && i < cs->headers->n; i++)
+		http_headers_add(&c->headers, cs->headers->v[i].name, cs->headers->v[i].value);
+	if (cs->body) {
+		c->body = xstrndup(cs->body, cs->body_len);
+		c->body_len = cs->body_len;
+	}
+	retry_policy_init(&c->policy, cs->retry);
+	if (cs->max_attempts > 0)
+		c->policy.max_attempts = cs->max_attempts;
+	return c;
+}
+
+static void on_stream_text(void *ud, const char *text, size_t len)
+{
+	struct llm_call *c = ud;
+	if (!c->cancelled && c->h.on_text)
+		c->h.on_text(c->hud, text, len);
+}
+
+struct provider_call *llm_chat_start(struct loop *l, const struct llm_call_setup *cs, const struct llm_wire *w,
+				     int stream, const struct llm_handlers *h, void *ud, struct err *e)
+{
+	struct llm_call *c = call_new(l, cs, e);
+	if (!c)
+		return NULL;
+	c->chat = 1;
+	c->stream = stream;
+	c->h = *h;
+	c->hud = ud;
+	llm_stream_init(&c->st, w, c->name, on_stream_text, c);
+	start_attempt(c);
+	return &c->base;
+}
+
+struct provider_call *llm_fetch_start(struct loop *l, const struct llm_call_setup *cs, llm_json_fn on_json,
+				      void *ud, void (*free_ud)(void *ud), struct err *e)
+{
+	struct llm_call *c = call_new(l, cs, e);
+	if (!c) {
+		if (free_ud)
+			free_ud(ud);
+		return NULL;
+	}
+	c->on_json = on_json;
+	c->ud = ud;
+	c->free_ud = free_ud;
+	start_attempt(c);
+	return &c->base;
+}
+
+void llm_call_next(struct llm_call *c, const char *url)
+{
+	free(c->url);
+	c->url = xstrdup(url);
+	c->attempt = 0;
+	memset(&c->rs, 0, sizeof c->rs);
+	start_attempt(c);
+}
+
+void llm_call_cancel(struct provider_call *pc)
+{
+	struct llm_call *c = (struct llm_call *)pc;
+	if (!c || c->cancelled)
+		return;
+	c->cancelled = 1;
+	if (c->http) {
+		http_cancel(c->http);
+		c->http = NULL;
+	}
+	if (c->timer) {
+		loop_del_timer(c->loop, c->timer);
+		c->timer = 0;
+	}
+	if (!c->busy)
+		call_free(c);
+}
+
+/* ---- model lists and embeddings ---- */
+
+struct llm_model *llm_models_add(struct llm_model_list *list, const char *id)
+{
+	list->models = xreallocarray(list->models, list->n + 1, sizeof *list->models);
+	struct llm_model *m = &list->models[list->n++];
+	memset(m, 0, sizeof *m);
+	m->id = xstrdup(id);
+	return m;
+}
+
+void llm_models_clear(struct llm_model_list *list)
+{
+	for (size_t i = 0; i < list->n; i++) {
+		free(list->models[i].id);
+		free(list->models[i].name);
+		free(list->models[i].owner);
+	}
+	free(list->models);
+	list->models = NULL;
+	list->n = 0;
+}
+
+int llm_embedding_put(struct llm_embedding *emb, size_t n, size_t row, const cJSON *vec, struct err *e)
+{
+	int dim = cJSON_GetArraySize(vec);
+	if (!cJSON_IsArray(vec) || dim <= 0)
+		return err_set(e, "embedding %zu is not a list of numbers", row);
+	if (!emb->values) {
+		emb->dim = (size_t)dim;
+		emb->n = n;
+		emb->values = xcalloc(n * emb->dim, sizeof *emb->values);
+	}
+	if ((size_t)dim != emb->dim)
+		return err_set(e, "embedding %zu has %d dimensions, the first has %zu", row, dim, emb->dim);
+	if (row >= n)
+		return err_set(e, "embedding %zu answers no input (%zu were sent)", row, n);
+	float *out = emb->values + row * emb->dim;
+	const cJSON *x;
+	cJSON_ArrayForEach(x, vec) {
+		if (!cJSON_IsNumber(x))
+			return err_set(e, "embedding %zu holds a value that is not a number", row);
+		*out++ = (float)x->valuedouble;
+	}
+	return 0;
+}
+
+#define LIST_MAX_PAGES 20
+
+struct list_state {
+	char *name;
+	char *url;
+	llm_models_fn parse;
+	const char *cursor_param;
+	int pages;
+	struct llm_model_list list;
+	void (*done)(void *ud, const struct llm_model_list *list, const struct err *e);
+	void *ud;
+};
+
+static void list_state_free(void *ud)
+{
+	struct list_state *st = ud;
+	llm_models_clear(&st->list);
+	free(st->name);
+	free(st->url);
+	free(st);
+}
+
+static char *next_page_url(const struct list_state *st, const char *cursor)
+{
+	char *esc = curl_easy_escape(NULL, cursor, 0);
+	char *url = xasprintf("%s%c%s=%s", st->url, strchr(st->url, '?') ? '&' : '?', st->cursor_param,
+			      esc ? esc : "");
+	curl_free(esc);
+	return url;
+}
+
+static int on_models(struct llm_call *c, const cJSON *body, const struct err *e, void *ud)
+{
+	struct list_state *st = ud;
+	struct err pe = ERR_INIT, fe = ERR_INIT;
+	char *cursor = NULL;
+	if (!body) {
+		st->done(st->ud, NULL, e);
+		return 0;
+	}
+	if (st->parse(body, &st->list, &cursor, &pe) != 0) {
+		err_set(&fe, "%s: the model list is not what the API returns: %s", st->name, pe.msg);
+		st->done(st->ud, NULL, &fe);
+		free(cursor);
+		return 0;
+	}
+	if (cursor && st->cursor_param && ++st->pages < LIST_MAX_PAGES) {
+		char *url = next_page_url(st, cursor);
+		llm_call_next(c, url);
+		free(url);
+		free(cursor);
+		return 1;
+	}
+	free(cursor);
+	st->done(st->ud, &st->list, NULL);
+	return 0;
+}
+
+struct provider_call *llm_list_start(struct loop *l, const struct llm_call_setup *cs, llm_models_fn parse,
+				     const char *cursor_param,
+				     void (*done)(void *ud, const struct llm_model_list *list, const struct err *e),
+				     void *ud, struct err *e)
+{
+	struct list_state *st = xcalloc(1, sizeof *st);
+	st->name = xstrdup(cs->p->name);
+	st->url = xstrdup(cs->url);
+	st->parse = parse;
+	st->cursor_param = cursor_param;
+	st->done = done;
+	st->ud = ud;
+	return llm_fetch_start(l, cs, on_models, st, list_state_free, e);
+}
+
+struct embed_state {
+	char *name;
+	llm_embed_fn parse;
+	size_t n;
+	void (*done)(void *ud, const struct llm_embedding *emb, const struct err *e);
+	void *ud;
+};
+
+static void embed_state_free(void *ud)
+{
+	struct embed_state *st = ud;
+	free(st->name);
+	free(st);
+}
+
+static int on_embedding(struct llm_call *c, const cJSON *body, const struct err *e, void *ud)
+{
+	struct embed_state *st = ud;
+	struct err pe = ERR_INIT, fe = ERR_INIT;
+	(void)c;
+	if (!body) {
+		st->done(st->ud, NULL, e);
+		return 0;
+	}
+	struct llm_embedding emb;
+	memset(&emb, 0, sizeof emb);
+	emb.usage.input_tokens = emb.usage.output_tokens = -1;
+	if (st->parse(body, st->n, &emb, &pe) != 0) {
+		err_set(&fe, "%s: the embeddings answer is not what the API returns: %s", st->name, pe.msg);
+		st->done(st->ud, NULL, &fe);
+	} else {
+		st->done(st->ud, &emb, NULL);
+	}
+	free(emb.values);
+	return 0;
+}
+
+struct provider_call *llm_embed_start(struct loop *l, const struct llm_call_setup *cs, llm_embed_fn parse, size_t n,
+				      void (*done)(void *ud, const struct llm_embedding *emb, const struct err *e),
+				      void *ud, struct err *e)
+{
+	struct embed_state *st = xcalloc(1, sizeof *st);
+	st->name = xstrdup(cs->p->name);
+	st->parse = parse;
+	st->n = n;
+	st->done = done;
+	st->ud = ud;
+	return llm_fetch_start(l, cs, on_embedding, st, embed_state_free, e);
+}

@@ -1,0 +1,242 @@
+#include "llm/run.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "base/sanitize.h"
+#include "base/xmalloc.h"
+
+static void on_text(void *ud, const char *text, size_t len)
+{
+	struct run *r = ud;
+	if (!len)
+		return;
+	if (r->first_text_us < 0)
+		r->first_text_us = clock_us();
+	buf_append(&r->text, text, len);
+	if (r->on_text)
+		r->on_text(r, r->ud);
+}
+
+static void on_done(void *ud, const struct llm_result *res)
+{
+	struct run *r = ud;
+	r->result = *res;
+	r->end_us = clock_us();
+	r->finished = 1;
+	r->call = NULL;
+	if (r->on_done)
+		r->on_done(r, r->ud);
+}
+
+static size_t prompt_chars(const struct llm_request *rq)
+{
+	size_t n = rq->system ? strlen(rq->system) : 0;
+	for (size_t i = 0; i < rq->nmessages; i++)
+		n += strlen(rq->messages[i].content);
+	return n;
+}
+
+struct run *run_start(struct loop *l, struct provider *p, const char *model_spec, const struct llm_request *rq,
+		      const struct catalog *cat, run_fn text_fn, run_fn done_fn, void *ud, struct err *e)
+{
+	struct run *r = xcalloc(1, sizeof *r);
+	r->model = xstrdup(model_spec);
+	r->first_text_us = -1;
+	r->on_text = text_fn;
+	r->on_done = done_fn;
+	r->ud = ud;
+	r->prompt_chars = prompt_chars(rq);
+	r->price = cat ? catalog_find(cat, p->name, p->type, rq->model) : NULL;
+	r->result.usage.input_tokens = r->result.usage.output_tokens = -1;
+	r->result.first_byte_us = -1;
+	static const struct llm_handlers handlers = { on_text, on_done };
+	r->start_us = clock_us();
+	r->call = p->ops->chat(p, l, rq, &handlers, r, e);
+	if (!r->call) {
+		run_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void run_cancel(struct run *r)
+{
+	if (!r || r->finished)
+		return;
+	provider_cancel(r->call);
+	struct llm_result res = r->result;
+	res.status = LLM_CANCELLED;
+	snprintf(res.message, sizeof res.message, "cancelled after %zu bytes of text", r->text.len);
+	on_done(r, &res);
+}
+
+void run_metrics(const struct run *r, struct run_metrics *m)
+{
+	int64_t end = r->finished ? r->end_us : clock_us();
+	memset(m, 0, sizeof *m);
+	m->total_ms = (double)(end - r->start_us) / 1000.0;
+	m->ttft_ms = r->first_text_us >= 0 ? (double)(r->first_text_us - r->start_us) / 1000.0 : -1;
+	m->input_tokens = r->result.usage.input_tokens;
+	m->output_tokens = r->result.usage.output_tokens;
+	if (m->input_tokens < 0) {
+		m->input_tokens = (int64_t)(r->prompt_chars + 3) / 4;
+		m->estimated = 1;
+	}
+	if (m->output_tokens < 0) {
+		m->output_tokens = (int64_t)(r->text.len + 3) / 4;
+		m->estimated = 1;
+	}
+	double gen_s = r->first_text_us >= 0 ? (double)(end - r->first_text_us) / 1e6 : 0;
+	if (gen_s < 0.001)
+		gen_s = m->total_ms / 1000.0;
+	m->tokens_per_s = gen_s > 0 && m->output_tokens > 0 ? (double)m->output_tokens / gen_s : -1;
+	m->cost_usd = catalog_cost(r->price, m->input_tokens, m->output_tokens);
+	m->complete = r->finished && r->result.status == LLM_OK;
+}
+
+static cJSON *metrics_json(const struct run *r)
+{
+	struct run_metrics m;
+	run_metrics(r, &m);
+	cJSON *o = cJSON_CreateObject();
+	cJSON *u = cJSON_AddObjectToObject(o, "usage");
+	cJSON_AddNumberToObject(u, "input_tokens", (double)m.input_tokens);
+	cJSON_AddNumberToObject(u, "output_tokens", (double)m.output_tokens);
+	cJSON_AddBoolToObject(u, "estimated", m.estimated);
+	if (m.ttft_ms >= 0)
+		cJSON_AddNumberToObject(o, "ttft_ms", m.ttft_ms);
+	else
+		cJSON_AddNullToObject(o, "ttft_ms");
+	cJSON_AddNumberToObject(o, "total_ms", m.total_ms);
+	if (m.tokens_per_s >= 0)
+		cJSON_AddNumberToObject(o, "tokens_per_s", m.tokens_per_s);
+	else
+		cJSON_AddNullToObject(o, "tokens_per_s");
+	if (m.cost_usd >= 0)
+		cJSON_AddNumberToObject(o, "cost_usd", m.cost_usd);
+	else
+		cJSON_AddNullToObject(o, "cost_usd");
+	return o;
+}
+
+static const char *status_name(enum llm_status s)
+{
+	switch (s) {
+	case LLM_OK: return "ok";
+	case LLM_CUT: return "cut";
+	case LLM_CANCELLED: return "cancelled";
+	case LLM_ERROR: break;
+	}
+	return "error";
+}
+
+char *run_json(const struct run *r, int sanitize_text)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "model", r->model);
+	char *text = sanitize_text ? sanitize_str(r->text.data ? r->text.data : "", r->text.len, 0) : NULL;
+	/* cJSON escapes control characters; invalid UTF-8 is replaced by sanitize_str or kept as bytes */
+	cJSON_AddStringToObject(o, "text", text ? text : buf_str(&r->text));
+	free(text);
+	if (r->result.stop_reason[0])
+		cJSON_AddStringToObject(o, "stop_reason", r->result.stop_reason);
+	else
+		cJSON_AddNullToObject(o, "stop_reason");
+	cJSON_AddBoolToObject(o, "complete", r->finished && r->result.status == LLM_OK);
+	cJSON *m = metrics_json(r);
+	cJSON *item;
+	while ((item = m->child)) {
+		cJSON_DetachItemViaPointer(m, item);
+		cJSON_AddItemToObject(o, item->string, item);
+	}
+	cJSON_Delete(m);
+	if (r->result.request_id[0])
+		cJSON_AddStringToObject(o, "request_id", r->result.request_id);
+	else
+		cJSON_AddNullToObject(o, "request_id");
+	cJSON_AddStringToObject(o, "status", status_name(r->result.status));
+	if (r->result.message[0])
+		cJSON_AddStringToObject(o, "error", r->result.message);
+	char *s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return s;
+}
+
+static char *messages_json(const struct llm_request *rq)
+{
+	cJSON *a = cJSON_CreateArray();
+	if (rq->system) {
+		cJSON *m = cJSON_CreateObject();
+		cJSON_AddStringToObject(m, "role", "system");
+		cJSON_AddStringToObject(m, "content", rq->system);
+		cJSON_AddItemToArray(a, m);
+	}
+	for (size_t i = 0; i < rq->nmessages; i++) {
+		cJSON *m = cJSON_CreateObject();
+		cJSON_AddStringToObject(m, "role", rq->messages[i].role);
+		cJSON_AddStringToObject(m, "content", rq->messages[i].content);
+		cJSON_AddItemToArray(a, m);
+	}
+	char *s = cJSON_PrintUnformatted(a);
+	cJSON_Delete(a);
+	return s;
+}
+
+static char *params_json(const struct llm_params *p)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (p->has_temperature)
+		cJSON_AddNumberToObject(o, "temperature", p->temperature);
+	if (p->has_top_p)
+		cJSON_AddNumberToObject(o, "top_p", p->top_p);
+	if (p->has_max_tokens)
+		cJSON_AddNumberToObject(o, "max_tokens", p->max_tokens);
+	if (p->nstop) {
+		cJSON *s = cJSON_AddArrayToObject(o, "stop");
+		for (size_t i = 0; i < p->nstop; i++)
+			cJSON_AddItemToArray(s, cJSON_CreateString(p->stop[i]));
+	}
+	char *s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return s;
+}
+
+int64_t run_save(struct db *db, const struct run *r, const struct llm_request *rq, const char *kind, struct err *e)
+{
+	const char *prompt = rq->nmessages ? rq->messages[rq->nmessages - 1].content : "";
+	char *messages = messages_json(rq), *params = params_json(&rq->params);
+	cJSON *m = metrics_json(r);
+	cJSON_AddStringToObject(m, "status", status_name(r->result.status));
+	if (r->result.stop_reason[0])
+		cJSON_AddStringToObject(m, "stop_reason", r->result.stop_reason);
+	if (r->result.request_id[0])
+		cJSON_AddStringToObject(m, "request_id", r->result.request_id);
+	if (r->result.message[0])
+		cJSON_AddStringToObject(m, "error", r->result.message);
+	char *metrics = cJSON_PrintUnformatted(m);
+	cJSON_Delete(m);
+	struct db_run row = {
+		.kind = kind, .model = r->model, .prompt = prompt, .messages = messages,
+		.params = params, .output = buf_str(&r->text), .metrics = metrics,
+	};
+	int64_t id = db_run_insert(db, &row, e);
+	free(messages);
+	free(params);
+	free(metrics);
+	return id;
+}
+
+void run_free(struct run *r)
+{
+	if (!r)
+		return;
+	if (!r->finished && r->call)
+		provider_cancel(r->call);
+	free(r->model);
+	buf_free(&r->text);
+	free(r);
+}

@@ -1,0 +1,60 @@
+/* run — one call to one model and what it measured: time to first token,
+ * total time, input/output tokens (the provider's usage, or an estimate marked
+ * as such), output tokens per second, stop reason and cost from the catalog.
+ * A stream that is cut keeps its partial text and is marked incomplete.
+ *
+ * The run owns its text and result. Its callbacks come from the loop (on_text
+ * may come from inside curl's write callback: append, mark dirty, nothing
+ * else). run_cancel ends the call at once and calls on_done with status
+ * LLM_CANCELLED, so callers handle every ending in one place. */
+#ifndef AIWB_RUN_H
+#define AIWB_RUN_H
+
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "llm/catalog.h"
+#include "llm/provider.h"
+#include "store/db.h"
+
+struct run;
+typedef void (*run_fn)(struct run *r, void *ud);
+
+struct run_metrics {
+	double ttft_ms;        /* -1 when no text arrived */
+	double total_ms;
+	int64_t input_tokens, output_tokens;
+	int estimated;         /* 1 when a count is estimated (about 4 characters a token) */
+	double tokens_per_s;   /* output tokens over the time from first token to end; -1 unknown */
+	double cost_usd;       /* -1 when the model has no price */
+	int complete;          /* the model finished; 0 when cut, failed or cancelled */
+};
+
+struct run {
+	char *model;           /* PROVIDER/MODEL */
+	struct buf text;       /* model text as received (unsanitized) */
+	struct llm_result result;
+	int finished;
+	/* private */
+	struct provider_call *call;
+	const struct catalog_entry *price;
+	int64_t start_us, first_text_us, end_us;
+	size_t prompt_chars;
+	run_fn on_text, on_done;
+	void *ud;
+};
+
+/* Starts the call; the request is copied by the provider. NULL with e when it
+ * cannot start (bad model name, provider unusable, refused URL). */
+struct run *run_start(struct loop *l, struct provider *p, const char *model_spec, const struct llm_request *rq,
+		      const struct catalog *cat, run_fn on_text, run_fn on_done, void *ud, struct err *e);
+void run_cancel(struct run *r);
+void run_metrics(const struct run *r, struct run_metrics *m);
+/* The `aiwb ask --json` object for the run (caller frees). */
+char *run_json(const struct run *r, int sanitize_text);
+/* Saves the run to history (prompt, messages, model, parameters, output,
+ * metrics — never credentials); returns the row id or -1. */
+int64_t run_save(struct db *db, const struct run *r, const struct llm_request *rq, const char *kind, struct err *e);
+void run_free(struct run *r);
+
+#endif

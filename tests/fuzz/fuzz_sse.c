@@ -1,0 +1,103 @@
+/* SSE parser invariants: the input fed whole, in data-derived pieces and
+ * (when short) one byte at a time gives the same events, result, error and
+ * pending flag; data never holds a CR and never exceeds the cap; type and id
+ * hold no line break (and the id no NUL). Any violation aborts. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "net/sse.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void require(int ok)
+{
+	if (!ok)
+		abort();
+}
+
+struct outcome {
+	struct buf log;
+	size_t max_event; /* given to sse_new (0: the default) */
+	size_t cap;       /* in effect */
+	int events;
+	int stop_after;
+	int rc;
+	int pending;
+	struct err e;
+};
+
+static int on_event(void *ud, const struct sse_event *ev)
+{
+	struct outcome *o = ud;
+	require(ev->data_len <= o->cap);
+	require(ev->data[ev->data_len] == '\0');
+	require(!memchr(ev->data, '\r', ev->data_len));
+	require(!strpbrk(ev->type, "\r\n"));
+	require(!strpbrk(ev->id, "\r\n"));
+	buf_printf(&o->log, "%s|%s|%lld|%zu|", ev->type, ev->id, ev->retry_ms, ev->data_len);
+	buf_append(&o->log, ev->data, ev->data_len);
+	buf_putc(&o->log, '\n');
+	return o->stop_after && ++o->events >= o->stop_after;
+}
+
+static uint32_t next(uint32_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	return *x;
+}
+
+/* step 0: one feed; SIZE_MAX: random pieces from seed; else fixed pieces. */
+static void run(struct outcome *o, const uint8_t *in, size_t n, size_t step, uint32_t seed)
+{
+	struct sse_parser *p = sse_new(o->max_event, on_event, o);
+	size_t at = 0;
+	do {
+		size_t k = step == 0 ? n - at : step == SIZE_MAX ? 1 + next(&seed) % 300 : step;
+		if (k > n - at)
+			k = n - at;
+		int rc = sse_feed(p, in + at, k, &o->e);
+		if (rc && !o->rc)
+			o->rc = rc;
+		require(rc >= 0 || o->e.set);
+		at += k;
+	} while (at < n);
+	o->pending = sse_finish(p);
+	sse_free(p);
+}
+
+static void same(const struct outcome *a, const struct outcome *b)
+{
+	require(a->log.len == b->log.len);
+	require(a->log.len == 0 || memcmp(a->log.data, b->log.data, a->log.len) == 0);
+	require(a->rc == b->rc && a->pending == b->pending);
+	require(strcmp(err_msg(&a->e), err_msg(&b->e)) == 0);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	uint32_t hash = 2166136261u;
+	for (size_t i = 0; i < size; i++)
+		hash = (hash ^ data[i]) * 16777619u;
+	size_t max_event = hash & 1 ? 0 : 8 + (hash >> 1) % 512;
+	size_t cap = max_event ? max_event : SSE_MAX_EVENT_DEFAULT;
+	int stop_after = (hash >> 12) % 4 == 0 ? 1 + (int)(hash >> 14) % 4 : 0;
+
+	struct outcome whole = {.max_event = max_event, .cap = cap, .stop_after = stop_after};
+	run(&whole, data, size, 0, 0);
+
+	size_t steps[] = {SIZE_MAX, 1 + hash % 7, size <= 4096 ? 1 : 0};
+	for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
+		if (steps[i] == 0)
+			continue;
+		struct outcome pieces = {.max_event = max_event, .cap = cap, .stop_after = stop_after};
+		run(&pieces, data, size, steps[i], hash | 1);
+		same(&whole, &pieces);
+		buf_free(&pieces.log);
+	}
+	buf_free(&whole.log);
+	return 0;
+}
