@@ -7,7 +7,7 @@
 
 #include "base/path.h"
 #include "base/xmalloc.h"
-#include "net/ini.h"
+#include "net/awsauth.h"
 
 static int env_set(const char *name)
 {
@@ -66,74 +66,22 @@ static void probe_key(const char *name, const char *var, struct creds_status *ou
 	free(file);
 }
 
-static char *aws_file(const char *var, const char *fallback)
-{
-	const char *v = getenv(var);
-	if (v && *v)
-		return xstrdup(v);
-	const char *home = getenv("HOME");
-	return path_join(home && *home ? home : "/", fallback);
-}
-
-static int uses_sso_or_role(const struct ini *conf, const char *section)
-{
-	static const char *const keys[] = { "sso_session", "sso_start_url", "sso_account_id", "role_arn" };
-	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
-		if (ini_get(conf, section, keys[i]))
-			return 1;
-	return 0;
-}
-
+/* The same resolution the Bedrock provider uses (net/awsauth.h), so doctor
+ * reports what a call would do. A credential_process is run to check it. */
 static void probe_aws(const struct config_provider *p, struct creds_status *out)
 {
-	char buf[512], hint[512];
-	if (env_set("AWS_BEARER_TOKEN_BEDROCK")) {
-		set(out, CREDS_PRESENT, "env AWS_BEARER_TOKEN_BEDROCK (API key)", NULL);
-		return;
-	}
-	if (env_set("AWS_ACCESS_KEY_ID") && env_set("AWS_SECRET_ACCESS_KEY")) {
-		set(out, CREDS_PRESENT, env_set("AWS_SESSION_TOKEN") ? "env AWS_ACCESS_KEY_ID + session token"
-								      : "env AWS_ACCESS_KEY_ID",
-		    NULL);
-		return;
-	}
-	const char *profile = getenv("AWS_PROFILE");
-	if (!profile || !*profile)
-		profile = p && p->profile ? p->profile : "default";
-
-	char *cred_path = aws_file("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials");
-	char *conf_path = aws_file("AWS_CONFIG_FILE", ".aws/config");
-	struct ini cred, conf;
-	ini_load(&cred, cred_path, NULL, NULL);
-	ini_load(&conf, conf_path, NULL, NULL);
-	char *conf_section = strcmp(profile, "default") == 0 ? xstrdup("default") : xasprintf("profile %s", profile);
-
-	if (ini_get(&cred, profile, "aws_access_key_id") && ini_get(&cred, profile, "aws_secret_access_key")) {
-		snprintf(buf, sizeof buf, "profile %s in %s", profile, cred_path);
-		set(out, CREDS_PRESENT, buf, NULL);
-	} else if (ini_get(&conf, conf_section, "aws_access_key_id") &&
-		   ini_get(&conf, conf_section, "aws_secret_access_key")) {
-		snprintf(buf, sizeof buf, "profile %s in %s", profile, conf_path);
-		set(out, CREDS_PRESENT, buf, NULL);
-	} else if (ini_get(&conf, conf_section, "credential_process")) {
-		snprintf(buf, sizeof buf, "credential_process of profile %s in %s", profile, conf_path);
-		set(out, CREDS_PRESENT, buf, NULL);
-	} else if (uses_sso_or_role(&conf, conf_section)) {
-		snprintf(buf, sizeof buf, "profile %s in %s", profile, conf_path);
-		snprintf(hint, sizeof hint, "profile %s uses SSO or an assumed role, which aiwb does not "
-			 "support yet; export keys with: aws configure export-credentials --profile %s --format env",
-			 profile, profile);
-		set(out, CREDS_BAD, buf, hint);
+	struct awsauth_opts opts = { p ? p->profile : NULL, p ? p->region : NULL, 0 };
+	struct awsauth *a = awsauth_new(&opts);
+	struct awsauth_creds c;
+	struct err e = ERR_INIT;
+	if (awsauth_credentials(a, "bedrock-runtime", &c, &e) == 0) {
+		set(out, CREDS_PRESENT, c.source, NULL);
+		awsauth_creds_free(&c);
 	} else {
-		snprintf(buf, sizeof buf, "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, "
-			 "or AWS_BEARER_TOKEN_BEDROCK (no profile %s in %s or %s)", profile, cred_path, conf_path);
-		set(out, CREDS_NONE, NULL, buf);
+		int unsupported = strstr(e.msg, "export-credentials") != NULL;
+		set(out, unsupported ? CREDS_BAD : CREDS_NONE, NULL, e.msg);
 	}
-	free(conf_section);
-	ini_free(&cred);
-	ini_free(&conf);
-	free(cred_path);
-	free(conf_path);
+	awsauth_free(a);
 }
 
 void creds_probe(const char *name, const char *type, const struct config_provider *p, struct creds_status *out)

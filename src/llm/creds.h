@@ -18,7 +18,7 @@ enum creds_state { CREDS_NONE, CREDS_PRESENT, CREDS_NOT_NEEDED, CREDS_BAD };
 struct creds_status {
 	enum creds_state state;
 	char source[512]; /* "env OPENAI_API_KEY", "profile dev in ~/.aws/credentials", ... */
-	char hint[512];   /* what to do when missing or bad */
+	char hint[1024];  /* what to do when missing or bad */
 };
 
 /* name: provider name; type: openai|anthropic|bedrock|ollama; p may be NULL (built-in). */
