@@ -70,9 +70,26 @@ static const char models_usage[] =
 	"  -p, --provider P  one provider (exit 1 when it is not reachable)\n"
 	"  --json            one JSON object on stdout (docs/cli.md)\n";
 
+static const char compare_usage[] =
+	"usage: aiwb compare -m PROVIDER/MODEL -m PROVIDER/MODEL [-m ...] [same options as ask] [PROMPT | -]\n"
+	"\n"
+	"Sends one prompt to several models at once (up to 16), all streaming together,\n"
+	"then prints the answers one after another and a table of their metrics: time\n"
+	"to first token, total time, tokens in/out, tokens/s, cost, stop reason and\n"
+	"whether each answer is complete. One model failing never stops the others; its\n"
+	"row says why. Every answer is saved to the history.\n"
+	"\n"
+	"Options as for aiwb ask: --system, --temperature, --top-p, --max-tokens, --stop,\n"
+	"--no-stream, --raw, and --json, which prints {\"prompt\", \"results\": [one\n"
+	"aiwb ask --json object per model]}.\n"
+	"\n"
+	"Exit status: 0 when every model finished; 1 when any failed or was cut; 2 on a\n"
+	"usage error; 130 when interrupted.\n";
+
 const struct cli_command cli_commands[] = {
 	{ "models", "providers and their models, with context and price", models_usage, cmd_models },
 	{ "ask", "send one prompt to one model, streamed", ask_usage, cmd_ask },
+	{ "compare", "send one prompt to several models at once", compare_usage, cmd_compare },
 	{ "doctor", "what is configured, reachable, missing", doctor_usage, cmd_doctor },
 	{ "keys", "store, remove and list API keys", keys_usage, cmd_keys },
 	{ NULL, NULL, NULL, NULL },

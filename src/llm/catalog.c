@@ -137,6 +137,15 @@ const struct catalog_entry *catalog_find(const struct catalog *c, const char *na
 		e = lookup(c, type, model, 0);
 	if (!e && type && strcmp(type, "bedrock") == 0 && bedrock_base_model(model) != model)
 		e = catalog_find(c, name, type, bedrock_base_model(model));
+	if (!e && type && strcmp(type, "ollama") == 0) {
+		static char recorded[] = "-", source[] = "local model";
+		static const struct catalog_entry local = {
+			.has_price = 1,
+			.price_recorded = recorded,
+			.price_source = source,
+		};
+		e = &local;
+	}
 	return e;
 }
 

@@ -38,7 +38,9 @@ void catalog_free(struct catalog *c);
 /* The entry for a model of a provider. `name` is the provider's name (as in
  * PROVIDER/MODEL) and `type` its API type; a user price for NAME/MODEL wins,
  * then the catalog under the name, then under the type. Bedrock inference
- * profile ids ("us.anthropic...") match their base model. NULL when unknown. */
+ * profile ids ("us.anthropic...") match their base model. A model of an
+ * Ollama server not in the catalog is local: price 0, context unknown. NULL
+ * when unknown. */
 const struct catalog_entry *catalog_find(const struct catalog *c, const char *name, const char *type,
 					 const char *model);
 /* USD for the tokens; -1 when the entry has no price. */

@@ -40,9 +40,6 @@ static void set_models(struct ms_provider *mp, const struct llm_model_list *list
 			mm->price_recorded = ce->price_recorded;
 			if (!mm->name && ce->name)
 				mm->name = xstrdup(ce->name);
-		} else if (strcmp(mp->type, "ollama") == 0) {
-			mm->has_price = 1; /* a local model costs nothing */
-			mm->price_source = "local model";
 		}
 	}
 }

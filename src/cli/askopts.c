@@ -1,0 +1,124 @@
+#include "cli/askopts.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+#define MAX_PROMPT (8u << 20)
+
+static int parse_double(const char *cmd, const char *opt, const char *v, double lo, double hi, double *out)
+{
+	char *end;
+	errno = 0;
+	double d = strtod(v, &end);
+	if (errno || end == v || *end || !isfinite(d) || d < lo || d > hi)
+		return cli_usage_error(cmd, "%s must be a number from %g to %g", opt, lo, hi);
+	*out = d;
+	return 0;
+}
+
+static int parse_int(const char *cmd, const char *opt, const char *v, long lo, long hi, int *out)
+{
+	char *end;
+	errno = 0;
+	long n = strtol(v, &end, 10);
+	if (errno || end == v || *end || n < lo || n > hi)
+		return cli_usage_error(cmd, "%s must be a whole number from %ld to %ld", opt, lo, hi);
+	*out = (int)n;
+	return 0;
+}
+
+static int read_stdin(struct ask_opts *o)
+{
+	char chunk[65536];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0) {
+		if (o->prompt.len + n > MAX_PROMPT)
+			return cli_fail(o->cmd, "the prompt on standard input is larger than %u MiB", MAX_PROMPT >> 20);
+		buf_append(&o->prompt, chunk, n);
+	}
+	if (ferror(stdin))
+		return cli_fail(o->cmd, "cannot read the prompt from standard input");
+	return 0;
+}
+
+int ask_opts_parse(struct ask_opts *o, const char *cmd, size_t max_models, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "model", required_argument, NULL, 'm' },       { "system", required_argument, NULL, 's' },
+		{ "temperature", required_argument, NULL, 'T' }, { "top-p", required_argument, NULL, 'P' },
+		{ "max-tokens", required_argument, NULL, 'N' },  { "stop", required_argument, NULL, 'S' },
+		{ "json", no_argument, NULL, 'j' },              { "no-stream", no_argument, NULL, 'n' },
+		{ "raw", no_argument, NULL, 'r' },               { NULL, 0, NULL, 0 },
+	};
+	memset(o, 0, sizeof *o);
+	o->cmd = cmd;
+	o->stream = 1;
+	o->params.stop = o->stops;
+	int ch;
+	opterr = 0;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, ":m:s:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'm':
+			if (o->nmodels == max_models)
+				return max_models == 1 ? cli_usage_error(cmd, "give one -m; to ask several models use aiwb compare")
+						       : cli_usage_error(cmd, "at most %zu models", max_models);
+			o->models[o->nmodels++] = optarg;
+			break;
+		case 's': o->system = optarg; break;
+		case 'T':
+			if (parse_double(cmd, "--temperature", optarg, 0, 2, &o->params.temperature))
+				return 2;
+			o->params.has_temperature = 1;
+			break;
+		case 'P':
+			if (parse_double(cmd, "--top-p", optarg, 0, 1, &o->params.top_p))
+				return 2;
+			o->params.has_top_p = 1;
+			break;
+		case 'N':
+			if (parse_int(cmd, "--max-tokens", optarg, 1, 1000000, &o->params.max_tokens))
+				return 2;
+			o->params.has_max_tokens = 1;
+			break;
+		case 'S':
+			if (o->params.nstop == ASK_MAX_STOP)
+				return cli_usage_error(cmd, "at most %d --stop sequences", ASK_MAX_STOP);
+			if (!*optarg)
+				return cli_usage_error(cmd, "--stop needs a non-empty sequence");
+			o->stops[o->params.nstop++] = optarg;
+			break;
+		case 'j': o->json = 1; break;
+		case 'n': o->stream = 0; break;
+		case 'r': o->raw = 1; break;
+		case ':': return cli_usage_error(cmd, "%s needs a value", argv[optind - 1]);
+		default: return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind > 1)
+		return cli_usage_error(cmd, "give the prompt as one argument (quote it), or '-' to read standard input");
+	const char *arg = optind < argc ? argv[optind] : NULL;
+	if (!arg && isatty(STDIN_FILENO))
+		return cli_usage_error(cmd, "no prompt: give it as an argument or on standard input");
+	if (!arg || strcmp(arg, "-") == 0) {
+		if (read_stdin(o) != 0)
+			return 1;
+	} else {
+		buf_puts(&o->prompt, arg);
+	}
+	if (o->prompt.len == 0)
+		return cli_usage_error(cmd, "the prompt is empty");
+	return 0;
+}
+
+void ask_opts_free(struct ask_opts *o)
+{
+	buf_free(&o->prompt);
+}

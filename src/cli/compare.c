@@ -1,0 +1,238 @@
+/* aiwb compare: one prompt to several models at once, all streaming in one
+ * thread; the answers one after another, then a table of their metrics. One
+ * model failing never stops the others. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "base/sanitize.h"
+#include "base/xmalloc.h"
+#include "cli/askopts.h"
+#include "cli/cli.h"
+#include "cli/session.h"
+#include "llm/run.h"
+
+struct slot {
+	const char *spec;
+	char *provider, *model;
+	struct llm_request rq;
+	struct run *run;        /* NULL when it could not start */
+	char error[1024];
+};
+
+struct compare {
+	struct slot slots[ASK_MAX_MODELS];
+	size_t n;
+	int pending;
+	struct session *s;
+	struct provider *providers[ASK_MAX_MODELS];
+	size_t nproviders;
+};
+
+static void on_done(struct run *r, void *ud)
+{
+	struct compare *c = ud;
+	(void)r;
+	if (--c->pending == 0)
+		loop_stop(c->s->loop);
+}
+
+static void on_interrupt(void *ud)
+{
+	struct compare *c = ud;
+	for (size_t i = 0; i < c->n; i++)
+		if (c->slots[i].run)
+			run_cancel(c->slots[i].run);
+}
+
+/* One provider object per provider name, shared by its models. */
+static struct provider *provider_for(struct compare *c, const char *name, struct err *e)
+{
+	for (size_t i = 0; i < c->nproviders; i++)
+		if (strcmp(c->providers[i]->name, name) == 0)
+			return c->providers[i];
+	struct provider *p = provider_open(&c->s->cfg, name, e);
+	if (p)
+		c->providers[c->nproviders++] = p;
+	return p;
+}
+
+static void start(struct compare *c, struct slot *sl, const struct ask_opts *o, struct llm_message *msg)
+{
+	struct err e = ERR_INIT;
+	struct provider *p;
+	if (provider_split_model(sl->spec, &sl->provider, &sl->model, &e) != 0 ||
+	    !(p = provider_for(c, sl->provider, &e))) {
+		snprintf(sl->error, sizeof sl->error, "%s", e.msg);
+		return;
+	}
+	sl->rq.model = sl->model;
+	sl->rq.system = o->system;
+	sl->rq.messages = msg;
+	sl->rq.nmessages = 1;
+	sl->rq.params = o->params;
+	sl->rq.stream = o->stream;
+	sl->run = run_start(c->s->loop, p, sl->spec, &sl->rq, &c->s->catalog, NULL, on_done, c, &e);
+	if (sl->run)
+		c->pending++;
+	else
+		snprintf(sl->error, sizeof sl->error, "%s", e.msg);
+}
+
+static void print_answers(const struct compare *c, int raw)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		const struct slot *sl = &c->slots[i];
+		printf("%s=== %s ===\n", i ? "\n" : "", sl->spec);
+		const struct run *r = sl->run;
+		if (r && r->text.len) {
+			char *text = raw ? xstrndup(r->text.data, r->text.len) : sanitize_str(r->text.data, r->text.len, 0);
+			fputs(text, stdout);
+			if (text[0] && text[strlen(text) - 1] != '\n')
+				putchar('\n');
+			free(text);
+		}
+		const char *err = r ? r->result.message : sl->error;
+		if (err && *err) {
+			char *safe = sanitize_str(err, strlen(err), 0);
+			printf("[%s]\n", safe);
+			free(safe);
+		}
+	}
+}
+
+static void cell_ms(char *out, size_t n, double v)
+{
+	if (v < 0)
+		snprintf(out, n, "-");
+	else
+		snprintf(out, n, "%.0f", v);
+}
+
+static void print_table(const struct compare *c)
+{
+	printf("\n%-40s %8s %8s %7s %7s %8s %10s %-14s %s\n", "model", "ttft ms", "total ms", "in", "out", "tok/s",
+	       "cost $", "stop", "complete");
+	for (size_t i = 0; i < c->n; i++) {
+		const struct slot *sl = &c->slots[i];
+		char ttft[16] = "-", total[16] = "-", in[16] = "-", out[16] = "-", rate[16] = "-", cost[16] = "-";
+		const char *stop = "-", *complete = "no";
+		if (sl->run) {
+			struct run_metrics m;
+			run_metrics(sl->run, &m);
+			cell_ms(ttft, sizeof ttft, m.ttft_ms);
+			cell_ms(total, sizeof total, m.total_ms);
+			snprintf(in, sizeof in, "%lld%s", (long long)m.input_tokens, m.estimated ? "~" : "");
+			snprintf(out, sizeof out, "%lld%s", (long long)m.output_tokens, m.estimated ? "~" : "");
+			if (m.tokens_per_s >= 0)
+				snprintf(rate, sizeof rate, "%.1f", m.tokens_per_s);
+			if (m.cost_usd >= 0)
+				snprintf(cost, sizeof cost, "%.6f", m.cost_usd);
+			if (sl->run->result.stop_reason[0])
+				stop = sl->run->result.stop_reason;
+			complete = m.complete ? "yes"
+				 : sl->run->result.status == LLM_CUT ? "no (cut)"
+				 : sl->run->result.status == LLM_CANCELLED ? "no (cancelled)"
+									  : "no (error)";
+		} else {
+			complete = "no (error)";
+		}
+		char *model = sanitize_str(sl->spec, strlen(sl->spec), 0);
+		printf("%-40.40s %8s %8s %7s %7s %8s %10s %-14.14s %s\n", model, ttft, total, in, out, rate, cost, stop,
+		       complete);
+		free(model);
+	}
+	printf("(~ marks token counts estimated at about 4 characters a token)\n");
+}
+
+static void print_json(const struct compare *c, const char *prompt, int raw)
+{
+	cJSON *root = cJSON_CreateObject();
+	cJSON_AddStringToObject(root, "prompt", prompt);
+	cJSON *results = cJSON_AddArrayToObject(root, "results");
+	for (size_t i = 0; i < c->n; i++) {
+		const struct slot *sl = &c->slots[i];
+		cJSON *item;
+		if (sl->run) {
+			char *js = run_json(sl->run, !raw);
+			item = cJSON_Parse(js);
+			free(js);
+		} else {
+			item = cJSON_CreateObject();
+			cJSON_AddStringToObject(item, "model", sl->spec);
+			cJSON_AddStringToObject(item, "text", "");
+			cJSON_AddNullToObject(item, "stop_reason");
+			cJSON_AddBoolToObject(item, "complete", 0);
+			cJSON_AddStringToObject(item, "status", "error");
+			cJSON_AddStringToObject(item, "error", sl->error);
+		}
+		cJSON_AddItemToArray(results, item);
+	}
+	char *s = cJSON_Print(root);
+	puts(s);
+	free(s);
+	cJSON_Delete(root);
+}
+
+int cmd_compare(int argc, char **argv)
+{
+	struct ask_opts o;
+	int usage = ask_opts_parse(&o, "compare", ASK_MAX_MODELS, argc, argv);
+	if (usage) {
+		ask_opts_free(&o);
+		return usage;
+	}
+	if (o.nmodels < 2) {
+		ask_opts_free(&o);
+		return cli_usage_error("compare", "give at least two models with -m (for one, use aiwb ask)");
+	}
+	struct session s;
+	struct err e = ERR_INIT;
+	if (session_open(&s, 0, &e) != 0) {
+		session_close(&s);
+		ask_opts_free(&o);
+		return cli_fail("compare", "%s", e.msg);
+	}
+	static struct compare c;
+	memset(&c, 0, sizeof c);
+	c.s = &s;
+	struct llm_message msg = { "user", buf_str(&o.prompt) };
+	for (size_t i = 0; i < o.nmodels; i++) {
+		c.slots[c.n].spec = o.models[i];
+		start(&c, &c.slots[c.n], &o, &msg);
+		c.n++;
+	}
+	s.on_interrupt = on_interrupt;
+	s.ud = &c;
+	if (c.pending)
+		loop_run(s.loop);
+
+	int failed = 0;
+	for (size_t i = 0; i < c.n; i++) {
+		struct slot *sl = &c.slots[i];
+		failed |= !sl->run || sl->run->result.status != LLM_OK;
+		if (sl->run && s.db && run_save(s.db, sl->run, &sl->rq, "compare", &e) < 0)
+			log_warn("history not saved: %s", e.msg);
+	}
+	if (o.json) {
+		print_json(&c, buf_str(&o.prompt), o.raw);
+	} else {
+		print_answers(&c, o.raw);
+		print_table(&c);
+	}
+	fflush(stdout);
+	for (size_t i = 0; i < c.n; i++) {
+		run_free(c.slots[i].run);
+		free(c.slots[i].provider);
+		free(c.slots[i].model);
+	}
+	for (size_t i = 0; i < c.nproviders; i++)
+		provider_free(c.providers[i]);
+	int rc = s.interrupted ? 130 : failed ? 1 : 0;
+	session_close(&s);
+	ask_opts_free(&o);
+	return rc;
+}
