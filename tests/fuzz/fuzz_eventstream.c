@@ -4,7 +4,9 @@
  * time, the decoder gives the same messages, result, error and pending flag;
  * each decoded message, encoded again, is byte for byte the input it came
  * from; a stream that decodes cleanly is consumed exactly. Any violation
- * aborts. */
+ * aborts. Seeds sdk-*.bin are aws-sdk-go's test vectors (Apache-2.0, see
+ * ../shared/data/vectors/eventstream/NOTICE.aws-sdk-go), bedrock-*.bin the
+ * generated Bedrock streams from the same folder; the others are made here. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,10 @@
 /* SSE parser invariants: the input fed whole, in data-derived pieces and
  * (when short) one byte at a time gives the same events, result, error and
  * pending flag; data never holds a CR and never exceeds the cap; type and id
- * hold no line break (and the id no NUL). Any violation aborts. */
+ * hold no line break (and the id no NUL). Any violation aborts. Seeds
+ * openai-include-usage.sse and anthropic-basic.sse are copies of
+ * ../shared/data/vectors/sse (openai-python, Apache-2.0; anthropic-sdk-python,
+ * MIT); the others are made here. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
