@@ -26,21 +26,13 @@ static int anthropic_init(struct provider *p, struct err *e)
 	} else if (!p->base_url) {
 		p->base_url = xstrdup(ANTHROPIC_DEFAULT_BASE);
 	}
-	size_t n = strlen(p->base_url);
-	while (n && p->base_url[n - 1] == '/')
-		p->base_url[--n] = '\0';
+	llm_trim_slashes(p->base_url);
 	const char *var = p->config && p->config->api_key_env ? p->config->api_key_env : "ANTHROPIC_API_KEY";
 	char *key;
 	if (llm_key_load(p, var, 1, &key, e) != 0)
 		return -1;
 	p->priv = key;
 	return 0;
-}
-
-static void anthropic_fini(struct provider *p)
-{
-	llm_key_free(p->priv);
-	p->priv = NULL;
 }
 
 static void add_headers(const struct provider *p, struct http_headers *h, int json)
@@ -50,6 +42,11 @@ static void add_headers(const struct provider *p, struct http_headers *h, int js
 	if (json)
 		http_headers_add(h, "content-type", "application/json");
 }
+
+static const struct llm_api anthropic_api = {
+	.retry = RETRY_ANTHROPIC,
+	.headers = add_headers,
+};
 
 char *llm_anthropic_request(const struct llm_request *rq)
 {
@@ -131,41 +128,19 @@ const struct llm_wire llm_anthropic_wire = {
 	.whole = anthropic_whole,
 };
 
-static void setup(struct llm_call_setup *cs, const struct provider *p, const struct http_headers *h,
-		  const char *url)
-{
-	memset(cs, 0, sizeof *cs);
-	cs->p = p;
-	cs->secret = p->priv;
-	cs->retry = RETRY_ANTHROPIC;
-	cs->url = url;
-	cs->headers = h;
-}
-
 static struct provider_call *anthropic_chat(struct provider *p, struct loop *l, const struct llm_request *rq,
 					    const struct llm_handlers *h, void *ud, struct err *e)
 {
-	struct http_headers hs = HTTP_HEADERS_INIT;
-	struct llm_call_setup cs;
-	char *url = xasprintf("%s/v1/messages", p->base_url);
-	char *body = llm_anthropic_request(rq);
-	add_headers(p, &hs, 1);
-	setup(&cs, p, &hs, url);
-	cs.body = body;
-	cs.body_len = strlen(body);
-	struct provider_call *c = llm_chat_start(l, &cs, &llm_anthropic_wire, rq->stream, h, ud, e);
-	http_headers_free(&hs);
-	free(body);
-	free(url);
-	return c;
+	return llm_api_chat(&anthropic_api, p, l, "/v1/messages", llm_anthropic_request(rq), &llm_anthropic_wire,
+			    rq->stream, h, ud, e);
 }
 
 int llm_anthropic_models(const cJSON *body, struct llm_model_list *list, char **cursor, struct err *e)
 {
-	const cJSON *data = cJSON_GetObjectItemCaseSensitive(body, "data"), *m;
+	const cJSON *data = llm_json_list(body, "data", e), *m;
 	*cursor = NULL;
-	if (!cJSON_IsArray(data))
-		return err_set(e, "it has no \"data\" list");
+	if (!data)
+		return -1;
 	cJSON_ArrayForEach(m, data) {
 		const char *id = llm_json_str(m, "id");
 		if (!id)
@@ -187,17 +162,8 @@ static struct provider_call *anthropic_list_models(struct provider *p, struct lo
 								const struct err *e),
 						   void *ud, struct err *e)
 {
-	struct http_headers hs = HTTP_HEADERS_INIT;
-	struct llm_call_setup cs;
-	char *url = xasprintf("%s/v1/models?limit=1000", p->base_url);
-	add_headers(p, &hs, 0);
-	setup(&cs, p, &hs, url);
-	cs.method = "GET";
-	cs.max_attempts = 1;
-	struct provider_call *c = llm_list_start(l, &cs, llm_anthropic_models, "after_id", done, ud, e);
-	http_headers_free(&hs);
-	free(url);
-	return c;
+	return llm_api_list(&anthropic_api, p, l, "/v1/models?limit=1000", llm_anthropic_models, "after_id", done, ud,
+			    e);
 }
 
 static struct provider_call *anthropic_embed(struct provider *p, struct loop *l, const char *model,
@@ -220,7 +186,7 @@ static struct provider_call *anthropic_embed(struct provider *p, struct loop *l,
 const struct provider_ops provider_anthropic_ops = {
 	.type = "anthropic",
 	.init = anthropic_init,
-	.fini = anthropic_fini,
+	.fini = llm_key_fini,
 	.chat = anthropic_chat,
 	.list_models = anthropic_list_models,
 	.embed = anthropic_embed,

@@ -698,10 +698,7 @@ struct bedrock_call {
 
 static void call_free(struct bedrock_call *c)
 {
-	if (c->http)
-		http_cancel(c->http);
-	if (c->timer)
-		loop_del_timer(c->loop, c->timer);
+	llm_transfer_stop(c->loop, &c->http, &c->timer);
 	bedrock_stream_free(c->st);
 	buf_free(&c->errbody);
 	buf_free(&c->vectors);
@@ -851,6 +848,26 @@ static const char *transport_text(const struct http_result *r)
 static void transport_message(const struct bedrock_call *c, const struct http_result *r, struct buf *b)
 {
 	buf_printf(b, "%s: %s", c->b->name, transport_text(r));
+}
+
+/* A list or embed attempt that failed: 1 when another attempt is scheduled,
+ * else 0 with the sentence in b. */
+static int failed_attempt(struct bedrock_call *c, const struct http_result *r, struct buf *b)
+{
+	struct llm_result res;
+	result_init(&res);
+	if (r->status && r->error == HTTP_OK) {
+		bedrock_http_error(c->b->name, r->status, r->headers, r->body->data, r->body->len, &res);
+		if (retry_later(c, r->error, r->status, r->headers, res.error_code, 0))
+			return 1;
+		buf_puts(b, res.message);
+	} else {
+		if (retry_later(c, r->error, r->status, r->headers, NULL, 0))
+			return 1;
+		transport_message(c, r, b);
+	}
+	put_attempts(b, c->attempt);
+	return 0;
 }
 
 /* ---- chat ---- */
@@ -1008,17 +1025,6 @@ static int modality(const cJSON *list, const char *name)
 	return 0;
 }
 
-/* Like llm_model_list_free, kept here so the provider links without the registry. */
-static void free_models(struct llm_model_list *l)
-{
-	for (size_t i = 0; i < l->n; i++) {
-		free(l->models[i].id);
-		free(l->models[i].name);
-		free(l->models[i].owner);
-	}
-	free(l->models);
-}
-
 static void list_done(struct bedrock_call *c, const struct http_result *r)
 {
 	struct buf m = BUF_INIT;
@@ -1051,24 +1057,12 @@ static void list_done(struct bedrock_call *c, const struct http_result *r)
 		retry_succeeded(&c->policy, &c->rs);
 		c->depth++;
 		c->list_done(c->ud, &list, NULL);
-		free_models(&list);
+		llm_models_clear(&list);
 		call_free(c);
 		return;
 	}
-	struct llm_result res;
-	result_init(&res);
-	if (r->status && r->error == HTTP_OK) {
-		bedrock_http_error(c->b->name, r->status, r->headers, r->body->data, r->body->len, &res);
-		if (retry_later(c, r->error, r->status, r->headers, res.error_code, 0))
-			return;
-		buf_puts(&m, res.message);
-	} else {
-		if (retry_later(c, r->error, r->status, r->headers, NULL, 0))
-			return;
-		transport_message(c, r, &m);
-	}
-	put_attempts(&m, c->attempt);
-	list_fail(c, m.data);
+	if (!failed_attempt(c, r, &m))
+		list_fail(c, m.data);
 	buf_free(&m);
 }
 
@@ -1199,20 +1193,8 @@ static void embed_done(struct bedrock_call *c, const struct http_result *r)
 			embed_fail(c, e.msg);
 		return;
 	}
-	struct llm_result res;
-	result_init(&res);
-	if (r->status && r->error == HTTP_OK) {
-		bedrock_http_error(c->b->name, r->status, r->headers, r->body->data, r->body->len, &res);
-		if (retry_later(c, r->error, r->status, r->headers, res.error_code, 0))
-			return;
-		buf_puts(&m, res.message);
-	} else {
-		if (retry_later(c, r->error, r->status, r->headers, NULL, 0))
-			return;
-		transport_message(c, r, &m);
-	}
-	put_attempts(&m, c->attempt);
-	embed_fail(c, m.data);
+	if (!failed_attempt(c, r, &m))
+		embed_fail(c, m.data);
 	buf_free(&m);
 }
 
@@ -1325,14 +1307,7 @@ static void bedrock_cancel(struct provider_call *pc)
 	if (c->cancelled)
 		return;
 	c->cancelled = 1;
-	if (c->http) {
-		http_cancel(c->http);
-		c->http = NULL;
-	}
-	if (c->timer) {
-		loop_del_timer(c->loop, c->timer);
-		c->timer = 0;
-	}
+	llm_transfer_stop(c->loop, &c->http, &c->timer);
 	if (c->depth == 0)
 		call_free(c);
 }

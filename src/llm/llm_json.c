@@ -53,6 +53,12 @@ void llm_key_free(char *key)
 	}
 }
 
+void llm_key_fini(struct provider *p)
+{
+	llm_key_free(p->priv);
+	p->priv = NULL;
+}
+
 /* The key in file, NULL when the file does not exist (e untouched) or is unusable (e set). */
 static char *read_key_file(const char *name, const char *file, struct err *e)
 {
@@ -151,6 +157,15 @@ int64_t llm_json_int(const cJSON *o, const char *name, int64_t dflt)
 	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || fabs(v->valuedouble) > 9e18)
 		return dflt;
 	return (int64_t)v->valuedouble;
+}
+
+const cJSON *llm_json_list(const cJSON *o, const char *name, struct err *e)
+{
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, name);
+	if (cJSON_IsArray(a))
+		return a;
+	err_set(e, "it has no \"%s\" list", name);
+	return NULL;
 }
 
 char *llm_json_print(cJSON *o)
@@ -518,10 +533,7 @@ struct llm_call {
 
 static void call_free(struct llm_call *c)
 {
-	if (c->http)
-		http_cancel(c->http);
-	if (c->timer)
-		loop_del_timer(c->loop, c->timer);
+	llm_transfer_stop(c->loop, &c->http, &c->timer);
 	if (c->chat)
 		llm_stream_free(&c->st);
 	if (c->free_ud)
@@ -816,16 +828,21 @@ void llm_call_cancel(struct provider_call *pc)
 	if (!c || c->cancelled)
 		return;
 	c->cancelled = 1;
-	if (c->http) {
-		http_cancel(c->http);
-		c->http = NULL;
-	}
-	if (c->timer) {
-		loop_del_timer(c->loop, c->timer);
-		c->timer = 0;
-	}
+	llm_transfer_stop(c->loop, &c->http, &c->timer);
 	if (!c->busy)
 		call_free(c);
+}
+
+void llm_transfer_stop(struct loop *l, struct http_call **http, int64_t *timer)
+{
+	if (*http) {
+		http_cancel(*http);
+		*http = NULL;
+	}
+	if (*timer) {
+		loop_del_timer(l, *timer);
+		*timer = 0;
+	}
 }
 
 /* ---- model lists and embeddings ---- */
@@ -849,6 +866,16 @@ void llm_models_clear(struct llm_model_list *list)
 	free(list->models);
 	list->models = NULL;
 	list->n = 0;
+}
+
+const cJSON *llm_embedding_rows(const cJSON *body, const char *name, size_t n, struct err *e)
+{
+	const cJSON *rows = llm_json_list(body, name, e);
+	if (rows && (size_t)cJSON_GetArraySize(rows) != n) {
+		err_set(e, "%d embeddings for %zu inputs", cJSON_GetArraySize(rows), n);
+		return NULL;
+	}
+	return rows;
 }
 
 int llm_embedding_put(struct llm_embedding *emb, size_t n, size_t row, const cJSON *vec, struct err *e)
@@ -996,4 +1023,97 @@ struct provider_call *llm_embed_start(struct loop *l, const struct llm_call_setu
 	st->done = done;
 	st->ud = ud;
 	return llm_fetch_start(l, cs, on_embedding, st, embed_state_free, e);
+}
+
+/* ---- the HTTP JSON APIs ---- */
+
+void llm_bearer_headers(const struct provider *p, struct http_headers *h, int json)
+{
+	if (p->priv) {
+		char *auth = xasprintf("Bearer %s", (const char *)p->priv);
+		http_headers_add(h, "Authorization", auth);
+		llm_key_free(auth);
+	}
+	if (json)
+		http_headers_add(h, "Content-Type", "application/json");
+}
+
+void llm_trim_slashes(char *url)
+{
+	size_t n = strlen(url);
+	while (n && url[n - 1] == '/')
+		url[--n] = '\0';
+}
+
+struct api_call {
+	struct llm_call_setup cs;
+	struct http_headers headers;
+	char *url;
+};
+
+/* body NULL: no body, and no JSON content type. */
+static void api_call_init(struct api_call *ac, const struct llm_api *api, const struct provider *p, const char *path,
+			  const char *body)
+{
+	memset(ac, 0, sizeof *ac);
+	ac->url = xasprintf("%s%s", p->base_url, path);
+	api->headers(p, &ac->headers, body != NULL);
+	ac->cs.p = p;
+	ac->cs.secret = p->priv;
+	ac->cs.retry = api->retry;
+	ac->cs.url = ac->url;
+	ac->cs.headers = &ac->headers;
+	ac->cs.body = body;
+	ac->cs.body_len = body ? strlen(body) : 0;
+}
+
+static void api_call_fini(struct api_call *ac)
+{
+	http_headers_free(&ac->headers);
+	free(ac->url);
+}
+
+struct provider_call *llm_api_chat(const struct llm_api *api, const struct provider *p, struct loop *l,
+				   const char *path, char *body, const struct llm_wire *w, int stream,
+				   const struct llm_handlers *h, void *ud, struct err *e)
+{
+	struct api_call ac;
+	api_call_init(&ac, api, p, path, body);
+	struct provider_call *c = llm_chat_start(l, &ac.cs, w, stream, h, ud, e);
+	api_call_fini(&ac);
+	free(body);
+	return c;
+}
+
+struct provider_call *llm_api_list(const struct llm_api *api, const struct provider *p, struct loop *l,
+				   const char *path, llm_models_fn parse, const char *cursor_param,
+				   void (*done)(void *ud, const struct llm_model_list *list, const struct err *e),
+				   void *ud, struct err *e)
+{
+	struct api_call ac;
+	api_call_init(&ac, api, p, path, NULL);
+	ac.cs.method = "GET";
+	ac.cs.max_attempts = 1;
+	struct provider_call *c = llm_list_start(l, &ac.cs, parse, cursor_param, done, ud, e);
+	api_call_fini(&ac);
+	return c;
+}
+
+struct provider_call *llm_api_embed(const struct llm_api *api, const struct provider *p, struct loop *l,
+				    const char *path, cJSON *body, llm_embed_fn parse, size_t n,
+				    void (*done)(void *ud, const struct llm_embedding *emb, const struct err *e),
+				    void *ud, struct err *e)
+{
+	if (!n) {
+		cJSON_Delete(body);
+		err_set(e, "%s: nothing to embed", p->name);
+		return NULL;
+	}
+	char *text = llm_json_print(body);
+	struct api_call ac;
+	api_call_init(&ac, api, p, path, text);
+	struct provider_call *c = llm_embed_start(l, &ac.cs, parse, n, done, ud, e);
+	api_call_fini(&ac);
+	free(text);
+	return c;
 }

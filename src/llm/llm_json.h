@@ -15,7 +15,9 @@
  * with the provider SDK's retry rules (net/retry.h), retried only while no
  * text has been delivered. A call ends exactly once (done / on_json) unless
  * cancelled with llm_call_cancel(), and frees itself after. Everything a call
- * needs is copied at start.
+ * needs is copied at start. llm_api_chat/list/embed() start them for one API
+ * (struct llm_api: retry rules and headers), so a provider file holds only
+ * what is its own: paths, request and answer shapes, headers and its wire.
  *
  * Errors are one sentence: "openai: HTTP 429 rate_limit_exceeded (request
  * req_1): Rate limit reached", read from the error bodies of all three APIs;
@@ -44,6 +46,9 @@
 int llm_key_load(struct provider *p, const char *var, int required, char **key, struct err *e);
 /* Wipes and frees. */
 void llm_key_free(char *key);
+/* Frees the key that init left in p->priv: ops.fini of the providers that
+ * keep nothing else there. */
+void llm_key_fini(struct provider *p);
 
 /* ---- JSON and sentences ---- */
 
@@ -51,6 +56,8 @@ void llm_key_free(char *key);
 const char *llm_json_str(const cJSON *o, const char *name);
 /* The numeric member as an integer, or dflt when absent or not a number. */
 int64_t llm_json_int(const cJSON *o, const char *name, int64_t dflt);
+/* The array member, or NULL with e ("it has no \"NAME\" list"). */
+const cJSON *llm_json_list(const cJSON *o, const char *name, struct err *e);
 /* Prints o compactly and deletes it; caller frees the text. */
 char *llm_json_print(cJSON *o);
 /* [{"role","content"}...] with the system message first when with_system. */
@@ -168,6 +175,9 @@ void llm_models_clear(struct llm_model_list *list);
 typedef int (*llm_embed_fn)(const cJSON *body, size_t n, struct llm_embedding *emb, struct err *e);
 int llm_openai_embedding(const cJSON *body, size_t n, struct llm_embedding *emb, struct err *e);
 int llm_ollama_embedding(const cJSON *body, size_t n, struct llm_embedding *emb, struct err *e);
+/* The list member name of an embeddings answer when it holds one entry per
+ * input (n of them), else NULL with e. */
+const cJSON *llm_embedding_rows(const cJSON *body, const char *name, size_t n, struct err *e);
 /* Stores vector vec (a JSON array of numbers) as row `row` of n; the first
  * row sets the dimension. -1 with e on a bad or mismatched vector. */
 int llm_embedding_put(struct llm_embedding *emb, size_t n, size_t row, const cJSON *vec, struct err *e);
@@ -216,5 +226,39 @@ struct provider_call *llm_embed_start(struct loop *l, const struct llm_call_setu
 /* Stops the call (its HTTP transfer or its retry timer) and frees it; no
  * callback of it runs afterwards. Every provider's ops.cancel. */
 void llm_call_cancel(struct provider_call *pc);
+/* Cancels *http and deletes the timer *timer, each when set, and clears
+ * both: what stopping a call means for llm_call and Bedrock's calls alike. */
+void llm_transfer_stop(struct loop *l, struct http_call **http, int64_t *timer);
+
+/* ---- the HTTP JSON APIs (OpenAI, Anthropic, Ollama) ---- */
+
+/* What every call to one API carries: its SDK's retry rules and its headers
+ * (json: a JSON body follows). */
+struct llm_api {
+	enum retry_family retry;
+	void (*headers)(const struct provider *p, struct http_headers *h, int json);
+};
+
+/* "Authorization: Bearer KEY" when p->priv holds a key, then the JSON
+ * content type when json. */
+void llm_bearer_headers(const struct provider *p, struct http_headers *h, int json);
+/* Cuts the trailing slashes off a URL or path, in place. */
+void llm_trim_slashes(char *url);
+
+/* One call of api to p->base_url followed by path, started as the llm_*_start
+ * above do; NULL with e when it cannot start. A chat POSTs body (freed
+ * here); a model list is a GET tried once; embed POSTs body (printed and
+ * deleted here) and refuses n == 0 ("NAME: nothing to embed"). */
+struct provider_call *llm_api_chat(const struct llm_api *api, const struct provider *p, struct loop *l,
+				   const char *path, char *body, const struct llm_wire *w, int stream,
+				   const struct llm_handlers *h, void *ud, struct err *e);
+struct provider_call *llm_api_list(const struct llm_api *api, const struct provider *p, struct loop *l,
+				   const char *path, llm_models_fn parse, const char *cursor_param,
+				   void (*done)(void *ud, const struct llm_model_list *list, const struct err *e),
+				   void *ud, struct err *e);
+struct provider_call *llm_api_embed(const struct llm_api *api, const struct provider *p, struct loop *l,
+				    const char *path, cJSON *body, llm_embed_fn parse, size_t n,
+				    void (*done)(void *ud, const struct llm_embedding *emb, const struct err *e),
+				    void *ud, struct err *e);
 
 #endif

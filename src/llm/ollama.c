@@ -52,9 +52,7 @@ char *llm_ollama_base_url(const char *host)
 	char *path_copy = xstrdup(path ? path : "");
 	if (path)
 		*path = '\0';
-	size_t plen = strlen(path_copy);
-	while (plen && path_copy[plen - 1] == '/')
-		path_copy[--plen] = '\0';
+	llm_trim_slashes(path_copy);
 
 	const char *hostpart = p;
 	char *portpart = NULL;
@@ -100,22 +98,10 @@ static int ollama_init(struct provider *p, struct err *e)
 	return 0;
 }
 
-static void ollama_fini(struct provider *p)
-{
-	llm_key_free(p->priv);
-	p->priv = NULL;
-}
-
-static void add_headers(const struct provider *p, struct http_headers *h, int json)
-{
-	if (p->priv) {
-		char *auth = xasprintf("Bearer %s", (const char *)p->priv);
-		http_headers_add(h, "Authorization", auth);
-		llm_key_free(auth);
-	}
-	if (json)
-		http_headers_add(h, "Content-Type", "application/json");
-}
+static const struct llm_api ollama_api = {
+	.retry = RETRY_OPENAI,
+	.headers = llm_bearer_headers,
+};
 
 char *llm_ollama_request(const struct llm_request *rq)
 {
@@ -179,33 +165,11 @@ const struct llm_wire llm_ollama_wire = {
 	.whole = NULL, /* NDJSON: a whole answer is read as lines */
 };
 
-static void setup(struct llm_call_setup *cs, const struct provider *p, const struct http_headers *h,
-		  const char *url)
-{
-	memset(cs, 0, sizeof *cs);
-	cs->p = p;
-	cs->secret = p->priv;
-	cs->retry = RETRY_OPENAI;
-	cs->url = url;
-	cs->headers = h;
-}
-
 static struct provider_call *ollama_chat(struct provider *p, struct loop *l, const struct llm_request *rq,
 					 const struct llm_handlers *h, void *ud, struct err *e)
 {
-	struct http_headers hs = HTTP_HEADERS_INIT;
-	struct llm_call_setup cs;
-	char *url = xasprintf("%s/api/chat", p->base_url);
-	char *body = llm_ollama_request(rq);
-	add_headers(p, &hs, 1);
-	setup(&cs, p, &hs, url);
-	cs.body = body;
-	cs.body_len = strlen(body);
-	struct provider_call *c = llm_chat_start(l, &cs, &llm_ollama_wire, rq->stream, h, ud, e);
-	http_headers_free(&hs);
-	free(body);
-	free(url);
-	return c;
+	return llm_api_chat(&ollama_api, p, l, "/api/chat", llm_ollama_request(rq), &llm_ollama_wire, rq->stream, h,
+			    ud, e);
 }
 
 static int is_embedding_model(const char *name, const cJSON *details)
@@ -216,10 +180,10 @@ static int is_embedding_model(const char *name, const cJSON *details)
 
 int llm_ollama_models(const cJSON *body, struct llm_model_list *list, char **cursor, struct err *e)
 {
-	const cJSON *models = cJSON_GetObjectItemCaseSensitive(body, "models"), *m;
+	const cJSON *models = llm_json_list(body, "models", e), *m;
 	*cursor = NULL;
-	if (!cJSON_IsArray(models))
-		return err_set(e, "it has no \"models\" list");
+	if (!models)
+		return -1;
 	cJSON_ArrayForEach(m, models) {
 		const char *id = llm_json_str(m, "name");
 		if (!id)
@@ -238,26 +202,14 @@ static struct provider_call *ollama_list_models(struct provider *p, struct loop 
 							     const struct err *e),
 						void *ud, struct err *e)
 {
-	struct http_headers hs = HTTP_HEADERS_INIT;
-	struct llm_call_setup cs;
-	char *url = xasprintf("%s/api/tags", p->base_url);
-	add_headers(p, &hs, 0);
-	setup(&cs, p, &hs, url);
-	cs.method = "GET";
-	cs.max_attempts = 1;
-	struct provider_call *c = llm_list_start(l, &cs, llm_ollama_models, NULL, done, ud, e);
-	http_headers_free(&hs);
-	free(url);
-	return c;
+	return llm_api_list(&ollama_api, p, l, "/api/tags", llm_ollama_models, NULL, done, ud, e);
 }
 
 int llm_ollama_embedding(const cJSON *body, size_t n, struct llm_embedding *emb, struct err *e)
 {
-	const cJSON *rows = cJSON_GetObjectItemCaseSensitive(body, "embeddings"), *row;
-	if (!cJSON_IsArray(rows))
-		return err_set(e, "it has no \"embeddings\" list");
-	if ((size_t)cJSON_GetArraySize(rows) != n)
-		return err_set(e, "%d embeddings for %zu inputs", cJSON_GetArraySize(rows), n);
+	const cJSON *rows = llm_embedding_rows(body, "embeddings", n, e), *row;
+	if (!rows)
+		return -1;
 	size_t i = 0;
 	cJSON_ArrayForEach(row, rows)
 		if (llm_embedding_put(emb, n, i++, row, e) != 0)
@@ -271,32 +223,16 @@ static struct provider_call *ollama_embed(struct provider *p, struct loop *l, co
 					  void (*done)(void *ud, const struct llm_embedding *emb, const struct err *e),
 					  void *ud, struct err *e)
 {
-	if (!ntexts) {
-		err_set(e, "%s: nothing to embed", p->name);
-		return NULL;
-	}
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "model", model);
 	cJSON_AddItemToObject(o, "input", llm_json_strings(texts, ntexts));
-	char *body = llm_json_print(o);
-	char *url = xasprintf("%s/api/embed", p->base_url);
-	struct http_headers hs = HTTP_HEADERS_INIT;
-	struct llm_call_setup cs;
-	add_headers(p, &hs, 1);
-	setup(&cs, p, &hs, url);
-	cs.body = body;
-	cs.body_len = strlen(body);
-	struct provider_call *c = llm_embed_start(l, &cs, llm_ollama_embedding, ntexts, done, ud, e);
-	http_headers_free(&hs);
-	free(body);
-	free(url);
-	return c;
+	return llm_api_embed(&ollama_api, p, l, "/api/embed", o, llm_ollama_embedding, ntexts, done, ud, e);
 }
 
 const struct provider_ops provider_ollama_ops = {
 	.type = "ollama",
 	.init = ollama_init,
-	.fini = ollama_fini,
+	.fini = llm_key_fini,
 	.chat = ollama_chat,
 	.list_models = ollama_list_models,
 	.embed = ollama_embed,

@@ -21,13 +21,6 @@ static int is_builtin(const struct provider *p)
 	return strcmp(p->name, "openai") == 0;
 }
 
-static void trim_slashes(char *url)
-{
-	size_t n = strlen(url);
-	while (n && url[n - 1] == '/')
-		url[--n] = '\0';
-}
-
 static int openai_init(struct provider *p, struct err *e)
 {
 	int builtin = is_builtin(p);
@@ -41,7 +34,7 @@ static int openai_init(struct provider *p, struct err *e)
 					  "e.g. \"base_url\": \"http://127.0.0.1:8000/v1\"", p->name);
 		p->base_url = xstrdup(OPENAI_DEFAULT_BASE);
 	}
-	trim_slashes(p->base_url);
+	llm_trim_slashes(p->base_url);
 	const char *var = p->config && p->config->api_key_env ? p->config->api_key_env
 			  : builtin ? "OPENAI_API_KEY" : NULL;
 	char *key;
@@ -51,21 +44,9 @@ static int openai_init(struct provider *p, struct err *e)
 	return 0;
 }
 
-static void openai_fini(struct provider *p)
-{
-	llm_key_free(p->priv);
-	p->priv = NULL;
-}
-
 static void add_headers(const struct provider *p, struct http_headers *h, int json)
 {
-	if (p->priv) {
-		char *auth = xasprintf("Bearer %s", (const char *)p->priv);
-		http_headers_add(h, "Authorization", auth);
-		llm_key_free(auth);
-	}
-	if (json)
-		http_headers_add(h, "Content-Type", "application/json");
+	llm_bearer_headers(p, h, json);
 	const char *org = is_builtin(p) ? getenv("OPENAI_ORG_ID") : NULL;
 	const char *project = is_builtin(p) ? getenv("OPENAI_PROJECT_ID") : NULL;
 	if (org && *org)
@@ -73,6 +54,11 @@ static void add_headers(const struct provider *p, struct http_headers *h, int js
 	if (project && *project)
 		http_headers_add(h, "OpenAI-Project", project);
 }
+
+static const struct llm_api openai_api = {
+	.retry = RETRY_OPENAI,
+	.headers = add_headers,
+};
 
 char *llm_openai_request(const struct llm_request *rq, int real_openai)
 {
@@ -152,33 +138,11 @@ const struct llm_wire llm_openai_wire = {
 	.whole = openai_whole,
 };
 
-static void setup(struct llm_call_setup *cs, const struct provider *p, const struct http_headers *h,
-		  const char *url)
-{
-	memset(cs, 0, sizeof *cs);
-	cs->p = p;
-	cs->secret = p->priv;
-	cs->retry = RETRY_OPENAI;
-	cs->url = url;
-	cs->headers = h;
-}
-
 static struct provider_call *openai_chat(struct provider *p, struct loop *l, const struct llm_request *rq,
 					 const struct llm_handlers *h, void *ud, struct err *e)
 {
-	struct http_headers hs = HTTP_HEADERS_INIT;
-	struct llm_call_setup cs;
-	char *url = xasprintf("%s/chat/completions", p->base_url);
-	char *body = llm_openai_request(rq, is_builtin(p));
-	add_headers(p, &hs, 1);
-	setup(&cs, p, &hs, url);
-	cs.body = body;
-	cs.body_len = strlen(body);
-	struct provider_call *c = llm_chat_start(l, &cs, &llm_openai_wire, rq->stream, h, ud, e);
-	http_headers_free(&hs);
-	free(body);
-	free(url);
-	return c;
+	return llm_api_chat(&openai_api, p, l, "/chat/completions", llm_openai_request(rq, is_builtin(p)),
+			    &llm_openai_wire, rq->stream, h, ud, e);
 }
 
 static int is_embedding_model(const char *id)
@@ -188,10 +152,10 @@ static int is_embedding_model(const char *id)
 
 int llm_openai_models(const cJSON *body, struct llm_model_list *list, char **cursor, struct err *e)
 {
-	const cJSON *data = cJSON_GetObjectItemCaseSensitive(body, "data"), *m;
+	const cJSON *data = llm_json_list(body, "data", e), *m;
 	*cursor = NULL;
-	if (!cJSON_IsArray(data))
-		return err_set(e, "it has no \"data\" list");
+	if (!data)
+		return -1;
 	cJSON_ArrayForEach(m, data) {
 		const char *id = llm_json_str(m, "id");
 		if (!id)
@@ -210,26 +174,14 @@ static struct provider_call *openai_list_models(struct provider *p, struct loop 
 							     const struct err *e),
 						void *ud, struct err *e)
 {
-	struct http_headers hs = HTTP_HEADERS_INIT;
-	struct llm_call_setup cs;
-	char *url = xasprintf("%s/models", p->base_url);
-	add_headers(p, &hs, 0);
-	setup(&cs, p, &hs, url);
-	cs.method = "GET";
-	cs.max_attempts = 1;
-	struct provider_call *c = llm_list_start(l, &cs, llm_openai_models, NULL, done, ud, e);
-	http_headers_free(&hs);
-	free(url);
-	return c;
+	return llm_api_list(&openai_api, p, l, "/models", llm_openai_models, NULL, done, ud, e);
 }
 
 int llm_openai_embedding(const cJSON *body, size_t n, struct llm_embedding *emb, struct err *e)
 {
-	const cJSON *data = cJSON_GetObjectItemCaseSensitive(body, "data"), *d;
-	if (!cJSON_IsArray(data))
-		return err_set(e, "it has no \"data\" list");
-	if ((size_t)cJSON_GetArraySize(data) != n)
-		return err_set(e, "%d embeddings for %zu inputs", cJSON_GetArraySize(data), n);
+	const cJSON *data = llm_embedding_rows(body, "data", n, e), *d;
+	if (!data)
+		return -1;
 	size_t i = 0;
 	cJSON_ArrayForEach(d, data) {
 		int64_t index = llm_json_int(d, "index", (int64_t)i++);
@@ -248,33 +200,17 @@ static struct provider_call *openai_embed(struct provider *p, struct loop *l, co
 					  void (*done)(void *ud, const struct llm_embedding *emb, const struct err *e),
 					  void *ud, struct err *e)
 {
-	if (!ntexts) {
-		err_set(e, "%s: nothing to embed", p->name);
-		return NULL;
-	}
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "model", model);
 	cJSON_AddItemToObject(o, "input", llm_json_strings(texts, ntexts));
 	cJSON_AddStringToObject(o, "encoding_format", "float");
-	char *body = llm_json_print(o);
-	char *url = xasprintf("%s/embeddings", p->base_url);
-	struct http_headers hs = HTTP_HEADERS_INIT;
-	struct llm_call_setup cs;
-	add_headers(p, &hs, 1);
-	setup(&cs, p, &hs, url);
-	cs.body = body;
-	cs.body_len = strlen(body);
-	struct provider_call *c = llm_embed_start(l, &cs, llm_openai_embedding, ntexts, done, ud, e);
-	http_headers_free(&hs);
-	free(body);
-	free(url);
-	return c;
+	return llm_api_embed(&openai_api, p, l, "/embeddings", o, llm_openai_embedding, ntexts, done, ud, e);
 }
 
 const struct provider_ops provider_openai_ops = {
 	.type = "openai",
 	.init = openai_init,
-	.fini = openai_fini,
+	.fini = llm_key_fini,
 	.chat = openai_chat,
 	.list_models = openai_list_models,
 	.embed = openai_embed,

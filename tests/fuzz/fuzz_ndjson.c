@@ -9,13 +9,9 @@
 #include "base/buf.h"
 #include "net/ndjson.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzzutil.h"
 
-static void require(int ok)
-{
-	if (!ok)
-		abort();
-}
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct outcome {
 	struct buf log;
@@ -40,28 +36,15 @@ static int on_line(void *ud, const char *line, size_t len)
 	return o->stop_after && ++o->lines >= o->stop_after;
 }
 
-static uint32_t next(uint32_t *x)
+static int feed(void *p, const void *bytes, size_t n, struct err *e)
 {
-	*x ^= *x << 13;
-	*x ^= *x >> 17;
-	*x ^= *x << 5;
-	return *x;
+	return ndjson_feed(p, bytes, n, e);
 }
 
 static void run(struct outcome *o, const uint8_t *in, size_t n, size_t step, uint32_t seed)
 {
 	struct ndjson_parser *p = ndjson_new(o->max_line, on_line, o);
-	size_t at = 0;
-	do {
-		size_t k = step == 0 ? n - at : step == SIZE_MAX ? 1 + next(&seed) % 300 : step;
-		if (k > n - at)
-			k = n - at;
-		int rc = ndjson_feed(p, in + at, k, &o->e);
-		if (rc && !o->rc)
-			o->rc = rc;
-		require(rc >= 0 || o->e.set);
-		at += k;
-	} while (at < n);
+	fuzz_feed(feed, p, in, n, step, seed, &o->rc, &o->e);
 	o->finish_rc = ndjson_finish(p, &o->e);
 	require(o->finish_rc == 0 || o->e.set);
 	ndjson_free(p);
@@ -92,12 +75,10 @@ static void expected_lines(struct buf *out, const uint8_t *in, size_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	uint32_t hash = 2166136261u;
-	for (size_t i = 0; i < size; i++)
-		hash = (hash ^ data[i]) * 16777619u;
+	uint32_t hash = fuzz_hash(data, size);
 	size_t max_line = hash & 1 ? 0 : 4 + (hash >> 1) % 256;
 	size_t cap = max_line ? max_line : NDJSON_MAX_LINE_DEFAULT;
-	int stop_after = (hash >> 12) % 4 == 0 ? 1 + (int)(hash >> 14) % 4 : 0;
+	int stop_after = fuzz_stop_after(hash);
 
 	struct outcome whole = {.max_line = max_line, .cap = cap, .stop_after = stop_after};
 	run(&whole, data, size, 0, 0);

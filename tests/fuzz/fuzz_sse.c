@@ -12,13 +12,9 @@
 #include "base/buf.h"
 #include "net/sse.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzzutil.h"
 
-static void require(int ok)
-{
-	if (!ok)
-		abort();
-}
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct outcome {
 	struct buf log;
@@ -45,29 +41,16 @@ static int on_event(void *ud, const struct sse_event *ev)
 	return o->stop_after && ++o->events >= o->stop_after;
 }
 
-static uint32_t next(uint32_t *x)
+static int feed(void *p, const void *bytes, size_t n, struct err *e)
 {
-	*x ^= *x << 13;
-	*x ^= *x >> 17;
-	*x ^= *x << 5;
-	return *x;
+	return sse_feed(p, bytes, n, e);
 }
 
 /* step 0: one feed; SIZE_MAX: random pieces from seed; else fixed pieces. */
 static void run(struct outcome *o, const uint8_t *in, size_t n, size_t step, uint32_t seed)
 {
 	struct sse_parser *p = sse_new(o->max_event, on_event, o);
-	size_t at = 0;
-	do {
-		size_t k = step == 0 ? n - at : step == SIZE_MAX ? 1 + next(&seed) % 300 : step;
-		if (k > n - at)
-			k = n - at;
-		int rc = sse_feed(p, in + at, k, &o->e);
-		if (rc && !o->rc)
-			o->rc = rc;
-		require(rc >= 0 || o->e.set);
-		at += k;
-	} while (at < n);
+	fuzz_feed(feed, p, in, n, step, seed, &o->rc, &o->e);
 	o->pending = sse_finish(p);
 	sse_free(p);
 }
@@ -82,12 +65,10 @@ static void same(const struct outcome *a, const struct outcome *b)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	uint32_t hash = 2166136261u;
-	for (size_t i = 0; i < size; i++)
-		hash = (hash ^ data[i]) * 16777619u;
+	uint32_t hash = fuzz_hash(data, size);
 	size_t max_event = hash & 1 ? 0 : 8 + (hash >> 1) % 512;
 	size_t cap = max_event ? max_event : SSE_MAX_EVENT_DEFAULT;
-	int stop_after = (hash >> 12) % 4 == 0 ? 1 + (int)(hash >> 14) % 4 : 0;
+	int stop_after = fuzz_stop_after(hash);
 
 	struct outcome whole = {.max_event = max_event, .cap = cap, .stop_after = stop_after};
 	run(&whole, data, size, 0, 0);

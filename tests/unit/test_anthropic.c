@@ -4,18 +4,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testhttp.h"
 #include "testutil.h"
 
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -31,85 +26,15 @@
 
 /* ---- decoding a stream in pieces ---- */
 
-struct outcome {
-	struct buf text;
-	int text_calls;
-	struct llm_result res;
-};
-
-static void collect(void *ud, const char *t, size_t n)
-{
-	struct outcome *o = ud;
-	buf_append(&o->text, t, n);
-	o->text_calls++;
-}
-
 /* split > 0: two feeds cut there; step > 0: pieces of step bytes; else one feed. */
 static void decode(const char *data, size_t len, size_t split, size_t step, struct outcome *o)
 {
-	struct llm_stream s;
-	memset(o, 0, sizeof *o);
-	llm_stream_init(&s, &llm_anthropic_wire, "anthropic", collect, o);
-	if (split) {
-		llm_stream_feed(&s, data, split);
-		llm_stream_feed(&s, data + split, len - split);
-	} else if (step) {
-		for (size_t i = 0; i < len; i += step)
-			llm_stream_feed(&s, data + i, len - i < step ? len - i : step);
-	} else {
-		llm_stream_feed(&s, data, len);
-	}
-	llm_stream_end(&s, NULL);
-	o->res = s.res;
-	llm_stream_free(&s);
+	decode_wire(&llm_anthropic_wire, "anthropic", data, len, split, step, NULL, o);
 }
 
 static void decode_str(const char *data, struct outcome *o)
 {
 	decode(data, strlen(data), 0, 0, o);
-}
-
-static void outcome_free(struct outcome *o)
-{
-	buf_free(&o->text);
-}
-
-static void assert_same(const struct outcome *a, const struct outcome *b)
-{
-	assert_int_equal(a->text.len, b->text.len);
-	assert_memory_equal(buf_str(&a->text), buf_str(&b->text), a->text.len);
-	assert_int_equal(a->res.status, b->res.status);
-	assert_string_equal(a->res.stop_reason, b->res.stop_reason);
-	assert_int_equal(a->res.usage.input_tokens, b->res.usage.input_tokens);
-	assert_int_equal(a->res.usage.output_tokens, b->res.usage.output_tokens);
-	assert_string_equal(a->res.message, b->res.message);
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	struct buf b = BUF_INIT;
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		buf_append(&b, chunk, n);
-	fclose(f);
-	*len = b.len;
-	return buf_detach(&b);
-}
-
-static void check_every_chunking(const char *data, size_t len, const struct outcome *whole)
-{
-	struct outcome o;
-	for (size_t k = 1; k < len; k++) {
-		decode(data, len, k, 0, &o);
-		assert_same(whole, &o);
-		outcome_free(&o);
-	}
-	decode(data, len, 0, 1, &o);
-	assert_same(whole, &o);
-	outcome_free(&o);
 }
 
 static void test_stream_basic_response(void **state)
@@ -126,7 +51,7 @@ static void test_stream_basic_response(void **state)
 	assert_int_equal(whole.res.usage.input_tokens, 11);
 	assert_int_equal(whole.res.usage.output_tokens, 6);
 	assert_string_equal(whole.res.message, "");
-	check_every_chunking(data, len, &whole);
+	check_every_chunking(&llm_anthropic_wire, "anthropic", data, len, &whole);
 	outcome_free(&whole);
 	free(data);
 }
@@ -143,7 +68,7 @@ static void test_stream_tool_use_response(void **state)
 	assert_string_equal(whole.res.stop_reason, "tool_use");
 	assert_int_equal(whole.res.usage.input_tokens, 377);
 	assert_int_equal(whole.res.usage.output_tokens, 65);
-	check_every_chunking(data, len, &whole);
+	check_every_chunking(&llm_anthropic_wire, "anthropic", data, len, &whole);
 	outcome_free(&whole);
 	free(data);
 }
@@ -221,7 +146,7 @@ static void test_whole_message(void **state)
 	struct llm_stream s;
 	struct outcome o;
 	memset(&o, 0, sizeof o);
-	llm_stream_init(&s, &llm_anthropic_wire, "anthropic", collect, &o);
+	llm_stream_init(&s, &llm_anthropic_wire, "anthropic", outcome_collect, &o);
 	llm_stream_whole(&s, body, strlen(body), NULL);
 	assert_int_equal(s.res.status, LLM_OK);
 	assert_string_equal(buf_str(&o.text), "Hi there");
@@ -385,209 +310,21 @@ static void test_init(void **state)
 
 /* ---- calls against a server on the loop ---- */
 
-#define MAX_CONNS 16
-#define MAX_RESPONSES 8
-
-struct fake {
-	struct loop *loop;
-	int lfd, port;
-	struct buf responses[MAX_RESPONSES];
-	int nresponses, served;
-	int hold;                 /* keep connections open after answering */
-	int requests;
-	struct buf last;          /* the last request */
-	int fds[MAX_CONNS];
-	struct buf in[MAX_CONNS];
-	int nconns;
-};
-
-static void fake_close(struct fake *f, int i)
-{
-	if (f->fds[i] < 0)
-		return;
-	loop_del_fd(f->loop, f->fds[i]);
-	close(f->fds[i]);
-	f->fds[i] = -1;
-}
-
-static void fake_answer(struct fake *f, int i)
-{
-	struct buf *in = &f->in[i];
-	const char *end = strstr(buf_str(in), "\r\n\r\n");
-	if (!end)
-		return;
-	size_t head = (size_t)(end - in->data) + 4, body = 0;
-	for (const char *p = in->data; p < end; p++)
-		if (strncasecmp(p, "\r\ncontent-length:", 17) == 0)
-			body = strtoul(p + 17, NULL, 10);
-	if (in->len < head + body)
-		return;
-	buf_reset(&f->last);
-	buf_append(&f->last, in->data, head + body);
-	buf_reset(in);
-	f->requests++;
-	int k = f->served < f->nresponses ? f->served : f->nresponses - 1;
-	f->served++;
-	const struct buf *r = &f->responses[k];
-	size_t off = 0;
-	while (off < r->len) {
-		ssize_t n = send(f->fds[i], r->data + off, r->len - off, MSG_NOSIGNAL);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			continue;
-		if (n <= 0)
-			break;
-		off += (size_t)n;
-	}
-	if (!f->hold)
-		fake_close(f, i);
-}
-
-static void fake_on_conn(struct loop *l, int fd, unsigned events, void *ud)
-{
-	struct fake *f = ud;
-	(void)l;
-	(void)events;
-	int i = 0;
-	while (i < f->nconns && f->fds[i] != fd)
-		i++;
-	char chunk[4096];
-	ssize_t n;
-	while ((n = read(fd, chunk, sizeof chunk)) > 0)
-		buf_append(&f->in[i], chunk, (size_t)n);
-	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-		fake_close(f, i);
-		return;
-	}
-	fake_answer(f, i);
-}
-
-static void fake_on_accept(struct loop *l, int fd, unsigned events, void *ud)
-{
-	struct fake *f = ud;
-	(void)events;
-	int cfd;
-	while ((cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-		assert_true(f->nconns < MAX_CONNS);
-		f->fds[f->nconns++] = cfd;
-		loop_add_fd(l, cfd, LOOP_READ, fake_on_conn, f);
-	}
-}
-
-static void fake_respond(struct fake *f, int status, const char *headers, const char *body, int with_length)
-{
-	assert_true(f->nresponses < MAX_RESPONSES);
-	struct buf *r = &f->responses[f->nresponses++];
-	buf_printf(r, "HTTP/1.1 %d X\r\n%s", status, headers ? headers : "");
-	if (with_length)
-		buf_printf(r, "Content-Length: %zu\r\n", strlen(body));
-	buf_printf(r, "Connection: close\r\n\r\n%s", body);
-}
-
-struct env {
-	struct loop *loop;
-	struct fake f;
-	struct provider *p;
-	int64_t guard;
-};
-
-static int64_t on_guard(struct loop *l, int64_t id, void *ud)
-{
-	struct env *e = ud;
-	(void)id;
-	e->guard = 0;
-	loop_stop(l);
-	return LOOP_TIMER_DONE;
-}
-
 static int env_setup(void **state)
 {
-	struct env *e = xcalloc(1, sizeof *e);
-	struct fake *f = &e->f;
-	e->loop = loop_new();
-	f->loop = e->loop;
-	f->lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	struct sockaddr_in addr;
-	memset(&addr, 0, sizeof addr);
-	addr.sin_family = AF_INET;
-	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	socklen_t alen = sizeof addr;
-	assert_int_equal(bind(f->lfd, (struct sockaddr *)&addr, sizeof addr), 0);
-	assert_int_equal(listen(f->lfd, 16), 0);
-	assert_int_equal(getsockname(f->lfd, (struct sockaddr *)&addr, &alen), 0);
-	f->port = ntohs(addr.sin_port);
-	loop_add_fd(e->loop, f->lfd, LOOP_READ, fake_on_accept, f);
-	e->p = bare_provider("anthropic");
-	e->p->base_url = xasprintf("http://127.0.0.1:%d", f->port);
-	e->p->priv = xstrdup(KEY);
-	e->guard = loop_add_timer(e->loop, 10000, on_guard, e);
-	*state = e;
+	*state = fake_env_new(bare_provider("anthropic"), "", KEY);
 	return 0;
 }
 
-static int env_teardown(void **state)
+static void chat(struct fake_env *e, struct got *g)
 {
-	struct env *e = *state;
-	struct fake *f = &e->f;
-	for (int i = 0; i < f->nconns; i++) {
-		fake_close(f, i);
-		buf_free(&f->in[i]);
-	}
-	for (int i = 0; i < f->nresponses; i++)
-		buf_free(&f->responses[i]);
-	buf_free(&f->last);
-	loop_del_fd(e->loop, f->lfd);
-	close(f->lfd);
-	if (e->guard)
-		loop_del_timer(e->loop, e->guard);
-	assert_int_equal(loop_transfers(e->loop), 0);
-	loop_free(e->loop);
-	provider_free(e->p);
-	free(e);
-	return 0;
-}
-
-struct got {
-	struct loop *loop;
-	struct buf text;
-	int dones;
-	struct llm_result res;
-};
-
-static void got_text(void *ud, const char *t, size_t n)
-{
-	struct got *g = ud;
-	buf_append(&g->text, t, n);
-}
-
-static void got_done(void *ud, const struct llm_result *r)
-{
-	struct got *g = ud;
-	g->dones++;
-	g->res = *r;
-	loop_stop(g->loop);
-}
-
-static const struct llm_handlers got_handlers = { got_text, got_done };
-
-static void chat(struct env *e, struct got *g)
-{
-	struct llm_message msg = { "user", "hi" };
-	struct llm_request rq;
-	struct err err = ERR_INIT;
-	memset(&rq, 0, sizeof rq);
 	memset(g, 0, sizeof *g);
-	rq.model = "claude-3-5-haiku-latest";
-	rq.messages = &msg;
-	rq.nmessages = 1;
-	rq.stream = 1;
-	g->loop = e->loop;
-	assert_non_null(e->p->ops->chat(e->p, e->loop, &rq, &got_handlers, g, &err));
-	loop_run(e->loop);
+	fake_env_chat(e, g, "claude-3-5-haiku-latest", "hi", 1);
 }
 
 static void test_call_streams_with_headers(void **state)
 {
-	struct env *e = *state;
+	struct fake_env *e = *state;
 	size_t len;
 	char *sse = slurp(VECTORS "basic_response.txt", &len);
 	fake_respond(&e->f, 200, "Content-Type: text/event-stream\r\nrequest-id: req_01abc\r\n", sse, 0);
@@ -609,7 +346,7 @@ static void test_call_streams_with_headers(void **state)
 
 static void test_call_overloaded_retried_then_reported(void **state)
 {
-	struct env *e = *state;
+	struct fake_env *e = *state;
 	fake_respond(&e->f, 529, "Content-Type: application/json\r\nretry-after-ms: 1\r\n",
 		     "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"},"
 		     "\"request_id\":\"req_body\"}",
@@ -647,7 +384,7 @@ static void on_listed(void *ud, const struct llm_model_list *list, const struct 
 
 static void test_list_models_follows_pages(void **state)
 {
-	struct env *e = *state;
+	struct fake_env *e = *state;
 	fake_respond(&e->f, 200, "Content-Type: application/json\r\n",
 		     "{\"data\":[{\"id\":\"claude-a\"},{\"id\":\"claude-b\"}],\"has_more\":true,\"last_id\":\"claude-b\"}", 1);
 	fake_respond(&e->f, 200, "Content-Type: application/json\r\n",
@@ -670,7 +407,7 @@ static void test_list_models_follows_pages(void **state)
 
 static void test_list_models_error(void **state)
 {
-	struct env *e = *state;
+	struct fake_env *e = *state;
 	fake_respond(&e->f, 401, "Content-Type: application/json\r\nrequest-id: req_401\r\n",
 		     "{\"type\":\"error\",\"error\":{\"type\":\"authentication_error\",\"message\":\"invalid x-api-key\"}}", 1);
 	struct listed l;
@@ -683,24 +420,7 @@ static void test_list_models_error(void **state)
 	assert_string_equal(l.error, "anthropic: HTTP 401 authentication_error (request req_401): invalid x-api-key");
 }
 
-static int group_setup(void **state)
-{
-	(void)state;
-	static const char *const proxies[] = { "http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY",
-					       "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY" };
-	for (size_t i = 0; i < sizeof proxies / sizeof *proxies; i++)
-		unsetenv(proxies[i]);
-	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	curl_global_cleanup();
-	return 0;
-}
-
-#define NET_TEST(fn) cmocka_unit_test_setup_teardown(fn, env_setup, env_teardown)
+#define NET_TEST(fn) cmocka_unit_test_setup_teardown(fn, env_setup, fake_env_teardown)
 
 int main(void)
 {
@@ -720,5 +440,5 @@ int main(void)
 		NET_TEST(test_list_models_follows_pages),
 		NET_TEST(test_list_models_error),
 	};
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, testhttp_group_setup, testhttp_group_teardown);
 }

@@ -4,6 +4,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "testhttp.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -286,16 +288,7 @@ static void server_start(struct loop *l, struct server *srv)
 {
 	memset(srv, 0, sizeof(*srv));
 	srv->loop = l;
-	srv->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	assert_true(srv->listen_fd >= 0);
-	struct sockaddr_in addr = {0};
-	addr.sin_family = AF_INET;
-	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	socklen_t alen = sizeof(addr);
-	assert_int_equal(bind(srv->listen_fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
-	assert_int_equal(listen(srv->listen_fd, 64), 0);
-	assert_int_equal(getsockname(srv->listen_fd, (struct sockaddr *)&addr, &alen), 0);
-	srv->port = ntohs(addr.sin_port);
+	srv->listen_fd = testhttp_socket(SOCK_NONBLOCK | SOCK_CLOEXEC, 64, &srv->port);
 	assert_int_equal(loop_add_fd(l, srv->listen_fd, LOOP_READ, on_accept, srv), 0);
 }
 
@@ -751,15 +744,7 @@ static void test_slow_but_steady_stream_is_not_idle(void **state)
 static void test_connect_refused(void **state)
 {
 	struct env *e = *state;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in addr = {0};
-	addr.sin_family = AF_INET;
-	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	socklen_t alen = sizeof(addr);
-	assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&addr, &alen), 0);
-	int port = ntohs(addr.sin_port);
-	close(fd);
+	int port = testhttp_closed_port();
 
 	struct record r = {0};
 	char *url = xasprintf("http://127.0.0.1:%d/", port);
@@ -1170,24 +1155,6 @@ static void test_curl_has_what_aiwb_needs(void **state)
 		assert_non_null(strstr(err_msg(&e), "AsynchDNS"));
 }
 
-static int group_setup(void **state)
-{
-	(void)state;
-	/* The server is on loopback: a proxy from the environment must not carry these requests. */
-	static const char *const proxies[] = {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY",
-					      "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"};
-	for (size_t i = 0; i < sizeof(proxies) / sizeof(proxies[0]); i++)
-		unsetenv(proxies[i]);
-	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	curl_global_cleanup();
-	return 0;
-}
-
 #define NET_TEST(fn) cmocka_unit_test_setup_teardown(fn, env_setup, env_teardown)
 
 int main(void)
@@ -1223,5 +1190,5 @@ int main(void)
 		cmocka_unit_test(test_header_list_helpers),
 		cmocka_unit_test(test_curl_has_what_aiwb_needs),
 	};
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, testhttp_group_setup, testhttp_group_teardown);
 }

@@ -4,15 +4,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
+#include "testhttp.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -35,69 +31,15 @@ static const char chat_stream[] =
 	"1334875,\"prompt_eval_count\":26,\"prompt_eval_duration\":342546000,\"eval_count\":282,\"eval_duration\":"
 	"4535599000}\n";
 
-struct outcome {
-	struct buf text;
-	int text_calls;
-	struct llm_result res;
-	int64_t total_ns, load_ns, prompt_eval_ns, eval_ns;
-};
-
-static void collect(void *ud, const char *t, size_t n)
-{
-	struct outcome *o = ud;
-	buf_append(&o->text, t, n);
-	o->text_calls++;
-}
-
-static void keep(struct outcome *o, const struct llm_stream *s)
-{
-	o->res = s->res;
-	o->total_ns = s->total_ns;
-	o->load_ns = s->load_ns;
-	o->prompt_eval_ns = s->prompt_eval_ns;
-	o->eval_ns = s->eval_ns;
-}
-
 /* split > 0: two feeds cut there; step > 0: pieces of step bytes; else one feed. */
 static void decode(const char *data, size_t len, size_t split, size_t step, struct outcome *o)
 {
-	struct llm_stream s;
-	memset(o, 0, sizeof *o);
-	llm_stream_init(&s, &llm_ollama_wire, "ollama", collect, o);
-	if (split) {
-		llm_stream_feed(&s, data, split);
-		llm_stream_feed(&s, data + split, len - split);
-	} else if (step) {
-		for (size_t i = 0; i < len; i += step)
-			llm_stream_feed(&s, data + i, len - i < step ? len - i : step);
-	} else {
-		llm_stream_feed(&s, data, len);
-	}
-	llm_stream_end(&s, NULL);
-	keep(o, &s);
-	llm_stream_free(&s);
+	decode_wire(&llm_ollama_wire, "ollama", data, len, split, step, NULL, o);
 }
 
 static void decode_str(const char *data, struct outcome *o)
 {
 	decode(data, strlen(data), 0, 0, o);
-}
-
-static void outcome_free(struct outcome *o)
-{
-	buf_free(&o->text);
-}
-
-static void assert_same(const struct outcome *a, const struct outcome *b)
-{
-	assert_int_equal(a->text.len, b->text.len);
-	assert_memory_equal(buf_str(&a->text), buf_str(&b->text), a->text.len);
-	assert_int_equal(a->res.status, b->res.status);
-	assert_string_equal(a->res.stop_reason, b->res.stop_reason);
-	assert_int_equal(a->res.usage.input_tokens, b->res.usage.input_tokens);
-	assert_int_equal(a->res.usage.output_tokens, b->res.usage.output_tokens);
-	assert_int_equal(a->eval_ns, b->eval_ns);
-	assert_string_equal(a->res.message, b->res.message);
 }
 
 static void test_stream_lines_with_durations(void **state)
@@ -117,14 +59,7 @@ static void test_stream_lines_with_durations(void **state)
 	assert_int_equal(whole.prompt_eval_ns, 342546000);
 	assert_int_equal(whole.eval_ns, INT64_C(4535599000));
 	assert_string_equal(whole.res.message, "");
-	for (size_t k = 1; k < len; k++) {
-		decode(chat_stream, len, k, 0, &o);
-		assert_same(&whole, &o);
-		outcome_free(&o);
-	}
-	decode(chat_stream, len, 0, 1, &o);
-	assert_same(&whole, &o);
-	outcome_free(&o);
+	check_every_chunking(&llm_ollama_wire, "ollama", chat_stream, len, &whole);
 	/* the last line without its newline still counts */
 	decode(chat_stream, len - 1, 0, 0, &o);
 	assert_same(&whole, &o);
@@ -178,7 +113,7 @@ static void test_whole_answer_and_missing_counts(void **state)
 	struct llm_stream s;
 	struct outcome o;
 	memset(&o, 0, sizeof o);
-	llm_stream_init(&s, &llm_ollama_wire, "ollama", collect, &o);
+	llm_stream_init(&s, &llm_ollama_wire, "ollama", outcome_collect, &o);
 	llm_stream_whole(&s, body, strlen(body), NULL);
 	assert_int_equal(s.res.status, LLM_OK);
 	assert_string_equal(buf_str(&o.text), "Hello! How are you today?");
@@ -358,208 +293,21 @@ static void test_init(void **state)
 
 /* ---- calls against a server on the loop ---- */
 
-#define MAX_CONNS 16
-#define MAX_RESPONSES 8
-
-struct fake {
-	struct loop *loop;
-	int lfd, port;
-	struct buf responses[MAX_RESPONSES];
-	int nresponses, served;
-	int hold;                 /* keep connections open after answering */
-	int requests;
-	struct buf last;          /* the last request */
-	int fds[MAX_CONNS];
-	struct buf in[MAX_CONNS];
-	int nconns;
-};
-
-static void fake_close(struct fake *f, int i)
-{
-	if (f->fds[i] < 0)
-		return;
-	loop_del_fd(f->loop, f->fds[i]);
-	close(f->fds[i]);
-	f->fds[i] = -1;
-}
-
-static void fake_answer(struct fake *f, int i)
-{
-	struct buf *in = &f->in[i];
-	const char *end = strstr(buf_str(in), "\r\n\r\n");
-	if (!end)
-		return;
-	size_t head = (size_t)(end - in->data) + 4, body = 0;
-	for (const char *p = in->data; p < end; p++)
-		if (strncasecmp(p, "\r\ncontent-length:", 17) == 0)
-			body = strtoul(p + 17, NULL, 10);
-	if (in->len < head + body)
-		return;
-	buf_reset(&f->last);
-	buf_append(&f->last, in->data, head + body);
-	buf_reset(in);
-	f->requests++;
-	int k = f->served < f->nresponses ? f->served : f->nresponses - 1;
-	f->served++;
-	const struct buf *r = &f->responses[k];
-	size_t off = 0;
-	while (off < r->len) {
-		ssize_t n = send(f->fds[i], r->data + off, r->len - off, MSG_NOSIGNAL);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			continue;
-		if (n <= 0)
-			break;
-		off += (size_t)n;
-	}
-	if (!f->hold)
-		fake_close(f, i);
-}
-
-static void fake_on_conn(struct loop *l, int fd, unsigned events, void *ud)
-{
-	struct fake *f = ud;
-	(void)l;
-	(void)events;
-	int i = 0;
-	while (i < f->nconns && f->fds[i] != fd)
-		i++;
-	char chunk[4096];
-	ssize_t n;
-	while ((n = read(fd, chunk, sizeof chunk)) > 0)
-		buf_append(&f->in[i], chunk, (size_t)n);
-	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-		fake_close(f, i);
-		return;
-	}
-	fake_answer(f, i);
-}
-
-static void fake_on_accept(struct loop *l, int fd, unsigned events, void *ud)
-{
-	struct fake *f = ud;
-	(void)events;
-	int cfd;
-	while ((cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-		assert_true(f->nconns < MAX_CONNS);
-		f->fds[f->nconns++] = cfd;
-		loop_add_fd(l, cfd, LOOP_READ, fake_on_conn, f);
-	}
-}
-
-static void fake_respond(struct fake *f, int status, const char *headers, const char *body, int with_length)
-{
-	assert_true(f->nresponses < MAX_RESPONSES);
-	struct buf *r = &f->responses[f->nresponses++];
-	buf_printf(r, "HTTP/1.1 %d X\r\n%s", status, headers ? headers : "");
-	if (with_length)
-		buf_printf(r, "Content-Length: %zu\r\n", strlen(body));
-	buf_printf(r, "Connection: close\r\n\r\n%s", body);
-}
-
-struct env {
-	struct loop *loop;
-	struct fake f;
-	struct provider *p;
-	int64_t guard;
-};
-
-static int64_t on_guard(struct loop *l, int64_t id, void *ud)
-{
-	struct env *e = ud;
-	(void)id;
-	e->guard = 0;
-	loop_stop(l);
-	return LOOP_TIMER_DONE;
-}
-
 static int env_setup(void **state)
 {
-	struct env *e = xcalloc(1, sizeof *e);
-	struct fake *f = &e->f;
-	e->loop = loop_new();
-	f->loop = e->loop;
-	f->lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	struct sockaddr_in addr;
-	memset(&addr, 0, sizeof addr);
-	addr.sin_family = AF_INET;
-	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	socklen_t alen = sizeof addr;
-	assert_int_equal(bind(f->lfd, (struct sockaddr *)&addr, sizeof addr), 0);
-	assert_int_equal(listen(f->lfd, 16), 0);
-	assert_int_equal(getsockname(f->lfd, (struct sockaddr *)&addr, &alen), 0);
-	f->port = ntohs(addr.sin_port);
-	loop_add_fd(e->loop, f->lfd, LOOP_READ, fake_on_accept, f);
-	e->p = bare_provider("ollama");
-	e->p->base_url = xasprintf("http://127.0.0.1:%d", f->port);
-	e->guard = loop_add_timer(e->loop, 10000, on_guard, e);
-	*state = e;
+	*state = fake_env_new(bare_provider("ollama"), "", NULL);
 	return 0;
 }
 
-static int env_teardown(void **state)
+static void chat(struct fake_env *e, struct got *g, int stream)
 {
-	struct env *e = *state;
-	struct fake *f = &e->f;
-	for (int i = 0; i < f->nconns; i++) {
-		fake_close(f, i);
-		buf_free(&f->in[i]);
-	}
-	for (int i = 0; i < f->nresponses; i++)
-		buf_free(&f->responses[i]);
-	buf_free(&f->last);
-	loop_del_fd(e->loop, f->lfd);
-	close(f->lfd);
-	if (e->guard)
-		loop_del_timer(e->loop, e->guard);
-	assert_int_equal(loop_transfers(e->loop), 0);
-	loop_free(e->loop);
-	provider_free(e->p);
-	free(e);
-	return 0;
-}
-
-struct got {
-	struct loop *loop;
-	struct buf text;
-	int dones;
-	struct llm_result res;
-};
-
-static void got_text(void *ud, const char *t, size_t n)
-{
-	struct got *g = ud;
-	buf_append(&g->text, t, n);
-}
-
-static void got_done(void *ud, const struct llm_result *r)
-{
-	struct got *g = ud;
-	g->dones++;
-	g->res = *r;
-	loop_stop(g->loop);
-}
-
-static const struct llm_handlers got_handlers = { got_text, got_done };
-
-static void chat(struct env *e, struct got *g, int stream)
-{
-	struct llm_message msg = { "user", "why is the sky blue?" };
-	struct llm_request rq;
-	struct err err = ERR_INIT;
-	memset(&rq, 0, sizeof rq);
 	memset(g, 0, sizeof *g);
-	rq.model = "llama3.2";
-	rq.messages = &msg;
-	rq.nmessages = 1;
-	rq.stream = stream;
-	g->loop = e->loop;
-	assert_non_null(e->p->ops->chat(e->p, e->loop, &rq, &got_handlers, g, &err));
-	loop_run(e->loop);
+	fake_env_chat(e, g, "llama3.2", "why is the sky blue?", stream);
 }
 
 static void test_call_streams_ndjson(void **state)
 {
-	struct env *e = *state;
+	struct fake_env *e = *state;
 	fake_respond(&e->f, 200, "Content-Type: application/x-ndjson\r\n", chat_stream, 0);
 	struct got g;
 	chat(e, &g, 1);
@@ -577,7 +325,7 @@ static void test_call_streams_ndjson(void **state)
 
 static void test_call_not_streamed(void **state)
 {
-	struct env *e = *state;
+	struct fake_env *e = *state;
 	fake_respond(&e->f, 200, "Content-Type: application/json\r\n",
 		     "{\"model\":\"llama3.2\",\"message\":{\"role\":\"assistant\",\"content\":\"Blue.\"},\"done\":true,"
 		     "\"done_reason\":\"stop\",\"prompt_eval_count\":3,\"eval_count\":2}",
@@ -592,7 +340,7 @@ static void test_call_not_streamed(void **state)
 
 static void test_call_model_not_found(void **state)
 {
-	struct env *e = *state;
+	struct fake_env *e = *state;
 	fake_respond(&e->f, 404, "Content-Type: application/json\r\n",
 		     "{\"error\":\"model \\\"llama9\\\" not found, try pulling it first\"}", 1);
 	struct got g;
@@ -625,7 +373,7 @@ static void on_listed(void *ud, const struct llm_model_list *list, const struct 
 
 static void test_list_models_and_unreachable(void **state)
 {
-	struct env *e = *state;
+	struct fake_env *e = *state;
 	fake_respond(&e->f, 200, "Content-Type: application/json\r\n",
 		     "{\"models\":[{\"name\":\"llama3.2:latest\"},{\"name\":\"qwen2:7b\"}]}", 1);
 	struct listed l;
@@ -637,23 +385,15 @@ static void test_list_models_and_unreachable(void **state)
 	assert_int_equal(l.n, 2);
 	assert_non_null(strstr(buf_str(&e->f.last), "GET /api/tags HTTP/1.1\r\n"));
 
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in addr;
-	socklen_t alen = sizeof addr;
-	memset(&addr, 0, sizeof addr);
-	addr.sin_family = AF_INET;
-	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof addr), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&addr, &alen), 0);
-	close(fd);
+	int port = testhttp_closed_port();
 	free(e->p->base_url);
-	e->p->base_url = xasprintf("http://127.0.0.1:%d", ntohs(addr.sin_port));
+	e->p->base_url = xasprintf("http://127.0.0.1:%d", port);
 	memset(&l, 0, sizeof l);
 	l.loop = e->loop;
 	assert_non_null(e->p->ops->list_models(e->p, e->loop, on_listed, &l, &err));
 	loop_run(e->loop);
 	assert_int_equal(l.dones, 1);
-	char *expect = xasprintf("ollama: cannot connect to 127.0.0.1 port %d: Connection refused", ntohs(addr.sin_port));
+	char *expect = xasprintf("ollama: cannot connect to 127.0.0.1 port %d: Connection refused", port);
 	assert_string_equal(l.error, expect);
 	free(expect);
 }
@@ -673,7 +413,7 @@ static void on_embedded(void *ud, const struct llm_embedding *emb, const struct 
 
 static void test_embed(void **state)
 {
-	struct env *e = *state;
+	struct fake_env *e = *state;
 	fake_respond(&e->f, 200, "Content-Type: application/json\r\n",
 		     "{\"model\":\"all-minilm\",\"embeddings\":[[1,2,3],[4,5,6]],\"prompt_eval_count\":8}", 1);
 	static const char *const texts[] = { "Why is the sky blue?", "Why is the grass green?" };
@@ -694,24 +434,7 @@ static void test_embed(void **state)
 	cJSON_Delete(body);
 }
 
-static int group_setup(void **state)
-{
-	(void)state;
-	static const char *const proxies[] = { "http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY",
-					       "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY" };
-	for (size_t i = 0; i < sizeof proxies / sizeof *proxies; i++)
-		unsetenv(proxies[i]);
-	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	curl_global_cleanup();
-	return 0;
-}
-
-#define NET_TEST(fn) cmocka_unit_test_setup_teardown(fn, env_setup, env_teardown)
+#define NET_TEST(fn) cmocka_unit_test_setup_teardown(fn, env_setup, fake_env_teardown)
 
 int main(void)
 {
@@ -731,5 +454,5 @@ int main(void)
 		NET_TEST(test_list_models_and_unreachable),
 		NET_TEST(test_embed),
 	};
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, testhttp_group_setup, testhttp_group_teardown);
 }

@@ -4,17 +4,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testhttp.h"
 #include "testutil.h"
 
-#include <arpa/inet.h>
-#include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -32,87 +28,15 @@
 
 /* ---- decoding a stream in pieces ---- */
 
-struct outcome {
-	struct buf text;
-	int text_calls;
-	struct llm_result res;
-	uint64_t text_bytes;
-};
-
-static void collect(void *ud, const char *t, size_t n)
-{
-	struct outcome *o = ud;
-	buf_append(&o->text, t, n);
-	o->text_calls++;
-}
-
 /* split > 0: two feeds cut there; step > 0: pieces of step bytes; else one feed. */
 static void decode(const char *data, size_t len, size_t split, size_t step, const char *cut, struct outcome *o)
 {
-	struct llm_stream s;
-	memset(o, 0, sizeof *o);
-	llm_stream_init(&s, &llm_openai_wire, "openai", collect, o);
-	if (split) {
-		llm_stream_feed(&s, data, split);
-		llm_stream_feed(&s, data + split, len - split);
-	} else if (step) {
-		for (size_t i = 0; i < len; i += step)
-			llm_stream_feed(&s, data + i, len - i < step ? len - i : step);
-	} else {
-		llm_stream_feed(&s, data, len);
-	}
-	llm_stream_end(&s, cut);
-	o->res = s.res;
-	o->text_bytes = s.text_bytes;
-	llm_stream_free(&s);
+	decode_wire(&llm_openai_wire, "openai", data, len, split, step, cut, o);
 }
 
 static void decode_str(const char *data, struct outcome *o)
 {
 	decode(data, strlen(data), 0, 0, NULL, o);
-}
-
-static void outcome_free(struct outcome *o)
-{
-	buf_free(&o->text);
-}
-
-static void assert_same(const struct outcome *a, const struct outcome *b)
-{
-	assert_int_equal(a->text.len, b->text.len);
-	assert_memory_equal(buf_str(&a->text), buf_str(&b->text), a->text.len);
-	assert_int_equal(a->res.status, b->res.status);
-	assert_string_equal(a->res.stop_reason, b->res.stop_reason);
-	assert_int_equal(a->res.usage.input_tokens, b->res.usage.input_tokens);
-	assert_int_equal(a->res.usage.output_tokens, b->res.usage.output_tokens);
-	assert_string_equal(a->res.message, b->res.message);
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	struct buf b = BUF_INIT;
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		buf_append(&b, chunk, n);
-	fclose(f);
-	*len = b.len;
-	return buf_detach(&b);
-}
-
-static void check_every_chunking(const char *data, size_t len, const struct outcome *whole)
-{
-	struct outcome o;
-	for (size_t k = 1; k < len; k++) {
-		decode(data, len, k, 0, NULL, &o);
-		assert_same(whole, &o);
-		outcome_free(&o);
-	}
-	decode(data, len, 0, 1, NULL, &o);
-	assert_same(whole, &o);
-	outcome_free(&o);
 }
 
 static void test_stream_usage_and_length(void **state)
@@ -129,7 +53,7 @@ static void test_stream_usage_and_length(void **state)
 	assert_int_equal(whole.res.usage.input_tokens, 79);
 	assert_int_equal(whole.res.usage.output_tokens, 1);
 	assert_string_equal(whole.res.message, "");
-	check_every_chunking(data, len, &whole);
+	check_every_chunking(&llm_openai_wire, "openai", data, len, &whole);
 	outcome_free(&whole);
 	free(data);
 }
@@ -146,7 +70,7 @@ static void test_stream_tool_calls(void **state)
 	assert_string_equal(whole.res.stop_reason, "tool_use");
 	assert_int_equal(whole.res.usage.input_tokens, 44);
 	assert_int_equal(whole.res.usage.output_tokens, 16);
-	check_every_chunking(data, len, &whole);
+	check_every_chunking(&llm_openai_wire, "openai", data, len, &whole);
 	outcome_free(&whole);
 	free(data);
 }
@@ -269,7 +193,7 @@ static void whole(const char *body, const char *cut, struct outcome *o)
 {
 	struct llm_stream s;
 	memset(o, 0, sizeof *o);
-	llm_stream_init(&s, &llm_openai_wire, "openai", collect, o);
+	llm_stream_init(&s, &llm_openai_wire, "openai", outcome_collect, o);
 	llm_stream_whole(&s, body, strlen(body), cut);
 	o->res = s.res;
 	llm_stream_free(&s);
@@ -656,211 +580,15 @@ static void test_init_compatible_servers(void **state)
 
 /* ---- calls against a server on the loop ---- */
 
-#define MAX_CONNS 16
-#define MAX_RESPONSES 8
-
-struct fake {
-	struct loop *loop;
-	int lfd, port;
-	struct buf responses[MAX_RESPONSES];
-	int nresponses, served;
-	int hold;                 /* keep connections open after answering */
-	int requests;
-	struct buf last;          /* the last request */
-	int fds[MAX_CONNS];
-	struct buf in[MAX_CONNS];
-	int nconns;
-};
-
-static void fake_close(struct fake *f, int i)
-{
-	if (f->fds[i] < 0)
-		return;
-	loop_del_fd(f->loop, f->fds[i]);
-	close(f->fds[i]);
-	f->fds[i] = -1;
-}
-
-static void fake_answer(struct fake *f, int i)
-{
-	struct buf *in = &f->in[i];
-	const char *end = strstr(buf_str(in), "\r\n\r\n");
-	if (!end)
-		return;
-	size_t head = (size_t)(end - in->data) + 4, body = 0;
-	for (const char *p = in->data; p < end; p++)
-		if (strncasecmp(p, "\r\ncontent-length:", 17) == 0)
-			body = strtoul(p + 17, NULL, 10);
-	if (in->len < head + body)
-		return;
-	buf_reset(&f->last);
-	buf_append(&f->last, in->data, head + body);
-	buf_reset(in);
-	f->requests++;
-	int k = f->served < f->nresponses ? f->served : f->nresponses - 1;
-	f->served++;
-	const struct buf *r = &f->responses[k];
-	size_t off = 0;
-	while (off < r->len) {
-		ssize_t n = send(f->fds[i], r->data + off, r->len - off, MSG_NOSIGNAL);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			continue;
-		if (n <= 0)
-			break;
-		off += (size_t)n;
-	}
-	if (!f->hold)
-		fake_close(f, i);
-}
-
-static void fake_on_conn(struct loop *l, int fd, unsigned events, void *ud)
-{
-	struct fake *f = ud;
-	(void)l;
-	(void)events;
-	int i = 0;
-	while (i < f->nconns && f->fds[i] != fd)
-		i++;
-	char chunk[4096];
-	ssize_t n;
-	while ((n = read(fd, chunk, sizeof chunk)) > 0)
-		buf_append(&f->in[i], chunk, (size_t)n);
-	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-		fake_close(f, i);
-		return;
-	}
-	fake_answer(f, i);
-}
-
-static void fake_on_accept(struct loop *l, int fd, unsigned events, void *ud)
-{
-	struct fake *f = ud;
-	(void)events;
-	int cfd;
-	while ((cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-		assert_true(f->nconns < MAX_CONNS);
-		f->fds[f->nconns++] = cfd;
-		loop_add_fd(l, cfd, LOOP_READ, fake_on_conn, f);
-	}
-}
-
-static void fake_respond(struct fake *f, int status, const char *headers, const char *body, int with_length)
-{
-	assert_true(f->nresponses < MAX_RESPONSES);
-	struct buf *r = &f->responses[f->nresponses++];
-	buf_printf(r, "HTTP/1.1 %d X\r\n%s", status, headers ? headers : "");
-	if (with_length)
-		buf_printf(r, "Content-Length: %zu\r\n", strlen(body));
-	buf_printf(r, "Connection: close\r\n\r\n%s", body);
-}
-
-struct env {
-	struct loop *loop;
-	struct fake f;
-	struct provider *p;
-	int64_t guard;
-};
-
-static int64_t on_guard(struct loop *l, int64_t id, void *ud)
-{
-	struct env *e = ud;
-	(void)id;
-	e->guard = 0;
-	loop_stop(l);
-	return LOOP_TIMER_DONE;
-}
-
 static int env_setup(void **state)
 {
-	struct env *e = xcalloc(1, sizeof *e);
-	struct fake *f = &e->f;
-	e->loop = loop_new();
-	f->loop = e->loop;
-	f->lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	struct sockaddr_in addr;
-	memset(&addr, 0, sizeof addr);
-	addr.sin_family = AF_INET;
-	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	socklen_t alen = sizeof addr;
-	assert_int_equal(bind(f->lfd, (struct sockaddr *)&addr, sizeof addr), 0);
-	assert_int_equal(listen(f->lfd, 16), 0);
-	assert_int_equal(getsockname(f->lfd, (struct sockaddr *)&addr, &alen), 0);
-	f->port = ntohs(addr.sin_port);
-	loop_add_fd(e->loop, f->lfd, LOOP_READ, fake_on_accept, f);
-	e->p = bare_provider("openai", NULL, NULL);
-	e->p->base_url = xasprintf("http://127.0.0.1:%d/v1", f->port);
-	e->p->priv = xstrdup(KEY);
-	e->guard = loop_add_timer(e->loop, 10000, on_guard, e);
-	*state = e;
+	*state = fake_env_new(bare_provider("openai", NULL, NULL), "/v1", KEY);
 	return 0;
 }
 
-static int env_teardown(void **state)
+static void chat(struct fake_env *e, struct got *g, int stream)
 {
-	struct env *e = *state;
-	struct fake *f = &e->f;
-	for (int i = 0; i < f->nconns; i++) {
-		fake_close(f, i);
-		buf_free(&f->in[i]);
-	}
-	for (int i = 0; i < f->nresponses; i++)
-		buf_free(&f->responses[i]);
-	buf_free(&f->last);
-	loop_del_fd(e->loop, f->lfd);
-	close(f->lfd);
-	if (e->guard)
-		loop_del_timer(e->loop, e->guard);
-	assert_int_equal(loop_transfers(e->loop), 0);
-	loop_free(e->loop);
-	provider_free(e->p);
-	free(e);
-	return 0;
-}
-
-struct got {
-	struct loop *loop;
-	struct provider_call *call;
-	struct buf text;
-	int text_calls, dones, cancel_on_text;
-	struct llm_result res;
-};
-
-static void got_text(void *ud, const char *t, size_t n)
-{
-	struct got *g = ud;
-	buf_append(&g->text, t, n);
-	g->text_calls++;
-	if (g->cancel_on_text) {
-		provider_cancel(g->call);
-		g->call = NULL;
-	}
-}
-
-static void got_done(void *ud, const struct llm_result *r)
-{
-	struct got *g = ud;
-	g->dones++;
-	g->res = *r;
-	g->call = NULL;
-	loop_stop(g->loop);
-}
-
-static const struct llm_handlers got_handlers = { got_text, got_done };
-
-static void chat(struct env *e, struct got *g, int stream)
-{
-	struct llm_message msg = { "user", "hi" };
-	struct llm_request rq;
-	struct err err = ERR_INIT;
-	memset(&rq, 0, sizeof rq);
-	rq.model = "gpt-4o-mini";
-	rq.messages = &msg;
-	rq.nmessages = 1;
-	rq.stream = stream;
-	g->loop = e->loop;
-	g->call = e->p->ops->chat(e->p, e->loop, &rq, &got_handlers, g, &err);
-	assert_non_null(g->call);
-	loop_run(e->loop);
+	fake_env_chat(e, g, "gpt-4o-mini", "hi", stream);
 }
 
 static char *fixture(void)
@@ -874,7 +602,7 @@ static char *fixture(void)
 
 static void test_call_streams_and_sends_what_it_should(void **state)
 {
-	struct env *e = *state;
+	struct fake_env *e = *state;
 	char *sse = fixture();
 	fake_respond(&e->f, 200, SSE_HEAD "x-request-id: req_abc\r\n", sse, 0);
 	struct got g;
@@ -905,7 +633,7 @@ static void test_call_streams_and_sends_what_it_should(void **state)
 
 static void test_call_retries_429_then_streams(void **state)
 {
-	struct env *e = *state;
+	struct fake_env *e = *state;
 	char *sse = fixture();
 	fake_respond(&e->f, 429, JSON_HEAD "retry-after-ms: 10\r\nx-request-id: req_1\r\n",
 		     "{\"error\":{\"message\":\"Rate limit\",\"type\":\"requests\",\"code\":\"rate_limit_exceeded\"}}", 1);
@@ -925,7 +653,7 @@ static void test_call_retries_429_then_streams(void **state)
 
 static void test_call_gives_up_with_one_sentence(void **state)
 {
-	struct env *e = *state;
+	struct fake_env *e = *state;
 	fake_respond(&e->f, 500, JSON_HEAD "retry-after-ms: 1\r\nx-request-id: req_9\r\n",
 		     "{\"error\":{\"message\":\"boom\",\"type\":\"server_error\",\"param\":null,\"code\":null}}", 1);
 	struct got g;
@@ -945,7 +673,7 @@ static void test_call_gives_up_with_one_sentence(void **state)
 
 static void test_call_does_not_retry_what_sdk_would_not(void **state)
 {
-	struct env *e = *state;
+	struct fake_env *e = *state;
 	fake_respond(&e->f, 429, JSON_HEAD "retry-after-ms: 1\r\n",
 		     "{\"error\":{\"message\":\"You exceeded your current quota\",\"type\":\"insufficient_quota\","
 		     "\"code\":\"insufficient_quota\"}}",
@@ -969,7 +697,7 @@ static void test_call_does_not_retry_what_sdk_would_not(void **state)
 
 static void test_call_cut_after_text_is_not_retried(void **state)
 {
-	struct env *e = *state;
+	struct fake_env *e = *state;
 	fake_respond(&e->f, 200, SSE_HEAD "Content-Length: 5000\r\n",
 		     "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"partial\"}}]}\n\n", 0);
 	struct got g;
@@ -986,7 +714,7 @@ static void test_call_cut_after_text_is_not_retried(void **state)
 
 static void test_call_clean_end_without_marker_is_cut(void **state)
 {
-	struct env *e = *state;
+	struct fake_env *e = *state;
 	fake_respond(&e->f, 200, SSE_HEAD, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"half\"}}]}\n\n", 0);
 	struct got g;
 	memset(&g, 0, sizeof g);
@@ -1000,7 +728,7 @@ static void test_call_clean_end_without_marker_is_cut(void **state)
 
 static void test_call_not_streamed(void **state)
 {
-	struct env *e = *state;
+	struct fake_env *e = *state;
 	static const char answer[] = "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Whole "
 				     "answer.\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":8,"
 				     "\"completion_tokens\":2}}";
@@ -1028,7 +756,7 @@ static void test_call_not_streamed(void **state)
 
 static void test_call_cancel_inside_on_text(void **state)
 {
-	struct env *e = *state;
+	struct fake_env *e = *state;
 	e->f.hold = 1;
 	fake_respond(&e->f, 200, SSE_HEAD,
 		     "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"one\"}}]}\n\n"
@@ -1038,7 +766,7 @@ static void test_call_cancel_inside_on_text(void **state)
 	memset(&g, 0, sizeof g);
 	g.cancel_on_text = 1;
 	loop_del_timer(e->loop, e->guard);
-	e->guard = loop_add_timer(e->loop, 300, on_guard, e);
+	e->guard = loop_add_timer(e->loop, 300, fake_env_on_guard, e);
 	chat(e, &g, 1);
 	assert_int_equal(g.dones, 0);
 	assert_int_equal(g.text_calls, 1);
@@ -1058,7 +786,7 @@ static int64_t cancel_later(struct loop *l, int64_t id, void *ud)
 
 static void test_call_cancel_while_waiting_to_retry(void **state)
 {
-	struct env *e = *state;
+	struct fake_env *e = *state;
 	fake_respond(&e->f, 503, JSON_HEAD "retry-after: 5\r\n", "{}", 1);
 	struct got g;
 	memset(&g, 0, sizeof g);
@@ -1068,7 +796,7 @@ static void test_call_cancel_while_waiting_to_retry(void **state)
 	assert_int_equal(e->f.requests, 1);
 	/* the retry timer is gone: nothing runs later */
 	loop_del_timer(e->loop, e->guard);
-	e->guard = loop_add_timer(e->loop, 200, on_guard, e);
+	e->guard = loop_add_timer(e->loop, 200, fake_env_on_guard, e);
 	loop_run(e->loop);
 	assert_int_equal(e->f.requests, 1);
 	assert_int_equal(g.dones, 0);
@@ -1099,7 +827,7 @@ static void on_listed(void *ud, const struct llm_model_list *list, const struct 
 
 static void test_list_models(void **state)
 {
-	struct env *e = *state;
+	struct fake_env *e = *state;
 	fake_respond(&e->f, 200, JSON_HEAD, "{\"object\":\"list\",\"data\":[{\"id\":\"gpt-4o-mini\"},{\"id\":\"o3\"}]}", 1);
 	struct listed l;
 	struct err err = ERR_INIT;
@@ -1115,18 +843,10 @@ static void test_list_models(void **state)
 
 static void test_list_models_unreachable(void **state)
 {
-	struct env *e = *state;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in addr;
-	socklen_t alen = sizeof addr;
-	memset(&addr, 0, sizeof addr);
-	addr.sin_family = AF_INET;
-	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof addr), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&addr, &alen), 0);
-	close(fd);
+	struct fake_env *e = *state;
+	int port = testhttp_closed_port();
 	free(e->p->base_url);
-	e->p->base_url = xasprintf("http://127.0.0.1:%d/v1", ntohs(addr.sin_port));
+	e->p->base_url = xasprintf("http://127.0.0.1:%d/v1", port);
 	struct listed l;
 	struct err err = ERR_INIT;
 	memset(&l, 0, sizeof l);
@@ -1134,14 +854,14 @@ static void test_list_models_unreachable(void **state)
 	assert_non_null(e->p->ops->list_models(e->p, e->loop, on_listed, &l, &err));
 	loop_run(e->loop);
 	assert_int_equal(l.dones, 1);
-	char *expect = xasprintf("openai: cannot connect to 127.0.0.1 port %d: Connection refused", ntohs(addr.sin_port));
+	char *expect = xasprintf("openai: cannot connect to 127.0.0.1 port %d: Connection refused", port);
 	assert_string_equal(l.error, expect);
 	free(expect);
 }
 
 static void test_refused_url_fails_at_start(void **state)
 {
-	struct env *e = *state;
+	struct fake_env *e = *state;
 	free(e->p->base_url);
 	e->p->base_url = xstrdup("http://example.com/v1");
 	struct got g;
@@ -1173,7 +893,7 @@ static void on_embedded(void *ud, const struct llm_embedding *emb, const struct 
 
 static void test_embed(void **state)
 {
-	struct env *e = *state;
+	struct fake_env *e = *state;
 	fake_respond(&e->f, 200, JSON_HEAD,
 		     "{\"object\":\"list\",\"data\":[{\"index\":0,\"embedding\":[0.25,0.5,1]},{\"index\":1,"
 		     "\"embedding\":[1,2,3]}],\"usage\":{\"prompt_tokens\":4,\"total_tokens\":4}}",
@@ -1201,25 +921,13 @@ static void test_embed(void **state)
 
 static int group_setup(void **state)
 {
-	(void)state;
-	static const char *const proxies[] = { "http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY",
-					       "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY" };
-	for (size_t i = 0; i < sizeof proxies / sizeof *proxies; i++)
-		unsetenv(proxies[i]);
 	unsetenv("OPENAI_ORG_ID");
 	unsetenv("OPENAI_PROJECT_ID");
-	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	curl_global_cleanup();
-	return 0;
+	return testhttp_group_setup(state);
 }
 
 #define HOME_TEST(fn) cmocka_unit_test_setup_teardown(fn, home_setup, home_teardown)
-#define NET_TEST(fn) cmocka_unit_test_setup_teardown(fn, env_setup, env_teardown)
+#define NET_TEST(fn) cmocka_unit_test_setup_teardown(fn, env_setup, fake_env_teardown)
 
 int main(void)
 {
@@ -1257,5 +965,5 @@ int main(void)
 		NET_TEST(test_refused_url_fails_at_start),
 		NET_TEST(test_embed),
 	};
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, group_setup, testhttp_group_teardown);
 }
