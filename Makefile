@@ -111,7 +111,7 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/aiwb/catalog \
 		$(DESTDIR)$(PREFIX)/share/doc/aiwb
 	install -m 0755 aiwb $(DESTDIR)$(PREFIX)/bin/aiwb
-	for f in prompts/*.prompt; do [ -e "$$f" ] && install -m 0644 "$$f" $(DESTDIR)$(PREFIX)/share/aiwb/prompts/; done; true
+	for f in prompts/*.prompt prompts/*.jsonl; do [ -e "$$f" ] && install -m 0644 "$$f" $(DESTDIR)$(PREFIX)/share/aiwb/prompts/; done; true
 	install -m 0644 themes/*.theme $(DESTDIR)$(PREFIX)/share/aiwb/themes/
 	install -m 0644 catalog/models.json $(DESTDIR)$(PREFIX)/share/aiwb/catalog/
 	cp -R examples/. $(DESTDIR)$(PREFIX)/share/aiwb/examples/

@@ -7,17 +7,43 @@
 #   peak RSS     = ru_maxrss of those runs (median).
 #   idle         = context switches (wakeups) per second and CPU of an idle
 #                  workbench over IDLE seconds after its first paint.
+# Then the model layer, against tests/fakes/fakellm on 127.0.0.1 (started
+# here, killed at the end):
+#   first token  = process start -> first byte of model text on stdout (a
+#                  pipe), `aiwb ask` beside `curl -N` posting the same request,
+#                  runs interleaved (bench/first_byte.c), medians of FB_RUNS;
+#                  plus aiwb's own ttft_ms from --json.
+#   parsing      = bench/parse_bench (framing alone, MB/s of wall time) and
+#                  bench/decode_bench (framing + JSON + text, as the providers
+#                  run it, MB per CPU-second), each beside memcpy.
+#   8 streams    = 8 x 2,000 tokens at 1,000 tokens/s in one event loop
+#                  (bench/stream_bench.c): CPU of one core, peak RSS, beside
+#                  one `curl -Z` carrying the same 8 streams.
+# AIWB_BIN picks another aiwb binary (default ./aiwb).
 set -eu
 BUILD=${BUILD:-build}
 RUNS=${RUNS:-30}
 IDLE=${IDLE:-10}
+FB_RUNS=${FB_RUNS:-30}
+STREAM_REPS=${STREAM_REPS:-3}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 B=$ROOT/$BUILD/bench
-AIWB=$ROOT/aiwb
+AIWB=${AIWB_BIN:-$ROOT/aiwb}
+FAKE=$ROOT/$BUILD/tests/fakes/fakellm
 export TERM=xterm-256color LC_ALL=C.UTF-8 TZ=UTC
 unset NO_COLOR AIWB_CONFIG
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+FAKE_PID=
+cleanup() {
+	if [ -n "$FAKE_PID" ]; then
+		kill "$FAKE_PID" 2>/dev/null || true
+		wait "$FAKE_PID" 2>/dev/null || true
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 export HOME=$tmp/home XDG_CONFIG_HOME=$tmp/config
 mkdir -p "$HOME" "$XDG_CONFIG_HOME"
 
@@ -51,3 +77,106 @@ for row in "empty data home:$empty" "10,000 history rows:$full"; do
 done
 printf '\n%-44s %s\n' "idle workbench over ${IDLE}s" "$(field "$idle" wakeups_per_s) wakeups/s, $(field "$idle" cpu_percent)% CPU"
 echo "targets: first paint < 30 ms, RSS < 12 MB, idle <= 2 wakeups/s"
+
+# ---------------------------------------------------------------- model layer
+
+for v in OPENAI_API_KEY OPENAI_BASE_URL ANTHROPIC_API_KEY ANTHROPIC_BASE_URL OLLAMA_HOST AWS_ACCESS_KEY_ID \
+	AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_PROFILE AWS_DEFAULT_PROFILE AWS_REGION AWS_DEFAULT_REGION \
+	AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE AWS_BEARER_TOKEN_BEDROCK AWS_ENDPOINT_URL \
+	AWS_ENDPOINT_URL_BEDROCK_RUNTIME AWS_ENDPOINT_URL_BEDROCK; do
+	unset "$v"
+done
+"$FAKE" --port-file "$tmp/fake.port" --log "$tmp/fake.log" --max-seconds 600 2>"$tmp/fake.err" &
+FAKE_PID=$!
+i=0
+while [ ! -s "$tmp/fake.port" ]; do
+	i=$((i + 1))
+	if [ $i -gt 200 ] || ! kill -0 "$FAKE_PID" 2>/dev/null; then
+		echo "bench: the fake server $FAKE did not start: $(cat "$tmp/fake.err")" >&2
+		exit 1
+	fi
+	sleep 0.05
+done
+URL=http://127.0.0.1:$(cat "$tmp/fake.port")
+export AIWB_HOME="$tmp/models" OPENAI_API_KEY=sk-bench OPENAI_BASE_URL="$URL/v1" ANTHROPIC_API_KEY=sk-ant-bench \
+	ANTHROPIC_BASE_URL="$URL" OLLAMA_HOST="$URL" AWS_ACCESS_KEY_ID=AKIABENCH0000000001 AWS_SECRET_ACCESS_KEY=bench \
+	AWS_REGION=us-east-1 AWS_ENDPOINT_URL_BEDROCK_RUNTIME="$URL" AWS_ENDPOINT_URL_BEDROCK="$URL"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+
+# (a) The body aiwb sends for this prompt (checked in the fake's log
+# right away), posted by curl the same way: a fresh process per run for both.
+BODY='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"stream":true,"stream_options":{"include_usage":true}}'
+"$AIWB" ask -m openai/gpt-4o-mini hi >/dev/null
+if ! grep -qF "\"body\":\"$(printf '%s' "$BODY" | sed 's/"/\\"/g')\"," "$tmp/fake.log"; then
+	echo "bench: aiwb ask no longer sends the request curl is given here; update BODY in bench/run.sh" >&2
+	tail -1 "$tmp/fake.log" >&2
+	exit 1
+fi
+set -- -N -sS -H 'Content-Type: application/json' -H "Authorization: Bearer $OPENAI_API_KEY" -d "$BODY" \
+	"$OPENAI_BASE_URL/chat/completions"
+fb=$("$B/first_byte" "$FB_RUNS" -n curl -m data: curl "$@" :: -n curl_text -m '"content":"H' curl "$@" :: \
+	-n aiwb "$AIWB" ask -m openai/gpt-4o-mini hi :: -n aiwb_json -f ttft_ms "$AIWB" ask --json -m openai/gpt-4o-mini hi)
+set --
+row() { printf '%s\n' "$fb" | grep "^name=$1 "; }
+c=$(row curl)
+ct=$(row curl_text)
+a=$(row aiwb)
+aj=$(row aiwb_json)
+cm=$(field "$c" median_ms)
+am=$(field "$a" median_ms)
+printf '\n%-52s %9s %9s %9s %7s\n' "first model text, process start -> stdout ($FB_RUNS runs)" "median ms" "min ms" \
+	"CPU ms" "ratio"
+printf '%-52s %9s %9s %9s %7s\n' 'reference: curl -N, first "data:" line' "$cm" "$(field "$c" min_ms)" \
+	"$(field "$c" cpu_median_ms)" "1.00"
+printf '%-52s %9s %9s %9s %7s\n' "curl -N, first text chunk" "$(field "$ct" median_ms)" "$(field "$ct" min_ms)" \
+	"$(field "$ct" cpu_median_ms)" "$(ratio "$(field "$ct" median_ms)" "$cm")"
+printf '%-52s %9s %9s %9s %7s\n' "aiwb ask -m openai/gpt-4o-mini, first text byte" "$am" "$(field "$a" min_ms)" \
+	"$(field "$a" cpu_median_ms)" "$(ratio "$am" "$cm")"
+printf '%-52s %9s %9s\n' "aiwb adds over curl (differences, ms)" \
+	"$(awk -v a="$am" -v b="$cm" 'BEGIN { printf "%+.2f", a - b }')" \
+	"$(awk -v a="$(field "$a" min_ms)" -v b="$(field "$c" min_ms)" 'BEGIN { printf "%+.2f", a - b }')"
+printf '%-52s %9s\n' "aiwb ask --json: its own ttft_ms (median)" "$(field "$aj" field_median)"
+echo "target: aiwb adds < 1 ms median over curl"
+
+# (b) Parsing.
+pb=$("$B/parse_bench" | tail -1)
+db=$("$B/decode_bench" | tail -1)
+mc=$(field "$pb" memcpy_mb_s)
+dmc=$(field "$db" memcpy_mb_s)
+printf '\n%-52s %9s %9s\n' "stream parsing, pieces of 1-16 KiB" "MB/s" "x memcpy"
+printf '%-52s %9s %9s\n' "reference: memcpy (parse_bench)" "$mc" "1.00"
+for k in sse:"SSE framing (parse_bench)" ndjson:"NDJSON framing (parse_bench)" \
+	eventstream:"event-stream framing + CRCs (parse_bench)"; do
+	v=$(field "$pb" "${k%%:*}_mb_s")
+	printf '%-52s %9s %9s\n' "${k#*:}" "$v" "$(ratio "$v" "$mc")"
+done
+printf '%-52s %9s %9s\n' "reference: memcpy (decode_bench, MB per CPU-second)" "$dmc" "1.00"
+for k in openai:"OpenAI SSE + JSON + text (decode_bench)" anthropic:"Anthropic SSE + JSON + text (decode_bench)" \
+	ollama:"Ollama NDJSON + JSON + text (decode_bench)" bedrock:"Bedrock event stream + JSON + text (decode_bench)"; do
+	v=$(field "$db" "${k%%:*}_mb_s")
+	printf '%-52s %9s %9s\n' "${k#*:}" "$v" "$(ratio "$v" "$dmc")"
+done
+echo "target: > 200 MB/s"
+
+# (c) 8 streams at once.
+M=tokens-2000-tps-1000
+ref=$("$B/stream_bench" -c "$OPENAI_BASE_URL" -m "$M" -r "$STREAM_REPS" -p "$FAKE_PID")
+s1=$("$B/stream_bench" -m "openai/$M" -r "$STREAM_REPS" -p "$FAKE_PID")
+s2=$("$B/stream_bench" -s -m "openai/$M" -r "$STREAM_REPS" -p "$FAKE_PID")
+s3=$("$B/stream_bench" -m "openai/$M" -m "anthropic/$M" -m "bedrock/$M" -m "ollama/$M" -r "$STREAM_REPS" \
+	-p "$FAKE_PID")
+rc=$(field "$ref" cpu_percent)
+printf '\n%-52s %7s %7s %7s %9s %7s %8s\n' "8 streams x 2,000 tokens at 1,000 tok/s (median of $STREAM_REPS)" \
+	"wall s" "CPU %" "RSS MB" "wakeups/s" "ratio" "fake CPU"
+printf '%-52s %7s %7s %7s %9s %7s %7s%%\n' "reference: one curl -Z, 8 parallel transfers" "$(field "$ref" wall_s)" \
+	"$rc" "$(field "$ref" peak_rss_mb)" "-" "1.00" "$(field "$ref" fake_cpu_percent)"
+for r in "8 x openai:$s1" "8 x openai, text sanitized as ask does:$s2" "2 x openai, anthropic, bedrock, ollama:$s3"; do
+	v=${r#*:}
+	printf '%-52s %7s %7s %7s %9s %7s %7s%%\n' "aiwb loop, ${r%%:*}" "$(field "$v" wall_s)" \
+		"$(field "$v" cpu_percent)" "$(field "$v" peak_rss_mb)" "$(field "$v" wakeups_per_s)" \
+		"$(ratio "$(field "$v" cpu_percent)" "$rc")" "$(field "$v" fake_cpu_percent)"
+done
+printf '%-52s %s\n' "aiwb loop, 8 x openai: TTFT and tok/s per stream" \
+	"$(field "$s1" ttft_median_ms) ms, $(field "$s1" tok_s_median) tok/s (medians)"
+echo "targets: CPU < 10% of one core; ratio = CPU / the curl reference's; fake CPU is the server's own (not aiwb)"
+echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -545,6 +545,8 @@ static int app_open(struct app *a, const struct app_options *o)
 		log_warn("model catalog not loaded: %s", e.msg);
 	a->wb.catalog = &a->catalog;
 	a->wb.db = a->db;
+	if (a->cfg.default_model)
+		a->wb.selected = xstrdup(a->cfg.default_model);
 	return 0;
 }
 

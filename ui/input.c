@@ -21,7 +21,26 @@ static struct {
 	char *prompt;
 	struct buf message;
 	FILE *null_out;
+	HISTORY_STATE *other;       /* the history not in use (readline has one list) */
+	enum input_history current; /* whose list readline holds now */
 } in;
+
+/* Makes readline's history list the one of kind h. */
+static void use_history(enum input_history h)
+{
+	if (h == in.current)
+		return;
+	HISTORY_STATE *mine = history_get_history_state();
+	if (in.other) {
+		history_set_history_state(in.other);
+		free(in.other);
+	} else {
+		history_set_history_state(&(HISTORY_STATE){ 0 });
+		stifle_history(500);
+	}
+	in.other = mine;
+	in.current = h;
+}
 
 static int input_getc(FILE *f)
 {
@@ -123,9 +142,21 @@ void input_shutdown(void)
 	if (in.active)
 		rl_callback_handler_remove();
 	in.active = 0;
+	use_history(INPUT_COMMANDS);
 	if (in.history_file)
 		write_history(in.history_file);
 	clear_history();
+	if (in.other) {
+		/* the other list: free its entries through readline, then its array */
+		HISTORY_STATE *cmds = history_get_history_state();
+		history_set_history_state(in.other);
+		clear_history();
+		free(in.other->entries);
+		history_set_history_state(cmds);
+		free(cmds);
+		free(in.other);
+		in.other = NULL;
+	}
 	free(in.history_file);
 	free(in.prompt);
 	buf_free(&in.message);
@@ -156,7 +187,7 @@ static void on_line(char *line)
 	free(copy);
 }
 
-void input_begin(const char *prompt, void (*on_done)(const char *line, void *ud), void *ud)
+static void begin(const char *prompt, void (*on_done)(const char *line, void *ud), void *ud)
 {
 	if (in.active)
 		rl_callback_handler_remove();
@@ -171,13 +202,26 @@ void input_begin(const char *prompt, void (*on_done)(const char *line, void *ud)
 	rl_callback_handler_install(in.prompt, on_line);
 }
 
-void input_begin_with(const char *prompt, const char *initial, void (*on_done)(const char *line, void *ud), void *ud)
+void input_begin(const char *prompt, void (*on_done)(const char *line, void *ud), void *ud)
 {
-	input_begin(prompt, on_done, ud);
+	use_history(INPUT_COMMANDS);
+	begin(prompt, on_done, ud);
+}
+
+void input_begin_in(enum input_history h, const char *prompt, const char *initial,
+		    void (*on_done)(const char *line, void *ud), void *ud)
+{
+	use_history(h);
+	begin(prompt, on_done, ud);
 	if (initial && *initial) {
 		rl_insert_text(initial);
 		in.changed = 1;
 	}
+}
+
+void input_begin_with(const char *prompt, const char *initial, void (*on_done)(const char *line, void *ud), void *ud)
+{
+	input_begin_in(INPUT_COMMANDS, prompt, initial, on_done, ud);
 }
 
 int input_active(void)

@@ -16,6 +16,12 @@ void input_shutdown(void); /* saves history */
 void input_begin(const char *prompt, void (*on_done)(const char *line, void *ud), void *ud);
 /* The same, with the line already holding `initial` (cursor at its end). */
 void input_begin_with(const char *prompt, const char *initial, void (*on_done)(const char *line, void *ud), void *ud);
+/* Each kind of line has its own history: `:` commands (saved to the history
+ * file) and prompts (kept for the session only: prompts are in the run
+ * history already, and may be private). */
+enum input_history { INPUT_COMMANDS, INPUT_PROMPTS };
+void input_begin_in(enum input_history h, const char *prompt, const char *initial,
+		    void (*on_done)(const char *line, void *ud), void *ud);
 int input_active(void);
 /* Returns 1 when the line changed and needs drawing. */
 int input_key(int key);

@@ -57,7 +57,7 @@ static void on_run_done(struct run *r, void *ud)
 	feed_text(pp);
 	sanitize_finish(&pp->san, &pp->shown);
 	struct err e = ERR_INIT;
-	if (wb->db && run_save(wb->db, r, &pp->rq, "ask", &e) >= 0)
+	if (wb->db && run_save(wb->db, r, &pp->rq, "ask", NULL, &e) >= 0)
 		wb->history_runs++;
 	else if (wb->db)
 		log_warn("history not saved: %s", e.msg);
@@ -214,9 +214,9 @@ static void prompt_draw(struct pane *p, WINDOW *w, int height, int width)
 		for (int i = 0; i < view_h && first + i < (long)total; i++) {
 			size_t a = starts[first + i];
 			size_t b = first + i + 1 < (long)total ? starts[first + i + 1] : pp->shown.len;
-			while (b > a && (pp->shown.data[b - 1] == '\n'))
+			while (b > a && pp->shown.data[b - 1] == '\n')
 				b--;
-			char *piece = xstrndup(pp->shown.data + a, b - a);
+			char *piece = xstrndup(buf_str(&pp->shown) + a, b - a);
 			draw_text(w, y + i, 0, width, piece, theme_attr(ROLE_NORMAL));
 			free(piece);
 		}
@@ -252,7 +252,7 @@ static unsigned prompt_on_key(struct pane *p, int key)
 	case '\r': case '\n': case KEY_ENTER: case 'i': {
 		char label[600];
 		snprintf(label, sizeof label, "ask %s> ", p->wb->selected ? p->wb->selected : "(no model)");
-		input_begin(label, send_prompt, pp);
+		input_begin_in(INPUT_PROMPTS, label, NULL, send_prompt, pp);
 		break;
 	}
 	case 3: /* C-c */

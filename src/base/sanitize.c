@@ -382,3 +382,22 @@ char *sanitize_str(const char *in, size_t n, int tab_width)
 	sanitize_finish(&s, &out);
 	return buf_detach(&out);
 }
+
+char *sanitize_utf8(const char *in, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	struct buf out = BUF_INIT;
+	size_t i = 0;
+	while (i < n) {
+		uint32_t cp;
+		int len = utf8_decode(p + i, n - i, &cp);
+		if (len > 0) {
+			buf_append(&out, p + i, (size_t)len);
+			i += (size_t)len;
+		} else {
+			buf_append(&out, REPLACEMENT, 3);
+			i++;
+		}
+	}
+	return buf_detach(&out);
+}

@@ -54,6 +54,10 @@ void sanitize_feed(struct sanitizer *s, const char *in, size_t n, struct buf *ou
 void sanitize_finish(struct sanitizer *s, struct buf *out);
 /* One-shot: caller frees. */
 char *sanitize_str(const char *in, size_t n, int tab_width);
+/* Only makes text valid UTF-8 (each invalid byte becomes U+FFFD); controls
+ * and escape sequences are kept. For raw output that must still be valid
+ * UTF-8, such as JSON strings. Caller frees. */
+char *sanitize_utf8(const char *in, size_t n);
 
 /* Display columns of valid UTF-8 text by wcwidth (wide = 2, combining = 0,
  * non-printable = 0). Needs a UTF-8 LC_CTYPE: main() selects the user's

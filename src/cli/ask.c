@@ -13,6 +13,7 @@
 #include "cli/session.h"
 #include "llm/provider.h"
 #include "llm/run.h"
+#include "prompt/template.h"
 
 
 struct ask {
@@ -84,10 +85,15 @@ int cmd_ask(int argc, char **argv)
 	struct ask_opts o;
 	struct ask a;
 	struct llm_request rq;
+	struct ask_template at;
 	memset(&a, 0, sizeof a);
 	memset(&rq, 0, sizeof rq);
+	memset(&at, 0, sizeof at);
 	int usage = ask_opts_parse(&o, "ask", 1, argc, argv);
+	if (!usage && o.template)
+		usage = ask_template_prepare(&at, &o);
 	if (usage) {
+		ask_template_free(&at);
 		ask_opts_free(&o);
 		return usage;
 	}
@@ -102,6 +108,7 @@ int cmd_ask(int argc, char **argv)
 	struct session s;
 	if (session_open(&s, 0, &e) != 0) {
 		session_close(&s);
+		ask_template_free(&at);
 		ask_opts_free(&o);
 		return cli_fail("ask", "%s", e.msg);
 	}
@@ -109,6 +116,7 @@ int cmd_ask(int argc, char **argv)
 		model = s.cfg.default_model;
 	if (!model) {
 		session_close(&s);
+		ask_template_free(&at);
 		ask_opts_free(&o);
 		return cli_usage_error("ask", "no model: give -m PROVIDER/MODEL (or set default_model in config.json)");
 	}
@@ -119,11 +127,15 @@ int cmd_ask(int argc, char **argv)
 		rc = cli_fail("ask", "%s", e.msg);
 		goto out;
 	}
+	if (at.t && (template_is_chain(at.t) || template_is_sampled(at.t))) {
+		rc = ask_template_run(&at, &o, &s, p, model, mname);
+		goto out;
+	}
 	struct llm_message msg = { "user", buf_str(&o.prompt) };
 	rq.model = mname;
 	rq.system = system;
-	rq.messages = &msg;
-	rq.nmessages = 1;
+	rq.messages = at.t ? at.messages : &msg;
+	rq.nmessages = at.t ? at.nmessages : 1;
 	rq.stream = a.stream;
 	sanitize_init(&a.san, 0);
 	a.s = &s;
@@ -153,8 +165,9 @@ int cmd_ask(int argc, char **argv)
 		free(js);
 	}
 	fflush(stdout);
-	if (s.db && run_save(s.db, r, &rq, "ask", &e) < 0)
-		log_warn("history not saved: %s", e.msg);
+	char *tmpl = at.t ? template_history_json(at.t, at.vars) : NULL;
+	session_save(&s, r, &rq, "ask", tmpl);
+	free(tmpl);
 	if (!a.json && isatty(STDERR_FILENO))
 		print_metrics(r);
 	switch (r->result.status) {
@@ -173,6 +186,7 @@ out:
 	provider_free(p);
 	free(pname);
 	free(mname);
+	ask_template_free(&at);
 	ask_opts_free(&o);
 	buf_free(&a.out);
 	session_close(&s);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/xmalloc.h"
 #include "cli/cli.h"
 
 #define MAX_PROMPT (8u << 20)
@@ -55,7 +56,9 @@ int ask_opts_parse(struct ask_opts *o, const char *cmd, size_t max_models, int a
 		{ "temperature", required_argument, NULL, 'T' }, { "top-p", required_argument, NULL, 'P' },
 		{ "max-tokens", required_argument, NULL, 'N' },  { "stop", required_argument, NULL, 'S' },
 		{ "json", no_argument, NULL, 'j' },              { "no-stream", no_argument, NULL, 'n' },
-		{ "raw", no_argument, NULL, 'r' },               { NULL, 0, NULL, 0 },
+		{ "raw", no_argument, NULL, 'r' },               { "template", required_argument, NULL, 't' },
+		{ "var", required_argument, NULL, 'V' },         { "vars-file", required_argument, NULL, 'F' },
+		{ NULL, 0, NULL, 0 },
 	};
 	memset(o, 0, sizeof *o);
 	o->cmd = cmd;
@@ -64,7 +67,7 @@ int ask_opts_parse(struct ask_opts *o, const char *cmd, size_t max_models, int a
 	int ch;
 	opterr = 0;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, ":m:s:", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":m:s:t:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'm':
 			if (o->nmodels == max_models)
@@ -98,6 +101,14 @@ int ask_opts_parse(struct ask_opts *o, const char *cmd, size_t max_models, int a
 		case 'j': o->json = 1; break;
 		case 'n': o->stream = 0; break;
 		case 'r': o->raw = 1; break;
+		case 't': o->template = optarg; break;
+		case 'V':
+			if (!strchr(optarg, '=') || optarg[0] == '=')
+				return cli_usage_error(cmd, "--var takes NAME=VALUE, not '%s'", optarg);
+			o->vars = xreallocarray(o->vars, o->nvars + 1, sizeof *o->vars);
+			o->vars[o->nvars++] = optarg;
+			break;
+		case 'F': o->vars_file = optarg; break;
 		case ':': return cli_usage_error(cmd, "%s needs a value", argv[optind - 1]);
 		default: return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
 		}
@@ -105,6 +116,11 @@ int ask_opts_parse(struct ask_opts *o, const char *cmd, size_t max_models, int a
 	if (argc - optind > 1)
 		return cli_usage_error(cmd, "give the prompt as one argument (quote it), or '-' to read standard input");
 	const char *arg = optind < argc ? argv[optind] : NULL;
+	if ((o->nvars || o->vars_file) && !o->template)
+		return cli_usage_error(cmd, "--var and --vars-file go with a template (-t NAME)");
+	if (!arg && o->template)
+		return 0;
+	o->has_prompt = 1;
 	if (!arg && isatty(STDIN_FILENO))
 		return cli_usage_error(cmd, "no prompt: give it as an argument or on standard input");
 	if (!arg || strcmp(arg, "-") == 0) {
@@ -121,4 +137,6 @@ int ask_opts_parse(struct ask_opts *o, const char *cmd, size_t max_models, int a
 void ask_opts_free(struct ask_opts *o)
 {
 	buf_free(&o->prompt);
+	free(o->vars);
+	o->vars = NULL;
 }

@@ -1,13 +1,17 @@
 /* askopts — the options `aiwb ask` and `aiwb compare` share (DESIGN.md §5):
- * models, system prompt, sampling parameters, output modes and the prompt
- * (an argument, or standard input with '-' or when stdin is not a terminal). */
+ * models, system prompt, sampling parameters, output modes, a template with
+ * its variables, and the prompt (an argument, or standard input with '-' or,
+ * without a template, when stdin is not a terminal). */
 #ifndef AIWB_ASKOPTS_H
 #define AIWB_ASKOPTS_H
 
 #include <stddef.h>
 
+#include <cjson/cJSON.h>
+
 #include "base/buf.h"
 #include "llm/provider.h"
+#include "prompt/template.h"
 
 #define ASK_MAX_MODELS 16
 #define ASK_MAX_STOP 16
@@ -21,11 +25,38 @@ struct ask_opts {
 	const char *stops[ASK_MAX_STOP];
 	int json, stream, raw;
 	struct buf prompt;
+	const char *template;                 /* -t NAME|FILE, or NULL */
+	const char *vars_file;                /* --vars-file */
+	const char **vars;                    /* each --var "k=v" (argv strings) */
+	size_t nvars;
+	int has_prompt;                       /* a PROMPT argument or '-' was given */
 };
 
 /* Parses argv (argv[0] is the command). max_models is 1 for ask. Returns 0,
  * or the exit status of a usage error already reported. */
 int ask_opts_parse(struct ask_opts *o, const char *cmd, size_t max_models, int argc, char **argv);
 void ask_opts_free(struct ask_opts *o);
+
+/* A template run prepared from the options (cli/prompt.c). */
+struct session;
+struct ask_template {
+	struct template *t;
+	cJSON *vars;                          /* the bound variables */
+	struct template_msgs msgs;            /* rendered, for one-call templates */
+	struct llm_message *messages;         /* the user/assistant turns of msgs */
+	size_t nmessages;
+	char *system;                         /* the system messages of msgs joined */
+};
+
+/* Loads o->template, binds its variables (the PROMPT fills the first one)
+ * and, for a one-call template, renders it: o->system and o->params take the
+ * template's where the command line gave none. 0, or the exit status of an
+ * error already reported. */
+int ask_template_prepare(struct ask_template *at, struct ask_opts *o);
+/* Runs a chain or self-consistency template with `aiwb ask`'s output rules;
+ * returns the exit status. */
+int ask_template_run(struct ask_template *at, const struct ask_opts *o, struct session *s, struct provider *p,
+		     const char *model_spec, const char *model);
+void ask_template_free(struct ask_template *at);
 
 #endif

@@ -37,6 +37,7 @@ static const char keys_usage[] =
 static const char ask_usage[] =
 	"usage: aiwb ask -m PROVIDER/MODEL [--system S] [--temperature X] [--top-p X]\n"
 	"                [--max-tokens N] [--stop S]... [--json] [--no-stream] [--raw] [PROMPT | -]\n"
+	"       aiwb ask -m PROVIDER/MODEL -t TEMPLATE [--var K=V]... [--vars-file F.json] [options] [PROMPT | -]\n"
 	"\n"
 	"Sends one prompt to one model and streams the answer to stdout as it arrives.\n"
 	"The prompt is the argument, or standard input with '-' or when no argument is\n"
@@ -55,6 +56,13 @@ static const char ask_usage[] =
 	"  --json                      one JSON object on stdout instead of the text (docs/cli.md)\n"
 	"  --no-stream                 one non-streaming call\n"
 	"  --raw                       print model text without sanitizing it\n"
+	"  -t, --template NAME|FILE    render a prompt template into the request ('aiwb prompt ls');\n"
+	"                              its parameters are defaults the options above override.\n"
+	"                              The PROMPT, if given, fills the template's first variable.\n"
+	"                              A multi-step template runs its steps in order; a\n"
+	"                              self-consistency one samples at once and prints the vote\n"
+	"  --var K=V                   a template variable (repeatable)\n"
+	"  --vars-file F.json          template variables from a JSON object (--var wins)\n"
 	"\n"
 	"Exit status: 0 when the model finished; 1 on an error or a cut stream (the\n"
 	"partial answer is printed and kept); 2 on a usage error; 130 when interrupted.\n";
@@ -80,16 +88,65 @@ static const char compare_usage[] =
 	"row says why. Every answer is saved to the history.\n"
 	"\n"
 	"Options as for aiwb ask: --system, --temperature, --top-p, --max-tokens, --stop,\n"
-	"--no-stream, --raw, and --json, which prints {\"prompt\", \"results\": [one\n"
+	"--no-stream, --raw, -t TEMPLATE with --var K=V and --vars-file F.json (one-call\n"
+	"templates), and --json, which prints {\"prompt\", \"results\": [one\n"
 	"aiwb ask --json object per model]}.\n"
 	"\n"
 	"Exit status: 0 when every model finished; 1 when any failed or was cut; 2 on a\n"
 	"usage error; 130 when interrupted.\n";
 
+static const char history_usage[] =
+	"usage: aiwb history [QUERY] [--json] [-n N] [--offset N] [--model M] [--raw]\n"
+	"       aiwb history show ID [--json] [--raw]\n"
+	"\n"
+	"Every ask, compare and experiment run is saved. With QUERY, lists the runs\n"
+	"whose prompt or answer holds all its words, best match first, each with a\n"
+	"snippet (matched words in bold on a terminal, [in brackets] otherwise); without\n"
+	"one, the newest runs first. Words match literally (punctuation is fine);\n"
+	"word* matches a prefix and \"two words\" a phrase. 'history show ID' prints\n"
+	"one run: its messages, parameters, answer and metrics (time to first token,\n"
+	"total time, tokens in/out, tokens/s, cost, status, stop reason, request id).\n"
+	"Stored text passes through the terminal sanitizer unless --raw.\n"
+	"\n"
+	"  -n, --limit N     at most N runs (default 20)\n"
+	"  --offset N        skip the first N runs (for paging)\n"
+	"  --model M         only runs of M: PROVIDER/MODEL, MODEL or PROVIDER\n"
+	"  --json            one JSON object on stdout (docs/cli.md)\n"
+	"  --raw             stored text as it is, without sanitizing\n"
+	"\n"
+	"Exit status: 0 on success (also when nothing matches); 1 when the run does\n"
+	"not exist or the history cannot be read; 2 on a usage error.\n";
+
+static const char prompt_usage[] =
+	"usage: aiwb prompt ls [--json]\n"
+	"       aiwb prompt show NAME [--json]\n"
+	"       aiwb prompt render NAME|FILE [--var K=V]... [--vars-file F.json] [--data F.json]\n"
+	"                          [--partials DIR] [--json]\n"
+	"\n"
+	"Prompt templates (docs/templates.md): YAML front matter (variables, parameters,\n"
+	"examples, steps, samples) and a Mustache body split into system:/user:/assistant:\n"
+	"messages. Yours in ~/.config/aiwb/prompts/NAME.prompt replace the built-ins.\n"
+	"\n"
+	"  ls                 name, technique, source (built-in or user) and description\n"
+	"  show NAME          the template file (front matter and body); --json: parsed\n"
+	"  render NAME|FILE   the messages the template makes, as ROLE: blocks; every step\n"
+	"                     of a multi-step template. A file without front matter is a\n"
+	"                     bare Mustache template, printed as rendered.\n"
+	"  --var K=V          a variable (repeatable; typed as the template declares)\n"
+	"  --vars-file F      variables from a JSON object; --data F: the data (any JSON\n"
+	"                     for a bare template); --var wins over both\n"
+	"  --partials DIR     {{>x}} loads DIR/x.mustache (default: the template's directory)\n"
+	"  --json             {\"messages\": [{\"role\", \"content\"}], \"params\": {...}} (docs/templates.md)\n"
+	"\n"
+	"Exit status: 0 on success; 1 when a template or file cannot be read or has an\n"
+	"error (named FILE:LINE); 2 on a usage error, a missing required variable included.\n";
+
 const struct cli_command cli_commands[] = {
 	{ "models", "providers and their models, with context and price", models_usage, cmd_models },
 	{ "ask", "send one prompt to one model, streamed", ask_usage, cmd_ask },
 	{ "compare", "send one prompt to several models at once", compare_usage, cmd_compare },
+	{ "prompt", "list, show and render prompt templates", prompt_usage, cmd_prompt },
+	{ "history", "search the saved runs, or show one", history_usage, cmd_history },
 	{ "doctor", "what is configured, reachable, missing", doctor_usage, cmd_doctor },
 	{ "keys", "store, remove and list API keys", keys_usage, cmd_keys },
 	{ NULL, NULL, NULL, NULL },

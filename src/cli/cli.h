@@ -34,6 +34,8 @@ int cmd_doctor(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_ask(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_prompt(int argc, char **argv);
 int cmd_models(int argc, char **argv);
+int cmd_history(int argc, char **argv);
 
 #endif

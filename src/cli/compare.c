@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "cli/session.h"
 #include "llm/run.h"
+#include "prompt/template.h"
 
 struct slot {
 	const char *spec;
@@ -60,7 +61,8 @@ static struct provider *provider_for(struct compare *c, const char *name, struct
 	return p;
 }
 
-static void start(struct compare *c, struct slot *sl, const struct ask_opts *o, struct llm_message *msg)
+static void start(struct compare *c, struct slot *sl, const struct ask_opts *o, const struct llm_message *msg,
+		  size_t nmsg)
 {
 	struct err e = ERR_INIT;
 	struct provider *p;
@@ -72,7 +74,7 @@ static void start(struct compare *c, struct slot *sl, const struct ask_opts *o, 
 	sl->rq.model = sl->model;
 	sl->rq.system = o->system;
 	sl->rq.messages = msg;
-	sl->rq.nmessages = 1;
+	sl->rq.nmessages = nmsg;
 	sl->rq.params = o->params;
 	sl->rq.stream = o->stream;
 	sl->run = run_start(c->s->loop, p, sl->spec, &sl->rq, &c->s->catalog, NULL, on_done, c, &e);
@@ -180,19 +182,23 @@ static void print_json(const struct compare *c, const char *prompt, int raw)
 int cmd_compare(int argc, char **argv)
 {
 	struct ask_opts o;
+	struct ask_template at;
+	memset(&at, 0, sizeof at);
 	int usage = ask_opts_parse(&o, "compare", ASK_MAX_MODELS, argc, argv);
+	if (!usage && o.nmodels < 2)
+		usage = cli_usage_error("compare", "give at least two models with -m (for one, use aiwb ask)");
+	if (!usage && o.template)
+		usage = ask_template_prepare(&at, &o);
 	if (usage) {
+		ask_template_free(&at);
 		ask_opts_free(&o);
 		return usage;
-	}
-	if (o.nmodels < 2) {
-		ask_opts_free(&o);
-		return cli_usage_error("compare", "give at least two models with -m (for one, use aiwb ask)");
 	}
 	struct session s;
 	struct err e = ERR_INIT;
 	if (session_open(&s, 0, &e) != 0) {
 		session_close(&s);
+		ask_template_free(&at);
 		ask_opts_free(&o);
 		return cli_fail("compare", "%s", e.msg);
 	}
@@ -202,7 +208,7 @@ int cmd_compare(int argc, char **argv)
 	struct llm_message msg = { "user", buf_str(&o.prompt) };
 	for (size_t i = 0; i < o.nmodels; i++) {
 		c.slots[c.n].spec = o.models[i];
-		start(&c, &c.slots[c.n], &o, &msg);
+		start(&c, &c.slots[c.n], &o, at.t ? at.messages : &msg, at.t ? at.nmessages : 1);
 		c.n++;
 	}
 	s.on_interrupt = on_interrupt;
@@ -211,14 +217,16 @@ int cmd_compare(int argc, char **argv)
 		loop_run(s.loop);
 
 	int failed = 0;
+	char *tmpl = at.t ? template_history_json(at.t, at.vars) : NULL;
 	for (size_t i = 0; i < c.n; i++) {
 		struct slot *sl = &c.slots[i];
 		failed |= !sl->run || sl->run->result.status != LLM_OK;
-		if (sl->run && s.db && run_save(s.db, sl->run, &sl->rq, "compare", &e) < 0)
-			log_warn("history not saved: %s", e.msg);
+		if (sl->run)
+			session_save(&s, sl->run, &sl->rq, "compare", tmpl);
 	}
+	free(tmpl);
 	if (o.json) {
-		print_json(&c, buf_str(&o.prompt), o.raw);
+		print_json(&c, at.t && at.nmessages ? at.messages[at.nmessages - 1].content : buf_str(&o.prompt), o.raw);
 	} else {
 		print_answers(&c, o.raw);
 		print_table(&c);
@@ -233,6 +241,7 @@ int cmd_compare(int argc, char **argv)
 		provider_free(c.providers[i]);
 	int rc = s.interrupted ? 130 : failed ? 1 : 0;
 	session_close(&s);
+	ask_template_free(&at);
 	ask_opts_free(&o);
 	return rc;
 }

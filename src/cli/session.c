@@ -1,12 +1,14 @@
 #include "cli/session.h"
 
 #include <curl/curl.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/log.h"
 #include "base/path.h"
+#include "llm/run.h"
 #include "net/http.h"
 
 static void on_signal(struct loop *l, int signo, void *ud)
@@ -32,12 +34,13 @@ int session_open(struct session *s, int need_db, struct err *e)
 	int level = log_level_parse(s->cfg.log_level);
 	if (level >= 0)
 		log_set_level((enum log_level)level);
-	char *dbpath = path_join(path_data_home(), "aiwb.db");
-	s->db = db_open(dbpath, 2000, NULL, e);
-	free(dbpath);
-	if (!s->db && need_db)
-		return -1;
-	err_clear(e);
+	if (need_db) {
+		char *dbpath = path_join(path_data_home(), "aiwb.db");
+		s->db = db_open(dbpath, 2000, NULL, e);
+		free(dbpath);
+		if (!s->db)
+			return -1;
+	}
 	if (catalog_load(&s->catalog, NULL, &s->cfg, e) != 0)
 		return -1;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
@@ -50,6 +53,27 @@ int session_open(struct session *s, int need_db, struct err *e)
 	loop_watch_signal(s->loop, SIGINT, on_signal, s);
 	loop_watch_signal(s->loop, SIGTERM, on_signal, s);
 	return 0;
+}
+
+void session_save(struct session *s, const struct run *r, const struct llm_request *rq, const char *kind,
+		  const char *extra_params)
+{
+	struct err e = ERR_INIT;
+	if (!s->db && !s->db_failed) {
+		char *dbpath = path_join(path_data_home(), "aiwb.db");
+		s->db = db_open(dbpath, 2000, NULL, &e);
+		free(dbpath);
+		s->db_failed = !s->db;
+		if (!s->db) {
+			log_warn("history not saved: %s", e.msg);
+			fprintf(stderr, "aiwb: the run was not saved to the history: %s\n", e.msg);
+			return;
+		}
+	}
+	if (s->db && run_save(s->db, r, rq, kind, extra_params, &e) < 0) {
+		log_warn("history not saved: %s", e.msg);
+		fprintf(stderr, "aiwb: the run was not saved to the history: %s\n", e.msg);
+	}
 }
 
 void session_close(struct session *s)

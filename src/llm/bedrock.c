@@ -994,7 +994,7 @@ static struct provider_call *bedrock_chat(struct provider *p, struct loop *l, co
 	c->method = "POST";
 	c->content_type = "application/json";
 	c->accept = rq->stream ? "application/vnd.amazon.eventstream" : NULL;
-	c->idle_ms = rq->stream ? 0 : NONSTREAM_IDLE_MS;
+	c->idle_ms = rq->stream || http_idle_timeout_configured() ? 0 : NONSTREAM_IDLE_MS;
 	c->rest = bedrock_model_path(rq->model, rq->stream ? "converse-stream" : "converse");
 	c->body = bedrock_request_json(rq);
 	c->body_len = strlen(c->body);

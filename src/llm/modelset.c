@@ -83,7 +83,8 @@ int modelset_start(struct modelset *ms, struct loop *l, const struct config *cfg
 		struct err why = ERR_INIT;
 		mp->p = provider_open(cfg, names[i], &why);
 		if (!mp->p) {
-			mp->type = xstrdup("");
+			const char *type = provider_type_of(cfg, names[i]);
+			mp->type = xstrdup(type ? type : "");
 			mp->state = MS_NO_CREDENTIALS;
 			mp->message = xstrdup(why.msg);
 			continue;

@@ -26,10 +26,17 @@ static const struct config_provider *configured(const struct config *cfg, const 
 	return NULL;
 }
 
+const char *provider_type_of(const struct config *cfg, const char *name)
+{
+	const struct config_provider *cp = configured(cfg, name);
+	const struct provider_ops *ops = ops_for_type(cp && cp->type ? cp->type : name);
+	return ops ? ops->type : NULL;
+}
+
 struct provider *provider_open(const struct config *cfg, const char *name, struct err *e)
 {
 	const struct config_provider *cp = configured(cfg, name);
-	const char *type = cp ? cp->type : name;
+	const char *type = provider_type_of(cfg, name);
 	const struct provider_ops *ops = type ? ops_for_type(type) : NULL;
 	if (!ops) {
 		err_set(e, "unknown provider '%s'; the built-in ones are openai, anthropic, bedrock and ollama, "

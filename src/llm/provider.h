@@ -142,6 +142,8 @@ extern const struct provider_ops provider_ollama_ops;
  * frees with provider_free. */
 struct provider *provider_open(const struct config *cfg, const char *name, struct err *e);
 void provider_free(struct provider *p);
+/* The API type of a provider name (built-in or configured), or NULL when unknown. */
+const char *provider_type_of(const struct config *cfg, const char *name);
 /* Splits "PROVIDER/MODEL" (the model may contain '/' and ':'); returns -1 with e when malformed. */
 int provider_split_model(const char *spec, char **provider, char **model, struct err *e);
 /* Names of the built-ins followed by the configured ones (deduplicated); borrowed strings. */

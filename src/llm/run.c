@@ -138,9 +138,11 @@ char *run_json(const struct run *r, int sanitize_text)
 {
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "model", r->model);
-	char *text = sanitize_text ? sanitize_str(r->text.data ? r->text.data : "", r->text.len, 0) : NULL;
-	/* cJSON escapes control characters; invalid UTF-8 is replaced by sanitize_str or kept as bytes */
-	cJSON_AddStringToObject(o, "text", text ? text : buf_str(&r->text));
+	/* JSON must be valid UTF-8: raw text keeps its controls (cJSON escapes
+	 * them) but invalid bytes become U+FFFD */
+	char *text = sanitize_text ? sanitize_str(buf_str(&r->text), r->text.len, 0)
+				   : sanitize_utf8(buf_str(&r->text), r->text.len);
+	cJSON_AddStringToObject(o, "text", text);
 	free(text);
 	if (r->result.stop_reason[0])
 		cJSON_AddStringToObject(o, "stop_reason", r->result.stop_reason);
@@ -166,19 +168,26 @@ char *run_json(const struct run *r, int sanitize_text)
 	return s;
 }
 
+static void add_utf8(cJSON *o, const char *key, const char *text)
+{
+	char *valid = sanitize_utf8(text, strlen(text));
+	cJSON_AddStringToObject(o, key, valid);
+	free(valid);
+}
+
 static char *messages_json(const struct llm_request *rq)
 {
 	cJSON *a = cJSON_CreateArray();
 	if (rq->system) {
 		cJSON *m = cJSON_CreateObject();
 		cJSON_AddStringToObject(m, "role", "system");
-		cJSON_AddStringToObject(m, "content", rq->system);
+		add_utf8(m, "content", rq->system);
 		cJSON_AddItemToArray(a, m);
 	}
 	for (size_t i = 0; i < rq->nmessages; i++) {
 		cJSON *m = cJSON_CreateObject();
 		cJSON_AddStringToObject(m, "role", rq->messages[i].role);
-		cJSON_AddStringToObject(m, "content", rq->messages[i].content);
+		add_utf8(m, "content", rq->messages[i].content);
 		cJSON_AddItemToArray(a, m);
 	}
 	char *s = cJSON_PrintUnformatted(a);
@@ -186,9 +195,13 @@ static char *messages_json(const struct llm_request *rq)
 	return s;
 }
 
-static char *params_json(const struct llm_params *p)
+static char *params_json(const struct llm_params *p, const char *extra)
 {
-	cJSON *o = cJSON_CreateObject();
+	cJSON *o = extra ? cJSON_Parse(extra) : NULL;
+	if (!cJSON_IsObject(o)) {
+		cJSON_Delete(o);
+		o = cJSON_CreateObject();
+	}
 	if (p->has_temperature)
 		cJSON_AddNumberToObject(o, "temperature", p->temperature);
 	if (p->has_top_p)
@@ -205,10 +218,11 @@ static char *params_json(const struct llm_params *p)
 	return s;
 }
 
-int64_t run_save(struct db *db, const struct run *r, const struct llm_request *rq, const char *kind, struct err *e)
+int64_t run_save(struct db *db, const struct run *r, const struct llm_request *rq, const char *kind,
+		 const char *extra_params, struct err *e)
 {
 	const char *prompt = rq->nmessages ? rq->messages[rq->nmessages - 1].content : "";
-	char *messages = messages_json(rq), *params = params_json(&rq->params);
+	char *messages = messages_json(rq), *params = params_json(&rq->params, extra_params);
 	cJSON *m = metrics_json(r);
 	cJSON_AddStringToObject(m, "status", status_name(r->result.status));
 	if (r->result.stop_reason[0])
@@ -219,11 +233,17 @@ int64_t run_save(struct db *db, const struct run *r, const struct llm_request *r
 		cJSON_AddStringToObject(m, "error", r->result.message);
 	char *metrics = cJSON_PrintUnformatted(m);
 	cJSON_Delete(m);
+	/* TEXT columns hold valid UTF-8 (search and every SQLite reader need it);
+	 * controls are kept, they are sanitized when shown */
+	char *output = sanitize_utf8(buf_str(&r->text), r->text.len);
+	char *prompt_text = sanitize_utf8(prompt, strlen(prompt));
 	struct db_run row = {
-		.kind = kind, .model = r->model, .prompt = prompt, .messages = messages,
-		.params = params, .output = buf_str(&r->text), .metrics = metrics,
+		.kind = kind, .model = r->model, .prompt = prompt_text, .messages = messages,
+		.params = params, .output = output, .metrics = metrics,
 	};
 	int64_t id = db_run_insert(db, &row, e);
+	free(output);
+	free(prompt_text);
 	free(messages);
 	free(params);
 	free(metrics);

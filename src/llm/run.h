@@ -53,8 +53,11 @@ void run_metrics(const struct run *r, struct run_metrics *m);
 /* The `aiwb ask --json` object for the run (caller frees). */
 char *run_json(const struct run *r, int sanitize_text);
 /* Saves the run to history (prompt, messages, model, parameters, output,
- * metrics — never credentials); returns the row id or -1. */
-int64_t run_save(struct db *db, const struct run *r, const struct llm_request *rq, const char *kind, struct err *e);
+ * metrics — never credentials); returns the row id or -1. extra_params: NULL,
+ * or a JSON object whose keys join the row's params (e.g. the template name
+ * and its variables). */
+int64_t run_save(struct db *db, const struct run *r, const struct llm_request *rq, const char *kind,
+		 const char *extra_params, struct err *e);
 void run_free(struct run *r);
 
 #endif

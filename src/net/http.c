@@ -72,12 +72,19 @@ struct http_call {
 static struct {
 	int64_t connect_ms, idle_ms;
 	char *ca_bundle;
-} defaults = { HTTP_CONNECT_TIMEOUT_MS, HTTP_IDLE_TIMEOUT_MS, NULL };
+	int idle_set; /* the user chose idle_ms */
+} defaults = { HTTP_CONNECT_TIMEOUT_MS, HTTP_IDLE_TIMEOUT_MS, NULL, 0 };
+
+int http_idle_timeout_configured(void)
+{
+	return defaults.idle_set;
+}
 
 void http_set_defaults(int64_t connect_timeout_ms, int64_t idle_timeout_ms, const char *ca_bundle)
 {
 	defaults.connect_ms = connect_timeout_ms > 0 ? connect_timeout_ms : HTTP_CONNECT_TIMEOUT_MS;
 	defaults.idle_ms = idle_timeout_ms > 0 ? idle_timeout_ms : HTTP_IDLE_TIMEOUT_MS;
+	defaults.idle_set = idle_timeout_ms > 0;
 	free(defaults.ca_bundle);
 	defaults.ca_bundle = ca_bundle && *ca_bundle ? xstrdup(ca_bundle) : NULL;
 }

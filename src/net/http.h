@@ -129,6 +129,9 @@ struct http_result {
  * NULL: the user's config "network" section. 0 / NULL restore the built-in
  * values. Call before starting calls; not from inside a callback. */
 void http_set_defaults(int64_t connect_timeout_ms, int64_t idle_timeout_ms, const char *ca_bundle);
+/* 1 when the user set the idle timeout (then callers keep it even where they
+ * would pick a longer one of their own, e.g. a non-streaming call). */
+int http_idle_timeout_configured(void);
 
 /* ---- calls ---- */
 

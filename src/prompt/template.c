@@ -1,0 +1,1752 @@
+#include "prompt/template.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <yaml.h>
+
+#include "base/path.h"
+#include "base/xmalloc.h"
+
+#define YAML_MAX_DEPTH 64
+#define YAML_MAX_NODES 100000
+#define YAML_MAX_KEYS 4096
+#define MAX_EXAMPLES 1000
+#define MAX_KEYS 256
+
+/* A role marker line becomes these three bytes in the compiled text: data
+ * (C strings) cannot hold a NUL, so only the template can start a message. */
+#define MARK_LEN 3
+
+/* ---------------------------------------------------------------- small helpers */
+
+static int valid_ident(const char *s)
+{
+	if (!s || !(isalpha((unsigned char)*s) || *s == '_'))
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_')
+			return 0;
+	return 1;
+}
+
+/* A name that may become a file name: letters, digits, '.', '_', '-', not starting with '.'. */
+static int valid_name(const char *s)
+{
+	if (!s || !*s || *s == '.')
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("._-", *s))
+			return 0;
+	return 1;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static char *file_stem(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	const char *dot = strrchr(base, '.');
+	return dot && dot != base ? xstrndup(base, (size_t)(dot - base)) : xstrdup(base);
+}
+
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return xstrdup(".");
+	if (slash == path)
+		return xstrdup("/");
+	return xstrndup(path, (size_t)(slash - path));
+}
+
+static int is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* Number as YAML's core schema and the command line read it: decimal only. */
+static int parse_number(const char *s, double *out)
+{
+	if (!*s || strspn(s, "0123456789+-.eE") != strlen(s) || !strpbrk(s, "0123456789"))
+		return -1;
+	char *end;
+	errno = 0;
+	double d = strtod(s, &end);
+	if (errno || *end || !isfinite(d))
+		return -1;
+	*out = d;
+	return 0;
+}
+
+static int parse_bool(const char *s, int *out)
+{
+	static const char *const yes[] = { "true", "yes", "on", "1" }, *const no[] = { "false", "no", "off", "0" };
+	for (size_t i = 0; i < 4; i++) {
+		if (strcasecmp(s, yes[i]) == 0 || strcasecmp(s, no[i]) == 0) {
+			*out = strcasecmp(s, yes[i]) == 0;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* ---------------------------------------------------------------- role markers */
+
+static char role_marker(const char *s, size_t n)
+{
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		n--;
+	if (n == 7 && memcmp(s, "system:", 7) == 0)
+		return 'S';
+	if (n == 5 && memcmp(s, "user:", 5) == 0)
+		return 'U';
+	if (n == 10 && memcmp(s, "assistant:", 10) == 0)
+		return 'A';
+	return 0;
+}
+
+static const char *role_name(char c)
+{
+	return c == 'S' ? "system" : c == 'A' ? "assistant" : "user";
+}
+
+/* Marker lines become NUL role NUL; newlines stay so Mustache's lines match the file's. */
+static void mark_roles(const char *s, size_t len, struct buf *out)
+{
+	const char *p = s, *end = s + len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end;
+		char role = role_marker(p, (size_t)(le - p));
+		if (role) {
+			char m[MARK_LEN] = { '\0', role, '\0' };
+			buf_append(out, m, MARK_LEN);
+		} else {
+			buf_append(out, p, (size_t)(le - p));
+		}
+		if (nl)
+			buf_putc(out, '\n');
+		p = nl ? nl + 1 : end;
+	}
+}
+
+static void msgs_add(struct template_msgs *m, const char *role, const char *s, size_t n, int trim)
+{
+	if (trim) {
+		while (n && is_space(*s))
+			s++, n--;
+		while (n && is_space(s[n - 1]))
+			n--;
+		if (!n)
+			return;
+	}
+	m->v = xreallocarray(m->v, m->n + 1, sizeof *m->v);
+	m->v[m->n].role = xstrdup(role);
+	m->v[m->n].content = xstrndup(s, n);
+	m->n++;
+}
+
+static void split_marked(const char *s, size_t len, struct template_msgs *out)
+{
+	char role = 'U';
+	size_t start = 0;
+	for (size_t i = 0; i + MARK_LEN <= len; i++) {
+		if (s[i] != '\0' || s[i + 2] != '\0' || !strchr("SUA", s[i + 1]) || !s[i + 1])
+			continue;
+		msgs_add(out, role_name(role), s + start, i - start, 1);
+		role = s[i + 1];
+		i += MARK_LEN - 1;
+		start = i + 1;
+	}
+	msgs_add(out, role_name(role), s + start, len - start, 1);
+}
+
+void template_split_roles(const char *text, size_t len, struct template_msgs *out)
+{
+	struct buf b = BUF_INIT;
+	mark_roles(text, len, &b);
+	split_marked(b.data ? b.data : "", b.len, out);
+	buf_free(&b);
+}
+
+void template_msgs_free(struct template_msgs *m)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		free(m->v[i].role);
+		free(m->v[i].content);
+	}
+	free(m->v);
+	m->v = NULL;
+	m->n = 0;
+}
+
+/* ---------------------------------------------------------------- Mustache glue */
+
+static const char *load_partial(void *ud, const char *name, size_t *len)
+{
+	struct template *t = ud;
+	if (!valid_name(name) || strstr(name, ".."))
+		return NULL;
+	char *file = xasprintf("%s.mustache", name);
+	char *path = path_join(t->partials_dir, file);
+	size_t n = 0;
+	char *text = path_read_file(path, &n, NULL);
+	free(file);
+	free(path);
+	if (!text || n > TEMPLATE_MAX_FILE || memchr(text, '\0', n)) {
+		free(text);
+		return NULL;
+	}
+	buf_reset(&t->partial);
+	if (t->bare)
+		buf_append(&t->partial, text, n);
+	else
+		mark_roles(text, n, &t->partial);
+	free(text);
+	*len = t->partial.len;
+	return t->partial.data ? t->partial.data : "";
+}
+
+/* Rewrites Mustache's "line L, column C: msg" as "FILE:LINE:C: msg", line
+ * counted from line0 (the file line of the text's first line). */
+static int mustache_error(struct err *e, const char *file, int line0, const char *what, const char *msg)
+{
+	unsigned l, c;
+	int used = 0;
+	if (sscanf(msg, "line %u, column %u: %n", &l, &c, &used) == 2 && used > 0)
+		return err_set(e, "%s:%d:%u: %s%s", file, line0 + (int)l - 1, c, what, msg + used);
+	return err_set(e, "%s:%d: %s%s", file, line0, what, msg);
+}
+
+static struct mustache *compile(struct template *t, const char *text, size_t len, const char *file, int line0,
+				const char *what, struct err *e)
+{
+	struct mustache_opts o = MUSTACHE_OPTS_INIT;
+	o.escape_html = false;
+	o.empty_string_falsey = !t->bare;
+	o.partial = load_partial;
+	o.ud = t;
+	struct buf b = BUF_INIT;
+	if (t->bare)
+		buf_append(&b, text, len);
+	else
+		mark_roles(text, len, &b);
+	struct err me = ERR_INIT;
+	struct mustache *m = mustache_parse(b.data ? b.data : "", b.len, &o, &me);
+	buf_free(&b);
+	if (!m)
+		mustache_error(e, file, line0, what, me.msg);
+	return m;
+}
+
+/* ---------------------------------------------------------------- YAML front matter */
+
+struct loader {
+	struct template *t;
+	yaml_document_t *doc;
+	int line0;          /* file line of the front matter's first line */
+	struct err *e;
+	size_t budget;      /* nodes left for converting to JSON (aliases can multiply them) */
+};
+
+static int __attribute__((format(printf, 3, 4))) at(struct loader *ld, const yaml_node_t *n, const char *fmt, ...)
+{
+	char msg[800];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return err_set(ld->e, "%s:%d:%d: %s", ld->t->path, ld->line0 + (int)n->start_mark.line,
+		       (int)n->start_mark.column + 1, msg);
+}
+
+static yaml_node_t *node(struct loader *ld, int i)
+{
+	return yaml_document_get_node(ld->doc, i);
+}
+
+static const char *scalar(const yaml_node_t *n)
+{
+	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+static int plain(const yaml_node_t *n)
+{
+	return n->type == YAML_SCALAR_NODE && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+}
+
+static int is_null(const yaml_node_t *n)
+{
+	const char *s = scalar(n);
+	return s && plain(n) && (!*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") || !strcmp(s, "NULL"));
+}
+
+static cJSON *scalar_json(const yaml_node_t *n)
+{
+	const char *s = scalar(n);
+	if (plain(n)) {
+		double d;
+		int b;
+		if (is_null(n))
+			return cJSON_CreateNull();
+		if ((!strcasecmp(s, "true") || !strcasecmp(s, "false")) && parse_bool(s, &b) == 0)
+			return cJSON_CreateBool(b);
+		if (parse_number(s, &d) == 0)
+			return cJSON_CreateNumber(d);
+	}
+	return cJSON_CreateString(s);
+}
+
+static cJSON *node_json(struct loader *ld, yaml_node_t *n, int depth)
+{
+	if (!n || depth > YAML_MAX_DEPTH || ld->budget == 0)
+		return NULL;
+	ld->budget--;
+	if (n->type == YAML_SCALAR_NODE)
+		return scalar_json(n);
+	if (n->type == YAML_SEQUENCE_NODE) {
+		cJSON *a = cJSON_CreateArray();
+		for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+			cJSON *v = node_json(ld, node(ld, *it), depth + 1);
+			if (!v) {
+				cJSON_Delete(a);
+				return NULL;
+			}
+			cJSON_AddItemToArray(a, v);
+		}
+		return a;
+	}
+	if (n->type == YAML_MAPPING_NODE) {
+		if (n->data.mapping.pairs.top - n->data.mapping.pairs.start > YAML_MAX_KEYS)
+			return NULL;
+		cJSON *o = cJSON_CreateObject();
+		for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+			const char *k = scalar(node(ld, p->key));
+			cJSON *v = node_json(ld, node(ld, p->value), depth + 1);
+			if (!v) {
+				cJSON_Delete(o);
+				return NULL;
+			}
+			if (!k) {
+				cJSON_Delete(v);
+				continue;
+			}
+			cJSON_DeleteItemFromObjectCaseSensitive(o, k);
+			cJSON_AddItemToObject(o, k, v);
+		}
+		return o;
+	}
+	return cJSON_CreateNull();
+}
+
+static cJSON *to_json(struct loader *ld, yaml_node_t *n)
+{
+	cJSON *j = node_json(ld, n, 0);
+	if (!j)
+		at(ld, n, "this value is nested too deeply, has too many keys or expands to too much (YAML aliases?)");
+	return j;
+}
+
+static int get_text(struct loader *ld, yaml_node_t *n, const char *what, char **out)
+{
+	const char *s = scalar(n);
+	if (!s)
+		return at(ld, n, "%s must be text, not a %s", what, n->type == YAML_SEQUENCE_NODE ? "list" : "mapping");
+	free(*out);
+	*out = xstrdup(is_null(n) ? "" : s);
+	return 0;
+}
+
+static int get_number(struct loader *ld, yaml_node_t *n, const char *what, double lo, double hi, double *out)
+{
+	const char *s = scalar(n);
+	double d;
+	if (!s || !plain(n) || parse_number(s, &d) != 0 || d < lo || d > hi)
+		return at(ld, n, "%s must be a number from %g to %g", what, lo, hi);
+	*out = d;
+	return 0;
+}
+
+static int get_int(struct loader *ld, yaml_node_t *n, const char *what, int lo, int hi, int *out)
+{
+	double d;
+	if (get_number(ld, n, what, lo, hi, &d) != 0 || d != floor(d))
+		return at(ld, n, "%s must be a whole number from %d to %d", what, lo, hi);
+	*out = (int)d;
+	return 0;
+}
+
+static int get_bool(struct loader *ld, yaml_node_t *n, const char *what, int *out)
+{
+	const char *s = scalar(n);
+	if (!s || !plain(n) || parse_bool(s, out) != 0)
+		return at(ld, n, "%s must be true or false", what);
+	return 0;
+}
+
+/* Walks a mapping: for each key calls fn; keys must be unique text. */
+typedef int (*pair_fn)(struct loader *ld, const char *key, yaml_node_t *k, yaml_node_t *v, void *ud);
+
+static int each_pair(struct loader *ld, yaml_node_t *map, const char *what, pair_fn fn, void *ud)
+{
+	if (map->type != YAML_MAPPING_NODE)
+		return at(ld, map, "%s must be a mapping of keys to values", what);
+	if (map->data.mapping.pairs.top - map->data.mapping.pairs.start > MAX_KEYS)
+		return at(ld, map, "%s has more than %d keys", what, MAX_KEYS);
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = node(ld, p->key), *v = node(ld, p->value);
+		const char *key = scalar(k);
+		if (!key)
+			return at(ld, k, "the keys of %s must be text", what);
+		for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++) {
+			const char *other = scalar(node(ld, q->key));
+			if (other && strcmp(other, key) == 0)
+				return at(ld, k, "'%s' appears twice in %s", key, what);
+		}
+		if (fn(ld, key, k, v, ud) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static cJSON *default_value(struct loader *ld, const struct template_var *v, yaml_node_t *n)
+{
+	const char *s = scalar(n);
+	double d;
+	int b;
+	switch (v->type) {
+	case TEMPLATE_STRING:
+		if (s)
+			return cJSON_CreateString(is_null(n) ? "" : s);
+		at(ld, n, "the default of variable '%s' must be text", v->name);
+		return NULL;
+	case TEMPLATE_NUMBER:
+		if (s && parse_number(s, &d) == 0)
+			return cJSON_CreateNumber(d);
+		at(ld, n, "the default of variable '%s' must be a number", v->name);
+		return NULL;
+	case TEMPLATE_BOOLEAN:
+		if (s && parse_bool(s, &b) == 0)
+			return cJSON_CreateBool(b);
+		at(ld, n, "the default of variable '%s' must be true or false", v->name);
+		return NULL;
+	case TEMPLATE_JSON: break;
+	}
+	return to_json(ld, n);
+}
+
+struct var_nodes {
+	struct template_var *v;
+	yaml_node_t *def, *type;
+};
+
+static int var_pair(struct loader *ld, const char *key, yaml_node_t *k, yaml_node_t *n, void *ud)
+{
+	struct var_nodes *vn = ud;
+	if (!strcmp(key, "name"))
+		return get_text(ld, n, "a variable's name", &vn->v->name);
+	if (!strcmp(key, "description"))
+		return get_text(ld, n, "a variable's description", &vn->v->description);
+	if (!strcmp(key, "required"))
+		return get_bool(ld, n, "required", &vn->v->required);
+	if (!strcmp(key, "default")) {
+		vn->def = n;
+		return 0;
+	}
+	if (!strcmp(key, "type")) {
+		vn->type = n;
+		return 0;
+	}
+	return at(ld, k, "unknown key '%s' in a variable (known: name, description, type, default, required)", key);
+}
+
+static int parse_var(struct loader *ld, yaml_node_t *n, struct template_var *v)
+{
+	struct var_nodes vn = { v, NULL, NULL };
+	if (n->type == YAML_SCALAR_NODE) {
+		v->name = xstrdup(scalar(n));
+	} else if (n->type != YAML_MAPPING_NODE) {
+		return at(ld, n, "a variable is a name or a mapping {name, description, type, default, required}");
+	} else if (each_pair(ld, n, "a variable", var_pair, &vn) != 0) {
+		return -1;
+	}
+	if (!v->name)
+		return at(ld, n, "a variable needs a name");
+	if (!valid_ident(v->name))
+		return at(ld, n, "variable name '%s' must be letters, digits and '_', not starting with a digit", v->name);
+	if (!strcmp(v->name, "examples"))
+		return at(ld, n, "'examples' is the list of few-shot examples; give the variable another name");
+	if (vn.type) {
+		static const char *const names[] = { "string", "number", "boolean", "json" };
+		const char *s = scalar(vn.type);
+		size_t i = 0;
+		while (s && i < 4 && strcmp(s, names[i]))
+			i++;
+		if (!s || i == 4)
+			return at(ld, vn.type, "the type of variable '%s' must be string, number, boolean or json", v->name);
+		v->type = (enum template_type)i;
+	}
+	if (vn.def && !(v->def = default_value(ld, v, vn.def)))
+		return -1;
+	return 0;
+}
+
+static int parse_vars(struct loader *ld, yaml_node_t *n)
+{
+	struct template *t = ld->t;
+	if (n->type != YAML_SEQUENCE_NODE)
+		return is_null(n) ? 0 : at(ld, n, "variables must be a list");
+	size_t count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	t->vars = xcalloc(count ? count : 1, sizeof *t->vars);
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		yaml_node_t *vnode = node(ld, *it);
+		struct template_var *v = &t->vars[t->nvars++];
+		if (parse_var(ld, vnode, v) != 0)
+			return -1;
+		for (size_t i = 0; i + 1 < t->nvars; i++)
+			if (!strcmp(t->vars[i].name, v->name))
+				return at(ld, vnode, "variable '%s' is declared twice", v->name);
+	}
+	return 0;
+}
+
+static int add_stop(struct loader *ld, yaml_node_t *n)
+{
+	struct template *t = ld->t;
+	const char *s = scalar(n);
+	if (!s || !*s)
+		return at(ld, n, "a stop sequence must be non-empty text");
+	if (t->params.nstop == TEMPLATE_MAX_STOP)
+		return at(ld, n, "at most %d stop sequences", TEMPLATE_MAX_STOP);
+	t->stops[t->params.nstop++] = xstrdup(s);
+	return 0;
+}
+
+static int param_pair(struct loader *ld, const char *key, yaml_node_t *k, yaml_node_t *n, void *ud)
+{
+	struct llm_params *p = &ld->t->params;
+	(void)ud;
+	if (!strcmp(key, "temperature")) {
+		p->has_temperature = 1;
+		return get_number(ld, n, "temperature", 0, 2, &p->temperature);
+	}
+	if (!strcmp(key, "top_p")) {
+		p->has_top_p = 1;
+		return get_number(ld, n, "top_p", 0, 1, &p->top_p);
+	}
+	if (!strcmp(key, "max_tokens")) {
+		p->has_max_tokens = 1;
+		return get_int(ld, n, "max_tokens", 1, 1000000, &p->max_tokens);
+	}
+	if (!strcmp(key, "stop")) {
+		if (n->type != YAML_SEQUENCE_NODE)
+			return add_stop(ld, n);
+		for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++)
+			if (add_stop(ld, node(ld, *it)) != 0)
+				return -1;
+		return 0;
+	}
+	return at(ld, k, "unknown parameter '%s' (known: temperature, top_p, max_tokens, stop)", key);
+}
+
+static int example_pair(struct loader *ld, const char *key, yaml_node_t *k, yaml_node_t *n, void *ud)
+{
+	cJSON *o = ud;
+	(void)k;
+	const char *s = scalar(n);
+	cJSON *v = s ? cJSON_CreateString(is_null(n) ? "" : s) : to_json(ld, n);
+	if (!v)
+		return -1;
+	cJSON_AddItemToObject(o, key, v);
+	return 0;
+}
+
+static int check_example(const cJSON *o, const char **missing)
+{
+	static const char *const keys[] = { "input", "output" };
+	for (size_t i = 0; i < 2; i++) {
+		if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, keys[i]))) {
+			*missing = keys[i];
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int parse_examples(struct loader *ld, yaml_node_t *n)
+{
+	if (n->type != YAML_SEQUENCE_NODE)
+		return at(ld, n, "examples must be a list of {input, output}");
+	cJSON *list = cJSON_CreateArray();
+	ld->t->examples = list;
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		yaml_node_t *en = node(ld, *it);
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddItemToArray(list, o);
+		const char *missing;
+		if (each_pair(ld, en, "an example", example_pair, o) != 0)
+			return -1;
+		if (check_example(o, &missing) != 0)
+			return at(ld, en, "an example needs '%s' (text)", missing);
+		if (cJSON_GetArraySize(list) > MAX_EXAMPLES)
+			return at(ld, en, "at most %d examples", MAX_EXAMPLES);
+	}
+	return 0;
+}
+
+static int load_examples_file(struct template *t, const char *name, struct err *e)
+{
+	char *path = path_join(t->dir, name);
+	size_t len;
+	struct err re = ERR_INIT;
+	char *text = path_read_file(path, &len, &re);
+	int rc = -1, line = 1;
+	if (!text) {
+		err_set(e, "%s: cannot read the examples file: %s", t->path, re.msg);
+		goto out;
+	}
+	t->examples = cJSON_CreateArray();
+	for (char *p = text, *end = text + len; p < end; line++) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		char *le = nl ? nl : end;
+		char *s = p;
+		p = nl ? nl + 1 : end;
+		while (s < le && is_space(*s))
+			s++;
+		if (s == le)
+			continue;
+		cJSON *o = cJSON_ParseWithLength(s, (size_t)(le - s));
+		const char *missing = NULL;
+		if (!cJSON_IsObject(o) || check_example(o, &missing) != 0) {
+			cJSON_Delete(o);
+			err_set(e, "%s:%d: %s", path, line,
+				missing ? (strcmp(missing, "input") ? "an example needs \"output\" (a string)"
+								    : "an example needs \"input\" (a string)")
+					: "each line must be one JSON object {\"input\": ..., \"output\": ...}");
+			goto out;
+		}
+		cJSON_AddItemToArray(t->examples, o);
+		if (cJSON_GetArraySize(t->examples) > MAX_EXAMPLES) {
+			err_set(e, "%s:%d: at most %d examples", path, line, MAX_EXAMPLES);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	free(text);
+	free(path);
+	return rc;
+}
+
+struct step_nodes {
+	struct template_step *s;
+	yaml_node_t *text;
+};
+
+static int step_pair(struct loader *ld, const char *key, yaml_node_t *k, yaml_node_t *n, void *ud)
+{
+	struct step_nodes *sn = ud;
+	if (!strcmp(key, "name"))
+		return get_text(ld, n, "a step's name", &sn->s->name);
+	if (!strcmp(key, "output_var"))
+		return get_text(ld, n, "output_var", &sn->s->output_var);
+	if (!strcmp(key, "file"))
+		return get_text(ld, n, "a step's file", &sn->s->file);
+	if (!strcmp(key, "template")) {
+		sn->text = n;
+		return get_text(ld, n, "a step's template", &sn->s->text);
+	}
+	return at(ld, k, "unknown key '%s' in a step (known: name, template, file, output_var)", key);
+}
+
+static int parse_step(struct loader *ld, yaml_node_t *n, size_t i, size_t count)
+{
+	struct template *t = ld->t;
+	struct template_step *s = &t->steps[i];
+	struct step_nodes sn = { s, NULL };
+	if (each_pair(ld, n, "a step", step_pair, &sn) != 0)
+		return -1;
+	if (!s->name || !valid_name(s->name))
+		return at(ld, n, "a step needs a name (letters, digits, '.', '_', '-')");
+	for (size_t j = 0; j < i; j++)
+		if (!strcmp(t->steps[j].name, s->name))
+			return at(ld, n, "two steps are named '%s'", s->name);
+	if (!s->text == !s->file)
+		return at(ld, n, "step '%s' needs either template (its text) or file (a file beside the prompt)", s->name);
+	if (s->output_var) {
+		if (!valid_ident(s->output_var) || !strcmp(s->output_var, "examples"))
+			return at(ld, n, "step '%s': output_var '%s' must be a variable name", s->name, s->output_var);
+		for (size_t j = 0; j < t->nvars; j++)
+			if (!strcmp(t->vars[j].name, s->output_var))
+				return at(ld, n, "step '%s': output_var '%s' is also a declared variable", s->name,
+					  s->output_var);
+		for (size_t j = 0; j < i; j++)
+			if (t->steps[j].output_var && !strcmp(t->steps[j].output_var, s->output_var))
+				return at(ld, n, "steps '%s' and '%s' both set '%s'", t->steps[j].name, s->name,
+					  s->output_var);
+	} else if (i + 1 < count) {
+		return at(ld, n, "step '%s' needs output_var: the variable its answer becomes for the next step",
+			  s->name);
+	}
+	const char *file = t->path;
+	int line0;
+	char *what = xasprintf("step '%s': ", s->name), *path = NULL;
+	if (s->file) {
+		if (!valid_name(s->file) || strstr(s->file, "..")) {
+			free(what);
+			return at(ld, n, "step '%s': file '%s' must be a plain file name beside the prompt", s->name, s->file);
+		}
+		path = path_join(t->dir, s->file);
+		size_t len;
+		struct err re = ERR_INIT;
+		free(s->text);
+		s->text = path_read_file(path, &len, &re);
+		if (s->text && memchr(s->text, '\0', len))
+			err_set(&re, "%s holds a NUL byte", path);
+		if (!s->text || re.set) {
+			at(ld, n, "step '%s': %s", s->name, re.msg);
+			free(path);
+			free(what);
+			return -1;
+		}
+		file = path;
+		line0 = 1;
+	} else {
+		int block = sn.text->data.scalar.style == YAML_LITERAL_SCALAR_STYLE ||
+			    sn.text->data.scalar.style == YAML_FOLDED_SCALAR_STYLE;
+		line0 = ld->line0 + (int)sn.text->start_mark.line + block;
+	}
+	s->line = line0;
+	s->m = compile(t, s->text, strlen(s->text), file, line0, what, ld->e);
+	free(path);
+	free(what);
+	return s->m ? 0 : -1;
+}
+
+static int parse_steps(struct loader *ld, yaml_node_t *n)
+{
+	struct template *t = ld->t;
+	if (n->type != YAML_SEQUENCE_NODE)
+		return at(ld, n, "steps must be a list of {name, template or file, output_var}");
+	size_t count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	if (count == 0 || count > TEMPLATE_MAX_STEPS)
+		return at(ld, n, "steps must list from 1 to %d steps", TEMPLATE_MAX_STEPS);
+	t->steps = xcalloc(count, sizeof *t->steps);
+	for (size_t i = 0; i < count; i++) {
+		t->nsteps = i + 1;
+		if (parse_step(ld, node(ld, n->data.sequence.items.start[i]), i, count) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+enum { K_NAME, K_DESCRIPTION, K_TECHNIQUE, K_VARIABLES, K_PARAMETERS, K_EXAMPLES, K_EXAMPLES_FILE, K_STEPS,
+       K_SAMPLES, K_ANSWER_REGEX, K_INFO, K_COUNT };
+
+static const char *const front_keys[K_COUNT] = {
+	"name", "description", "technique", "variables", "parameters", "examples",
+	"examples_file", "steps", "samples", "answer_regex", NULL,
+};
+
+/* Keys kept for people and tools, ignored here. */
+static const char *const info_keys[] = { "author", "version", "tags", "metadata", NULL };
+
+struct front {
+	yaml_node_t *v[K_COUNT];
+};
+
+static int front_pair(struct loader *ld, const char *key, yaml_node_t *k, yaml_node_t *n, void *ud)
+{
+	struct front *f = ud;
+	for (int i = 0; i < K_INFO; i++) {
+		if (!strcmp(key, front_keys[i])) {
+			f->v[i] = n;
+			return 0;
+		}
+	}
+	for (int i = 0; info_keys[i]; i++)
+		if (!strcmp(key, info_keys[i]))
+			return 0;
+	return at(ld, k,
+		  "unknown key '%s' (known: name, description, technique, variables, parameters, examples, "
+		  "examples_file, steps, samples, answer_regex, author, version, tags, metadata)",
+		  key);
+}
+
+static int interpret_front(struct loader *ld, yaml_node_t *root)
+{
+	struct template *t = ld->t;
+	struct front f;
+	memset(&f, 0, sizeof f);
+	if (each_pair(ld, root, "the front matter", front_pair, &f) != 0)
+		return -1;
+	if (f.v[K_NAME]) {
+		char *name = NULL;
+		if (get_text(ld, f.v[K_NAME], "name", &name) != 0)
+			return -1;
+		if (t->source != TEMPLATE_FILE && strcmp(name, t->name)) {
+			at(ld, f.v[K_NAME], "name '%s' differs from the file name '%s' (templates are found by file name)",
+			   name, t->name);
+			free(name);
+			return -1;
+		}
+		if (!valid_name(name)) {
+			at(ld, f.v[K_NAME], "name '%s' must be letters, digits, '.', '_' and '-'", name);
+			free(name);
+			return -1;
+		}
+		free(t->name);
+		t->name = name;
+	}
+	if (f.v[K_DESCRIPTION] && get_text(ld, f.v[K_DESCRIPTION], "description", &t->description) != 0)
+		return -1;
+	if (f.v[K_TECHNIQUE] && get_text(ld, f.v[K_TECHNIQUE], "technique", &t->technique) != 0)
+		return -1;
+	if (f.v[K_VARIABLES] && parse_vars(ld, f.v[K_VARIABLES]) != 0)
+		return -1;
+	if (f.v[K_PARAMETERS] && !is_null(f.v[K_PARAMETERS]) &&
+	    each_pair(ld, f.v[K_PARAMETERS], "parameters", param_pair, NULL) != 0)
+		return -1;
+	if (f.v[K_EXAMPLES] && f.v[K_EXAMPLES_FILE])
+		return at(ld, f.v[K_EXAMPLES_FILE], "give examples or examples_file, not both");
+	if (f.v[K_EXAMPLES] && parse_examples(ld, f.v[K_EXAMPLES]) != 0)
+		return -1;
+	if (f.v[K_EXAMPLES_FILE]) {
+		if (get_text(ld, f.v[K_EXAMPLES_FILE], "examples_file", &t->examples_file) != 0)
+			return -1;
+		if (!valid_name(t->examples_file) || strstr(t->examples_file, ".."))
+			return at(ld, f.v[K_EXAMPLES_FILE], "examples_file '%s' must be a plain file name beside the prompt",
+				  t->examples_file);
+		if (load_examples_file(t, t->examples_file, ld->e) != 0)
+			return -1;
+	}
+	if (f.v[K_SAMPLES] && get_int(ld, f.v[K_SAMPLES], "samples", 1, TEMPLATE_MAX_SAMPLES, &t->samples) != 0)
+		return -1;
+	if (f.v[K_ANSWER_REGEX]) {
+		if (get_text(ld, f.v[K_ANSWER_REGEX], "answer_regex", &t->answer_regex) != 0)
+			return -1;
+		regex_t re;
+		int rc = regcomp(&re, t->answer_regex, REG_EXTENDED | REG_NEWLINE);
+		if (rc != 0) {
+			char msg[256];
+			regerror(rc, &re, msg, sizeof msg);
+			return at(ld, f.v[K_ANSWER_REGEX], "answer_regex is not a POSIX extended regular expression: %s", msg);
+		}
+		regfree(&re);
+		if (!f.v[K_SAMPLES])
+			return at(ld, f.v[K_ANSWER_REGEX], "answer_regex needs samples: (how many answers vote)");
+	}
+	if (f.v[K_STEPS]) {
+		if (f.v[K_SAMPLES])
+			return at(ld, f.v[K_STEPS], "a template has steps or samples, not both");
+		if (parse_steps(ld, f.v[K_STEPS]) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int load_front(struct template *t, const char *fm, size_t len, int line0, struct err *e)
+{
+	yaml_parser_t p;
+	yaml_document_t doc;
+	struct loader ld = { t, &doc, line0, e, YAML_MAX_NODES };
+	yaml_parser_initialize(&p);
+	yaml_parser_set_input_string(&p, (const unsigned char *)fm, len);
+	if (!yaml_parser_load(&p, &doc)) {
+		size_t line = p.problem_mark.line, col = p.problem_mark.column;
+		if (p.error == YAML_READER_ERROR) {
+			line = col = 0;
+			for (size_t i = 0; i < p.problem_offset && i < len; i++, col++)
+				if (fm[i] == '\n')
+					line++, col = (size_t)-1;
+		}
+		char ctx[256] = "";
+		if (p.context)
+			snprintf(ctx, sizeof ctx, " (%s at line %d)", p.context, line0 + (int)p.context_mark.line);
+		err_set(e, "%s:%d:%d: YAML: %s%s", t->path, line0 + (int)line, (int)col + 1,
+			p.problem ? p.problem : "cannot parse the front matter", ctx);
+		yaml_parser_delete(&p);
+		return -1;
+	}
+	int rc = 0;
+	yaml_node_t *root = yaml_document_get_root_node(&doc);
+	if (root && !is_null(root)) {
+		if (root->type != YAML_MAPPING_NODE)
+			rc = at(&ld, root, "the front matter must be a mapping (name:, description:, variables:, ...)");
+		else if (!(t->front = to_json(&ld, root)))
+			rc = -1;
+		else
+			rc = interpret_front(&ld, root);
+	}
+	if (!t->front)
+		t->front = cJSON_CreateObject();
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&p);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- loading */
+
+static int dash_line(const char *s, size_t n, const char *what)
+{
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		n--;
+	return n == 3 && memcmp(s, what, 3) == 0;
+}
+
+struct template *template_parse(const char *text, size_t len, const char *path, enum template_source source,
+				const char *partials_dir, struct err *e)
+{
+	struct template *t = xcalloc(1, sizeof *t);
+	t->path = xstrdup(path);
+	t->dir = dir_of(path);
+	t->name = file_stem(path);
+	t->description = xstrdup("");
+	t->technique = xstrdup("");
+	t->source = source;
+	t->partials_dir = xstrdup(partials_dir ? partials_dir : t->dir);
+	t->text = xstrndup(text, len);
+	t->stops = xcalloc(TEMPLATE_MAX_STOP, sizeof *t->stops);
+	t->params.stop = (const char *const *)t->stops;
+	t->body_line = 1;
+	if (len > TEMPLATE_MAX_FILE) {
+		err_set(e, "%s: larger than %u KiB; is this a template?", path, TEMPLATE_MAX_FILE >> 10);
+		goto fail;
+	}
+	if (memchr(text, '\0', len)) {
+		const char *z = memchr(text, '\0', len);
+		int line = 1;
+		for (const char *p = text; p < z; p++)
+			line += *p == '\n';
+		err_set(e, "%s:%d: holds a NUL byte; is this a text file?", path, line);
+		goto fail;
+	}
+	const char *p = text, *end = text + len;
+	if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+		p += 3;
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+	if (ends_with(path, ".mustache") || !dash_line(p, (size_t)((nl ? nl : end) - p), "---")) {
+		t->bare = 1;
+		t->body = xstrndup(p, (size_t)(end - p));
+	} else {
+		const char *fm = nl ? nl + 1 : end, *q = fm, *close = NULL;
+		int line = 2;
+		while (q < end) {
+			const char *qe = memchr(q, '\n', (size_t)(end - q));
+			size_t n = (size_t)((qe ? qe : end) - q);
+			if (dash_line(q, n, "---") || dash_line(q, n, "...")) {
+				close = q;
+				break;
+			}
+			q = qe ? qe + 1 : end;
+			line++;
+		}
+		if (!close) {
+			err_set(e, "%s:1: the front matter that starts here has no closing '---' line", path);
+			goto fail;
+		}
+		const char *body = memchr(close, '\n', (size_t)(end - close));
+		body = body ? body + 1 : end;
+		t->body = xstrndup(body, (size_t)(end - body));
+		t->body_line = line + 1;
+		if (load_front(t, fm, (size_t)(close - fm), 2, e) != 0)
+			goto fail;
+	}
+	if (t->nsteps) {
+		for (const char *b = t->body; *b; b++) {
+			if (!is_space(*b)) {
+				err_set(e, "%s:%d: a template with steps keeps its prompts in the steps; leave the body empty",
+					path, t->body_line);
+				goto fail;
+			}
+		}
+	} else if (!(t->m = compile(t, t->body, strlen(t->body), path, t->body_line, "", e))) {
+		goto fail;
+	}
+	return t;
+fail:
+	template_free(t);
+	return NULL;
+}
+
+struct template *template_load(const char *path, enum template_source source, const char *partials_dir,
+			       struct err *e)
+{
+	size_t len;
+	struct err re = ERR_INIT;
+	char *text = path_read_file(path, &len, &re);
+	if (!text) {
+		err_set(e, "%s", re.msg);
+		return NULL;
+	}
+	struct template *t = template_parse(text, len, path, source, partials_dir, e);
+	free(text);
+	return t;
+}
+
+static char *user_dir(void)
+{
+	return path_join(path_config_dir(), "prompts");
+}
+
+static char *builtin_dir(void)
+{
+	return path_join(path_share_dir(), "prompts");
+}
+
+struct template *template_open(const char *name_or_path, const char *partials_dir, struct err *e)
+{
+	const char *s = name_or_path;
+	if (strchr(s, '/') || ends_with(s, ".prompt") || ends_with(s, ".mustache"))
+		return template_load(s, TEMPLATE_FILE, partials_dir, e);
+	if (!valid_name(s)) {
+		err_set(e, "'%s' is not a template name (letters, digits, '.', '_', '-'); give a path with a '/' for a file", s);
+		return NULL;
+	}
+	char *file = xasprintf("%s.prompt", s);
+	char *dirs[2] = { user_dir(), builtin_dir() };
+	struct template *t = NULL;
+	int found = 0;
+	for (int i = 0; i < 2 && !found; i++) {
+		char *path = path_join(dirs[i], file);
+		if (path_exists(path)) {
+			found = 1;
+			t = template_load(path, i == 0 ? TEMPLATE_USER : TEMPLATE_BUILTIN, partials_dir, e);
+		}
+		free(path);
+	}
+	if (!found)
+		err_set(e, "no template '%s' in %s or %s; 'aiwb prompt ls' lists them", s, dirs[0], dirs[1]);
+	free(dirs[0]);
+	free(dirs[1]);
+	free(file);
+	return t;
+}
+
+void template_free(struct template *t)
+{
+	if (!t)
+		return;
+	free(t->name);
+	free(t->description);
+	free(t->technique);
+	free(t->path);
+	free(t->dir);
+	free(t->text);
+	cJSON_Delete(t->front);
+	for (size_t i = 0; i < t->nvars; i++) {
+		free(t->vars[i].name);
+		free(t->vars[i].description);
+		cJSON_Delete(t->vars[i].def);
+	}
+	free(t->vars);
+	for (size_t i = 0; i < t->params.nstop; i++)
+		free(t->stops[i]);
+	free(t->stops);
+	cJSON_Delete(t->examples);
+	free(t->examples_file);
+	for (size_t i = 0; i < t->nsteps; i++) {
+		free(t->steps[i].name);
+		free(t->steps[i].output_var);
+		free(t->steps[i].file);
+		free(t->steps[i].text);
+		mustache_free(t->steps[i].m);
+	}
+	free(t->steps);
+	free(t->answer_regex);
+	free(t->body);
+	mustache_free(t->m);
+	free(t->partials_dir);
+	buf_free(&t->partial);
+	free(t);
+}
+
+int template_is_chain(const struct template *t)
+{
+	return t->nsteps > 0;
+}
+
+int template_is_sampled(const struct template *t)
+{
+	return t->samples > 0;
+}
+
+const char *template_source_name(enum template_source s)
+{
+	return s == TEMPLATE_BUILTIN ? "built-in" : s == TEMPLATE_USER ? "user" : "file";
+}
+
+const char *template_type_name(enum template_type type)
+{
+	static const char *const names[] = { "string", "number", "boolean", "json" };
+	return names[type];
+}
+
+/* ---------------------------------------------------------------- listing */
+
+static int entry_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct template_entry *)a)->name, ((const struct template_entry *)b)->name);
+}
+
+static void list_dir(const char *dir, enum template_source source, struct template_entry **v, size_t *n)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	size_t first = *n;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!ends_with(de->d_name, ".prompt") || de->d_name[0] == '.')
+			continue;
+		char *name = file_stem(de->d_name);
+		int dup = 0;
+		for (size_t i = 0; i < first; i++) {
+			if (!strcmp((*v)[i].name, name)) {
+				(*v)[i].overrides = 1;
+				dup = 1;
+			}
+		}
+		if (dup || !valid_name(name)) {
+			free(name);
+			continue;
+		}
+		*v = xreallocarray(*v, *n + 1, sizeof **v);
+		struct template_entry *en = &(*v)[(*n)++];
+		memset(en, 0, sizeof *en);
+		en->name = name;
+		en->path = path_join(dir, de->d_name);
+		en->source = source;
+		struct err e = ERR_INIT;
+		if (!(en->t = template_load(en->path, source, NULL, &e)))
+			en->error = xstrdup(e.msg);
+	}
+	closedir(d);
+}
+
+int template_list(struct template_entry **out, size_t *n, struct err *e)
+{
+	(void)e;
+	*out = NULL;
+	*n = 0;
+	char *dirs[2] = { user_dir(), builtin_dir() };
+	list_dir(dirs[0], TEMPLATE_USER, out, n);
+	list_dir(dirs[1], TEMPLATE_BUILTIN, out, n);
+	free(dirs[0]);
+	free(dirs[1]);
+	if (*n)
+		qsort(*out, *n, sizeof **out, entry_cmp);
+	return 0;
+}
+
+void template_list_free(struct template_entry *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].path);
+		template_free(v[i].t);
+		free(v[i].error);
+	}
+	free(v);
+}
+
+/* ---------------------------------------------------------------- variables */
+
+int template_split_set(const char *s, char **key, const char **value)
+{
+	const char *eq = strchr(s, '=');
+	if (!eq || eq == s)
+		return -1;
+	*key = xstrndup(s, (size_t)(eq - s));
+	*value = eq + 1;
+	return 0;
+}
+
+cJSON *template_coerce(const char *name, enum template_type type, const char *text, struct err *e)
+{
+	double d;
+	int b;
+	cJSON *j;
+	switch (type) {
+	case TEMPLATE_STRING: return cJSON_CreateString(text);
+	case TEMPLATE_NUMBER:
+		if (parse_number(text, &d) == 0)
+			return cJSON_CreateNumber(d);
+		err_set(e, "variable '%s' must be a number, not '%s'", name, text);
+		return NULL;
+	case TEMPLATE_BOOLEAN:
+		if (parse_bool(text, &b) == 0)
+			return cJSON_CreateBool(b);
+		err_set(e, "variable '%s' must be true or false, not '%s'", name, text);
+		return NULL;
+	case TEMPLATE_JSON:
+		if ((j = cJSON_ParseWithOpts(text, NULL, 1)))
+			return j;
+		err_set(e, "variable '%s' must be JSON, not '%s'", name, text);
+		return NULL;
+	}
+	return NULL;
+}
+
+static const struct template_var *find_var(const struct template *t, const char *name)
+{
+	for (size_t i = 0; i < t->nvars; i++)
+		if (!strcmp(t->vars[i].name, name))
+			return &t->vars[i];
+	return NULL;
+}
+
+static int is_step_output(const struct template *t, const char *name)
+{
+	for (size_t i = 0; i < t->nsteps; i++)
+		if (t->steps[i].output_var && !strcmp(t->steps[i].output_var, name))
+			return 1;
+	return 0;
+}
+
+static int check_known(const struct template *t, const char *name, struct err *e)
+{
+	if (!t->nvars || find_var(t, name) || !strcmp(name, "examples") || is_step_output(t, name))
+		return 0;
+	struct buf b = BUF_INIT;
+	for (size_t i = 0; i < t->nvars; i++)
+		buf_printf(&b, "%s%s", i ? ", " : "", t->vars[i].name);
+	err_set(e, "template %s has no variable '%s'; its variables are %s", t->name, name, buf_str(&b));
+	buf_free(&b);
+	return -1;
+}
+
+/* A value from a JSON file for a declared variable: strings are read as the
+ * command line reads them, so "3" serves a number. */
+static cJSON *from_json(const struct template *t, const struct template_var *v, const cJSON *j, struct err *e)
+{
+	if (!v || v->type == TEMPLATE_JSON || cJSON_IsNull(j))
+		return cJSON_Duplicate(j, 1);
+	if (cJSON_IsString(j)) {
+		struct err ce = ERR_INIT;
+		cJSON *c = template_coerce(v->name, v->type, j->valuestring, &ce);
+		if (!c)
+			err_set(e, "template %s: %s", t->name, ce.msg);
+		return c;
+	}
+	int ok = v->type == TEMPLATE_NUMBER ? cJSON_IsNumber(j)
+	       : v->type == TEMPLATE_BOOLEAN ? cJSON_IsBool(j)
+					     : cJSON_IsNumber(j) || cJSON_IsBool(j);
+	if (ok)
+		return cJSON_Duplicate(j, 1);
+	err_set(e, "template %s: variable '%s' must be %s", t->name, v->name,
+		v->type == TEMPLATE_NUMBER ? "a number" : v->type == TEMPLATE_BOOLEAN ? "true or false" : "text");
+	return NULL;
+}
+
+static void set_item(cJSON *o, const char *k, cJSON *v)
+{
+	cJSON_DeleteItemFromObjectCaseSensitive(o, k);
+	cJSON_AddItemToObject(o, k, v);
+}
+
+static int apply_sets(const struct template *t, cJSON *d, const char *const *sets, size_t nsets, struct err *e)
+{
+	for (size_t i = 0; i < nsets; i++) {
+		char *k;
+		const char *val;
+		if (template_split_set(sets[i], &k, &val) != 0)
+			return err_set(e, "--var takes NAME=VALUE, not '%s'", sets[i]);
+		const struct template_var *v = find_var(t, k);
+		cJSON *j = NULL;
+		if (check_known(t, k, e) == 0) {
+			struct err ce = ERR_INIT;
+			j = template_coerce(k, v ? v->type : TEMPLATE_STRING, val, &ce);
+			if (!j)
+				err_set(e, "template %s: %s", t->name, ce.msg);
+		}
+		if (!j) {
+			free(k);
+			return -1;
+		}
+		set_item(d, k, j);
+		free(k);
+	}
+	return 0;
+}
+
+static int missing_value(const cJSON *j)
+{
+	return !j || cJSON_IsNull(j) || (cJSON_IsString(j) && !*j->valuestring);
+}
+
+static cJSON *bind_bare(const struct template *t, const cJSON *const *layers, size_t nlayers,
+			const char *const *sets, size_t nsets, struct err *e)
+{
+	cJSON *d = NULL;
+	for (size_t i = 0; i < nlayers; i++) {
+		if (!layers[i])
+			continue;
+		if (!d) {
+			d = cJSON_Duplicate(layers[i], 1);
+			continue;
+		}
+		if (!cJSON_IsObject(d) || !cJSON_IsObject(layers[i])) {
+			cJSON_Delete(d);
+			err_set(e, "the data files can be combined only when they are JSON objects");
+			return NULL;
+		}
+		const cJSON *it;
+		cJSON_ArrayForEach(it, layers[i])
+			set_item(d, it->string, cJSON_Duplicate(it, 1));
+	}
+	if (!d)
+		d = cJSON_CreateObject();
+	if (nsets && !cJSON_IsObject(d)) {
+		cJSON_Delete(d);
+		err_set(e, "--var needs the data to be a JSON object");
+		return NULL;
+	}
+	if (apply_sets(t, d, sets, nsets, e) != 0) {
+		cJSON_Delete(d);
+		return NULL;
+	}
+	return d;
+}
+
+cJSON *template_bind(const struct template *t, const cJSON *const *layers, size_t nlayers,
+		     const char *const *sets, size_t nsets, struct err *e)
+{
+	if (t->bare)
+		return bind_bare(t, layers, nlayers, sets, nsets, e);
+	cJSON *d = cJSON_CreateObject();
+	for (size_t i = 0; i < t->nvars; i++)
+		if (t->vars[i].def)
+			cJSON_AddItemToObject(d, t->vars[i].name, cJSON_Duplicate(t->vars[i].def, 1));
+	if (t->examples)
+		cJSON_AddItemToObject(d, "examples", cJSON_Duplicate(t->examples, 1));
+	for (size_t i = 0; i < nlayers; i++) {
+		if (!layers[i])
+			continue;
+		if (!cJSON_IsObject(layers[i])) {
+			err_set(e, "template %s: the variables file must hold a JSON object {\"name\": value, ...}", t->name);
+			goto fail;
+		}
+		const cJSON *it;
+		cJSON_ArrayForEach(it, layers[i]) {
+			if (check_known(t, it->string, e) != 0)
+				goto fail;
+			cJSON *j = from_json(t, find_var(t, it->string), it, e);
+			if (!j)
+				goto fail;
+			set_item(d, it->string, j);
+		}
+	}
+	if (apply_sets(t, d, sets, nsets, e) != 0)
+		goto fail;
+	struct buf miss = BUF_INIT;
+	const struct template_var *first = NULL;
+	size_t nmiss = 0;
+	for (size_t i = 0; i < t->nvars; i++) {
+		const struct template_var *v = &t->vars[i];
+		if (v->required && missing_value(cJSON_GetObjectItemCaseSensitive(d, v->name))) {
+			buf_printf(&miss, "%s--var %s=...", nmiss ? " and " : "", v->name);
+			first = first ? first : v;
+			nmiss++;
+		}
+	}
+	if (nmiss) {
+		if (nmiss == 1 && first->description && *first->description)
+			err_set(e, "template %s needs %s (%s)", t->name, buf_str(&miss), first->description);
+		else
+			err_set(e, "template %s needs %s", t->name, buf_str(&miss));
+		buf_free(&miss);
+		goto fail;
+	}
+	return d;
+fail:
+	cJSON_Delete(d);
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- rendering and requests */
+
+int template_render(const struct template *t, int step, const cJSON *vars, struct template_msgs *out,
+		    struct err *e)
+{
+	const struct mustache *m = step < 0 ? t->m : (size_t)step < t->nsteps ? t->steps[step].m : NULL;
+	if (!m)
+		return err_set(e, "template %s has %s", t->name, step < 0 ? "steps; render them one at a time" : "no such step");
+	struct buf b = BUF_INIT;
+	struct err re = ERR_INIT;
+	if (mustache_render(m, vars, &b, &re) != 0) {
+		buf_free(&b);
+		if (step < 0) {
+			mustache_error(e, t->path, t->body_line, "", re.msg);
+		} else {
+			char *what = xasprintf("step '%s': ", t->steps[step].name);
+			mustache_error(e, t->steps[step].file ? t->steps[step].file : t->path, t->steps[step].line, what,
+				       re.msg);
+			free(what);
+		}
+		return -1;
+	}
+	if (t->bare)
+		msgs_add(out, "user", b.data ? b.data : "", b.len, 0);
+	else
+		split_marked(b.data ? b.data : "", b.len, out);
+	buf_free(&b);
+	return 0;
+}
+
+struct llm_message *template_llm_messages(const struct template_msgs *m, size_t *n, char **system)
+{
+	struct llm_message *v = xcalloc(m->n ? m->n : 1, sizeof *v);
+	struct buf sys = BUF_INIT;
+	int has_sys = 0;
+	*n = 0;
+	for (size_t i = 0; i < m->n; i++) {
+		if (!strcmp(m->v[i].role, "system")) {
+			buf_printf(&sys, "%s%s", has_sys ? "\n\n" : "", m->v[i].content);
+			has_sys = 1;
+			continue;
+		}
+		v[*n].role = m->v[i].role;
+		v[*n].content = m->v[i].content;
+		(*n)++;
+	}
+	*system = has_sys ? buf_detach(&sys) : NULL;
+	buf_free(&sys);
+	return v;
+}
+
+void template_merge_params(const struct template *t, struct llm_params *p)
+{
+	if (!p->has_temperature && t->params.has_temperature) {
+		p->has_temperature = 1;
+		p->temperature = t->params.temperature;
+	}
+	if (!p->has_top_p && t->params.has_top_p) {
+		p->has_top_p = 1;
+		p->top_p = t->params.top_p;
+	}
+	if (!p->has_max_tokens && t->params.has_max_tokens) {
+		p->has_max_tokens = 1;
+		p->max_tokens = t->params.max_tokens;
+	}
+	if (!p->nstop && t->params.nstop) {
+		p->stop = t->params.stop;
+		p->nstop = t->params.nstop;
+	}
+}
+
+cJSON *template_params_json(const struct llm_params *p)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (p->has_temperature)
+		cJSON_AddNumberToObject(o, "temperature", p->temperature);
+	if (p->has_top_p)
+		cJSON_AddNumberToObject(o, "top_p", p->top_p);
+	if (p->has_max_tokens)
+		cJSON_AddNumberToObject(o, "max_tokens", p->max_tokens);
+	if (p->nstop) {
+		cJSON *s = cJSON_AddArrayToObject(o, "stop");
+		for (size_t i = 0; i < p->nstop; i++)
+			cJSON_AddItemToArray(s, cJSON_CreateString(p->stop[i]));
+	}
+	return o;
+}
+
+char *template_history_json(const struct template *t, const cJSON *vars)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "template", t->source == TEMPLATE_FILE ? t->path : t->name);
+	cJSON *v = cJSON_AddObjectToObject(o, "vars");
+	const cJSON *it;
+	if (cJSON_IsObject(vars)) {
+		cJSON_ArrayForEach(it, vars)
+			if (strcmp(it->string, "examples") && !is_step_output(t, it->string))
+				cJSON_AddItemToObject(v, it->string, cJSON_Duplicate(it, 1));
+	}
+	char *s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return s;
+}
+
+/* ---------------------------------------------------------------- self-consistency */
+
+static char *clean_answer(const char *s, size_t n)
+{
+	for (;;) {
+		size_t before = n;
+		while (n && (is_space(*s) || strchr("*`\"", *s)))
+			s++, n--;
+		while (n && (is_space(s[n - 1]) || strchr("*`\".", s[n - 1])))
+			n--;
+		if (n == before)
+			break;
+	}
+	return xstrndup(s, n);
+}
+
+int template_extract_answer(const char *ere, const char *text, char **answer, struct err *e)
+{
+	*answer = NULL;
+	if (!ere) {
+		*answer = clean_answer(text, strlen(text));
+		if (**answer)
+			return 1;
+		free(*answer);
+		*answer = NULL;
+		return 0;
+	}
+	regex_t re;
+	int rc = regcomp(&re, ere, REG_EXTENDED | REG_NEWLINE);
+	if (rc != 0) {
+		char msg[256];
+		regerror(rc, &re, msg, sizeof msg);
+		return err_set(e, "answer_regex '%s' is not a POSIX extended regular expression: %s", ere, msg);
+	}
+	const char *p = text, *end = text + strlen(text), *found = NULL;
+	size_t found_len = 0;
+	regmatch_t m[2];
+	while (p <= end && regexec(&re, p, 2, m, p > text && p[-1] != '\n' ? REG_NOTBOL : 0) == 0) {
+		int g = re.re_nsub > 0 && m[1].rm_so >= 0;
+		if (m[g].rm_eo > m[g].rm_so || !found) {
+			found = p + m[g].rm_so;
+			found_len = (size_t)(m[g].rm_eo - m[g].rm_so);
+		}
+		p += m[0].rm_eo > m[0].rm_so ? m[0].rm_eo : m[0].rm_eo + 1;
+	}
+	regfree(&re);
+	if (!found)
+		return 0;
+	*answer = clean_answer(found, found_len);
+	if (**answer)
+		return 1;
+	free(*answer);
+	*answer = NULL;
+	return 0;
+}
+
+static char *vote_key(const char *s)
+{
+	struct buf b = BUF_INIT;
+	int space = 0;
+	for (; *s; s++) {
+		if (is_space(*s)) {
+			space = 1;
+			continue;
+		}
+		if (space && b.len)
+			buf_putc(&b, ' ');
+		space = 0;
+		buf_putc(&b, (char)tolower((unsigned char)*s));
+	}
+	return b.len ? buf_detach(&b) : xstrdup("");
+}
+
+size_t template_vote(const char *const *answers, size_t n, struct template_tally **out)
+{
+	struct template_tally *v = xcalloc(n ? n : 1, sizeof *v);
+	char **keys = xcalloc(n ? n : 1, sizeof *keys);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!answers[i])
+			continue;
+		char *key = vote_key(answers[i]);
+		size_t j = 0;
+		while (j < k && strcmp(keys[j], key))
+			j++;
+		if (j == k) {
+			keys[k] = key;
+			v[k].answer = xstrdup(answers[i]);
+			k++;
+		} else {
+			free(key);
+		}
+		v[j].votes++;
+	}
+	/* stable: insertion sort by votes, first appearance kept ahead on ties */
+	for (size_t i = 1; i < k; i++) {
+		struct template_tally x = v[i];
+		size_t j = i;
+		while (j > 0 && v[j - 1].votes < x.votes) {
+			v[j] = v[j - 1];
+			j--;
+		}
+		v[j] = x;
+	}
+	for (size_t i = 0; i < k; i++)
+		free(keys[i]);
+	free(keys);
+	*out = v;
+	return k;
+}
+
+void template_tally_free(struct template_tally *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i].answer);
+	free(v);
+}
+
+/* ---------------------------------------------------------------- the runner */
+
+static void runner_finish(struct template_runner *tr)
+{
+	if (tr->finished)
+		return;
+	tr->finished = 1;
+	if (template_is_sampled(tr->t)) {
+		const char **answers = xcalloc(tr->ncalls ? tr->ncalls : 1, sizeof *answers);
+		for (size_t i = 0; i < tr->ncalls; i++) {
+			answers[i] = tr->calls[i].answer;
+			tr->no_answer += !answers[i];
+		}
+		tr->ntally = template_vote(answers, tr->ncalls, &tr->tally);
+		free(answers);
+	}
+	if (tr->cb.on_done)
+		tr->cb.on_done(tr, tr->ud);
+}
+
+static void call_text(struct run *r, void *ud)
+{
+	struct template_call *c = ud;
+	(void)r;
+	if (c->tr->cb.on_text)
+		c->tr->cb.on_text(c->tr, (size_t)(c - c->tr->calls), c->tr->ud);
+}
+
+static int call_start(struct template_runner *tr, int step, struct err *e);
+
+static void call_done(struct run *r, void *ud)
+{
+	struct template_call *c = ud;
+	struct template_runner *tr = c->tr;
+	size_t i = (size_t)(c - tr->calls);
+	tr->pending--;
+	if (template_is_sampled(tr->t) && r->result.status == LLM_OK)
+		template_extract_answer(tr->t->answer_regex, buf_str(&r->text), &c->answer, NULL);
+	if (tr->cb.on_run_done)
+		tr->cb.on_run_done(tr, i, tr->ud);
+	if (template_is_chain(tr->t) && r->result.status == LLM_OK && !tr->cancelled && i + 1 < tr->t->nsteps) {
+		cJSON_DeleteItemFromObjectCaseSensitive(tr->vars, tr->t->steps[i].output_var);
+		cJSON_AddStringToObject(tr->vars, tr->t->steps[i].output_var, buf_str(&r->text));
+		struct err e = ERR_INIT;
+		if (call_start(tr, (int)i + 1, &e) != 0)
+			snprintf(tr->error, sizeof tr->error, "%s", e.msg);
+		else
+			return;
+	}
+	if (tr->pending == 0)
+		runner_finish(tr);
+}
+
+static int call_start(struct template_runner *tr, int step, struct err *e)
+{
+	const struct template *t = tr->t;
+	size_t i = tr->ncalls;
+	struct template_call *c = &tr->calls[i];
+	c->tr = tr;
+	c->label = template_is_chain(t) ? xstrdup(t->steps[step].name)
+		 : template_is_sampled(t) ? xasprintf("sample %zu", i + 1)
+					  : xstrdup(t->name);
+	tr->ncalls++;
+	if (template_render(t, template_is_chain(t) ? step : -1, tr->vars, &c->msgs, e) != 0)
+		return -1;
+	size_t n;
+	c->messages = template_llm_messages(&c->msgs, &n, &c->system);
+	if (!n) {
+		if (template_is_chain(t))
+			return err_set(e, "template %s: step '%s' renders no user message", t->name, c->label);
+		return err_set(e, "template %s renders no user message", t->name);
+	}
+	c->rq.model = tr->o.model;
+	c->rq.system = tr->o.system ? tr->o.system : c->system;
+	c->rq.messages = c->messages;
+	c->rq.nmessages = n;
+	c->rq.params = tr->o.params;
+	template_merge_params(t, &c->rq.params);
+	c->rq.stream = tr->o.stream;
+	c->run = run_start(tr->o.loop, tr->o.provider, tr->o.model_spec, &c->rq, tr->o.catalog, call_text, call_done,
+			   c, e);
+	if (!c->run)
+		return -1;
+	tr->pending++;
+	if (tr->cb.on_start)
+		tr->cb.on_start(tr, i, tr->ud);
+	return 0;
+}
+
+struct template_runner *template_runner_start(const struct template *t, const cJSON *vars,
+					      const struct template_runner_opts *o,
+					      const struct template_runner_cb *cb, void *ud, struct err *e)
+{
+	struct template_runner *tr = xcalloc(1, sizeof *tr);
+	size_t n = template_is_chain(t) ? t->nsteps : template_is_sampled(t) ? (size_t)t->samples : 1;
+	tr->t = t;
+	tr->vars = vars ? cJSON_Duplicate(vars, 1) : cJSON_CreateObject();
+	tr->calls = xcalloc(n, sizeof *tr->calls);
+	tr->o = *o;
+	if (cb)
+		tr->cb = *cb;
+	tr->ud = ud;
+	size_t starts = template_is_sampled(t) ? n : 1;
+	for (size_t i = 0; i < starts; i++) {
+		if (call_start(tr, 0, e) == 0)
+			continue;
+		if (i == 0) {
+			template_runner_free(tr);
+			return NULL;
+		}
+		snprintf(tr->error, sizeof tr->error, "%s", err_msg(e));
+		break;
+	}
+	return tr;
+}
+
+void template_runner_cancel(struct template_runner *tr)
+{
+	tr->cancelled = 1;
+	for (size_t i = 0; i < tr->ncalls; i++)
+		if (tr->calls[i].run && !tr->calls[i].run->finished)
+			run_cancel(tr->calls[i].run);
+}
+
+const char *template_runner_answer(const struct template_runner *tr)
+{
+	if (template_is_sampled(tr->t))
+		return tr->ntally ? tr->tally[0].answer : "";
+	if (!tr->ncalls || !tr->calls[tr->ncalls - 1].run)
+		return "";
+	return buf_str(&tr->calls[tr->ncalls - 1].run->text);
+}
+
+void template_runner_free(struct template_runner *tr)
+{
+	if (!tr)
+		return;
+	for (size_t i = 0; i < tr->ncalls; i++) {
+		struct template_call *c = &tr->calls[i];
+		run_free(c->run);
+		free(c->label);
+		template_msgs_free(&c->msgs);
+		free(c->messages);
+		free(c->system);
+		free(c->answer);
+	}
+	free(tr->calls);
+	cJSON_Delete(tr->vars);
+	template_tally_free(tr->tally, tr->ntally);
+	free(tr);
+}

@@ -1,0 +1,627 @@
+#include "store/history.h"
+
+#include <cjson/cJSON.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/xmalloc.h"
+#include "store/db.h"
+
+#define HISTORY_DEFAULT_LIMIT 20
+#define SNIPPET_TOKENS "12"
+#define SNIPPET_BATCH 64
+#define STR(x) #x
+#define XSTR(x) STR(x)
+
+#define MODEL_FILTER \
+	"(?4 IS NULL OR r.model = ?4 OR substr(r.model, instr(r.model, '/') + 1) = ?4" \
+	" OR (instr(r.model, '/') > 0 AND substr(r.model, 1, instr(r.model, '/') - 1) = ?4))"
+
+#define HIT_COLUMNS \
+	"r.id, r.created_ms, r.kind, r.model," \
+	" CASE WHEN length(r.prompt) > " XSTR(HISTORY_PROMPT_MAX) \
+	" THEN substr(r.prompt, 1, " XSTR(HISTORY_PROMPT_MAX) " - 1) || '…' ELSE r.prompt END," \
+	" r.metrics"
+
+static const char newest_sql[] =
+	"SELECT " HIT_COLUMNS " FROM runs r WHERE " MODEL_FILTER
+	" ORDER BY r.created_ms DESC, r.id DESC LIMIT ?2 OFFSET ?3";
+
+static const char candidates_sql[] =
+	"SELECT rowid, bm25(runs_fts, 2.0, 1.0) FROM runs_fts WHERE runs_fts MATCH ?1"
+	" ORDER BY rowid DESC LIMIT ?2 OFFSET ?3";
+
+static const char model_candidates_sql[] =
+	"SELECT runs_fts.rowid, bm25(runs_fts, 2.0, 1.0) FROM runs_fts CROSS JOIN runs r ON r.id = runs_fts.rowid"
+	" WHERE runs_fts MATCH ?1 AND " MODEL_FILTER " ORDER BY runs_fts.rowid DESC LIMIT ?2 OFFSET ?3";
+
+static const char hit_sql[] =
+	"SELECT " HIT_COLUMNS ", instr(r.prompt, char(1)) OR instr(r.prompt, char(2))"
+	" OR instr(r.output, char(1)) OR instr(r.output, char(2)) FROM runs r WHERE r.id = ?1";
+
+/* Snippets of the chosen hits only: one pass over their rowid range. */
+static const char snippets_sql[] =
+	"SELECT rowid, snippet(runs_fts, -1, char(1), char(2), '…', " SNIPPET_TOKENS ") FROM runs_fts"
+	" WHERE runs_fts MATCH ?1 AND rowid >= ?2 AND rowid <= ?3 AND instr(?4, ',' || rowid || ',') > 0";
+
+static const char marked_snippet_sql[] =
+	"SELECT snippet(runs_fts, -1, ?2, ?3, '…', " SNIPPET_TOKENS "), r.prompt, r.output"
+	" FROM runs_fts CROSS JOIN runs r ON r.id = runs_fts.rowid"
+	" WHERE runs_fts MATCH ?1 AND runs_fts.rowid = ?4";
+
+static const char count_sql[] =
+	"SELECT count(*) FROM runs_fts CROSS JOIN runs r ON r.id = runs_fts.rowid"
+	" WHERE runs_fts MATCH ?1 AND " MODEL_FILTER;
+
+static const char count_fts_sql[] = "SELECT count(*) FROM runs_fts WHERE runs_fts MATCH ?1";
+
+static const char count_model_sql[] = "SELECT count(*) FROM runs r WHERE " MODEL_FILTER;
+
+static const char count_all_sql[] = "SELECT count(*) FROM runs";
+
+static int is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* Bytes the unicode61 tokenizer may keep: ASCII letters and digits, and any
+ * non-ASCII byte (a non-ASCII word of punctuation only becomes an empty
+ * phrase, which FTS5 drops from an implicit AND). */
+static int has_token_char(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80)
+			return 1;
+	}
+	return 0;
+}
+
+/* Appends the word as an FTS5 string and a space unless the query (which
+ * starts with a space) already holds it. */
+static int append_string(struct buf *b, const char *s, size_t n, int prefix)
+{
+	struct buf w = BUF_INIT;
+	buf_puts(&w, " \"");
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '"')
+			buf_putc(&w, '"');
+		buf_putc(&w, s[i]);
+	}
+	buf_puts(&w, prefix ? "\"* " : "\" ");
+	int fresh = !strstr(buf_str(b), w.data);
+	if (fresh)
+		buf_append(b, w.data + 1, w.len - 1);
+	buf_free(&w);
+	return fresh;
+}
+
+/* Cuts a word to at most HISTORY_WORD_MAX bytes without splitting a UTF-8 character. */
+static size_t cut_word(const char *s, size_t n)
+{
+	if (n <= HISTORY_WORD_MAX)
+		return n;
+	n = HISTORY_WORD_MAX;
+	while (n && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	return n;
+}
+
+char *history_fts_query(const char *text)
+{
+	struct buf b = BUF_INIT;
+	const char *p = text ? text : "";
+	int words = 0;
+	buf_putc(&b, ' ');
+	while (words < HISTORY_WORDS_MAX) {
+		while (is_space(*p))
+			p++;
+		if (!*p)
+			break;
+		const char *start;
+		size_t n;
+		int prefix = 0;
+		if (*p == '"') {
+			start = ++p;
+			while (*p && *p != '"')
+				p++;
+			n = (size_t)(p - start);
+			if (*p)
+				p++;
+		} else {
+			start = p;
+			while (*p && !is_space(*p))
+				p++;
+			n = (size_t)(p - start);
+		}
+		while (*p == '*') {
+			prefix = 1;
+			p++;
+		}
+		while (n && start[n - 1] == '*') {
+			prefix = 1;
+			n--;
+		}
+		if (has_token_char(start, n))
+			words += append_string(&b, start, cut_word(start, n), prefix);
+	}
+	if (b.len == 1) {
+		buf_free(&b);
+		return NULL;
+	}
+	buf_truncate(&b, b.len - 1);
+	buf_consume(&b, 1);
+	return buf_detach(&b);
+}
+
+static int step_error(struct db *db, struct err *e)
+{
+	return err_set(e, "cannot read the history in %s: %s", db_path(db), sqlite3_errmsg(db_handle(db)));
+}
+
+static char *column_dup(sqlite3_stmt *st, int col)
+{
+	const unsigned char *s = sqlite3_column_text(st, col);
+	return s ? xstrdup((const char *)s) : NULL;
+}
+
+static double json_num(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsNumber(v) ? v->valuedouble : -1;
+}
+
+static char *json_str(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsString(v) && v->valuestring ? xstrdup(v->valuestring) : NULL;
+}
+
+static void parse_metrics(const char *json, struct history_metrics *m)
+{
+	memset(m, 0, sizeof *m);
+	m->ttft_ms = m->total_ms = m->tokens_per_s = m->cost_usd = -1;
+	m->input_tokens = m->output_tokens = -1;
+	cJSON *o = json ? cJSON_Parse(json) : NULL;
+	if (!cJSON_IsObject(o)) {
+		cJSON_Delete(o);
+		return;
+	}
+	m->ttft_ms = json_num(o, "ttft_ms");
+	m->total_ms = json_num(o, "total_ms");
+	m->tokens_per_s = json_num(o, "tokens_per_s");
+	m->cost_usd = json_num(o, "cost_usd");
+	const cJSON *u = cJSON_GetObjectItemCaseSensitive(o, "usage");
+	if (cJSON_IsObject(u)) {
+		m->input_tokens = (int64_t)json_num(u, "input_tokens");
+		m->output_tokens = (int64_t)json_num(u, "output_tokens");
+		m->estimated = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(u, "estimated"));
+	}
+	m->status = json_str(o, "status");
+	m->stop_reason = json_str(o, "stop_reason");
+	m->request_id = json_str(o, "request_id");
+	m->error = json_str(o, "error");
+	cJSON_Delete(o);
+}
+
+static void metrics_free(struct history_metrics *m)
+{
+	free(m->status);
+	free(m->stop_reason);
+	free(m->request_id);
+	free(m->error);
+}
+
+/* Rewrites a snippet marked with `on`/`off` to HISTORY_MARK_ON/OFF, dropping
+ * 0x01 and 0x02 bytes that came from the text itself. */
+static char *canonical_snippet(const char *s, char on, char off)
+{
+	struct buf b = BUF_INIT;
+	for (; *s; s++) {
+		if (*s == on)
+			buf_putc(&b, HISTORY_MARK_ON);
+		else if (*s == off)
+			buf_putc(&b, HISTORY_MARK_OFF);
+		else if (*s != HISTORY_MARK_ON && *s != HISTORY_MARK_OFF)
+			buf_putc(&b, *s);
+	}
+	return buf_detach(&b);
+}
+
+static void mark_bytes_used(const unsigned char *s, int used[32])
+{
+	for (; s && *s; s++)
+		if (*s < 32)
+			used[*s] = 1;
+}
+
+/* The stored text of this run holds 0x01 or 0x02 itself: ask again with two
+ * control bytes it does not hold, so the marks stay unambiguous. */
+static char *remarked_snippet(struct db *db, const char *match, int64_t id, const char *fallback, struct err *e)
+{
+	sqlite3_stmt *st = db_prepare(db, marked_snippet_sql, e);
+	if (!st)
+		return NULL;
+	sqlite3_bind_text(st, 1, match, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, "", 0, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, "", 0, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, id);
+	int used[32] = { 0 };
+	char *out = NULL;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		mark_bytes_used(sqlite3_column_text(st, 1), used);
+		mark_bytes_used(sqlite3_column_text(st, 2), used);
+	}
+	char marks[2];
+	int found = 0;
+	for (int c = 3; c < 32 && found < 2; c++)
+		if (!used[c] && c != '\t' && c != '\n')
+			marks[found++] = (char)c;
+	if (found == 2) {
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 2, &marks[0], 1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, &marks[1], 1, SQLITE_STATIC);
+		int rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
+			out = canonical_snippet((const char *)sqlite3_column_text(st, 0), marks[0], marks[1]);
+		else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			step_error(db, e);
+	}
+	sqlite3_finalize(st);
+	if (!out && !(e && e->set))
+		out = canonical_snippet(fallback, '\0', '\0');
+	return out;
+}
+
+static void read_hit(sqlite3_stmt *st, struct history_hit *h)
+{
+	h->id = sqlite3_column_int64(st, 0);
+	h->created_ms = sqlite3_column_int64(st, 1);
+	h->kind = column_dup(st, 2);
+	h->model = column_dup(st, 3);
+	h->prompt = column_dup(st, 4);
+	struct history_metrics m;
+	parse_metrics((const char *)sqlite3_column_text(st, 5), &m);
+	h->status = m.status;
+	m.status = NULL;
+	h->ttft_ms = m.ttft_ms;
+	h->total_ms = m.total_ms;
+	h->cost_usd = m.cost_usd;
+	metrics_free(&m);
+}
+
+static int64_t clamp(size_t v)
+{
+	return v > INT64_MAX ? INT64_MAX : (int64_t)v;
+}
+
+static void bind_query(sqlite3_stmt *st, const char *match, const struct history_query *q)
+{
+	if (match)
+		sqlite3_bind_text(st, 1, match, -1, SQLITE_STATIC);
+	if (q->model)
+		sqlite3_bind_text(st, 4, q->model, -1, SQLITE_STATIC);
+}
+
+static int newest(struct db *db, const struct history_query *q, size_t limit, struct history_hit **out, size_t *n,
+		  struct err *e)
+{
+	sqlite3_stmt *st = db_prepare(db, newest_sql, e);
+	if (!st)
+		return -1;
+	bind_query(st, NULL, q);
+	sqlite3_bind_int64(st, 2, clamp(limit));
+	sqlite3_bind_int64(st, 3, clamp(q->offset));
+	struct history_hit *hits = xcalloc(limit < 64 ? limit : 64, sizeof *hits);
+	size_t count = 0, cap = limit < 64 ? limit : 64;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (count == cap) {
+			cap *= 2;
+			hits = xreallocarray(hits, cap, sizeof *hits);
+			memset(hits + count, 0, (cap - count) * sizeof *hits);
+		}
+		read_hit(st, &hits[count++]);
+	}
+	if (rc != SQLITE_DONE)
+		step_error(db, e);
+	sqlite3_finalize(st);
+	*out = hits;
+	*n = count;
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+struct candidate {
+	int64_t id;
+	double bm25;
+};
+
+static int by_rank(const void *a, const void *b)
+{
+	const struct candidate *x = a, *y = b;
+	if (x->bm25 != y->bm25)
+		return x->bm25 < y->bm25 ? -1 : 1;
+	return x->id < y->id ? 1 : x->id > y->id ? -1 : 0;
+}
+
+/* Matches are taken newest first in blocks of HISTORY_RANK_WINDOW and ranked
+ * by bm25 within each block, so pages stay consistent however deep they go.
+ * The page goes to *out (ids and scores only). */
+static int rank(struct db *db, const char *match, const struct history_query *q, size_t limit,
+		struct history_hit **out, size_t *n, struct err *e)
+{
+	sqlite3_stmt *st = db_prepare(db, q->model ? model_candidates_sql : candidates_sql, e);
+	if (!st)
+		return -1;
+	size_t first = q->offset, end = q->offset < SIZE_MAX - limit ? q->offset + limit : SIZE_MAX;
+	struct candidate *c = xreallocarray(NULL, HISTORY_RANK_WINDOW, sizeof *c);
+	size_t cap = limit < HISTORY_RANK_WINDOW ? limit : HISTORY_RANK_WINDOW;
+	*out = xcalloc(cap, sizeof **out);
+	*n = 0;
+	int rc = SQLITE_DONE;
+	for (size_t base = first - first % HISTORY_RANK_WINDOW; base < end; base += HISTORY_RANK_WINDOW) {
+		size_t count = 0;
+		bind_query(st, match, q);
+		sqlite3_bind_int64(st, 2, HISTORY_RANK_WINDOW);
+		sqlite3_bind_int64(st, 3, clamp(base));
+		while (count < HISTORY_RANK_WINDOW && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+			c[count].id = sqlite3_column_int64(st, 0);
+			c[count++].bm25 = sqlite3_column_double(st, 1);
+		}
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+			break;
+		rc = SQLITE_DONE;
+		qsort(c, count, sizeof *c, by_rank);
+		for (size_t i = first > base ? first - base : 0; i < count && base + i < end; i++) {
+			if (*n == cap) {
+				*out = xreallocarray(*out, cap * 2, sizeof **out);
+				memset(*out + cap, 0, cap * sizeof **out);
+				cap *= 2;
+			}
+			(*out)[*n].id = c[i].id;
+			(*out)[(*n)++].score = -c[i].bm25;
+		}
+		if (count < HISTORY_RANK_WINDOW)
+			break;
+	}
+	if (rc != SQLITE_DONE)
+		step_error(db, e);
+	sqlite3_finalize(st);
+	free(c);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int by_id(const void *a, const void *b)
+{
+	const struct history_hit *x = *(struct history_hit *const *)a, *y = *(struct history_hit *const *)b;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Snippets for the hits, a few dozen neighbouring ids per pass. */
+static int fill_snippets(struct db *db, const char *match, struct history_hit *hits, size_t n, struct err *e)
+{
+	sqlite3_stmt *st = db_prepare(db, snippets_sql, e);
+	if (!st)
+		return -1;
+	struct history_hit **sorted = xreallocarray(NULL, n ? n : 1, sizeof *sorted);
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = &hits[i];
+	qsort(sorted, n, sizeof *sorted, by_id);
+	struct buf ids = BUF_INIT;
+	int rc = SQLITE_DONE;
+	for (size_t at = 0; at < n && rc == SQLITE_DONE; at += SNIPPET_BATCH) {
+		size_t m = n - at < SNIPPET_BATCH ? n - at : SNIPPET_BATCH;
+		struct history_hit **batch = sorted + at;
+		buf_reset(&ids);
+		buf_putc(&ids, ',');
+		for (size_t i = 0; i < m; i++)
+			buf_printf(&ids, "%lld,", (long long)batch[i]->id);
+		sqlite3_bind_text(st, 1, match, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, batch[0]->id);
+		sqlite3_bind_int64(st, 3, batch[m - 1]->id);
+		sqlite3_bind_text(st, 4, buf_str(&ids), -1, SQLITE_STATIC);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			int64_t id = sqlite3_column_int64(st, 0);
+			for (size_t i = 0; i < m; i++)
+				if (batch[i]->id == id && !batch[i]->snippet)
+					batch[i]->snippet = column_dup(st, 1);
+		}
+		sqlite3_reset(st);
+	}
+	if (rc != SQLITE_DONE)
+		step_error(db, e);
+	sqlite3_finalize(st);
+	buf_free(&ids);
+	free(sorted);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Row data of each hit; a snippet whose text holds 0x01 or 0x02 is remade. */
+static int fill_hits(struct db *db, const char *match, struct history_hit *hits, size_t n, struct err *e)
+{
+	sqlite3_stmt *st = db_prepare(db, hit_sql, e);
+	if (!st)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct history_hit *h = &hits[i];
+		sqlite3_bind_int64(st, 1, h->id);
+		int step = sqlite3_step(st);
+		if (step == SQLITE_ROW) {
+			read_hit(st, h);
+			if (sqlite3_column_int(st, 6)) {
+				char *fixed = remarked_snippet(db, match, h->id, h->snippet ? h->snippet : "", e);
+				if (fixed) {
+					free(h->snippet);
+					h->snippet = fixed;
+				} else {
+					rc = -1;
+				}
+			}
+		} else {
+			rc = step_error(db, e);
+		}
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int history_search(struct db *db, const struct history_query *q, struct history_hit **out, size_t *n,
+		   struct err *e)
+{
+	*out = NULL;
+	*n = 0;
+	size_t limit = q->limit ? q->limit : HISTORY_DEFAULT_LIMIT;
+	char *match = history_fts_query(q->text);
+	if (!match)
+		return newest(db, q, limit, out, n, e);
+	int snapshot = sqlite3_get_autocommit(db_handle(db)) && db_exec(db, "BEGIN", NULL) == 0;
+	int rc = rank(db, match, q, limit, out, n, e);
+	if (rc == 0 && *n)
+		rc = fill_snippets(db, match, *out, *n, e);
+	if (rc == 0)
+		rc = fill_hits(db, match, *out, *n, e);
+	if (snapshot)
+		db_exec(db, "COMMIT", NULL);
+	free(match);
+	if (rc != 0) {
+		history_hits_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+void history_hits_free(struct history_hit *hits, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(hits[i].kind);
+		free(hits[i].model);
+		free(hits[i].prompt);
+		free(hits[i].snippet);
+		free(hits[i].status);
+	}
+	free(hits);
+}
+
+int64_t history_count(struct db *db, const struct history_query *q, struct err *e)
+{
+	char *match = history_fts_query(q->text);
+	const char *sql = match ? (q->model ? count_sql : count_fts_sql) : (q->model ? count_model_sql : count_all_sql);
+	sqlite3_stmt *st = db_prepare(db, sql, e);
+	if (!st) {
+		free(match);
+		return -1;
+	}
+	bind_query(st, match, q);
+	int64_t count = -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		count = sqlite3_column_int64(st, 0);
+	else
+		step_error(db, e);
+	sqlite3_finalize(st);
+	free(match);
+	return count;
+}
+
+static void parse_messages(struct history_run *run)
+{
+	cJSON *a = run->messages_json ? cJSON_Parse(run->messages_json) : NULL;
+	if (cJSON_IsArray(a) && cJSON_GetArraySize(a) > 0) {
+		run->messages = xcalloc((size_t)cJSON_GetArraySize(a), sizeof *run->messages);
+		const cJSON *m;
+		cJSON_ArrayForEach(m, a) {
+			const cJSON *content = cJSON_GetObjectItemCaseSensitive(m, "content");
+			struct history_message *hm = &run->messages[run->nmessages++];
+			hm->role = json_str(m, "role");
+			if (!hm->role)
+				hm->role = xstrdup("?");
+			if (cJSON_IsString(content))
+				hm->content = xstrdup(content->valuestring);
+			else if (content)
+				hm->content = cJSON_PrintUnformatted(content);
+			if (!hm->content)
+				hm->content = xstrdup("");
+		}
+	}
+	cJSON_Delete(a);
+}
+
+static void parse_params(struct history_run *run)
+{
+	cJSON *o = run->params_json ? cJSON_Parse(run->params_json) : NULL;
+	if (cJSON_IsObject(o) && cJSON_GetArraySize(o) > 0) {
+		run->params = xcalloc((size_t)cJSON_GetArraySize(o), sizeof *run->params);
+		const cJSON *p;
+		cJSON_ArrayForEach(p, o) {
+			struct history_param *hp = &run->params[run->nparams++];
+			hp->name = xstrdup(p->string ? p->string : "");
+			hp->value = cJSON_PrintUnformatted(p);
+			if (!hp->value)
+				hp->value = xstrdup("null");
+		}
+	}
+	cJSON_Delete(o);
+}
+
+int history_get(struct db *db, int64_t id, struct history_run *out, struct err *e)
+{
+	memset(out, 0, sizeof *out);
+	sqlite3_stmt *st = db_prepare(db, "SELECT id, created_ms, kind, model, prompt, messages, params, output,"
+					  " metrics FROM runs WHERE id = ?1", e);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		if (rc != SQLITE_DONE)
+			step_error(db, e);
+		sqlite3_finalize(st);
+		return rc == SQLITE_DONE ? 0 : -1;
+	}
+	out->id = sqlite3_column_int64(st, 0);
+	out->created_ms = sqlite3_column_int64(st, 1);
+	out->kind = column_dup(st, 2);
+	out->model = column_dup(st, 3);
+	out->prompt = column_dup(st, 4);
+	out->messages_json = column_dup(st, 5);
+	out->params_json = column_dup(st, 6);
+	out->output = column_dup(st, 7);
+	out->metrics_json = column_dup(st, 8);
+	sqlite3_finalize(st);
+	if (!out->output)
+		out->output = xstrdup("");
+	parse_messages(out);
+	parse_params(out);
+	parse_metrics(out->metrics_json, &out->metrics);
+	return 1;
+}
+
+void history_run_free(struct history_run *run)
+{
+	if (!run)
+		return;
+	free(run->kind);
+	free(run->model);
+	free(run->prompt);
+	free(run->output);
+	free(run->messages_json);
+	free(run->params_json);
+	free(run->metrics_json);
+	for (size_t i = 0; i < run->nmessages; i++) {
+		free(run->messages[i].role);
+		free(run->messages[i].content);
+	}
+	free(run->messages);
+	for (size_t i = 0; i < run->nparams; i++) {
+		free(run->params[i].name);
+		free(run->params[i].value);
+	}
+	free(run->params);
+	metrics_free(&run->metrics);
+	memset(run, 0, sizeof *run);
+}
