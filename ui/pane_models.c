@@ -120,7 +120,9 @@ static void draw_model(WINDOW *w, int y, int width, const struct wb *wb, const s
 		room = width - x;
 		info_w = 0;
 	}
-	draw_text(w, y, x, room, m->id, at);
+	int used = draw_text(w, y, x, room, m->id, at);
+	if (m->embedding && used + 12 < room)
+		draw_text(w, y, x + used + 1, room - used - 1, "(embedding)", cursor ? at : theme_attr(ROLE_DIM));
 	if (info_w)
 		draw_text(w, y, width - info_w, info_w, info, cursor ? at : theme_attr(ROLE_METRIC));
 }
@@ -264,6 +266,10 @@ static unsigned models_on_key(struct pane *p, int key)
 	case '\r': case '\n': case KEY_ENTER:
 		if (!m)
 			return PANE_HANDLED;
+		if (m->embedding) {
+			app_status(1, "%s is an embedding model; pick a chat model for the Prompt pane", m->spec);
+			return PANE_HANDLED | PANE_DIRTY;
+		}
 		free(wb->selected);
 		wb->selected = xstrdup(m->spec);
 		app_status(0, "selected %s for the Prompt pane", m->spec);
