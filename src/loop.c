@@ -31,6 +31,11 @@ struct timer {
 	int deleted;
 };
 
+struct curl_sock {
+	curl_socket_t fd;
+	int what; /* CURL_POLL_IN / OUT / INOUT */
+};
+
 struct signal_watch {
 	int signo;
 	loop_signal_fn fn;
@@ -56,11 +61,17 @@ struct loop {
 	struct loop_transfer **transfers;
 	size_t ntransfers, cap_transfers;
 
-	/* Per-pass snapshot of what was waited on; slot 0 is the wake pipe. */
-	struct curl_waitfd *waitfds;
+	/* The sockets curl asked to watch (CURLMOPT_SOCKETFUNCTION) and when it
+	 * wants to be called for its timeouts (CURLMOPT_TIMERFUNCTION; -1: never). */
+	struct curl_sock *csocks;
+	size_t ncsocks, cap_csocks;
+	int64_t curl_due_us;
+
+	/* Per-pass snapshot of what was waited on: slot 0 is the wake pipe, then
+	 * nuser registered fds (wait_serials), then curl's sockets. */
 	struct pollfd *pollfds;
 	uint64_t *wait_serials;
-	size_t cap_wait;
+	size_t cap_wait, nuser;
 
 	loop_hook_fn before_sleep;
 	void *before_sleep_ud;
@@ -73,10 +84,6 @@ struct loop {
 
 /* Write end of the wake pipe + 1 for each watched signal; 0 when unwatched. */
 static volatile sig_atomic_t wake_fd_plus_one[NSIG];
-/* Set with every byte written to a wake pipe: lets a pass that watches no
- * other fd skip the readiness poll() (one system call less per pass, which
- * matters when a stream wakes the loop thousands of times a second). */
-static volatile sig_atomic_t signal_pending;
 
 static void on_signal(int signo)
 {
@@ -87,7 +94,6 @@ static void on_signal(int signo)
 			unsigned char byte = (unsigned char)signo;
 			ssize_t written = write(fd, &byte, 1);
 			(void)written;
-			signal_pending = 1;
 		}
 	}
 	errno = saved_errno;
@@ -113,6 +119,7 @@ struct loop *loop_new(void)
 	}
 	l->next_fd_serial = 1;
 	l->next_timer_id = 1;
+	l->curl_due_us = -1;
 	return l;
 }
 
@@ -134,18 +141,57 @@ void loop_free(struct loop *l)
 	free(l->timers);
 	free(l->signals);
 	free(l->transfers);
-	free(l->waitfds);
+	free(l->csocks);
 	free(l->pollfds);
 	free(l->wait_serials);
 	free(l);
 }
 
+static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+	(void)easy;
+	(void)socketp;
+	struct loop *l = userp;
+	size_t i = 0;
+	while (i < l->ncsocks && l->csocks[i].fd != fd)
+		i++;
+	if (what == CURL_POLL_REMOVE) {
+		if (i < l->ncsocks)
+			l->csocks[i] = l->csocks[--l->ncsocks];
+		return 0;
+	}
+	if (i == l->ncsocks) {
+		l->csocks = grow(l->csocks, &l->cap_csocks, l->ncsocks + 1, sizeof(*l->csocks));
+		l->ncsocks++;
+	}
+	l->csocks[i] = (struct curl_sock){ fd, what };
+	return 0;
+}
+
+static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+	(void)multi;
+	struct loop *l = userp;
+	l->curl_due_us = timeout_ms < 0 ? -1 : clock_us() + (int64_t)timeout_ms * 1000;
+	return 0;
+}
+
 /* The multi handle is made on first use: starting curl (and its TLS library)
- * costs memory and start-up time that a session without network never needs. */
+ * costs memory and start-up time that a session without network never needs.
+ * curl tells the loop which sockets to watch and when to call it back
+ * (curl_multi_socket_action), so a pass touches only the transfers whose
+ * socket is ready instead of every transfer. */
 CURLM *loop_multi(struct loop *l)
 {
-	if (!l->multi)
-		l->multi = curl_multi_init();
+	if (l->multi)
+		return l->multi;
+	l->multi = curl_multi_init();
+	if (l->multi) {
+		curl_multi_setopt(l->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
+		curl_multi_setopt(l->multi, CURLMOPT_SOCKETDATA, l);
+		curl_multi_setopt(l->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
+		curl_multi_setopt(l->multi, CURLMOPT_TIMERDATA, l);
+	}
 	return l->multi;
 }
 
@@ -335,59 +381,64 @@ static int wait_timeout(const struct loop *l, int max_wait_ms)
 		if (until_ms < wait_ms)
 			wait_ms = until_ms;
 	}
+	if (l->curl_due_us >= 0) {
+		int64_t until_ms = l->curl_due_us > now ? (l->curl_due_us - now + 999) / 1000 : 0;
+		if (until_ms < wait_ms)
+			wait_ms = until_ms;
+	}
 	return (int)wait_ms;
+}
+
+static short poll_events(unsigned loop_events)
+{
+	return (short)(((loop_events & LOOP_READ) ? POLLIN : 0) | ((loop_events & LOOP_WRITE) ? POLLOUT : 0));
 }
 
 static size_t build_wait_set(struct loop *l)
 {
-	size_t need = l->nfds + 1;
+	size_t need = 1 + l->nfds + l->ncsocks;
 	if (need > l->cap_wait) {
 		size_t cap = l->cap_wait;
-		l->waitfds = grow(l->waitfds, &cap, need, sizeof(*l->waitfds));
-		l->pollfds = xreallocarray(l->pollfds, cap, sizeof(*l->pollfds));
+		l->pollfds = grow(l->pollfds, &cap, need, sizeof(*l->pollfds));
 		l->wait_serials = xreallocarray(l->wait_serials, cap, sizeof(*l->wait_serials));
 		l->cap_wait = cap;
 	}
-
 	size_t n = 0;
-	l->waitfds[n] = (struct curl_waitfd){.fd = l->wake_pipe[0], .events = CURL_WAIT_POLLIN};
+	l->pollfds[n] = (struct pollfd){ .fd = l->wake_pipe[0], .events = POLLIN };
 	l->wait_serials[n++] = 0;
 	for (size_t i = 0; i < l->nfds; i++) {
 		const struct fd_watch *w = &l->fds[i];
 		if (w->deleted)
 			continue;
-		short events = 0;
-		if (w->events & LOOP_READ)
-			events |= CURL_WAIT_POLLIN;
-		if (w->events & LOOP_WRITE)
-			events |= CURL_WAIT_POLLOUT;
-		l->waitfds[n] = (struct curl_waitfd){.fd = w->fd, .events = events};
+		l->pollfds[n] = (struct pollfd){ .fd = w->fd, .events = poll_events(w->events) };
 		l->wait_serials[n++] = w->serial;
+	}
+	l->nuser = n - 1;
+	for (size_t i = 0; i < l->ncsocks; i++) {
+		int what = l->csocks[i].what;
+		short events = (short)(((what & CURL_POLL_IN) ? POLLIN : 0) | ((what & CURL_POLL_OUT) ? POLLOUT : 0));
+		l->pollfds[n] = (struct pollfd){ .fd = l->csocks[i].fd, .events = events };
+		l->wait_serials[n++] = 0;
 	}
 	return n;
 }
 
-/* curl_multi_poll() leaves extra fds' revents stale after a timeout or EINTR and
- * drops POLLNVAL (a closed fd would make every wait return at once), so the
- * readiness is read again with a zero-timeout poll(). */
-static void fill_pollfds(struct loop *l, size_t n)
+/* Hands curl the sockets that are ready, then its timeout when due. */
+static void drive_curl(struct loop *l, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		short events = 0;
-		if (l->waitfds[i].events & CURL_WAIT_POLLIN)
-			events |= POLLIN;
-		if (l->waitfds[i].events & CURL_WAIT_POLLOUT)
-			events |= POLLOUT;
-		l->pollfds[i] = (struct pollfd){.fd = l->waitfds[i].fd, .events = events};
+	int running;
+	for (size_t i = 1 + l->nuser; i < n; i++) {
+		short re = l->pollfds[i].revents;
+		if (!re)
+			continue;
+		int ev = ((re & (POLLIN | POLLHUP)) ? CURL_CSELECT_IN : 0) | ((re & POLLOUT) ? CURL_CSELECT_OUT : 0) |
+			 ((re & (POLLERR | POLLNVAL)) ? CURL_CSELECT_ERR : 0);
+		curl_multi_socket_action(l->multi, l->pollfds[i].fd, ev, &running);
 	}
-}
-
-static void read_readiness(struct loop *l, size_t n)
-{
-	fill_pollfds(l, n);
-	if (poll(l->pollfds, (nfds_t)n, 0) <= 0)
-		for (size_t i = 0; i < n; i++)
-			l->pollfds[i].revents = 0;
+	if (l->curl_due_us >= 0 && clock_us() >= l->curl_due_us) {
+		l->curl_due_us = -1;
+		curl_multi_socket_action(l->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	}
 }
 
 static void finish_transfers(struct loop *l)
@@ -426,9 +477,9 @@ static void dispatch_signals(struct loop *l)
 	}
 }
 
-static void dispatch_fds(struct loop *l, size_t n)
+static void dispatch_fds(struct loop *l)
 {
-	for (size_t i = 1; i < n; i++) {
+	for (size_t i = 1; i <= l->nuser; i++) {
 		short revents = l->pollfds[i].revents;
 		if (!revents)
 			continue;
@@ -486,32 +537,20 @@ static void run_timers(struct loop *l)
 void loop_run_once(struct loop *l, int max_wait_ms)
 {
 	size_t n = build_wait_set(l);
-	int timeout = wait_timeout(l, max_wait_ms);
-	if (l->multi) {
-		curl_multi_poll(l->multi, l->waitfds, (unsigned)n, timeout, NULL);
-	} else {
-		fill_pollfds(l, n);
-		poll(l->pollfds, (nfds_t)n, timeout);
-	}
+	if (poll(l->pollfds, (nfds_t)n, wait_timeout(l, max_wait_ms)) <= 0)
+		for (size_t i = 0; i < n; i++)
+			l->pollfds[i].revents = 0;
 	l->wakeups++;
-	if (n == 1) {
-		l->pollfds[0] = (struct pollfd){ .fd = l->wake_pipe[0], .events = POLLIN,
-						 .revents = signal_pending ? POLLIN : 0 };
-		signal_pending = 0;
-	} else {
-		read_readiness(l, n);
-	}
 
 	l->pass++;
 	l->in_pass++;
 	if (l->multi) {
-		int running;
-		curl_multi_perform(l->multi, &running);
+		drive_curl(l, n);
 		finish_transfers(l);
 	}
 	if (l->pollfds[0].revents)
 		dispatch_signals(l);
-	dispatch_fds(l, n);
+	dispatch_fds(l);
 	run_timers(l);
 	if (l->before_sleep)
 		l->before_sleep(l, l->before_sleep_ud);

@@ -1,10 +1,14 @@
 /* loop — the single-threaded event loop (DESIGN.md §3), shaped like redis' ae.
  *
- * One wait per pass: curl_multi_poll() on the loop's CURLM with the registered
- * file descriptors as extra fds, timing out at the nearest timer. After a wake:
- * curl_multi_perform(), completed transfers (curl_multi_info_read) are handed
- * to their struct loop_transfer, ready fds call their handlers, due timers run,
- * and finally the before-sleep hook (where the UI draws once).
+ * One wait per pass: poll() on the signal self-pipe, the registered file
+ * descriptors and the sockets libcurl asked to watch (curl's multi socket
+ * interface: CURLMOPT_SOCKETFUNCTION / TIMERFUNCTION), timing out at the
+ * nearest timer or curl timeout. After a wake: curl_multi_socket_action() for
+ * each ready curl socket and for curl's due timeout — so a pass touches only
+ * the transfers whose socket is ready, not every running one — then completed
+ * transfers (curl_multi_info_read) are handed to their struct loop_transfer,
+ * ready fds call their handlers, due timers run, and finally the before-sleep
+ * hook (where the UI draws once).
  *
  * Signals registered with loop_watch_signal() are caught by a handler that only
  * writes the signal number to a self-pipe; the callback runs later, in the loop,
