@@ -31,15 +31,16 @@ FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_RUN = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%-replay)
 HELPERS  = $(patsubst %.c,$(BUILD)/%,$(wildcard tests/fakes/*.c bench/*.c))
 
-.PHONY: all deps run test check asan ubsan bench fuzz install uninstall clean
+.PHONY: all deps run test check asan ubsan bench fuzz install uninstall clean aiwb
 .SECONDARY:
 all: aiwb
 
 deps:
 	@./scripts/deps.sh
 
+# ./aiwb is always the binary of this BUILD (asan/ubsan builds copy theirs here too).
 aiwb: $(BUILD)/aiwb
-	@cp $< $@
+	@cmp -s $< $@ || cp $< $@
 
 $(BUILD)/aiwb: $(BUILD)/src/main.o $(BUILD)/libaiwbui.a $(BUILD)/libaiwb.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
