@@ -71,14 +71,19 @@ static struct app *current; /* for app_redraw/app_status from pane callbacks */
 
 static void set_status(struct app *a, int error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+static void __attribute__((format(printf, 3, 0))) vset_status(struct app *a, int error, const char *fmt, va_list ap)
+{
+	vsnprintf(a->status, sizeof a->status, fmt, ap);
+	a->status_error = error;
+	a->dirty = 1;
+}
+
 static void set_status(struct app *a, int error, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(a->status, sizeof a->status, fmt, ap);
+	vset_status(a, error, fmt, ap);
 	va_end(ap);
-	a->status_error = error;
-	a->dirty = 1;
 }
 
 void app_redraw(void)
@@ -93,10 +98,8 @@ void app_status(int error, const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(current->status, sizeof current->status, fmt, ap);
+	vset_status(current, error, fmt, ap);
 	va_end(ap);
-	current->status_error = error;
-	current->dirty = 1;
 }
 
 static void free_windows(struct app *a)

@@ -1117,3 +1117,18 @@ struct provider_call *llm_api_embed(const struct llm_api *api, const struct prov
 	free(text);
 	return c;
 }
+
+void llm_params_add_json(cJSON *o, const struct llm_params *p)
+{
+	if (p->has_temperature)
+		cJSON_AddNumberToObject(o, "temperature", p->temperature);
+	if (p->has_top_p)
+		cJSON_AddNumberToObject(o, "top_p", p->top_p);
+	if (p->has_max_tokens)
+		cJSON_AddNumberToObject(o, "max_tokens", p->max_tokens);
+	if (p->nstop) {
+		cJSON *s = cJSON_AddArrayToObject(o, "stop");
+		for (size_t i = 0; i < p->nstop; i++)
+			cJSON_AddItemToArray(s, cJSON_CreateString(p->stop[i]));
+	}
+}

@@ -261,4 +261,8 @@ struct provider_call *llm_api_embed(const struct llm_api *api, const struct prov
 				    void (*done)(void *ud, const struct llm_embedding *emb, const struct err *e),
 				    void *ud, struct err *e);
 
+/* Adds the parameters that are set (temperature, top_p, max_tokens, stop) to o,
+ * as history and `prompt show` record them. */
+void llm_params_add_json(cJSON *o, const struct llm_params *p);
+
 #endif

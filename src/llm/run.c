@@ -8,6 +8,7 @@
 #include "base/clock.h"
 #include "base/sanitize.h"
 #include "base/xmalloc.h"
+#include "llm/llm_json.h"
 
 static void on_text(void *ud, const char *text, size_t len)
 {
@@ -202,17 +203,7 @@ static char *params_json(const struct llm_params *p, const char *extra)
 		cJSON_Delete(o);
 		o = cJSON_CreateObject();
 	}
-	if (p->has_temperature)
-		cJSON_AddNumberToObject(o, "temperature", p->temperature);
-	if (p->has_top_p)
-		cJSON_AddNumberToObject(o, "top_p", p->top_p);
-	if (p->has_max_tokens)
-		cJSON_AddNumberToObject(o, "max_tokens", p->max_tokens);
-	if (p->nstop) {
-		cJSON *s = cJSON_AddArrayToObject(o, "stop");
-		for (size_t i = 0; i < p->nstop; i++)
-			cJSON_AddItemToArray(s, cJSON_CreateString(p->stop[i]));
-	}
+	llm_params_add_json(o, p);
 	char *s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	return s;

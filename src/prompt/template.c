@@ -14,6 +14,7 @@
 
 #include "base/path.h"
 #include "base/xmalloc.h"
+#include "llm/llm_json.h"
 
 #define YAML_MAX_DEPTH 64
 #define YAML_MAX_NODES 100000
@@ -1451,17 +1452,7 @@ void template_merge_params(const struct template *t, struct llm_params *p)
 cJSON *template_params_json(const struct llm_params *p)
 {
 	cJSON *o = cJSON_CreateObject();
-	if (p->has_temperature)
-		cJSON_AddNumberToObject(o, "temperature", p->temperature);
-	if (p->has_top_p)
-		cJSON_AddNumberToObject(o, "top_p", p->top_p);
-	if (p->has_max_tokens)
-		cJSON_AddNumberToObject(o, "max_tokens", p->max_tokens);
-	if (p->nstop) {
-		cJSON *s = cJSON_AddArrayToObject(o, "stop");
-		for (size_t i = 0; i < p->nstop; i++)
-			cJSON_AddItemToArray(s, cJSON_CreateString(p->stop[i]));
-	}
+	llm_params_add_json(o, p);
 	return o;
 }
 
