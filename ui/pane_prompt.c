@@ -29,6 +29,10 @@ struct prompt_pane {
 	struct buf shown;        /* the answer, sanitized for the screen */
 	size_t fed;              /* bytes of run->text already sanitized */
 	long scroll;             /* first wrapped line shown; -1 follows the end */
+	size_t *starts;          /* where each wrapped line of `shown` starts */
+	size_t nstarts, cap_starts;
+	size_t wrapped_len;      /* bytes of `shown` the starts cover */
+	int wrapped_width;
 	int lines_total, view_h; /* from the last draw */
 	char status[1100];
 };
@@ -113,6 +117,7 @@ static void send_prompt(const char *line, void *ud)
 	pp->rq.params = *wb_params_for(wb, wb->selected);
 	pp->rq.stream = 1;
 	buf_reset(&pp->shown);
+	pp->nstarts = 0;
 	sanitize_init(&pp->san, 4);
 	pp->fed = 0;
 	pp->scroll = -1;
@@ -124,12 +129,23 @@ static void send_prompt(const char *line, void *ud)
 	}
 }
 
-/* Wrapped lines of the answer: starts of each screen line, computed per draw. */
-static size_t wrap_lines(const char *s, size_t n, int width, size_t *starts, size_t max)
+/* Wraps the answer into screen lines, keeping what was wrapped before: the
+ * greedy wrap of a prefix never changes when text is appended, so only the
+ * last line is wrapped again as a stream grows (not the whole answer per frame). */
+static void wrap_update(struct prompt_pane *pp, int width)
 {
-	size_t count = 0, i = 0;
-	while (i <= n && count < max) {
-		starts[count++] = i;
+	const char *s = buf_str(&pp->shown);
+	size_t n = pp->shown.len, i = 0;
+	if (width != pp->wrapped_width || n < pp->wrapped_len)
+		pp->nstarts = 0;
+	if (pp->nstarts)
+		i = pp->starts[--pp->nstarts];
+	for (;;) {
+		if (pp->nstarts == pp->cap_starts) {
+			pp->cap_starts = pp->cap_starts ? pp->cap_starts * 2 : 64;
+			pp->starts = xreallocarray(pp->starts, pp->cap_starts, sizeof *pp->starts);
+		}
+		pp->starts[pp->nstarts++] = i;
 		size_t line = i;
 		while (line < n && s[line] != '\n')
 			line++;
@@ -140,12 +156,13 @@ static size_t wrap_lines(const char *s, size_t n, int width, size_t *starts, siz
 		if (i + fit < line) {
 			i += fit;
 		} else {
-			i = line + 1;
 			if (line == n)
 				break;
+			i = line + 1;
 		}
 	}
-	return count;
+	pp->wrapped_len = n;
+	pp->wrapped_width = width;
 }
 
 static void metrics_line(const struct prompt_pane *pp, char *out, size_t size)
@@ -202,12 +219,9 @@ static void prompt_draw(struct pane *p, WINDOW *w, int height, int width)
 	}
 	int view_h = height - y - 2;
 	if (view_h > 0) {
-		size_t newlines = 0;
-		for (size_t i = 0; i < pp->shown.len; i++)
-			newlines += pp->shown.data[i] == '\n';
-		size_t max_lines = 2 * pp->shown.len / (size_t)(width > 0 ? width : 1) + newlines + 2;
-		size_t *starts = xmalloc(max_lines * sizeof *starts);
-		size_t total = wrap_lines(buf_str(&pp->shown), pp->shown.len, width, starts, max_lines);
+		wrap_update(pp, width);
+		const size_t *starts = pp->starts;
+		size_t total = pp->nstarts;
 		long first = pp->scroll < 0 || pp->scroll > (long)total - view_h ? (long)total - view_h : pp->scroll;
 		if (first < 0)
 			first = 0;
@@ -222,7 +236,6 @@ static void prompt_draw(struct pane *p, WINDOW *w, int height, int width)
 		}
 		pp->lines_total = (int)total;
 		pp->view_h = view_h;
-		free(starts);
 	}
 	if (height >= 2) {
 		metrics_line(pp, line, sizeof line);
@@ -277,6 +290,7 @@ static void prompt_destroy(struct pane *p)
 	clear_request(pp);
 	free(pp->prompt);
 	buf_free(&pp->shown);
+	free(pp->starts);
 	free(pp);
 }
 
