@@ -1,254 +1,726 @@
-/* Prompt pane, first version: type a prompt (Enter or i opens the editor),
- * send it to the model selected in Models, watch the answer stream in with a
- * live line of metrics (time to first token, tokens, tokens/s, cost), cancel
- * with C-c, scroll with the arrows. Every run is saved to history. */
+/* Prompt pane: a free prompt or a technique template with a form for its
+ * variables and a preview of the rendered messages; sent to the model
+ * selected in Models, or — with several marked — to all of them at once, one
+ * column each (the compare view): every column streams with its own line of
+ * metrics, the columns scroll together, one can be zoomed or re-run, and two
+ * can be diffed word by word. The core of it is src/prompt/lab.h. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "app.h"
 #include "base/buf.h"
-#include "base/log.h"
+#include "base/clock.h"
 #include "base/sanitize.h"
 #include "base/xmalloc.h"
 #include "draw.h"
 #include "input.h"
-#include "llm/run.h"
 #include "pane.h"
+#include "prompt/lab.h"
 
 #define MAX_SHOWN_BYTES (1u << 20)
+#define MAX_COLUMNS 16
+#define MIN_COLUMN_WIDTH 24
+#define FORM_ROWS_MAX 6
+
+enum mode { MODE_MAIN, MODE_PICK, MODE_FORM };
+
+/* Sanitized text wrapped into screen lines, kept up to date as it grows. */
+struct wrapped {
+	struct buf text;
+	size_t *starts;          /* where each screen line starts */
+	size_t nstarts, cap;
+	size_t len;              /* bytes of text the starts cover */
+	int width;
+};
+
+struct column {
+	char *spec;
+	struct lab_run *run;     /* NULL when it could not start */
+	char error[1024];
+	struct sanitizer san;
+	size_t fed;              /* bytes of the run's text already sanitized */
+	struct wrapped w;
+	int counted;             /* its saved rows were added to the history count */
+};
 
 struct prompt_pane {
 	struct pane base;
-	struct run *run;
-	char *prompt;            /* the last prompt sent */
-	struct llm_request rq;   /* kept alive for run_save */
-	struct llm_message msg;
-	char *provider_name, *model_id;
-	struct sanitizer san;
-	struct buf shown;        /* the answer, sanitized for the screen */
-	size_t fed;              /* bytes of run->text already sanitized */
-	long scroll;             /* first wrapped line shown; -1 follows the end */
-	size_t *starts;          /* where each wrapped line of `shown` starts */
-	size_t nstarts, cap_starts;
-	size_t wrapped_len;      /* bytes of `shown` the starts cover */
-	int wrapped_width;
-	int lines_total, view_h; /* from the last draw */
-	char status[1100];
+	struct lab_form form;
+	enum mode mode;
+	struct lab_template_info *tpl;
+	size_t ntpl;
+	size_t pick;             /* index into the filtered list; 0 is the free prompt */
+	char filter[64];
+	size_t field;
+	int preview;
+	struct column cols[MAX_COLUMNS];
+	size_t ncols, focus;
+	int zoom;
+	long scroll;             /* first line shown in every column; -1 follows each column's end */
+	int lines_max, view_h;   /* from the last draw */
+	char status[700];
 };
 
-static void feed_text(struct prompt_pane *pp)
-{
-	struct run *r = pp->run;
-	if (!r || r->text.len <= pp->fed)
-		return;
-	if (pp->shown.len < MAX_SHOWN_BYTES)
-		sanitize_feed(&pp->san, r->text.data + pp->fed, r->text.len - pp->fed, &pp->shown);
-	pp->fed = r->text.len;
-}
+/* ---------------------------------------------------------------- wrapping */
 
-static void on_run_text(struct run *r, void *ud)
+/* The greedy wrap of a prefix never changes when text is appended, so only
+ * the last line is wrapped again as a stream grows. */
+static void wrap_update(struct wrapped *w, int width)
 {
-	(void)r;
-	(void)ud;
-	app_redraw();
-}
-
-static void on_run_done(struct run *r, void *ud)
-{
-	struct prompt_pane *pp = ud;
-	struct wb *wb = pp->base.wb;
-	feed_text(pp);
-	sanitize_finish(&pp->san, &pp->shown);
-	struct err e = ERR_INIT;
-	if (wb->db && run_save(wb->db, r, &pp->rq, "ask", NULL, &e) >= 0)
-		wb->history_runs++;
-	else if (wb->db)
-		log_warn("history not saved: %s", e.msg);
-	switch (r->result.status) {
-	case LLM_OK: snprintf(pp->status, sizeof pp->status, "done (%s)", r->result.stop_reason[0] ? r->result.stop_reason : "end"); break;
-	case LLM_CANCELLED: snprintf(pp->status, sizeof pp->status, "cancelled; the partial answer was kept"); break;
-	case LLM_CUT:
-	case LLM_ERROR: snprintf(pp->status, sizeof pp->status, "%s", r->result.message); break;
-	}
-	app_redraw();
-}
-
-static void clear_request(struct prompt_pane *pp)
-{
-	if (pp->run) {
-		run_cancel(pp->run);
-		run_free(pp->run);
-		pp->run = NULL;
-	}
-	free(pp->provider_name);
-	free(pp->model_id);
-	pp->provider_name = pp->model_id = NULL;
-}
-
-static void send_prompt(const char *line, void *ud)
-{
-	struct prompt_pane *pp = ud;
-	struct wb *wb = pp->base.wb;
-	if (!line || !*line)
-		return;
-	if (!wb->selected) {
-		app_status(1, "no model selected: pick one in Models (focus it with 1, Enter on a model)");
-		return;
-	}
-	clear_request(pp);
-	free(pp->prompt);
-	pp->prompt = xstrdup(line);
-	struct err e = ERR_INIT;
-	if (provider_split_model(wb->selected, &pp->provider_name, &pp->model_id, &e) != 0) {
-		app_status(1, "%s", e.msg);
-		return;
-	}
-	struct provider *p = modelset_provider(&wb->models, pp->provider_name);
-	if (!p) {
-		app_status(1, "%s is not usable; see its line in Models or aiwb doctor", pp->provider_name);
-		return;
-	}
-	memset(&pp->rq, 0, sizeof pp->rq);
-	pp->msg = (struct llm_message){ "user", pp->prompt };
-	pp->rq.model = pp->model_id;
-	pp->rq.messages = &pp->msg;
-	pp->rq.nmessages = 1;
-	pp->rq.params = *wb_params_for(wb, wb->selected);
-	pp->rq.stream = 1;
-	buf_reset(&pp->shown);
-	pp->nstarts = 0;
-	sanitize_init(&pp->san, 4);
-	pp->fed = 0;
-	pp->scroll = -1;
-	snprintf(pp->status, sizeof pp->status, "waiting for %s", wb->selected);
-	pp->run = run_start(wb->loop, p, wb->selected, &pp->rq, wb->catalog, on_run_text, on_run_done, pp, &e);
-	if (!pp->run) {
-		snprintf(pp->status, sizeof pp->status, "%s", e.msg);
-		app_status(1, "%s", e.msg);
-	}
-}
-
-/* Wraps the answer into screen lines, keeping what was wrapped before: the
- * greedy wrap of a prefix never changes when text is appended, so only the
- * last line is wrapped again as a stream grows (not the whole answer per frame). */
-static void wrap_update(struct prompt_pane *pp, int width)
-{
-	const char *s = buf_str(&pp->shown);
-	size_t n = pp->shown.len, i = 0;
-	if (width != pp->wrapped_width || n < pp->wrapped_len)
-		pp->nstarts = 0;
-	if (pp->nstarts)
-		i = pp->starts[--pp->nstarts];
+	const char *s = buf_str(&w->text);
+	size_t n = w->text.len, i = 0;
+	if (width != w->width || n < w->len)
+		w->nstarts = 0;
+	if (w->nstarts)
+		i = w->starts[--w->nstarts];
 	for (;;) {
-		if (pp->nstarts == pp->cap_starts) {
-			pp->cap_starts = pp->cap_starts ? pp->cap_starts * 2 : 64;
-			pp->starts = xreallocarray(pp->starts, pp->cap_starts, sizeof *pp->starts);
+		if (w->nstarts == w->cap) {
+			w->cap = w->cap ? w->cap * 2 : 64;
+			w->starts = xreallocarray(w->starts, w->cap, sizeof *w->starts);
 		}
-		pp->starts[pp->nstarts++] = i;
+		w->starts[w->nstarts++] = i;
 		size_t line = i;
 		while (line < n && s[line] != '\n')
 			line++;
 		int cols;
 		size_t fit = sanitize_fit(s + i, line - i, width, &cols);
 		if (fit == 0 && line > i)
-			fit = line - i; /* a character wider than the pane: show it cut */
+			fit = line - i; /* a character wider than the column: show it cut */
 		if (i + fit < line) {
-			i += fit;
+			size_t brk = i + fit;
+			if (s[brk] == ' ') { /* break after the spaces (kept, clipped) */
+				while (brk < line && s[brk] == ' ')
+					brk++;
+				i = brk;
+			} else { /* after the line's last space, unless the word fills it */
+				while (brk > i && s[brk - 1] != ' ')
+					brk--;
+				i = brk > i ? brk : i + fit;
+			}
 		} else {
 			if (line == n)
 				break;
 			i = line + 1;
 		}
 	}
-	pp->wrapped_len = n;
-	pp->wrapped_width = width;
+	w->len = n;
+	w->width = width;
 }
 
-static void metrics_line(const struct prompt_pane *pp, char *out, size_t size)
+static void wrap_reset(struct wrapped *w)
+{
+	buf_reset(&w->text);
+	w->nstarts = 0;
+	w->len = 0;
+}
+
+static void wrap_free(struct wrapped *w)
+{
+	buf_free(&w->text);
+	free(w->starts);
+	memset(w, 0, sizeof *w);
+}
+
+/* Draws lines [first, first + rows) of w at (y, x). */
+static void wrap_draw(WINDOW *win, const struct wrapped *w, long first, int y, int x, int width, int rows,
+		      attr_t attr)
+{
+	for (int i = 0; i < rows && first + i < (long)w->nstarts; i++) {
+		size_t a = w->starts[first + i];
+		size_t b = first + i + 1 < (long)w->nstarts ? w->starts[first + i + 1] : w->text.len;
+		while (b > a && w->text.data[b - 1] == '\n')
+			b--;
+		char *piece = xstrndup(buf_str(&w->text) + a, b - a);
+		draw_text(win, y + i, x, width, piece, attr);
+		free(piece);
+	}
+}
+
+/* ---------------------------------------------------------------- columns */
+
+static void column_feed(struct column *c)
+{
+	if (!c->run)
+		return;
+	const struct buf *t = lab_run_text(c->run);
+	if (t->len > c->fed && c->w.text.len < MAX_SHOWN_BYTES)
+		sanitize_feed(&c->san, t->data + c->fed, t->len - c->fed, &c->w.text);
+	c->fed = t->len;
+}
+
+static void column_clear(struct column *c)
+{
+	lab_run_free(c->run);
+	c->run = NULL;
+	c->error[0] = 0;
+	c->fed = 0;
+	c->counted = 0;
+	sanitize_init(&c->san, 4);
+	wrap_reset(&c->w);
+}
+
+static void column_free(struct column *c)
+{
+	column_clear(c);
+	free(c->spec);
+	wrap_free(&c->w);
+	c->spec = NULL;
+}
+
+static int any_running(const struct prompt_pane *pp)
+{
+	for (size_t i = 0; i < pp->ncols; i++)
+		if (pp->cols[i].run && !lab_run_finished(pp->cols[i].run))
+			return 1;
+	return 0;
+}
+
+static void on_text(struct lab_run *lr, void *ud)
+{
+	(void)lr;
+	(void)ud;
+	app_redraw();
+}
+
+static void on_done(struct lab_run *lr, void *ud)
+{
+	struct prompt_pane *pp = ud;
+	for (size_t i = 0; i < pp->ncols; i++) {
+		struct column *c = &pp->cols[i];
+		if (c->run != lr)
+			continue;
+		column_feed(c);
+		sanitize_finish(&c->san, &c->w.text);
+		if (!c->counted && pp->base.wb->history_runs >= 0)
+			pp->base.wb->history_runs += (int64_t)lab_run_saved(lr);
+		c->counted = 1;
+	}
+	app_redraw();
+}
+
+static const struct lab_run_cb run_cb = { on_text, on_done };
+
+static void column_start(struct prompt_pane *pp, struct column *c, int64_t group)
+{
+	struct wb *wb = pp->base.wb;
+	column_clear(c);
+	char *provider_name = NULL, *model = NULL;
+	struct err e = ERR_INIT;
+	if (provider_split_model(c->spec, &provider_name, &model, &e) != 0) {
+		snprintf(c->error, sizeof c->error, "%s", e.msg);
+		return;
+	}
+	struct provider *p = modelset_provider(&wb->models, provider_name);
+	if (!p) {
+		snprintf(c->error, sizeof c->error, "%s is not usable; see its line in Models or aiwb doctor", provider_name);
+	} else {
+		struct lab_target tg = {
+			.loop = wb->loop,
+			.provider = p,
+			.catalog = wb->catalog,
+			.db = wb->db,
+			.model_spec = c->spec,
+			.params = *wb_params_for(wb, c->spec),
+			.kind = group ? "compare" : "ask",
+			.group = group,
+		};
+		c->run = lab_run_start(&pp->form, &tg, &run_cb, pp, &e);
+		if (!c->run)
+			snprintf(c->error, sizeof c->error, "%s", e.msg);
+	}
+	free(provider_name);
+	free(model);
+}
+
+/* Sends the form to the marked models (two or more) or the selected one. */
+static void send_form(struct prompt_pane *pp)
+{
+	struct wb *wb = pp->base.wb;
+	if (!lab_form_ready(&pp->form)) {
+		app_status(1, "nothing to send: press Enter to write a prompt, or t to pick a template");
+		return;
+	}
+	long miss = lab_form_missing(&pp->form);
+	if (miss >= 0) {
+		app_status(1, "template %s needs %s: press Enter on it in the form (v)", pp->form.template,
+			   pp->form.fields[miss].name);
+		pp->mode = MODE_FORM;
+		pp->field = (size_t)miss;
+		return;
+	}
+	size_t n = wb->nmarked >= 2 ? wb->nmarked : wb->selected ? 1 : 0;
+	if (!n) {
+		app_status(1, "no model selected: pick one in Models (focus it with 1, Enter on a model)");
+		return;
+	}
+	for (size_t i = 0; i < pp->ncols; i++)
+		column_free(&pp->cols[i]);
+	if (n > MAX_COLUMNS)
+		n = MAX_COLUMNS;
+	pp->ncols = n;
+	pp->focus = 0;
+	pp->zoom = 0;
+	pp->scroll = -1;
+	pp->preview = 0;
+	pp->mode = MODE_MAIN;
+	int64_t group = n > 1 ? clock_wall_ms() * 1000 + (clock_us() % 1000) : 0;
+	for (size_t i = 0; i < n; i++) {
+		struct column *c = &pp->cols[i];
+		c->spec = xstrdup(n > 1 ? wb->marked[i] : wb->selected);
+		column_start(pp, c, group);
+	}
+	snprintf(pp->status, sizeof pp->status, "%s", "");
+}
+
+static void rerun_focused(struct prompt_pane *pp)
+{
+	if (!pp->ncols)
+		return;
+	struct column *c = &pp->cols[pp->focus];
+	if (c->run && !lab_run_finished(c->run)) {
+		app_status(1, "%s is still streaming; C-c cancels it first", c->spec);
+		return;
+	}
+	if (lab_form_missing(&pp->form) >= 0 || !lab_form_ready(&pp->form)) {
+		send_form(pp); /* says what is missing */
+		return;
+	}
+	column_start(pp, c, 0);
+	app_status(0, "re-running %s", c->spec);
+}
+
+/* ---------------------------------------------------------------- editing */
+
+static void edited_text(const char *line, void *ud)
+{
+	struct prompt_pane *pp = ud;
+	if (!line)
+		return;
+	lab_form_set_text(&pp->form, line);
+	if (*line)
+		send_form(pp);
+}
+
+static void edit_text(struct prompt_pane *pp)
+{
+	const struct wb *wb = pp->base.wb;
+	char label[600];
+	if (wb->nmarked >= 2)
+		snprintf(label, sizeof label, "compare %zu models> ", wb->nmarked);
+	else
+		snprintf(label, sizeof label, "ask %s> ", wb->selected ? wb->selected : "(no model)");
+	input_begin_in(INPUT_PROMPTS, label, NULL, edited_text, pp);
+}
+
+static void edited_field(const char *line, void *ud)
+{
+	struct prompt_pane *pp = ud;
+	if (!line || pp->field >= pp->form.nfields)
+		return;
+	struct err e = ERR_INIT;
+	if (lab_form_set(&pp->form, pp->field, line, &e) != 0) {
+		app_status(1, "%s", e.msg);
+		return;
+	}
+	long miss = lab_form_missing(&pp->form);
+	if (miss >= 0)
+		pp->field = (size_t)miss;
+	else
+		app_status(0, "ready: s sends, p previews the messages");
+}
+
+static void edit_field(struct prompt_pane *pp)
+{
+	if (pp->field >= pp->form.nfields)
+		return;
+	const struct lab_field *f = &pp->form.fields[pp->field];
+	char label[200];
+	snprintf(label, sizeof label, "%s (%s)> ", f->name, f->type);
+	input_begin_in(INPUT_PROMPTS, label, f->value ? f->value : NULL, edited_field, pp);
+}
+
+static void edited_system(const char *line, void *ud)
+{
+	struct prompt_pane *pp = ud;
+	if (!line)
+		return;
+	lab_form_set_system(&pp->form, line);
+	app_status(0, *line ? "system prompt set" : "system prompt cleared");
+}
+
+static void saved_as(const char *line, void *ud)
+{
+	struct prompt_pane *pp = ud;
+	const struct wb *wb = pp->base.wb;
+	if (!line || !*line)
+		return;
+	char *path = NULL;
+	struct err e = ERR_INIT;
+	const struct llm_params *params = wb->selected ? wb_params_for(wb, wb->selected) : NULL;
+	if (lab_form_save(&pp->form, line, params, &path, &e) != 0) {
+		app_status(1, "%s", e.msg);
+		return;
+	}
+	app_status(0, "saved template %s to %s", line, path);
+	free(path);
+}
+
+static void open_template(struct prompt_pane *pp, const char *name)
+{
+	struct err e = ERR_INIT;
+	if (lab_form_open(&pp->form, name, &e) != 0) {
+		app_status(1, "%s", e.msg);
+		return;
+	}
+	pp->field = 0;
+	long miss = lab_form_missing(&pp->form);
+	pp->mode = pp->form.nfields ? MODE_FORM : MODE_MAIN;
+	pp->preview = 1;
+	if (miss >= 0) {
+		pp->field = (size_t)miss;
+		edit_field(pp);
+	}
+}
+
+void pane_prompt_restore(struct pane *p, const struct lab_setup *s)
+{
+	struct prompt_pane *pp = (struct prompt_pane *)p;
+	struct err e = ERR_INIT;
+	if (lab_form_restore(&pp->form, s, &e) != 0)
+		app_status(1, "restored in part: %s", e.msg);
+	pp->mode = MODE_MAIN;
+	pp->preview = 1;
+	pp->field = 0;
+}
+
+/* ---------------------------------------------------------------- the picker */
+
+static int matches(const struct lab_template_info *t, const char *filter)
+{
+	return !*filter || strstr(t->name, filter) || strstr(t->technique, filter);
+}
+
+/* The template at filtered position i (0: the free prompt, NULL). */
+static const struct lab_template_info *picked(const struct prompt_pane *pp, size_t i, int *valid)
+{
+	*valid = i == 0;
+	if (i == 0)
+		return NULL;
+	size_t k = 0;
+	for (size_t j = 0; j < pp->ntpl; j++)
+		if (matches(&pp->tpl[j], pp->filter) && ++k == i) {
+			*valid = 1;
+			return &pp->tpl[j];
+		}
+	return NULL;
+}
+
+static size_t picker_count(const struct prompt_pane *pp)
+{
+	size_t k = 1;
+	for (size_t j = 0; j < pp->ntpl; j++)
+		k += matches(&pp->tpl[j], pp->filter);
+	return k;
+}
+
+static void open_picker(struct prompt_pane *pp)
+{
+	lab_templates_free(pp->tpl, pp->ntpl);
+	pp->tpl = NULL;
+	pp->ntpl = 0;
+	struct err e = ERR_INIT;
+	if (lab_templates(&pp->tpl, &pp->ntpl, &e) != 0)
+		app_status(1, "%s", e.msg);
+	pp->filter[0] = 0;
+	pp->pick = 0;
+	for (size_t i = 0; pp->form.template && i < pp->ntpl; i++)
+		if (!strcmp(pp->tpl[i].name, pp->form.template))
+			pp->pick = i + 1;
+	pp->mode = MODE_PICK;
+}
+
+static unsigned picker_key(struct prompt_pane *pp, int key)
+{
+	size_t n = picker_count(pp);
+	size_t len = strlen(pp->filter);
+	int valid;
+	switch (key) {
+	case KEY_DOWN: case 14: /* C-n */
+		if (pp->pick + 1 < n)
+			pp->pick++;
+		break;
+	case KEY_UP: case 16: /* C-p */
+		if (pp->pick)
+			pp->pick--;
+		break;
+	case 27: pp->mode = MODE_MAIN; break;
+	case '\r': case '\n': case KEY_ENTER: {
+		const struct lab_template_info *t = picked(pp, pp->pick, &valid);
+		if (t && t->error) {
+			app_status(1, "%s", t->error);
+			break;
+		}
+		pp->mode = MODE_MAIN;
+		open_template(pp, t ? t->name : NULL);
+		if (!t)
+			edit_text(pp);
+		break;
+	}
+	case KEY_BACKSPACE: case 127: case 8:
+		if (len)
+			pp->filter[len - 1] = 0;
+		pp->pick = picker_count(pp) > 1 ? 1 : 0;
+		break;
+	default:
+		if (key < 32 || key > 126 || len + 1 >= sizeof pp->filter)
+			return 0;
+		pp->filter[len] = (char)key;
+		pp->filter[len + 1] = 0;
+		pp->pick = picker_count(pp) > 1 ? 1 : 0;
+		break;
+	}
+	return PANE_HANDLED | PANE_DIRTY;
+}
+
+static void draw_picker(struct prompt_pane *pp, WINDOW *w, int y, int height, int width)
+{
+	char line[600];
+	snprintf(line, sizeof line, "Pick a template (type to filter%s%s, arrows, Enter, Esc):", pp->filter[0] ? ": " : "",
+		 pp->filter);
+	draw_text(w, y++, 0, width, line, theme_attr(ROLE_NOTICE));
+	size_t n = picker_count(pp);
+	int rows = height - y;
+	long first = (long)pp->pick - rows + 1;
+	if (first < 0)
+		first = 0;
+	for (long i = first; i < (long)n && y < height; i++, y++) {
+		int valid;
+		const struct lab_template_info *t = picked(pp, (size_t)i, &valid);
+		if (!t)
+			snprintf(line, sizeof line, "  %-26s %-18s %s", "(free prompt)", "", "type your own prompt");
+		else
+			snprintf(line, sizeof line, "  %-26.26s %-18.18s %s", t->name, t->technique[0] ? t->technique : "-",
+				 t->error ? t->error : t->description);
+		attr_t at = theme_attr((size_t)i == pp->pick ? ROLE_SELECTED : t && t->error ? ROLE_ERROR : ROLE_NORMAL);
+		if ((size_t)i == pp->pick)
+			draw_fill(w, y, 0, at);
+		draw_text(w, y, 0, width, line, at);
+	}
+}
+
+/* ---------------------------------------------------------------- drawing */
+
+static int draw_form(struct prompt_pane *pp, WINDOW *w, int y, int height, int width)
+{
+	const struct lab_form *f = &pp->form;
+	char line[1200];
+	if (f->template)
+		snprintf(line, sizeof line, "Template %s · %s · %s%s%s", f->template, f->technique, f->shape,
+			 f->description[0] ? " — " : "", f->description);
+	else
+		snprintf(line, sizeof line, "Free prompt · t picks a template");
+	draw_text(w, y++, 0, width, line, theme_attr(ROLE_TITLE));
+	if (f->system && y < height) {
+		snprintf(line, sizeof line, "system: %s", f->system);
+		draw_text(w, y++, 0, width, line, theme_attr(ROLE_DIM));
+	}
+	if (!f->template) {
+		if (f->text[0] && y < height) {
+			snprintf(line, sizeof line, "> %s", f->text);
+			draw_text(w, y++, 0, width, line, theme_attr(ROLE_DIM));
+		}
+		return y;
+	}
+	size_t rows = f->nfields < FORM_ROWS_MAX ? f->nfields : FORM_ROWS_MAX;
+	size_t first = pp->field >= rows ? pp->field - rows + 1 : 0;
+	for (size_t i = first; i < first + rows && y < height; i++, y++) {
+		const struct lab_field *fl = &f->fields[i];
+		const char *v = fl->value ? fl->value : fl->def ? fl->def : fl->required ? "(required)" : "(empty)";
+		snprintf(line, sizeof line, "%s%s %-14s %-7s = %s%s", pp->mode == MODE_FORM && i == pp->field ? ">" : " ",
+			 fl->required ? "*" : " ", fl->name, fl->type, v, fl->value || !fl->def ? "" : "  (default)");
+		int cursor = pp->mode == MODE_FORM && i == pp->field;
+		int missing = fl->required && !fl->value && !fl->def;
+		attr_t at = theme_attr(cursor ? ROLE_SELECTED : missing ? ROLE_WARN : fl->value ? ROLE_NORMAL : ROLE_DIM);
+		if (cursor)
+			draw_fill(w, y, 0, at);
+		draw_text(w, y, 0, width, line, at);
+	}
+	if (pp->mode == MODE_FORM && y < height && pp->field < f->nfields && f->fields[pp->field].description[0])
+		draw_text(w, y++, 2, width - 2, f->fields[pp->field].description, theme_attr(ROLE_DIM));
+	return y;
+}
+
+static void draw_preview(struct prompt_pane *pp, WINDOW *w, int y, int height, int width)
+{
+	struct lab_msg *m;
+	size_t n;
+	struct err e = ERR_INIT;
+	if (lab_form_preview(&pp->form, &m, &n, &e) != 0) {
+		draw_wrapped(w, y, 0, width, height - y, e.msg, theme_attr(ROLE_WARN));
+		return;
+	}
+	struct wrapped wr;
+	memset(&wr, 0, sizeof wr);
+	struct sanitizer san;
+	sanitize_init(&san, 4);
+	for (size_t i = 0; i < n; i++) {
+		buf_printf(&wr.text, "%s[%s]\n", i ? "\n" : "", m[i].role);
+		sanitize_feed(&san, m[i].content, strlen(m[i].content), &wr.text);
+		sanitize_finish(&san, &wr.text);
+	}
+	lab_msgs_free(m, n);
+	wrap_update(&wr, width);
+	draw_text(w, y++, 0, width, "Preview (p hides it):", theme_attr(ROLE_NOTICE));
+	wrap_draw(w, &wr, 0, y, 0, width, height - y, theme_attr(ROLE_NORMAL));
+	wrap_free(&wr);
+}
+
+/* The metrics in one line, or in two (a, b) for a narrow column. */
+static void metrics_text(const struct column *c, int two, char *a, size_t na, char *b, size_t nb)
 {
 	struct run_metrics m;
-	run_metrics(pp->run, &m);
-	char ttft[32] = "TTFT -", cost[32] = "cost ?", rate[32] = "- tok/s";
+	lab_run_metrics(c->run, &m);
+	char ttft[32] = "TTFT -", cost[32] = "cost ?", rate[32] = "- tok/s", tokens[80];
 	if (m.ttft_ms >= 0)
 		snprintf(ttft, sizeof ttft, "TTFT %.0f ms", m.ttft_ms);
 	if (m.cost_usd >= 0)
 		snprintf(cost, sizeof cost, "$%.6f", m.cost_usd);
 	if (m.tokens_per_s >= 0)
 		snprintf(rate, sizeof rate, "%.1f tok/s", m.tokens_per_s);
-	snprintf(out, size, "%s · %lld in / %lld out%s · %s · %s · %.1f s", ttft, (long long)m.input_tokens,
-		 (long long)m.output_tokens, m.estimated ? " (est.)" : "", rate, cost, m.total_ms / 1000.0);
+	snprintf(tokens, sizeof tokens, "%lld in / %lld out%s", (long long)m.input_tokens, (long long)m.output_tokens,
+		 m.estimated ? " (est.)" : "");
+	if (two) {
+		snprintf(a, na, "%s · %.1f s", ttft, m.total_ms / 1000.0);
+		snprintf(b, nb, "%s · %s · %s", tokens, rate, cost);
+	} else {
+		snprintf(a, na, "%s · %s · %s · %s · %.1f s", ttft, tokens, rate, cost, m.total_ms / 1000.0);
+		b[0] = 0;
+	}
+}
+
+static void draw_column(struct prompt_pane *pp, size_t i, WINDOW *w, int y, int x, int height, int width)
+{
+	struct column *c = &pp->cols[i];
+	int head = pp->ncols > 1; /* one column: the model is named above */
+	if (head)
+		draw_text(w, y, x, width, c->spec, theme_attr(i == pp->focus ? ROLE_TITLE_FOCUSED : ROLE_TITLE));
+	char a[300], b[200];
+	int two = width < 64;
+	int foot = c->run ? (two ? 3 : 2) : 1;
+	int view_h = height - head - foot;
+	column_feed(c);
+	if (view_h > 0 && c->run) {
+		wrap_update(&c->w, width);
+		long total = (long)c->w.nstarts;
+		long first = pp->scroll < 0 ? total - view_h : pp->scroll;
+		if (first > total - 1)
+			first = total - 1;
+		if (first < 0)
+			first = 0;
+		wrap_draw(w, &c->w, first, y + head, x, width, view_h, theme_attr(ROLE_NORMAL));
+		if (total > pp->lines_max)
+			pp->lines_max = (int)total;
+		pp->view_h = view_h;
+	}
+	int fy = y + height - foot;
+	if (!c->run) {
+		draw_wrapped(w, y + head, x, width, height - head, c->error, theme_attr(ROLE_ERROR));
+		return;
+	}
+	metrics_text(c, two, a, sizeof a, b, sizeof b);
+	draw_text(w, fy++, x, width, a, theme_attr(ROLE_METRIC));
+	if (two)
+		draw_text(w, fy++, x, width, b, theme_attr(ROLE_METRIC));
+	int done = lab_run_finished(c->run);
+	enum llm_status st = done ? lab_run_status(c->run) : LLM_OK;
+	const char *msg = lab_run_message(c->run);
+	char line[900];
+	if (!done)
+		snprintf(line, sizeof line, "streaming… C-c cancels");
+	else if (st == LLM_OK)
+		snprintf(line, sizeof line, "done (%s)", msg[0] ? msg : "end");
+	else
+		snprintf(line, sizeof line, "%s", msg);
+	draw_text(w, fy, x, width, line, theme_attr(st != LLM_OK ? ROLE_ERROR : ROLE_DIM));
+}
+
+static void draw_columns(struct prompt_pane *pp, WINDOW *w, int y, int height, int width)
+{
+	size_t vis = pp->zoom ? 1 : (size_t)(width + 1) / (MIN_COLUMN_WIDTH + 1);
+	if (vis < 1)
+		vis = 1;
+	if (vis > pp->ncols)
+		vis = pp->ncols;
+	size_t first = pp->focus + 1 > vis ? pp->focus + 1 - vis : 0;
+	int colw = (width - (int)(vis - 1)) / (int)vis;
+	pp->lines_max = 0;
+	for (size_t k = 0; k < vis; k++) {
+		int x = (int)k * (colw + 1);
+		if (k)
+			mvwvline(w, y, x - 1, ACS_VLINE | theme_attr(ROLE_BORDER), height - y);
+		draw_column(pp, first + k, w, y, x, height - y, k + 1 == vis ? width - x : colw);
+	}
+	if (vis < pp->ncols) {
+		char more[64];
+		snprintf(more, sizeof more, " %zu-%zu of %zu ", first + 1, first + vis, pp->ncols);
+		draw_text(w, y, width - (int)strlen(more), (int)strlen(more), more, theme_attr(ROLE_DIM));
+	}
 }
 
 static void prompt_draw(struct pane *p, WINDOW *w, int height, int width)
 {
 	struct prompt_pane *pp = (struct prompt_pane *)p;
 	const struct wb *wb = p->wb;
-	feed_text(pp);
-	char line[512];
-	int y = 0;
-	if (wb->selected) {
-		const struct llm_params *pr = wb_params_for(wb, wb->selected);
-		int off = snprintf(line, sizeof line, "%s", wb->selected);
-		if (pr->has_temperature)
-			off += snprintf(line + off, sizeof line - (size_t)off, "  temp %g", pr->temperature);
-		if (pr->has_top_p)
-			off += snprintf(line + off, sizeof line - (size_t)off, "  top-p %g", pr->top_p);
-		if (pr->has_max_tokens)
-			snprintf(line + off, sizeof line - (size_t)off, "  max %d", pr->max_tokens);
-		draw_text(w, y++, 0, width, line, theme_attr(ROLE_TITLE));
-	} else {
-		y += draw_wrapped(w, y, 0, width, height, "No model selected: pick one in Models (Enter on a model).",
-				  theme_attr(ROLE_NOTICE));
-	}
-	if (!pp->run) {
-		if (y < height) {
-			snprintf(line, sizeof line, "Nothing sent yet. %lld run%s in history.", (long long)wb->history_runs,
-				 wb->history_runs == 1 ? "" : "s");
-			y += draw_wrapped(w, y, 0, width, height - y, line, theme_attr(ROLE_DIM));
+	char line[700];
+	int y = draw_form(pp, w, 0, height, width);
+	if (y < height) {
+		if (wb->nmarked >= 2) {
+			int off = snprintf(line, sizeof line, "→ compare %zu marked models:", wb->nmarked);
+			for (size_t i = 0; i < wb->nmarked && off < (int)sizeof line - 1; i++)
+				off += snprintf(line + off, sizeof line - (size_t)off, " %s", wb->marked[i]);
+		} else if (wb->selected) {
+			const struct llm_params *pr = wb_params_for(wb, wb->selected);
+			int off = snprintf(line, sizeof line, "→ %s", wb->selected);
+			if (pr->has_temperature)
+				off += snprintf(line + off, sizeof line - (size_t)off, "  temp %g", pr->temperature);
+			if (pr->has_top_p)
+				off += snprintf(line + off, sizeof line - (size_t)off, "  top-p %g", pr->top_p);
+			if (pr->has_max_tokens)
+				snprintf(line + off, sizeof line - (size_t)off, "  max %d", pr->max_tokens);
+		} else {
+			snprintf(line, sizeof line, "No model selected: pick one in Models (Enter on a model, Space marks several).");
 		}
+		draw_text(w, y++, 0, width, line, theme_attr(wb->selected || wb->nmarked >= 2 ? ROLE_NORMAL : ROLE_NOTICE));
+	}
+	if (y < height)
+		mvwhline(w, y++, 0, ACS_HLINE | theme_attr(ROLE_BORDER), width);
+	if (y >= height)
+		return;
+	if (pp->mode == MODE_PICK) {
+		draw_picker(pp, w, y, height, width);
+	} else if (pp->preview && lab_form_ready(&pp->form)) {
+		draw_preview(pp, w, y, height, width);
+	} else if (pp->ncols) {
+		draw_columns(pp, w, y, height, width);
+	} else {
+		snprintf(line, sizeof line, "Nothing sent yet. %lld run%s in history.", (long long)wb->history_runs,
+			 wb->history_runs == 1 ? "" : "s");
+		y += draw_wrapped(w, y, 0, width, height - y, line, theme_attr(ROLE_DIM));
 		if (y + 1 < height)
 			draw_wrapped(w, y + 1, 0, width, height - y - 1,
-				     "Enter or i: write a prompt. C-c cancels a running answer; arrows scroll it.",
+				     "Enter or i: write a prompt. t: pick a template, v: its variables, p: preview, s: send, "
+				     "S: system prompt, w: save as a template. Mark several models in Models to compare "
+				     "them. C-c cancels; arrows scroll.",
 				     theme_attr(ROLE_DIM));
-		return;
-	}
-	if (y < height) {
-		snprintf(line, sizeof line, "> %s", pp->prompt);
-		draw_text(w, y++, 0, width, line, theme_attr(ROLE_DIM));
-	}
-	int view_h = height - y - 2;
-	if (view_h > 0) {
-		wrap_update(pp, width);
-		const size_t *starts = pp->starts;
-		size_t total = pp->nstarts;
-		long first = pp->scroll < 0 || pp->scroll > (long)total - view_h ? (long)total - view_h : pp->scroll;
-		if (first < 0)
-			first = 0;
-		for (int i = 0; i < view_h && first + i < (long)total; i++) {
-			size_t a = starts[first + i];
-			size_t b = first + i + 1 < (long)total ? starts[first + i + 1] : pp->shown.len;
-			while (b > a && pp->shown.data[b - 1] == '\n')
-				b--;
-			char *piece = xstrndup(buf_str(&pp->shown) + a, b - a);
-			draw_text(w, y + i, 0, width, piece, theme_attr(ROLE_NORMAL));
-			free(piece);
-		}
-		pp->lines_total = (int)total;
-		pp->view_h = view_h;
-	}
-	if (height >= 2) {
-		metrics_line(pp, line, sizeof line);
-		draw_text(w, height - 2, 0, width, line, theme_attr(ROLE_METRIC));
-		int err = pp->run->finished && pp->run->result.status != LLM_OK;
-		draw_text(w, height - 1, 0, width, pp->run->finished ? pp->status : "streaming… C-c cancels",
-			  theme_attr(err ? ROLE_ERROR : ROLE_DIM));
 	}
 }
 
+/* ---------------------------------------------------------------- keys */
+
 static void scroll_by(struct prompt_pane *pp, long delta)
 {
-	long max = pp->lines_total - pp->view_h;
+	long max = pp->lines_max - pp->view_h;
 	if (max < 0)
 		max = 0;
 	long cur = pp->scroll < 0 ? max : pp->scroll;
@@ -258,21 +730,85 @@ static void scroll_by(struct prompt_pane *pp, long delta)
 	pp->scroll = cur >= max ? -1 : cur;
 }
 
+static unsigned form_key(struct prompt_pane *pp, int key)
+{
+	size_t n = pp->form.nfields;
+	switch (key) {
+	case KEY_DOWN: case 'j':
+		if (pp->field + 1 < n)
+			pp->field++;
+		break;
+	case KEY_UP: case 'k':
+		if (pp->field)
+			pp->field--;
+		break;
+	case '\r': case '\n': case KEY_ENTER: case 'i': edit_field(pp); break;
+	case 'x': case KEY_DC: {
+		struct err e = ERR_INIT;
+		lab_form_set(&pp->form, pp->field, "", &e);
+		break;
+	}
+	case 27: pp->mode = MODE_MAIN; break;
+	default: return 0;
+	}
+	return PANE_HANDLED | PANE_DIRTY;
+}
+
 static unsigned prompt_on_key(struct pane *p, int key)
 {
 	struct prompt_pane *pp = (struct prompt_pane *)p;
-	switch (key) {
-	case '\r': case '\n': case KEY_ENTER: case 'i': {
-		char label[600];
-		snprintf(label, sizeof label, "ask %s> ", p->wb->selected ? p->wb->selected : "(no model)");
-		input_begin_in(INPUT_PROMPTS, label, NULL, send_prompt, pp);
-		break;
-	}
-	case 3: /* C-c */
-		if (!pp->run || pp->run->finished)
+	if (pp->mode == MODE_PICK)
+		return picker_key(pp, key);
+	if (key == 3) { /* C-c */
+		if (!any_running(pp))
 			return 0;
-		run_cancel(pp->run);
+		for (size_t i = 0; i < pp->ncols; i++)
+			lab_run_cancel(pp->cols[i].run);
+		return PANE_HANDLED | PANE_DIRTY;
+	}
+	if (pp->mode == MODE_FORM) {
+		unsigned r = form_key(pp, key);
+		if (r)
+			return r;
+	}
+	switch (key) {
+	case '\r': case '\n': case KEY_ENTER: case 'i':
+		if (pp->form.template) {
+			pp->mode = MODE_FORM;
+			if (pp->form.nfields)
+				edit_field(pp);
+		} else {
+			edit_text(pp);
+		}
 		break;
+	case 't': open_picker(pp); break;
+	case 'v':
+		if (!pp->form.nfields) {
+			app_status(1, "%s has no variables", pp->form.template ? pp->form.template : "a free prompt");
+			return PANE_HANDLED;
+		}
+		pp->mode = MODE_FORM;
+		break;
+	case 'p': pp->preview = !pp->preview; break;
+	case 's': send_form(pp); break;
+	case 'S':
+		input_begin_in(INPUT_PROMPTS, "system prompt> ", pp->form.system, edited_system, pp);
+		break;
+	case 'w': input_begin_in(INPUT_COMMANDS, "save as template> ", NULL, saved_as, pp); break;
+	case 'r': rerun_focused(pp); break;
+	case 'f':
+		if (pp->ncols > 1)
+			pp->zoom = !pp->zoom;
+		break;
+	case KEY_LEFT: case 'h':
+		if (pp->focus)
+			pp->focus--;
+		break;
+	case KEY_RIGHT: case 'l':
+		if (pp->focus + 1 < pp->ncols)
+			pp->focus++;
+		break;
+	case 27: pp->preview = 0; break;
 	case KEY_DOWN: case 'j': scroll_by(pp, 1); break;
 	case KEY_UP: case 'k': scroll_by(pp, -1); break;
 	case KEY_NPAGE: case ' ': scroll_by(pp, pp->view_h > 1 ? pp->view_h - 1 : 1); break;
@@ -287,10 +823,10 @@ static unsigned prompt_on_key(struct pane *p, int key)
 static void prompt_destroy(struct pane *p)
 {
 	struct prompt_pane *pp = (struct prompt_pane *)p;
-	clear_request(pp);
-	free(pp->prompt);
-	buf_free(&pp->shown);
-	free(pp->starts);
+	for (size_t i = 0; i < pp->ncols; i++)
+		column_free(&pp->cols[i]);
+	lab_form_close(&pp->form);
+	lab_templates_free(pp->tpl, pp->ntpl);
 	free(pp);
 }
 
@@ -307,6 +843,6 @@ struct pane *pane_prompt_new(struct wb *wb)
 	pp->base.title = "Prompt";
 	pp->base.wb = wb;
 	pp->scroll = -1;
-	sanitize_init(&pp->san, 4);
+	lab_form_open(&pp->form, NULL, NULL);
 	return &pp->base;
 }

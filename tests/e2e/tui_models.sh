@@ -12,8 +12,8 @@
 #
 # Layout at 120x40 (ui/app.c): the Models frame is rows 0-18, columns 0-47;
 # the Prompt frame rows 0-18, columns 48-119; inner windows start 1 row and 2
-# columns in. The Prompt pane's rows: model and parameters, "> prompt", 13
-# rows of answer, the metrics line, the state line.
+# columns in. The Prompt pane's rows: "Free prompt", "> prompt", the model
+# and its parameters, a rule, 11 rows of answer, the metrics line, the state line.
 . "$(dirname "$0")/lib.sh"
 e2e_begin
 e2e_need_tmux
@@ -127,11 +127,11 @@ for r in rows[y0 + 1:y0 + h - 1]:
     print(r[x0 + 2:x0 + w - 2].ljust(w - 4))' "$@"
 }
 
-# The 13 answer rows of the Prompt pane in the last screen.
-answer_rows() { pane_rows 0 48 19 72 | sed -n '3,15p'; }
-# The answer as one string: the pane wraps at its width, inside words, so
-# the rows are joined as they are; the blanks after the text are cut.
-answer_joined() { answer_rows | tr -d '\n' | sed 's/ *$//'; }
+# The 11 answer rows of the Prompt pane in the last screen.
+answer_rows() { pane_rows 0 48 19 72 | sed -n '5,15p'; }
+# The answer as one string: the pane wraps at spaces, so the rows are joined
+# with one space each after their trailing blanks are cut.
+answer_joined() { answer_rows | sed 's/ *$//' | grep -v '^$' | tr '\n' ' ' | sed 's/ *$//'; }
 _answer_is() { [ "$(answer_rows)" = "$1" ]; }
 _answer_not() { [ "$(answer_rows)" != "$1" ]; }
 _joined_starts() { case $(answer_joined) in "$1"*) return 0 ;; esac; return 1; }
@@ -453,7 +453,7 @@ _capture
 before=$(answer_rows)
 if tui_keys Up && tui_poll 5 _answer_not "$before"; then
 	after=$(answer_rows)
-	if [ "$(printf '%s\n' "$after" | sed -n '2,13p')" = "$(printf '%s\n' "$before" | sed -n '1,12p')" ]; then
+	if [ "$(printf '%s\n' "$after" | sed -n '2,11p')" = "$(printf '%s\n' "$before" | sed -n '1,10p')" ]; then
 		ok "$d"
 	else
 		fail "$d" "before:" "$before" "after:" "$after"
