@@ -565,7 +565,7 @@ static void draw_preview(struct prompt_pane *pp, WINDOW *w, int y, int height, i
 	struct sanitizer san;
 	sanitize_init(&san, 4);
 	for (size_t i = 0; i < n; i++) {
-		buf_printf(&wr.text, "%s[%s]\n", i ? "\n" : "", m[i].role);
+		buf_printf(&wr.text, "%s[%s]\n", i ? "\n\n" : "", m[i].role);
 		sanitize_feed(&san, m[i].content, strlen(m[i].content), &wr.text);
 		sanitize_finish(&san, &wr.text);
 	}
@@ -591,8 +591,8 @@ static void metrics_text(const struct column *c, int two, char *a, size_t na, ch
 	snprintf(tokens, sizeof tokens, "%lld in / %lld out%s", (long long)m.input_tokens, (long long)m.output_tokens,
 		 m.estimated ? " (est.)" : "");
 	if (two) {
-		snprintf(a, na, "%s · %.1f s", ttft, m.total_ms / 1000.0);
-		snprintf(b, nb, "%s · %s · %s", tokens, rate, cost);
+		snprintf(a, na, "%s · %.1f s · %s", ttft, m.total_ms / 1000.0, cost);
+		snprintf(b, nb, "%s · %s", tokens, rate);
 	} else {
 		snprintf(a, na, "%s · %s · %s · %s · %.1f s", ttft, tokens, rate, cost, m.total_ms / 1000.0);
 		b[0] = 0;

@@ -482,8 +482,7 @@ int lab_form_save(const struct lab_form *f, const char *name, const struct llm_p
 		if (!(front = copy_front(f, name, e)))
 			return -1;
 		if (f->system)
-			set_key(front, "description",
-				cJSON_CreateString("(saved with its own system prompt; see the body)"));
+			set_key(front, "system", cJSON_CreateString(f->system));
 		body = f->t->body;
 	} else {
 		front = cJSON_CreateObject();
@@ -505,16 +504,7 @@ int lab_form_save(const struct lab_form *f, const char *name, const struct llm_p
 	yaml_emit(&text, front, 0, 0);
 	buf_puts(&text, "---\n");
 	cJSON_Delete(front);
-	if (f->system && f->t) {
-		/* the template's own system messages give way to the override */
-		struct template_msgs m = { NULL, 0 };
-		template_split_roles(body, strlen(body), &m);
-		buf_printf(&text, "system:\n%s\n", f->system);
-		for (size_t i = 0; i < m.n; i++)
-			if (strcmp(m.v[i].role, "system"))
-				buf_printf(&text, "\n%s:\n%s\n", m.v[i].role, m.v[i].content);
-		template_msgs_free(&m);
-	} else if (body) {
+	if (body) {
 		buf_puts(&text, body);
 		if (text.len && text.data[text.len - 1] != '\n')
 			buf_putc(&text, '\n');

@@ -755,11 +755,11 @@ static int parse_steps(struct loader *ld, yaml_node_t *n)
 }
 
 enum { K_NAME, K_DESCRIPTION, K_TECHNIQUE, K_VARIABLES, K_PARAMETERS, K_EXAMPLES, K_EXAMPLES_FILE, K_STEPS,
-       K_SAMPLES, K_ANSWER_REGEX, K_INFO, K_COUNT };
+       K_SAMPLES, K_ANSWER_REGEX, K_SYSTEM, K_INFO, K_COUNT };
 
 static const char *const front_keys[K_COUNT] = {
 	"name", "description", "technique", "variables", "parameters", "examples",
-	"examples_file", "steps", "samples", "answer_regex", NULL,
+	"examples_file", "steps", "samples", "answer_regex", "system", NULL,
 };
 
 /* Keys kept for people and tools, ignored here. */
@@ -783,7 +783,7 @@ static int front_pair(struct loader *ld, const char *key, yaml_node_t *k, yaml_n
 			return 0;
 	return at(ld, k,
 		  "unknown key '%s' (known: name, description, technique, variables, parameters, examples, "
-		  "examples_file, steps, samples, answer_regex, author, version, tags, metadata)",
+		  "examples_file, steps, samples, answer_regex, system, author, version, tags, metadata)",
 		  key);
 }
 
@@ -835,6 +835,8 @@ static int interpret_front(struct loader *ld, yaml_node_t *root)
 			return -1;
 	}
 	if (f.v[K_SAMPLES] && get_int(ld, f.v[K_SAMPLES], "samples", 1, TEMPLATE_MAX_SAMPLES, &t->samples) != 0)
+		return -1;
+	if (f.v[K_SYSTEM] && get_text(ld, f.v[K_SYSTEM], "system", &t->system) != 0)
 		return -1;
 	if (f.v[K_ANSWER_REGEX]) {
 		if (get_text(ld, f.v[K_ANSWER_REGEX], "answer_regex", &t->answer_regex) != 0)
@@ -1068,6 +1070,7 @@ void template_free(struct template *t)
 	}
 	free(t->steps);
 	free(t->answer_regex);
+	free(t->system);
 	free(t->body);
 	mustache_free(t->m);
 	free(t->partials_dir);
@@ -1400,10 +1403,19 @@ int template_render(const struct template *t, int step, const cJSON *vars, struc
 		}
 		return -1;
 	}
-	if (t->bare)
+	if (t->bare) {
 		msgs_add(out, "user", b.data ? b.data : "", b.len, 0);
-	else
+	} else if (!t->system) {
 		split_marked(b.data ? b.data : "", b.len, out);
+	} else {
+		struct template_msgs all = { NULL, 0 };
+		split_marked(b.data ? b.data : "", b.len, &all);
+		msgs_add(out, "system", t->system, strlen(t->system), 1);
+		for (size_t i = 0; i < all.n; i++)
+			if (strcmp(all.v[i].role, "system"))
+				msgs_add(out, all.v[i].role, all.v[i].content, strlen(all.v[i].content), 0);
+		template_msgs_free(&all);
+	}
 	buf_free(&b);
 	return 0;
 }

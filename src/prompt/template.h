@@ -79,6 +79,7 @@ struct template {
 	size_t nsteps;
 	int samples;           /* > 0: self-consistency with this many samples */
 	char *answer_regex;    /* POSIX ERE; NULL: vote on the whole answer */
+	char *system;          /* front matter `system`: replaces the body's system messages (literal text); or NULL */
 	char *body;            /* the Mustache body (role markers as written) */
 	int body_line;         /* its first line in the file */
 	/* private */

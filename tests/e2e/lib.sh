@@ -108,6 +108,85 @@ fake_env() {
 		AWS_ENDPOINT_URL_BEDROCK AWS_REGION
 }
 
+# A relay for the fake server: GET /v1/models answers with the MODEL names
+# given (so an OpenAI-compatible provider of the test's own config lists the
+# fake's scenario models), and every other request goes to the fake unchanged.
+# relay_start UPSTREAM_URL MODEL...: starts the relay; sets LAB_URL.
+relay_start() {
+	_up=${1##*:}
+	shift
+	cat >"$E2E_TMP/relay.py" <<-'EOF'
+		import json, os, socket, sys, threading
+		port_file, upstream, max_s = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+		models = sys.argv[4:]
+		srv = socket.socket()
+		srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+		srv.bind(("127.0.0.1", 0))
+		srv.listen(64)
+		with open(port_file + ".tmp", "w") as f:
+		    f.write(str(srv.getsockname()[1]))
+		os.rename(port_file + ".tmp", port_file)
+		threading.Timer(max_s, lambda: os._exit(0)).start()
+
+		def pipe(a, b):
+		    try:
+		        while True:
+		            d = a.recv(65536)
+		            if not d:
+		                break
+		            b.sendall(d)
+		    except OSError:
+		        pass
+		    for s in (a, b):
+		        try:
+		            s.shutdown(socket.SHUT_RDWR)
+		        except OSError:
+		            pass
+
+		def serve(c):
+		    head = b""
+		    while b"\r\n\r\n" not in head:
+		        d = c.recv(65536)
+		        if not d:
+		            c.close()
+		            return
+		        head += d
+		    word = head.split(b"\r\n", 1)[0].split(b" ")
+		    if word[0] == b"GET" and word[1].split(b"?")[0] == b"/v1/models":
+		        body = json.dumps({"object": "list", "data": [
+		            {"id": m, "object": "model", "created": 1700000000, "owned_by": "e2e"} for m in models]}).encode()
+		        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
+		                  b"Connection: close\r\n\r\n" % len(body) + body)
+		        c.close()
+		        return
+		    u = socket.create_connection(("127.0.0.1", upstream))
+		    u.sendall(head)
+		    t = threading.Thread(target=pipe, args=(u, c), daemon=True)
+		    t.start()
+		    pipe(c, u)
+		    t.join()
+		    c.close()
+		    u.close()
+
+		while True:
+		    conn, _ = srv.accept()
+		    threading.Thread(target=serve, args=(conn,), daemon=True).start()
+	EOF
+	"$E2E_PY" "$E2E_TMP/relay.py" "$E2E_TMP/relay.port" "$_up" 300 "$@" 2>"$E2E_TMP/relay.err" &
+	FAKE_PIDS="$FAKE_PIDS $!"
+	_i=0
+	while [ ! -s "$E2E_TMP/relay.port" ]; do
+		_i=$((_i + 1))
+		if [ $_i -gt 200 ]; then
+			LAB_URL=
+			return 1
+		fi
+		sleep 0.05
+	done
+	LAB_URL=http://127.0.0.1:$(cat "$E2E_TMP/relay.port")
+}
+
+
 e2e_cleanup() {
 	for _p in $FAKE_PIDS; do kill "$_p" 2>/dev/null; done
 	[ -n "$E2E_SOCK" ] && tmx kill-server >/dev/null 2>&1

@@ -121,6 +121,7 @@ struct options {
 	const char *aws_session_token;
 	const char *aws_region;
 	const char *bedrock_api_key;
+	const char *openai_models; /* comma-separated ids for /v1/models, or NULL */
 };
 
 struct header {
@@ -1306,9 +1307,14 @@ static void h_openai_models(struct ctx *x)
 					   "text-embedding-3-small", "text-embedding-3-large" };
 	struct buf b = BUF_INIT;
 	buf_puts(&b, "{\"object\":\"list\",\"data\":[");
-	for (size_t i = 0; i < sizeof ids / sizeof *ids; i++)
-		buf_printf(&b, "%s{\"id\":\"%s\",\"object\":\"model\",\"created\":%ld,\"owned_by\":\"system\"}",
-			   i ? "," : "", ids[i], 1715367049L + (long)i * 86400);
+	const char *list = x->s->opt.openai_models;
+	for (size_t i = 0; list ? *list != 0 : i < sizeof ids / sizeof *ids; i++) {
+		size_t n = list ? strcspn(list, ",") : strlen(ids[i]);
+		buf_printf(&b, "%s{\"id\":\"%.*s\",\"object\":\"model\",\"created\":%ld,\"owned_by\":\"system\"}",
+			   i ? "," : "", (int)n, list ? list : ids[i], 1715367049L + (long)i * 86400);
+		if (list)
+			list += n + (list[n] == ',');
+	}
 	buf_puts(&b, "]}");
 	respond_json(x, 200, NULL, &b);
 	buf_free(&b);
@@ -2700,7 +2706,7 @@ static void usage(FILE *f)
 	fputs("usage: fakellm [--port-file FILE] [--port N] [--max-seconds N] [--log FILE] [--tps N]\n"
 	      "               [--openai-key K] [--anthropic-key K] [--bedrock-api-key K]\n"
 	      "               [--aws-access-key AK --aws-secret-key SK [--aws-session-token T]] [--aws-region R]\n"
-	      "               [--aws-max-skew SECONDS]\n"
+	      "               [--aws-max-skew SECONDS] [--openai-models ID,ID,...]\n"
 	      "A local OpenAI, Anthropic, Bedrock and Ollama server for tests; see tests/fakes/README.md.\n",
 	      f);
 }
@@ -2708,7 +2714,7 @@ static void usage(FILE *f)
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { O_PORT_FILE = 256, O_PORT, O_MAX, O_LOG, O_TPS, O_OPENAI, O_ANTHROPIC, O_AK, O_SK, O_TOKEN,
-	       O_REGION, O_BEDROCK_KEY, O_SKEW, O_HELP };
+	       O_REGION, O_BEDROCK_KEY, O_SKEW, O_MODELS, O_HELP };
 	static const struct option longopts[] = {
 		{ "port-file", required_argument, NULL, O_PORT_FILE },
 		{ "port", required_argument, NULL, O_PORT },
@@ -2723,6 +2729,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "aws-region", required_argument, NULL, O_REGION },
 		{ "bedrock-api-key", required_argument, NULL, O_BEDROCK_KEY },
 		{ "aws-max-skew", required_argument, NULL, O_SKEW },
+		{ "openai-models", required_argument, NULL, O_MODELS },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -2740,6 +2747,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case O_TOKEN: o->aws_session_token = optarg; break;
 		case O_REGION: o->aws_region = optarg; break;
 		case O_BEDROCK_KEY: o->bedrock_api_key = optarg; break;
+		case O_MODELS: o->openai_models = optarg; break;
 		case O_PORT:
 			o->port = (int)strtol(optarg, &end, 10);
 			if (*end || o->port < 0 || o->port > 65535)

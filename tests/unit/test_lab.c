@@ -273,6 +273,7 @@ static void test_save_template_copy(void **state)
 	char *path = NULL;
 	struct err e = ERR_INIT;
 	struct llm_params p = { .has_max_tokens = 1, .max_tokens = 99 };
+	lab_form_set_system(&f, "Reply in French.");
 	if (lab_form_save(&f, "my-few-shot", &p, &path, &e) != 0)
 		fail_msg("save: %s", e.msg);
 	lab_form_close(&f);
@@ -288,7 +289,11 @@ static void test_save_template_copy(void **state)
 	struct lab_msg *m;
 	size_t n;
 	assert_int_equal(lab_form_preview(&f, &m, &n, NULL), 0);
-	assert_int_equal(n, 8);
+	assert_int_equal(n, 8); /* the saved system replaces the template's, the examples stay */
+	assert_string_equal(m[0].role, "system");
+	assert_string_equal(m[0].content, "Reply in French.");
+	assert_string_equal(m[2].content, "positive");
+	assert_string_equal(m[7].content, "Loud but \"fine\": ok?");
 	lab_msgs_free(m, n);
 	lab_form_close(&f);
 
