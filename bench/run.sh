@@ -19,6 +19,11 @@
 #   8 streams    = 8 x 2,000 tokens at 1,000 tokens/s in one event loop
 #                  (bench/stream_bench.c): CPU of one core, peak RSS, beside
 #                  one `curl -Z` carrying the same 8 streams.
+#   compare      = `aiwb compare` of 8 models x 2,000 tokens at 1,000 tokens/s
+#                  beside `aiwb ask` of one of them (the slowest single stream),
+#                  wall and CPU, medians of CMP_REPS; then the workbench doing
+#                  the same compare on a pty: frames per second while the 8
+#                  columns stream (bench/compare_bench.py).
 # AIWB_BIN picks another aiwb binary (default ./aiwb).
 set -eu
 BUILD=${BUILD:-build}
@@ -26,6 +31,7 @@ RUNS=${RUNS:-30}
 IDLE=${IDLE:-10}
 FB_RUNS=${FB_RUNS:-30}
 STREAM_REPS=${STREAM_REPS:-3}
+CMP_REPS=${CMP_REPS:-3}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 B=$ROOT/$BUILD/bench
 AIWB=${AIWB_BIN:-$ROOT/aiwb}
@@ -86,7 +92,10 @@ for v in OPENAI_API_KEY OPENAI_BASE_URL ANTHROPIC_API_KEY ANTHROPIC_BASE_URL OLL
 	AWS_ENDPOINT_URL_BEDROCK_RUNTIME AWS_ENDPOINT_URL_BEDROCK; do
 	unset "$v"
 done
-"$FAKE" --port-file "$tmp/fake.port" --log "$tmp/fake.log" --max-seconds 600 2>"$tmp/fake.err" &
+CMP_MODELS=
+for i in 1 2 3 4 5 6 7 8; do CMP_MODELS="$CMP_MODELS${CMP_MODELS:+,}m$i-tokens-2000-tps-1000"; done
+"$FAKE" --port-file "$tmp/fake.port" --log "$tmp/fake.log" --max-seconds 900 --openai-models "$CMP_MODELS,gpt-4o-mini" \
+	2>"$tmp/fake.err" &
 FAKE_PID=$!
 i=0
 while [ ! -s "$tmp/fake.port" ]; do
@@ -179,4 +188,22 @@ done
 printf '%-52s %s\n' "aiwb loop, 8 x openai: TTFT and tok/s per stream" \
 	"$(field "$s1" ttft_median_ms) ms, $(field "$s1" tok_s_median) tok/s (medians)"
 echo "targets: CPU < 10% of one core; ratio = CPU / the curl reference's; fake CPU is the server's own (not aiwb)"
+
+# (d) Compare: 8 models at once, from the command line and in the workbench.
+set --
+for m in $(printf '%s' "$CMP_MODELS" | tr ',' ' '); do set -- "$@" "openai/$m"; done
+cc=$(python3 "$ROOT/bench/compare_bench.py" cli "$CMP_REPS" "$AIWB" "$@")
+ct=$(python3 "$ROOT/bench/compare_bench.py" tui "$CMP_REPS" "$AIWB" "$AIWB_HOME/aiwb.db" 8)
+set --
+printf '\n%-52s %7s %7s %7s\n' "compare, 8 models x 2,000 tokens at 1,000 tok/s ($CMP_REPS)" "wall s" "CPU s" "ratio"
+printf '%-52s %7s %7s %7s\n' "reference: aiwb ask, one of them alone" "$(field "$cc" single_wall_s)" \
+	"$(field "$cc" single_cpu_s)" "1.00"
+printf '%-52s %7s %7s %7s\n' "aiwb compare, all 8 at once" "$(field "$cc" compare_wall_s)" \
+	"$(field "$cc" compare_cpu_s)" "$(field "$cc" wall_ratio)"
+printf '%-52s %s%% of one core\n' "aiwb compare CPU over its wall time" "$(field "$cc" compare_cpu_percent)"
+echo "target: compare wall within 5% of the slowest single stream (ratio <= 1.05)"
+printf '%-52s %7s %7s %7s\n' "workbench compare view, 8 columns streaming" "fps" "min fps" "CPU %"
+printf '%-52s %7s %7s %7s\n' "(frames = output bursts on a 160x48 pty)" "$(field "$ct" fps)" \
+	"$(field "$ct" fps_min_window)" "$(field "$ct" cpu_percent)"
+echo "target: redraws capped (~60/s), never below 30 fps; min fps is the lowest over 0.5 s windows"
 echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
