@@ -131,8 +131,13 @@ void history_view_layout(struct history_view *v, int lines, int cols)
 	int again = lines != v->lines;
 	v->lines = lines;
 	v->cols = cols;
-	if (again)
-		search(v);
+	if (!again)
+		return;
+	int64_t id = v->cursor < v->nhits ? v->hits[v->cursor].id : 0;
+	search(v);
+	for (size_t i = 0; i < v->nhits; i++)
+		if (v->hits[i].id == id)
+			v->cursor = i;
 }
 
 int64_t history_view_chosen(const struct history_view *v)
