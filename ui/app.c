@@ -18,12 +18,14 @@
 #include "keys.h"
 #include "loop.h"
 #include "pane.h"
+#include "prompt/labsetup.h"
 #include "store/db.h"
 #include "llm/modelset.h"
 #include "net/http.h"
 #include "term.h"
 #include "theme.h"
 #include "view_help.h"
+#include "view_history.h"
 #include "workspace.h"
 
 #define NPANES 4
@@ -34,6 +36,7 @@
 static const struct help_command commands[] = {
 	{ "quit", NULL, "Quit aiwb (also :q)" },
 	{ "help", NULL, "Show the help screen" },
+	{ "history", "[WORDS]", "Search the run history for WORDS" },
 	{ "zoom", NULL, "Zoom the focused pane, and back" },
 	{ "focus", "PANE", "Focus models, prompt, knowledge or jobs" },
 	{ "models", NULL, "Focus the Models pane" },
@@ -45,7 +48,7 @@ static const struct help_command commands[] = {
 	{ NULL, NULL, NULL },
 };
 
-static const char *const completions[] = { "quit", "help", "zoom", "focus", "models", "prompt", "knowledge",
+static const char *const completions[] = { "quit", "help", "history", "zoom", "focus", "models", "prompt", "knowledge",
 					   "jobs", "theme", "redraw", NULL };
 
 struct app {
@@ -58,6 +61,8 @@ struct app {
 	struct pane *panes[NPANES];
 	WINDOW *frames[NPANES], *inner[NPANES];
 	int focus, zoomed, help, help_scroll;
+	struct history_view *history;
+	int history_open;
 	int dirty, relayout, too_small;
 	int frames_left;
 	int signo;
@@ -128,6 +133,8 @@ static void layout(struct app *a)
 	a->relayout = 0;
 	a->dirty = 1;
 	a->too_small = COLS < MIN_COLS || LINES < MIN_ROWS;
+	if (a->history_open)
+		history_view_layout(a->history, LINES, COLS);
 	if (a->too_small)
 		return;
 	int rows = LINES - 1;
@@ -251,6 +258,8 @@ static void draw(struct loop *l, void *ud)
 			}
 			wnoutrefresh(a->frames[i]);
 		}
+		if (a->history_open)
+			history_view_draw(a->history);
 		if (a->help)
 			help_draw(commands, &a->help_scroll);
 		if (input_active()) {
@@ -307,6 +316,47 @@ static void switch_theme(struct app *a, const char *name)
 	set_status(a, 0, "theme %s", name);
 }
 
+static void open_history(struct app *a, const char *query)
+{
+	history_view_open(a->history, query, LINES, COLS);
+	a->history_open = 1;
+	a->dirty = 1;
+}
+
+/* The run goes back into the workbench: its models into the Models pane's
+ * selection and marks, the rest into the Prompt pane, which gets the focus. */
+static void restore_run(struct app *a, int64_t id)
+{
+	struct lab_setup s;
+	struct err e = ERR_INIT;
+	int rc = lab_setup_from_history(a->db, id, &s, &e);
+	if (rc <= 0) {
+		if (rc == 0)
+			set_status(a, 1, "run %lld is no longer in the history", (long long)id);
+		else
+			set_status(a, 1, "cannot re-open run %lld: %s", (long long)id, e.msg);
+		return;
+	}
+	wb_set_models(&a->wb, s.models, s.nmodels);
+	if (s.nmodels > 1)
+		set_status(a, 0, "restored run %lld: %zu models marked for comparison", (long long)id, s.nmodels);
+	else
+		set_status(a, 0, "restored run %lld: %s", (long long)id, s.models[0]);
+	pane_prompt_restore(a->panes[1], &s);
+	focus_pane(a, 1);
+	lab_setup_free(&s);
+}
+
+static void history_key(struct app *a, int ch)
+{
+	unsigned r = history_view_key(a->history, ch);
+	if (r & HISTORY_VIEW_CLOSE)
+		a->history_open = 0;
+	if (r & HISTORY_VIEW_RESTORE)
+		restore_run(a, history_view_chosen(a->history));
+	a->dirty = 1;
+}
+
 static void run_command(const char *line, void *ud)
 {
 	struct app *a = ud;
@@ -325,6 +375,10 @@ static void run_command(const char *line, void *ud)
 	} else if (strcmp(cmd, "help") == 0) {
 		a->help = 1;
 		a->help_scroll = 0;
+	} else if (strcmp(cmd, "history") == 0) {
+		const char *words = line + strspn(line, " \t");
+		words += strcspn(words, " \t");
+		open_history(a, words + strspn(words, " \t"));
 	} else if (strcmp(cmd, "zoom") == 0) {
 		toggle_zoom(a);
 	} else if (strcmp(cmd, "redraw") == 0) {
@@ -358,6 +412,7 @@ static void on_action(struct app *a, enum key_action act)
 		a->help = 1;
 		a->help_scroll = 0;
 		break;
+	case ACTION_HISTORY: open_history(a, NULL); break;
 	case ACTION_COMMAND: input_begin(":", run_command, a); break;
 	case ACTION_REDRAW: clearok(curscr, TRUE); break;
 	case ACTION_SUSPEND:
@@ -400,6 +455,10 @@ static void on_key(struct app *a, int ch)
 	}
 	if (a->help) {
 		help_key(a, ch);
+		return;
+	}
+	if (a->history_open) {
+		history_key(a, ch);
 		return;
 	}
 	if (a->too_small && keys_action(ch) != ACTION_QUIT)
@@ -630,6 +689,7 @@ int app_main(const struct app_options *o, int *signo)
 	a.panes[1] = pane_prompt_new(&a.wb);
 	a.panes[2] = pane_kb_new(&a.wb);
 	a.panes[3] = pane_jobs_new(&a.wb);
+	a.history = history_view_new(a.db);
 	a.loop = loop_new();
 	a.frames_left = o->frames;
 	loop_add_fd(a.loop, 0, LOOP_READ, on_stdin, &a);
@@ -654,6 +714,7 @@ int app_main(const struct app_options *o, int *signo)
 		loop_run(a.loop);
 
 	input_shutdown();
+	history_view_free(a.history);
 	for (int i = 0; i < NPANES; i++) {
 		a.panes[i]->ops->destroy(a.panes[i]);
 		a.panes[i] = NULL;

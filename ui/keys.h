@@ -18,6 +18,7 @@
 	X(FOCUS_JOBS, "focus-jobs", "4", "Focus the Jobs pane")                          \
 	X(ZOOM, "zoom", "z", "Zoom the focused pane to full screen, and back")           \
 	X(HELP, "help", "?", "Show or hide this help")                                   \
+	X(HISTORY, "history", "H", "Search the run history; Enter shows a run, r re-opens it") \
 	X(COMMAND, "command", ":", "Open the command line (Tab completes, Esc cancels)") \
 	X(REDRAW, "redraw", "C-l", "Redraw the whole screen")                            \
 	X(SUSPEND, "suspend", "C-z", "Suspend aiwb; 'fg' in the shell returns")          \

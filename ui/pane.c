@@ -43,3 +43,19 @@ const struct ms_model *wb_find_model(const struct wb *wb, const char *spec)
 				return &wb->models.providers[i].models[j];
 	return NULL;
 }
+
+void wb_set_models(struct wb *wb, char *const *models, size_t n)
+{
+	if (!n)
+		return;
+	free(wb->selected);
+	wb->selected = xstrdup(models[0]);
+	for (size_t i = 0; i < wb->nmarked; i++)
+		free(wb->marked[i]);
+	wb->nmarked = 0;
+	if (n < 2)
+		return;
+	wb->marked = xreallocarray(wb->marked, n, sizeof *wb->marked);
+	for (size_t i = 0; i < n; i++)
+		wb->marked[wb->nmarked++] = xstrdup(models[i]);
+}

@@ -55,6 +55,11 @@ struct wb {
 const struct llm_params *wb_params_for(const struct wb *wb, const char *spec);
 /* A model of the modelset by spec, or NULL. */
 const struct ms_model *wb_find_model(const struct wb *wb, const char *spec);
+/* Puts models (copied) in the Models pane's hands, as a re-opened run had
+ * them: models[0] becomes the selection; with more than one, exactly these
+ * are marked for comparison; with one, no model stays marked. n = 0 changes
+ * nothing. */
+void wb_set_models(struct wb *wb, char *const *models, size_t n);
 
 struct pane;
 
@@ -85,5 +90,14 @@ struct lab_setup;
 void pane_prompt_restore(struct pane *p, const struct lab_setup *s);
 struct pane *pane_kb_new(struct wb *wb);
 struct pane *pane_jobs_new(struct wb *wb);
+
+/* Loads a past run into the Prompt pane p (ui/pane_prompt.c): its template
+ * and variables, or its free prompt, and its system prompt; s is borrowed for
+ * the call. The caller has already set the selection and marks from
+ * s->models (wb_set_models) and the status "restored run N", and moves focus
+ * to the Prompt pane after the call; the pane may replace the status (e.g.
+ * to say a template is gone) but sends nothing by itself. */
+struct lab_setup;
+void pane_prompt_restore(struct pane *p, const struct lab_setup *s);
 
 #endif

@@ -38,6 +38,7 @@
 	X(WARN, "warn")                     \
 	X(ERROR, "error")                   \
 	X(METRIC, "metric")                 \
+	X(MATCH, "match")                   \
 	X(JOB_RUNNING, "job_running")       \
 	X(JOB_DONE, "job_done")             \
 	X(JOB_FAILED, "job_failed")

@@ -5,7 +5,10 @@
  *
  * A compare saves one history row per model, each with the params key
  * "compare_group" (the same integer for every row of one compare); a setup
- * made from any of those rows names all of the group's models, in row order. */
+ * made from any of those rows names all of the group's models, in row order,
+ * each once. A row without a group (or whose group lookup finds nothing)
+ * names its own model. The system prompt is the run's first system message as
+ * sent: for a template run that may be the template's own. */
 #ifndef AIWB_LABSETUP_H
 #define AIWB_LABSETUP_H
 

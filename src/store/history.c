@@ -625,3 +625,43 @@ void history_run_free(struct history_run *run)
 	metrics_free(&run->metrics);
 	memset(run, 0, sizeof *run);
 }
+
+/* json_valid first: an odd row's params must not make json_extract fail the query. */
+static const char group_sql[] =
+	"SELECT model FROM runs WHERE kind = 'compare' AND model IS NOT NULL"
+	" AND CASE WHEN json_valid(params) THEN json_extract(params, '$.compare_group') END = ?1 ORDER BY id";
+
+int history_group_models(struct db *db, int64_t group, char ***models, size_t *n, struct err *e)
+{
+	*models = NULL;
+	*n = 0;
+	sqlite3_stmt *st = db_prepare(db, group_sql, e);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, group);
+	size_t cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 4;
+			*models = xreallocarray(*models, cap, sizeof **models);
+		}
+		(*models)[(*n)++] = column_dup(st, 0);
+	}
+	if (rc != SQLITE_DONE)
+		step_error(db, e);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	history_models_free(*models, *n);
+	*models = NULL;
+	*n = 0;
+	return -1;
+}
+
+void history_models_free(char **models, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(models[i]);
+	free(models);
+}

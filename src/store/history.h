@@ -106,6 +106,13 @@ int64_t history_count(struct db *db, const struct history_query *q, struct err *
 int history_get(struct db *db, int64_t id, struct history_run *out, struct err *e);
 void history_run_free(struct history_run *run);
 
+/* The models of the runs one compare saved: every row whose params hold
+ * "compare_group" = group, in id order (a model named twice is listed twice).
+ * *models (caller frees with history_models_free) may be NULL when *n is 0.
+ * Returns 0, or -1 with e. */
+int history_group_models(struct db *db, int64_t group, char ***models, size_t *n, struct err *e);
+void history_models_free(char **models, size_t n);
+
 /* The FTS5 expression for the user's words (caller frees); NULL when the
  * text holds no searchable word. */
 char *history_fts_query(const char *text);

@@ -293,6 +293,7 @@ static void test_help_pinned(void **state)
 		"  4        Focus the Jobs pane\n"
 		"  z        Zoom the focused pane to full screen, and back\n"
 		"  ?        Show or hide this help\n"
+		"  H        Search the run history; Enter shows a run, r re-opens it\n"
 		"  :        Open the command line (Tab completes, Esc cancels)\n"
 		"  C-l      Redraw the whole screen\n"
 		"  C-z      Suspend aiwb; 'fg' in the shell returns\n"

@@ -1,0 +1,572 @@
+#include "view_history.h"
+
+#include <curses.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/buf.h"
+#include "base/sanitize.h"
+#include "base/xmalloc.h"
+#include "draw.h"
+#include "store/history.h"
+
+#define QUERY_MAX 512
+#define KEY_CTRL(c) ((c) & 0x1f)
+
+struct dline {
+	char *text;          /* sanitized, one line */
+	int indent;
+	enum theme_role role;
+};
+
+struct drow {
+	size_t line, off, len;
+};
+
+struct history_view {
+	struct db *db;
+	struct buf query;
+	struct history_hit *hits;
+	size_t nhits, cursor, offset, limit;
+	int64_t total;
+	int searching;
+	char error[512];
+	int lines, cols;
+	/* the run in full */
+	int detail;
+	int64_t id;
+	struct dline *dl;
+	size_t ndl;
+	struct drow *rows;
+	size_t nrows;
+	int wrap_cols, scroll;
+	int64_t chosen;
+};
+
+static int list_rows(const struct history_view *v)
+{
+	int n = v->lines - 1 - 5;
+	return n > 1 ? n : 1;
+}
+
+static void clear_hits(struct history_view *v)
+{
+	history_hits_free(v->hits, v->nhits);
+	v->hits = NULL;
+	v->nhits = 0;
+}
+
+static void search(struct history_view *v)
+{
+	clear_hits(v);
+	v->error[0] = '\0';
+	char *fts = history_fts_query(buf_str(&v->query));
+	v->searching = fts != NULL;
+	free(fts);
+	v->limit = (size_t)list_rows(v) / (v->searching ? 2 : 1);
+	if (!v->limit)
+		v->limit = 1;
+	struct history_query q = { buf_str(&v->query), NULL, v->limit, 0 };
+	struct err e = ERR_INIT;
+	v->total = history_count(v->db, &q, &e);
+	if (v->total >= 0 && v->offset && v->offset + v->limit > (size_t)v->total)
+		v->offset = (size_t)v->total > v->limit ? (size_t)v->total - v->limit : 0;
+	q.offset = v->offset;
+	if (v->total < 0 || history_search(v->db, &q, &v->hits, &v->nhits, &e) != 0) {
+		snprintf(v->error, sizeof v->error, "%s", err_msg(&e));
+		v->total = 0;
+	}
+	if (v->cursor >= v->nhits)
+		v->cursor = v->nhits ? v->nhits - 1 : 0;
+}
+
+static void free_detail(struct history_view *v)
+{
+	for (size_t i = 0; i < v->ndl; i++)
+		free(v->dl[i].text);
+	free(v->dl);
+	free(v->rows);
+	v->dl = NULL;
+	v->rows = NULL;
+	v->ndl = v->nrows = 0;
+	v->wrap_cols = 0;
+	v->detail = 0;
+}
+
+struct history_view *history_view_new(struct db *db)
+{
+	struct history_view *v = xcalloc(1, sizeof *v);
+	v->db = db;
+	return v;
+}
+
+void history_view_free(struct history_view *v)
+{
+	if (!v)
+		return;
+	clear_hits(v);
+	free_detail(v);
+	buf_free(&v->query);
+	free(v);
+}
+
+void history_view_open(struct history_view *v, const char *query, int lines, int cols)
+{
+	if (query) {
+		buf_reset(&v->query);
+		buf_append(&v->query, query, strnlen(query, QUERY_MAX));
+	}
+	free_detail(v);
+	v->lines = lines;
+	v->cols = cols;
+	v->cursor = v->offset = 0;
+	search(v);
+}
+
+void history_view_layout(struct history_view *v, int lines, int cols)
+{
+	int again = lines != v->lines;
+	v->lines = lines;
+	v->cols = cols;
+	if (!again)
+		return;
+	int64_t id = v->cursor < v->nhits ? v->hits[v->cursor].id : 0;
+	search(v);
+	for (size_t i = 0; i < v->nhits; i++)
+		if (v->hits[i].id == id)
+			v->cursor = i;
+}
+
+int64_t history_view_chosen(const struct history_view *v)
+{
+	return v->chosen;
+}
+
+/* ---------------------------------------------------------------- the run in full */
+
+static void add_line(struct history_view *v, const char *text, size_t n, int indent, enum theme_role role)
+{
+	v->dl = xreallocarray(v->dl, v->ndl + 1, sizeof *v->dl);
+	v->dl[v->ndl++] = (struct dline){ xstrndup(text, n), indent, role };
+}
+
+/* Untrusted text: sanitized, then one dline per line. */
+static void add_text(struct history_view *v, const char *text, int indent, enum theme_role role)
+{
+	char *safe = sanitize_str(text, strlen(text), 4);
+	const char *p = safe;
+	for (;;) {
+		size_t n = strcspn(p, "\n");
+		add_line(v, p, n, indent, role);
+		if (!p[n])
+			break;
+		p += n + 1;
+	}
+	free(safe);
+}
+
+static void addf(struct history_view *v, int indent, enum theme_role role, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void addf(struct history_view *v, int indent, enum theme_role role, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = xvasprintf(fmt, ap);
+	va_end(ap);
+	add_text(v, s, indent, role);
+	free(s);
+}
+
+enum when_form { WHEN_SHORT, WHEN_MINUTES, WHEN_SECONDS };
+
+static void format_time(char *out, size_t n, int64_t ms, enum when_form form)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	size_t len = 0;
+	if (localtime_r(&t, &tm))
+		len = form == WHEN_SHORT   ? strftime(out, n, "%m-%d %H:%M", &tm)
+		    : form == WHEN_MINUTES ? strftime(out, n, "%Y-%m-%d %H:%M", &tm)
+					   : strftime(out, n, "%Y-%m-%d %H:%M:%S", &tm);
+	if (!len)
+		snprintf(out, n, "?");
+}
+
+static void add_metrics(struct history_view *v, const struct history_metrics *m)
+{
+	struct buf b = BUF_INIT;
+	if (m->ttft_ms >= 0)
+		buf_printf(&b, "TTFT %.0f ms · ", m->ttft_ms);
+	if (m->total_ms >= 0)
+		buf_printf(&b, "total %.0f ms · ", m->total_ms);
+	if (m->input_tokens >= 0 || m->output_tokens >= 0)
+		buf_printf(&b, "%lld in / %lld out tokens%s · ", (long long)m->input_tokens, (long long)m->output_tokens,
+			   m->estimated ? " (estimated)" : "");
+	if (m->tokens_per_s >= 0)
+		buf_printf(&b, "%.1f tok/s · ", m->tokens_per_s);
+	if (m->cost_usd >= 0)
+		buf_printf(&b, "$%.6f · ", m->cost_usd);
+	if (b.len >= 4)
+		buf_truncate(&b, b.len - strlen(" · "));
+	if (b.len)
+		add_text(v, buf_str(&b), 2, ROLE_METRIC);
+	buf_reset(&b);
+	if (m->status)
+		buf_printf(&b, "status %s", m->status);
+	if (m->stop_reason)
+		buf_printf(&b, "%sstop %s", b.len ? " · " : "", m->stop_reason);
+	if (m->request_id)
+		buf_printf(&b, "%srequest id %s", b.len ? " · " : "", m->request_id);
+	if (b.len)
+		add_text(v, buf_str(&b), 2, ROLE_NORMAL);
+	if (m->error)
+		addf(v, 2, ROLE_ERROR, "error: %s", m->error);
+	buf_free(&b);
+}
+
+static int open_detail(struct history_view *v, int64_t id)
+{
+	struct history_run run;
+	struct err e = ERR_INIT;
+	int rc = history_get(v->db, id, &run, &e);
+	if (rc <= 0) {
+		if (rc == 0)
+			snprintf(v->error, sizeof v->error, "run %lld is no longer in the history", (long long)id);
+		else
+			snprintf(v->error, sizeof v->error, "%s", err_msg(&e));
+		return -1;
+	}
+	free_detail(v);
+	v->detail = 1;
+	v->id = id;
+	v->scroll = 0;
+	char when[32];
+	format_time(when, sizeof when, run.created_ms, WHEN_SECONDS);
+	addf(v, 0, ROLE_TITLE, "Run %lld · %s · %s · %s · %s", (long long)run.id, when, run.kind ? run.kind : "?",
+	     run.model ? run.model : "no model", run.metrics.status ? run.metrics.status : "status unknown");
+	add_line(v, "", 0, 0, ROLE_NORMAL);
+	add_line(v, "Prompt", 6, 0, ROLE_TITLE);
+	add_text(v, run.prompt ? run.prompt : "", 2, ROLE_NORMAL);
+	add_line(v, "", 0, 0, ROLE_NORMAL);
+	add_line(v, "Messages", 8, 0, ROLE_TITLE);
+	for (size_t i = 0; i < run.nmessages; i++) {
+		addf(v, 2, ROLE_DIM, "%s:", run.messages[i].role);
+		add_text(v, run.messages[i].content, 4, ROLE_NORMAL);
+	}
+	if (!run.nmessages)
+		add_line(v, "(none recorded)", 15, 2, ROLE_DIM);
+	add_line(v, "", 0, 0, ROLE_NORMAL);
+	add_line(v, "Params", 6, 0, ROLE_TITLE);
+	for (size_t i = 0; i < run.nparams; i++)
+		addf(v, 2, ROLE_NORMAL, "%s = %s", run.params[i].name, run.params[i].value);
+	if (!run.nparams)
+		add_line(v, "(defaults)", 10, 2, ROLE_DIM);
+	add_line(v, "", 0, 0, ROLE_NORMAL);
+	add_line(v, "Answer", 6, 0, ROLE_TITLE);
+	if (*run.output)
+		add_text(v, run.output, 2, ROLE_NORMAL);
+	else
+		add_line(v, "(no text)", 9, 2, ROLE_DIM);
+	add_line(v, "", 0, 0, ROLE_NORMAL);
+	add_line(v, "Metrics", 7, 0, ROLE_TITLE);
+	add_metrics(v, &run.metrics);
+	history_run_free(&run);
+	return 0;
+}
+
+/* Word-wraps every dline to the width available at its indent. */
+static void wrap(struct history_view *v, int cols)
+{
+	free(v->rows);
+	v->rows = NULL;
+	v->nrows = 0;
+	size_t cap = 0;
+	for (size_t i = 0; i < v->ndl; i++) {
+		const char *t = v->dl[i].text;
+		size_t len = strlen(t), at = 0;
+		int width = cols - v->dl[i].indent;
+		if (width < 1)
+			width = 1;
+		do {
+			int used;
+			size_t fit = sanitize_fit(t + at, len - at, width, &used);
+			if (at + fit < len) {
+				size_t cut = fit;
+				while (cut > 0 && t[at + cut] != ' ')
+					cut--;
+				if (cut > 0)
+					fit = cut;
+			}
+			if (!fit && at < len)
+				for (fit = 1; at + fit < len && ((unsigned char)t[at + fit] & 0xc0) == 0x80; fit++)
+					;
+			if (v->nrows == cap) {
+				cap = cap ? cap * 2 : 64;
+				v->rows = xreallocarray(v->rows, cap, sizeof *v->rows);
+			}
+			v->rows[v->nrows++] = (struct drow){ i, at, fit };
+			at += fit;
+			while (at < len && t[at] == ' ')
+				at++;
+		} while (at < len);
+	}
+	v->wrap_cols = cols;
+}
+
+/* ---------------------------------------------------------------- keys */
+
+static void query_changed(struct history_view *v)
+{
+	v->cursor = v->offset = 0;
+	search(v);
+}
+
+static void move_cursor(struct history_view *v, long delta)
+{
+	long c = (long)v->cursor + delta;
+	if (c < 0) {
+		size_t back = (size_t)-c;
+		v->offset = v->offset > back ? v->offset - back : 0;
+		v->cursor = 0;
+		search(v);
+	} else if ((size_t)c >= v->nhits) {
+		size_t past = (size_t)c - (v->nhits ? v->nhits - 1 : 0);
+		if (v->offset + v->nhits < (size_t)v->total) {
+			v->offset += past;
+			v->cursor = v->nhits ? v->nhits - 1 : 0;
+			search(v);
+		} else {
+			v->cursor = v->nhits ? v->nhits - 1 : 0;
+		}
+	} else {
+		v->cursor = (size_t)c;
+	}
+}
+
+static unsigned list_key(struct history_view *v, int key)
+{
+	switch (key) {
+	case 27: case KEY_CTRL('c'): case KEY_CTRL('g'): return HISTORY_VIEW_CLOSE;
+	case KEY_UP: case KEY_CTRL('p'): move_cursor(v, -1); break;
+	case KEY_DOWN: case KEY_CTRL('n'): move_cursor(v, 1); break;
+	case KEY_PPAGE: move_cursor(v, -(long)v->limit); break;
+	case KEY_NPAGE: move_cursor(v, (long)v->limit); break;
+	case '\r': case '\n': case KEY_ENTER:
+		if (v->cursor < v->nhits)
+			open_detail(v, v->hits[v->cursor].id);
+		break;
+	case KEY_CTRL('r'):
+		if (v->cursor >= v->nhits)
+			break;
+		v->chosen = v->hits[v->cursor].id;
+		return HISTORY_VIEW_RESTORE | HISTORY_VIEW_CLOSE;
+	case KEY_CTRL('u'):
+		buf_reset(&v->query);
+		query_changed(v);
+		break;
+	case KEY_BACKSPACE: case 127: case KEY_CTRL('h'):
+		if (v->query.len) {
+			size_t n = v->query.len - 1;
+			while (n && ((unsigned char)v->query.data[n] & 0xc0) == 0x80)
+				n--;
+			buf_truncate(&v->query, n);
+			query_changed(v);
+		}
+		break;
+	default:
+		if (((key >= 32 && key < 127) || (key >= 128 && key < 256)) && v->query.len < QUERY_MAX) {
+			buf_putc(&v->query, (char)key);
+			query_changed(v);
+		}
+		break;
+	}
+	return 0;
+}
+
+static unsigned detail_key(struct history_view *v, int key)
+{
+	switch (key) {
+	case 27: case 'q': case KEY_LEFT: case KEY_BACKSPACE: case 127: free_detail(v); break;
+	case KEY_CTRL('c'): return HISTORY_VIEW_CLOSE;
+	case KEY_UP: case 'k': v->scroll--; break;
+	case KEY_DOWN: case 'j': v->scroll++; break;
+	case KEY_PPAGE: v->scroll -= list_rows(v); break;
+	case KEY_NPAGE: case ' ': v->scroll += list_rows(v); break;
+	case KEY_HOME: case 'g': v->scroll = 0; break;
+	case KEY_END: case 'G': v->scroll = (int)v->nrows; break;
+	case 'r': case '\r': case '\n': case KEY_ENTER:
+		v->chosen = v->id;
+		free_detail(v);
+		return HISTORY_VIEW_RESTORE | HISTORY_VIEW_CLOSE;
+	}
+	return 0;
+}
+
+unsigned history_view_key(struct history_view *v, int key)
+{
+	return v->detail ? detail_key(v, key) : list_key(v, key);
+}
+
+/* ---------------------------------------------------------------- drawing */
+
+/* Text clipped or padded to exactly width columns at x; returns the next x. */
+static int cell(WINDOW *w, int y, int x, int right, const char *text, int width, attr_t at)
+{
+	if (x >= right)
+		return x;
+	if (width > right - x)
+		width = right - x;
+	draw_text(w, y, x, width, text, at);
+	return x + width + 2;
+}
+
+static enum theme_role status_role(const char *status, int cursor)
+{
+	if (cursor)
+		return ROLE_SELECTED;
+	if (!status)
+		return ROLE_DIM;
+	if (strcmp(status, "ok") == 0)
+		return ROLE_OK;
+	if (strcmp(status, "error") == 0)
+		return ROLE_ERROR;
+	return ROLE_WARN;
+}
+
+static void draw_snippet(WINDOW *w, int y, int x, int right, const char *snippet, int cursor)
+{
+	const char *p = snippet;
+	int marked = 0;
+	while (*p && x < right) {
+		size_t n = strcspn(p, "\x01\x02");
+		if (n) {
+			char *part = xstrndup(p, n);
+			x += draw_text(w, y, x, right - x, part,
+				       theme_attr(marked ? ROLE_MATCH : cursor ? ROLE_SELECTED : ROLE_DIM));
+			free(part);
+		}
+		p += n;
+		if (*p) {
+			marked = *p == HISTORY_MARK_ON;
+			p++;
+		}
+	}
+}
+
+static void draw_hit(WINDOW *w, int y, int right, const struct history_hit *h, int cursor, int two_rows)
+{
+	attr_t sel = theme_attr(ROLE_SELECTED);
+	for (int r = 0; cursor && r < 1 + two_rows; r++)
+		for (int x = 1; x <= right; x++)
+			mvwaddch(w, y + r, x, ' ' | sel);
+	/* narrow screens keep room for the prompt: a shorter time, a narrower model, no cost */
+	int wide = right >= 110;
+	char when[32], cost[32];
+	format_time(when, sizeof when, h->created_ms, wide ? WHEN_MINUTES : WHEN_SHORT);
+	if (h->cost_usd >= 0)
+		snprintf(cost, sizeof cost, "$%.6f", h->cost_usd);
+	else
+		snprintf(cost, sizeof cost, "-");
+	int x = cell(w, y, 2, right, when, wide ? 16 : 11, cursor ? sel : theme_attr(ROLE_DIM));
+	x = cell(w, y, x, right, h->kind ? h->kind : "?", 7, cursor ? sel : theme_attr(ROLE_NORMAL));
+	x = cell(w, y, x, right, h->model ? h->model : "-", wide ? 30 : 18, cursor ? sel : theme_attr(ROLE_TITLE));
+	x = cell(w, y, x, right, h->status ? h->status : "?", 9, theme_attr(status_role(h->status, cursor)));
+	if (wide)
+		x = cell(w, y, x, right, cost, 9, cursor ? sel : theme_attr(ROLE_METRIC));
+	if (x < right)
+		draw_text(w, y, x, right - x, h->prompt ? h->prompt : "", cursor ? sel : theme_attr(ROLE_NORMAL));
+	if (two_rows && h->snippet)
+		draw_snippet(w, y + 1, 6, right, h->snippet, cursor);
+}
+
+static void draw_list(struct history_view *v, WINDOW *w, int h, int right)
+{
+	draw_frame(w, "History — type to search · ↑↓ select · Enter open · C-r re-open · Esc close", 1);
+	int x = draw_text(w, 1, 2, right - 2, "Search: ", theme_attr(ROLE_DIM));
+	x += draw_text(w, 1, 2 + x, right - 2 - x, buf_str(&v->query), theme_attr(ROLE_NORMAL));
+	if (2 + x < right)
+		mvwaddch(w, 1, 2 + x, ' ' | A_REVERSE);
+	char summary[160];
+	if (v->error[0])
+		summary[0] = '\0';
+	else if (v->searching)
+		snprintf(summary, sizeof summary, "%lld run%s match%s", (long long)v->total, v->total == 1 ? "" : "s",
+			 v->total == 1 ? "es" : "");
+	else
+		snprintf(summary, sizeof summary, "%lld run%s, newest first", (long long)v->total, v->total == 1 ? "" : "s");
+	if (v->nhits && (size_t)v->total > v->nhits) {
+		size_t len = strlen(summary);
+		snprintf(summary + len, sizeof summary - len, " · %zu-%zu shown", v->offset + 1, v->offset + v->nhits);
+	}
+	draw_text(w, 2, 2, right - 2, summary, theme_attr(ROLE_DIM));
+	int top = 4, bottom = h - 1;
+	if (v->error[0]) {
+		draw_wrapped(w, top, 2, right - 2, bottom - top, v->error, theme_attr(ROLE_ERROR));
+		return;
+	}
+	if (!v->nhits) {
+		char msg[QUERY_MAX + 200];
+		if (v->searching)
+			snprintf(msg, sizeof msg, "No run matches \"%s\". Fewer words, or a prefix such as borr*, find more.",
+				 buf_str(&v->query));
+		else
+			snprintf(msg, sizeof msg, "No runs in the history yet. What you send from the Prompt pane, aiwb ask "
+						  "and aiwb compare is kept here, to search and to re-open.");
+		draw_wrapped(w, top, 2, right - 2, bottom - top, msg, theme_attr(ROLE_NOTICE));
+		return;
+	}
+	int per = v->searching ? 2 : 1;
+	for (size_t i = 0; i < v->nhits && top + (int)i * per + per <= bottom; i++)
+		draw_hit(w, top + (int)i * per, right, &v->hits[i], i == v->cursor, per == 2);
+}
+
+static void draw_detail(struct history_view *v, WINDOW *w, int h, int right)
+{
+	char title[160];
+	snprintf(title, sizeof title, "Run %lld — ↑↓ PgUp PgDn scroll · r re-open in the workbench · Esc back",
+		 (long long)v->id);
+	draw_frame(w, title, 1);
+	int cols = right - 2;
+	if (cols != v->wrap_cols)
+		wrap(v, cols);
+	int visible = h - 2;
+	int max = (int)v->nrows > visible ? (int)v->nrows - visible : 0;
+	if (v->scroll > max)
+		v->scroll = max;
+	if (v->scroll < 0)
+		v->scroll = 0;
+	for (int y = 0; y < visible && (size_t)(v->scroll + y) < v->nrows; y++) {
+		const struct drow *r = &v->rows[v->scroll + y];
+		const struct dline *l = &v->dl[r->line];
+		char *text = xstrndup(l->text + r->off, r->len);
+		draw_text(w, 1 + y, 2 + l->indent, cols - l->indent, text, theme_attr(l->role));
+		free(text);
+	}
+	if (max > 0) {
+		char pos[32];
+		snprintf(pos, sizeof pos, " %d%% ", (v->scroll * 100 + max / 2) / max);
+		draw_text(w, h - 1, right - (int)strlen(pos) - 1, (int)strlen(pos), pos, theme_attr(ROLE_DIM));
+	}
+}
+
+void history_view_draw(struct history_view *v)
+{
+	int h = LINES - 1, wd = COLS;
+	if (h < 6 || wd < 20)
+		return;
+	WINDOW *w = newwin(h, wd, 0, 0);
+	if (!w)
+		return;
+	wbkgd(w, theme_attr(ROLE_NORMAL));
+	werase(w);
+	if (v->detail)
+		draw_detail(v, w, h, wd - 2);
+	else
+		draw_list(v, w, h, wd - 2);
+	wnoutrefresh(w);
+	delwin(w);
+}
