@@ -84,10 +84,6 @@ void pane_free(struct pane *p);
 
 struct pane *pane_models_new(struct wb *wb);
 struct pane *pane_prompt_new(struct wb *wb);
-/* Puts a past run's template, variables, prompt and system prompt back in
- * the Prompt pane (the models are the caller's to select and mark). */
-struct lab_setup;
-void pane_prompt_restore(struct pane *p, const struct lab_setup *s);
 struct pane *pane_kb_new(struct wb *wb);
 struct pane *pane_jobs_new(struct wb *wb);
 
