@@ -3,7 +3,7 @@
  * selected in Models, or — with several marked — to all of them at once, one
  * column each (the compare view): every column streams with its own line of
  * metrics, the columns scroll together, one can be zoomed or re-run, and two
- * can be diffed word by word. The core of it is src/prompt/lab.h. */
+ * can be diffed word by word (base/wdiff.h). The core of it is src/prompt/lab.h. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,11 +12,13 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/sanitize.h"
+#include "base/wdiff.h"
 #include "base/xmalloc.h"
 #include "draw.h"
 #include "input.h"
 #include "pane.h"
 #include "prompt/lab.h"
+#include "wrap.h"
 
 #define MAX_SHOWN_BYTES (1u << 20)
 #define MAX_COLUMNS 16
@@ -24,15 +26,6 @@
 #define FORM_ROWS_MAX 6
 
 enum mode { MODE_MAIN, MODE_PICK, MODE_FORM };
-
-/* Sanitized text wrapped into screen lines, kept up to date as it grows. */
-struct wrapped {
-	struct buf text;
-	size_t *starts;          /* where each screen line starts */
-	size_t nstarts, cap;
-	size_t len;              /* bytes of text the starts cover */
-	int width;
-};
 
 struct column {
 	char *spec;
@@ -58,84 +51,13 @@ struct prompt_pane {
 	size_t ncols, focus;
 	int zoom;
 	long scroll;             /* first line shown in every column; -1 follows each column's end */
+	int diff;                /* showing the word diff of the focused column and the next */
+	struct wrapped dw;       /* that diff, with its deletions and insertions as spans */
+	size_t diff_a, diff_b, diff_alen, diff_blen;
+	int diff_exact;
 	int lines_max, view_h;   /* from the last draw */
 	char status[700];
 };
-
-/* ---------------------------------------------------------------- wrapping */
-
-/* The greedy wrap of a prefix never changes when text is appended, so only
- * the last line is wrapped again as a stream grows. */
-static void wrap_update(struct wrapped *w, int width)
-{
-	const char *s = buf_str(&w->text);
-	size_t n = w->text.len, i = 0;
-	if (width != w->width || n < w->len)
-		w->nstarts = 0;
-	if (w->nstarts)
-		i = w->starts[--w->nstarts];
-	for (;;) {
-		if (w->nstarts == w->cap) {
-			w->cap = w->cap ? w->cap * 2 : 64;
-			w->starts = xreallocarray(w->starts, w->cap, sizeof *w->starts);
-		}
-		w->starts[w->nstarts++] = i;
-		size_t line = i;
-		while (line < n && s[line] != '\n')
-			line++;
-		int cols;
-		size_t fit = sanitize_fit(s + i, line - i, width, &cols);
-		if (fit == 0 && line > i)
-			fit = line - i; /* a character wider than the column: show it cut */
-		if (i + fit < line) {
-			size_t brk = i + fit;
-			if (s[brk] == ' ') { /* break after the spaces (kept, clipped) */
-				while (brk < line && s[brk] == ' ')
-					brk++;
-				i = brk;
-			} else { /* after the line's last space, unless the word fills it */
-				while (brk > i && s[brk - 1] != ' ')
-					brk--;
-				i = brk > i ? brk : i + fit;
-			}
-		} else {
-			if (line == n)
-				break;
-			i = line + 1;
-		}
-	}
-	w->len = n;
-	w->width = width;
-}
-
-static void wrap_reset(struct wrapped *w)
-{
-	buf_reset(&w->text);
-	w->nstarts = 0;
-	w->len = 0;
-}
-
-static void wrap_free(struct wrapped *w)
-{
-	buf_free(&w->text);
-	free(w->starts);
-	memset(w, 0, sizeof *w);
-}
-
-/* Draws lines [first, first + rows) of w at (y, x). */
-static void wrap_draw(WINDOW *win, const struct wrapped *w, long first, int y, int x, int width, int rows,
-		      attr_t attr)
-{
-	for (int i = 0; i < rows && first + i < (long)w->nstarts; i++) {
-		size_t a = w->starts[first + i];
-		size_t b = first + i + 1 < (long)w->nstarts ? w->starts[first + i + 1] : w->text.len;
-		while (b > a && w->text.data[b - 1] == '\n')
-			b--;
-		char *piece = xstrndup(buf_str(&w->text) + a, b - a);
-		draw_text(win, y + i, x, width, piece, attr);
-		free(piece);
-	}
-}
 
 /* ---------------------------------------------------------------- columns */
 
@@ -263,6 +185,8 @@ static void send_form(struct prompt_pane *pp)
 	pp->zoom = 0;
 	pp->scroll = -1;
 	pp->preview = 0;
+	pp->diff = 0;
+	wrap_reset(&pp->dw);
 	pp->mode = MODE_MAIN;
 	int64_t group = n > 1 ? clock_wall_ms() * 1000 + (clock_us() % 1000) : 0;
 	for (size_t i = 0; i < n; i++) {
@@ -668,6 +592,74 @@ static void draw_columns(struct prompt_pane *pp, WINDOW *w, int y, int height, i
 	}
 }
 
+static const struct buf *column_text(const struct column *c)
+{
+	static const struct buf none = BUF_INIT;
+	return c->run ? lab_run_text(c->run) : &none;
+}
+
+static void diff_add(struct wrapped *w, const char *s, size_t n, const char *open, const char *close, attr_t at)
+{
+	char *safe = sanitize_str(s, n, 4);
+	if (open)
+		wrap_add_span(w, open, strlen(open), at);
+	wrap_add_span(w, safe, strlen(safe), at);
+	if (close)
+		wrap_add_span(w, close, strlen(close), at);
+	free(safe);
+}
+
+/* The word diff of columns a and b, rebuilt when either text has grown. */
+static void diff_build(struct prompt_pane *pp, size_t a, size_t b)
+{
+	const struct buf *ta = column_text(&pp->cols[a]), *tb = column_text(&pp->cols[b]);
+	if (pp->dw.text.len && a == pp->diff_a && b == pp->diff_b && ta->len == pp->diff_alen && tb->len == pp->diff_blen)
+		return;
+	pp->diff_a = a;
+	pp->diff_b = b;
+	pp->diff_alen = ta->len;
+	pp->diff_blen = tb->len;
+	struct wdiff_seg *segs = NULL;
+	size_t n = 0;
+	pp->diff_exact = wdiff(ta->data ? ta->data : "", ta->len, tb->data ? tb->data : "", tb->len, &segs, &n);
+	wrap_reset(&pp->dw);
+	for (size_t i = 0; i < n; i++) {
+		const struct wdiff_seg *g = &segs[i];
+		if (g->op == WDIFF_EQUAL)
+			diff_add(&pp->dw, ta->data + g->a_off, g->len, NULL, NULL, theme_attr(ROLE_NORMAL));
+		else if (g->op == WDIFF_DELETE)
+			diff_add(&pp->dw, ta->data + g->a_off, g->len, "[-", "-]", theme_attr(ROLE_ERROR));
+		else
+			diff_add(&pp->dw, tb->data + g->b_off, g->len, "{+", "+}", theme_attr(ROLE_OK));
+	}
+	if (!n)
+		wrap_add_span(&pp->dw, "(both answers are empty)", 24, theme_attr(ROLE_DIM));
+	free(segs);
+}
+
+static void draw_diff(struct prompt_pane *pp, WINDOW *w, int y, int height, int width)
+{
+	size_t a = pp->focus, b = (pp->focus + 1) % pp->ncols;
+	diff_build(pp, a, b);
+	char line[700];
+	snprintf(line, sizeof line, "Word diff: [-%s-] {+%s+}%s · d closes, h l pick the pair", pp->cols[a].spec,
+		 pp->cols[b].spec, pp->diff_exact ? "" : " (coarse: too far apart for every word)");
+	draw_text(w, y++, 0, width, line, theme_attr(ROLE_NOTICE));
+	int view_h = height - y;
+	if (view_h <= 0)
+		return;
+	wrap_update(&pp->dw, width);
+	long total = (long)pp->dw.nstarts;
+	long first = pp->scroll < 0 ? total - view_h : pp->scroll;
+	if (first > total - 1)
+		first = total - 1;
+	if (first < 0)
+		first = 0;
+	wrap_draw(w, &pp->dw, first, y, 0, width, view_h, theme_attr(ROLE_NORMAL));
+	pp->lines_max = (int)total;
+	pp->view_h = view_h;
+}
+
 static void prompt_draw(struct pane *p, WINDOW *w, int height, int width)
 {
 	struct prompt_pane *pp = (struct prompt_pane *)p;
@@ -701,6 +693,8 @@ static void prompt_draw(struct pane *p, WINDOW *w, int height, int width)
 		draw_picker(pp, w, y, height, width);
 	} else if (pp->preview && lab_form_ready(&pp->form)) {
 		draw_preview(pp, w, y, height, width);
+	} else if (pp->diff && pp->ncols > 1) {
+		draw_diff(pp, w, y, height, width);
 	} else if (pp->ncols) {
 		draw_columns(pp, w, y, height, width);
 	} else {
@@ -711,7 +705,8 @@ static void prompt_draw(struct pane *p, WINDOW *w, int height, int width)
 			draw_wrapped(w, y + 1, 0, width, height - y - 1,
 				     "Enter or i: write a prompt. t: pick a template, v: its variables, p: preview, s: send, "
 				     "S: system prompt, w: save as a template. Mark several models in Models to compare "
-				     "them. C-c cancels; arrows scroll.",
+				     "them: h l move between columns, f zooms one, r re-runs it, d diffs it with the next. "
+				     "C-c cancels; arrows scroll.",
 				     theme_attr(ROLE_DIM));
 	}
 }
@@ -796,6 +791,15 @@ static unsigned prompt_on_key(struct pane *p, int key)
 		break;
 	case 'w': input_begin_in(INPUT_COMMANDS, "save as template> ", NULL, saved_as, pp); break;
 	case 'r': rerun_focused(pp); break;
+	case 'd':
+		if (pp->ncols < 2) {
+			app_status(1, "a word diff needs two answers: mark two or more models in Models and send");
+			return PANE_HANDLED;
+		}
+		pp->diff = !pp->diff;
+		pp->preview = 0;
+		pp->scroll = pp->diff ? 0 : -1;
+		break;
 	case 'f':
 		if (pp->ncols > 1)
 			pp->zoom = !pp->zoom;
@@ -808,7 +812,13 @@ static unsigned prompt_on_key(struct pane *p, int key)
 		if (pp->focus + 1 < pp->ncols)
 			pp->focus++;
 		break;
-	case 27: pp->preview = 0; break;
+	case 27:
+		pp->preview = 0;
+		if (pp->diff) {
+			pp->diff = 0;
+			pp->scroll = -1;
+		}
+		break;
 	case KEY_DOWN: case 'j': scroll_by(pp, 1); break;
 	case KEY_UP: case 'k': scroll_by(pp, -1); break;
 	case KEY_NPAGE: case ' ': scroll_by(pp, pp->view_h > 1 ? pp->view_h - 1 : 1); break;
@@ -827,6 +837,7 @@ static void prompt_destroy(struct pane *p)
 		column_free(&pp->cols[i]);
 	lab_form_close(&pp->form);
 	lab_templates_free(pp->tpl, pp->ntpl);
+	wrap_free(&pp->dw);
 	free(pp);
 }
 

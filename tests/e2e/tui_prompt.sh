@@ -145,6 +145,16 @@ else
 	tui_fail "$d"
 fi
 
+d="d shows the word diff of the focused column and the next: the extra words of the longer answer marked"
+if tui_keys d && tui_wait "Word diff: [-lab/tokens-40-tps-20-] {+openai/gpt-4o-mini+}" &&
+	tui_wait "seven eight.[- tok14 tok15" && tui_wait "tok40-]" && tui_keys h &&
+	tui_wait "Word diff: [-lab/cut-] {+lab/tokens-40-tps-20+}" && tui_wait "Hello from the{+ fake OpenAI. One" &&
+	tui_keys d && tui_wait_gone "Word diff:" && tui_wait "│openai/gpt-4o-mini"; then
+	ok "$d"
+else
+	tui_fail "$d"
+fi
+
 # _system_first TEXT: the preview's [system] line is followed by TEXT.
 _system_first() { printf '%s\n' "$TUI_LAST" | grep -A1 -F '[system]' | grep -qF "$1"; }
 
