@@ -85,11 +85,10 @@ static void form_clear(struct lab_form *f)
 
 int lab_form_open(struct lab_form *f, const char *name, struct err *e)
 {
-	char *text = f->text, *system = f->system;
-	memset(f, 0, sizeof *f);
-	f->text = text ? text : xstrdup("");
-	f->system = system;
 	form_clear(f);
+	f->shape_buf[0] = 0;
+	if (!f->text)
+		f->text = xstrdup("");
 	if (!name)
 		return 0;
 	struct template *t = template_open(name, NULL, e);

@@ -64,8 +64,9 @@ struct lab_form {
 	char shape_buf[48];
 };
 
-/* A form for template name (NULL: a free prompt). -1 with e when the
- * template does not load; the form is then a free prompt. */
+/* Makes f (zeroed, or open) a form for template name (NULL: a free prompt);
+ * its text and system prompt stay. -1 with e when the template does not
+ * load; the form is then a free prompt. */
 int lab_form_open(struct lab_form *f, const char *name, struct err *e);
 void lab_form_close(struct lab_form *f);
 /* Sets field i ("" unsets it); -1 with e when text is not of the field's type. */

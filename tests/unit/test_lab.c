@@ -240,7 +240,9 @@ static void test_save_free_prompt(void **state)
 	struct llm_params p = { .has_temperature = 1, .temperature = 0.25 };
 	assert_int_equal(lab_form_save(&f, "summary", &p, &path, &e), 0);
 	assert_contains(path, "/config/aiwb/prompts/summary.prompt");
-	assert_int_equal(lab_form_save(&f, "summary", &p, &path, &e), -1); /* path untouched on failure */
+	free(path);
+	assert_int_equal(lab_form_save(&f, "summary", &p, &path, &e), -1);
+	assert_null(path);
 	assert_contains(e.msg, "exists already");
 	lab_form_close(&f);
 
