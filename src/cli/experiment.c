@@ -235,7 +235,7 @@ static void finish_job(struct exp *x, struct job *j, const char *error)
 			cJSON_AddNumberToObject(extra, "row", (double)j->row);
 			cJSON_AddStringToObject(extra, "prompt", x->spec->prompts[j->prompt].name);
 			const struct template *t = x->spec->prompts[j->prompt].t;
-			if (!t->bare)
+			if (!x->spec->prompts[j->prompt].is_inline)
 				cJSON_AddStringToObject(extra, "template", t->name);
 			cJSON_AddItemToObject(extra, "vars", cJSON_Duplicate(j->vars, 1));
 			char *ep = cJSON_PrintUnformatted(extra);
@@ -275,10 +275,11 @@ static void on_done(struct run *r, void *ud)
 }
 
 /* The variables the prompt gets from a row: all of them for inline text, the
- * declared ones for a template (other columns serve the assertions). */
+ * declared ones for a template that declares some (other columns serve the
+ * assertions). */
 static cJSON *prompt_layer(const struct template *t, const cJSON *row)
 {
-	if (t->bare)
+	if (t->bare || !t->nvars)
 		return cJSON_Duplicate(row, 1);
 	cJSON *o = cJSON_CreateObject();
 	for (size_t i = 0; i < t->nvars; i++) {

@@ -241,24 +241,24 @@ void exp_report_text(FILE *out, const cJSON *doc)
 		if (st && !strcmp(st, "pass"))
 			continue;
 		if (!header++)
-			fprintf(out, "\n%5s %5s %-12s %-32s %s\n", "case", "row", "prompt", "model", "why");
+			fprintf(out, "\n%5s %5s %-12s %-40s %s\n", "case", "row", "prompt", "model", "why");
 		char *why = exp_report_case_reason(c);
 		char *safe = clean(why), *prompt = clean(str(c, "prompt")), *model = clean(str(c, "model"));
-		fprintf(out, "%5.0f %5.0f %-12.12s %-32.32s %s\n", num(c, "index", 0), num(c, "row", 0), prompt, model,
+		fprintf(out, "%5.0f %5.0f %-12.12s %-40.40s %s\n", num(c, "index", 0), num(c, "row", 0), prompt, model,
 			safe);
 		free(why);
 		free(safe);
 		free(prompt);
 		free(model);
 	}
-	fprintf(out, "\n%-12s %-32s %5s %5s %5s %5s %6s %8s %8s %8s %8s %8s %10s\n", "prompt", "model", "cases", "pass",
+	fprintf(out, "\n%-12s %-40s %5s %5s %5s %5s %6s %8s %8s %8s %8s %8s %10s\n", "prompt", "model", "cases", "pass",
 		"fail", "error", "pass%", "mean ms", "p95 ms", "ttft ms", "in", "out", "cost $");
 	const cJSON *e;
 	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, "matrix")) {
 		struct cells k;
 		cells_of(e, &k);
 		char *prompt = clean(str(e, "prompt")), *model = clean(str(e, "model"));
-		fprintf(out, "%-12.12s %-32.32s %5s %5s %5s %5s %6s %8s %8s %8s %8s %8s %10s\n", prompt, model, k.cases,
+		fprintf(out, "%-12.12s %-40.40s %5s %5s %5s %5s %6s %8s %8s %8s %8s %8s %10s\n", prompt, model, k.cases,
 			k.passed, k.failed, k.errors, k.rate, k.mean, k.p95, k.ttft, k.in, k.out, k.cost);
 		free(prompt);
 		free(model);

@@ -316,7 +316,11 @@ static int add_prompt(struct ld *ld, yaml_node_t *where, yaml_node_t *name, yaml
 			free(v);
 			return at(ld, prompt, "prompt is empty");
 		}
-		p->t = template_parse(v, strlen(v), s->path, TEMPLATE_FILE, ld->dir, &te);
+		/* empty front matter: role markers work and any variable is accepted */
+		char *wrapped = xasprintf("---\n---\n%s", v);
+		p->t = template_parse(wrapped, strlen(wrapped), "inline prompt", TEMPLATE_FILE, ld->dir, &te);
+		p->is_inline = 1;
+		free(wrapped);
 	} else {
 		char *ref = template_ref(ld, v);
 		p->t = template_open(ref, NULL, &te);

@@ -1,8 +1,9 @@
 /* spec — an experiment file (docs/experiments.md) and its dataset, loaded
  * and checked before anything runs.
  *
- * The file is YAML: name, description, prompts (inline Mustache text or a
- * template by name or path, one-call templates only), models
+ * The file is YAML: name, description, prompts (inline Mustache text with
+ * system:/user:/assistant: markers as in a template body, or a template by
+ * name or path; one-call templates only), models
  * (PROVIDER/MODEL), dataset (.csv with a header row, or .jsonl with one JSON
  * object a line; relative to the file), system, parameters (temperature,
  * top_p, max_tokens), assert (a list of one-key maps, exp/assert.h),
@@ -32,7 +33,8 @@
 
 struct exp_prompt {
 	char *name;              /* given, or the template's name, or "prompt" */
-	struct template *t;      /* a bare template for inline text */
+	struct template *t;
+	int is_inline;           /* prompt: text (a template without declared variables) */
 };
 
 struct exp_limit {

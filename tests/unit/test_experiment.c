@@ -355,7 +355,8 @@ static void test_spec_loads(void **state)
 	assert_string_equal(s.name, "greet");
 	assert_int_equal(s.nprompts, 2);
 	assert_string_equal(s.prompts[0].name, "inline");
-	assert_true(s.prompts[0].t->bare);
+	assert_true(s.prompts[0].is_inline && !s.prompts[0].t->bare && !s.prompts[0].t->nvars);
+	assert_false(s.prompts[1].is_inline);
 	assert_string_equal(s.prompts[1].name, "t");
 	assert_int_equal(s.nmodels, 2);
 	assert_int_equal(cJSON_GetArraySize(s.rows), 2);
@@ -379,6 +380,17 @@ static void test_spec_loads(void **state)
 	assert_int_equal(cJSON_GetArraySize(s.rows), 1);
 	assert_int_equal(s.concurrency, EXP_CONCURRENCY_DEFAULT);
 	exp_spec_free(&s);
+
+	/* the example shipped in examples/ loads */
+	char *example = path_join(getenv("AIWB_SHARE"), "examples/experiments/triage.yaml");
+	struct err ee = ERR_INIT;
+	if (exp_spec_load(&s, example, &ee) != 0)
+		fail_msg("%s", err_msg(&ee));
+	assert_int_equal(s.nmodels, 3);
+	assert_int_equal(cJSON_GetArraySize(s.rows), 6);
+	assert_int_equal(s.nasserts, 3);
+	exp_spec_free(&s);
+	free(example);
 
 	free(write_file("rows.jsonl", "{\"q\": \"a\", \"n\": 1}\n\n{\"q\": \"b\"}"));
 	msg = load("prompt: \"{{q}}\"\nmodels: [openai/gpt-4o-mini]\ndataset: rows.jsonl\n", &s);
