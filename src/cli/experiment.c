@@ -71,7 +71,7 @@ struct exp {
 	struct llm_params *params; /* per prompt: the file's, the template filling gaps */
 	int concurrency, inflight;
 	int stopping;
-	int64_t timer;
+	int64_t timer, timer_at;   /* a request-rate wait: its id and when it fires */
 	int tty;
 	cJSON **cases;             /* by job index; NULL when not finished */
 	int db_warned;
@@ -380,8 +380,12 @@ static void pump(struct exp *x)
 		if (ps->lim && ps->lim->rpm > 0)
 			ps->next_ms = now + (int64_t)(60000.0 / ps->lim->rpm + 0.5);
 	}
-	if (wake >= 0 && !x->timer && !x->stopping)
+	if (wake >= 0 && !x->stopping && (!x->timer || wake < x->timer_at)) {
+		if (x->timer)
+			loop_del_timer(x->s->loop, x->timer);
 		x->timer = loop_add_timer(x->s->loop, wake - now, on_timer, x);
+		x->timer_at = wake;
+	}
 	int all_done = x->done == x->njobs;
 	if (x->inflight == 0 && (all_done || x->stopping))
 		loop_stop(x->s->loop);
