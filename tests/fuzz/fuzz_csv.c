@@ -119,7 +119,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (whole.rc == 0 && whole.finish_rc == 0 && !stop_after) {
 		struct outcome back = {.max_field = max_field, .max_fields = max_fields, .eol = eol};
-		run(&back, (const uint8_t *)whole.again.data, whole.again.len, 0, 0);
+		run(&back, (const uint8_t *)buf_str(&whole.again), whole.again.len, 0, 0);
 		require(back.rc == 0 && back.finish_rc == 0);
 		struct buf a = BUF_INIT, b = BUF_INIT;
 		fields_only(&whole.log, &a);
