@@ -300,10 +300,11 @@ static int start_job(struct exp *x, struct job *j, struct err *e)
 		return err_set(e, "%s", ps->error);
 	cJSON *layer = prompt_layer(t, cJSON_GetArrayItem(sp->rows, (int)j->row));
 	const cJSON *layers[] = { layer };
-	j->vars = template_bind(t, layers, 1, NULL, 0, e);
+	struct err be = ERR_INIT;
+	j->vars = template_bind(t, layers, 1, NULL, 0, &be);
 	cJSON_Delete(layer);
 	if (!j->vars)
-		return -1;
+		return err_set(e, "dataset row %zu: %s", j->row, be.msg);
 	if (template_render(t, -1, j->vars, &j->msgs, e) != 0)
 		return -1;
 	size_t n = 0;
