@@ -141,11 +141,37 @@ static const char prompt_usage[] =
 	"Exit status: 0 on success; 1 when a template or file cannot be read or has an\n"
 	"error (named FILE:LINE); 2 on a usage error, a missing required variable included.\n";
 
+static const char experiment_usage[] =
+	"usage: aiwb experiment run FILE [--concurrency N] [--json] [--csv FILE] [--markdown FILE]\n"
+	"       aiwb experiment show ID [--json] [--csv FILE] [--markdown FILE]\n"
+	"       aiwb experiment ls [--json]\n"
+	"\n"
+	"An experiment file (YAML, docs/experiments.md) names prompts (inline Mustache\n"
+	"text or templates), models and a dataset (.csv with a header row or .jsonl, one\n"
+	"case per row), and assertions every answer must pass: contains, not-contains,\n"
+	"regex, equals, is-json, max-latency-ms, max-cost-usd. 'run' sends every case to\n"
+	"every model, at most N at once (default 4, or concurrency: in the file) and\n"
+	"within each provider's limits: (concurrency, rpm), shows progress on stderr,\n"
+	"stores each case as it finishes and prints the failed cases with the reason and\n"
+	"a matrix per prompt and model: pass rate, mean and p95 latency, time to first\n"
+	"token, tokens in/out, cost. Ctrl-C stops cleanly and keeps the finished cases.\n"
+	"'show ID' prints a stored experiment again; 'ls' lists them.\n"
+	"\n"
+	"  --concurrency N  at most N calls at once (1 to 64), overriding the file\n"
+	"  --json           the whole result as one JSON object on stdout (docs/experiments.md)\n"
+	"  --csv FILE       the matrix as CSV to FILE ('-': stdout instead of the table)\n"
+	"  --markdown FILE  a Markdown report to FILE ('-': stdout instead of the table)\n"
+	"\n"
+	"Exit status: 0 when every case passed; 1 when a case failed or errored, or the\n"
+	"file, its dataset or the history cannot be read (the error names FILE:LINE);\n"
+	"2 on a usage error; 130 when interrupted (finished cases are kept).\n";
+
 const struct cli_command cli_commands[] = {
 	{ "models", "providers and their models, with context and price", models_usage, cmd_models },
 	{ "ask", "send one prompt to one model, streamed", ask_usage, cmd_ask },
 	{ "compare", "send one prompt to several models at once", compare_usage, cmd_compare },
 	{ "prompt", "list, show and render prompt templates", prompt_usage, cmd_prompt },
+	{ "experiment", "run prompts x models x a dataset with assertions", experiment_usage, cmd_experiment },
 	{ "history", "search the saved runs, or show one", history_usage, cmd_history },
 	{ "doctor", "what is configured, reachable, missing", doctor_usage, cmd_doctor },
 	{ "keys", "store, remove and list API keys", keys_usage, cmd_keys },

@@ -46,6 +46,30 @@ static const char *const migrations[] = {
 	"	INSERT INTO runs_fts(rowid, prompt, output) VALUES (new.id, new.prompt, new.output);"
 	"END;"
 	"INSERT INTO runs_fts(runs_fts) VALUES ('rebuild');",
+
+	"CREATE TABLE experiments ("
+	"	id INTEGER PRIMARY KEY,"
+	"	created_ms INTEGER NOT NULL,"
+	"	name TEXT NOT NULL,"
+	"	file TEXT,"
+	"	spec TEXT NOT NULL,"
+	"	status TEXT NOT NULL"
+	");"
+	"CREATE TABLE experiment_cases ("
+	"	experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,"
+	"	case_index INTEGER NOT NULL,"
+	"	row_index INTEGER NOT NULL,"
+	"	prompt TEXT NOT NULL,"
+	"	model TEXT NOT NULL,"
+	"	vars TEXT,"
+	"	run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,"
+	"	status TEXT NOT NULL,"
+	"	passed INTEGER NOT NULL,"
+	"	assertions TEXT,"
+	"	error TEXT,"
+	"	result TEXT NOT NULL,"
+	"	PRIMARY KEY (experiment_id, case_index)"
+	");",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))

@@ -557,17 +557,21 @@ static void test_fts_search(void **state)
 static void test_migrates_older_schema(void **state)
 {
 	struct fixture *f = *state;
-	if (db_schema_version() < 2)
+	if (db_schema_version() < 3)
 		skip();
 	struct db *db = open_ok(f->db_path);
 	insert_run(db, "old question about otters", "otters hold hands");
 	db_close(db);
+	/* back to schema 1: without the search index (2) and the experiment tables (3) */
 	raw_exec(f->db_path, "DROP TABLE runs_fts; DROP TRIGGER runs_fts_insert; DROP TRIGGER runs_fts_delete;"
-		 "DROP TRIGGER runs_fts_update; PRAGMA user_version = 1");
+		 "DROP TRIGGER runs_fts_update; DROP TABLE experiment_cases; DROP TABLE experiments;"
+		 "PRAGMA user_version = 1");
 
 	db = open_ok(f->db_path);
 	assert_int_equal(query_int(db_handle(db), "PRAGMA user_version"), db_schema_version());
 	assert_int_equal(search(db, "otters"), 1);
+	assert_int_equal(query_int(db_handle(db), "SELECT count(*) FROM sqlite_schema WHERE name IN"
+						  " ('experiments', 'experiment_cases')"), 2);
 	db_close(db);
 }
 
