@@ -188,11 +188,11 @@ static void draw_status(struct app *a)
 	}
 	curs_set(0);
 	char hints[256];
-	snprintf(hints, sizeof hints, " %s ", a->panes[a->focus]->title);
+	snprintf(hints, sizeof hints, " %s ", a->history_open ? "History" : a->panes[a->focus]->title);
 	int x = draw_text(stdscr, y, 0, COLS, hints, theme_attr(ROLE_STATUS_KEY));
 	const enum key_action shown[] = { ACTION_FOCUS_NEXT, ACTION_ZOOM, ACTION_HELP, ACTION_COMMAND, ACTION_QUIT };
 	const char *labels[] = { "next pane", a->zoomed ? "unzoom" : "zoom", "help", "command", "quit" };
-	for (size_t i = 0; i < sizeof shown / sizeof *shown && x < COLS; i++) {
+	for (size_t i = 0; !a->history_open && i < sizeof shown / sizeof *shown && x < COLS; i++) {
 		x += draw_text(stdscr, y, x, COLS - x, " ", theme_attr(ROLE_STATUS));
 		x += draw_text(stdscr, y, x, COLS - x, keys_name(keys_key_for(shown[i])), theme_attr(ROLE_STATUS_KEY));
 		x += draw_text(stdscr, y, x, COLS - x, " ", theme_attr(ROLE_STATUS));
@@ -244,7 +244,7 @@ static void draw(struct loop *l, void *ud)
 		int cy, cx;
 		getyx(stdscr, cy, cx);
 		wnoutrefresh(stdscr);
-		for (int i = 0; i < NPANES; i++) {
+		for (int i = 0; i < NPANES && !a->history_open; i++) {
 			if (!a->frames[i])
 				continue;
 			char title[64];

@@ -46,6 +46,8 @@ struct history_view {
 	int64_t chosen;
 };
 
+/* Rows for runs: the screen less the status line, the frame, the query, the
+ * summary and a blank row. */
 static int list_rows(const struct history_view *v)
 {
 	int n = v->lines - 1 - 5;

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base/log.h"
@@ -180,32 +179,6 @@ static void print_json(const struct compare *c, const char *prompt, int raw)
 	cJSON_Delete(root);
 }
 
-/* Wall-clock microseconds at the start: the same for every row of this
- * compare, different for the next one. */
-static int64_t compare_group_id(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-/* The params every row of this compare joins: its group, and the template and
- * variables when there is one (caller frees). */
-static char *history_params(const struct ask_template *at, int64_t group)
-{
-	char *tmpl = at->t ? template_history_json(at->t, at->vars) : NULL;
-	cJSON *o = tmpl ? cJSON_Parse(tmpl) : NULL;
-	free(tmpl);
-	if (!cJSON_IsObject(o)) {
-		cJSON_Delete(o);
-		o = cJSON_CreateObject();
-	}
-	cJSON_AddNumberToObject(o, "compare_group", (double)group);
-	char *s = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	return s;
-}
-
 int cmd_compare(int argc, char **argv)
 {
 	struct ask_opts o;
@@ -229,7 +202,7 @@ int cmd_compare(int argc, char **argv)
 		ask_opts_free(&o);
 		return cli_fail("compare", "%s", e.msg);
 	}
-	int64_t group = compare_group_id();
+	int64_t group = run_compare_group();
 	static struct compare c;
 	memset(&c, 0, sizeof c);
 	c.s = &s;
@@ -245,7 +218,9 @@ int cmd_compare(int argc, char **argv)
 		loop_run(s.loop);
 
 	int failed = 0;
-	char *extra = history_params(&at, group);
+	char *tmpl = at.t ? template_history_json(at.t, at.vars) : NULL;
+	char *extra = run_compare_params(tmpl, group);
+	free(tmpl);
 	for (size_t i = 0; i < c.n; i++) {
 		struct slot *sl = &c.slots[i];
 		failed |= !sl->run || sl->run->result.status != LLM_OK;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/clock.h"
 #include "base/sanitize.h"
@@ -239,6 +240,27 @@ int64_t run_save(struct db *db, const struct run *r, const struct llm_request *r
 	free(params);
 	free(metrics);
 	return id;
+}
+
+int64_t run_compare_group(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+char *run_compare_params(const char *extra, int64_t group)
+{
+	cJSON *o = extra ? cJSON_Parse(extra) : NULL;
+	if (!cJSON_IsObject(o)) {
+		cJSON_Delete(o);
+		o = cJSON_CreateObject();
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(o, "compare_group");
+	cJSON_AddNumberToObject(o, "compare_group", (double)group);
+	char *s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return s;
 }
 
 void run_free(struct run *r)

@@ -58,6 +58,13 @@ char *run_json(const struct run *r, int sanitize_text);
  * and its variables). */
 int64_t run_save(struct db *db, const struct run *r, const struct llm_request *rq, const char *kind,
 		 const char *extra_params, struct err *e);
+/* A compare saves one row per model, all with the same "compare_group" in
+ * their params (history_group_models finds them again). run_compare_group
+ * gives a new group: the wall-clock microseconds now, so one per compare.
+ * run_compare_params is extra (NULL or a JSON object, e.g. the template and
+ * its variables) with the group added, for run_save; caller frees. */
+int64_t run_compare_group(void);
+char *run_compare_params(const char *extra, int64_t group);
 void run_free(struct run *r);
 
 #endif

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "base/xmalloc.h"
+#include "llm/run.h"
 #include "prompt/labsetup.h"
 #include "store/db.h"
 #include "store/history.h"
@@ -165,6 +166,31 @@ static void test_compare_group_lists_every_model(void **state)
 	assert_null(models);
 }
 
+/* What aiwb compare saves: the template's params with the group merged in. */
+static void test_compare_params_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	int64_t group = run_compare_group();
+	assert_true(group > INT64_C(1700000000000000));
+	char *p = run_compare_params("{\"template\":\"role\",\"vars\":{\"n\":2},\"compare_group\":1}", 1795000000123457);
+	assert_string_equal(p, "{\"template\":\"role\",\"vars\":{\"n\":2},\"compare_group\":1795000000123457}");
+	free(p);
+	p = run_compare_params("[not an object", 7);
+	assert_string_equal(p, "{\"compare_group\":7}");
+	free(p);
+	p = run_compare_params(NULL, group);
+	const char *msg = "[{\"role\":\"user\",\"content\":\"hi\"}]";
+	add(f->db, "compare", "openai/gpt-4o-mini", msg, p);
+	int64_t last = add(f->db, "compare", "ollama/llama3.1", msg, p);
+	free(p);
+	struct lab_setup s;
+	get(f->db, last, &s);
+	assert_int_equal(s.nmodels, 2);
+	assert_string_equal(s.models[0], "openai/gpt-4o-mini");
+	assert_string_equal(s.models[1], "ollama/llama3.1");
+	lab_setup_free(&s);
+}
+
 static void test_missing_and_odd_rows(void **state)
 {
 	struct fixture *f = *state;
@@ -191,6 +217,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_template_vars_as_typed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_template_path_without_vars, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compare_group_lists_every_model, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_compare_params_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_and_odd_rows, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
