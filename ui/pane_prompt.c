@@ -10,7 +10,6 @@
 
 #include "app.h"
 #include "base/buf.h"
-#include "base/clock.h"
 #include "base/sanitize.h"
 #include "base/wdiff.h"
 #include "base/xmalloc.h"
@@ -188,7 +187,7 @@ static void send_form(struct prompt_pane *pp)
 	pp->diff = 0;
 	wrap_reset(&pp->dw);
 	pp->mode = MODE_MAIN;
-	int64_t group = n > 1 ? clock_wall_ms() * 1000 + (clock_us() % 1000) : 0;
+	int64_t group = n > 1 ? run_compare_group() : 0;
 	for (size_t i = 0; i < n; i++) {
 		struct column *c = &pp->cols[i];
 		c->spec = xstrdup(n > 1 ? wb->marked[i] : wb->selected);

@@ -683,20 +683,11 @@ static void tr_done(struct template_runner *tr, void *ud)
 
 static char *history_json(const struct lab_form *f, const cJSON *vars, int64_t group)
 {
-	if (!f->t && !group)
-		return NULL;
-	cJSON *o = NULL;
-	if (f->t) {
-		char *s = template_history_json(f->t, vars);
-		o = cJSON_Parse(s);
-		free(s);
-	}
-	if (!o)
-		o = cJSON_CreateObject();
-	if (group)
-		cJSON_AddNumberToObject(o, "compare_group", (double)group);
-	char *s = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
+	char *tmpl = f->t ? template_history_json(f->t, vars) : NULL;
+	if (!group)
+		return tmpl;
+	char *s = run_compare_params(tmpl, group);
+	free(tmpl);
 	return s;
 }
 

@@ -5,7 +5,8 @@
 # workbench is open (the view reads the history afresh on every key): run 1
 # asks about zebras, run 2 gets an answer full of escape sequences
 # (openai/evil), runs 3 and 4 are one compare of two models about penguins,
-# runs 5 and 6 another compare. Every check polls the screen with a deadline.
+# runs 5 and 6 another compare; re-opening run 1 and the penguin compare and
+# sending them again adds runs 7 to 9. Every check polls the screen with a deadline.
 . "$(dirname "$0")/lib.sh"
 e2e_begin
 e2e_need_tmux
@@ -34,6 +35,12 @@ quit() {
 _match_marked() {
 	tmx capture-pane -e -p -t "$E2E_SESSION" | grep -q "48;5;220m$1"
 }
+
+# The number of runs in the history, and of distinct compare groups.
+runs() { "$E2E_PY" -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from runs").fetchone()[0])' "$AIWB_HOME/aiwb.db" 2>&1; }
+groups() { "$E2E_PY" -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(distinct json_extract(params, \"$.compare_group\")) from runs where kind = \"compare\"").fetchone()[0])' "$AIWB_HOME/aiwb.db" 2>&1; }
+_runs_are() { [ "$(runs)" = "$1" ]; }
+_groups_are() { [ "$(groups)" = "$1" ]; }
 
 # ---------------------------------------------------------------- empty
 
@@ -129,6 +136,15 @@ else
 	tui_fail "$d"
 fi
 
+d="the Prompt pane holds the restored prompt; s runs it again and the answer streams in"
+if tui_wait "Free prompt · t picks a template" && tui_wait "> Tell me about zebras" && tui_keys s &&
+	tui_wait "Hello from the fake OpenAI. One two three" && tui_wait "done (end_turn)" &&
+	tui_poll 5 _runs_are 7; then
+	ok "$d"
+else
+	tui_fail "$d" "runs: $(runs)"
+fi
+
 d=":history penguins opens the view with that search; C-r re-opens the compare with both models marked"
 if tui_keys : && tui_wait_bottom ':*' && tui_type "history penguins" && tui_keys Enter &&
 	tui_wait "Search: penguins" && tui_wait "2 runs match" && tui_keys Down C-r && tui_wait_gone "Search:" &&
@@ -137,6 +153,15 @@ if tui_keys : && tui_wait_bottom ':*' && tui_type "history penguins" && tui_keys
 	ok "$d"
 else
 	tui_fail "$d"
+fi
+
+d="s compares the restored models again: two columns stream, and the history gains one more compare group"
+if tui_keys 2 && tui_wait "→ compare 2 marked models:" && tui_wait "> compare penguins" && tui_keys s &&
+	tui_wait "│ollama/llama3.1" && tui_wait "Hello from the fake Ollama." && tui_wait "Hello from the fake OpenAI." &&
+	tui_poll 5 _runs_are 9 && tui_poll 5 _groups_are 3; then
+	ok "$d"
+else
+	tui_fail "$d" "runs: $(runs), groups: $(groups)"
 fi
 
 d="a search with no hits says so"
@@ -148,9 +173,9 @@ else
 fi
 
 d="resizing with the view open lays it out again; too small shows the notice, then it comes back"
-if tui_resize 80 24 && tui_wait 'No run matches "xyzzy"' && tui_keys C-u && tui_wait "6 runs, newest first" &&
+if tui_resize 80 24 && tui_wait 'No run matches "xyzzy"' && tui_keys C-u && tui_wait "9 runs, newest first" &&
 	tui_wait "another compare" && tui_resize 50 12 && tui_wait "Terminal too small" && tui_resize $COLS $ROWS &&
-	tui_wait_gone "Terminal too small" && tui_wait "6 runs, newest first" && tui_wait "Tell me about zebras"; then
+	tui_wait_gone "Terminal too small" && tui_wait "9 runs, newest first" && tui_wait "Tell me about zebras"; then
 	ok "$d"
 else
 	tui_fail "$d"
