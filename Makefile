@@ -40,7 +40,7 @@ deps:
 
 # ./aiwb is always the binary of this BUILD (asan/ubsan builds copy theirs here too).
 aiwb: $(BUILD)/aiwb
-	@cmp -s $< $@ || cp $< $@
+	@cmp -s $< $@ || { cp $< $@.tmp && mv -f $@.tmp $@; }
 
 $(BUILD)/aiwb: $(BUILD)/src/main.o $(BUILD)/libaiwbui.a $(BUILD)/libaiwb.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm

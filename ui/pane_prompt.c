@@ -23,6 +23,8 @@
 #define MAX_COLUMNS 16
 #define MIN_COLUMN_WIDTH 24
 #define FORM_ROWS_MAX 6
+#define METRIC_LINES 3
+#define COMPACT_BELOW 24         /* pane rows under which answers get the form's rows */
 
 enum mode { MODE_MAIN, MODE_PICK, MODE_FORM };
 
@@ -55,7 +57,6 @@ struct prompt_pane {
 	size_t diff_a, diff_b, diff_alen, diff_blen;
 	int diff_exact;
 	int lines_max, view_h;   /* from the last draw */
-	char status[700];
 };
 
 /* ---------------------------------------------------------------- columns */
@@ -193,7 +194,10 @@ static void send_form(struct prompt_pane *pp)
 		c->spec = xstrdup(n > 1 ? wb->marked[i] : wb->selected);
 		column_start(pp, c, group);
 	}
-	snprintf(pp->status, sizeof pp->status, "%s", "");
+	if (n > 1)
+		app_status(0, "sent to %zu models; h l move between them, f zooms, r re-runs, d diffs", n);
+	else
+		app_status(0, "sent to %s", wb->selected);
 }
 
 static void rerun_focused(struct prompt_pane *pp)
@@ -455,6 +459,18 @@ static int draw_form(struct prompt_pane *pp, WINDOW *w, int y, int height, int w
 		}
 		return y;
 	}
+	if (pp->mode != MODE_FORM && !pp->preview && pp->ncols && height < COMPACT_BELOW && y < height) {
+		/* answers on a short pane: the values on one line */
+		int off = 0;
+		for (size_t i = 0; i < f->nfields && off < (int)sizeof line - 1; i++) {
+			const struct lab_field *fl = &f->fields[i];
+			off += snprintf(line + off, sizeof line - (size_t)off, "%s%s = %s", i ? " · " : "", fl->name,
+					fl->value ? fl->value : fl->def ? "(default)" : "(empty)");
+		}
+		if (f->nfields)
+			draw_text(w, y++, 0, width, line, theme_attr(ROLE_NORMAL));
+		return y;
+	}
 	size_t rows = f->nfields < FORM_ROWS_MAX ? f->nfields : FORM_ROWS_MAX;
 	size_t first = pp->field >= rows ? pp->field - rows + 1 : 0;
 	for (size_t i = first; i < first + rows && y < height; i++, y++) {
@@ -499,27 +515,36 @@ static void draw_preview(struct prompt_pane *pp, WINDOW *w, int y, int height, i
 	wrap_free(&wr);
 }
 
-/* The metrics in one line, or in two (a, b) for a narrow column. */
-static void metrics_text(const struct column *c, int two, char *a, size_t na, char *b, size_t nb)
+/* The metrics, packed into as few lines of width as they fit (at most
+ * METRIC_LINES); returns the number of lines. */
+static int metrics_lines(const struct column *c, int width, char out[][160])
 {
 	struct run_metrics m;
 	lab_run_metrics(c->run, &m);
-	char ttft[32] = "TTFT -", cost[32] = "cost ?", rate[32] = "- tok/s", tokens[80];
-	if (m.ttft_ms >= 0)
-		snprintf(ttft, sizeof ttft, "TTFT %.0f ms", m.ttft_ms);
-	if (m.cost_usd >= 0)
-		snprintf(cost, sizeof cost, "$%.6f", m.cost_usd);
-	if (m.tokens_per_s >= 0)
-		snprintf(rate, sizeof rate, "%.1f tok/s", m.tokens_per_s);
-	snprintf(tokens, sizeof tokens, "%lld in / %lld out%s", (long long)m.input_tokens, (long long)m.output_tokens,
+	char part[5][80];
+	snprintf(part[0], sizeof part[0], m.ttft_ms >= 0 ? "TTFT %.0f ms" : "TTFT -", m.ttft_ms);
+	snprintf(part[1], sizeof part[1], "%lld in / %lld out%s", (long long)m.input_tokens, (long long)m.output_tokens,
 		 m.estimated ? " (est.)" : "");
-	if (two) {
-		snprintf(a, na, "%s · %.1f s · %s", ttft, m.total_ms / 1000.0, cost);
-		snprintf(b, nb, "%s · %s", tokens, rate);
-	} else {
-		snprintf(a, na, "%s · %s · %s · %s · %.1f s", ttft, tokens, rate, cost, m.total_ms / 1000.0);
-		b[0] = 0;
+	if (m.tokens_per_s >= 0)
+		snprintf(part[2], sizeof part[2], "%.1f tok/s", m.tokens_per_s);
+	else
+		snprintf(part[2], sizeof part[2], "- tok/s");
+	if (m.cost_usd >= 0)
+		snprintf(part[3], sizeof part[3], "$%.6f", m.cost_usd);
+	else
+		snprintf(part[3], sizeof part[3], "cost ?");
+	snprintf(part[4], sizeof part[4], "%.1f s", m.total_ms / 1000.0);
+	int n = 0;
+	out[0][0] = 0;
+	for (int i = 0; i < 5; i++) {
+		int len = sanitize_width(out[n], strlen(out[n]));
+		int add = sanitize_width(part[i], strlen(part[i])) + (len ? 3 : 0);
+		if (len && len + add > width && n + 1 < METRIC_LINES)
+			out[++n][0] = 0;
+		size_t used = strlen(out[n]);
+		snprintf(out[n] + used, 160 - used, "%s%s", out[n][0] ? " · " : "", part[i]);
 	}
+	return n + 1;
 }
 
 static void draw_column(struct prompt_pane *pp, size_t i, WINDOW *w, int y, int x, int height, int width)
@@ -528,9 +553,9 @@ static void draw_column(struct prompt_pane *pp, size_t i, WINDOW *w, int y, int 
 	int head = pp->ncols > 1; /* one column: the model is named above */
 	if (head)
 		draw_text(w, y, x, width, c->spec, theme_attr(i == pp->focus ? ROLE_TITLE_FOCUSED : ROLE_TITLE));
-	char a[300], b[200];
-	int two = width < 64;
-	int foot = c->run ? (two ? 3 : 2) : 1;
+	char metrics[METRIC_LINES][160];
+	int nm = c->run ? metrics_lines(c, width, metrics) : 0;
+	int foot = c->run ? nm + 1 : 1;
 	int view_h = height - head - foot;
 	column_feed(c);
 	if (view_h > 0 && c->run) {
@@ -551,10 +576,8 @@ static void draw_column(struct prompt_pane *pp, size_t i, WINDOW *w, int y, int 
 		draw_wrapped(w, y + head, x, width, height - head, c->error, theme_attr(ROLE_ERROR));
 		return;
 	}
-	metrics_text(c, two, a, sizeof a, b, sizeof b);
-	draw_text(w, fy++, x, width, a, theme_attr(ROLE_METRIC));
-	if (two)
-		draw_text(w, fy++, x, width, b, theme_attr(ROLE_METRIC));
+	for (int k = 0; k < nm; k++)
+		draw_text(w, fy++, x, width, metrics[k], theme_attr(ROLE_METRIC));
 	int done = lab_run_finished(c->run);
 	enum llm_status st = done ? lab_run_status(c->run) : LLM_OK;
 	const char *msg = lab_run_message(c->run);
