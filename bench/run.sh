@@ -11,7 +11,8 @@
 # here, killed at the end):
 #   first token  = process start -> first byte of model text on stdout (a
 #                  pipe), `aiwb ask` beside `curl -N` posting the same request,
-#                  runs interleaved (bench/first_byte.c), medians of FB_RUNS;
+#                  runs interleaved (bench/first_byte.c), medians of FB_RUNS
+#                  and of the per-round difference aiwb - curl;
 #                  plus aiwb's own ttft_ms from --json.
 #   parsing      = bench/parse_bench (framing alone, MB/s of wall time) and
 #                  bench/decode_bench (framing + JSON + text, as the providers
@@ -144,8 +145,11 @@ printf '%-52s %9s %9s %9s %7s\n' "aiwb ask -m openai/gpt-4o-mini, first text byt
 printf '%-52s %9s %9s\n' "aiwb adds over curl (differences, ms)" \
 	"$(awk -v a="$am" -v b="$cm" 'BEGIN { printf "%+.2f", a - b }')" \
 	"$(awk -v a="$(field "$a" min_ms)" -v b="$(field "$c" min_ms)" 'BEGIN { printf "%+.2f", a - b }')"
+printf '%-52s %9s\n' "aiwb adds over curl, paired by round (median, ms)" "$(field "$a" paired_median_ms)"
+printf '%-52s %9s %9s\n' "CPU used by the first byte: curl, aiwb (median, ms)" "$(field "$c" cpu_first_median_ms)" \
+	"$(field "$a" cpu_first_median_ms)"
 printf '%-52s %9s\n' "aiwb ask --json: its own ttft_ms (median)" "$(field "$aj" field_median)"
-echo "target: aiwb adds < 1 ms median over curl"
+echo "target: aiwb adds < 1 ms median over curl (load $(cut -d' ' -f1-3 /proc/loadavg))"
 
 # (b) Parsing.
 pb=$("$B/parse_bench" | tail -1)

@@ -9,6 +9,7 @@
 
 #include "app.h"
 #include "cli/cli.h"
+#include "input.h"
 #include "term.h"
 
 static void select_utf8_locale(void)
@@ -33,6 +34,7 @@ int main(int argc, char **argv)
 {
 	select_utf8_locale();
 	cli_ui_version = term_curses_version;
+	cli_readline_version = input_readline_version;
 	struct app_options o = { 0 };
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {

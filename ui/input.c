@@ -1,6 +1,7 @@
 #include "input.h"
 
 #include <curses.h>
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +9,94 @@
 #include <readline/readline.h>
 
 #include "base/buf.h"
+#include "base/log.h"
 #include "base/xmalloc.h"
+
+/* readline is opened on first use, not linked: the command line (aiwb ask)
+ * then does not load it, nor the terminfo library it brings, at every start. */
+#define RL_STR2(x) #x
+#define RL_STR(x) RL_STR2(x)
+#define READLINE_SONAME "libreadline.so." RL_STR(RL_VERSION_MAJOR)
+
+#define RL_SYMBOLS(X)                                                                                          \
+	X(add_history) X(clear_history) X(history_get_history_state) X(history_set_history_state)              \
+	X(read_history) X(stifle_history) X(using_history) X(write_history) X(rl_callback_handler_install)     \
+	X(rl_callback_handler_remove) X(rl_callback_read_char) X(rl_completion_matches) X(rl_insert_text)      \
+	X(rl_attempted_completion_function) X(rl_attempted_completion_over) X(rl_catch_signals)                \
+	X(rl_catch_sigwinch) X(rl_change_environment) X(rl_completion_display_matches_hook)                    \
+	X(rl_deprep_term_function) X(rl_end) X(rl_getc_function) X(rl_input_available_hook)                    \
+	X(rl_library_version) X(rl_line_buffer) X(rl_outstream) X(rl_point) X(rl_prep_term_function)           \
+	X(rl_readline_name) X(rl_redisplay_function)
+
+static struct {
+	int state; /* 0 not tried, 1 loaded, -1 failed */
+	char why[256];
+#define RL_MEMBER(name) __typeof__(&name) p_##name;
+	RL_SYMBOLS(RL_MEMBER)
+#undef RL_MEMBER
+} rl;
+
+static int readline_load(void)
+{
+	if (rl.state)
+		return rl.state > 0;
+	rl.state = -1;
+	void *h = dlopen(READLINE_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		snprintf(rl.why, sizeof rl.why, "%s", dlerror());
+		return 0;
+	}
+#define RL_RESOLVE(name)                                                                                       \
+	{                                                                                                      \
+		void *sym = dlsym(h, #name);                                                                   \
+		if (!sym) {                                                                                    \
+			snprintf(rl.why, sizeof rl.why, "%s has no %s", READLINE_SONAME, #name);               \
+			return 0;                                                                              \
+		}                                                                                              \
+		memcpy(&rl.p_##name, &sym, sizeof sym);                                                        \
+	}
+	RL_SYMBOLS(RL_RESOLVE)
+#undef RL_RESOLVE
+	rl.state = 1;
+	return 1;
+}
+
+const char *input_readline_version(void)
+{
+	if (!readline_load())
+		return rl.why;
+	return *rl.p_rl_library_version ? *rl.p_rl_library_version : "unknown";
+}
+
+#define add_history (*rl.p_add_history)
+#define clear_history (*rl.p_clear_history)
+#define history_get_history_state (*rl.p_history_get_history_state)
+#define history_set_history_state (*rl.p_history_set_history_state)
+#define read_history (*rl.p_read_history)
+#define stifle_history (*rl.p_stifle_history)
+#define using_history (*rl.p_using_history)
+#define write_history (*rl.p_write_history)
+#define rl_callback_handler_install (*rl.p_rl_callback_handler_install)
+#define rl_callback_handler_remove (*rl.p_rl_callback_handler_remove)
+#define rl_callback_read_char (*rl.p_rl_callback_read_char)
+#define rl_completion_matches (*rl.p_rl_completion_matches)
+#define rl_insert_text (*rl.p_rl_insert_text)
+#define rl_attempted_completion_function (*rl.p_rl_attempted_completion_function)
+#define rl_attempted_completion_over (*rl.p_rl_attempted_completion_over)
+#define rl_catch_signals (*rl.p_rl_catch_signals)
+#define rl_catch_sigwinch (*rl.p_rl_catch_sigwinch)
+#define rl_change_environment (*rl.p_rl_change_environment)
+#define rl_completion_display_matches_hook (*rl.p_rl_completion_display_matches_hook)
+#define rl_deprep_term_function (*rl.p_rl_deprep_term_function)
+#define rl_end (*rl.p_rl_end)
+#define rl_getc_function (*rl.p_rl_getc_function)
+#define rl_input_available_hook (*rl.p_rl_input_available_hook)
+#define rl_line_buffer (*rl.p_rl_line_buffer)
+#define rl_outstream (*rl.p_rl_outstream)
+#define rl_point (*rl.p_rl_point)
+#define rl_prep_term_function (*rl.p_rl_prep_term_function)
+#define rl_readline_name (*rl.p_rl_readline_name)
+#define rl_redisplay_function (*rl.p_rl_redisplay_function)
 
 static struct {
 	int ready, active, changed;
@@ -113,8 +201,19 @@ void input_init(const char *history_file, const char *const *words)
 	in.words = words;
 	free(in.history_file);
 	in.history_file = history_file ? xstrdup(history_file) : NULL;
+}
+
+/* Sets readline up when the first line is edited. */
+static int ready(void)
+{
 	if (in.ready)
-		return;
+		return 1;
+	int first = rl.state == 0;
+	if (!readline_load()) {
+		if (first)
+			log_warn("no line editing: %s", rl.why);
+		return 0;
+	}
 	in.ready = 1;
 	in.null_out = fopen("/dev/null", "w");
 	rl_readline_name = "aiwb";
@@ -133,12 +232,16 @@ void input_init(const char *history_file, const char *const *words)
 	stifle_history(500);
 	if (in.history_file)
 		read_history(in.history_file);
+	return 1;
 }
 
 void input_shutdown(void)
 {
-	if (!in.ready)
+	if (!in.ready) {
+		free(in.history_file);
+		in.history_file = NULL;
 		return;
+	}
 	if (in.active)
 		rl_callback_handler_remove();
 	in.active = 0;
@@ -204,6 +307,8 @@ static void begin(const char *prompt, void (*on_done)(const char *line, void *ud
 
 void input_begin(const char *prompt, void (*on_done)(const char *line, void *ud), void *ud)
 {
+	if (!ready())
+		return;
 	use_history(INPUT_COMMANDS);
 	begin(prompt, on_done, ud);
 }
@@ -211,6 +316,8 @@ void input_begin(const char *prompt, void (*on_done)(const char *line, void *ud)
 void input_begin_in(enum input_history h, const char *prompt, const char *initial,
 		    void (*on_done)(const char *line, void *ud), void *ud)
 {
+	if (!ready())
+		return;
 	use_history(h);
 	begin(prompt, on_done, ud);
 	if (initial && *initial) {

@@ -3,7 +3,8 @@
  * and fed one at a time; readline never touches the terminal (its terminal
  * prep, signal handling and output are redirected), and the app draws the line
  * from input_line()/input_cursor(). History is loaded from and saved to a file
- * (mode 0600) under the data home; Tab completes command names. */
+ * (mode 0600) under the data home; Tab completes command names. readline is
+ * loaded (dlopen) and its history read when the first line is edited. */
 #ifndef AIWB_INPUT_H
 #define AIWB_INPUT_H
 
@@ -30,5 +31,7 @@ const char *input_prompt(void);
 const char *input_line(void);
 int input_cursor(void);            /* byte offset of the cursor in input_line() */
 const char *input_message(void);   /* completion candidates to show, or "" */
+/* The readline library's version, or why it cannot be loaded. */
+const char *input_readline_version(void);
 
 #endif

@@ -106,7 +106,7 @@ int cmd_ask(int argc, char **argv)
 	struct err e = ERR_INIT;
 
 	struct session s;
-	if (session_open(&s, 0, &e) != 0) {
+	if (session_open(&s, SESSION_LATE_CATALOG, &e) != 0) {
 		session_close(&s);
 		ask_template_free(&at);
 		ask_opts_free(&o);
@@ -128,7 +128,10 @@ int cmd_ask(int argc, char **argv)
 		goto out;
 	}
 	if (at.t && (template_is_chain(at.t) || template_is_sampled(at.t))) {
-		rc = ask_template_run(&at, &o, &s, p, model, mname);
+		if (!session_catalog(&s, &e))
+			rc = cli_fail("ask", "%s", e.msg);
+		else
+			rc = ask_template_run(&at, &o, &s, p, model, mname);
 		goto out;
 	}
 	struct llm_message msg = { "user", buf_str(&o.prompt) };
@@ -142,7 +145,7 @@ int cmd_ask(int argc, char **argv)
 	a.ended_with_newline = 1;
 	s.on_interrupt = on_interrupt;
 	s.ud = &a;
-	a.run = run_start(s.loop, p, model, &rq, &s.catalog, on_text, on_done, &a, &e);
+	a.run = run_start(s.loop, p, model, &rq, NULL, on_text, on_done, &a, &e);
 	if (!a.run) {
 		rc = cli_fail("ask", "%s", e.msg);
 		goto out;
@@ -150,6 +153,13 @@ int cmd_ask(int argc, char **argv)
 	loop_run(s.loop);
 
 	struct run *r = a.run;
+	const struct catalog *cat = session_catalog(&s, &e);
+	if (cat) {
+		run_set_price(r, p, mname, cat);
+	} else {
+		log_warn("run not priced: %s", e.msg);
+		fprintf(stderr, "aiwb: the run has no price: %s\n", e.msg);
+	}
 	if (!a.json && !a.stream)
 		flush_text(&a, buf_str(&r->text), r->text.len);
 	if (!a.json && !a.raw) {

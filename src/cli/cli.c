@@ -8,6 +8,7 @@
 #include "base/xmalloc.h"
 
 const char *(*cli_ui_version)(void);
+const char *(*cli_readline_version)(void);
 
 static const char doctor_usage[] =
 	"usage: aiwb doctor [--json]\n"

@@ -27,8 +27,10 @@ int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf
 /* True when argv holds -h or --help before any "--". */
 int cli_wants_help(int argc, char **argv);
 
-/* Set by main(): the UI library's version string, for doctor (src/ never includes curses). */
+/* Set by main(): the UI libraries' version strings, for doctor (src/ never
+ * includes curses; readline is loaded by the UI when first needed). */
 extern const char *(*cli_ui_version)(void);
+extern const char *(*cli_readline_version)(void);
 
 int cmd_doctor(int argc, char **argv);
 int cmd_keys(int argc, char **argv);

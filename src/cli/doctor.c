@@ -3,7 +3,6 @@
 #include <curl/curl.h>
 #include <getopt.h>
 #include <openssl/crypto.h>
-#include <readline/readline.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,7 +104,7 @@ static cJSON *libraries_json(void)
 	cJSON_AddStringToObject(sq, "version", dbinfo_sqlite_version());
 	cJSON_AddBoolToObject(sq, "fts5", dbinfo_has_fts5());
 	cJSON_AddStringToObject(o, "ncurses", cli_ui_version ? cli_ui_version() : "unknown");
-	cJSON_AddStringToObject(o, "readline", rl_library_version ? rl_library_version : "unknown");
+	cJSON_AddStringToObject(o, "readline", cli_readline_version ? cli_readline_version() : "unknown");
 	cJSON_AddStringToObject(o, "cjson", cJSON_Version());
 	cJSON_AddStringToObject(o, "openssl", OpenSSL_version(OPENSSL_VERSION));
 	cJSON_AddStringToObject(o, "libyaml", yaml_get_version_string());

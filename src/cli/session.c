@@ -21,7 +21,7 @@ static void on_signal(struct loop *l, int signo, void *ud)
 		s->on_interrupt(s->ud);
 }
 
-int session_open(struct session *s, int need_db, struct err *e)
+int session_open(struct session *s, int flags, struct err *e)
 {
 	memset(s, 0, sizeof *s);
 	if (config_load(&s->cfg, NULL, e) != 0)
@@ -34,14 +34,14 @@ int session_open(struct session *s, int need_db, struct err *e)
 	int level = log_level_parse(s->cfg.log_level);
 	if (level >= 0)
 		log_set_level((enum log_level)level);
-	if (need_db) {
+	if (flags & SESSION_DB) {
 		char *dbpath = path_join(path_data_home(), "aiwb.db");
 		s->db = db_open(dbpath, 2000, NULL, e);
 		free(dbpath);
 		if (!s->db)
 			return -1;
 	}
-	if (catalog_load(&s->catalog, NULL, &s->cfg, e) != 0)
+	if (!(flags & SESSION_LATE_CATALOG) && !session_catalog(s, e))
 		return -1;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return err_set(e, "cannot initialise libcurl");
@@ -53,6 +53,15 @@ int session_open(struct session *s, int need_db, struct err *e)
 	loop_watch_signal(s->loop, SIGINT, on_signal, s);
 	loop_watch_signal(s->loop, SIGTERM, on_signal, s);
 	return 0;
+}
+
+const struct catalog *session_catalog(struct session *s, struct err *e)
+{
+	if (s->catalog_state == 0)
+		s->catalog_state = catalog_load(&s->catalog, NULL, &s->cfg, e) == 0 ? 1 : -1;
+	else if (s->catalog_state < 0)
+		err_set(e, "the model catalog could not be read");
+	return s->catalog_state > 0 ? &s->catalog : NULL;
 }
 
 void session_save(struct session *s, const struct run *r, const struct llm_request *rq, const char *kind,

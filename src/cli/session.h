@@ -13,19 +13,24 @@
 
 struct session {
 	struct config cfg;
-	struct db *db;          /* opened by session_open when need_db, else by session_save */
+	struct db *db;          /* opened by session_open with SESSION_DB, else by session_save */
 	int db_failed;          /* a lazy open failed (reported once) */
-	struct catalog catalog;
+	struct catalog catalog; /* loaded by session_open, or by session_catalog with SESSION_LATE_CATALOG */
+	int catalog_state;      /* 0 not loaded, 1 loaded, -1 failed */
 	struct loop *loop;
 	int interrupted;        /* SIGINT/SIGTERM seen */
 	void (*on_interrupt)(void *ud);
 	void *ud;
 };
 
-/* need_db: open the database now and fail without it. Commands that only
+/* SESSION_DB: open the database now and fail without it. Commands that only
  * save runs leave it to session_save, so opening it is not on the way to the
- * first token. */
-int session_open(struct session *s, int need_db, struct err *e);
+ * first token; SESSION_LATE_CATALOG leaves the catalog to session_catalog for
+ * the same reason. */
+enum { SESSION_DB = 1, SESSION_LATE_CATALOG = 2 };
+int session_open(struct session *s, int flags, struct err *e);
+/* The catalog, loaded on first use; NULL with e when it cannot be read. */
+const struct catalog *session_catalog(struct session *s, struct err *e);
 /* Saves a finished run to the history, opening the database on first use; a
  * failure is one warning on stderr (the answer was already printed). */
 struct run;

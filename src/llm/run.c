@@ -52,7 +52,8 @@ struct run *run_start(struct loop *l, struct provider *p, const char *model_spec
 	r->on_done = done_fn;
 	r->ud = ud;
 	r->prompt_chars = prompt_chars(rq);
-	r->price = cat ? catalog_find(cat, p->name, p->type, rq->model) : NULL;
+	if (cat)
+		run_set_price(r, p, rq->model, cat);
 	r->result.usage.input_tokens = r->result.usage.output_tokens = -1;
 	r->result.first_byte_us = -1;
 	static const struct llm_handlers handlers = { on_text, on_done };
@@ -63,6 +64,11 @@ struct run *run_start(struct loop *l, struct provider *p, const char *model_spec
 		return NULL;
 	}
 	return r;
+}
+
+void run_set_price(struct run *r, const struct provider *p, const char *model, const struct catalog *cat)
+{
+	r->price = catalog_find(cat, p->name, p->type, model);
 }
 
 void run_cancel(struct run *r)

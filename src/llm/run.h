@@ -48,6 +48,9 @@ struct run {
  * cannot start (bad model name, provider unusable, refused URL). */
 struct run *run_start(struct loop *l, struct provider *p, const char *model_spec, const struct llm_request *rq,
 		      const struct catalog *cat, run_fn on_text, run_fn on_done, void *ud, struct err *e);
+/* Prices the run from cat (run_start does it when given a catalog); model is
+ * the provider's model id (rq->model). */
+void run_set_price(struct run *r, const struct provider *p, const char *model, const struct catalog *cat);
 void run_cancel(struct run *r);
 void run_metrics(const struct run *r, struct run_metrics *m);
 /* The `aiwb ask --json` object for the run (caller frees). */

@@ -18,6 +18,7 @@
 #endif
 
 #define MAX_HEADER_BYTES (256 * 1024)
+#define INLINE_BODY_MAX (60 * 1024) /* below curl's MAX_INITIAL_POST_SIZE (64 KiB) */
 #define KEEPALIVE_IDLE_S 30L
 #define KEEPALIVE_INTERVAL_S 15L
 
@@ -709,10 +710,15 @@ static int set_method_and_body(struct http_call *c, CURL *e)
 	} else if (has_body) {
 		curl_easy_setopt(e, CURLOPT_POST, 1L);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)c->body_len);
-		curl_easy_setopt(e, CURLOPT_READFUNCTION, on_send_body);
-		curl_easy_setopt(e, CURLOPT_READDATA, c);
-		curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, on_rewind_body);
-		curl_easy_setopt(e, CURLOPT_SEEKDATA, c);
+		if (c->body_len <= INLINE_BODY_MAX) {
+			/* curl sends a body it holds in the same write as the headers */
+			curl_easy_setopt(e, CURLOPT_POSTFIELDS, c->body ? c->body : "");
+		} else {
+			curl_easy_setopt(e, CURLOPT_READFUNCTION, on_send_body);
+			curl_easy_setopt(e, CURLOPT_READDATA, c);
+			curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, on_rewind_body);
+			curl_easy_setopt(e, CURLOPT_SEEKDATA, c);
+		}
 		if (strcmp(c->method, "POST") != 0)
 			rc = curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, c->method);
 	} else if (strcmp(c->method, "GET") == 0) {
