@@ -5,7 +5,7 @@
  * Fills a temporary database with RUNS realistic runs by running seed_history
  * (built beside this program), then times QUERIES queries of 1-3 words —
  * common, rare and absent words and prefixes, from a fixed-seed PRNG — through
- * history_search (20 hits ranked by bm25, with snippets, as `aiwb history
+ * history_find (20 hits ranked by bm25, with snippets, as `aiwb history
  * WORDS` asks); each query runs 3 times and its fastest time counts, so a
  * busy machine disturbs the figures less. The reference is the same words as a plain LIKE '%word%' scan
  * that reads every run (NOT INDEXED) and keeps the 20 newest holding all of
@@ -13,7 +13,7 @@
  * hundreds of milliseconds). Prints the load average, both medians
  * and the p95, then one line:
  *   history_search_median_ms=... p95_ms=... like_scan_median_ms=... ratio=...
- * where ratio is the LIKE median over the history_search median. */
+ * where ratio is the LIKE median over the history_find median. */
 #include <fcntl.h>
 #include <limits.h>
 #include <spawn.h>
@@ -112,7 +112,7 @@ static double time_search(struct db *db, const char *text, size_t *hits)
 	size_t n;
 	struct err e = ERR_INIT;
 	int64_t t0 = clock_us();
-	if (history_search(db, &q, &h, &n, &e) != 0) {
+	if (history_find(db, &q, &h, &n, &e) != 0) {
 		fprintf(stderr, "history_bench: %s\n", e.msg);
 		exit(1);
 	}
@@ -250,9 +250,9 @@ int main(int argc, char **argv)
 	printf("%lld runs seeded in %.1f s; %ld queries of 1-3 words, %zu with hits; load %.2f on %ld cores\n",
 	       (long long)db_run_count(db), seed_s, nq, with_hits, load, sysconf(_SC_NPROCESSORS_ONLN));
 	printf("%-52s %10s %10s %10s\n", "", "median ms", "p95 ms", "max ms");
-	printf("%-52s %10.3f %10.3f %10.3f\n", "history_search (FTS5, bm25, snippets, 20), best of 3", fts_median, fts_p95, fts_max);
+	printf("%-52s %10.3f %10.3f %10.3f\n", "history_find (FTS5, bm25, snippets, 20), best of 3", fts_median, fts_p95, fts_max);
 	printf("%-52s %10.3f %10.3f\n", "reference: LIKE '%word%' scan of every run", like_median, like_p95);
-	printf("target: history_search median < 5 ms\n");
+	printf("target: history_find median < 5 ms\n");
 	printf("history_search_median_ms=%.3f p95_ms=%.3f like_scan_median_ms=%.3f ratio=%.1f\n", fts_median, fts_p95,
 	       like_median, fts_median > 0 ? like_median / fts_median : 0.0);
 

@@ -77,7 +77,7 @@ static void search(struct history_view *v)
 	if (v->total >= 0 && v->offset && v->offset + v->limit > (size_t)v->total)
 		v->offset = (size_t)v->total > v->limit ? (size_t)v->total - v->limit : 0;
 	q.offset = v->offset;
-	if (v->total < 0 || history_search(v->db, &q, &v->hits, &v->nhits, &e) != 0) {
+	if (v->total < 0 || history_find(v->db, &q, &v->hits, &v->nhits, &e) != 0) {
 		snprintf(v->error, sizeof v->error, "%s", err_msg(&e));
 		v->total = 0;
 	}
@@ -234,7 +234,7 @@ static int open_detail(struct history_view *v, int64_t id)
 {
 	struct history_run run;
 	struct err e = ERR_INIT;
-	int rc = history_get(v->db, id, &run, &e);
+	int rc = history_read(v->db, id, &run, &e);
 	if (rc <= 0) {
 		if (rc == 0)
 			snprintf(v->error, sizeof v->error, "run %lld is no longer in the history", (long long)id);

@@ -1,6 +1,6 @@
 /* view_history — the run history over the whole workbench (above the status
  * line). A query line on top searches as you type: every key that changes it
- * asks history_search (store/history.h) again for as many runs as fit, so the
+ * asks history_find (store/history.h) again for as many runs as fit, so the
  * list is always the answer to what is typed. Each run shows its time, kind,
  * model, status, cost and prompt on one line and, when searching, the best
  * passage with the matched words in ROLE_MATCH. Enter opens a run in full

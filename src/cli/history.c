@@ -369,7 +369,7 @@ static int list_runs(struct history_cmd *c, const char *query)
 	struct history_hit *hits = NULL;
 	size_t n = 0;
 	int64_t total = 0;
-	if (db && ((total = history_count(db, &q, &e)) < 0 || history_search(db, &q, &hits, &n, &e) < 0)) {
+	if (db && ((total = history_count(db, &q, &e)) < 0 || history_find(db, &q, &hits, &n, &e) < 0)) {
 		db_close(db);
 		return cli_fail("history", "%s", e.msg);
 	}
@@ -514,7 +514,7 @@ static int show_run(const struct history_cmd *c, int64_t id)
 	if (!db && !missing)
 		return cli_fail("history", "%s", e.msg);
 	struct history_run r;
-	int found = db ? history_get(db, id, &r, &e) : 0;
+	int found = db ? history_read(db, id, &r, &e) : 0;
 	db_close(db);
 	if (found < 0)
 		return cli_fail("history", "%s", e.msg);

@@ -85,7 +85,7 @@ int lab_setup_from_history(struct db *db, int64_t id, struct lab_setup *out, str
 {
 	memset(out, 0, sizeof *out);
 	struct history_run run;
-	int found = history_get(db, id, &run, e);
+	int found = history_read(db, id, &run, e);
 	if (found <= 0)
 		return found;
 	int64_t group;

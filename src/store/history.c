@@ -470,7 +470,7 @@ static int fill_hits(struct db *db, const char *match, struct history_hit *hits,
 	return rc;
 }
 
-int history_search(struct db *db, const struct history_query *q, struct history_hit **out, size_t *n,
+int history_find(struct db *db, const struct history_query *q, struct history_hit **out, size_t *n,
 		   struct err *e)
 {
 	*out = NULL;
@@ -568,7 +568,7 @@ static void parse_params(struct history_run *run)
 	cJSON_Delete(o);
 }
 
-int history_get(struct db *db, int64_t id, struct history_run *out, struct err *e)
+int history_read(struct db *db, int64_t id, struct history_run *out, struct err *e)
 {
 	memset(out, 0, sizeof *out);
 	sqlite3_stmt *st = db_prepare(db, "SELECT id, created_ms, kind, model, prompt, messages, params, output,"

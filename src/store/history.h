@@ -23,7 +23,8 @@
  * HISTORY_MARK_ON and HISTORY_MARK_OFF around each matched word and no other
  * 0x01 or 0x02 byte (any in the stored text are dropped from the snippet).
  * Calls block for at most the database's busy timeout; call them from the
- * loop. */
+ * loop. (No function here is named like GNU readline's history_get or
+ * history_search: an executable's symbol would stand in for readline's own.) */
 #ifndef AIWB_HISTORY_H
 #define AIWB_HISTORY_H
 
@@ -94,7 +95,7 @@ struct history_run {
 /* Ranked hits (best first) or the newest runs, from q->offset, at most
  * q->limit. *out (caller frees with history_hits_free) may be NULL when *n is
  * 0. Returns 0, or -1 with e. */
-int history_search(struct db *db, const struct history_query *q, struct history_hit **out, size_t *n,
+int history_find(struct db *db, const struct history_query *q, struct history_hit **out, size_t *n,
 		   struct err *e);
 void history_hits_free(struct history_hit *hits, size_t n);
 
@@ -103,7 +104,7 @@ int64_t history_count(struct db *db, const struct history_query *q, struct err *
 
 /* Returns 1 and fills *out (free with history_run_free) when the run exists,
  * 0 when no run has that id, -1 with e on a database error. */
-int history_get(struct db *db, int64_t id, struct history_run *out, struct err *e);
+int history_read(struct db *db, int64_t id, struct history_run *out, struct err *e);
 void history_run_free(struct history_run *run);
 
 /* The models of the runs one compare saved: every row whose params hold

@@ -68,9 +68,9 @@ static struct history_hit *search(struct db *db, const char *text, size_t limit,
 	struct history_query q = { text, NULL, limit, offset };
 	struct history_hit *hits = NULL;
 	struct err e = ERR_INIT;
-	int rc = history_search(db, &q, &hits, n, &e);
+	int rc = history_find(db, &q, &hits, n, &e);
 	if (rc != 0)
-		fail_msg("history_search(%s): %s", text ? text : "NULL", err_msg(&e));
+		fail_msg("history_find(%s): %s", text ? text : "NULL", err_msg(&e));
 	return hits;
 }
 
@@ -382,7 +382,7 @@ static void test_model_filter(void **state)
 	struct history_query q = { "quantization", "anthropic", 10, 0 };
 	struct history_hit *hits;
 	size_t n;
-	assert_int_equal(history_search(f->db, &q, &hits, &n, NULL), 0);
+	assert_int_equal(history_find(f->db, &q, &hits, &n, NULL), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(hits[0].model, "anthropic/claude-3-5-haiku-latest");
 	history_hits_free(hits, n);
@@ -449,7 +449,7 @@ static void test_get_saved_run(void **state)
 	buf_free(&r.text);
 
 	struct history_run h;
-	assert_int_equal(history_get(f->db, id, &h, &e), 1);
+	assert_int_equal(history_read(f->db, id, &h, &e), 1);
 	assert_int_equal(h.id, id);
 	assert_true(h.created_ms > 0);
 	assert_string_equal(h.kind, "ask");
@@ -496,7 +496,7 @@ static void test_get_missing_and_odd_rows(void **state)
 	struct fixture *f = *state;
 	struct history_run h;
 	struct err e = ERR_INIT;
-	assert_int_equal(history_get(f->db, 12345, &h, &e), 0);
+	assert_int_equal(history_read(f->db, 12345, &h, &e), 0);
 	assert_false(e.set);
 	history_run_free(&h);
 
@@ -504,7 +504,7 @@ static void test_get_missing_and_odd_rows(void **state)
 			      .metrics = "{broken" };
 	int64_t id = db_run_insert(f->db, &odd, &e);
 	assert_true(id > 0);
-	assert_int_equal(history_get(f->db, id, &h, &e), 1);
+	assert_int_equal(history_read(f->db, id, &h, &e), 1);
 	assert_null(h.model);
 	assert_string_equal(h.output, "");
 	assert_int_equal(h.nmessages, 0);

@@ -390,7 +390,7 @@ static struct history_run saved(struct runenv *r, int64_t id)
 {
 	struct history_run h;
 	struct err e = ERR_INIT;
-	assert_int_equal(history_get(r->db, id, &h, &e), 1);
+	assert_int_equal(history_read(r->db, id, &h, &e), 1);
 	return h;
 }
 
