@@ -3,15 +3,14 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
 
 #include "base/buf.h"
 #include "base/path.h"
 #include "base/xmalloc.h"
+#include "base/yamldoc.h"
 #include "exp/csv.h"
 #include "net/ndjson.h"
 
@@ -193,83 +192,23 @@ cJSON *exp_dataset_load(const char *path, const char *shown_as, struct err *e)
 /* ---------------------------------------------------------------- the YAML file */
 
 struct ld {
+	struct yamldoc yd;
 	struct exp_spec *s;
-	yaml_document_t *doc;
 	const char *dir;
-	struct err *e;
 };
 
-static int __attribute__((format(printf, 3, 4))) at(struct ld *ld, const yaml_node_t *n, const char *fmt, ...)
+/* Unlike prompt files, experiment files also take quoted numbers and any form strtod reads. */
+static int number(struct yamldoc *yd, yaml_node_t *n, const char *what, double lo, double hi, int whole, double *out)
 {
-	char msg[900];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	return err_set(ld->e, "%s:%d:%d: %s", ld->s->path, (int)n->start_mark.line + 1, (int)n->start_mark.column + 1,
-		       msg);
-}
-
-static yaml_node_t *node(struct ld *ld, int i)
-{
-	return yaml_document_get_node(ld->doc, i);
-}
-
-static const char *scalar(const yaml_node_t *n)
-{
-	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
-}
-
-static int text(struct ld *ld, yaml_node_t *n, const char *what, char **out)
-{
-	const char *s = scalar(n);
-	if (!s)
-		return at(ld, n, "%s must be text, not a %s", what, n->type == YAML_SEQUENCE_NODE ? "list" : "mapping");
-	free(*out);
-	*out = xstrdup(s);
-	return 0;
-}
-
-static int number(struct ld *ld, yaml_node_t *n, const char *what, double lo, double hi, int whole, double *out)
-{
-	const char *s = scalar(n);
+	const char *s = yamldoc_scalar(n);
 	char *end;
 	errno = 0;
 	double d = s && *s ? strtod(s, &end) : NAN;
 	if (!s || !*s || *end || errno || !isfinite(d) || d < lo || d > hi || (whole && d != floor(d)))
-		return at(ld, n, "%s must be a %snumber from %g to %g", what, whole ? "whole " : "", lo, hi);
+		return yamldoc_error(yd, n, "%s must be a %snumber from %g to %g", what, whole ? "whole " : "", lo, hi);
 	*out = d;
 	return 0;
 }
-
-typedef int (*pair_fn)(struct ld *ld, const char *key, yaml_node_t *k, yaml_node_t *v, void *ud);
-
-static int each_pair(struct ld *ld, yaml_node_t *map, const char *what, pair_fn fn, void *ud)
-{
-	if (map->type != YAML_MAPPING_NODE)
-		return at(ld, map, "%s must be a mapping of keys to values", what);
-	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
-		yaml_node_t *k = node(ld, p->key), *v = node(ld, p->value);
-		const char *key = scalar(k);
-		if (!key)
-			return at(ld, k, "the keys of %s must be text", what);
-		for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++) {
-			const char *other = scalar(node(ld, q->key));
-			if (other && !strcmp(other, key))
-				return at(ld, k, "'%s' appears twice in %s", key, what);
-		}
-		if (fn(ld, key, k, v, ud) != 0)
-			return -1;
-	}
-	return 0;
-}
-
-static int is_seq(const yaml_node_t *n)
-{
-	return n->type == YAML_SEQUENCE_NODE;
-}
-
-#define SEQ_EACH(it, n) for (yaml_node_item_t *it = (n)->data.sequence.items.start; it < (n)->data.sequence.items.top; it++)
 
 /* A template path is relative to the experiment file; a name is looked up. */
 static char *template_ref(struct ld *ld, const char *ref)
@@ -284,7 +223,7 @@ struct prompt_in {
 	yaml_node_t *name, *prompt, *template;
 };
 
-static int prompt_pair(struct ld *ld, const char *key, yaml_node_t *k, yaml_node_t *v, void *ud)
+static int prompt_pair(struct yamldoc *yd, const char *key, yaml_node_t *k, yaml_node_t *v, void *ud)
 {
 	struct prompt_in *p = ud;
 	if (!strcmp(key, "name"))
@@ -294,7 +233,7 @@ static int prompt_pair(struct ld *ld, const char *key, yaml_node_t *k, yaml_node
 	else if (!strcmp(key, "template"))
 		p->template = v;
 	else
-		return at(ld, k, "unknown key '%s' in a prompt (known: name, prompt, template)", key);
+		return yamldoc_error(yd, k, "unknown key '%s' in a prompt (known: name, prompt, template)", key);
 	return 0;
 }
 
@@ -302,19 +241,21 @@ static int add_prompt(struct ld *ld, yaml_node_t *where, yaml_node_t *name, yaml
 {
 	struct exp_spec *s = ld->s;
 	if (!!prompt == !!tmpl)
-		return at(ld, where, "a prompt needs either prompt: (Mustache text) or template: (a name or path), not %s",
-			  prompt ? "both" : "neither");
+		return yamldoc_error(
+			&ld->yd, where,
+			"a prompt needs either prompt: (Mustache text) or template: (a name or path), not %s",
+			prompt ? "both" : "neither");
 	s->prompts = xreallocarray(s->prompts, s->nprompts + 1, sizeof *s->prompts);
 	struct exp_prompt *p = &s->prompts[s->nprompts++];
 	memset(p, 0, sizeof *p);
 	struct err te = ERR_INIT;
 	char *v = NULL;
-	if (text(ld, prompt ? prompt : tmpl, prompt ? "prompt" : "template", &v) != 0)
+	if (yamldoc_text(&ld->yd, prompt ? prompt : tmpl, prompt ? "prompt" : "template", &v) != 0)
 		return -1;
 	if (prompt) {
 		if (!*v) {
 			free(v);
-			return at(ld, prompt, "prompt is empty");
+			return yamldoc_error(&ld->yd, prompt, "prompt is empty");
 		}
 		/* empty front matter: role markers work and any variable is accepted */
 		char *wrapped = xasprintf("---\n---\n%s", v);
@@ -328,29 +269,31 @@ static int add_prompt(struct ld *ld, yaml_node_t *where, yaml_node_t *name, yaml
 	}
 	free(v);
 	if (!p->t)
-		return at(ld, prompt ? prompt : tmpl, "%s", te.msg);
+		return yamldoc_error(&ld->yd, prompt ? prompt : tmpl, "%s", te.msg);
 	if (template_is_chain(p->t) || template_is_sampled(p->t))
-		return at(ld, tmpl ? tmpl : prompt, "template %s runs several calls (%s); experiments take one-call templates",
-			  p->t->name, template_is_chain(p->t) ? "a chain of steps" : "samples and a vote");
-	if (name && text(ld, name, "name", &p->name) != 0)
+		return yamldoc_error(&ld->yd, tmpl ? tmpl : prompt,
+				     "template %s runs several calls (%s); experiments take one-call templates",
+				     p->t->name, template_is_chain(p->t) ? "a chain of steps" : "samples and a vote");
+	if (name && yamldoc_text(&ld->yd, name, "name", &p->name) != 0)
 		return -1;
 	if (!p->name)
 		p->name = xstrdup(tmpl ? p->t->name : "prompt");
 	for (size_t i = 0; i + 1 < s->nprompts; i++)
 		if (!strcmp(s->prompts[i].name, p->name))
-			return at(ld, name ? name : where, "two prompts are named '%s'; give each a different name:", p->name);
+			return yamldoc_error(&ld->yd, name ? name : where,
+					     "two prompts are named '%s'; give each a different name:", p->name);
 	return 0;
 }
 
 static int parse_prompts(struct ld *ld, yaml_node_t *n)
 {
-	if (!is_seq(n) || n->data.sequence.items.top == n->data.sequence.items.start)
-		return at(ld, n, "prompts must be a list of {name, prompt} or {name, template}");
-	SEQ_EACH(it, n)
+	if (!yamldoc_is_seq(n) || n->data.sequence.items.top == n->data.sequence.items.start)
+		return yamldoc_error(&ld->yd, n, "prompts must be a list of {name, prompt} or {name, template}");
+	YAMLDOC_EACH_ITEM(it, n)
 	{
-		yaml_node_t *pn = node(ld, *it);
+		yaml_node_t *pn = yamldoc_node(&ld->yd, *it);
 		struct prompt_in in = { NULL, NULL, NULL };
-		if (each_pair(ld, pn, "a prompt", prompt_pair, &in) != 0)
+		if (yamldoc_each_pair(&ld->yd, pn, "a prompt", prompt_pair, &in) != 0)
 			return -1;
 		if (add_prompt(ld, pn, in.name, in.prompt, in.template) != 0)
 			return -1;
@@ -361,58 +304,58 @@ static int parse_prompts(struct ld *ld, yaml_node_t *n)
 static int parse_models(struct ld *ld, yaml_node_t *n)
 {
 	struct exp_spec *s = ld->s;
-	if (scalar(n)) {
+	if (yamldoc_scalar(n)) {
 		s->models = xcalloc(1, sizeof *s->models);
 		s->nmodels = 1;
-		s->models[0] = xstrdup(scalar(n));
-	} else if (is_seq(n)) {
-		SEQ_EACH(it, n)
+		s->models[0] = xstrdup(yamldoc_scalar(n));
+	} else if (yamldoc_is_seq(n)) {
+		YAMLDOC_EACH_ITEM(it, n)
 		{
-			yaml_node_t *m = node(ld, *it);
+			yaml_node_t *m = yamldoc_node(&ld->yd, *it);
 			char *v = NULL;
-			if (text(ld, m, "a model", &v) != 0)
+			if (yamldoc_text(&ld->yd, m, "a model", &v) != 0)
 				return -1;
 			s->models = xreallocarray(s->models, s->nmodels + 1, sizeof *s->models);
 			s->models[s->nmodels++] = v;
 		}
 	}
 	if (!s->nmodels)
-		return at(ld, n, "models must be a list of PROVIDER/MODEL names");
+		return yamldoc_error(&ld->yd, n, "models must be a list of PROVIDER/MODEL names");
 	for (size_t i = 0; i < s->nmodels; i++) {
 		char *prov, *model;
 		struct err me = ERR_INIT;
 		if (provider_split_model(s->models[i], &prov, &model, &me) != 0)
-			return at(ld, n, "%s", me.msg);
+			return yamldoc_error(&ld->yd, n, "%s", me.msg);
 		free(prov);
 		free(model);
 		for (size_t k = 0; k < i; k++)
 			if (!strcmp(s->models[k], s->models[i]))
-				return at(ld, n, "model %s is listed twice", s->models[i]);
+				return yamldoc_error(&ld->yd, n, "model %s is listed twice", s->models[i]);
 	}
 	return 0;
 }
 
-static int param_pair(struct ld *ld, const char *key, yaml_node_t *k, yaml_node_t *v, void *ud)
+static int param_pair(struct yamldoc *yd, const char *key, yaml_node_t *k, yaml_node_t *v, void *ud)
 {
 	struct llm_params *p = ud;
 	double d;
 	if (!strcmp(key, "temperature")) {
-		if (number(ld, v, "temperature", 0, 2, 0, &d) != 0)
+		if (number(yd, v, "temperature", 0, 2, 0, &d) != 0)
 			return -1;
 		p->temperature = d;
 		p->has_temperature = 1;
 	} else if (!strcmp(key, "top_p")) {
-		if (number(ld, v, "top_p", 0, 1, 0, &d) != 0)
+		if (number(yd, v, "top_p", 0, 1, 0, &d) != 0)
 			return -1;
 		p->top_p = d;
 		p->has_top_p = 1;
 	} else if (!strcmp(key, "max_tokens")) {
-		if (number(ld, v, "max_tokens", 1, 1000000, 1, &d) != 0)
+		if (number(yd, v, "max_tokens", 1, 1000000, 1, &d) != 0)
 			return -1;
 		p->max_tokens = (int)d;
 		p->has_max_tokens = 1;
 	} else {
-		return at(ld, k, "unknown parameter '%s' (known: temperature, top_p, max_tokens)", key);
+		return yamldoc_error(yd, k, "unknown parameter '%s' (known: temperature, top_p, max_tokens)", key);
 	}
 	return 0;
 }
@@ -420,139 +363,126 @@ static int param_pair(struct ld *ld, const char *key, yaml_node_t *k, yaml_node_
 static int parse_asserts(struct ld *ld, yaml_node_t *n)
 {
 	struct exp_spec *s = ld->s;
-	if (!is_seq(n))
-		return at(ld, n, "assert must be a list like [{contains: \"text\"}, {max-latency-ms: 5000}]");
-	SEQ_EACH(it, n)
+	if (!yamldoc_is_seq(n))
+		return yamldoc_error(&ld->yd, n,
+				     "assert must be a list like [{contains: \"text\"}, {max-latency-ms: 5000}]");
+	YAMLDOC_EACH_ITEM(it, n)
 	{
-		yaml_node_t *an = node(ld, *it);
+		yaml_node_t *an = yamldoc_node(&ld->yd, *it);
 		if (an->type != YAML_MAPPING_NODE || an->data.mapping.pairs.top - an->data.mapping.pairs.start != 1)
-			return at(ld, an, "each assertion is a map with one key, its type: {contains: \"text\"}");
+			return yamldoc_error(&ld->yd, an,
+					     "each assertion is a map with one key, its type: {contains: \"text\"}");
 		yaml_node_pair_t *p = an->data.mapping.pairs.start;
-		yaml_node_t *k = node(ld, p->key), *v = node(ld, p->value);
-		const char *type = scalar(k), *value = scalar(v);
+		yaml_node_t *k = yamldoc_node(&ld->yd, p->key), *v = yamldoc_node(&ld->yd, p->value);
+		const char *type = yamldoc_scalar(k), *value = yamldoc_scalar(v);
 		if (!type)
-			return at(ld, k, "an assertion's type must be text (known: %s)", exp_assert_type_list());
+			return yamldoc_error(&ld->yd, k, "an assertion's type must be text (known: %s)",
+					     exp_assert_type_list());
 		if (!value)
-			return at(ld, v, "the value of %s must be text or a number", type);
+			return yamldoc_error(&ld->yd, v, "the value of %s must be text or a number", type);
 		s->asserts = xreallocarray(s->asserts, s->nasserts + 1, sizeof *s->asserts);
 		struct err ae = ERR_INIT;
 		if (exp_assert_init(&s->asserts[s->nasserts], type, value, &ae) != 0)
-			return at(ld, exp_assert_type_parse(type) < 0 ? k : v, "%s", ae.msg);
+			return yamldoc_error(&ld->yd, exp_assert_type_parse(type) < 0 ? k : v, "%s", ae.msg);
 		s->nasserts++;
 	}
 	return 0;
 }
 
-static int limit_field(struct ld *ld, const char *key, yaml_node_t *k, yaml_node_t *v, void *ud)
+static int limit_field(struct yamldoc *yd, const char *key, yaml_node_t *k, yaml_node_t *v, void *ud)
 {
 	struct exp_limit *l = ud;
 	double d;
 	if (!strcmp(key, "concurrency")) {
-		if (number(ld, v, "concurrency", 1, EXP_MAX_CONCURRENCY, 1, &d) != 0)
+		if (number(yd, v, "concurrency", 1, EXP_MAX_CONCURRENCY, 1, &d) != 0)
 			return -1;
 		l->concurrency = (int)d;
 	} else if (!strcmp(key, "rpm")) {
-		if (number(ld, v, "rpm", 0.1, 1000000, 0, &d) != 0)
+		if (number(yd, v, "rpm", 0.1, 1000000, 0, &d) != 0)
 			return -1;
 		l->rpm = d;
 	} else {
-		return at(ld, k, "unknown limit '%s' (known: concurrency, rpm)", key);
+		return yamldoc_error(yd, k, "unknown limit '%s' (known: concurrency, rpm)", key);
 	}
 	return 0;
 }
 
-static int limit_pair(struct ld *ld, const char *key, yaml_node_t *k, yaml_node_t *v, void *ud)
+static int limit_pair(struct yamldoc *yd, const char *key, yaml_node_t *k, yaml_node_t *v, void *ud)
 {
+	struct exp_spec *s = ud;
 	(void)k;
-	(void)ud;
-	struct exp_spec *s = ld->s;
 	s->limits = xreallocarray(s->limits, s->nlimits + 1, sizeof *s->limits);
 	struct exp_limit *l = &s->limits[s->nlimits++];
 	memset(l, 0, sizeof *l);
 	l->provider = xstrdup(key);
-	return each_pair(ld, v, "a provider's limits", limit_field, l);
+	return yamldoc_each_pair(yd, v, "a provider's limits", limit_field, l);
 }
 
 enum { K_NAME, K_DESCRIPTION, K_PROMPTS, K_PROMPT, K_TEMPLATE, K_MODELS, K_DATASET, K_SYSTEM, K_PARAMETERS,
        K_ASSERT, K_CONCURRENCY, K_LIMITS, K_COUNT };
-static const char *const keys[K_COUNT] = {
+static const char *const keys[K_COUNT + 1] = {
 	"name", "description", "prompts", "prompt", "template", "models", "dataset", "system", "parameters",
-	"assert", "concurrency", "limits",
+	"assert", "concurrency", "limits", NULL,
 };
-
-struct top {
-	yaml_node_t *v[K_COUNT];
-};
-
-static int top_pair(struct ld *ld, const char *key, yaml_node_t *k, yaml_node_t *v, void *ud)
-{
-	struct top *t = ud;
-	for (int i = 0; i < K_COUNT; i++) {
-		if (!strcmp(key, keys[i])) {
-			t->v[i] = v;
-			return 0;
-		}
-	}
-	return at(ld, k, "unknown key '%s' (known: name, description, prompts, prompt, template, models, dataset, "
-		  "system, parameters, assert, concurrency, limits)", key);
-}
 
 static int interpret(struct ld *ld, yaml_node_t *root)
 {
 	struct exp_spec *s = ld->s;
-	struct top t;
-	memset(&t, 0, sizeof t);
-	if (each_pair(ld, root, "an experiment file", top_pair, &t) != 0)
+	yaml_node_t *v[K_COUNT];
+	if (yamldoc_pick(&ld->yd, root, "an experiment file", keys, NULL, v) != 0)
 		return -1;
-	if (t.v[K_NAME] && text(ld, t.v[K_NAME], "name", &s->name) != 0)
+	if (v[K_NAME] && yamldoc_text(&ld->yd, v[K_NAME], "name", &s->name) != 0)
 		return -1;
-	if (t.v[K_DESCRIPTION] && text(ld, t.v[K_DESCRIPTION], "description", &s->description) != 0)
+	if (v[K_DESCRIPTION] && yamldoc_text(&ld->yd, v[K_DESCRIPTION], "description", &s->description) != 0)
 		return -1;
-	int given = !!t.v[K_PROMPTS] + !!(t.v[K_PROMPT] || t.v[K_TEMPLATE]);
+	int given = !!v[K_PROMPTS] + !!(v[K_PROMPT] || v[K_TEMPLATE]);
 	if (given != 1)
-		return at(ld, root, "give the prompt to test as prompt: (Mustache text), template: (a name or path) "
-			  "or prompts: (a list of them)%s", given ? ", only one of these" : "");
-	if (t.v[K_PROMPTS] ? parse_prompts(ld, t.v[K_PROMPTS]) != 0
-			   : add_prompt(ld, root, NULL, t.v[K_PROMPT], t.v[K_TEMPLATE]) != 0)
+		return yamldoc_error(&ld->yd, root,
+				     "give the prompt to test as prompt: (Mustache text), template: (a name or path) "
+				     "or prompts: (a list of them)%s",
+				     given ? ", only one of these" : "");
+	if (v[K_PROMPTS] ? parse_prompts(ld, v[K_PROMPTS]) != 0
+			 : add_prompt(ld, root, NULL, v[K_PROMPT], v[K_TEMPLATE]) != 0)
 		return -1;
-	if (!t.v[K_MODELS])
-		return at(ld, root, "models: is missing; list the PROVIDER/MODEL names to run");
-	if (parse_models(ld, t.v[K_MODELS]) != 0)
+	if (!v[K_MODELS])
+		return yamldoc_error(&ld->yd, root, "models: is missing; list the PROVIDER/MODEL names to run");
+	if (parse_models(ld, v[K_MODELS]) != 0)
 		return -1;
-	if (t.v[K_SYSTEM] && text(ld, t.v[K_SYSTEM], "system", &s->system) != 0)
+	if (v[K_SYSTEM] && yamldoc_text(&ld->yd, v[K_SYSTEM], "system", &s->system) != 0)
 		return -1;
-	if (t.v[K_PARAMETERS] && each_pair(ld, t.v[K_PARAMETERS], "parameters", param_pair, &s->params) != 0)
+	if (v[K_PARAMETERS] && yamldoc_each_pair(&ld->yd, v[K_PARAMETERS], "parameters", param_pair, &s->params) != 0)
 		return -1;
-	if (t.v[K_ASSERT] && parse_asserts(ld, t.v[K_ASSERT]) != 0)
+	if (v[K_ASSERT] && parse_asserts(ld, v[K_ASSERT]) != 0)
 		return -1;
 	s->concurrency = EXP_CONCURRENCY_DEFAULT;
 	double d;
-	if (t.v[K_CONCURRENCY]) {
-		if (number(ld, t.v[K_CONCURRENCY], "concurrency", 1, EXP_MAX_CONCURRENCY, 1, &d) != 0)
+	if (v[K_CONCURRENCY]) {
+		if (number(&ld->yd, v[K_CONCURRENCY], "concurrency", 1, EXP_MAX_CONCURRENCY, 1, &d) != 0)
 			return -1;
 		s->concurrency = (int)d;
 	}
-	if (t.v[K_LIMITS] && each_pair(ld, t.v[K_LIMITS], "limits", limit_pair, NULL) != 0)
+	if (v[K_LIMITS] && yamldoc_each_pair(&ld->yd, v[K_LIMITS], "limits", limit_pair, s) != 0)
 		return -1;
-	if (t.v[K_DATASET]) {
-		if (text(ld, t.v[K_DATASET], "dataset", &s->dataset) != 0)
+	if (v[K_DATASET]) {
+		if (yamldoc_text(&ld->yd, v[K_DATASET], "dataset", &s->dataset) != 0)
 			return -1;
 		char *p = s->dataset[0] == '/' ? xstrdup(s->dataset) : path_join(ld->dir, s->dataset);
 		struct err de = ERR_INIT;
 		s->rows = exp_dataset_load(p, s->dataset, &de);
 		free(p);
 		if (!s->rows)
-			return at(ld, t.v[K_DATASET], "%s", de.msg);
+			return yamldoc_error(&ld->yd, v[K_DATASET], "%s", de.msg);
 		if (!cJSON_GetArraySize(s->rows))
-			return at(ld, t.v[K_DATASET], "the dataset %s has no rows", s->dataset);
+			return yamldoc_error(&ld->yd, v[K_DATASET], "the dataset %s has no rows", s->dataset);
 	} else {
 		s->rows = cJSON_CreateArray();
 		cJSON_AddItemToArray(s->rows, cJSON_CreateObject());
 	}
 	double cases = (double)cJSON_GetArraySize(s->rows) * (double)s->nprompts * (double)s->nmodels;
 	if (cases > EXP_MAX_CASES)
-		return at(ld, root, "%.0f cases (rows x prompts x models) are more than %d; split the experiment", cases,
-			  EXP_MAX_CASES);
+		return yamldoc_error(&ld->yd, root,
+				     "%.0f cases (rows x prompts x models) are more than %d; split the experiment",
+				     cases, EXP_MAX_CASES);
 	if (!s->name) {
 		const char *base = strrchr(s->path, '/');
 		base = base ? base + 1 : s->path;
@@ -568,28 +498,22 @@ int exp_spec_parse(struct exp_spec *s, const char *txt, size_t len, const char *
 	s->path = xstrdup(path);
 	const char *slash = strrchr(path, '/');
 	char *dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
-	yaml_parser_t p;
-	yaml_document_t doc;
-	struct ld ld = { s, &doc, dir, e };
-	yaml_parser_initialize(&p);
-	yaml_parser_set_input_string(&p, (const unsigned char *)txt, len);
-	if (!yaml_parser_load(&p, &doc)) {
-		err_set(e, "%s:%d:%d: YAML: %s", path, (int)p.problem_mark.line + 1, (int)p.problem_mark.column + 1,
-			p.problem ? p.problem : "cannot parse the file");
-		yaml_parser_delete(&p);
+	const struct yamldoc_opts o = { s->path, 1, "the file", 0, 0 };
+	struct ld ld = { .s = s, .dir = dir };
+	if (yamldoc_load(&ld.yd, txt, len, &o, e) != 0) {
 		free(dir);
 		return -1;
 	}
 	int rc;
-	yaml_node_t *root = yaml_document_get_root_node(&doc);
+	yaml_node_t *root = yamldoc_root(&ld.yd);
 	if (!root)
 		rc = err_set(e, "%s: the file is empty; an experiment needs at least prompt: and models:", path);
 	else if (root->type != YAML_MAPPING_NODE)
-		rc = at(&ld, root, "an experiment file is a mapping (name:, prompt:, models:, dataset:, assert:, ...)");
+		rc = yamldoc_error(&ld.yd, root,
+				   "an experiment file is a mapping (name:, prompt:, models:, dataset:, assert:, ...)");
 	else
 		rc = interpret(&ld, root);
-	yaml_document_delete(&doc);
-	yaml_parser_delete(&p);
+	yamldoc_free(&ld.yd);
 	free(dir);
 	return rc;
 }

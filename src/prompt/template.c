@@ -2,23 +2,17 @@
 
 #include <ctype.h>
 #include <dirent.h>
-#include <errno.h>
-#include <math.h>
 #include <regex.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <yaml.h>
 
 #include "base/path.h"
 #include "base/xmalloc.h"
+#include "base/yamldoc.h"
 #include "llm/llm_json.h"
 
-#define YAML_MAX_DEPTH 64
-#define YAML_MAX_NODES 100000
-#define YAML_MAX_KEYS 4096
 #define MAX_EXAMPLES 1000
 #define MAX_KEYS 256
 
@@ -76,32 +70,6 @@ static char *dir_of(const char *path)
 static int is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-/* Number as YAML's core schema and the command line read it: decimal only. */
-static int parse_number(const char *s, double *out)
-{
-	if (!*s || strspn(s, "0123456789+-.eE") != strlen(s) || !strpbrk(s, "0123456789"))
-		return -1;
-	char *end;
-	errno = 0;
-	double d = strtod(s, &end);
-	if (errno || *end || !isfinite(d))
-		return -1;
-	*out = d;
-	return 0;
-}
-
-static int parse_bool(const char *s, int *out)
-{
-	static const char *const yes[] = { "true", "yes", "on", "1" }, *const no[] = { "false", "no", "off", "0" };
-	for (size_t i = 0; i < 4; i++) {
-		if (strcasecmp(s, yes[i]) == 0 || strcasecmp(s, no[i]) == 0) {
-			*out = strcasecmp(s, yes[i]) == 0;
-			return 0;
-		}
-	}
-	return -1;
 }
 
 /* ---------------------------------------------------------------- role markers */
@@ -256,197 +224,44 @@ static struct mustache *compile(struct template *t, const char *text, size_t len
 /* ---------------------------------------------------------------- YAML front matter */
 
 struct loader {
+	struct yamldoc yd;
 	struct template *t;
-	yaml_document_t *doc;
-	int line0;          /* file line of the front matter's first line */
-	struct err *e;
-	size_t budget;      /* nodes left for converting to JSON (aliases can multiply them) */
 };
 
-static int __attribute__((format(printf, 3, 4))) at(struct loader *ld, const yaml_node_t *n, const char *fmt, ...)
+/* A null scalar (empty, ~, null) is empty text here. */
+static int get_text(struct yamldoc *yd, const yaml_node_t *n, const char *what, char **out)
 {
-	char msg[800];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	return err_set(ld->e, "%s:%d:%d: %s", ld->t->path, ld->line0 + (int)n->start_mark.line,
-		       (int)n->start_mark.column + 1, msg);
-}
-
-static yaml_node_t *node(struct loader *ld, int i)
-{
-	return yaml_document_get_node(ld->doc, i);
-}
-
-static const char *scalar(const yaml_node_t *n)
-{
-	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
-}
-
-static int plain(const yaml_node_t *n)
-{
-	return n->type == YAML_SCALAR_NODE && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-}
-
-static int is_null(const yaml_node_t *n)
-{
-	const char *s = scalar(n);
-	return s && plain(n) && (!*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") || !strcmp(s, "NULL"));
-}
-
-static cJSON *scalar_json(const yaml_node_t *n)
-{
-	const char *s = scalar(n);
-	if (plain(n)) {
-		double d;
-		int b;
-		if (is_null(n))
-			return cJSON_CreateNull();
-		if ((!strcasecmp(s, "true") || !strcasecmp(s, "false")) && parse_bool(s, &b) == 0)
-			return cJSON_CreateBool(b);
-		if (parse_number(s, &d) == 0)
-			return cJSON_CreateNumber(d);
-	}
-	return cJSON_CreateString(s);
-}
-
-static cJSON *node_json(struct loader *ld, yaml_node_t *n, int depth)
-{
-	if (!n || depth > YAML_MAX_DEPTH || ld->budget == 0)
-		return NULL;
-	ld->budget--;
-	if (n->type == YAML_SCALAR_NODE)
-		return scalar_json(n);
-	if (n->type == YAML_SEQUENCE_NODE) {
-		cJSON *a = cJSON_CreateArray();
-		for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
-			cJSON *v = node_json(ld, node(ld, *it), depth + 1);
-			if (!v) {
-				cJSON_Delete(a);
-				return NULL;
-			}
-			cJSON_AddItemToArray(a, v);
-		}
-		return a;
-	}
-	if (n->type == YAML_MAPPING_NODE) {
-		if (n->data.mapping.pairs.top - n->data.mapping.pairs.start > YAML_MAX_KEYS)
-			return NULL;
-		cJSON *o = cJSON_CreateObject();
-		for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-			const char *k = scalar(node(ld, p->key));
-			cJSON *v = node_json(ld, node(ld, p->value), depth + 1);
-			if (!v) {
-				cJSON_Delete(o);
-				return NULL;
-			}
-			if (!k) {
-				cJSON_Delete(v);
-				continue;
-			}
-			cJSON_DeleteItemFromObjectCaseSensitive(o, k);
-			cJSON_AddItemToObject(o, k, v);
-		}
-		return o;
-	}
-	return cJSON_CreateNull();
-}
-
-static cJSON *to_json(struct loader *ld, yaml_node_t *n)
-{
-	cJSON *j = node_json(ld, n, 0);
-	if (!j)
-		at(ld, n, "this value is nested too deeply, has too many keys or expands to too much (YAML aliases?)");
-	return j;
-}
-
-static int get_text(struct loader *ld, yaml_node_t *n, const char *what, char **out)
-{
-	const char *s = scalar(n);
-	if (!s)
-		return at(ld, n, "%s must be text, not a %s", what, n->type == YAML_SEQUENCE_NODE ? "list" : "mapping");
-	free(*out);
-	*out = xstrdup(is_null(n) ? "" : s);
-	return 0;
-}
-
-static int get_number(struct loader *ld, yaml_node_t *n, const char *what, double lo, double hi, double *out)
-{
-	const char *s = scalar(n);
-	double d;
-	if (!s || !plain(n) || parse_number(s, &d) != 0 || d < lo || d > hi)
-		return at(ld, n, "%s must be a number from %g to %g", what, lo, hi);
-	*out = d;
-	return 0;
-}
-
-static int get_int(struct loader *ld, yaml_node_t *n, const char *what, int lo, int hi, int *out)
-{
-	double d;
-	if (get_number(ld, n, what, lo, hi, &d) != 0 || d != floor(d))
-		return at(ld, n, "%s must be a whole number from %d to %d", what, lo, hi);
-	*out = (int)d;
-	return 0;
-}
-
-static int get_bool(struct loader *ld, yaml_node_t *n, const char *what, int *out)
-{
-	const char *s = scalar(n);
-	if (!s || !plain(n) || parse_bool(s, out) != 0)
-		return at(ld, n, "%s must be true or false", what);
-	return 0;
-}
-
-/* Walks a mapping: for each key calls fn; keys must be unique text. */
-typedef int (*pair_fn)(struct loader *ld, const char *key, yaml_node_t *k, yaml_node_t *v, void *ud);
-
-static int each_pair(struct loader *ld, yaml_node_t *map, const char *what, pair_fn fn, void *ud)
-{
-	if (map->type != YAML_MAPPING_NODE)
-		return at(ld, map, "%s must be a mapping of keys to values", what);
-	if (map->data.mapping.pairs.top - map->data.mapping.pairs.start > MAX_KEYS)
-		return at(ld, map, "%s has more than %d keys", what, MAX_KEYS);
-	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
-		yaml_node_t *k = node(ld, p->key), *v = node(ld, p->value);
-		const char *key = scalar(k);
-		if (!key)
-			return at(ld, k, "the keys of %s must be text", what);
-		for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++) {
-			const char *other = scalar(node(ld, q->key));
-			if (other && strcmp(other, key) == 0)
-				return at(ld, k, "'%s' appears twice in %s", key, what);
-		}
-		if (fn(ld, key, k, v, ud) != 0)
-			return -1;
-	}
+	if (yamldoc_text(yd, n, what, out) != 0)
+		return -1;
+	if (yamldoc_is_null(n))
+		**out = '\0';
 	return 0;
 }
 
 static cJSON *default_value(struct loader *ld, const struct template_var *v, yaml_node_t *n)
 {
-	const char *s = scalar(n);
+	const char *s = yamldoc_scalar(n);
 	double d;
 	int b;
 	switch (v->type) {
 	case TEMPLATE_STRING:
 		if (s)
-			return cJSON_CreateString(is_null(n) ? "" : s);
-		at(ld, n, "the default of variable '%s' must be text", v->name);
+			return cJSON_CreateString(yamldoc_is_null(n) ? "" : s);
+		yamldoc_error(&ld->yd, n, "the default of variable '%s' must be text", v->name);
 		return NULL;
 	case TEMPLATE_NUMBER:
-		if (s && parse_number(s, &d) == 0)
+		if (s && yamldoc_parse_number(s, &d) == 0)
 			return cJSON_CreateNumber(d);
-		at(ld, n, "the default of variable '%s' must be a number", v->name);
+		yamldoc_error(&ld->yd, n, "the default of variable '%s' must be a number", v->name);
 		return NULL;
 	case TEMPLATE_BOOLEAN:
-		if (s && parse_bool(s, &b) == 0)
+		if (s && yamldoc_parse_bool(s, &b) == 0)
 			return cJSON_CreateBool(b);
-		at(ld, n, "the default of variable '%s' must be true or false", v->name);
+		yamldoc_error(&ld->yd, n, "the default of variable '%s' must be true or false", v->name);
 		return NULL;
 	case TEMPLATE_JSON: break;
 	}
-	return to_json(ld, n);
+	return yamldoc_json(&ld->yd, n);
 }
 
 struct var_nodes {
@@ -454,15 +269,15 @@ struct var_nodes {
 	yaml_node_t *def, *type;
 };
 
-static int var_pair(struct loader *ld, const char *key, yaml_node_t *k, yaml_node_t *n, void *ud)
+static int var_pair(struct yamldoc *yd, const char *key, yaml_node_t *k, yaml_node_t *n, void *ud)
 {
 	struct var_nodes *vn = ud;
 	if (!strcmp(key, "name"))
-		return get_text(ld, n, "a variable's name", &vn->v->name);
+		return get_text(yd, n, "a variable's name", &vn->v->name);
 	if (!strcmp(key, "description"))
-		return get_text(ld, n, "a variable's description", &vn->v->description);
+		return get_text(yd, n, "a variable's description", &vn->v->description);
 	if (!strcmp(key, "required"))
-		return get_bool(ld, n, "required", &vn->v->required);
+		return yamldoc_bool(yd, n, "required", &vn->v->required);
 	if (!strcmp(key, "default")) {
 		vn->def = n;
 		return 0;
@@ -471,33 +286,40 @@ static int var_pair(struct loader *ld, const char *key, yaml_node_t *k, yaml_nod
 		vn->type = n;
 		return 0;
 	}
-	return at(ld, k, "unknown key '%s' in a variable (known: name, description, type, default, required)", key);
+	return yamldoc_error(yd, k,
+			     "unknown key '%s' in a variable (known: name, description, type, default, required)", key);
 }
 
 static int parse_var(struct loader *ld, yaml_node_t *n, struct template_var *v)
 {
 	struct var_nodes vn = { v, NULL, NULL };
 	if (n->type == YAML_SCALAR_NODE) {
-		v->name = xstrdup(scalar(n));
+		v->name = xstrdup(yamldoc_scalar(n));
 	} else if (n->type != YAML_MAPPING_NODE) {
-		return at(ld, n, "a variable is a name or a mapping {name, description, type, default, required}");
-	} else if (each_pair(ld, n, "a variable", var_pair, &vn) != 0) {
+		return yamldoc_error(&ld->yd, n,
+				     "a variable is a name or a mapping {name, description, type, default, required}");
+	} else if (yamldoc_each_pair(&ld->yd, n, "a variable", var_pair, &vn) != 0) {
 		return -1;
 	}
 	if (!v->name)
-		return at(ld, n, "a variable needs a name");
+		return yamldoc_error(&ld->yd, n, "a variable needs a name");
 	if (!valid_ident(v->name))
-		return at(ld, n, "variable name '%s' must be letters, digits and '_', not starting with a digit", v->name);
+		return yamldoc_error(&ld->yd, n,
+				     "variable name '%s' must be letters, digits and '_', not starting with a digit",
+				     v->name);
 	if (!strcmp(v->name, "examples"))
-		return at(ld, n, "'examples' is the list of few-shot examples; give the variable another name");
+		return yamldoc_error(&ld->yd, n,
+				     "'examples' is the list of few-shot examples; give the variable another name");
 	if (vn.type) {
 		static const char *const names[] = { "string", "number", "boolean", "json" };
-		const char *s = scalar(vn.type);
+		const char *s = yamldoc_scalar(vn.type);
 		size_t i = 0;
 		while (s && i < 4 && strcmp(s, names[i]))
 			i++;
 		if (!s || i == 4)
-			return at(ld, vn.type, "the type of variable '%s' must be string, number, boolean or json", v->name);
+			return yamldoc_error(&ld->yd, vn.type,
+					     "the type of variable '%s' must be string, number, boolean or json",
+					     v->name);
 		v->type = (enum template_type)i;
 	}
 	if (vn.def && !(v->def = default_value(ld, v, vn.def)))
@@ -509,66 +331,65 @@ static int parse_vars(struct loader *ld, yaml_node_t *n)
 {
 	struct template *t = ld->t;
 	if (n->type != YAML_SEQUENCE_NODE)
-		return is_null(n) ? 0 : at(ld, n, "variables must be a list");
+		return yamldoc_is_null(n) ? 0 : yamldoc_error(&ld->yd, n, "variables must be a list");
 	size_t count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
 	t->vars = xcalloc(count ? count : 1, sizeof *t->vars);
 	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
-		yaml_node_t *vnode = node(ld, *it);
+		yaml_node_t *vnode = yamldoc_node(&ld->yd, *it);
 		struct template_var *v = &t->vars[t->nvars++];
 		if (parse_var(ld, vnode, v) != 0)
 			return -1;
 		for (size_t i = 0; i + 1 < t->nvars; i++)
 			if (!strcmp(t->vars[i].name, v->name))
-				return at(ld, vnode, "variable '%s' is declared twice", v->name);
+				return yamldoc_error(&ld->yd, vnode, "variable '%s' is declared twice", v->name);
 	}
 	return 0;
 }
 
-static int add_stop(struct loader *ld, yaml_node_t *n)
+static int add_stop(struct yamldoc *yd, struct template *t, yaml_node_t *n)
 {
-	struct template *t = ld->t;
-	const char *s = scalar(n);
+	const char *s = yamldoc_scalar(n);
 	if (!s || !*s)
-		return at(ld, n, "a stop sequence must be non-empty text");
+		return yamldoc_error(yd, n, "a stop sequence must be non-empty text");
 	if (t->params.nstop == TEMPLATE_MAX_STOP)
-		return at(ld, n, "at most %d stop sequences", TEMPLATE_MAX_STOP);
+		return yamldoc_error(yd, n, "at most %d stop sequences", TEMPLATE_MAX_STOP);
 	t->stops[t->params.nstop++] = xstrdup(s);
 	return 0;
 }
 
-static int param_pair(struct loader *ld, const char *key, yaml_node_t *k, yaml_node_t *n, void *ud)
+static int param_pair(struct yamldoc *yd, const char *key, yaml_node_t *k, yaml_node_t *n, void *ud)
 {
-	struct llm_params *p = &ld->t->params;
-	(void)ud;
+	struct template *t = ud;
+	struct llm_params *p = &t->params;
 	if (!strcmp(key, "temperature")) {
 		p->has_temperature = 1;
-		return get_number(ld, n, "temperature", 0, 2, &p->temperature);
+		return yamldoc_number(yd, n, "temperature", 0, 2, &p->temperature);
 	}
 	if (!strcmp(key, "top_p")) {
 		p->has_top_p = 1;
-		return get_number(ld, n, "top_p", 0, 1, &p->top_p);
+		return yamldoc_number(yd, n, "top_p", 0, 1, &p->top_p);
 	}
 	if (!strcmp(key, "max_tokens")) {
 		p->has_max_tokens = 1;
-		return get_int(ld, n, "max_tokens", 1, 1000000, &p->max_tokens);
+		return yamldoc_int(yd, n, "max_tokens", 1, 1000000, &p->max_tokens);
 	}
 	if (!strcmp(key, "stop")) {
 		if (n->type != YAML_SEQUENCE_NODE)
-			return add_stop(ld, n);
+			return add_stop(yd, t, n);
 		for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++)
-			if (add_stop(ld, node(ld, *it)) != 0)
+			if (add_stop(yd, t, yamldoc_node(yd, *it)) != 0)
 				return -1;
 		return 0;
 	}
-	return at(ld, k, "unknown parameter '%s' (known: temperature, top_p, max_tokens, stop)", key);
+	return yamldoc_error(yd, k, "unknown parameter '%s' (known: temperature, top_p, max_tokens, stop)", key);
 }
 
-static int example_pair(struct loader *ld, const char *key, yaml_node_t *k, yaml_node_t *n, void *ud)
+static int example_pair(struct yamldoc *yd, const char *key, yaml_node_t *k, yaml_node_t *n, void *ud)
 {
 	cJSON *o = ud;
 	(void)k;
-	const char *s = scalar(n);
-	cJSON *v = s ? cJSON_CreateString(is_null(n) ? "" : s) : to_json(ld, n);
+	const char *s = yamldoc_scalar(n);
+	cJSON *v = s ? cJSON_CreateString(yamldoc_is_null(n) ? "" : s) : yamldoc_json(yd, n);
 	if (!v)
 		return -1;
 	cJSON_AddItemToObject(o, key, v);
@@ -590,20 +411,20 @@ static int check_example(const cJSON *o, const char **missing)
 static int parse_examples(struct loader *ld, yaml_node_t *n)
 {
 	if (n->type != YAML_SEQUENCE_NODE)
-		return at(ld, n, "examples must be a list of {input, output}");
+		return yamldoc_error(&ld->yd, n, "examples must be a list of {input, output}");
 	cJSON *list = cJSON_CreateArray();
 	ld->t->examples = list;
 	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
-		yaml_node_t *en = node(ld, *it);
+		yaml_node_t *en = yamldoc_node(&ld->yd, *it);
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddItemToArray(list, o);
 		const char *missing;
-		if (each_pair(ld, en, "an example", example_pair, o) != 0)
+		if (yamldoc_each_pair(&ld->yd, en, "an example", example_pair, o) != 0)
 			return -1;
 		if (check_example(o, &missing) != 0)
-			return at(ld, en, "an example needs '%s' (text)", missing);
+			return yamldoc_error(&ld->yd, en, "an example needs '%s' (text)", missing);
 		if (cJSON_GetArraySize(list) > MAX_EXAMPLES)
-			return at(ld, en, "at most %d examples", MAX_EXAMPLES);
+			return yamldoc_error(&ld->yd, en, "at most %d examples", MAX_EXAMPLES);
 	}
 	return 0;
 }
@@ -657,20 +478,20 @@ struct step_nodes {
 	yaml_node_t *text;
 };
 
-static int step_pair(struct loader *ld, const char *key, yaml_node_t *k, yaml_node_t *n, void *ud)
+static int step_pair(struct yamldoc *yd, const char *key, yaml_node_t *k, yaml_node_t *n, void *ud)
 {
 	struct step_nodes *sn = ud;
 	if (!strcmp(key, "name"))
-		return get_text(ld, n, "a step's name", &sn->s->name);
+		return get_text(yd, n, "a step's name", &sn->s->name);
 	if (!strcmp(key, "output_var"))
-		return get_text(ld, n, "output_var", &sn->s->output_var);
+		return get_text(yd, n, "output_var", &sn->s->output_var);
 	if (!strcmp(key, "file"))
-		return get_text(ld, n, "a step's file", &sn->s->file);
+		return get_text(yd, n, "a step's file", &sn->s->file);
 	if (!strcmp(key, "template")) {
 		sn->text = n;
-		return get_text(ld, n, "a step's template", &sn->s->text);
+		return get_text(yd, n, "a step's template", &sn->s->text);
 	}
-	return at(ld, k, "unknown key '%s' in a step (known: name, template, file, output_var)", key);
+	return yamldoc_error(yd, k, "unknown key '%s' in a step (known: name, template, file, output_var)", key);
 }
 
 static int parse_step(struct loader *ld, yaml_node_t *n, size_t i, size_t count)
@@ -678,29 +499,34 @@ static int parse_step(struct loader *ld, yaml_node_t *n, size_t i, size_t count)
 	struct template *t = ld->t;
 	struct template_step *s = &t->steps[i];
 	struct step_nodes sn = { s, NULL };
-	if (each_pair(ld, n, "a step", step_pair, &sn) != 0)
+	if (yamldoc_each_pair(&ld->yd, n, "a step", step_pair, &sn) != 0)
 		return -1;
 	if (!s->name || !valid_name(s->name))
-		return at(ld, n, "a step needs a name (letters, digits, '.', '_', '-')");
+		return yamldoc_error(&ld->yd, n, "a step needs a name (letters, digits, '.', '_', '-')");
 	for (size_t j = 0; j < i; j++)
 		if (!strcmp(t->steps[j].name, s->name))
-			return at(ld, n, "two steps are named '%s'", s->name);
+			return yamldoc_error(&ld->yd, n, "two steps are named '%s'", s->name);
 	if (!s->text == !s->file)
-		return at(ld, n, "step '%s' needs either template (its text) or file (a file beside the prompt)", s->name);
+		return yamldoc_error(&ld->yd, n,
+				     "step '%s' needs either template (its text) or file (a file beside the prompt)",
+				     s->name);
 	if (s->output_var) {
 		if (!valid_ident(s->output_var) || !strcmp(s->output_var, "examples"))
-			return at(ld, n, "step '%s': output_var '%s' must be a variable name", s->name, s->output_var);
+			return yamldoc_error(&ld->yd, n, "step '%s': output_var '%s' must be a variable name", s->name,
+					     s->output_var);
 		for (size_t j = 0; j < t->nvars; j++)
 			if (!strcmp(t->vars[j].name, s->output_var))
-				return at(ld, n, "step '%s': output_var '%s' is also a declared variable", s->name,
-					  s->output_var);
+				return yamldoc_error(&ld->yd, n,
+						     "step '%s': output_var '%s' is also a declared variable", s->name,
+						     s->output_var);
 		for (size_t j = 0; j < i; j++)
 			if (t->steps[j].output_var && !strcmp(t->steps[j].output_var, s->output_var))
-				return at(ld, n, "steps '%s' and '%s' both set '%s'", t->steps[j].name, s->name,
-					  s->output_var);
+				return yamldoc_error(&ld->yd, n, "steps '%s' and '%s' both set '%s'", t->steps[j].name,
+						     s->name, s->output_var);
 	} else if (i + 1 < count) {
-		return at(ld, n, "step '%s' needs output_var: the variable its answer becomes for the next step",
-			  s->name);
+		return yamldoc_error(&ld->yd, n,
+				     "step '%s' needs output_var: the variable its answer becomes for the next step",
+				     s->name);
 	}
 	const char *file = t->path;
 	int line0;
@@ -708,7 +534,9 @@ static int parse_step(struct loader *ld, yaml_node_t *n, size_t i, size_t count)
 	if (s->file) {
 		if (!valid_name(s->file) || strstr(s->file, "..")) {
 			free(what);
-			return at(ld, n, "step '%s': file '%s' must be a plain file name beside the prompt", s->name, s->file);
+			return yamldoc_error(&ld->yd, n,
+					     "step '%s': file '%s' must be a plain file name beside the prompt",
+					     s->name, s->file);
 		}
 		path = path_join(t->dir, s->file);
 		size_t len;
@@ -718,7 +546,7 @@ static int parse_step(struct loader *ld, yaml_node_t *n, size_t i, size_t count)
 		if (s->text && memchr(s->text, '\0', len))
 			err_set(&re, "%s holds a NUL byte", path);
 		if (!s->text || re.set) {
-			at(ld, n, "step '%s': %s", s->name, re.msg);
+			yamldoc_error(&ld->yd, n, "step '%s': %s", s->name, re.msg);
 			free(path);
 			free(what);
 			return -1;
@@ -728,10 +556,10 @@ static int parse_step(struct loader *ld, yaml_node_t *n, size_t i, size_t count)
 	} else {
 		int block = sn.text->data.scalar.style == YAML_LITERAL_SCALAR_STYLE ||
 			    sn.text->data.scalar.style == YAML_FOLDED_SCALAR_STYLE;
-		line0 = ld->line0 + (int)sn.text->start_mark.line + block;
+		line0 = ld->yd.o.line0 + (int)sn.text->start_mark.line + block;
 	}
 	s->line = line0;
-	s->m = compile(t, s->text, strlen(s->text), file, line0, what, ld->e);
+	s->m = compile(t, s->text, strlen(s->text), file, line0, what, ld->yd.e);
 	free(path);
 	free(what);
 	return s->m ? 0 : -1;
@@ -741,23 +569,23 @@ static int parse_steps(struct loader *ld, yaml_node_t *n)
 {
 	struct template *t = ld->t;
 	if (n->type != YAML_SEQUENCE_NODE)
-		return at(ld, n, "steps must be a list of {name, template or file, output_var}");
+		return yamldoc_error(&ld->yd, n, "steps must be a list of {name, template or file, output_var}");
 	size_t count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
 	if (count == 0 || count > TEMPLATE_MAX_STEPS)
-		return at(ld, n, "steps must list from 1 to %d steps", TEMPLATE_MAX_STEPS);
+		return yamldoc_error(&ld->yd, n, "steps must list from 1 to %d steps", TEMPLATE_MAX_STEPS);
 	t->steps = xcalloc(count, sizeof *t->steps);
 	for (size_t i = 0; i < count; i++) {
 		t->nsteps = i + 1;
-		if (parse_step(ld, node(ld, n->data.sequence.items.start[i]), i, count) != 0)
+		if (parse_step(ld, yamldoc_node(&ld->yd, n->data.sequence.items.start[i]), i, count) != 0)
 			return -1;
 	}
 	return 0;
 }
 
 enum { K_NAME, K_DESCRIPTION, K_TECHNIQUE, K_VARIABLES, K_PARAMETERS, K_EXAMPLES, K_EXAMPLES_FILE, K_STEPS,
-       K_SAMPLES, K_ANSWER_REGEX, K_SYSTEM, K_INFO, K_COUNT };
+       K_SAMPLES, K_ANSWER_REGEX, K_SYSTEM, K_COUNT };
 
-static const char *const front_keys[K_COUNT] = {
+static const char *const front_keys[K_COUNT + 1] = {
 	"name", "description", "technique", "variables", "parameters", "examples",
 	"examples_file", "steps", "samples", "answer_regex", "system", NULL,
 };
@@ -765,97 +593,78 @@ static const char *const front_keys[K_COUNT] = {
 /* Keys kept for people and tools, ignored here. */
 static const char *const info_keys[] = { "author", "version", "tags", "metadata", NULL };
 
-struct front {
-	yaml_node_t *v[K_COUNT];
-};
-
-static int front_pair(struct loader *ld, const char *key, yaml_node_t *k, yaml_node_t *n, void *ud)
-{
-	struct front *f = ud;
-	for (int i = 0; i < K_INFO; i++) {
-		if (!strcmp(key, front_keys[i])) {
-			f->v[i] = n;
-			return 0;
-		}
-	}
-	for (int i = 0; info_keys[i]; i++)
-		if (!strcmp(key, info_keys[i]))
-			return 0;
-	return at(ld, k,
-		  "unknown key '%s' (known: name, description, technique, variables, parameters, examples, "
-		  "examples_file, steps, samples, answer_regex, system, author, version, tags, metadata)",
-		  key);
-}
-
 static int interpret_front(struct loader *ld, yaml_node_t *root)
 {
 	struct template *t = ld->t;
-	struct front f;
-	memset(&f, 0, sizeof f);
-	if (each_pair(ld, root, "the front matter", front_pair, &f) != 0)
+	yaml_node_t *v[K_COUNT];
+	if (yamldoc_pick(&ld->yd, root, "the front matter", front_keys, info_keys, v) != 0)
 		return -1;
-	if (f.v[K_NAME]) {
+	if (v[K_NAME]) {
 		char *name = NULL;
-		if (get_text(ld, f.v[K_NAME], "name", &name) != 0)
+		if (get_text(&ld->yd, v[K_NAME], "name", &name) != 0)
 			return -1;
 		if (t->source != TEMPLATE_FILE && strcmp(name, t->name)) {
-			at(ld, f.v[K_NAME], "name '%s' differs from the file name '%s' (templates are found by file name)",
-			   name, t->name);
+			yamldoc_error(&ld->yd, v[K_NAME],
+				      "name '%s' differs from the file name '%s' (templates are found by file name)",
+				      name, t->name);
 			free(name);
 			return -1;
 		}
 		if (!valid_name(name)) {
-			at(ld, f.v[K_NAME], "name '%s' must be letters, digits, '.', '_' and '-'", name);
+			yamldoc_error(&ld->yd, v[K_NAME], "name '%s' must be letters, digits, '.', '_' and '-'", name);
 			free(name);
 			return -1;
 		}
 		free(t->name);
 		t->name = name;
 	}
-	if (f.v[K_DESCRIPTION] && get_text(ld, f.v[K_DESCRIPTION], "description", &t->description) != 0)
+	if (v[K_DESCRIPTION] && get_text(&ld->yd, v[K_DESCRIPTION], "description", &t->description) != 0)
 		return -1;
-	if (f.v[K_TECHNIQUE] && get_text(ld, f.v[K_TECHNIQUE], "technique", &t->technique) != 0)
+	if (v[K_TECHNIQUE] && get_text(&ld->yd, v[K_TECHNIQUE], "technique", &t->technique) != 0)
 		return -1;
-	if (f.v[K_VARIABLES] && parse_vars(ld, f.v[K_VARIABLES]) != 0)
+	if (v[K_VARIABLES] && parse_vars(ld, v[K_VARIABLES]) != 0)
 		return -1;
-	if (f.v[K_PARAMETERS] && !is_null(f.v[K_PARAMETERS]) &&
-	    each_pair(ld, f.v[K_PARAMETERS], "parameters", param_pair, NULL) != 0)
+	if (v[K_PARAMETERS] && !yamldoc_is_null(v[K_PARAMETERS]) &&
+	    yamldoc_each_pair(&ld->yd, v[K_PARAMETERS], "parameters", param_pair, t) != 0)
 		return -1;
-	if (f.v[K_EXAMPLES] && f.v[K_EXAMPLES_FILE])
-		return at(ld, f.v[K_EXAMPLES_FILE], "give examples or examples_file, not both");
-	if (f.v[K_EXAMPLES] && parse_examples(ld, f.v[K_EXAMPLES]) != 0)
+	if (v[K_EXAMPLES] && v[K_EXAMPLES_FILE])
+		return yamldoc_error(&ld->yd, v[K_EXAMPLES_FILE], "give examples or examples_file, not both");
+	if (v[K_EXAMPLES] && parse_examples(ld, v[K_EXAMPLES]) != 0)
 		return -1;
-	if (f.v[K_EXAMPLES_FILE]) {
-		if (get_text(ld, f.v[K_EXAMPLES_FILE], "examples_file", &t->examples_file) != 0)
+	if (v[K_EXAMPLES_FILE]) {
+		if (get_text(&ld->yd, v[K_EXAMPLES_FILE], "examples_file", &t->examples_file) != 0)
 			return -1;
 		if (!valid_name(t->examples_file) || strstr(t->examples_file, ".."))
-			return at(ld, f.v[K_EXAMPLES_FILE], "examples_file '%s' must be a plain file name beside the prompt",
-				  t->examples_file);
-		if (load_examples_file(t, t->examples_file, ld->e) != 0)
+			return yamldoc_error(&ld->yd, v[K_EXAMPLES_FILE],
+					     "examples_file '%s' must be a plain file name beside the prompt",
+					     t->examples_file);
+		if (load_examples_file(t, t->examples_file, ld->yd.e) != 0)
 			return -1;
 	}
-	if (f.v[K_SAMPLES] && get_int(ld, f.v[K_SAMPLES], "samples", 1, TEMPLATE_MAX_SAMPLES, &t->samples) != 0)
+	if (v[K_SAMPLES] && yamldoc_int(&ld->yd, v[K_SAMPLES], "samples", 1, TEMPLATE_MAX_SAMPLES, &t->samples) != 0)
 		return -1;
-	if (f.v[K_SYSTEM] && get_text(ld, f.v[K_SYSTEM], "system", &t->system) != 0)
+	if (v[K_SYSTEM] && get_text(&ld->yd, v[K_SYSTEM], "system", &t->system) != 0)
 		return -1;
-	if (f.v[K_ANSWER_REGEX]) {
-		if (get_text(ld, f.v[K_ANSWER_REGEX], "answer_regex", &t->answer_regex) != 0)
+	if (v[K_ANSWER_REGEX]) {
+		if (get_text(&ld->yd, v[K_ANSWER_REGEX], "answer_regex", &t->answer_regex) != 0)
 			return -1;
 		regex_t re;
 		int rc = regcomp(&re, t->answer_regex, REG_EXTENDED | REG_NEWLINE);
 		if (rc != 0) {
 			char msg[256];
 			regerror(rc, &re, msg, sizeof msg);
-			return at(ld, f.v[K_ANSWER_REGEX], "answer_regex is not a POSIX extended regular expression: %s", msg);
+			return yamldoc_error(&ld->yd, v[K_ANSWER_REGEX],
+					     "answer_regex is not a POSIX extended regular expression: %s", msg);
 		}
 		regfree(&re);
-		if (!f.v[K_SAMPLES])
-			return at(ld, f.v[K_ANSWER_REGEX], "answer_regex needs samples: (how many answers vote)");
+		if (!v[K_SAMPLES])
+			return yamldoc_error(&ld->yd, v[K_ANSWER_REGEX],
+					     "answer_regex needs samples: (how many answers vote)");
 	}
-	if (f.v[K_STEPS]) {
-		if (f.v[K_SAMPLES])
-			return at(ld, f.v[K_STEPS], "a template has steps or samples, not both");
-		if (parse_steps(ld, f.v[K_STEPS]) != 0)
+	if (v[K_STEPS]) {
+		if (v[K_SAMPLES])
+			return yamldoc_error(&ld->yd, v[K_STEPS], "a template has steps or samples, not both");
+		if (parse_steps(ld, v[K_STEPS]) != 0)
 			return -1;
 	}
 	return 0;
@@ -863,41 +672,24 @@ static int interpret_front(struct loader *ld, yaml_node_t *root)
 
 static int load_front(struct template *t, const char *fm, size_t len, int line0, struct err *e)
 {
-	yaml_parser_t p;
-	yaml_document_t doc;
-	struct loader ld = { t, &doc, line0, e, YAML_MAX_NODES };
-	yaml_parser_initialize(&p);
-	yaml_parser_set_input_string(&p, (const unsigned char *)fm, len);
-	if (!yaml_parser_load(&p, &doc)) {
-		size_t line = p.problem_mark.line, col = p.problem_mark.column;
-		if (p.error == YAML_READER_ERROR) {
-			line = col = 0;
-			for (size_t i = 0; i < p.problem_offset && i < len; i++, col++)
-				if (fm[i] == '\n')
-					line++, col = (size_t)-1;
-		}
-		char ctx[256] = "";
-		if (p.context)
-			snprintf(ctx, sizeof ctx, " (%s at line %d)", p.context, line0 + (int)p.context_mark.line);
-		err_set(e, "%s:%d:%d: YAML: %s%s", t->path, line0 + (int)line, (int)col + 1,
-			p.problem ? p.problem : "cannot parse the front matter", ctx);
-		yaml_parser_delete(&p);
+	const struct yamldoc_opts o = { t->path, line0, "the front matter", 1, MAX_KEYS };
+	struct loader ld = { .t = t };
+	if (yamldoc_load(&ld.yd, fm, len, &o, e) != 0)
 		return -1;
-	}
 	int rc = 0;
-	yaml_node_t *root = yaml_document_get_root_node(&doc);
-	if (root && !is_null(root)) {
+	yaml_node_t *root = yamldoc_root(&ld.yd);
+	if (root && !yamldoc_is_null(root)) {
 		if (root->type != YAML_MAPPING_NODE)
-			rc = at(&ld, root, "the front matter must be a mapping (name:, description:, variables:, ...)");
-		else if (!(t->front = to_json(&ld, root)))
+			rc = yamldoc_error(&ld.yd, root,
+					   "the front matter must be a mapping (name:, description:, variables:, ...)");
+		else if (!(t->front = yamldoc_json(&ld.yd, root)))
 			rc = -1;
 		else
 			rc = interpret_front(&ld, root);
 	}
 	if (!t->front)
 		t->front = cJSON_CreateObject();
-	yaml_document_delete(&doc);
-	yaml_parser_delete(&p);
+	yamldoc_free(&ld.yd);
 	return rc;
 }
 
@@ -1187,12 +979,12 @@ cJSON *template_coerce(const char *name, enum template_type type, const char *te
 	switch (type) {
 	case TEMPLATE_STRING: return cJSON_CreateString(text);
 	case TEMPLATE_NUMBER:
-		if (parse_number(text, &d) == 0)
+		if (yamldoc_parse_number(text, &d) == 0)
 			return cJSON_CreateNumber(d);
 		err_set(e, "variable '%s' must be a number, not '%s'", name, text);
 		return NULL;
 	case TEMPLATE_BOOLEAN:
-		if (parse_bool(text, &b) == 0)
+		if (yamldoc_parse_bool(text, &b) == 0)
 			return cJSON_CreateBool(b);
 		err_set(e, "variable '%s' must be true or false, not '%s'", name, text);
 		return NULL;
