@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "testutil.h"
+#include "testdb.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,37 +16,6 @@
 #include "store/db.h"
 #include "store/history.h"
 
-struct fixture {
-	char dir[64];
-	struct db *db;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = xcalloc(1, sizeof *f);
-	snprintf(f->dir, sizeof f->dir, "/tmp/aiwb-test-history-XXXXXX");
-	if (!mkdtemp(f->dir))
-		return -1;
-	char *path = xasprintf("%s/aiwb.db", f->dir);
-	struct err e = ERR_INIT;
-	f->db = db_open(path, 1000, NULL, &e);
-	free(path);
-	if (!f->db) {
-		fprintf(stderr, "db_open: %s\n", err_msg(&e));
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	db_close(f->db);
-	int rc = test_rmtree(f->dir);
-	free(f);
-	return rc;
-}
 
 static int64_t add_run(struct db *db, int64_t created_ms, const char *model, const char *prompt, const char *output)
 {
@@ -153,7 +122,7 @@ static void test_fts_query(void **state)
 
 static void test_better_match_ranks_first(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	seed_corpus(f->db);
 	size_t n;
 	struct history_hit *hits = search(f->db, "quantization", 10, 0, &n);
@@ -171,7 +140,7 @@ static void test_better_match_ranks_first(void **state)
 
 static void test_snippet_marks_the_match(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	seed_corpus(f->db);
 	size_t n;
 	struct history_hit *hits = search(f->db, "congestion", 10, 0, &n);
@@ -193,7 +162,7 @@ static void test_snippet_marks_the_match(void **state)
 
 static void test_marks_unambiguous_with_control_bytes_in_text(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	add_run(f->db, 1, "m", "plain prompt", "noise \x01" "fake\x02 marks around the word lighthouse \x02 end");
 	size_t n;
 	struct history_hit *hits = search(f->db, "lighthouse", 10, 0, &n);
@@ -213,7 +182,7 @@ static void test_marks_unambiguous_with_control_bytes_in_text(void **state)
 
 static void test_awkward_queries_never_fail(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	seed_corpus(f->db);
 	static const char *const queries[] = {
 		"don't", "gpt-4o", "\"", "\"\"", "'", "a\"b", "(", ")", "(a OR b", "AND", "OR", "NOT", "NEAR",
@@ -234,7 +203,7 @@ static void test_awkward_queries_never_fail(void **state)
 
 static void test_punctuation_matches_literally(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	seed_corpus(f->db);
 	assert_int_equal(count(f->db, "don't", NULL), 1);
 	assert_int_equal(count(f->db, "gpt-4o", NULL), 1);
@@ -249,7 +218,7 @@ static void test_punctuation_matches_literally(void **state)
 
 static void test_newest_first_without_query(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	int64_t ids[4];
 	ids[0] = add_run(f->db, 3000, "m", "third", "c");
 	ids[1] = add_run(f->db, 1000, "m", "first", "a");
@@ -276,7 +245,7 @@ static void test_newest_first_without_query(void **state)
 
 static void test_empty_history(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	size_t n = 99;
 	struct history_hit *hits = search(f->db, NULL, 10, 0, &n);
 	assert_int_equal(n, 0);
@@ -289,7 +258,7 @@ static void test_empty_history(void **state)
 
 static void test_limit_and_offset(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	for (int i = 0; i < 25; i++) {
 		char prompt[64];
 		snprintf(prompt, sizeof prompt, "paging run %d", i);
@@ -339,7 +308,7 @@ static int add_many(struct db *db, void *ud, struct err *e)
 
 static void test_paging_past_the_rank_window(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	int total = HISTORY_RANK_WINDOW + 50;
 	assert_int_equal(db_tx(f->db, add_many, &total, NULL), 0);
 	assert_int_equal(count(f->db, "common", NULL), total);
@@ -369,7 +338,7 @@ static void test_paging_past_the_rank_window(void **state)
 
 static void test_model_filter(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	seed_corpus(f->db);
 	assert_int_equal(count(f->db, NULL, "openai/gpt-4o"), 1);
 	assert_int_equal(count(f->db, NULL, "gpt-4o-mini"), 1);
@@ -390,7 +359,7 @@ static void test_model_filter(void **state)
 
 static void test_long_prompt_truncated(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct buf b = BUF_INIT;
 	for (int i = 0; i < 100; i++)
 		buf_puts(&b, "é lot ");
@@ -412,7 +381,7 @@ static void test_long_prompt_truncated(void **state)
 
 static void test_get_saved_run(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct catalog_entry price = { .has_price = 1, .input_per_mtok = 1.0, .output_per_mtok = 2.0 };
 	struct run r;
 	memset(&r, 0, sizeof r);
@@ -493,7 +462,7 @@ static void test_get_saved_run(void **state)
 
 static void test_get_missing_and_odd_rows(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct history_run h;
 	struct err e = ERR_INIT;
 	assert_int_equal(history_read(f->db, 12345, &h, &e), 0);
@@ -525,19 +494,19 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fts_query),
-		cmocka_unit_test_setup_teardown(test_better_match_ranks_first, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_snippet_marks_the_match, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_marks_unambiguous_with_control_bytes_in_text, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_awkward_queries_never_fail, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_punctuation_matches_literally, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_newest_first_without_query, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_empty_history, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_limit_and_offset, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_paging_past_the_rank_window, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_model_filter, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_long_prompt_truncated, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_get_saved_run, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_get_missing_and_odd_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_better_match_ranks_first, testdb_setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_snippet_marks_the_match, testdb_setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_marks_unambiguous_with_control_bytes_in_text, testdb_setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_awkward_queries_never_fail, testdb_setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_punctuation_matches_literally, testdb_setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_newest_first_without_query, testdb_setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_empty_history, testdb_setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_limit_and_offset, testdb_setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_paging_past_the_rank_window, testdb_setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_model_filter, testdb_setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_long_prompt_truncated, testdb_setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_get_saved_run, testdb_setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_get_missing_and_odd_rows, testdb_setup, testdb_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

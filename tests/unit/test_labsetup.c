@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "testutil.h"
+#include "testdb.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,35 +16,6 @@
 #include "store/db.h"
 #include "store/history.h"
 
-struct fixture {
-	char dir[64];
-	struct db *db;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = xcalloc(1, sizeof *f);
-	snprintf(f->dir, sizeof f->dir, "/tmp/aiwb-test-labsetup-XXXXXX");
-	if (!mkdtemp(f->dir))
-		return -1;
-	char *path = xasprintf("%s/aiwb.db", f->dir);
-	struct err e = ERR_INIT;
-	f->db = db_open(path, 1000, NULL, &e);
-	free(path);
-	if (!f->db)
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	db_close(f->db);
-	int rc = test_rmtree(f->dir);
-	free(f);
-	return rc;
-}
 
 static int64_t add(struct db *db, const char *kind, const char *model, const char *messages, const char *params)
 {
@@ -69,7 +40,7 @@ static void get(struct db *db, int64_t id, struct lab_setup *s)
 
 static void test_free_prompt(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	int64_t id = add(f->db, "ask", "openai/gpt-4o-mini",
 			 "[{\"role\":\"system\",\"content\":\"Be brief.\"},{\"role\":\"user\",\"content\":\"first\"},"
 			 "{\"role\":\"assistant\",\"content\":\"ok\"},{\"role\":\"user\",\"content\":\"Tell me about zebras\"}]",
@@ -89,7 +60,7 @@ static void test_free_prompt(void **state)
 
 static void test_template_vars_as_typed(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	int64_t id = add(f->db, "ask", "anthropic/claude-3-5-haiku-latest",
 			 "[{\"role\":\"user\",\"content\":\"rendered text\"}]",
 			 "{\"template\":\"few-shot\",\"vars\":{\"question\":\"Why \\\"blue\\\"?\",\"n\":3,\"ratio\":0.5,"
@@ -115,7 +86,7 @@ static void test_template_vars_as_typed(void **state)
 
 static void test_template_path_without_vars(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	int64_t id = add(f->db, "ask", "ollama/llama3.1", "[{\"role\":\"user\",\"content\":\"x\"}]",
 			 "{\"template\":\"/home/me/p/mine.prompt\",\"vars\":{}}");
 	struct lab_setup s;
@@ -128,7 +99,7 @@ static void test_template_path_without_vars(void **state)
 
 static void test_compare_group_lists_every_model(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	const char *msg = "[{\"role\":\"user\",\"content\":\"compare penguins\"}]";
 	const char *g1 = "{\"compare_group\":1795000000123456,\"temperature\":0.7}";
 	const char *g2 = "{\"compare_group\":1795000000999999}";
@@ -169,7 +140,7 @@ static void test_compare_group_lists_every_model(void **state)
 /* What aiwb compare saves: the template's params with the group merged in. */
 static void test_compare_params_round_trip(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	int64_t group = run_compare_group();
 	assert_true(group > INT64_C(1700000000000000));
 	char *p = run_compare_params("{\"template\":\"role\",\"vars\":{\"n\":2},\"compare_group\":1}", 1795000000123457);
@@ -193,7 +164,7 @@ static void test_compare_params_round_trip(void **state)
 
 static void test_missing_and_odd_rows(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct lab_setup s;
 	struct err e = ERR_INIT;
 	assert_int_equal(lab_setup_from_history(f->db, 999, &s, &e), 0);
@@ -213,12 +184,12 @@ static void test_missing_and_odd_rows(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_free_prompt, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_template_vars_as_typed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_template_path_without_vars, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_compare_group_lists_every_model, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_compare_params_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_missing_and_odd_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_free_prompt, testdb_setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_template_vars_as_typed, testdb_setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_template_path_without_vars, testdb_setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_compare_group_lists_every_model, testdb_setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_compare_params_round_trip, testdb_setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_missing_and_odd_rows, testdb_setup, testdb_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

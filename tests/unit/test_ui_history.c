@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "testutil.h"
+#include "testdb.h"
 
 #include <curses.h>
 #include <stdio.h>
@@ -37,14 +37,7 @@ static int64_t add(struct db *db, int64_t created_ms, const char *prompt, const 
 static int setup(void **state)
 {
 	struct fixture *f = xcalloc(1, sizeof *f);
-	snprintf(f->dir, sizeof f->dir, "/tmp/aiwb-test-ui-history-XXXXXX");
-	if (!mkdtemp(f->dir))
-		return -1;
-	char *path = xasprintf("%s/aiwb.db", f->dir);
-	struct err e = ERR_INIT;
-	f->db = db_open(path, 1000, NULL, &e);
-	free(path);
-	if (!f->db)
+	if (!(f->db = testdb_open(f->dir, "ui-history")))
 		return -1;
 	f->zebras = add(f->db, 1000, "Tell me about zebras", "Stripes.");
 	f->giraffes = add(f->db, 2000, "giraffes are tall", "Necks and zebras nearby.");
@@ -56,8 +49,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	db_close(f->db);
-	int rc = test_rmtree(f->dir);
+	int rc = testdb_close(f->dir, f->db);
 	free(f);
 	return rc;
 }
