@@ -634,22 +634,11 @@ out:
 
 /* ---------------------------------------------------------------- show, ls */
 
-static struct db *open_db(int *missing, struct err *e)
-{
-	char *path = path_join(path_data_home(), "aiwb.db");
-	struct db *db = NULL;
-	*missing = !path_exists(path);
-	if (!*missing)
-		db = db_open(path, 2000, NULL, e);
-	free(path);
-	return db;
-}
-
 static int show_experiment(int64_t id, const struct outputs *o)
 {
 	struct err e = ERR_INIT;
 	int missing = 0;
-	struct db *db = open_db(&missing, &e);
+	struct db *db = session_existing_db(&missing, &e);
 	if (!db) {
 		if (missing)
 			return cli_fail("experiment", "there is no experiment %lld (no experiment has run in %s yet)",
@@ -673,7 +662,7 @@ static int list_experiments(int json)
 {
 	struct err e = ERR_INIT;
 	int missing = 0;
-	struct db *db = open_db(&missing, &e);
+	struct db *db = session_existing_db(&missing, &e);
 	if (!db && !missing)
 		return cli_fail("experiment", "%s", e.msg);
 	cJSON *list = db ? expstore_list(db, LIST_MAX, &e) : cJSON_CreateArray();

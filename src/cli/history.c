@@ -14,6 +14,7 @@
 #include "base/sanitize.h"
 #include "base/xmalloc.h"
 #include "cli/cli.h"
+#include "cli/session.h"
 #include "store/db.h"
 #include "store/history.h"
 
@@ -75,19 +76,6 @@ static int parse_id(const char *v, int64_t *id)
 		return cli_usage_error("history", "the run id must be a number such as 42 (as 'aiwb history' lists)");
 	*id = n;
 	return 0;
-}
-
-/* Returns NULL with *missing = 1 when the data home has no database yet
- * (nothing is created then). */
-static struct db *open_history(int *missing, struct err *e)
-{
-	char *path = path_join(path_data_home(), "aiwb.db");
-	struct db *db = NULL;
-	*missing = !path_exists(path);
-	if (!*missing)
-		db = db_open(path, 2000, NULL, e);
-	free(path);
-	return db;
 }
 
 static char *safe_copy(const char *s, int raw)
@@ -362,7 +350,7 @@ static int list_runs(struct history_cmd *c, const char *query)
 {
 	struct err e = ERR_INIT;
 	int missing;
-	struct db *db = open_history(&missing, &e);
+	struct db *db = session_existing_db(&missing, &e);
 	if (!db && !missing)
 		return cli_fail("history", "%s", e.msg);
 	struct history_query q = { query, c->model, c->limit, c->offset };
@@ -510,7 +498,7 @@ static int show_run(const struct history_cmd *c, int64_t id)
 {
 	struct err e = ERR_INIT;
 	int missing;
-	struct db *db = open_history(&missing, &e);
+	struct db *db = session_existing_db(&missing, &e);
 	if (!db && !missing)
 		return cli_fail("history", "%s", e.msg);
 	struct history_run r;

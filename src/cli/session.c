@@ -97,3 +97,14 @@ void session_close(struct session *s)
 	curl_global_cleanup();
 	memset(s, 0, sizeof *s);
 }
+
+struct db *session_existing_db(int *missing, struct err *e)
+{
+	char *path = path_join(path_data_home(), "aiwb.db");
+	struct db *db = NULL;
+	*missing = !path_exists(path);
+	if (!*missing)
+		db = db_open(path, 2000, NULL, e);
+	free(path);
+	return db;
+}

@@ -39,4 +39,9 @@ void session_save(struct session *s, const struct run *r, const struct llm_reque
 		  const char *extra_params);
 void session_close(struct session *s);
 
+/* The data home's database for commands that only read it: NULL with
+ * *missing = 1 when there is none yet (nothing is created), NULL with e when
+ * it cannot be opened. */
+struct db *session_existing_db(int *missing, struct err *e);
+
 #endif
