@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/clock.h"
@@ -12,6 +13,8 @@
 
 /* The longest single wait when nothing is scheduled: an idle loop wakes once a minute. */
 #define IDLE_WAIT_MS 60000
+/* While transfers stream, at most one wake-up for their sockets per this many µs. */
+#define LOOP_COALESCE_US 1000
 
 struct fd_watch {
 	int fd;
@@ -80,6 +83,8 @@ struct loop {
 	int in_pass;
 	int stop;
 	uint64_t wakeups;
+	int64_t stream_wake_us;  /* when the last wake found a transfer's socket readable; 0: it did not */
+	int64_t stream_gap_us;   /* and how long after the readable wake before it; 0: none before */
 };
 
 /* Write end of the wake pipe + 1 for each watched signal; 0 when unwatched. */
@@ -534,13 +539,46 @@ static void run_timers(struct loop *l)
 	}
 }
 
+/* While streams keep the loop busy (the last two wake-ups both found bytes to
+ * read on transfers' sockets, less than 2 * LOOP_COALESCE_US apart), the next
+ * poll waits until LOOP_COALESCE_US after the last wake-up, so bytes arriving
+ * on many streams take one wake-up instead of one each: a wake-up costs far
+ * more than the read. A byte then shows at most that much later; the first
+ * bytes of an answer, and any after a pause, are never held. */
+static void coalesce(struct loop *l, int max_wait_ms)
+{
+	if (!l->stream_wake_us || !l->stream_gap_us || l->stream_gap_us >= 2 * LOOP_COALESCE_US || max_wait_ms == 0)
+		return;
+	int64_t left = l->stream_wake_us + LOOP_COALESCE_US - clock_us();
+	if (left <= 0)
+		return;
+	struct timespec ts = { 0, (long)left * 1000 };
+	nanosleep(&ts, NULL); /* a signal ends it early: its pipe is read below */
+}
+
+static int curl_socket_readable(const struct loop *l, size_t n)
+{
+	for (size_t i = 1 + l->nuser; i < n; i++)
+		if (l->pollfds[i].revents & POLLIN)
+			return 1;
+	return 0;
+}
+
 void loop_run_once(struct loop *l, int max_wait_ms)
 {
 	size_t n = build_wait_set(l);
+	coalesce(l, max_wait_ms);
 	if (poll(l->pollfds, (nfds_t)n, wait_timeout(l, max_wait_ms)) <= 0)
 		for (size_t i = 0; i < n; i++)
 			l->pollfds[i].revents = 0;
 	l->wakeups++;
+	if (curl_socket_readable(l, n)) {
+		int64_t now = clock_us();
+		l->stream_gap_us = l->stream_wake_us ? now - l->stream_wake_us : 0;
+		l->stream_wake_us = now;
+	} else {
+		l->stream_wake_us = l->stream_gap_us = 0;
+	}
 
 	l->pass++;
 	l->in_pass++;

@@ -8,7 +8,10 @@
  * the transfers whose socket is ready, not every running one — then completed
  * transfers (curl_multi_info_read) are handed to their struct loop_transfer,
  * ready fds call their handlers, due timers run, and finally the before-sleep
- * hook (where the UI draws once).
+ * hook (where the UI draws once). While transfers stream, the wait after a
+ * wake that read one of their sockets starts at most 1 ms after that wake,
+ * so many streams share wake-ups (bytes show at most 1 ms later; the first
+ * byte after a quiet spell is never held).
  *
  * Signals registered with loop_watch_signal() are caught by a handler that only
  * writes the signal number to a self-pipe; the callback runs later, in the loop,
