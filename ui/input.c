@@ -68,35 +68,8 @@ const char *input_readline_version(void)
 	return *rl.p_rl_library_version ? *rl.p_rl_library_version : "unknown";
 }
 
-#define add_history (*rl.p_add_history)
-#define clear_history (*rl.p_clear_history)
-#define history_get_history_state (*rl.p_history_get_history_state)
-#define history_set_history_state (*rl.p_history_set_history_state)
-#define read_history (*rl.p_read_history)
-#define stifle_history (*rl.p_stifle_history)
-#define using_history (*rl.p_using_history)
-#define write_history (*rl.p_write_history)
-#define rl_callback_handler_install (*rl.p_rl_callback_handler_install)
-#define rl_callback_handler_remove (*rl.p_rl_callback_handler_remove)
-#define rl_callback_read_char (*rl.p_rl_callback_read_char)
-#define rl_completion_matches (*rl.p_rl_completion_matches)
-#define rl_insert_text (*rl.p_rl_insert_text)
-#define rl_attempted_completion_function (*rl.p_rl_attempted_completion_function)
-#define rl_attempted_completion_over (*rl.p_rl_attempted_completion_over)
-#define rl_catch_signals (*rl.p_rl_catch_signals)
-#define rl_catch_sigwinch (*rl.p_rl_catch_sigwinch)
-#define rl_change_environment (*rl.p_rl_change_environment)
-#define rl_completion_display_matches_hook (*rl.p_rl_completion_display_matches_hook)
-#define rl_deprep_term_function (*rl.p_rl_deprep_term_function)
-#define rl_end (*rl.p_rl_end)
-#define rl_getc_function (*rl.p_rl_getc_function)
-#define rl_input_available_hook (*rl.p_rl_input_available_hook)
-#define rl_line_buffer (*rl.p_rl_line_buffer)
-#define rl_outstream (*rl.p_rl_outstream)
-#define rl_point (*rl.p_rl_point)
-#define rl_prep_term_function (*rl.p_rl_prep_term_function)
-#define rl_readline_name (*rl.p_rl_readline_name)
-#define rl_redisplay_function (*rl.p_rl_redisplay_function)
+/* A readline symbol, through the table filled by readline_load(). */
+#define RL(name) (*rl.p_##name)
 
 static struct {
 	int ready, active, changed;
@@ -118,13 +91,13 @@ static void use_history(enum input_history h)
 {
 	if (h == in.current)
 		return;
-	HISTORY_STATE *mine = history_get_history_state();
+	HISTORY_STATE *mine = RL(history_get_history_state)();
 	if (in.other) {
-		history_set_history_state(in.other);
+		RL(history_set_history_state)(in.other);
 		free(in.other);
 	} else {
-		history_set_history_state(&(HISTORY_STATE){ 0 });
-		stifle_history(500);
+		RL(history_set_history_state)(&(HISTORY_STATE){ 0 });
+		RL(stifle_history)(500);
 	}
 	in.other = mine;
 	in.current = h;
@@ -178,10 +151,10 @@ static char *complete_word(const char *text, int state)
 static char **complete(const char *text, int start, int end)
 {
 	(void)end;
-	rl_attempted_completion_over = 1;
+	RL(rl_attempted_completion_over) = 1;
 	if (start != 0)
 		return NULL;
-	return rl_completion_matches(text, complete_word);
+	return RL(rl_completion_matches)(text, complete_word);
 }
 
 static void show_matches(char **matches, int n, int max_len)
@@ -216,22 +189,22 @@ static int ready(void)
 	}
 	in.ready = 1;
 	in.null_out = fopen("/dev/null", "w");
-	rl_readline_name = "aiwb";
-	rl_change_environment = 0;
-	rl_catch_signals = 0;
-	rl_catch_sigwinch = 0;
-	rl_getc_function = input_getc;
-	rl_input_available_hook = input_available;
-	rl_redisplay_function = input_redisplay;
-	rl_prep_term_function = no_prep;
-	rl_deprep_term_function = no_deprep;
-	rl_outstream = in.null_out;
-	rl_attempted_completion_function = complete;
-	rl_completion_display_matches_hook = show_matches;
-	using_history();
-	stifle_history(500);
+	RL(rl_readline_name) = "aiwb";
+	RL(rl_change_environment) = 0;
+	RL(rl_catch_signals) = 0;
+	RL(rl_catch_sigwinch) = 0;
+	RL(rl_getc_function) = input_getc;
+	RL(rl_input_available_hook) = input_available;
+	RL(rl_redisplay_function) = input_redisplay;
+	RL(rl_prep_term_function) = no_prep;
+	RL(rl_deprep_term_function) = no_deprep;
+	RL(rl_outstream) = in.null_out;
+	RL(rl_attempted_completion_function) = complete;
+	RL(rl_completion_display_matches_hook) = show_matches;
+	RL(using_history)();
+	RL(stifle_history)(500);
 	if (in.history_file)
-		read_history(in.history_file);
+		RL(read_history)(in.history_file);
 	return 1;
 }
 
@@ -243,19 +216,19 @@ void input_shutdown(void)
 		return;
 	}
 	if (in.active)
-		rl_callback_handler_remove();
+		RL(rl_callback_handler_remove)();
 	in.active = 0;
 	use_history(INPUT_COMMANDS);
 	if (in.history_file)
-		write_history(in.history_file);
-	clear_history();
+		RL(write_history)(in.history_file);
+	RL(clear_history)();
 	if (in.other) {
 		/* the other list: free its entries through readline, then its array */
-		HISTORY_STATE *cmds = history_get_history_state();
-		history_set_history_state(in.other);
-		clear_history();
+		HISTORY_STATE *cmds = RL(history_get_history_state)();
+		RL(history_set_history_state)(in.other);
+		RL(clear_history)();
 		free(in.other->entries);
-		history_set_history_state(cmds);
+		RL(history_set_history_state)(cmds);
 		free(cmds);
 		free(in.other);
 		in.other = NULL;
@@ -272,7 +245,7 @@ static void finish(const char *line)
 {
 	void (*done)(const char *, void *) = in.on_done;
 	void *ud = in.ud;
-	rl_callback_handler_remove();
+	RL(rl_callback_handler_remove)();
 	in.active = 0;
 	in.changed = 1;
 	buf_reset(&in.message);
@@ -283,7 +256,7 @@ static void finish(const char *line)
 static void on_line(char *line)
 {
 	if (line && *line)
-		add_history(line);
+		RL(add_history)(line);
 	char *copy = line ? xstrdup(line) : NULL;
 	free(line);
 	finish(copy);
@@ -293,7 +266,7 @@ static void on_line(char *line)
 static void begin(const char *prompt, void (*on_done)(const char *line, void *ud), void *ud)
 {
 	if (in.active)
-		rl_callback_handler_remove();
+		RL(rl_callback_handler_remove)();
 	free(in.prompt);
 	in.prompt = xstrdup(prompt);
 	in.on_done = on_done;
@@ -302,7 +275,7 @@ static void begin(const char *prompt, void (*on_done)(const char *line, void *ud
 	in.changed = 1;
 	in.qlen = in.qhead = 0;
 	buf_reset(&in.message);
-	rl_callback_handler_install(in.prompt, on_line);
+	RL(rl_callback_handler_install)(in.prompt, on_line);
 }
 
 void input_begin(const char *prompt, void (*on_done)(const char *line, void *ud), void *ud)
@@ -321,7 +294,7 @@ void input_begin_in(enum input_history h, const char *prompt, const char *initia
 	use_history(h);
 	begin(prompt, on_done, ud);
 	if (initial && *initial) {
-		rl_insert_text(initial);
+		RL(rl_insert_text)(initial);
 		in.changed = 1;
 	}
 }
@@ -372,7 +345,7 @@ int input_key(int key)
 		finish(NULL);
 		return 1;
 	}
-	if (key == 4 && rl_end == 0) {
+	if (key == 4 && RL(rl_end) == 0) {
 		finish(NULL);
 		return 1;
 	}
@@ -383,7 +356,7 @@ int input_key(int key)
 	in.changed = 0;
 	push(bytes);
 	while (in.active && in.qlen > 0)
-		rl_callback_read_char();
+		RL(rl_callback_read_char)();
 	int changed = in.changed;
 	in.changed = 0;
 	return changed || 1;
@@ -396,12 +369,12 @@ const char *input_prompt(void)
 
 const char *input_line(void)
 {
-	return in.active && rl_line_buffer ? rl_line_buffer : "";
+	return in.active && RL(rl_line_buffer) ? RL(rl_line_buffer) : "";
 }
 
 int input_cursor(void)
 {
-	return in.active ? rl_point : 0;
+	return in.active ? RL(rl_point) : 0;
 }
 
 const char *input_message(void)

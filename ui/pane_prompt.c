@@ -561,12 +561,8 @@ static void draw_column(struct prompt_pane *pp, size_t i, WINDOW *w, int y, int 
 	if (view_h > 0 && c->run) {
 		wrap_update(&c->w, width);
 		long total = (long)c->w.nstarts;
-		long first = pp->scroll < 0 ? total - view_h : pp->scroll;
-		if (first > total - 1)
-			first = total - 1;
-		if (first < 0)
-			first = 0;
-		wrap_draw(w, &c->w, first, y + head, x, width, view_h, theme_attr(ROLE_NORMAL));
+		wrap_draw(w, &c->w, wrap_first(&c->w, pp->scroll, view_h), y + head, x, width, view_h,
+			  theme_attr(ROLE_NORMAL));
 		if (total > pp->lines_max)
 			pp->lines_max = (int)total;
 		pp->view_h = view_h;
@@ -671,14 +667,8 @@ static void draw_diff(struct prompt_pane *pp, WINDOW *w, int y, int height, int 
 	if (view_h <= 0)
 		return;
 	wrap_update(&pp->dw, width);
-	long total = (long)pp->dw.nstarts;
-	long first = pp->scroll < 0 ? total - view_h : pp->scroll;
-	if (first > total - 1)
-		first = total - 1;
-	if (first < 0)
-		first = 0;
-	wrap_draw(w, &pp->dw, first, y, 0, width, view_h, theme_attr(ROLE_NORMAL));
-	pp->lines_max = (int)total;
+	wrap_draw(w, &pp->dw, wrap_first(&pp->dw, pp->scroll, view_h), y, 0, width, view_h, theme_attr(ROLE_NORMAL));
+	pp->lines_max = (int)pp->dw.nstarts;
 	pp->view_h = view_h;
 }
 

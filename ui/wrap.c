@@ -81,6 +81,15 @@ void wrap_free(struct wrapped *w)
 	memset(w, 0, sizeof *w);
 }
 
+long wrap_first(const struct wrapped *w, long scroll, int rows)
+{
+	long total = (long)w->nstarts;
+	long first = scroll < 0 ? total - rows : scroll;
+	if (first > total - 1)
+		first = total - 1;
+	return first < 0 ? 0 : first;
+}
+
 /* The first span that ends after byte off. */
 static size_t span_at(const struct wrapped *w, size_t off)
 {

@@ -33,6 +33,9 @@ void wrap_update(struct wrapped *w, int width);
 void wrap_add_span(struct wrapped *w, const char *s, size_t n, attr_t attr);
 void wrap_reset(struct wrapped *w);
 void wrap_free(struct wrapped *w);
+/* The first line to show in rows lines for scroll (a line number, or -1 to
+ * follow the end), kept within the text. */
+long wrap_first(const struct wrapped *w, long scroll, int rows);
 /* Draws lines [first, first + rows) at (y, x); attr unless spans were given. */
 void wrap_draw(WINDOW *win, const struct wrapped *w, long first, int y, int x, int width, int rows, attr_t attr);
 

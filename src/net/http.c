@@ -571,6 +571,19 @@ static int content_length_over(const struct http_call *c)
 	return end != cl && errno == 0 && n > c->max_bytes;
 }
 
+/* What curl gets back after a reader's callback: 0 stops the transfer (the
+ * call was cancelled, or the reader said stop), else len. */
+static size_t after_reader(struct http_call *c, int verdict, size_t len)
+{
+	if (c->cancel_requested)
+		return 0;
+	if (verdict != HTTP_CONTINUE) {
+		set_message(c, "the response from %s was stopped by its reader", c->host);
+		return stop(c, HTTP_ERR_ABORTED);
+	}
+	return len;
+}
+
 static size_t end_of_head(struct http_call *c, size_t len)
 {
 	if (c->status < 200)
@@ -589,12 +602,7 @@ static size_t end_of_head(struct http_call *c, size_t len)
 		in_curl_callback++;
 		int verdict = c->on_head(c->status, &c->headers, c->ud);
 		in_curl_callback--;
-		if (c->cancel_requested)
-			return 0;
-		if (verdict != HTTP_CONTINUE) {
-			set_message(c, "the response from %s was stopped by its reader", c->host);
-			return stop(c, HTTP_ERR_ABORTED);
-		}
+		return after_reader(c, verdict, len);
 	}
 	return len;
 }
@@ -656,13 +664,7 @@ static size_t on_body_bytes(char *p, size_t size, size_t n, void *ud)
 	in_curl_callback++;
 	int verdict = c->on_body(p, len, c->ud);
 	in_curl_callback--;
-	if (c->cancel_requested)
-		return 0;
-	if (verdict != HTTP_CONTINUE) {
-		set_message(c, "the response from %s was stopped by its reader", c->host);
-		return stop(c, HTTP_ERR_ABORTED);
-	}
-	return len;
+	return after_reader(c, verdict, len);
 }
 
 static size_t on_send_body(char *dst, size_t size, size_t n, void *ud)

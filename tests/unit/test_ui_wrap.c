@@ -100,6 +100,22 @@ static void test_width_change_rewraps(void **state)
 	wrap_free(&w);
 }
 
+static void test_first_line_for_scroll(void **state)
+{
+	(void)state;
+	struct wrapped w;
+	memset(&w, 0, sizeof w);
+	buf_puts(&w.text, "a\nb\nc\nd\ne");
+	wrap_update(&w, 10);
+	assert_int_equal(w.nstarts, 5);
+	assert_int_equal(wrap_first(&w, -1, 2), 3);  /* following the end */
+	assert_int_equal(wrap_first(&w, -1, 9), 0);  /* all of it fits */
+	assert_int_equal(wrap_first(&w, 1, 2), 1);
+	assert_int_equal(wrap_first(&w, 99, 2), 4); /* past the end: the last line */
+	wrap_free(&w);
+	assert_int_equal(wrap_first(&w, 3, 2), 0);  /* empty */
+}
+
 static void test_spans_merge_and_track_ends(void **state)
 {
 	(void)state;
@@ -123,6 +139,7 @@ int main(void)
 		cmocka_unit_test(test_wraps_at_spaces),
 		cmocka_unit_test(test_wide_characters),
 		cmocka_unit_test(test_width_change_rewraps),
+		cmocka_unit_test(test_first_line_for_scroll),
 		cmocka_unit_test(test_spans_merge_and_track_ends),
 	};
 	if (!setlocale(LC_ALL, "C.UTF-8"))
