@@ -3,7 +3,7 @@
 # tool, so a broken fake shows up as itself and not as a broken provider.
 . "$(dirname "$0")/lib.sh"
 e2e_begin nobin
-VEC=${AIWB_SHARED:-$E2E_ROOT/../shared}/data/vectors/sigv4/generated-botocore
+VEC=$E2E_ROOT/tests/data/vectors/sigv4/generated-botocore
 
 if ! command -v curl >/dev/null 2>&1; then
 	echo "ok 1 # SKIP the curl command-line tool is not installed"

@@ -5,7 +5,7 @@
  * each decoded message, encoded again, is byte for byte the input it came
  * from; a stream that decodes cleanly is consumed exactly. Any violation
  * aborts. Seeds sdk-*.bin are aws-sdk-go's test vectors (Apache-2.0, see
- * ../shared/data/vectors/eventstream/NOTICE.aws-sdk-go), bedrock-*.bin the
+ * tests/data/vectors/eventstream/NOTICE.aws-sdk-go), bedrock-*.bin the
  * generated Bedrock streams from the same folder; the others are made here. */
 #include <stdint.h>
 #include <stdlib.h>

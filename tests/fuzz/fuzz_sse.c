@@ -3,7 +3,7 @@
  * pending flag; data never holds a CR and never exceeds the cap; type and id
  * hold no line break (and the id no NUL). Any violation aborts. Seeds
  * openai-include-usage.sse and anthropic-basic.sse are copies of
- * ../shared/data/vectors/sse (openai-python, Apache-2.0; anthropic-sdk-python,
+ * tests/data/vectors/sse (openai-python, Apache-2.0; anthropic-sdk-python,
  * MIT); the others are made here. */
 #include <stdint.h>
 #include <stdlib.h>

@@ -21,7 +21,7 @@
 #include "llm/provider.h"
 #include "loop.h"
 
-#define VECTORS "../shared/data/vectors/sse/anthropic/"
+#define VECTORS "tests/data/vectors/sse/anthropic/"
 #define KEY "sk-ant-test-SEKRET-77"
 
 /* ---- decoding a stream in pieces ---- */

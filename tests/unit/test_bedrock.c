@@ -29,8 +29,8 @@
 
 extern char **environ;
 
-#define STREAMS "../shared/data/vectors/eventstream/generated/"
-#define SIGNED "../shared/data/vectors/sigv4/generated-botocore/"
+#define STREAMS "tests/data/vectors/eventstream/generated/"
+#define SIGNED "tests/data/vectors/sigv4/generated-botocore/"
 #define WHEN ((time_t)1440938160) /* 2015-08-30T12:36:00Z */
 
 static char *read_file(const char *dir, const char *name, size_t *len)

@@ -17,7 +17,7 @@
 #include "base/xmalloc.h"
 #include "net/eventstream.h"
 
-#define VECTORS "../shared/data/vectors/eventstream/"
+#define VECTORS "tests/data/vectors/eventstream/"
 #define SDK VECTORS "private/protocol/eventstream/testdata/"
 #define GENERATED VECTORS "generated/"
 
@@ -211,7 +211,7 @@ static void *slurp(const char *path, size_t *n)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)
-		fail_msg("cannot open %s (tests run from the repo root with ../shared beside it)", path);
+		fail_msg("cannot open %s (tests run from the repository root)", path);
 	struct buf b = BUF_INIT;
 	char chunk[4096];
 	size_t k;

@@ -15,7 +15,7 @@
 #include "base/xmalloc.h"
 #include "prompt/mustache.h"
 
-#define SPEC_DIR "../shared/data/mustache-spec/"
+#define SPEC_DIR "tests/data/mustache-spec/"
 
 static const char *const spec_files[] = {
 	"interpolation", "sections", "inverted", "comments", "partials", "delimiters",

@@ -23,7 +23,7 @@
 #include "llm/provider.h"
 #include "loop.h"
 
-#define VECTORS "../shared/data/vectors/sse/openai/"
+#define VECTORS "tests/data/vectors/sse/openai/"
 #define KEY "sk-test-SEKRET-4242"
 
 /* ---- decoding a stream in pieces ---- */

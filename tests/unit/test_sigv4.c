@@ -19,7 +19,7 @@
 #include "base/xmalloc.h"
 #include "net/sigv4.h"
 
-#define VECTORS "../shared/data/vectors/sigv4"
+#define VECTORS "tests/data/vectors/sigv4"
 #define SUITE_V4 VECTORS "/tests/aws-signing-test-suite/v4"
 #define SUITE_V4A VECTORS "/tests/aws-signing-test-suite/v4a"
 #define BOTOCORE VECTORS "/generated-botocore"
@@ -791,7 +791,7 @@ static void data_present(void **state)
 {
 	(void)state;
 	if (!suite_found || !botocore_found)
-		fail_msg("no SigV4 vectors under %s (tests run from the repository root with ../shared beside it)",
+		fail_msg("no SigV4 vectors under %s (tests run from the repository root)",
 			 VECTORS);
 }
 

@@ -13,7 +13,7 @@
 #include "base/xmalloc.h"
 #include "net/sse.h"
 
-#define VECTORS "../shared/data/vectors/sse/"
+#define VECTORS "tests/data/vectors/sse/"
 #define LIT(s) (s), sizeof(s) - 1
 
 struct event {
@@ -171,7 +171,7 @@ static char *slurp(const char *path, size_t *n)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)
-		fail_msg("cannot open %s (tests run from the repo root with ../shared beside it)", path);
+		fail_msg("cannot open %s (tests run from the repository root)", path);
 	struct buf b = BUF_INIT;
 	char chunk[4096];
 	size_t k;
