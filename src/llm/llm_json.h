@@ -2,7 +2,7 @@
  * pieces of them that the unit tests drive without a network.
  *
  * Keys: llm_key_load() takes a provider's API key from its variable or its
- * key file, registers it with the log's redaction and records where it came
+ * key file, registers it as a secret in force (base/secret.h) and records where it came
  * from in p->key_source.
  *
  * Streams: a struct llm_stream reads one chat answer, streamed (SSE or NDJSON,
@@ -84,9 +84,6 @@ void llm_sentence(char *out, size_t size, const char *provider, const char *what
  * "" when absent; a body that is not JSON gives its first line as message. */
 void llm_error_body(const char *body, size_t len, char *code, size_t ncode, char *message, size_t nmessage,
 		    char *request_id, size_t nrequest_id);
-
-/* Replaces every occurrence of secret in s (a NUL-terminated buffer) by "[redacted]". */
-void llm_redact(char *s, size_t size, const char *secret);
 
 /* ---- chat answers ---- */
 
