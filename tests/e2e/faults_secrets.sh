@@ -403,4 +403,31 @@ grep -q '"path":"/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Ainferen
 	"$E2E_TMP/echo.log" || bad="$bad [ARN path: $(cat "$E2E_TMP/echo.log" | head -c 300)]"
 if [ -z "$bad" ]; then ok "$d"; else fail "$d" "$bad"; fi
 
+# ---------------------------------------------------------------- the workbench's command history
+
+d="a symlink planted at \$AIWB_HOME/cmd_history is not followed: its target is neither read, appended to nor chmod-ed"
+if command -v tmux >/dev/null 2>&1; then
+	e2e_home
+	mkdir -p "$AIWB_HOME"
+	chmod 700 "$AIWB_HOME"
+	printf 'focus planted-line\n' >"$E2E_TMP/hist-target"
+	chmod 644 "$E2E_TMP/hist-target"
+	ln -s "$E2E_TMP/hist-target" "$AIWB_HOME/cmd_history"
+	before=$(e2e_sha "$E2E_TMP/hist-target")
+	if tui_start 100 30 && tui_wait "1 Models" && tui_keys : && tui_wait_bottom ':*' && tui_keys Up &&
+		! tui_wait_bottom ':focus planted-line*' 1 && tui_keys Escape && tui_keys : && tui_wait_bottom ':*' &&
+		tui_type "focus jobs" && tui_keys Enter && tui_wait_bottom ' Jobs *' && tui_keys : &&
+		tui_wait_bottom ':*' && tui_type q && tui_keys Enter && tui_wait_exit &&
+		[ "$(e2e_sha "$E2E_TMP/hist-target")" = "$before" ] && [ "$(e2e_mode "$E2E_TMP/hist-target")" = 644 ] &&
+		[ -L "$AIWB_HOME/cmd_history" ] && grep -q "cmd_history is a symbolic link" "$AIWB_HOME/aiwb.log"; then
+		ok "$d"
+	else
+		tui_fail "$d" "target: $(ls -l "$E2E_TMP/hist-target")" "$(cat "$E2E_TMP/hist-target")" \
+			"log: $(cat "$AIWB_HOME/aiwb.log" 2>&1)"
+	fi
+	tui_stop
+else
+	fail "$d" "tmux is needed for the terminal tests (make deps installs it)"
+fi
+
 e2e_done
