@@ -245,6 +245,25 @@ static int holds_secret(const char *p, size_t n)
 	return 0;
 }
 
+/* Moves boundary back to the start of any secret that begins before it and
+ * ends after it, so the text is never cut inside one. */
+static size_t uncut(const char *text, size_t n, size_t boundary)
+{
+	for (int moved = 1; moved;) {
+		moved = 0;
+		for (size_t i = 0; i < reg.n; i++) {
+			const struct secret *s = &reg.v[i];
+			size_t from = boundary >= s->len ? boundary - s->len + 1 : 0;
+			const char *hit = memmem(text + from, n - from, s->value, s->len);
+			if (hit && (size_t)(hit - text) < boundary) {
+				boundary = (size_t)(hit - text);
+				moved = 1;
+			}
+		}
+	}
+	return boundary;
+}
+
 void secret_stream_feed(struct secret_stream *s, const char *p, size_t n, struct buf *out)
 {
 	if (!n)
@@ -257,11 +276,15 @@ void secret_stream_feed(struct secret_stream *s, const char *p, size_t n, struct
 		return;
 	}
 	buf_append(&s->held, p, n);
-	secret_redact_buf(&s->held);
-	size_t keep = partial_of_any(s->held.data, s->held.len);
-	if (s->held.len > keep) {
-		buf_append(out, s->held.data, s->held.len - keep);
-		buf_consume(&s->held, s->held.len - keep);
+	size_t ready = uncut(s->held.data, s->held.len, s->held.len - partial_of_any(s->held.data, s->held.len));
+	if (ready) {
+		struct buf done = BUF_INIT;
+		buf_append(&done, s->held.data, ready);
+		secret_redact_buf(&done);
+		buf_append(out, done.data, done.len);
+		explicit_bzero(done.data, done.len);
+		buf_free(&done);
+		buf_consume(&s->held, ready);
 	}
 }
 
