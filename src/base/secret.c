@@ -23,7 +23,6 @@ struct secret {
 static struct {
 	struct secret *v; /* longest first */
 	size_t n;
-	size_t longest;
 } reg;
 
 static void secret_free(struct secret *s)
@@ -40,7 +39,9 @@ static void add_n(const char *value, size_t len)
 	for (size_t i = 0; i < reg.n; i++)
 		if (reg.v[i].len == len && memcmp(reg.v[i].value, value, len) == 0)
 			return;
-	struct secret s = { xstrndup(value, len), len, xreallocarray(NULL, len, sizeof(size_t)) };
+	struct secret s = { xmalloc(len + 1), len, xreallocarray(NULL, len, sizeof(size_t)) };
+	memcpy(s.value, value, len);
+	s.value[len] = '\0';
 	s.border[0] = 0;
 	for (size_t i = 1, k = 0; i < len; i++) {
 		while (k && value[i] != value[k])
@@ -56,8 +57,6 @@ static void add_n(const char *value, size_t len)
 	memmove(reg.v + at + 1, reg.v + at, (reg.n - at) * sizeof *reg.v);
 	reg.v[at] = s;
 	reg.n++;
-	if (len > reg.longest)
-		reg.longest = len;
 }
 
 void secret_add(const char *value)
@@ -156,7 +155,7 @@ void secret_reset(void)
 		secret_free(&reg.v[i]);
 	free(reg.v);
 	reg.v = NULL;
-	reg.n = reg.longest = 0;
+	reg.n = 0;
 }
 
 /* ---- redaction ---- */

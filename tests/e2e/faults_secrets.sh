@@ -54,7 +54,8 @@ debug_log() {
 
 # every_output MODEL FAILMODEL: the outputs a user sees of one model: a
 # streamed and a whole answer, --json, an error (the fake answers FAILMODEL
-# with an error), the history of both, compare, models and doctor.
+# with an error), the history of both, compare, an experiment (its --json,
+# CSV and Markdown reports, experiment show), models and doctor.
 every_output() {
 	outputs_of c_ask ask -m "$1" "say hi"
 	outputs_of c_whole ask --no-stream -m "$1" "say hi"
@@ -66,6 +67,13 @@ every_output() {
 	outputs_of c_show3 history show 3 --json
 	outputs_of c_show4 history show 4 --raw
 	outputs_of c_cmp compare -m "$1" -m "$2" --json "say hi"
+	mkdir -p "$E2E_TMP/x"
+	printf 'name\nAda\n' >"$E2E_TMP/x/rows.csv"
+	printf 'name: echo\nprompt: "Say hi to {{name}}"\nmodels: [%s, %s]\ndataset: rows.csv\nassert:\n  - contains: Hello\n' \
+		"$1" "$2" >"$E2E_TMP/x/echo.yaml"
+	outputs_of c_exp experiment run "$E2E_TMP/x/echo.yaml" --json --csv "$E2E_TMP/c_exp.csv.out" \
+		--markdown "$E2E_TMP/c_exp.md.out"
+	outputs_of c_exps experiment show 1 --json
 	outputs_of c_models models --json
 	outputs_of c_models2 models
 	outputs_of c_doc doctor
