@@ -80,7 +80,7 @@ every_output() {
 	outputs_of c_docj doctor --json
 }
 
-fake_start echo --echo || fail "fakellm --echo starts" "$(cat "$E2E_TMP/echo.err")"
+fake_start echo --echo --max-seconds 900 || fail "fakellm --echo starts" "$(cat "$E2E_TMP/echo.err")"
 fake_env "$URL"
 ECHO_URL=$URL
 
@@ -374,11 +374,13 @@ set -- $lim
 if [ "${5-}" = 0 ]; then ok "$d"; else fail "$d" "limits: $lim"; fi
 
 d="doctor says core dumps are off, and AIWB_CORE_DUMPS=1 keeps them"
-# (core dumps need a core size limit above 0, which the hard limit may forbid)
+# (core dumps need a core size limit above 0, which the hard limit may forbid;
+# AddressSanitizer turns them off by itself unless told not to)
 if (ulimit -c unlimited 2>/dev/null || ulimit -c 100000 2>/dev/null); then can=True; else can=False; fi
-(ulimit -c unlimited 2>/dev/null || ulimit -c 100000 2>/dev/null; "$A" doctor --json >"$out" 2>"$err")
 (ulimit -c unlimited 2>/dev/null || ulimit -c 100000 2>/dev/null
-	AIWB_CORE_DUMPS=1 "$A" doctor --json >"$E2E_TMP/out2" 2>>"$err")
+	ASAN_OPTIONS=${ASAN_OPTIONS:-}:disable_coredump=0 "$A" doctor --json >"$out" 2>"$err")
+(ulimit -c unlimited 2>/dev/null || ulimit -c 100000 2>/dev/null
+	ASAN_OPTIONS=${ASAN_OPTIONS:-}:disable_coredump=0 AIWB_CORE_DUMPS=1 "$A" doctor --json >"$E2E_TMP/out2" 2>>"$err")
 if e2e_json "$out" "d['core_dumps'] is False" && e2e_json "$E2E_TMP/out2" "d['core_dumps'] is $can"; then
 	ok "$d"
 else

@@ -64,7 +64,7 @@ static void test_longest_first_and_every_occurrence(void **state)
 	char s[16] = "xxtok-1234yy";
 	secret_redact(s, sizeof s);
 	assert_string_equal(s, "xx[redacted]yy");
-	char small[8] = "tok-1234";
+	char small[9] = "tok-1234";
 	secret_redact(small, 6); /* cut to fit, never the secret */
 	assert_string_equal(small, "[reda");
 	assert_null(secret_redacted_copy("nothing here"));
