@@ -21,7 +21,8 @@
  *
  * Errors are one sentence: "openai: HTTP 429 rate_limit_exceeded (request
  * req_1): Rate limit reached", read from the error bodies of all three APIs;
- * server text is not sanitized here (callers do), but the key never appears. */
+ * server text is not sanitized here (callers do), but no secret in force
+ * (base/secret.h) appears in it, nor in a listing or embedding answer. */
 #ifndef AIWB_LLM_JSON_H
 #define AIWB_LLM_JSON_H
 
@@ -185,7 +186,7 @@ struct llm_call;
 
 struct llm_call_setup {
 	const struct provider *p;  /* name, allow_http; read at start only */
-	const char *secret;        /* the key, kept out of every message; may be NULL */
+	const char *secret;        /* the key, registered as a secret in force; may be NULL */
 	enum retry_family retry;
 	int max_attempts;          /* 0: the family's default (3) */
 	const char *method;        /* NULL: POST with a body, else GET */
