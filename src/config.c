@@ -11,6 +11,7 @@
 
 #include "base/buf.h"
 #include "base/path.h"
+#include "base/secret.h"
 #include "base/xmalloc.h"
 
 #define CONFIG_MAX_BYTES (1024 * 1024)
@@ -914,10 +915,14 @@ static int load_provider_field(struct loader *l, struct walk *w, const struct me
 		rc = get_choice(l, mb, path, provider_types, &p->type);
 	} else if (strcmp(mb->key, "base_url") == 0) {
 		rc = get_string(l, mb, path, &p->base_url);
+		if (rc == 0)
+			secret_add_url(p->base_url);
 		if (rc == 0 && !is_http_url(p->base_url))
 			rc = fail_at(l, mb->val_off, "%s must be an http:// or https:// URL with a host", path);
 	} else if (strcmp(mb->key, "api_key_env") == 0) {
 		rc = get_string(l, mb, path, &p->api_key_env);
+		if (rc == 0 && is_env_name(p->api_key_env))
+			secret_add_env(p->api_key_env);
 		if (rc == 0 && !is_env_name(p->api_key_env))
 			rc = fail_at(l, mb->val_off,
 				     "%s must be the name of an environment variable (letters, digits, '_'), not the key itself",

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "base/secret.h"
 #include "cli/cli.h"
 #include "input.h"
 #include "term.h"
@@ -32,6 +33,8 @@ static int parse_frames(const char *s, int *out)
 
 int main(int argc, char **argv)
 {
+	secret_protect_process();
+	secret_add_known_env();
 	select_utf8_locale();
 	cli_ui_version = term_curses_version;
 	cli_readline_version = input_readline_version;
@@ -60,6 +63,7 @@ int main(int argc, char **argv)
 	if (i < argc) {
 		if (o.theme || o.frames)
 			return cli_usage_error(NULL, "--theme and --frames apply to the workbench, not to '%s'", argv[i]);
+		secret_guard_stdio();
 		return cli_run(argc - i, argv + i);
 	}
 	int sig = 0;

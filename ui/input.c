@@ -10,6 +10,7 @@
 
 #include "base/buf.h"
 #include "base/log.h"
+#include "base/path.h"
 #include "base/xmalloc.h"
 
 /* readline is opened on first use, not linked: the command line (aiwb ask)
@@ -176,6 +177,22 @@ void input_init(const char *history_file, const char *const *words)
 	in.history_file = history_file ? xstrdup(history_file) : NULL;
 }
 
+/* readline opens the history file by name and follows a symbolic link: check
+ * it first, as every data-home file is, and keep the history in memory only
+ * when it is not a plain file of ours. */
+static int history_usable(void)
+{
+	struct err e = ERR_INIT;
+	if (!in.history_file)
+		return 0;
+	if (path_check_private_file(in.history_file, &e) == 0)
+		return 1;
+	log_warn("the command history is not read or saved: %s", e.msg);
+	free(in.history_file);
+	in.history_file = NULL;
+	return 0;
+}
+
 /* Sets readline up when the first line is edited. */
 static int ready(void)
 {
@@ -203,7 +220,7 @@ static int ready(void)
 	RL(rl_completion_display_matches_hook) = show_matches;
 	RL(using_history)();
 	RL(stifle_history)(500);
-	if (in.history_file)
+	if (history_usable())
 		RL(read_history)(in.history_file);
 	return 1;
 }
@@ -219,7 +236,7 @@ void input_shutdown(void)
 		RL(rl_callback_handler_remove)();
 	in.active = 0;
 	use_history(INPUT_COMMANDS);
-	if (in.history_file)
+	if (history_usable())
 		RL(write_history)(in.history_file);
 	RL(clear_history)();
 	if (in.other) {

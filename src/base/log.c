@@ -12,6 +12,7 @@
 
 #include "base/buf.h"
 #include "base/clock.h"
+#include "base/secret.h"
 #include "base/xmalloc.h"
 
 static struct {
@@ -19,32 +20,9 @@ static struct {
 	char *path;
 	size_t size, cap;
 	enum log_level level;
-	char **secrets; /* longest first, so a secret containing another is replaced whole */
-	size_t nsecrets;
 } lg = { .fd = -1, .level = LOG_INFO };
 
 static const char *const level_names[] = { "debug", "info", "warn", "error" };
-
-static const char *const secret_vars[] = {
-	"OPENAI_API_KEY", "ANTHROPIC_API_KEY", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-	"AWS_SECURITY_TOKEN", "AWS_BEARER_TOKEN_BEDROCK", "AWS_ACCESS_KEY_ID",
-};
-
-void log_add_secret(const char *secret)
-{
-	if (!secret || strlen(secret) < 4)
-		return;
-	size_t len = strlen(secret), at = 0;
-	for (size_t i = 0; i < lg.nsecrets; i++)
-		if (strcmp(lg.secrets[i], secret) == 0)
-			return;
-	while (at < lg.nsecrets && strlen(lg.secrets[at]) >= len)
-		at++;
-	lg.secrets = xreallocarray(lg.secrets, lg.nsecrets + 1, sizeof *lg.secrets);
-	memmove(lg.secrets + at + 1, lg.secrets + at, (lg.nsecrets - at) * sizeof *lg.secrets);
-	lg.secrets[at] = xstrdup(secret);
-	lg.nsecrets++;
-}
 
 static int open_file(struct err *e)
 {
@@ -61,8 +39,7 @@ int log_open(const char *path, size_t max_bytes, struct err *e)
 	log_close();
 	lg.path = xstrdup(path);
 	lg.cap = max_bytes ? max_bytes : 1u << 20;
-	for (size_t i = 0; i < sizeof secret_vars / sizeof *secret_vars; i++)
-		log_add_secret(getenv(secret_vars[i]));
+	secret_add_known_env();
 	return open_file(e);
 }
 
@@ -86,26 +63,6 @@ int log_level_parse(const char *name)
 		if (name && strcmp(name, level_names[i]) == 0)
 			return i;
 	return -1;
-}
-
-static void redact(struct buf *b)
-{
-	for (size_t i = 0; i < lg.nsecrets; i++) {
-		const char *s = lg.secrets[i];
-		size_t slen = strlen(s);
-		char *hit;
-		size_t from = 0;
-		while ((hit = strstr(b->data + from, s))) {
-			size_t at = (size_t)(hit - b->data);
-			struct buf out = BUF_INIT;
-			buf_append(&out, b->data, at);
-			buf_puts(&out, "[redacted]");
-			from = out.len;
-			buf_puts(&out, hit + slen);
-			buf_free(b);
-			*b = out;
-		}
-	}
 }
 
 static void rotate(void)
@@ -138,7 +95,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 		if (b.data[i] == '\n' || b.data[i] == '\r')
 			b.data[i] = ' ';
 	buf_putc(&b, '\n');
-	redact(&b);
+	secret_redact_buf(&b);
 	if (lg.size + b.len > lg.cap && lg.size > 0)
 		rotate();
 	if (lg.fd >= 0 && write(lg.fd, b.data, b.len) == (ssize_t)b.len)

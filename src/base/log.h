@@ -2,9 +2,9 @@
  *
  * Lines are "2026-11-27T14:55:06.123Z LEVEL message". The file is created 0600
  * and rotated to aiwb.log.1 when it passes the size cap. Nothing secret is ever
- * logged: besides callers never passing secrets, every value registered with
- * log_add_secret() (and the provider key variables found in the environment at
- * log_open) is replaced by "[redacted]" in any message. Before log_open, and
+ * logged: besides callers never passing secrets, every secret in force
+ * (base/secret.h, the well-known key variables registered again at log_open)
+ * is replaced by "[redacted]" in any message. Before log_open, and
  * when the file cannot be opened, messages are dropped. Never blocks for long:
  * one write(2) per message. */
 #ifndef AIWB_LOG_H
@@ -21,9 +21,6 @@ void log_close(void);
 void log_set_level(enum log_level level);
 /* "debug", "info", "warn", "error"; returns -1 for anything else. */
 int log_level_parse(const char *name);
-/* Registered secrets stay registered for the life of the process, across
- * log_close/log_open; ignored when shorter than 4 bytes. */
-void log_add_secret(const char *secret);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)

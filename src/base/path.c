@@ -181,6 +181,20 @@ int path_ensure_data_home(int *created, struct err *e)
 	return 0;
 }
 
+int path_check_private_file(const char *path, struct err *e)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? 0 : err_errno(e, "cannot read %s", path);
+	if (S_ISLNK(st.st_mode))
+		return err_set(e, "%s is a symbolic link, which aiwb does not follow; replace it with the file itself", path);
+	if (!S_ISREG(st.st_mode))
+		return err_set(e, "%s is not a regular file; move it away", path);
+	if (st.st_uid != geteuid())
+		return err_set(e, "%s belongs to another user; move it away", path);
+	return 0;
+}
+
 char *path_read_file(const char *path, size_t *len, struct err *e)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -29,6 +29,11 @@ int path_mkdirs(const char *path, mode_t mode, struct err *e);
 /* Creates the data home (0700) when absent; *created tells whether it was new.
  * Fails with a clear sentence when it cannot be created or is not writable. */
 int path_ensure_data_home(int *created, struct err *e);
+/* For a data-home file that another library opens by name (readline's
+ * history): 0 when path is absent or a regular file of this user; -1 with one
+ * sentence when it is a symbolic link (never followed, as every data-home
+ * file), or anything else. */
+int path_check_private_file(const char *path, struct err *e);
 /* Reads a whole file (caller frees, NUL-terminated); *len may be NULL. */
 char *path_read_file(const char *path, size_t *len, struct err *e);
 /* Writes data to path atomically (temp file in the same dir, fsync, rename), mode 0600. */

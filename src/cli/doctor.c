@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include "base/path.h"
+#include "base/secret.h"
 #include "base/xmalloc.h"
 #include "cli/cli.h"
 #include "config.h"
@@ -195,6 +196,7 @@ static cJSON *doctor_report(int *fatal)
 	for (size_t i = 0; i < cfg.nwarnings; i++)
 		cJSON_AddItemToArray(w, cJSON_CreateString(cfg.warnings[i]));
 	cJSON_AddStringToObject(r, "share_dir", path_share_dir());
+	cJSON_AddBoolToObject(r, "core_dumps", secret_core_dumps_on());
 	cJSON_AddItemToObject(r, "libraries", libraries_json());
 	cJSON_AddItemToObject(r, "providers", providers_json(&cfg));
 	config_free(&cfg);
@@ -241,7 +243,9 @@ static void print_text(const cJSON *r)
 	const cJSON *wi;
 	cJSON_ArrayForEach(wi, cJSON_GetObjectItem(c, "warnings"))
 		printf("            warning: %s\n", wi->valuestring);
-	printf("share dir   %s\n\n", str(r, "share_dir"));
+	printf("share dir   %s\n", str(r, "share_dir"));
+	printf("core dumps  %s\n\n", yes(r, "core_dumps") ? "allowed (AIWB_CORE_DUMPS=1): a core file would hold your keys"
+							: "off (AIWB_CORE_DUMPS=1 allows them)");
 
 	printf("libraries\n");
 	printf("  curl      %s, %s, AsynchDNS %s, HTTP/2 %s, HTTPS proxy %s\n", str(curl, "version"),

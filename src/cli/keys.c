@@ -37,7 +37,9 @@ static const struct config_provider *provider_config(const struct config *cfg, c
 	return NULL;
 }
 
-static int read_secret(struct buf *out)
+/* One line of standard input, hidden on a terminal, trimmed; at most 1 MiB
+ * of it is kept (far past any key, so the limit check still sees it). */
+static void read_secret(struct buf *out)
 {
 	int tty = isatty(STDIN_FILENO);
 	struct termios saved, quiet;
@@ -51,7 +53,7 @@ static int read_secret(struct buf *out)
 	}
 	int c;
 	while ((c = getchar()) != EOF && c != '\n')
-		if (out->len < 8192)
+		if (out->len < ((size_t)1 << 20))
 			buf_putc(out, (char)c);
 	if (tty) {
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
@@ -63,7 +65,6 @@ static int read_secret(struct buf *out)
 	while (lead < out->len && isspace((unsigned char)out->data[lead]))
 		lead++;
 	buf_consume(out, lead);
-	return out->len ? 0 : -1;
 }
 
 static int keys_set(const struct config *cfg, const char *name)
@@ -76,22 +77,18 @@ static int keys_set(const struct config *cfg, const char *name)
 	if (strcmp(type, "bedrock") == 0)
 		return cli_fail("keys", "%s uses the AWS credential chain: set AWS_PROFILE, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_BEARER_TOKEN_BEDROCK", name);
 	struct buf key = BUF_INIT;
-	if (read_secret(&key) != 0) {
-		buf_free(&key);
-		return cli_fail("keys", "no key given on standard input; nothing was stored");
-	}
+	read_secret(&key);
 	struct err e = ERR_INIT;
-	char *dir = path_join(path_data_home(), "keys");
-	char *file = creds_key_file(name);
-	int rc = path_ensure_data_home(NULL, &e) == 0 && path_mkdirs(dir, 0700, &e) == 0 ? 0 : -1;
-	buf_putc(&key, '\n');
-	if (rc == 0)
-		rc = path_write_file(file, key.data, key.len, &e);
-	memset(key.data, 0, key.len);
+	char *file, *note;
+	int rc = creds_store_key(name, key.len ? key.data : "", key.len, &file, &note, &e);
+	if (key.data)
+		explicit_bzero(key.data, key.len);
 	buf_free(&key);
+	if (note)
+		fprintf(stderr, "aiwb keys: %s\n", note);
 	if (rc == 0)
 		printf("stored the key for %s in %s (mode 0600)\n", name, file);
-	free(dir);
+	free(note);
 	free(file);
 	return rc == 0 ? 0 : cli_fail("keys", "%s", e.msg);
 }

@@ -12,6 +12,7 @@
 #include "base/buf.h"
 #include "base/log.h"
 #include "base/sanitize.h"
+#include "base/secret.h"
 #include "base/xmalloc.h"
 #include "llm/llm_json.h"
 #include "loop.h"
@@ -320,13 +321,38 @@ void bedrock_stream_end(struct bedrock_stream *s, const char *cut, struct llm_re
 
 /* ---- requests ---- */
 
+static int id_char(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+	       c == '_';
+}
+
+int bedrock_model_id_check(const char *name, const char *model, struct err *e)
+{
+	size_t n = model ? strlen(model) : 0;
+	int ok = n >= 1 && n <= 2048 && id_char((unsigned char)model[0]) && model[0] != '.' && model[0] != '-';
+	for (size_t i = 0; ok && i < n; i++)
+		ok = id_char((unsigned char)model[i]) || model[i] == ':' || model[i] == '/';
+	for (const char *part = model; ok && part;) {
+		size_t len = strcspn(part, "/");
+		ok = len > 0 && strspn(part, ".") < len;
+		part = part[len] ? part + len + 1 : NULL;
+	}
+	if (!ok)
+		return err_set(e, "%s: that is not a Bedrock model id or ARN (1 to 2048 letters, digits and . - _ : /, "
+			       "starting with a letter or digit, no empty, '.' or '..' part), e.g. "
+			       "anthropic.claude-3-5-haiku-20241022-v1:0", name);
+	return 0;
+}
+
 char *bedrock_model_path(const char *model, const char *action)
 {
 	struct buf b = BUF_INIT;
+	int dots_only = model[strspn(model, ".")] == '\0';
 	buf_puts(&b, "/model/");
 	for (const unsigned char *p = (const unsigned char *)model; *p; p++) {
 		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' ||
-		    *p == '.' || *p == '_' || *p == '~')
+		    (*p == '.' && !dots_only) || *p == '_' || *p == '~')
 			buf_putc(&b, (char)*p);
 		else
 			buf_printf(&b, "%%%02X", *p);
@@ -450,6 +476,8 @@ void bedrock_http_error(const char *name, int status, const struct http_headers 
 	error_text(body, len, &text);
 	llm_sentence(r->message, sizeof r->message, name, what, r->error_code, r->request_id, buf_str(&text));
 	buf_free(&text);
+	secret_redact(r->request_id, sizeof r->request_id);
+	secret_redact(r->message, sizeof r->message);
 }
 
 static void add_signed_line(struct http_headers *out, const char *line)
@@ -528,16 +556,6 @@ static void bedrock_unref(struct bedrock *b)
 	free(b);
 }
 
-static void register_secrets(const struct awsauth_creds *c)
-{
-	if (c->secret_access_key)
-		log_add_secret(c->secret_access_key);
-	if (c->session_token)
-		log_add_secret(c->session_token);
-	if (c->bearer_token)
-		log_add_secret(c->bearer_token);
-}
-
 static int fresh_credentials(struct bedrock *b, struct err *e)
 {
 	if (!b->creds.expiration || time(NULL) < b->creds.expiration - CREDS_REFRESH_MARGIN_S)
@@ -545,7 +563,6 @@ static int fresh_credentials(struct bedrock *b, struct err *e)
 	struct awsauth_creds c;
 	if (awsauth_credentials(b->auth, "bedrock-runtime", &c, e) != 0)
 		return -1;
-	register_secrets(&c);
 	awsauth_creds_free(&b->creds);
 	b->creds = c;
 	return 0;
@@ -618,7 +635,6 @@ static int bedrock_init(struct provider *p, struct err *e)
 	struct awsauth_region region = { 0 };
 	if (awsauth_credentials(b->auth, "bedrock-runtime", &b->creds, e) != 0)
 		goto fail;
-	register_secrets(&b->creds);
 	if (awsauth_region(b->auth, &region, e) != 0 ||
 	    awsauth_endpoint(b->auth, "bedrock-runtime", region.name, &b->runtime, e) != 0 ||
 	    awsauth_endpoint(b->auth, "bedrock", region.name, &b->control, e) != 0)
@@ -983,10 +999,8 @@ static void chat_done(struct bedrock_call *c, const struct http_result *r)
 static struct provider_call *bedrock_chat(struct provider *p, struct loop *l, const struct llm_request *rq,
 					  const struct llm_handlers *h, void *ud, struct err *e)
 {
-	if (!rq->model || !*rq->model || strlen(rq->model) > 2048) {
-		err_set(e, "%s: the model id must be 1 to 2048 characters", p->name);
+	if (bedrock_model_id_check(p->name, rq->model, e) != 0)
 		return NULL;
-	}
 	struct bedrock_call *c = call_new(p, l, CALL_CHAT, ud);
 	c->h = *h;
 	c->stream = rq->stream;
@@ -1011,6 +1025,7 @@ static void list_fail(struct bedrock_call *c, const char *message)
 {
 	struct err e = ERR_INIT;
 	err_set(&e, "%s", message);
+	secret_redact(e.msg, sizeof e.msg);
 	c->depth++;
 	c->list_done(c->ud, NULL, &e);
 	call_free(c);
@@ -1029,7 +1044,11 @@ static void list_done(struct bedrock_call *c, const struct http_result *r)
 {
 	struct buf m = BUF_INIT;
 	if (r->error == HTTP_OK && r->status >= 200 && r->status <= 299) {
-		cJSON *j = cJSON_ParseWithLength(r->body->data ? r->body->data : "", r->body->len);
+		struct buf body = BUF_INIT;
+		buf_append(&body, r->body->data ? r->body->data : "", r->body->len);
+		secret_redact_buf(&body);
+		cJSON *j = cJSON_ParseWithLength(body.data ? body.data : "", body.len);
+		buf_free(&body);
 		const cJSON *summaries = cJSON_GetObjectItemCaseSensitive(j, "modelSummaries");
 		if (!cJSON_IsArray(summaries)) {
 			cJSON_Delete(j);
@@ -1224,7 +1243,9 @@ static struct provider_call *bedrock_embed(struct provider *p, struct loop *l, c
 					   const char *const *texts, size_t ntexts, embed_done_fn done, void *ud,
 					   struct err *e)
 {
-	const char *id = model ? base_model_id(model) : "";
+	if (bedrock_model_id_check(p->name, model, e) != 0)
+		return NULL;
+	const char *id = base_model_id(model);
 	enum embed_family family;
 	if (strncmp(id, "amazon.titan-embed-text-", 24) == 0 || strncmp(id, "amazon.titan-embed-g1-text", 26) == 0) {
 		family = EMBED_TITAN;

@@ -39,8 +39,15 @@ size_t bedrock_stream_text_bytes(const struct bedrock_stream *s);
  * message of r; r->request_id, when set, is named in error sentences. */
 void bedrock_stream_end(struct bedrock_stream *s, const char *cut, struct llm_result *r);
 
+/* 0 when model is a model id, inference profile id or ARN Bedrock could
+ * know: 1 to 2048 letters, digits and . - _ : /, starting with a letter or
+ * digit, no part between '/' empty, "." or ".."; else -1 with one sentence
+ * naming the provider. Chat and embeddings refuse anything else before a
+ * request is made. */
+int bedrock_model_id_check(const char *name, const char *model, struct err *e);
 /* "/model/<model id escaped as a path label>/<action>", e.g.
- * "/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse". */
+ * "/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse"; an id of dots
+ * only has them escaped (%2E), so no id is ever a dot-segment. */
 char *bedrock_model_path(const char *model, const char *action);
 /* The Converse / ConverseStream request body. */
 char *bedrock_request_json(const struct llm_request *rq);

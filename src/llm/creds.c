@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/path.h"
 #include "base/xmalloc.h"
@@ -21,6 +22,82 @@ char *creds_key_file(const char *name)
 	char *p = path_join(dir, name);
 	free(dir);
 	return p;
+}
+
+int creds_key_check(const char *key, size_t len, struct err *e)
+{
+	if (!len)
+		return err_set(e, "no key given on standard input; nothing was stored");
+	if (len > CREDS_KEY_MAX)
+		return err_set(e, "the key is %zu bytes, longer than the limit of %d bytes; nothing was stored", len,
+			       CREDS_KEY_MAX);
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)key[i] < 0x20 || key[i] == 0x7f)
+			return err_set(e, "the key holds a control character (byte 0x%02x at %zu): an API key is "
+				       "printable text; nothing was stored", (unsigned char)key[i], i + 1);
+	return 0;
+}
+
+static int private_keys_dir(const char *dir, char **note, struct err *e)
+{
+	struct stat st;
+	if (lstat(dir, &st) != 0)
+		return err_errno(e, "cannot read %s", dir);
+	if (!S_ISDIR(st.st_mode))
+		return err_set(e, "%s is not a directory (aiwb does not follow a symbolic link there); move it away",
+			       dir);
+	if (st.st_uid != geteuid())
+		return err_set(e, "%s belongs to another user; move it away or set AIWB_HOME", dir);
+	if (st.st_mode & 077) {
+		if (chmod(dir, 0700) != 0)
+			return err_errno(e, "%s is open to others (mode %04o) and cannot be made 0700", dir,
+					 (unsigned)(st.st_mode & 07777));
+		*note = xasprintf("%s was open to others (mode %04o); it is now 0700", dir, (unsigned)(st.st_mode & 07777));
+	}
+	return 0;
+}
+
+int creds_store_key(const char *name, const char *key, size_t len, char **file, char **note, struct err *e)
+{
+	*file = creds_key_file(name);
+	*note = NULL;
+	if (creds_key_check(key, len, e) != 0)
+		return -1;
+	char *dir = path_join(path_data_home(), "keys");
+	int rc = path_ensure_data_home(NULL, e) == 0 && path_mkdirs(dir, 0700, e) == 0 &&
+			 private_keys_dir(dir, note, e) == 0 ? 0 : -1;
+	free(dir);
+	if (rc != 0)
+		return -1;
+	char *line = xmalloc(len + 1);
+	memcpy(line, key, len);
+	line[len] = '\n';
+	rc = path_write_file(*file, line, len + 1, e);
+	explicit_bzero(line, len + 1);
+	free(line);
+	return rc;
+}
+
+int creds_key_file_check(const char *name, const char *file, const struct stat *st, struct err *e)
+{
+	if (S_ISLNK(st->st_mode))
+		return err_set(e, "%s: the key file %s is a symbolic link, which aiwb does not follow; "
+			       "store the key itself with: aiwb keys set %s", name, file, name);
+	if (!S_ISREG(st->st_mode))
+		return err_set(e, "%s: the key file %s is not a regular file", name, file);
+	if (st->st_uid != geteuid())
+		return err_set(e, "%s: the key file %s belongs to another user; store your own with: aiwb keys set %s",
+			       name, file, name);
+	if (st->st_mode & 077)
+		return err_set(e, "%s: the key file %s is readable by others; run: chmod 600 %s", name, file, file);
+	char *dir = path_join(path_data_home(), "keys");
+	struct stat ds;
+	int rc = 0;
+	if (stat(dir, &ds) == 0 && ((ds.st_mode & 022) || ds.st_uid != geteuid()))
+		rc = err_set(e, "%s: the keys directory %s can be written by others, who could swap the key; "
+			     "run: chmod 700 %s", name, dir, dir);
+	free(dir);
+	return rc;
 }
 
 const char *creds_state_name(enum creds_state s)
@@ -51,10 +128,10 @@ static void probe_key(const char *name, const char *var, struct creds_status *ou
 	}
 	char *file = creds_key_file(name);
 	struct stat st;
-	if (stat(file, &st) == 0) {
-		if ((st.st_mode & 077) != 0) {
-			snprintf(buf, sizeof buf, "key file %s is readable by others; run: chmod 600 %s", file, file);
-			set(out, CREDS_BAD, "key file", buf);
+	struct err why = ERR_INIT;
+	if (lstat(file, &st) == 0) {
+		if (creds_key_file_check(name, file, &st, &why) != 0) {
+			set(out, CREDS_BAD, "key file", why.msg);
 		} else {
 			snprintf(buf, sizeof buf, "key file %s", file);
 			set(out, CREDS_PRESENT, buf, NULL);

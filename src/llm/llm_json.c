@@ -13,12 +13,13 @@
 
 #include "base/buf.h"
 #include "base/log.h"
+#include "base/secret.h"
 #include "base/xmalloc.h"
 #include "llm/creds.h"
 #include "net/ndjson.h"
 #include "net/sse.h"
 
-#define KEY_FILE_MAX 16384
+#define KEY_FILE_MAX (CREDS_KEY_MAX + 1024) /* the key and some whitespace */
 #define ERROR_BODY_MAX ((size_t)64 << 10)
 #define ERROR_LINE_MAX 300
 
@@ -62,24 +63,24 @@ void llm_key_fini(struct provider *p)
 /* The key in file, NULL when the file does not exist (e untouched) or is unusable (e set). */
 static char *read_key_file(const char *name, const char *file, struct err *e)
 {
-	int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+	struct stat st;
 	if (fd < 0) {
-		if (errno != ENOENT)
+		if (errno == ELOOP && lstat(file, &st) == 0)
+			creds_key_file_check(name, file, &st, e);
+		else if (errno != ENOENT)
 			err_errno(e, "%s: cannot read the key file %s", name, file);
 		return NULL;
 	}
-	struct stat st;
 	char raw[KEY_FILE_MAX];
 	size_t len = 0;
 	char *key = NULL;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		err_set(e, "%s: the key file %s is not a regular file", name, file);
+	if (fstat(fd, &st) != 0) {
+		err_errno(e, "%s: cannot read the key file %s", name, file);
 		goto out;
 	}
-	if (st.st_mode & 077) {
-		err_set(e, "%s: the key file %s is readable by others; run: chmod 600 %s", name, file, file);
+	if (creds_key_file_check(name, file, &st, e) != 0)
 		goto out;
-	}
 	for (;;) {
 		ssize_t n = read(fd, raw + len, sizeof raw - len);
 		if (n < 0 && errno == EINTR)
@@ -140,7 +141,7 @@ int llm_key_load(struct provider *p, const char *var, int required, char **key, 
 			return err_set(e, "%s: no API key: set %s or run: aiwb keys set %s", p->name, var, p->name);
 		return err_set(e, "%s: no API key: run: aiwb keys set %s", p->name, p->name);
 	}
-	log_add_secret(*key);
+	secret_add(*key);
 	return 0;
 }
 
@@ -301,23 +302,6 @@ void llm_error_fields(const cJSON *j, const char **code, const char **message, c
 	if (*code && strcmp(*code, "error") == 0)
 		*code = NULL;
 	*message = llm_json_str(o, "message");
-}
-
-void llm_redact(char *s, size_t size, const char *secret)
-{
-	if (!s || !filled(secret) || !strstr(s, secret))
-		return;
-	struct buf b = BUF_INIT;
-	size_t n = strlen(secret);
-	const char *p = s, *hit;
-	while ((hit = strstr(p, secret))) {
-		buf_append(&b, p, (size_t)(hit - p));
-		buf_puts(&b, "[redacted]");
-		p = hit + n;
-	}
-	buf_puts(&b, p);
-	snprintf(s, size, "%s", buf_str(&b));
-	buf_free(&b);
 }
 
 /* ---- chat answers ---- */
@@ -507,7 +491,6 @@ struct llm_call {
 	struct provider_call base;
 	struct loop *loop;
 	char *name;
-	char *secret;
 	int allow_http;
 	char *method, *url;
 	struct http_headers headers;
@@ -540,7 +523,6 @@ static void call_free(struct llm_call *c)
 		c->free_ud(c->ud);
 	http_headers_free(&c->headers);
 	buf_free(&c->in);
-	llm_key_free(c->secret);
 	free(c->name);
 	free(c->method);
 	free(c->url);
@@ -606,7 +588,7 @@ static void after_attempts(struct llm_call *c, char *msg, size_t size)
 	size_t n = strlen(msg);
 	if (c->attempt > 1 && n < size)
 		snprintf(msg + n, size - n, " (after %d attempts)", c->attempt);
-	llm_redact(msg, size, c->secret);
+	secret_redact(msg, size);
 }
 
 static void chat_done(struct llm_call *c, const struct http_result *r)
@@ -652,6 +634,7 @@ static void fetch_done(struct llm_call *c, const struct http_result *r)
 	struct err e = ERR_INIT;
 	cJSON *j = NULL;
 	if (is_2xx(r->status) && r->error == HTTP_OK) {
+		secret_redact_buf(&c->in);
 		j = cJSON_ParseWithLength(c->in.data ? c->in.data : "", c->in.len);
 		if (!j)
 			err_set(&e, "%s: the answer to %s is not JSON", c->name, c->url);
@@ -759,7 +742,7 @@ static struct llm_call *call_new(struct loop *l, const struct llm_call_setup *cs
 	c->base.ops = cs->p->ops;
 	c->loop = l;
 	c->name = xstrdup(cs->p->name);
-	c->secret = cs->secret ? xstrdup(cs->secret) : NULL;
+	secret_add(cs->secret);
 	c->allow_http = cs->p->allow_http;
 	c->method = cs->method ? xstrdup(cs->method) : NULL;
 	c->url = xstrdup(cs->url);

@@ -2,7 +2,7 @@
  * pieces of them that the unit tests drive without a network.
  *
  * Keys: llm_key_load() takes a provider's API key from its variable or its
- * key file, registers it with the log's redaction and records where it came
+ * key file, registers it as a secret in force (base/secret.h) and records where it came
  * from in p->key_source.
  *
  * Streams: a struct llm_stream reads one chat answer, streamed (SSE or NDJSON,
@@ -21,7 +21,8 @@
  *
  * Errors are one sentence: "openai: HTTP 429 rate_limit_exceeded (request
  * req_1): Rate limit reached", read from the error bodies of all three APIs;
- * server text is not sanitized here (callers do), but the key never appears. */
+ * server text is not sanitized here (callers do), but no secret in force
+ * (base/secret.h) appears in it, nor in a listing or embedding answer. */
 #ifndef AIWB_LLM_JSON_H
 #define AIWB_LLM_JSON_H
 
@@ -84,9 +85,6 @@ void llm_sentence(char *out, size_t size, const char *provider, const char *what
  * "" when absent; a body that is not JSON gives its first line as message. */
 void llm_error_body(const char *body, size_t len, char *code, size_t ncode, char *message, size_t nmessage,
 		    char *request_id, size_t nrequest_id);
-
-/* Replaces every occurrence of secret in s (a NUL-terminated buffer) by "[redacted]". */
-void llm_redact(char *s, size_t size, const char *secret);
 
 /* ---- chat answers ---- */
 
@@ -188,7 +186,7 @@ struct llm_call;
 
 struct llm_call_setup {
 	const struct provider *p;  /* name, allow_http; read at start only */
-	const char *secret;        /* the key, kept out of every message; may be NULL */
+	const char *secret;        /* the key, registered as a secret in force; may be NULL */
 	enum retry_family retry;
 	int max_attempts;          /* 0: the family's default (3) */
 	const char *method;        /* NULL: POST with a body, else GET */

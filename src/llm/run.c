@@ -8,6 +8,7 @@
 
 #include "base/clock.h"
 #include "base/sanitize.h"
+#include "base/secret.h"
 #include "base/xmalloc.h"
 #include "llm/llm_json.h"
 
@@ -18,15 +19,24 @@ static void on_text(void *ud, const char *text, size_t len)
 		return;
 	if (r->first_text_us < 0)
 		r->first_text_us = clock_us();
-	buf_append(&r->text, text, len);
-	if (r->on_text)
+	size_t before = r->text.len;
+	secret_stream_feed(&r->redact, text, len, &r->text);
+	if (r->on_text && r->text.len > before)
 		r->on_text(r, r->ud);
 }
 
 static void on_done(void *ud, const struct llm_result *res)
 {
 	struct run *r = ud;
+	size_t before = r->text.len;
+	secret_stream_finish(&r->redact, &r->text);
+	if (r->on_text && r->text.len > before)
+		r->on_text(r, r->ud);
 	r->result = *res;
+	secret_redact(r->result.message, sizeof r->result.message);
+	secret_redact(r->result.request_id, sizeof r->result.request_id);
+	secret_redact(r->result.error_code, sizeof r->result.error_code);
+	secret_redact(r->result.stop_reason, sizeof r->result.stop_reason);
 	r->end_us = clock_us();
 	r->finished = 1;
 	r->call = NULL;
@@ -277,5 +287,6 @@ void run_free(struct run *r)
 		provider_cancel(r->call);
 	free(r->model);
 	buf_free(&r->text);
+	secret_stream_free(&r->redact);
 	free(r);
 }

@@ -6,13 +6,18 @@
  * The run owns its text and result. Its callbacks come from the loop (on_text
  * may come from inside curl's write callback: append, mark dirty, nothing
  * else). run_cancel ends the call at once and calls on_done with status
- * LLM_CANCELLED, so callers handle every ending in one place. */
+ * LLM_CANCELLED, so callers handle every ending in one place.
+ *
+ * Text and result pass the redaction of base/secret.h on their way in: a
+ * secret a server echoes back never reaches r->text, the result, the screen
+ * or the history (bytes that could begin a secret wait for the next piece). */
 #ifndef AIWB_RUN_H
 #define AIWB_RUN_H
 
 #include <stdint.h>
 
 #include "base/buf.h"
+#include "base/secret.h"
 #include "llm/catalog.h"
 #include "llm/provider.h"
 #include "store/db.h"
@@ -32,7 +37,7 @@ struct run_metrics {
 
 struct run {
 	char *model;           /* PROVIDER/MODEL */
-	struct buf text;       /* model text as received (unsanitized) */
+	struct buf text;       /* model text as received (unsanitized), every secret in force redacted */
 	struct llm_result result;
 	int finished;
 	/* private */
@@ -40,6 +45,7 @@ struct run {
 	const struct catalog_entry *price;
 	int64_t start_us, first_text_us, end_us;
 	size_t prompt_chars;
+	struct secret_stream redact;
 	run_fn on_text, on_done;
 	void *ud;
 };

@@ -17,6 +17,7 @@
 #include "base/clock.h"
 #include "base/path.h"
 #include "base/sanitize.h"
+#include "base/secret.h"
 #include "base/xmalloc.h"
 #include "net/ini.h"
 
@@ -737,7 +738,7 @@ static int from_process(struct awsauth *a, const struct profile *p, const char *
 	return rc;
 }
 
-int awsauth_credentials(struct awsauth *a, const char *service, struct awsauth_creds *out, struct err *e)
+static int resolve(struct awsauth *a, const char *service, struct awsauth_creds *out, struct err *e)
 {
 	memset(out, 0, sizeof *out);
 	const struct service *svc = NULL;
@@ -786,6 +787,17 @@ done:
 	if (rc < 0)
 		awsauth_creds_free(out);
 	return rc < 0 ? -1 : 0;
+}
+
+int awsauth_credentials(struct awsauth *a, const char *service, struct awsauth_creds *out, struct err *e)
+{
+	if (resolve(a, service, out, e) != 0)
+		return -1;
+	secret_add(out->access_key_id);
+	secret_add(out->secret_access_key);
+	secret_add(out->session_token);
+	secret_add(out->bearer_token);
+	return 0;
 }
 
 /* ---- region ---- */

@@ -36,8 +36,9 @@
  *
  * The environment and the files are read on every call. Results are plain
  * structs owned by the caller (free with the matching _free, which wipes
- * secrets). `source` strings say where a value came from and, like every
- * error message, never contain a secret. */
+ * secrets). Every credential returned is registered as a secret in force
+ * (base/secret.h). `source` strings say where a value came from and, like
+ * every error message, never contain a secret. */
 #ifndef AIWB_AWSAUTH_H
 #define AIWB_AWSAUTH_H
 

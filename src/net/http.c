@@ -747,6 +747,9 @@ static int setup_easy(struct http_call *c, const struct http_request *req, struc
 	bad |= curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK;
 	bad |= curl_easy_setopt(easy, CURLOPT_PROXY_SSL_VERIFYPEER, 1L) != CURLE_OK;
 	bad |= curl_easy_setopt(easy, CURLOPT_PROXY_SSL_VERIFYHOST, 2L) != CURLE_OK;
+	/* A proxy would see plain http to loopback, headers and keys included. */
+	if (is_loopback_host(c->host))
+		bad |= curl_easy_setopt(easy, CURLOPT_NOPROXY, "*") != CURLE_OK;
 	const char *ca = req->ca_bundle && *req->ca_bundle ? req->ca_bundle : defaults.ca_bundle;
 	if (ca && *ca)
 		bad |= curl_easy_setopt(easy, CURLOPT_CAINFO, ca) != CURLE_OK;

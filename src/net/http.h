@@ -30,7 +30,8 @@
  * curl's own Expect: 100-continue and form Content-Type are never sent (set
  * Content-Type yourself). Proxies come from the environment exactly as
  * libcurl reads it (https_proxy / HTTPS_PROXY, http_proxy but not HTTP_PROXY,
- * ALL_PROXY, NO_PROXY); nothing here overrides them.
+ * ALL_PROXY, NO_PROXY), except that a loopback host never goes through a
+ * proxy (it would see plain http, keys included), whatever NO_PROXY says.
  *
  * Limits: connect timeout (DNS + TCP + proxy + TLS) default 10 s; idle
  * timeout (connected, and no byte sent or received for that long) default

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "base/clock.h"
+#include "base/secret.h"
 #include "base/xmalloc.h"
 
 struct db {
@@ -359,6 +360,14 @@ int db_tx(struct db *db, int (*fn)(struct db *db, void *ud, struct err *e), void
 	return 0;
 }
 
+int db_bind_text(sqlite3_stmt *st, int i, const char *text)
+{
+	char *redacted = secret_redacted_copy(text);
+	if (redacted)
+		return sqlite3_bind_text(st, i, redacted, -1, free);
+	return sqlite3_bind_text(st, i, text, -1, SQLITE_STATIC);
+}
+
 int64_t db_run_insert(struct db *db, const struct db_run *run, struct err *e)
 {
 	if (!run->kind) {
@@ -377,7 +386,7 @@ int64_t db_run_insert(struct db *db, const struct db_run *run, struct err *e)
 				run->params, run->output, run->metrics };
 	sqlite3_bind_int64(st, 1, run->created_ms ? run->created_ms : clock_wall_ms());
 	for (int i = 0; i < (int)(sizeof texts / sizeof texts[0]); i++)
-		sqlite3_bind_text(st, i + 2, texts[i], -1, SQLITE_STATIC);
+		db_bind_text(st, i + 2, texts[i]);
 	int64_t id = -1;
 	if (sqlite3_step(st) == SQLITE_DONE)
 		id = sqlite3_last_insert_rowid(db->conn);
@@ -417,8 +426,8 @@ int db_meta_set(struct db *db, const char *key, const char *value, struct err *e
 					  "ON CONFLICT(key) DO UPDATE SET value = excluded.value", e);
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, key);
+	db_bind_text(st, 2, value);
 	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : err_set(e, "cannot write to %s: %s", db_path(db), sqlite3_errmsg(db_handle(db)));
 	sqlite3_finalize(st);
 	return rc;

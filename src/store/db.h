@@ -38,6 +38,10 @@ const char *db_path(const struct db *db);
 int db_exec(struct db *db, const char *sql, struct err *e);
 /* Prepares one statement; caller finalizes. */
 sqlite3_stmt *db_prepare(struct db *db, const char *sql, struct err *e);
+/* Binds text (NULL binds NULL) with every secret in force redacted
+ * (base/secret.h): every text the database stores goes through here. text
+ * must outlive the statement's step. */
+int db_bind_text(sqlite3_stmt *st, int i, const char *text);
 
 /* Runs fn inside BEGIN IMMEDIATE ... COMMIT; rolls back when fn returns non-zero
  * or a statement fails. Returns fn's result, or -1 when BEGIN/COMMIT failed. */

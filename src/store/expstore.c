@@ -19,9 +19,9 @@ int64_t expstore_create(struct db *db, const char *name, const char *file, const
 		return -1;
 	char *spec = cJSON_PrintUnformatted(info);
 	sqlite3_bind_int64(st, 1, created_ms);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, file, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, spec, -1, SQLITE_STATIC);
+	db_bind_text(st, 2, name);
+	db_bind_text(st, 3, file);
+	db_bind_text(st, 4, spec);
 	int64_t id = sqlite3_step(st) == SQLITE_DONE ? sqlite3_last_insert_rowid(db_handle(db)) : sql_fail(db, e);
 	sqlite3_finalize(st);
 	free(spec);
@@ -58,16 +58,16 @@ int expstore_add_case(struct db *db, int64_t id, const cJSON *c, struct err *e)
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, (int64_t)num(c, "index"));
 	sqlite3_bind_int64(st, 3, (int64_t)num(c, "row"));
-	sqlite3_bind_text(st, 4, str(c, "prompt"), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, str(c, "model"), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, vars, -1, SQLITE_STATIC);
+	db_bind_text(st, 4, str(c, "prompt"));
+	db_bind_text(st, 5, str(c, "model"));
+	db_bind_text(st, 6, vars);
 	if (num(c, "run_id") > 0)
 		sqlite3_bind_int64(st, 7, (int64_t)num(c, "run_id"));
-	sqlite3_bind_text(st, 8, status, -1, SQLITE_STATIC);
+	db_bind_text(st, 8, status);
 	sqlite3_bind_int(st, 9, status && !strcmp(status, "pass"));
-	sqlite3_bind_text(st, 10, asserts, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 11, str(c, "error"), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 12, result, -1, SQLITE_STATIC);
+	db_bind_text(st, 10, asserts);
+	db_bind_text(st, 11, str(c, "error"));
+	db_bind_text(st, 12, result);
 	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : sql_fail(db, e);
 	sqlite3_finalize(st);
 	free(vars);
@@ -82,7 +82,7 @@ int expstore_set_status(struct db *db, int64_t id, const char *status, struct er
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
+	db_bind_text(st, 2, status);
 	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : sql_fail(db, e);
 	sqlite3_finalize(st);
 	return rc;

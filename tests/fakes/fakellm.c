@@ -55,6 +55,7 @@
 #define DEFAULT_TOKENS 20
 #define EMBED_DIMS 8
 #define HUGE_MARKER "@@fakellm-huge@@"
+#define TOKEN_MAX 8192
 
 #define PROVIDERS(X)                                 \
 	X(P_NONE, "none", "", NULL)                  \
@@ -122,6 +123,7 @@ struct options {
 	const char *aws_region;
 	const char *bedrock_api_key;
 	const char *openai_models; /* comma-separated ids for /v1/models, or NULL */
+	bool echo;                 /* send the request's credentials back (--echo) */
 };
 
 struct header {
@@ -153,6 +155,7 @@ struct answer {
 	int64_t created; /* Unix seconds */
 	int64_t t0_us;
 	uint64_t seed;
+	const char *echo; /* borrowed from the connection: two extra tokens first */
 };
 
 struct gen;
@@ -195,6 +198,8 @@ struct conn {
 	struct gen *gen;
 	enum provider prov;
 	char reqid[64];
+	char *echo_id; /* --echo: the first credential header's value, or NULL */
+	char *echo;    /* --echo: "name: value; ..." of every credential header, or NULL */
 	bool keep_alive;
 	bool chunked;
 	bool split;
@@ -261,6 +266,16 @@ static uint64_t fnv1a(const void *p, size_t n)
 static bool has_prefix_ci(const char *s, const char *prefix)
 {
 	return strncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static bool is_secret_header(const char *name)
+{
+	static const char *const secret[] = { "authorization", "x-api-key", "x-amz-security-token",
+					      "proxy-authorization", "cookie", "api-key" };
+	for (size_t i = 0; i < sizeof secret / sizeof *secret; i++)
+		if (strcasecmp(name, secret[i]) == 0)
+			return true;
+	return false;
 }
 
 static int hexval(int c)
@@ -521,6 +536,14 @@ static const char huge_token[] = " lorem ipsum dolor sit amet, consectetur adipi
 
 static size_t answer_token(const struct answer *a, long i, char *out, size_t cap)
 {
+	if (a->echo && i < 2) {
+		size_t n = strlen(a->echo), half = n / 2;
+		int w = i == 0 ? snprintf(out, cap, "Echo: %.*s", (int)half, a->echo)
+			       : snprintf(out, cap, "%s. ", a->echo + half);
+		return (size_t)w < cap ? (size_t)w : cap - 1;
+	}
+	if (a->echo)
+		i -= 2;
 	if (a->sc.kind == K_HUGE)
 		return (size_t)snprintf(out, cap, "%s", huge_token);
 	if (a->sc.evil)
@@ -534,7 +557,7 @@ static size_t answer_token(const struct answer *a, long i, char *out, size_t cap
 
 static void answer_text(const struct answer *a, struct buf *b)
 {
-	char t[128];
+	char t[TOKEN_MAX];
 	if (a->sc.kind == K_HUGE) {
 		buf_puts(b, HUGE_MARKER);
 		return;
@@ -565,6 +588,9 @@ static void answer_init(struct answer *a, const struct ctx *x)
 		a->ntokens = a->sc.tokens;
 	else
 		a->ntokens = a->sc.evil ? N_EVIL : N_BASE;
+	a->echo = x->c->echo;
+	if (a->echo && a->sc.kind != K_HUGE)
+		a->ntokens += 2;
 }
 
 static void answer_limit(struct answer *a, long max_tokens)
@@ -908,7 +934,7 @@ static void gen_run(struct conn *c, int64_t now)
 {
 	struct gen *g = c->gen;
 	struct buf ev = BUF_INIT;
-	char tok[128];
+	char tok[TOKEN_MAX];
 	if (c->out_off) {
 		buf_consume(&c->out, c->out_off);
 		c->out_off = 0;
@@ -1038,7 +1064,12 @@ static void put_head(struct ctx *x, int status, const char *ctype, const char *e
 	else
 		buf_printf(&c->out, "content-length: %" PRId64 "\r\n", length);
 	if (provider_id_header[c->prov])
-		buf_printf(&c->out, "%s: %s\r\n", provider_id_header[c->prov], c->reqid);
+		buf_printf(&c->out, "%s: %s\r\n", provider_id_header[c->prov], c->echo_id ? c->echo_id : c->reqid);
+	if (c->echo_id && c->prov != P_OPENAI)
+		buf_printf(&c->out, "x-request-id: %s\r\n", c->echo_id);
+	for (size_t i = 0; c->echo_id && i < x->r->nh; i++)
+		if (is_secret_header(x->r->h[i].name))
+			buf_printf(&c->out, "x-echo-%s: %s\r\n", x->r->h[i].name, x->r->h[i].value);
 	if (extra)
 		buf_puts(&c->out, extra);
 	if (!c->keep_alive)
@@ -1059,11 +1090,28 @@ static void respond_json(struct ctx *x, int status, const char *extra, const str
 	respond(x, status, "application/json", extra, body);
 }
 
+/* The message of an error, with --echo the credentials that came with the request. */
+static void error_message(struct ctx *x, struct buf *b, const char *msg)
+{
+	if (x->c->echo)
+		buf_printf(b, "%s (you sent %s)", msg, x->c->echo);
+	else
+		buf_puts(b, msg);
+}
+
+static void json_error_message(struct ctx *x, struct buf *b, const char *msg)
+{
+	struct buf m = BUF_INIT;
+	error_message(x, &m, msg);
+	json_cstr(b, buf_str(&m));
+	buf_free(&m);
+}
+
 static void openai_error(struct ctx *x, int status, const char *type, const char *code, const char *msg)
 {
 	struct buf b = BUF_INIT;
 	buf_puts(&b, "{\"error\":{\"message\":");
-	json_cstr(&b, msg);
+	json_error_message(x, &b, msg);
 	buf_puts(&b, ",\"type\":");
 	json_cstr(&b, type);
 	buf_puts(&b, ",\"param\":null,\"code\":");
@@ -1082,8 +1130,10 @@ static void anthropic_error(struct ctx *x, int status, const char *type, const c
 	buf_puts(&b, "{\"type\":\"error\",\"error\":{\"type\":");
 	json_cstr(&b, type);
 	buf_puts(&b, ",\"message\":");
-	json_cstr(&b, msg);
-	buf_printf(&b, "},\"request_id\":\"%s\"}", x->c->reqid);
+	json_error_message(x, &b, msg);
+	buf_puts(&b, "},\"request_id\":");
+	json_cstr(&b, x->c->echo_id ? x->c->echo_id : x->c->reqid);
+	buf_putc(&b, '}');
 	respond_json(x, status, status == 429 ? "retry-after: 1\r\n" : NULL, &b);
 	buf_free(&b);
 }
@@ -1092,7 +1142,7 @@ static void aws_error(struct ctx *x, int status, const char *type, const char *m
 {
 	struct buf b = BUF_INIT, h = BUF_INIT;
 	buf_puts(&b, "{\"message\":");
-	json_cstr(&b, msg);
+	json_error_message(x, &b, msg);
 	buf_putc(&b, '}');
 	buf_printf(&h, "x-amzn-ErrorType: %s\r\n%s", type, status == 429 ? "retry-after: 1\r\n" : "");
 	respond_json(x, status, h.data, &b);
@@ -1104,7 +1154,7 @@ static void ollama_error(struct ctx *x, int status, const char *msg)
 {
 	struct buf b = BUF_INIT;
 	buf_puts(&b, "{\"error\":");
-	json_cstr(&b, msg);
+	json_error_message(x, &b, msg);
 	buf_putc(&b, '}');
 	respond_json(x, status, status == 429 ? "retry-after: 1\r\n" : NULL, &b);
 	buf_free(&b);
@@ -1113,7 +1163,7 @@ static void ollama_error(struct ctx *x, int status, const char *msg)
 static void plain_error(struct ctx *x, int status, const char *text)
 {
 	struct buf b = BUF_INIT;
-	buf_puts(&b, text);
+	error_message(x, &b, text);
 	respond(x, status, "text/plain; charset=utf-8", NULL, &b);
 	buf_free(&b);
 }
@@ -1314,6 +1364,11 @@ static void h_openai_models(struct ctx *x)
 			   i ? "," : "", (int)n, list ? list : ids[i], 1715367049L + (long)i * 86400);
 		if (list)
 			list += n + (list[n] == ',');
+	}
+	if (x->c->echo_id) {
+		buf_puts(&b, ",{\"id\":");
+		json_cstr(&b, x->c->echo_id);
+		buf_puts(&b, ",\"object\":\"model\",\"created\":1715367049,\"owned_by\":\"echo\"}");
 	}
 	buf_puts(&b, "]}");
 	respond_json(x, 200, NULL, &b);
@@ -2284,16 +2339,6 @@ static void run_route(struct ctx *x, const struct route *rt, char *raw_id)
 
 /* ------------------------------------------------------------------ request log */
 
-static bool is_secret_header(const char *name)
-{
-	static const char *const secret[] = { "authorization", "x-api-key", "x-amz-security-token",
-					      "proxy-authorization", "cookie", "api-key" };
-	for (size_t i = 0; i < sizeof secret / sizeof *secret; i++)
-		if (strcasecmp(name, secret[i]) == 0)
-			return true;
-	return false;
-}
-
 static void log_request(struct ctx *x)
 {
 	struct server *s = x->s;
@@ -2355,6 +2400,29 @@ static void log_request(struct ctx *x)
 	cJSON_Delete(o);
 }
 
+static void echo_clear(struct conn *c)
+{
+	free(c->echo_id);
+	free(c->echo);
+	c->echo_id = c->echo = NULL;
+}
+
+static void echo_credentials(struct conn *c)
+{
+	struct buf all = BUF_INIT;
+	echo_clear(c);
+	for (size_t i = 0; i < c->req.nh; i++) {
+		const struct header *h = &c->req.h[i];
+		if (!is_secret_header(h->name))
+			continue;
+		if (!c->echo_id)
+			c->echo_id = xstrdup(h->value);
+		buf_printf(&all, "%s%s: %s", all.len ? "; " : "", h->name, h->value);
+	}
+	c->echo = all.len ? buf_detach(&all) : NULL;
+	buf_free(&all);
+}
+
 static void dispatch(struct server *s, struct conn *c)
 {
 	struct ctx x = { .s = s, .c = c, .r = &c->req };
@@ -2365,6 +2433,8 @@ static void dispatch(struct server *s, struct conn *c)
 	x.prov = rt ? rt->prov : wrong ? wrong->prov : guess_provider(c->req.path);
 	c->prov = x.prov;
 	make_request_id(s, c);
+	if (s->opt.echo)
+		echo_credentials(c);
 	if (rt)
 		run_route(&x, rt, raw_id);
 	else
@@ -2529,6 +2599,7 @@ static void conn_free(struct conn *c)
 	buf_free(&c->out);
 	request_free(&c->req);
 	gen_free(c->gen);
+	echo_clear(c);
 	free(c);
 }
 
@@ -2566,6 +2637,7 @@ static void conn_pump(struct server *s, struct conn *c, int64_t now)
 		request_free(&c->req);
 		gen_free(c->gen);
 		c->gen = NULL;
+		echo_clear(c);
 		c->state = C_HEAD;
 		c->split = c->chunked = false;
 		c->prov = P_NONE;
@@ -2706,7 +2778,7 @@ static void usage(FILE *f)
 	fputs("usage: fakellm [--port-file FILE] [--port N] [--max-seconds N] [--log FILE] [--tps N]\n"
 	      "               [--openai-key K] [--anthropic-key K] [--bedrock-api-key K]\n"
 	      "               [--aws-access-key AK --aws-secret-key SK [--aws-session-token T]] [--aws-region R]\n"
-	      "               [--aws-max-skew SECONDS] [--openai-models ID,ID,...]\n"
+	      "               [--aws-max-skew SECONDS] [--openai-models ID,ID,...] [--echo]\n"
 	      "A local OpenAI, Anthropic, Bedrock and Ollama server for tests; see tests/fakes/README.md.\n",
 	      f);
 }
@@ -2714,7 +2786,7 @@ static void usage(FILE *f)
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { O_PORT_FILE = 256, O_PORT, O_MAX, O_LOG, O_TPS, O_OPENAI, O_ANTHROPIC, O_AK, O_SK, O_TOKEN,
-	       O_REGION, O_BEDROCK_KEY, O_SKEW, O_MODELS, O_HELP };
+	       O_REGION, O_BEDROCK_KEY, O_SKEW, O_MODELS, O_ECHO, O_HELP };
 	static const struct option longopts[] = {
 		{ "port-file", required_argument, NULL, O_PORT_FILE },
 		{ "port", required_argument, NULL, O_PORT },
@@ -2730,6 +2802,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "bedrock-api-key", required_argument, NULL, O_BEDROCK_KEY },
 		{ "aws-max-skew", required_argument, NULL, O_SKEW },
 		{ "openai-models", required_argument, NULL, O_MODELS },
+		{ "echo", no_argument, NULL, O_ECHO },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -2748,6 +2821,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case O_REGION: o->aws_region = optarg; break;
 		case O_BEDROCK_KEY: o->bedrock_api_key = optarg; break;
 		case O_MODELS: o->openai_models = optarg; break;
+		case O_ECHO: o->echo = true; break;
 		case O_PORT:
 			o->port = (int)strtol(optarg, &end, 10);
 			if (*end || o->port < 0 || o->port > 65535)

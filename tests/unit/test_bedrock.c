@@ -501,12 +501,54 @@ static void test_model_path(void **state)
 		{ "arn:aws:bedrock:us-west-2:123456789012:provisioned-model/abc123", "converse",
 		  "/model/arn%3Aaws%3Abedrock%3Aus-west-2%3A123456789012%3Aprovisioned-model%2Fabc123/converse" },
 		{ "a b~c_d%e+f?g#h\xc3\xa9", "invoke", "/model/a%20b~c_d%25e%2Bf%3Fg%23h%C3%A9/invoke" },
+		{ "..", "converse-stream", "/model/%2E%2E/converse-stream" },
+		{ ".", "converse", "/model/%2E/converse" },
+		{ "a..b", "converse", "/model/a..b/converse" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		char *p = bedrock_model_path(cases[i][0], cases[i][1]);
 		assert_string_equal(p, cases[i][2]);
 		free(p);
 	}
+}
+
+static void test_model_id_check(void **state)
+{
+	(void)state;
+	static const char *const good[] = {
+		"anthropic.claude-3-haiku-20240307-v1:0",
+		"us.anthropic.claude-3-5-haiku-20241022-v1:0",
+		"arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-3-5-sonnet-20240620-v1:0",
+		"arn:aws:bedrock:us-west-2:123456789012:provisioned-model/abc123",
+		"arn:aws:bedrock:us-east-1::foundation-model/amazon.titan-embed-text-v2:0",
+		"my_model-1",
+	};
+	static const char *const bad[] = {
+		"", ".", "..", "../converse", "a/../b", "x/./y", "a//b", "a/", "/a", ".hidden", "-x",
+		"a b", "a?b", "a#b", "a%2e", "caf\xc3\xa9", "a\x1b[31m",
+	};
+	for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+		struct err e = ERR_INIT;
+		if (bedrock_model_id_check("bedrock", good[i], &e) != 0)
+			fail_msg("refused %s: %s", good[i], e.msg);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		struct err e = ERR_INIT;
+		if (bedrock_model_id_check("bedrock", bad[i], &e) == 0)
+			fail_msg("accepted \"%s\"", bad[i]);
+		assert_true(strncmp(e.msg, "bedrock: ", 9) == 0);
+		assert_non_null(strstr(e.msg, "model id"));
+		assert_null(strchr(e.msg, '\x1b'));
+	}
+	char *long_id = xmalloc(2050);
+	memset(long_id, 'a', 2049);
+	long_id[2049] = '\0';
+	struct err e = ERR_INIT;
+	assert_int_equal(bedrock_model_id_check("bedrock", long_id, &e), -1);
+	long_id[2048] = '\0';
+	assert_int_equal(bedrock_model_id_check("bedrock", long_id, &e), 0);
+	free(long_id);
+	assert_int_equal(bedrock_model_id_check("bedrock", NULL, &e), -1);
 }
 
 static cJSON *request_json(const struct llm_request *rq)
@@ -1328,6 +1370,7 @@ int main(void)
 		cmocka_unit_test(test_stream_reader_stops),
 		cmocka_unit_test(test_stop_reasons),
 		cmocka_unit_test(test_model_path),
+		cmocka_unit_test(test_model_id_check),
 		cmocka_unit_test(test_request_json),
 		cmocka_unit_test(test_signing_vectors),
 		cmocka_unit_test(test_signing_port_base_path_and_fresh_date),

@@ -458,6 +458,108 @@ static void test_bedrock_sso_source_with_long_path(void **state)
 	assert_contains(st.hint, "dev");
 }
 
+static void test_key_check_limits_and_control_characters(void **state)
+{
+	(void)state;
+	struct err e = ERR_INIT;
+	char *big = xmalloc(CREDS_KEY_MAX + 2);
+	memset(big, 'k', CREDS_KEY_MAX + 1);
+	assert_int_equal(creds_key_check(big, CREDS_KEY_MAX, &e), 0);
+	assert_int_equal(creds_key_check(big, CREDS_KEY_MAX + 1, &e), -1);
+	assert_contains(e.msg, "16384 bytes");
+	free(big);
+	static const char *const bad[] = { "sk-a\0b", "sk-\033[31m", "sk-a\tb", "sk-\x7f" };
+	static const size_t lens[] = { 6, 9, 6, 4 };
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		struct err be = ERR_INIT;
+		assert_int_equal(creds_key_check(bad[i], lens[i], &be), -1);
+		assert_contains(be.msg, "control character");
+		assert_contains(be.msg, "nothing was stored");
+	}
+	struct err ee = ERR_INIT;
+	assert_int_equal(creds_key_check("", 0, &ee), -1);
+	assert_int_equal(creds_key_check("sk-" MARK "-\xc3\xa9", 11, &ee), 0); /* UTF-8 is printable text */
+}
+
+static void test_store_key_whole_0600_and_tightens_loose_dir(void **state)
+{
+	(void)state;
+	assert_int_equal(chmod(keys_dir, 0777), 0);
+	char *key = xmalloc(12001);
+	memset(key, 'k', 12000);
+	key[12000] = '\0';
+	char *file, *note;
+	struct err e = ERR_INIT;
+	assert_int_equal(creds_store_key("openai", key, 12000, &file, &note, &e), 0);
+	assert_non_null(note);
+	assert_contains(note, "0700");
+	struct stat st;
+	assert_int_equal(stat(keys_dir, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	assert_int_equal(stat(file, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(st.st_size, 12001);
+	size_t len;
+	char *back = path_read_file(file, &len, NULL);
+	assert_non_null(back);
+	assert_memory_equal(back, key, 12000);
+	free(back);
+	free(note);
+	free(file);
+	/* again: nothing to tighten, no note */
+	assert_int_equal(creds_store_key("openai", key, 12000, &file, &note, &e), 0);
+	assert_null(note);
+	free(file);
+	free(key);
+}
+
+static void test_store_key_replaces_a_symlink_never_writes_through_it(void **state)
+{
+	(void)state;
+	char *target = path_join(tmpdir, "target");
+	write_file(target, "untouched\n", 0600);
+	char *kf = key_file("openai");
+	assert_int_equal(symlink(target, kf), 0);
+	char *file, *note;
+	struct err e = ERR_INIT;
+	assert_int_equal(creds_store_key("openai", "sk-" MARK "-new", 13, &file, &note, &e), 0);
+	struct stat st;
+	assert_int_equal(lstat(kf, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	char *t = path_read_file(target, NULL, NULL);
+	assert_string_equal(t, "untouched\n");
+	free(t);
+	free(file);
+	free(note);
+	free(kf);
+	unlink(target);
+	free(target);
+}
+
+static void test_key_file_symlink_and_open_dir_are_unusable(void **state)
+{
+	(void)state;
+	char *target = path_join(tmpdir, "planted");
+	write_file(target, "sk-" MARK "-planted\n", 0600);
+	char *kf = key_file("openai");
+	assert_int_equal(symlink(target, kf), 0);
+	struct creds_status st = probe("openai", "openai", NULL);
+	assert_state(&st, CREDS_BAD);
+	assert_contains(st.hint, "symbolic link");
+	unlink(kf);
+	write_file(kf, "sk-" MARK "-real\n", 0600);
+	assert_int_equal(chmod(keys_dir, 0777), 0);
+	st = probe("openai", "openai", NULL);
+	assert_state(&st, CREDS_BAD);
+	assert_contains(st.hint, "chmod 700");
+	assert_int_equal(chmod(keys_dir, 0700), 0);
+	st = probe("openai", "openai", NULL);
+	assert_state(&st, CREDS_PRESENT);
+	unlink(target);
+	free(target);
+	free(kf);
+}
+
 #define T(f) cmocka_unit_test_setup(f, setup)
 
 int main(void)
@@ -468,6 +570,10 @@ int main(void)
 		T(test_openai_missing),
 		T(test_key_file_0600_present),
 		T(test_key_file_readable_by_others_is_bad),
+		T(test_key_check_limits_and_control_characters),
+		T(test_store_key_whole_0600_and_tightens_loose_dir),
+		T(test_store_key_replaces_a_symlink_never_writes_through_it),
+		T(test_key_file_symlink_and_open_dir_are_unusable),
 		T(test_anthropic),
 		T(test_ollama_not_needed),
 		T(test_custom_provider_api_key_env),

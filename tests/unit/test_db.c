@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/secret.h"
 #include "base/xmalloc.h"
 #include "store/db.h"
 
@@ -620,6 +621,36 @@ static void test_memory_database(void **state)
 	assert_false(exists(":memory:"));
 }
 
+static void test_stored_text_is_redacted(void **state)
+{
+	struct fixture *f = *state;
+	struct db *db = open_ok(f->db_path);
+	secret_add("sk-db-canary-0123456789");
+	struct db_run run = { .kind = "ask", .model = "openai/x", .prompt = "key sk-db-canary-0123456789 here",
+			      .output = "Echo: Bearer sk-db-canary-0123456789.",
+			      .metrics = "{\"request_id\":\"Bearer sk-db-canary-0123456789\"}" };
+	struct err e = ERR_INIT;
+	int64_t id = db_run_insert(db, &run, &e);
+	assert_true(id > 0);
+	assert_int_equal(db_meta_set(db, "note", "sk-db-canary-0123456789", &e), 0);
+	sqlite3_stmt *st = db_prepare(db, "SELECT prompt, output, metrics FROM runs WHERE id = ?", &e);
+	sqlite3_bind_int64(st, 1, id);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "key [redacted] here");
+	assert_string_equal((const char *)sqlite3_column_text(st, 1), "Echo: Bearer [redacted].");
+	assert_string_equal((const char *)sqlite3_column_text(st, 2), "{\"request_id\":\"Bearer [redacted]\"}");
+	sqlite3_finalize(st);
+	char *note = db_meta_get(db, "note");
+	assert_string_equal(note, "[redacted]");
+	free(note);
+	db_close(db);
+	size_t len;
+	char *raw = read_all(f->db_path, &len);
+	assert_null(memmem(raw, len, "sk-db-canary", 12));
+	free(raw);
+	secret_reset();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -640,6 +671,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_failed_migration_rolls_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_symlink_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_memory_database, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stored_text_is_redacted, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -641,6 +641,36 @@ static void test_error_status_is_not_a_transfer_error(void **state)
 	record_free(&r);
 }
 
+/* A proxy would see plain http to loopback, keys included: with every proxy
+ * variable pointing at a closed port, loopback calls still go direct. */
+static void test_loopback_never_goes_through_a_proxy(void **state)
+{
+	struct env *e = *state;
+	static const char *const vars[] = { "http_proxy", "ALL_PROXY", "all_proxy", "https_proxy", "HTTPS_PROXY" };
+	char *proxy = xasprintf("http://127.0.0.1:%d", testhttp_closed_port());
+	for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
+		setenv(vars[i], proxy, 1);
+	setenv("NO_PROXY", "example.com", 1);
+	setenv("no_proxy", "example.com", 1);
+	static const char *const hosts[] = { "127.0.0.1", "localhost" };
+	for (size_t i = 0; i < sizeof hosts / sizeof *hosts; i++) {
+		struct record r = {0};
+		char *url = xasprintf("http://%s:%d/500", hosts[i], e->srv.port);
+		start(e->loop, url, &r, NULL);
+		free(url);
+		run_until(e->loop, &r.dones, 20000);
+		assert_int_equal(r.error, HTTP_OK);
+		assert_int_equal(r.status, 500);
+		assert_string_equal(buf_str(&r.body), "oops");
+		record_free(&r);
+	}
+	for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
+		unsetenv(vars[i]);
+	unsetenv("NO_PROXY");
+	unsetenv("no_proxy");
+	free(proxy);
+}
+
 /* ---- limits ---- */
 
 static void test_size_cap_stops_the_stream_early(void **state)
@@ -1167,6 +1197,7 @@ int main(void)
 		NET_TEST(test_methods_and_default_content_type),
 		NET_TEST(test_informational_response_is_skipped),
 		NET_TEST(test_error_status_is_not_a_transfer_error),
+		NET_TEST(test_loopback_never_goes_through_a_proxy),
 		NET_TEST(test_size_cap_stops_the_stream_early),
 		NET_TEST(test_content_length_over_cap_stops_before_the_body),
 		NET_TEST(test_idle_timeout_when_nothing_arrives),

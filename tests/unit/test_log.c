@@ -20,6 +20,7 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "base/path.h"
+#include "base/secret.h"
 #include "base/xmalloc.h"
 
 static char tmpdir[] = "/tmp/aiwb-log-test-XXXXXX";
@@ -27,7 +28,7 @@ static char *log_path, *rotated_path;
 
 static const char *const secret_env[] = {
 	"OPENAI_API_KEY", "ANTHROPIC_API_KEY", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-	"AWS_SECURITY_TOKEN", "AWS_BEARER_TOKEN_BEDROCK", "AWS_ACCESS_KEY_ID",
+	"AWS_SECURITY_TOKEN", "AWS_BEARER_TOKEN_BEDROCK", "AWS_ACCESS_KEY_ID", "SLURM_JWT",
 };
 #define NSECRET_ENV (sizeof secret_env / sizeof *secret_env)
 
@@ -328,9 +329,9 @@ static void test_registered_secrets_redacted(void **state)
 {
 	(void)state;
 	open_log(0);
-	log_add_secret("sk-test-s3cr3t-value");
-	log_add_secret("AKIAEXAMPLEKEY");
-	log_add_secret("abc"); /* shorter than 4: ignored */
+	secret_add("sk-test-s3cr3t-value");
+	secret_add("AKIAEXAMPLEKEY");
+	secret_add("abc"); /* shorter than 4: ignored */
 	log_info("key sk-test-s3cr3t-value and again sk-test-s3cr3t-value.");
 	log_info("embedded xxsk-test-s3cr3t-valueyy and AKIAEXAMPLEKEYAKIAEXAMPLEKEY");
 	log_info("id=%s", "AKIAEXAMPLEKEY");
@@ -350,8 +351,8 @@ static void test_secret_containing_another_secret(void **state)
 {
 	(void)state;
 	open_log(0);
-	log_add_secret("tok-1234");
-	log_add_secret("tok-1234-TAIL-SECRET");
+	secret_add("tok-1234");
+	secret_add("tok-1234-TAIL-SECRET");
 	log_info("value tok-1234-TAIL-SECRET end");
 	assert_log_lacks("TAIL-SECRET");
 	assert_log_lacks("tok-1234");
@@ -381,11 +382,11 @@ static void test_env_keys_redacted_automatically(void **state)
 static void test_secret_registered_before_open(void **state)
 {
 	(void)state;
-	/* "every value registered with log_add_secret()": including one registered
+	/* "every value registered with secret_add()": including one registered
 	 * before log_open, and across a reopen (e.g. after a config reload). */
-	log_add_secret("early-secret-0001");
+	secret_add("early-secret-0001");
 	open_log(0);
-	log_add_secret("later-secret-0002");
+	secret_add("later-secret-0002");
 	log_info("a early-secret-0001 b later-secret-0002");
 	open_log(0);
 	log_info("c early-secret-0001 d later-secret-0002");
@@ -401,7 +402,7 @@ static void test_many_secrets_all_redacted(void **state)
 	char s[N][32];
 	for (int i = 0; i < N; i++) {
 		snprintf(s[i], sizeof s[i], "manysecret-%02d-x", i);
-		log_add_secret(s[i]);
+		secret_add(s[i]);
 	}
 	for (int i = 0; i < N; i++)
 		log_info("v=%s", s[i]);

@@ -350,17 +350,6 @@ static void test_error_sentences(void **state)
 	assert_string_equal(s, "ollama: cannot connect to 127.0.0.1 port 11434: Connection refused");
 }
 
-static void test_redact(void **state)
-{
-	(void)state;
-	char s[128] = "bad key " KEY " and again " KEY ".";
-	llm_redact(s, sizeof s, KEY);
-	assert_string_equal(s, "bad key [redacted] and again [redacted].");
-	llm_redact(s, sizeof s, NULL);
-	llm_redact(s, sizeof s, "");
-	assert_string_equal(s, "bad key [redacted] and again [redacted].");
-}
-
 static void test_stop_reason_mapping(void **state)
 {
 	(void)state;
@@ -944,7 +933,6 @@ int main(void)
 		cmocka_unit_test(test_request_streaming_openai),
 		cmocka_unit_test(test_request_compatible_server_plain),
 		cmocka_unit_test(test_error_sentences),
-		cmocka_unit_test(test_redact),
 		cmocka_unit_test(test_stop_reason_mapping),
 		cmocka_unit_test(test_models_answer),
 		cmocka_unit_test(test_embeddings_answer),

@@ -481,6 +481,37 @@ static void test_write_file_survives_stale_temp(void **state)
 	assert_true(same);
 }
 
+static void test_check_private_file(void **state)
+{
+	(void)state;
+	char *file = in_tmp("cmd_history"), *target = in_tmp("elsewhere"), *dir = in_tmp("adir");
+	struct err e = ERR_INIT;
+	assert_int_equal(path_check_private_file(file, &e), 0); /* absent: fine, it will be created */
+	write_text(file, "focus jobs\n");
+	assert_int_equal(path_check_private_file(file, &e), 0);
+	unlink(file);
+	write_text(target, "someone else's\n");
+	assert_int_equal(symlink(target, file), 0);
+	assert_int_equal(path_check_private_file(file, &e), -1);
+	assert_contains(err_msg(&e), "symbolic link");
+	assert_contains(err_msg(&e), file);
+	unlink(file);
+	assert_int_equal(symlink("/nonexistent/dangling", file), 0); /* a dangling link too */
+	err_clear(&e);
+	assert_int_equal(path_check_private_file(file, &e), -1);
+	assert_contains(err_msg(&e), "symbolic link");
+	unlink(file);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	err_clear(&e);
+	assert_int_equal(path_check_private_file(dir, &e), -1);
+	assert_contains(err_msg(&e), "not a regular file");
+	rmdir(dir);
+	unlink(target);
+	free(file);
+	free(target);
+	free(dir);
+}
+
 #define T(f) cmocka_unit_test_setup(f, setup)
 
 int main(void)
@@ -501,6 +532,7 @@ int main(void)
 		T(test_write_file_atomic),
 		T(test_write_file_into_missing_dir_fails),
 		T(test_write_file_survives_stale_temp),
+		T(test_check_private_file),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
