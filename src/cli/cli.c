@@ -1,5 +1,7 @@
 #include "cli/cli.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -267,8 +269,49 @@ int cli_fail(const char *cmd, const char *fmt, ...)
 	return 1;
 }
 
+static int stdout_errno;
+
+void cli_stdout_failed(int err)
+{
+	if (!stdout_errno)
+		stdout_errno = err ? err : EIO;
+}
+
+int cli_stdout_ok(void)
+{
+	return !stdout_errno && !ferror(stdout);
+}
+
+int cli_close_stdout(int status)
+{
+	int failed = ferror(stdout);
+	if (fflush(stdout) != 0) {
+		cli_stdout_failed(errno);
+		failed = 1;
+	}
+	if (fclose(stdout) != 0) {
+		cli_stdout_failed(errno);
+		failed = 1;
+	}
+	if (!failed && !stdout_errno)
+		return status;
+	if (stdout_errno == EPIPE)
+		fputs("aiwb: standard output was closed before aiwb had written everything "
+		      "(the reading program stopped); the output is incomplete\n", stderr);
+	else if (stdout_errno)
+		fprintf(stderr, "aiwb: writing to standard output failed (%s); the output is incomplete, "
+			"check where it goes (a full disk?)\n", strerror(stdout_errno));
+	else
+		fputs("aiwb: writing to standard output failed; the output is incomplete, "
+		      "check where it goes (a full disk or a closed pipe?)\n", stderr);
+	return status ? status : 1;
+}
+
 int cli_run(int argc, char **argv)
 {
+	/* a reader that goes away is a failed write (EPIPE), handled like any
+	 * other, not a signal that kills the command before it saves its work */
+	signal(SIGPIPE, SIG_IGN);
 	const struct cli_command *c = cli_find(argv[0]);
 	if (!c)
 		return cli_usage_error(NULL, "unknown command '%s'", argv[0]);

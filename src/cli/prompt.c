@@ -694,7 +694,7 @@ int ask_template_run(struct ask_template *at, const struct ask_opts *o, struct s
 	int rc = 0;
 	if (s->interrupted || tr->cancelled) {
 		fprintf(stderr, "aiwb %s: cancelled; the partial answers were kept in history\n", o->cmd);
-		rc = 130;
+		rc = session_interrupt_status(s);
 	} else if (failed) {
 		const char *msg = failed->run->result.message;
 		rc = cli_fail(o->cmd, "%s: %s", failed->label, msg[0] ? msg : "the call failed");
@@ -704,6 +704,8 @@ int ask_template_run(struct ask_template *at, const struct ask_opts *o, struct s
 		rc = cli_fail(o->cmd, "no sample gave an answer%s%s%s", tr->t->answer_regex ? " matching answer_regex '" : "",
 			      tr->t->answer_regex ? tr->t->answer_regex : "", tr->t->answer_regex ? "'" : "");
 	}
+	if (!rc && s->unsaved)
+		rc = 1;
 	template_runner_free(tr);
 	buf_free(&x.out);
 	return rc;
