@@ -76,6 +76,14 @@ int expstore_add_case(struct db *db, int64_t id, const cJSON *c, struct err *e)
 	return rc;
 }
 
+static void set_run_id(cJSON *c, cJSON *v)
+{
+	if (cJSON_GetObjectItemCaseSensitive(c, "run_id"))
+		cJSON_ReplaceItemInObjectCaseSensitive(c, "run_id", v);
+	else
+		cJSON_AddItemToObject(c, "run_id", v);
+}
+
 struct case_run {
 	int64_t id;
 	cJSON *c;
@@ -89,7 +97,7 @@ static int add_case_run(struct db *db, void *ud, struct err *e)
 		int64_t rid = db_run_insert(db, cr->row, e);
 		if (rid < 0)
 			return -1;
-		cJSON_ReplaceItemInObjectCaseSensitive(cr->c, "run_id", cJSON_CreateNumber((double)rid));
+		set_run_id(cr->c, cJSON_CreateNumber((double)rid));
 	}
 	return expstore_add_case(db, cr->id, cr->c, e);
 }
@@ -99,7 +107,7 @@ int expstore_add_case_run(struct db *db, int64_t id, cJSON *c, const struct db_r
 	struct case_run cr = { id, c, row };
 	int rc = db_tx(db, add_case_run, &cr, e);
 	if (rc != 0 && row)
-		cJSON_ReplaceItemInObjectCaseSensitive(c, "run_id", cJSON_CreateNull());
+		set_run_id(c, cJSON_CreateNull());
 	return rc;
 }
 
