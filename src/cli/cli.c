@@ -68,7 +68,8 @@ static const char ask_usage[] =
 	"  --vars-file F.json          template variables from a JSON object (--var wins)\n"
 	"\n"
 	"Exit status: 0 when the model finished; 1 on an error or a cut stream (the\n"
-	"partial answer is printed and kept); 2 on a usage error; 130 when interrupted.\n";
+	"partial answer is printed and kept) or when the run could not be saved; 2 on a\n"
+	"usage error; 130 when interrupted (129 on SIGHUP, 143 on SIGTERM).\n";
 
 static const char models_usage[] =
 	"usage: aiwb models [--provider P] [--json]\n"
@@ -95,8 +96,8 @@ static const char compare_usage[] =
 	"templates), and --json, which prints {\"prompt\", \"results\": [one\n"
 	"aiwb ask --json object per model]}.\n"
 	"\n"
-	"Exit status: 0 when every model finished; 1 when any failed or was cut; 2 on a\n"
-	"usage error; 130 when interrupted.\n";
+	"Exit status: 0 when every model finished; 1 when any failed, was cut or was not\n"
+	"saved; 2 on a usage error; 130 when interrupted (129 on SIGHUP, 143 on SIGTERM).\n";
 
 static const char history_usage[] =
 	"usage: aiwb history [QUERY] [--json] [-n N] [--offset N] [--model M] [--raw]\n"
@@ -166,8 +167,9 @@ static const char experiment_usage[] =
 	"  --markdown FILE  a Markdown report to FILE ('-': stdout instead of the table)\n"
 	"\n"
 	"Exit status: 0 when every case passed; 1 when a case failed or errored, or the\n"
-	"file, its dataset or the history cannot be read (the error names FILE:LINE);\n"
-	"2 on a usage error; 130 when interrupted (finished cases are kept).\n";
+	"file, its dataset or the history cannot be read (the error names FILE:LINE), or\n"
+	"a case cannot be stored (the run stops at once and is marked failed); 2 on a\n"
+	"usage error; 130 when interrupted (finished cases are kept; 129 on SIGHUP).\n";
 
 const struct cli_command cli_commands[] = {
 	{ "models", "providers and their models, with context and price", models_usage, cmd_models },

@@ -78,12 +78,12 @@ int session_save(struct session *s, const struct run *r, const struct llm_reques
 	struct err e = ERR_INIT;
 	if (!s->db && !s->db_failed) {
 		char *dbpath = path_join(path_data_home(), "aiwb.db");
-		s->db = db_open(dbpath, 2000, NULL, &e);
+		s->db = db_open(dbpath, 2000, NULL, &s->db_error);
 		free(dbpath);
 		s->db_failed = !s->db;
-	} else if (!s->db) {
-		err_set(&e, "the history database could not be opened");
 	}
+	if (!s->db)
+		e = s->db_error;
 	if (s->db && run_save(s->db, r, rq, kind, extra_params, &e) >= 0)
 		return 0;
 	log_warn("history not saved: %s", e.msg);

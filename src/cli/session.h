@@ -14,7 +14,8 @@
 struct session {
 	struct config cfg;
 	struct db *db;          /* opened by session_open with SESSION_DB, else by session_save */
-	int db_failed;          /* a lazy open failed (reported once) */
+	int db_failed;          /* a lazy open failed */
+	struct err db_error;    /* why */
 	struct catalog catalog; /* loaded by session_open, or by session_catalog with SESSION_LATE_CATALOG */
 	int catalog_state;      /* 0 not loaded, 1 loaded, -1 failed */
 	struct loop *loop;

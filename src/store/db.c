@@ -108,6 +108,9 @@ static int refuse(struct db *db, int rc, enum db_status *status, struct err *e)
 	if (rc == SQLITE_CANTOPEN_SYMLINK)
 		return err_set(e, "%s is a symbolic link, which aiwb does not follow; "
 			       "replace it with the file itself or set AIWB_HOME to its directory", db->path);
+	if ((rc & 0xff) == SQLITE_FULL || sqlite3_system_errno(db->conn) == ENOSPC)
+		return err_set(e, "cannot write to %s: the disk is full; free some space or set AIWB_HOME "
+			       "to a disk with room", db->path);
 	switch (*status) {
 	case DB_ELOCKED:
 		return err_set(e, "%s is locked by another process (waited %d ms); "
@@ -138,7 +141,7 @@ static int sql_error(struct db *db, struct err *e)
 	if (status_of(rc) == DB_ELOCKED)
 		return err_set(e, "%s is locked by another process (waited %d ms); try again",
 			       db->path, db->busy_timeout_ms);
-	if ((rc & 0xff) == SQLITE_FULL)
+	if ((rc & 0xff) == SQLITE_FULL || sqlite3_system_errno(db->conn) == ENOSPC)
 		return err_set(e, "cannot write to %s: the disk is full; free some space or set AIWB_HOME "
 			       "to a disk with room", db->path);
 	if (db->readonly && db->schema < SCHEMA_VERSION && strncmp(why, "no such ", 8) == 0)

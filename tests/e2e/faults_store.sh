@@ -158,6 +158,20 @@ case "$after:$st" in
 *) fail "ask | head -c1: the run is saved as cancelled, saying its reader went away" "runs $before -> $after, last: $st" ;;
 esac
 
+before=$(sqlv "$AIWB_HOME/aiwb.db" "SELECT count(*) FROM runs")
+{
+	"$A" ask -m openai/slow-60 -t multi-step "write a haiku" 2>"$err"
+	echo $? >"$T/pipe.rc"
+} | head -c1 >"$out"
+RC=$(cat "$T/pipe.rc")
+after=$(sqlv "$AIWB_HOME/aiwb.db" "SELECT count(*) FROM runs")
+st=$(sqlv "$AIWB_HOME/aiwb.db" "SELECT json_extract(metrics, '\$.status') FROM runs WHERE id = (SELECT max(id) FROM runs)")
+if [ "$RC" = 1 ] && [ "$after" -eq $((before + 1)) ] && [ "$st" = cancelled ]; then
+	ok "ask -t multi-step | head -c1: exit 1, the first step saved as cancelled, no later step started"
+else
+	fail "ask -t multi-step | head -c1: exit 1, the first step saved as cancelled, no later step started" "$(what)" "runs $before -> $after, status $st"
+fi
+
 # ---------------------------------------------------------------- SIGHUP and SIGTERM
 
 # sig_ask SIG WANT: ask streams slowly to a file; SIG once text arrived.
