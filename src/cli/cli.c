@@ -279,11 +279,6 @@ void cli_stdout_failed(int err)
 		stdout_errno = err ? err : EIO;
 }
 
-int cli_stdout_ok(void)
-{
-	return !stdout_errno && !ferror(stdout);
-}
-
 int cli_close_stdout(int status)
 {
 	int failed = ferror(stdout);

@@ -11,6 +11,11 @@
 #include "llm/run.h"
 #include "net/http.h"
 
+/* How long a command that saves waits for another process's write: the
+ * transactions are short, so waiting only costs time under heavy load,
+ * while giving up loses a run that was paid for. */
+#define SESSION_BUSY_MS 10000
+
 static void on_signal(struct loop *l, int signo, void *ud)
 {
 	(void)l;
@@ -38,7 +43,7 @@ int session_open(struct session *s, int flags, struct err *e)
 		log_set_level((enum log_level)level);
 	if (flags & SESSION_DB) {
 		char *dbpath = path_join(path_data_home(), "aiwb.db");
-		s->db = db_open(dbpath, 2000, NULL, e);
+		s->db = db_open(dbpath, SESSION_BUSY_MS, NULL, e);
 		free(dbpath);
 		if (!s->db)
 			return -1;
@@ -78,7 +83,7 @@ int session_save(struct session *s, const struct run *r, const struct llm_reques
 	struct err e = ERR_INIT;
 	if (!s->db && !s->db_failed) {
 		char *dbpath = path_join(path_data_home(), "aiwb.db");
-		s->db = db_open(dbpath, 2000, NULL, &s->db_error);
+		s->db = db_open(dbpath, SESSION_BUSY_MS, NULL, &s->db_error);
 		free(dbpath);
 		s->db_failed = !s->db;
 	}

@@ -227,7 +227,12 @@ static int set_wal(struct db *db, enum db_status *status, struct err *e)
 static int migrate(struct db *db, enum db_status *status, struct err *e)
 {
 	int version = 0, objects = 0;
-	int rc = exec_rc(db, "BEGIN IMMEDIATE");
+	/* an up-to-date schema needs no write lock: many processes opening at
+	 * once (parallel asks saving) then never queue for it here */
+	int rc = read_header(db, &version, &objects);
+	if (rc == SQLITE_OK && version == SCHEMA_VERSION)
+		return 0;
+	rc = exec_rc(db, "BEGIN IMMEDIATE");
 	if (rc == SQLITE_OK)
 		rc = read_header(db, &version, &objects);
 	if (rc != SQLITE_OK)

@@ -308,8 +308,9 @@ check "reading a schema-2 database changes none of its bytes" [ "$(e2e_sha "$T/o
 
 RO=$T/ro
 if tmpfs_mount "$RO" 4m; then
-	mkdir -p "$RO/clean" "$RO/wal"
+	mkdir -p "$RO/clean" "$RO/wal" "$RO/odd ?#%25 name"
 	cp "$AIWB_HOME/aiwb.db" "$RO/clean/aiwb.db"
+	cp "$AIWB_HOME/aiwb.db" "$RO/odd ?#%25 name/aiwb.db"
 	# a database caught with its write-ahead log: the newest run lives only in the -wal
 	"$E2E_PY" -c 'import shutil,sqlite3,sys
 c = sqlite3.connect(sys.argv[1])
@@ -330,6 +331,13 @@ c.close()' "$AIWB_HOME/aiwb.db" "$RO/wal/aiwb.db"
 				fail "aiwb $cmd reads a database on a read-only file system" "$(what)"
 			fi
 		done
+		AIWB_HOME="$RO/odd ?#%25 name" "$A" history --json >"$out" 2>"$err" </dev/null
+		RC=$?
+		if [ "$RC" = 0 ] && e2e_json "$out" "d['total'] > 1"; then
+			ok "history reads it there from a directory named with a space, ?, # and %"
+		else
+			fail "history reads it there from a directory named with a space, ?, # and %" "$(what)"
+		fi
 		AIWB_HOME=$RO/clean "$A" doctor --json >"$out" 2>"$err" </dev/null
 		RC=$?
 		if e2e_json "$out" "d['database']['schema'] > 0 and d['database']['runs'] > 0 and 'problem' not in d['database'] and not d['data_home']['writable']"; then
