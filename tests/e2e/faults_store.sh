@@ -21,7 +21,7 @@ fs_cleanup() {
 }
 trap fs_cleanup EXIT
 
-if ! fake_start llm; then
+if ! fake_start llm --max-seconds 300; then
 	fail "the fake server starts" "$(cat "$T/llm.err" 2>/dev/null)"
 	e2e_done
 	exit 1
