@@ -44,10 +44,10 @@ int main(int argc, char **argv)
 		const char *a = argv[i];
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			cli_print_help(stdout);
-			return 0;
+			return cli_close_stdout(0);
 		} else if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
 			printf("aiwb %s\n", AIWB_VERSION);
-			return 0;
+			return cli_close_stdout(0);
 		} else if (strcmp(a, "--theme") == 0 || strncmp(a, "--theme=", 8) == 0) {
 			o.theme = a[7] == '=' ? a + 8 : (i + 1 < argc ? argv[++i] : NULL);
 			if (!o.theme || !*o.theme)
@@ -64,7 +64,7 @@ int main(int argc, char **argv)
 		if (o.theme || o.frames)
 			return cli_usage_error(NULL, "--theme and --frames apply to the workbench, not to '%s'", argv[i]);
 		secret_guard_stdio();
-		return cli_run(argc - i, argv + i);
+		return cli_close_stdout(cli_run(argc - i, argv + i));
 	}
 	int sig = 0;
 	int rc = app_main(&o, &sig);

@@ -1,4 +1,5 @@
 /* aiwb ask: one prompt to one model, streamed to stdout. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,19 @@ struct ask {
 	struct session *s;
 	size_t printed;          /* bytes of the run's text already written */
 	int ended_with_newline;
+	int out_failed;          /* errno of a failed write of the answer; the call is then stopped */
 };
+
+/* From the loop, not from inside curl's write callback where text arrives. */
+static int64_t stop_unwritable(struct loop *l, int64_t id, void *ud)
+{
+	struct ask *a = ud;
+	(void)l;
+	(void)id;
+	run_stop(a->run, a->out_failed == EPIPE ? "stopped: standard output was closed by its reader"
+						: "stopped: the answer could not be written to standard output");
+	return LOOP_TIMER_DONE;
+}
 
 static void flush_text(struct ask *a, const char *p, size_t n)
 {
@@ -33,9 +46,14 @@ static void flush_text(struct ask *a, const char *p, size_t n)
 		buf_append(&a->out, p, n);
 	else
 		sanitize_feed(&a->san, p, n, &a->out);
-	if (a->out.len) {
-		fwrite(a->out.data, 1, a->out.len, stdout);
-		fflush(stdout);
+	if (a->out.len && !a->out_failed) {
+		errno = 0;
+		if (fwrite(a->out.data, 1, a->out.len, stdout) != a->out.len || fflush(stdout) != 0) {
+			a->out_failed = errno ? errno : EIO;
+			cli_stdout_failed(a->out_failed);
+			if (a->run && !a->run->finished)
+				loop_add_timer(a->s->loop, 0, stop_unwritable, a);
+		}
 		a->ended_with_newline = a->out.data[a->out.len - 1] == '\n';
 	}
 }
@@ -176,15 +194,20 @@ int cmd_ask(int argc, char **argv)
 	}
 	fflush(stdout);
 	char *tmpl = at.t ? template_history_json(at.t, at.vars) : NULL;
-	session_save(&s, r, &rq, "ask", tmpl);
+	int saved = session_save(&s, r, &rq, "ask", tmpl) == 0;
 	free(tmpl);
 	if (!a.json && isatty(STDERR_FILENO))
 		print_metrics(r);
 	switch (r->result.status) {
-	case LLM_OK: rc = 0; break;
+	case LLM_OK: rc = saved ? 0 : 1; break;
 	case LLM_CANCELLED:
-		fprintf(stderr, "aiwb ask: cancelled; the partial answer was kept in history\n");
-		rc = 130;
+		if (a.out_failed) {
+			rc = 1; /* said once by cli_close_stdout */
+			break;
+		}
+		if (saved)
+			fprintf(stderr, "aiwb ask: cancelled; the partial answer was kept in history\n");
+		rc = session_interrupt_status(&s);
 		break;
 	case LLM_CUT:
 	case LLM_ERROR:

@@ -1,5 +1,7 @@
 #include "cli/cli.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,7 +68,8 @@ static const char ask_usage[] =
 	"  --vars-file F.json          template variables from a JSON object (--var wins)\n"
 	"\n"
 	"Exit status: 0 when the model finished; 1 on an error or a cut stream (the\n"
-	"partial answer is printed and kept); 2 on a usage error; 130 when interrupted.\n";
+	"partial answer is printed and kept) or when the run could not be saved; 2 on a\n"
+	"usage error; 130 when interrupted (129 on SIGHUP, 143 on SIGTERM).\n";
 
 static const char models_usage[] =
 	"usage: aiwb models [--provider P] [--json]\n"
@@ -93,8 +96,8 @@ static const char compare_usage[] =
 	"templates), and --json, which prints {\"prompt\", \"results\": [one\n"
 	"aiwb ask --json object per model]}.\n"
 	"\n"
-	"Exit status: 0 when every model finished; 1 when any failed or was cut; 2 on a\n"
-	"usage error; 130 when interrupted.\n";
+	"Exit status: 0 when every model finished; 1 when any failed, was cut or was not\n"
+	"saved; 2 on a usage error; 130 when interrupted (129 on SIGHUP, 143 on SIGTERM).\n";
 
 static const char history_usage[] =
 	"usage: aiwb history [QUERY] [--json] [-n N] [--offset N] [--model M] [--raw]\n"
@@ -164,8 +167,9 @@ static const char experiment_usage[] =
 	"  --markdown FILE  a Markdown report to FILE ('-': stdout instead of the table)\n"
 	"\n"
 	"Exit status: 0 when every case passed; 1 when a case failed or errored, or the\n"
-	"file, its dataset or the history cannot be read (the error names FILE:LINE);\n"
-	"2 on a usage error; 130 when interrupted (finished cases are kept).\n";
+	"file, its dataset or the history cannot be read (the error names FILE:LINE), or\n"
+	"a case cannot be stored (the run stops at once and is marked failed); 2 on a\n"
+	"usage error; 130 when interrupted (finished cases are kept; 129 on SIGHUP).\n";
 
 const struct cli_command cli_commands[] = {
 	{ "models", "providers and their models, with context and price", models_usage, cmd_models },
@@ -267,8 +271,44 @@ int cli_fail(const char *cmd, const char *fmt, ...)
 	return 1;
 }
 
+static int stdout_errno;
+
+void cli_stdout_failed(int err)
+{
+	if (!stdout_errno)
+		stdout_errno = err ? err : EIO;
+}
+
+int cli_close_stdout(int status)
+{
+	int failed = ferror(stdout);
+	if (fflush(stdout) != 0) {
+		cli_stdout_failed(errno);
+		failed = 1;
+	}
+	if (fclose(stdout) != 0) {
+		cli_stdout_failed(errno);
+		failed = 1;
+	}
+	if (!failed && !stdout_errno)
+		return status;
+	if (stdout_errno == EPIPE)
+		fputs("aiwb: standard output was closed before aiwb had written everything "
+		      "(the reading program stopped); the output is incomplete\n", stderr);
+	else if (stdout_errno)
+		fprintf(stderr, "aiwb: writing to standard output failed (%s); the output is incomplete, "
+			"check where it goes (a full disk?)\n", strerror(stdout_errno));
+	else
+		fputs("aiwb: writing to standard output failed; the output is incomplete, "
+		      "check where it goes (a full disk or a closed pipe?)\n", stderr);
+	return status ? status : 1;
+}
+
 int cli_run(int argc, char **argv)
 {
+	/* a reader that goes away is a failed write (EPIPE), handled like any
+	 * other, not a signal that kills the command before it saves its work */
+	signal(SIGPIPE, SIG_IGN);
 	const struct cli_command *c = cli_find(argv[0]);
 	if (!c)
 		return cli_usage_error(NULL, "unknown command '%s'", argv[0]);

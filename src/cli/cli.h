@@ -24,6 +24,15 @@ void cli_print_help(FILE *out);
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prints "aiwb: MESSAGE" (or "aiwb CMD: ...") and returns 1. */
 int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Standard output: a command that sees a write fail while it works (a
+ * streamed answer) notes it with cli_stdout_failed(errno) and stops the work
+ * that only feeds stdout.
+ * cli_close_stdout(status) runs once when the command returns (main): it
+ * flushes and closes stdout and, when a write or the close failed, prints
+ * one sentence on stderr and returns 1 for a status of 0. SIGPIPE is ignored
+ * while a command runs (cli_run), so a reader that stops is an EPIPE. */
+void cli_stdout_failed(int err);
+int cli_close_stdout(int status);
 /* True when argv holds -h or --help before any "--". */
 int cli_wants_help(int argc, char **argv);
 

@@ -242,7 +242,7 @@ int cmd_compare(int argc, char **argv)
 	}
 	for (size_t i = 0; i < c.nproviders; i++)
 		provider_free(c.providers[i]);
-	int rc = s.interrupted ? 130 : failed ? 1 : 0;
+	int rc = s.interrupted ? session_interrupt_status(&s) : failed || s.unsaved ? 1 : 0;
 	session_close(&s);
 	ask_template_free(&at);
 	ask_opts_free(&o);

@@ -74,7 +74,7 @@ struct exp {
 	int64_t timer, timer_at;   /* a request-rate wait: its id and when it fires */
 	int tty;
 	cJSON **cases;             /* by job index; NULL when not finished */
-	int db_warned;
+	char *store_error;         /* why a case could not be stored; the work stopped */
 };
 
 static void pump(struct exp *x);
@@ -96,12 +96,7 @@ static void free_job_request(struct job *j)
 	j->system = NULL;
 }
 
-static void db_warn(struct exp *x, const char *what, const struct err *e)
-{
-	log_warn("experiment %lld: %s: %s", (long long)x->id, what, err_msg(e));
-	if (!x->db_warned++)
-		fprintf(stderr, "aiwb experiment: %s: %s\n", what, err_msg(e));
-}
+static void stop_all(struct exp *x);
 
 static void add_metrics(cJSON *c, const struct run *r)
 {
@@ -228,7 +223,8 @@ static void finish_job(struct exp *x, struct job *j, const char *error)
 		x->done++;
 		cJSON *c = case_object(x, j, error);
 		struct err e = ERR_INIT;
-		if (j->run && x->s->db) {
+		struct db_run row;
+		if (j->run) {
 			cJSON *extra = cJSON_CreateObject();
 			cJSON_AddNumberToObject(extra, "experiment", (double)x->id);
 			cJSON_AddNumberToObject(extra, "case", (double)j->index);
@@ -240,19 +236,19 @@ static void finish_job(struct exp *x, struct job *j, const char *error)
 			cJSON_AddItemToObject(extra, "vars", cJSON_Duplicate(j->vars, 1));
 			char *ep = cJSON_PrintUnformatted(extra);
 			cJSON_Delete(extra);
-			int64_t rid = run_save(x->s->db, j->run, &j->rq, "experiment", ep, &e);
+			run_row(j->run, &j->rq, "experiment", ep, &row);
 			free(ep);
-			if (rid > 0)
-				cJSON_ReplaceItemInObjectCaseSensitive(c, "run_id", cJSON_CreateNumber((double)rid));
-			else
-				db_warn(x, "a case's run was not saved to the history", &e);
 		}
-		if (x->s->db) {
-			if (expstore_add_case(x->s->db, x->id, c, &e) == 0)
-				x->stored++;
-			else
-				db_warn(x, "a case was not stored", &e);
+		if (expstore_add_case_run(x->s->db, x->id, c, j->run ? &row : NULL, &e) == 0) {
+			x->stored++;
+		} else if (!x->store_error) {
+			/* what cannot be stored is not worth paying for: stop */
+			log_warn("experiment %lld: case %zu not stored: %s", (long long)x->id, j->index, err_msg(&e));
+			x->store_error = xasprintf("case %zu could not be stored: %s", j->index, err_msg(&e));
+			stop_all(x);
 		}
+		if (j->run)
+			run_row_free(&row);
 		x->cases[j->index] = c;
 		progress(x, c);
 	}
@@ -392,9 +388,9 @@ static void pump(struct exp *x)
 		loop_stop(x->s->loop);
 }
 
-static void on_interrupt(void *ud)
+/* No new call starts; the calls in flight are cancelled. */
+static void stop_all(struct exp *x)
 {
-	struct exp *x = ud;
 	x->stopping = 1;
 	if (x->timer) {
 		loop_del_timer(x->s->loop, x->timer);
@@ -405,6 +401,11 @@ static void on_interrupt(void *ud)
 			run_cancel(x->jobs[i].run);
 	if (x->inflight == 0)
 		loop_stop(x->s->loop);
+}
+
+static void on_interrupt(void *ud)
+{
+	stop_all(ud);
 }
 
 /* ---------------------------------------------------------------- output */
@@ -578,12 +579,23 @@ static int run_experiment(const char *file, int concurrency, const struct output
 		loop_del_timer(s.loop, x.timer);
 	if (x.tty && x.done < x.njobs)
 		fputc('\n', stderr);
-	const char *status = s.interrupted ? "interrupted" : "finished";
-	if (expstore_set_status(s.db, x.id, status, &e) != 0)
-		db_warn(&x, "the experiment's status was not saved", &e);
-	if (s.interrupted)
+	const char *status = x.store_error ? "failed" : s.interrupted ? "interrupted" : "finished";
+	char *reason = x.store_error ? xstrdup(x.store_error)
+		     : s.interrupted ? xasprintf("stopped by a signal (%s)", strsignal(s.signo)) : NULL;
+	struct err se = ERR_INIT;
+	int status_saved = expstore_set_status(s.db, x.id, status, reason, &se) == 0;
+	if (!status_saved)
+		log_warn("experiment %lld: status %s not saved: %s", (long long)x.id, status, se.msg);
+	if (x.store_error)
+		fprintf(stderr, "aiwb experiment: stopped after %zu of %zu cases because %s; experiment %lld %s%s%s\n",
+			x.done, x.njobs, x.store_error, (long long)x.id,
+			status_saved ? "is marked failed" : "could not be marked failed either (", status_saved ? "" : se.msg,
+			status_saved ? "" : ")");
+	else if (s.interrupted)
 		fprintf(stderr, "aiwb experiment: interrupted; %zu of %zu cases finished and were kept (experiment %lld)\n",
 			x.done, x.njobs, (long long)x.id);
+	if (!status_saved && !x.store_error)
+		fprintf(stderr, "aiwb experiment: the experiment's status was not saved: %s\n", se.msg);
 
 	cJSON *doc = cJSON_CreateObject();
 	cJSON_AddNumberToObject(doc, "id", (double)x.id);
@@ -591,6 +603,9 @@ static int run_experiment(const char *file, int concurrency, const struct output
 	cJSON_AddStringToObject(doc, "file", abs);
 	cJSON_AddNumberToObject(doc, "created_ms", (double)created);
 	cJSON_AddStringToObject(doc, "status", status);
+	if (reason)
+		cJSON_AddStringToObject(info, "reason", reason);
+	free(reason);
 	const cJSON *it;
 	cJSON_ArrayForEach(it, info)
 		cJSON_AddItemToObject(doc, it->string, cJSON_Duplicate(it, 1));
@@ -603,8 +618,10 @@ static int run_experiment(const char *file, int concurrency, const struct output
 			free(text);
 		}
 	rc = print_doc("experiment", o, doc);
-	if (!rc)
-		rc = s.interrupted ? 130 : verdict(doc);
+	if (x.store_error)
+		rc = 1;
+	else if (!rc)
+		rc = s.interrupted ? session_interrupt_status(&s) : verdict(doc);
 	cJSON_Delete(doc);
 out:
 	cJSON_Delete(info);
@@ -627,6 +644,7 @@ out:
 	free(x.params);
 	free(x.jobs);
 	free(x.cases);
+	free(x.store_error);
 	session_close(&s);
 	exp_spec_free(&spec);
 	return rc;

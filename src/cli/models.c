@@ -178,7 +178,7 @@ int cmd_models(int argc, char **argv)
 			print_text(&ms);
 		}
 		if (s.interrupted)
-			rc = 130;
+			rc = session_interrupt_status(&s);
 		else if (only && ms.providers[0].state != MS_REACHABLE)
 			rc = 1;
 	}

@@ -1,6 +1,7 @@
 /* aiwb prompt ls | show | render, and the template side of aiwb ask/compare
  * (-t NAME --var k=v --vars-file F): preparing a one-call template, and
  * running chains and self-consistency templates on the loop. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -488,11 +489,23 @@ struct tmpl_run {
 	struct buf out;
 	size_t printed;
 	int ended_nl;
+	int out_failed;
 };
 
 static int show_stream(const struct tmpl_run *x, const struct template_runner *tr)
 {
 	return !x->o->json && template_is_chain(tr->t);
+}
+
+/* From the loop, not from inside curl's write callback where text arrives. */
+static int64_t stop_unwritable(struct loop *l, int64_t id, void *ud)
+{
+	struct tmpl_run *x = ud;
+	(void)l;
+	(void)id;
+	if (x->tr && !x->tr->finished)
+		template_runner_cancel(x->tr);
+	return LOOP_TIMER_DONE;
 }
 
 static void emit(struct tmpl_run *x, const char *p, size_t n)
@@ -502,9 +515,14 @@ static void emit(struct tmpl_run *x, const char *p, size_t n)
 		buf_append(&x->out, p, n);
 	else
 		sanitize_feed(&x->san, p, n, &x->out);
-	if (x->out.len) {
-		fwrite(x->out.data, 1, x->out.len, stdout);
-		fflush(stdout);
+	if (x->out.len && !x->out_failed) {
+		errno = 0;
+		if (fwrite(x->out.data, 1, x->out.len, stdout) != x->out.len || fflush(stdout) != 0) {
+			/* nobody reads the steps any more: stop paying for them */
+			x->out_failed = 1;
+			cli_stdout_failed(errno);
+			loop_add_timer(x->s->loop, 0, stop_unwritable, x);
+		}
 		x->ended_nl = x->out.data[x->out.len - 1] == '\n';
 	}
 }
@@ -692,9 +710,11 @@ int ask_template_run(struct ask_template *at, const struct ask_opts *o, struct s
 			if (tr->calls[i].run)
 				print_metrics(&tr->calls[i]);
 	int rc = 0;
-	if (s->interrupted || tr->cancelled) {
+	if (x.out_failed) {
+		rc = 1; /* said once by cli_close_stdout */
+	} else if (s->interrupted || tr->cancelled) {
 		fprintf(stderr, "aiwb %s: cancelled; the partial answers were kept in history\n", o->cmd);
-		rc = 130;
+		rc = session_interrupt_status(s);
 	} else if (failed) {
 		const char *msg = failed->run->result.message;
 		rc = cli_fail(o->cmd, "%s: %s", failed->label, msg[0] ? msg : "the call failed");
@@ -704,6 +724,8 @@ int ask_template_run(struct ask_template *at, const struct ask_opts *o, struct s
 		rc = cli_fail(o->cmd, "no sample gave an answer%s%s%s", tr->t->answer_regex ? " matching answer_regex '" : "",
 			      tr->t->answer_regex ? tr->t->answer_regex : "", tr->t->answer_regex ? "'" : "");
 	}
+	if (!rc && s->unsaved)
+		rc = 1;
 	template_runner_free(tr);
 	buf_free(&x.out);
 	return rc;

@@ -11,12 +11,19 @@
 #include "llm/run.h"
 #include "net/http.h"
 
+/* How long a command that saves waits for another process's write: the
+ * transactions are short, so waiting only costs time under heavy load,
+ * while giving up loses a run that was paid for. */
+#define SESSION_BUSY_MS 10000
+
 static void on_signal(struct loop *l, int signo, void *ud)
 {
 	(void)l;
 	struct session *s = ud;
 	log_info("interrupted by signal %d", signo);
 	s->interrupted = 1;
+	if (!s->signo)
+		s->signo = signo;
 	if (s->on_interrupt)
 		s->on_interrupt(s->ud);
 }
@@ -36,7 +43,7 @@ int session_open(struct session *s, int flags, struct err *e)
 		log_set_level((enum log_level)level);
 	if (flags & SESSION_DB) {
 		char *dbpath = path_join(path_data_home(), "aiwb.db");
-		s->db = db_open(dbpath, 2000, NULL, e);
+		s->db = db_open(dbpath, SESSION_BUSY_MS, NULL, e);
 		free(dbpath);
 		if (!s->db)
 			return -1;
@@ -52,6 +59,7 @@ int session_open(struct session *s, int flags, struct err *e)
 		return err_set(e, "cannot create the event loop");
 	loop_watch_signal(s->loop, SIGINT, on_signal, s);
 	loop_watch_signal(s->loop, SIGTERM, on_signal, s);
+	loop_watch_signal(s->loop, SIGHUP, on_signal, s);
 	return 0;
 }
 
@@ -64,25 +72,29 @@ const struct catalog *session_catalog(struct session *s, struct err *e)
 	return s->catalog_state > 0 ? &s->catalog : NULL;
 }
 
-void session_save(struct session *s, const struct run *r, const struct llm_request *rq, const char *kind,
-		  const char *extra_params)
+int session_interrupt_status(const struct session *s)
+{
+	return 128 + (s->signo ? s->signo : SIGINT);
+}
+
+int session_save(struct session *s, const struct run *r, const struct llm_request *rq, const char *kind,
+		 const char *extra_params)
 {
 	struct err e = ERR_INIT;
 	if (!s->db && !s->db_failed) {
 		char *dbpath = path_join(path_data_home(), "aiwb.db");
-		s->db = db_open(dbpath, 2000, NULL, &e);
+		s->db = db_open(dbpath, SESSION_BUSY_MS, NULL, &s->db_error);
 		free(dbpath);
 		s->db_failed = !s->db;
-		if (!s->db) {
-			log_warn("history not saved: %s", e.msg);
-			fprintf(stderr, "aiwb: the run was not saved to the history: %s\n", e.msg);
-			return;
-		}
 	}
-	if (s->db && run_save(s->db, r, rq, kind, extra_params, &e) < 0) {
-		log_warn("history not saved: %s", e.msg);
-		fprintf(stderr, "aiwb: the run was not saved to the history: %s\n", e.msg);
-	}
+	if (!s->db)
+		e = s->db_error;
+	if (s->db && run_save(s->db, r, rq, kind, extra_params, &e) >= 0)
+		return 0;
+	log_warn("history not saved: %s", e.msg);
+	fprintf(stderr, "aiwb: the %s run of %s was not saved to the history: %s\n", kind, r->model, e.msg);
+	s->unsaved++;
+	return -1;
 }
 
 void session_close(struct session *s)
@@ -104,7 +116,7 @@ struct db *session_existing_db(int *missing, struct err *e)
 	struct db *db = NULL;
 	*missing = !path_exists(path);
 	if (!*missing)
-		db = db_open(path, 2000, NULL, e);
+		db = db_open_readonly(path, 2000, NULL, e);
 	free(path);
 	return db;
 }

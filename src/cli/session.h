@@ -14,11 +14,14 @@
 struct session {
 	struct config cfg;
 	struct db *db;          /* opened by session_open with SESSION_DB, else by session_save */
-	int db_failed;          /* a lazy open failed (reported once) */
+	int db_failed;          /* a lazy open failed */
+	struct err db_error;    /* why */
 	struct catalog catalog; /* loaded by session_open, or by session_catalog with SESSION_LATE_CATALOG */
 	int catalog_state;      /* 0 not loaded, 1 loaded, -1 failed */
 	struct loop *loop;
-	int interrupted;        /* SIGINT/SIGTERM seen */
+	int interrupted;        /* SIGINT/SIGTERM/SIGHUP seen */
+	int signo;              /* the first of them */
+	int unsaved;            /* runs session_save could not save */
 	void (*on_interrupt)(void *ud);
 	void *ud;
 };
@@ -31,17 +34,22 @@ enum { SESSION_DB = 1, SESSION_LATE_CATALOG = 2 };
 int session_open(struct session *s, int flags, struct err *e);
 /* The catalog, loaded on first use; NULL with e when it cannot be read. */
 const struct catalog *session_catalog(struct session *s, struct err *e);
-/* Saves a finished run to the history, opening the database on first use; a
- * failure is one warning on stderr (the answer was already printed). */
+/* Saves a finished run to the history, opening the database on first use.
+ * On failure: one sentence on stderr, s->unsaved counts it, -1 (the command
+ * then exits non-zero; its answer was printed already). */
 struct run;
 struct llm_request;
-void session_save(struct session *s, const struct run *r, const struct llm_request *rq, const char *kind,
-		  const char *extra_params);
+int session_save(struct session *s, const struct run *r, const struct llm_request *rq, const char *kind,
+		 const char *extra_params);
+/* The exit status of a command stopped by a signal: 128 + its number (130
+ * for Ctrl-C, 129 for SIGHUP, 143 for SIGTERM). */
+int session_interrupt_status(const struct session *s);
 void session_close(struct session *s);
 
-/* The data home's database for commands that only read it: NULL with
- * *missing = 1 when there is none yet (nothing is created), NULL with e when
- * it cannot be opened. */
+/* The data home's database for commands that only read it, opened read-only
+ * (db_open_readonly: no write, no wait for a writer): NULL with *missing = 1
+ * when there is none yet (nothing is created), NULL with e when it cannot be
+ * opened. */
 struct db *session_existing_db(int *missing, struct err *e);
 
 #endif

@@ -226,6 +226,11 @@ static void headline(struct buf *b, const cJSON *doc)
 		   num(doc, "id", 0), name, str(doc, "status") ? str(doc, "status") : "?", num(sum, "cases", 0),
 		   num(sum, "planned", 0), num(sum, "passed", 0), num(sum, "failed", 0), num(sum, "errors", 0));
 	free(name);
+	if (str(doc, "reason")) {
+		char *reason = clean(str(doc, "reason"));
+		buf_printf(b, "; %s", reason);
+		free(reason);
+	}
 }
 
 void exp_report_text(FILE *out, const cJSON *doc)

@@ -1,6 +1,7 @@
 #include "llm/run.h"
 
 #include <cjson/cJSON.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,15 +82,23 @@ void run_set_price(struct run *r, const struct provider *p, const char *model, c
 	r->price = catalog_find(cat, p->name, p->type, model);
 }
 
-void run_cancel(struct run *r)
+void run_stop(struct run *r, const char *reason)
 {
 	if (!r || r->finished)
 		return;
 	provider_cancel(r->call);
 	struct llm_result res = r->result;
 	res.status = LLM_CANCELLED;
-	snprintf(res.message, sizeof res.message, "cancelled after %zu bytes of text", r->text.len);
+	if (reason)
+		snprintf(res.message, sizeof res.message, "%s after %zu bytes of text", reason, r->text.len);
+	else
+		snprintf(res.message, sizeof res.message, "cancelled after %zu bytes of text", r->text.len);
 	on_done(r, &res);
+}
+
+void run_cancel(struct run *r)
+{
+	run_stop(r, NULL);
 }
 
 void run_metrics(const struct run *r, struct run_metrics *m)
@@ -226,11 +235,10 @@ static char *params_json(const struct llm_params *p, const char *extra)
 	return s;
 }
 
-int64_t run_save(struct db *db, const struct run *r, const struct llm_request *rq, const char *kind,
-		 const char *extra_params, struct err *e)
+void run_row(const struct run *r, const struct llm_request *rq, const char *kind, const char *extra_params,
+	     struct db_run *row)
 {
 	const char *prompt = rq->nmessages ? rq->messages[rq->nmessages - 1].content : "";
-	char *messages = messages_json(rq), *params = params_json(&rq->params, extra_params);
 	cJSON *m = metrics_json(r);
 	cJSON_AddStringToObject(m, "status", status_name(r->result.status));
 	if (r->result.stop_reason[0])
@@ -239,22 +247,38 @@ int64_t run_save(struct db *db, const struct run *r, const struct llm_request *r
 		cJSON_AddStringToObject(m, "request_id", r->result.request_id);
 	if (r->result.message[0])
 		cJSON_AddStringToObject(m, "error", r->result.message);
-	char *metrics = cJSON_PrintUnformatted(m);
-	cJSON_Delete(m);
 	/* TEXT columns hold valid UTF-8 (search and every SQLite reader need it);
 	 * controls are kept, they are sanitized when shown */
-	char *output = sanitize_utf8(buf_str(&r->text), r->text.len);
-	char *prompt_text = sanitize_utf8(prompt, strlen(prompt));
-	struct db_run row = {
-		.kind = kind, .model = r->model, .prompt = prompt_text, .messages = messages,
-		.params = params, .output = output, .metrics = metrics,
+	*row = (struct db_run){
+		.kind = kind, .model = r->model, .prompt = sanitize_utf8(prompt, strlen(prompt)),
+		.messages = messages_json(rq), .params = params_json(&rq->params, extra_params),
+		.output = sanitize_utf8(buf_str(&r->text), r->text.len), .metrics = cJSON_PrintUnformatted(m),
 	};
+	cJSON_Delete(m);
+}
+
+static void free_const(const char *p)
+{
+	free((void *)(uintptr_t)p);
+}
+
+void run_row_free(struct db_run *row)
+{
+	free_const(row->prompt);
+	free_const(row->messages);
+	free_const(row->params);
+	free_const(row->output);
+	free_const(row->metrics);
+	memset(row, 0, sizeof *row);
+}
+
+int64_t run_save(struct db *db, const struct run *r, const struct llm_request *rq, const char *kind,
+		 const char *extra_params, struct err *e)
+{
+	struct db_run row;
+	run_row(r, rq, kind, extra_params, &row);
 	int64_t id = db_run_insert(db, &row, e);
-	free(output);
-	free(prompt_text);
-	free(messages);
-	free(params);
-	free(metrics);
+	run_row_free(&row);
 	return id;
 }
 

@@ -58,6 +58,9 @@ struct run *run_start(struct loop *l, struct provider *p, const char *model_spec
  * the provider's model id (rq->model). */
 void run_set_price(struct run *r, const struct provider *p, const char *model, const struct catalog *cat);
 void run_cancel(struct run *r);
+/* run_cancel with the reason the call was stopped, kept as its error
+ * ("REASON after N bytes of text"). Not from inside curl's callbacks. */
+void run_stop(struct run *r, const char *reason);
 void run_metrics(const struct run *r, struct run_metrics *m);
 /* The `aiwb ask --json` object for the run (caller frees). */
 char *run_json(const struct run *r, int sanitize_text);
@@ -65,6 +68,11 @@ char *run_json(const struct run *r, int sanitize_text);
  * metrics — never credentials); returns the row id or -1. extra_params: NULL,
  * or a JSON object whose keys join the row's params (e.g. the template name
  * and its variables). */
+/* The history row of run_save, to insert with other rows in one transaction;
+ * the strings are the row's (run_row_free frees them; kind and model are borrowed). */
+void run_row(const struct run *r, const struct llm_request *rq, const char *kind, const char *extra_params,
+	     struct db_run *row);
+void run_row_free(struct db_run *row);
 int64_t run_save(struct db *db, const struct run *r, const struct llm_request *rq, const char *kind,
 		 const char *extra_params, struct err *e);
 /* A compare saves one row per model, all with the same "compare_group" in

@@ -14,6 +14,8 @@ struct db {
 	sqlite3 *conn;
 	char *path;
 	int busy_timeout_ms;
+	int readonly;
+	int schema;
 	sqlite3_stmt *insert_run;
 };
 
@@ -107,6 +109,9 @@ static int refuse(struct db *db, int rc, enum db_status *status, struct err *e)
 	if (rc == SQLITE_CANTOPEN_SYMLINK)
 		return err_set(e, "%s is a symbolic link, which aiwb does not follow; "
 			       "replace it with the file itself or set AIWB_HOME to its directory", db->path);
+	if ((rc & 0xff) == SQLITE_FULL || sqlite3_system_errno(db->conn) == ENOSPC)
+		return err_set(e, "cannot write to %s: the disk is full; free some space or set AIWB_HOME "
+			       "to a disk with room", db->path);
 	switch (*status) {
 	case DB_ELOCKED:
 		return err_set(e, "%s is locked by another process (waited %d ms); "
@@ -115,6 +120,9 @@ static int refuse(struct db *db, int rc, enum db_status *status, struct err *e)
 		return err_set(e, "%s is not a SQLite database or is damaged (%s); aiwb left it untouched, "
 			       "so move it away to start a new history or restore it from a backup", db->path, why);
 	default:
+		if (db->readonly)
+			return err_set(e, "cannot read %s (%s); check its permissions or set AIWB_HOME to another directory",
+				       db->path, why);
 		return err_set(e, "cannot open %s (%s); check that its directory is writable "
 			       "or set AIWB_HOME to another directory", db->path, why);
 	}
@@ -129,10 +137,31 @@ static int refuse_newer(struct db *db, int version, enum db_status *status, stru
 
 static int sql_error(struct db *db, struct err *e)
 {
-	if (status_of(sqlite3_errcode(db->conn)) == DB_ELOCKED)
+	int rc = sqlite3_errcode(db->conn);
+	const char *why = sqlite3_errmsg(db->conn);
+	if (status_of(rc) == DB_ELOCKED)
 		return err_set(e, "%s is locked by another process (waited %d ms); try again",
 			       db->path, db->busy_timeout_ms);
-	return err_set(e, "database error on %s: %s", db->path, sqlite3_errmsg(db->conn));
+	if ((rc & 0xff) == SQLITE_FULL || sqlite3_system_errno(db->conn) == ENOSPC)
+		return err_set(e, "cannot write to %s: the disk is full; free some space or set AIWB_HOME "
+			       "to a disk with room", db->path);
+	if (db->readonly && db->schema < SCHEMA_VERSION && strncmp(why, "no such ", 8) == 0)
+		return err_set(e, "%s was written by an older aiwb (schema %d, this aiwb uses %d) and was opened "
+			       "only for reading, so it was not upgraded; run a command that saves, such as "
+			       "'aiwb ask', to upgrade it", db->path, db->schema, SCHEMA_VERSION);
+	return err_set(e, "database error on %s: %s", db->path, why);
+}
+
+int db_fail(struct db *db, struct err *e)
+{
+	return sql_error(db, e);
+}
+
+int db_make_room(struct db *db)
+{
+	if (db->readonly)
+		return -1;
+	return sqlite3_wal_checkpoint_v2(db->conn, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
 static int exec_rc(struct db *db, const char *sql)
@@ -199,7 +228,12 @@ static int set_wal(struct db *db, enum db_status *status, struct err *e)
 static int migrate(struct db *db, enum db_status *status, struct err *e)
 {
 	int version = 0, objects = 0;
-	int rc = exec_rc(db, "BEGIN IMMEDIATE");
+	/* an up-to-date schema needs no write lock: many processes opening at
+	 * once (parallel asks saving) then never queue for it here */
+	int rc = read_header(db, &version, &objects);
+	if (rc == SQLITE_OK && version == SCHEMA_VERSION)
+		return 0;
+	rc = exec_rc(db, "BEGIN IMMEDIATE");
 	if (rc == SQLITE_OK)
 		rc = read_header(db, &version, &objects);
 	if (rc != SQLITE_OK)
@@ -294,10 +328,114 @@ struct db *db_open(const char *path, int busy_timeout_ms, enum db_status *status
 	}
 	if (migrate(db, status, e) < 0)
 		goto fail;
+	db->schema = SCHEMA_VERSION;
 	return db;
 fail:
 	db_close(db);
 	return NULL;
+}
+
+/* "file:PATH?immutable=1" with PATH percent-encoded (RFC 3986 path characters kept). */
+static char *immutable_uri(const char *path)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = strlen(path);
+	char *uri = xmalloc(5 + 3 * n + 12 + 1), *o = uri;
+	memcpy(o, "file:", 5);
+	o += 5;
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    strchr("/-._~", *p)) {
+			*o++ = (char)*p;
+		} else {
+			*o++ = '%';
+			*o++ = hex[*p >> 4];
+			*o++ = hex[*p & 15];
+		}
+	}
+	strcpy(o, "?immutable=1");
+	return uri;
+}
+
+static int connect_readonly(const char *path, int busy_timeout_ms, int immutable, sqlite3 **conn)
+{
+	char *name = immutable ? immutable_uri(path)
+		   : strncmp(path, "file:", 5) == 0 ? xasprintf("./%s", path) : xstrdup(path);
+	int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_EXRESCODE |
+		    (immutable ? SQLITE_OPEN_URI : 0);
+	int rc = sqlite3_open_v2(name, conn, flags, NULL);
+	free(name);
+	if (!*conn)
+		return SQLITE_NOMEM;
+	sqlite3_busy_timeout(*conn, busy_timeout_ms);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(*conn, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+	return rc;
+}
+
+int db_connect_readonly(const char *path, int busy_timeout_ms, sqlite3 **conn)
+{
+	*conn = NULL;
+	int rc = connect_readonly(path, busy_timeout_ms, 0, conn);
+	/* A WAL database whose -wal and -shm are gone cannot be opened read-only
+	 * where they cannot be created (a read-only mount); with no log, the
+	 * file alone is the whole database. */
+	if ((rc & 0xff) == SQLITE_CANTOPEN && rc != SQLITE_CANTOPEN_SYMLINK && !is_memory(path)) {
+		char *wal = xasprintf("%s-wal", path);
+		int has_wal = access(wal, F_OK) == 0;
+		free(wal);
+		if (!has_wal) {
+			sqlite3_close_v2(*conn);
+			*conn = NULL;
+			rc = connect_readonly(path, busy_timeout_ms, 1, conn);
+		}
+	}
+	return rc;
+}
+
+struct db *db_open_readonly(const char *path, int busy_timeout_ms, enum db_status *status, struct err *e)
+{
+	enum db_status ignored;
+	if (!status)
+		status = &ignored;
+	*status = DB_OK;
+	struct db *db = xcalloc(1, sizeof *db);
+	db->path = xstrdup(path);
+	db->busy_timeout_ms = busy_timeout_ms;
+	db->readonly = 1;
+	int version = 0, objects = 0;
+	int rc = db_connect_readonly(path, busy_timeout_ms, &db->conn);
+	if (rc == SQLITE_OK)
+		rc = read_header(db, &version, &objects);
+	if (rc != SQLITE_OK) {
+		if (!db->conn)
+			err_set(e, "cannot open %s: out of memory", path);
+		else
+			refuse(db, rc, status, e);
+		goto fail;
+	}
+	if (version > SCHEMA_VERSION) {
+		refuse_newer(db, version, status, e);
+		goto fail;
+	}
+	if (version == 0 && objects > 0) {
+		*status = DB_ECORRUPT;
+		err_set(e, "%s is a SQLite database that aiwb did not create; aiwb left it untouched, "
+			"so move it away or set AIWB_HOME to another directory", path);
+		goto fail;
+	}
+	db->schema = version;
+	return db;
+fail:
+	if (*status == DB_OK)
+		*status = DB_EIO;
+	db_close(db);
+	return NULL;
+}
+
+int db_schema(const struct db *db)
+{
+	return db->schema;
 }
 
 void db_close(struct db *db)

@@ -30,10 +30,31 @@ int db_schema_version(void);
 
 /* On failure returns NULL, sets *status (if not NULL) and e. */
 struct db *db_open(const char *path, int busy_timeout_ms, enum db_status *status, struct err *e);
+/* Opens an existing database only to read it: never creates, migrates or
+ * writes (no schema check write, no WAL checkpoint when it closes), so it
+ * reads while another process holds a write transaction and on a read-only
+ * file system (where a database without its -wal file is opened immutable).
+ * Refuses what db_open refuses except an older schema, which is read as it
+ * is: db_schema() says which, and a query needing a newer table fails with a
+ * sentence saying so. */
+struct db *db_open_readonly(const char *path, int busy_timeout_ms, enum db_status *status, struct err *e);
+/* The raw read-only connection under db_open_readonly, with no check of what
+ * the file holds (for doctor): returns the SQLite code of opening and reading
+ * the schema; *conn is set whenever SQLite made one (caller closes it). */
+int db_connect_readonly(const char *path, int busy_timeout_ms, sqlite3 **conn);
+/* The schema the connection sees (db_schema_version() after db_open). */
+int db_schema(const struct db *db);
 void db_close(struct db *db);
 sqlite3 *db_handle(struct db *db);
 const char *db_path(const struct db *db);
 
+/* Sets e from the connection's last error in one sentence (locked, disk
+ * full, an older schema read-only, else SQLite's message); returns -1. */
+int db_fail(struct db *db, struct err *e);
+/* After SQLITE_FULL: copies the write-ahead log into the database and
+ * truncates it, which frees the log's space for a small write (a status);
+ * 0 when done. */
+int db_make_room(struct db *db);
 /* Executes SQL without results (may hold several statements). */
 int db_exec(struct db *db, const char *sql, struct err *e);
 /* Prepares one statement; caller finalizes. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/path.h"
+#include "store/db.h"
 
 int dbinfo_has_fts5(void)
 {
@@ -46,12 +47,11 @@ void dbinfo_inspect(const char *path, struct dbinfo *out)
 	if (!out->exists)
 		return;
 	sqlite3 *db;
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-		snprintf(out->problem, sizeof out->problem, "%s", sqlite3_errmsg(db));
+	if (db_connect_readonly(path, 200, &db) != SQLITE_OK) {
+		snprintf(out->problem, sizeof out->problem, "%s", db ? sqlite3_errmsg(db) : "out of memory");
 		sqlite3_close(db);
 		return;
 	}
-	sqlite3_busy_timeout(db, 200);
 	int ok;
 	out->schema = (int)scalar(db, "PRAGMA user_version", &ok);
 	if (!ok) {

@@ -7,7 +7,7 @@
 
 static int sql_fail(struct db *db, struct err *e)
 {
-	return err_set(e, "database error on %s: %s", db_path(db), sqlite3_errmsg(db_handle(db)));
+	return db_fail(db, e);
 }
 
 int64_t expstore_create(struct db *db, const char *name, const char *file, const cJSON *info, int64_t created_ms,
@@ -76,14 +76,58 @@ int expstore_add_case(struct db *db, int64_t id, const cJSON *c, struct err *e)
 	return rc;
 }
 
-int expstore_set_status(struct db *db, int64_t id, const char *status, struct err *e)
+static void set_run_id(cJSON *c, cJSON *v)
 {
-	sqlite3_stmt *st = db_prepare(db, "UPDATE experiments SET status = ?2 WHERE id = ?1", e);
+	if (cJSON_GetObjectItemCaseSensitive(c, "run_id"))
+		cJSON_ReplaceItemInObjectCaseSensitive(c, "run_id", v);
+	else
+		cJSON_AddItemToObject(c, "run_id", v);
+}
+
+struct case_run {
+	int64_t id;
+	cJSON *c;
+	const struct db_run *row;
+};
+
+static int add_case_run(struct db *db, void *ud, struct err *e)
+{
+	struct case_run *cr = ud;
+	if (cr->row) {
+		int64_t rid = db_run_insert(db, cr->row, e);
+		if (rid < 0)
+			return -1;
+		set_run_id(cr->c, cJSON_CreateNumber((double)rid));
+	}
+	return expstore_add_case(db, cr->id, cr->c, e);
+}
+
+int expstore_add_case_run(struct db *db, int64_t id, cJSON *c, const struct db_run *row, struct err *e)
+{
+	struct case_run cr = { id, c, row };
+	int rc = db_tx(db, add_case_run, &cr, e);
+	if (rc != 0 && row)
+		set_run_id(c, cJSON_CreateNull());
+	return rc;
+}
+
+int expstore_set_status(struct db *db, int64_t id, const char *status, const char *reason, struct err *e)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE experiments SET status = ?2, spec = CASE WHEN ?3 IS NULL"
+					  " THEN json_remove(spec, '$.reason') ELSE json_set(spec, '$.reason', ?3) END"
+					  " WHERE id = ?1", e);
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	db_bind_text(st, 2, status);
-	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : sql_fail(db, e);
+	db_bind_text(st, 3, reason);
+	int rc = sqlite3_step(st);
+	if ((rc & 0xff) == SQLITE_FULL && db_make_room(db) == 0) {
+		/* the status says why the work stopped: worth one retry on a full disk */
+		sqlite3_reset(st);
+		rc = sqlite3_step(st);
+	}
+	rc = rc == SQLITE_DONE ? 0 : sql_fail(db, e);
 	sqlite3_finalize(st);
 	return rc;
 }

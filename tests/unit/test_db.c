@@ -370,6 +370,12 @@ static void test_foreign_database_refused(void **state)
 	assert_int_equal(raw_int(f->db_path, "SELECT count(*) FROM recipes"), 1);
 }
 
+static int64_t insert_blocked(struct db *db, struct err *e)
+{
+	struct db_run run = { .kind = "ask", .prompt = "blocked" };
+	return db_run_insert(db, &run, e);
+}
+
 static void test_locked_refused(void **state)
 {
 	struct fixture *f = *state;
@@ -386,14 +392,16 @@ static void test_locked_refused(void **state)
 	db_close(open_ok(wal_db));
 	assert_int_equal(sqlite3_open(wal_db, &holder), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(holder, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
+	/* opening an up-to-date WAL database takes no write lock; the first
+	 * write waits for the holder and says it is locked */
 	struct err e = ERR_INIT;
-	enum db_status st = DB_OK;
-	assert_null(db_open(wal_db, 100, &st, &e));
-	assert_int_equal(st, DB_ELOCKED);
+	struct db *db = open_ok(wal_db);
+	assert_int_equal(insert_blocked(db, &e), -1);
 	assert_non_null(strstr(err_msg(&e), "locked"));
+	db_close(db);
 	sqlite3_exec(holder, "ROLLBACK", NULL, NULL, NULL);
 
-	struct db *db = open_ok(wal_db);
+	db = open_ok(wal_db);
 	assert_int_equal(sqlite3_exec(holder, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
 	err_clear(&e);
 	assert_int_equal(db_tx(db, insert_two, blocked, &e), -1);
@@ -611,6 +619,116 @@ static void test_symlink_refused(void **state)
 	free(target);
 }
 
+
+static struct db *open_ro(const char *path)
+{
+	struct err e = ERR_INIT;
+	enum db_status st = DB_EIO;
+	struct db *db = db_open_readonly(path, 100, &st, &e);
+	if (!db)
+		fail_msg("db_open_readonly %s: %s", path, err_msg(&e));
+	assert_int_equal(st, DB_OK);
+	return db;
+}
+
+/* Reading never waits for a writer: history used to open for writing, so it
+ * failed after the busy timeout while another process held a transaction. */
+static void test_readonly_beside_a_writer(void **state)
+{
+	struct fixture *f = *state;
+	struct db *db = open_ok(f->db_path);
+	insert_run(db, "committed", "seen");
+	db_close(db);
+	sqlite3 *holder;
+	assert_int_equal(sqlite3_open(f->db_path, &holder), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(holder, "BEGIN IMMEDIATE; INSERT INTO runs (created_ms, kind) VALUES (1, 'ask')",
+				      NULL, NULL, NULL), SQLITE_OK);
+	struct err e = ERR_INIT;
+	db = open_ro(f->db_path);
+	assert_int_equal(db_schema(db), db_schema_version());
+	assert_int_equal(db_run_count(db), 1);
+	assert_int_equal(search(db, "committed"), 1);
+	/* and it cannot write, even by mistake */
+	err_clear(&e);
+	assert_int_equal(db_exec(db, "DELETE FROM runs", &e), -1);
+	assert_int_equal(db_make_room(db), -1);
+	db_close(db);
+	sqlite3_exec(holder, "COMMIT", NULL, NULL, NULL);
+	sqlite3_close(holder);
+	assert_int_equal(raw_int(f->db_path, "SELECT count(*) FROM runs"), 2);
+}
+
+/* An older schema is read as it is, never migrated by a reader; what needs a
+ * newer table says so in one sentence. Newer, foreign and missing files are
+ * refused as db_open refuses them, and nothing is created. */
+static void test_readonly_schemas(void **state)
+{
+	struct fixture *f = *state;
+	struct db *db = open_ok(f->db_path);
+	insert_run(db, "old question", "old answer");
+	db_close(db);
+	raw_exec(f->db_path, "DROP TABLE runs_fts; DROP TRIGGER runs_fts_insert; DROP TRIGGER runs_fts_delete;"
+		 "DROP TRIGGER runs_fts_update; DROP TABLE experiment_cases; DROP TABLE experiments;"
+		 "PRAGMA user_version = 1");
+	size_t before_len, after_len;
+	char *before = read_all(f->db_path, &before_len);
+	db = open_ro(f->db_path);
+	assert_int_equal(db_schema(db), 1);
+	assert_int_equal(db_run_count(db), 1);
+	struct err e = ERR_INIT;
+	assert_null(db_prepare(db, "SELECT rowid FROM runs_fts", &e));
+	assert_non_null(strstr(err_msg(&e), f->db_path));
+	assert_non_null(strstr(err_msg(&e), "older aiwb (schema 1"));
+	assert_non_null(strstr(err_msg(&e), "aiwb ask"));
+	db_close(db);
+	char *after = read_all(f->db_path, &after_len);
+	assert_int_equal(before_len, after_len);
+	assert_memory_equal(before, after, before_len);
+	free(before);
+	free(after);
+
+	raw_exec(f->db_path, "PRAGMA user_version = 99");
+	enum db_status st = DB_OK;
+	err_clear(&e);
+	assert_null(db_open_readonly(f->db_path, 100, &st, &e));
+	assert_int_equal(st, DB_ETOONEW);
+	assert_non_null(strstr(err_msg(&e), "newer aiwb"));
+
+	char *foreign = in_dir(f, "foreign.db");
+	raw_exec(foreign, "CREATE TABLE t (x)");
+	err_clear(&e);
+	assert_null(db_open_readonly(foreign, 100, &st, &e));
+	assert_int_equal(st, DB_ECORRUPT);
+	char *missing = in_dir(f, "missing.db");
+	err_clear(&e);
+	assert_null(db_open_readonly(missing, 100, &st, &e));
+	assert_int_equal(st, DB_EIO);
+	assert_non_null(strstr(err_msg(&e), "cannot read"));
+	assert_false(exists(missing));
+	free(foreign);
+	free(missing);
+}
+
+/* A full disk is named as such (SQLITE_FULL, here from max_page_count). */
+static void test_disk_full_named(void **state)
+{
+	struct fixture *f = *state;
+	struct db *db = open_ok(f->db_path);
+	int64_t pages = query_int(db_handle(db), "PRAGMA page_count");
+	char *sql = xasprintf("PRAGMA max_page_count = %lld", (long long)pages);
+	sqlite3_exec(db_handle(db), sql, NULL, NULL, NULL);
+	free(sql);
+	char big[8192];
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = 0;
+	struct err e = ERR_INIT;
+	struct db_run run = { .kind = "ask", .prompt = big, .output = big };
+	assert_int_equal(db_run_insert(db, &run, &e), -1);
+	assert_non_null(strstr(err_msg(&e), "the disk is full"));
+	assert_non_null(strstr(err_msg(&e), f->db_path));
+	db_close(db);
+}
+
 static void test_memory_database(void **state)
 {
 	(void)state;
@@ -672,6 +790,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_symlink_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_memory_database, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stored_text_is_redacted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readonly_beside_a_writer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readonly_schemas, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_disk_full_named, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

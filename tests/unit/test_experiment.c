@@ -456,7 +456,7 @@ static void test_store_roundtrip(void **state)
 		assert_int_equal(expstore_add_case(db, id, c, &e), 0);
 	/* the same case twice is refused */
 	assert_int_equal(expstore_add_case(db, id, cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "cases"), 0), &e), -1);
-	assert_int_equal(expstore_set_status(db, id, "finished", &e), 0);
+	assert_int_equal(expstore_set_status(db, id, "finished", NULL, &e), 0);
 
 	int missing = 0;
 	cJSON *back = expstore_load(db, id, &missing, &e);
@@ -484,6 +484,82 @@ static void test_store_roundtrip(void **state)
 	free(path);
 }
 
+static int64_t scalar(struct db *db, const char *sql)
+{
+	sqlite3_stmt *st = db_prepare(db, sql, NULL);
+	assert_non_null(st);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int64_t v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* A case and its history run are stored together or not at all: what a
+ * crash (or a full disk) between two separate inserts left was a run
+ * without its case. */
+static void test_store_case_with_run(void **state)
+{
+	(void)state;
+	char *path = path_join(tmpdir, "caserun.db");
+	struct err e = ERR_INIT;
+	struct db *db = db_open(path, 1000, NULL, &e);
+	assert_non_null(db);
+	cJSON *info = cJSON_Parse("{\"planned\": 2}");
+	int64_t id = expstore_create(db, "t", NULL, info, 1, &e);
+	assert_true(id > 0);
+	struct db_run row = { .kind = "experiment", .model = "openai/x", .prompt = "p", .messages = "[]",
+			      .params = "{}", .output = "answer", .metrics = "{}" };
+	cJSON *doc = sample_doc();
+	cJSON *c = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "cases"), 0);
+	assert_int_equal(expstore_add_case_run(db, id, c, &row, &e), 0);
+	int64_t rid = (int64_t)get(c, "run_id");
+	assert_true(rid > 0);
+	assert_int_equal(scalar(db, "SELECT count(*) FROM runs"), 1);
+	char *sql = xasprintf("SELECT count(*) FROM experiment_cases WHERE run_id = %lld", (long long)rid);
+	assert_int_equal(scalar(db, sql), 1);
+	free(sql);
+
+	/* the case insert fails (the same index again): its run is not kept */
+	err_clear(&e);
+	assert_int_equal(expstore_add_case_run(db, id, c, &row, &e), -1);
+	assert_non_null(strstr(err_msg(&e), "caserun.db"));
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(c, "run_id")));
+	assert_int_equal(scalar(db, "SELECT count(*) FROM runs"), 1);
+	/* a case without a call stores no run */
+	cJSON *c2 = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "cases"), 1);
+	assert_int_equal(expstore_add_case_run(db, id, c2, NULL, &e), 0);
+	assert_int_equal(scalar(db, "SELECT count(*) FROM runs"), 1);
+	assert_int_equal(scalar(db, "SELECT count(*) FROM experiment_cases"), 2);
+
+	/* a failed experiment keeps why; a later status without one drops it */
+	assert_int_equal(expstore_set_status(db, id, "failed", "case 3 could not be stored: the disk is full", &e), 0);
+	int missing = 0;
+	cJSON *back = expstore_load(db, id, &missing, &e);
+	assert_non_null(back);
+	assert_string_equal(cJSON_GetObjectItem(back, "status")->valuestring, "failed");
+	assert_string_equal(cJSON_GetObjectItem(back, "reason")->valuestring,
+			    "case 3 could not be stored: the disk is full");
+	exp_report_finish(back);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	exp_report_text(f, back);
+	fclose(f);
+	assert_non_null(strstr(text, "(failed): "));
+	assert_non_null(strstr(text, "; case 3 could not be stored: the disk is full"));
+	free(text);
+	cJSON_Delete(back);
+	assert_int_equal(expstore_set_status(db, id, "finished", NULL, &e), 0);
+	back = expstore_load(db, id, &missing, &e);
+	assert_null(cJSON_GetObjectItem(back, "reason"));
+	assert_int_equal((int)get(back, "planned"), 2);
+	cJSON_Delete(back);
+	cJSON_Delete(doc);
+	cJSON_Delete(info);
+	db_close(db);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -499,6 +575,7 @@ int main(void)
 		cmocka_unit_test(test_spec_loads),
 		cmocka_unit_test(test_spec_errors),
 		cmocka_unit_test(test_store_roundtrip),
+		cmocka_unit_test(test_store_case_with_run),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
