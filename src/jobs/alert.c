@@ -97,8 +97,13 @@ void alert_format(const struct alert_rule *r, char *out, size_t n)
 		else
 			snprintf(out, n, "no progress %llds", (long long)((r->stall_ms + 999) / 1000));
 		break;
-	default:
-		snprintf(out, n, "%s %s %.17g", r->metric, ops[r->kind], r->threshold);
+	default: {
+		char num[32];
+		snprintf(num, sizeof num, "%.15g", r->threshold);
+		if (strtod(num, NULL) != r->threshold)
+			snprintf(num, sizeof num, "%.17g", r->threshold);
+		snprintf(out, n, "%s %s %s", r->metric, ops[r->kind], num);
+	}
 	}
 }
 
