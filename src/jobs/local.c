@@ -762,15 +762,52 @@ static void scan_dir(struct ingest *in, const char *dir, const char *label, int 
 	closedir(d);
 }
 
+/* Compiled rules by job: JIT compiling on every poll would cost more than the
+ * matching itself. A small cache, keyed by the job row and its rule text. */
+#define RULES_CACHE 64
+static struct {
+	int64_t job_id;
+	char *text;
+	struct metric_rules *rules;
+	uint64_t used;
+} rules_cache[RULES_CACHE];
+static uint64_t rules_clock;
+
+static void rules_cache_free(void)
+{
+	for (int i = 0; i < RULES_CACHE; i++) {
+		metric_rules_free(rules_cache[i].rules);
+		free(rules_cache[i].text);
+		rules_cache[i].rules = NULL;
+		rules_cache[i].text = NULL;
+	}
+}
+
 static struct metric_rules *rules_of(const struct job *j)
 {
+	const char *text = j->rules ? j->rules : "";
+	int slot = 0;
+	if (!rules_clock)
+		atexit(rules_cache_free);
+	for (int i = 0; i < RULES_CACHE; i++) {
+		if (rules_cache[i].rules && rules_cache[i].job_id == j->id && strcmp(rules_cache[i].text, text) == 0) {
+			rules_cache[i].used = ++rules_clock;
+			return rules_cache[i].rules;
+		}
+		if (rules_cache[i].used < rules_cache[slot].used)
+			slot = i;
+	}
+	metric_rules_free(rules_cache[slot].rules);
+	free(rules_cache[slot].text);
 	struct metric_rules *r = metric_rules_new();
-	if (!j->rules)
-		return r;
-	char *copy = xstrdup(j->rules), *save = NULL;
+	char *copy = xstrdup(text), *save = NULL;
 	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		metric_rules_add(r, line, NULL);
 	free(copy);
+	rules_cache[slot].job_id = j->id;
+	rules_cache[slot].text = xstrdup(text);
+	rules_cache[slot].rules = r;
+	rules_cache[slot].used = ++rules_clock;
 	return r;
 }
 
@@ -793,36 +830,60 @@ static void ingest_log(struct ingest *in, struct job *j, int final)
 		used = len; /* one line longer than the window: skip past it */
 	j->log_offset += (int64_t)used;
 	j->activity_ms = in->now_ms;
-	metric_rules_free(rules);
 	free(data);
 }
 
-int local_sync(struct db *db, struct job *j, struct err *e)
+static int same_str(const char *a, const char *b)
 {
-	if (strcmp(j->source, "local") != 0)
-		return 0;
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Brings j up to date inside the caller's transaction; writes only what changed. */
+static int sync_job(struct db *db, struct job *j, struct err *e)
+{
 	struct stat st;
 	int64_t log_size = j->log_path && stat(j->log_path, &st) == 0 ? (int64_t)st.st_size : 0;
 	if (job_status_final(j->status) && j->log_offset >= log_size)
 		return 0;
+	struct job before = *j;
+	char *raw_before = j->raw_state ? xstrdup(j->raw_state) : NULL;
+	char *reason_before = j->reason ? xstrdup(j->reason) : NULL;
 	struct status_file s;
 	int have = j->dir ? status_read(j->dir, &s) : 0;
 	if (!job_status_final(j->status))
 		map_status(j, &s, have);
-	if (jobreg_begin(db, e) < 0)
-		return -1;
 	struct ingest in = {.db = db, .job_id = j->id, .now_ms = clock_wall_ms()};
 	int final = job_status_final(j->status);
-	ingest_log(&in, j, final);
+	if (log_size > j->log_offset || (final && j->log_offset < log_size))
+		ingest_log(&in, j, final);
 	if (j->dir)
 		scan_dir(&in, j->dir, ".", 3);
 	if (j->logdir)
 		scan_dir(&in, j->logdir, j->logdir, 3);
 	if (in.points)
 		j->activity_ms = in.now_ms;
-	if (jobreg_update(db, j, e) < 0 || in.failed) {
+	int changed = in.points || before.status != j->status || before.end_ms != j->end_ms ||
+		      before.has_exit != j->has_exit || before.exit_code != j->exit_code || before.signal != j->signal ||
+		      before.pid != j->pid || before.pid_start != j->pid_start || before.sup_pid != j->sup_pid ||
+		      before.start_ms != j->start_ms || before.log_offset != j->log_offset ||
+		      before.activity_ms != j->activity_ms || !same_str(raw_before, j->raw_state) ||
+		      !same_str(reason_before, j->reason);
+	free(raw_before);
+	free(reason_before);
+	if (in.failed)
+		return err_set(e, "metric points of %s:%s could not be saved", j->source, j->ext_id);
+	return changed ? jobreg_update(db, j, e) : 0;
+}
+
+int local_sync(struct db *db, struct job *j, struct err *e)
+{
+	if (strcmp(j->source, "local") != 0)
+		return 0;
+	if (jobreg_begin(db, e) < 0)
+		return -1;
+	if (sync_job(db, j, e) < 0) {
 		db_exec(db, "ROLLBACK", NULL);
-		return err_set(e, "%s", e && e->set ? e->msg : "metric points could not be saved");
+		return -1;
 	}
 	return jobreg_commit(db, e);
 }
@@ -833,12 +894,20 @@ int local_sync_all(struct db *db, int *active, struct err *e)
 	int n_active = 0, rc = 0;
 	if (jobreg_list(db, "local", -1, &l, e) < 0)
 		return -1;
+	if (jobreg_begin(db, e) < 0) {
+		job_list_free(&l);
+		return -1;
+	}
 	for (size_t i = 0; i < l.n; i++) {
-		if (local_sync(db, &l.v[i], e) < 0)
+		if (sync_job(db, &l.v[i], e) < 0)
 			rc = -1;
 		n_active += !job_status_final(l.v[i].status);
 	}
 	job_list_free(&l);
+	if (rc < 0)
+		db_exec(db, "ROLLBACK", NULL);
+	else if (jobreg_commit(db, e) < 0)
+		rc = -1;
 	if (active)
 		*active = n_active;
 	return rc;
