@@ -142,7 +142,7 @@ int alert_holds(struct db *db, const struct job *j, const struct alert_rule *r, 
 	}
 	/* the newest point of the metric */
 	struct last l = {.name = r->metric};
-	sqlite3_stmt *st = db_prepare(db, "SELECT MAX(seq) FROM job_metrics WHERE job_id = ?1 AND name = ?2", NULL);
+	sqlite3_stmt *st = db_prepare(db, "SELECT seq FROM job_metric_last WHERE job_id = ?1 AND name = ?2", NULL);
 	int64_t seq = 0;
 	if (st) {
 		sqlite3_bind_int64(st, 1, j->id);

@@ -327,10 +327,9 @@ int jobreg_points(struct db *db, int64_t job_id, int64_t since, const char *name
 
 int jobreg_last_values(struct db *db, int64_t job_id, jobreg_point_fn fn, void *ud, struct err *e)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT m.seq, m.name, m.step, m.value, m.is_nan, m.time_ms, m.origin, c.n "
-					  "FROM (SELECT name, MAX(seq) AS last, COUNT(*) AS n FROM job_metrics "
-					  "WHERE job_id = ?1 GROUP BY name) c JOIN job_metrics m ON m.seq = c.last "
-					  "ORDER BY m.name", e);
+	sqlite3_stmt *st = db_prepare(db, "SELECT m.seq, m.name, m.step, m.value, m.is_nan, m.time_ms, m.origin, l.points "
+					  "FROM job_metric_last l JOIN job_metrics m ON m.seq = l.seq "
+					  "WHERE l.job_id = ?1 ORDER BY l.name", e);
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, job_id);
@@ -344,6 +343,20 @@ int jobreg_delete_points(struct db *db, int64_t job_id, const char *origin, stru
 		return -1;
 	sqlite3_bind_int64(st, 1, job_id);
 	sqlite3_bind_text(st, 2, origin, -1, SQLITE_TRANSIENT);
+	if (step_done(db, st, e) < 0)
+		return -1;
+	/* rare (a rewritten metrics.csv): rebuild the job's last points */
+	st = db_prepare(db, "DELETE FROM job_metric_last WHERE job_id = ?1", e);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, job_id);
+	if (step_done(db, st, e) < 0)
+		return -1;
+	st = db_prepare(db, "INSERT INTO job_metric_last(job_id, name, seq, points) SELECT job_id, name, MAX(seq), "
+			    "COUNT(*) FROM job_metrics WHERE job_id = ?1 GROUP BY name", e);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, job_id);
 	return step_done(db, st, e);
 }
 
