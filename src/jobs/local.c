@@ -161,44 +161,47 @@ static void status_write(const char *dir, const struct status_file *s)
 static int status_read(const char *dir, struct status_file *s)
 {
 	memset(s, 0, sizeof *s);
-	char *path = xasprintf("%s/status", dir);
-	FILE *f = fopen(path, "re");
-	free(path);
-	if (!f)
+	char path[PATH_MAX], text[1024];
+	snprintf(path, sizeof path, "%s/status", dir);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return 0;
-	char line[512];
-	while (fgets(line, sizeof line, f)) {
-		line[strcspn(line, "\n")] = '\0';
+	ssize_t n = read(fd, text, sizeof text - 1);
+	close(fd);
+	if (n < 0)
+		return 0;
+	text[n] = '\0';
+	char *save = NULL;
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *eq = strchr(line, '=');
 		if (!eq)
 			continue;
 		*eq = '\0';
 		const char *v = eq + 1;
-		long long n = strtoll(v, NULL, 10);
+		long long num = strtoll(v, NULL, 10);
 		if (strcmp(line, "pid") == 0)
-			s->pid = n;
+			s->pid = num;
 		else if (strcmp(line, "pid_start") == 0)
-			s->pid_start = n;
+			s->pid_start = num;
 		else if (strcmp(line, "sup_pid") == 0)
-			s->sup_pid = n;
+			s->sup_pid = num;
 		else if (strcmp(line, "sup_start") == 0)
-			s->sup_start = n;
+			s->sup_start = num;
 		else if (strcmp(line, "started_ms") == 0)
-			s->started_ms = n;
+			s->started_ms = num;
 		else if (strcmp(line, "ended_ms") == 0) {
-			s->ended_ms = n;
+			s->ended_ms = num;
 			s->ended = 1;
 		} else if (strcmp(line, "exit_code") == 0) {
-			s->exit_code = (int)n;
+			s->exit_code = (int)num;
 			s->has_exit = 1;
 		} else if (strcmp(line, "signal") == 0)
-			s->signal = (int)n;
+			s->signal = (int)num;
 		else if (strcmp(line, "core") == 0)
-			s->core = (int)n;
+			s->core = (int)num;
 		else if (strcmp(line, "error") == 0)
 			snprintf(s->error, sizeof s->error, "%s", v);
 	}
-	fclose(f);
 	return 1;
 }
 
@@ -607,7 +610,7 @@ static void map_status(struct job *j, const struct status_file *s, int have_file
 			j->start_ms = s->started_ms;
 	}
 	int job_alive = j->pid > 0 && local_proc_start((pid_t)j->pid) == j->pid_start;
-	int sup_alive = j->sup_pid > 0 && local_proc_start((pid_t)j->sup_pid) == j->sup_start;
+	int sup_alive = !job_alive && j->sup_pid > 0 && local_proc_start((pid_t)j->sup_pid) == j->sup_start;
 	if (job_alive || sup_alive) {
 		j->status = j->stop_requested ? JOB_STOPPING : JOB_RUNNING;
 		set_str(&j->raw_state, job_alive ? "running" : "ending");
@@ -625,6 +628,7 @@ static void map_status(struct job *j, const struct status_file *s, int have_file
 
 struct ingest {
 	struct db *db;
+	struct jobreg_inserter *w;
 	int64_t job_id;
 	const char *origin;
 	int64_t now_ms;
@@ -636,7 +640,7 @@ static void on_point(void *ud, const struct metric_point *p)
 {
 	struct ingest *in = ud;
 	int64_t t = p->time_s > 0 ? (int64_t)(p->time_s * 1000) : in->now_ms;
-	if (jobreg_add_point(in->db, in->job_id, p, t, in->origin, NULL) < 0)
+	if (jobreg_inserter_add(in->w, in->job_id, p, t, in->origin) < 0)
 		in->failed = 1;
 	else
 		in->points++;
@@ -839,7 +843,7 @@ static int same_str(const char *a, const char *b)
 }
 
 /* Brings j up to date inside the caller's transaction; writes only what changed. */
-static int sync_job(struct db *db, struct job *j, struct err *e)
+static int sync_job(struct db *db, struct job *j, struct jobreg_inserter *w, struct err *e)
 {
 	struct stat st;
 	int64_t log_size = j->log_path && stat(j->log_path, &st) == 0 ? (int64_t)st.st_size : 0;
@@ -852,7 +856,7 @@ static int sync_job(struct db *db, struct job *j, struct err *e)
 	int have = j->dir ? status_read(j->dir, &s) : 0;
 	if (!job_status_final(j->status))
 		map_status(j, &s, have);
-	struct ingest in = {.db = db, .job_id = j->id, .now_ms = clock_wall_ms()};
+	struct ingest in = {.db = db, .w = w, .job_id = j->id, .now_ms = clock_wall_ms()};
 	int final = job_status_final(j->status);
 	if (log_size > j->log_offset || (final && j->log_offset < log_size))
 		ingest_log(&in, j, final);
@@ -881,7 +885,10 @@ int local_sync(struct db *db, struct job *j, struct err *e)
 		return 0;
 	if (jobreg_begin(db, e) < 0)
 		return -1;
-	if (sync_job(db, j, e) < 0) {
+	struct jobreg_inserter w = {.db = db};
+	int rc = sync_job(db, j, &w, e);
+	jobreg_inserter_done(&w);
+	if (rc < 0) {
 		db_exec(db, "ROLLBACK", NULL);
 		return -1;
 	}
@@ -898,11 +905,13 @@ int local_sync_all(struct db *db, int *active, struct err *e)
 		job_list_free(&l);
 		return -1;
 	}
+	struct jobreg_inserter w = {.db = db};
 	for (size_t i = 0; i < l.n; i++) {
-		if (sync_job(db, &l.v[i], e) < 0)
+		if (sync_job(db, &l.v[i], &w, e) < 0)
 			rc = -1;
 		n_active += !job_status_final(l.v[i].status);
 	}
+	jobreg_inserter_done(&w);
 	job_list_free(&l);
 	if (rc < 0)
 		db_exec(db, "ROLLBACK", NULL);

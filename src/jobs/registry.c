@@ -266,13 +266,19 @@ int jobreg_delete(struct db *db, int64_t id, struct err *e)
 	return step_done(db, st, e);
 }
 
-int jobreg_add_point(struct db *db, int64_t job_id, const struct metric_point *p, int64_t time_ms, const char *origin,
-		     struct err *e)
+int jobreg_inserter_add(struct jobreg_inserter *w, int64_t job_id, const struct metric_point *p, int64_t time_ms,
+			const char *origin)
 {
-	sqlite3_stmt *st = db_prepare(db, "INSERT INTO job_metrics(job_id, name, step, value, is_nan, time_ms, origin) "
-					  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", e);
-	if (!st)
-		return -1;
+	if (!w->stmt) {
+		w->stmt = db_prepare(w->db, "INSERT INTO job_metrics(job_id, name, step, value, is_nan, time_ms, origin) "
+					    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", NULL);
+		if (!w->stmt) {
+			w->failed = 1;
+			return -1;
+		}
+	}
+	sqlite3_stmt *st = w->stmt;
+	sqlite3_reset(st);
 	sqlite3_bind_int64(st, 1, job_id);
 	sqlite3_bind_text(st, 2, p->name, -1, SQLITE_TRANSIENT);
 	if (p->has_step)
@@ -286,7 +292,28 @@ int jobreg_add_point(struct db *db, int64_t job_id, const struct metric_point *p
 	sqlite3_bind_int(st, 5, isnan(p->value) ? 1 : 0);
 	sqlite3_bind_int64(st, 6, time_ms);
 	sqlite3_bind_text(st, 7, origin, -1, SQLITE_TRANSIENT);
-	return step_done(db, st, e);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		w->failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+void jobreg_inserter_done(struct jobreg_inserter *w)
+{
+	sqlite3_finalize(w->stmt);
+	w->stmt = NULL;
+}
+
+int jobreg_add_point(struct db *db, int64_t job_id, const struct metric_point *p, int64_t time_ms, const char *origin,
+		     struct err *e)
+{
+	struct jobreg_inserter w = {.db = db};
+	int rc = jobreg_inserter_add(&w, job_id, p, time_ms, origin);
+	if (rc < 0)
+		sql_fail(db, e);
+	jobreg_inserter_done(&w);
+	return rc;
 }
 
 static int each_point(struct db *db, sqlite3_stmt *st, jobreg_point_fn fn, void *ud, int with_count, struct err *e)

@@ -45,6 +45,16 @@ typedef int (*jobreg_point_fn)(void *ud, const struct jobreg_point *p); /* non-z
 
 int jobreg_add_point(struct db *db, int64_t job_id, const struct metric_point *p, int64_t time_ms, const char *origin,
 		     struct err *e);
+/* Adds points with one prepared statement, for a batch inside the caller's
+ * transaction; a zeroed struct (with db set) is ready. done finalizes. */
+struct jobreg_inserter {
+	struct db *db;
+	sqlite3_stmt *stmt;
+	int failed;
+};
+int jobreg_inserter_add(struct jobreg_inserter *w, int64_t job_id, const struct metric_point *p, int64_t time_ms,
+			const char *origin);
+void jobreg_inserter_done(struct jobreg_inserter *w);
 /* Points with seq > since, oldest first; name NULL for every metric. */
 int jobreg_points(struct db *db, int64_t job_id, int64_t since, const char *name, jobreg_point_fn fn, void *ud,
 		  struct err *e);
