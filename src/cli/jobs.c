@@ -25,10 +25,13 @@
 #include "jobs/job.h"
 #include "jobs/local.h"
 #include "jobs/registry.h"
+#include "jobs/slurm.h"
 
 const char jobs_usage[] =
 	"usage: aiwb jobs run [--name N] [--metric NAME=REGEX]... [--env K=V]... [--env-file F]\n"
 	"                     [--cwd DIR] [--logdir DIR] [-f] -- CMD [ARG...]\n"
+	"       aiwb jobs submit --slurm [--partition P] [--time T] [--gpus N] [--name N]\n"
+	"                     [--metric NAME=REGEX]... [--cwd DIR] -- CMD [ARG...]\n"
 	"       aiwb jobs ls [--source local|slurm|sagemaker] [--status S] [--json]\n"
 	"       aiwb jobs show ID [--json]\n"
 	"       aiwb jobs logs ID [-f] [--raw]\n"
@@ -51,6 +54,8 @@ const char jobs_usage[] =
 	"  run -f, --follow     print the log as it grows and exit with the job's status\n"
 	"  run --env K=V        set a variable for the job; only the name is stored\n"
 	"  run --env-file F     KEY=VALUE lines, for secrets (values never stored or shown)\n"
+	"  submit --slurm       sbatch the command (--wrap); Slurm jobs of every user are listed\n"
+	"                       through squeue --json when squeue is on PATH (AIWB_SLURM=off: never)\n"
 	"  logs -f              follow the log until the job ends\n"
 	"  stop --grace S       SIGTERM to the job's process group, SIGKILL after S seconds\n"
 	"                       (default 10); returns once nothing of the job is left running\n"
@@ -76,6 +81,7 @@ static volatile sig_atomic_t stop_flag;
 struct jobs_ctx {
 	struct session s;
 	struct job_source *local;
+	struct job_source *slurm; /* NULL when squeue is not there (or AIWB_SLURM=off) */
 	int tty;
 };
 
@@ -97,6 +103,8 @@ static int open_ctx(struct jobs_ctx *c)
 	c->s.on_interrupt = on_interrupt;
 	c->s.ud = c;
 	c->local = local_source_new(c->s.db, c->s.loop);
+	if (slurm_available())
+		c->slurm = slurm_source_new(c->s.db, c->s.loop);
 	c->tty = isatty(STDOUT_FILENO);
 	/* re-attach: every command first brings the local jobs up to date */
 	if (local_sync_all(c->s.db, NULL, &e) < 0)
@@ -108,7 +116,46 @@ static void close_ctx(struct jobs_ctx *c)
 {
 	if (c->local)
 		c->local->ops->free(c->local);
+	if (c->slurm)
+		c->slurm->ops->free(c->slurm);
 	session_close(&c->s);
+}
+
+struct refresh_wait {
+	int done, ok;
+	struct loop *loop;
+	struct job_source *src;
+};
+
+static void on_refreshed(void *ud, int ok, const char *why)
+{
+	struct refresh_wait *w = ud;
+	w->done = 1;
+	w->ok = ok;
+	free(w->src->why);
+	w->src->why = ok || !why ? NULL : xstrdup(why);
+	loop_stop(w->loop);
+}
+
+/* Runs src's list op to its end; src->down and src->why say how it went. */
+static void refresh(struct jobs_ctx *c, struct job_source *src)
+{
+	if (!src)
+		return;
+	struct refresh_wait w = {.loop = c->s.loop, .src = src};
+	src->ops->list(src, on_refreshed, &w);
+	while (!w.done && !stop_flag)
+		loop_run(c->s.loop);
+	src->down = !w.ok;
+}
+
+static struct job_source *source_of(struct jobs_ctx *c, const struct job *j)
+{
+	if (strcmp(j->source, "local") == 0)
+		return c->local;
+	if (strcmp(j->source, "slurm") == 0)
+		return c->slurm;
+	return NULL;
 }
 
 static int find_job(struct jobs_ctx *c, const char *ref, struct job *j)
@@ -426,7 +473,23 @@ struct follow_state {
 	int raw;
 	struct sanitizer san;
 	int done;
+	int refreshing;
+	int64_t refreshed_ms;
 };
+
+static void on_follow_refreshed(void *ud, int ok, const char *why)
+{
+	(void)ok;
+	(void)why;
+	struct follow_state *f = ud;
+	f->refreshing = 0;
+	f->refreshed_ms = clock_ms();
+	struct job fresh;
+	if (jobreg_get(f->c->s.db, f->j->id, &fresh, NULL) == 1) {
+		job_clear(f->j);
+		*f->j = fresh;
+	}
+}
 
 static int64_t follow_tick(struct loop *l, int64_t id, void *ud)
 {
@@ -434,8 +497,15 @@ static int64_t follow_tick(struct loop *l, int64_t id, void *ud)
 	struct follow_state *f = ud;
 	struct err e = ERR_INIT;
 	int was_final = job_status_final(f->j->status);
-	if (!was_final)
+	if (!was_final && strcmp(f->j->source, "local") == 0)
 		local_sync(f->c->s.db, f->j, &e);
+	else if (!was_final && !f->refreshing && clock_ms() - f->refreshed_ms >= 1000) {
+		struct job_source *src = source_of(f->c, f->j);
+		if (src) {
+			f->refreshing = 1;
+			src->ops->list(src, on_follow_refreshed, f);
+		}
+	}
 	struct buf chunk = BUF_INIT;
 	int64_t next = local_log_read(f->j, f->offset, &chunk, &e);
 	if (next < 0) {
@@ -477,6 +547,8 @@ static int follow(struct jobs_ctx *c, struct job *j, int raw)
 	sanitize_init(&f.san, 0);
 	loop_add_timer(c->s.loop, 0, follow_tick, &f);
 	loop_run(c->s.loop);
+	while (f.refreshing && !stop_flag)
+		loop_run_once(c->s.loop, 100);
 	if (!f.raw) {
 		struct buf tail = BUF_INIT;
 		sanitize_finish(&f.san, &tail);
@@ -517,8 +589,21 @@ static int cmd_logs(int argc, char **argv)
 	struct job j;
 	int rc = find_job(&c, argv[optind], &j);
 	if (rc == 0) {
-		if (strcmp(j.source, "local") != 0)
+		if (!source_of(&c, &j))
 			rc = cli_fail(CMD, "logs of %s jobs are not available in this version", j.source);
+		else if (strcmp(j.source, "local") != 0 && !do_follow) {
+			char *full = job_ref(&j);
+			refresh(&c, source_of(&c, &j));
+			job_clear(&j);
+			rc = find_job(&c, full, &j);
+			free(full);
+		}
+		if (rc == 0 && !source_of(&c, &j))
+			;
+		else if (rc == 0 && !j.log_path)
+			rc = cli_fail(CMD, "%s:%s has no log file (yet)", j.source, j.ext_id);
+		else if (rc)
+			;
 		else if (do_follow)
 			rc = follow(&c, &j, raw);
 		else {
@@ -600,6 +685,8 @@ static int cmd_ls(int argc, char **argv)
 	struct job_list l;
 	struct err e = ERR_INIT;
 	int rc = 0;
+	if (!source || strcmp(source, "slurm") == 0)
+		refresh(&c, c.slurm);
 	if (jobreg_list(c.s.db, source, status, &l, &e) < 0)
 		rc = cli_fail(CMD, "%s", e.msg);
 	else if (json) {
@@ -607,10 +694,16 @@ static int cmd_ls(int argc, char **argv)
 		for (size_t i = 0; i < l.n; i++)
 			cJSON_AddItemToArray(a, job_json(&c, &l.v[i]));
 		cJSON *srcs = cJSON_AddArrayToObject(o, "sources");
-		cJSON *s = cJSON_CreateObject();
-		cJSON_AddStringToObject(s, "name", "local");
-		cJSON_AddStringToObject(s, "state", "up");
-		cJSON_AddItemToArray(srcs, s);
+		struct job_source *all[] = {c.local, c.slurm};
+		for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
+			if (!all[i])
+				continue;
+			cJSON *so = cJSON_CreateObject();
+			cJSON_AddStringToObject(so, "name", all[i]->ops->name);
+			cJSON_AddStringToObject(so, "state", all[i]->down ? "down" : "up");
+			add_str(so, "error", all[i]->down ? all[i]->why : NULL);
+			cJSON_AddItemToArray(srcs, so);
+		}
 		print_json(o);
 		job_list_free(&l);
 	} else {
@@ -622,6 +715,9 @@ static int cmd_ls(int argc, char **argv)
 		fputs(buf_str(&out), stdout);
 		buf_free(&out);
 		job_list_free(&l);
+		if (c.slurm && c.slurm->down)
+			fprintf(stderr, "aiwb jobs: the Slurm source is down (%s); its jobs are shown as last seen\n",
+				c.slurm->why ? c.slurm->why : "no reason given");
 	}
 	close_ctx(&c);
 	return rc;
@@ -651,6 +747,13 @@ static int cmd_show(int argc, char **argv)
 		return 1;
 	struct job j;
 	int rc = find_job(&c, ref, &j);
+	if (rc == 0 && strcmp(j.source, "local") != 0 && source_of(&c, &j)) {
+		char *full = job_ref(&j);
+		refresh(&c, source_of(&c, &j));
+		job_clear(&j);
+		rc = find_job(&c, full, &j);
+		free(full);
+	}
 	if (rc == 0 && json)
 		print_json(job_json(&c, &j));
 	else if (rc == 0) {
@@ -848,16 +951,17 @@ static int cmd_stop(int argc, char **argv)
 	int rc = find_job(&c, argv[optind], &j);
 	if (rc == 0) {
 		char *ref = job_ref(&j);
-		if (strcmp(j.source, "local") != 0)
+		struct job_source *src = source_of(&c, &j);
+		if (!src)
 			rc = cli_fail(CMD, "stopping %s jobs is not available in this version", j.source);
 		else if (job_status_final(j.status))
 			printf("%s had already ended (%s)\n", ref, job_status_name(j.status));
 		else {
 			struct stop_wait w = {.loop = c.s.loop};
-			c.local->stop_grace_ms = (int64_t)(grace * 1000);
-			if (c.local->stop_grace_ms == 0)
-				c.local->stop_grace_ms = 1;
-			c.local->ops->stop(c.local, &j, on_stopped, &w);
+			src->stop_grace_ms = (int64_t)(grace * 1000);
+			if (src->stop_grace_ms == 0)
+				src->stop_grace_ms = 1;
+			src->ops->stop(src, &j, on_stopped, &w);
 			if (!w.done)
 				loop_run(c.s.loop);
 			if (!w.done)
@@ -866,8 +970,11 @@ static int cmd_stop(int argc, char **argv)
 				rc = cli_fail(CMD, "%s: %s", ref, w.why);
 			else {
 				job_clear(&j);
+				if (src != c.local)
+					refresh(&c, src);
 				jobreg_find(c.s.db, ref, &j, NULL);
-				local_sync(c.s.db, &j, NULL);
+				if (src == c.local)
+					local_sync(c.s.db, &j, NULL);
 				printf("%s %s\n", ref, job_status_name(j.status));
 			}
 		}
@@ -1151,6 +1258,8 @@ static int cmd_watch(int argc, char **argv)
 		struct job_poller *p = job_poller_new(c.s.loop, ms, ms, ms * 30 > 30000 ? ms * 30 : 30000,
 						      on_watch_update, &w);
 		job_poller_add(p, c.local);
+		if (c.slurm)
+			job_poller_add(p, c.slurm);
 		loop_run(c.s.loop);
 		job_poller_free(p);
 		rc = stop_flag ? 130 : w.finished ? w.exit_status : 0;
@@ -1159,6 +1268,133 @@ static int cmd_watch(int argc, char **argv)
 	free(w.children);
 	free(w.ids);
 	buf_free(&w.last);
+	close_ctx(&c);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ submit */
+
+struct submit_wait {
+	int done, ok;
+	char why[512];
+	struct loop *loop;
+};
+
+static void on_submitted(void *ud, int ok, const char *why)
+{
+	struct submit_wait *w = ud;
+	w->done = 1;
+	w->ok = ok;
+	snprintf(w->why, sizeof w->why, "%s", why ? why : "");
+	loop_stop(w->loop);
+}
+
+static int cmd_submit(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"slurm", no_argument, NULL, 's'},         {"partition", required_argument, NULL, 'p'},
+		{"time", required_argument, NULL, 't'},    {"gpus", required_argument, NULL, 'g'},
+		{"name", required_argument, NULL, 'n'},    {"metric", required_argument, NULL, 'm'},
+		{"cwd", required_argument, NULL, 'C'},     {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct slurm_submit sub = {0};
+	struct strv rules = {0};
+	int slurm = 0, opt;
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's': slurm = 1; break;
+		case 'p': sub.partition = optarg; break;
+		case 't': sub.time = optarg; break;
+		case 'g': {
+			char *end;
+			long g = strtol(optarg, &end, 10);
+			if (end == optarg || *end || g < 1 || g > 1024) {
+				free(rules.v);
+				return cli_usage_error(CMD, "--gpus must be a whole number from 1 to 1024, not '%s'", optarg);
+			}
+			sub.gpus = (int)g;
+			break;
+		}
+		case 'n': sub.name = optarg; break;
+		case 'm': strv_push(&rules, optarg); break;
+		case 'C': sub.cwd = optarg; break;
+		case 'h': fputs(jobs_usage, stdout); free(rules.v); return 0;
+		default:
+			free(rules.v);
+			return cli_usage_error(CMD, "jobs submit: unknown option or missing value near '%s'", argv[optind - 1]);
+		}
+	}
+	if (!slurm) {
+		free(rules.v);
+		return cli_usage_error(CMD, "jobs submit needs a target: --slurm (local jobs: aiwb jobs run)");
+	}
+	if (optind >= argc) {
+		free(rules.v);
+		return cli_usage_error(CMD, "jobs submit needs a command after --, e.g. aiwb jobs submit --slurm -- python3 train.py");
+	}
+	struct metric_rules *check = metric_rules_new();
+	struct err e = ERR_INIT;
+	for (size_t i = 0; i < rules.n; i++)
+		if (metric_rules_add(check, rules.v[i], &e) < 0) {
+			metric_rules_free(check);
+			free(rules.v);
+			return cli_fail(CMD, "%s", e.msg);
+		}
+	metric_rules_free(check);
+	sub.argv = argv + optind;
+	struct jobs_ctx c;
+	if (open_ctx(&c)) {
+		free(rules.v);
+		return 1;
+	}
+	int rc = 0;
+	char cwd[4096];
+	if (!sub.cwd && getcwd(cwd, sizeof cwd))
+		sub.cwd = cwd;
+	if (!c.slurm)
+		rc = cli_fail(CMD, "Slurm's commands (squeue, sbatch) are not on PATH, or AIWB_SLURM=off");
+	else {
+		char *id = NULL;
+		struct submit_wait w = {.loop = c.s.loop};
+		slurm_submit(c.s.loop, &sub, &id, on_submitted, &w);
+		while (!w.done && !stop_flag)
+			loop_run(c.s.loop);
+		if (!w.done)
+			rc = 130;
+		else if (!w.ok)
+			rc = cli_fail(CMD, "%s", w.why);
+		else {
+			struct job j = {0};
+			struct buf cmd = BUF_INIT, rt = BUF_INIT;
+			for (char *const *a = sub.argv; *a; a++)
+				buf_printf(&cmd, "%s%s", a == sub.argv ? "" : " ", *a);
+			for (size_t i = 0; i < rules.n; i++)
+				buf_printf(&rt, "%s%s", i ? "\n" : "", rules.v[i]);
+			j.source = xstrdup("slurm");
+			j.ext_id = xstrdup(id);
+			j.name = sub.name ? xstrdup(sub.name) : NULL;
+			j.status = JOB_QUEUED;
+			j.raw_state = xstrdup("SUBMITTED");
+			j.submit_ms = clock_wall_ms();
+			j.command = buf_detach(&cmd);
+			j.cwd = sub.cwd ? xstrdup(sub.cwd) : NULL;
+			j.rules = rules.n ? buf_detach(&rt) : NULL;
+			if (jobreg_insert(c.s.db, &j, &e) < 0)
+				rc = cli_fail(CMD, "slurm:%s was submitted but cannot be recorded: %s", id, e.msg);
+			else {
+				printf("slurm:%s\n", id);
+				refresh(&c, c.slurm);
+			}
+			buf_free(&cmd);
+			buf_free(&rt);
+			job_clear(&j);
+		}
+		free(id);
+	}
+	free(rules.v);
 	close_ctx(&c);
 	return rc;
 }
@@ -1173,7 +1409,7 @@ int cmd_jobs(int argc, char **argv)
 	} subs[] = {
 		{"run", cmd_run},     {"ls", cmd_ls},     {"list", cmd_ls},   {"show", cmd_show},
 		{"logs", cmd_logs},   {"metrics", cmd_metrics}, {"stop", cmd_stop}, {"rm", cmd_rm},
-		{"watch", cmd_watch}, {"alert", cmd_alert},
+		{"watch", cmd_watch}, {"alert", cmd_alert},   {"submit", cmd_submit},
 	};
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
 		fputs(jobs_usage, argc < 2 ? stderr : stdout);
@@ -1182,9 +1418,8 @@ int cmd_jobs(int argc, char **argv)
 	for (size_t i = 0; i < sizeof subs / sizeof *subs; i++)
 		if (strcmp(argv[1], subs[i].name) == 0)
 			return subs[i].run(argc - 1, argv + 1);
-	if (strcmp(argv[1], "submit") == 0 || strcmp(argv[1], "resubmit") == 0)
-		return cli_fail(CMD, "'jobs %s' (Slurm and SageMaker jobs) is not available in this version; "
-				     "'aiwb jobs run -- CMD' runs a local job", argv[1]);
+	if (strcmp(argv[1], "resubmit") == 0)
+		return cli_fail(CMD, "'jobs resubmit' is not available in this version");
 	return cli_usage_error(CMD, "'%s' is not a jobs command (run, ls, show, logs, metrics, stop, rm, watch, alert)",
 			       argv[1]);
 }

@@ -837,6 +837,29 @@ static void ingest_log(struct ingest *in, struct job *j, int final)
 	free(data);
 }
 
+int local_ingest(struct db *db, struct job *j, struct err *e)
+{
+	struct stat st;
+	int64_t log_size = j->log_path && stat(j->log_path, &st) == 0 ? (int64_t)st.st_size : 0;
+	int64_t offset = j->log_offset, activity = j->activity_ms;
+	if (log_size < j->log_offset)
+		j->log_offset = 0; /* the file was replaced */
+	struct jobreg_inserter w = {.db = db};
+	struct ingest in = {.db = db, .w = &w, .job_id = j->id, .now_ms = clock_wall_ms()};
+	if (log_size > j->log_offset)
+		ingest_log(&in, j, job_status_final(j->status));
+	if (j->dir)
+		scan_dir(&in, j->dir, ".", 3);
+	if (j->logdir)
+		scan_dir(&in, j->logdir, j->logdir, 3);
+	if (in.points)
+		j->activity_ms = in.now_ms;
+	jobreg_inserter_done(&w);
+	if (in.failed)
+		return err_set(e, "metric points of %s:%s could not be saved", j->source, j->ext_id);
+	return offset != j->log_offset || activity != j->activity_ms ? jobreg_update(db, j, e) : 0;
+}
+
 static int same_str(const char *a, const char *b)
 {
 	return a == b || (a && b && strcmp(a, b) == 0);

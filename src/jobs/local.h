@@ -56,6 +56,12 @@ int local_sync(struct db *db, struct job *j, struct err *e);
  * *active gets the number not final. */
 int local_sync_all(struct db *db, int *active, struct err *e);
 
+/* Reads what is new in j's log (j->log_path from j->log_offset, with j's
+ * metric rules) and in event files and metrics.csv under j->dir and
+ * j->logdir, into the registry (inside the caller's transaction, if any).
+ * Used for every source whose logs are files here. */
+int local_ingest(struct db *db, struct job *j, struct err *e);
+
 /* Appends log bytes from offset (at most LOCAL_READ_MAX); returns the new offset or -1. */
 int64_t local_log_read(const struct job *j, int64_t offset, struct buf *out, struct err *e);
 
