@@ -103,8 +103,10 @@ static int open_ctx(struct jobs_ctx *c)
 	c->s.on_interrupt = on_interrupt;
 	c->s.ud = c;
 	c->local = local_source_new(c->s.db, c->s.loop);
-	if (slurm_available())
+	if (slurm_available()) {
 		c->slurm = slurm_source_new(c->s.db, c->s.loop);
+		c->slurm->timeout_ms = 5000; /* a one-shot command does not wait longer for a cluster */
+	}
 	c->tty = isatty(STDOUT_FILENO);
 	/* re-attach: every command first brings the local jobs up to date */
 	if (local_sync_all(c->s.db, NULL, &e) < 0)
@@ -1258,8 +1260,10 @@ static int cmd_watch(int argc, char **argv)
 		struct job_poller *p = job_poller_new(c.s.loop, ms, ms, ms * 30 > 30000 ? ms * 30 : 30000,
 						      on_watch_update, &w);
 		job_poller_add(p, c.local);
-		if (c.slurm)
+		if (c.slurm) {
+			c.slurm->timeout_ms = 0;
 			job_poller_add(p, c.slurm);
+		}
 		loop_run(c.s.loop);
 		job_poller_free(p);
 		rc = stop_flag ? 130 : w.finished ? w.exit_status : 0;

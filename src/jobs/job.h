@@ -126,6 +126,7 @@ struct job_source {
 	int down;               /* the last refresh failed */
 	int active;             /* set by list: jobs of this source that are not final */
 	int64_t stop_grace_ms;  /* stop: SIGTERM, then SIGKILL after this (0: 10 s) */
+	int64_t timeout_ms;     /* a refresh that takes longer fails (0: the source's default) */
 	char *why;              /* and why */
 };
 

@@ -304,7 +304,7 @@ static void on_squeue(void *ud, const struct proc_result *r)
 	struct err e = ERR_INIT;
 	int ok = 0;
 	if (!r->started || r->timed_out)
-		err_set(&e, "%s", r->why ? r->why : "squeue did not run");
+		err_set(&e, "%s", r->timed_out ? "squeue did not answer in time" : r->why ? r->why : "squeue did not run");
 	else if (!r->exited || r->code != 0) {
 		const char *msg = buf_str(r->err);
 		size_t n = strcspn(msg, "\n");
@@ -333,7 +333,7 @@ static void slurm_list(struct job_source *src, job_done_fn done, void *ud)
 	op->ud = ud;
 	char sq[] = "squeue", js[] = "--json";
 	char *argv[] = {sq, js, NULL};
-	if (proc_run(src->loop, argv, 20000, on_squeue, op) < 0) {
+	if (proc_run(src->loop, argv, src->timeout_ms > 0 ? src->timeout_ms : 20000, on_squeue, op) < 0) {
 		free(op);
 		done(ud, 0, "cannot start squeue");
 	}

@@ -7,6 +7,8 @@
 . "$(dirname "$0")/lib.sh"
 e2e_begin
 e2e_home
+# only local jobs here (tests/e2e/slurm.sh covers Slurm), whatever is installed
+export AIWB_SLURM=off
 A=$AIWB_BIN
 out=$E2E_TMP/out
 err=$E2E_TMP/err
