@@ -785,8 +785,11 @@ static int cmd_show(int argc, char **argv)
 			printf("env:       %s (values not stored)\n", j.env_names);
 		if (j.pid)
 			printf("pid:       %lld\n", (long long)j.pid);
-		if (j.log_path)
-			printf("log:       %s\n", j.log_path);
+		if (j.log_path) {
+			char *log = safe(j.log_path);
+			printf("log:       %s\n", log);
+			free(log);
+		}
 		struct buf m = BUF_INIT;
 		struct last_values lv = {.text = &m};
 		jobreg_last_values(c.s.db, j.id, on_last, &lv, NULL);
