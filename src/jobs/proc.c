@@ -48,6 +48,26 @@ static void finish(struct proc *p, int status)
 	free(p);
 }
 
+static void close_fd(struct proc *p, int *fd)
+{
+	if (*fd < 0)
+		return;
+	loop_del_fd(p->loop, *fd);
+	close(*fd);
+	*fd = -1;
+}
+
+static void check_done(struct proc *p);
+
+/* The child and whatever it started (its own process group) are killed; what
+ * they wrote so far is kept, and nobody waits for their pipes any more. */
+static void kill_group(struct proc *p)
+{
+	p->timed_out = 1;
+	kill(-p->pid, SIGKILL);
+	kill(p->pid, SIGKILL);
+}
+
 static int64_t reap_tick(struct loop *l, int64_t id, void *ud)
 {
 	(void)l;
@@ -56,10 +76,8 @@ static int64_t reap_tick(struct loop *l, int64_t id, void *ud)
 	int status = 0;
 	pid_t w = waitpid(p->pid, &status, WNOHANG);
 	if (w == 0) {
-		if (!p->timed_out && clock_ms() > p->deadline_ms) {
-			p->timed_out = 1;
-			kill(p->pid, SIGKILL);
-		}
+		if (!p->timed_out && clock_ms() > p->deadline_ms)
+			kill_group(p);
 		return 5;
 	}
 	p->timer = 0;
@@ -117,11 +135,15 @@ static int64_t timeout_tick(struct loop *l, int64_t id, void *ud)
 	(void)l;
 	(void)id;
 	struct proc *p = ud;
-	if (clock_ms() >= p->deadline_ms && !p->timed_out) {
-		p->timed_out = 1;
-		kill(p->pid, SIGKILL);
-	}
-	return p->timed_out ? LOOP_TIMER_DONE : 100;
+	if (clock_ms() < p->deadline_ms)
+		return 100;
+	p->timer = 0;
+	kill_group(p);
+	close_fd(p, &p->out_fd);
+	close_fd(p, &p->err_fd);
+	close_fd(p, &p->exec_fd);
+	check_done(p);
+	return LOOP_TIMER_DONE;
 }
 
 int proc_run(struct loop *l, char *const argv[], int64_t timeout_ms, proc_done_fn done, void *ud)
@@ -151,6 +173,7 @@ int proc_run(struct loop *l, char *const argv[], int64_t timeout_ms, proc_done_f
 		return -1;
 	}
 	if (pid == 0) {
+		setpgid(0, 0);
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
@@ -167,6 +190,7 @@ int proc_run(struct loop *l, char *const argv[], int64_t timeout_ms, proc_done_f
 			_exit(127);
 		_exit(127);
 	}
+	setpgid(pid, pid);
 	close(out[1]);
 	close(err[1]);
 	close(ex[1]);

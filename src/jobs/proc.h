@@ -1,8 +1,10 @@
 /* proc — a command run as a child process on the loop (Slurm's squeue, sbatch,
  * scancel), never blocking it: stdout and stderr are non-blocking pipes
  * watched by the loop, the exit is collected with waitpid(WNOHANG) on a short
- * timer once both pipes are closed, and a child still running after
- * timeout_ms is killed (SIGKILL) and reported as such. stdin is /dev/null.
+ * timer once both pipes are closed. The child runs in its own process group;
+ * when it is still running after timeout_ms the whole group is killed
+ * (SIGKILL), its pipes are no longer waited for (a grandchild may hold them),
+ * and the result says it timed out. stdin is /dev/null.
  * Output beyond PROC_OUTPUT_MAX bytes per stream is dropped (and said so). */
 #ifndef AIWB_JOBS_PROC_H
 #define AIWB_JOBS_PROC_H
