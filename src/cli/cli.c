@@ -180,6 +180,7 @@ const struct cli_command cli_commands[] = {
 	{ "history", "search the saved runs, or show one", history_usage, cmd_history },
 	{ "doctor", "what is configured, reachable, missing", doctor_usage, cmd_doctor },
 	{ "keys", "store, remove and list API keys", keys_usage, cmd_keys },
+	{ "jobs", "run, follow and stop training jobs, with their metrics", jobs_usage, cmd_jobs },
 	{ NULL, NULL, NULL, NULL },
 };
 

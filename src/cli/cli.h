@@ -49,5 +49,7 @@ int cmd_prompt(int argc, char **argv);
 int cmd_models(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 int cmd_experiment(int argc, char **argv);
+int cmd_jobs(int argc, char **argv);
+extern const char jobs_usage[];
 
 #endif

@@ -563,6 +563,11 @@ static void test_fts_search(void **state)
 	db_close(db);
 }
 
+/* The job registry's tables (schema 4), dropped with the rest when a test goes back to schema 1. */
+#define JOBS_TABLES_DROP                                                                                               \
+	"DROP TABLE IF EXISTS job_alerts; DROP TABLE IF EXISTS job_files; DROP TABLE IF EXISTS job_metric_last;"       \
+	"DROP TABLE IF EXISTS job_metrics; DROP TABLE IF EXISTS jobs;"
+
 static void test_migrates_older_schema(void **state)
 {
 	struct fixture *f = *state;
@@ -574,7 +579,7 @@ static void test_migrates_older_schema(void **state)
 	/* back to schema 1: without the search index (2) and the experiment tables (3) */
 	raw_exec(f->db_path, "DROP TABLE runs_fts; DROP TRIGGER runs_fts_insert; DROP TRIGGER runs_fts_delete;"
 		 "DROP TRIGGER runs_fts_update; DROP TABLE experiment_cases; DROP TABLE experiments;"
-		 "PRAGMA user_version = 1");
+		 JOBS_TABLES_DROP "PRAGMA user_version = 1");
 
 	db = open_ok(f->db_path);
 	assert_int_equal(query_int(db_handle(db), "PRAGMA user_version"), db_schema_version());
@@ -593,7 +598,7 @@ static void test_failed_migration_rolls_back(void **state)
 	insert_run(db, "kept", "safe");
 	db_close(db);
 	raw_exec(f->db_path, "DROP TABLE runs_fts; DROP TRIGGER runs_fts_insert; DROP TRIGGER runs_fts_delete;"
-		 "DROP TRIGGER runs_fts_update; CREATE TABLE runs_fts (x); PRAGMA user_version = 1");
+		 "DROP TRIGGER runs_fts_update; CREATE TABLE runs_fts (x);" JOBS_TABLES_DROP "PRAGMA user_version = 1");
 
 	struct err e = ERR_INIT;
 	enum db_status st = DB_OK;

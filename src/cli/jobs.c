@@ -1,0 +1,1432 @@
+/* aiwb jobs: run, list, follow, stop and alert on training jobs (issue 12).
+ * Parses argv and prints; the work is in src/jobs/. */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/path.h"
+#include "base/sanitize.h"
+#include "base/xmalloc.h"
+#include "cli/cli.h"
+#include "cli/session.h"
+#include "jobs/alert.h"
+#include "jobs/job.h"
+#include "jobs/local.h"
+#include "jobs/registry.h"
+#include "jobs/slurm.h"
+
+const char jobs_usage[] =
+	"usage: aiwb jobs run [--name N] [--metric NAME=REGEX]... [--env K=V]... [--env-file F]\n"
+	"                     [--cwd DIR] [--logdir DIR] [-f] -- CMD [ARG...]\n"
+	"       aiwb jobs submit --slurm [--partition P] [--time T] [--gpus N] [--name N]\n"
+	"                     [--metric NAME=REGEX]... [--cwd DIR] -- CMD [ARG...]\n"
+	"       aiwb jobs ls [--source local|slurm|sagemaker] [--status S] [--json]\n"
+	"       aiwb jobs show ID [--json]\n"
+	"       aiwb jobs logs ID [-f] [--raw]\n"
+	"       aiwb jobs metrics ID [--name M] [--json | --csv]\n"
+	"       aiwb jobs stop ID [--grace SECONDS]\n"
+	"       aiwb jobs rm ID\n"
+	"       aiwb jobs watch [ID...] [--until-done] [--interval SECONDS] [--alerts] [--exec CMD]\n"
+	"       aiwb jobs alert ID [RULE]\n"
+	"\n"
+	"Runs and follows training jobs. A local job runs under its own supervisor in\n"
+	"its own session and process group, so closing or killing aiwb never stops it\n"
+	"and its exit is always recorded. Its output goes to DATA_HOME/jobs/ID/output.log.\n"
+	"Metrics come from log lines (--metric rules, SageMaker MetricDefinitions style:\n"
+	"the first capture group is the value, a group named 'step' the step), from\n"
+	"JSON lines ({\"loss\":0.3,\"step\":5} or {\"metric\":\"loss\",\"value\":0.3}), from\n"
+	"metrics.csv (CSV loggers) and TensorBoard event files in the job's directory\n"
+	"($AIWB_JOB_DIR in the job) or --logdir. IDs are SOURCE:ID (local:7); an id\n"
+	"alone, an id prefix or a job name works when it names one job.\n"
+	"\n"
+	"  run -f, --follow     print the log as it grows and exit with the job's status\n"
+	"  run --env K=V        set a variable for the job; only the name is stored\n"
+	"  run --env-file F     KEY=VALUE lines, for secrets (values never stored or shown)\n"
+	"  submit --slurm       sbatch the command (--wrap); Slurm jobs of every user are listed\n"
+	"                       through squeue --json when squeue is on PATH (AIWB_SLURM=off: never)\n"
+	"  logs -f              follow the log until the job ends\n"
+	"  stop --grace S       SIGTERM to the job's process group, SIGKILL after S seconds\n"
+	"                       (default 10); returns once nothing of the job is left running\n"
+	"  rm                   forget a finished job and delete its directory\n"
+	"  watch                a compact table, redrawn every --interval seconds (default 1);\n"
+	"                       --until-done exits when the jobs have ended, with the job's\n"
+	"                       exit status (one job) or 0 when all completed, else 1;\n"
+	"                       --alerts fires the jobs' alert rules: a line on stdout, the\n"
+	"                       bell and a desktop notification (OSC 9 and OSC 777) on a\n"
+	"                       terminal, the tmux message and @aiwb_alert option inside tmux,\n"
+	"                       and --exec CMD run with AIWB_ALERT_* in its environment\n"
+	"  alert ID RULE        'loss is nan' | 'loss > 2' (also <, >=, <=) | 'no progress 10m'\n"
+	"                       | 'ended'; without RULE, lists the job's rules\n"
+	"  --json, --csv        machine-readable output (docs/jobs.md)\n"
+	"\n"
+	"Exit status: 0 on success; 1 when a job cannot be found, started or stopped;\n"
+	"2 on a usage error; run -f, logs -f and watch --until-done: the job's status.\n";
+
+#define CMD "jobs"
+
+static volatile sig_atomic_t stop_flag;
+
+struct jobs_ctx {
+	struct session s;
+	struct job_source *local;
+	struct job_source *slurm; /* NULL when squeue is not there (or AIWB_SLURM=off) */
+	int tty;
+};
+
+static void on_interrupt(void *ud)
+{
+	struct jobs_ctx *c = ud;
+	stop_flag = 1;
+	loop_stop(c->s.loop);
+}
+
+static int open_ctx(struct jobs_ctx *c)
+{
+	struct err e = ERR_INIT;
+	memset(c, 0, sizeof *c);
+	if (session_open(&c->s, SESSION_DB | SESSION_LATE_CATALOG, &e) < 0) {
+		session_close(&c->s);
+		return cli_fail(CMD, "%s", e.msg);
+	}
+	c->s.on_interrupt = on_interrupt;
+	c->s.ud = c;
+	c->local = local_source_new(c->s.db, c->s.loop);
+	if (slurm_available()) {
+		c->slurm = slurm_source_new(c->s.db, c->s.loop);
+		c->slurm->timeout_ms = 5000; /* a one-shot command does not wait longer for a cluster */
+	}
+	c->tty = isatty(STDOUT_FILENO);
+	/* re-attach: every command first brings the local jobs up to date */
+	if (local_sync_all(c->s.db, NULL, &e) < 0)
+		fprintf(stderr, "aiwb jobs: %s\n", e.msg);
+	return 0;
+}
+
+static void close_ctx(struct jobs_ctx *c)
+{
+	if (c->local)
+		c->local->ops->free(c->local);
+	if (c->slurm)
+		c->slurm->ops->free(c->slurm);
+	session_close(&c->s);
+}
+
+struct refresh_wait {
+	int done, ok;
+	struct loop *loop;
+	struct job_source *src;
+};
+
+static void on_refreshed(void *ud, int ok, const char *why)
+{
+	struct refresh_wait *w = ud;
+	w->done = 1;
+	w->ok = ok;
+	free(w->src->why);
+	w->src->why = ok || !why ? NULL : xstrdup(why);
+	loop_stop(w->loop);
+}
+
+/* Runs src's list op to its end; src->down and src->why say how it went. */
+static void refresh(struct jobs_ctx *c, struct job_source *src)
+{
+	if (!src)
+		return;
+	struct refresh_wait w = {.loop = c->s.loop, .src = src};
+	src->ops->list(src, on_refreshed, &w);
+	while (!w.done && !stop_flag)
+		loop_run(c->s.loop);
+	src->down = !w.ok;
+}
+
+static struct job_source *source_of(struct jobs_ctx *c, const struct job *j)
+{
+	if (strcmp(j->source, "local") == 0)
+		return c->local;
+	if (strcmp(j->source, "slurm") == 0)
+		return c->slurm;
+	return NULL;
+}
+
+static int find_job(struct jobs_ctx *c, const char *ref, struct job *j)
+{
+	struct err e = ERR_INIT;
+	if (jobreg_find(c->s.db, ref, j, &e) < 0)
+		return cli_fail(CMD, "%s", e.msg);
+	return 0;
+}
+
+static char *safe(const char *s)
+{
+	return sanitize_str(s ? s : "", s ? strlen(s) : 0, 0);
+}
+
+static void format_duration(char *out, size_t n, int64_t ms)
+{
+	int64_t s = ms / 1000;
+	if (ms < 0)
+		snprintf(out, n, "-");
+	else if (s < 60)
+		snprintf(out, n, "%llds", (long long)s);
+	else if (s < 3600)
+		snprintf(out, n, "%lldm%02llds", (long long)(s / 60), (long long)(s % 60));
+	else if (s < 86400)
+		snprintf(out, n, "%lldh%02lldm", (long long)(s / 3600), (long long)(s / 60 % 60));
+	else
+		snprintf(out, n, "%lldd%02lldh", (long long)(s / 86400), (long long)(s / 3600 % 24));
+}
+
+static int64_t elapsed_ms(const struct job *j)
+{
+	if (!j->start_ms)
+		return -1;
+	int64_t end = j->end_ms ? j->end_ms : clock_wall_ms();
+	return end - j->start_ms;
+}
+
+static void format_time(char *out, size_t n, int64_t ms)
+{
+	if (!ms) {
+		snprintf(out, n, "-");
+		return;
+	}
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	localtime_r(&t, &tm);
+	strftime(out, n, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+static void format_value(char *out, size_t n, double v)
+{
+	if (isnan(v))
+		snprintf(out, n, "nan");
+	else if (isinf(v))
+		snprintf(out, n, v < 0 ? "-inf" : "inf");
+	else
+		snprintf(out, n, "%.6g", v);
+}
+
+static cJSON *json_value(double v)
+{
+	if (isnan(v))
+		return cJSON_CreateString("nan");
+	if (isinf(v))
+		return cJSON_CreateString(v < 0 ? "-inf" : "inf");
+	return cJSON_CreateNumber(v);
+}
+
+static void add_ms(cJSON *o, const char *k, int64_t v)
+{
+	if (v)
+		cJSON_AddNumberToObject(o, k, (double)v);
+	else
+		cJSON_AddNullToObject(o, k);
+}
+
+static void add_str(cJSON *o, const char *k, const char *v)
+{
+	if (v)
+		cJSON_AddStringToObject(o, k, v);
+	else
+		cJSON_AddNullToObject(o, k);
+}
+
+static cJSON *split_list(const char *s, char sep)
+{
+	cJSON *a = cJSON_CreateArray();
+	while (s && *s) {
+		const char *end = strchr(s, sep);
+		size_t n = end ? (size_t)(end - s) : strlen(s);
+		char *item = xstrndup(s, n);
+		cJSON_AddItemToArray(a, cJSON_CreateString(item));
+		free(item);
+		s = end ? end + 1 : NULL;
+	}
+	return a;
+}
+
+struct last_values {
+	cJSON *obj;     /* JSON */
+	struct buf *text; /* "loss=0.25 acc=0.9" */
+	int max;
+	int count;
+};
+
+static int on_last(void *ud, const struct jobreg_point *p)
+{
+	struct last_values *lv = ud;
+	if (lv->obj) {
+		cJSON *m = cJSON_CreateObject();
+		cJSON_AddItemToObject(m, "last", json_value(p->value));
+		if (p->has_step)
+			cJSON_AddNumberToObject(m, "step", (double)p->step);
+		else
+			cJSON_AddNullToObject(m, "step");
+		cJSON_AddNumberToObject(m, "time_ms", (double)p->time_ms);
+		cJSON_AddNumberToObject(m, "points", (double)p->count);
+		cJSON_AddItemToObject(lv->obj, p->name, m);
+	}
+	if (lv->text && (lv->max == 0 || lv->count < lv->max)) {
+		char v[32];
+		format_value(v, sizeof v, p->value);
+		buf_printf(lv->text, "%s%s=%s", lv->text->len ? " " : "", p->name, v);
+	}
+	lv->count++;
+	return 0;
+}
+
+static cJSON *job_json(struct jobs_ctx *c, const struct job *j)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *ref = job_ref(j);
+	cJSON_AddStringToObject(o, "id", ref);
+	free(ref);
+	add_str(o, "source", j->source);
+	add_str(o, "source_id", j->ext_id);
+	add_str(o, "name", j->name);
+	cJSON_AddStringToObject(o, "status", job_status_name(j->status));
+	add_str(o, "raw_state", j->raw_state);
+	add_ms(o, "submit_ms", j->submit_ms);
+	add_ms(o, "start_ms", j->start_ms);
+	add_ms(o, "end_ms", j->end_ms);
+	int64_t el = elapsed_ms(j);
+	if (el >= 0)
+		cJSON_AddNumberToObject(o, "elapsed_ms", (double)el);
+	else
+		cJSON_AddNullToObject(o, "elapsed_ms");
+	if (j->has_exit)
+		cJSON_AddNumberToObject(o, "exit_code", j->exit_code);
+	else
+		cJSON_AddNullToObject(o, "exit_code");
+	if (j->signal) {
+		cJSON_AddNumberToObject(o, "signal", j->signal);
+		const char *n = job_signal_name(j->signal);
+		char *full = n ? xasprintf("SIG%s", n) : NULL;
+		add_str(o, "signal_name", full);
+		free(full);
+	} else {
+		cJSON_AddNullToObject(o, "signal");
+		cJSON_AddNullToObject(o, "signal_name");
+	}
+	add_str(o, "reason", j->reason);
+	add_str(o, "command", j->command);
+	add_str(o, "cwd", j->cwd);
+	cJSON_AddItemToObject(o, "env_names", split_list(j->env_names, ','));
+	cJSON_AddItemToObject(o, "metric_rules", split_list(j->rules, '\n'));
+	add_str(o, "dir", j->dir);
+	add_str(o, "log", j->log_path);
+	add_str(o, "logdir", j->logdir);
+	if (j->pid)
+		cJSON_AddNumberToObject(o, "pid", (double)j->pid);
+	else
+		cJSON_AddNullToObject(o, "pid");
+	cJSON *m = cJSON_CreateObject();
+	struct last_values lv = {.obj = m};
+	jobreg_last_values(c->s.db, j->id, on_last, &lv, NULL);
+	cJSON_AddItemToObject(o, "metrics", m);
+	return o;
+}
+
+static void print_json(cJSON *o)
+{
+	char *s = cJSON_PrintUnformatted(o);
+	puts(s);
+	free(s);
+	cJSON_Delete(o);
+}
+
+/* ------------------------------------------------------------------ table */
+
+static void pad(struct buf *b, const char *s, int cols, int last)
+{
+	size_t n = strlen(s);
+	int w;
+	n = sanitize_fit(s, n, cols, &w);
+	buf_append(b, s, n);
+	if (!last)
+		for (; w < cols + 2; w++)
+			buf_putc(b, ' ');
+}
+
+static void table(struct jobs_ctx *c, const struct job_list *l, struct buf *out, int metrics_max)
+{
+	buf_printf(out, "%-12s  %-9s  %-8s  %-20s  %s\n", "ID", "STATUS", "ELAPSED", "NAME", "METRICS");
+	for (size_t i = 0; i < l->n; i++) {
+		const struct job *j = &l->v[i];
+		char *ref = job_ref(j), *name = safe(j->name), el[32];
+		format_duration(el, sizeof el, elapsed_ms(j));
+		struct buf m = BUF_INIT;
+		struct last_values lv = {.text = &m, .max = metrics_max};
+		jobreg_last_values(c->s.db, j->id, on_last, &lv, NULL);
+		if (j->status == JOB_FAILED && j->reason && !m.len)
+			buf_puts(&m, j->reason);
+		char *mt = safe(buf_str(&m));
+		pad(out, ref, 12, 0);
+		pad(out, job_status_name(j->status), 9, 0);
+		pad(out, el, 8, 0);
+		pad(out, name, 20, 0);
+		pad(out, mt, 60, 1);
+		buf_putc(out, '\n');
+		free(mt);
+		buf_free(&m);
+		free(ref);
+		free(name);
+	}
+}
+
+/* ------------------------------------------------------------------ run */
+
+struct strv {
+	const char **v;
+	size_t n;
+};
+
+static void strv_push(struct strv *a, const char *s)
+{
+	a->v = xreallocarray(a->v, a->n + 1, sizeof *a->v);
+	a->v[a->n++] = s;
+}
+
+static int follow(struct jobs_ctx *c, struct job *j, int raw);
+
+static int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"name", required_argument, NULL, 'n'}, {"metric", required_argument, NULL, 'm'},
+		{"env", required_argument, NULL, 'e'},  {"env-file", required_argument, NULL, 'E'},
+		{"cwd", required_argument, NULL, 'C'},  {"logdir", required_argument, NULL, 'L'},
+		{"follow", no_argument, NULL, 'f'},     {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct local_spec spec = {0};
+	struct strv rules = {0}, env = {0};
+	int do_follow = 0, opt;
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+n:m:e:E:C:L:fh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'n': spec.name = optarg; break;
+		case 'm': strv_push(&rules, optarg); break;
+		case 'e': strv_push(&env, optarg); break;
+		case 'E': spec.env_file = optarg; break;
+		case 'C': spec.cwd = optarg; break;
+		case 'L': spec.logdir = optarg; break;
+		case 'f': do_follow = 1; break;
+		case 'h': fputs(jobs_usage, stdout); free(rules.v); free(env.v); return 0;
+		default:
+			free(rules.v);
+			free(env.v);
+			return cli_usage_error(CMD, "jobs run: unknown option or missing value near '%s'",
+					       argv[optind - 1]);
+		}
+	}
+	if (optind >= argc) {
+		free(rules.v);
+		free(env.v);
+		return cli_usage_error(CMD, "jobs run needs a command after --, e.g. aiwb jobs run -- python3 train.py");
+	}
+	spec.argv = argv + optind;
+	spec.rules = rules.v;
+	spec.n_rules = rules.n;
+	spec.env = env.v;
+	spec.n_env = env.n;
+	struct jobs_ctx c;
+	if (open_ctx(&c))
+		return 1;
+	struct job j;
+	struct err e = ERR_INIT;
+	int rc = 0;
+	if (local_start(c.s.db, &spec, &j, &e) < 0) {
+		rc = cli_fail(CMD, "%s", e.msg);
+	} else {
+		char *ref = job_ref(&j);
+		printf("%s\n", ref);
+		fflush(stdout);
+		fprintf(stderr, "aiwb jobs: started %s (pid %lld); log: %s\n", ref, (long long)j.pid, j.log_path);
+		free(ref);
+		if (do_follow)
+			rc = follow(&c, &j, 0);
+		job_clear(&j);
+	}
+	free(rules.v);
+	free(env.v);
+	close_ctx(&c);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ logs / follow */
+
+struct follow_state {
+	struct jobs_ctx *c;
+	struct job *j;
+	int64_t offset;
+	int raw;
+	struct sanitizer san;
+	int done;
+	int refreshing;
+	int64_t refreshed_ms;
+};
+
+static void on_follow_refreshed(void *ud, int ok, const char *why)
+{
+	(void)ok;
+	(void)why;
+	struct follow_state *f = ud;
+	f->refreshing = 0;
+	f->refreshed_ms = clock_ms();
+	struct job fresh;
+	if (jobreg_get(f->c->s.db, f->j->id, &fresh, NULL) == 1) {
+		job_clear(f->j);
+		*f->j = fresh;
+	}
+}
+
+static int64_t follow_tick(struct loop *l, int64_t id, void *ud)
+{
+	(void)id;
+	struct follow_state *f = ud;
+	struct err e = ERR_INIT;
+	int was_final = job_status_final(f->j->status);
+	if (!was_final && strcmp(f->j->source, "local") == 0)
+		local_sync(f->c->s.db, f->j, &e);
+	else if (!was_final && !f->refreshing && clock_ms() - f->refreshed_ms >= 1000) {
+		struct job_source *src = source_of(f->c, f->j);
+		if (src) {
+			f->refreshing = 1;
+			src->ops->list(src, on_follow_refreshed, f);
+		}
+	}
+	struct buf chunk = BUF_INIT;
+	int64_t next = local_log_read(f->j, f->offset, &chunk, &e);
+	if (next < 0) {
+		fprintf(stderr, "aiwb jobs: %s\n", e.msg);
+		f->done = 1;
+		loop_stop(l);
+		return LOOP_TIMER_DONE;
+	}
+	if (chunk.len) {
+		if (f->raw)
+			fwrite(chunk.data, 1, chunk.len, stdout);
+		else {
+			struct buf clean = BUF_INIT;
+			sanitize_feed(&f->san, chunk.data, chunk.len, &clean);
+			fwrite(buf_str(&clean), 1, clean.len, stdout);
+			buf_free(&clean);
+		}
+		fflush(stdout);
+	}
+	int more = chunk.len == LOCAL_READ_MAX;
+	buf_free(&chunk);
+	f->offset = next;
+	if (more)
+		return 0;
+	if (was_final || (job_status_final(f->j->status) && !chunk.len && job_status_final(f->j->status))) {
+		/* one more read after the end was seen, so nothing written at the end is missed */
+		if (was_final) {
+			f->done = 1;
+			loop_stop(l);
+			return LOOP_TIMER_DONE;
+		}
+	}
+	return 200;
+}
+
+static int follow(struct jobs_ctx *c, struct job *j, int raw)
+{
+	struct follow_state f = {.c = c, .j = j, .raw = raw || !c->tty};
+	sanitize_init(&f.san, 0);
+	loop_add_timer(c->s.loop, 0, follow_tick, &f);
+	loop_run(c->s.loop);
+	while (f.refreshing && !stop_flag)
+		loop_run_once(c->s.loop, 100);
+	if (!f.raw) {
+		struct buf tail = BUF_INIT;
+		sanitize_finish(&f.san, &tail);
+		fwrite(buf_str(&tail), 1, tail.len, stdout);
+		buf_free(&tail);
+	}
+	if (stop_flag)
+		return 130;
+	char *ref = job_ref(j);
+	fprintf(stderr, "aiwb jobs: %s %s%s%s\n", ref, job_status_name(j->status), j->reason ? ": " : "",
+		j->reason ? j->reason : "");
+	free(ref);
+	return job_shell_status(j);
+}
+
+static int cmd_logs(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"follow", no_argument, NULL, 'f'}, {"raw", no_argument, NULL, 'r'},
+		{"help", no_argument, NULL, 'h'},   {NULL, 0, NULL, 0},
+	};
+	int do_follow = 0, raw = 0, opt;
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'f': do_follow = 1; break;
+		case 'r': raw = 1; break;
+		case 'h': fputs(jobs_usage, stdout); return 0;
+		default: return cli_usage_error(CMD, "jobs logs: unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage_error(CMD, "jobs logs takes one job ID, e.g. aiwb jobs logs local:7");
+	struct jobs_ctx c;
+	if (open_ctx(&c))
+		return 1;
+	struct job j;
+	int rc = find_job(&c, argv[optind], &j);
+	if (rc == 0) {
+		if (!source_of(&c, &j))
+			rc = cli_fail(CMD, "logs of %s jobs are not available in this version", j.source);
+		else if (strcmp(j.source, "local") != 0 && !do_follow) {
+			char *full = job_ref(&j);
+			refresh(&c, source_of(&c, &j));
+			job_clear(&j);
+			rc = find_job(&c, full, &j);
+			free(full);
+		}
+		if (rc == 0 && !source_of(&c, &j))
+			;
+		else if (rc == 0 && !j.log_path)
+			rc = cli_fail(CMD, "%s:%s has no log file (yet)", j.source, j.ext_id);
+		else if (rc)
+			;
+		else if (do_follow)
+			rc = follow(&c, &j, raw);
+		else {
+			int64_t off = 0, next;
+			struct err e = ERR_INIT;
+			struct sanitizer san;
+			sanitize_init(&san, 0);
+			do {
+				struct buf chunk = BUF_INIT;
+				next = local_log_read(&j, off, &chunk, &e);
+				if (next < 0) {
+					rc = cli_fail(CMD, "%s", e.msg);
+					buf_free(&chunk);
+					break;
+				}
+				if (raw || !c.tty)
+					fwrite(buf_str(&chunk), 1, chunk.len, stdout);
+				else {
+					struct buf clean = BUF_INIT;
+					sanitize_feed(&san, chunk.data, chunk.len, &clean);
+					fwrite(buf_str(&clean), 1, clean.len, stdout);
+					buf_free(&clean);
+				}
+				int more = chunk.len == LOCAL_READ_MAX;
+				buf_free(&chunk);
+				off = next;
+				if (!more)
+					break;
+			} while (1);
+		}
+		job_clear(&j);
+	}
+	close_ctx(&c);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ ls / show */
+
+static int cmd_ls(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"source", required_argument, NULL, 's'}, {"status", required_argument, NULL, 'S'},
+		{"json", no_argument, NULL, 'j'},         {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *source = NULL;
+	int status = -1, json = 0, opt;
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			source = NULL;
+			for (const char *const *s = job_source_names; *s; s++)
+				if (strcmp(*s, optarg) == 0)
+					source = *s;
+			if (!source)
+				return cli_usage_error(CMD, "--source must be local, slurm or sagemaker, not '%s'", optarg);
+			break;
+		case 'S': {
+			enum job_status st;
+			if (job_status_parse(optarg, &st) < 0)
+				return cli_usage_error(CMD, "--status must be one of queued, starting, running, completed, "
+							    "failed, stopping, stopped, timeout, lost, unknown; not '%s'",
+						       optarg);
+			status = (int)st;
+			break;
+		}
+		case 'j': json = 1; break;
+		case 'h': fputs(jobs_usage, stdout); return 0;
+		default: return cli_usage_error(CMD, "jobs ls: unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(CMD, "jobs ls takes no operand ('%s')", argv[optind]);
+	struct jobs_ctx c;
+	if (open_ctx(&c))
+		return 1;
+	struct job_list l;
+	struct err e = ERR_INIT;
+	int rc = 0;
+	if (!source || strcmp(source, "slurm") == 0)
+		refresh(&c, c.slurm);
+	if (jobreg_list(c.s.db, source, status, &l, &e) < 0)
+		rc = cli_fail(CMD, "%s", e.msg);
+	else if (json) {
+		cJSON *o = cJSON_CreateObject(), *a = cJSON_AddArrayToObject(o, "jobs");
+		for (size_t i = 0; i < l.n; i++)
+			cJSON_AddItemToArray(a, job_json(&c, &l.v[i]));
+		cJSON *srcs = cJSON_AddArrayToObject(o, "sources");
+		struct job_source *all[] = {c.local, c.slurm};
+		for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
+			if (!all[i])
+				continue;
+			cJSON *so = cJSON_CreateObject();
+			cJSON_AddStringToObject(so, "name", all[i]->ops->name);
+			cJSON_AddStringToObject(so, "state", all[i]->down ? "down" : "up");
+			add_str(so, "error", all[i]->down ? all[i]->why : NULL);
+			cJSON_AddItemToArray(srcs, so);
+		}
+		print_json(o);
+		job_list_free(&l);
+	} else {
+		struct buf out = BUF_INIT;
+		if (l.n)
+			table(&c, &l, &out, 4);
+		else
+			buf_puts(&out, "no jobs yet; start one with aiwb jobs run -- CMD\n");
+		fputs(buf_str(&out), stdout);
+		buf_free(&out);
+		job_list_free(&l);
+		if (c.slurm && c.slurm->down)
+			fprintf(stderr, "aiwb jobs: the Slurm source is down (%s); its jobs are shown as last seen\n",
+				c.slurm->why ? c.slurm->why : "no reason given");
+	}
+	close_ctx(&c);
+	return rc;
+}
+
+static int cmd_show(int argc, char **argv)
+{
+	int json = 0;
+	const char *ref = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			fputs(jobs_usage, stdout);
+			return 0;
+		} else if (argv[i][0] == '-' && argv[i][1])
+			return cli_usage_error(CMD, "jobs show: unknown option '%s'", argv[i]);
+		else if (ref)
+			return cli_usage_error(CMD, "jobs show takes one job ID");
+		else
+			ref = argv[i];
+	}
+	if (!ref)
+		return cli_usage_error(CMD, "jobs show needs a job ID, e.g. aiwb jobs show local:7");
+	struct jobs_ctx c;
+	if (open_ctx(&c))
+		return 1;
+	struct job j;
+	int rc = find_job(&c, ref, &j);
+	if (rc == 0 && strcmp(j.source, "local") != 0 && source_of(&c, &j)) {
+		char *full = job_ref(&j);
+		refresh(&c, source_of(&c, &j));
+		job_clear(&j);
+		rc = find_job(&c, full, &j);
+		free(full);
+	}
+	if (rc == 0 && json)
+		print_json(job_json(&c, &j));
+	else if (rc == 0) {
+		char *id = job_ref(&j), t1[32], t2[32], t3[32], el[32];
+		format_time(t1, sizeof t1, j.submit_ms);
+		format_time(t2, sizeof t2, j.start_ms);
+		format_time(t3, sizeof t3, j.end_ms);
+		format_duration(el, sizeof el, elapsed_ms(&j));
+		char *name = safe(j.name), *cmd = safe(j.command), *reason = safe(j.reason), *raw = safe(j.raw_state);
+		printf("id:        %s\nname:      %s\nstatus:    %s (%s)\n", id, name, job_status_name(j.status), raw);
+		if (j.reason)
+			printf("reason:    %s\n", reason);
+		if (j.has_exit)
+			printf("exit:      %d\n", j.exit_code);
+		if (j.signal) {
+			const char *n = job_signal_name(j.signal);
+			printf("signal:    %d%s%s\n", j.signal, n ? " SIG" : "", n ? n : "");
+		}
+		printf("submitted: %s\nstarted:   %s\nended:     %s\nelapsed:   %s\n", t1, t2, t3, el);
+		printf("command:   %s\n", cmd);
+		if (j.cwd) {
+			char *cwd = safe(j.cwd);
+			printf("cwd:       %s\n", cwd);
+			free(cwd);
+		}
+		if (j.env_names)
+			printf("env:       %s (values not stored)\n", j.env_names);
+		if (j.pid)
+			printf("pid:       %lld\n", (long long)j.pid);
+		if (j.log_path) {
+			char *log = safe(j.log_path);
+			printf("log:       %s\n", log);
+			free(log);
+		}
+		struct buf m = BUF_INIT;
+		struct last_values lv = {.text = &m};
+		jobreg_last_values(c.s.db, j.id, on_last, &lv, NULL);
+		char *mt = safe(buf_str(&m));
+		printf("metrics:   %s\n", m.len ? mt : "-");
+		free(mt);
+		buf_free(&m);
+		free(id);
+		free(name);
+		free(cmd);
+		free(reason);
+		free(raw);
+	}
+	if (rc == 0)
+		job_clear(&j);
+	close_ctx(&c);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ metrics */
+
+struct metric_out {
+	int mode; /* 0 table, 1 json, 2 csv */
+	cJSON *obj;
+	int rows;
+};
+
+static int on_metric(void *ud, const struct jobreg_point *p)
+{
+	struct metric_out *m = ud;
+	char v[32];
+	format_value(v, sizeof v, p->value);
+	if (m->mode == 1) {
+		cJSON *arr = cJSON_GetObjectItemCaseSensitive(m->obj, p->name);
+		if (!arr)
+			arr = cJSON_AddArrayToObject(m->obj, p->name);
+		cJSON *pt = cJSON_CreateObject();
+		if (p->has_step)
+			cJSON_AddNumberToObject(pt, "step", (double)p->step);
+		else
+			cJSON_AddNullToObject(pt, "step");
+		cJSON_AddItemToObject(pt, "value", json_value(p->value));
+		cJSON_AddNumberToObject(pt, "time_ms", (double)p->time_ms);
+		cJSON_AddStringToObject(pt, "origin", p->origin ? p->origin : "");
+		cJSON_AddItemToArray(arr, pt);
+	} else if (m->mode == 2) {
+		char step[32] = "";
+		if (p->has_step)
+			snprintf(step, sizeof step, "%lld", (long long)p->step);
+		printf("%s,%s,%s,%lld\n", p->name, step, v, (long long)p->time_ms);
+	} else {
+		char step[32] = "-", t[32];
+		if (p->has_step)
+			snprintf(step, sizeof step, "%lld", (long long)p->step);
+		format_time(t, sizeof t, p->time_ms);
+		printf("%-20s %10s %14s  %s\n", p->name, step, v, t);
+	}
+	m->rows++;
+	return 0;
+}
+
+static int cmd_metrics(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"json", no_argument, NULL, 'j'}, {"csv", no_argument, NULL, 'c'},
+		{"name", required_argument, NULL, 'n'}, {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct metric_out m = {0};
+	const char *name = NULL;
+	int opt;
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+		case 'c':
+			if (m.mode)
+				return cli_usage_error(CMD, "give --json or --csv, not both");
+			m.mode = opt == 'j' ? 1 : 2;
+			break;
+		case 'n': name = optarg; break;
+		case 'h': fputs(jobs_usage, stdout); return 0;
+		default: return cli_usage_error(CMD, "jobs metrics: unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage_error(CMD, "jobs metrics takes one job ID, e.g. aiwb jobs metrics local:7");
+	struct jobs_ctx c;
+	if (open_ctx(&c))
+		return 1;
+	struct job j;
+	int rc = find_job(&c, argv[optind], &j);
+	if (rc == 0) {
+		struct err e = ERR_INIT;
+		cJSON *o = NULL;
+		if (m.mode == 1) {
+			o = cJSON_CreateObject();
+			char *ref = job_ref(&j);
+			cJSON_AddStringToObject(o, "id", ref);
+			free(ref);
+			m.obj = cJSON_AddObjectToObject(o, "metrics");
+		} else if (m.mode == 2)
+			printf("name,step,value,time_ms\n");
+		else
+			printf("%-20s %10s %14s  %s\n", "METRIC", "STEP", "VALUE", "TIME");
+		if (jobreg_points(c.s.db, j.id, 0, name, on_metric, &m, &e) < 0)
+			rc = cli_fail(CMD, "%s", e.msg);
+		if (o && rc == 0)
+			print_json(o);
+		else
+			cJSON_Delete(o);
+		job_clear(&j);
+	}
+	close_ctx(&c);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ stop / rm */
+
+struct stop_wait {
+	int done, ok;
+	char why[256];
+	struct loop *loop;
+};
+
+static void on_stopped(void *ud, int ok, const char *why)
+{
+	struct stop_wait *w = ud;
+	w->done = 1;
+	w->ok = ok;
+	snprintf(w->why, sizeof w->why, "%s", why ? why : "");
+	loop_stop(w->loop);
+}
+
+static int cmd_stop(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"grace", required_argument, NULL, 'g'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+	};
+	double grace = 10;
+	int opt;
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'g': {
+			char *end;
+			grace = strtod(optarg, &end);
+			if (end == optarg || *end || !(grace >= 0 && grace <= 3600))
+				return cli_usage_error(CMD, "--grace must be seconds from 0 to 3600, not '%s'", optarg);
+			break;
+		}
+		case 'h': fputs(jobs_usage, stdout); return 0;
+		default: return cli_usage_error(CMD, "jobs stop: unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage_error(CMD, "jobs stop takes one job ID, e.g. aiwb jobs stop local:7");
+	struct jobs_ctx c;
+	if (open_ctx(&c))
+		return 1;
+	struct job j;
+	int rc = find_job(&c, argv[optind], &j);
+	if (rc == 0) {
+		char *ref = job_ref(&j);
+		struct job_source *src = source_of(&c, &j);
+		if (!src)
+			rc = cli_fail(CMD, "stopping %s jobs is not available in this version", j.source);
+		else if (job_status_final(j.status))
+			printf("%s had already ended (%s)\n", ref, job_status_name(j.status));
+		else {
+			struct stop_wait w = {.loop = c.s.loop};
+			src->stop_grace_ms = (int64_t)(grace * 1000);
+			if (src->stop_grace_ms == 0)
+				src->stop_grace_ms = 1;
+			src->ops->stop(src, &j, on_stopped, &w);
+			if (!w.done)
+				loop_run(c.s.loop);
+			if (!w.done)
+				rc = 130;
+			else if (!w.ok)
+				rc = cli_fail(CMD, "%s: %s", ref, w.why);
+			else {
+				job_clear(&j);
+				if (src != c.local)
+					refresh(&c, src);
+				jobreg_find(c.s.db, ref, &j, NULL);
+				if (src == c.local)
+					local_sync(c.s.db, &j, NULL);
+				printf("%s %s\n", ref, job_status_name(j.status));
+			}
+		}
+		free(ref);
+		job_clear(&j);
+	}
+	close_ctx(&c);
+	return rc;
+}
+
+static int cmd_rm(int argc, char **argv)
+{
+	if (argc != 2 || argv[1][0] == '-') {
+		if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+			fputs(jobs_usage, stdout);
+			return 0;
+		}
+		return cli_usage_error(CMD, "jobs rm takes one job ID, e.g. aiwb jobs rm local:7");
+	}
+	struct jobs_ctx c;
+	if (open_ctx(&c))
+		return 1;
+	struct job j;
+	int rc = find_job(&c, argv[1], &j);
+	if (rc == 0) {
+		struct err e = ERR_INIT;
+		char *ref = job_ref(&j);
+		if (local_remove(c.s.db, &j, &e) < 0)
+			rc = cli_fail(CMD, "%s", e.msg);
+		else
+			printf("removed %s\n", ref);
+		free(ref);
+		job_clear(&j);
+	}
+	close_ctx(&c);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ alert */
+
+static int print_rule(void *ud, const struct jobreg_alert *a)
+{
+	(void)ud;
+	printf("%s%s\n", a->rule, a->fired ? "  (fired)" : "");
+	return 0;
+}
+
+static int cmd_alert(int argc, char **argv)
+{
+	if (cli_wants_help(argc, argv)) {
+		fputs(jobs_usage, stdout);
+		return 0;
+	}
+	if (argc < 2 || argc > 3)
+		return cli_usage_error(CMD, "jobs alert takes a job ID and a rule in quotes, e.g. "
+					    "aiwb jobs alert local:7 'loss > 2'");
+	struct alert_rule r;
+	struct err e = ERR_INIT;
+	char canon[256] = "";
+	if (argc == 3) {
+		if (alert_parse(argv[2], &r, &e) < 0)
+			return cli_usage_error(CMD, "%s", e.msg);
+		alert_format(&r, canon, sizeof canon);
+	}
+	struct jobs_ctx c;
+	if (open_ctx(&c))
+		return 1;
+	struct job j;
+	int rc = find_job(&c, argv[1], &j);
+	if (rc == 0) {
+		char *ref = job_ref(&j);
+		if (argc == 3 && jobreg_alert_add(c.s.db, j.id, canon, &e) < 0)
+			rc = cli_fail(CMD, "%s", e.msg);
+		else if (argc == 3)
+			printf("%s: alert '%s' set; 'aiwb jobs watch --alerts' fires it\n", ref, canon);
+		else
+			jobreg_alerts(c.s.db, j.id, print_rule, NULL, NULL);
+		free(ref);
+		job_clear(&j);
+	}
+	close_ctx(&c);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ watch */
+
+struct watch {
+	struct jobs_ctx *c;
+	int64_t *ids;
+	size_t n_ids;
+	int until_done, alerts;
+	const char *exec_cmd;
+	struct buf last;
+	pid_t *children;
+	size_t n_children;
+	int exit_status, finished;
+};
+
+static void spawn(struct watch *w, const char *const argv[], const struct alert_fired *a, const char *msg)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDWR);
+		if (nul >= 0) {
+			dup2(nul, 0);
+			if (!a)
+				dup2(nul, 1);
+		}
+		if (a) {
+			char *ref = job_ref(a->job);
+			setenv("AIWB_ALERT_JOB", ref, 1);
+			setenv("AIWB_ALERT_NAME", a->job->name ? a->job->name : "", 1);
+			setenv("AIWB_ALERT_RULE", a->rule, 1);
+			setenv("AIWB_ALERT_DETAIL", a->detail, 1);
+			setenv("AIWB_ALERT_STATUS", job_status_name(a->job->status), 1);
+			setenv("AIWB_ALERT_MESSAGE", msg, 1);
+		}
+		size_t n = 0;
+		while (argv[n])
+			n++;
+		char **copy = xcalloc(n + 1, sizeof *copy);
+		for (size_t i = 0; i < n; i++)
+			copy[i] = xstrdup(argv[i]);
+		execvp(copy[0], copy);
+		_exit(127);
+	}
+	if (pid > 0) {
+		w->children = xreallocarray(w->children, w->n_children + 1, sizeof *w->children);
+		w->children[w->n_children++] = pid;
+	}
+}
+
+static void reap(struct watch *w)
+{
+	for (size_t i = 0; i < w->n_children;) {
+		if (waitpid(w->children[i], NULL, WNOHANG) != 0)
+			w->children[i] = w->children[--w->n_children];
+		else
+			i++;
+	}
+}
+
+static void on_fire(void *ud, const struct alert_fired *a)
+{
+	struct watch *w = ud;
+	char *ref = job_ref(a->job);
+	char *raw = xasprintf("%s %s: %s (%s)", ref, a->job->name ? a->job->name : "", a->rule, a->detail);
+	char *msg = safe(raw);
+	for (char *p = msg; *p; p++)
+		if (*p == '\n' || *p == '\t')
+			*p = ' ';
+	printf("alert %s\n", msg);
+	if (w->c->tty)
+		printf("\a\033]9;aiwb: %s\033\\\033]777;notify;aiwb;%s\033\\", msg, msg);
+	fflush(stdout);
+	if (getenv("TMUX")) {
+		char *display = xasprintf("aiwb: %s", msg);
+		const char *const show[] = {"tmux", "display-message", display, NULL};
+		const char *const set[] = {"tmux", "set-option", "-gq", "@aiwb_alert", display, NULL};
+		spawn(w, show, NULL, NULL);
+		spawn(w, set, NULL, NULL);
+		free(display);
+	}
+	if (w->exec_cmd) {
+		const char *const sh[] = {"/bin/sh", "-c", w->exec_cmd, NULL};
+		spawn(w, sh, a, msg);
+	}
+	free(msg);
+	free(raw);
+	free(ref);
+}
+
+static int watched(const struct watch *w, int64_t id)
+{
+	for (size_t i = 0; i < w->n_ids; i++)
+		if (w->ids[i] == id)
+			return 1;
+	return 0;
+}
+
+static void on_watch_update(void *ud, struct job_source *src)
+{
+	struct watch *w = ud;
+	struct job_list all, l = {0};
+	struct err e = ERR_INIT;
+	reap(w);
+	if (jobreg_list(w->c->s.db, NULL, -1, &all, &e) < 0) {
+		fprintf(stderr, "aiwb jobs: %s\n", e.msg);
+		return;
+	}
+	int running = 0, all_final = 1, all_completed = 1;
+	for (size_t i = 0; i < all.n; i++) {
+		if (w->n_ids && !watched(w, all.v[i].id))
+			continue;
+		l.v = xreallocarray(l.v, l.n + 1, sizeof *l.v);
+		l.v[l.n++] = all.v[i];
+		memset(&all.v[i], 0, sizeof all.v[i]);
+	}
+	job_list_free(&all);
+	for (size_t i = 0; i < l.n; i++) {
+		running += l.v[i].status == JOB_RUNNING;
+		all_final &= job_status_final(l.v[i].status);
+		all_completed &= l.v[i].status == JOB_COMPLETED;
+		if (w->alerts)
+			alert_eval(w->c->s.db, &l.v[i], clock_wall_ms(), on_fire, w, NULL);
+	}
+	struct buf out = BUF_INIT;
+	if (src->down)
+		buf_printf(&out, "source %s is down: %s\n", src->ops->name, src->why ? src->why : "");
+	if (l.n)
+		table(w->c, &l, &out, 3);
+	else
+		buf_puts(&out, "no jobs\n");
+	char t[32];
+	format_time(t, sizeof t, clock_wall_ms());
+	if (w->c->tty) {
+		printf("\033[H\033[2J%s  %d running\n%s", t, running, buf_str(&out));
+		fflush(stdout);
+	} else if (w->last.len != out.len || memcmp(buf_str(&w->last), buf_str(&out), out.len) != 0) {
+		printf("-- %s  %d running\n%s", t, running, buf_str(&out));
+		fflush(stdout);
+	}
+	buf_reset(&w->last);
+	buf_append(&w->last, buf_str(&out), out.len);
+	buf_free(&out);
+	if (w->until_done && all_final) {
+		w->finished = 1;
+		w->exit_status = l.n == 1 ? job_shell_status(&l.v[0]) : (all_completed ? 0 : 1);
+		loop_stop(w->c->s.loop);
+	}
+	job_list_free(&l);
+}
+
+static int cmd_watch(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"until-done", no_argument, NULL, 'u'}, {"interval", required_argument, NULL, 'i'},
+		{"alerts", no_argument, NULL, 'a'},     {"exec", required_argument, NULL, 'x'},
+		{"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
+	};
+	struct watch w = {0};
+	double interval = 1;
+	int opt;
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'u': w.until_done = 1; break;
+		case 'a': w.alerts = 1; break;
+		case 'x': w.exec_cmd = optarg; break;
+		case 'i': {
+			char *end;
+			interval = strtod(optarg, &end);
+			if (end == optarg || *end || !(interval >= 0.05 && interval <= 3600))
+				return cli_usage_error(CMD, "--interval must be seconds from 0.05 to 3600, not '%s'", optarg);
+			break;
+		}
+		case 'h': fputs(jobs_usage, stdout); return 0;
+		default: return cli_usage_error(CMD, "jobs watch: unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (w.exec_cmd && !w.alerts)
+		return cli_usage_error(CMD, "--exec runs on alerts: add --alerts");
+	struct jobs_ctx c;
+	if (open_ctx(&c))
+		return 1;
+	w.c = &c;
+	int rc = 0;
+	for (int i = optind; i < argc; i++) {
+		struct job j;
+		if (find_job(&c, argv[i], &j)) {
+			rc = 1;
+			break;
+		}
+		w.ids = xreallocarray(w.ids, w.n_ids + 1, sizeof *w.ids);
+		w.ids[w.n_ids++] = j.id;
+		job_clear(&j);
+	}
+	if (rc == 0) {
+		int64_t ms = (int64_t)(interval * 1000);
+		struct job_poller *p = job_poller_new(c.s.loop, ms, ms, ms * 30 > 30000 ? ms * 30 : 30000,
+						      on_watch_update, &w);
+		job_poller_add(p, c.local);
+		if (c.slurm) {
+			c.slurm->timeout_ms = 0;
+			job_poller_add(p, c.slurm);
+		}
+		loop_run(c.s.loop);
+		job_poller_free(p);
+		rc = stop_flag ? 130 : w.finished ? w.exit_status : 0;
+	}
+	reap(&w);
+	free(w.children);
+	free(w.ids);
+	buf_free(&w.last);
+	close_ctx(&c);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ submit */
+
+struct submit_wait {
+	int done, ok;
+	char why[512];
+	struct loop *loop;
+};
+
+static void on_submitted(void *ud, int ok, const char *why)
+{
+	struct submit_wait *w = ud;
+	w->done = 1;
+	w->ok = ok;
+	snprintf(w->why, sizeof w->why, "%s", why ? why : "");
+	loop_stop(w->loop);
+}
+
+static int cmd_submit(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"slurm", no_argument, NULL, 's'},         {"partition", required_argument, NULL, 'p'},
+		{"time", required_argument, NULL, 't'},    {"gpus", required_argument, NULL, 'g'},
+		{"name", required_argument, NULL, 'n'},    {"metric", required_argument, NULL, 'm'},
+		{"cwd", required_argument, NULL, 'C'},     {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct slurm_submit sub = {0};
+	struct strv rules = {0};
+	int slurm = 0, opt;
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's': slurm = 1; break;
+		case 'p': sub.partition = optarg; break;
+		case 't': sub.time = optarg; break;
+		case 'g': {
+			char *end;
+			long g = strtol(optarg, &end, 10);
+			if (end == optarg || *end || g < 1 || g > 1024) {
+				free(rules.v);
+				return cli_usage_error(CMD, "--gpus must be a whole number from 1 to 1024, not '%s'", optarg);
+			}
+			sub.gpus = (int)g;
+			break;
+		}
+		case 'n': sub.name = optarg; break;
+		case 'm': strv_push(&rules, optarg); break;
+		case 'C': sub.cwd = optarg; break;
+		case 'h': fputs(jobs_usage, stdout); free(rules.v); return 0;
+		default:
+			free(rules.v);
+			return cli_usage_error(CMD, "jobs submit: unknown option or missing value near '%s'", argv[optind - 1]);
+		}
+	}
+	if (!slurm) {
+		free(rules.v);
+		return cli_usage_error(CMD, "jobs submit needs a target: --slurm (local jobs: aiwb jobs run)");
+	}
+	if (optind >= argc) {
+		free(rules.v);
+		return cli_usage_error(CMD, "jobs submit needs a command after --, e.g. aiwb jobs submit --slurm -- python3 train.py");
+	}
+	struct metric_rules *check = metric_rules_new();
+	struct err e = ERR_INIT;
+	for (size_t i = 0; i < rules.n; i++)
+		if (metric_rules_add(check, rules.v[i], &e) < 0) {
+			metric_rules_free(check);
+			free(rules.v);
+			return cli_fail(CMD, "%s", e.msg);
+		}
+	metric_rules_free(check);
+	sub.argv = argv + optind;
+	struct jobs_ctx c;
+	if (open_ctx(&c)) {
+		free(rules.v);
+		return 1;
+	}
+	int rc = 0;
+	char cwd[4096];
+	if (!sub.cwd && getcwd(cwd, sizeof cwd))
+		sub.cwd = cwd;
+	if (!c.slurm)
+		rc = cli_fail(CMD, "Slurm's commands (squeue, sbatch) are not on PATH, or AIWB_SLURM=off");
+	else {
+		char *id = NULL;
+		struct submit_wait w = {.loop = c.s.loop};
+		slurm_submit(c.s.loop, &sub, &id, on_submitted, &w);
+		while (!w.done && !stop_flag)
+			loop_run(c.s.loop);
+		if (!w.done)
+			rc = 130;
+		else if (!w.ok)
+			rc = cli_fail(CMD, "%s", w.why);
+		else {
+			struct job j = {0};
+			struct buf cmd = BUF_INIT, rt = BUF_INIT;
+			for (char *const *a = sub.argv; *a; a++)
+				buf_printf(&cmd, "%s%s", a == sub.argv ? "" : " ", *a);
+			for (size_t i = 0; i < rules.n; i++)
+				buf_printf(&rt, "%s%s", i ? "\n" : "", rules.v[i]);
+			j.source = xstrdup("slurm");
+			j.ext_id = xstrdup(id);
+			j.name = sub.name ? xstrdup(sub.name) : NULL;
+			j.status = JOB_QUEUED;
+			j.raw_state = xstrdup("SUBMITTED");
+			j.submit_ms = clock_wall_ms();
+			j.command = buf_detach(&cmd);
+			j.cwd = sub.cwd ? xstrdup(sub.cwd) : NULL;
+			j.rules = rules.n ? buf_detach(&rt) : NULL;
+			if (jobreg_insert(c.s.db, &j, &e) < 0)
+				rc = cli_fail(CMD, "slurm:%s was submitted but cannot be recorded: %s", id, e.msg);
+			else {
+				printf("slurm:%s\n", id);
+				refresh(&c, c.slurm);
+			}
+			buf_free(&cmd);
+			buf_free(&rt);
+			job_clear(&j);
+		}
+		free(id);
+	}
+	free(rules.v);
+	close_ctx(&c);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ dispatch */
+
+int cmd_jobs(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*run)(int argc, char **argv);
+	} subs[] = {
+		{"run", cmd_run},     {"ls", cmd_ls},     {"list", cmd_ls},   {"show", cmd_show},
+		{"logs", cmd_logs},   {"metrics", cmd_metrics}, {"stop", cmd_stop}, {"rm", cmd_rm},
+		{"watch", cmd_watch}, {"alert", cmd_alert},   {"submit", cmd_submit},
+	};
+	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+		fputs(jobs_usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	for (size_t i = 0; i < sizeof subs / sizeof *subs; i++)
+		if (strcmp(argv[1], subs[i].name) == 0)
+			return subs[i].run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "resubmit") == 0)
+		return cli_fail(CMD, "'jobs resubmit' is not available in this version");
+	return cli_usage_error(CMD, "'%s' is not a jobs command (run, ls, show, logs, metrics, stop, rm, watch, alert)",
+			       argv[1]);
+}

@@ -1,0 +1,153 @@
+# aiwb jobs with the Slurm source. Without a cluster: a Slurm that does not
+# answer shows as a source that is down, without hiding the local jobs. With a
+# real single-node Slurm (tests/slurm/up.sh; SKIP with the reason where it
+# cannot start): a submitted job goes queued -> running -> completed with its
+# metrics parsed from its StdOut file as it runs; a job exiting 3 is failed
+# with exit 3; scancel shows stopped; a pending job shows its reason.
+. "$(dirname "$0")/lib.sh"
+e2e_begin
+e2e_home
+A=$AIWB_BIN
+out=$E2E_TMP/out
+err=$E2E_TMP/err
+W=$E2E_TMP/work
+mkdir -p "$W"
+ROOT=$(pwd)
+STARTED=0
+cleanup_slurm() {
+	if [ -n "${SUBMITTED:-}" ]; then
+		for id in $SUBMITTED; do scancel "$id" 2>/dev/null; done
+	fi
+	[ "$STARTED" = 1 ] && sh "$ROOT/tests/slurm/down.sh" >/dev/null 2>&1
+	e2e_cleanup
+}
+trap cleanup_slurm EXIT
+run() {
+	"$A" "$@" </dev/null >"$out" 2>"$err"
+	RC=$?
+}
+what() {
+	printf 'exit %s\nstdout:\n%s\nstderr:\n%s\n' "$RC" "$(head -40 "$out")" "$(cat "$err")"
+}
+show_is() {
+	"$A" jobs show "$1" --json >"$E2E_TMP/show.json" 2>/dev/null && e2e_json "$E2E_TMP/show.json" "$2"
+}
+wait_until() {
+	_deadline=$(($(date +%s) + $1))
+	shift
+	while ! "$@"; do
+		[ "$(date +%s)" -ge "$_deadline" ] && return 1
+		sleep 0.2
+	done
+}
+
+# ------------------------------------------------------------------ a Slurm that does not answer
+mkdir -p "$E2E_TMP/fakebin"
+cat >"$E2E_TMP/fakebin/squeue" <<'SH'
+#!/bin/sh
+echo "slurm_load_jobs error: Unable to contact slurm controller (connect failure)" >&2
+exit 1
+SH
+chmod +x "$E2E_TMP/fakebin/squeue"
+"$A" jobs run -f -- true >/dev/null 2>&1
+PATH="$E2E_TMP/fakebin:$PATH" run jobs ls
+if [ $RC = 0 ] && grep -q '^local:1 ' "$out" && grep -q 'Slurm source is down (squeue failed: slurm_load_jobs error: Unable to contact' "$err"
+then ok "a Slurm that does not answer is shown as down; local jobs still listed"
+else fail "Slurm down" "$(what)"; fi
+PATH="$E2E_TMP/fakebin:$PATH" run jobs ls --json
+check "ls --json: the slurm source is down with its error, local up" e2e_json "$out" \
+	'{s["name"]: s["state"] for s in d["sources"]} == {"local": "up", "slurm": "down"} and "connect failure" in [s for s in d["sources"] if s["name"] == "slurm"][0]["error"] and len(d["jobs"]) == 1'
+AIWB_SLURM=off PATH="$E2E_TMP/fakebin:$PATH" run jobs ls --json
+check "AIWB_SLURM=off: no Slurm source" e2e_json "$out" '[s["name"] for s in d["sources"]] == ["local"]'
+run jobs submit --slurm
+if [ $RC = 2 ] && grep -q 'needs a command' "$err"; then ok "submit without a command: usage error"; else fail "submit usage" "$(what)"; fi
+run jobs submit -- true
+if [ $RC = 2 ] && grep -q -- '--slurm' "$err"; then ok "submit without --slurm: usage error"; else fail "submit without --slurm" "$(what)"; fi
+
+# ------------------------------------------------------------------ a real Slurm
+RUN=${AIWB_SLURM_RUN:-/run/aiwb-slurm}
+alive() { _s=$(ps -o stat= -p "$1" 2>/dev/null); [ -n "$_s" ] && [ "${_s#Z}" = "$_s" ]; }
+if [ -s "$RUN/slurmctld.pid" ] && alive "$(cat "$RUN/slurmctld.pid")"; then
+	: # a cluster started by tests/slurm/up.sh is up: use it, leave it running
+else
+	up=$(sh tests/slurm/up.sh 2>&1)
+	urc=$?
+	if [ $urc = 3 ]; then
+		echo "ok $((E2E_N + 1)) - real Slurm # SKIP ${up#SKIP: }"
+		E2E_N=$((E2E_N + 1))
+		e2e_done
+		exit $?
+	fi
+	STARTED=1
+	if [ $urc != 0 ]; then
+		fail "a real single-node Slurm starts" "$up"
+		e2e_done
+		exit 1
+	fi
+fi
+ok "a real single-node Slurm is up"
+
+cat >"$W/train.sh" <<'SH'
+#!/bin/sh
+for i in 1 2 3 4 5 6; do echo "step=$i loss=0.$i"; sleep 0.5; done
+SH
+run jobs submit --slurm --name e2e-train --cwd "$W" --metric 'loss=step=(?<step>[0-9]+) loss=([0-9.]+)' -- sh train.sh
+T=$(head -1 "$out")
+SUBMITTED="${T#slurm:}"
+case "$T" in slurm:[0-9]*) ok "submit --slurm prints slurm:ID";; *) fail "submit --slurm" "$(what)";; esac
+seen=
+poll_states() {
+	"$A" jobs show "$T" --json >"$E2E_TMP/s.json" 2>/dev/null || return 1
+	st=$("$E2E_PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["status"])' "$E2E_TMP/s.json")
+	case " $seen " in *" $st "*) ;; *) seen="$seen $st";; esac
+	[ "$st" = completed ] && return 0
+	case "$st" in failed|stopped|timeout|lost|unknown) return 0;; esac
+	# a point parsed while it runs
+	[ "$st" = running ] && e2e_json "$E2E_TMP/s.json" '"loss" in d["metrics"]' && mid=yes
+	return 1
+}
+mid=
+wait_until 60 poll_states
+case "$seen" in
+*queued*running*completed*) ok "states seen in order:$seen";;
+*running*completed*) ok "states seen in order:$seen (queued too short to see)";;
+*) fail "queued -> running -> completed" "seen:$seen";;
+esac
+if [ "$mid" = yes ]; then ok "metrics parsed from the StdOut file while the job ran"; else fail "metrics while running" "seen:$seen"; fi
+"$A" jobs metrics "$T" --json >"$E2E_TMP/m.json" 2>"$err"
+check "all 6 loss points with their steps" e2e_json "$E2E_TMP/m.json" '[p["step"] for p in d["metrics"]["loss"]] == [1, 2, 3, 4, 5, 6]'
+check "completed with exit 0 and the expanded log path" show_is "$T" \
+	'd["status"] == "completed" and d["exit_code"] == 0 and d["log"] == "'"$W"'/slurm-'"${T#slurm:}"'.out" and d["raw_state"] == "COMPLETED"'
+
+run jobs submit --slurm --name e2e-exit3 --cwd "$W" -- sh -c 'echo bye; exit 3'
+F=$(head -1 "$out")
+SUBMITTED="$SUBMITTED ${F#slurm:}"
+wait_until 30 show_is "$F" 'd["status"] == "failed"'
+check "a job exiting 3 is failed with exit 3 (raw wait status 768)" show_is "$F" \
+	'd["status"] == "failed" and d["exit_code"] == 3 and d["signal"] is None and d["raw_state"] == "FAILED"'
+
+# fill both CPUs, then one more waits with its reason
+ids=
+for n in 1 2 3; do
+	run jobs submit --slurm --name "e2e-sleep$n" --cwd "$W" -- sleep 120
+	ids="$ids $(head -1 "$out")"
+	SUBMITTED="$SUBMITTED ${ids##*slurm:}"
+done
+set -- $ids
+wait_until 30 show_is "$1" 'd["status"] == "running"'
+wait_until 30 show_is "$2" 'd["status"] == "running"'
+if wait_until 30 show_is "$3" 'd["status"] == "queued" and d["reason"] in ("waiting: Resources", "waiting: Priority")'; then
+	ok "a pending job shows queued with its reason ($(e2e_json "$E2E_TMP/show.json" 'True' && "$E2E_PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["reason"])' "$E2E_TMP/show.json"))"
+else fail "pending reason" "$(cat "$E2E_TMP/show.json")"; fi
+run jobs stop "$1"
+if [ $RC = 0 ] && wait_until 30 show_is "$1" 'd["status"] == "stopped" and d["raw_state"] == "CANCELLED"'; then ok "scancel through jobs stop: stopped"
+else fail "jobs stop of a Slurm job" "$(what) $(cat "$E2E_TMP/show.json")"; fi
+run jobs ls --source slurm --json
+check "ls --source slurm lists only Slurm jobs, the source up" e2e_json "$out" \
+	'all(j["source"] == "slurm" for j in d["jobs"]) and len(d["jobs"]) >= 5 and [s["state"] for s in d["sources"] if s["name"] == "slurm"] == ["up"]'
+"$A" jobs stop "$2" >/dev/null 2>&1
+"$A" jobs stop "$3" >/dev/null 2>&1
+wait_until 30 show_is "$3" 'd["status"] == "stopped"'
+check "a job stopped while pending is stopped" show_is "$3" 'd["status"] == "stopped"'
+SUBMITTED=
+e2e_done
