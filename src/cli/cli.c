@@ -167,6 +167,34 @@ static const char experiment_usage[] =
 	"file, its dataset or the history cannot be read (the error names FILE:LINE);\n"
 	"2 on a usage error; 130 when interrupted (finished cases are kept).\n";
 
+static const char guard_usage[] =
+	"usage: aiwb guard check [--json] [--redact] [--fail-on-findings] [--source input|output]\n"
+	"                        [--bedrock ID:VERSION [--full]] [FILE | -]\n"
+	"\n"
+	"Checks text (a file, or standard input with '-' or when no FILE is given) for\n"
+	"personal data and secrets: e-mail addresses, phone numbers, payment cards\n"
+	"(Luhn-checked), IBANs (mod-97), US SSNs, IPv4/IPv6 addresses, AWS access keys and\n"
+	"their secret keys, API tokens (sk-, sk-ant-, ghp_, JWTs...), your denied words\n"
+	"and patterns (config.json \"guard\"), and text hidden from readers: Unicode tag\n"
+	"characters, zero-width characters and bidirectional controls (docs/guard.md).\n"
+	"Each finding has a type, a span (line:column and bytes) and a confidence;\n"
+	"secrets are never printed whole.\n"
+	"\n"
+	"  --json                 one JSON object on stdout: {\"findings\": [...], ...}\n"
+	"  --redact               print the text with findings masked ([EMAIL], [CARD]...)\n"
+	"                         and hidden characters removed; the summary goes to stderr\n"
+	"  --fail-on-findings     exit 3 when something is found (or a guardrail intervenes)\n"
+	"  --bedrock ID:VERSION   ask an Amazon Bedrock guardrail instead (ApplyGuardrail),\n"
+	"                         with the bedrock provider's credentials and region; prints\n"
+	"                         its action, masked outputs, assessments and usage units;\n"
+	"                         --json prints the service's answer as it is\n"
+	"  --source input|output  the text is a prompt (default) or a model's answer\n"
+	"  --full                 the guardrail reports every assessment, not only interventions\n"
+	"\n"
+	"Exit status: 0 when the check ran, whatever it found; 3 with --fail-on-findings\n"
+	"when there is a finding or an intervention; 1 when the input, the config or\n"
+	"the guardrail call failed; 2 on a usage error.\n";
+
 const struct cli_command cli_commands[] = {
 	{ "models", "providers and their models, with context and price", models_usage, cmd_models },
 	{ "ask", "send one prompt to one model, streamed", ask_usage, cmd_ask },
@@ -176,6 +204,7 @@ const struct cli_command cli_commands[] = {
 	{ "history", "search the saved runs, or show one", history_usage, cmd_history },
 	{ "doctor", "what is configured, reachable, missing", doctor_usage, cmd_doctor },
 	{ "keys", "store, remove and list API keys", keys_usage, cmd_keys },
+	{ "guard", "find personal data, secrets and hidden text; Bedrock guardrails", guard_usage, cmd_guard },
 	{ NULL, NULL, NULL, NULL },
 };
 

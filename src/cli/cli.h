@@ -40,5 +40,6 @@ int cmd_prompt(int argc, char **argv);
 int cmd_models(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 int cmd_experiment(int argc, char **argv);
+int cmd_guard(int argc, char **argv);
 
 #endif
