@@ -48,7 +48,7 @@ size_t detect_ipv4(struct scan *s, size_t i);          /* a digit */
 size_t detect_ipv6(struct scan *s, size_t colon);      /* a ':' */
 size_t detect_aws_key(struct scan *s, size_t i);       /* 'A' */
 size_t detect_token(struct scan *s, size_t i);         /* 's', 'g', 'e', 'x', 'A', 'r', 'h' */
-size_t detect_secret_keyword(struct scan *s, size_t i); /* 's' or 'S' of "secret" */
+size_t detect_secret_keyword(struct scan *s, size_t i, size_t end); /* a word [i, end) ending in ...SecretAccessKey */
 size_t detect_hidden(struct scan *s, size_t i);        /* a lead byte of a hidden character */
 size_t detect_denied(struct scan *s, size_t i);        /* the first byte of a word */
 

@@ -107,40 +107,120 @@ static int by_start(const void *a, const void *b)
 	return (int)x->type - (int)y->type;
 }
 
-/* Rescans text without its hidden characters and maps the spans back: the
- * built-in findings of the first pass are replaced by these. */
-static void rescan_without_hidden(const struct guard *g, const char *text, size_t len, struct scan *s,
-				  size_t first)
+/* Around each run of hidden characters the text is scanned again without
+ * them, so "jo<ZWSP>hn@example.com" is still an address. A window reaches
+ * WINDOW bytes either side of the hidden runs it holds, widened to the next
+ * white space; its findings replace those of the first pass inside it. */
+#define WINDOW 256
+
+static size_t widen_back(const char *t, size_t at, size_t floor)
 {
-	struct guard_findings *out = s->out;
-	char *clean = xmalloc(len + 1);
-	size_t *map = xmalloc((len + 1) * sizeof *map);
-	size_t n = 0, h = first;
-	for (size_t i = 0; i < len;) {
-		while (h < out->n && !guard_is_hidden(out->v[h].type))
-			h++;
-		if (h < out->n && out->v[h].start == i) {
-			i = out->v[h++].end;
+	size_t lim = at > floor + WINDOW ? at - WINDOW : floor;
+	while (at > lim && !G_IS(t[at - 1], GC_SPACE))
+		at--;
+	return at;
+}
+
+static size_t widen_forward(const char *t, size_t len, size_t at)
+{
+	size_t lim = at + WINDOW < len ? at + WINDOW : len;
+	while (at < lim && !G_IS(t[at], GC_SPACE))
+		at++;
+	return at;
+}
+
+static int overlaps(const struct guard_finding *f, size_t a, size_t b)
+{
+	return f->start < b && f->end > a;
+}
+
+static void push(struct guard_findings *to, const struct guard_finding *f);
+
+static void rescan_window(const struct guard *g, const char *text, size_t ws, size_t we, size_t h0, size_t h1,
+			  struct guard_findings *out, struct guard_findings *hidden)
+{
+	size_t n = we - ws;
+	char *clean = xmalloc(n + 1);
+	size_t *map = xmalloc((n + 1) * sizeof *map);
+	size_t m = 0, h = h0;
+	for (size_t i = ws; i < we;) {
+		if (h < h1 && hidden->v[h].start == i) {
+			i = hidden->v[h++].end;
 			continue;
 		}
-		map[n] = i;
-		clean[n++] = text[i++];
+		map[m] = i;
+		clean[m++] = text[i++];
 	}
-	map[n] = len;
-	size_t kept = first;
-	for (size_t k = first; k < out->n; k++)
-		if (guard_is_hidden(out->v[k].type))
-			out->v[kept++] = out->v[k];
-	out->n = kept;
-	struct scan again = { (const unsigned char *)clean, n, 0, g->words, out, 0 };
-	scan_run(&again, g->dispatch);
-	for (size_t k = kept; k < out->n; k++) {
-		struct guard_finding *f = &out->v[k];
-		f->end = f->end ? map[f->end - 1] + 1 : map[0];
-		f->start = map[f->start];
+	map[m] = we;
+	struct guard_findings found = { 0 };
+	struct scan s = { (const unsigned char *)clean, m, 0, g->words, &found, 0 };
+	scan_run(&s, g->dispatch);
+	for (size_t k = 0; k < found.n; k++) {
+		struct guard_finding f = found.v[k];
+		f.end = f.end ? map[f.end - 1] + 1 : map[0];
+		f.start = map[f.start];
+		int clash = 0;
+		for (size_t j = 0; j < out->n && !clash; j++)
+			clash = overlaps(&out->v[j], f.start, f.end);
+		if (!clash)
+			push(out, &f);
 	}
+	free(found.v);
 	free(clean);
 	free(map);
+}
+
+static void push(struct guard_findings *to, const struct guard_finding *f)
+{
+	if (to->n == to->cap) {
+		to->cap = to->cap ? to->cap * 2 : 16;
+		to->v = xreallocarray(to->v, to->cap, sizeof *to->v);
+	}
+	to->v[to->n++] = *f;
+}
+
+static void rescan_without_hidden(const struct guard *g, const char *text, size_t len,
+				  struct guard_findings *out, size_t first)
+{
+	struct guard_findings hidden = { 0 }, rest = { 0 }, res = { 0 }, win = { 0 };
+	for (size_t k = first; k < out->n; k++)
+		push(guard_is_hidden(out->v[k].type) ? &hidden : &rest, &out->v[k]);
+	out->n = first;
+	qsort(rest.v, rest.n, sizeof *rest.v, by_start);
+	size_t floor = 0, r = 0;
+	for (size_t h = 0; h < hidden.n;) {
+		size_t h1 = h + 1;
+		size_t ws = widen_back(text, hidden.v[h].start, floor);
+		size_t we = widen_forward(text, len, hidden.v[h].end);
+		while (h1 < hidden.n && hidden.v[h1].start <= we)
+			we = widen_forward(text, len, hidden.v[h1++].end);
+		/* first-pass findings wholly inside the window give way to the rescan */
+		win.n = 0;
+		while (r < rest.n && rest.v[r].start < we) {
+			const struct guard_finding *f = &rest.v[r++];
+			if (f->start >= ws && f->end <= we)
+				continue;
+			push(&res, f);
+			if (overlaps(f, ws, we))
+				push(&win, f);
+		}
+		size_t before = win.n;
+		rescan_window(g, text, ws, we, h, h1, &win, &hidden);
+		for (size_t k = before; k < win.n; k++)
+			push(&res, &win.v[k]);
+		floor = we;
+		h = h1;
+	}
+	while (r < rest.n)
+		push(&res, &rest.v[r++]);
+	for (size_t k = 0; k < hidden.n; k++)
+		push(out, &hidden.v[k]);
+	for (size_t k = 0; k < res.n; k++)
+		push(out, &res.v[k]);
+	free(hidden.v);
+	free(rest.v);
+	free(res.v);
+	free(win.v);
 }
 
 int guard_scan(const struct guard *g, const char *text, size_t len, struct guard_findings *out, struct err *e)
@@ -162,7 +242,7 @@ int guard_scan(const struct guard *g, const char *text, size_t len, struct guard
 				f->hidden = buf_detach(&b);
 			}
 		}
-		rescan_without_hidden(g, text, len, &s, first);
+		rescan_without_hidden(g, text, len, out, first);
 	}
 	int rc = 0;
 	if (g->patterns)

@@ -71,6 +71,21 @@ static int continues_number(const struct scan *s, size_t i)
 	return (b == '.' || b == '-' || b == '/' || b == ',') && G_DIGIT(s->p[i - 2]);
 }
 
+/* Digits in the run of digits and phone or card separators from i (at most
+ * 24 bytes): no card, phone or SSN has fewer than 9. */
+static size_t digits_ahead(const struct scan *s, size_t i)
+{
+	size_t nd = 0, lim = i + 24 < s->n ? i + 24 : s->n;
+	for (size_t j = i; j < lim; j++) {
+		unsigned char c = s->p[j];
+		if (G_DIGIT(c))
+			nd++;
+		else if (c != ' ' && c != '-' && c != '.' && c != '(' && c != ')' && c != '/')
+			break;
+	}
+	return nd;
+}
+
 static size_t word_start(struct scan *s, size_t i, size_t end)
 {
 	const unsigned char *p = s->p;
@@ -79,28 +94,25 @@ static size_t word_start(struct scan *s, size_t i, size_t end)
 	if (G_DIGIT(c)) {
 		if (continues_number(s, i))
 			return 0;
-		if ((r = detect_ipv4(s, i)) || (r = detect_ssn(s, i)) || (r = detect_card(s, i)) ||
-		    (r = detect_phone(s, i)))
+		size_t nd = digits_ahead(s, i);
+		if (end < s->n && p[end] == '.' && end - i <= 3 && (r = detect_ipv4(s, i)))
 			return r;
-	} else if (G_IS(c, GC_UPPER)) {
-		if (c == 'A' && (r = detect_aws_key(s, i)))
-			return r;
-		if (c == 'A' && (r = detect_token(s, i)))
-			return r;
-		if (end - i >= 4 && (r = detect_iban(s, i)))
+		if (nd >= 9 && ((r = detect_ssn(s, i)) || (nd >= 12 && (r = detect_card(s, i))) ||
+				(r = detect_phone(s, i))))
 			return r;
 	} else {
-		switch (c) {
-		case 's': case 'g': case 'e': case 'x': case 'r': case 'h':
+		unsigned char c1 = i + 1 < s->n ? p[i + 1] : 0;
+		if (c == 'A' && (c1 == 'K' || c1 == 'S') && (r = detect_aws_key(s, i)))
+			return r;
+		if (((c == 's' || c == 'r') && c1 == 'k') || (c == 'g' && c1 == 'h') || (c == 'e' && c1 == 'y') ||
+		    (c == 'x' && c1 == 'o') || (c == 'h' && c1 == 'f') || (c == 'A' && c1 == 'I'))
 			if ((r = detect_token(s, i)))
 				return r;
-			break;
-		default:
-			break;
-		}
+		if (G_IS(c1, GC_UPPER) && G_IS(c, GC_UPPER) && end - i >= 4 && (r = detect_iban(s, i)))
+			return r;
+		if (end - i >= 15 && (p[end - 1] | 0x20) == 'y' && (r = detect_secret_keyword(s, i, end)))
+			return r;
 	}
-	if ((c == 's' || c == 'S' || c == 'a' || c == 'A') && (r = detect_secret_keyword(s, i)))
-		return r;
 	if (s->words && guard_words_may_start(s->words, c))
 		return detect_denied(s, i);
 	return 0;

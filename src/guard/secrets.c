@@ -89,13 +89,10 @@ size_t detect_aws_key(struct scan *s, size_t i)
 }
 
 /* aws_secret_access_key = ..., "SecretAccessKey": "...", AWS_SECRET_ACCESS_KEY=... */
-size_t detect_secret_keyword(struct scan *s, size_t i)
+size_t detect_secret_keyword(struct scan *s, size_t i, size_t end)
 {
 	static const char want[] = "secretaccesskey";
 	const unsigned char *p = s->p;
-	size_t end = i;
-	while (end < s->n && G_IS(p[end], GC_WORD))
-		end++;
 	if (end - i < sizeof want - 1)
 		return 0;
 	char norm[64];
