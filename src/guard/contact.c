@@ -29,17 +29,22 @@ static int local_ascii(unsigned char c)
 	return G_ALNUM(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
 }
 
-/* Inside a URL (scheme:// earlier in the same run of non-space bytes) an '@'
- * is user info or a path, not an address. */
-static int inside_url(const unsigned char *p, size_t from)
+/* In a URL's authority (scheme://user@host) an '@' ends user info, not an
+ * address's local part; in its path or query an address is an address. */
+static int in_url_authority(const unsigned char *p, size_t from)
 {
 	size_t lim = from > URL_LOOKBACK ? from - URL_LOOKBACK : 0;
 	for (size_t k = from; k > lim; k--) {
 		unsigned char c = p[k - 1];
-		if (G_IS(c, GC_SPACE) || c == '"' || c == '<' || c == '>' || c == '\'' || c == '`')
+		if (G_IS(c, GC_SPACE) || c == '"' || c == '<' || c == '>' || c == '\'' || c == '`' || c == '?' ||
+		    c == '#' || c == '=' || c == '&')
 			return 0;
-		if (c == '/' && k >= 3 && p[k - 2] == '/' && p[k - 3] == ':')
-			return 1;
+		if (c == '/') {
+			if (k >= 3 && p[k - 2] == '/' && p[k - 3] == ':')
+				return 1;
+			if (!(k >= 2 && p[k - 2] == '/'))
+				return 0; /* a path segment */
+		}
 	}
 	return 0;
 }
@@ -100,7 +105,7 @@ size_t detect_email(struct scan *s, size_t at)
 			tld_ok = G_ALPHA(p[k]) || p[k] >= 0x80;
 	if (!tld_ok || (j < s->n && (p[j] == '@' || p[j] == '_')))
 		return 0;
-	if (inside_url(p, a))
+	if (in_url_authority(p, a))
 		return 0;
 	scan_add(s, GUARD_EMAIL, a, j, 0.95f, NULL);
 	return j;
@@ -198,7 +203,10 @@ static float nanp(const struct scan *s, const struct phone *ph)
 		k = 1;
 	if (ph->ng - k != 3 || ph->len[k] != 3 || ph->len[k + 1] != 3 || ph->len[k + 2] != 4)
 		return 0;
-	if (s->p[ph->start[k]] < '2' || s->p[ph->start[k + 1]] < '2')
+	/* Real area codes and exchanges start with 2-9; examples often do not, so
+	 * only a bare space-separated form insists on it. */
+	int strict = ph->paren != (int)k && ph->sep[k + 1] == ' ';
+	if (strict && (s->p[ph->start[k]] < '2' || s->p[ph->start[k + 1]] < '2'))
 		return 0;
 	if (ph->paren == (int)k)
 		return ph->sep[k + 2] == '-' || ph->sep[k + 2] == ' ' || ph->sep[k + 2] == '.' ? 0.85f : 0;

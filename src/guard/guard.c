@@ -113,8 +113,11 @@ static int by_start(const void *a, const void *b)
  * white space; its findings replace those of the first pass inside it. */
 #define WINDOW 256
 
+#define REACH 64
+
 static size_t widen_back(const char *t, size_t at, size_t floor)
 {
+	at = at > floor + REACH ? at - REACH : floor;
 	size_t lim = at > floor + WINDOW ? at - WINDOW : floor;
 	while (at > lim && !G_IS(t[at - 1], GC_SPACE))
 		at--;
@@ -123,6 +126,7 @@ static size_t widen_back(const char *t, size_t at, size_t floor)
 
 static size_t widen_forward(const char *t, size_t len, size_t at)
 {
+	at = at + REACH < len ? at + REACH : len;
 	size_t lim = at + WINDOW < len ? at + WINDOW : len;
 	while (at < lim && !G_IS(t[at], GC_SPACE))
 		at++;
@@ -280,6 +284,10 @@ static void put_ends(struct buf *b, const char *s, size_t n, size_t head, size_t
 		head = n > 2 ? 1 : 0;
 		tail = 0;
 	}
+	while (head && head < n && ((unsigned char)s[head] & 0xC0) == 0x80)
+		head--;
+	while (tail && tail < n && ((unsigned char)s[n - tail] & 0xC0) == 0x80)
+		tail--;
 	buf_append(b, s, head);
 	buf_puts(b, "***");
 	buf_append(b, s + n - tail, tail);

@@ -48,11 +48,13 @@ size_t detect_ipv6(struct scan *s, size_t colon)
 		e--;
 	if (p[e - 1] == ':' && !(e >= a + 2 && p[e - 2] == ':'))
 		e--;
-	if (e - a > IPV6_TEXT_MAX || (e < s->n && (G_IS(p[e], GC_WORD) || p[e] == ':' || p[e] == '.')))
+	if (e - a > IPV6_TEXT_MAX || (e < s->n && (G_IS(p[e], GC_WORD) || p[e] == ':')) ||
+	    (e + 1 < s->n && p[e] == '.' && G_IS(p[e + 1], GC_HEX)))
 		return 0;
-	size_t colons = 0, groups = 0;
+	size_t colons = 0, groups = 0, hex = 0;
 	int compressed = 0;
 	for (size_t k = a; k < e; k++) {
+		hex += G_IS(p[k], GC_HEX) != 0;
 		if (p[k] == ':') {
 			colons++;
 			if (k + 1 < e && p[k + 1] == ':')
@@ -61,7 +63,7 @@ size_t detect_ipv6(struct scan *s, size_t colon)
 			groups++;
 		}
 	}
-	if (colons < 2 || groups == 0 || (groups < 2 && p[a] != ':'))
+	if (colons < 2 || groups == 0 || (p[a] != ':' && (groups < 2 || hex < 4))) /* a::b is code */
 		return 0;
 	char text[IPV6_TEXT_MAX + 1];
 	memcpy(text, p + a, e - a);

@@ -298,7 +298,7 @@ size_t detect_ssn(struct scan *s, size_t i)
 				     G_DIGIT(p[end + 1]) && sep != '-'))
 		return 0;
 	if (!guard_ssn_ok(d))
-		return 0;
+		return sep == '-' ? end : 0; /* SSN-shaped but not one: passed over whole */
 	scan_add(s, GUARD_SSN, i, end, conf, NULL);
 	return end;
 }

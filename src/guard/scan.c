@@ -104,7 +104,7 @@ static size_t word_start(struct scan *s, size_t i, size_t end)
 		unsigned char c1 = i + 1 < s->n ? p[i + 1] : 0;
 		if (c == 'A' && (c1 == 'K' || c1 == 'S') && (r = detect_aws_key(s, i)))
 			return r;
-		if (((c == 's' || c == 'r') && c1 == 'k') || (c == 'g' && c1 == 'h') || (c == 'e' && c1 == 'y') ||
+		if (((c == 's' || c == 'r') && c1 == 'k') || (c == 'g' && (c1 == 'h' || c1 == 'i')) || (c == 'e' && c1 == 'y') ||
 		    (c == 'x' && c1 == 'o') || (c == 'h' && c1 == 'f') || (c == 'A' && c1 == 'I'))
 			if ((r = detect_token(s, i)))
 				return r;
