@@ -154,7 +154,10 @@ void guardout_print_guardrail(FILE *out, const struct guardrail *g, const char *
 	}
 	fputc('\n', out);
 	for (size_t i = 0; i < r->noutputs; i++) {
-		char *text = sanitize_str(r->outputs[i], strlen(r->outputs[i]), 0);
+		size_t n = strlen(r->outputs[i]);
+		while (n && (r->outputs[i][n - 1] == '\n' || r->outputs[i][n - 1] == ' '))
+			n--;
+		char *text = sanitize_str(r->outputs[i], n, 0);
 		fprintf(out, "%s %s\n", i ? "       " : "output:", text);
 		free(text);
 	}
