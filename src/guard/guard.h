@@ -103,6 +103,20 @@ int guard_is_hidden(enum guard_type t);
 int guard_action_parse(const char *s, enum guard_action *a);
 const char *guard_action_name(enum guard_action a);
 
+/* What an action does to one text: report finds, mask finds and replaces,
+ * block finds and refuses when anything was found; off does nothing. */
+struct guard_outcome {
+	struct guard_findings findings;
+	int blocked;   /* block, and something was found */
+	char *masked;  /* mask with findings: the text to use instead (owned); else NULL */
+	size_t masked_len;
+};
+
+/* 0, or -1 with e when a pattern failed (the built-in findings still count). */
+int guard_apply(const struct guard *g, enum guard_action a, const char *text, size_t len, struct guard_outcome *out,
+		struct err *e);
+void guard_outcome_free(struct guard_outcome *o);
+
 /* The checks, exposed for tests: each takes the characters without separators. */
 int guard_luhn_ok(const char *digits, size_t n);
 int guard_iban_ok(const char *iban, size_t n);       /* country length and mod-97 */
