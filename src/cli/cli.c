@@ -64,9 +64,14 @@ static const char ask_usage[] =
 	"                              self-consistency one samples at once and prints the vote\n"
 	"  --var K=V                   a template variable (repeatable)\n"
 	"  --vars-file F.json          template variables from a JSON object (--var wins)\n"
+	"  --guard MODE                check the prompt before sending and the answer after it\n"
+	"                              (docs/guard.md): off, report, mask (send it masked),\n"
+	"                              block (refuse it), or bedrock:ID:VERSION (a Bedrock\n"
+	"                              guardrail); default: guard.action in config.json (off)\n"
 	"\n"
 	"Exit status: 0 when the model finished; 1 on an error or a cut stream (the\n"
-	"partial answer is printed and kept); 2 on a usage error; 130 when interrupted.\n";
+	"partial answer is printed and kept); 2 on a usage error; 3 when the guard\n"
+	"blocked the prompt or the answer; 130 when interrupted.\n";
 
 static const char models_usage[] =
 	"usage: aiwb models [--provider P] [--json]\n"
@@ -90,11 +95,12 @@ static const char compare_usage[] =
 	"\n"
 	"Options as for aiwb ask: --system, --temperature, --top-p, --max-tokens, --stop,\n"
 	"--no-stream, --raw, -t TEMPLATE with --var K=V and --vars-file F.json (one-call\n"
-	"templates), and --json, which prints {\"prompt\", \"results\": [one\n"
-	"aiwb ask --json object per model]}.\n"
+	"templates), --guard MODE (the prompt is checked once, each answer after it),\n"
+	"and --json, which prints {\"prompt\", \"results\": [one aiwb ask --json object\n"
+	"per model]} (and \"guard\" with --guard).\n"
 	"\n"
 	"Exit status: 0 when every model finished; 1 when any failed or was cut; 2 on a\n"
-	"usage error; 130 when interrupted.\n";
+	"usage error; 3 when the guard blocked the prompt or an answer; 130 when interrupted.\n";
 
 static const char history_usage[] =
 	"usage: aiwb history [QUERY] [--json] [-n N] [--offset N] [--model M] [--raw]\n"
