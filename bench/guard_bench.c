@@ -1,6 +1,6 @@
 /* guard_bench — throughput and latency of the local guard (src/guard).
  *
- *   guard_bench [MB] [RUNS]   (default 100 MB, 5 runs)
+ *   guard_bench [MB] [RUNS] [CORPUS_DIR]   (default 100 MB, 5 runs)
  *
  * Generates MB of mixed text with a fixed seed: prose in English, French,
  * German, Spanish, Russian, Chinese and Japanese, log lines with dates, times,
@@ -11,11 +11,15 @@
  *             CPU-second of RUNS (the thread's CPU time: a busy machine
  *             does not move it);
  *   grep -E   `LC_ALL=C grep -E -o` with equivalent patterns over the same
- *             text written to a file (the reference), median MB per
- *             CPU-second of RUNS (the child's user + system time);
+ *             text written to a file (the reference: every match, as the
+ *             guard finds every one), median MB per CPU-second of RUNS (the
+ *             child's user + system time); then `grep -E -c` (matching lines
+ *             only, less work) for scale;
  *   latency   what the guard adds to a send: guard_new (the config's guard)
  *             + guard_scan + guard_redact of a 10 KB prompt, median and p99
  *             of 2,000 runs, in microseconds.
+ * With CORPUS_DIR (tests/data/guard), precision and recall per type on its
+ * positive and negative sets follow.
  * The last line is machine-readable:
  *   guard_mb_s=... grep_mb_s=... ratio=... latency_us_p50=... latency_us_p99=... findings=... */
 #include <stdint.h>
@@ -29,6 +33,8 @@
 
 #include "base/buf.h"
 #include "guard/guard.h"
+
+#include "../tests/unit/guardcorpus.h"
 
 #define LAT_RUNS 2000
 #define PROMPT_BYTES 10240
@@ -115,7 +121,9 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static double grep_once(const char *path)
+/* GNU grep stops at the first match when its output is /dev/null, so the
+ * matches go to a file; their number is returned in *matches. */
+static double grep_once(const char *path, const char *mode, long *matches)
 {
 	static const char *const pats[] = {
 		"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}",
@@ -138,7 +146,7 @@ static double grep_once(const char *path)
 	size_t k = 0;
 	argv[k++] = strdup("grep");
 	argv[k++] = strdup("-E");
-	argv[k++] = strdup("-o");
+	argv[k++] = strdup(mode);
 	for (size_t i = 0; i < N(pats); i++) {
 		argv[k++] = strdup("-e");
 		argv[k++] = strdup(pats[i]);
@@ -148,8 +156,10 @@ static double grep_once(const char *path)
 	fflush(stdout);
 	double t0 = now_s();
 	pid_t pid = fork();
+	char out[64];
+	snprintf(out, sizeof out, "%s.out", path);
 	if (pid == 0) {
-		if (!freopen("/dev/null", "w", stdout))
+		if (!freopen(out, "w", stdout))
 			_exit(127);
 		setenv("LC_ALL", "C", 1);
 		execvp("grep", argv);
@@ -163,6 +173,13 @@ static double grep_once(const char *path)
 	double t = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
 		   (double)ru.ru_stime.tv_usec / 1e6;
 	(void)t0;
+	FILE *f = fopen(out, "r");
+	*matches = 0;
+	for (int c; f && (c = getc(f)) != EOF;)
+		*matches += c == '\n';
+	if (f)
+		fclose(f);
+	unlink(out);
 	if (!WIFEXITED(st) || WEXITSTATUS(st) > 1)
 		return -1;
 	return t;
@@ -199,16 +216,24 @@ int main(int argc, char **argv)
 
 	char path[] = "/tmp/guard_bench.XXXXXX";
 	int fd = mkstemp(path);
-	double grep_mb_s = -1;
+	double grep_mb_s = -1, grep_lines_mb_s = -1;
 	if (fd >= 0 && write(fd, text.data, text.len) == (ssize_t)text.len) {
 		close(fd);
 		int ok = 1;
+		long matches = 0;
 		for (int r = 0; r < runs && ok; r++)
-			ok = (t[r] = grep_once(path)) > 0;
+			ok = (t[r] = grep_once(path, "-o", &matches)) > 0;
 		if (ok) {
 			qsort(t, (size_t)runs, sizeof *t, cmp_double);
 			grep_mb_s = (double)text.len / 1e6 / t[runs / 2];
-			printf("grep -E  %7.1f MB/s  (median of %d, same text, equivalent patterns, -o)\n", grep_mb_s, runs);
+			printf("grep -E  %7.1f MB/s  (median of %d, same text, equivalent patterns, -o: %ld matches)\n",
+			       grep_mb_s, runs, matches);
+			for (int r = 0; r < runs && ok; r++)
+				ok = (t[r] = grep_once(path, "-c", &matches)) > 0;
+			qsort(t, (size_t)runs, sizeof *t, cmp_double);
+			grep_lines_mb_s = (double)text.len / 1e6 / t[runs / 2];
+			printf("grep -Ec %7.1f MB/s  (the same, only counting matching lines: less work than finding each)\n",
+			       grep_lines_mb_s);
 		} else {
 			printf("grep -E  failed to run\n");
 		}
@@ -235,8 +260,22 @@ int main(int argc, char **argv)
 	qsort(lat, LAT_RUNS, sizeof *lat, cmp_double);
 	printf("latency  %7.1f us median, %.1f us p99  (guard_new + scan + redact of a 10 KB prompt, %d runs)\n",
 	       lat[LAT_RUNS / 2], lat[LAT_RUNS * 99 / 100], LAT_RUNS);
-	printf("guard_mb_s=%.1f grep_mb_s=%.1f ratio=%.2f latency_us_p50=%.1f latency_us_p99=%.1f findings=%zu\n",
-	       guard_mb_s, grep_mb_s, grep_mb_s > 0 ? guard_mb_s / grep_mb_s : 0, lat[LAT_RUNS / 2],
+	if (argc > 3) {
+		struct corpus_score sc;
+		memset(&sc, 0, sizeof sc);
+		char *pos = NULL, *neg = NULL;
+		if (asprintf(&pos, "%s/positive.tsv", argv[3]) < 0 || asprintf(&neg, "%s/negative.tsv", argv[3]) < 0 ||
+		    corpus_score_file(g, pos, &sc) != 0 || corpus_score_file(g, neg, &sc) != 0)
+			printf("corpus   cannot read %s\n", argv[3]);
+		else
+			corpus_print(stdout, "corpus   ", &sc);
+		free(pos);
+		free(neg);
+	}
+	printf("guard_mb_s=%.1f grep_mb_s=%.1f ratio=%.2f grep_lines_mb_s=%.1f ratio_lines=%.2f latency_us_p50=%.1f "
+	       "latency_us_p99=%.1f findings=%zu\n",
+	       guard_mb_s, grep_mb_s, grep_mb_s > 0 ? guard_mb_s / grep_mb_s : 0, grep_lines_mb_s,
+	       grep_lines_mb_s > 0 ? guard_mb_s / grep_lines_mb_s : 0, lat[LAT_RUNS / 2],
 	       lat[LAT_RUNS * 99 / 100], nfound);
 	free(lat);
 	free(t);

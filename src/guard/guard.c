@@ -190,7 +190,8 @@ static void rescan_without_hidden(const struct guard *g, const char *text, size_
 	for (size_t k = first; k < out->n; k++)
 		push(guard_is_hidden(out->v[k].type) ? &hidden : &rest, &out->v[k]);
 	out->n = first;
-	qsort(rest.v, rest.n, sizeof *rest.v, by_start);
+	if (rest.n)
+		qsort(rest.v, rest.n, sizeof *rest.v, by_start);
 	size_t floor = 0, r = 0;
 	for (size_t h = 0; h < hidden.n;) {
 		size_t h1 = h + 1;
@@ -251,7 +252,8 @@ int guard_scan(const struct guard *g, const char *text, size_t len, struct guard
 	int rc = 0;
 	if (g->patterns)
 		rc = guard_patterns_scan(g->patterns, text, len, &s, e);
-	qsort(out->v + first, out->n - first, sizeof *out->v, by_start);
+	if (out->n > first)
+		qsort(out->v + first, out->n - first, sizeof *out->v, by_start);
 	return rc;
 }
 

@@ -282,7 +282,7 @@ int guardrail_parse_response(const char *body, size_t len, struct guardrail_resu
 	const cJSON *outputs = cJSON_GetObjectItemCaseSensitive(j, "outputs");
 	const cJSON *assessments = cJSON_GetObjectItemCaseSensitive(j, "assessments");
 	const cJSON *usage = cJSON_GetObjectItemCaseSensitive(j, "usage");
-	if (!action || !cJSON_IsArray(outputs) || !cJSON_IsArray(assessments) || !cJSON_IsObject(usage)) {
+	if (!action || !*action || !cJSON_IsArray(outputs) || !cJSON_IsArray(assessments) || !cJSON_IsObject(usage)) {
 		cJSON_Delete(j);
 		snprintf(r->message, sizeof r->message,
 			 NAME ": the ApplyGuardrail answer is not the JSON it should be (action, outputs, assessments, usage)");

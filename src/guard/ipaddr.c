@@ -2,10 +2,27 @@
  * any of its text forms, checked with inet_pton. */
 #include <arpa/inet.h>
 #include <string.h>
+#include <strings.h>
 
 #include "guard/detect.h"
 
 #define IPV6_TEXT_MAX 45
+
+/* "version 1.0.0.1", "section 2.3.1.4": numbered things, not addresses. */
+static int after_numbering_word(const struct scan *s, size_t i)
+{
+	static const char *const words[] = { "version", "section", "release", "build", "chapter", "step", "rule" };
+	size_t k = i;
+	while (k > 0 && s->p[k - 1] == ' ')
+		k--;
+	for (size_t w = 0; w < sizeof words / sizeof *words; w++) {
+		size_t n = strlen(words[w]);
+		if (k >= n && strncasecmp((const char *)s->p + k - n, words[w], n) == 0 &&
+		    (k == n || !G_ALPHA(s->p[k - n - 1])))
+			return 1;
+	}
+	return 0;
+}
 
 size_t detect_ipv4(struct scan *s, size_t i)
 {
@@ -29,6 +46,8 @@ size_t detect_ipv4(struct scan *s, size_t i)
 	}
 	if (j < s->n && (G_IS(p[j], GC_WORD) || ((p[j] == '.' || p[j] == '-') && j + 1 < s->n && G_DIGIT(p[j + 1]))))
 		return 0;
+	if (after_numbering_word(s, i))
+		return j;
 	scan_add(s, GUARD_IPV4, i, j, 0.9f, NULL);
 	return j;
 }

@@ -226,6 +226,23 @@ for t in ["OPENAI_API_KEY=sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z",
           "rk_live_51AbCdEfGhIjKlMnOpQr34"]:
     P('api_token', t)
 
+# ---- common examples
+for t in ["test.email+alex@leetcode.com", "user_name@domain.co.in", "Email: firstname-lastname@example.com"]:
+    P('email', t)
+for t in ["(212) 555-1234", "212.555.1234", "+1-212-555-1234", "+1 212.555.1234", "1 (212) 555-1234",
+          "+61 2 1234 5678", "+49 (0) 30 1234567", "+33 (0)1 23 45 67 89", "Tel: 020-7123-4567",
+          "Phone: 555.123.4567", "call me at 415 555 2671", "555-123-4567", "123-456-7890"]:
+    P('phone', t)
+for t in ["3714-496353-98431", '"card":"4111111111111111"', "Visa test card 4000 0000 0000 0002",
+          "MC 5105 1051 0510 5100", "Diners 3056 930902 5904"]:
+    P('payment_card', t)
+for t in ["GB29 NWBK 6016 1331 9268 19", "NL91 ABNA 0417 1643 00", "CH93 0076 2011 6238 5295 7",
+          "FR76 3000 6000 0112 3456 7890 189"]:
+    P('iban', t)
+P('ipv6', 'prefix 2001:db8:: routed')
+P('ipv4', 'my ip is 10.1.2.3.')
+P('us_ssn', 'SSN#123456789')
+
 # ---- lines with several
 P('email,phone', 'John Doe, john@example.com, +1 415 555 2671')
 P('email,payment_card', 'billing@example.com paid with ' + four(card('4', 16), ' '))
@@ -294,7 +311,7 @@ N('commit 3f786850e387550fdab836ed7e6dc881de23001b')
 N('sha256 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855')
 N('base64 dGhpcyBpcyBhIHRlc3Qgc3RyaW5nIGZvciBiYXNlNjQ=')
 N('uuid 123e4567-e89b-12d3-a456-426614174000')
-for t in ['version 1.2.3.4.5', 'v10.0.19041.1', '256.100.50.25', 'release 1.2.3', '192.168.01.1',
+for t in ['version 1.0.0.1', 'see section 2.3.1.4', 'Release 10.2.0.1 notes', 'version 1.2.3.4.5', 'v10.0.19041.1', '256.100.50.25', 'release 1.2.3', '192.168.01.1',
           '1.2.3.999', 'section 4.2.1', 'pi is 3.14159', 'Python 3.11.4']:
     N(t)
 for t in ['std::vector<int> v;', 'Vec::<u8>::new()', 'a::b::c()', 'MAC 00:1a:2b:3c:4d:5e', 'time 12:30:45',
@@ -303,7 +320,9 @@ for t in ['std::vector<int> v;', 'Vec::<u8>::new()', 'a::b::c()', 'MAC 00:1a:2b:
 for t in ['2024-01-15', '15/01/2024', '01.02.2024', '2024-01-15T12:30:45Z', 'years 2023 2024 2025',
           '1 2 3 4 5 6 7 8 9', 'Price: +15.5%', 'ext. 1234', 'room 101', '+1', 'code +33', '(555) 123',
           'Total 1,234,567.89 EUR', 'call 911', '123 456', 'score 10-12', 'pages 123-456', '0.5 0.25 0.125',
-          'temperature 0.7 top_p 0.9', 'PIN 1234', 'port 8080', 'id 4111', 'batch 20240115-0042',
+          'temperature 0.7 top_p 0.9', 'PIN 1234', '1 234 567 habitants', '12 345 678 901', '0 800 123 456',
+          'ts 1700000000 and 1700000000123', 'ISBN 978 0 306 40615 7', 'color #ff0000',
+          'coords 48.8566, 2.3522', 'Chrome 120.0.6099.109', 'port 8080', 'id 4111', 'batch 20240115-0042',
           'Invoice 2024/00123', 'Population 8 000 000 000', 'ref 0123', 'page 0012 of 0340']:
     N(t)
 
