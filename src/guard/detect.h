@@ -22,6 +22,7 @@ struct scan {
 	const struct guard_words *words; /* may be NULL */
 	struct guard_findings *out;
 	size_t nhidden;                  /* hidden findings added */
+	size_t skip_start, skip_end;     /* a span found ahead of the scan (a secret after its key id) */
 };
 
 /* Byte classes (ctype without the locale). */

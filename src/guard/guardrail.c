@@ -269,10 +269,17 @@ static void reasoning_row(struct guardrail_result *r, const cJSON *it)
 	set_text(row->name, sizeof row->name, kind && kind->string ? kind->string : "finding");
 }
 
+/* A count from the service, clamped to what a long holds. */
+static long count_of(const cJSON *v)
+{
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0))
+		return 0;
+	return v->valuedouble < 1e15 ? (long)v->valuedouble : (long)1e15;
+}
+
 static long units(const cJSON *u, const char *k)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(u, k);
-	return cJSON_IsNumber(v) ? (long)v->valuedouble : 0;
+	return count_of(cJSON_GetObjectItemCaseSensitive(u, k));
 }
 
 int guardrail_parse_response(const char *body, size_t len, struct guardrail_result *r)
@@ -320,7 +327,7 @@ int guardrail_parse_response(const char *body, size_t len, struct guardrail_resu
 		const cJSON *m = cJSON_GetObjectItemCaseSensitive(it, "invocationMetrics");
 		const cJSON *lat = cJSON_GetObjectItemCaseSensitive(m, "guardrailProcessingLatency");
 		if (cJSON_IsNumber(lat))
-			r->latency_ms = (long)lat->valuedouble;
+			r->latency_ms = count_of(lat);
 	}
 	r->usage = (struct guardrail_usage){
 		units(usage, "topicPolicyUnits"), units(usage, "contentPolicyUnits"), units(usage, "wordPolicyUnits"),

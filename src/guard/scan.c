@@ -128,6 +128,10 @@ void scan_run(struct scan *s, const uint8_t tab[256])
 			i++;
 			continue;
 		}
+		if (i >= s->skip_start && i < s->skip_end) {
+			i = s->skip_end;
+			continue;
+		}
 		size_t r = 0, end;
 		switch (d) {
 		case SD_WORD:

@@ -81,9 +81,13 @@ size_t detect_aws_key(struct scan *s, size_t i)
 	scan_add(s, GUARD_AWS_KEY_ID, i, j, akia ? 0.95f : 0.9f, akia ? "long-term" : "temporary");
 	size_t at;
 	if (find_secret_near(s, i, j, &at)) {
+		size_t floor = s->floor;
 		scan_add(s, GUARD_AWS_SECRET, at, at + AWS_SECRET_LEN, 0.9f, NULL);
-		if (at > j)
-			return at + AWS_SECRET_LEN;
+		if (at > j) { /* the scan goes on from the key id and passes over the secret when it gets there */
+			s->floor = floor;
+			s->skip_start = at;
+			s->skip_end = at + AWS_SECRET_LEN;
+		}
 	}
 	return j;
 }
