@@ -157,7 +157,7 @@ static void rescan_window(const struct guard *g, const char *text, size_t ws, si
 	}
 	map[m] = we;
 	struct guard_findings found = { 0 };
-	struct scan s = { (const unsigned char *)clean, m, 0, g->words, &found, 0 };
+	struct scan s = { .p = (const unsigned char *)clean, .n = m, .words = g->words, .out = &found };
 	scan_run(&s, g->dispatch);
 	for (size_t k = 0; k < found.n; k++) {
 		struct guard_finding f = found.v[k];
@@ -231,7 +231,7 @@ static void rescan_without_hidden(const struct guard *g, const char *text, size_
 int guard_scan(const struct guard *g, const char *text, size_t len, struct guard_findings *out, struct err *e)
 {
 	size_t first = out->n;
-	struct scan s = { (const unsigned char *)text, len, 0, g->words, out, 0 };
+	struct scan s = { .p = (const unsigned char *)text, .n = len, .words = g->words, .out = out };
 	scan_run(&s, g->dispatch);
 	if (s.nhidden) {
 		for (size_t k = first; k < out->n; k++) {
