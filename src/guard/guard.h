@@ -53,8 +53,9 @@ struct guard_finding {
 	char *hidden;        /* GUARD_TAG_CHARS: the ASCII the tags spell (owned); else NULL */
 };
 
-/* Sorted by start (longer first on a tie). A finding nests inside another
- * only when it is hidden text inside a match found once it was removed. */
+/* Sorted by start (longer first on a tie). Built-in findings overlap only
+ * where hidden text lies inside a match found once it was removed; the
+ * user's patterns may overlap anything. Masking takes the earliest. */
 struct guard_findings {
 	struct guard_finding *v;
 	size_t n, cap;
