@@ -188,7 +188,7 @@ static void answer_bedrock(struct askguard *ag, struct session *s, struct run *r
 
 void askguard_answer(struct askguard *ag, struct session *s, struct run *r, int shown)
 {
-	if (!askguard_on(ag) || !r)
+	if (!askguard_on(ag) || !r || !r->text.len)
 		return;
 	cJSON *item = cJSON_CreateObject();
 	cJSON_AddStringToObject(item, "model", r->model);

@@ -47,6 +47,18 @@ static int aws_secret_at(const struct scan *s, size_t j)
 	return upper && lower && other && (e == s->n || s->p[e] != '=');
 }
 
+/* A secret at j reported already (by its name, or by a key id before it). */
+static int secret_known(const struct scan *s, size_t j)
+{
+	if (j >= s->skip_start && j < s->skip_end)
+		return 1;
+	const struct guard_findings *f = s->out;
+	for (size_t k = f->n; k > 0 && f->n - k < 8; k--)
+		if (f->v[k - 1].type == GUARD_AWS_SECRET && f->v[k - 1].start == j)
+			return 1;
+	return 0;
+}
+
 /* The first secret-looking run within the window around the key id [i, end). */
 static size_t find_secret_near(const struct scan *s, size_t i, size_t end, size_t *found)
 {
@@ -80,7 +92,7 @@ size_t detect_aws_key(struct scan *s, size_t i)
 		return 0;
 	scan_add(s, GUARD_AWS_KEY_ID, i, j, akia ? 0.95f : 0.9f, akia ? "long-term" : "temporary");
 	size_t at;
-	if (find_secret_near(s, i, j, &at)) {
+	if (find_secret_near(s, i, j, &at) && !secret_known(s, at)) {
 		size_t floor = s->floor;
 		scan_add(s, GUARD_AWS_SECRET, at, at + AWS_SECRET_LEN, 0.9f, NULL);
 		if (at > j) { /* the scan goes on from the key id and passes over the secret when it gets there */
@@ -112,7 +124,8 @@ size_t detect_secret_keyword(struct scan *s, size_t i, size_t end)
 		j++;
 	if (!aws_secret_at(s, j))
 		return 0;
-	scan_add(s, GUARD_AWS_SECRET, j, j + AWS_SECRET_LEN, 0.95f, NULL);
+	if (!secret_known(s, j))
+		scan_add(s, GUARD_AWS_SECRET, j, j + AWS_SECRET_LEN, 0.95f, NULL);
 	return j + AWS_SECRET_LEN;
 }
 

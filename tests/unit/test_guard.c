@@ -191,6 +191,12 @@ static void test_aws(void **state)
 	TYPES("secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY then AKIAIOSFODNN7EXAMPLE",
 	      "aws_secret_key,aws_access_key_id");
 	TYPES("aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "aws_secret_key");
+	TYPES("AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\nAWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+	      "aws_access_key_id,aws_secret_key");
+	TYPES("SecretAccessKey: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY AccessKeyId: AKIAIOSFODNN7EXAMPLE",
+	      "aws_secret_key,aws_access_key_id");
+	TYPES("AKIAIOSFODNN7EXAMPLE x@example.com wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+	      "aws_access_key_id,email,aws_secret_key");
 	TYPES("AKIAIOSFODNN7EXAMPL AKIAIOSFODNN7EXAMPLEX AKIA", "");
 	TYPES("AKIAIOSFODNN7EXAMPLE 3f786850e387550fdab836ed7e6dc881de23001b", "aws_access_key_id");
 }
