@@ -43,9 +43,9 @@ void scan_dispatch_init(uint8_t tab[256], const struct guard_words *words)
 	static const unsigned char hidden_leads[] = { 0xD8, 0xE1, 0xE2, 0xEF, 0xF3 };
 	for (size_t k = 0; k < sizeof hidden_leads; k++)
 		tab[hidden_leads[k]] = SD_HIDDEN;
-	for (int c = 0x80; c < 256; c++)
+	for (int c = 0; c < 256; c++)
 		if (!tab[c] && words && guard_words_may_start(words, (unsigned char)c))
-			tab[c] = SD_UTF8_WORD;
+			tab[c] = SD_DENIED; /* a denied word starting with '#', '$', 'é', ... */
 }
 
 void scan_add(struct scan *s, enum guard_type t, size_t start, size_t end, float conf, const char *label)
@@ -154,7 +154,7 @@ void scan_run(struct scan *s, const uint8_t tab[256])
 		case SD_HIDDEN:
 			r = detect_hidden(s, i);
 			break;
-		case SD_UTF8_WORD:
+		case SD_DENIED:
 			if (s->words && !(i && p[i - 1] >= 0x80) && !G_IS(scan_prev(s, i), GC_WORD))
 				r = detect_denied(s, i);
 			break;

@@ -6,7 +6,7 @@
 
 #include "guard/detect.h"
 
-enum { SD_SKIP, SD_WORD, SD_AT, SD_PLUS, SD_PAREN, SD_COLON, SD_HIDDEN, SD_UTF8_WORD };
+enum { SD_SKIP, SD_WORD, SD_AT, SD_PLUS, SD_PAREN, SD_COLON, SD_HIDDEN, SD_DENIED };
 
 /* The dispatch table for a guard: which bytes start a check. */
 void scan_dispatch_init(uint8_t tab[256], const struct guard_words *words);

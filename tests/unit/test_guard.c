@@ -315,9 +315,9 @@ static void test_redact_and_preview(void **state)
 static void test_denied_words_and_patterns(void **state)
 {
 	(void)state;
-	const char *words[] = { "Project Falcon", "zeta", "\xc3\xa9t\xc3\xa9" };
+	const char *words[] = { "Project Falcon", "zeta", "\xc3\xa9t\xc3\xa9", "#hush" };
 	struct guard_pattern pats[] = { { "employee_id", "EMP-[0-9]{6}" }, { "ticket", "\\bTCK\\d+" } };
-	struct guard_config cfg = { words, 3, pats, 2 };
+	struct guard_config cfg = { words, 4, pats, 2 };
 	struct err e = ERR_INIT;
 	struct guard *g = guard_new(&cfg, &e);
 	assert_non_null(g);
@@ -331,6 +331,9 @@ static void test_denied_words_and_patterns(void **state)
 	assert_string_equal(r, "About [DENIED]: [DENIED], zetas, [EMPLOYEE_ID] and [TICKET]; [DENIED] 2024.");
 	free(r);
 	guard_findings_free(&f);
+	char *t2 = types_of(g, "tag #hush and #hushed and x#hush");
+	assert_string_equal(t2, "denied_word");
+	free(t2);
 	guard_free(g);
 
 	struct guard_pattern bad[] = { { "broken", "(unclosed" } };
