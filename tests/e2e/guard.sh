@@ -170,7 +170,13 @@ run ask -m openai/gpt-4o-mini --guard mask "mail john@example.com please" >"$T/o
 rc=$?
 check "ask --guard mask: exit 0 and the answer" sh -c "[ $rc -eq 0 ] && grep -q 'Hello from the fake OpenAI' '$T/out'"
 check "ask --guard mask: the masked prompt was sent" sh -c "grep '\"route\":\"openai.chat\"' '$LOG' | tail -1 | grep -q 'mail \[EMAIL\] please' && ! grep -q 'john@example.com' '$LOG'"
-check "ask --guard mask: the history keeps the masked prompt" sh -c "! grep -aq 'john@example.com' '$AIWB_HOME/aiwb.db'"
+"$E2E_PY" - "$AIWB_HOME/aiwb.db" >"$T/py" 2>&1 <<'EOF'
+import sqlite3, sys
+db = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
+rows = [str(r[0]) + str(r[1]) for r in db.execute("select prompt, messages from runs")]
+print("ok" if rows and any("mail [EMAIL] please" in r for r in rows) and not any("john@example.com" in r for r in rows) else "bad: %r" % rows)
+EOF
+check "ask --guard mask: the history keeps the masked prompt, never the address" grep -qx ok "$T/py"
 
 run ask -m openai/gpt-4o-mini --guard report --json "mail john@example.com please" >"$T/a.json" 2>"$T/err"
 check "ask --guard report --json: sent as is, findings in guard" e2e_json "$T/a.json" \
@@ -181,6 +187,13 @@ run ask -m openai/gpt-4o-mini --guard mask --no-stream "hi" >"$T/out" 2>"$T/err"
 check "ask --guard mask --no-stream: the answer is shown masked, and said so" sh -c "grep -q 'One two \[DENIED\] four' '$T/out' && grep -q 'shown masked' '$T/err'"
 run ask -m openai/gpt-4o-mini --guard mask "hi" >"$T/out" 2>"$T/err"
 check "ask --guard mask streaming: the stream is not changed, the note says the history keeps it masked" sh -c "grep -q 'One two three four' '$T/out' && grep -q 'kept masked in the history' '$T/err'"
+"$E2E_PY" - "$AIWB_HOME/aiwb.db" >"$T/py" 2>&1 <<'EOF'
+import sqlite3, sys
+db = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
+out = db.execute("select output from runs order by rowid desc limit 1").fetchone()[0]
+print("ok" if "One two [DENIED] four" in out and "three" not in out else "bad: %r" % out)
+EOF
+check "ask --guard mask streaming: the history holds the masked answer" grep -qx ok "$T/py"
 run ask -m openai/gpt-4o-mini --guard block --no-stream "hi" >"$T/out" 2>"$T/err"
 rc=$?
 check "ask --guard block --no-stream: the answer is withheld, exit 3" sh -c "[ $rc -eq 3 ] && ! grep -q 'three' '$T/out' && grep -q 'withheld' '$T/err'"
