@@ -118,6 +118,14 @@ int guard_apply(const struct guard *g, enum guard_action a, const char *text, si
 		struct err *e);
 void guard_outcome_free(struct guard_outcome *o);
 
+/* "3 findings: 2 email, 1 iban" or "no findings". Caller frees. */
+char *guard_findings_summary(const struct guard_findings *f);
+
+struct config;
+/* A guard with config.json's guard.denied_words and guard.patterns; NULL with
+ * e naming a pattern that does not compile. */
+struct guard *guard_from_config(const struct config *cfg, struct err *e);
+
 /* The checks, exposed for tests: each takes the characters without separators. */
 int guard_luhn_ok(const char *digits, size_t n);
 int guard_iban_ok(const char *iban, size_t n);       /* country length and mod-97 */
