@@ -20,6 +20,10 @@
 #   8 streams    = 8 x 2,000 tokens at 1,000 tokens/s in one event loop
 #                  (bench/stream_bench.c): CPU of one core, peak RSS, beside
 #                  one `curl -Z` carrying the same 8 streams.
+#   guard        = bench/guard_bench: the local guard over 100 MB of mixed text
+#                  beside `grep -E` with equivalent patterns (MB per CPU-second),
+#                  the latency it adds to a 10 KB prompt, and precision and
+#                  recall per type on tests/data/guard.
 #   compare      = `aiwb compare` of 8 models x 2,000 tokens at 1,000 tokens/s
 #                  beside `aiwb ask` of one of them (the slowest single stream),
 #                  wall and CPU, medians of CMP_REPS; then the workbench doing
@@ -210,5 +214,13 @@ printf '%-52s %7s %7s %7s\n' "workbench compare view, 8 columns streaming" "fps"
 printf '%-52s %7s %7s %7s\n' "(frames = output bursts on a 160x48 pty)" "$(field "$ct" fps)" \
 	"$(field "$ct" fps_min_window)" "$(field "$ct" cpu_percent)"
 echo "target: redraws capped (~60/s), never below 30 fps; min fps is the lowest over 0.5 s windows"
+
+# (e) The local guard: throughput on 100 MB of mixed text beside grep -E with
+# equivalent patterns, the latency it adds to a 10 KB prompt, and precision
+# and recall per type on the labelled corpus (bench/guard_bench.c).
+GUARD_MB=${GUARD_MB:-100}
+printf '\n%s\n' "guard: $GUARD_MB MB of mixed text, one core (MB per CPU-second, median of 5)"
+"$B/guard_bench" "$GUARD_MB" 5 "$ROOT/tests/data/guard"
+echo "targets: guard > 200 MB/s; latency < 1 ms for a 10 KB prompt; ratio = guard / grep -E"
 echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 sh "$ROOT/bench/jobs_bench.sh"

@@ -23,6 +23,7 @@
 static const char *const provider_types[] = {"openai", "anthropic", "bedrock", "ollama", NULL};
 static const char *const log_levels[] = {"debug", "info", "warn", "error", NULL};
 static const char *const kb_modes[] = {"bm25", "vector", "hybrid", NULL};
+static const char *const guard_actions[] = {"off", "report", "mask", "block", NULL};
 
 struct loader {
 	const char *name;
@@ -55,6 +56,7 @@ static void config_defaults(struct config *c)
 	c->log_level = xstrdup("info");
 	c->kb_top_k = 5;
 	c->kb_mode = xstrdup("hybrid");
+	c->guard_action = xstrdup("off");
 }
 
 void config_free(struct config *c)
@@ -85,6 +87,15 @@ void config_free(struct config *c)
 	free(c->log_level);
 	free(c->kb_mode);
 	free(c->ca_bundle);
+	free(c->guard_action);
+	for (size_t i = 0; i < c->nguard_denied_words; i++)
+		free(c->guard_denied_words[i]);
+	free(c->guard_denied_words);
+	for (size_t i = 0; i < c->nguard_patterns; i++) {
+		free(c->guard_patterns[i].name);
+		free(c->guard_patterns[i].regex);
+	}
+	free(c->guard_patterns);
 	for (size_t i = 0; i < c->nwarnings; i++)
 		free(c->warnings[i]);
 	free(c->warnings);
@@ -817,6 +828,65 @@ static int load_kb(struct loader *l, const struct member *sec)
 	return rc;
 }
 
+static int load_guard(struct loader *l, const struct member *sec)
+{
+	struct walk w;
+	const struct member *mb;
+	struct config *c = l->c;
+	int rc = 0;
+	if (want_object(l, sec, "guard"))
+		return -1;
+	walk_begin(&w, l, "guard", sec->value, sec->val_off);
+	while (rc == 0 && (mb = walk_next(&w))) {
+		if (strcmp(mb->key, "action") == 0) {
+			rc = get_choice(l, mb, "guard.action", guard_actions, &c->guard_action);
+		} else if (strcmp(mb->key, "denied_words") == 0) {
+			if (!cJSON_IsArray(mb->value))
+				rc = fail_at(l, mb->val_off, "guard.denied_words must be an array of strings, not %s",
+					     json_type_name(mb->value));
+			const cJSON *it;
+			const cJSON *list = rc ? NULL : mb->value;
+			cJSON_ArrayForEach(it, list) {
+				if (!cJSON_IsString(it) || !*it->valuestring) {
+					rc = fail_at(l, mb->val_off, "guard.denied_words must hold non-empty strings");
+					break;
+				}
+				c->guard_denied_words = xreallocarray(c->guard_denied_words, c->nguard_denied_words + 1,
+								      sizeof *c->guard_denied_words);
+				c->guard_denied_words[c->nguard_denied_words++] = xstrdup(it->valuestring);
+			}
+		} else if (strcmp(mb->key, "patterns") == 0) {
+			if (want_object(l, mb, "guard.patterns")) {
+				rc = -1;
+				break;
+			}
+			struct walk pw;
+			const struct member *pm;
+			walk_begin(&pw, l, "guard.patterns", mb->value, mb->val_off);
+			while (rc == 0 && (pm = walk_next(&pw))) {
+				char *path = key_path("guard.patterns", pm->key);
+				char *regex = NULL;
+				if (!is_plain_name(pm->key))
+					rc = fail_at(l, pm->key_off, "%s: a pattern name is letters, digits, '.', '-', '_'", path);
+				else
+					rc = get_string(l, pm, path, &regex);
+				if (rc == 0) {
+					c->guard_patterns = xreallocarray(c->guard_patterns, c->nguard_patterns + 1,
+									  sizeof *c->guard_patterns);
+					c->guard_patterns[c->nguard_patterns++] = (struct config_guard_pattern){
+						xstrdup(pm->key), regex };
+				}
+				free(path);
+			}
+			walk_end(&pw);
+		} else {
+			warn_key(&w, mb, "unknown key", NULL);
+		}
+	}
+	walk_end(&w);
+	return rc;
+}
+
 static int load_keys(struct loader *l, const struct member *sec)
 {
 	struct walk w;
@@ -1048,6 +1118,8 @@ static int load_top(struct loader *l, const cJSON *root, size_t root_off)
 			rc = load_prices(l, mb);
 		else if (strcmp(mb->key, "network") == 0)
 			rc = load_network(l, mb);
+		else if (strcmp(mb->key, "guard") == 0)
+			rc = load_guard(l, mb);
 		else
 			warn_key(&w, mb, "unknown key", NULL);
 	}

@@ -35,6 +35,11 @@ struct config_key {
 	char *key;    /* key spec, e.g. "j", "C-n", "F5" */
 };
 
+struct config_guard_pattern {
+	char *name;  /* shown, and the mask: [NAME] */
+	char *regex; /* PCRE2 */
+};
+
 struct config {
 	char *path;           /* file it was read from, NULL when defaults */
 	int found;            /* 1 when the file existed */
@@ -54,6 +59,12 @@ struct config {
 	/* kb defaults for later issues */
 	int kb_top_k;         /* default 5 */
 	char *kb_mode;        /* "bm25" | "vector" | "hybrid"; default "hybrid" */
+	/* guard (docs/guard.md) */
+	char *guard_action;   /* "off" | "report" | "mask" | "block"; default "off" */
+	char **guard_denied_words;
+	size_t nguard_denied_words;
+	struct config_guard_pattern *guard_patterns;
+	size_t nguard_patterns;
 	char **warnings;      /* "unknown key 'x.y' in /path/config.json:3" ... */
 	size_t nwarnings;
 };

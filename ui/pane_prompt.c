@@ -13,7 +13,9 @@
 #include "base/sanitize.h"
 #include "base/wdiff.h"
 #include "base/xmalloc.h"
+#include "config.h"
 #include "draw.h"
+#include "guard/guard.h"
 #include "input.h"
 #include "pane.h"
 #include "prompt/lab.h"
@@ -155,6 +157,45 @@ static void column_start(struct prompt_pane *pp, struct column *c, int64_t group
 	free(model);
 }
 
+/* config.json's guard.action over the messages about to be sent
+ * (docs/guard.md): 1 when it stops them (the status line says why), else 0
+ * with what it found, if anything, in note. */
+static int guard_holds(struct prompt_pane *pp, char *note, size_t size)
+{
+	const struct config *cfg = pp->base.wb->cfg;
+	enum guard_action a = GUARD_OFF;
+	note[0] = 0;
+	if (!cfg || !cfg->guard_action || guard_action_parse(cfg->guard_action, &a) != 0 || a == GUARD_OFF)
+		return 0;
+	struct err e = ERR_INIT;
+	struct lab_msg *msgs = NULL;
+	size_t n = 0;
+	struct guard *g = guard_from_config(cfg, &e);
+	if (!g || lab_form_preview(&pp->form, &msgs, &n, &e) != 0) {
+		app_status(1, "guard: %s; not sent", e.msg);
+		guard_free(g);
+		return 1;
+	}
+	struct guard_findings f = { 0 };
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(msgs[i].role, "system") != 0)
+			guard_scan(g, msgs[i].content, strlen(msgs[i].content), &f, &e);
+	char *summary = guard_findings_summary(&f);
+	int hold = f.n && a != GUARD_REPORT;
+	if (hold && a == GUARD_BLOCK)
+		app_status(1, "guard (block): the prompt holds %s; not sent", summary);
+	else if (hold)
+		app_status(1, "guard (mask): the prompt holds %s; the workbench does not mask yet, so it was not "
+			      "sent (aiwb ask --guard mask does)", summary);
+	else if (f.n)
+		snprintf(note, size, "; guard: the prompt holds %s", summary);
+	free(summary);
+	guard_findings_free(&f);
+	lab_msgs_free(msgs, n);
+	guard_free(g);
+	return hold;
+}
+
 /* Sends the form to the marked models (two or more) or the selected one. */
 static void send_form(struct prompt_pane *pp)
 {
@@ -176,6 +217,9 @@ static void send_form(struct prompt_pane *pp)
 		app_status(1, "no model selected: pick one in Models (focus it with 1, Enter on a model)");
 		return;
 	}
+	char guard_note[200];
+	if (guard_holds(pp, guard_note, sizeof guard_note))
+		return;
 	for (size_t i = 0; i < pp->ncols; i++)
 		column_free(&pp->cols[i]);
 	if (n > MAX_COLUMNS)
@@ -195,9 +239,9 @@ static void send_form(struct prompt_pane *pp)
 		column_start(pp, c, group);
 	}
 	if (n > 1)
-		app_status(0, "sent to %zu models; h l move between them, f zooms, r re-runs, d diffs", n);
+		app_status(0, "sent to %zu models; h l move between them, f zooms, r re-runs, d diffs%s", n, guard_note);
 	else
-		app_status(0, "sent to %s", wb->selected);
+		app_status(0, "sent to %s%s", wb->selected, guard_note);
 }
 
 static void rerun_focused(struct prompt_pane *pp)

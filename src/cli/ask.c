@@ -9,6 +9,7 @@
 #include "base/log.h"
 #include "base/sanitize.h"
 #include "base/xmalloc.h"
+#include "cli/askguard.h"
 #include "cli/askopts.h"
 #include "cli/cli.h"
 #include "cli/session.h"
@@ -104,6 +105,8 @@ int cmd_ask(int argc, char **argv)
 	struct ask a;
 	struct llm_request rq;
 	struct ask_template at;
+	struct askguard ag;
+	memset(&ag, 0, sizeof ag);
 	memset(&a, 0, sizeof a);
 	memset(&rq, 0, sizeof rq);
 	memset(&at, 0, sizeof at);
@@ -145,14 +148,23 @@ int cmd_ask(int argc, char **argv)
 		rc = cli_fail("ask", "%s", e.msg);
 		goto out;
 	}
+	if ((rc = askguard_open(&ag, "ask", o.guard, &s)) != 0)
+		goto out;
+	rc = 1;
 	if (at.t && (template_is_chain(at.t) || template_is_sampled(at.t))) {
-		if (!session_catalog(&s, &e))
+		if (askguard_on(&ag))
+			rc = cli_fail("ask", "--guard checks one-call prompts; this template makes several calls");
+		else if (!session_catalog(&s, &e))
 			rc = cli_fail("ask", "%s", e.msg);
 		else
 			rc = ask_template_run(&at, &o, &s, p, model, mname);
 		goto out;
 	}
 	struct llm_message msg = { "user", buf_str(&o.prompt) };
+	for (size_t i = 0; i < (at.t ? at.nmessages : 1); i++)
+		if ((rc = askguard_prompt(&ag, &s, at.t ? &at.messages[i].content : &msg.content)) != 0)
+			goto out;
+	rc = 1;
 	rq.model = mname;
 	rq.system = system;
 	rq.messages = at.t ? at.messages : &msg;
@@ -178,6 +190,7 @@ int cmd_ask(int argc, char **argv)
 		log_warn("run not priced: %s", e.msg);
 		fprintf(stderr, "aiwb: the run has no price: %s\n", e.msg);
 	}
+	askguard_answer(&ag, &s, r, a.stream && !a.json);
 	if (!a.json && !a.stream)
 		flush_text(&a, buf_str(&r->text), r->text.len);
 	if (!a.json && !a.raw) {
@@ -188,11 +201,12 @@ int cmd_ask(int argc, char **argv)
 	if (!a.json && r->text.len && !a.ended_with_newline)
 		putchar('\n');
 	if (a.json) {
-		char *js = run_json(r, !a.raw);
+		char *js = askguard_json_wrap(&ag, run_json(r, !a.raw));
 		puts(js);
 		free(js);
 	}
 	fflush(stdout);
+	askguard_report(&ag);
 	char *tmpl = at.t ? template_history_json(at.t, at.vars) : NULL;
 	int saved = session_save(&s, r, &rq, "ask", tmpl) == 0;
 	free(tmpl);
@@ -214,8 +228,11 @@ int cmd_ask(int argc, char **argv)
 		rc = cli_fail("ask", "%s", r->result.message[0] ? r->result.message : "the call failed");
 		break;
 	}
+	if (rc == 0 && ag.blocked)
+		rc = ASKGUARD_BLOCKED;
 	run_free(r);
 out:
+	askguard_close(&ag);
 	provider_free(p);
 	free(pname);
 	free(mname);

@@ -58,6 +58,7 @@ int ask_opts_parse(struct ask_opts *o, const char *cmd, size_t max_models, int a
 		{ "json", no_argument, NULL, 'j' },              { "no-stream", no_argument, NULL, 'n' },
 		{ "raw", no_argument, NULL, 'r' },               { "template", required_argument, NULL, 't' },
 		{ "var", required_argument, NULL, 'V' },         { "vars-file", required_argument, NULL, 'F' },
+		{ "guard", required_argument, NULL, 'G' },
 		{ NULL, 0, NULL, 0 },
 	};
 	memset(o, 0, sizeof *o);
@@ -109,6 +110,7 @@ int ask_opts_parse(struct ask_opts *o, const char *cmd, size_t max_models, int a
 			o->vars[o->nvars++] = optarg;
 			break;
 		case 'F': o->vars_file = optarg; break;
+		case 'G': o->guard = optarg; break;
 		case ':': return cli_usage_error(cmd, "%s needs a value", argv[optind - 1]);
 		default: return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
 		}

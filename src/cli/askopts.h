@@ -30,6 +30,7 @@ struct ask_opts {
 	const char **vars;                    /* each --var "k=v" (argv strings) */
 	size_t nvars;
 	int has_prompt;                       /* a PROMPT argument or '-' was given */
+	const char *guard;                    /* --guard MODE (cli/askguard.h), or NULL */
 };
 
 /* Parses argv (argv[0] is the command). max_models is 1 for ask. Returns 0,

@@ -66,10 +66,15 @@ static const char ask_usage[] =
 	"                              self-consistency one samples at once and prints the vote\n"
 	"  --var K=V                   a template variable (repeatable)\n"
 	"  --vars-file F.json          template variables from a JSON object (--var wins)\n"
+	"  --guard MODE                check the prompt before sending and the answer after it\n"
+	"                              (docs/guard.md): off, report, mask (send it masked),\n"
+	"                              block (refuse it), or bedrock:ID:VERSION (a Bedrock\n"
+	"                              guardrail); default: guard.action in config.json (off)\n"
 	"\n"
 	"Exit status: 0 when the model finished; 1 on an error or a cut stream (the\n"
 	"partial answer is printed and kept) or when the run could not be saved; 2 on a\n"
-	"usage error; 130 when interrupted (129 on SIGHUP, 143 on SIGTERM).\n";
+	"usage error; 3 when the guard blocked the prompt or the answer; 130 when\n"
+	"interrupted (129 on SIGHUP, 143 on SIGTERM).\n";
 
 static const char models_usage[] =
 	"usage: aiwb models [--provider P] [--json]\n"
@@ -93,11 +98,13 @@ static const char compare_usage[] =
 	"\n"
 	"Options as for aiwb ask: --system, --temperature, --top-p, --max-tokens, --stop,\n"
 	"--no-stream, --raw, -t TEMPLATE with --var K=V and --vars-file F.json (one-call\n"
-	"templates), and --json, which prints {\"prompt\", \"results\": [one\n"
-	"aiwb ask --json object per model]}.\n"
+	"templates), --guard MODE (the prompt is checked once, each answer after it),\n"
+	"and --json, which prints {\"prompt\", \"results\": [one aiwb ask --json object\n"
+	"per model]} (and \"guard\" with --guard).\n"
 	"\n"
 	"Exit status: 0 when every model finished; 1 when any failed, was cut or was not\n"
-	"saved; 2 on a usage error; 130 when interrupted (129 on SIGHUP, 143 on SIGTERM).\n";
+	"saved; 2 on a usage error; 3 when the guard blocked the prompt or an answer;\n"
+	"130 when interrupted (129 on SIGHUP, 143 on SIGTERM).\n";
 
 static const char history_usage[] =
 	"usage: aiwb history [QUERY] [--json] [-n N] [--offset N] [--model M] [--raw]\n"
@@ -171,6 +178,34 @@ static const char experiment_usage[] =
 	"a case cannot be stored (the run stops at once and is marked failed); 2 on a\n"
 	"usage error; 130 when interrupted (finished cases are kept; 129 on SIGHUP).\n";
 
+static const char guard_usage[] =
+	"usage: aiwb guard check [--json] [--redact] [--fail-on-findings] [--source input|output]\n"
+	"                        [--bedrock ID:VERSION [--full]] [FILE | -]\n"
+	"\n"
+	"Checks text (a file, or standard input with '-' or when no FILE is given) for\n"
+	"personal data and secrets: e-mail addresses, phone numbers, payment cards\n"
+	"(Luhn-checked), IBANs (mod-97), US SSNs, IPv4/IPv6 addresses, AWS access keys and\n"
+	"their secret keys, API tokens (sk-, sk-ant-, ghp_, JWTs...), your denied words\n"
+	"and patterns (config.json \"guard\"), and text hidden from readers: Unicode tag\n"
+	"characters, zero-width characters and bidirectional controls (docs/guard.md).\n"
+	"Each finding has a type, a span (line:column and bytes) and a confidence;\n"
+	"secrets are never printed whole.\n"
+	"\n"
+	"  --json                 one JSON object on stdout: {\"findings\": [...], ...}\n"
+	"  --redact               print the text with findings masked ([EMAIL], [CARD]...)\n"
+	"                         and hidden characters removed; the summary goes to stderr\n"
+	"  --fail-on-findings     exit 3 when something is found (or a guardrail intervenes)\n"
+	"  --bedrock ID:VERSION   ask an Amazon Bedrock guardrail instead (ApplyGuardrail),\n"
+	"                         with the bedrock provider's credentials and region; prints\n"
+	"                         its action, masked outputs, assessments and usage units;\n"
+	"                         --json prints the service's answer as it is\n"
+	"  --source input|output  the text is a prompt (default) or a model's answer\n"
+	"  --full                 the guardrail reports every assessment, not only interventions\n"
+	"\n"
+	"Exit status: 0 when the check ran, whatever it found; 3 with --fail-on-findings\n"
+	"when there is a finding or an intervention; 1 when the input, the config or\n"
+	"the guardrail call failed; 2 on a usage error.\n";
+
 const struct cli_command cli_commands[] = {
 	{ "models", "providers and their models, with context and price", models_usage, cmd_models },
 	{ "ask", "send one prompt to one model, streamed", ask_usage, cmd_ask },
@@ -181,6 +216,7 @@ const struct cli_command cli_commands[] = {
 	{ "doctor", "what is configured, reachable, missing", doctor_usage, cmd_doctor },
 	{ "keys", "store, remove and list API keys", keys_usage, cmd_keys },
 	{ "jobs", "run, follow and stop training jobs, with their metrics", jobs_usage, cmd_jobs },
+	{ "guard", "find personal data, secrets and hidden text; Bedrock guardrails", guard_usage, cmd_guard },
 	{ NULL, NULL, NULL, NULL },
 };
 

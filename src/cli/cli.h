@@ -51,5 +51,6 @@ int cmd_history(int argc, char **argv);
 int cmd_experiment(int argc, char **argv);
 int cmd_jobs(int argc, char **argv);
 extern const char jobs_usage[];
+int cmd_guard(int argc, char **argv);
 
 #endif

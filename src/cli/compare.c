@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "base/sanitize.h"
 #include "base/xmalloc.h"
+#include "cli/askguard.h"
 #include "cli/askopts.h"
 #include "cli/cli.h"
 #include "cli/session.h"
@@ -150,7 +151,7 @@ static void print_table(const struct compare *c)
 	printf("(~ marks token counts estimated at about 4 characters a token)\n");
 }
 
-static void print_json(const struct compare *c, const char *prompt, int raw)
+static void print_json(const struct compare *c, const char *prompt, int raw, struct askguard *ag)
 {
 	cJSON *root = cJSON_CreateObject();
 	cJSON_AddStringToObject(root, "prompt", prompt);
@@ -173,6 +174,7 @@ static void print_json(const struct compare *c, const char *prompt, int raw)
 		}
 		cJSON_AddItemToArray(results, item);
 	}
+	askguard_json_add(ag, root);
 	char *s = cJSON_Print(root);
 	puts(s);
 	free(s);
@@ -202,11 +204,22 @@ int cmd_compare(int argc, char **argv)
 		ask_opts_free(&o);
 		return cli_fail("compare", "%s", e.msg);
 	}
+	struct askguard ag;
+	int grc = askguard_open(&ag, "compare", o.guard, &s);
+	struct llm_message msg = { "user", buf_str(&o.prompt) };
+	for (size_t i = 0; !grc && i < (at.t ? at.nmessages : 1); i++)
+		grc = askguard_prompt(&ag, &s, at.t ? &at.messages[i].content : &msg.content);
+	if (grc) {
+		askguard_close(&ag);
+		session_close(&s);
+		ask_template_free(&at);
+		ask_opts_free(&o);
+		return grc;
+	}
 	int64_t group = run_compare_group();
 	static struct compare c;
 	memset(&c, 0, sizeof c);
 	c.s = &s;
-	struct llm_message msg = { "user", buf_str(&o.prompt) };
 	for (size_t i = 0; i < o.nmodels; i++) {
 		c.slots[c.n].spec = o.models[i];
 		start(&c, &c.slots[c.n], &o, at.t ? at.messages : &msg, at.t ? at.nmessages : 1);
@@ -221,6 +234,8 @@ int cmd_compare(int argc, char **argv)
 	char *tmpl = at.t ? template_history_json(at.t, at.vars) : NULL;
 	char *extra = run_compare_params(tmpl, group);
 	free(tmpl);
+	for (size_t i = 0; i < c.n; i++)
+		askguard_answer(&ag, &s, c.slots[i].run, 0);
 	for (size_t i = 0; i < c.n; i++) {
 		struct slot *sl = &c.slots[i];
 		failed |= !sl->run || sl->run->result.status != LLM_OK;
@@ -229,12 +244,14 @@ int cmd_compare(int argc, char **argv)
 	}
 	free(extra);
 	if (o.json) {
-		print_json(&c, at.t && at.nmessages ? at.messages[at.nmessages - 1].content : buf_str(&o.prompt), o.raw);
+		print_json(&c, at.t && at.nmessages ? at.messages[at.nmessages - 1].content : buf_str(&o.prompt), o.raw,
+			   &ag);
 	} else {
 		print_answers(&c, o.raw);
 		print_table(&c);
 	}
 	fflush(stdout);
+	askguard_report(&ag);
 	for (size_t i = 0; i < c.n; i++) {
 		run_free(c.slots[i].run);
 		free(c.slots[i].provider);
@@ -242,7 +259,8 @@ int cmd_compare(int argc, char **argv)
 	}
 	for (size_t i = 0; i < c.nproviders; i++)
 		provider_free(c.providers[i]);
-	int rc = s.interrupted ? session_interrupt_status(&s) : failed || s.unsaved ? 1 : 0;
+	int rc = s.interrupted ? session_interrupt_status(&s) : failed || s.unsaved ? 1 : ag.blocked ? ASKGUARD_BLOCKED : 0;
+	askguard_close(&ag);
 	session_close(&s);
 	ask_template_free(&at);
 	ask_opts_free(&o);

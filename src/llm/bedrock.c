@@ -578,8 +578,7 @@ static char *url_part(CURLU *u, CURLUPart part)
 	return copy;
 }
 
-/* The provider's base_url from config.json replaces the runtime endpoint. */
-static int override_runtime(struct awsauth_endpoint *ep, const char *url, struct err *e)
+int bedrock_override_endpoint(struct awsauth_endpoint *ep, const char *url, struct err *e)
 {
 	CURLU *u = curl_url();
 	if (!u || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK) {
@@ -639,7 +638,7 @@ static int bedrock_init(struct provider *p, struct err *e)
 	    awsauth_endpoint(b->auth, "bedrock-runtime", region.name, &b->runtime, e) != 0 ||
 	    awsauth_endpoint(b->auth, "bedrock", region.name, &b->control, e) != 0)
 		goto fail;
-	if (p->base_url && *p->base_url && override_runtime(&b->runtime, p->base_url, e) != 0)
+	if (p->base_url && *p->base_url && bedrock_override_endpoint(&b->runtime, p->base_url, e) != 0)
 		goto fail;
 	awsauth_region_free(&region);
 	free(p->base_url);

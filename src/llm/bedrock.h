@@ -68,6 +68,8 @@ int bedrock_request_headers(const struct awsauth_endpoint *ep, const struct awsa
 			    const char *rest, const char *query, const void *body, size_t len,
 			    const char *content_type, const char *accept, time_t when, struct http_headers *out,
 			    struct err *e);
+/* The provider's base_url from config.json in place of the endpoint ep. */
+int bedrock_override_endpoint(struct awsauth_endpoint *ep, const char *url, struct err *e);
 /* Deterministic retry delays for tests (NULL: the default). */
 void bedrock_set_retry_rand(struct provider *p, double (*rand01)(void *ud), void *ud);
 

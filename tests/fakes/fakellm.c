@@ -1604,6 +1604,266 @@ static void h_bedrock_converse(struct ctx *x)
 	free(a.model);
 }
 
+/* ------------------------------------------------------------------ Bedrock Guardrails */
+
+/* A fixed policy, so tests know the verdict (tests/fakes/README.md):
+ * a denied topic, two content filters, a custom and a managed word, the
+ * EMAIL and US_SOCIAL_SECURITY_NUMBER entities and one regex. */
+struct gr_verdict {
+	cJSON *assessment, *topics, *filters, *words, *managed, *pii, *regexes;
+	bool blocked, masked, full;
+	struct buf masked_text;
+};
+
+static cJSON *gr_entry(struct gr_verdict *v, cJSON *list, bool detected, const char *action)
+{
+	if (!detected && !v->full)
+		return NULL;
+	cJSON *e = cJSON_CreateObject();
+	cJSON_AddItemToArray(list, e);
+	cJSON_AddStringToObject(e, "action", detected ? action : "NONE");
+	cJSON_AddBoolToObject(e, "detected", detected);
+	if (detected && strcmp(action, "BLOCKED") == 0)
+		v->blocked = true;
+	if (detected && strcmp(action, "ANONYMIZED") == 0)
+		v->masked = true;
+	return e;
+}
+
+static bool email_at(const char *t, size_t n, size_t at, size_t *start, size_t *end)
+{
+	size_t a = at;
+	while (a > 0 && (isalnum((unsigned char)t[a - 1]) || strchr("._%+-", t[a - 1])))
+		a--;
+	size_t e = at + 1, dot = 0;
+	while (e < n && (isalnum((unsigned char)t[e]) || t[e] == '.' || t[e] == '-')) {
+		if (t[e] == '.')
+			dot = e;
+		e++;
+	}
+	while (e > at + 1 && t[e - 1] == '.')
+		e--;
+	if (a == at || !dot || dot + 3 > e)
+		return false;
+	*start = a;
+	*end = e;
+	return true;
+}
+
+static bool ssn_at(const char *t, size_t n, size_t i)
+{
+	static const char shape[] = "ddd-dd-dddd";
+	if (i + 11 > n || (i > 0 && isdigit((unsigned char)t[i - 1])) || (i + 11 < n && isdigit((unsigned char)t[i + 11])))
+		return false;
+	for (size_t k = 0; k < 11; k++)
+		if (shape[k] == 'd' ? !isdigit((unsigned char)t[i + k]) : t[i + k] != '-')
+			return false;
+	return true;
+}
+
+static bool emp_at(const char *t, size_t n, size_t i)
+{
+	if (i + 10 > n || memcmp(t + i, "EMP-", 4) != 0)
+		return false;
+	for (size_t k = 4; k < 10; k++)
+		if (!isdigit((unsigned char)t[i + k]))
+			return false;
+	return true;
+}
+
+/* The PII entities and the regex, masking as the service does ({EMAIL}). */
+static void gr_sensitive(struct gr_verdict *v, const char *t, size_t n)
+{
+	bool email = false, ssn = false, emp = false;
+	for (size_t i = 0; i < n;) {
+		size_t a, e;
+		if (t[i] == '@' && email_at(t, n, i, &a, &e)) {
+			cJSON *x = gr_entry(v, v->pii, true, "ANONYMIZED");
+			cJSON_AddStringToObject(x, "type", "EMAIL");
+			char *m = xstrndup(t + a, e - a);
+			cJSON_AddStringToObject(x, "match", m);
+			free(m);
+			buf_truncate(&v->masked_text, v->masked_text.len - (i - a));
+			buf_puts(&v->masked_text, "{EMAIL}");
+			email = true;
+			i = e;
+		} else if (ssn_at(t, n, i)) {
+			cJSON *x = gr_entry(v, v->pii, true, "BLOCKED");
+			cJSON_AddStringToObject(x, "type", "US_SOCIAL_SECURITY_NUMBER");
+			char *m = xstrndup(t + i, 11);
+			cJSON_AddStringToObject(x, "match", m);
+			free(m);
+			buf_puts(&v->masked_text, "{US_SOCIAL_SECURITY_NUMBER}");
+			ssn = true;
+			i += 11;
+		} else if (emp_at(t, n, i)) {
+			cJSON *x = gr_entry(v, v->regexes, true, "ANONYMIZED");
+			cJSON_AddStringToObject(x, "name", "employee-id");
+			char *m = xstrndup(t + i, 10);
+			cJSON_AddStringToObject(x, "match", m);
+			free(m);
+			cJSON_AddStringToObject(x, "regex", "EMP-[0-9]{6}");
+			buf_puts(&v->masked_text, "{employee-id}");
+			emp = true;
+			i += 10;
+		} else {
+			buf_putc(&v->masked_text, t[i++]);
+		}
+	}
+	cJSON *x;
+	if (!email && (x = gr_entry(v, v->pii, false, "ANONYMIZED")))
+		cJSON_AddStringToObject(x, "type", "EMAIL"), cJSON_AddStringToObject(x, "match", "");
+	if (!ssn && (x = gr_entry(v, v->pii, false, "BLOCKED")))
+		cJSON_AddStringToObject(x, "type", "US_SOCIAL_SECURITY_NUMBER"), cJSON_AddStringToObject(x, "match", "");
+	if (!emp && (x = gr_entry(v, v->regexes, false, "ANONYMIZED")))
+		cJSON_AddStringToObject(x, "name", "employee-id"), cJSON_AddStringToObject(x, "regex", "EMP-[0-9]{6}");
+}
+
+static bool has_ci(const char *t, const char *word)
+{
+	return strcasestr(t, word) != NULL;
+}
+
+static void gr_validation(struct ctx *x, const char *what)
+{
+	struct buf m = BUF_INIT;
+	buf_printf(&m, "1 validation error detected: %s", what);
+	aws_error(x, 400, "ValidationException", m.data);
+	buf_free(&m);
+}
+
+static void h_bedrock_guardrail(struct ctx *x)
+{
+	const char *path = x->r->path + strlen("/guardrail/");
+	const char *ver = strstr(path, "/version/");
+	char *version = ver ? xstrndup(ver + 9, strlen(ver + 9) - strlen("/apply")) : xstrdup("");
+	char *id = ver ? percent_decode(path, (size_t)(ver - path), false) : xstrdup("");
+	bool version_ok = strcmp(version, "DRAFT") == 0 ||
+			  (version[0] >= '1' && version[0] <= '9' && strlen(version) <= 8 &&
+			   strspn(version, "0123456789") == strlen(version));
+	const char *source = cJSON_GetStringValue(jget(x->json, "source"));
+	const char *scope = cJSON_GetStringValue(jget(x->json, "outputScope"));
+	const cJSON *content = jget(x->json, "content");
+	struct buf text = BUF_INIT;
+	bool content_ok = cJSON_IsArray(content) && cJSON_GetArraySize(content) > 0;
+	const cJSON *block;
+	const cJSON *blocks = content_ok ? content : NULL;
+	cJSON_ArrayForEach(block, blocks) {
+		const char *t = cJSON_GetStringValue(jget(jget(block, "text"), "text"));
+		if (!t)
+			content_ok = false;
+		else
+			buf_printf(&text, "%s%s", text.len ? "\n" : "", t);
+	}
+	if (!version_ok) {
+		struct buf m = BUF_INIT;
+		buf_printf(&m, "Value '%s' at 'guardrailVersion' failed to satisfy constraint: Member must satisfy "
+			       "regular expression pattern: (([1-9][0-9]{0,7})|(DRAFT))", version);
+		gr_validation(x, m.data);
+		buf_free(&m);
+	} else if (!source || (strcmp(source, "INPUT") != 0 && strcmp(source, "OUTPUT") != 0)) {
+		gr_validation(x, "Value at 'source' failed to satisfy constraint: Member must satisfy enum value set: "
+				 "[INPUT, OUTPUT]");
+	} else if (!content_ok) {
+		gr_validation(x, "Value at 'content' failed to satisfy constraint: Member must have at least 1 text block");
+	} else if (scope && strcmp(scope, "INTERVENTIONS") != 0 && strcmp(scope, "FULL") != 0) {
+		gr_validation(x, "Value at 'outputScope' failed to satisfy constraint: Member must satisfy enum value "
+				 "set: [INTERVENTIONS, FULL]");
+	} else {
+		const char *t = buf_str(&text);
+		bool input = strcmp(source, "INPUT") == 0;
+		struct gr_verdict v = { 0 };
+		v.full = scope && strcmp(scope, "FULL") == 0;
+		v.assessment = cJSON_CreateObject();
+		v.topics = cJSON_AddArrayToObject(cJSON_AddObjectToObject(v.assessment, "topicPolicy"), "topics");
+		v.filters = cJSON_AddArrayToObject(cJSON_AddObjectToObject(v.assessment, "contentPolicy"), "filters");
+		cJSON *wp = cJSON_AddObjectToObject(v.assessment, "wordPolicy");
+		v.words = cJSON_AddArrayToObject(wp, "customWords");
+		v.managed = cJSON_AddArrayToObject(wp, "managedWordLists");
+		cJSON *sp = cJSON_AddObjectToObject(v.assessment, "sensitiveInformationPolicy");
+		v.pii = cJSON_AddArrayToObject(sp, "piiEntities");
+		v.regexes = cJSON_AddArrayToObject(sp, "regexes");
+		cJSON *e;
+		if ((e = gr_entry(&v, v.topics, has_ci(t, "invest"), "BLOCKED")))
+			cJSON_AddStringToObject(e, "name", "Investment advice"), cJSON_AddStringToObject(e, "type", "DENY");
+		bool attack = input && has_ci(t, "ignore previous instructions");
+		if ((e = gr_entry(&v, v.filters, attack, "BLOCKED"))) {
+			cJSON_AddStringToObject(e, "type", "PROMPT_ATTACK");
+			cJSON_AddStringToObject(e, "confidence", attack ? "HIGH" : "NONE");
+			cJSON_AddStringToObject(e, "filterStrength", "HIGH");
+		}
+		bool insult = has_ci(t, "idiot");
+		if ((e = gr_entry(&v, v.filters, insult, "BLOCKED"))) {
+			cJSON_AddStringToObject(e, "type", "INSULTS");
+			cJSON_AddStringToObject(e, "confidence", insult ? "MEDIUM" : "NONE");
+			cJSON_AddStringToObject(e, "filterStrength", "MEDIUM");
+		}
+		if ((e = gr_entry(&v, v.words, has_ci(t, "shazam"), "BLOCKED")))
+			cJSON_AddStringToObject(e, "match", "shazam");
+		if ((e = gr_entry(&v, v.managed, has_ci(t, "damn"), "BLOCKED")))
+			cJSON_AddStringToObject(e, "match", "damn"), cJSON_AddStringToObject(e, "type", "PROFANITY");
+		gr_sensitive(&v, t, text.len);
+		long chars = 0;
+		for (const unsigned char *p = (const unsigned char *)t; *p; p++)
+			chars += (*p & 0xC0) != 0x80;
+		long units = (chars + 999) / 1000;
+		bool intervened = v.blocked || v.masked;
+		cJSON *usage = cJSON_CreateObject();
+		cJSON_AddNumberToObject(usage, "topicPolicyUnits", (double)units);
+		cJSON_AddNumberToObject(usage, "contentPolicyUnits", (double)units);
+		cJSON_AddNumberToObject(usage, "wordPolicyUnits", (double)units);
+		cJSON_AddNumberToObject(usage, "sensitiveInformationPolicyUnits", (double)units);
+		cJSON_AddNumberToObject(usage, "sensitiveInformationPolicyFreeUnits", 0);
+		cJSON_AddNumberToObject(usage, "contextualGroundingPolicyUnits", 0);
+		cJSON *metrics = cJSON_AddObjectToObject(v.assessment, "invocationMetrics");
+		cJSON_AddNumberToObject(metrics, "guardrailProcessingLatency", 12);
+		cJSON_AddItemToObject(metrics, "usage", cJSON_Duplicate(usage, true));
+		cJSON *cov = cJSON_AddObjectToObject(cJSON_AddObjectToObject(metrics, "guardrailCoverage"), "textCharacters");
+		cJSON_AddNumberToObject(cov, "guarded", (double)chars);
+		cJSON_AddNumberToObject(cov, "total", (double)chars);
+		cJSON *applied = cJSON_AddObjectToObject(v.assessment, "appliedGuardrailDetails");
+		cJSON_AddStringToObject(applied, "guardrailId", id);
+		cJSON_AddStringToObject(applied, "guardrailVersion", version);
+		struct buf arn = BUF_INIT;
+		buf_printf(&arn, "arn:aws:bedrock:%s:123456789012:guardrail/%s", x->s->opt.aws_region, id);
+		cJSON_AddStringToObject(applied, "guardrailArn", strncmp(id, "arn:", 4) == 0 ? id : arn.data);
+		buf_free(&arn);
+		cJSON *origin = cJSON_AddArrayToObject(applied, "guardrailOrigin");
+		cJSON_AddItemToArray(origin, cJSON_CreateString("REQUEST"));
+		cJSON_AddStringToObject(applied, "guardrailOwnership", "SELF");
+
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddItemToObject(o, "usage", usage);
+		cJSON_AddStringToObject(o, "action", intervened ? "GUARDRAIL_INTERVENED" : "NONE");
+		cJSON_AddStringToObject(o, "actionReason", v.blocked ? "Guardrail blocked." : v.masked ? "Guardrail masked." : "No action.");
+		cJSON *outputs = cJSON_AddArrayToObject(o, "outputs");
+		if (intervened) {
+			cJSON *out = cJSON_CreateObject();
+			cJSON_AddStringToObject(out, "text",
+						v.blocked ? (input ? "Sorry, the model cannot answer this question."
+								   : "Sorry, the model cannot provide this answer.")
+							  : buf_str(&v.masked_text));
+			cJSON_AddItemToArray(outputs, out);
+		}
+		cJSON *assessments = cJSON_AddArrayToObject(o, "assessments");
+		cJSON_AddItemToArray(assessments, v.assessment);
+		cJSON *gcov = cJSON_AddObjectToObject(cJSON_AddObjectToObject(o, "guardrailCoverage"), "textCharacters");
+		cJSON_AddNumberToObject(gcov, "guarded", (double)chars);
+		cJSON_AddNumberToObject(gcov, "total", (double)chars);
+		char *js = cJSON_PrintUnformatted(o);
+		struct buf b = BUF_INIT;
+		buf_puts(&b, js);
+		respond_json(x, 200, NULL, &b);
+		buf_free(&b);
+		free(js);
+		cJSON_Delete(o);
+		buf_free(&v.masked_text);
+	}
+	buf_free(&text);
+	free(id);
+	free(version);
+}
+
 static void invoke_headers(struct buf *h, long input_tokens)
 {
 	buf_printf(h, "x-amzn-bedrock-input-token-count: %ld\r\nx-amzn-bedrock-invocation-latency: 1\r\n",
@@ -2100,6 +2360,7 @@ static const struct route routes[] = {
 	{ "POST", "/model/", "/invoke", NULL, P_BEDROCK, "bedrock.invoke", R_MODEL, h_bedrock_invoke },
 	{ "GET", "/foundation-models", NULL, NULL, P_BEDROCK, "bedrock.foundation-models", 0, h_bedrock_models },
 	{ "GET", "/foundation-models/", "", NULL, P_BEDROCK, "bedrock.foundation-model", 0, h_bedrock_model },
+	{ "POST", "/guardrail/", "/apply", NULL, P_BEDROCK, "bedrock.apply-guardrail", R_MODEL, h_bedrock_guardrail },
 	{ "GET", "/", NULL, NULL, P_OLLAMA, "ollama.root", 0, h_ollama_root },
 	{ "GET", "/api/version", NULL, NULL, P_OLLAMA, "ollama.version", 0, h_ollama_version },
 	{ "GET", "/api/tags", NULL, NULL, P_OLLAMA, "ollama.tags", 0, h_ollama_tags },
@@ -2165,7 +2426,8 @@ static enum provider guess_provider(const char *path)
 		return P_OPENAI;
 	if (strncmp(path, "/api/", 5) == 0)
 		return P_OLLAMA;
-	if (strncmp(path, "/model/", 7) == 0 || strncmp(path, "/foundation-models", 18) == 0)
+	if (strncmp(path, "/model/", 7) == 0 || strncmp(path, "/foundation-models", 18) == 0 ||
+	    strncmp(path, "/guardrail/", 11) == 0)
 		return P_BEDROCK;
 	return P_NONE;
 }
@@ -2238,7 +2500,10 @@ static void model_unknown(struct ctx *x)
 		anthropic_error(x, 404, "not_found_error", m.data);
 		break;
 	case P_BEDROCK:
-		aws_error(x, 400, "ValidationException", "The provided model identifier is invalid.");
+		if (strcmp(x->route, "bedrock.apply-guardrail") == 0)
+			aws_error(x, 404, "ResourceNotFoundException", "The guardrail was not found.");
+		else
+			aws_error(x, 400, "ValidationException", "The provided model identifier is invalid.");
 		break;
 	case P_OLLAMA:
 	case P_NONE:

@@ -280,6 +280,30 @@ static void test_network_section(void **state)
 	assert_load_fails_at("{\n \"network\": {\"idle_timeout_s\": 0}\n}\n", 2, "network.idle_timeout_s", NULL);
 }
 
+static void test_guard_section(void **state)
+{
+	(void)state;
+	struct config c;
+	struct err e = ERR_INIT;
+	assert_int_equal(load("{}", &c, &e), 0);
+	assert_string_equal(c.guard_action, "off");
+	config_free(&c);
+	assert_int_equal(load("{\"guard\": {\"action\": \"mask\", \"denied_words\": [\"Falcon\", \"x y\"],"
+			      " \"patterns\": {\"employee_id\": \"EMP-\\\\d{6}\"}}}", &c, &e), 0);
+	assert_string_equal(c.guard_action, "mask");
+	assert_int_equal(c.nguard_denied_words, 2);
+	assert_string_equal(c.guard_denied_words[1], "x y");
+	assert_int_equal(c.nguard_patterns, 1);
+	assert_string_equal(c.guard_patterns[0].name, "employee_id");
+	assert_string_equal(c.guard_patterns[0].regex, "EMP-\\d{6}");
+	config_free(&c);
+	assert_load_fails_at("{\n \"guard\": {\"action\": \"shout\"}\n}\n", 2, "guard.action", NULL);
+	assert_load_fails_at("{\n \"guard\": {\"denied_words\": \"x\"}\n}\n", 2, "guard.denied_words", NULL);
+	assert_load_fails_at("{\n \"guard\": {\"denied_words\": [1]}\n}\n", 2, "guard.denied_words", NULL);
+	assert_load_fails_at("{\n \"guard\": {\"patterns\": {\"a b\": \"x\"}}\n}\n", 2, "guard.patterns", NULL);
+	assert_load_fails_at("{\n \"guard\": {\"patterns\": {\"p\": \"\"}}\n}\n", 2, "guard.patterns.p", NULL);
+}
+
 static void test_missing_comma_reports_line_and_column(void **state)
 {
 	(void)state;
@@ -799,6 +823,7 @@ int main(void)
 		cmocka_unit_test(test_builtin_provider_names_default_their_type),
 		cmocka_unit_test(test_price_overrides),
 		cmocka_unit_test(test_network_section),
+		cmocka_unit_test(test_guard_section),
 		cmocka_unit_test(test_missing_comma_reports_line_and_column),
 		cmocka_unit_test(test_syntax_errors_are_named),
 		cmocka_unit_test(test_unterminated_constructs),
