@@ -106,13 +106,7 @@ struct guardrail *guardrail_new(const struct config *cfg, const char *spec, stru
 		guardrail_free(g);
 		return NULL;
 	}
-	awsauth_region_free(&region);
-	if (g->creds.secret_access_key)
-		log_add_secret(g->creds.secret_access_key);
-	if (g->creds.session_token)
-		log_add_secret(g->creds.session_token);
-	if (g->creds.bearer_token)
-		log_add_secret(g->creds.bearer_token);
+	awsauth_region_free(&region); /* the credentials are secrets in force (awsauth registers them) */
 	return g;
 }
 
