@@ -73,7 +73,7 @@ static struct kb_doc *add_doc(struct kb_docs *out, const char *name, const char 
 	}
 	struct kb_doc *d = &out->v[out->n++];
 	struct buf b = BUF_INIT;
-	struct kb_clean_stats st = { 0, 0 };
+	struct kb_clean_stats st = { 0, 0, 0 };
 	kb_text_clean(text, len, &b, &st);
 	out->invalid += st.invalid;
 	out->nuls += st.nuls;

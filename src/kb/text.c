@@ -60,7 +60,10 @@ void kb_text_clean(const char *in, size_t n, struct buf *out, struct kb_clean_st
 			buf_putc(out, '\n');
 			i += (i + 1 < n && s[i + 1] == '\n') ? 2 : 1;
 		} else if (c < 0x80) {
-			buf_putc(out, (char)c);
+			if (c == '\t' || c == '\n' || c == '\f')
+				buf_putc(out, (char)c);
+			else if (stats)
+				stats->controls++;
 			i++;
 		} else {
 			size_t len = utf8_valid_len(s + i, n - i);

@@ -2,8 +2,8 @@
  *
  * kb_text_clean: invalid UTF-8 becomes U+FFFD (one per invalid byte), NUL
  * bytes are dropped, CRLF and lone CR become LF, and a leading byte-order mark
- * is dropped. Other control characters are kept (the terminal sanitizer
- * handles display). kb_text_looks_binary: a sample with NUL-heavy or
+ * is dropped. Other C0 controls but tab, newline and form feed are dropped
+ * too (so 0x01/0x02 can mark highlights in search results). kb_text_looks_binary: a sample with NUL-heavy or
  * control-heavy bytes, or a known binary signature (ELF, PNG, JPEG, GIF, ZIP,
  * gzip, SQLite, ...), is binary. */
 #ifndef AIWB_KB_TEXT_H
@@ -16,6 +16,7 @@
 struct kb_clean_stats {
 	size_t invalid;  /* bytes replaced by U+FFFD */
 	size_t nuls;     /* NUL bytes dropped */
+	size_t controls; /* other control characters dropped */
 };
 
 /* Appends the clean form of in[0..n) to out; stats may be NULL. */
