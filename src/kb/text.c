@@ -102,5 +102,5 @@ int kb_text_looks_binary(const char *p, size_t n)
 		else if (c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f' && c != '\v' && c != 0x1B)
 			ctl++;
 	}
-	return n && (nul * 100 > n || (nul + ctl) * 10 > n);
+	return (nul > 4 && nul * 100 > n) || (nul + ctl > 8 && (nul + ctl) * 10 > n);
 }

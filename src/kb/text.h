@@ -4,7 +4,8 @@
  * bytes are dropped, CRLF and lone CR become LF, and a leading byte-order mark
  * is dropped. Other C0 controls but tab, newline and form feed are dropped
  * too (so 0x01/0x02 can mark highlights in search results). kb_text_looks_binary: a sample with NUL-heavy or
- * control-heavy bytes, or a known binary signature (ELF, PNG, JPEG, GIF, ZIP,
+ * control-heavy bytes (more than 1% NUL or 10% control bytes, counting only
+ * beyond a handful so a stray NUL in a short text is repaired), or a known binary signature (ELF, PNG, JPEG, GIF, ZIP,
  * gzip, SQLite, ...), is binary. */
 #ifndef AIWB_KB_TEXT_H
 #define AIWB_KB_TEXT_H
