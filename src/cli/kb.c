@@ -233,7 +233,7 @@ static int kb_create(int argc, char **argv)
 	kb_settings_default(&s);
 	int c;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == '?')
 			return cli_usage_error(CMD, "unknown option in kb create");
 		int rc = settings_option(c, optarg, &s);
@@ -307,6 +307,34 @@ static cJSON *settings_json(const struct kb_settings *s)
 	cJSON *o = cJSON_Parse(j);
 	free(j);
 	return o;
+}
+
+static int kb_check(int argc, char **argv)
+{
+	if (argc != 2 || argv[1][0] == '-')
+		return cli_usage_error(CMD, "kb check takes one NAME");
+	struct kb kb;
+	int status = 0;
+	struct db *db = open_kb(argv[1], 0, &kb, &status);
+	if (!db)
+		return status;
+	struct err e = ERR_INIT;
+	int rc = 0;
+	sqlite3_stmt *st = db_prepare(db, "PRAGMA quick_check", &e);
+	const unsigned char *verdict = NULL;
+	if (!st || sqlite3_step(st) != SQLITE_ROW || !(verdict = sqlite3_column_text(st, 0)) ||
+	    strcmp((const char *)verdict, "ok") != 0)
+		rc = cli_fail(CMD, "the database %s is damaged (%s); restore it from a backup", db_path(db),
+			      verdict ? (const char *)verdict : e.msg);
+	sqlite3_finalize(st);
+	if (rc == 0 && kb_store_check(db, kb.id, &e) < 0)
+		rc = cli_fail(CMD, "%s: %s", kb.name, e.msg);
+	if (rc == 0)
+		printf("%s is sound: %lld documents, %lld chunks, index in step.\n", kb.name, (long long)kb.docs,
+		       (long long)kb.chunks);
+	db_close(db);
+	kb_free(&kb);
+	return rc;
 }
 
 static int kb_ls(int argc, char **argv)
@@ -1235,7 +1263,7 @@ static int kb_eval_cmd(int argc, char **argv)
 int cmd_kb(int argc, char **argv)
 {
 	if (argc < 2)
-		return cli_usage_error(CMD, "name a kb command: create, ls, add, sync, docs, show, search, eval, set or rm");
+		return cli_usage_error(CMD, "name a kb command: create, ls, add, sync, docs, show, search, eval, check, set or rm");
 	const char *sub = argv[1];
 	int sargc = argc - 1;
 	char **sargv = argv + 1;
@@ -1259,6 +1287,8 @@ int cmd_kb(int argc, char **argv)
 		return kb_search_cmd(sargc, sargv);
 	if (strcmp(sub, "eval") == 0)
 		return kb_eval_cmd(sargc, sargv);
+	if (strcmp(sub, "check") == 0)
+		return kb_check(sargc, sargv);
 	return cli_usage_error(CMD, "unknown kb command '%s'", sub);
 }
 
@@ -1270,7 +1300,7 @@ const char cli_kb_usage[] =
 	"                   [--id-field F] [--title-field F] [--batch-files N] [-v] [--json]\n"
 	"       aiwb kb sync NAME [-v] [--json]\n"
 	"       aiwb kb ls [--json] | kb rm NAME | kb docs NAME [--json]\n"
-	"       aiwb kb show NAME DOC [--chunks] [--json] [--raw]\n"
+	"       aiwb kb show NAME DOC [--chunks] [--json] [--raw] | kb check NAME\n"
 	"       aiwb kb search NAME QUERY... [-k N] [--mode bm25] [--filter EXPR] [--explain] [--json]\n"
 	"       aiwb kb eval NAME SET.yaml [--json] [-k N] [--min-ndcg X] [--min-mrr X] [--min-hit-rate X]\n"
 	"       aiwb kb eval NAME QRELS.tsv --queries QUERIES.jsonl [same options]\n"
@@ -1302,6 +1332,7 @@ const char cli_kb_usage[] =
 	"             'source=docs AND year>=2024 AND tags IN (aws,ml) AND NOT draft=true'\n"
 	"             or \"path GLOB 'docs/*.md'\" (docs/kb.md); --explain shows the query\n"
 	"             built, the filter and each score\n"
+	"  check      the database and the KB's search index are sound\n"
 	"  eval       runs retrieval test cases and prints hit rate, MRR and nDCG per case\n"
 	"             and overall; exits 1 when a case fails or a minimum is not met\n"
 	"\n"

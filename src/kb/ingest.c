@@ -538,7 +538,8 @@ int kb_ingest_add(struct db *db, const struct kb *kb, const char *const *paths, 
 				rc = KB_INGEST_FAILED;
 			free(opts);
 		}
-		if (rc == KB_INGEST_OK && kb_store_set_synced(db, kb->id, clock_wall_ms(), e) < 0)
+		if (rc == KB_INGEST_OK && (st->added || st->updated || !kb->synced_ms) &&
+		    kb_store_set_synced(db, kb->id, clock_wall_ms(), e) < 0)
 			rc = KB_INGEST_FAILED;
 	}
 	for (size_t i = 0; i < npaths; i++) {
@@ -666,7 +667,8 @@ int kb_ingest_sync(struct db *db, const struct kb *kb, const struct kb_ingest_op
 				st->removed = (int64_t)g.nids;
 		}
 	}
-	if (rc == KB_INGEST_OK && kb_store_set_synced(db, kb->id, clock_wall_ms(), e) < 0)
+	if (rc == KB_INGEST_OK && (st->added || st->updated || st->removed || !kb->synced_ms) &&
+	    kb_store_set_synced(db, kb->id, clock_wall_ms(), e) < 0)
 		rc = KB_INGEST_FAILED;
 	kb_strings_free(g.seen, g.nseen);
 	free(g.ids);

@@ -18,6 +18,9 @@
  * after the last committed batch, never a half-stored document. A file that
  * fails inside a batch is rolled back alone (a savepoint) and counted.
  *
+ * An add or sync that changes nothing writes nothing (the KB's last-sync
+ * time is when an add or sync last changed it).
+ *
  * Runs synchronously (it is disk and CPU bound); pdftotext runs as a child
  * process. Callbacks may print; they must not call SQLite. */
 #ifndef AIWB_KB_INGEST_H

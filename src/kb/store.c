@@ -283,7 +283,8 @@ int kb_store_set_synced(struct db *db, int64_t kb_id, int64_t ms, struct err *e)
 int kb_store_root_put(struct db *db, int64_t kb_id, const char *path, const char *options, struct err *e)
 {
 	sqlite3_stmt *st = db_prepare(db, "INSERT INTO kb_roots (kb_id, path, options) VALUES (?1, ?2, ?3)"
-					  " ON CONFLICT(kb_id, path) DO UPDATE SET options = excluded.options", e);
+					  " ON CONFLICT(kb_id, path) DO UPDATE SET options = excluded.options"
+					  " WHERE options IS NOT excluded.options", e);
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, kb_id);
