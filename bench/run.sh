@@ -211,3 +211,6 @@ printf '%-52s %7s %7s %7s\n' "(frames = output bursts on a 160x48 pty)" "$(field
 	"$(field "$ct" fps_min_window)" "$(field "$ct" cpu_percent)"
 echo "target: redraws capped (~60/s), never below 30 fps; min fps is the lowest over 0.5 s windows"
 echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# Knowledge base (bench/kb.sh).
+BUILD=$BUILD sh "$ROOT/bench/kb.sh"
