@@ -183,9 +183,14 @@ static int parse_value(struct parser *p, struct value *v)
 	} else {
 		return fail(p, p->tstart, "expected a value (a number, a word or 'quoted text')");
 	}
-	if (++p->terms > KB_FILTER_MAX_TERMS)
-		return fail(p, p->tstart, "the filter has too many comparisons (at most %d)", KB_FILTER_MAX_TERMS);
-	return next(p);
+	int rc = ++p->terms > KB_FILTER_MAX_TERMS
+			 ? fail(p, p->tstart, "the filter has too many comparisons (at most %d)", KB_FILTER_MAX_TERMS)
+			 : next(p);
+	if (rc < 0) {
+		free(v->text);
+		v->text = NULL;
+	}
+	return rc;
 }
 
 /* The typed condition on json_each row j for one value. */
