@@ -69,7 +69,7 @@ int main(int argc, char **argv)
 		if (r == 0)
 			cpu0 = cpu_us();
 		for (size_t i = 0; i < nq; i++) {
-			struct kb_search_opts o = { queries[i], 10, KB_MODE_BM25, NULL, 1 };
+			struct kb_search_opts o = { .query = queries[i], .k = 10, .with_text = 1 };
 			struct kb_results res;
 			int64_t t0 = clock_us();
 			if (kb_search(db, &kb, &o, &res, &e) < 0) {

@@ -18,6 +18,7 @@
 #include "base/xmalloc.h"
 #include "cli/cli.h"
 #include "cli/session.h"
+#include "kb/embed.h"
 #include "kb/eval.h"
 #include "kb/ingest.h"
 #include "kb/search.h"
@@ -74,6 +75,45 @@ static struct db *open_kb(const char *name, int write, struct kb *kb, int *statu
 		return NULL;
 	}
 	return db;
+}
+
+static void session_stop(void *ud)
+{
+	(void)ud;
+	kb_stop = 1;
+}
+
+/* A session (config, catalog, event loop) for the commands that embed; one
+ * sentence on failure. Ctrl-C sets kb_stop. */
+static int embed_session(struct session *s, struct err *e)
+{
+	if (session_open(s, SESSION_LATE_CATALOG, e) < 0)
+		return -1;
+	s->on_interrupt = session_stop;
+	s->ud = NULL;
+	return 0;
+}
+
+/* The query's vector for the KB's model; NULL after printing the error. */
+static float *query_vector(struct session *s, int *opened, const struct kb *kb, const char *query, size_t *dim)
+{
+	struct err e = ERR_INIT;
+	if (!kb->set.embed[0]) {
+		cli_fail(CMD, "%s has no embedding model, so it has no vectors to search; set one with "
+			 "'aiwb kb set %s --embed PROVIDER/MODEL' and run 'aiwb kb sync %s'", kb->name, kb->name, kb->name);
+		return NULL;
+	}
+	if (!*opened) {
+		if (embed_session(s, &e) < 0) {
+			cli_fail(CMD, "%s", e.msg);
+			return NULL;
+		}
+		*opened = 1;
+	}
+	float *v = kb_embed_query(&s->cfg, s->loop, kb->set.embed, query, dim, &e);
+	if (!v)
+		cli_fail(CMD, "%s", e.msg);
+	return v;
 }
 
 static char *safe(const char *s)
@@ -166,7 +206,7 @@ static int parse_size(const char *opt, const char *v, int64_t *out)
 enum { OPT_CHUNKER = 1000, OPT_CHUNK_TOKENS, OPT_OVERLAP, OPT_EMBED, OPT_WEIGHTS, OPT_MAX_FILE, OPT_JSON,
        OPT_INCLUDE, OPT_EXCLUDE, OPT_TEXT_FIELD, OPT_ID_FIELD, OPT_TITLE_FIELD, OPT_VERBOSE, OPT_BATCH,
        OPT_CHUNKS, OPT_MODE, OPT_FILTER, OPT_EXPLAIN, OPT_RERANK, OPT_QUERIES, OPT_MIN_NDCG, OPT_MIN_MRR,
-       OPT_MIN_HIT, OPT_WATCH, OPT_RAW, OPT_TEXT };
+       OPT_MIN_HIT, OPT_WATCH, OPT_RAW, OPT_TEXT, OPT_YES, OPT_MAX_COST, OPT_MMR_LAMBDA, OPT_HYBRID_WEIGHTS };
 
 static int settings_option(int c, const char *arg, struct kb_settings *s)
 {
@@ -648,7 +688,8 @@ static void on_batch(void *ud, const struct kb_ingest_stats *st)
 		(long long)st->files_total, (double)st->bytes_done / 1048576.0, (long long)st->chunks);
 }
 
-static void summary(const struct kb *kb, const struct kb_ingest_stats *st, struct progress *p, int json, int rc)
+static void summary(const struct kb *kb, const struct kb_ingest_stats *st, struct progress *p, int json, int rc,
+		    const struct kb_embed_stats *es)
 {
 	if (p->tty && p->drawn) {
 		draw_bar(p, st, 1);
@@ -680,6 +721,11 @@ static void summary(const struct kb *kb, const struct kb_ingest_stats *st, struc
 		cJSON_AddNumberToObject(o, "skipped_records", (double)st->skipped_records);
 		cJSON_AddNumberToObject(o, "repaired_bytes", (double)st->repaired_bytes);
 		cJSON_AddNumberToObject(o, "dropped_nuls", (double)st->dropped_nuls);
+		cJSON *em = cJSON_AddObjectToObject(o, "embeddings");
+		cJSON_AddNumberToObject(em, "pending", (double)es->pending);
+		cJSON_AddNumberToObject(em, "cached", (double)es->cached);
+		cJSON_AddNumberToObject(em, "embedded", (double)es->embedded);
+		cJSON_AddNumberToObject(em, "calls", (double)es->calls);
 		print_json(o);
 		return;
 	}
@@ -703,6 +749,40 @@ static void summary(const struct kb *kb, const struct kb_ingest_stats *st, struc
 	if (st->repaired_bytes || st->dropped_nuls)
 		printf("repaired %lld invalid UTF-8 bytes and dropped %lld NUL bytes\n", (long long)st->repaired_bytes,
 		       (long long)st->dropped_nuls);
+	if (es->pending)
+		printf("embeddings (%s): %lld from the cache, %lld computed in %lld calls\n", kb->set.embed,
+		       (long long)es->cached, (long long)es->embedded, (long long)es->calls);
+}
+
+struct embed_ui {
+	struct progress *p;
+	int yes;
+};
+
+static void embed_progress(void *ud, const struct kb_embed_stats *st)
+{
+	struct embed_ui *u = ud;
+	int64_t todo = st->pending - st->cached;
+	if (u->p->tty) {
+		fprintf(stderr, "\rembedding: %lld/%lld chunks, %lld calls \033[K", (long long)st->embedded, (long long)todo,
+			(long long)st->calls);
+		u->p->drawn = 1;
+	} else if (!u->p->quiet && (st->calls % 16 == 0 || st->embedded == todo)) {
+		fprintf(stderr, "kb: embedded %lld/%lld chunks\n", (long long)st->embedded, (long long)todo);
+	}
+}
+
+static int confirm_cost(void *ud, const struct kb_embed_stats *st)
+{
+	struct embed_ui *u = ud;
+	if (u->yes)
+		return 1;
+	if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO))
+		return 0;
+	fprintf(stderr, "Embedding %lld chunks (~%lld tokens) will cost about $%.2f. Go on? [y/N] ",
+		(long long)(st->pending - st->cached), (long long)st->tokens, st->cost_usd);
+	char line[16];
+	return fgets(line, sizeof line, stdin) && (line[0] == 'y' || line[0] == 'Y');
 }
 
 static int kb_add_or_sync(int argc, char **argv, int sync)
@@ -714,9 +794,12 @@ static int kb_add_or_sync(int argc, char **argv, int sync)
 		{ "title-field", required_argument, NULL, OPT_TITLE_FIELD },
 		{ "verbose", no_argument, NULL, OPT_VERBOSE }, { "batch-files", required_argument, NULL, OPT_BATCH },
 		{ "json", no_argument, NULL, OPT_JSON }, { "watch", no_argument, NULL, OPT_WATCH },
+		{ "yes", no_argument, NULL, OPT_YES }, { "max-cost", required_argument, NULL, OPT_MAX_COST },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *what = sync ? "kb sync" : "kb add";
+	int yes = 0;
+	double max_cost = 1.0;
 	struct kb_ingest_opts o;
 	memset(&o, 0, sizeof o);
 	const char **inc = xcalloc((size_t)argc, sizeof *inc), **exc = xcalloc((size_t)argc, sizeof *exc);
@@ -758,6 +841,16 @@ static int kb_add_or_sync(int argc, char **argv, int sync)
 		case OPT_JSON:
 			json = 1;
 			break;
+		case OPT_YES:
+			yes = 1;
+			break;
+		case OPT_MAX_COST: {
+			char *end;
+			max_cost = strtod(optarg, &end);
+			if (*end || end == optarg || !(max_cost >= 0))
+				rc = cli_usage_error(CMD, "--max-cost must be a number of US dollars, e.g. 5");
+			break;
+		}
 		case OPT_WATCH:
 			rc = cli_fail(CMD, "kb sync --watch is not available in this aiwb yet; run 'aiwb kb sync NAME' "
 				      "when files change");
@@ -791,14 +884,37 @@ static int kb_add_or_sync(int argc, char **argv, int sync)
 	int r = sync ? kb_ingest_sync(db, &kb, &o, &st, &e)
 		     : kb_ingest_add(db, &kb, (const char *const *)argv + optind + 1, (size_t)(argc - optind - 1), &o,
 				     &st, &e);
+	struct kb_embed_stats es;
+	memset(&es, 0, sizeof es);
+	struct err ee = ERR_INIT;
+	int embed_rc = 0;
+	if (r == KB_INGEST_OK && kb.set.embed[0]) {
+		struct session s;
+		struct embed_ui ui = { &p, yes };
+		if (embed_session(&s, &ee) < 0) {
+			embed_rc = -1;
+		} else {
+			struct err ce = ERR_INIT;
+			struct kb_embed_opts eo = { &s.cfg, session_catalog(&s, &ce), s.loop, &kb_stop, max_cost,
+						    confirm_cost, embed_progress, &ui };
+			embed_rc = kb_embed_pending(db, &kb, &eo, &es, &ee);
+			if (embed_rc == 0 && kb_stop)
+				r = KB_INGEST_STOPPED;
+		}
+		session_close(&s);
+		if (p.tty && p.drawn)
+			fputc('\n', stderr);
+	}
 	db_close(db);
-	summary(&kb, &st, &p, json, r);
+	summary(&kb, &st, &p, json, r, &es);
 	if (r == KB_INGEST_STOPPED) {
 		fprintf(stderr, "aiwb kb: interrupted; %s keeps the %lld batches committed before, run the command again "
 				"to finish\n", kb.name, (long long)st.batches);
 		rc = 130;
 	} else if (r == KB_INGEST_FAILED) {
 		rc = cli_fail(CMD, "%s", e.msg);
+	} else if (embed_rc < 0) {
+		rc = cli_fail(CMD, "%s", ee.msg);
 	}
 	kb_free(&kb);
 	free(inc);
@@ -845,7 +961,14 @@ static cJSON *hit_json(const struct kb_hit *h, int explain)
 	cJSON_AddNumberToObject(o, "rank", h->rank);
 	cJSON_AddNumberToObject(o, "score", h->score);
 	cJSON *sc = cJSON_AddObjectToObject(o, "scores");
-	cJSON_AddNumberToObject(sc, "bm25", h->bm25);
+	if (h->bm25_rank)
+		cJSON_AddNumberToObject(sc, "bm25", h->bm25);
+	if (h->vector_rank)
+		cJSON_AddNumberToObject(sc, "vector", h->vector);
+	if (h->fused_rank)
+		cJSON_AddNumberToObject(sc, "fused", h->fused);
+	if (h->mmr_rank)
+		cJSON_AddNumberToObject(sc, "mmr", h->mmr);
 	cJSON *doc = cJSON_AddObjectToObject(o, "document");
 	cJSON_AddNumberToObject(doc, "id", (double)h->doc_id);
 	cJSON_AddStringToObject(doc, "name", h->doc_name);
@@ -878,11 +1001,18 @@ static cJSON *hit_json(const struct kb_hit *h, int explain)
 	buf_free(&plain);
 	if (explain) {
 		cJSON *stages = cJSON_AddArrayToObject(o, "explain");
-		cJSON *s = cJSON_CreateObject();
-		cJSON_AddStringToObject(s, "stage", "bm25");
-		cJSON_AddNumberToObject(s, "rank", h->bm25_rank);
-		cJSON_AddNumberToObject(s, "score", h->bm25);
-		cJSON_AddItemToArray(stages, s);
+		struct { const char *name; int rank; double score; } st[] = {
+			{ "bm25", h->bm25_rank, h->bm25 }, { "vector", h->vector_rank, h->vector },
+			{ "fused", h->fused_rank, h->fused }, { "reranked", h->mmr_rank, h->mmr } };
+		for (int i = 0; i < 4; i++) {
+			if (!st[i].rank)
+				continue;
+			cJSON *s = cJSON_CreateObject();
+			cJSON_AddStringToObject(s, "stage", st[i].name);
+			cJSON_AddNumberToObject(s, "rank", st[i].rank);
+			cJSON_AddNumberToObject(s, "score", st[i].score);
+			cJSON_AddItemToArray(stages, s);
+		}
 	}
 	return o;
 }
@@ -893,9 +1023,15 @@ static int kb_search_cmd(int argc, char **argv)
 		{ "mode", required_argument, NULL, OPT_MODE }, { "filter", required_argument, NULL, OPT_FILTER },
 		{ "json", no_argument, NULL, OPT_JSON }, { "explain", no_argument, NULL, OPT_EXPLAIN },
 		{ "rerank", required_argument, NULL, OPT_RERANK }, { "raw", no_argument, NULL, OPT_RAW },
+		{ "mmr-lambda", required_argument, NULL, OPT_MMR_LAMBDA },
+		{ "hybrid-weights", required_argument, NULL, OPT_HYBRID_WEIGHTS },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct kb_search_opts so = { NULL, 10, KB_MODE_BM25, NULL, 1 };
+	struct kb_search_opts so;
+	memset(&so, 0, sizeof so);
+	so.k = 10;
+	so.with_text = 1;
+	so.mmr_lambda = 0.5;
 	int json = 0, explain = 0, c;
 	long n;
 	optind = 0;
@@ -923,7 +1059,22 @@ static int kb_search_cmd(int argc, char **argv)
 		case OPT_RERANK:
 			if (strcmp(optarg, "mmr") != 0)
 				return cli_usage_error(CMD, "--rerank must be mmr");
-			return cli_fail(CMD, "--rerank mmr needs stored embeddings, which this aiwb does not compute yet");
+			so.mmr = 1;
+			break;
+		case OPT_MMR_LAMBDA: {
+			char *end;
+			so.mmr_lambda = strtod(optarg, &end);
+			if (*end || end == optarg || !(so.mmr_lambda >= 0 && so.mmr_lambda <= 1))
+				return cli_usage_error(CMD, "--mmr-lambda must be a number from 0 to 1");
+			break;
+		}
+		case OPT_HYBRID_WEIGHTS: {
+			char extra;
+			if (sscanf(optarg, "%lf,%lf%c", &so.w_bm25, &so.w_vector, &extra) != 2 || !(so.w_bm25 >= 0) ||
+			    !(so.w_vector >= 0) || so.w_bm25 + so.w_vector <= 0)
+				return cli_usage_error(CMD, "--hybrid-weights must be BM25,VECTOR weights such as 1,2");
+			break;
+		}
 		case OPT_RAW:
 			break;
 		default:
@@ -948,10 +1099,28 @@ static int kb_search_cmd(int argc, char **argv)
 	}
 	struct kb_results r;
 	struct err e = ERR_INIT;
+	struct session sess;
+	int opened = 0;
+	float *qvec = NULL;
+	if (so.mode != KB_MODE_BM25 || so.mmr) {
+		qvec = query_vector(&sess, &opened, &kb, so.query, &so.qdim);
+		if (!qvec) {
+			if (opened)
+				session_close(&sess);
+			db_close(db);
+			kb_free(&kb);
+			buf_free(&query);
+			return 1;
+		}
+		so.qvec = qvec;
+	}
 	int64_t t0 = clock_us();
 	int rc = kb_search(db, &kb, &so, &r, &e);
 	double ms = (double)(clock_us() - t0) / 1000.0;
 	db_close(db);
+	free(qvec);
+	if (opened)
+		session_close(&sess);
 	if (rc < 0) {
 		kb_free(&kb);
 		buf_free(&query);
@@ -987,8 +1156,17 @@ static int kb_search_cmd(int argc, char **argv)
 	} else {
 		int bold = use_bold();
 		if (explain) {
-			printf("mode bm25, k %d; weights title %g, heading %g, text %g\n", so.k, kb.set.w_title,
-			       kb.set.w_heading, kb.set.w_text);
+			printf("mode %s, k %d%s; bm25 weights title %g, heading %g, text %g\n", kb_mode_name(so.mode), so.k,
+			       so.mmr ? ", mmr rerank" : "", kb.set.w_title, kb.set.w_heading, kb.set.w_text);
+			if (so.mode != KB_MODE_BM25)
+				printf("embedding model %s (%zu dimensions); what is embedded is each chunk's text as "
+				       "stored, nothing prepended\n", kb.set.embed, so.qdim);
+			if (so.mode == KB_MODE_HYBRID)
+				printf("fusion: reciprocal rank, k=%d, weights bm25 %g, vector %g\n", KB_RRF_K,
+				       so.w_bm25 || so.w_vector ? so.w_bm25 : 1.0, so.w_bm25 || so.w_vector ? so.w_vector : 1.0);
+			if (r.unembedded)
+				printf("%lld chunks have no embedding yet ('aiwb kb sync %s' computes them)\n",
+				       (long long)r.unembedded, kb.name);
 			printf("words: ");
 			for (size_t i = 0; i < r.nwords; i++)
 				printf("%s%s", i ? ", " : "", r.words[i]);
@@ -997,7 +1175,7 @@ static int kb_search_cmd(int argc, char **argv)
 				printf("filter: %s\n", r.filter_sql);
 			printf("%zu results in %.2f ms\n\n", r.n, ms);
 		}
-		if (!r.fts)
+		if (!r.fts && so.mode == KB_MODE_BM25)
 			printf("The query holds no word to search for; type words (punctuation is ignored).\n");
 		else if (!r.n)
 			printf("No chunks of %s match%s.\n", kb.name, so.filter ? " the query and the filter" : " the query");
@@ -1011,8 +1189,18 @@ static int kb_search_cmd(int argc, char **argv)
 				printf("   meta %s\n", m);
 				free(m);
 			}
-			if (explain)
-				printf("   bm25: rank %d, score %.4f\n", h->bm25_rank, h->bm25);
+			if (explain) {
+				printf("  ");
+				if (h->bm25_rank)
+					printf(" bm25: rank %d, score %.4f;", h->bm25_rank, h->bm25);
+				if (h->vector_rank)
+					printf(" vector: rank %d, cosine %.4f;", h->vector_rank, h->vector);
+				if (h->fused_rank)
+					printf(" fused: rank %d, score %.5f;", h->fused_rank, h->fused);
+				if (h->mmr_rank)
+					printf(" reranked (mmr): rank %d, score %.4f;", h->mmr_rank, h->mmr);
+				putchar('\n');
+			}
 			char *text = render_marked(h->text ? h->text : "", bold, 0);
 			printf("   ");
 			for (const char *p = text; *p; p++) {
@@ -1092,6 +1280,8 @@ static int kb_eval_cmd(int argc, char **argv)
 		kb_eval_set_free(&set);
 		return status;
 	}
+	struct session sess;
+	int opened = 0;
 	cJSON *cases = cJSON_CreateArray();
 	double sum_hit = 0, sum_rr = 0, sum_ndcg = 0, sum_recall = 0, sum_ap = 0;
 	size_t failed = 0, errors = 0;
@@ -1100,7 +1290,11 @@ static int kb_eval_cmd(int argc, char **argv)
 		struct kb_eval_case *ec = &set.cases[i];
 		int k = k_override ? k_override : ec->k ? ec->k : set.k;
 		const char *mode = ec->mode ? ec->mode : set.mode;
-		struct kb_search_opts so = { ec->query, k * 4 < 100 ? 100 : k * 4, KB_MODE_BM25, ec->filter, 0 };
+		struct kb_search_opts so;
+		memset(&so, 0, sizeof so);
+		so.query = ec->query;
+		so.k = k * 4 < 100 ? 100 : k * 4;
+		so.filter = ec->filter;
 		if (so.k > KB_SEARCH_K_MAX)
 			so.k = KB_SEARCH_K_MAX;
 		cJSON *co = cJSON_CreateObject();
@@ -1112,7 +1306,19 @@ static int kb_eval_cmd(int argc, char **argv)
 		int bad_mode = mode && kb_mode_parse(mode) < 0;
 		if (mode && !bad_mode)
 			so.mode = (enum kb_mode)kb_mode_parse(mode);
-		if (bad_mode || kb_search(db, &kb, &so, &r, &se) < 0) {
+		float *qvec = NULL;
+		if (!bad_mode && so.mode != KB_MODE_BM25) {
+			qvec = query_vector(&sess, &opened, &kb, ec->query, &so.qdim);
+			if (!qvec) {
+				cJSON_Delete(co);
+				rc = 1;
+				break;
+			}
+			so.qvec = qvec;
+		}
+		int search_rc = bad_mode ? -1 : kb_search(db, &kb, &so, &r, &se);
+		free(qvec);
+		if (search_rc < 0) {
 			if (bad_mode)
 				err_set(&se, "mode must be bm25, vector or hybrid, not %s", mode);
 			errors++;
@@ -1175,6 +1381,14 @@ static int kb_eval_cmd(int argc, char **argv)
 		kb_results_free(&r);
 	}
 	db_close(db);
+	if (opened)
+		session_close(&sess);
+	if (rc) {
+		cJSON_Delete(cases);
+		kb_eval_set_free(&set);
+		kb_free(&kb);
+		return rc;
+	}
 	double nn = set.n ? (double)set.n : 1;
 	double hit = sum_hit / nn, mrr = sum_rr / nn, ndcg = sum_ndcg / nn, recall = sum_recall / nn, map = sum_ap / nn;
 	cJSON *thr = cJSON_CreateArray();
@@ -1298,10 +1512,12 @@ const char cli_kb_usage[] =
 	"       aiwb kb set NAME [the options of create]\n"
 	"       aiwb kb add NAME PATH... [--include GLOB]... [--exclude GLOB]... [--text-field F]\n"
 	"                   [--id-field F] [--title-field F] [--batch-files N] [-v] [--json]\n"
+	"                   [--yes] [--max-cost USD]\n"
 	"       aiwb kb sync NAME [-v] [--json]\n"
 	"       aiwb kb ls [--json] | kb rm NAME | kb docs NAME [--json]\n"
 	"       aiwb kb show NAME DOC [--chunks] [--json] [--raw] | kb check NAME\n"
-	"       aiwb kb search NAME QUERY... [-k N] [--mode bm25] [--filter EXPR] [--explain] [--json]\n"
+	"       aiwb kb search NAME QUERY... [-k N] [--mode bm25|vector|hybrid] [--filter EXPR]\n"
+	"                   [--rerank mmr] [--mmr-lambda X] [--hybrid-weights B,V] [--explain] [--json]\n"
 	"       aiwb kb eval NAME SET.yaml [--json] [-k N] [--min-ndcg X] [--min-mrr X] [--min-hit-rate X]\n"
 	"       aiwb kb eval NAME QRELS.tsv --queries QUERIES.jsonl [same options]\n"
 	"\n"
@@ -1313,8 +1529,9 @@ const char cli_kb_usage[] =
 	"             (paragraphs and sentences); --chunk-tokens (default 512) and --overlap\n"
 	"             (default 64) count tokens as about 4 bytes each; --weights are the BM25\n"
 	"             weights of title, heading path and text (default 1,1,1); files over\n"
-	"             --max-file-size (default 1G) are skipped. --embed is recorded for\n"
-	"             vector search, which this aiwb does not compute yet\n"
+	"             --max-file-size (default 1G) are skipped. --embed PROVIDER/MODEL\n"
+	"             (e.g. openai/text-embedding-3-small, bedrock/amazon.titan-embed-text-v2:0,\n"
+	"             ollama/nomic-embed-text) embeds every chunk on add and sync\n"
 	"  set        changes settings; the next sync re-chunks every file\n"
 	"  add        files and directories (recursive): Markdown (front matter becomes\n"
 	"             metadata), text, HTML, JSON, JSONL, CSV (a record a document;\n"
@@ -1322,12 +1539,16 @@ const char cli_kb_usage[] =
 	"             poppler-utils), any of them gzip-compressed (.gz). Hidden, binary and\n"
 	"             oversized files are skipped and counted (-v names them). Unchanged\n"
 	"             files cost nothing; changed ones are chunked again. Files commit in\n"
-	"             batches (--batch-files, default 64): Ctrl-C keeps whole batches\n"
+	"             batches (--batch-files, default 64): Ctrl-C keeps whole batches.\n"
+	"             With an embedding model, new chunks are embedded (cached by content);\n"
+	"             over --max-cost (default $1 at catalog prices) it asks, or --yes\n"
 	"  sync       every path added before, again; documents of files that are gone\n"
 	"             are removed\n"
 	"  ls, docs   the KBs, the documents of one; show: one document (--chunks: its\n"
 	"             chunks with byte offsets and heading paths)\n"
-	"  search     the k best chunks (default 10) by BM25 with query words highlighted;\n"
+	"  search     the k best chunks (default 10) by BM25, by cosine of embeddings\n"
+	"             (vector, exact) or both fused by reciprocal rank (hybrid), optionally\n"
+	"             reranked for diversity (--rerank mmr), with query words highlighted;\n"
 	"             the query is plain words (no operators); --filter on metadata, e.g.\n"
 	"             'source=docs AND year>=2024 AND tags IN (aws,ml) AND NOT draft=true'\n"
 	"             or \"path GLOB 'docs/*.md'\" (docs/kb.md); --explain shows the query\n"

@@ -121,7 +121,19 @@ static const char *const migrations[] = {
 	"	heading TEXT NOT NULL,"
 	"	tokens INTEGER NOT NULL"
 	");"
-	"CREATE INDEX kb_chunks_doc ON kb_chunks(doc_id, seq);",
+	"CREATE INDEX kb_chunks_doc ON kb_chunks(doc_id, seq);"
+	"CREATE TABLE kb_vectors ("
+	"	chunk_id INTEGER PRIMARY KEY REFERENCES kb_chunks(id) ON DELETE CASCADE,"
+	"	dim INTEGER NOT NULL,"
+	"	vec BLOB NOT NULL"
+	");"
+	"CREATE TABLE kb_embed_cache ("
+	"	model TEXT NOT NULL,"
+	"	hash TEXT NOT NULL,"
+	"	dim INTEGER NOT NULL,"
+	"	vec BLOB NOT NULL,"
+	"	PRIMARY KEY (model, hash)"
+	") WITHOUT ROWID;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))

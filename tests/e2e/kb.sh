@@ -159,7 +159,7 @@ if [ "$bad" -eq 0 ]; then ok "hostile queries give results or none, never an FTS
 run kb search hb the of and
 check "a stop-word-only query still searches" grep -q '^1\. ' "$out"
 run kb search hb price --mode vector
-if [ "$RC" -eq 1 ] && grep -q 'embeddings' "$err"; then ok "vector mode says it needs embeddings"; else fail "vector mode" "$(what)"; fi
+if [ "$RC" -eq 1 ] && grep -q 'no embedding model' "$err"; then ok "vector mode on a KB without embeddings says how to get them"; else fail "vector mode" "$(what)"; fi
 run kb search hb pass --explain
 if [ "$RC" -eq 0 ] && grep -q '^FTS5 query: "pass"' "$out" && grep -q 'bm25: rank 1, score' "$out"; then ok "search --explain"; else fail "--explain" "$(what)"; fi
 

@@ -160,7 +160,7 @@ static void test_unchanged_writes_nothing(void **state)
 	assert_int_equal(st.unchanged, 3);
 	struct err e = ERR_INIT;
 	assert_int_equal(kb_store_check(f->db, f->kb.id, &e), 0);
-	struct kb_search_opts o = { "apples", 10, KB_MODE_BM25, NULL, 0 };
+	struct kb_search_opts o = { .query = "apples", .k = 10 };
 	struct kb_results r;
 	assert_int_equal(kb_search(f->db, &f->kb, &o, &r, &e), 0);
 	assert_int_equal(r.n, 0);

@@ -82,7 +82,7 @@ static int teardown(void **state)
 /* The letters of the documents found, sorted: "abf". */
 static char *found(struct fixture *f, const char *query, const char *filter, int k)
 {
-	struct kb_search_opts o = { query, k, KB_MODE_BM25, filter, 1 };
+	struct kb_search_opts o = { .query = query, .k = k, .filter = filter, .with_text = 1 };
 	struct kb_results r;
 	struct err e = ERR_INIT;
 	if (kb_search(f->db, &f->kb, &o, &r, &e) < 0)
@@ -265,7 +265,7 @@ static void test_hostile_queries(void **state)
 static void test_hits_and_marks(void **state)
 {
 	struct fixture *f = *state;
-	struct kb_search_opts o = { "gamma", 5, KB_MODE_BM25, NULL, 1 };
+	struct kb_search_opts o = { .query = "gamma", .k = 5, .with_text = 1 };
 	struct kb_results r;
 	struct err e = ERR_INIT;
 	assert_int_equal(kb_search(f->db, &f->kb, &o, &r, &e), 0);
@@ -282,7 +282,7 @@ static void test_hits_and_marks(void **state)
 	kb_results_free(&r);
 	o.mode = KB_MODE_VECTOR;
 	assert_int_equal(kb_search(f->db, &f->kb, &o, &r, &e), -1);
-	assert_non_null(strstr(e.msg, "embeddings"));
+	assert_non_null(strstr(e.msg, "no embedding model"));
 }
 
 static void test_store(void **state)
