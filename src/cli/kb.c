@@ -18,6 +18,7 @@
 #include "base/xmalloc.h"
 #include "cli/cli.h"
 #include "cli/session.h"
+#include "kb/demo.h"
 #include "kb/embed.h"
 #include "kb/eval.h"
 #include "kb/ingest.h"
@@ -1474,8 +1475,21 @@ static int kb_eval_cmd(int argc, char **argv)
 	return rc;
 }
 
+/* The first kb command of a data home makes the demo KB (kb/demo.h); a
+ * failure is a warning, never a stop. */
+static void seed_demo(void)
+{
+	struct err e = ERR_INIT;
+	struct db *db = open_db_rw(&e);
+	if (db && kb_demo_seed(db, path_share_dir(), path_data_home(), &e) < 0)
+		fprintf(stderr, "aiwb kb: the demo knowledge base was not made: %s\n", e.msg);
+	db_close(db);
+}
+
 int cmd_kb(int argc, char **argv)
 {
+	if (argc >= 2 && argv[1][0] != '-')
+		seed_demo();
 	if (argc < 2)
 		return cli_usage_error(CMD, "name a kb command: create, ls, add, sync, docs, show, search, eval, check, set or rm");
 	const char *sub = argv[1];

@@ -44,6 +44,15 @@ printf '%%PDF-1.4\n%%broken\n' >"$T/docs/report.pdf"
 
 run kb --help
 if [ "$RC" -eq 0 ] && grep -q 'aiwb kb search NAME' "$out"; then ok "kb --help"; else fail "kb --help" "$(what)"; fi
+run kb search demo day pass price -k 1 --json
+if [ "$RC" -eq 0 ] && e2e_json "$out" 'd["results"][0]["document"]["path"].endswith("examples/docs/pricing-policy.md")'; then
+	ok "the first kb command makes the demo KB from the handbook pages"
+else
+	fail "demo KB" "$(what)"
+fi
+run kb rm demo
+run kb ls
+check "a removed demo KB does not come back" grep -q "No knowledge bases yet" "$out"
 run kb create hb
 expect_rc "kb create" 0
 run kb create hb
@@ -83,7 +92,7 @@ else
 fi
 
 run kb ls --json
-if [ "$RC" -eq 0 ] && e2e_json "$out" 'd["kbs"][0]["name"] == "hb" and d["kbs"][0]["documents"] == 11 and d["kbs"][0]["chunks"] > 11 and d["kbs"][0]["embed"] is None and d["kbs"][0]["settings"]["chunker"] == "markdown"'; then
+if [ "$RC" -eq 0 ] && e2e_json "$out" '[k for k in d["kbs"] if k["name"] == "hb"][0]["documents"] == 11 and [k for k in d["kbs"] if k["name"] == "hb"][0]["chunks"] > 11 and [k for k in d["kbs"] if k["name"] == "hb"][0]["embed"] is None and [k for k in d["kbs"] if k["name"] == "hb"][0]["settings"]["chunker"] == "markdown"'; then
 	ok "kb ls --json"
 else
 	fail "kb ls --json" "$(what)"
