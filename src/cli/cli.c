@@ -64,6 +64,10 @@ static const char ask_usage[] =
 	"                              self-consistency one samples at once and prints the vote\n"
 	"  --var K=V                   a template variable (repeatable)\n"
 	"  --vars-file F.json          template variables from a JSON object (--var wins)\n"
+	"  --kb NAME [-k N] [--mode bm25|vector|hybrid] [--filter EXPR]\n"
+	"                              answer from a knowledge base: the k best chunks (default 5)\n"
+	"                              go to the built-in rag template as numbered sources, quoted\n"
+	"                              as data; the sources follow the answer (--json: \"sources\")\n"
 	"\n"
 	"Exit status: 0 when the model finished; 1 on an error or a cut stream (the\n"
 	"partial answer is printed and kept); 2 on a usage error; 130 when interrupted.\n";
@@ -277,5 +281,9 @@ int cli_run(int argc, char **argv)
 		fputs(c->usage, stdout);
 		return 0;
 	}
+	if (c->run == cmd_ask)
+		for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+			if (strcmp(argv[i], "--kb") == 0)
+				return cli_ask_kb(argc, argv);
 	return c->run(argc, argv);
 }
