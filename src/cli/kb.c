@@ -26,6 +26,7 @@
 #include "kb/ingest.h"
 #include "kb/search.h"
 #include "kb/store.h"
+#include "kb/watch.h"
 #include "store/db.h"
 
 #define CMD "kb"
@@ -82,8 +83,9 @@ static struct db *open_kb(const char *name, int write, struct kb *kb, int *statu
 
 static void session_stop(void *ud)
 {
-	(void)ud;
 	kb_stop = 1;
+	if (ud)
+		loop_stop(ud);
 }
 
 /* A session (config, catalog, event loop) for the commands that embed; one
@@ -93,7 +95,7 @@ static int embed_session(struct session *s, struct err *e)
 	if (session_open(s, SESSION_LATE_CATALOG, e) < 0)
 		return -1;
 	s->on_interrupt = session_stop;
-	s->ud = NULL;
+	s->ud = s->loop;
 	return 0;
 }
 
@@ -788,6 +790,74 @@ static int confirm_cost(void *ud, const struct kb_embed_stats *st)
 	return fgets(line, sizeof line, stdin) && (line[0] == 'y' || line[0] == 'Y');
 }
 
+static void watch_settled(void *ud)
+{
+	loop_stop(ud);
+}
+
+/* kb sync --watch: sync again whenever the roots change, until Ctrl-C. */
+static int watch_and_sync(struct db *db, struct kb *kb, struct kb_ingest_opts *o, struct progress *p, int yes,
+			  double max_cost, struct err *e)
+{
+	struct session s;
+	if (embed_session(&s, e) < 0)
+		return KB_INGEST_FAILED;
+	int rc = KB_INGEST_OK;
+	while (!kb_stop && rc == KB_INGEST_OK) {
+		char **paths, **options;
+		size_t n;
+		if (kb_store_roots(db, kb->id, &paths, &options, &n, e) < 0) {
+			rc = KB_INGEST_FAILED;
+			break;
+		}
+		struct kb_watch *w = kb_watch_new(s.loop, paths, n, watch_settled, s.loop, e);
+		if (w) {
+			printf("watching %zu directories of %s; Ctrl-C stops\n", kb_watch_dirs(w), kb->name);
+			fflush(stdout);
+		}
+		kb_strings_free(paths, n);
+		kb_strings_free(options, n);
+		if (!w) {
+			rc = KB_INGEST_FAILED;
+			break;
+		}
+		loop_run(s.loop);
+		kb_watch_free(w);
+		if (kb_stop)
+			break;
+		struct kb fresh;
+		if (kb_store_get(db, kb->name, &fresh, e) != 1) {
+			rc = KB_INGEST_FAILED;
+			break;
+		}
+		kb_free(kb);
+		*kb = fresh;
+		struct kb_ingest_stats st;
+		rc = kb_ingest_sync(db, kb, o, &st, e);
+		struct kb_embed_stats es;
+		memset(&es, 0, sizeof es);
+		if (rc == KB_INGEST_OK && kb->set.embed[0]) {
+			struct embed_ui ui = { p, yes };
+			struct err ce = ERR_INIT;
+			struct kb_embed_opts eo = { &s.cfg, session_catalog(&s, &ce), s.loop, &kb_stop, max_cost,
+						    confirm_cost, embed_progress, &ui };
+			if (kb_embed_pending(db, kb, &eo, &es, e) < 0) {
+				fprintf(stderr, "aiwb kb: %s\n", e->msg);
+				err_clear(e);
+			}
+		}
+		char when[32];
+		format_time(clock_wall_ms(), when, sizeof when);
+		if (rc == KB_INGEST_OK)
+			printf("%s synced at %s: %lld added, %lld updated, %lld removed%s\n", kb->name, when + 11,
+			       (long long)st.added, (long long)st.updated, (long long)st.removed,
+			       es.embedded ? ", new chunks embedded" : "");
+		fflush(stdout);
+	}
+	session_close(&s);
+	return rc == KB_INGEST_OK && kb_stop ? KB_INGEST_STOPPED : rc;
+}
+
 static int kb_add_or_sync(int argc, char **argv, int sync)
 {
 	static const struct option opts[] = {
@@ -801,7 +871,7 @@ static int kb_add_or_sync(int argc, char **argv, int sync)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *what = sync ? "kb sync" : "kb add";
-	int yes = 0;
+	int yes = 0, watch = 0;
 	double max_cost = 1.0;
 	struct kb_ingest_opts o;
 	memset(&o, 0, sizeof o);
@@ -855,8 +925,9 @@ static int kb_add_or_sync(int argc, char **argv, int sync)
 			break;
 		}
 		case OPT_WATCH:
-			rc = cli_fail(CMD, "kb sync --watch is not available in this aiwb yet; run 'aiwb kb sync NAME' "
-				      "when files change");
+			if (!sync)
+				rc = cli_usage_error(CMD, "--watch goes with kb sync");
+			watch = 1;
 			break;
 		default:
 			rc = cli_usage_error(CMD, "unknown option in %s", what);
@@ -908,8 +979,14 @@ static int kb_add_or_sync(int argc, char **argv, int sync)
 		if (p.tty && p.drawn)
 			fputc('\n', stderr);
 	}
-	db_close(db);
 	summary(&kb, &st, &p, json, r, &es);
+	if (watch && r == KB_INGEST_OK && embed_rc == 0) {
+		fflush(stdout);
+		r = watch_and_sync(db, &kb, &o, &p, yes, max_cost, &e);
+		if (r == KB_INGEST_STOPPED)
+			r = KB_INGEST_OK; /* Ctrl-C is how a watch ends */
+	}
+	db_close(db);
 	if (r == KB_INGEST_STOPPED) {
 		fprintf(stderr, "aiwb kb: interrupted; %s keeps the %lld batches committed before, run the command again "
 				"to finish\n", kb.name, (long long)st.batches);
@@ -1783,7 +1860,7 @@ const char cli_kb_usage[] =
 	"       aiwb kb add NAME PATH... [--include GLOB]... [--exclude GLOB]... [--text-field F]\n"
 	"                   [--id-field F] [--title-field F] [--batch-files N] [-v] [--json]\n"
 	"                   [--yes] [--max-cost USD]\n"
-	"       aiwb kb sync NAME [-v] [--json]\n"
+	"       aiwb kb sync NAME [-v] [--json] [--watch]\n"
 	"       aiwb kb ls [--json] | kb rm NAME | kb docs NAME [--json]\n"
 	"       aiwb kb show NAME DOC [--chunks] [--json] [--raw] | kb check NAME\n"
 	"       aiwb kb search NAME QUERY... [-k N] [--mode bm25|vector|hybrid] [--filter EXPR]\n"
@@ -1813,7 +1890,8 @@ const char cli_kb_usage[] =
 	"             With an embedding model, new chunks are embedded (cached by content);\n"
 	"             over --max-cost (default $1 at catalog prices) it asks, or --yes\n"
 	"  sync       every path added before, again; documents of files that are gone\n"
-	"             are removed\n"
+	"             are removed. --watch stays in the foreground and syncs again after\n"
+	"             every change (inotify) until Ctrl-C\n"
 	"  ls, docs   the KBs, the documents of one; show: one document (--chunks: its\n"
 	"             chunks with byte offsets and heading paths)\n"
 	"  search     the k best chunks (default 10) by BM25, by cosine of embeddings\n"
