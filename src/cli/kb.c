@@ -1308,8 +1308,10 @@ static int kb_eval_cmd(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, OPT_JSON }, { "queries", required_argument, NULL, OPT_QUERIES },
 		{ "min-ndcg", required_argument, NULL, OPT_MIN_NDCG }, { "min-mrr", required_argument, NULL, OPT_MIN_MRR },
-		{ "min-hit-rate", required_argument, NULL, OPT_MIN_HIT }, { NULL, 0, NULL, 0 },
+		{ "min-hit-rate", required_argument, NULL, OPT_MIN_HIT }, { "mode", required_argument, NULL, OPT_MODE },
+		{ NULL, 0, NULL, 0 },
 	};
+	const char *mode_override = NULL;
 	int json = 0, c, k_override = 0;
 	const char *queries = NULL;
 	double min_ndcg = -1, min_mrr = -1, min_hit = -1;
@@ -1321,6 +1323,10 @@ static int kb_eval_cmd(int argc, char **argv)
 			json = 1;
 		} else if (c == OPT_QUERIES) {
 			queries = optarg;
+		} else if (c == OPT_MODE) {
+			if (kb_mode_parse(optarg) < 0)
+				return cli_usage_error(CMD, "--mode must be bm25, vector or hybrid");
+			mode_override = optarg;
 		} else if (c == 'k') {
 			if (parse_int("-k", optarg, 1, KB_SEARCH_K_MAX, &n))
 				return 2;
@@ -1369,7 +1375,7 @@ static int kb_eval_cmd(int argc, char **argv)
 	for (size_t i = 0; i < set.n; i++) {
 		struct kb_eval_case *ec = &set.cases[i];
 		int k = k_override ? k_override : ec->k ? ec->k : set.k;
-		const char *mode = ec->mode ? ec->mode : set.mode;
+		const char *mode = mode_override ? mode_override : ec->mode ? ec->mode : set.mode;
 		struct kb_search_opts so;
 		memset(&so, 0, sizeof so);
 		so.query = ec->query;
@@ -1865,7 +1871,7 @@ const char cli_kb_usage[] =
 	"       aiwb kb show NAME DOC [--chunks] [--json] [--raw] | kb check NAME\n"
 	"       aiwb kb search NAME QUERY... [-k N] [--mode bm25|vector|hybrid] [--filter EXPR]\n"
 	"                   [--rerank mmr] [--mmr-lambda X] [--hybrid-weights B,V] [--explain] [--json]\n"
-	"       aiwb kb eval NAME SET.yaml [--json] [-k N] [--min-ndcg X] [--min-mrr X] [--min-hit-rate X]\n"
+	"       aiwb kb eval NAME SET.yaml [--json] [-k N] [--mode M] [--min-ndcg X] [--min-mrr X] [--min-hit-rate X]\n"
 	"       aiwb kb eval NAME QRELS.tsv --queries QUERIES.jsonl [same options]\n"
 	"\n"
 	"A knowledge base (KB) holds documents split into chunks, searchable with BM25\n"
