@@ -254,18 +254,48 @@ int kb_store_remove(struct db *db, const char *name, struct err *e)
 	return rc < 0 ? -1 : 1;
 }
 
-int kb_store_set_settings(struct db *db, int64_t kb_id, const struct kb_settings *s, struct err *e)
+struct settings_ctx {
+	int64_t kb_id;
+	const struct kb_settings *s;
+};
+
+static int settings_tx(struct db *db, void *ud, struct err *e)
 {
-	sqlite3_stmt *st = db_prepare(db, "UPDATE kbs SET settings = ?2 WHERE id = ?1", e);
+	struct settings_ctx *c = ud;
+	sqlite3_stmt *st = db_prepare(db, "SELECT settings FROM kbs WHERE id = ?1", e);
 	if (!st)
 		return -1;
-	char *json = kb_settings_json(s);
-	sqlite3_bind_int64(st, 1, kb_id);
+	sqlite3_bind_int64(st, 1, c->kb_id);
+	struct kb_settings old;
+	kb_settings_parse(sqlite3_step(st) == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL, &old);
+	sqlite3_finalize(st);
+	if (strcmp(old.embed, c->s->embed) != 0) {
+		st = db_prepare(db, "DELETE FROM kb_vectors WHERE chunk_id IN (SELECT c.id FROM kb_chunks c"
+				    " JOIN kb_docs d ON d.id = c.doc_id WHERE d.kb_id = ?1)", e);
+		if (!st)
+			return -1;
+		sqlite3_bind_int64(st, 1, c->kb_id);
+		int rc = step_done(db, st, e);
+		sqlite3_finalize(st);
+		if (rc < 0)
+			return -1;
+	}
+	st = db_prepare(db, "UPDATE kbs SET settings = ?2 WHERE id = ?1", e);
+	if (!st)
+		return -1;
+	char *json = kb_settings_json(c->s);
+	sqlite3_bind_int64(st, 1, c->kb_id);
 	sqlite3_bind_text(st, 2, json, -1, SQLITE_STATIC);
 	int rc = step_done(db, st, e);
 	sqlite3_finalize(st);
 	free(json);
 	return rc;
+}
+
+int kb_store_set_settings(struct db *db, int64_t kb_id, const struct kb_settings *s, struct err *e)
+{
+	struct settings_ctx c = { kb_id, s };
+	return db_tx(db, settings_tx, &c, e);
 }
 
 int kb_store_set_synced(struct db *db, int64_t kb_id, int64_t ms, struct err *e)

@@ -65,6 +65,9 @@ void kb_free(struct kb *k);
 void kb_list_free(struct kb *v, size_t n);
 /* 1 removed, 0 no such KB, -1 error. */
 int kb_store_remove(struct db *db, const char *name, struct err *e);
+/* Stores the settings; when the embedding model changes, the KB's vectors
+ * are dropped (the next sync embeds with the new model; the cache keeps the
+ * old ones under their model). */
 int kb_store_set_settings(struct db *db, int64_t kb_id, const struct kb_settings *s, struct err *e);
 int kb_store_set_synced(struct db *db, int64_t kb_id, int64_t ms, struct err *e);
 

@@ -135,6 +135,14 @@ else
 	fail "resume embeddings" "$(what)"
 fi
 
+run kb set v2 --embed ollama/all-minilm
+run kb sync v2 --json
+if [ "$RC" -eq 0 ] && e2e_json "$out" 'd["embeddings"]["pending"] == d["embeddings"]["embedded"] and d["embeddings"]["pending"] > 10'; then
+	ok "a new embedding model embeds every chunk again"
+else
+	fail "embedding model change" "$(what)"
+fi
+
 for m in bedrock/amazon.titan-embed-text-v2:0 bedrock/cohere.embed-english-v3 ollama/nomic-embed-text; do
 	name=$(printf '%s' "$m" | tr -c 'a-z0-9\n' '_' | cut -c1-30)
 	run kb create "$name" --embed "$m"
