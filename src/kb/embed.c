@@ -192,8 +192,8 @@ int kb_embed_pending(struct db *db, const struct kb *kb, const struct kb_embed_o
 	st->cost_usd = -1;
 	if (!kb->set.embed[0])
 		return 0;
-	char *sql = xasprintf("SELECT t.id, t.text FROM kb_text_%lld t LEFT JOIN kb_vectors v ON v.chunk_id = t.id"
-			      " WHERE v.chunk_id IS NULL ORDER BY t.id", (long long)kb->id);
+	char *sql = xasprintf("SELECT t.rowid, t.text FROM kb_fts_%lld t LEFT JOIN kb_vectors v ON v.chunk_id = t.rowid"
+			      " WHERE v.chunk_id IS NULL ORDER BY t.rowid", (long long)kb->id);
 	sqlite3_stmt *q = db_prepare(db, sql, e);
 	free(sql);
 	if (!q)

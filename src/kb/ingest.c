@@ -23,6 +23,7 @@
 #include "store/db.h"
 
 #define BATCH_TEXT_BYTES ((int64_t)16 << 20)
+#define KB_PART_BYTES ((int64_t)4 << 20)
 
 #define KB_SKIP_TEXT(name, text) text,
 static const char *const skip_texts[] = { KB_SKIP_REASONS(KB_SKIP_TEXT) };
@@ -314,6 +315,161 @@ static enum kb_chunker chunker_for(const struct kb *kb)
 	return kb->set.chunker;
 }
 
+static const char *base_of(const char *p)
+{
+	const char *s = strrchr(p, '/');
+	return s ? s + 1 : p;
+}
+
+/* Stores a file's documents after the savepoint "kb_file": 0, or -1 and the
+ * savepoint rolled back (a taken name is skipped, anything else is fatal). */
+static int store_failed(struct run *r, const struct file_entry *f, struct err *re)
+{
+	db_exec(r->db, "ROLLBACK TO kb_file; RELEASE kb_file", NULL);
+	if (full_disk(r->db)) {
+		err_set(r->e, "the disk holding %s is full; the knowledge base keeps the batches stored "
+			"before, free some space and run the command again", db_path(r->db));
+		return -1;
+	}
+	if (strstr(re->msg, "already gave a document")) {
+		skip(r, f, KB_SKIP_NAME_TAKEN, re->msg);
+		return 0;
+	}
+	*r->e = *re;
+	return -1;
+}
+
+/* A large plain-text file is read twice in pieces, never whole: once for its
+ * hash, then stored as documents of about KB_PART_BYTES each, cut at a line
+ * end, named PATH#1, PATH#2, ... Memory stays bounded by the part size. */
+static int ingest_parts(struct run *r, const struct file_entry *f, int had, struct kb_file *old)
+{
+	const struct kb *kb = r->kb;
+	struct kb_ingest_stats *st = r->st;
+	int same_sig = had && strcmp(old->signature, r->signature) == 0;
+	free(old->signature);
+	int fd = open(f->abs, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		skip(r, f, errno == ENOENT ? KB_SKIP_VANISHED : KB_SKIP_UNREADABLE, NULL);
+		return 0;
+	}
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	char *piece = xmalloc((size_t)1 << 20);
+	ssize_t n;
+	int binary = -1;
+	int64_t total = 0;
+	while ((n = read(fd, piece, (size_t)1 << 20)) > 0) {
+		if (binary < 0)
+			binary = kb_text_looks_binary(piece, (size_t)n);
+		EVP_DigestUpdate(md, piece, (size_t)n);
+		total += n;
+	}
+	unsigned char digest[32];
+	unsigned int dl = 0;
+	EVP_DigestFinal_ex(md, digest, &dl);
+	EVP_MD_CTX_free(md);
+	char sha[65];
+	for (int i = 0; i < 32; i++)
+		snprintf(sha + 2 * i, 3, "%02x", digest[i]);
+	if (n < 0 || binary > 0) {
+		free(piece);
+		close(fd);
+		skip(r, f, n < 0 ? KB_SKIP_UNREADABLE : KB_SKIP_BINARY, NULL);
+		return 0;
+	}
+	if (same_sig && strcmp(old->sha256, sha) == 0) {
+		free(piece);
+		close(fd);
+		if (begin_batch(r) < 0 || kb_store_file_touch(r->db, old->id, f->mtime_ns, r->e) < 0)
+			return -1;
+		st->unchanged++;
+		st->bytes_done += f->size;
+		r->batch_files++;
+		if (r->o->on_file)
+			r->o->on_file(r->o->ud, st, f->display, NULL);
+		return 0;
+	}
+	if (begin_batch(r) < 0 || db_exec(r->db, "SAVEPOINT kb_file", r->e) < 0) {
+		free(piece);
+		close(fd);
+		return -1;
+	}
+	struct err re = ERR_INIT;
+	int64_t file_id = kb_store_file_begin(r->db, kb, f->abs, total, f->mtime_ns, sha, r->signature, &re);
+	int rc = file_id < 0 ? store_failed(r, f, &re) : 0;
+	if (file_id < 0) {
+		free(piece);
+		close(fd);
+		return rc;
+	}
+	lseek(fd, 0, SEEK_SET);
+	struct buf carry = BUF_INIT;
+	struct kb_chunk_opts co = { chunker_for(kb), kb->set.chunk_tokens, kb->set.overlap };
+	int part = 0, eof = 0;
+	int64_t docs = 0, chunks = 0, repaired = 0, nuls = 0;
+	while (!eof) {
+		while ((int64_t)carry.len < KB_PART_BYTES && (n = read(fd, piece, (size_t)1 << 20)) > 0)
+			buf_append(&carry, piece, (size_t)n);
+		eof = (int64_t)carry.len < KB_PART_BYTES;
+		if (!carry.len)
+			break;
+		size_t cut = carry.len;
+		if (!eof) {
+			cut = (size_t)KB_PART_BYTES;
+			const char *nl = memrchr(carry.data, '\n', cut);
+			if (nl)
+				cut = (size_t)(nl - carry.data) + 1;
+			else
+				while (cut > 1 && ((unsigned char)carry.data[cut] & 0xC0) == 0x80)
+					cut--;
+		}
+		char *name = xasprintf("%s#%d", f->display, ++part);
+		char *title = xasprintf("%s (part %d)", base_of(f->display), part);
+		struct kb_docs kd = { 0 };
+		kb_extract(KB_FMT_TEXT, name, f->abs, carry.data, cut, &r->xo, &kd, &re);
+		free(kd.v[0].title);
+		kd.v[0].title = title;
+		struct kb_chunk *cv = NULL;
+		size_t nc = kb_chunk_text(kd.v[0].body, kd.v[0].len, &co, &cv);
+		struct kb_doc_in in = { &kd.v[0], f->display, kb_format_name(KB_FMT_TEXT), f->mtime_ns, cv, nc };
+		int64_t stored = kb_store_docs_add(r->db, kb, file_id, &in, 1, &re);
+		repaired += (int64_t)kd.invalid;
+		nuls += (int64_t)kd.nuls;
+		kb_chunks_free(cv, nc);
+		kb_docs_free(&kd);
+		free(name);
+		buf_consume(&carry, cut);
+		if (stored < 0) {
+			buf_free(&carry);
+			free(piece);
+			close(fd);
+			return store_failed(r, f, &re);
+		}
+		docs++;
+		chunks += stored;
+	}
+	buf_free(&carry);
+	free(piece);
+	close(fd);
+	if (db_exec(r->db, "RELEASE kb_file", r->e) < 0)
+		return -1;
+	if (had)
+		st->updated++;
+	else
+		st->added++;
+	st->docs += docs;
+	st->chunks += chunks;
+	st->repaired_bytes += repaired;
+	st->dropped_nuls += nuls;
+	st->bytes_done += f->size;
+	r->batch_files++;
+	r->batch_bytes += total;
+	if (r->o->on_file)
+		r->o->on_file(r->o->ud, st, f->display, NULL);
+	return 0;
+}
+
 /* 0 done (stored, unchanged or skipped), -1 fatal (database) with r->e. */
 static int ingest_file(struct run *r, const struct file_entry *f)
 {
@@ -342,6 +498,9 @@ static int ingest_file(struct run *r, const struct file_entry *f)
 			r->o->on_file(r->o->ud, st, f->display, NULL);
 		return 0;
 	}
+	enum kb_format fmt = kb_format_of(f->abs);
+	if (fmt == KB_FMT_TEXT && !kb_is_gzip(f->abs) && f->size > KB_PART_BYTES)
+		return ingest_parts(r, f, had, &old);
 	struct buf data = BUF_INIT;
 	struct err re = ERR_INIT;
 	int rc = kb_is_gzip(f->abs) ? read_gzip(f->abs, kb->set.max_file_bytes, &data, &re)
@@ -367,7 +526,6 @@ static int ingest_file(struct run *r, const struct file_entry *f)
 		return 0;
 	}
 	free(old.signature);
-	enum kb_format fmt = kb_format_of(f->abs);
 	if (fmt != KB_FMT_PDF && kb_text_looks_binary(buf_str(&data), data.len)) {
 		buf_free(&data);
 		skip(r, f, KB_SKIP_BINARY, NULL);

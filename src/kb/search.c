@@ -110,11 +110,13 @@ static char *marked(struct tokenizer *t, const struct stems *stems, const char *
 }
 
 /* Fills every hit's document and chunk fields (and marked text when wanted) with one statement. */
-static int details(struct db *db, struct kb_results *out, int with_text, struct err *e)
+static int details(struct db *db, const struct kb *kb, struct kb_results *out, int with_text, struct err *e)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT d.id, d.name, d.path, d.title, d.meta, c.seq, c.start, c.end, c.heading,"
-					  " CASE WHEN ?2 THEN substr(CAST(d.body AS BLOB), c.start + 1, c.end - c.start) END"
-					  " FROM kb_chunks c JOIN kb_docs d ON d.id = c.doc_id WHERE c.id = ?1", e);
+	char *sql = xasprintf("SELECT d.id, d.name, d.path, d.title, d.meta, c.seq, c.start, c.end, c.heading,"
+			      " CASE WHEN ?2 THEN (SELECT f.text FROM kb_fts_%lld f WHERE f.rowid = c.id) END"
+			      " FROM kb_chunks c JOIN kb_docs d ON d.id = c.doc_id WHERE c.id = ?1", (long long)kb->id);
+	sqlite3_stmt *st = db_prepare(db, sql, e);
+	free(sql);
 	if (!st)
 		return -1;
 	struct tokenizer t = { { 0 }, NULL };
@@ -452,7 +454,7 @@ int kb_search(struct db *db, const struct kb *kb, const struct kb_search_opts *o
 			h->mmr_rank = x->mmr_rank;
 		}
 		if (out->n)
-			rc = details(db, out, o->with_text, e);
+			rc = details(db, kb, out, o->with_text, e);
 	}
 	free(c.v);
 	if (has_filter)

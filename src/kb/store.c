@@ -137,14 +137,8 @@ static int create_tx(struct db *db, void *ud, struct err *e)
 	if (rc != SQLITE_DONE)
 		return sql_fail(db, e);
 	long long id = sqlite3_last_insert_rowid(db_handle(db));
-	char *sql = xasprintf(
-		"CREATE VIEW kb_text_%lld AS SELECT c.id AS id, d.title AS title, c.heading AS heading,"
-		" CAST(substr(CAST(d.body AS BLOB), c.start + 1, c.end - c.start) AS TEXT) AS text,"
-		" d.file_id AS file_id, c.doc_id AS doc_id"
-		" FROM kb_chunks c JOIN kb_docs d ON d.id = c.doc_id WHERE d.kb_id = %lld;"
-		"CREATE VIRTUAL TABLE kb_fts_%lld USING fts5(title, heading, text, content='kb_text_%lld',"
-		" content_rowid='id', tokenize='porter unicode61 remove_diacritics 2');",
-		id, id, id, id);
+	char *sql = xasprintf("CREATE VIRTUAL TABLE kb_fts_%lld USING fts5(title, heading, text,"
+			      " tokenize='porter unicode61 remove_diacritics 2');", id);
 	int r = db_exec(db, sql, e);
 	free(sql);
 	return r;
@@ -393,9 +387,8 @@ int kb_store_file_touch(struct db *db, int64_t file_id, int64_t mtime_ns, struct
 
 static int delete_file_rows(struct db *db, int64_t kb_id, int64_t file_id, struct err *e)
 {
-	char *sql = xasprintf("INSERT INTO kb_fts_%lld (kb_fts_%lld, rowid, title, heading, text)"
-			      " SELECT 'delete', id, title, heading, text FROM kb_text_%lld WHERE file_id = ?1",
-			      (long long)kb_id, (long long)kb_id, (long long)kb_id);
+	char *sql = xasprintf("DELETE FROM kb_fts_%lld WHERE rowid IN (SELECT c.id FROM kb_chunks c"
+			      " JOIN kb_docs d ON d.id = c.doc_id WHERE d.file_id = ?1)", (long long)kb_id);
 	sqlite3_stmt *st = db_prepare(db, sql, e);
 	free(sql);
 	if (!st)
@@ -448,9 +441,8 @@ static void put_stmts_free(struct put_stmts *p)
 	sqlite3_finalize(p->fts);
 }
 
-int64_t kb_store_file_put(struct db *db, const struct kb *kb, const char *path, int64_t size, int64_t mtime_ns,
-			  const char *sha256, const char *signature, const struct kb_doc_in *docs, size_t ndocs,
-			  struct err *e)
+int64_t kb_store_file_begin(struct db *db, const struct kb *kb, const char *path, int64_t size, int64_t mtime_ns,
+			    const char *sha256, const char *signature, struct err *e)
 {
 	struct kb_file old;
 	int had = kb_store_file_get(db, kb->id, path, &old, e);
@@ -492,6 +484,12 @@ int64_t kb_store_file_put(struct db *db, const struct kb *kb, const char *path, 
 			return -1;
 		file_id = sqlite3_last_insert_rowid(db_handle(db));
 	}
+	return file_id;
+}
+
+int64_t kb_store_docs_add(struct db *db, const struct kb *kb, int64_t file_id, const struct kb_doc_in *docs,
+			  size_t ndocs, struct err *e)
+{
 	struct put_stmts p = { 0 };
 	p.doc = db_prepare(db, "INSERT INTO kb_docs (kb_id, file_id, name, path, title, format, bytes, mtime_ns,"
 			       " sha256, meta, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", e);
@@ -561,6 +559,14 @@ int64_t kb_store_file_put(struct db *db, const struct kb *kb, const char *path, 
 	}
 	put_stmts_free(&p);
 	return nchunks;
+}
+
+int64_t kb_store_file_put(struct db *db, const struct kb *kb, const char *path, int64_t size, int64_t mtime_ns,
+			  const char *sha256, const char *signature, const struct kb_doc_in *docs, size_t ndocs,
+			  struct err *e)
+{
+	int64_t file_id = kb_store_file_begin(db, kb, path, size, mtime_ns, sha256, signature, e);
+	return file_id < 0 ? -1 : kb_store_docs_add(db, kb, file_id, docs, ndocs, e);
 }
 
 int kb_store_files_each(struct db *db, int64_t kb_id, int (*fn)(void *ud, int64_t id, const char *path), void *ud,
@@ -725,15 +731,22 @@ int kb_store_check(struct db *db, int64_t kb_id, struct err *e)
 	if (rc < 0)
 		return err_set(e, "the search index does not match the documents (%s); run 'aiwb kb sync' again",
 			       inner.msg);
-	sqlite3_stmt *st = db_prepare(db, "SELECT count(*) FROM kb_chunks c JOIN kb_docs d ON d.id = c.doc_id"
-					  " WHERE d.kb_id = ?1 AND (c.start < 0 OR c.end > d.bytes OR c.start >= c.end)", e);
+	sql = xasprintf("SELECT (SELECT count(*) FROM kb_chunks c JOIN kb_docs d ON d.id = c.doc_id"
+			" WHERE d.kb_id = ?1 AND (c.start < 0 OR c.end > d.bytes OR c.start >= c.end))"
+			" + (SELECT count(*) FROM kb_chunks c JOIN kb_docs d ON d.id = c.doc_id WHERE d.kb_id = ?1"
+			" AND NOT EXISTS (SELECT 1 FROM kb_fts_%lld f WHERE f.rowid = c.id))"
+			" + (SELECT count(*) FROM kb_fts_%lld f WHERE NOT EXISTS (SELECT 1 FROM kb_chunks c"
+			" WHERE c.id = f.rowid))", (long long)kb_id, (long long)kb_id);
+	sqlite3_stmt *st = db_prepare(db, sql, e);
+	free(sql);
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, kb_id);
 	int64_t bad = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
 	sqlite3_finalize(st);
 	if (bad != 0)
-		return err_set(e, "%lld chunks lie outside their documents", (long long)bad);
+		return err_set(e, "%lld chunks lie outside their documents or are missing from the search index "
+			       "(or the index holds chunks that are gone)", (long long)bad);
 	return 0;
 }
 

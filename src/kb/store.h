@@ -6,15 +6,16 @@
  * ingest options, for sync), the files read from them (size, mtime, sha256
  * and the signature of the settings they were chunked with), the documents
  * of each file (text, title, metadata JSON) and their chunks (byte offsets
- * into the document text, heading path, token estimate). Chunk text is not
- * stored twice: each KB has a view kb_text_<id> that cuts it out of the
- * document, and an FTS5 table kb_fts_<id> (title, heading, text; porter +
- * unicode61 with diacritics removed) whose external content is that view.
+ * into the document text, heading path, token estimate). Each KB has an
+ * FTS5 table kb_fts_<id> (title, heading, text; porter + unicode61 with
+ * diacritics removed, rowid = chunk id) that also keeps each chunk's text, so
+ * a chunk is read or deleted without reading its whole document (the text is
+ * stored twice: once as the document, once per chunk).
  *
  * Writers are called inside db_tx (kb/ingest.h groups files into batches);
- * replacing a file's documents first deletes their FTS5 rows with the exact
- * text they were indexed with, so the index never drifts from the view
- * (kb_store_check runs FTS5's integrity-check). Results are caller-owned. */
+ * replacing a file's documents deletes their FTS5 rows in the same
+ * transaction (kb_store_check runs FTS5's integrity-check and checks that
+ * index and chunks match one to one). Results are caller-owned. */
 #ifndef AIWB_KB_STORE_H
 #define AIWB_KB_STORE_H
 
@@ -100,6 +101,13 @@ struct kb_doc_in {
 int64_t kb_store_file_put(struct db *db, const struct kb *kb, const char *path, int64_t size, int64_t mtime_ns,
 			  const char *sha256, const char *signature, const struct kb_doc_in *docs, size_t ndocs,
 			  struct err *e);
+/* kb_store_file_put in two steps, for a file stored in parts: begin records
+ * the file and drops its old documents (returns the file id or -1), each
+ * docs_add adds documents (returns the chunks stored or -1). */
+int64_t kb_store_file_begin(struct db *db, const struct kb *kb, const char *path, int64_t size, int64_t mtime_ns,
+			    const char *sha256, const char *signature, struct err *e);
+int64_t kb_store_docs_add(struct db *db, const struct kb *kb, int64_t file_id, const struct kb_doc_in *docs,
+			  size_t ndocs, struct err *e);
 int kb_store_file_delete(struct db *db, int64_t kb_id, int64_t file_id, struct err *e);
 /* Every file of the KB: calls fn(ud, id, path) in path order; fn returns non-zero to stop. */
 int kb_store_files_each(struct db *db, int64_t kb_id, int (*fn)(void *ud, int64_t id, const char *path), void *ud,
