@@ -75,6 +75,11 @@ static int glob_any(const char *const *globs, size_t n, const char *rel)
 	return 0;
 }
 
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static void walk_dir(struct walk *w, const char *abs, const char *display, const char *rel, int depth)
 {
 	DIR *d = opendir(abs);
@@ -95,7 +100,8 @@ static void walk_dir(struct walk *w, const char *abs, const char *display, const
 		names[nn++] = xstrdup(de->d_name);
 	}
 	closedir(d);
-	qsort(names, nn, sizeof *names, (int (*)(const void *, const void *))strcmp);
+	if (nn)
+		qsort(names, nn, sizeof *names, cmp_names);
 	for (size_t i = 0; i < nn; i++) {
 		char *cabs = xasprintf("%s/%s", abs, names[i]);
 		char *cdisp = xasprintf("%s/%s", display, names[i]);
@@ -745,7 +751,7 @@ static int collect_gone(void *ud, int64_t id, const char *path)
 {
 	struct gone *g = ud;
 	const char *key = path;
-	if (bsearch(&key, g->seen, g->nseen, sizeof *g->seen, cmp_str))
+	if (g->nseen && bsearch(&key, g->seen, g->nseen, sizeof *g->seen, cmp_str))
 		return 0;
 	if (g->nids == g->cap) {
 		g->cap = g->cap ? g->cap * 2 : 16;
@@ -806,7 +812,8 @@ int kb_ingest_sync(struct db *db, const struct kb *kb, const struct kb_ingest_op
 		cJSON_Delete(oj);
 	}
 	if (rc == KB_INGEST_OK) {
-		qsort(g.seen, g.nseen, sizeof *g.seen, cmp_str);
+		if (g.nseen)
+			qsort(g.seen, g.nseen, sizeof *g.seen, cmp_str);
 		if (kb_store_files_each(db, kb->id, collect_gone, &g, e) < 0)
 			rc = KB_INGEST_FAILED;
 	}

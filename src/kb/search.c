@@ -289,7 +289,8 @@ static int vector_top(struct db *db, const struct kb *kb, const float *q, size_t
 		free(all);
 		return db_fail(db, e);
 	}
-	qsort(all, n, sizeof *all, by_score);
+	if (n)
+		qsort(all, n, sizeof *all, by_score);
 	for (size_t i = 0; i < n && i < (size_t)k; i++) {
 		struct cand *c = cand_find(out, all[i].id);
 		if (!c)
@@ -375,7 +376,8 @@ static void mmr_rerank(struct db *db, struct cands *c, const float *q, size_t di
 			out[no].mmr_rank = (int)no + 1;
 			no++;
 		}
-	memcpy(c->v, out, c->n * sizeof *out);
+	if (c->n)
+		memcpy(c->v, out, c->n * sizeof *out);
 	for (size_t i = 0; i < c->n; i++)
 		free(vec[i]);
 	free(vec);
@@ -430,7 +432,8 @@ int kb_search(struct db *db, const struct kb *kb, const struct kb_search_opts *o
 	}
 	if (rc == 0) {
 		sort_mode = o->mode;
-		qsort(c.v, c.n, sizeof *c.v, by_mode);
+		if (c.n)
+			qsort(c.v, c.n, sizeof *c.v, by_mode);
 		if (o->mode == KB_MODE_HYBRID)
 			for (size_t i = 0; i < c.n; i++)
 				c.v[i].fused_rank = (int)i + 1;
