@@ -263,11 +263,24 @@ static int settings_option(int c, const char *arg, struct kb_settings *s)
 	{ "weights", required_argument, NULL, OPT_WEIGHTS }, \
 	{ "max-file-size", required_argument, NULL, OPT_MAX_FILE }
 
+/* Input limits of embedding models, in tokens, where they are lower than chunks can be. */
+static int embed_input_limit(const char *model)
+{
+	if (strstr(model, "cohere.embed-"))
+		return 512;
+	if (strstr(model, "all-minilm") || strstr(model, "nomic-embed-text"))
+		return 512;
+	return 8192;
+}
+
 static int check_overlap(const struct kb_settings *s)
 {
 	if (s->overlap > s->chunk_tokens / 2)
 		return cli_usage_error(CMD, "--overlap (%d) must be at most half of --chunk-tokens (%d)", s->overlap,
 				       s->chunk_tokens);
+	if (s->embed[0] && s->chunk_tokens > embed_input_limit(s->embed))
+		return cli_usage_error(CMD, "%s embeds at most %d tokens at once; use --chunk-tokens %d or fewer",
+				       s->embed, embed_input_limit(s->embed), embed_input_limit(s->embed));
 	return 0;
 }
 

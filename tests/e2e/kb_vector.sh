@@ -143,6 +143,9 @@ else
 	fail "embedding model change" "$(what)"
 fi
 
+run kb create toolong --embed bedrock/cohere.embed-english-v3 --chunk-tokens 1024
+if [ "$RC" -eq 2 ] && grep -q 'embeds at most 512 tokens' "$err"; then ok "chunks must fit the embedding model's input limit"; else fail "input limit" "$(what)"; fi
+
 for m in bedrock/amazon.titan-embed-text-v2:0 bedrock/cohere.embed-english-v3 ollama/nomic-embed-text; do
 	name=$(printf '%s' "$m" | tr -c 'a-z0-9\n' '_' | cut -c1-30)
 	run kb create "$name" --embed "$m"
