@@ -1564,6 +1564,7 @@ static int kb_eval_cmd(int argc, char **argv)
 			if (mins[i].min >= 0 && mins[i].got < mins[i].min)
 				printf("%s %.4f is below the minimum %.4f\n", mins[i].name, mins[i].got, mins[i].min);
 		cJSON_Delete(cases);
+		cJSON_Delete(thr);
 	}
 	if (failed || below)
 		rc = 1;
