@@ -228,10 +228,10 @@ void kb_list_free(struct kb *v, size_t n)
 static int remove_tx(struct db *db, void *ud, struct err *e)
 {
 	const struct kb *k = ud;
-	char *sql = xasprintf("DROP TABLE IF EXISTS kb_fts_%lld; DROP VIEW IF EXISTS kb_text_%lld;"
+	char *sql = xasprintf("DROP TABLE IF EXISTS kb_fts_%lld;"
 			      "DELETE FROM kb_chunks WHERE doc_id IN (SELECT id FROM kb_docs WHERE kb_id = %lld);"
 			      "DELETE FROM kb_docs WHERE kb_id = %lld; DELETE FROM kbs WHERE id = %lld;",
-			      (long long)k->id, (long long)k->id, (long long)k->id, (long long)k->id, (long long)k->id);
+			      (long long)k->id, (long long)k->id, (long long)k->id, (long long)k->id);
 	int rc = db_exec(db, sql, e);
 	free(sql);
 	return rc;
