@@ -2,7 +2,7 @@
 PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
-PKGS     = ncursesw libcurl libcjson libcrypto readline sqlite3 yaml-0.1 zlib libpcre2-8
+PKGS     = ncursesw libcurl libcjson libcrypto readline sqlite3 yaml-0.1 zlib libpcre2-8 libxml-2.0
 VERSION  = $(shell cat VERSION 2>/dev/null || echo 0.1.0)
 
 WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \

@@ -224,3 +224,6 @@ printf '\n%s\n' "guard: $GUARD_MB MB of mixed text, one core (MB per CPU-second,
 echo "targets: guard > 200 MB/s; latency < 1 ms for a 10 KB prompt; ratio = guard / grep -E"
 echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 sh "$ROOT/bench/jobs_bench.sh"
+
+# Knowledge base (bench/kb.sh).
+BUILD=$BUILD sh "$ROOT/bench/kb.sh"

@@ -3,7 +3,7 @@
 # the libraries, cmocka, tmux (workbench tests) and python3 (JSON checks in tests).
 set -eu
 pkgs="build-essential pkg-config libncurses-dev libreadline-dev libcurl4-openssl-dev libcjson-dev \
-libssl-dev libsqlite3-dev libyaml-dev zlib1g-dev libpcre2-dev libcmocka-dev tmux python3 curl"
+libssl-dev libsqlite3-dev libyaml-dev zlib1g-dev libpcre2-dev libxml2-dev libcmocka-dev tmux python3 curl sqlite3"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

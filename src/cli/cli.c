@@ -70,6 +70,10 @@ static const char ask_usage[] =
 	"                              (docs/guard.md): off, report, mask (send it masked),\n"
 	"                              block (refuse it), or bedrock:ID:VERSION (a Bedrock\n"
 	"                              guardrail); default: guard.action in config.json (off)\n"
+	"  --kb NAME [-k N] [--mode bm25|vector|hybrid] [--filter EXPR]\n"
+	"                              answer from a knowledge base: the k best chunks (default 5)\n"
+	"                              go to the built-in rag template as numbered sources, quoted\n"
+	"                              as data; the sources follow the answer (--json: \"sources\")\n"
 	"\n"
 	"Exit status: 0 when the model finished; 1 on an error or a cut stream (the\n"
 	"partial answer is printed and kept) or when the run could not be saved; 2 on a\n"
@@ -213,6 +217,7 @@ const struct cli_command cli_commands[] = {
 	{ "prompt", "list, show and render prompt templates", prompt_usage, cmd_prompt },
 	{ "experiment", "run prompts x models x a dataset with assertions", experiment_usage, cmd_experiment },
 	{ "history", "search the saved runs, or show one", history_usage, cmd_history },
+	{ "kb", "knowledge bases: ingest documents, search them, test retrieval", cli_kb_usage, cmd_kb },
 	{ "doctor", "what is configured, reachable, missing", doctor_usage, cmd_doctor },
 	{ "keys", "store, remove and list API keys", keys_usage, cmd_keys },
 	{ "jobs", "run, follow and stop training jobs, with their metrics", jobs_usage, cmd_jobs },
@@ -353,5 +358,9 @@ int cli_run(int argc, char **argv)
 		fputs(c->usage, stdout);
 		return 0;
 	}
+	if (c->run == cmd_ask)
+		for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+			if (strcmp(argv[i], "--kb") == 0)
+				return cli_ask_kb(argc, argv);
 	return c->run(argc, argv);
 }

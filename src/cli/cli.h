@@ -52,5 +52,9 @@ int cmd_experiment(int argc, char **argv);
 int cmd_jobs(int argc, char **argv);
 extern const char jobs_usage[];
 int cmd_guard(int argc, char **argv);
+int cmd_kb(int argc, char **argv);
+/* aiwb ask --kb NAME: retrieves, then asks with the rag template and prints the sources. */
+int cli_ask_kb(int argc, char **argv);
+extern const char cli_kb_usage[];
 
 #endif

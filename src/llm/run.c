@@ -10,6 +10,7 @@
 #include "base/clock.h"
 #include "base/sanitize.h"
 #include "base/secret.h"
+#include "base/tokens.h"
 #include "base/xmalloc.h"
 #include "llm/llm_json.h"
 
@@ -110,11 +111,11 @@ void run_metrics(const struct run *r, struct run_metrics *m)
 	m->input_tokens = r->result.usage.input_tokens;
 	m->output_tokens = r->result.usage.output_tokens;
 	if (m->input_tokens < 0) {
-		m->input_tokens = (int64_t)(r->prompt_chars + 3) / 4;
+		m->input_tokens = tokens_estimate(r->prompt_chars);
 		m->estimated = 1;
 	}
 	if (m->output_tokens < 0) {
-		m->output_tokens = (int64_t)(r->text.len + 3) / 4;
+		m->output_tokens = tokens_estimate(r->text.len);
 		m->estimated = 1;
 	}
 	double gen_s = r->first_text_us >= 0 ? (double)(end - r->first_text_us) / 1e6 : 0;

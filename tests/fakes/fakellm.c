@@ -53,7 +53,7 @@
 #define SPLIT_PAUSE_US 1000
 #define SLOW_TPS 20.0
 #define DEFAULT_TOKENS 20
-#define EMBED_DIMS 8
+#define EMBED_DIMS 64
 #define HUGE_MARKER "@@fakellm-huge@@"
 #define TOKEN_MAX 8192
 
@@ -1264,19 +1264,55 @@ static int embed_dims(const cJSON *j, const char *key)
 	return d >= 1 && d <= 4096 ? (int)d : EMBED_DIMS;
 }
 
-/* A unit vector that depends only on the text. */
+/* A unit vector that depends only on the text and means something: every
+ * lower-cased word and every character trigram of a word (with a space at
+ * each end) adds a signed weight to a dimension picked by its hash, so texts
+ * that share words or word pieces point the same way. */
+static void embed_feature(const char *f, size_t n, double weight, int dims, double *acc)
+{
+	uint64_t h = mix64(fnv1a(f, n));
+	acc[h % (uint64_t)dims] += (h >> 63) ? -weight : weight;
+}
+
 static void embed_vector(const char *text, int dims, float *out)
 {
-	uint64_t h = fnv1a(text, strlen(text));
+	double *acc = xcalloc((size_t)dims, sizeof *acc);
+	const unsigned char *s = (const unsigned char *)text;
+	char word[66];
+	size_t n = 0;
+	for (size_t i = 0;; i++) {
+		unsigned char c = s[i];
+		int letter = c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+		if (letter && n < 64) {
+			word[1 + n++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+			continue;
+		}
+		if (!letter && n) {
+			embed_feature(word + 1, n, 1.0, dims, acc);
+			word[0] = ' ';
+			word[n + 1] = ' ';
+			for (size_t k = 0; k + 3 <= n + 2; k++)
+				embed_feature(word + k, 3, 0.5, dims, acc);
+			n = 0;
+		}
+		if (!c)
+			break;
+	}
 	double norm = 0;
-	for (int i = 0; i < dims; i++) {
-		h = mix64(h);
-		out[i] = (float)((double)(h >> 11) / 9007199254740992.0 * 2.0 - 1.0);
-		norm += (double)out[i] * out[i];
+	for (int i = 0; i < dims; i++)
+		norm += acc[i] * acc[i];
+	if (norm == 0) {
+		uint64_t h = fnv1a(text, strlen(text));
+		for (int i = 0; i < dims; i++) {
+			h = mix64(h);
+			acc[i] = (double)(h >> 11) / 9007199254740992.0 * 2.0 - 1.0;
+			norm += acc[i] * acc[i];
+		}
 	}
 	norm = sqrt(norm);
-	for (int i = 0; i < dims && norm > 0; i++)
-		out[i] = (float)(out[i] / norm);
+	for (int i = 0; i < dims; i++)
+		out[i] = (float)(acc[i] / norm);
+	free(acc);
 }
 
 static void put_vector(struct buf *b, const char *text, int dims)

@@ -576,10 +576,13 @@ static void test_migrates_older_schema(void **state)
 	struct db *db = open_ok(f->db_path);
 	insert_run(db, "old question about otters", "otters hold hands");
 	db_close(db);
-	/* back to schema 1: without the search index (2) and the experiment tables (3) */
+	/* back to schema 1: without the search index (2), the experiment tables (3) and the knowledge bases */
 	raw_exec(f->db_path, "DROP TABLE runs_fts; DROP TRIGGER runs_fts_insert; DROP TRIGGER runs_fts_delete;"
 		 "DROP TRIGGER runs_fts_update; DROP TABLE experiment_cases; DROP TABLE experiments;"
-		 JOBS_TABLES_DROP "PRAGMA user_version = 1");
+		 JOBS_TABLES_DROP
+		 "DROP TABLE IF EXISTS kb_embed_cache; DROP TABLE IF EXISTS kb_vectors; DROP TABLE IF EXISTS kb_chunks;"
+		 "DROP TABLE IF EXISTS kb_docs; DROP TABLE IF EXISTS kb_files; DROP TABLE IF EXISTS kb_roots;"
+		 "DROP TABLE IF EXISTS kbs; PRAGMA user_version = 1");
 
 	db = open_ok(f->db_path);
 	assert_int_equal(query_int(db_handle(db), "PRAGMA user_version"), db_schema_version());

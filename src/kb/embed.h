@@ -1,0 +1,63 @@
+/* kb/embed — chunk and query embeddings for vector and hybrid search.
+ *
+ * kb_embed_pending embeds every chunk of a KB that has no vector yet, with
+ * the KB's embedding model (PROVIDER/MODEL) through the provider's own wire
+ * format (llm/provider.h: OpenAI /v1/embeddings, Bedrock InvokeModel for
+ * Titan v2 and Cohere v3, Ollama /api/embed). What is embedded is the
+ * chunk's text as stored, nothing prepended. Vectors are normalised to unit
+ * length and stored as float32 (kb_vectors), and cached by SHA-256 of model
+ * and text (kb_embed_cache), so re-ingesting or re-chunking never pays twice
+ * for the same text. Requests go out in batches of KB_EMBED_BATCH texts,
+ * KB_EMBED_INFLIGHT at once on the event loop; retries and throttling are the
+ * provider's. Each finished batch is committed at once: a failure or an
+ * interruption leaves a consistent KB whose missing vectors the next add or
+ * sync computes. Before the first request the cost is estimated from the
+ * catalog (tokens by base/tokens.h); over max_cost_usd the call refuses
+ * unless confirm() says yes.
+ *
+ * Runs the loop until done; call it from the CLI, not from inside the loop. */
+#ifndef AIWB_KB_EMBED_H
+#define AIWB_KB_EMBED_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "kb/store.h"
+
+struct config;
+struct catalog;
+struct loop;
+
+#define KB_EMBED_BATCH 32
+#define KB_EMBED_INFLIGHT 4
+
+struct kb_embed_stats {
+	int64_t pending, cached, embedded, calls, tokens;
+	double cost_usd;      /* estimate; -1 when the catalog has no price */
+};
+
+struct kb_embed_opts {
+	const struct config *cfg;
+	const struct catalog *catalog;      /* may be NULL: cost unknown */
+	struct loop *loop;
+	volatile sig_atomic_t *stop;
+	double max_cost_usd;                /* ask above this */
+	int (*confirm)(void *ud, const struct kb_embed_stats *st); /* 1 to go on; NULL: refuse */
+	void (*progress)(void *ud, const struct kb_embed_stats *st);
+	void *ud;
+};
+
+/* 0 (also when the KB has no embedding model), -1 with e. */
+int kb_embed_pending(struct db *db, const struct kb *kb, const struct kb_embed_opts *o, struct kb_embed_stats *st,
+		     struct err *e);
+
+/* The unit vector of text (caller frees); NULL with e. */
+float *kb_embed_query(const struct config *cfg, struct loop *l, const char *model_spec, const char *text, size_t *dim,
+		      struct err *e);
+
+/* Chunks of the KB with and without a vector. */
+int kb_embed_counts(struct db *db, const struct kb *kb, int64_t *with, int64_t *without, struct err *e);
+
+#endif

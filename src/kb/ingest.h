@@ -1,0 +1,92 @@
+/* kb/ingest — files and directories into a knowledge base (kb add / kb sync).
+ *
+ * Directories are walked recursively (symbolic links to directories are not
+ * followed). Skipped and counted, each with its reason: hidden files and
+ * directories (name starting with '.'), files over the KB's max_file_bytes,
+ * binary files, files that cannot be read or parsed (a PDF without
+ * pdftotext), files that vanished, and names excluded by --exclude or not
+ * matched by --include (GLOBs as fnmatch(3), tried against the path below
+ * the root and against the file name).
+ *
+ * A file whose size and mtime match what the KB recorded, chunked with the
+ * same settings, is unchanged and costs no read and no write; one whose
+ * bytes hash (SHA-256) to the recorded value only gets its mtime updated;
+ * any other is extracted (kb/extract.h), chunked (kb/chunk.h) and replaces
+ * its old documents. Files are committed in batches (batch_files files or
+ * 16 MB of text, whichever comes first), each in one transaction: an
+ * interruption (the stop flag, SIGKILL, a full disk) leaves the KB exactly as
+ * after the last committed batch, never a half-stored document. A file that
+ * fails inside a batch is rolled back alone (a savepoint) and counted.
+ *
+ * An add or sync that changes nothing writes nothing (the KB's last-sync
+ * time is when an add or sync last changed it).
+ *
+ * Runs synchronously (it is disk and CPU bound); pdftotext runs as a child
+ * process. Callbacks may print; they must not call SQLite. */
+#ifndef AIWB_KB_INGEST_H
+#define AIWB_KB_INGEST_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "kb/store.h"
+
+#define KB_SKIP_REASONS(X) \
+	X(HIDDEN, "hidden") \
+	X(EXCLUDED, "excluded by --include/--exclude") \
+	X(TOO_LARGE, "over the size limit") \
+	X(BINARY, "binary") \
+	X(UNREADABLE, "cannot be read") \
+	X(UNPARSABLE, "cannot be parsed") \
+	X(VANISHED, "vanished during ingest") \
+	X(SPECIAL, "not a regular file") \
+	X(NAME_TAKEN, "document name taken by another file")
+
+#define KB_SKIP_ENUM(name, text) KB_SKIP_##name,
+enum kb_skip { KB_SKIP_REASONS(KB_SKIP_ENUM) KB_SKIP_N };
+#undef KB_SKIP_ENUM
+
+const char *kb_skip_reason(enum kb_skip r);
+
+#define KB_BATCH_FILES_DEFAULT 64
+
+struct kb_ingest_stats;
+
+struct kb_ingest_opts {
+	const char *const *include; size_t ninclude;
+	const char *const *exclude; size_t nexclude;
+	const char *text_field, *id_field, *title_field;
+	int batch_files;                       /* 0: KB_BATCH_FILES_DEFAULT */
+	volatile sig_atomic_t *stop;           /* set by a signal handler; checked between files */
+	void *ud;
+	/* after each file: its path and NULL, or the skip reason and detail */
+	void (*on_file)(void *ud, const struct kb_ingest_stats *st, const char *path, const char *skip_detail);
+	void (*on_batch)(void *ud, const struct kb_ingest_stats *st);
+};
+
+struct kb_ingest_stats {
+	int64_t files_total, files_done;
+	int64_t bytes_total, bytes_done;
+	int64_t added, updated, unchanged, removed;
+	int64_t docs, chunks;                  /* stored by this run */
+	int64_t skipped[KB_SKIP_N];
+	int64_t repaired_bytes, dropped_nuls, skipped_records;
+	int64_t batches;
+	int64_t start_us;
+};
+
+enum { KB_INGEST_OK = 0, KB_INGEST_FAILED = -1, KB_INGEST_STOPPED = -2 };
+
+/* kb add: ingests paths and records them (with the options) as roots for
+ * sync. Returns KB_INGEST_OK, KB_INGEST_STOPPED (committed batches kept) or
+ * KB_INGEST_FAILED with e. */
+int kb_ingest_add(struct db *db, const struct kb *kb, const char *const *paths, size_t npaths,
+		  const struct kb_ingest_opts *o, struct kb_ingest_stats *st, struct err *e);
+/* kb sync: ingests every root again with its recorded options and removes
+ * the documents of files that are gone (or now skipped). */
+int kb_ingest_sync(struct db *db, const struct kb *kb, const struct kb_ingest_opts *o, struct kb_ingest_stats *st,
+		   struct err *e);
+
+#endif
