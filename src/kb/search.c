@@ -186,11 +186,6 @@ static struct cand *cand_find(struct cands *c, int64_t id)
 	return NULL;
 }
 
-static int db_fail(struct db *db, struct err *e)
-{
-	return err_set(e, "database error on %s: %s", db_path(db), sqlite3_errmsg(db_handle(db)));
-}
-
 static int bm25_top(struct db *db, const struct kb *kb, const char *fts, const struct kb_filter *f, int k,
 		    struct cands *out, struct err *e)
 {
