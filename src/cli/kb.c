@@ -59,12 +59,22 @@ static struct db *open_db_rw(struct err *e)
 	return db;
 }
 
+/* The database for a command that changes a KB which must already exist:
+ * NULL with *missing = 1 when there is no database yet (nothing is created). */
+static struct db *open_existing_rw(int *missing, struct err *e)
+{
+	char *path = path_join(path_data_home(), "aiwb.db");
+	*missing = access(path, F_OK) != 0 && errno == ENOENT;
+	free(path);
+	return *missing ? NULL : open_db_rw(e);
+}
+
 /* Opens the database and finds the KB; prints the error and returns NULL. */
 static struct db *open_kb(const char *name, int write, struct kb *kb, int *status)
 {
 	struct err e = ERR_INIT;
 	int missing = 0;
-	struct db *db = write ? open_db_rw(&e) : session_existing_db(&missing, &e);
+	struct db *db = write ? open_existing_rw(&missing, &e) : session_existing_db(&missing, &e);
 	if (!db) {
 		*status = missing ? cli_fail(CMD, "there is no knowledge base named %s; create it with 'aiwb kb create %s'",
 					     name, name)
@@ -373,7 +383,7 @@ static int kb_check(int argc, char **argv)
 		return cli_usage_error(CMD, "kb check takes one NAME");
 	struct kb kb;
 	int status = 0;
-	struct db *db = open_kb(argv[1], 0, &kb, &status);
+	struct db *db = open_kb(argv[1], 1, &kb, &status); /* FTS5's integrity-check is a write statement */
 	if (!db)
 		return status;
 	struct err e = ERR_INIT;
@@ -470,7 +480,7 @@ static int kb_rm(int argc, char **argv)
 		return cli_usage_error(CMD, "kb rm takes one NAME");
 	struct err e = ERR_INIT;
 	int missing = 0;
-	struct db *db = session_existing_db(&missing, &e);
+	struct db *db = open_existing_rw(&missing, &e);
 	if (!db)
 		return missing ? cli_fail(CMD, "there is no knowledge base named %s", argv[1]) : cli_fail(CMD, "%s", e.msg);
 	int rc = kb_store_remove(db, argv[1], &e);
