@@ -25,6 +25,8 @@
 #                  wall and CPU, medians of CMP_REPS; then the workbench doing
 #                  the same compare on a pty: frames per second while the 8
 #                  columns stream (bench/compare_bench.py).
+# Last, hostile input (bench/input_bench.sh): a 100,000-row CSV dataset and
+# YAML nested 100k deep, beside ordinary inputs.
 # AIWB_BIN picks another aiwb binary (default ./aiwb).
 set -eu
 BUILD=${BUILD:-build}
@@ -210,4 +212,6 @@ printf '%-52s %7s %7s %7s\n' "workbench compare view, 8 columns streaming" "fps"
 printf '%-52s %7s %7s %7s\n' "(frames = output bursts on a 160x48 pty)" "$(field "$ct" fps)" \
 	"$(field "$ct" fps_min_window)" "$(field "$ct" cpu_percent)"
 echo "target: redraws capped (~60/s), never below 30 fps; min fps is the lowest over 0.5 s windows"
+# (e) Hostile input: a 100k-row CSV, YAML nested 100k deep.
+AIWB_BIN=$AIWB sh "$ROOT/bench/input_bench.sh"
 echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
