@@ -442,17 +442,21 @@ static void need_column(void *ud, const char *name, int required)
 		return;
 	struct exp_spec *s = nc->ld->s;
 	const struct exp_prompt *p = &s->prompts[nc->prompt];
-	char *who = p->is_inline ? xstrdup("the prompt") : xasprintf("template %s", p->t->name);
+	char *who = !p->is_inline ? xasprintf("template %s", p->t->name)
+		    : s->nprompts > 1 ? xasprintf("prompt '%s'", p->name) : xstrdup("the prompt");
 	char *how = required ? xasprintf("%s requires the variable '%s'", who, name)
 			     : xasprintf("%s uses {{%s}}", who, name);
-	size_t n = s->nrows, missing = 0, first = 0;
+	/* CSV rows all have the header's columns: the first row stands for all */
+	size_t n = s->dataset && ends_with(s->dataset, ".csv") ? 1 : s->nrows, missing = 0, first = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (!cJSON_GetObjectItemCaseSensitive(s->row[i], name) && !missing++)
 			first = i;
 	}
 	yaml_node_t *at = nc->ld->where[nc->prompt];
-	if (!s->dataset)
-		nc->failed = yamldoc_error(&nc->ld->yd, at, "%s but there is no dataset to give it; add a dataset: with a column '%s'", how, name);
+	if (missing && !s->dataset)
+		nc->failed = yamldoc_error(&nc->ld->yd, at,
+					   "%s but there is no dataset to give it; add a dataset: with a column '%s'", how,
+					   name);
 	else if (missing == n)
 		nc->failed = yamldoc_error(&nc->ld->yd, at, "%s but the dataset %s has no column '%s'", how, s->dataset, name);
 	else if (missing)

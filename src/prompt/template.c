@@ -1057,7 +1057,8 @@ void template_needed_vars(const struct template *t, template_need_fn fn, void *u
 	struct needs top = { NULL, 0, 0 };
 	if (t->m)
 		mustache_top_names(t->m, on_top_name, &top);
-	qsort(top.v, top.n, sizeof *top.v, by_name);
+	if (top.n)
+		qsort(top.v, top.n, sizeof *top.v, by_name);
 	int declared = !t->bare && t->nvars;
 	for (size_t i = 0; i < t->nvars; i++)
 		if (t->vars[i].required && !t->vars[i].def)
