@@ -27,10 +27,12 @@ static int overflows(const char *s, size_t n)
 	return over;
 }
 
-/* The text with NULs in strings and overflowing numbers rewritten, appended
- * to out; 0 (out untouched) when nothing needs it. */
-static int rewrite(const char *s, size_t n, struct buf *out)
+/* The text with NULs in strings (and overflowing numbers when numbers is
+ * set) rewritten, appended to out; 0 (out untouched) when nothing needs it. */
+static int rewrite(const char *s, size_t n, int numbers, struct buf *out)
 {
+	if (!numbers && !memchr(s, '\0', n) && !memmem(s, n, "\\u0000", 6))
+		return 0;
 	size_t i = 0, done = 0;
 	int in_string = 0, changed = 0;
 	while (i < n) {
@@ -50,7 +52,7 @@ static int rewrite(const char *s, size_t n, struct buf *out)
 			}
 		} else if (c == '"') {
 			in_string = 1;
-		} else if (c == '-' || (c >= '0' && c <= '9')) {
+		} else if (numbers && (c == '-' || (c >= '0' && c <= '9'))) {
 			size_t j = i;
 			int exp = 0;
 			while (j < n && number_char(s[j]))
@@ -87,7 +89,7 @@ cJSON *json_parse(const char *text, size_t len, unsigned flags)
 		len = strlen(repaired);
 	}
 	struct buf fixed = BUF_INIT;
-	if (rewrite(text, len, &fixed)) {
+	if (rewrite(text, len, !!(flags & JSON_BIG_AS_TEXT), &fixed)) {
 		text = buf_str(&fixed);
 		len = fixed.len;
 	} else if ((flags & JSON_WHOLE) && !repaired) {

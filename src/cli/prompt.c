@@ -56,7 +56,7 @@ static int read_json_file(const char *cmd, const char *path, cJSON **out)
 	if (!text)
 		return cli_fail(cmd, "%s", e.msg);
 	const char *end = NULL;
-	cJSON *j = json_parse(text, len, JSON_REPAIR_UTF8 | JSON_WHOLE);
+	cJSON *j = json_parse(text, len, JSON_DATA);
 	if (!j) {
 		cJSON_Delete(cJSON_ParseWithOpts(text, &end, 1)); /* for the line of the error */
 		int line = 1;

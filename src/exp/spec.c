@@ -118,7 +118,7 @@ struct jsonl_load {
 static int on_line(void *ud, const char *line, size_t len)
 {
 	struct jsonl_load *j = ud;
-	cJSON *o = json_parse(line, len, JSON_REPAIR_UTF8 | JSON_WHOLE);
+	cJSON *o = json_parse(line, len, JSON_DATA);
 	if (!cJSON_IsObject(o)) {
 		cJSON_Delete(o);
 		err_set(j->e, "%s:line %ld: is not a JSON object; each line must be one {\"variable\": value, ...}",

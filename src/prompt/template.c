@@ -464,7 +464,7 @@ static int load_examples_file(struct template *t, const char *name, struct err *
 			s++;
 		if (s == le)
 			continue;
-		cJSON *o = json_parse(s, (size_t)(le - s), JSON_REPAIR_UTF8);
+		cJSON *o = json_parse(s, (size_t)(le - s), JSON_REPAIR_UTF8 | JSON_BIG_AS_TEXT);
 		const char *missing = NULL;
 		if (!cJSON_IsObject(o) || check_example(o, &missing) != 0) {
 			cJSON_Delete(o);
@@ -1004,7 +1004,7 @@ cJSON *template_coerce(const char *name, enum template_type type, const char *te
 		err_set(e, "variable '%s' must be true or false, not '%s'", name, text);
 		return NULL;
 	case TEMPLATE_JSON:
-		if ((j = json_parse(text, strlen(text), JSON_REPAIR_UTF8 | JSON_WHOLE)))
+		if ((j = json_parse(text, strlen(text), JSON_DATA)))
 			return j;
 		err_set(e, "variable '%s' must be JSON, not '%s'", name, text);
 		return NULL;
