@@ -29,6 +29,8 @@
 #                  wall and CPU, medians of CMP_REPS; then the workbench doing
 #                  the same compare on a pty: frames per second while the 8
 #                  columns stream (bench/compare_bench.py).
+# Last, hostile input (bench/input_bench.sh): a 100,000-row CSV dataset and
+# YAML nested 100k deep, beside ordinary inputs.
 # AIWB_BIN picks another aiwb binary (default ./aiwb).
 set -eu
 BUILD=${BUILD:-build}
@@ -222,6 +224,9 @@ GUARD_MB=${GUARD_MB:-100}
 printf '\n%s\n' "guard: $GUARD_MB MB of mixed text, one core (MB per CPU-second, median of 5)"
 "$B/guard_bench" "$GUARD_MB" 5 "$ROOT/tests/data/guard"
 echo "targets: guard > 200 MB/s; latency < 1 ms for a 10 KB prompt; ratio = guard / grep -E"
+
+# (f) Hostile input: a 100k-row CSV, YAML nested 100k deep.
+AIWB_BIN=$AIWB sh "$ROOT/bench/input_bench.sh"
 echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 sh "$ROOT/bench/jobs_bench.sh"
 

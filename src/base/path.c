@@ -195,19 +195,27 @@ int path_check_private_file(const char *path, struct err *e)
 	return 0;
 }
 
+static const char *file_kind(mode_t m)
+{
+	return S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO" : S_ISSOCK(m) ? "a socket"
+	       : S_ISCHR(m) || S_ISBLK(m) ? "a device" : "not a file";
+}
+
 char *path_read_file(const char *path, size_t *len, struct err *e)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO without a writer must not hold open() for ever */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		err_errno(e, "cannot read %s", path);
 		return NULL;
 	}
-	struct stat st;
+	struct stat st = { 0 };
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		err_set(e, "cannot read %s: not a regular file", path);
+		err_set(e, "cannot read %s: not a regular file (%s); give the path of a file", path, file_kind(st.st_mode));
 		return NULL;
 	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	struct buf b = BUF_INIT;
 	char chunk[65536];
 	for (;;) {

@@ -34,7 +34,10 @@ int path_ensure_data_home(int *created, struct err *e);
  * sentence when it is a symbolic link (never followed, as every data-home
  * file), or anything else. */
 int path_check_private_file(const char *path, struct err *e);
-/* Reads a whole file (caller frees, NUL-terminated); *len may be NULL. */
+/* Reads a whole regular file (caller frees, NUL-terminated); *len may be
+ * NULL. Every reader of a file the user names goes through here: a FIFO,
+ * device, socket or directory is refused at once ("not a regular file (a
+ * FIFO)"), never waited on. */
 char *path_read_file(const char *path, size_t *len, struct err *e);
 /* Writes data to path atomically (temp file in the same dir, fsync, rename), mode 0600. */
 int path_write_file(const char *path, const void *data, size_t len, struct err *e);

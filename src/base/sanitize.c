@@ -383,7 +383,7 @@ char *sanitize_str(const char *in, size_t n, int tab_width)
 	return buf_detach(&out);
 }
 
-char *sanitize_utf8(const char *in, size_t n)
+static char *repair_utf8(const char *in, size_t n, int nul_too)
 {
 	const unsigned char *p = (const unsigned char *)in;
 	struct buf out = BUF_INIT;
@@ -391,7 +391,7 @@ char *sanitize_utf8(const char *in, size_t n)
 	while (i < n) {
 		uint32_t cp;
 		int len = utf8_decode(p + i, n - i, &cp);
-		if (len > 0) {
+		if (len > 0 && !(nul_too && p[i] == 0)) {
 			buf_append(&out, p + i, (size_t)len);
 			i += (size_t)len;
 		} else {
@@ -400,4 +400,14 @@ char *sanitize_utf8(const char *in, size_t n)
 		}
 	}
 	return buf_detach(&out);
+}
+
+char *sanitize_utf8(const char *in, size_t n)
+{
+	return repair_utf8(in, n, 0);
+}
+
+char *sanitize_utf8_nul(const char *in, size_t n)
+{
+	return repair_utf8(in, n, 1);
 }

@@ -58,6 +58,9 @@ char *sanitize_str(const char *in, size_t n, int tab_width);
  * and escape sequences are kept. For raw output that must still be valid
  * UTF-8, such as JSON strings. Caller frees. */
 char *sanitize_utf8(const char *in, size_t n);
+/* The same, and each NUL byte becomes U+FFFD too: for text that travels as
+ * a C string afterwards (a dataset cell, a variable), which a NUL would cut. */
+char *sanitize_utf8_nul(const char *in, size_t n);
 
 /* Display columns of valid UTF-8 text by wcwidth (wide = 2, combining = 0,
  * non-printable = 0). Needs a UTF-8 LC_CTYPE: main() selects the user's

@@ -57,6 +57,43 @@ static int syntax_error(const yaml_parser_t *p, const char *text, size_t len, co
 		       ctx);
 }
 
+/* Reads the event stream before libyaml builds the document: its scanner
+ * and loader take time quadratic in the nesting depth, so a collection
+ * nested deeper than YAMLDOC_MAX_DEPTH stops here, at its first event; a
+ * second document is refused rather than silently dropped. A syntax error
+ * is reported as the loader would. */
+static int check_events(const char *text, size_t len, const struct yamldoc_opts *o, struct err *e)
+{
+	yaml_parser_t p;
+	yaml_event_t ev;
+	int depth = 0, docs = 0, rc = 0;
+	yaml_parser_initialize(&p);
+	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+	for (;;) {
+		if (!yaml_parser_parse(&p, &ev)) {
+			rc = syntax_error(&p, text, len, o, e);
+			break;
+		}
+		yaml_event_type_t type = ev.type;
+		int line = o->line0 + (int)ev.start_mark.line, col = (int)ev.start_mark.column + 1;
+		if (type == YAML_SEQUENCE_START_EVENT || type == YAML_MAPPING_START_EVENT) {
+			if (++depth > YAMLDOC_MAX_DEPTH + 1) /* the root collection is level 0 */
+				rc = err_set(e, "%s:%d:%d: YAML nested more than %d levels deep; flatten %s", o->file,
+					     line, col, YAMLDOC_MAX_DEPTH, o->what);
+		} else if (type == YAML_SEQUENCE_END_EVENT || type == YAML_MAPPING_END_EVENT) {
+			depth--;
+		} else if (type == YAML_DOCUMENT_START_EVENT && ++docs > 1) {
+			rc = err_set(e, "%s:%d:%d: a second YAML document starts here; %s must be one document "
+				     "(remove the '---' or '...' line)", o->file, line, col, o->what);
+		}
+		yaml_event_delete(&ev);
+		if (rc || type == YAML_STREAM_END_EVENT)
+			break;
+	}
+	yaml_parser_delete(&p);
+	return rc;
+}
+
 int yamldoc_load(struct yamldoc *d, const char *text, size_t len, const struct yamldoc_opts *o, struct err *e)
 {
 	yaml_parser_t p;
@@ -64,6 +101,8 @@ int yamldoc_load(struct yamldoc *d, const char *text, size_t len, const struct y
 	d->o = *o;
 	d->e = e;
 	d->budget = YAMLDOC_MAX_NODES;
+	if (check_events(text, len, o, e) != 0)
+		return -1;
 	yaml_parser_initialize(&p);
 	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
 	int rc = yaml_parser_load(&p, &d->doc) ? 0 : syntax_error(&p, text, len, o, e);

@@ -20,7 +20,7 @@
 
 #include "base/err.h"
 
-#define YAMLDOC_MAX_DEPTH 64     /* nesting yamldoc_json converts */
+#define YAMLDOC_MAX_DEPTH 64     /* collections nested below the root collection */
 #define YAMLDOC_MAX_NODES 100000 /* nodes yamldoc_json builds per document: aliases multiply them */
 #define YAMLDOC_MAX_KEYS 4096    /* keys of one mapping yamldoc_json converts */
 
@@ -40,7 +40,10 @@ struct yamldoc {
 };
 
 /* 0 and a document the caller frees with yamldoc_free, or -1 and a syntax
- * error "FILE:LINE:COLUMN: YAML: ..." with nothing to free. */
+ * error "FILE:LINE:COLUMN: YAML: ..." with nothing to free. The text must be
+ * one document whose collections nest at most YAMLDOC_MAX_DEPTH deep: both
+ * are checked on libyaml's event stream before the document is built (deep
+ * nesting costs libyaml quadratic time), the error at the offending event. */
 int yamldoc_load(struct yamldoc *d, const char *text, size_t len, const struct yamldoc_opts *o, struct err *e);
 void yamldoc_free(struct yamldoc *d);
 

@@ -143,7 +143,7 @@ static cJSON *case_object(struct exp *x, struct job *j, const char *error)
 	cJSON_AddNumberToObject(c, "row", (double)j->row);
 	cJSON_AddStringToObject(c, "prompt", sp->prompts[j->prompt].name);
 	cJSON_AddStringToObject(c, "model", sp->models[j->model]);
-	cJSON_AddItemToObject(c, "vars", cJSON_Duplicate(cJSON_GetArrayItem(sp->rows, (int)j->row), 1));
+	cJSON_AddItemToObject(c, "vars", cJSON_Duplicate(sp->row[j->row], 1));
 	const struct run *r = j->run;
 	int ok = r && r->result.status == LLM_OK;
 	cJSON *asserts = cJSON_CreateArray();
@@ -152,7 +152,7 @@ static cJSON *case_object(struct exp *x, struct job *j, const char *error)
 		struct run_metrics m;
 		run_metrics(r, &m);
 		struct exp_measure me = { buf_str(&r->text), m.total_ms, m.cost_usd };
-		const cJSON *vars = cJSON_GetArrayItem(sp->rows, (int)j->row);
+		const cJSON *vars = sp->row[j->row];
 		for (size_t i = 0; i < sp->nasserts; i++) {
 			struct exp_check ck;
 			exp_assert_check(&sp->asserts[i], vars, &me, &ck);
@@ -294,7 +294,7 @@ static int start_job(struct exp *x, struct job *j, struct err *e)
 	struct pslot *ps = j->ps;
 	if (!ps->p)
 		return err_set(e, "%s", ps->error);
-	cJSON *layer = prompt_layer(t, cJSON_GetArrayItem(sp->rows, (int)j->row));
+	cJSON *layer = prompt_layer(t, sp->row[j->row]);
 	const cJSON *layers[] = { layer };
 	struct err be = ERR_INIT;
 	j->vars = template_bind(t, layers, 1, NULL, 0, &be);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "base/buf.h"
+#include "base/json.h"
 #include "base/path.h"
 #include "base/sanitize.h"
 #include "base/xmalloc.h"
@@ -56,8 +57,9 @@ static int read_json_file(const char *cmd, const char *path, cJSON **out)
 	if (!text)
 		return cli_fail(cmd, "%s", e.msg);
 	const char *end = NULL;
-	cJSON *j = cJSON_ParseWithOpts(text, &end, 1);
+	cJSON *j = json_parse(text, len, JSON_DATA);
 	if (!j) {
+		cJSON_Delete(cJSON_ParseWithOpts(text, &end, 1)); /* for the line of the error */
 		int line = 1;
 		for (const char *p = text; end && p < end && *p; p++)
 			line += *p == '\n';

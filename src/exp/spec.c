@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/json.h"
 #include "base/path.h"
+#include "base/sanitize.h"
 #include "base/xmalloc.h"
 #include "base/yamldoc.h"
 #include "exp/csv.h"
@@ -21,6 +23,7 @@
 
 struct csv_load {
 	cJSON *rows;
+	size_t nrows;
 	char **header;
 	size_t nheader;
 	const char *shown;
@@ -48,7 +51,7 @@ static int on_record(void *ud, const struct csv_record *r)
 					return 1;
 				}
 			}
-			c->header[i] = xstrdup(r->fields[i]);
+			c->header[i] = sanitize_utf8(r->fields[i], r->lens[i]);
 			c->nheader = i + 1;
 		}
 		return 0;
@@ -59,25 +62,28 @@ static int on_record(void *ud, const struct csv_record *r)
 		c->failed = 1;
 		return 1;
 	}
-	if (cJSON_GetArraySize(c->rows) >= EXP_MAX_ROWS) {
+	if (c->nrows >= EXP_MAX_ROWS) {
 		err_set(c->e, "%s:line %ld: more than %d rows; split the dataset", c->shown, r->line, EXP_MAX_ROWS);
 		c->failed = 1;
 		return 1;
 	}
 	cJSON *row = cJSON_CreateObject();
 	for (size_t i = 0; i < r->n; i++) {
-		char *v = xstrndup(r->fields[i], r->lens[i]);
+		char *v = sanitize_utf8_nul(r->fields[i], r->lens[i]);
 		cJSON_AddItemToObject(row, c->header[i], cJSON_CreateString(v));
 		free(v);
 	}
 	cJSON_AddItemToArray(c->rows, row);
+	c->nrows++;
 	return 0;
 }
 
 cJSON *exp_dataset_csv(const char *text, size_t len, const char *shown_as, struct err *e)
 {
-	struct csv_load c = { cJSON_CreateArray(), NULL, 0, shown_as, e, 0 };
+	struct csv_load c = { cJSON_CreateArray(), 0, NULL, 0, shown_as, e, 0 };
 	struct csv_parser *p = csv_new(0, 0, on_record, &c);
+	if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) /* a UTF-8 byte order mark (Excel's "CSV UTF-8") */
+		text += 3, len -= 3;
 	struct err ce = ERR_INIT;
 	int rc = csv_feed(p, text, len, &ce);
 	if (rc == 0)
@@ -102,6 +108,7 @@ cJSON *exp_dataset_csv(const char *text, size_t len, const char *shown_as, struc
 
 struct jsonl_load {
 	cJSON *rows;
+	size_t nrows;
 	long line;
 	const char *shown;
 	struct err *e;
@@ -111,7 +118,7 @@ struct jsonl_load {
 static int on_line(void *ud, const char *line, size_t len)
 {
 	struct jsonl_load *j = ud;
-	cJSON *o = cJSON_ParseWithLength(line, len);
+	cJSON *o = json_parse(line, len, JSON_DATA);
 	if (!cJSON_IsObject(o)) {
 		cJSON_Delete(o);
 		err_set(j->e, "%s:line %ld: is not a JSON object; each line must be one {\"variable\": value, ...}",
@@ -119,7 +126,7 @@ static int on_line(void *ud, const char *line, size_t len)
 		j->failed = 1;
 		return 1;
 	}
-	if (cJSON_GetArraySize(j->rows) >= EXP_MAX_ROWS) {
+	if (j->nrows++ >= EXP_MAX_ROWS) {
 		cJSON_Delete(o);
 		err_set(j->e, "%s:line %ld: more than %d rows; split the dataset", j->shown, j->line, EXP_MAX_ROWS);
 		j->failed = 1;
@@ -131,7 +138,7 @@ static int on_line(void *ud, const char *line, size_t len)
 
 cJSON *exp_dataset_jsonl(const char *text, size_t len, const char *shown_as, struct err *e)
 {
-	struct jsonl_load j = { cJSON_CreateArray(), 0, shown_as, e, 0 };
+	struct jsonl_load j = { cJSON_CreateArray(), 0, 0, shown_as, e, 0 };
 	struct ndjson_parser *p = ndjson_new(0, on_line, &j);
 	struct err ne = ERR_INIT;
 	/* one line at a time, so errors can name their line */
@@ -195,6 +202,7 @@ struct ld {
 	struct yamldoc yd;
 	struct exp_spec *s;
 	const char *dir;
+	yaml_node_t **where;     /* per prompt: its prompt: or template: node */
 };
 
 /* Unlike prompt files, experiment files also take quoted numbers and any form strtod reads. */
@@ -246,6 +254,8 @@ static int add_prompt(struct ld *ld, yaml_node_t *where, yaml_node_t *name, yaml
 			"a prompt needs either prompt: (Mustache text) or template: (a name or path), not %s",
 			prompt ? "both" : "neither");
 	s->prompts = xreallocarray(s->prompts, s->nprompts + 1, sizeof *s->prompts);
+	ld->where = xreallocarray(ld->where, s->nprompts + 1, sizeof *ld->where);
+	ld->where[s->nprompts] = prompt ? prompt : tmpl;
 	struct exp_prompt *p = &s->prompts[s->nprompts++];
 	memset(p, 0, sizeof *p);
 	struct err te = ERR_INIT;
@@ -418,6 +428,44 @@ static int limit_pair(struct yamldoc *yd, const char *key, yaml_node_t *k, yaml_
 	return yamldoc_each_pair(yd, v, "a provider's limits", limit_field, l);
 }
 
+struct need_check {
+	struct ld *ld;
+	size_t prompt;
+	int failed;
+};
+
+/* A variable the prompt cannot do without must be in every row. */
+static void need_column(void *ud, const char *name, int required)
+{
+	struct need_check *nc = ud;
+	if (nc->failed)
+		return;
+	struct exp_spec *s = nc->ld->s;
+	const struct exp_prompt *p = &s->prompts[nc->prompt];
+	char *who = !p->is_inline ? xasprintf("template %s", p->t->name)
+		    : s->nprompts > 1 ? xasprintf("prompt '%s'", p->name) : xstrdup("the prompt");
+	char *how = required ? xasprintf("%s requires the variable '%s'", who, name)
+			     : xasprintf("%s uses {{%s}}", who, name);
+	/* CSV rows all have the header's columns: the first row stands for all */
+	size_t n = s->dataset && ends_with(s->dataset, ".csv") ? 1 : s->nrows, missing = 0, first = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!cJSON_GetObjectItemCaseSensitive(s->row[i], name) && !missing++)
+			first = i;
+	}
+	yaml_node_t *at = nc->ld->where[nc->prompt];
+	if (missing && !s->dataset)
+		nc->failed = yamldoc_error(&nc->ld->yd, at,
+					   "%s but there is no dataset to give it; add a dataset: with a column '%s'", how,
+					   name);
+	else if (missing == n)
+		nc->failed = yamldoc_error(&nc->ld->yd, at, "%s but the dataset %s has no column '%s'", how, s->dataset, name);
+	else if (missing)
+		nc->failed = yamldoc_error(&nc->ld->yd, at, "%s but row %zu of the dataset %s has no '%s'", how, first + 1,
+					   s->dataset, name);
+	free(who);
+	free(how);
+}
+
 enum { K_NAME, K_DESCRIPTION, K_PROMPTS, K_PROMPT, K_TEMPLATE, K_MODELS, K_DATASET, K_SYSTEM, K_PARAMETERS,
        K_ASSERT, K_CONCURRENCY, K_LIMITS, K_COUNT };
 static const char *const keys[K_COUNT + 1] = {
@@ -478,7 +526,18 @@ static int interpret(struct ld *ld, yaml_node_t *root)
 		s->rows = cJSON_CreateArray();
 		cJSON_AddItemToArray(s->rows, cJSON_CreateObject());
 	}
-	double cases = (double)cJSON_GetArraySize(s->rows) * (double)s->nprompts * (double)s->nmodels;
+	s->nrows = (size_t)cJSON_GetArraySize(s->rows);
+	s->row = xcalloc(s->nrows, sizeof *s->row);
+	size_t i = 0;
+	for (cJSON *r = s->rows->child; r; r = r->next)
+		s->row[i++] = r;
+	for (size_t k = 0; k < s->nprompts; k++) {
+		struct need_check nc = { ld, k, 0 };
+		template_needed_vars(s->prompts[k].t, need_column, &nc);
+		if (nc.failed)
+			return -1;
+	}
+	double cases = (double)s->nrows * (double)s->nprompts * (double)s->nmodels;
 	if (cases > EXP_MAX_CASES)
 		return yamldoc_error(&ld->yd, root,
 				     "%.0f cases (rows x prompts x models) are more than %d; split the experiment",
@@ -514,6 +573,7 @@ int exp_spec_parse(struct exp_spec *s, const char *txt, size_t len, const char *
 	else
 		rc = interpret(&ld, root);
 	yamldoc_free(&ld.yd);
+	free(ld.where);
 	free(dir);
 	return rc;
 }
@@ -551,6 +611,7 @@ void exp_spec_free(struct exp_spec *s)
 	free(s->models);
 	free(s->dataset);
 	cJSON_Delete(s->rows);
+	free(s->row);
 	for (size_t i = 0; i < s->nasserts; i++)
 		exp_assert_free(&s->asserts[i]);
 	free(s->asserts);

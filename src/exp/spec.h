@@ -52,6 +52,8 @@ struct exp_spec {
 	size_t nmodels;
 	char *dataset;           /* as written; NULL when none */
 	cJSON *rows;             /* array of objects (one {} without a dataset) */
+	cJSON **row;             /* the same by index (borrowed from rows) */
+	size_t nrows;
 	struct exp_assert *asserts;
 	size_t nasserts;
 	char *system;            /* NULL when none */

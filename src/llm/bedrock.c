@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "base/buf.h"
+#include "base/json.h"
 #include "base/log.h"
 #include "base/sanitize.h"
 #include "base/secret.h"
@@ -170,7 +171,7 @@ static int on_event(struct bedrock_stream *s, const char *type, const struct es_
 	int meta = strcmp(type, "metadata") == 0;
 	if (!delta && !stop && !meta)
 		return 0;
-	cJSON *j = cJSON_ParseWithLength((const char *)m->payload, m->payload_len);
+	cJSON *j = json_parse((const char *)m->payload, m->payload_len, 0);
 	if (!cJSON_IsObject(j)) {
 		cJSON_Delete(j);
 		return fail_damaged(s, "the %s event is not a JSON object", type);
@@ -916,7 +917,7 @@ static int chat_text(struct bedrock_call *c, const char *text)
 /* A Converse response: 0 when delivered, 1 when the call was cancelled from on_text, -1 when malformed. */
 static int chat_converse_body(struct bedrock_call *c, const struct buf *body, struct llm_result *res)
 {
-	cJSON *j = cJSON_ParseWithLength(body->data ? body->data : "", body->len);
+	cJSON *j = json_parse(body->data ? body->data : "", body->len, 0);
 	const cJSON *content = cJSON_GetObjectItemCaseSensitive(
 		cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "output"), "message"), "content");
 	const char *reason = llm_json_str(j, "stopReason");

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "base/buf.h"
+#include "base/json.h"
 #include "base/log.h"
 #include "base/secret.h"
 #include "base/xmalloc.h"
@@ -327,7 +328,7 @@ static void decode(struct llm_stream *s, const char *type, const char *data, siz
 		i++;
 	if (i == len)
 		return;
-	cJSON *obj = cJSON_ParseWithLength(data, len);
+	cJSON *obj = json_parse(data, len, 0);
 	if (!obj) {
 		/* at the end of a body, an event that does not parse is the cut tail */
 		if (!s->at_end)
@@ -439,7 +440,7 @@ void llm_stream_whole(struct llm_stream *s, const char *body, size_t len, const 
 		llm_stream_end(s, cut);
 		return;
 	}
-	cJSON *obj = body && len ? cJSON_ParseWithLength(body, len) : NULL;
+	cJSON *obj = body && len ? json_parse(body, len, 0) : NULL;
 	if (!obj) {
 		if (!cut)
 			stream_failed(s, "it is not JSON");

@@ -1121,6 +1121,45 @@ int mustache_render(const struct mustache *m, const cJSON *data, struct buf *out
 	return rc;
 }
 
+struct mustache_walk {
+	mustache_name_fn fn;
+	void *ud;
+	const struct mustache_entry *seen[MUSTACHE_MAX_PARTIALS];
+	size_t nseen;
+};
+
+/* Each partial is walked once: a partial including itself, or ten times
+ * itself, adds nothing new. */
+static void mustache_walk_top(struct mustache_walk *w, const struct mustache_node *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct mustache_node *k = &v[i];
+		if (k->kind == K_VAR && k->name.nparts) {
+			w->fn(w->ud, k->name.parts);
+		} else if (k->kind == K_BLOCK || k->kind == K_PARENT) {
+			mustache_walk_top(w, k->kids, k->nkids);
+		}
+		if ((k->kind == K_PARTIAL || k->kind == K_PARENT) && k->target && k->target->t) {
+			size_t j = 0;
+			while (j < w->nseen && w->seen[j] != k->target)
+				j++;
+			if (j < w->nseen || w->nseen == MUSTACHE_MAX_PARTIALS)
+				continue;
+			w->seen[w->nseen++] = k->target;
+			mustache_walk_top(w, k->target->t->kids, k->target->t->nkids);
+		}
+	}
+}
+
+void mustache_top_names(const struct mustache *m, mustache_name_fn fn, void *ud)
+{
+	struct mustache_walk *w = xcalloc(1, sizeof *w);
+	w->fn = fn;
+	w->ud = ud;
+	mustache_walk_top(w, m->root->kids, m->root->nkids);
+	free(w);
+}
+
 char *mustache_render_string(const char *tmpl, const cJSON *data, const struct mustache_opts *o,
 			     struct err *e)
 {

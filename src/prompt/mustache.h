@@ -74,6 +74,12 @@ void mustache_free(struct mustache *m);
  * partial loaded by dynamic name). */
 int mustache_render(const struct mustache *m, const cJSON *data, struct buf *out, struct err *e);
 
+/* Calls fn with the first part of every name interpolated outside any
+ * section ({{x}}, {{{x.y}}}: "x"), also through static partials, parents and
+ * blocks: the names a render always looks up. Repeats are not removed. */
+typedef void (*mustache_name_fn)(void *ud, const char *name);
+void mustache_top_names(const struct mustache *m, mustache_name_fn fn, void *ud);
+
 /* Parse and render in one call: a new string (caller frees), or NULL with e set. */
 char *mustache_render_string(const char *tmpl, const cJSON *data, const struct mustache_opts *o,
 			     struct err *e);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/json.h"
 #include "base/path.h"
 #include "base/xmalloc.h"
 #include "base/yamldoc.h"
@@ -172,8 +173,16 @@ static const char *load_partial(void *ud, const char *name, size_t *len)
 	char *file = xasprintf("%s.mustache", name);
 	char *path = path_join(t->partials_dir, file);
 	size_t n = 0;
-	char *text = path_read_file(path, &n, NULL);
+	struct err re = ERR_INIT;
+	char *text = path_read_file(path, &n, &re);
 	free(file);
+	/* a partial that is absent renders as nothing (the spec); one that is
+	 * there but unusable is an error, never silently empty */
+	if (!text && path_exists(path) && !t->partial_error)
+		t->partial_error = xasprintf("partial '%s': %s", name, re.msg);
+	else if (text && (n > TEMPLATE_MAX_FILE || memchr(text, '\0', n)) && !t->partial_error)
+		t->partial_error = xasprintf("partial '%s': %s %s", name, path,
+					     n > TEMPLATE_MAX_FILE ? "is too large" : "holds a NUL byte; is this a text file?");
 	free(path);
 	if (!text || n > TEMPLATE_MAX_FILE || memchr(text, '\0', n)) {
 		free(text);
@@ -218,6 +227,11 @@ static struct mustache *compile(struct template *t, const char *text, size_t len
 	buf_free(&b);
 	if (!m)
 		mustache_error(e, file, line0, what, me.msg);
+	else if (t->partial_error) {
+		err_set(e, "%s:%d: %s%s", file, line0, what, t->partial_error);
+		mustache_free(m);
+		m = NULL;
+	}
 	return m;
 }
 
@@ -450,7 +464,7 @@ static int load_examples_file(struct template *t, const char *name, struct err *
 			s++;
 		if (s == le)
 			continue;
-		cJSON *o = cJSON_ParseWithLength(s, (size_t)(le - s));
+		cJSON *o = json_parse(s, (size_t)(le - s), JSON_REPAIR_UTF8 | JSON_BIG_AS_TEXT);
 		const char *missing = NULL;
 		if (!cJSON_IsObject(o) || check_example(o, &missing) != 0) {
 			cJSON_Delete(o);
@@ -866,6 +880,7 @@ void template_free(struct template *t)
 	free(t->body);
 	mustache_free(t->m);
 	free(t->partials_dir);
+	free(t->partial_error);
 	buf_free(&t->partial);
 	free(t);
 }
@@ -989,7 +1004,7 @@ cJSON *template_coerce(const char *name, enum template_type type, const char *te
 		err_set(e, "variable '%s' must be true or false, not '%s'", name, text);
 		return NULL;
 	case TEMPLATE_JSON:
-		if ((j = cJSON_ParseWithOpts(text, NULL, 1)))
+		if ((j = json_parse(text, strlen(text), JSON_DATA)))
 			return j;
 		err_set(e, "variable '%s' must be JSON, not '%s'", name, text);
 		return NULL;
@@ -1011,6 +1026,52 @@ static int is_step_output(const struct template *t, const char *name)
 		if (t->steps[i].output_var && !strcmp(t->steps[i].output_var, name))
 			return 1;
 	return 0;
+}
+
+struct needs {
+	char **v;
+	size_t n, cap;
+};
+
+static void need_add(struct needs *nd, const char *name)
+{
+	if (nd->n == nd->cap) {
+		nd->cap = nd->cap ? 2 * nd->cap : 16;
+		nd->v = xreallocarray(nd->v, nd->cap, sizeof *nd->v);
+	}
+	nd->v[nd->n++] = xstrdup(name);
+}
+
+static void on_top_name(void *ud, const char *name)
+{
+	need_add(ud, name);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void template_needed_vars(const struct template *t, template_need_fn fn, void *ud)
+{
+	struct needs top = { NULL, 0, 0 };
+	if (t->m)
+		mustache_top_names(t->m, on_top_name, &top);
+	if (top.n)
+		qsort(top.v, top.n, sizeof *top.v, by_name);
+	int declared = !t->bare && t->nvars;
+	for (size_t i = 0; i < t->nvars; i++)
+		if (t->vars[i].required && !t->vars[i].def)
+			fn(ud, t->vars[i].name, 1);
+	for (size_t i = 0; i < top.n; i++) {
+		const struct template_var *v = find_var(t, top.v[i]);
+		int dup = i && !strcmp(top.v[i], top.v[i - 1]);
+		if (!dup && strcmp(top.v[i], "examples") && !(declared && (!v || v->def || v->required)))
+			fn(ud, top.v[i], 0);
+	}
+	for (size_t i = 0; i < top.n; i++)
+		free(top.v[i]);
+	free(top.v);
 }
 
 static int check_known(const struct template *t, const char *name, struct err *e)

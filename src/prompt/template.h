@@ -86,6 +86,7 @@ struct template {
 	struct mustache *m;
 	char *partials_dir;
 	struct buf partial;
+	char *partial_error;   /* a partial there but unreadable (not a regular file, NUL) */
 };
 
 /* Loads and compiles a prompt file. partials_dir (NULL: the file's directory)
@@ -128,6 +129,14 @@ void template_list_free(struct template_entry *v, size_t n);
  * of these are usage errors. A bare template takes any JSON as layers[0]. */
 cJSON *template_bind(const struct template *t, const cJSON *const *layers, size_t nlayers,
 		     const char *const *sets, size_t nsets, struct err *e);
+/* The variables a render of the body cannot do without, each once: the
+ * declared required ones without a default (required = 1), then the names
+ * used outside any section (mustache_top_names) that have no default: for a
+ * template that declares variables only declared ones, else any name but
+ * `examples` (required = 0). Variables used only inside sections are
+ * optional and not named. */
+typedef void (*template_need_fn)(void *ud, const char *name, int required);
+void template_needed_vars(const struct template *t, template_need_fn fn, void *ud);
 /* Parses a "k=v" of the command line into k (caller frees) and v (in s). */
 int template_split_set(const char *s, char **key, const char **value);
 /* A value for a variable of type type from command-line text; NULL with e. */

@@ -104,6 +104,7 @@ struct scenario {
 	int status;  /* K_FAIL, K_RETRY */
 	bool split;  /* one byte per write() */
 	int evil;    /* EVIL_* */
+	bool nul;    /* a NUL inside the second token (\u0000 in JSON) */
 	long tokens; /* 0: the base answer */
 	double tps;  /* 0: as fast as the client reads */
 };
@@ -489,6 +490,7 @@ static struct scenario scenario_parse(const char *model, double default_tps)
 		sc.status = sc.kind == K_FAIL ? 500 : 429;
 	sc.split = find_word(model, "split-bytes") != NULL;
 	sc.evil = find_word(model, "evil-raw") ? EVIL_RAW : find_word(model, "evil") ? EVIL_ESCAPED : EVIL_NONE;
+	sc.nul = find_word(model, "nul") != NULL;
 	long slow = word_number(model, "slow", DEFAULT_TOKENS);
 	long tokens = word_number(model, "tokens", DEFAULT_TOKENS);
 	long tps = word_number(model, "tps", 0);
@@ -506,6 +508,8 @@ static void scenario_describe(const struct scenario *sc, struct buf *b)
 		buf_puts(b, "+split-bytes");
 	if (sc->evil)
 		buf_puts(b, sc->evil == EVIL_RAW ? "+evil-raw" : "+evil");
+	if (sc->nul)
+		buf_puts(b, "+nul");
 	if (sc->tokens)
 		buf_printf(b, "+tokens-%ld", sc->tokens);
 	if (sc->tps > 0)
@@ -548,6 +552,10 @@ static size_t answer_token(const struct answer *a, long i, char *out, size_t cap
 		return (size_t)snprintf(out, cap, "%s", huge_token);
 	if (a->sc.evil)
 		return (size_t)snprintf(out, cap, "%s", evil_tokens[i % N_EVIL]);
+	if (a->sc.nul && i == 1 && cap >= 6) {
+		memcpy(out, " fr\0om", 6);
+		return 6;
+	}
 	if (i == 4)
 		return (size_t)snprintf(out, cap, " %s.", provider_title[a->prov]);
 	if (i < N_BASE)
@@ -2570,7 +2578,7 @@ static bool scenario_gate(struct ctx *x)
 		}
 		return true;
 	default:
-		if (x->prov == P_OLLAMA && x->sc.kind == K_NORMAL && !x->sc.split && !x->sc.evil && !x->sc.tokens &&
+		if (x->prov == P_OLLAMA && x->sc.kind == K_NORMAL && !x->sc.split && !x->sc.evil && !x->sc.nul && !x->sc.tokens &&
 		    !ollama_known(x->model)) {
 			model_unknown(x);
 			return false;

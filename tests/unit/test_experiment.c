@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
+#include "base/buf.h"
 #include "base/path.h"
 #include "base/xmalloc.h"
 #include "exp/assert.h"
@@ -438,6 +439,117 @@ static void test_spec_errors(void **state)
 	assert_int_equal(spec_mismatches, 0);
 }
 
+
+static void write_bytes(const char *name, const char *bytes, size_t n)
+{
+	char *p = path_join(tmpdir, name);
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(bytes, 1, n, f), n);
+	fclose(f);
+	free(p);
+}
+
+static const char *row_str(const struct exp_spec *s, int row, const char *col)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(s->rows, row), col);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* Excel's "CSV UTF-8" starts with a byte order mark: the first column is
+ * still 'country', so {{country}} is bound. */
+static void test_spec_csv_bom(void **state)
+{
+	(void)state;
+	free(write_file("bom.csv", "\xEF\xBB\xBF" "country,capital\nFrance,Paris\n"));
+	struct exp_spec s;
+	char *msg = load("prompt: \"Capital of {{country}}?\"\nmodels: [openai/x]\ndataset: bom.csv\n", &s);
+	assert_string_equal(msg, "");
+	free(msg);
+	assert_non_null(row_str(&s, 0, "country"));
+	assert_string_equal(row_str(&s, 0, "country"), "France");
+	exp_spec_free(&s);
+}
+
+/* A variable the prompt needs (used outside any section, or declared
+ * required) without a column is an error naming it before anything runs;
+ * a variable only inside a section stays optional. */
+static void test_spec_required_columns(void **state)
+{
+	(void)state;
+	free(write_file("cap.csv", "country,capital\nFrance,Paris\n"));
+	expect_error("prompt: \"Capital of {{country}} in {{language}}?\"\nmodels: [openai/x]\ndataset: cap.csv\n",
+		     "'language'");
+	expect_error("prompt: \"Capital of {{country}} in {{language}}?\"\nmodels: [openai/x]\ndataset: cap.csv\n",
+		     "exp.yaml:1:9: the prompt uses {{language}} but the dataset cap.csv has no column 'language'");
+	expect_error("prompt: \"hi {{who.name}}\"\nmodels: [openai/x]\n", "no dataset");
+	free(write_file("req.prompt", "---\nvariables:\n  - name: topic\n    required: true\n  - name: tone\n---\nWrite about {{topic}}{{#tone}} in a {{tone}} tone{{/tone}}.\n"));
+	expect_error("template: req.prompt\nmodels: [openai/x]\ndataset: cap.csv\n", "'topic'");
+	struct exp_spec s;
+	char *msg = load("prompt: \"{{country}}{{#language}} in {{language}}{{/language}}{{^x}}!{{/x}}\"\n"
+			 "models: [openai/x]\ndataset: cap.csv\n", &s);
+	assert_string_equal(msg, "");
+	free(msg);
+	exp_spec_free(&s);
+	free(write_file("topic.csv", "topic\nrain\n"));
+	msg = load("template: req.prompt\nmodels: [openai/x]\ndataset: topic.csv\n", &s);
+	assert_string_equal(msg, "");
+	free(msg);
+	exp_spec_free(&s);
+	/* a JSONL row without the key is named by its line */
+	free(write_file("some.jsonl", "{\"country\": \"France\"}\n{\"capital\": \"Rome\"}\n"));
+	expect_error("prompt: \"{{country}}\"\nmodels: [openai/x]\ndataset: some.jsonl\n",
+		     "exp.yaml:1:9: the prompt uses {{country}} but row 2 of the dataset some.jsonl has no 'country'");
+	assert_int_equal(spec_mismatches, 0);
+}
+
+/* NUL bytes and invalid UTF-8 in a cell become U+FFFD (never a cut string,
+ * never raw bytes in a request or in JSON); the same in JSONL (\u0000). A
+ * number too large for a double stays text as written. */
+static void test_spec_cells_nul_utf8_numbers(void **state)
+{
+	(void)state;
+	write_bytes("nul.csv", "a,b\nx\0y,ok\xff\xc0\xaf!\n", 15);
+	struct exp_spec s;
+	char *msg = load("prompt: \"{{a}} {{b}}\"\nmodels: [openai/x]\ndataset: nul.csv\n", &s);
+	assert_string_equal(msg, "");
+	free(msg);
+	assert_string_equal(row_str(&s, 0, "a"), "x\xEF\xBF\xBDy");
+	assert_string_equal(row_str(&s, 0, "b"), "ok\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD!");
+	exp_spec_free(&s);
+	free(write_file("odd.jsonl", "{\"a\": \"x\\u0000y\", \"b\": 1e999, \"c\": -2e400, \"d\": 1.5, \"e\": \"ok\xff\"}\n"));
+	msg = load("prompt: \"{{a}} {{b}}\"\nmodels: [openai/x]\ndataset: odd.jsonl\n", &s);
+	assert_string_equal(msg, "");
+	free(msg);
+	assert_string_equal(row_str(&s, 0, "a"), "x\xEF\xBF\xBDy");
+	assert_string_equal(row_str(&s, 0, "b"), "1e999");
+	assert_string_equal(row_str(&s, 0, "c"), "-2e400");
+	assert_true(cJSON_GetObjectItem(cJSON_GetArrayItem(s.rows, 0), "d")->valuedouble == 1.5);
+	assert_string_equal(row_str(&s, 0, "e"), "ok\xEF\xBF\xBD");
+	exp_spec_free(&s);
+}
+
+/* A second YAML document is refused, naming its line; so is nesting past
+ * the limit, at the line where it passes it. */
+static void test_spec_yaml_documents_and_depth(void **state)
+{
+	(void)state;
+	expect_error("prompt: hi\nmodels: [openai/x]\n---\nprompt: other\nmodels: [openai/y]\n",
+		     "exp.yaml:3:1: a second YAML document");
+	expect_error("prompt: hi\nmodels: [openai/x]\n...\n--- {x: 1}\n", "exp.yaml:4:1: a second YAML document");
+	struct buf deep = BUF_INIT;
+	buf_puts(&deep, "prompt: hi\nmodels: [openai/x]\nparameters:\n  x: ");
+	for (int i = 0; i < 100000; i++)
+		buf_putc(&deep, '[');
+	for (int i = 0; i < 100000; i++)
+		buf_putc(&deep, ']');
+	buf_putc(&deep, '\n');
+	expect_error(buf_str(&deep), "exp.yaml:4:");
+	expect_error(buf_str(&deep), "nested more than 64 levels deep");
+	buf_free(&deep);
+	assert_int_equal(spec_mismatches, 0);
+}
+
 /* ---------------------------------------------------------------- store */
 
 static void test_store_roundtrip(void **state)
@@ -574,6 +686,10 @@ int main(void)
 		cmocka_unit_test(test_report_renderings),
 		cmocka_unit_test(test_spec_loads),
 		cmocka_unit_test(test_spec_errors),
+		cmocka_unit_test(test_spec_csv_bom),
+		cmocka_unit_test(test_spec_required_columns),
+		cmocka_unit_test(test_spec_cells_nul_utf8_numbers),
+		cmocka_unit_test(test_spec_yaml_documents_and_depth),
 		cmocka_unit_test(test_store_roundtrip),
 		cmocka_unit_test(test_store_case_with_run),
 	};

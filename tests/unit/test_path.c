@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -512,6 +513,42 @@ static void test_check_private_file(void **state)
 	free(dir);
 }
 
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* A FIFO (or a device) given as a file to read must be refused at once: an
+ * open() that waits for a writer would hang the command for ever. The alarm
+ * (without SA_RESTART) turns such a hang into EINTR, so the test fails
+ * instead of blocking. */
+static void test_read_file_refuses_fifo_and_devices(void **state)
+{
+	(void)state;
+	char *fifo = in_tmp("a-fifo");
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	struct sigaction sa, old;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_alarm;
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGALRM, &sa, &old), 0);
+	alarm(3);
+	struct err e = ERR_INIT;
+	size_t len = 7;
+	char *got = path_read_file(fifo, &len, &e);
+	alarm(0);
+	sigaction(SIGALRM, &old, NULL);
+	assert_null(got);
+	assert_contains(err_msg(&e), fifo);
+	assert_contains(err_msg(&e), "not a regular file");
+	assert_int_equal(len, 7);
+	err_clear(&e);
+	assert_null(path_read_file("/dev/null", NULL, &e));
+	assert_contains(err_msg(&e), "not a regular file");
+	unlink(fifo);
+	free(fifo);
+}
+
 #define T(f) cmocka_unit_test_setup(f, setup)
 
 int main(void)
@@ -529,6 +566,7 @@ int main(void)
 		T(test_ensure_data_home_is_a_file),
 		T(test_ensure_data_home_under_regular_file),
 		T(test_read_file),
+		T(test_read_file_refuses_fifo_and_devices),
 		T(test_write_file_atomic),
 		T(test_write_file_into_missing_dir_fails),
 		T(test_write_file_survives_stale_temp),

@@ -452,6 +452,45 @@ static void test_partials(void **state)
 	free(dir);
 }
 
+
+/* A partial that is there but unusable (a FIFO, a NUL byte) is an error
+ * naming it, never an empty rendering or an open() that waits for ever; an
+ * absent one still renders as nothing. */
+static void test_partial_unusable(void **state)
+{
+	(void)state;
+	char *dir = path_join(tmpdir, "badparts");
+	assert_int_equal(mkdir(dir, 0700), 0);
+	char *fifo = path_join(dir, "pipe.mustache");
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	char *nul = path_join(dir, "nul.mustache");
+	FILE *f = fopen(nul, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite("a\0b", 1, 3, f), 3);
+	fclose(f);
+	struct err e = ERR_INIT;
+	const char *text = "---\nname: p\n---\nhi {{>pipe}}\n";
+	alarm(10); /* a reader that waits on the FIFO is killed, failing the test, rather than hanging it */
+	assert_null(template_parse(text, strlen(text), "/nowhere/p.prompt", TEMPLATE_FILE, dir, &e));
+	alarm(0);
+	assert_contains(e.msg, "/nowhere/p.prompt:4: partial 'pipe': cannot read ");
+	assert_contains(e.msg, "not a regular file (a FIFO)");
+	err_clear(&e);
+	text = "hi {{>nul}}";
+	assert_null(template_parse(text, strlen(text), "/nowhere/p.mustache", TEMPLATE_FILE, dir, &e));
+	assert_contains(e.msg, "partial 'nul': ");
+	assert_contains(e.msg, "holds a NUL byte");
+	text = "hi {{>absent}}";
+	struct template *t = template_parse(text, strlen(text), "/nowhere/p.mustache", TEMPLATE_FILE, dir, &e);
+	assert_non_null(t);
+	template_free(t);
+	unlink(fifo);
+	unlink(nul);
+	free(fifo);
+	free(nul);
+	free(dir);
+}
+
 /* ---------------------------------------------------------------- examples */
 
 static void test_examples_inline(void **state)
@@ -915,6 +954,7 @@ int main(void)
 		cmocka_unit_test(test_split_roles),
 		cmocka_unit_test(test_roles_not_from_data),
 		cmocka_unit_test(test_partials),
+		cmocka_unit_test(test_partial_unusable),
 		cmocka_unit_test(test_examples_inline),
 		cmocka_unit_test(test_examples_jsonl),
 		cmocka_unit_test(test_user_override),

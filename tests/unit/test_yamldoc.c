@@ -347,14 +347,17 @@ static void test_json_limits(void **state)
 {
 	(void)state;
 	struct buf b = BUF_INIT;
-	/* the root is depth 0 */
+	/* the root is depth 0; one level more is refused by yamldoc_load itself,
+	 * at the bracket that goes too deep */
 	for (int i = 0; i <= YAMLDOC_MAX_DEPTH + 1; i++)
 		buf_puts(&b, "[");
 	for (int i = 0; i <= YAMLDOC_MAX_DEPTH + 1; i++)
 		buf_puts(&b, "]");
-	assert_null(json_of(b.data));
-	assert_string_equal(e.msg, "f.yaml:1:1: this value is nested too deeply, has too many keys or expands to too "
-				   "much (YAML aliases?)");
+	struct yamldoc d;
+	const struct yamldoc_opts o = { "f.yaml", 1, "the file", 0, 0 };
+	err_clear(&e);
+	assert_int_equal(yamldoc_load(&d, b.data, b.len, &o, &e), -1);
+	assert_string_equal(e.msg, "f.yaml:1:66: YAML nested more than 64 levels deep; flatten the file");
 	buf_reset(&b);
 	for (int i = 0; i <= YAMLDOC_MAX_DEPTH; i++)
 		buf_puts(&b, "[");
@@ -384,6 +387,48 @@ static void test_json_limits(void **state)
 	assert_null(json_of(b.data));
 	assert_non_null(strstr(e.msg, "expands to too much"));
 	buf_free(&b);
+}
+
+
+/* Nesting past the limit and a second document are refused on the event
+ * stream, before libyaml builds the document (its time grows with the
+ * square of the depth): flow or block style, at the offending line. */
+static void test_depth_and_documents_refused(void **state)
+{
+	(void)state;
+	struct yamldoc d;
+	const struct yamldoc_opts o = { "f.prompt", 2, "the front matter", 1, 0 };
+	struct buf b = BUF_INIT;
+	buf_puts(&b, "name: x\nvars: ");
+	for (int i = 0; i < 100000; i++)
+		buf_putc(&b, '[');
+	for (int i = 0; i < 100000; i++)
+		buf_putc(&b, ']');
+	err_clear(&e);
+	assert_int_equal(yamldoc_load(&d, b.data, b.len, &o, &e), -1);
+	assert_string_equal(e.msg, "f.prompt:3:71: YAML nested more than 64 levels deep; flatten the front matter");
+	buf_reset(&b);
+	buf_puts(&b, "a:\n");
+	for (int i = 0; i < 100; i++) {
+		for (int k = 0; k <= i; k++)
+			buf_puts(&b, " ");
+		buf_puts(&b, "- \n");
+	}
+	err_clear(&e);
+	assert_int_equal(yamldoc_load(&d, b.data, b.len, &o, &e), -1);
+	assert_non_null(strstr(e.msg, "f.prompt:67:"));
+	assert_non_null(strstr(e.msg, "nested more than 64 levels deep"));
+	buf_free(&b);
+
+	const char two[] = "a: 1\n---\nb: 2\n";
+	err_clear(&e);
+	assert_int_equal(yamldoc_load(&d, two, strlen(two), &o, &e), -1);
+	assert_string_equal(e.msg, "f.prompt:3:1: a second YAML document starts here; the front matter must be one "
+				   "document (remove the '---' or '...' line)");
+	const char one[] = "---\na: 1\n...\n";
+	err_clear(&e);
+	assert_int_equal(yamldoc_load(&d, one, strlen(one), &o, &e), 0);
+	yamldoc_free(&d);
 }
 
 static void test_each_item(void **state)
@@ -434,6 +479,7 @@ int main(void)
 		cmocka_unit_test(test_json_scalars),
 		cmocka_unit_test(test_json_sequences_and_mappings),
 		cmocka_unit_test(test_json_limits),
+		cmocka_unit_test(test_depth_and_documents_refused),
 		cmocka_unit_test(test_each_item),
 		cmocka_unit_test(test_parse_number_and_bool),
 	};
