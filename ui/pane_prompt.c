@@ -560,7 +560,7 @@ static void draw_column(struct prompt_pane *pp, size_t i, WINDOW *w, int y, int 
 	column_feed(c);
 	if (view_h > 0 && c->run) {
 		wrap_update(&c->w, width);
-		long total = (long)c->w.nstarts;
+		long total = (long)wrap_lines(&c->w);
 		wrap_draw(w, &c->w, wrap_first(&c->w, pp->scroll, view_h), y + head, x, width, view_h,
 			  theme_attr(ROLE_NORMAL));
 		if (total > pp->lines_max)
@@ -668,7 +668,7 @@ static void draw_diff(struct prompt_pane *pp, WINDOW *w, int y, int height, int 
 		return;
 	wrap_update(&pp->dw, width);
 	wrap_draw(w, &pp->dw, wrap_first(&pp->dw, pp->scroll, view_h), y, 0, width, view_h, theme_attr(ROLE_NORMAL));
-	pp->lines_max = (int)pp->dw.nstarts;
+	pp->lines_max = (int)wrap_lines(&pp->dw);
 	pp->view_h = view_h;
 }
 

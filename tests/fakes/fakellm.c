@@ -55,6 +55,7 @@
 #define DEFAULT_TOKENS 20
 #define EMBED_DIMS 8
 #define HUGE_MARKER "@@fakellm-huge@@"
+#define LONGLINE_MAX 16384 /* bytes of one longline-N token */
 
 #define PROVIDERS(X)                                 \
 	X(P_NONE, "none", "", NULL)                  \
@@ -105,6 +106,8 @@ struct scenario {
 	int evil;    /* EVIL_* */
 	long tokens; /* 0: the base answer */
 	double tps;  /* 0: as fast as the client reads */
+	long line_bytes; /* longline-N: tokens of N bytes, no newline (0: words) */
+	bool nospace;    /* nospace: and no space either */
 };
 
 struct options {
@@ -479,6 +482,9 @@ static struct scenario scenario_parse(const char *model, double default_tps)
 	long tps = word_number(model, "tps", 0);
 	sc.tokens = tokens > 0 ? tokens : slow > 0 ? slow : 0;
 	sc.tps = tps > 0 ? (double)tps : default_tps > 0 ? default_tps : slow >= 0 ? SLOW_TPS : 0;
+	long line = word_number(model, "longline", 1024);
+	sc.line_bytes = line > LONGLINE_MAX ? LONGLINE_MAX : line > 0 ? line : 0;
+	sc.nospace = find_word(model, "nospace") != NULL;
 	return sc;
 }
 
@@ -495,6 +501,8 @@ static void scenario_describe(const struct scenario *sc, struct buf *b)
 		buf_printf(b, "+tokens-%ld", sc->tokens);
 	if (sc->tps > 0)
 		buf_printf(b, "+tps-%g", sc->tps);
+	if (sc->line_bytes)
+		buf_printf(b, "+longline-%ld%s", sc->line_bytes, sc->nospace ? "+nospace" : "");
 }
 
 static const char *const base_words[] = { "Hello", " from", " the", " fake", NULL, " One", " two",
@@ -523,6 +531,12 @@ static size_t answer_token(const struct answer *a, long i, char *out, size_t cap
 {
 	if (a->sc.kind == K_HUGE)
 		return (size_t)snprintf(out, cap, "%s", huge_token);
+	if (a->sc.line_bytes) { /* letters with a space every 7th byte (nospace: none), never a newline */
+		size_t n = (size_t)a->sc.line_bytes < cap ? (size_t)a->sc.line_bytes : cap - 1;
+		for (size_t k = 0; k < n; k++)
+			out[k] = !a->sc.nospace && (k + (size_t)i) % 7 == 6 ? ' ' : (char)('a' + (k + (size_t)i) % 26);
+		return n;
+	}
 	if (a->sc.evil)
 		return (size_t)snprintf(out, cap, "%s", evil_tokens[i % N_EVIL]);
 	if (i == 4)
@@ -534,7 +548,7 @@ static size_t answer_token(const struct answer *a, long i, char *out, size_t cap
 
 static void answer_text(const struct answer *a, struct buf *b)
 {
-	char t[128];
+	static char t[LONGLINE_MAX + 1];
 	if (a->sc.kind == K_HUGE) {
 		buf_puts(b, HUGE_MARKER);
 		return;
@@ -908,7 +922,7 @@ static void gen_run(struct conn *c, int64_t now)
 {
 	struct gen *g = c->gen;
 	struct buf ev = BUF_INIT;
-	char tok[128];
+	static char tok[LONGLINE_MAX + 1];
 	if (c->out_off) {
 		buf_consume(&c->out, c->out_off);
 		c->out_off = 0;
