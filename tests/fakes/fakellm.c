@@ -107,6 +107,7 @@ struct scenario {
 	long tokens; /* 0: the base answer */
 	double tps;  /* 0: as fast as the client reads */
 	long line_bytes; /* longline-N: tokens of N bytes, no newline (0: words) */
+	long burst;      /* burst-N: the first N tokens unpaced */
 	bool nospace;    /* nospace: and no space either */
 };
 
@@ -485,6 +486,8 @@ static struct scenario scenario_parse(const char *model, double default_tps)
 	long line = word_number(model, "longline", 1024);
 	sc.line_bytes = line > LONGLINE_MAX ? LONGLINE_MAX : line > 0 ? line : 0;
 	sc.nospace = find_word(model, "nospace") != NULL;
+	long burst = word_number(model, "burst", 0);
+	sc.burst = burst > 0 ? burst : 0;
 	return sc;
 }
 
@@ -503,6 +506,8 @@ static void scenario_describe(const struct scenario *sc, struct buf *b)
 		buf_printf(b, "+tps-%g", sc->tps);
 	if (sc->line_bytes)
 		buf_printf(b, "+longline-%ld%s", sc->line_bytes, sc->nospace ? "+nospace" : "");
+	if (sc->burst)
+		buf_printf(b, "+burst-%ld", sc->burst);
 }
 
 static const char *const base_words[] = { "Hello", " from", " the", " fake", NULL, " One", " two",
@@ -900,7 +905,9 @@ static void gen_free(struct gen *g)
 
 static int64_t token_due(const struct gen *g, long i)
 {
-	return g->a.t0_us + (int64_t)((double)(i + 1) * 1e6 / g->a.sc.tps);
+	if (i < g->a.sc.burst)
+		return 0;
+	return g->a.t0_us + (int64_t)((double)(i + 1 - g->a.sc.burst) * 1e6 / g->a.sc.tps);
 }
 
 static void fill_run(struct conn *c, struct gen *g)
