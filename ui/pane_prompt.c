@@ -627,19 +627,47 @@ static void diff_add(struct wrapped *w, const char *s, size_t n, const char *ope
 	free(safe);
 }
 
-/* The word diff of columns a and b, rebuilt when either text has grown. */
+/* Bytes of a column's text the diff covers: what a column shows at most
+ * (MAX_SHOWN_BYTES), ending at a character. */
+static size_t diff_len(const struct buf *t)
+{
+	size_t n = t->len;
+	if (n > MAX_SHOWN_BYTES) {
+		n = MAX_SHOWN_BYTES;
+		while (n && ((unsigned char)t->data[n] & 0xc0) == 0x80)
+			n--;
+	}
+	return n;
+}
+
+static int column_running(const struct column *c)
+{
+	return c->run && !lab_run_finished(c->run);
+}
+
+/* The word diff of columns a and b, rebuilt when either text has changed;
+ * while one of them streams, only once the texts have grown by an eighth
+ * (so the diffs made along a stream cost a few times the last one, not
+ * one per frame). */
 static void diff_build(struct prompt_pane *pp, size_t a, size_t b)
 {
 	const struct buf *ta = column_text(&pp->cols[a]), *tb = column_text(&pp->cols[b]);
-	if (pp->dw.text.len && a == pp->diff_a && b == pp->diff_b && ta->len == pp->diff_alen && tb->len == pp->diff_blen)
-		return;
+	size_t alen = diff_len(ta), blen = diff_len(tb);
+	if (pp->dw.text.len && a == pp->diff_a && b == pp->diff_b) {
+		size_t was = pp->diff_alen + pp->diff_blen, now = alen + blen;
+		if (now == was && alen == pp->diff_alen)
+			return;
+		if (now > was && now - was < 4096 + was / 8 &&
+		    (column_running(&pp->cols[a]) || column_running(&pp->cols[b])))
+			return;
+	}
 	pp->diff_a = a;
 	pp->diff_b = b;
-	pp->diff_alen = ta->len;
-	pp->diff_blen = tb->len;
+	pp->diff_alen = alen;
+	pp->diff_blen = blen;
 	struct wdiff_seg *segs = NULL;
 	size_t n = 0;
-	pp->diff_exact = wdiff(ta->data ? ta->data : "", ta->len, tb->data ? tb->data : "", tb->len, &segs, &n);
+	pp->diff_exact = wdiff(ta->data ? ta->data : "", alen, tb->data ? tb->data : "", blen, &segs, &n);
 	wrap_reset(&pp->dw);
 	for (size_t i = 0; i < n; i++) {
 		const struct wdiff_seg *g = &segs[i];
