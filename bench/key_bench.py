@@ -15,6 +15,12 @@ answer without a newline streams into the Prompt pane.
       MODEL "idle" measures the same keys with nothing streaming (the
       reference).
 
+  key_bench.py history AIWB TITLE
+      Opens the history view (H), waits for TITLE (the prompt of run 1) and
+      opens run 1 (Enter): the time until its first screen is drawn (the
+      first time, then again after Esc), then until G has drawn its end ("Metrics"), and aiwb's resident memory
+      after each (VmRSS) and at its peak (VmHWM), in MiB.
+
 Waits have deadlines; a key that has not acted after KEY_BENCH_DEADLINE
 seconds (default 120) counts as that long.
 """
@@ -123,7 +129,50 @@ def once(aiwb, model):
     return lat, stream_s, cpu
 
 
+def mib(pid, field):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024.0
+    return float("nan")
+
+
+def history(aiwb, title):
+    t = Term([aiwb], 100, 30)
+    if t.until(b"Jobs", 15) is None:
+        sys.exit("key_bench: the workbench did not paint")
+    t.until(b"\x00", 0.5)
+    os.write(t.fd, b"H")
+    if t.until(title.encode(), 15) is None:
+        sys.exit("key_bench: run 1 is not in the history view")
+    opens = []
+    for _ in range(2):  # the first read of the database, then again
+        t.until(b"\x00", 0.3)
+        t0 = time.monotonic()
+        os.write(t.fd, b"\r")
+        t1 = t.until(b"Answer", DEADLINE)
+        opens.append((t1 or t0 + DEADLINE) - t0)
+        rss_open = mib(t.pid, "VmRSS")
+        if len(opens) == 1:
+            os.write(t.fd, b"\x1b")
+            t.until(b"the capped answer", 15)
+    t.until(b"\x00", 0.3)
+    t2 = time.monotonic()
+    os.write(t.fd, b"G")
+    t3 = t.until(b"Metrics", DEADLINE)
+    rss_end, peak = mib(t.pid, "VmRSS"), mib(t.pid, "VmHWM")
+    os.write(t.fd, b"\x1b")
+    t.until(b"\x00", 0.3)
+    os.write(t.fd, b"\x1b")
+    t.close()
+    print("open_ms=%.0f again_ms=%.0f rss_open_mib=%.1f end_ms=%.0f rss_end_mib=%.1f peak_mib=%.1f" % (
+        1000 * opens[0], 1000 * opens[1], rss_open, 1000 * ((t3 or t2 + DEADLINE) - t2), rss_end, peak))
+
+
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "history":
+        history(sys.argv[2], sys.argv[3])
+        return
     if len(sys.argv) != 4:
         sys.exit(__doc__)
     runs, aiwb, model = int(sys.argv[1]), sys.argv[2], sys.argv[3]

@@ -23,10 +23,16 @@
  * at its indent and only as far as the screen needs (ui/wrap.h): a stored
  * answer of millions of lines opens at once and costs little beside its text. */
 struct block {
-	struct wrapped w;
+	struct wrapped w;        /* sanitized so far */
 	int indent;
 	enum theme_role role;
+	char *raw;               /* stored text still to sanitize (owned); NULL when all is */
+	size_t raw_len, raw_fed;
+	struct sanitizer san;
+	int taken;               /* holds one stored text of its own */
 };
+
+#define FEED_BYTES ((size_t)64 << 10)
 
 #define WRAP_AHEAD 1000 /* lines wrapped past the screen, so short runs are wrapped whole */
 #define SCROLL_END LONG_MAX
@@ -90,8 +96,10 @@ static void search(struct history_view *v)
 
 static void free_detail(struct history_view *v)
 {
-	for (size_t i = 0; i < v->nblocks; i++)
+	for (size_t i = 0; i < v->nblocks; i++) {
 		wrap_free(&v->blocks[i].w);
+		free(v->blocks[i].raw);
+	}
 	free(v->blocks);
 	v->blocks = NULL;
 	v->nblocks = v->cap_blocks = 0;
@@ -154,7 +162,7 @@ int64_t history_view_chosen(const struct history_view *v)
 static struct wrapped *block_for(struct history_view *v, int indent, enum theme_role role)
 {
 	struct block *b = v->nblocks ? &v->blocks[v->nblocks - 1] : NULL;
-	if (b && b->indent == indent && b->role == role) {
+	if (b && !b->taken && b->indent == indent && b->role == role) {
 		buf_putc(&b->w.text, '\n');
 		return &b->w;
 	}
@@ -175,7 +183,21 @@ static void add_line(struct history_view *v, const char *text, size_t n, int ind
 	buf_append(&block_for(v, indent, role)->text, text, n);
 }
 
-/* Untrusted text, sanitized: one line per line of it. */
+/* A stored text, taken (*text becomes NULL): sanitized and wrapped only as
+ * far as it is shown. */
+static void add_taken(struct history_view *v, char **text, int indent, enum theme_role role)
+{
+	block_for(v, -1, role);
+	struct block *b = &v->blocks[v->nblocks - 1];
+	b->indent = indent;
+	b->taken = 1;
+	b->raw = *text;
+	b->raw_len = strlen(*text);
+	*text = NULL;
+	sanitize_init(&b->san, 4);
+}
+
+/* Untrusted text, sanitized now: one line per line of it. */
 static void add_text(struct history_view *v, const char *text, int indent, enum theme_role role)
 {
 	struct sanitizer san;
@@ -267,12 +289,15 @@ static int open_detail(struct history_view *v, int64_t id)
 	     run.model ? run.model : "no model", run.metrics.status ? run.metrics.status : "status unknown");
 	add_line(v, "", 0, 0, ROLE_NORMAL);
 	add_line(v, "Prompt", 6, 0, ROLE_TITLE);
-	add_text(v, run.prompt ? run.prompt : "", 2, ROLE_NORMAL);
+	if (run.prompt)
+		add_taken(v, &run.prompt, 2, ROLE_NORMAL);
+	else
+		add_line(v, "", 0, 2, ROLE_NORMAL);
 	add_line(v, "", 0, 0, ROLE_NORMAL);
 	add_line(v, "Messages", 8, 0, ROLE_TITLE);
 	for (size_t i = 0; i < run.nmessages; i++) {
 		addf(v, 2, ROLE_DIM, "%s:", run.messages[i].role);
-		add_text(v, run.messages[i].content, 4, ROLE_NORMAL);
+		add_taken(v, &run.messages[i].content, 4, ROLE_NORMAL);
 	}
 	if (!run.nmessages)
 		add_line(v, "(none recorded)", 15, 2, ROLE_DIM);
@@ -285,7 +310,7 @@ static int open_detail(struct history_view *v, int64_t id)
 	add_line(v, "", 0, 0, ROLE_NORMAL);
 	add_line(v, "Answer", 6, 0, ROLE_TITLE);
 	if (*run.output)
-		add_text(v, run.output, 2, ROLE_NORMAL);
+		add_taken(v, &run.output, 2, ROLE_NORMAL);
 	else
 		add_line(v, "(no text)", 9, 2, ROLE_DIM);
 	add_line(v, "", 0, 0, ROLE_NORMAL);
@@ -510,6 +535,30 @@ static void draw_list(struct history_view *v, WINDOW *w, int h, int right)
 		draw_hit(w, top + (int)i * per, right, &v->hits[i], i == v->cursor, per == 2);
 }
 
+static int block_complete(const struct block *b)
+{
+	return !b->raw && wrap_complete(&b->w);
+}
+
+/* Sanitizes more of b's stored text until it is wrapped (at width) to more
+ * than lines lines, or all of it is. */
+static void block_fill(struct block *b, int width, size_t lines)
+{
+	for (;;) {
+		wrap_update_until(&b->w, width, lines);
+		if (!b->raw || !wrap_complete(&b->w) || wrap_lines(&b->w) > lines)
+			return;
+		size_t n = b->raw_len - b->raw_fed < FEED_BYTES ? b->raw_len - b->raw_fed : FEED_BYTES;
+		sanitize_feed(&b->san, b->raw + b->raw_fed, n, &b->w.text);
+		b->raw_fed += n;
+		if (b->raw_fed == b->raw_len) {
+			sanitize_finish(&b->san, &b->w.text);
+			free(b->raw);
+			b->raw = NULL;
+		}
+	}
+}
+
 /* Wraps the blocks at cols as far as rows [0, need) and WRAP_AHEAD more;
  * returns the lines known and sets *complete when that is all of them. */
 static size_t wrap_blocks(struct history_view *v, int cols, size_t need, int *complete)
@@ -520,9 +569,9 @@ static size_t wrap_blocks(struct history_view *v, int cols, size_t need, int *co
 		struct block *b = &v->blocks[i];
 		size_t want = total < need ? need - total : 0;
 		want = want > SIZE_MAX - WRAP_AHEAD ? SIZE_MAX : want + WRAP_AHEAD;
-		wrap_update_until(&b->w, cols - b->indent > 0 ? cols - b->indent : 1, want);
+		block_fill(b, cols - b->indent > 0 ? cols - b->indent : 1, want);
 		total += wrap_lines(&b->w);
-		if (!wrap_complete(&b->w)) {
+		if (!block_complete(b)) {
 			*complete = 0;
 			break;
 		}

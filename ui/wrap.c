@@ -52,6 +52,11 @@ static int continuation(char c)
 static int line_next(struct newline_finder *f, size_t n, size_t i, int width, size_t *next)
 {
 	const char *s = f->s;
+	if (i < n && s[i] == '\n') { /* an empty line */
+		*f->work += 1;
+		*next = i + 1;
+		return 1;
+	}
 	size_t cap = WRAP_LINE_BYTES(width), end = n;
 	int capped = n - i > cap;
 	if (capped) {
