@@ -33,7 +33,8 @@ struct column {
 	struct lab_run *run;     /* NULL when it could not start */
 	char error[1024];
 	struct sanitizer san;
-	size_t fed;              /* bytes of the run's text already sanitized */
+	size_t fed;              /* bytes of the run's text already read */
+	size_t hidden;           /* of those, bytes past MAX_SHOWN_BYTES, not shown */
 	struct wrapped w;
 	int counted;             /* its saved rows were added to the history count */
 };
@@ -66,8 +67,15 @@ static void column_feed(struct column *c)
 	if (!c->run)
 		return;
 	const struct buf *t = lab_run_text(c->run);
-	if (t->len > c->fed && c->w.text.len < MAX_SHOWN_BYTES)
-		sanitize_feed(&c->san, t->data + c->fed, t->len - c->fed, &c->w.text);
+	size_t n = t->len - c->fed, room = c->hidden ? 0 : MAX_SHOWN_BYTES - (c->fed < MAX_SHOWN_BYTES ? c->fed : MAX_SHOWN_BYTES);
+	if (n > room) { /* the first MAX_SHOWN_BYTES of the text, ending at a character */
+		while (room && ((unsigned char)t->data[c->fed + room] & 0xc0) == 0x80)
+			room--;
+		c->hidden += n - room;
+		n = room;
+	}
+	if (n)
+		sanitize_feed(&c->san, t->data + c->fed, n, &c->w.text);
 	c->fed = t->len;
 }
 
@@ -77,6 +85,7 @@ static void column_clear(struct column *c)
 	c->run = NULL;
 	c->error[0] = 0;
 	c->fed = 0;
+	c->hidden = 0;
 	c->counted = 0;
 	sanitize_init(&c->san, 4);
 	wrap_reset(&c->w);
@@ -584,6 +593,11 @@ static void draw_column(struct prompt_pane *pp, size_t i, WINDOW *w, int y, int 
 		snprintf(line, sizeof line, "done (%s)", msg[0] ? msg : "end");
 	else
 		snprintf(line, sizeof line, "%s", msg);
+	if (c->hidden) {
+		size_t len = strlen(line);
+		snprintf(line + len, sizeof line - len, " · the first %.1f of %.1f MiB shown; H has it all",
+			 (double)(c->fed - c->hidden) / (1 << 20), (double)c->fed / (1 << 20));
+	}
 	draw_text(w, fy, x, width, line, theme_attr(st != LLM_OK ? ROLE_ERROR : ROLE_DIM));
 }
 

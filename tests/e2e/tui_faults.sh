@@ -4,8 +4,9 @@
 #  - A 10 MB answer without a newline: the fake sends it as fast as aiwb
 #    reads, then keeps the stream open 15 s more (burst-640 ... tps-4); a key
 #    pressed as the text streams acts while the column still says
-#    "streaming…", C-c cancels it, and the whole stream costs aiwb seconds of
-#    CPU, not a minute (it re-wrapped the whole line on every read).
+#    "streaming…", C-c cancels it (the column says how much of it it shows),
+#    and the whole stream costs aiwb seconds of CPU, not a minute (it
+#    re-wrapped the whole line on every read).
 #  - The same with one endless word (no space either).
 #  - Two such answers compared, their word diff open while they stream: a
 #    key acts before they end and the diff is not made again per frame.
@@ -100,7 +101,8 @@ stream_case() {
 	if tui_poll 60 _streaming_and_out 2621440; then ok "$d"; else tui_fail "$d"; fi
 
 	d="$what: C-c cancels it mid-stream and keeps the partial answer, saved whole"
-	if tui_keys C-c && tui_wait "cancelled; the partial answer was kept" 20 && _saved_at_least 10485760; then
+	if tui_keys C-c && tui_wait "cancelled; the partial answer was kept" 20 && _saved_at_least 10485760 &&
+		tui_wait_re 'the first 1\.0 of 10\.[0-9] MiB shown; H has it all'; then
 		ok "$d"
 	else
 		tui_fail "$d" "saved: $(_saved)"
