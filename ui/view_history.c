@@ -157,7 +157,20 @@ int64_t history_view_chosen(const struct history_view *v)
 
 /* ---------------------------------------------------------------- the run in full */
 
-/* The block lines drawn at indent in role go to: the last one when it has
+static struct block *new_block(struct history_view *v, int indent, enum theme_role role)
+{
+	if (v->nblocks == v->cap_blocks) {
+		v->cap_blocks = v->cap_blocks ? v->cap_blocks * 2 : 16;
+		v->blocks = xreallocarray(v->blocks, v->cap_blocks, sizeof *v->blocks);
+	}
+	struct block *b = &v->blocks[v->nblocks++];
+	memset(b, 0, sizeof *b);
+	b->indent = indent;
+	b->role = role;
+	return b;
+}
+
+/* The text lines drawn at indent in role go to: the last block's when it has
  * the same look (a newline is added to end its last line), else a new one. */
 static struct wrapped *block_for(struct history_view *v, int indent, enum theme_role role)
 {
@@ -166,15 +179,7 @@ static struct wrapped *block_for(struct history_view *v, int indent, enum theme_
 		buf_putc(&b->w.text, '\n');
 		return &b->w;
 	}
-	if (v->nblocks == v->cap_blocks) {
-		v->cap_blocks = v->cap_blocks ? v->cap_blocks * 2 : 16;
-		v->blocks = xreallocarray(v->blocks, v->cap_blocks, sizeof *v->blocks);
-	}
-	b = &v->blocks[v->nblocks++];
-	memset(b, 0, sizeof *b);
-	b->indent = indent;
-	b->role = role;
-	return &b->w;
+	return &new_block(v, indent, role)->w;
 }
 
 /* A line of our own (no newline, nothing to sanitize). */
@@ -187,9 +192,7 @@ static void add_line(struct history_view *v, const char *text, size_t n, int ind
  * far as it is shown. */
 static void add_taken(struct history_view *v, char **text, int indent, enum theme_role role)
 {
-	block_for(v, -1, role);
-	struct block *b = &v->blocks[v->nblocks - 1];
-	b->indent = indent;
+	struct block *b = new_block(v, indent, role);
 	b->taken = 1;
 	b->raw = *text;
 	b->raw_len = strlen(*text);
