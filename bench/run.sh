@@ -25,6 +25,13 @@
 #                  wall and CPU, medians of CMP_REPS; then the workbench doing
 #                  the same compare on a pty: frames per second while the 8
 #                  columns stream (bench/compare_bench.py).
+#   hostile text = the time from a key (z) to its effect on the screen while a
+#                  10 MB answer without a newline streams into the Prompt pane
+#                  (as fast as aiwb reads, one word without spaces, and at
+#                  1 MB/s), beside the same key with nothing streaming; and a
+#                  stored answer of 33,554,432 newlines opened in the history
+#                  view: time to its first screen and to its end (G), aiwb's
+#                  RSS and peak RSS (bench/key_bench.py).
 # AIWB_BIN picks another aiwb binary (default ./aiwb).
 set -eu
 BUILD=${BUILD:-build}
@@ -210,7 +217,6 @@ printf '%-52s %7s %7s %7s\n' "workbench compare view, 8 columns streaming" "fps"
 printf '%-52s %7s %7s %7s\n' "(frames = output bursts on a 160x48 pty)" "$(field "$ct" fps)" \
 	"$(field "$ct" fps_min_window)" "$(field "$ct" cpu_percent)"
 echo "target: redraws capped (~60/s), never below 30 fps; min fps is the lowest over 0.5 s windows"
-echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # (e) Hostile text in the workbench: keys while a 10 MB answer without a
 # newline streams, and a stored answer of 33,554,432 newlines in the history
@@ -247,3 +253,4 @@ printf '%-52s %9s %9s %9s\n' "Esc, Enter again: its first screen" "$(field "$hv"
 printf '%-52s %9s %9s %9s\n' "G: its end (every line wrapped)" "$(field "$hv" end_ms)" "$(field "$hv" rss_end_mib)" \
 	"$(field "$hv" peak_mib)"
 echo "reference: the answer itself is 32 MiB"
+echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
