@@ -31,6 +31,13 @@
 #                  columns stream (bench/compare_bench.py).
 # Last, hostile input (bench/input_bench.sh): a 100,000-row CSV dataset and
 # YAML nested 100k deep, beside ordinary inputs.
+#   hostile text = the time from a key (z) to its effect on the screen while a
+#                  10 MB answer without a newline streams into the Prompt pane
+#                  (as fast as aiwb reads, one word without spaces, and at
+#                  1 MB/s), beside the same key with nothing streaming; and a
+#                  stored answer of 33,554,432 newlines opened in the history
+#                  view: time to its first screen and to its end (G), aiwb's
+#                  RSS and peak RSS (bench/key_bench.py).
 # AIWB_BIN picks another aiwb binary (default ./aiwb).
 set -eu
 BUILD=${BUILD:-build}
@@ -227,6 +234,41 @@ echo "targets: guard > 200 MB/s; latency < 1 ms for a 10 KB prompt; ratio = guar
 
 # (f) Hostile input: a 100k-row CSV, YAML nested 100k deep.
 AIWB_BIN=$AIWB sh "$ROOT/bench/input_bench.sh"
+# (g) Hostile text in the workbench: keys while a 10 MB answer without a
+# newline streams, and a stored answer of 33,554,432 newlines in the history
+# view (bench/key_bench.py).
+KEY_RUNS=${KEY_RUNS:-3}
+export AIWB_CONFIG=$tmp/keys.json
+kr=$(python3 "$ROOT/bench/key_bench.py" 1 "$AIWB" idle)
+k1=$(python3 "$ROOT/bench/key_bench.py" "$KEY_RUNS" "$AIWB" longline-16384-tokens-640)
+k2=$(python3 "$ROOT/bench/key_bench.py" "$KEY_RUNS" "$AIWB" longline-16384-nospace-tokens-640)
+k3=$(python3 "$ROOT/bench/key_bench.py" 1 "$AIWB" longline-16384-tokens-640-tps-64)
+printf '\n%-52s %9s %9s %5s %8s %6s %7s\n' "a key (z) to its effect on screen, 100x30 pty" "median ms" "max ms" "keys" \
+	"stream s" "CPU s" "ratio"
+printf '%-52s %9s %9s %5s %8s %6s %7s\n' "reference: nothing streaming" "$(field "$kr" median_ms)" \
+	"$(field "$kr" max_ms)" "$(field "$kr" keys)" "-" "-" "1.00"
+for r in "10 MB of words, no newline, as fast as read:$k1" "10 MB of one word (no space), as fast as read:$k2" \
+	"10 MB of words, no newline, at 1 MB/s:$k3"; do
+	v=${r#*:}
+	printf '%-52s %9s %9s %5s %8s %6s %7s\n' "${r%%:*}" "$(field "$v" median_ms)" "$(field "$v" max_ms)" \
+		"$(field "$v" keys)" "$(field "$v" stream_s)" "$(field "$v" cpu_s)" \
+		"$(ratio "$(field "$v" median_ms)" "$(field "$kr" median_ms)")"
+done
+echo "target: < 100 ms while it streams (the end of a run includes saving it: the max)"
+unset AIWB_CONFIG
+AIWB_HOME=$tmp/hist "$AIWB" ask -m openai/gpt-4o-mini "the capped answer" >/dev/null
+python3 -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("UPDATE runs SET output = ? WHERE id = 1", ("\n" * 33554432,))
+c.commit()' "$tmp/hist/aiwb.db"
+hv=$(AIWB_HOME=$tmp/hist python3 "$ROOT/bench/key_bench.py" history "$AIWB" "the capped answer")
+printf '\n%-52s %9s %9s %9s\n' "history view, a stored answer of 33,554,432 newlines" "ms" "RSS MiB" "peak MiB"
+printf '%-52s %9s %9s %9s\n' "Enter: its first screen" "$(field "$hv" open_ms)" "-" "-"
+printf '%-52s %9s %9s %9s\n' "Esc, Enter again: its first screen" "$(field "$hv" again_ms)" \
+	"$(field "$hv" rss_open_mib)" "-"
+printf '%-52s %9s %9s %9s\n' "G: its end (every line wrapped)" "$(field "$hv" end_ms)" "$(field "$hv" rss_end_mib)" \
+	"$(field "$hv" peak_mib)"
+echo "reference: the answer itself is 32 MiB"
 echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 sh "$ROOT/bench/jobs_bench.sh"
 

@@ -35,7 +35,8 @@ struct column {
 	struct lab_run *run;     /* NULL when it could not start */
 	char error[1024];
 	struct sanitizer san;
-	size_t fed;              /* bytes of the run's text already sanitized */
+	size_t fed;              /* bytes of the run's text already read */
+	size_t hidden;           /* of those, bytes past MAX_SHOWN_BYTES, not shown */
 	struct wrapped w;
 	int counted;             /* its saved rows were added to the history count */
 };
@@ -68,8 +69,15 @@ static void column_feed(struct column *c)
 	if (!c->run)
 		return;
 	const struct buf *t = lab_run_text(c->run);
-	if (t->len > c->fed && c->w.text.len < MAX_SHOWN_BYTES)
-		sanitize_feed(&c->san, t->data + c->fed, t->len - c->fed, &c->w.text);
+	size_t n = t->len - c->fed, room = c->hidden ? 0 : MAX_SHOWN_BYTES - (c->fed < MAX_SHOWN_BYTES ? c->fed : MAX_SHOWN_BYTES);
+	if (n > room) { /* the first MAX_SHOWN_BYTES of the text, ending at a character */
+		while (room && ((unsigned char)t->data[c->fed + room] & 0xc0) == 0x80)
+			room--;
+		c->hidden += n - room;
+		n = room;
+	}
+	if (n)
+		sanitize_feed(&c->san, t->data + c->fed, n, &c->w.text);
 	c->fed = t->len;
 }
 
@@ -79,6 +87,7 @@ static void column_clear(struct column *c)
 	c->run = NULL;
 	c->error[0] = 0;
 	c->fed = 0;
+	c->hidden = 0;
 	c->counted = 0;
 	sanitize_init(&c->san, 4);
 	wrap_reset(&c->w);
@@ -604,7 +613,7 @@ static void draw_column(struct prompt_pane *pp, size_t i, WINDOW *w, int y, int 
 	column_feed(c);
 	if (view_h > 0 && c->run) {
 		wrap_update(&c->w, width);
-		long total = (long)c->w.nstarts;
+		long total = (long)wrap_lines(&c->w);
 		wrap_draw(w, &c->w, wrap_first(&c->w, pp->scroll, view_h), y + head, x, width, view_h,
 			  theme_attr(ROLE_NORMAL));
 		if (total > pp->lines_max)
@@ -628,6 +637,11 @@ static void draw_column(struct prompt_pane *pp, size_t i, WINDOW *w, int y, int 
 		snprintf(line, sizeof line, "done (%s)", msg[0] ? msg : "end");
 	else
 		snprintf(line, sizeof line, "%s", msg);
+	if (c->hidden) {
+		size_t len = strlen(line);
+		snprintf(line + len, sizeof line - len, " · the first %.1f of %.1f MiB shown; H has it all",
+			 (double)(c->fed - c->hidden) / (1 << 20), (double)c->fed / (1 << 20));
+	}
 	draw_text(w, fy, x, width, line, theme_attr(st != LLM_OK ? ROLE_ERROR : ROLE_DIM));
 }
 
@@ -671,19 +685,47 @@ static void diff_add(struct wrapped *w, const char *s, size_t n, const char *ope
 	free(safe);
 }
 
-/* The word diff of columns a and b, rebuilt when either text has grown. */
+/* Bytes of a column's text the diff covers: what a column shows at most
+ * (MAX_SHOWN_BYTES), ending at a character. */
+static size_t diff_len(const struct buf *t)
+{
+	size_t n = t->len;
+	if (n > MAX_SHOWN_BYTES) {
+		n = MAX_SHOWN_BYTES;
+		while (n && ((unsigned char)t->data[n] & 0xc0) == 0x80)
+			n--;
+	}
+	return n;
+}
+
+static int column_running(const struct column *c)
+{
+	return c->run && !lab_run_finished(c->run);
+}
+
+/* The word diff of columns a and b, rebuilt when either text has changed;
+ * while one of them streams, only once the texts have grown by an eighth
+ * (so the diffs made along a stream cost a few times the last one, not
+ * one per frame). */
 static void diff_build(struct prompt_pane *pp, size_t a, size_t b)
 {
 	const struct buf *ta = column_text(&pp->cols[a]), *tb = column_text(&pp->cols[b]);
-	if (pp->dw.text.len && a == pp->diff_a && b == pp->diff_b && ta->len == pp->diff_alen && tb->len == pp->diff_blen)
-		return;
+	size_t alen = diff_len(ta), blen = diff_len(tb);
+	if (pp->dw.text.len && a == pp->diff_a && b == pp->diff_b) {
+		size_t was = pp->diff_alen + pp->diff_blen, now = alen + blen;
+		if (now == was && alen == pp->diff_alen)
+			return;
+		if (now > was && now - was < 4096 + was / 8 &&
+		    (column_running(&pp->cols[a]) || column_running(&pp->cols[b])))
+			return;
+	}
 	pp->diff_a = a;
 	pp->diff_b = b;
-	pp->diff_alen = ta->len;
-	pp->diff_blen = tb->len;
+	pp->diff_alen = alen;
+	pp->diff_blen = blen;
 	struct wdiff_seg *segs = NULL;
 	size_t n = 0;
-	pp->diff_exact = wdiff(ta->data ? ta->data : "", ta->len, tb->data ? tb->data : "", tb->len, &segs, &n);
+	pp->diff_exact = wdiff(ta->data ? ta->data : "", alen, tb->data ? tb->data : "", blen, &segs, &n);
 	wrap_reset(&pp->dw);
 	for (size_t i = 0; i < n; i++) {
 		const struct wdiff_seg *g = &segs[i];
@@ -712,7 +754,7 @@ static void draw_diff(struct prompt_pane *pp, WINDOW *w, int y, int height, int 
 		return;
 	wrap_update(&pp->dw, width);
 	wrap_draw(w, &pp->dw, wrap_first(&pp->dw, pp->scroll, view_h), y, 0, width, view_h, theme_attr(ROLE_NORMAL));
-	pp->lines_max = (int)pp->dw.nstarts;
+	pp->lines_max = (int)wrap_lines(&pp->dw);
 	pp->view_h = view_h;
 }
 

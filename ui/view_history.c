@@ -1,7 +1,9 @@
 #include "view_history.h"
 
 #include <curses.h>
+#include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,19 +14,28 @@
 #include "base/xmalloc.h"
 #include "draw.h"
 #include "store/history.h"
+#include "wrap.h"
 
 #define QUERY_MAX 512
 #define KEY_CTRL(c) ((c) & 0x1f)
 
-struct dline {
-	char *text;          /* sanitized, one line */
+/* A run in full is a few blocks of sanitized text, each wrapped on its own
+ * at its indent and only as far as the screen needs (ui/wrap.h): a stored
+ * answer of millions of lines opens at once and costs little beside its text. */
+struct block {
+	struct wrapped w;        /* sanitized so far */
 	int indent;
 	enum theme_role role;
+	char *raw;               /* stored text still to sanitize (owned); NULL when all is */
+	size_t raw_len, raw_fed;
+	struct sanitizer san;
+	int taken;               /* holds one stored text of its own */
 };
 
-struct drow {
-	size_t line, off, len;
-};
+#define FEED_BYTES ((size_t)64 << 10)
+
+#define WRAP_AHEAD 1000 /* lines wrapped past the screen, so short runs are wrapped whole */
+#define SCROLL_END LONG_MAX
 
 struct history_view {
 	struct db *db;
@@ -38,11 +49,9 @@ struct history_view {
 	/* the run in full */
 	int detail;
 	int64_t id;
-	struct dline *dl;
-	size_t ndl;
-	struct drow *rows;
-	size_t nrows;
-	int wrap_cols, scroll;
+	struct block *blocks;
+	size_t nblocks, cap_blocks;
+	long scroll;
 	int64_t chosen;
 };
 
@@ -87,14 +96,13 @@ static void search(struct history_view *v)
 
 static void free_detail(struct history_view *v)
 {
-	for (size_t i = 0; i < v->ndl; i++)
-		free(v->dl[i].text);
-	free(v->dl);
-	free(v->rows);
-	v->dl = NULL;
-	v->rows = NULL;
-	v->ndl = v->nrows = 0;
-	v->wrap_cols = 0;
+	for (size_t i = 0; i < v->nblocks; i++) {
+		wrap_free(&v->blocks[i].w);
+		free(v->blocks[i].raw);
+	}
+	free(v->blocks);
+	v->blocks = NULL;
+	v->nblocks = v->cap_blocks = 0;
 	v->detail = 0;
 }
 
@@ -149,25 +157,57 @@ int64_t history_view_chosen(const struct history_view *v)
 
 /* ---------------------------------------------------------------- the run in full */
 
-static void add_line(struct history_view *v, const char *text, size_t n, int indent, enum theme_role role)
+static struct block *new_block(struct history_view *v, int indent, enum theme_role role)
 {
-	v->dl = xreallocarray(v->dl, v->ndl + 1, sizeof *v->dl);
-	v->dl[v->ndl++] = (struct dline){ xstrndup(text, n), indent, role };
+	if (v->nblocks == v->cap_blocks) {
+		v->cap_blocks = v->cap_blocks ? v->cap_blocks * 2 : 16;
+		v->blocks = xreallocarray(v->blocks, v->cap_blocks, sizeof *v->blocks);
+	}
+	struct block *b = &v->blocks[v->nblocks++];
+	memset(b, 0, sizeof *b);
+	b->indent = indent;
+	b->role = role;
+	return b;
 }
 
-/* Untrusted text: sanitized, then one dline per line. */
+/* The text lines drawn at indent in role go to: the last block's when it has
+ * the same look (a newline is added to end its last line), else a new one. */
+static struct wrapped *block_for(struct history_view *v, int indent, enum theme_role role)
+{
+	struct block *b = v->nblocks ? &v->blocks[v->nblocks - 1] : NULL;
+	if (b && !b->taken && b->indent == indent && b->role == role) {
+		buf_putc(&b->w.text, '\n');
+		return &b->w;
+	}
+	return &new_block(v, indent, role)->w;
+}
+
+/* A line of our own (no newline, nothing to sanitize). */
+static void add_line(struct history_view *v, const char *text, size_t n, int indent, enum theme_role role)
+{
+	buf_append(&block_for(v, indent, role)->text, text, n);
+}
+
+/* A stored text, taken (*text becomes NULL): sanitized and wrapped only as
+ * far as it is shown. */
+static void add_taken(struct history_view *v, char **text, int indent, enum theme_role role)
+{
+	struct block *b = new_block(v, indent, role);
+	b->taken = 1;
+	b->raw = *text;
+	b->raw_len = strlen(*text);
+	*text = NULL;
+	sanitize_init(&b->san, 4);
+}
+
+/* Untrusted text, sanitized now: one line per line of it. */
 static void add_text(struct history_view *v, const char *text, int indent, enum theme_role role)
 {
-	char *safe = sanitize_str(text, strlen(text), 4);
-	const char *p = safe;
-	for (;;) {
-		size_t n = strcspn(p, "\n");
-		add_line(v, p, n, indent, role);
-		if (!p[n])
-			break;
-		p += n + 1;
-	}
-	free(safe);
+	struct sanitizer san;
+	sanitize_init(&san, 4);
+	struct wrapped *w = block_for(v, indent, role);
+	sanitize_feed(&san, text, strlen(text), &w->text);
+	sanitize_finish(&san, &w->text);
 }
 
 static void addf(struct history_view *v, int indent, enum theme_role role, const char *fmt, ...)
@@ -252,12 +292,15 @@ static int open_detail(struct history_view *v, int64_t id)
 	     run.model ? run.model : "no model", run.metrics.status ? run.metrics.status : "status unknown");
 	add_line(v, "", 0, 0, ROLE_NORMAL);
 	add_line(v, "Prompt", 6, 0, ROLE_TITLE);
-	add_text(v, run.prompt ? run.prompt : "", 2, ROLE_NORMAL);
+	if (run.prompt)
+		add_taken(v, &run.prompt, 2, ROLE_NORMAL);
+	else
+		add_line(v, "", 0, 2, ROLE_NORMAL);
 	add_line(v, "", 0, 0, ROLE_NORMAL);
 	add_line(v, "Messages", 8, 0, ROLE_TITLE);
 	for (size_t i = 0; i < run.nmessages; i++) {
 		addf(v, 2, ROLE_DIM, "%s:", run.messages[i].role);
-		add_text(v, run.messages[i].content, 4, ROLE_NORMAL);
+		add_taken(v, &run.messages[i].content, 4, ROLE_NORMAL);
 	}
 	if (!run.nmessages)
 		add_line(v, "(none recorded)", 15, 2, ROLE_DIM);
@@ -270,7 +313,7 @@ static int open_detail(struct history_view *v, int64_t id)
 	add_line(v, "", 0, 0, ROLE_NORMAL);
 	add_line(v, "Answer", 6, 0, ROLE_TITLE);
 	if (*run.output)
-		add_text(v, run.output, 2, ROLE_NORMAL);
+		add_taken(v, &run.output, 2, ROLE_NORMAL);
 	else
 		add_line(v, "(no text)", 9, 2, ROLE_DIM);
 	add_line(v, "", 0, 0, ROLE_NORMAL);
@@ -278,45 +321,6 @@ static int open_detail(struct history_view *v, int64_t id)
 	add_metrics(v, &run.metrics);
 	history_run_free(&run);
 	return 0;
-}
-
-/* Word-wraps every dline to the width available at its indent. */
-static void wrap(struct history_view *v, int cols)
-{
-	free(v->rows);
-	v->rows = NULL;
-	v->nrows = 0;
-	size_t cap = 0;
-	for (size_t i = 0; i < v->ndl; i++) {
-		const char *t = v->dl[i].text;
-		size_t len = strlen(t), at = 0;
-		int width = cols - v->dl[i].indent;
-		if (width < 1)
-			width = 1;
-		do {
-			int used;
-			size_t fit = sanitize_fit(t + at, len - at, width, &used);
-			if (at + fit < len) {
-				size_t cut = fit;
-				while (cut > 0 && t[at + cut] != ' ')
-					cut--;
-				if (cut > 0)
-					fit = cut;
-			}
-			if (!fit && at < len)
-				for (fit = 1; at + fit < len && ((unsigned char)t[at + fit] & 0xc0) == 0x80; fit++)
-					;
-			if (v->nrows == cap) {
-				cap = cap ? cap * 2 : 64;
-				v->rows = xreallocarray(v->rows, cap, sizeof *v->rows);
-			}
-			v->rows[v->nrows++] = (struct drow){ i, at, fit };
-			at += fit;
-			while (at < len && t[at] == ' ')
-				at++;
-		} while (at < len);
-	}
-	v->wrap_cols = cols;
 }
 
 /* ---------------------------------------------------------------- keys */
@@ -389,17 +393,25 @@ static unsigned list_key(struct history_view *v, int key)
 	return 0;
 }
 
+/* The draw keeps scroll within the text. */
+static void scroll_by(struct history_view *v, long delta)
+{
+	if (v->scroll == SCROLL_END)
+		return;
+	v->scroll = delta > 0 && v->scroll > SCROLL_END - delta ? SCROLL_END : v->scroll + delta;
+}
+
 static unsigned detail_key(struct history_view *v, int key)
 {
 	switch (key) {
 	case 27: case 'q': case KEY_LEFT: case KEY_BACKSPACE: case 127: free_detail(v); break;
 	case KEY_CTRL('c'): return HISTORY_VIEW_CLOSE;
-	case KEY_UP: case 'k': v->scroll--; break;
-	case KEY_DOWN: case 'j': v->scroll++; break;
-	case KEY_PPAGE: v->scroll -= list_rows(v); break;
-	case KEY_NPAGE: case ' ': v->scroll += list_rows(v); break;
+	case KEY_UP: case 'k': scroll_by(v, -1); break;
+	case KEY_DOWN: case 'j': scroll_by(v, 1); break;
+	case KEY_PPAGE: scroll_by(v, -list_rows(v)); break;
+	case KEY_NPAGE: case ' ': scroll_by(v, list_rows(v)); break;
 	case KEY_HOME: case 'g': v->scroll = 0; break;
-	case KEY_END: case 'G': v->scroll = (int)v->nrows; break;
+	case KEY_END: case 'G': v->scroll = SCROLL_END; break;
 	case 'r': case '\r': case '\n': case KEY_ENTER:
 		v->chosen = v->id;
 		free_detail(v);
@@ -526,33 +538,87 @@ static void draw_list(struct history_view *v, WINDOW *w, int h, int right)
 		draw_hit(w, top + (int)i * per, right, &v->hits[i], i == v->cursor, per == 2);
 }
 
+static int block_complete(const struct block *b)
+{
+	return !b->raw && wrap_complete(&b->w);
+}
+
+/* Sanitizes more of b's stored text until it is wrapped (at width) to more
+ * than lines lines, or all of it is. */
+static void block_fill(struct block *b, int width, size_t lines)
+{
+	for (;;) {
+		wrap_update_until(&b->w, width, lines);
+		if (!b->raw || !wrap_complete(&b->w) || wrap_lines(&b->w) > lines)
+			return;
+		size_t n = b->raw_len - b->raw_fed < FEED_BYTES ? b->raw_len - b->raw_fed : FEED_BYTES;
+		sanitize_feed(&b->san, b->raw + b->raw_fed, n, &b->w.text);
+		b->raw_fed += n;
+		if (b->raw_fed == b->raw_len) {
+			sanitize_finish(&b->san, &b->w.text);
+			free(b->raw);
+			b->raw = NULL;
+		}
+	}
+}
+
+/* Wraps the blocks at cols as far as rows [0, need) and WRAP_AHEAD more;
+ * returns the lines known and sets *complete when that is all of them. */
+static size_t wrap_blocks(struct history_view *v, int cols, size_t need, int *complete)
+{
+	size_t total = 0;
+	*complete = 1;
+	for (size_t i = 0; i < v->nblocks; i++) {
+		struct block *b = &v->blocks[i];
+		size_t want = total < need ? need - total : 0;
+		want = want > SIZE_MAX - WRAP_AHEAD ? SIZE_MAX : want + WRAP_AHEAD;
+		block_fill(b, cols - b->indent > 0 ? cols - b->indent : 1, want);
+		total += wrap_lines(&b->w);
+		if (!block_complete(b)) {
+			*complete = 0;
+			break;
+		}
+	}
+	return total;
+}
+
 static void draw_detail(struct history_view *v, WINDOW *w, int h, int right)
 {
 	char title[160];
 	snprintf(title, sizeof title, "Run %lld — ↑↓ PgUp PgDn scroll · r re-open in the workbench · Esc back",
 		 (long long)v->id);
 	draw_frame(w, title, 1);
-	int cols = right - 2;
-	if (cols != v->wrap_cols)
-		wrap(v, cols);
-	int visible = h - 2;
-	int max = (int)v->nrows > visible ? (int)v->nrows - visible : 0;
-	if (v->scroll > max)
-		v->scroll = max;
+	int cols = right - 2, visible = h - 2, complete;
 	if (v->scroll < 0)
 		v->scroll = 0;
-	for (int y = 0; y < visible && (size_t)(v->scroll + y) < v->nrows; y++) {
-		const struct drow *r = &v->rows[v->scroll + y];
-		const struct dline *l = &v->dl[r->line];
-		char *text = xstrndup(l->text + r->off, r->len);
-		draw_text(w, 1 + y, 2 + l->indent, cols - l->indent, text, theme_attr(l->role));
-		free(text);
+	size_t need = v->scroll == SCROLL_END ? SIZE_MAX : (size_t)v->scroll + (size_t)visible;
+	size_t total = wrap_blocks(v, cols, need, &complete);
+	long max = total > (size_t)visible ? (long)(total - (size_t)visible) : 0;
+	if (v->scroll > max)
+		v->scroll = max;
+	size_t row = (size_t)v->scroll, base = 0;
+	for (size_t i = 0; i < v->nblocks && row < (size_t)v->scroll + (size_t)visible; i++) {
+		const struct block *b = &v->blocks[i];
+		size_t n = wrap_lines(&b->w);
+		if (row < base + n) {
+			int y = (int)(row - (size_t)v->scroll);
+			size_t left = base + n - row, room = (size_t)(visible - y);
+			int rows = (int)(left < room ? left : room);
+			wrap_draw(w, &b->w, (long)(row - base), 1 + y, 2 + b->indent, cols - b->indent, rows,
+				  theme_attr(b->role));
+			row += (size_t)rows;
+		}
+		base += n;
 	}
-	if (max > 0) {
-		char pos[32];
-		snprintf(pos, sizeof pos, " %d%% ", (v->scroll * 100 + max / 2) / max);
+	char pos[64];
+	if (!complete)
+		snprintf(pos, sizeof pos, " line %ld of %zu+ ", v->scroll + 1, total);
+	else if (max > 0)
+		snprintf(pos, sizeof pos, " %ld%% ", (v->scroll * 100 + max / 2) / max);
+	else
+		pos[0] = '\0';
+	if (pos[0])
 		draw_text(w, h - 1, right - (int)strlen(pos) - 1, (int)strlen(pos), pos, theme_attr(ROLE_DIM));
-	}
 }
 
 void history_view_draw(struct history_view *v)

@@ -5,7 +5,10 @@
  * model, status, cost and prompt on one line and, when searching, the best
  * passage with the matched words in ROLE_MATCH. Enter opens a run in full
  * (prompt, messages, params, answer, metrics), scrollable; r or Enter there
- * (C-r in the list) asks to re-open it in the workbench.
+ * (C-r in the list) asks to re-open it in the workbench. A run's stored
+ * texts are sanitized and wrapped (ui/wrap.h) only as far as the screen has
+ * needed, so an answer of millions of lines opens at once and the view holds
+ * little beside its text.
  *
  * Stored text is untrusted: all of it goes through base/sanitize.h (via
  * draw.h) before it is drawn. The database is read on a key or a layout

@@ -55,7 +55,7 @@
 #define DEFAULT_TOKENS 20
 #define EMBED_DIMS 64
 #define HUGE_MARKER "@@fakellm-huge@@"
-#define TOKEN_MAX 8192
+#define LONGLINE_MAX 16384 /* bytes of one longline-N token */
 
 #define PROVIDERS(X)                                 \
 	X(P_NONE, "none", "", NULL)                  \
@@ -107,6 +107,9 @@ struct scenario {
 	bool nul;    /* a NUL inside the second token (\u0000 in JSON) */
 	long tokens; /* 0: the base answer */
 	double tps;  /* 0: as fast as the client reads */
+	long line_bytes; /* longline-N: tokens of N bytes, no newline (0: words) */
+	long burst;      /* burst-N: the first N tokens unpaced */
+	bool nospace;    /* nospace: and no space either */
 };
 
 struct options {
@@ -496,6 +499,11 @@ static struct scenario scenario_parse(const char *model, double default_tps)
 	long tps = word_number(model, "tps", 0);
 	sc.tokens = tokens > 0 ? tokens : slow > 0 ? slow : 0;
 	sc.tps = tps > 0 ? (double)tps : default_tps > 0 ? default_tps : slow >= 0 ? SLOW_TPS : 0;
+	long line = word_number(model, "longline", 1024);
+	sc.line_bytes = line > LONGLINE_MAX ? LONGLINE_MAX : line > 0 ? line : 0;
+	sc.nospace = find_word(model, "nospace") != NULL;
+	long burst = word_number(model, "burst", 0);
+	sc.burst = burst > 0 ? burst : 0;
 	return sc;
 }
 
@@ -514,6 +522,10 @@ static void scenario_describe(const struct scenario *sc, struct buf *b)
 		buf_printf(b, "+tokens-%ld", sc->tokens);
 	if (sc->tps > 0)
 		buf_printf(b, "+tps-%g", sc->tps);
+	if (sc->line_bytes)
+		buf_printf(b, "+longline-%ld%s", sc->line_bytes, sc->nospace ? "+nospace" : "");
+	if (sc->burst)
+		buf_printf(b, "+burst-%ld", sc->burst);
 }
 
 static const char *const base_words[] = { "Hello", " from", " the", " fake", NULL, " One", " two",
@@ -550,6 +562,12 @@ static size_t answer_token(const struct answer *a, long i, char *out, size_t cap
 		i -= 2;
 	if (a->sc.kind == K_HUGE)
 		return (size_t)snprintf(out, cap, "%s", huge_token);
+	if (a->sc.line_bytes) { /* letters with a space every 7th byte (nospace: none), never a newline */
+		size_t n = (size_t)a->sc.line_bytes < cap ? (size_t)a->sc.line_bytes : cap - 1;
+		for (size_t k = 0; k < n; k++)
+			out[k] = !a->sc.nospace && (k + (size_t)i) % 7 == 6 ? ' ' : (char)('a' + (k + (size_t)i) % 26);
+		return n;
+	}
 	if (a->sc.evil)
 		return (size_t)snprintf(out, cap, "%s", evil_tokens[i % N_EVIL]);
 	if (a->sc.nul && i == 1 && cap >= 6) {
@@ -565,7 +583,7 @@ static size_t answer_token(const struct answer *a, long i, char *out, size_t cap
 
 static void answer_text(const struct answer *a, struct buf *b)
 {
-	char t[TOKEN_MAX];
+	static char t[LONGLINE_MAX + 1];
 	if (a->sc.kind == K_HUGE) {
 		buf_puts(b, HUGE_MARKER);
 		return;
@@ -920,7 +938,9 @@ static void gen_free(struct gen *g)
 
 static int64_t token_due(const struct gen *g, long i)
 {
-	return g->a.t0_us + (int64_t)((double)(i + 1) * 1e6 / g->a.sc.tps);
+	if (i < g->a.sc.burst)
+		return 0;
+	return g->a.t0_us + (int64_t)((double)(i + 1 - g->a.sc.burst) * 1e6 / g->a.sc.tps);
 }
 
 static void fill_run(struct conn *c, struct gen *g)
@@ -942,7 +962,7 @@ static void gen_run(struct conn *c, int64_t now)
 {
 	struct gen *g = c->gen;
 	struct buf ev = BUF_INIT;
-	char tok[TOKEN_MAX];
+	static char tok[LONGLINE_MAX + 1];
 	if (c->out_off) {
 		buf_consume(&c->out, c->out_off);
 		c->out_off = 0;
