@@ -174,6 +174,7 @@ const struct cli_command cli_commands[] = {
 	{ "prompt", "list, show and render prompt templates", prompt_usage, cmd_prompt },
 	{ "experiment", "run prompts x models x a dataset with assertions", experiment_usage, cmd_experiment },
 	{ "history", "search the saved runs, or show one", history_usage, cmd_history },
+	{ "drift", "data and model drift: reports, Model Monitor baselines and checks", cmd_drift_usage, cmd_drift },
 	{ "doctor", "what is configured, reachable, missing", doctor_usage, cmd_doctor },
 	{ "keys", "store, remove and list API keys", keys_usage, cmd_keys },
 	{ NULL, NULL, NULL, NULL },

@@ -40,5 +40,7 @@ int cmd_prompt(int argc, char **argv);
 int cmd_models(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 int cmd_experiment(int argc, char **argv);
+int cmd_drift(int argc, char **argv);
+extern const char cmd_drift_usage[];
 
 #endif
