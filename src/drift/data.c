@@ -647,6 +647,20 @@ static int finish_column(struct reader *r, size_t i)
 		c->min = s->min;
 		c->max = s->max;
 		c->sum = s->sum;
+		if (t == DRIFT_DATETIME) {
+			/* the timestamps as written, for Model Monitor's String view */
+			size_t cap = 0;
+			double ignored;
+			for (size_t k = 0; k < st->mapcap; k++) {
+				struct entry *en = &st->map[k];
+				if (en->s && drift_parse_datetime(en->s, strlen(en->s), &ignored)) {
+					add_cat(c, &cap, en->s, en->count);
+					en->s = NULL;
+				}
+			}
+			qsort(c->cats, c->ncats, sizeof *c->cats, cmp_cat);
+			c->too_many_categories = st->overflow;
+		}
 		break;
 	case DRIFT_BOOLEAN:
 	case DRIFT_CATEGORICAL: {
@@ -937,7 +951,7 @@ int drift_column_categories(const struct drift_column *col, struct drift_categor
 {
 	*out = NULL;
 	*n = 0;
-	if (col->type == DRIFT_CATEGORICAL || col->type == DRIFT_BOOLEAN) {
+	if (col->type == DRIFT_CATEGORICAL || col->type == DRIFT_BOOLEAN || col->type == DRIFT_DATETIME) {
 		*out = xmalloc((col->ncats ? col->ncats : 1) * sizeof **out);
 		for (size_t i = 0; i < col->ncats; i++)
 			(*out)[i] = (struct drift_category){ xstrdup(col->cats[i].value), col->cats[i].count };

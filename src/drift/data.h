@@ -71,7 +71,7 @@ struct drift_column {
 	uint64_t missing, unparseable;
 	uint64_t present;          /* non-missing values of the column's type */
 	int too_many_categories;   /* more than DRIFT_MAX_CATEGORIES text values */
-	/* categorical/boolean: the categories with counts, by value (strcmp) */
+	/* categorical/boolean (datetime: as written): the categories with counts, by value (strcmp) */
 	struct drift_category *cats;
 	size_t ncats;
 	/* numeric/datetime summary of the present values */
@@ -104,8 +104,8 @@ struct drift_column *drift_data_column(struct drift_data *d, const char *name);
 double *drift_column_values(const struct drift_column *c, size_t *n, struct err *e);
 
 /* The column's values with counts, sorted by value: a categorical column's
- * categories, or a numeric column's distinct numbers as drift_number_label
- * writes them. *out is owned by the caller (each value and the array). */
+ * categories (a datetime column's timestamps as written), or a numeric
+ * column's distinct numbers as drift_number_label writes them. *out is owned by the caller (each value and the array). */
 int drift_column_categories(const struct drift_column *c, struct drift_category **out, size_t *n, struct err *e);
 /* The shortest of %.15g / %.17g that reads back as v; caller frees. */
 char *drift_number_label(double v);

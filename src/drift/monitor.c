@@ -473,6 +473,19 @@ void monitor_baseline_free(struct monitor_baseline *b)
 	free(b);
 }
 
+size_t monitor_baseline_types(const struct monitor_baseline *b, struct drift_type_override *out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < b->n && n < max; i++) {
+		const char *t = b->f[i].type;
+		if (strcmp(t, "Integral") == 0 || strcmp(t, "Fractional") == 0)
+			out[n++] = (struct drift_type_override){ b->f[i].name, DRIFT_NUMERIC };
+		else if (strcmp(t, "String") == 0)
+			out[n++] = (struct drift_type_override){ b->f[i].name, DRIFT_CATEGORICAL };
+	}
+	return n;
+}
+
 /* ------------------------------------------------------------ checking */
 
 static void violation(cJSON *list, const char *feature, const char *type, const char *fmt, ...)
@@ -490,6 +503,20 @@ static void violation(cJSON *list, const char *feature, const char *type, const 
 	cJSON_AddStringToObject(o, "description", desc);
 	cJSON_AddItemToArray(list, o);
 	free(desc);
+}
+
+static char *shortest(double v)
+{
+	return drift_number_label(v);
+}
+
+static void drift_violation(cJSON *list, const char *feature, const char *what, double value, const char *relation,
+			    double threshold)
+{
+	char *a = shortest(value), *b = shortest(threshold);
+	violation(list, feature, "baseline_drift_check", "Baseline drift %s: %s %s threshold: %s", what, a, relation, b);
+	free(a);
+	free(b);
 }
 
 /* sup |F_baseline - F_current| with the baseline as weighted points. */
@@ -595,8 +622,7 @@ static int check_feature(const struct monitor_baseline *b, const struct mfeature
 		if (b->robust)
 			dist = drift_linf_robust(dist, f->total_weight, (double)n);
 		if (dist > b->comparison_threshold)
-			violation(list, f->name, "baseline_drift_check", "Baseline drift distance: %.17g exceeds threshold: %.17g",
-				  dist, b->comparison_threshold);
+			drift_violation(list, f->name, "distance", dist, "exceeds", b->comparison_threshold);
 	} else if (!numeric_base && f->ncats && nonmissing > 0) {
 		struct drift_category *cats;
 		size_t ncats;
@@ -625,17 +651,14 @@ static int check_feature(const struct monitor_baseline *b, const struct mfeature
 			struct chi2_result r;
 			drift_chi2(ref, cur, used, &r);
 			if (r.pvalue < b->categorical_threshold)
-				violation(list, f->name, "baseline_drift_check",
-					  "Baseline drift chi-square p-value: %.17g is below threshold: %.17g", r.pvalue,
-					  b->categorical_threshold);
+				drift_violation(list, f->name, "chi-square p-value", r.pvalue, "is below",
+						b->categorical_threshold);
 		} else {
 			double dist = drift_linf_counts(ref, cur, used);
 			if (b->robust)
 				dist = drift_linf_robust(dist, n1, n2);
 			if (dist > b->categorical_threshold)
-				violation(list, f->name, "baseline_drift_check",
-					  "Baseline drift distance: %.17g exceeds threshold: %.17g", dist,
-					  b->categorical_threshold);
+				drift_violation(list, f->name, "distance", dist, "exceeds", b->categorical_threshold);
 		}
 		free(ref);
 		free(cur);

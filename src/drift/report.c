@@ -666,7 +666,25 @@ struct drift_report *drift_report_run(const char *baseline, const char *current,
 	struct drift_data *ref = drift_data_read(baseline, &ro, e);
 	if (!ref)
 		return NULL;
-	struct drift_data *cur = drift_data_read(current, &ro, e);
+	/* the current data is read with the baseline's types, so a value that
+	 * does not fit counts as unparseable instead of changing the type */
+	struct drift_type_override *types = xcalloc(ref->ncols + ro.ntypes + 1, sizeof *types);
+	size_t ntypes = 0;
+	for (size_t i = 0; i < ro.ntypes; i++)
+		types[ntypes++] = ro.types[i];
+	for (size_t i = 0; i < ref->ncols; i++) {
+		const struct drift_column *c = &ref->cols[i];
+		int given = 0;
+		for (size_t k = 0; k < ro.ntypes && !given; k++)
+			given = strcmp(ro.types[k].column, c->name) == 0;
+		if (!given && c->type != DRIFT_EMPTY)
+			types[ntypes++] = (struct drift_type_override){ c->name, c->type };
+	}
+	struct drift_read_opts cro = ro;
+	cro.types = types;
+	cro.ntypes = ntypes;
+	struct drift_data *cur = drift_data_read(current, &cro, e);
+	free(types);
 	if (!cur) {
 		drift_data_free(ref);
 		return NULL;
