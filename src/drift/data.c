@@ -45,7 +45,7 @@ int drift_is_missing(const char *s, size_t len)
 					      "None", "<NA>", "#N/A", "#NA" };
 	if (len == 0)
 		return 1;
-	if (len > 4)
+	if (len > 4 || (s[0] >= '0' && s[0] <= '9'))
 		return 0;
 	for (size_t i = 0; i < sizeof tokens / sizeof *tokens; i++)
 		if (strlen(tokens[i]) == len && memcmp(tokens[i], s, len) == 0)
@@ -216,6 +216,7 @@ struct stream {
 
 struct entry {
 	char *s;
+	size_t len;
 	uint64_t count;
 };
 
@@ -311,7 +312,7 @@ static void map_add(struct colstate *c, const char *s, size_t len, uint64_t coun
 			for (size_t i = 0; i < c->mapcap; i++) {
 				if (!c->map[i].s)
 					continue;
-				size_t k = hash_bytes(c->map[i].s, strlen(c->map[i].s)) & (ncap - 1);
+				size_t k = hash_bytes(c->map[i].s, c->map[i].len) & (ncap - 1);
 				while (nm[k].s)
 					k = (k + 1) & (ncap - 1);
 				nm[k] = c->map[i];
@@ -323,7 +324,7 @@ static void map_add(struct colstate *c, const char *s, size_t len, uint64_t coun
 	}
 	size_t k = hash_bytes(s, len) & (c->mapcap - 1);
 	while (c->map[k].s) {
-		if (strlen(c->map[k].s) == len && memcmp(c->map[k].s, s, len) == 0) {
+		if (c->map[k].len == len && memcmp(c->map[k].s, s, len) == 0) {
 			c->map[k].count += count;
 			return;
 		}
@@ -334,6 +335,7 @@ static void map_add(struct colstate *c, const char *s, size_t len, uint64_t coun
 		return;
 	}
 	c->map[k].s = xstrndup(s, len);
+	c->map[k].len = len;
 	c->map[k].count = count;
 	c->mapn++;
 }

@@ -80,12 +80,7 @@ static void counts_push(struct counts *c, size_t *cap, char *label, double r, do
 	c->k++;
 }
 
-static char *number_label(double v)
-{
-	return drift_number_label(v);
-}
-
-/* Distinct numeric values of the union, counted on each side. */
+/* Distinct numeric values of the union, counted on each side (no labels). */
 static void counts_numeric(const double *a, size_t n, const double *b, size_t m, struct counts *c)
 {
 	size_t cap = 0, i = 0, j = 0;
@@ -97,7 +92,7 @@ static void counts_numeric(const double *a, size_t n, const double *b, size_t m,
 			i++;
 		while (j < m && b[j] <= v)
 			j++;
-		counts_push(c, &cap, number_label(v), (double)(i - i0), (double)(j - j0));
+		counts_push(c, &cap, NULL, (double)(i - i0), (double)(j - j0));
 	}
 }
 
@@ -139,23 +134,6 @@ static int counts_categorical(const struct drift_column *rc, const struct drift_
 	free(ra);
 	free(ca);
 	return 0;
-}
-
-static double linf_sorted(const double *a, size_t n, const double *b, size_t m)
-{
-	double best = 0;
-	size_t i = 0, j = 0;
-	while (i < n || j < m) {
-		double v = (j >= m || (i < n && a[i] <= b[j])) ? a[i] : b[j];
-		while (i < n && a[i] <= v)
-			i++;
-		while (j < m && b[j] <= v)
-			j++;
-		double d = fabs((double)i / (double)n - (double)j / (double)m);
-		if (d > best)
-			best = d;
-	}
-	return best;
 }
 
 static int is_numeric(enum drift_type t)
@@ -240,12 +218,20 @@ static int run_column(const struct drift_report_opts *o, const struct drift_colu
 			free(a);
 			return -1;
 		}
-		counts_numeric(a, n, b, m, &cnt);
 	} else if (counts_categorical(rc, cc, &cnt, e) != 0) {
 		return -1;
 	}
-	res->distinct = cnt.k;
-	enum drift_test t = forced != DRIFT_TEST_NONE ? forced : default_test(numeric, (size_t)rc->present, cnt.k);
+	size_t ref_distinct = cnt.ref_distinct;
+	struct ecdf_summary es;
+	if (numeric) {
+		drift_ecdf_summary(a, n, b, m, &es);
+		ref_distinct = es.ref_distinct;
+	}
+	res->distinct = numeric ? es.distinct : cnt.k;
+	enum drift_test t = forced != DRIFT_TEST_NONE ? forced : default_test(numeric, (size_t)rc->present, res->distinct);
+	int sturges = numeric && t == DRIFT_TEST_JS && ref_distinct > JS_STURGES_DISTINCT;
+	if (numeric && (t == DRIFT_TEST_CHISQUARE || t == DRIFT_TEST_Z || (t == DRIFT_TEST_JS && !sturges)))
+		counts_numeric(a, n, b, m, &cnt);
 	res->test = t;
 	res->test_forced = forced != DRIFT_TEST_NONE;
 	res->threshold = co && !isnan(co->threshold) ? co->threshold : drift_test_default_threshold(t);
@@ -277,7 +263,7 @@ static int run_column(const struct drift_report_opts *o, const struct drift_colu
 		res->statistic = numeric ? drift_psi_sorted(a, n, b, m) : drift_psi_counts(cnt.ref, cnt.cur, cnt.k);
 		break;
 	case DRIFT_TEST_JS:
-		if (numeric && cnt.ref_distinct > JS_STURGES_DISTINCT) {
+		if (sturges) {
 			double *hr, *hc;
 			size_t k = drift_sturges_hist(a, n, b, m, &hr, &hc);
 			res->statistic = drift_js(hr, hc, k, o->js_base);
@@ -289,17 +275,17 @@ static int run_column(const struct drift_report_opts *o, const struct drift_colu
 		break;
 	case DRIFT_TEST_WASSERSTEIN: {
 		double sd = drift_std(a, n);
-		res->raw = drift_wasserstein(a, n, b, m);
+		res->raw = es.wasserstein;
 		res->statistic = res->raw / (sd > WASSERSTEIN_MIN_NORM ? sd : WASSERSTEIN_MIN_NORM);
 		break;
 	}
 	case DRIFT_TEST_LINF:
-		res->statistic = numeric ? linf_sorted(a, n, b, m) : drift_linf_counts(cnt.ref, cnt.cur, cnt.k);
+		res->statistic = numeric ? es.linf : drift_linf_counts(cnt.ref, cnt.cur, cnt.k);
 		break;
 	default:
 		break;
 	}
-	res->linf = numeric ? linf_sorted(a, n, b, m) : drift_linf_counts(cnt.ref, cnt.cur, cnt.k);
+	res->linf = numeric ? es.linf : drift_linf_counts(cnt.ref, cnt.cur, cnt.k);
 	res->linf_robust = drift_linf_robust(res->linf, refn, curn);
 	if (o->compare && numeric && isnan(res->ks_pvalue)) {
 		struct ks_result k;

@@ -46,29 +46,51 @@ static double double_of(uint64_t k)
 	return d;
 }
 
-/* LSD radix sort on the order-preserving integer image, 16 bits a pass. */
+/* LSD radix sort on the order-preserving integer image: 11-bit digits (a
+ * histogram fits in L1), all six histograms counted in one pass, and a digit
+ * every value shares is skipped. */
+#define RADIX_BITS 11
+#define RADIX_SIZE (1 << RADIX_BITS)
+#define RADIX_PASSES 6
+
 void drift_sort(double *v, size_t n)
 {
 	if (n < 2)
 		return;
+	if (n < 64) {
+		for (size_t i = 1; i < n; i++) {
+			double x = v[i];
+			uint64_t kx = key_of(x);
+			size_t j = i;
+			while (j > 0 && key_of(v[j - 1]) > kx) {
+				v[j] = v[j - 1];
+				j--;
+			}
+			v[j] = x;
+		}
+		return;
+	}
 	uint64_t *a = xmalloc(n * sizeof *a), *b = xmalloc(n * sizeof *b);
-	size_t *count = xmalloc(65536 * sizeof *count);
-	for (size_t i = 0; i < n; i++)
-		a[i] = key_of(v[i]);
-	for (int shift = 0; shift < 64; shift += 16) {
-		memset(count, 0, 65536 * sizeof *count);
-		for (size_t i = 0; i < n; i++)
-			count[(a[i] >> shift) & 0xffff]++;
-		if (count[(a[0] >> shift) & 0xffff] == n)
+	size_t *count = xcalloc((size_t)RADIX_PASSES * RADIX_SIZE, sizeof *count);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t k = key_of(v[i]);
+		a[i] = k;
+		for (int p = 0; p < RADIX_PASSES; p++)
+			count[p * RADIX_SIZE + ((k >> (p * RADIX_BITS)) & (RADIX_SIZE - 1))]++;
+	}
+	for (int p = 0; p < RADIX_PASSES; p++) {
+		size_t *c = count + p * RADIX_SIZE;
+		int shift = p * RADIX_BITS;
+		if (c[(a[0] >> shift) & (RADIX_SIZE - 1)] == n)
 			continue;
 		size_t sum = 0;
-		for (size_t d = 0; d < 65536; d++) {
-			size_t c = count[d];
-			count[d] = sum;
-			sum += c;
+		for (size_t d = 0; d < RADIX_SIZE; d++) {
+			size_t t = c[d];
+			c[d] = sum;
+			sum += t;
 		}
 		for (size_t i = 0; i < n; i++)
-			b[count[(a[i] >> shift) & 0xffff]++] = a[i];
+			b[c[(a[i] >> shift) & (RADIX_SIZE - 1)]++] = a[i];
 		uint64_t *t = a;
 		a = b;
 		b = t;
@@ -164,6 +186,37 @@ double drift_wasserstein(const double *a, size_t n, const double *b, size_t m)
 		ksum_add(&sum, fabs((double)i / (double)n - (double)j / (double)m) * (next - v));
 	}
 	return ksum_get(&sum);
+}
+
+void drift_ecdf_summary(const double *a, size_t n, const double *b, size_t m, struct ecdf_summary *out)
+{
+	memset(out, 0, sizeof *out);
+	if (n == 0 || m == 0) {
+		out->linf = out->wasserstein = NAN;
+		return;
+	}
+	struct ksum sum = { 0, 0 };
+	size_t i = 0, j = 0;
+	double dn = (double)n, dm = (double)m, best = 0;
+	while (i < n || j < m) {
+		double v = (j >= m || (i < n && a[i] <= b[j])) ? a[i] : b[j];
+		size_t i0 = i;
+		while (i < n && a[i] <= v)
+			i++;
+		while (j < m && b[j] <= v)
+			j++;
+		out->distinct++;
+		out->ref_distinct += i > i0;
+		double d = fabs((double)i / dn - (double)j / dm);
+		if (d > best)
+			best = d;
+		if (i == n && j == m)
+			break;
+		double next = (j >= m || (i < n && a[i] <= b[j])) ? a[i] : b[j];
+		ksum_add(&sum, d * (next - v));
+	}
+	out->linf = best;
+	out->wasserstein = ksum_get(&sum);
 }
 
 double drift_std(const double *a, size_t n)

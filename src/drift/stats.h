@@ -25,6 +25,13 @@ void drift_sort(double *v, size_t n);
 int drift_ks(const double *a, size_t n, const double *b, size_t m, enum ks_method method, struct ks_result *out);
 /* scipy.stats.wasserstein_distance(a, b). */
 double drift_wasserstein(const double *a, size_t n, const double *b, size_t m);
+/* One walk over both ECDFs: what the report needs of a numeric column. */
+struct ecdf_summary {
+	size_t distinct, ref_distinct;  /* values of the union; of the baseline */
+	double linf;                    /* sup |F_a - F_b| (the KS statistic) */
+	double wasserstein;             /* as drift_wasserstein */
+};
+void drift_ecdf_summary(const double *a, size_t n, const double *b, size_t m, struct ecdf_summary *out);
 /* numpy.std (ddof 0). */
 double drift_std(const double *a, size_t n);
 /* numpy.quantile(a, q) with the default linear method. */
