@@ -10,9 +10,14 @@
       column the Wasserstein distance / max(std, 0.001) and the L-inf (KS)
       statistic, per categorical column the Jensen-Shannon distance of the
       category shares and their L-inf. Prints one JSON line with its wall time.
-  drift_bench.py timing LOG
-      `/usr/bin/time -f "%e %M"` output -> "wall_s=X peak_rss_mb=Y".
+  drift_bench.py measure OUT CMD...
+      Runs CMD with stdout to OUT; prints "wall_s=X cpu_s=Y peak_rss_mb=Z rc=N"
+      (os.wait4: the child's own CPU time and ru_maxrss).
+  drift_bench.py agree AIWB_JSON REFERENCE_JSON
+      The largest relative difference between aiwb's statistic / L-inf and the
+      reference's, over all columns.
 """
+import os
 import json
 import sys
 import time
@@ -70,9 +75,28 @@ def reference(base, cur):
     print(json.dumps({"wall_s": time.monotonic() - t0, "columns": out}))
 
 
-def timing(log):
-    wall, rss = open(log).read().split()[-2:]
-    print(f"wall_s={float(wall):.2f} peak_rss_mb={int(rss) / 1024:.0f}")
+def measure(out, cmd):
+    t0 = time.monotonic()
+    with open(out, "wb") as f:
+        pid = os.fork()
+        if pid == 0:
+            os.dup2(f.fileno(), 1)
+            os.execvp(cmd[0], cmd)
+        _, status, ru = os.wait4(pid, 0)
+    wall = time.monotonic() - t0
+    print(f"wall_s={wall:.2f} cpu_s={ru.ru_utime + ru.ru_stime:.2f} peak_rss_mb={ru.ru_maxrss / 1024:.0f} "
+          f"rc={os.waitstatus_to_exitcode(status)}")
+
+
+def agree(aiwb_json, ref_json):
+    a = {c["name"]: c for c in json.load(open(aiwb_json))["columns"]}
+    text = open(ref_json).read()
+    r = json.loads(text[text.index("{"):])["columns"]
+    worst = 0.0
+    for name, (stat, linf) in r.items():
+        for got, want in ((a[name]["statistic"], stat), (a[name]["linf"], linf)):
+            worst = max(worst, abs(got - want) / max(abs(want), 1e-300))
+    print(f"{worst:.1e}")
 
 
 if __name__ == "__main__":
@@ -80,5 +104,7 @@ if __name__ == "__main__":
         make(int(sys.argv[2]), sys.argv[3], sys.argv[4])
     elif sys.argv[1] == "reference":
         reference(sys.argv[2], sys.argv[3])
-    elif sys.argv[1] == "timing":
-        timing(sys.argv[2])
+    elif sys.argv[1] == "measure":
+        measure(sys.argv[2], sys.argv[3:])
+    elif sys.argv[1] == "agree":
+        agree(sys.argv[2], sys.argv[3])

@@ -25,6 +25,9 @@
 #                  wall and CPU, medians of CMP_REPS; then the workbench doing
 #                  the same compare on a pty: frames per second while the 8
 #                  columns stream (bench/compare_bench.py).
+#   drift        = `aiwb drift report` on 1M rows x 12 columns beside a
+#                  numpy/scipy script computing the same statistics
+#                  (bench/drift_bench.sh: wall, CPU, peak RSS, ratio).
 # AIWB_BIN picks another aiwb binary (default ./aiwb).
 set -eu
 BUILD=${BUILD:-build}
@@ -211,3 +214,6 @@ printf '%-52s %7s %7s %7s\n' "(frames = output bursts on a 160x48 pty)" "$(field
 	"$(field "$ct" fps_min_window)" "$(field "$ct" cpu_percent)"
 echo "target: redraws capped (~60/s), never below 30 fps; min fps is the lowest over 0.5 s windows"
 echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# (e) Drift: `aiwb drift report` on 1M rows beside numpy/scipy (bench/drift_bench.sh).
+"$ROOT/bench/drift_bench.sh"
