@@ -334,7 +334,10 @@ static void map_add(struct colstate *c, const char *s, size_t len, uint64_t coun
 		c->overflow = 1;
 		return;
 	}
-	c->map[k].s = xstrndup(s, len);
+	/* a value may hold NUL bytes: copy all len of them, since lookups compare len bytes */
+	c->map[k].s = xmalloc(len + 1);
+	memcpy(c->map[k].s, s, len);
+	c->map[k].s[len] = '\0';
 	c->map[k].len = len;
 	c->map[k].count = count;
 	c->mapn++;
@@ -404,6 +407,19 @@ static void cell_missing(struct reader *r, size_t col)
 
 static void cell_text(struct reader *r, size_t col, const char *s, size_t len)
 {
+	if (memchr(s, '\0', len)) {
+		/* a NUL byte reads as U+FFFD, so every value is a plain C string */
+		struct buf clean = BUF_INIT;
+		for (size_t i = 0; i < len; i++) {
+			if (s[i])
+				buf_putc(&clean, s[i]);
+			else
+				buf_puts(&clean, "\xEF\xBF\xBD");
+		}
+		cell_text(r, col, clean.data, clean.len);
+		buf_free(&clean);
+		return;
+	}
 	while (len && (*s == ' ' || *s == '\t'))
 		s++, len--;
 	while (len && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r'))
@@ -660,7 +676,8 @@ static int finish_column(struct reader *r, size_t i)
 					en->s = NULL;
 				}
 			}
-			qsort(c->cats, c->ncats, sizeof *c->cats, cmp_cat);
+			if (c->ncats > 1)
+				qsort(c->cats, c->ncats, sizeof *c->cats, cmp_cat);
 			c->too_many_categories = st->overflow;
 		}
 		break;
@@ -696,7 +713,8 @@ static int finish_column(struct reader *r, size_t i)
 			}
 			free(v);
 		}
-		qsort(c->cats, c->ncats, sizeof *c->cats, cmp_cat);
+		if (c->ncats > 1)
+			qsort(c->cats, c->ncats, sizeof *c->cats, cmp_cat);
 		/* merge equal values ("TRUE" and "true" once lowered) */
 		size_t w = 0;
 		for (size_t k = 0; k < c->ncats; k++) {
