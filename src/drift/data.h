@@ -15,9 +15,10 @@
  * None <NA> #N/A (after trimming spaces). The type of a column is inferred
  * from its non-missing values (docs/drift.md) unless opts.types names it;
  * values that do not parse as the column's type are counted as unparseable
- * and left out of its tests. A NUL byte in a value reads as U+FFFD. A CSV record with a different field count than
- * the header, or a JSONL line that is not an object, is a bad row: counted,
- * its line kept (the first DRIFT_BAD_LINES), and left out. */
+ * and left out of its tests. A NUL byte in a value reads as U+FFFD. A CSV
+ * record with a different field count than the header, or a JSONL line that
+ * is not an object, is a bad row: counted, its line kept (the first
+ * DRIFT_BAD_LINES), and left out. */
 #ifndef AIWB_DRIFT_DATA_H
 #define AIWB_DRIFT_DATA_H
 
