@@ -38,6 +38,9 @@
 #                  stored answer of 33,554,432 newlines opened in the history
 #                  view: time to its first screen and to its end (G), aiwb's
 #                  RSS and peak RSS (bench/key_bench.py).
+#   drift        = `aiwb drift report` on 1M rows x 12 columns beside a
+#                  numpy/scipy script computing the same statistics
+#                  (bench/drift_bench.sh: wall, CPU, peak RSS, ratio).
 # AIWB_BIN picks another aiwb binary (default ./aiwb).
 set -eu
 BUILD=${BUILD:-build}
@@ -274,3 +277,6 @@ sh "$ROOT/bench/jobs_bench.sh"
 
 # Knowledge base (bench/kb.sh).
 BUILD=$BUILD sh "$ROOT/bench/kb.sh"
+
+# (h) Drift: `aiwb drift report` on 1M rows beside numpy/scipy (bench/drift_bench.sh).
+"$ROOT/bench/drift_bench.sh"

@@ -1,9 +1,11 @@
 #!/bin/sh
 # Installs the Debian packages aiwb builds and tests with, only those missing:
-# the libraries, cmocka, tmux (workbench tests) and python3 (JSON checks in tests).
+# the libraries, cmocka, tmux (workbench tests), python3 (JSON checks in tests) and
+# python3-scipy/python3-numpy (drift reference values in tests and bench).
 set -eu
 pkgs="build-essential pkg-config libncurses-dev libreadline-dev libcurl4-openssl-dev libcjson-dev \
-libssl-dev libsqlite3-dev libyaml-dev zlib1g-dev libpcre2-dev libxml2-dev libcmocka-dev tmux python3 curl sqlite3"
+libssl-dev libsqlite3-dev libyaml-dev zlib1g-dev libpcre2-dev libxml2-dev libcmocka-dev tmux python3 curl sqlite3 \
+python3-scipy python3-numpy"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

@@ -218,6 +218,7 @@ const struct cli_command cli_commands[] = {
 	{ "experiment", "run prompts x models x a dataset with assertions", experiment_usage, cmd_experiment },
 	{ "history", "search the saved runs, or show one", history_usage, cmd_history },
 	{ "kb", "knowledge bases: ingest documents, search them, test retrieval", cli_kb_usage, cmd_kb },
+	{ "drift", "data and model drift: reports, Model Monitor baselines and checks", cmd_drift_usage, cmd_drift },
 	{ "doctor", "what is configured, reachable, missing", doctor_usage, cmd_doctor },
 	{ "keys", "store, remove and list API keys", keys_usage, cmd_keys },
 	{ "jobs", "run, follow and stop training jobs, with their metrics", jobs_usage, cmd_jobs },

@@ -56,5 +56,7 @@ int cmd_kb(int argc, char **argv);
 /* aiwb ask --kb NAME: retrieves, then asks with the rag template and prints the sources. */
 int cli_ask_kb(int argc, char **argv);
 extern const char cli_kb_usage[];
+int cmd_drift(int argc, char **argv);
+extern const char cmd_drift_usage[];
 
 #endif

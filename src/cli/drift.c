@@ -1,0 +1,443 @@
+/* aiwb drift: report (baseline against current, one test per column),
+ * baseline and check (SageMaker Model Monitor files). Parses argv and prints;
+ * the work is in src/drift/. docs/drift.md has the rules and the JSON. */
+#include <errno.h>
+#include <getopt.h>
+#include <malloc.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/xmalloc.h"
+#include "cli/cli.h"
+#include "drift/monitor.h"
+#include "drift/report.h"
+
+#define EXIT_DRIFT 3
+#define MAX_PER_COLUMN 4096
+
+const char cmd_drift_usage[] =
+	"usage: aiwb drift report BASELINE CURRENT [--columns A,B] [--test COL=TEST]...\n"
+	"                         [--threshold COL=X]... [--type COL=TYPE]... [--target C]\n"
+	"                         [--prediction C] [--compare] [--ks-method auto|exact|asymp]\n"
+	"                         [--js-base B] [--drift-share X] [--format csv|jsonl] [--json]\n"
+	"       aiwb drift baseline DATA -o DIR [--type COL=TYPE]... [--format csv|jsonl]\n"
+	"                         [--comparison-threshold X] [--comparison-method simple|robust]\n"
+	"       aiwb drift check --baseline DIR DATA -o DIR [--type COL=TYPE]... [--format csv|jsonl]\n"
+	"                         [--json]\n"
+	"\n"
+	"report compares every column of BASELINE with CURRENT (CSV with a header row,\n"
+	"or JSON Lines; .gz is read as is) and prints per column its type, missing share,\n"
+	"test, score, threshold and verdict, most drifted first, then the share of drifted\n"
+	"columns (dataset drift at or above --drift-share, default 0.5). The test per\n"
+	"column is chosen as Evidently does (docs/drift.md): up to 1,000 baseline values\n"
+	"ks, chisquare or z; above, wasserstein (normalised) or jensenshannon.\n"
+	"  --columns A,B       only these columns (the target and prediction are added)\n"
+	"  --test COL=TEST     the test for COL: ks, chisquare, z, psi, jensenshannon,\n"
+	"                      wasserstein or linf\n"
+	"  --threshold COL=X   COL's threshold (a p-value for ks, chisquare and z; a\n"
+	"                      distance otherwise)\n"
+	"  --type COL=TYPE     COL's type: numeric, categorical, boolean or datetime\n"
+	"  --target C, --prediction C   their own lines (target / prediction drift);\n"
+	"                      with both, model quality on each side\n"
+	"  --compare           the Evidently-style verdict beside Model Monitor's L-inf\n"
+	"                      (simple and robust, > 0.1) and KS (p < 0.05), marking where\n"
+	"                      they disagree\n"
+	"  --ks-method M       the KS p-value: auto (exact up to 10,000 values a side),\n"
+	"                      exact or asymp\n"
+	"  --js-base B         logarithm base of the Jensen-Shannon distance (default e)\n"
+	"  --json              the report as JSON on stdout (docs/drift.md)\n"
+	"\n"
+	"baseline writes DIR/statistics.json and DIR/constraints.json in SageMaker Model\n"
+	"Monitor's formats. check reads them (written by aiwb or by SageMaker) from\n"
+	"--baseline DIR, compares DATA and writes DIR/constraint_violations.json (-o DIR);\n"
+	"--json also prints the violations.\n"
+	"\n"
+	"Bad rows (a CSV record with the wrong number of fields, a JSON line that is not\n"
+	"an object) are left out, counted in the report and named on stderr.\n"
+	"\n"
+	"Exit status: 0 no drift (check: no violation), 3 drift (check: violations),\n"
+	"1 when a file cannot be read or a test does not apply, 2 on a usage error.\n";
+
+static int split_pair(const char *arg, const char *opt, char **col, const char **val)
+{
+	const char *eq = strrchr(arg, '=');
+	if (!eq || eq == arg || !eq[1])
+		return cli_usage_error("drift", "%s wants COLUMN=VALUE, not '%s'", opt, arg);
+	*col = xstrndup(arg, (size_t)(eq - arg));
+	*val = eq + 1;
+	return 0;
+}
+
+static int parse_double(const char *s, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+struct common {
+	struct drift_type_override types[MAX_PER_COLUMN];
+	size_t ntypes;
+	char *owned[2 * MAX_PER_COLUMN];
+	size_t nowned;
+	enum drift_format format;
+	int json;
+};
+
+static void common_free(struct common *c)
+{
+	for (size_t i = 0; i < c->nowned; i++)
+		free(c->owned[i]);
+}
+
+static int add_type(struct common *c, const char *arg)
+{
+	char *col;
+	const char *val;
+	if (split_pair(arg, "--type", &col, &val) != 0)
+		return 2;
+	c->owned[c->nowned++] = col;
+	int t = drift_type_parse(val);
+	if (t < 0)
+		return cli_usage_error("drift", "unknown type '%s' (numeric, categorical, boolean or datetime)", val);
+	if (c->ntypes == MAX_PER_COLUMN)
+		return cli_usage_error("drift", "too many --type options");
+	c->types[c->ntypes++] = (struct drift_type_override){ col, (enum drift_type)t };
+	return 0;
+}
+
+static int set_format(struct common *c, const char *v)
+{
+	if (strcmp(v, "csv") == 0)
+		c->format = DRIFT_FMT_CSV;
+	else if (strcmp(v, "jsonl") == 0)
+		c->format = DRIFT_FMT_JSONL;
+	else
+		return cli_usage_error("drift", "--format is csv or jsonl, not '%s'", v);
+	return 0;
+}
+
+static void name_bad_rows(const char *path, uint64_t bad, const long *lines, size_t n)
+{
+	if (!bad)
+		return;
+	fprintf(stderr, "aiwb drift: %s: %llu bad row%s left out (line", path, (unsigned long long)bad,
+		bad == 1 ? "" : "s");
+	fprintf(stderr, "%s", n == 1 ? "" : "s");
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, "%s%ld", i ? ", " : " ", lines[i]);
+	fprintf(stderr, "%s)\n", bad > n ? ", ..." : "");
+}
+
+static void progress(void *ud, size_t done, size_t total, const char *column)
+{
+	(void)ud;
+	fprintf(stderr, "\r\033[Kdrift: column %zu/%zu %.40s", done + 1, total, column);
+	if (done + 1 == total)
+		fputs("\r\033[K", stderr);
+	fflush(stderr);
+}
+
+static int print_json(cJSON *j)
+{
+	char *s = cJSON_Print(j);
+	cJSON_Delete(j);
+	if (!s)
+		return cli_fail("drift", "cannot format the JSON output");
+	puts(s);
+	free(s);
+	return 0;
+}
+
+static int cmd_report(int argc, char **argv, struct common *c)
+{
+	static const struct option lopts[] = {
+		{ "columns", required_argument, NULL, 'c' }, { "test", required_argument, NULL, 't' },
+		{ "threshold", required_argument, NULL, 'T' }, { "type", required_argument, NULL, 'y' },
+		{ "target", required_argument, NULL, 'g' }, { "prediction", required_argument, NULL, 'p' },
+		{ "compare", no_argument, NULL, 'C' }, { "ks-method", required_argument, NULL, 'k' },
+		{ "js-base", required_argument, NULL, 'b' }, { "drift-share", required_argument, NULL, 's' },
+		{ "format", required_argument, NULL, 'f' }, { "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct drift_col_opt per[MAX_PER_COLUMN];
+	size_t nper = 0;
+	struct drift_report_opts o = { 0 };
+	o.ks_method = KS_AUTO;
+	char *columns_arg = NULL;
+	int ch;
+	opterr = 0;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, ":", lopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': columns_arg = optarg; break;
+		case 't':
+		case 'T': {
+			char *col;
+			const char *val;
+			if (split_pair(optarg, ch == 't' ? "--test" : "--threshold", &col, &val) != 0)
+				return 2;
+			c->owned[c->nowned++] = col;
+			size_t k;
+			for (k = 0; k < nper && strcmp(per[k].column, col) != 0; k++)
+				;
+			if (k == nper) {
+				if (nper == MAX_PER_COLUMN)
+					return cli_usage_error("drift", "too many --test/--threshold options");
+				per[nper++] = (struct drift_col_opt){ col, DRIFT_TEST_NONE, NAN };
+			}
+			if (ch == 't') {
+				int t = drift_test_parse(val);
+				if (t < 0)
+					return cli_usage_error("drift", "unknown test '%s' (ks, chisquare, z, psi, "
+									"jensenshannon, wasserstein or linf)", val);
+				per[k].test = (enum drift_test)t;
+			} else if (parse_double(val, &per[k].threshold) != 0 || per[k].threshold < 0) {
+				return cli_usage_error("drift", "--threshold %s: '%s' is not a non-negative number", col, val);
+			}
+			break;
+		}
+		case 'y':
+			if (add_type(c, optarg) != 0)
+				return 2;
+			break;
+		case 'g': o.target = optarg; break;
+		case 'p': o.prediction = optarg; break;
+		case 'C': o.compare = 1; break;
+		case 'k':
+			if (strcmp(optarg, "auto") == 0)
+				o.ks_method = KS_AUTO;
+			else if (strcmp(optarg, "exact") == 0)
+				o.ks_method = KS_EXACT;
+			else if (strcmp(optarg, "asymp") == 0)
+				o.ks_method = KS_ASYMP;
+			else
+				return cli_usage_error("drift", "--ks-method is auto, exact or asymp, not '%s'", optarg);
+			break;
+		case 'b':
+			if (parse_double(optarg, &o.js_base) != 0 || o.js_base <= 0 || o.js_base == 1)
+				return cli_usage_error("drift", "--js-base must be a positive number other than 1");
+			break;
+		case 's':
+			if (parse_double(optarg, &o.drift_share) != 0 || o.drift_share <= 0 || o.drift_share > 1)
+				return cli_usage_error("drift", "--drift-share must be a number in (0, 1]");
+			break;
+		case 'f':
+			if (set_format(c, optarg) != 0)
+				return 2;
+			break;
+		case 'j': c->json = 1; break;
+		case ':': return cli_usage_error("drift", "%s needs a value", argv[optind - 1]);
+		default: return cli_usage_error("drift", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 2)
+		return cli_usage_error("drift", "drift report needs BASELINE and CURRENT, two files");
+	const char *base = argv[optind], *cur = argv[optind + 1];
+	if (strcmp(base, "-") == 0 && strcmp(cur, "-") == 0)
+		return cli_usage_error("drift", "only one of BASELINE and CURRENT can be standard input");
+	char *cols[MAX_PER_COLUMN];
+	size_t ncols = 0;
+	if (columns_arg) {
+		char *copy = xstrdup(columns_arg);
+		c->owned[c->nowned++] = copy;
+		for (char *save = NULL, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			if (ncols == MAX_PER_COLUMN)
+				return cli_usage_error("drift", "--columns names too many columns");
+			cols[ncols++] = t;
+		}
+		if (!ncols)
+			return cli_usage_error("drift", "--columns needs at least one column name");
+	}
+	o.columns = (const char *const *)cols;
+	o.ncolumns = ncols;
+	o.per_column = per;
+	o.nper_column = nper;
+	if (isatty(2)) {
+		o.progress = progress;
+	}
+	struct drift_read_opts ro = { .format = c->format, .types = c->types, .ntypes = c->ntypes };
+	struct err e = ERR_INIT;
+	struct drift_report *r = drift_report_run(base, cur, &o, &ro, &e);
+	if (!r)
+		return cli_fail("drift", "%s", err_msg(&e));
+	name_bad_rows(r->baseline, r->ref_bad, r->ref_bad_lines, r->ref_nbad_lines);
+	name_bad_rows(r->current, r->cur_bad, r->cur_bad_lines, r->cur_nbad_lines);
+	int rc = 0;
+	if (c->json)
+		rc = print_json(drift_report_json(r));
+	else
+		drift_report_print(stdout, r);
+	int drift = r->any_drift;
+	drift_report_free(r);
+	if (rc)
+		return rc;
+	return drift ? EXIT_DRIFT : 0;
+}
+
+static int cmd_baseline(int argc, char **argv, struct common *c)
+{
+	static const struct option lopts[] = {
+		{ "output", required_argument, NULL, 'o' }, { "type", required_argument, NULL, 'y' },
+		{ "format", required_argument, NULL, 'f' }, { "comparison-threshold", required_argument, NULL, 'T' },
+		{ "comparison-method", required_argument, NULL, 'm' }, { NULL, 0, NULL, 0 },
+	};
+	const char *out = NULL;
+	struct monitor_baseline_opts mo = { 0.1, 0 };
+	int ch;
+	opterr = 0;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, ":o:", lopts, NULL)) != -1) {
+		switch (ch) {
+		case 'o': out = optarg; break;
+		case 'y':
+			if (add_type(c, optarg) != 0)
+				return 2;
+			break;
+		case 'f':
+			if (set_format(c, optarg) != 0)
+				return 2;
+			break;
+		case 'T':
+			if (parse_double(optarg, &mo.comparison_threshold) != 0 || mo.comparison_threshold < 0)
+				return cli_usage_error("drift", "--comparison-threshold must be a non-negative number");
+			break;
+		case 'm':
+			if (strcasecmp(optarg, "simple") == 0)
+				mo.robust = 0;
+			else if (strcasecmp(optarg, "robust") == 0)
+				mo.robust = 1;
+			else
+				return cli_usage_error("drift", "--comparison-method is simple or robust, not '%s'", optarg);
+			break;
+		case ':': return cli_usage_error("drift", "%s needs a value", argv[optind - 1]);
+		default: return cli_usage_error("drift", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage_error("drift", "drift baseline needs one DATA file");
+	if (!out)
+		return cli_usage_error("drift", "drift baseline needs -o DIR for statistics.json and constraints.json");
+	struct drift_read_opts ro = { .format = c->format, .types = c->types, .ntypes = c->ntypes };
+	struct err e = ERR_INIT;
+	struct drift_data *d = drift_data_read(argv[optind], &ro, &e);
+	if (!d)
+		return cli_fail("drift", "%s", err_msg(&e));
+	name_bad_rows(d->path, d->bad_rows, d->bad_lines, d->nbad_lines);
+	int rc = monitor_write_baseline(d, out, &mo, &e);
+	drift_data_free(d);
+	if (rc != 0)
+		return cli_fail("drift", "%s", err_msg(&e));
+	fprintf(stderr, "aiwb drift: wrote %s/statistics.json and %s/constraints.json\n", out, out);
+	return 0;
+}
+
+static int cmd_check(int argc, char **argv, struct common *c)
+{
+	static const struct option lopts[] = {
+		{ "output", required_argument, NULL, 'o' }, { "baseline", required_argument, NULL, 'B' },
+		{ "type", required_argument, NULL, 'y' },   { "format", required_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },          { NULL, 0, NULL, 0 },
+	};
+	const char *out = NULL, *base = NULL;
+	int ch;
+	opterr = 0;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, ":o:", lopts, NULL)) != -1) {
+		switch (ch) {
+		case 'o': out = optarg; break;
+		case 'B': base = optarg; break;
+		case 'y':
+			if (add_type(c, optarg) != 0)
+				return 2;
+			break;
+		case 'f':
+			if (set_format(c, optarg) != 0)
+				return 2;
+			break;
+		case 'j': c->json = 1; break;
+		case ':': return cli_usage_error("drift", "%s needs a value", argv[optind - 1]);
+		default: return cli_usage_error("drift", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage_error("drift", "drift check needs one DATA file");
+	if (!base)
+		return cli_usage_error("drift", "drift check needs --baseline DIR (statistics.json, constraints.json)");
+	if (!out)
+		return cli_usage_error("drift", "drift check needs -o DIR for constraint_violations.json");
+	struct err e = ERR_INIT;
+	struct monitor_baseline *mb = monitor_read_baseline(base, &e);
+	if (!mb)
+		return cli_fail("drift", "%s", err_msg(&e));
+	/* the baseline's types, then the user's --type on top */
+	size_t given = c->ntypes;
+	struct drift_type_override *types = xcalloc(given + MAX_PER_COLUMN, sizeof *types);
+	size_t ntypes = monitor_baseline_types(mb, types, MAX_PER_COLUMN);
+	for (size_t i = 0; i < given; i++) {
+		size_t k;
+		for (k = 0; k < ntypes && strcmp(types[k].column, c->types[i].column) != 0; k++)
+			;
+		types[k] = c->types[i];
+		if (k == ntypes)
+			ntypes++;
+	}
+	struct drift_read_opts ro = { .format = c->format, .types = types, .ntypes = ntypes };
+	struct drift_data *d = drift_data_read(argv[optind], &ro, &e);
+	free(types);
+	if (!d) {
+		monitor_baseline_free(mb);
+		return cli_fail("drift", "%s", err_msg(&e));
+	}
+	name_bad_rows(d->path, d->bad_rows, d->bad_lines, d->nbad_lines);
+	cJSON *violations = monitor_check(mb, d, &e);
+	drift_data_free(d);
+	monitor_baseline_free(mb);
+	if (!violations)
+		return cli_fail("drift", "%s", err_msg(&e));
+	int n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(violations, "violations"));
+	if (monitor_write_json(out, "constraint_violations.json", violations, &e) != 0) {
+		cJSON_Delete(violations);
+		return cli_fail("drift", "%s", err_msg(&e));
+	}
+	if (c->json) {
+		if (print_json(violations) != 0)
+			return 1;
+	} else {
+		cJSON_Delete(violations);
+		fprintf(stderr, "aiwb drift: %d violation%s; wrote %s/constraint_violations.json\n", n, n == 1 ? "" : "s",
+			out);
+	}
+	return n ? EXIT_DRIFT : 0;
+}
+
+int cmd_drift(int argc, char **argv)
+{
+	if (argc < 2)
+		return cli_usage_error("drift", "say what to do: report, baseline or check");
+	const char *sub = argv[1];
+	/* column arrays come and go one after another: keep freed memory for the
+	 * next one instead of returning it and faulting it in again */
+	mallopt(M_MMAP_THRESHOLD, 512 << 20);
+	mallopt(M_TRIM_THRESHOLD, 1024 << 20);
+	struct common c;
+	memset(&c, 0, sizeof c);
+	int rc;
+	if (strcmp(sub, "report") == 0)
+		rc = cmd_report(argc - 1, argv + 1, &c);
+	else if (strcmp(sub, "baseline") == 0)
+		rc = cmd_baseline(argc - 1, argv + 1, &c);
+	else if (strcmp(sub, "check") == 0)
+		rc = cmd_check(argc - 1, argv + 1, &c);
+	else
+		rc = cli_usage_error("drift", "unknown drift command '%s' (report, baseline or check)", sub);
+	common_free(&c);
+	return rc;
+}

@@ -1,0 +1,51 @@
+/* monitor — SageMaker Model Monitor's data-quality files (PROTOCOLS.md §8).
+ *
+ * monitor_write_baseline() writes DIR/statistics.json and DIR/constraints.json
+ * for a data set as the prebuilt container does: per feature the inferred
+ * type (Integral, Fractional, String), num_present/num_missing, numeric
+ * summary with 10 KLL buckets and a KLL sketch, or categorical buckets;
+ * completeness, is_non_negative, domains; monitoring_config with its
+ * documented defaults.
+ *
+ * monitor_read_baseline() reads such a pair, written by aiwb or by SageMaker
+ * (sketch levels weigh 2^level; without a sketch the buckets are used), and
+ * monitor_check() compares a data set with it, returning
+ * {"violations":[...]} with the check types and descriptions Model Monitor
+ * uses (baseline_drift_check says "distance: X exceeds threshold: Y").
+ * Files are written to a temporary name, 0600, then renamed; DIR is made 0700. */
+#ifndef AIWB_DRIFT_MONITOR_H
+#define AIWB_DRIFT_MONITOR_H
+
+#include <cjson/cJSON.h>
+
+#include "base/err.h"
+#include "drift/data.h"
+
+#define MONITOR_KLL_K 2048
+#define MONITOR_BUCKETS 10
+#define MONITOR_DOMAIN_MAX 100
+
+struct monitor_baseline_opts {
+	double comparison_threshold;   /* 0.1 */
+	int robust;                    /* comparison_method Robust instead of Simple */
+};
+
+int monitor_write_baseline(struct drift_data *d, const char *dir, const struct monitor_baseline_opts *o, struct err *e);
+
+struct monitor_baseline;
+struct monitor_baseline *monitor_read_baseline(const char *dir, struct err *e);
+void monitor_baseline_free(struct monitor_baseline *b);
+
+/* The baseline's types as read overrides for the data to check: Integral and
+ * Fractional features are read as numeric, String as categorical, so values
+ * of another type count as mismatches. Fills at most max; names are borrowed
+ * from b. Returns the count. */
+size_t monitor_baseline_types(const struct monitor_baseline *b, struct drift_type_override *out, size_t max);
+
+/* The violations document (caller deletes), or NULL with e. */
+cJSON *monitor_check(const struct monitor_baseline *b, struct drift_data *d, struct err *e);
+
+/* Writes DIR/NAME (pretty JSON, 0600, via rename), creating DIR 0700. */
+int monitor_write_json(const char *dir, const char *name, const cJSON *doc, struct err *e);
+
+#endif
