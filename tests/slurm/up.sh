@@ -1,6 +1,6 @@
 #!/bin/sh
 # Starts a real single-node Slurm (Debian 12 / slurm-wlm 22.05) without systemd
-# for the Slurm tests, as ../shared/SLURM.md measured: munged, slurmctld and
+# for the Slurm tests, as measured on a real single-node Slurm without systemd: munged, slurmctld and
 # slurmd on 127.0.0.1, node `localnode`, partition `debug`. Installs the
 # minimal packages (munge slurmctld slurmd slurm-client) when missing.
 # PIDs go to $AIWB_SLURM_RUN (default /run/aiwb-slurm); tests/slurm/down.sh
