@@ -128,8 +128,12 @@ static int corpus_score_file(const struct guard *g, const char *path, struct cor
 			struct buf got_s = BUF_INIT;
 			for (size_t k = 0; k < found.n; k++)
 				buf_printf(&got_s, "%s%s", k ? "," : "", guard_type_name(found.v[k].type));
-			snprintf(sc->first_bad, sizeof sc->first_bad, "want %s, found %s: %s", line,
-				 found.n ? buf_str(&got_s) : "-", tab + 1);
+			/* cut to fit: a diagnostic, not data */
+			int w = snprintf(sc->first_bad, sizeof sc->first_bad, "want %.60s, found %.60s: ", line,
+					 found.n ? buf_str(&got_s) : "-");
+			if (w > 0 && (size_t)w < sizeof sc->first_bad)
+				snprintf(sc->first_bad + w, sizeof sc->first_bad - (size_t)w, "%.*s",
+					 (int)(sizeof sc->first_bad - (size_t)w - 1), tab + 1);
 			buf_free(&got_s);
 		}
 		guard_findings_free(&found);
