@@ -910,15 +910,16 @@ static int cmd_metrics(int argc, char **argv)
 
 /* ------------------------------------------------------------------ stop / rm */
 
-struct stop_wait {
+/* Waits on the loop for one source operation (stop, submit) to answer. */
+struct op_wait {
 	int done, ok;
-	char why[256];
+	char why[512];
 	struct loop *loop;
 };
 
-static void on_stopped(void *ud, int ok, const char *why)
+static void on_op_done(void *ud, int ok, const char *why)
 {
-	struct stop_wait *w = ud;
+	struct op_wait *w = ud;
 	w->done = 1;
 	w->ok = ok;
 	snprintf(w->why, sizeof w->why, "%s", why ? why : "");
@@ -962,11 +963,11 @@ static int cmd_stop(int argc, char **argv)
 		else if (job_status_final(j.status))
 			printf("%s had already ended (%s)\n", ref, job_status_name(j.status));
 		else {
-			struct stop_wait w = {.loop = c.s.loop};
+			struct op_wait w = {.loop = c.s.loop};
 			src->stop_grace_ms = (int64_t)(grace * 1000);
 			if (src->stop_grace_ms == 0)
 				src->stop_grace_ms = 1;
-			src->ops->stop(src, &j, on_stopped, &w);
+			src->ops->stop(src, &j, on_op_done, &w);
 			if (!w.done)
 				loop_run(c.s.loop);
 			if (!w.done)
@@ -1281,21 +1282,6 @@ static int cmd_watch(int argc, char **argv)
 
 /* ------------------------------------------------------------------ submit */
 
-struct submit_wait {
-	int done, ok;
-	char why[512];
-	struct loop *loop;
-};
-
-static void on_submitted(void *ud, int ok, const char *why)
-{
-	struct submit_wait *w = ud;
-	w->done = 1;
-	w->ok = ok;
-	snprintf(w->why, sizeof w->why, "%s", why ? why : "");
-	loop_stop(w->loop);
-}
-
 static int cmd_submit(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -1365,8 +1351,8 @@ static int cmd_submit(int argc, char **argv)
 		rc = cli_fail(CMD, "Slurm's commands (squeue, sbatch) are not on PATH, or AIWB_SLURM=off");
 	else {
 		char *id = NULL;
-		struct submit_wait w = {.loop = c.s.loop};
-		slurm_submit(c.s.loop, &sub, &id, on_submitted, &w);
+		struct op_wait w = {.loop = c.s.loop};
+		slurm_submit(c.s.loop, &sub, &id, on_op_done, &w);
 		while (!w.done && !stop_flag)
 			loop_run(c.s.loop);
 		if (!w.done)
