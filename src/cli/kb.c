@@ -49,32 +49,12 @@ static void catch_interrupts(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
-static struct db *open_db_rw(struct err *e)
-{
-	if (path_ensure_data_home(NULL, e) != 0)
-		return NULL;
-	char *path = path_join(path_data_home(), "aiwb.db");
-	struct db *db = db_open(path, 5000, NULL, e);
-	free(path);
-	return db;
-}
-
-/* The database for a command that changes a KB which must already exist:
- * NULL with *missing = 1 when there is no database yet (nothing is created). */
-static struct db *open_existing_rw(int *missing, struct err *e)
-{
-	char *path = path_join(path_data_home(), "aiwb.db");
-	*missing = access(path, F_OK) != 0 && errno == ENOENT;
-	free(path);
-	return *missing ? NULL : open_db_rw(e);
-}
-
 /* Opens the database and finds the KB; prints the error and returns NULL. */
 static struct db *open_kb(const char *name, int write, struct kb *kb, int *status)
 {
 	struct err e = ERR_INIT;
 	int missing = 0;
-	struct db *db = write ? open_existing_rw(&missing, &e) : session_existing_db(&missing, &e);
+	struct db *db = write ? session_writable_db(0, &missing, &e) : session_existing_db(&missing, &e);
 	if (!db) {
 		*status = missing ? cli_fail(CMD, "there is no knowledge base named %s; create it with 'aiwb kb create %s'",
 					     name, name)
@@ -317,7 +297,8 @@ static int kb_create(int argc, char **argv)
 	if (check_overlap(&s))
 		return 2;
 	struct err e = ERR_INIT;
-	struct db *db = open_db_rw(&e);
+	int missing;
+	struct db *db = session_writable_db(1, &missing, &e);
 	if (!db)
 		return cli_fail(CMD, "%s", e.msg);
 	int rc = kb_store_create(db, name, &s, &e);
@@ -480,7 +461,7 @@ static int kb_rm(int argc, char **argv)
 		return cli_usage_error(CMD, "kb rm takes one NAME");
 	struct err e = ERR_INIT;
 	int missing = 0;
-	struct db *db = open_existing_rw(&missing, &e);
+	struct db *db = session_writable_db(0, &missing, &e);
 	if (!db)
 		return missing ? cli_fail(CMD, "there is no knowledge base named %s", argv[1]) : cli_fail(CMD, "%s", e.msg);
 	int rc = kb_store_remove(db, argv[1], &e);
@@ -1589,7 +1570,8 @@ static int kb_eval_cmd(int argc, char **argv)
 static void seed_demo(void)
 {
 	struct err e = ERR_INIT;
-	struct db *db = open_db_rw(&e);
+	int missing;
+	struct db *db = session_writable_db(1, &missing, &e);
 	if (db && kb_demo_seed(db, path_share_dir(), path_data_home(), &e) < 0)
 		fprintf(stderr, "aiwb kb: the demo knowledge base was not made: %s\n", e.msg);
 	db_close(db);

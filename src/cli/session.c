@@ -41,13 +41,9 @@ int session_open(struct session *s, int flags, struct err *e)
 	int level = log_level_parse(s->cfg.log_level);
 	if (level >= 0)
 		log_set_level((enum log_level)level);
-	if (flags & SESSION_DB) {
-		char *dbpath = path_join(path_data_home(), "aiwb.db");
-		s->db = db_open(dbpath, SESSION_BUSY_MS, NULL, e);
-		free(dbpath);
-		if (!s->db)
-			return -1;
-	}
+	int missing;
+	if ((flags & SESSION_DB) && !(s->db = session_writable_db(1, &missing, e)))
+		return -1;
 	if (!(flags & SESSION_LATE_CATALOG) && !session_catalog(s, e))
 		return -1;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
@@ -108,6 +104,20 @@ void session_close(struct session *s)
 	log_close();
 	curl_global_cleanup();
 	memset(s, 0, sizeof *s);
+}
+
+struct db *session_writable_db(int create, int *missing, struct err *e)
+{
+	*missing = 0;
+	if (create && path_ensure_data_home(NULL, e) != 0)
+		return NULL;
+	char *path = path_join(path_data_home(), "aiwb.db");
+	struct db *db = NULL;
+	*missing = !create && !path_exists(path);
+	if (!*missing)
+		db = db_open(path, SESSION_BUSY_MS, NULL, e);
+	free(path);
+	return db;
 }
 
 struct db *session_existing_db(int *missing, struct err *e)

@@ -46,6 +46,12 @@ int session_save(struct session *s, const struct run *r, const struct llm_reques
 int session_interrupt_status(const struct session *s);
 void session_close(struct session *s);
 
+/* The data home's database for commands that change it, waiting up to the
+ * one busy timeout for another writer. With create, the data home and the
+ * database are made when absent; without, NULL with *missing = 1 when there is
+ * no database yet (nothing is created). */
+struct db *session_writable_db(int create, int *missing, struct err *e);
+
 /* The data home's database for commands that only read it, opened read-only
  * (db_open_readonly: no write, no wait for a writer): NULL with *missing = 1
  * when there is none yet (nothing is created), NULL with e when it cannot be
