@@ -1,5 +1,5 @@
-/* Jobs pane: the empty house. Jobs, metric curves and drift reports arrive
- * with the jobs issue. */
+/* Jobs pane: the empty house, pointing at the jobs commands. Jobs, metric
+ * curves and drift reports arrive with the jobs pane. */
 #include <stdio.h>
 
 #include "draw.h"
@@ -8,7 +8,7 @@
 static void jobs_draw(struct pane *p, WINDOW *w, int height, int width)
 {
 	const struct wb *wb = p->wb;
-	int y = draw_wrapped(w, 0, 0, width, height, "No jobs yet.", theme_attr(ROLE_NOTICE));
+	int y = draw_wrapped(w, 0, 0, width, height, "This pane comes next; aiwb jobs works now (docs/jobs.md).", theme_attr(ROLE_NOTICE));
 	char line[512];
 	if (wb->examples_dir && wb->demo_scripts > 0 && y + 1 < height) {
 		snprintf(line, sizeof line, "Sample training script: %s/jobs", wb->examples_dir);

@@ -1,5 +1,5 @@
-/* Knowledge pane: the empty house. Knowledge bases, documents and search
- * arrive with the knowledge-base issue. */
+/* Knowledge pane: the empty house, pointing at the kb commands. Knowledge
+ * bases, documents and search arrive with the knowledge-base pane. */
 #include <stdio.h>
 
 #include "draw.h"
@@ -8,7 +8,7 @@
 static void kb_draw(struct pane *p, WINDOW *w, int height, int width)
 {
 	const struct wb *wb = p->wb;
-	int y = draw_wrapped(w, 0, 0, width, height, "No knowledge bases yet.", theme_attr(ROLE_NOTICE));
+	int y = draw_wrapped(w, 0, 0, width, height, "This pane comes next; aiwb kb works now (docs/kb.md).", theme_attr(ROLE_NOTICE));
 	if (wb->examples_dir && wb->demo_docs > 0 && y + 1 < height) {
 		char line[512];
 		snprintf(line, sizeof line, "%d demo document%s in %s/docs", wb->demo_docs,
