@@ -26,7 +26,8 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "llm/bedrock.h"
-#include "llm/llm_json.h"
+#include "llm/internal.h"
+#include "llm/stream.h"
 #include "net/eventstream.h"
 
 #define RUNS 5

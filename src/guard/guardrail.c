@@ -11,6 +11,7 @@
 #include "base/xmalloc.h"
 #include "config.h"
 #include "llm/bedrock.h"
+#include "llm/call.h"
 #include "llm/llm_json.h"
 #include "loop.h"
 #include "net/awsauth.h"

@@ -11,6 +11,10 @@
 
 #include "base/buf.h"
 #include "base/xmalloc.h"
+#include "llm/api.h"
+#include "llm/errors.h"
+#include "llm/internal.h"
+#include "llm/keys.h"
 #include "llm/llm_json.h"
 
 #define ANTHROPIC_DEFAULT_BASE "https://api.anthropic.com"

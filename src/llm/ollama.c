@@ -14,6 +14,10 @@
 
 #include "base/log.h"
 #include "base/xmalloc.h"
+#include "llm/api.h"
+#include "llm/errors.h"
+#include "llm/internal.h"
+#include "llm/keys.h"
 #include "llm/llm_json.h"
 
 #define OLLAMA_DEFAULT_PORT "11434"

@@ -12,6 +12,10 @@
 #include <string.h>
 
 #include "base/xmalloc.h"
+#include "llm/api.h"
+#include "llm/errors.h"
+#include "llm/internal.h"
+#include "llm/keys.h"
 #include "llm/llm_json.h"
 
 #define OPENAI_DEFAULT_BASE "https://api.openai.com/v1"

@@ -14,8 +14,11 @@
 
 #include "base/buf.h"
 #include "base/xmalloc.h"
-#include "llm/llm_json.h"
+#include "llm/errors.h"
+#include "llm/internal.h"
+#include "llm/paging.h"
 #include "llm/provider.h"
+#include "llm/stream.h"
 #include "loop.h"
 
 /* The shape of ollama/ollama docs/api.md "Chat request (Streaming)". */

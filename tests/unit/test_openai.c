@@ -19,8 +19,11 @@
 #include "base/buf.h"
 #include "base/path.h"
 #include "base/xmalloc.h"
-#include "llm/llm_json.h"
+#include "llm/errors.h"
+#include "llm/internal.h"
+#include "llm/paging.h"
 #include "llm/provider.h"
+#include "llm/stream.h"
 #include "loop.h"
 
 #define VECTORS "tests/data/vectors/sse/openai/"

@@ -23,8 +23,8 @@
 
 #include "base/buf.h"
 #include "base/xmalloc.h"
-#include "llm/llm_json.h"
 #include "llm/provider.h"
+#include "llm/stream.h"
 #include "loop.h"
 
 /* ---- group setup ---- */
