@@ -85,18 +85,11 @@ static void on_interrupt(void *ud)
 static void print_metrics(const struct run *r)
 {
 	struct run_metrics m;
+	struct buf line = BUF_INIT;
 	run_metrics(r, &m);
-	char cost[32] = "price unknown";
-	if (m.cost_usd >= 0)
-		snprintf(cost, sizeof cost, "$%.6f", m.cost_usd);
-	char ttft[32] = "no text";
-	if (m.ttft_ms >= 0)
-		snprintf(ttft, sizeof ttft, "%.0f ms to first token", m.ttft_ms);
-	char rate[32] = "";
-	if (m.tokens_per_s >= 0)
-		snprintf(rate, sizeof rate, ", %.1f tokens/s", m.tokens_per_s);
-	fprintf(stderr, "%s: %s, %.0f ms total, %lld in / %lld out tokens%s%s, %s\n", r->model, ttft, m.total_ms,
-		(long long)m.input_tokens, (long long)m.output_tokens, m.estimated ? " (estimated)" : "", rate, cost);
+	metrics_line(&line, &m, METRICS_LINE_TTFT | METRICS_LINE_RATE);
+	fprintf(stderr, "%s: %s\n", r->model, buf_str(&line));
+	buf_free(&line);
 }
 
 int cmd_ask(int argc, char **argv)

@@ -107,12 +107,10 @@ static void print_answers(const struct compare *c, int raw)
 	}
 }
 
-static void cell_ms(char *out, size_t n, double v)
+/* A table cell: "-" for an unknown value. */
+static const char *cell(const char *s)
 {
-	if (v < 0)
-		snprintf(out, n, "-");
-	else
-		snprintf(out, n, "%.0f", v);
+	return *s ? s : "-";
 }
 
 static void print_table(const struct compare *c)
@@ -121,19 +119,15 @@ static void print_table(const struct compare *c)
 	       "cost $", "stop", "complete");
 	for (size_t i = 0; i < c->n; i++) {
 		const struct slot *sl = &c->slots[i];
-		char ttft[16] = "-", total[16] = "-", in[16] = "-", out[16] = "-", rate[16] = "-", cost[16] = "-";
+		struct metrics_text t = { 0 };
+		char in[METRICS_NUM + 1] = "", out[METRICS_NUM + 1] = "";
 		const char *stop = "-", *complete = "no";
 		if (sl->run) {
 			struct run_metrics m;
 			run_metrics(sl->run, &m);
-			cell_ms(ttft, sizeof ttft, m.ttft_ms);
-			cell_ms(total, sizeof total, m.total_ms);
-			snprintf(in, sizeof in, "%lld%s", (long long)m.input_tokens, m.estimated ? "~" : "");
-			snprintf(out, sizeof out, "%lld%s", (long long)m.output_tokens, m.estimated ? "~" : "");
-			if (m.tokens_per_s >= 0)
-				snprintf(rate, sizeof rate, "%.1f", m.tokens_per_s);
-			if (m.cost_usd >= 0)
-				snprintf(cost, sizeof cost, "%.6f", m.cost_usd);
+			metrics_text(&m, &t);
+			snprintf(in, sizeof in, "%s%s", t.input_tokens, m.estimated ? "~" : "");
+			snprintf(out, sizeof out, "%s%s", t.output_tokens, m.estimated ? "~" : "");
 			if (sl->run->result.stop_reason[0])
 				stop = sl->run->result.stop_reason;
 			complete = m.complete ? "yes"
@@ -144,8 +138,8 @@ static void print_table(const struct compare *c)
 			complete = "no (error)";
 		}
 		char *model = sanitize_str(sl->spec, strlen(sl->spec), 0);
-		printf("%-40.40s %8s %8s %7s %7s %8s %10s %-14.14s %s\n", model, ttft, total, in, out, rate, cost, stop,
-		       complete);
+		printf("%-40.40s %8s %8s %7s %7s %8s %10s %-14.14s %s\n", model, cell(t.ttft_ms), cell(t.total_ms),
+		       cell(in), cell(out), cell(t.tokens_per_s), cell(t.cost_usd), stop, complete);
 		free(model);
 	}
 	printf("(~ marks token counts estimated at about 4 characters a token)\n");

@@ -102,18 +102,7 @@ static void add_metrics(cJSON *c, const struct run *r)
 {
 	struct run_metrics m;
 	run_metrics(r, &m);
-	cJSON_AddNumberToObject(c, "total_ms", m.total_ms);
-	if (m.ttft_ms >= 0)
-		cJSON_AddNumberToObject(c, "ttft_ms", m.ttft_ms);
-	else
-		cJSON_AddNullToObject(c, "ttft_ms");
-	cJSON_AddNumberToObject(c, "input_tokens", (double)m.input_tokens);
-	cJSON_AddNumberToObject(c, "output_tokens", (double)m.output_tokens);
-	cJSON_AddBoolToObject(c, "estimated", m.estimated);
-	if (m.cost_usd >= 0)
-		cJSON_AddNumberToObject(c, "cost_usd", m.cost_usd);
-	else
-		cJSON_AddNullToObject(c, "cost_usd");
+	metrics_json_add(c, &m, METRICS_JSON_FLAT);
 }
 
 static const char *run_status_name(enum llm_status s)
@@ -178,12 +167,8 @@ static cJSON *case_object(struct exp *x, struct job *j, const char *error)
 	} else {
 		cJSON_AddNullToObject(c, "run_status");
 		add_utf8(c, "error", error ? error : "the case did not run");
-		cJSON_AddNumberToObject(c, "total_ms", 0);
-		cJSON_AddNullToObject(c, "ttft_ms");
-		cJSON_AddNumberToObject(c, "input_tokens", 0);
-		cJSON_AddNumberToObject(c, "output_tokens", 0);
-		cJSON_AddBoolToObject(c, "estimated", 0);
-		cJSON_AddNullToObject(c, "cost_usd");
+		struct run_metrics none = { .ttft_ms = -1, .tokens_per_s = -1, .cost_usd = -1 };
+		metrics_json_add(c, &none, METRICS_JSON_FLAT);
 	}
 	cJSON_AddItemToObject(c, "assertions", asserts);
 	return c;

@@ -15,6 +15,7 @@
 #include "base/xmalloc.h"
 #include "cli/cli.h"
 #include "cli/session.h"
+#include "llm/run_metrics.h"
 #include "store/db.h"
 #include "store/history.h"
 
@@ -166,22 +167,6 @@ static void put_fit(const char *s, int cols, int pad)
 		putchar(' ');
 }
 
-static void format_ms(double ms, char *out, size_t n)
-{
-	if (ms < 0)
-		snprintf(out, n, "-");
-	else
-		snprintf(out, n, "%.0f ms", ms);
-}
-
-static void format_cost(double usd, char *out, size_t n)
-{
-	if (usd < 0)
-		snprintf(out, n, "-");
-	else
-		snprintf(out, n, "$%.6f", usd);
-}
-
 static int terminal_columns(void)
 {
 	struct winsize ws;
@@ -203,10 +188,8 @@ static void hit_cells(const struct history_cmd *c, const struct history_hit *h, 
 	cell[COL_KIND] = flat_copy(h->kind, c->raw);
 	cell[COL_MODEL] = flat_copy(h->model ? h->model : "-", c->raw);
 	cell[COL_STATUS] = flat_copy(h->status ? h->status : "-", c->raw);
-	format_ms(h->ttft_ms, tmp, sizeof tmp);
-	cell[COL_TTFT] = xstrdup(tmp);
-	format_cost(h->cost_usd, tmp, sizeof tmp);
-	cell[COL_COST] = xstrdup(tmp);
+	cell[COL_TTFT] = xstrdup(metrics_ms(tmp, sizeof tmp, h->ttft_ms, "-"));
+	cell[COL_COST] = xstrdup(metrics_usd(tmp, sizeof tmp, h->cost_usd, "-"));
 	cell[COL_PROMPT] = flat_copy(h->prompt, c->raw);
 }
 
@@ -407,6 +390,10 @@ static void print_field(const char *label, const char *value, int raw)
 static void print_run(const struct history_cmd *c, const struct history_run *r)
 {
 	const struct history_metrics *m = &r->metrics;
+	struct run_metrics rm;
+	struct metrics_text t;
+	metrics_from_history(m, &rm);
+	metrics_text(&rm, &t);
 	char buf[128], when[64];
 	format_time(r->created_ms, 1, when, sizeof when);
 	printf("%-12s %lld\n", "run", (long long)r->id);
@@ -418,21 +405,15 @@ static void print_run(const struct history_cmd *c, const struct history_run *r)
 		print_field("stop reason", m->stop_reason, c->raw);
 	if (m->error)
 		print_field("error", m->error, c->raw);
-	format_ms(m->ttft_ms, buf, sizeof buf);
-	printf("%-12s %s\n", "ttft", m->ttft_ms < 0 ? "no text" : buf);
-	format_ms(m->total_ms, buf, sizeof buf);
-	printf("%-12s %s\n", "total", buf);
+	printf("%-12s %s\n", "ttft", metrics_ms(buf, sizeof buf, m->ttft_ms, "no text"));
+	printf("%-12s %s\n", "total", metrics_ms(buf, sizeof buf, m->total_ms, "-"));
 	if (m->input_tokens >= 0 || m->output_tokens >= 0)
-		printf("%-12s %lld in / %lld out%s\n", "tokens", (long long)m->input_tokens,
-		       (long long)m->output_tokens, m->estimated ? " (estimated)" : "");
+		printf("%-12s %s in / %s out%s\n", "tokens", t.input_tokens, t.output_tokens,
+		       m->estimated ? " (estimated)" : "");
 	else
 		printf("%-12s unknown\n", "tokens");
-	if (m->tokens_per_s >= 0)
-		printf("%-12s %.1f\n", "tokens/s", m->tokens_per_s);
-	else
-		printf("%-12s -\n", "tokens/s");
-	format_cost(m->cost_usd, buf, sizeof buf);
-	printf("%-12s %s\n", "cost", m->cost_usd < 0 ? "price unknown" : buf);
+	printf("%-12s %s\n", "tokens/s", t.tokens_per_s[0] ? t.tokens_per_s : "-");
+	printf("%-12s %s\n", "cost", metrics_usd(buf, sizeof buf, m->cost_usd, "price unknown"));
 	print_field("request id", m->request_id ? m->request_id : "-", c->raw);
 	struct buf params = BUF_INIT;
 	for (size_t i = 0; i < r->nparams; i++)
@@ -452,6 +433,8 @@ static void print_run(const struct history_cmd *c, const struct history_run *r)
 static void print_run_json(const struct history_cmd *c, const struct history_run *r)
 {
 	const struct history_metrics *m = &r->metrics;
+	struct run_metrics rm;
+	metrics_from_history(m, &rm);
 	cJSON *o = cJSON_CreateObject();
 	char iso[48];
 	format_iso(r->created_ms, iso, sizeof iso);
@@ -476,14 +459,7 @@ static void print_run_json(const struct history_cmd *c, const struct history_run
 	cJSON_AddItemToObject(o, "params", params);
 	add_string_or_null(o, "output", r->output, c->raw);
 	cJSON *mo = cJSON_AddObjectToObject(o, "metrics");
-	cJSON *u = cJSON_AddObjectToObject(mo, "usage");
-	add_number_or_null(u, "input_tokens", (double)m->input_tokens);
-	add_number_or_null(u, "output_tokens", (double)m->output_tokens);
-	cJSON_AddBoolToObject(u, "estimated", m->estimated);
-	add_number_or_null(mo, "ttft_ms", m->ttft_ms);
-	add_number_or_null(mo, "total_ms", m->total_ms);
-	add_number_or_null(mo, "tokens_per_s", m->tokens_per_s);
-	add_number_or_null(mo, "cost_usd", m->cost_usd);
+	metrics_json_add(mo, &rm, METRICS_JSON_NESTED);
 	add_string_or_null(mo, "status", m->status, c->raw);
 	add_string_or_null(mo, "stop_reason", m->stop_reason, c->raw);
 	add_string_or_null(mo, "request_id", m->request_id, c->raw);

@@ -587,13 +587,11 @@ static void on_interrupt(void *ud)
 static void print_metrics(const struct template_call *c)
 {
 	struct run_metrics m;
+	struct buf line = BUF_INIT;
 	run_metrics(c->run, &m);
-	char cost[32] = "price unknown";
-	if (m.cost_usd >= 0)
-		snprintf(cost, sizeof cost, "$%.6f", m.cost_usd);
-	fprintf(stderr, "%s: %s, %.0f ms total, %lld in / %lld out tokens%s, %s\n", c->label, c->run->model,
-		m.total_ms, (long long)m.input_tokens, (long long)m.output_tokens, m.estimated ? " (estimated)" : "",
-		cost);
+	metrics_line(&line, &m, 0);
+	fprintf(stderr, "%s: %s, %s\n", c->label, c->run->model, buf_str(&line));
+	buf_free(&line);
 }
 
 static cJSON *call_json(const struct template_call *c, int raw)

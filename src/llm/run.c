@@ -131,23 +131,7 @@ static cJSON *metrics_json(const struct run *r)
 	struct run_metrics m;
 	run_metrics(r, &m);
 	cJSON *o = cJSON_CreateObject();
-	cJSON *u = cJSON_AddObjectToObject(o, "usage");
-	cJSON_AddNumberToObject(u, "input_tokens", (double)m.input_tokens);
-	cJSON_AddNumberToObject(u, "output_tokens", (double)m.output_tokens);
-	cJSON_AddBoolToObject(u, "estimated", m.estimated);
-	if (m.ttft_ms >= 0)
-		cJSON_AddNumberToObject(o, "ttft_ms", m.ttft_ms);
-	else
-		cJSON_AddNullToObject(o, "ttft_ms");
-	cJSON_AddNumberToObject(o, "total_ms", m.total_ms);
-	if (m.tokens_per_s >= 0)
-		cJSON_AddNumberToObject(o, "tokens_per_s", m.tokens_per_s);
-	else
-		cJSON_AddNullToObject(o, "tokens_per_s");
-	if (m.cost_usd >= 0)
-		cJSON_AddNumberToObject(o, "cost_usd", m.cost_usd);
-	else
-		cJSON_AddNullToObject(o, "cost_usd");
+	metrics_json_add(o, &m, METRICS_JSON_NESTED);
 	return o;
 }
 
@@ -177,13 +161,9 @@ char *run_json(const struct run *r, int sanitize_text)
 	else
 		cJSON_AddNullToObject(o, "stop_reason");
 	cJSON_AddBoolToObject(o, "complete", r->finished && r->result.status == LLM_OK);
-	cJSON *m = metrics_json(r);
-	cJSON *item;
-	while ((item = m->child)) {
-		cJSON_DetachItemViaPointer(m, item);
-		cJSON_AddItemToObject(o, item->string, item);
-	}
-	cJSON_Delete(m);
+	struct run_metrics m;
+	run_metrics(r, &m);
+	metrics_json_add(o, &m, METRICS_JSON_NESTED);
 	if (r->result.request_id[0])
 		cJSON_AddStringToObject(o, "request_id", r->result.request_id);
 	else

@@ -20,20 +20,11 @@
 #include "base/secret.h"
 #include "llm/catalog.h"
 #include "llm/provider.h"
+#include "llm/run_metrics.h"
 #include "store/db.h"
 
 struct run;
 typedef void (*run_fn)(struct run *r, void *ud);
-
-struct run_metrics {
-	double ttft_ms;        /* -1 when no text arrived */
-	double total_ms;
-	int64_t input_tokens, output_tokens;
-	int estimated;         /* 1 when a count is estimated (about 4 characters a token) */
-	double tokens_per_s;   /* output tokens over the time from first token to end; -1 unknown */
-	double cost_usd;       /* -1 when the model has no price */
-	int complete;          /* the model finished; 0 when cut, failed or cancelled */
-};
 
 struct run {
 	char *model;           /* PROVIDER/MODEL */
