@@ -1,7 +1,10 @@
 #include "llm/run_metrics.h"
 
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "store/history.h"
 
 void metrics_from_history(const struct history_metrics *h, struct run_metrics *m)
 {

@@ -13,12 +13,13 @@
 #ifndef AIWB_LLM_RUN_METRICS_H
 #define AIWB_LLM_RUN_METRICS_H
 
-#include <cjson/cJSON.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "base/buf.h"
-#include "store/history.h"
+
+struct cJSON;
+struct history_metrics;
 
 struct run_metrics {
 	double ttft_ms;        /* -1 when no text arrived */
@@ -80,6 +81,6 @@ void metrics_panel(const struct run_metrics *m, char part[METRICS_PANEL_PARTS][M
  * experiment case, exp/report.h): "total_ms","ttft_ms","input_tokens",
  * "output_tokens","estimated","cost_usd". */
 enum metrics_json_layout { METRICS_JSON_NESTED, METRICS_JSON_FLAT };
-void metrics_json_add(cJSON *o, const struct run_metrics *m, enum metrics_json_layout layout);
+void metrics_json_add(struct cJSON *o, const struct run_metrics *m, enum metrics_json_layout layout);
 
 #endif

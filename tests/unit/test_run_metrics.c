@@ -12,9 +12,11 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <cjson/cJSON.h>
 
 #include "base/buf.h"
 #include "llm/run_metrics.h"
+#include "store/history.h"
 
 static struct run_metrics sample(void)
 {
