@@ -10,6 +10,7 @@
 
 #include "base/buf.h"
 #include "base/xmalloc.h"
+#include "llm/run_metrics.h"
 
 #define EXP_ASSERT_NAME(id, name) name,
 static const char *const type_names[] = { EXP_ASSERT_TYPES(EXP_ASSERT_NAME) };
@@ -238,17 +239,19 @@ void exp_assert_check(const struct exp_assert *a, const cJSON *vars, const struc
 		free(body);
 	} else if (a->type == EXP_MAX_LATENCY_MS) {
 		out->value = xstrdup(a->value);
+		char took[METRICS_NUM + 3];
 		out->passed = m->total_ms <= a->limit;
-		buf_printf(&why, "took %.0f ms, %s the limit of %s ms", m->total_ms, out->passed ? "within" : "over",
-			   a->value);
+		buf_printf(&why, "took %s, %s the limit of %s ms", metrics_ms(took, sizeof took, m->total_ms, "?"),
+			   out->passed ? "within" : "over", a->value);
 	} else {
 		out->value = xstrdup(a->value);
 		if (m->cost_usd < 0) {
 			buf_puts(&why, "the cost is unknown (the model has no price in the catalog)");
 		} else {
+			char cost[METRICS_NUM + 1];
 			out->passed = m->cost_usd <= a->limit;
-			buf_printf(&why, "cost $%.6f, %s the limit of $%s", m->cost_usd, out->passed ? "within" : "over",
-				   a->value);
+			buf_printf(&why, "cost %s, %s the limit of $%s", metrics_usd(cost, sizeof cost, m->cost_usd, "?"),
+				   out->passed ? "within" : "over", a->value);
 		}
 	}
 	out->reason = buf_detach(&why);
