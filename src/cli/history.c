@@ -14,7 +14,7 @@
 #include "base/sanitize.h"
 #include "base/xmalloc.h"
 #include "cli/cli.h"
-#include "cli/session.h"
+#include "session.h"
 #include "store/db.h"
 #include "store/history.h"
 
