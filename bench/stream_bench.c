@@ -1,5 +1,5 @@
 /* stream_bench — the CPU cost of aiwb's one event loop carrying several model
- * streams at once, set up exactly as `aiwb ask` does (cli/session.h: config,
+ * streams at once, set up exactly as `aiwb ask` does (session.h: config,
  * data home, history database, catalog, curl, the loop; llm/run.h per stream).
  *
  *   stream_bench [-n STREAMS] [-m PROVIDER/MODEL]... [-r REPS] [-s] [-p FAKE_PID]
@@ -38,7 +38,7 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/sanitize.h"
-#include "cli/session.h"
+#include "session.h"
 #include "llm/provider.h"
 #include "llm/run.h"
 #include "loop.h"

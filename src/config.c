@@ -49,14 +49,47 @@ struct members {
 	size_t n;
 };
 
+enum key_type { KEY_INT, KEY_STRING, KEY_CHOICE };
+
+struct key_spec {
+	const char *section, *key, *path;
+	enum key_type type;
+	size_t offset;
+	int int_default;
+	const char *string_default;
+	int min, max;
+	const char *const *choices;
+};
+
+static const struct key_spec key_specs[] = {
+#define KEY_SPEC(section, key, type, field, idef, sdef, min, max, choices, help) \
+	{ section, key, section "." key, KEY_##type, offsetof(struct config, field), idef, sdef, min, max, choices },
+	CONFIG_KEYS(KEY_SPEC)
+#undef KEY_SPEC
+};
+
+#define NKEY_SPECS (sizeof key_specs / sizeof *key_specs)
+
+static int *int_field(struct config *c, const struct key_spec *k)
+{
+	return (int *)(void *)((char *)c + k->offset);
+}
+
+static char **string_field(struct config *c, const struct key_spec *k)
+{
+	return (char **)(void *)((char *)c + k->offset);
+}
+
 static void config_defaults(struct config *c)
 {
 	memset(c, 0, sizeof *c);
-	c->log_max_kb = 1024;
-	c->log_level = xstrdup("info");
-	c->kb_top_k = 5;
-	c->kb_mode = xstrdup("hybrid");
-	c->guard_action = xstrdup("off");
+	for (size_t i = 0; i < NKEY_SPECS; i++) {
+		const struct key_spec *k = &key_specs[i];
+		if (k->type == KEY_INT)
+			*int_field(c, k) = k->int_default;
+		else if (k->string_default)
+			*string_field(c, k) = xstrdup(k->string_default);
+	}
 }
 
 void config_free(struct config *c)
@@ -84,10 +117,9 @@ void config_free(struct config *c)
 	for (size_t i = 0; i < c->nprices; i++)
 		free(c->prices[i].model);
 	free(c->prices);
-	free(c->log_level);
-	free(c->kb_mode);
-	free(c->ca_bundle);
-	free(c->guard_action);
+	for (size_t i = 0; i < NKEY_SPECS; i++)
+		if (key_specs[i].type != KEY_INT)
+			free(*string_field(c, &key_specs[i]));
 	for (size_t i = 0; i < c->nguard_denied_words; i++)
 		free(c->guard_denied_words[i]);
 	free(c->guard_denied_words);
@@ -766,124 +798,110 @@ static int is_http_url(const char *s)
 
 /* ---- sections ---- */
 
-static int load_log(struct loader *l, const struct member *sec)
+static const struct key_spec *key_spec_find(const char *section, const char *key)
 {
-	struct walk w;
-	const struct member *mb;
-	int rc = 0;
-	if (want_object(l, sec, "log"))
-		return -1;
-	walk_begin(&w, l, "log", sec->value, sec->val_off);
-	while (rc == 0 && (mb = walk_next(&w))) {
-		if (strcmp(mb->key, "level") == 0)
-			rc = get_choice(l, mb, "log.level", log_levels, &l->c->log_level);
-		else if (strcmp(mb->key, "max_kb") == 0)
-			rc = get_int(l, mb, "log.max_kb", 16, 1048576, &l->c->log_max_kb);
-		else
-			warn_key(&w, mb, "unknown key", NULL);
-	}
-	walk_end(&w);
-	return rc;
+	for (size_t i = 0; i < NKEY_SPECS; i++)
+		if (strcmp(key_specs[i].section, section) == 0 && strcmp(key_specs[i].key, key) == 0)
+			return &key_specs[i];
+	return NULL;
 }
 
-static int load_network(struct loader *l, const struct member *sec)
+static int section_known(const char *section)
 {
-	struct walk w;
-	const struct member *mb;
-	int rc = 0;
-	if (want_object(l, sec, "network"))
-		return -1;
-	walk_begin(&w, l, "network", sec->value, sec->val_off);
-	while (rc == 0 && (mb = walk_next(&w))) {
-		if (strcmp(mb->key, "connect_timeout_s") == 0)
-			rc = get_int(l, mb, "network.connect_timeout_s", 1, 600, &l->c->connect_timeout_s);
-		else if (strcmp(mb->key, "idle_timeout_s") == 0)
-			rc = get_int(l, mb, "network.idle_timeout_s", 1, 3600, &l->c->idle_timeout_s);
-		else if (strcmp(mb->key, "ca_bundle") == 0)
-			rc = get_string(l, mb, "network.ca_bundle", &l->c->ca_bundle);
-		else
-			warn_key(&w, mb, "unknown key", NULL);
-	}
-	walk_end(&w);
-	return rc;
+	for (size_t i = 0; i < NKEY_SPECS; i++)
+		if (strcmp(key_specs[i].section, section) == 0)
+			return 1;
+	return 0;
 }
 
-static int load_kb(struct loader *l, const struct member *sec)
+/* Reads a plain key of the schema; 1 when mb is not one. */
+static int load_plain_key(struct loader *l, const char *section, const struct member *mb)
 {
-	struct walk w;
-	const struct member *mb;
-	int rc = 0;
-	if (want_object(l, sec, "kb"))
-		return -1;
-	walk_begin(&w, l, "kb", sec->value, sec->val_off);
-	while (rc == 0 && (mb = walk_next(&w))) {
-		if (strcmp(mb->key, "top_k") == 0)
-			rc = get_int(l, mb, "kb.top_k", 1, 1000, &l->c->kb_top_k);
-		else if (strcmp(mb->key, "mode") == 0)
-			rc = get_choice(l, mb, "kb.mode", kb_modes, &l->c->kb_mode);
-		else
-			warn_key(&w, mb, "unknown key", NULL);
+	const struct key_spec *k = key_spec_find(section, mb->key);
+	if (!k)
+		return 1;
+	switch (k->type) {
+	case KEY_INT: return get_int(l, mb, k->path, k->min, k->max, int_field(l->c, k));
+	case KEY_STRING: return get_string(l, mb, k->path, string_field(l->c, k));
+	case KEY_CHOICE: return get_choice(l, mb, k->path, k->choices, string_field(l->c, k));
 	}
-	walk_end(&w);
-	return rc;
+	return 1;
 }
 
-static int load_guard(struct loader *l, const struct member *sec)
+static int load_denied_words(struct loader *l, const struct member *mb);
+static int load_patterns(struct loader *l, const struct member *mb);
+
+/* The structured keys inside a section of plain ones. */
+static const struct {
+	const char *section, *key;
+	int (*load)(struct loader *l, const struct member *mb);
+} section_loaders[] = {
+	{ "guard", "denied_words", load_denied_words },
+	{ "guard", "patterns", load_patterns },
+};
+
+static int load_section(struct loader *l, const struct member *sec)
 {
 	struct walk w;
 	const struct member *mb;
-	struct config *c = l->c;
 	int rc = 0;
-	if (want_object(l, sec, "guard"))
+	if (want_object(l, sec, sec->key))
 		return -1;
-	walk_begin(&w, l, "guard", sec->value, sec->val_off);
+	walk_begin(&w, l, sec->key, sec->value, sec->val_off);
 	while (rc == 0 && (mb = walk_next(&w))) {
-		if (strcmp(mb->key, "action") == 0) {
-			rc = get_choice(l, mb, "guard.action", guard_actions, &c->guard_action);
-		} else if (strcmp(mb->key, "denied_words") == 0) {
-			if (!cJSON_IsArray(mb->value))
-				rc = fail_at(l, mb->val_off, "guard.denied_words must be an array of strings, not %s",
-					     json_type_name(mb->value));
-			const cJSON *it;
-			const cJSON *list = rc ? NULL : mb->value;
-			cJSON_ArrayForEach(it, list) {
-				if (!cJSON_IsString(it) || !*it->valuestring) {
-					rc = fail_at(l, mb->val_off, "guard.denied_words must hold non-empty strings");
-					break;
-				}
-				c->guard_denied_words = xreallocarray(c->guard_denied_words, c->nguard_denied_words + 1,
-								      sizeof *c->guard_denied_words);
-				c->guard_denied_words[c->nguard_denied_words++] = xstrdup(it->valuestring);
-			}
-		} else if (strcmp(mb->key, "patterns") == 0) {
-			if (want_object(l, mb, "guard.patterns")) {
-				rc = -1;
-				break;
-			}
-			struct walk pw;
-			const struct member *pm;
-			walk_begin(&pw, l, "guard.patterns", mb->value, mb->val_off);
-			while (rc == 0 && (pm = walk_next(&pw))) {
-				char *path = key_path("guard.patterns", pm->key);
-				char *regex = NULL;
-				if (!is_plain_name(pm->key))
-					rc = fail_at(l, pm->key_off, "%s: a pattern name is letters, digits, '.', '-', '_'", path);
-				else
-					rc = get_string(l, pm, path, &regex);
-				if (rc == 0) {
-					c->guard_patterns = xreallocarray(c->guard_patterns, c->nguard_patterns + 1,
-									  sizeof *c->guard_patterns);
-					c->guard_patterns[c->nguard_patterns++] = (struct config_guard_pattern){
-						xstrdup(pm->key), regex };
-				}
-				free(path);
-			}
-			walk_end(&pw);
-		} else {
+		rc = load_plain_key(l, sec->key, mb);
+		for (size_t i = 0; rc == 1 && i < sizeof section_loaders / sizeof *section_loaders; i++)
+			if (strcmp(section_loaders[i].section, sec->key) == 0 && strcmp(section_loaders[i].key, mb->key) == 0)
+				rc = section_loaders[i].load(l, mb);
+		if (rc == 1) {
 			warn_key(&w, mb, "unknown key", NULL);
+			rc = 0;
 		}
 	}
 	walk_end(&w);
+	return rc;
+}
+
+static int load_denied_words(struct loader *l, const struct member *mb)
+{
+	struct config *c = l->c;
+	if (!cJSON_IsArray(mb->value))
+		return fail_at(l, mb->val_off, "guard.denied_words must be an array of strings, not %s",
+			       json_type_name(mb->value));
+	const cJSON *it;
+	cJSON_ArrayForEach(it, mb->value) {
+		if (!cJSON_IsString(it) || !*it->valuestring)
+			return fail_at(l, mb->val_off, "guard.denied_words must hold non-empty strings");
+		c->guard_denied_words =
+			xreallocarray(c->guard_denied_words, c->nguard_denied_words + 1, sizeof *c->guard_denied_words);
+		c->guard_denied_words[c->nguard_denied_words++] = xstrdup(it->valuestring);
+	}
+	return 0;
+}
+
+static int load_patterns(struct loader *l, const struct member *mb)
+{
+	struct config *c = l->c;
+	if (want_object(l, mb, "guard.patterns"))
+		return -1;
+	struct walk pw;
+	const struct member *pm;
+	int rc = 0;
+	walk_begin(&pw, l, "guard.patterns", mb->value, mb->val_off);
+	while (rc == 0 && (pm = walk_next(&pw))) {
+		char *path = key_path("guard.patterns", pm->key);
+		char *regex = NULL;
+		if (!is_plain_name(pm->key))
+			rc = fail_at(l, pm->key_off, "%s: a pattern name is letters, digits, '.', '-', '_'", path);
+		else
+			rc = get_string(l, pm, path, &regex);
+		if (rc == 0) {
+			c->guard_patterns = xreallocarray(c->guard_patterns, c->nguard_patterns + 1, sizeof *c->guard_patterns);
+			c->guard_patterns[c->nguard_patterns++] = (struct config_guard_pattern){ xstrdup(pm->key), regex };
+		}
+		free(path);
+	}
+	walk_end(&pw);
 	return rc;
 }
 
@@ -1095,6 +1113,18 @@ static int load_default_model(struct loader *l, const struct member *mb)
 	return -1;
 }
 
+/* The top-level keys that are not sections of plain keys. */
+static const struct {
+	const char *key;
+	int (*load)(struct loader *l, const struct member *mb);
+} top_loaders[] = {
+	{ "theme", load_theme },
+	{ "default_model", load_default_model },
+	{ "providers", load_providers },
+	{ "keys", load_keys },
+	{ "prices", load_prices },
+};
+
 static int load_top(struct loader *l, const cJSON *root, size_t root_off)
 {
 	struct walk w;
@@ -1102,26 +1132,16 @@ static int load_top(struct loader *l, const cJSON *root, size_t root_off)
 	int rc = 0;
 	walk_begin(&w, l, "", root, root_off);
 	while (rc == 0 && (mb = walk_next(&w))) {
-		if (strcmp(mb->key, "theme") == 0)
-			rc = load_theme(l, mb);
-		else if (strcmp(mb->key, "default_model") == 0)
-			rc = load_default_model(l, mb);
-		else if (strcmp(mb->key, "log") == 0)
-			rc = load_log(l, mb);
-		else if (strcmp(mb->key, "providers") == 0)
-			rc = load_providers(l, mb);
-		else if (strcmp(mb->key, "keys") == 0)
-			rc = load_keys(l, mb);
-		else if (strcmp(mb->key, "kb") == 0)
-			rc = load_kb(l, mb);
-		else if (strcmp(mb->key, "prices") == 0)
-			rc = load_prices(l, mb);
-		else if (strcmp(mb->key, "network") == 0)
-			rc = load_network(l, mb);
-		else if (strcmp(mb->key, "guard") == 0)
-			rc = load_guard(l, mb);
-		else
+		rc = 1;
+		for (size_t i = 0; rc == 1 && i < sizeof top_loaders / sizeof *top_loaders; i++)
+			if (strcmp(top_loaders[i].key, mb->key) == 0)
+				rc = top_loaders[i].load(l, mb);
+		if (rc == 1 && section_known(mb->key))
+			rc = load_section(l, mb);
+		if (rc == 1) {
 			warn_key(&w, mb, "unknown key", NULL);
+			rc = 0;
+		}
 	}
 	walk_end(&w);
 	return rc;

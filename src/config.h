@@ -40,6 +40,30 @@ struct config_guard_pattern {
 	char *regex; /* PCRE2 */
 };
 
+/* The schema of the plain keys: section, key, type, field of struct config,
+ * default, range (INT) or choices (CHOICE: a NULL-terminated list in
+ * config.c), and what it means. A new key is one line here; config.c reads,
+ * checks, defaults and frees it from this table, and a key not in it (nor
+ * among the structured ones: providers, keys, prices, guard lists) is
+ * reported by name and line. */
+#define CONFIG_KEYS(X)                                                                                        \
+	X("log", "level", CHOICE, log_level, 0, "info", 0, 0, log_levels,                                     \
+	  "debug, info, warn or error")                                                                       \
+	X("log", "max_kb", INT, log_max_kb, 1024, NULL, 16, 1048576, NULL, "log rotation cap in KiB")         \
+	X("network", "connect_timeout_s", INT, connect_timeout_s, 0, NULL, 1, 600, NULL,                      \
+	  "0: built-in (10 s)")                                                                               \
+	X("network", "idle_timeout_s", INT, idle_timeout_s, 0, NULL, 1, 3600, NULL,                           \
+	  "no byte for this long ends a call; 0: built-in (60 s)")                                            \
+	X("network", "ca_bundle", STRING, ca_bundle, 0, NULL, 0, 0, NULL, "PEM file of trusted roots, or NULL") \
+	X("kb", "top_k", INT, kb_top_k, 5, NULL, 1, 1000, NULL, "results of a knowledge-base search")          \
+	X("kb", "mode", CHOICE, kb_mode, 0, "hybrid", 0, 0, kb_modes, "bm25, vector or hybrid")               \
+	X("guard", "action", CHOICE, guard_action, 0, "off", 0, 0, guard_actions,                             \
+	  "off, report, mask or block (docs/guard.md)")
+
+#define CONFIG_CTYPE_INT int
+#define CONFIG_CTYPE_STRING char *
+#define CONFIG_CTYPE_CHOICE char *
+
 struct config {
 	char *path;           /* file it was read from, NULL when defaults */
 	int found;            /* 1 when the file existed */
@@ -51,16 +75,9 @@ struct config {
 	size_t nkeys;
 	struct config_price *prices; /* "prices": user overrides of the model catalog */
 	size_t nprices;
-	int connect_timeout_s; /* network.connect_timeout_s; 0: built-in (10 s) */
-	int idle_timeout_s;    /* network.idle_timeout_s: no byte for this long ends a call; 0: built-in (60 s) */
-	char *ca_bundle;       /* network.ca_bundle: PEM file of trusted roots, or NULL */
-	int log_max_kb;       /* log rotation cap, default 1024 */
-	char *log_level;      /* "debug", "info", "warn", "error"; default "info" */
-	/* kb defaults for later issues */
-	int kb_top_k;         /* default 5 */
-	char *kb_mode;        /* "bm25" | "vector" | "hybrid"; default "hybrid" */
-	/* guard (docs/guard.md) */
-	char *guard_action;   /* "off" | "report" | "mask" | "block"; default "off" */
+#define CONFIG_FIELD(section, key, type, field, idef, sdef, min, max, choices, help) CONFIG_CTYPE_##type field;
+	CONFIG_KEYS(CONFIG_FIELD)
+#undef CONFIG_FIELD
 	char **guard_denied_words;
 	size_t nguard_denied_words;
 	struct config_guard_pattern *guard_patterns;

@@ -104,17 +104,6 @@ static void on_signal(int signo)
 	errno = saved_errno;
 }
 
-static void *grow(void *p, size_t *cap, size_t need, size_t size)
-{
-	if (need <= *cap)
-		return p;
-	size_t n = *cap ? *cap * 2 : 8;
-	while (n < need)
-		n *= 2;
-	*cap = n;
-	return xreallocarray(p, n, size);
-}
-
 struct loop *loop_new(void)
 {
 	struct loop *l = xcalloc(1, sizeof(*l));
@@ -166,7 +155,7 @@ static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, v
 		return 0;
 	}
 	if (i == l->ncsocks) {
-		l->csocks = grow(l->csocks, &l->cap_csocks, l->ncsocks + 1, sizeof(*l->csocks));
+		l->csocks = xgrow(l->csocks, &l->cap_csocks, l->ncsocks + 1, sizeof(*l->csocks));
 		l->ncsocks++;
 	}
 	l->csocks[i] = (struct curl_sock){ fd, what };
@@ -243,7 +232,7 @@ int loop_add_fd(struct loop *l, int fd, unsigned events, loop_fd_fn fn, void *ud
 		return -1;
 	struct fd_watch *w = find_fd(l, fd);
 	if (!w) {
-		l->fds = grow(l->fds, &l->cap_fds, l->nfds + 1, sizeof(*l->fds));
+		l->fds = xgrow(l->fds, &l->cap_fds, l->nfds + 1, sizeof(*l->fds));
 		w = &l->fds[l->nfds++];
 		w->fd = fd;
 		w->serial = l->next_fd_serial++;
@@ -282,7 +271,7 @@ static int64_t deadline_after(int64_t delay_ms)
 
 int64_t loop_add_timer(struct loop *l, int64_t delay_ms, loop_timer_fn fn, void *ud)
 {
-	l->timers = grow(l->timers, &l->cap_timers, l->ntimers + 1, sizeof(*l->timers));
+	l->timers = xgrow(l->timers, &l->cap_timers, l->ntimers + 1, sizeof(*l->timers));
 	struct timer *t = &l->timers[l->ntimers++];
 	t->id = l->next_timer_id++;
 	t->when_us = deadline_after(delay_ms);
@@ -322,7 +311,7 @@ int loop_watch_signal(struct loop *l, int signo, loop_signal_fn fn, void *ud)
 		wake_fd_plus_one[signo] = 0;
 		return -1;
 	}
-	l->signals = grow(l->signals, &l->cap_signals, l->nsignals + 1, sizeof(*l->signals));
+	l->signals = xgrow(l->signals, &l->cap_signals, l->nsignals + 1, sizeof(*l->signals));
 	struct signal_watch *s = &l->signals[l->nsignals++];
 	s->signo = signo;
 	s->fn = fn;
@@ -357,7 +346,7 @@ int loop_add_transfer(struct loop *l, struct loop_transfer *t)
 		return -1;
 	if (!loop_multi(l) || curl_multi_add_handle(l->multi, t->easy) != CURLM_OK)
 		return -1;
-	l->transfers = grow(l->transfers, &l->cap_transfers, l->ntransfers + 1,
+	l->transfers = xgrow(l->transfers, &l->cap_transfers, l->ntransfers + 1,
 			    sizeof(*l->transfers));
 	l->transfers[l->ntransfers++] = t;
 	return 0;
@@ -404,7 +393,7 @@ static size_t build_wait_set(struct loop *l)
 	size_t need = 1 + l->nfds + l->ncsocks;
 	if (need > l->cap_wait) {
 		size_t cap = l->cap_wait;
-		l->pollfds = grow(l->pollfds, &cap, need, sizeof(*l->pollfds));
+		l->pollfds = xgrow(l->pollfds, &cap, need, sizeof(*l->pollfds));
 		l->wait_serials = xreallocarray(l->wait_serials, cap, sizeof(*l->wait_serials));
 		l->cap_wait = cap;
 	}

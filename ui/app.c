@@ -1,6 +1,5 @@
 #include "app.h"
 
-#include <curl/curl.h>
 #include <curses.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -19,9 +18,9 @@
 #include "loop.h"
 #include "pane.h"
 #include "prompt/labsetup.h"
+#include "session.h"
 #include "store/db.h"
 #include "llm/modelset.h"
-#include "net/http.h"
 #include "term.h"
 #include "theme.h"
 #include "view_help.h"
@@ -52,10 +51,9 @@ static const char *const completions[] = { "quit", "help", "history", "zoom", "f
 					   "jobs", "theme", "redraw", NULL };
 
 struct app {
-	struct loop *loop;
-	struct config cfg;
-	struct catalog catalog;
-	struct db *db;
+	struct session s;
+	struct loop *loop; /* s.loop */
+	struct db *db;     /* s.db */
 	struct wb wb;
 	struct theme theme;
 	struct pane *panes[NPANES];
@@ -492,18 +490,21 @@ static void on_stdin(struct loop *l, int fd, unsigned events, void *ud)
 
 static void on_signal(struct loop *l, int signo, void *ud)
 {
+	(void)l;
 	struct app *a = ud;
-	if (signo == SIGWINCH) {
+	if (signo == SIGWINCH)
 		term_resize();
-		a->relayout = 1;
-	} else if (signo == SIGCONT) {
+	else
 		clearok(curscr, TRUE);
-		a->relayout = 1;
-	} else {
-		log_info("stopping on signal %d", signo);
-		a->signo = signo;
-		loop_stop(l);
-	}
+	a->relayout = 1;
+}
+
+static void on_interrupt(void *ud)
+{
+	struct app *a = ud;
+	log_info("stopping on signal %d", a->s.signo);
+	a->signo = a->s.signo;
+	loop_stop(a->loop);
 }
 
 static void on_models_changed(void *ud)
@@ -519,11 +520,9 @@ static int64_t start_models(struct loop *l, int64_t id, void *ud)
 	(void)id;
 	struct app *a = ud;
 	struct err e = ERR_INIT;
-	http_set_defaults((int64_t)a->cfg.connect_timeout_s * 1000, (int64_t)a->cfg.idle_timeout_s * 1000,
-			  a->cfg.ca_bundle);
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	if (session_http(&a->s, &e) != 0)
 		set_status(a, 1, "cannot initialise libcurl; models cannot be listed");
-	else if (modelset_start(&a->wb.models, l, &a->cfg, &a->catalog, NULL, on_models_changed, NULL, a, &e) == 0)
+	else if (modelset_start(&a->wb.models, l, &a->s.cfg, &a->s.catalog, NULL, on_models_changed, NULL, a, &e) == 0)
 		a->wb.models_started = 1;
 	a->dirty = 1;
 	return LOOP_TIMER_DONE;
@@ -560,40 +559,27 @@ static void seed_demo_once(struct app *a, const char *home)
 static int app_open(struct app *a, const struct app_options *o)
 {
 	struct err e = ERR_INIT;
-	if (config_load(&a->cfg, NULL, &e) != 0) {
+	if (session_open(&a->s, SESSION_DB | SESSION_LATE_CATALOG | SESSION_LATE_HTTP, &e) != 0) {
 		fprintf(stderr, "aiwb: %s\n", e.msg);
 		return 1;
 	}
-	if (path_ensure_data_home(NULL, &e) != 0) {
-		fprintf(stderr, "aiwb: %s\n", e.msg);
-		return 1;
-	}
-	const char *home = path_data_home();
-	char *logpath = path_join(home, "aiwb.log");
-	if (log_open(logpath, (size_t)a->cfg.log_max_kb * 1024, &e) != 0)
-		fprintf(stderr, "aiwb: %s (continuing without a log)\n", e.msg);
-	free(logpath);
-	int level = log_level_parse(a->cfg.log_level);
-	if (level >= 0)
-		log_set_level((enum log_level)level);
+	const char *home = a->s.data_home;
+	if (a->s.log_error.msg[0])
+		fprintf(stderr, "aiwb: %s (continuing without a log)\n", a->s.log_error.msg);
 	log_info("aiwb %s starting, data home %s", AIWB_VERSION, home);
-
-	char *dbpath = path_join(home, "aiwb.db");
-	a->db = db_open(dbpath, 2000, NULL, &e);
-	free(dbpath);
-	if (!a->db) {
-		fprintf(stderr, "aiwb: %s\n", e.msg);
-		return 1;
-	}
+	a->loop = a->s.loop;
+	a->db = a->s.db;
+	a->s.on_interrupt = on_interrupt;
+	a->s.ud = a;
 	seed_demo_once(a, home);
 
-	const char *theme = o->theme ? o->theme : a->cfg.theme ? a->cfg.theme : "default";
+	const char *theme = o->theme ? o->theme : a->s.cfg.theme ? a->s.cfg.theme : "default";
 	if (theme_load(&a->theme, theme, &e) != 0) {
 		fprintf(stderr, "aiwb: %s\n", e.msg);
 		return o->theme ? 2 : 1;
 	}
 
-	a->wb.cfg = &a->cfg;
+	a->wb.cfg = &a->s.cfg;
 	a->wb.data_home = home;
 	a->wb.history_runs = db_run_count(a->db);
 	struct workspace_demo demo;
@@ -603,12 +589,13 @@ static int app_open(struct app *a, const struct app_options *o)
 	a->wb.demo_scripts = demo.scripts;
 	if (demo.docs + demo.datasets + demo.scripts > 0)
 		a->wb.examples_dir = path_join(home, "examples");
-	if (catalog_load(&a->catalog, NULL, &a->cfg, &e) != 0)
+	if (!session_catalog(&a->s, &e))
 		log_warn("model catalog not loaded: %s", e.msg);
-	a->wb.catalog = &a->catalog;
+	a->wb.catalog = &a->s.catalog;
 	a->wb.db = a->db;
-	if (a->cfg.default_model)
-		a->wb.selected = xstrdup(a->cfg.default_model);
+	a->wb.loop = a->loop;
+	if (a->s.cfg.default_model)
+		a->wb.selected = xstrdup(a->s.cfg.default_model);
 	return 0;
 }
 
@@ -617,10 +604,7 @@ static void app_close(struct app *a)
 	for (int i = 0; i < NPANES; i++)
 		if (a->panes[i])
 			a->panes[i]->ops->destroy(a->panes[i]);
-	if (a->db)
-		db_close(a->db);
 	theme_free(&a->theme);
-	catalog_free(&a->catalog);
 	free(a->wb.examples_dir);
 	free(a->wb.selected);
 	for (size_t i = 0; i < a->wb.nmarked; i++)
@@ -629,25 +613,25 @@ static void app_close(struct app *a)
 	for (size_t i = 0; i < a->wb.nparams; i++)
 		free(a->wb.params[i].spec);
 	free(a->wb.params);
-	config_free(&a->cfg);
-	log_close();
+	session_close(&a->s);
 }
 
 static void show_startup_warnings(struct app *a)
 {
 	char **kw;
 	size_t nkw;
-	keys_init(&a->cfg, &kw, &nkw);
-	size_t total = a->cfg.nwarnings + nkw;
-	const char *first = a->cfg.nwarnings ? a->cfg.warnings[0] : nkw ? kw[0] : NULL;
+	const struct config *cfg = &a->s.cfg;
+	keys_init(cfg, &kw, &nkw);
+	size_t total = cfg->nwarnings + nkw;
+	const char *first = cfg->nwarnings ? cfg->warnings[0] : nkw ? kw[0] : NULL;
 	if (first) {
 		if (total > 1)
 			set_status(a, 1, "%s (and %zu more: aiwb doctor)", first, total - 1);
 		else
 			set_status(a, 1, "%s", first);
 	}
-	for (size_t i = 0; i < a->cfg.nwarnings; i++)
-		log_warn("%s", a->cfg.warnings[i]);
+	for (size_t i = 0; i < cfg->nwarnings; i++)
+		log_warn("%s", cfg->warnings[i]);
 	for (size_t i = 0; i < nkw; i++) {
 		log_warn("%s", kw[i]);
 		free(kw[i]);
@@ -690,18 +674,15 @@ int app_main(const struct app_options *o, int *signo)
 	a.panes[2] = pane_kb_new(&a.wb);
 	a.panes[3] = pane_jobs_new(&a.wb);
 	a.history = history_view_new(a.db);
-	a.loop = loop_new();
 	a.frames_left = o->frames;
 	loop_add_fd(a.loop, 0, LOOP_READ, on_stdin, &a);
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGCONT };
-	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
-		loop_watch_signal(a.loop, sigs[i], on_signal, &a);
+	loop_watch_signal(a.loop, SIGWINCH, on_signal, &a);
+	loop_watch_signal(a.loop, SIGCONT, on_signal, &a);
 	loop_set_before_sleep(a.loop, draw, &a);
 	if (o->frames)
 		loop_add_timer(a.loop, 0, frame_tick, &a);
 	else
 		loop_add_timer(a.loop, 0, start_models, &a);
-	a.wb.loop = a.loop;
 	current = &a;
 	char *history = path_join(a.wb.data_home, "cmd_history");
 	input_init(history, completions);
@@ -719,15 +700,12 @@ int app_main(const struct app_options *o, int *signo)
 		a.panes[i]->ops->destroy(a.panes[i]);
 		a.panes[i] = NULL;
 	}
-	if (a.wb.models_started) {
+	if (a.wb.models_started)
 		modelset_free(&a.wb.models);
-		curl_global_cleanup();
-	}
 	current = NULL;
 	free_windows(&a);
 	term_stop();
 	xmalloc_set_fatal_hook(NULL);
-	loop_free(a.loop);
 	log_info("aiwb stopped%s", a.signo ? " by a signal" : "");
 	app_close(&a);
 	*signo = a.signo;

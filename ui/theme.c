@@ -555,10 +555,7 @@ static void collect_names(const char *dir, char ***names, size_t *n, size_t *cap
 		free(full);
 		if (is_dir)
 			continue;
-		if (*n + 1 >= *cap) {
-			*cap = *cap ? *cap * 2 : 16;
-			*names = xreallocarray(*names, *cap, sizeof **names);
-		}
+		*names = xgrow(*names, cap, *n + 1 + 1, sizeof **names);
 		(*names)[(*n)++] = xstrndup(de->d_name, len - ext);
 	}
 	closedir(d);

@@ -108,10 +108,7 @@ static int line_next(struct newline_finder *f, size_t n, size_t i, int width, si
 
 static void add_mark(struct wrapped *w, size_t at)
 {
-	if (w->nmarks == w->cap_marks) {
-		w->cap_marks = w->cap_marks ? w->cap_marks * 2 : 16;
-		w->marks = xreallocarray(w->marks, w->cap_marks, sizeof *w->marks);
-	}
+	XGROW(w->marks, w->cap_marks, w->nmarks + 1);
 	w->marks[w->nmarks++] = at;
 }
 
@@ -205,10 +202,7 @@ void wrap_add_span(struct wrapped *w, const char *s, size_t n, attr_t attr)
 		w->spans[w->nspans - 1].end = w->text.len;
 		return;
 	}
-	if (w->nspans == w->cap_spans) {
-		w->cap_spans = w->cap_spans ? w->cap_spans * 2 : 16;
-		w->spans = xreallocarray(w->spans, w->cap_spans, sizeof *w->spans);
-	}
+	XGROW(w->spans, w->cap_spans, w->nspans + 1);
 	w->spans[w->nspans++] = (struct wrap_span){ w->text.len, attr };
 }
 

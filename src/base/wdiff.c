@@ -30,10 +30,7 @@ static int is_space(char c)
 
 static void add_tok(struct toks *ts, const char *s, size_t off, size_t len)
 {
-	if (ts->n == ts->cap) {
-		ts->cap = ts->cap ? ts->cap * 2 : 64;
-		ts->t = xreallocarray(ts->t, ts->cap, sizeof *ts->t);
-	}
+	XGROW(ts->t, ts->cap, ts->n + 1);
 	uint64_t h = 1469598103934665603ULL;
 	for (size_t i = 0; i < len; i++)
 		h = (h ^ (unsigned char)s[off + i]) * 1099511628211ULL;
@@ -74,10 +71,7 @@ static void emit(struct ctx *c, enum wdiff_op op, size_t a_off, size_t b_off, si
 			return;
 		}
 	}
-	if (c->n == c->cap) {
-		c->cap = c->cap ? c->cap * 2 : 16;
-		c->segs = xreallocarray(c->segs, c->cap, sizeof *c->segs);
-	}
+	XGROW(c->segs, c->cap, c->n + 1);
 	c->segs[c->n++] = (struct wdiff_seg){ op, a_off, b_off, len };
 }
 

@@ -89,3 +89,14 @@ char *xasprintf(const char *fmt, ...)
 	va_end(ap);
 	return p;
 }
+
+void *xgrow(void *p, size_t *cap, size_t need, size_t size)
+{
+	if (need <= *cap)
+		return p;
+	size_t n = *cap ? *cap : 8;
+	while (n < need)
+		n = n <= SIZE_MAX / 2 ? n * 2 : need;
+	*cap = n;
+	return xreallocarray(p, n, size);
+}

@@ -18,6 +18,12 @@ char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
+/* Grows the array p of elements of size bytes so it holds at least need of
+ * them, doubling *cap (from 8); returns it (moved, perhaps). */
+void *xgrow(void *p, size_t *cap, size_t need, size_t size);
+/* XGROW(v, cap, need): the same for an array v whose capacity is cap. */
+#define XGROW(v, cap, need) ((v) = xgrow((v), &(cap), (need), sizeof *(v)))
+
 /* Called once before aborting on out-of-memory (the TUI restores the terminal here). */
 void xmalloc_set_fatal_hook(void (*hook)(void));
 

@@ -12,7 +12,7 @@
 #include "cli/askguard.h"
 #include "cli/askopts.h"
 #include "cli/cli.h"
-#include "cli/session.h"
+#include "session.h"
 #include "llm/provider.h"
 #include "llm/run.h"
 #include "prompt/template.h"

@@ -9,7 +9,7 @@
 #include "base/xmalloc.h"
 #include "cli/cli.h"
 #include "cli/guardout.h"
-#include "cli/session.h"
+#include "session.h"
 #include "config.h"
 #include "guard/guardrail.h"
 #include "llm/run.h"

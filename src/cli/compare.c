@@ -13,7 +13,7 @@
 #include "cli/askguard.h"
 #include "cli/askopts.h"
 #include "cli/cli.h"
-#include "cli/session.h"
+#include "session.h"
 #include "llm/run.h"
 #include "prompt/template.h"
 

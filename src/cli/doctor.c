@@ -16,6 +16,7 @@
 #include "cli/cli.h"
 #include "config.h"
 #include "llm/creds.h"
+#include "session.h"
 #include "store/db.h"
 #include "store/dbinfo.h"
 
@@ -159,7 +160,7 @@ static cJSON *doctor_report(int *fatal)
 		free(problem);
 	}
 
-	char *dbpath = path_join(home, "aiwb.db");
+	char *dbpath = session_db_path();
 	struct dbinfo di;
 	dbinfo_inspect(dbpath, &di);
 	cJSON *db = cJSON_AddObjectToObject(r, "database");

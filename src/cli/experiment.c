@@ -18,7 +18,7 @@
 #include "base/sanitize.h"
 #include "base/xmalloc.h"
 #include "cli/cli.h"
-#include "cli/session.h"
+#include "session.h"
 #include "exp/report.h"
 #include "exp/spec.h"
 #include "llm/run.h"

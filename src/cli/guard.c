@@ -14,7 +14,7 @@
 #include "base/xmalloc.h"
 #include "cli/cli.h"
 #include "cli/guardout.h"
-#include "cli/session.h"
+#include "session.h"
 #include "config.h"
 
 #define CHECK_MAX_BYTES ((size_t)1 << 30)

@@ -7,7 +7,7 @@
 #include "base/buf.h"
 #include "base/sanitize.h"
 #include "base/xmalloc.h"
-#include "cli/session.h"
+#include "session.h"
 #include "config.h"
 
 struct guard *guardout_local(const struct config *cfg, struct err *e)

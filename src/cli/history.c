@@ -14,8 +14,8 @@
 #include "base/sanitize.h"
 #include "base/xmalloc.h"
 #include "cli/cli.h"
-#include "cli/session.h"
 #include "llm/run_metrics.h"
+#include "session.h"
 #include "store/db.h"
 #include "store/history.h"
 

@@ -20,7 +20,7 @@
 #include "base/sanitize.h"
 #include "base/xmalloc.h"
 #include "cli/cli.h"
-#include "cli/session.h"
+#include "session.h"
 #include "jobs/alert.h"
 #include "jobs/job.h"
 #include "jobs/local.h"

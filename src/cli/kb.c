@@ -19,7 +19,7 @@
 #include "base/sanitize.h"
 #include "base/xmalloc.h"
 #include "cli/cli.h"
-#include "cli/session.h"
+#include "session.h"
 #include "kb/demo.h"
 #include "kb/embed.h"
 #include "kb/eval.h"

@@ -8,7 +8,7 @@
 
 #include "base/sanitize.h"
 #include "cli/cli.h"
-#include "cli/session.h"
+#include "session.h"
 #include "llm/modelset.h"
 
 static void on_all_done(void *ud)

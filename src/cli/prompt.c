@@ -15,7 +15,7 @@
 #include "base/xmalloc.h"
 #include "cli/askopts.h"
 #include "cli/cli.h"
-#include "cli/session.h"
+#include "session.h"
 #include "llm/run.h"
 #include "prompt/template.h"
 

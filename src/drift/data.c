@@ -263,10 +263,7 @@ static int spool_flush(struct reader *r, struct stream *s)
 		}
 		done += (size_t)w;
 	}
-	if (s->nblocks == s->bcap) {
-		s->bcap = s->bcap ? s->bcap * 2 : 16;
-		s->blocks = xreallocarray(s->blocks, s->bcap, sizeof *s->blocks);
-	}
+	XGROW(s->blocks, s->bcap, s->nblocks + 1);
 	s->blocks[s->nblocks++] = (struct block){ r->end, s->len };
 	r->end += (off_t)bytes;
 	s->len = 0;
@@ -386,13 +383,7 @@ static void keep_row_value(struct reader *r, size_t col, const char *s, size_t l
 	struct colstate *st = &r->st[col];
 	struct drift_column *c = &r->d->cols[col];
 	size_t row = (size_t)r->d->rows;
-	if (row + 1 > st->rows_cap) {
-		size_t ncap = st->rows_cap ? st->rows_cap * 2 : 1024;
-		while (ncap < row + 1)
-			ncap *= 2;
-		c->row_values = xreallocarray(c->row_values, ncap, sizeof *c->row_values);
-		st->rows_cap = ncap;
-	}
+	XGROW(c->row_values, st->rows_cap, row + 1);
 	while (st->rows_len < row)
 		c->row_values[st->rows_len++] = NULL;
 	c->row_values[st->rows_len++] = missing ? NULL : xstrndup(s, len);
@@ -612,10 +603,7 @@ static double *stream_load(const struct drift_data *d, const struct stream *s, s
 
 static void add_cat(struct drift_column *c, size_t *cap, char *value, uint64_t count)
 {
-	if (c->ncats == *cap) {
-		*cap = *cap ? *cap * 2 : 16;
-		c->cats = xreallocarray(c->cats, *cap, sizeof *c->cats);
-	}
+	c->cats = xgrow(c->cats, cap, c->ncats + 1, sizeof *c->cats);
 	c->cats[c->ncats++] = (struct drift_category){ value, count };
 }
 

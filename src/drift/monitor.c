@@ -314,10 +314,7 @@ static int cmp_wpoint(const void *a, const void *b)
 
 static void push_point(struct mfeature *f, size_t *cap, double x, double w)
 {
-	if (f->npoints == *cap) {
-		*cap = *cap ? *cap * 2 : 64;
-		f->points = xreallocarray(f->points, *cap, sizeof *f->points);
-	}
+	f->points = xgrow(f->points, cap, f->npoints + 1, sizeof *f->points);
 	f->points[f->npoints++] = (struct wpoint){ x, w };
 	f->total_weight += w;
 }

@@ -176,10 +176,7 @@ static void rescan_window(const struct guard *g, const char *text, size_t ws, si
 
 static void push(struct guard_findings *to, const struct guard_finding *f)
 {
-	if (to->n == to->cap) {
-		to->cap = to->cap ? to->cap * 2 : 16;
-		to->v = xreallocarray(to->v, to->cap, sizeof *to->v);
-	}
+	XGROW(to->v, to->cap, to->n + 1);
 	to->v[to->n++] = *f;
 }
 

@@ -53,10 +53,7 @@ void scan_add(struct scan *s, enum guard_type t, size_t start, size_t end, float
 	if (guard_is_hidden(t))
 		s->nhidden++;
 	struct guard_findings *f = s->out;
-	if (f->n == f->cap) {
-		f->cap = f->cap ? f->cap * 2 : 16;
-		f->v = xreallocarray(f->v, f->cap, sizeof *f->v);
-	}
+	XGROW(f->v, f->cap, f->n + 1);
 	f->v[f->n++] = (struct guard_finding){ t, start, end, conf, label, NULL };
 	if (end > s->floor)
 		s->floor = end;

@@ -172,10 +172,7 @@ static int parse_headers(struct es_decoder *d, const unsigned char *h, size_t hl
 		if (name_len > hl - pos)
 			return fail(d, e, "header %zu name truncated (%zu bytes, %zu left in the block)",
 				    n + 1, name_len, hl - pos);
-		if (n == d->headers_cap) {
-			d->headers_cap = d->headers_cap ? d->headers_cap * 2 : 8;
-			d->headers = xreallocarray(d->headers, d->headers_cap, sizeof *d->headers);
-		}
+		XGROW(d->headers, d->headers_cap, n + 1);
 		struct es_header *hd = &d->headers[n];
 		memcpy(out, h + pos, name_len);
 		out[name_len] = '\0';

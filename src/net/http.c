@@ -101,10 +101,7 @@ static void free_const(const void *p)
 
 static void headers_add_n(struct http_headers *h, const char *name, size_t nlen, const char *value, size_t vlen)
 {
-	if (h->n == h->cap) {
-		h->cap = h->cap ? h->cap * 2 : 16;
-		h->v = xreallocarray(h->v, h->cap, sizeof(*h->v));
-	}
+	XGROW(h->v, h->cap, h->n + 1);
 	char *block = xmalloc(nlen + vlen + 2);
 	memcpy(block, name, nlen);
 	block[nlen] = '\0';

@@ -202,10 +202,7 @@ static struct mustache_frame *mustache_top(struct mustache_parser *p)
 static struct mustache_node *mustache_add(struct mustache_parser *p, unsigned char kind)
 {
 	struct mustache_frame *f = mustache_top(p);
-	if (f->nkids == f->cap) {
-		f->cap = f->cap ? f->cap * 2 : 8;
-		f->kids = xreallocarray(f->kids, f->cap, sizeof *f->kids);
-	}
+	XGROW(f->kids, f->cap, f->nkids + 1);
 	struct mustache_node *n = &f->kids[f->nkids++];
 	memset(n, 0, sizeof *n);
 	n->kind = kind;
@@ -334,10 +331,7 @@ static struct mustache_entry *mustache_lib_add(struct mustache_lib *l, const cha
 		return en;
 	if (l->n >= MUSTACHE_MAX_PARTIALS)
 		return NULL;
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 8;
-		l->v = xreallocarray(l->v, l->cap, sizeof *l->v);
-	}
+	XGROW(l->v, l->cap, l->n + 1);
 	en = xcalloc(1, sizeof *en);
 	en->name = xstrdup(name);
 	l->v[l->n++] = en;
@@ -348,10 +342,7 @@ static int mustache_push(struct mustache_parser *p, unsigned char kind, size_t t
 {
 	if (p->nf > MUSTACHE_MAX_NESTING)
 		return mustache_perr(p, tag, "sections nested more than %d deep", MUSTACHE_MAX_NESTING);
-	if (p->nf == p->capf) {
-		p->capf = p->capf ? p->capf * 2 : 16;
-		p->f = xreallocarray(p->f, p->capf, sizeof *p->f);
-	}
+	XGROW(p->f, p->capf, p->nf + 1);
 	struct mustache_frame *f = &p->f[p->nf++];
 	memset(f, 0, sizeof *f);
 	f->n.kind = kind;
@@ -463,10 +454,7 @@ static int mustache_close(struct mustache_parser *p, size_t tag, size_t cs, size
 	struct mustache_frame *up = mustache_top(p);
 	if (n.kind == K_PARENT && element && lead_node)
 		up->nkids--;
-	if (up->nkids == up->cap) {
-		up->cap = up->cap ? up->cap * 2 : 8;
-		up->kids = xreallocarray(up->kids, up->cap, sizeof *up->kids);
-	}
+	XGROW(up->kids, up->cap, up->nkids + 1);
 	up->kids[up->nkids++] = n;
 	p->bol = !arg && (standalone || (n.kind == K_PARENT && element));
 	return 0;
@@ -939,10 +927,7 @@ static int mustache_nodes(struct mustache_render *r, const struct mustache_node 
 
 static int mustache_push_ctx(struct mustache_render *r, const cJSON *v)
 {
-	if (r->sp == r->scap) {
-		r->scap = r->scap ? r->scap * 2 : 16;
-		r->stack = xreallocarray(r->stack, r->scap, sizeof *r->stack);
-	}
+	XGROW(r->stack, r->scap, r->sp + 1);
 	r->stack[r->sp++] = v;
 	return 0;
 }

@@ -25,6 +25,11 @@ enum db_status { DB_OK = 0, DB_EIO, DB_ETOONEW, DB_ECORRUPT, DB_ELOCKED, DB_EMIG
 
 struct db;
 
+/* How long every opener waits for another process's write: the transactions
+ * are short, so waiting only costs time under heavy load, while giving up
+ * loses a run that was paid for. */
+#define DB_BUSY_MS 10000
+
 /* Latest schema version this build knows. */
 int db_schema_version(void);
 

@@ -47,7 +47,7 @@ void dbinfo_inspect(const char *path, struct dbinfo *out)
 	if (!out->exists)
 		return;
 	sqlite3 *db;
-	if (db_connect_readonly(path, 200, &db) != SQLITE_OK) {
+	if (db_connect_readonly(path, DB_BUSY_MS, &db) != SQLITE_OK) {
 		snprintf(out->problem, sizeof out->problem, "%s", db ? sqlite3_errmsg(db) : "out of memory");
 		sqlite3_close(db);
 		return;

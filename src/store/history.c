@@ -642,10 +642,7 @@ int history_group_models(struct db *db, int64_t group, char ***models, size_t *n
 	size_t cap = 0;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 4;
-			*models = xreallocarray(*models, cap, sizeof **models);
-		}
+		XGROW(*models, cap, *n + 1);
 		(*models)[(*n)++] = column_dup(st, 0);
 	}
 	if (rc != SQLITE_DONE)

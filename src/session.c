@@ -1,4 +1,4 @@
-#include "cli/session.h"
+#include "session.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
@@ -10,11 +10,6 @@
 #include "base/path.h"
 #include "llm/run.h"
 #include "net/http.h"
-
-/* How long a command that saves waits for another process's write: the
- * transactions are short, so waiting only costs time under heavy load,
- * while giving up loses a run that was paid for. */
-#define SESSION_BUSY_MS 10000
 
 static void on_signal(struct loop *l, int signo, void *ud)
 {
@@ -35,8 +30,9 @@ int session_open(struct session *s, int flags, struct err *e)
 		return -1;
 	if (path_ensure_data_home(NULL, e) != 0)
 		return -1;
-	char *logpath = path_join(path_data_home(), "aiwb.log");
-	log_open(logpath, (size_t)s->cfg.log_max_kb * 1024, NULL);
+	s->data_home = path_data_home();
+	char *logpath = path_join(s->data_home, "aiwb.log");
+	log_open(logpath, (size_t)s->cfg.log_max_kb * 1024, &s->log_error);
 	free(logpath);
 	int level = log_level_parse(s->cfg.log_level);
 	if (level >= 0)
@@ -46,10 +42,8 @@ int session_open(struct session *s, int flags, struct err *e)
 		return -1;
 	if (!(flags & SESSION_LATE_CATALOG) && !session_catalog(s, e))
 		return -1;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		return err_set(e, "cannot initialise libcurl");
-	http_set_defaults((int64_t)s->cfg.connect_timeout_s * 1000, (int64_t)s->cfg.idle_timeout_s * 1000,
-			  s->cfg.ca_bundle);
+	if (!(flags & SESSION_LATE_HTTP) && session_http(s, e) != 0)
+		return -1;
 	s->loop = loop_new();
 	if (!s->loop)
 		return err_set(e, "cannot create the event loop");
@@ -68,6 +62,16 @@ const struct catalog *session_catalog(struct session *s, struct err *e)
 	return s->catalog_state > 0 ? &s->catalog : NULL;
 }
 
+int session_http(struct session *s, struct err *e)
+{
+	if (s->http_state == 0) {
+		http_set_defaults((int64_t)s->cfg.connect_timeout_s * 1000, (int64_t)s->cfg.idle_timeout_s * 1000,
+				  s->cfg.ca_bundle);
+		s->http_state = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 1 : -1;
+	}
+	return s->http_state > 0 ? 0 : err_set(e, "cannot initialise libcurl");
+}
+
 int session_interrupt_status(const struct session *s)
 {
 	return 128 + (s->signo ? s->signo : SIGINT);
@@ -78,8 +82,8 @@ int session_save(struct session *s, const struct run *r, const struct llm_reques
 {
 	struct err e = ERR_INIT;
 	if (!s->db && !s->db_failed) {
-		char *dbpath = path_join(path_data_home(), "aiwb.db");
-		s->db = db_open(dbpath, SESSION_BUSY_MS, NULL, &s->db_error);
+		char *dbpath = session_db_path();
+		s->db = db_open(dbpath, DB_BUSY_MS, NULL, &s->db_error);
 		free(dbpath);
 		s->db_failed = !s->db;
 	}
@@ -102,8 +106,14 @@ void session_close(struct session *s)
 	catalog_free(&s->catalog);
 	config_free(&s->cfg);
 	log_close();
-	curl_global_cleanup();
+	if (s->http_state > 0)
+		curl_global_cleanup();
 	memset(s, 0, sizeof *s);
+}
+
+char *session_db_path(void)
+{
+	return path_join(path_data_home(), "aiwb.db");
 }
 
 struct db *session_writable_db(int create, int *missing, struct err *e)
@@ -111,22 +121,22 @@ struct db *session_writable_db(int create, int *missing, struct err *e)
 	*missing = 0;
 	if (create && path_ensure_data_home(NULL, e) != 0)
 		return NULL;
-	char *path = path_join(path_data_home(), "aiwb.db");
+	char *path = session_db_path();
 	struct db *db = NULL;
 	*missing = !create && !path_exists(path);
 	if (!*missing)
-		db = db_open(path, SESSION_BUSY_MS, NULL, e);
+		db = db_open(path, DB_BUSY_MS, NULL, e);
 	free(path);
 	return db;
 }
 
 struct db *session_existing_db(int *missing, struct err *e)
 {
-	char *path = path_join(path_data_home(), "aiwb.db");
+	char *path = session_db_path();
 	struct db *db = NULL;
 	*missing = !path_exists(path);
 	if (!*missing)
-		db = db_open_readonly(path, 2000, NULL, e);
+		db = db_open_readonly(path, DB_BUSY_MS, NULL, e);
 	free(path);
 	return db;
 }
