@@ -72,39 +72,28 @@ struct app {
 	int status_error;
 };
 
-static struct app *current; /* for app_redraw/app_status from pane callbacks */
-
 static void set_status(struct app *a, int error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void __attribute__((format(printf, 3, 0))) vset_status(struct app *a, int error, const char *fmt, va_list ap)
-{
-	vsnprintf(a->status, sizeof a->status, fmt, ap);
-	a->status_error = error;
-	a->dirty = 1;
-}
 
 static void set_status(struct app *a, int error, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vset_status(a, error, fmt, ap);
+	vsnprintf(a->status, sizeof a->status, fmt, ap);
 	va_end(ap);
+	a->status_error = error;
+	a->dirty = 1;
 }
 
-void app_redraw(void)
+/* The wb_notify hooks the panes report through. */
+static void notify_status(void *ud, int error, const char *msg)
 {
-	if (current)
-		current->dirty = 1;
+	set_status(ud, error, "%s", msg);
 }
 
-void app_status(int error, const char *fmt, ...)
+static void notify_redraw(void *ud)
 {
-	if (!current)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vset_status(current, error, fmt, ap);
-	va_end(ap);
+	struct app *a = ud;
+	a->dirty = 1;
 }
 
 static void free_windows(struct app *a)
@@ -685,6 +674,7 @@ int app_main(const struct app_options *o, int *signo)
 	xmalloc_set_fatal_hook(restore_terminal_hook);
 	theme_apply(&a.theme);
 
+	a.wb.notify = (struct wb_notify){ notify_status, notify_redraw, &a };
 	a.panes[0] = pane_models_new(&a.wb);
 	a.panes[1] = pane_prompt_new(&a.wb);
 	a.panes[2] = pane_kb_new(&a.wb);
@@ -702,7 +692,6 @@ int app_main(const struct app_options *o, int *signo)
 	else
 		loop_add_timer(a.loop, 0, start_models, &a);
 	a.wb.loop = a.loop;
-	current = &a;
 	char *history = path_join(a.wb.data_home, "cmd_history");
 	input_init(history, completions);
 	free(history);
@@ -723,7 +712,6 @@ int app_main(const struct app_options *o, int *signo)
 		modelset_free(&a.wb.models);
 		curl_global_cleanup();
 	}
-	current = NULL;
 	free_windows(&a);
 	term_stop();
 	xmalloc_set_fatal_hook(NULL);

@@ -1,5 +1,7 @@
 #include "pane.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,4 +60,22 @@ void wb_set_models(struct wb *wb, char *const *models, size_t n)
 	wb->marked = xreallocarray(wb->marked, n, sizeof *wb->marked);
 	for (size_t i = 0; i < n; i++)
 		wb->marked[wb->nmarked++] = xstrdup(models[i]);
+}
+
+void wb_status(const struct wb *wb, int error, const char *fmt, ...)
+{
+	if (!wb->notify.status)
+		return;
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	wb->notify.status(wb->notify.ud, error, msg);
+}
+
+void wb_redraw(const struct wb *wb)
+{
+	if (wb->notify.redraw)
+		wb->notify.redraw(wb->notify.ud);
 }

@@ -30,6 +30,17 @@ struct wb_params {
 	struct llm_params params;
 };
 
+/* How panes reach the app without knowing it: the app sets these before the
+ * first pane is made. status shows a message in the status line (error = 1
+ * for the error colour); redraw asks for a draw from outside a key handler
+ * (a stream chunk, a model list arriving) — cheap, draws happen once per
+ * loop pass. */
+struct wb_notify {
+	void (*status)(void *ud, int error, const char *msg);
+	void (*redraw)(void *ud);
+	void *ud;
+};
+
 /* The workbench's data, filled by app.c from the core and shared with the
  * panes. The Models pane owns the selection, the marks and the parameters;
  * the others only read them. */
@@ -49,7 +60,12 @@ struct wb {
 	size_t nmarked;
 	struct wb_params *params;
 	size_t nparams;
+	struct wb_notify notify;
 };
+
+/* Through wb->notify; nothing when it is unset (unit tests). */
+void wb_status(const struct wb *wb, int error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void wb_redraw(const struct wb *wb);
 
 /* The parameters for a model (defaults when none were set); borrowed. */
 const struct llm_params *wb_params_for(const struct wb *wb, const char *spec);

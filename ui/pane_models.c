@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
 #include "base/xmalloc.h"
 #include "draw.h"
 #include "input.h"
@@ -227,11 +226,11 @@ static void on_params(const char *line, void *ud)
 	}
 	free(copy);
 	if (bad) {
-		app_status(1, "parameters are temperature=0..2 top_p=0..1 max_tokens=N (or =- to unset)");
+		wb_status(wb, 1, "parameters are temperature=0..2 top_p=0..1 max_tokens=N (or =- to unset)");
 		return;
 	}
 	params_slot(wb, mp->editing)->params = next;
-	app_status(0, "parameters set for %s", mp->editing);
+	wb_status(wb, 0, "parameters set for %s", mp->editing);
 }
 
 static void edit_params(struct models_pane *mp, const char *spec)
@@ -267,12 +266,12 @@ static unsigned models_on_key(struct pane *p, int key)
 		if (!m)
 			return PANE_HANDLED;
 		if (m->embedding) {
-			app_status(1, "%s is an embedding model; pick a chat model for the Prompt pane", m->spec);
+			wb_status(wb, 1, "%s is an embedding model; pick a chat model for the Prompt pane", m->spec);
 			return PANE_HANDLED | PANE_DIRTY;
 		}
 		free(wb->selected);
 		wb->selected = xstrdup(m->spec);
-		app_status(0, "selected %s for the Prompt pane", m->spec);
+		wb_status(wb, 0, "selected %s for the Prompt pane", m->spec);
 		break;
 	case ' ':
 		if (m)

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
 #include "base/buf.h"
 #include "base/sanitize.h"
 #include "base/wdiff.h"
@@ -112,8 +111,8 @@ static int any_running(const struct prompt_pane *pp)
 static void on_text(struct lab_run *lr, void *ud)
 {
 	(void)lr;
-	(void)ud;
-	app_redraw();
+	struct prompt_pane *pp = ud;
+	wb_redraw(pp->base.wb);
 }
 
 static void on_done(struct lab_run *lr, void *ud)
@@ -129,7 +128,7 @@ static void on_done(struct lab_run *lr, void *ud)
 			pp->base.wb->history_runs += (int64_t)lab_run_saved(lr);
 		c->counted = 1;
 	}
-	app_redraw();
+	wb_redraw(pp->base.wb);
 }
 
 static const struct lab_run_cb run_cb = { on_text, on_done };
@@ -181,7 +180,7 @@ static int guard_holds(struct prompt_pane *pp, char *note, size_t size)
 	size_t n = 0;
 	struct guard *g = guard_from_config(cfg, &e);
 	if (!g || lab_form_preview(&pp->form, &msgs, &n, &e) != 0) {
-		app_status(1, "guard: %s; not sent", e.msg);
+		wb_status(pp->base.wb, 1, "guard: %s; not sent", e.msg);
 		guard_free(g);
 		return 1;
 	}
@@ -192,9 +191,9 @@ static int guard_holds(struct prompt_pane *pp, char *note, size_t size)
 	char *summary = guard_findings_summary(&f);
 	int hold = f.n && a != GUARD_REPORT;
 	if (hold && a == GUARD_BLOCK)
-		app_status(1, "guard (block): the prompt holds %s; not sent", summary);
+		wb_status(pp->base.wb, 1, "guard (block): the prompt holds %s; not sent", summary);
 	else if (hold)
-		app_status(1, "guard (mask): the prompt holds %s; the workbench does not mask yet, so it was not "
+		wb_status(pp->base.wb, 1, "guard (mask): the prompt holds %s; the workbench does not mask yet, so it was not "
 			      "sent (aiwb ask --guard mask does)", summary);
 	else if (f.n)
 		snprintf(note, size, "; guard: the prompt holds %s", summary);
@@ -210,12 +209,12 @@ static void send_form(struct prompt_pane *pp)
 {
 	struct wb *wb = pp->base.wb;
 	if (!lab_form_ready(&pp->form)) {
-		app_status(1, "nothing to send: press Enter to write a prompt, or t to pick a template");
+		wb_status(pp->base.wb, 1, "nothing to send: press Enter to write a prompt, or t to pick a template");
 		return;
 	}
 	long miss = lab_form_missing(&pp->form);
 	if (miss >= 0) {
-		app_status(1, "template %s needs %s: press Enter on it in the form (v)", pp->form.template,
+		wb_status(pp->base.wb, 1, "template %s needs %s: press Enter on it in the form (v)", pp->form.template,
 			   pp->form.fields[miss].name);
 		pp->mode = MODE_FORM;
 		pp->field = (size_t)miss;
@@ -223,7 +222,7 @@ static void send_form(struct prompt_pane *pp)
 	}
 	size_t n = wb->nmarked >= 2 ? wb->nmarked : wb->selected ? 1 : 0;
 	if (!n) {
-		app_status(1, "no model selected: pick one in Models (focus it with 1, Enter on a model)");
+		wb_status(pp->base.wb, 1, "no model selected: pick one in Models (focus it with 1, Enter on a model)");
 		return;
 	}
 	char guard_note[200];
@@ -248,9 +247,9 @@ static void send_form(struct prompt_pane *pp)
 		column_start(pp, c, group);
 	}
 	if (n > 1)
-		app_status(0, "sent to %zu models; h l move between them, f zooms, r re-runs, d diffs%s", n, guard_note);
+		wb_status(pp->base.wb, 0, "sent to %zu models; h l move between them, f zooms, r re-runs, d diffs%s", n, guard_note);
 	else
-		app_status(0, "sent to %s%s", wb->selected, guard_note);
+		wb_status(pp->base.wb, 0, "sent to %s%s", wb->selected, guard_note);
 }
 
 static void rerun_focused(struct prompt_pane *pp)
@@ -259,7 +258,7 @@ static void rerun_focused(struct prompt_pane *pp)
 		return;
 	struct column *c = &pp->cols[pp->focus];
 	if (c->run && !lab_run_finished(c->run)) {
-		app_status(1, "%s is still streaming; C-c cancels it first", c->spec);
+		wb_status(pp->base.wb, 1, "%s is still streaming; C-c cancels it first", c->spec);
 		return;
 	}
 	if (lab_form_missing(&pp->form) >= 0 || !lab_form_ready(&pp->form)) {
@@ -267,7 +266,7 @@ static void rerun_focused(struct prompt_pane *pp)
 		return;
 	}
 	column_start(pp, c, 0);
-	app_status(0, "re-running %s", c->spec);
+	wb_status(pp->base.wb, 0, "re-running %s", c->spec);
 }
 
 /* ---------------------------------------------------------------- editing */
@@ -300,14 +299,14 @@ static void edited_field(const char *line, void *ud)
 		return;
 	struct err e = ERR_INIT;
 	if (lab_form_set(&pp->form, pp->field, line, &e) != 0) {
-		app_status(1, "%s", e.msg);
+		wb_status(pp->base.wb, 1, "%s", e.msg);
 		return;
 	}
 	long miss = lab_form_missing(&pp->form);
 	if (miss >= 0)
 		pp->field = (size_t)miss;
 	else
-		app_status(0, "ready: s sends, p previews the messages");
+		wb_status(pp->base.wb, 0, "ready: s sends, p previews the messages");
 }
 
 static void edit_field(struct prompt_pane *pp)
@@ -326,7 +325,7 @@ static void edited_system(const char *line, void *ud)
 	if (!line)
 		return;
 	lab_form_set_system(&pp->form, line);
-	app_status(0, *line ? "system prompt set" : "system prompt cleared");
+	wb_status(pp->base.wb, 0, *line ? "system prompt set" : "system prompt cleared");
 }
 
 static void saved_as(const char *line, void *ud)
@@ -339,10 +338,10 @@ static void saved_as(const char *line, void *ud)
 	struct err e = ERR_INIT;
 	const struct llm_params *params = wb->selected ? wb_params_for(wb, wb->selected) : NULL;
 	if (lab_form_save(&pp->form, line, params, &path, &e) != 0) {
-		app_status(1, "%s", e.msg);
+		wb_status(pp->base.wb, 1, "%s", e.msg);
 		return;
 	}
-	app_status(0, "saved template %s to %s", line, path);
+	wb_status(pp->base.wb, 0, "saved template %s to %s", line, path);
 	free(path);
 }
 
@@ -350,7 +349,7 @@ static void open_template(struct prompt_pane *pp, const char *name)
 {
 	struct err e = ERR_INIT;
 	if (lab_form_open(&pp->form, name, &e) != 0) {
-		app_status(1, "%s", e.msg);
+		wb_status(pp->base.wb, 1, "%s", e.msg);
 		return;
 	}
 	pp->field = 0;
@@ -368,7 +367,7 @@ void pane_prompt_restore(struct pane *p, const struct lab_setup *s)
 	struct prompt_pane *pp = (struct prompt_pane *)p;
 	struct err e = ERR_INIT;
 	if (lab_form_restore(&pp->form, s, &e) != 0)
-		app_status(1, "restored in part: %s", e.msg);
+		wb_status(pp->base.wb, 1, "restored in part: %s", e.msg);
 	pp->mode = MODE_MAIN;
 	pp->preview = 1;
 	pp->field = 0;
@@ -411,7 +410,7 @@ static void open_picker(struct prompt_pane *pp)
 	pp->ntpl = 0;
 	struct err e = ERR_INIT;
 	if (lab_templates(&pp->tpl, &pp->ntpl, &e) != 0)
-		app_status(1, "%s", e.msg);
+		wb_status(pp->base.wb, 1, "%s", e.msg);
 	pp->filter[0] = 0;
 	pp->pick = 0;
 	for (size_t i = 0; pp->form.template && i < pp->ntpl; i++)
@@ -438,7 +437,7 @@ static unsigned picker_key(struct prompt_pane *pp, int key)
 	case '\r': case '\n': case KEY_ENTER: {
 		const struct lab_template_info *t = picked(pp, pp->pick, &valid);
 		if (t && t->error) {
-			app_status(1, "%s", t->error);
+			wb_status(pp->base.wb, 1, "%s", t->error);
 			break;
 		}
 		pp->mode = MODE_MAIN;
@@ -877,7 +876,7 @@ static unsigned prompt_on_key(struct pane *p, int key)
 	case 't': open_picker(pp); break;
 	case 'v':
 		if (!pp->form.nfields) {
-			app_status(1, "%s has no variables", pp->form.template ? pp->form.template : "a free prompt");
+			wb_status(pp->base.wb, 1, "%s has no variables", pp->form.template ? pp->form.template : "a free prompt");
 			return PANE_HANDLED;
 		}
 		pp->mode = MODE_FORM;
@@ -891,7 +890,7 @@ static unsigned prompt_on_key(struct pane *p, int key)
 	case 'r': rerun_focused(pp); break;
 	case 'd':
 		if (pp->ncols < 2) {
-			app_status(1, "a word diff needs two answers: mark two or more models in Models and send");
+			wb_status(pp->base.wb, 1, "a word diff needs two answers: mark two or more models in Models and send");
 			return PANE_HANDLED;
 		}
 		pp->diff = !pp->diff;
