@@ -9,6 +9,7 @@
 #include "base/xmalloc.h"
 #include "draw.h"
 #include "input.h"
+#include "list.h"
 #include "pane.h"
 
 struct row {
@@ -18,7 +19,7 @@ struct row {
 
 struct models_pane {
 	struct pane base;
-	size_t cursor, top;
+	struct ui_list list;
 	struct row *rows;
 	size_t nrows;
 	char *editing; /* the model whose parameters the command line is editing */
@@ -37,8 +38,7 @@ static void build_rows(struct models_pane *mp)
 		for (size_t j = 0; j < ms->providers[i].nmodels; j++)
 			mp->rows[mp->nrows++] = (struct row){ i, (long)j };
 	}
-	if (mp->cursor >= mp->nrows)
-		mp->cursor = mp->nrows ? mp->nrows - 1 : 0;
+	ui_list_set_count(&mp->list, mp->nrows);
 }
 
 static const struct ms_model *row_model(const struct models_pane *mp, size_t i)
@@ -126,47 +126,46 @@ static void draw_model(WINDOW *w, int y, int width, const struct wb *wb, const s
 		draw_text(w, y, width - info_w, info_w, info, cursor ? at : theme_attr(ROLE_METRIC));
 }
 
+/* The list's rows: a provider's header, or one of its models. */
+static void draw_row(void *ud, WINDOW *w, int y, int x, int width, size_t i, int cursor)
+{
+	(void)x;
+	struct models_pane *mp = ud;
+	const struct wb *wb = mp->base.wb;
+	if (mp->rows[i].model < 0)
+		draw_provider(w, y, width, &wb->models.providers[mp->rows[i].provider]);
+	else
+		draw_model(w, y, width, wb, row_model(mp, i), cursor);
+}
+
+static const char *row_text(void *ud, size_t i)
+{
+	struct models_pane *mp = ud;
+	const struct ms_provider *prov = &mp->base.wb->models.providers[mp->rows[i].provider];
+	return mp->rows[i].model < 0 ? prov->name : prov->models[mp->rows[i].model].spec;
+}
+
+static const struct ui_list_ops list_ops = { draw_row, row_text };
+
 static void models_draw(struct pane *p, WINDOW *w, int height, int width)
 {
 	struct models_pane *mp = (struct models_pane *)p;
 	const struct wb *wb = p->wb;
 	build_rows(mp);
 	if (mp->nrows == 0) {
-		draw_wrapped(w, 0, 0, width, height,
-			     wb->models_started ? "No models configured — see aiwb doctor" : "Asking the providers for their models…",
-			     theme_attr(ROLE_NOTICE));
+		ui_list_draw(&mp->list, w, 0, 0, height, width,
+			     wb->models_started ? "No models configured — see aiwb doctor" : "Asking the providers for their models…");
 		return;
 	}
 	int list_h = height - 1;
 	if (list_h < 1)
 		list_h = height;
-	if (mp->cursor < mp->top)
-		mp->top = mp->cursor;
-	if (mp->cursor >= mp->top + (size_t)list_h)
-		mp->top = mp->cursor - (size_t)list_h + 1;
-	for (int y = 0; y < list_h && mp->top + (size_t)y < mp->nrows; y++) {
-		size_t i = mp->top + (size_t)y;
-		const struct ms_provider *prov = &wb->models.providers[mp->rows[i].provider];
-		if (mp->rows[i].model < 0)
-			draw_provider(w, y, width, prov);
-		else
-			draw_model(w, y, width, wb, row_model(mp, i), i == mp->cursor);
-	}
+	ui_list_draw(&mp->list, w, 0, 0, list_h, width, NULL);
 	if (height > 1) {
 		char hint[160];
 		snprintf(hint, sizeof hint, "Enter select  Space mark (%zu)  e params", wb->nmarked);
 		draw_text(w, height - 1, 0, width, hint, theme_attr(ROLE_DIM));
 	}
-}
-
-static void move_cursor(struct models_pane *mp, long delta)
-{
-	long c = (long)mp->cursor + delta;
-	if (c < 0)
-		c = 0;
-	if (mp->nrows && c >= (long)mp->nrows)
-		c = (long)mp->nrows - 1;
-	mp->cursor = (size_t)c;
 }
 
 static int set_param(struct llm_params *pr, const char *key, const char *val)
@@ -254,14 +253,10 @@ static unsigned models_on_key(struct pane *p, int key)
 {
 	struct models_pane *mp = (struct models_pane *)p;
 	struct wb *wb = p->wb;
-	const struct ms_model *m = row_model(mp, mp->cursor);
+	if (ui_list_key(&mp->list, key))
+		return PANE_HANDLED | PANE_DIRTY;
+	const struct ms_model *m = row_model(mp, ui_list_selected(&mp->list));
 	switch (key) {
-	case KEY_DOWN: case 'j': move_cursor(mp, 1); break;
-	case KEY_UP: case 'k': move_cursor(mp, -1); break;
-	case KEY_NPAGE: move_cursor(mp, 10); break;
-	case KEY_PPAGE: move_cursor(mp, -10); break;
-	case KEY_HOME: case 'g': mp->cursor = 0; break;
-	case KEY_END: case 'G': move_cursor(mp, (long)mp->nrows); break;
 	case '\r': case '\n': case KEY_ENTER:
 		if (!m)
 			return PANE_HANDLED;
@@ -290,6 +285,7 @@ static unsigned models_on_key(struct pane *p, int key)
 static void models_destroy(struct pane *p)
 {
 	struct models_pane *mp = (struct models_pane *)p;
+	ui_list_free(&mp->list);
 	free(mp->rows);
 	free(mp->editing);
 	free(mp);
@@ -307,5 +303,7 @@ struct pane *pane_models_new(struct wb *wb)
 	mp->base.ops = &models_ops;
 	mp->base.title = "Models";
 	mp->base.wb = wb;
+	ui_list_init(&mp->list, &list_ops, mp, 0);
+	mp->list.page_step = 10; /* PgUp PgDn have always moved ten rows here */
 	return &mp->base;
 }
