@@ -142,11 +142,13 @@ static int filter_key(struct ui_list *l, int key)
 {
 	size_t len = strlen(l->filter);
 	switch (key) {
-	case 27:
+	case 27: {
+		size_t keep = ui_list_selected(l);
 		l->editing = 0;
 		l->filter[0] = '\0';
-		refilter(l, ui_list_row(l, l->cursor));
+		refilter(l, keep);
 		return 1;
+	}
 	case '\r': case '\n': case KEY_ENTER:
 		l->editing = 0;
 		return 1;
@@ -230,6 +232,7 @@ void ui_list_draw(struct ui_list *l, WINDOW *w, int y, int x, int height, int wi
 	int rows_h = height - filter_row;
 	if (filter_row)
 		draw_filter(l, w, y + rows_h, x, width);
+	ui_list_set_rows(l, (size_t)(rows_h / rh > 0 ? rows_h / rh : 1));
 	size_t count = ui_list_count(l);
 	if (!count) {
 		char msg[UI_LIST_FILTER_MAX + 80];
@@ -241,7 +244,6 @@ void ui_list_draw(struct ui_list *l, WINDOW *w, int y, int x, int height, int wi
 			draw_wrapped(w, y, x, width, rows_h, empty, theme_attr(ROLE_NOTICE));
 		return;
 	}
-	ui_list_set_rows(l, (size_t)(rows_h / rh > 0 ? rows_h / rh : 1));
 	for (size_t k = 0; k < l->visible && l->top + k < count && (int)(k + 1) * rh <= rows_h; k++) {
 		size_t pos = l->top + k;
 		l->ops->draw_row(l->ud, w, y + (int)k * rh, x, width, ui_list_row(l, pos), pos == l->cursor);

@@ -13,6 +13,7 @@
 #include "base/sanitize.h"
 #include "base/xmalloc.h"
 #include "draw.h"
+#include "list.h"
 #include "store/history.h"
 #include "wrap.h"
 
@@ -40,8 +41,9 @@ struct block {
 struct history_view {
 	struct db *db;
 	struct buf query;
-	struct history_hit *hits;
-	size_t nhits, cursor, offset, limit;
+	struct history_hit *hits;     /* the runs shown: list rows [offset, offset + nhits) */
+	size_t nhits, offset, limit;
+	struct ui_list list;          /* over all the runs that match, total of them */
 	int64_t total;
 	int searching;
 	char error[512];
@@ -54,6 +56,8 @@ struct history_view {
 	long scroll;
 	int64_t chosen;
 };
+
+static const struct ui_list_ops list_ops;
 
 /* Rows for runs: the screen less the status line, the frame, the query, the
  * summary and a blank row. */
@@ -70,6 +74,8 @@ static void clear_hits(struct history_view *v)
 	v->nhits = 0;
 }
 
+/* Asks again for the runs that match, as many as fit from the list's first
+ * row shown (moved back when fewer runs are left). */
 static void search(struct history_view *v)
 {
 	clear_hits(v);
@@ -80,18 +86,32 @@ static void search(struct history_view *v)
 	v->limit = (size_t)list_rows(v) / (v->searching ? 2 : 1);
 	if (!v->limit)
 		v->limit = 1;
+	v->list.row_height = v->searching ? 2 : 1;
 	struct history_query q = { buf_str(&v->query), NULL, v->limit, 0 };
 	struct err e = ERR_INIT;
 	v->total = history_count(v->db, &q, &e);
+	ui_list_set_count(&v->list, v->total > 0 ? (size_t)v->total : 0);
+	ui_list_set_rows(&v->list, v->limit);
+	v->offset = v->list.top;
 	if (v->total >= 0 && v->offset && v->offset + v->limit > (size_t)v->total)
 		v->offset = (size_t)v->total > v->limit ? (size_t)v->total - v->limit : 0;
+	v->list.top = v->offset;
 	q.offset = v->offset;
 	if (v->total < 0 || history_find(v->db, &q, &v->hits, &v->nhits, &e) != 0) {
 		snprintf(v->error, sizeof v->error, "%s", err_msg(&e));
 		v->total = 0;
+		v->offset = v->list.top = 0;
+		ui_list_set_count(&v->list, 0);
+	} else if (v->nhits < v->limit) {
+		ui_list_set_count(&v->list, v->offset + v->nhits); /* fewer runs than counted: none past these */
 	}
-	if (v->cursor >= v->nhits)
-		v->cursor = v->nhits ? v->nhits - 1 : 0;
+}
+
+/* The selected run, or NULL. */
+static const struct history_hit *selected(const struct history_view *v)
+{
+	size_t i = ui_list_selected(&v->list);
+	return i != UI_LIST_NONE && i >= v->offset && i - v->offset < v->nhits ? &v->hits[i - v->offset] : NULL;
 }
 
 static void free_detail(struct history_view *v)
@@ -110,6 +130,7 @@ struct history_view *history_view_new(struct db *db)
 {
 	struct history_view *v = xcalloc(1, sizeof *v);
 	v->db = db;
+	ui_list_init(&v->list, &list_ops, v, UI_LIST_TYPING);
 	return v;
 }
 
@@ -119,6 +140,7 @@ void history_view_free(struct history_view *v)
 		return;
 	clear_hits(v);
 	free_detail(v);
+	ui_list_free(&v->list);
 	buf_free(&v->query);
 	free(v);
 }
@@ -132,7 +154,7 @@ void history_view_open(struct history_view *v, const char *query, int lines, int
 	free_detail(v);
 	v->lines = lines;
 	v->cols = cols;
-	v->cursor = v->offset = 0;
+	v->list.cursor = v->list.top = 0;
 	search(v);
 }
 
@@ -143,11 +165,12 @@ void history_view_layout(struct history_view *v, int lines, int cols)
 	v->cols = cols;
 	if (!again)
 		return;
-	int64_t id = v->cursor < v->nhits ? v->hits[v->cursor].id : 0;
+	const struct history_hit *h = selected(v);
+	int64_t id = h ? h->id : 0;
 	search(v);
 	for (size_t i = 0; i < v->nhits; i++)
 		if (v->hits[i].id == id)
-			v->cursor = i;
+			ui_list_select(&v->list, v->offset + i);
 }
 
 int64_t history_view_chosen(const struct history_view *v)
@@ -327,48 +350,28 @@ static int open_detail(struct history_view *v, int64_t id)
 
 static void query_changed(struct history_view *v)
 {
-	v->cursor = v->offset = 0;
+	v->list.cursor = v->list.top = 0;
 	search(v);
-}
-
-static void move_cursor(struct history_view *v, long delta)
-{
-	long c = (long)v->cursor + delta;
-	if (c < 0) {
-		size_t back = (size_t)-c;
-		v->offset = v->offset > back ? v->offset - back : 0;
-		v->cursor = 0;
-		search(v);
-	} else if ((size_t)c >= v->nhits) {
-		size_t past = (size_t)c - (v->nhits ? v->nhits - 1 : 0);
-		if (v->offset + v->nhits < (size_t)v->total) {
-			v->offset += past;
-			v->cursor = v->nhits ? v->nhits - 1 : 0;
-			search(v);
-		} else {
-			v->cursor = v->nhits ? v->nhits - 1 : 0;
-		}
-	} else {
-		v->cursor = (size_t)c;
-	}
 }
 
 static unsigned list_key(struct history_view *v, int key)
 {
+	if (ui_list_key(&v->list, key)) {
+		if (v->list.top != v->offset)
+			search(v); /* the runs from the new first row */
+		return 0;
+	}
+	const struct history_hit *h = selected(v);
 	switch (key) {
 	case 27: case KEY_CTRL('c'): case KEY_CTRL('g'): return HISTORY_VIEW_CLOSE;
-	case KEY_UP: case KEY_CTRL('p'): move_cursor(v, -1); break;
-	case KEY_DOWN: case KEY_CTRL('n'): move_cursor(v, 1); break;
-	case KEY_PPAGE: move_cursor(v, -(long)v->limit); break;
-	case KEY_NPAGE: move_cursor(v, (long)v->limit); break;
 	case '\r': case '\n': case KEY_ENTER:
-		if (v->cursor < v->nhits)
-			open_detail(v, v->hits[v->cursor].id);
+		if (h)
+			open_detail(v, h->id);
 		break;
 	case KEY_CTRL('r'):
-		if (v->cursor >= v->nhits)
+		if (!h)
 			break;
-		v->chosen = v->hits[v->cursor].id;
+		v->chosen = h->id;
 		return HISTORY_VIEW_RESTORE | HISTORY_VIEW_CLOSE;
 	case KEY_CTRL('u'):
 		buf_reset(&v->query);
@@ -497,6 +500,16 @@ static void draw_hit(WINDOW *w, int y, int right, const struct history_hit *h, i
 		draw_snippet(w, y + 1, 6, right, h->snippet, cursor);
 }
 
+/* A run's row of the list (two rows when searching: the passage below). */
+static void draw_row(void *ud, WINDOW *w, int y, int x, int width, size_t i, int cursor)
+{
+	struct history_view *v = ud;
+	if (i >= v->offset && i - v->offset < v->nhits)
+		draw_hit(w, y, x + width, &v->hits[i - v->offset], cursor, v->searching);
+}
+
+static const struct ui_list_ops list_ops = { draw_row, NULL };
+
 static void draw_list(struct history_view *v, WINDOW *w, int h, int right)
 {
 	draw_frame(w, "History — type to search · ↑↓ select · Enter open · C-r re-open · Esc close", 1);
@@ -522,20 +535,14 @@ static void draw_list(struct history_view *v, WINDOW *w, int h, int right)
 		draw_wrapped(w, top, 2, right - 2, bottom - top, v->error, theme_attr(ROLE_ERROR));
 		return;
 	}
-	if (!v->nhits) {
-		char msg[QUERY_MAX + 200];
-		if (v->searching)
-			snprintf(msg, sizeof msg, "No run matches \"%s\". Fewer words, or a prefix such as borr*, find more.",
-				 buf_str(&v->query));
-		else
-			snprintf(msg, sizeof msg, "No runs in the history yet. What you send from the Prompt pane, aiwb ask "
-						  "and aiwb compare is kept here, to search and to re-open.");
-		draw_wrapped(w, top, 2, right - 2, bottom - top, msg, theme_attr(ROLE_NOTICE));
-		return;
-	}
-	int per = v->searching ? 2 : 1;
-	for (size_t i = 0; i < v->nhits && top + (int)i * per + per <= bottom; i++)
-		draw_hit(w, top + (int)i * per, right, &v->hits[i], i == v->cursor, per == 2);
+	char msg[QUERY_MAX + 200];
+	if (v->searching)
+		snprintf(msg, sizeof msg, "No run matches \"%s\". Fewer words, or a prefix such as borr*, find more.",
+			 buf_str(&v->query));
+	else
+		snprintf(msg, sizeof msg, "No runs in the history yet. What you send from the Prompt pane, aiwb ask "
+					  "and aiwb compare is kept here, to search and to re-open.");
+	ui_list_draw(&v->list, w, top, 2, bottom - top, right - 2, msg);
 }
 
 static int block_complete(const struct block *b)
