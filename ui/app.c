@@ -60,7 +60,7 @@ struct app {
 	struct theme theme;
 	struct pane *panes[NPANES];
 	WINDOW *frames[NPANES], *inner[NPANES];
-	int focus, zoomed, help, help_scroll;
+	int focus, zoomed, help, help_scroll, help_page;
 	struct history_view *history;
 	int history_open;
 	int dirty, relayout, too_small;
@@ -250,7 +250,8 @@ static void draw(struct loop *l, void *ud)
 		if (a->history_open)
 			history_view_draw(a->history);
 		if (a->help)
-			help_draw(commands, &a->help_scroll);
+			a->help_page = help_draw(a->history_open ? KEYMAP_NONE : a->panes[a->focus]->ops->keymap, commands,
+						 &a->help_scroll);
 		if (input_active()) {
 			wmove(stdscr, cy, cx);
 			wnoutrefresh(stdscr);
@@ -420,8 +421,8 @@ static void help_key(struct app *a, int ch)
 	switch (ch) {
 	case KEY_UP: case 'k': a->help_scroll--; break;
 	case KEY_DOWN: case 'j': a->help_scroll++; break;
-	case KEY_PPAGE: a->help_scroll -= 10; break;
-	case KEY_NPAGE: case ' ': a->help_scroll += 10; break;
+	case KEY_PPAGE: a->help_scroll -= a->help_page > 0 ? a->help_page : 1; break;
+	case KEY_NPAGE: case ' ': a->help_scroll += a->help_page > 0 ? a->help_page : 1; break;
 	case KEY_HOME: a->help_scroll = 0; break;
 	default:
 		if (ch == 27 || ch == 'q' || keys_action(ch) == ACTION_HELP)

@@ -6,6 +6,7 @@
 
 #include "base/xmalloc.h"
 #include "draw.h"
+#include "keys.h"
 
 #define KEY_CTRL(c) ((c) & 0x1f)
 
@@ -180,36 +181,27 @@ static int filter_key(struct ui_list *l, int key)
 
 int ui_list_key(struct ui_list *l, int key)
 {
-	int letters = !(l->flags & UI_LIST_TYPING);
-	int can_filter = letters && l->ops && l->ops->row_text;
+	int can_filter = !(l->flags & UI_LIST_TYPING) && l->ops && l->ops->row_text;
+	int printable = key >= 32 && key < 256 && key != 127;
+	int typing = (l->flags & UI_LIST_TYPING) || (can_filter && l->editing);
+	enum pane_action a = typing && printable ? PA_NONE : keys_map_action(KEYMAP_MOVE, key);
 	size_t page = l->page_step > 0 ? (size_t)l->page_step : l->visible ? l->visible : 1;
-	switch (key) {
-	case KEY_UP: case KEY_CTRL('p'): ui_list_move(l, -1); return 1;
-	case KEY_DOWN: case KEY_CTRL('n'): ui_list_move(l, 1); return 1;
-	case KEY_PPAGE: ui_list_move(l, -(long)page); return 1;
-	case KEY_NPAGE: ui_list_move(l, (long)page); return 1;
-	case KEY_HOME: ui_list_move(l, -(long)ui_list_count(l)); return 1;
-	case KEY_END: ui_list_move(l, (long)ui_list_count(l)); return 1;
-	}
-	if (can_filter && l->editing)
-		return filter_key(l, key);
-	if (!letters)
-		return 0;
-	switch (key) {
-	case 'k': ui_list_move(l, -1); return 1;
-	case 'j': ui_list_move(l, 1); return 1;
-	case 'g': ui_list_move(l, -(long)ui_list_count(l)); return 1;
-	case 'G': ui_list_move(l, (long)ui_list_count(l)); return 1;
-	case '/':
+	switch (a) {
+	case PA_MOVE_DOWN: ui_list_move(l, 1); return 1;
+	case PA_MOVE_UP: ui_list_move(l, -1); return 1;
+	case PA_MOVE_PAGE_DOWN: ui_list_move(l, (long)page); return 1;
+	case PA_MOVE_PAGE_UP: ui_list_move(l, -(long)page); return 1;
+	case PA_MOVE_FIRST: ui_list_move(l, -(long)ui_list_count(l)); return 1;
+	case PA_MOVE_LAST: ui_list_move(l, (long)ui_list_count(l)); return 1;
+	case PA_MOVE_FILTER:
 		if (!can_filter)
 			return 0;
 		l->editing = 1;
 		return 1;
-	case 27:
-		if (!can_filter || !l->filter[0])
-			return 0;
-		return filter_key(l, key);
+	default: break;
 	}
+	if (can_filter && (l->editing || (key == 27 && l->filter[0])))
+		return filter_key(l, key);
 	return 0;
 }
 

@@ -1,13 +1,15 @@
 /* list — the one scrolling list of the workbench: n rows, one selected, the
  * rows shown scrolled so the selection stays visible. The user keeps its
  * rows; the list keeps positions and draws each visible row through a
- * callback, so every pane draws its own columns. Keys: Up Down (and j k),
- * PgUp PgDn, Home End (and g G), C-p C-n; `/` filters the rows by a
+ * callback, so every pane draws its own columns. Keys are the generic moves
+ * of the key table (MOVE_KEYS in ui/keys.h: j k, arrows, PgUp PgDn, g G,
+ * Home End, C-n C-p by default); move.filter (`/`) filters the rows by a
  * case-insensitive substring of their text (typing edits it, Enter keeps it,
  * Esc clears it); with no rows, an empty-state sentence is drawn instead.
  *
- * With UI_LIST_TYPING the letters belong to the user (a search line): only
- * the arrows, PgUp PgDn, Home End, C-p C-n move, and there is no `/` filter.
+ * With UI_LIST_TYPING the printable keys belong to the user (a search line):
+ * only moves bound to other keys (arrows, pages, C-n C-p) move, and there is
+ * no filter.
  *
  * Positions and keys need no terminal (ui_list_key, ui_list_set_rows): a
  * list can be unit-tested without one. */

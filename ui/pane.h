@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "keys.h"
 #include "llm/catalog.h"
 #include "llm/modelset.h"
 #include "loop.h"
@@ -85,6 +86,7 @@ struct pane_ops {
 	/* Returns PANE_* flags; 0 when the key is not the pane's. */
 	unsigned (*on_key)(struct pane *p, int key);
 	void (*destroy)(struct pane *p);
+	enum keymap keymap; /* its keys in ui/keys.h, shown first by `?`; KEYMAP_NONE: none */
 };
 
 struct pane {

@@ -9,6 +9,7 @@
 #include "base/xmalloc.h"
 #include "draw.h"
 #include "input.h"
+#include "keys.h"
 #include "list.h"
 #include "pane.h"
 
@@ -162,8 +163,11 @@ static void models_draw(struct pane *p, WINDOW *w, int height, int width)
 		list_h = height;
 	ui_list_draw(&mp->list, w, 0, 0, list_h, width, NULL);
 	if (height > 1) {
-		char hint[160];
-		snprintf(hint, sizeof hint, "Enter select  Space mark (%zu)  e params", wb->nmarked);
+		char hint[160], sel[16], mark[16], params[16];
+		snprintf(sel, sizeof sel, "%s", keys_name(keys_pane_key(PA_MODELS_SELECT)));
+		snprintf(mark, sizeof mark, "%s", keys_name(keys_pane_key(PA_MODELS_MARK)));
+		snprintf(params, sizeof params, "%s", keys_name(keys_pane_key(PA_MODELS_PARAMS)));
+		snprintf(hint, sizeof hint, "%s select  %s mark (%zu)  %s params", sel, mark, wb->nmarked, params);
 		draw_text(w, height - 1, 0, width, hint, theme_attr(ROLE_DIM));
 	}
 }
@@ -253,11 +257,11 @@ static unsigned models_on_key(struct pane *p, int key)
 {
 	struct models_pane *mp = (struct models_pane *)p;
 	struct wb *wb = p->wb;
-	if (ui_list_key(&mp->list, key))
+	if (mp->list.editing && ui_list_key(&mp->list, key)) /* typing a filter */
 		return PANE_HANDLED | PANE_DIRTY;
 	const struct ms_model *m = row_model(mp, ui_list_selected(&mp->list));
-	switch (key) {
-	case '\r': case '\n': case KEY_ENTER:
+	switch (keys_map_action(KEYMAP_MODELS, key)) {
+	case PA_MODELS_SELECT:
 		if (!m)
 			return PANE_HANDLED;
 		if (m->embedding) {
@@ -268,16 +272,16 @@ static unsigned models_on_key(struct pane *p, int key)
 		wb->selected = xstrdup(m->spec);
 		wb_status(wb, 0, "selected %s for the Prompt pane", m->spec);
 		break;
-	case ' ':
+	case PA_MODELS_MARK:
 		if (m)
 			toggle_mark(wb, m->spec);
 		break;
-	case 'e':
+	case PA_MODELS_PARAMS:
 		if (m)
 			edit_params(mp, m->spec);
 		break;
 	default:
-		return 0;
+		return ui_list_key(&mp->list, key) ? PANE_HANDLED | PANE_DIRTY : 0;
 	}
 	return PANE_HANDLED | PANE_DIRTY;
 }
@@ -295,6 +299,7 @@ static const struct pane_ops models_ops = {
 	.draw = models_draw,
 	.on_key = models_on_key,
 	.destroy = models_destroy,
+	.keymap = KEYMAP_MODELS,
 };
 
 struct pane *pane_models_new(struct wb *wb)

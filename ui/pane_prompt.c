@@ -14,6 +14,7 @@
 #include "draw.h"
 #include "guard/guard.h"
 #include "input.h"
+#include "keys.h"
 #include "pane.h"
 #include "prompt/lab.h"
 #include "view_compare.h"
@@ -478,25 +479,26 @@ static void prompt_draw(struct pane *p, WINDOW *w, int height, int width)
 
 /* ---------------------------------------------------------------- keys */
 
-static unsigned form_key(struct prompt_pane *pp, int key)
+/* The variable form has the keys first: moves pick a variable. */
+static unsigned form_key(struct prompt_pane *pp, enum pane_action a)
 {
 	size_t n = pp->form.nfields;
-	switch (key) {
-	case KEY_DOWN: case 'j':
+	switch (a) {
+	case PA_MOVE_DOWN:
 		if (pp->field + 1 < n)
 			pp->field++;
 		break;
-	case KEY_UP: case 'k':
+	case PA_MOVE_UP:
 		if (pp->field)
 			pp->field--;
 		break;
-	case '\r': case '\n': case KEY_ENTER: case 'i': edit_field(pp); break;
-	case 'x': case KEY_DC: {
+	case PA_PROMPT_EDIT: edit_field(pp); break;
+	case PA_PROMPT_CLEAR_VALUE: {
 		struct err e = ERR_INIT;
 		lab_form_set(&pp->form, pp->field, "", &e);
 		break;
 	}
-	case 27: pp->mode = MODE_MAIN; break;
+	case PA_PROMPT_BACK: pp->mode = MODE_MAIN; break;
 	default: return 0;
 	}
 	return PANE_HANDLED | PANE_DIRTY;
@@ -507,19 +509,20 @@ static unsigned prompt_on_key(struct pane *p, int key)
 	struct prompt_pane *pp = (struct prompt_pane *)p;
 	if (pp->mode == MODE_PICK)
 		return picker_key(pp, key);
-	if (key == 3) { /* C-c */
+	enum pane_action a = keys_pane_action(KEYMAP_PROMPT, key);
+	if (a == PA_PROMPT_CANCEL) {
 		if (!compare_running(&pp->answers))
 			return 0;
 		compare_cancel(&pp->answers);
 		return PANE_HANDLED | PANE_DIRTY;
 	}
 	if (pp->mode == MODE_FORM) {
-		unsigned r = form_key(pp, key);
+		unsigned r = form_key(pp, a);
 		if (r)
 			return r;
 	}
-	switch (key) {
-	case '\r': case '\n': case KEY_ENTER: case 'i':
+	switch (a) {
+	case PA_PROMPT_EDIT:
 		if (pp->form.template) {
 			pp->mode = MODE_FORM;
 			if (pp->form.nfields)
@@ -528,47 +531,41 @@ static unsigned prompt_on_key(struct pane *p, int key)
 			edit_text(pp);
 		}
 		break;
-	case 't': open_picker(pp); break;
-	case 'v':
+	case PA_PROMPT_TEMPLATE: open_picker(pp); break;
+	case PA_PROMPT_VARIABLES:
 		if (!pp->form.nfields) {
 			wb_status(pp->base.wb, 1, "%s has no variables", pp->form.template ? pp->form.template : "a free prompt");
 			return PANE_HANDLED;
 		}
 		pp->mode = MODE_FORM;
 		break;
-	case 'p': pp->preview = !pp->preview; break;
-	case 's': send_form(pp); break;
-	case 'S':
+	case PA_PROMPT_PREVIEW: pp->preview = !pp->preview; break;
+	case PA_PROMPT_SEND: send_form(pp); break;
+	case PA_PROMPT_SYSTEM:
 		input_begin_in(INPUT_PROMPTS, "system prompt> ", pp->form.system, edited_system, pp);
 		break;
-	case 'w': input_begin_in(INPUT_COMMANDS, "save as template> ", NULL, saved_as, pp); break;
-	case 'r': rerun_focused(pp); break;
-	case 'd':
+	case PA_PROMPT_SAVE: input_begin_in(INPUT_COMMANDS, "save as template> ", NULL, saved_as, pp); break;
+	case PA_PROMPT_RERUN: rerun_focused(pp); break;
+	case PA_PROMPT_DIFF:
 		if (compare_toggle_diff(&pp->answers) != 0) {
 			wb_status(pp->base.wb, 1, "a word diff needs two answers: mark two or more models in Models and send");
 			return PANE_HANDLED;
 		}
 		pp->preview = 0;
 		break;
-	case 'f':
-		compare_toggle_zoom(&pp->answers);
-		break;
-	case KEY_LEFT: case 'h':
-		compare_focus_move(&pp->answers, -1);
-		break;
-	case KEY_RIGHT: case 'l':
-		compare_focus_move(&pp->answers, 1);
-		break;
-	case 27:
+	case PA_PROMPT_ZOOM_COLUMN: compare_toggle_zoom(&pp->answers); break;
+	case PA_PROMPT_LEFT: compare_focus_move(&pp->answers, -1); break;
+	case PA_PROMPT_RIGHT: compare_focus_move(&pp->answers, 1); break;
+	case PA_PROMPT_BACK:
 		pp->preview = 0;
 		compare_close_diff(&pp->answers);
 		break;
-	case KEY_DOWN: case 'j': compare_scroll_by(&pp->answers, 1); break;
-	case KEY_UP: case 'k': compare_scroll_by(&pp->answers, -1); break;
-	case KEY_NPAGE: case ' ': compare_scroll_page(&pp->answers, 1); break;
-	case KEY_PPAGE: compare_scroll_page(&pp->answers, -1); break;
-	case KEY_HOME: case 'g': compare_scroll_home(&pp->answers); break;
-	case KEY_END: case 'G': compare_scroll_end(&pp->answers); break;
+	case PA_MOVE_DOWN: compare_scroll_by(&pp->answers, 1); break;
+	case PA_MOVE_UP: compare_scroll_by(&pp->answers, -1); break;
+	case PA_MOVE_PAGE_DOWN: case PA_PROMPT_PAGE_DOWN: compare_scroll_page(&pp->answers, 1); break;
+	case PA_MOVE_PAGE_UP: compare_scroll_page(&pp->answers, -1); break;
+	case PA_MOVE_FIRST: compare_scroll_home(&pp->answers); break;
+	case PA_MOVE_LAST: compare_scroll_end(&pp->answers); break;
 	default: return 0;
 	}
 	return PANE_HANDLED | PANE_DIRTY;
@@ -587,6 +584,7 @@ static const struct pane_ops prompt_ops = {
 	.draw = prompt_draw,
 	.on_key = prompt_on_key,
 	.destroy = prompt_destroy,
+	.keymap = KEYMAP_PROMPT,
 };
 
 struct pane *pane_prompt_new(struct wb *wb)

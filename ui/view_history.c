@@ -13,6 +13,7 @@
 #include "base/sanitize.h"
 #include "base/xmalloc.h"
 #include "draw.h"
+#include "keys.h"
 #include "list.h"
 #include "store/history.h"
 #include "wrap.h"
@@ -362,21 +363,25 @@ static unsigned list_key(struct history_view *v, int key)
 		return 0;
 	}
 	const struct history_hit *h = selected(v);
-	switch (key) {
-	case 27: case KEY_CTRL('c'): case KEY_CTRL('g'): return HISTORY_VIEW_CLOSE;
-	case '\r': case '\n': case KEY_ENTER:
+	int printable = (key >= 32 && key < 127) || (key >= 128 && key < 256);
+	switch (printable ? PA_NONE : keys_map_action(KEYMAP_HISTORY, key)) { /* letters are the search's */
+	case PA_HISTORY_CLOSE: return HISTORY_VIEW_CLOSE;
+	case PA_HISTORY_OPEN:
 		if (h)
 			open_detail(v, h->id);
-		break;
-	case KEY_CTRL('r'):
+		return 0;
+	case PA_HISTORY_RESTORE:
 		if (!h)
-			break;
+			return 0;
 		v->chosen = h->id;
 		return HISTORY_VIEW_RESTORE | HISTORY_VIEW_CLOSE;
-	case KEY_CTRL('u'):
+	case PA_HISTORY_CLEAR:
 		buf_reset(&v->query);
 		query_changed(v);
-		break;
+		return 0;
+	default: break;
+	}
+	switch (key) {
 	case KEY_BACKSPACE: case 127: case KEY_CTRL('h'):
 		if (v->query.len) {
 			size_t n = v->query.len - 1;
@@ -387,7 +392,7 @@ static unsigned list_key(struct history_view *v, int key)
 		}
 		break;
 	default:
-		if (((key >= 32 && key < 127) || (key >= 128 && key < 256)) && v->query.len < QUERY_MAX) {
+		if (printable && v->query.len < QUERY_MAX) {
 			buf_putc(&v->query, (char)key);
 			query_changed(v);
 		}
@@ -406,19 +411,20 @@ static void scroll_by(struct history_view *v, long delta)
 
 static unsigned detail_key(struct history_view *v, int key)
 {
-	switch (key) {
-	case 27: case 'q': case KEY_LEFT: case KEY_BACKSPACE: case 127: free_detail(v); break;
-	case KEY_CTRL('c'): return HISTORY_VIEW_CLOSE;
-	case KEY_UP: case 'k': scroll_by(v, -1); break;
-	case KEY_DOWN: case 'j': scroll_by(v, 1); break;
-	case KEY_PPAGE: scroll_by(v, -list_rows(v)); break;
-	case KEY_NPAGE: case ' ': scroll_by(v, list_rows(v)); break;
-	case KEY_HOME: case 'g': v->scroll = 0; break;
-	case KEY_END: case 'G': v->scroll = SCROLL_END; break;
-	case 'r': case '\r': case '\n': case KEY_ENTER:
+	switch (keys_pane_action(KEYMAP_RUN, key)) {
+	case PA_RUN_BACK: free_detail(v); break;
+	case PA_RUN_CLOSE: return HISTORY_VIEW_CLOSE;
+	case PA_MOVE_UP: scroll_by(v, -1); break;
+	case PA_MOVE_DOWN: scroll_by(v, 1); break;
+	case PA_MOVE_PAGE_UP: scroll_by(v, -list_rows(v)); break;
+	case PA_MOVE_PAGE_DOWN: case PA_RUN_PAGE_DOWN: scroll_by(v, list_rows(v)); break;
+	case PA_MOVE_FIRST: v->scroll = 0; break;
+	case PA_MOVE_LAST: v->scroll = SCROLL_END; break;
+	case PA_RUN_RESTORE:
 		v->chosen = v->id;
 		free_detail(v);
 		return HISTORY_VIEW_RESTORE | HISTORY_VIEW_CLOSE;
+	default: break;
 	}
 	return 0;
 }
