@@ -250,8 +250,8 @@ static void draw(struct loop *l, void *ud)
 		if (a->history_open)
 			history_view_draw(a->history);
 		if (a->help)
-			a->help_page = help_draw(a->history_open ? KEYMAP_NONE : a->panes[a->focus]->ops->keymap, commands,
-						 &a->help_scroll);
+			a->help_page = help_draw(a->history_open ? history_view_keymap(a->history) : a->panes[a->focus]->ops->keymap,
+						 commands, &a->help_scroll);
 		if (input_active()) {
 			wmove(stdscr, cy, cx);
 			wnoutrefresh(stdscr);
@@ -339,6 +339,13 @@ static void restore_run(struct app *a, int64_t id)
 
 static void history_key(struct app *a, int ch)
 {
+	int printable = ch >= 32 && ch < 256 && ch != 127;
+	if (keys_action(ch) == ACTION_HELP && (!printable || history_view_keymap(a->history) == KEYMAP_RUN)) {
+		a->help = 1; /* a letter in the list is the search's */
+		a->help_scroll = 0;
+		a->dirty = 1;
+		return;
+	}
 	unsigned r = history_view_key(a->history, ch);
 	if (r & HISTORY_VIEW_CLOSE)
 		a->history_open = 0;

@@ -5,16 +5,29 @@
 #include "draw.h"
 #include "keys.h"
 
-/* The panes with a list to filter (the others have no use for move.filter). */
-static const int filters[KEYMAP_COUNT] = { [KEYMAP_MODELS] = 1, [KEYMAP_HISTORY] = 0 };
+/* The panes with a list to filter (the others have no use for move.filter),
+ * and those where printable keys are typed text (a search line), so only the
+ * other keys move. */
+static const int filters[KEYMAP_COUNT] = { [KEYMAP_MODELS] = 1 };
+static const int typing[KEYMAP_COUNT] = { [KEYMAP_HISTORY] = 1 };
 
 static void map_lines(struct buf *out, enum keymap map, enum keymap pane)
 {
 	const struct pane_binding *t = keys_pane_table();
-	char keys[64];
-	for (int i = 0; i < PA_COUNT; i++)
-		if (t[i].map == map && (t[i].action != PA_MOVE_FILTER || filters[pane]))
-			buf_printf(out, "  %-12s  %s\n", keys_names(&t[i], keys, sizeof keys), t[i].help);
+	for (int i = 0; i < PA_COUNT; i++) {
+		if (t[i].map != map || (t[i].action == PA_MOVE_FILTER && !filters[pane]))
+			continue;
+		struct pane_binding shown = t[i];
+		int n = 0;
+		for (int k = 0; k < KEYS_PER_ACTION && t[i].keys[k] >= 0; k++)
+			if (!typing[pane] || t[i].keys[k] < 32 || t[i].keys[k] > 255)
+				shown.keys[n++] = t[i].keys[k];
+		for (int k = n; k < KEYS_PER_ACTION; k++)
+			shown.keys[k] = -1;
+		char keys[64];
+		if (n)
+			buf_printf(out, "  %-12s  %s\n", keys_names(&shown, keys, sizeof keys), t[i].help);
+	}
 }
 
 void help_text_for(struct buf *out, enum keymap map, const struct help_command *commands)

@@ -174,6 +174,11 @@ void history_view_layout(struct history_view *v, int lines, int cols)
 			ui_list_select(&v->list, v->offset + i);
 }
 
+enum keymap history_view_keymap(const struct history_view *v)
+{
+	return v->detail ? KEYMAP_RUN : KEYMAP_HISTORY;
+}
+
 int64_t history_view_chosen(const struct history_view *v)
 {
 	return v->chosen;

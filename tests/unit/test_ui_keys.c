@@ -441,6 +441,18 @@ static void test_help_for_pane(void **state)
 	help_text_for(&b, KEYMAP_PROMPT, commands);
 	assert_true(strncmp(buf_str(&b), "Prompt pane\n  Enter i       Write the prompt", 43) == 0);
 	assert_null(strstr(buf_str(&b), "Filter a list")); /* the Prompt pane has no list */
+	/* the history's list types letters: only the other keys of a move are shown */
+	buf_reset(&b);
+	help_text_for(&b, KEYMAP_HISTORY, commands);
+	assert_true(strncmp(buf_str(&b), "History\n  Enter         Show the selected run in full\n", 54) == 0);
+	assert_non_null(strstr(buf_str(&b), "\n  Down C-n      Down a row"));
+	assert_non_null(strstr(buf_str(&b), "\n  Home          To the first row"));
+	assert_null(strstr(buf_str(&b), "j Down"));
+	assert_null(strstr(buf_str(&b), "Filter a list"));
+	buf_reset(&b);
+	help_text_for(&b, KEYMAP_RUN, commands);
+	assert_non_null(strstr(buf_str(&b), "\n  Esc q Left Backspace  Back to the list of runs\n"));
+	assert_non_null(strstr(buf_str(&b), "\n  j Down C-n    Down a row"));
 	buf_reset(&b);
 	help_text_for(&b, KEYMAP_NONE, commands);
 	assert_string_equal(buf_str(&b), buf_str(&plain));
