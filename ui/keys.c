@@ -270,6 +270,20 @@ int keys_pane_key(enum pane_action a)
 	return a >= 0 && a < PA_COUNT ? pane_table[a].keys[0] : -1;
 }
 
+char *keys_pane_key_name(enum pane_action a, char *out, size_t size)
+{
+	int key = keys_pane_key(a);
+	snprintf(out, size, "%s", key >= 0 ? keys_name(key) : "-");
+	return out;
+}
+
+char *keys_global_key_name(enum key_action a, char *out, size_t size)
+{
+	int key = keys_key_for(a);
+	snprintf(out, size, "%s", key >= 0 ? keys_name(key) : "-");
+	return out;
+}
+
 char *keys_names(const struct pane_binding *b, char *out, size_t size)
 {
 	size_t used = 0;

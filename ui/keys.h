@@ -130,6 +130,13 @@ const struct pane_binding *keys_pane_table(void);
 const char *keys_map_title(enum keymap map);
 /* The first key of a pane action (-1 when it has none), for hints. */
 int keys_pane_key(enum pane_action a);
+/* The name of a pane action's first key, into out; returns out. For hints,
+ * with a buffer per use: KEY_HINT(PA_PROMPT_SEND) is "s" by default. */
+char *keys_pane_key_name(enum pane_action a, char *out, size_t size);
+#define KEY_HINT(a) keys_pane_key_name((a), (char[16]){ 0 }, 16)
+/* The same for a global action. */
+#define GLOBAL_KEY_HINT(a) keys_global_key_name((a), (char[16]){ 0 }, 16)
+char *keys_global_key_name(enum key_action a, char *out, size_t size);
 /* The keys of a pane action as "j Down C-n", into out; returns out. */
 char *keys_names(const struct pane_binding *b, char *out, size_t size);
 

@@ -82,20 +82,22 @@ static void send_form(struct prompt_pane *pp)
 {
 	struct wb *wb = pp->base.wb;
 	if (!lab_form_ready(&pp->form)) {
-		wb_status(pp->base.wb, 1, "nothing to send: press Enter to write a prompt, or t to pick a template");
+		wb_status(pp->base.wb, 1, "nothing to send: press %s to write a prompt, or %s to pick a template",
+			  KEY_HINT(PA_PROMPT_EDIT), KEY_HINT(PA_PROMPT_TEMPLATE));
 		return;
 	}
 	long miss = lab_form_missing(&pp->form);
 	if (miss >= 0) {
-		wb_status(pp->base.wb, 1, "template %s needs %s: press Enter on it in the form (v)", pp->form.template,
-			   pp->form.fields[miss].name);
+		wb_status(pp->base.wb, 1, "template %s needs %s: press %s on it in the form (%s)", pp->form.template,
+			   pp->form.fields[miss].name, KEY_HINT(PA_PROMPT_EDIT), KEY_HINT(PA_PROMPT_VARIABLES));
 		pp->mode = MODE_FORM;
 		pp->field = (size_t)miss;
 		return;
 	}
 	size_t n = wb->nmarked >= 2 ? wb->nmarked : wb->selected ? 1 : 0;
 	if (!n) {
-		wb_status(pp->base.wb, 1, "no model selected: pick one in Models (focus it with 1, Enter on a model)");
+		wb_status(pp->base.wb, 1, "no model selected: pick one in Models (focus it with %s, %s on a model)",
+			  GLOBAL_KEY_HINT(ACTION_FOCUS_MODELS), KEY_HINT(PA_MODELS_SELECT));
 		return;
 	}
 	char guard_note[200];
@@ -108,7 +110,9 @@ static void send_form(struct prompt_pane *pp)
 	char *const *specs = n > 1 ? wb->marked : &wb->selected;
 	compare_start(&pp->answers, &pp->form, specs, n);
 	if (n > 1)
-		wb_status(pp->base.wb, 0, "sent to %zu models; h l move between them, f zooms, r re-runs, d diffs%s", n, guard_note);
+		wb_status(pp->base.wb, 0, "sent to %zu models; %s %s move between them, %s zooms, %s re-runs, %s diffs%s", n,
+			  KEY_HINT(PA_PROMPT_LEFT), KEY_HINT(PA_PROMPT_RIGHT), KEY_HINT(PA_PROMPT_ZOOM_COLUMN),
+			  KEY_HINT(PA_PROMPT_RERUN), KEY_HINT(PA_PROMPT_DIFF), guard_note);
 	else
 		wb_status(pp->base.wb, 0, "sent to %s%s", wb->selected, guard_note);
 }
@@ -119,7 +123,7 @@ static void rerun_focused(struct prompt_pane *pp)
 	if (!c)
 		return;
 	if (compare_column_running(c)) {
-		wb_status(pp->base.wb, 1, "%s is still streaming; C-c cancels it first", c->spec);
+		wb_status(pp->base.wb, 1, "%s is still streaming; %s cancels it first", c->spec, KEY_HINT(PA_PROMPT_CANCEL));
 		return;
 	}
 	if (lab_form_missing(&pp->form) >= 0 || !lab_form_ready(&pp->form)) {
@@ -167,7 +171,8 @@ static void edited_field(const char *line, void *ud)
 	if (miss >= 0)
 		pp->field = (size_t)miss;
 	else
-		wb_status(pp->base.wb, 0, "ready: s sends, p previews the messages");
+		wb_status(pp->base.wb, 0, "ready: %s sends, %s previews the messages", KEY_HINT(PA_PROMPT_SEND),
+			  KEY_HINT(PA_PROMPT_PREVIEW));
 }
 
 static void edit_field(struct prompt_pane *pp)
@@ -359,7 +364,7 @@ static int draw_form(struct prompt_pane *pp, WINDOW *w, int y, int height, int w
 		snprintf(line, sizeof line, "Template %s · %s · %s%s%s", f->template, f->technique, f->shape,
 			 f->description[0] ? " — " : "", f->description);
 	else
-		snprintf(line, sizeof line, "Free prompt · t picks a template");
+		snprintf(line, sizeof line, "Free prompt · %s picks a template", KEY_HINT(PA_PROMPT_TEMPLATE));
 	draw_text(w, y++, 0, width, line, theme_attr(ROLE_TITLE));
 	if (f->system && y < height) {
 		snprintf(line, sizeof line, "system: %s", f->system);
@@ -423,7 +428,9 @@ static void draw_preview(struct prompt_pane *pp, WINDOW *w, int y, int height, i
 	}
 	lab_msgs_free(m, n);
 	wrap_update(&wr, width);
-	draw_text(w, y++, 0, width, "Preview (p hides it):", theme_attr(ROLE_NOTICE));
+	char line[64];
+	snprintf(line, sizeof line, "Preview (%s hides it):", KEY_HINT(PA_PROMPT_PREVIEW));
+	draw_text(w, y++, 0, width, line, theme_attr(ROLE_NOTICE));
 	wrap_draw(w, &wr, 0, y, 0, width, height - y, theme_attr(ROLE_NORMAL));
 	wrap_free(&wr);
 }
@@ -449,7 +456,8 @@ static void prompt_draw(struct pane *p, WINDOW *w, int height, int width)
 			if (pr->has_max_tokens)
 				snprintf(line + off, sizeof line - (size_t)off, "  max %d", pr->max_tokens);
 		} else {
-			snprintf(line, sizeof line, "No model selected: pick one in Models (Enter on a model, Space marks several).");
+			snprintf(line, sizeof line, "No model selected: pick one in Models (%s on a model, %s marks several).",
+				 KEY_HINT(PA_MODELS_SELECT), KEY_HINT(PA_MODELS_MARK));
 		}
 		draw_text(w, y++, 0, width, line, theme_attr(wb->selected || wb->nmarked >= 2 ? ROLE_NORMAL : ROLE_NOTICE));
 	}
@@ -467,13 +475,25 @@ static void prompt_draw(struct pane *p, WINDOW *w, int height, int width)
 		snprintf(line, sizeof line, "Nothing sent yet. %lld run%s in history.", (long long)wb->history_runs,
 			 wb->history_runs == 1 ? "" : "s");
 		y += draw_wrapped(w, y, 0, width, height - y, line, theme_attr(ROLE_DIM));
-		if (y + 1 < height)
-			draw_wrapped(w, y + 1, 0, width, height - y - 1,
-				     "Enter or i: write a prompt. t: pick a template, v: its variables, p: preview, s: send, "
-				     "S: system prompt, w: save as a template. Mark several models in Models to compare "
-				     "them: h l move between columns, f zooms one, r re-runs it, d diffs it with the next. "
-				     "C-c cancels; arrows scroll.",
-				     theme_attr(ROLE_DIM));
+		if (y + 1 < height) {
+			char keys[600], edit[64];
+			keys_names(&keys_pane_table()[PA_PROMPT_EDIT], edit, sizeof edit - 4); /* room for " or" */
+			char *sp = strchr(edit, ' '); /* "Enter i": "Enter or i" */
+			if (sp) {
+				memmove(sp + 3, sp, strlen(sp) + 1);
+				memcpy(sp, " or", 3);
+			}
+			snprintf(keys, sizeof keys,
+				 "%s: write a prompt. %s: pick a template, %s: its variables, %s: preview, %s: send, "
+				 "%s: system prompt, %s: save as a template. Mark several models in Models to compare "
+				 "them: %s %s move between columns, %s zooms one, %s re-runs it, %s diffs it with the next. "
+				 "%s cancels; arrows scroll.",
+				 edit, KEY_HINT(PA_PROMPT_TEMPLATE), KEY_HINT(PA_PROMPT_VARIABLES), KEY_HINT(PA_PROMPT_PREVIEW),
+				 KEY_HINT(PA_PROMPT_SEND), KEY_HINT(PA_PROMPT_SYSTEM), KEY_HINT(PA_PROMPT_SAVE),
+				 KEY_HINT(PA_PROMPT_LEFT), KEY_HINT(PA_PROMPT_RIGHT), KEY_HINT(PA_PROMPT_ZOOM_COLUMN),
+				 KEY_HINT(PA_PROMPT_RERUN), KEY_HINT(PA_PROMPT_DIFF), KEY_HINT(PA_PROMPT_CANCEL));
+			draw_wrapped(w, y + 1, 0, width, height - y - 1, keys, theme_attr(ROLE_DIM));
+		}
 	}
 }
 

@@ -8,6 +8,7 @@
 #include "base/wdiff.h"
 #include "base/xmalloc.h"
 #include "draw.h"
+#include "keys.h"
 
 #define MAX_SHOWN_BYTES (1u << 20)
 #define MIN_COLUMN_WIDTH 24
@@ -240,15 +241,16 @@ static void draw_column(struct compare_view *cv, size_t i, WINDOW *w, int y, int
 	const char *msg = lab_run_message(c->run);
 	char line[900];
 	if (!done)
-		snprintf(line, sizeof line, "streaming… C-c cancels");
+		snprintf(line, sizeof line, "streaming… %s cancels", KEY_HINT(PA_PROMPT_CANCEL));
 	else if (st == LLM_OK)
 		snprintf(line, sizeof line, "done (%s)", msg[0] ? msg : "end");
 	else
 		snprintf(line, sizeof line, "%s", msg);
 	if (c->hidden) {
 		size_t len = strlen(line);
-		snprintf(line + len, sizeof line - len, " · the first %.1f of %.1f MiB shown; H has it all",
-			 (double)(c->fed - c->hidden) / (1 << 20), (double)c->fed / (1 << 20));
+		snprintf(line + len, sizeof line - len, " · the first %.1f of %.1f MiB shown; %s has it all",
+			 (double)(c->fed - c->hidden) / (1 << 20), (double)c->fed / (1 << 20),
+			 GLOBAL_KEY_HINT(ACTION_HISTORY));
 	}
 	draw_text(w, fy, x, width, line, theme_attr(st != LLM_OK ? ROLE_ERROR : ROLE_DIM));
 }
@@ -349,8 +351,9 @@ static void draw_diff(struct compare_view *cv, WINDOW *w, int y, int height, int
 	size_t a = cv->focus, b = (cv->focus + 1) % cv->ncols;
 	diff_build(cv, a, b);
 	char line[700];
-	snprintf(line, sizeof line, "Word diff: [-%s-] {+%s+}%s · d closes, h l pick the pair", cv->cols[a].spec,
-		 cv->cols[b].spec, cv->diff_exact ? "" : " (coarse: too far apart for every word)");
+	snprintf(line, sizeof line, "Word diff: [-%s-] {+%s+}%s · %s closes, %s %s pick the pair", cv->cols[a].spec,
+		 cv->cols[b].spec, cv->diff_exact ? "" : " (coarse: too far apart for every word)", KEY_HINT(PA_PROMPT_DIFF),
+		 KEY_HINT(PA_PROMPT_LEFT), KEY_HINT(PA_PROMPT_RIGHT));
 	draw_text(w, y++, 0, width, line, theme_attr(ROLE_NOTICE));
 	int view_h = height - y;
 	if (view_h <= 0)
