@@ -7,12 +7,17 @@
 
 #include "base/xmalloc.h"
 
-struct pane *pane_new(const struct pane_ops *ops, const char *title, struct wb *wb)
+void pane_init(struct pane *p, const struct pane_ops *ops, const char *title, struct wb *wb)
 {
-	struct pane *p = xcalloc(1, sizeof *p);
 	p->ops = ops;
 	p->title = title;
 	p->wb = wb;
+}
+
+struct pane *pane_new(const struct pane_ops *ops, const char *title, struct wb *wb)
+{
+	struct pane *p = xcalloc(1, sizeof *p);
+	pane_init(p, ops, title, wb);
 	return p;
 }
 

@@ -95,6 +95,8 @@ struct pane {
 	struct wb *wb;
 };
 
+/* Fills the struct pane a pane embeds first. */
+void pane_init(struct pane *p, const struct pane_ops *ops, const char *title, struct wb *wb);
 /* For panes that are only a struct pane: allocate, ignore keys, free. */
 struct pane *pane_new(const struct pane_ops *ops, const char *title, struct wb *wb);
 unsigned pane_no_keys(struct pane *p, int key);

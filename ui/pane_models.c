@@ -305,9 +305,7 @@ static const struct pane_ops models_ops = {
 struct pane *pane_models_new(struct wb *wb)
 {
 	struct models_pane *mp = xcalloc(1, sizeof *mp);
-	mp->base.ops = &models_ops;
-	mp->base.title = "Models";
-	mp->base.wb = wb;
+	pane_init(&mp->base, &models_ops, "Models", wb);
 	ui_list_init(&mp->list, &list_ops, mp, 0);
 	mp->list.page_step = 10; /* PgUp PgDn have always moved ten rows here */
 	return &mp->base;

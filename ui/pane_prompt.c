@@ -610,9 +610,7 @@ static const struct pane_ops prompt_ops = {
 struct pane *pane_prompt_new(struct wb *wb)
 {
 	struct prompt_pane *pp = xcalloc(1, sizeof *pp);
-	pp->base.ops = &prompt_ops;
-	pp->base.title = "Prompt";
-	pp->base.wb = wb;
+	pane_init(&pp->base, &prompt_ops, "Prompt", wb);
 	compare_init(&pp->answers, wb);
 	lab_form_open(&pp->form, NULL, NULL);
 	return &pp->base;
