@@ -1,7 +1,12 @@
 /* pane — a rectangle of the workbench with its own drawing and keys
  * (STYLE.md 1, 2). A pane is a struct embedding struct pane first, with a
  * const ops table. Handlers return intent (PANE_* flags) and the app acts:
- * panes never refresh the screen, move focus or quit by themselves.
+ * panes never refresh the screen, move focus or quit by themselves. What a
+ * pane has to say (a status sentence) or a redraw it needs outside a key
+ * handler (a stream chunk) goes through wb_status / wb_redraw, hooks the app
+ * sets in wb->notify: no pane knows the app (ui/app.h). Keys come from the
+ * pane's table in ui/keys.h (ops->keymap), so they can be rebound and `?`
+ * lists them.
  * Panes read struct wb — plain data filled by app.c from the core — and
  * never see SQL, HTTP or cJSON. */
 #ifndef AIWB_PANE_H
