@@ -58,7 +58,7 @@ struct app {
 	struct theme theme;
 	struct pane *panes[NPANES];
 	WINDOW *frames[NPANES], *inner[NPANES];
-	int focus, zoomed, help, help_scroll;
+	int focus, zoomed, help, help_scroll, help_page;
 	struct history_view *history;
 	int history_open;
 	int dirty, relayout, too_small;
@@ -70,39 +70,28 @@ struct app {
 	int status_error;
 };
 
-static struct app *current; /* for app_redraw/app_status from pane callbacks */
-
 static void set_status(struct app *a, int error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void __attribute__((format(printf, 3, 0))) vset_status(struct app *a, int error, const char *fmt, va_list ap)
-{
-	vsnprintf(a->status, sizeof a->status, fmt, ap);
-	a->status_error = error;
-	a->dirty = 1;
-}
 
 static void set_status(struct app *a, int error, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vset_status(a, error, fmt, ap);
+	vsnprintf(a->status, sizeof a->status, fmt, ap);
 	va_end(ap);
+	a->status_error = error;
+	a->dirty = 1;
 }
 
-void app_redraw(void)
+/* The wb_notify hooks the panes report through. */
+static void notify_status(void *ud, int error, const char *msg)
 {
-	if (current)
-		current->dirty = 1;
+	set_status(ud, error, "%s", msg);
 }
 
-void app_status(int error, const char *fmt, ...)
+static void notify_redraw(void *ud)
 {
-	if (!current)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vset_status(current, error, fmt, ap);
-	va_end(ap);
+	struct app *a = ud;
+	a->dirty = 1;
 }
 
 static void free_windows(struct app *a)
@@ -259,7 +248,8 @@ static void draw(struct loop *l, void *ud)
 		if (a->history_open)
 			history_view_draw(a->history);
 		if (a->help)
-			help_draw(commands, &a->help_scroll);
+			a->help_page = help_draw(a->history_open ? history_view_keymap(a->history) : a->panes[a->focus]->ops->keymap,
+						 commands, &a->help_scroll);
 		if (input_active()) {
 			wmove(stdscr, cy, cx);
 			wnoutrefresh(stdscr);
@@ -347,6 +337,13 @@ static void restore_run(struct app *a, int64_t id)
 
 static void history_key(struct app *a, int ch)
 {
+	int printable = ch >= 32 && ch < 256 && ch != 127;
+	if (keys_action(ch) == ACTION_HELP && (!printable || history_view_keymap(a->history) == KEYMAP_RUN)) {
+		a->help = 1; /* a letter in the list is the search's */
+		a->help_scroll = 0;
+		a->dirty = 1;
+		return;
+	}
 	unsigned r = history_view_key(a->history, ch);
 	if (r & HISTORY_VIEW_CLOSE)
 		a->history_open = 0;
@@ -429,8 +426,8 @@ static void help_key(struct app *a, int ch)
 	switch (ch) {
 	case KEY_UP: case 'k': a->help_scroll--; break;
 	case KEY_DOWN: case 'j': a->help_scroll++; break;
-	case KEY_PPAGE: a->help_scroll -= 10; break;
-	case KEY_NPAGE: case ' ': a->help_scroll += 10; break;
+	case KEY_PPAGE: a->help_scroll -= a->help_page > 0 ? a->help_page : 1; break;
+	case KEY_NPAGE: case ' ': a->help_scroll += a->help_page > 0 ? a->help_page : 1; break;
 	case KEY_HOME: a->help_scroll = 0; break;
 	default:
 		if (ch == 27 || ch == 'q' || keys_action(ch) == ACTION_HELP)
@@ -669,6 +666,7 @@ int app_main(const struct app_options *o, int *signo)
 	xmalloc_set_fatal_hook(restore_terminal_hook);
 	theme_apply(&a.theme);
 
+	a.wb.notify = (struct wb_notify){ notify_status, notify_redraw, &a };
 	a.panes[0] = pane_models_new(&a.wb);
 	a.panes[1] = pane_prompt_new(&a.wb);
 	a.panes[2] = pane_kb_new(&a.wb);
@@ -683,7 +681,6 @@ int app_main(const struct app_options *o, int *signo)
 		loop_add_timer(a.loop, 0, frame_tick, &a);
 	else
 		loop_add_timer(a.loop, 0, start_models, &a);
-	current = &a;
 	char *history = path_join(a.wb.data_home, "cmd_history");
 	input_init(history, completions);
 	free(history);
@@ -702,7 +699,6 @@ int app_main(const struct app_options *o, int *signo)
 	}
 	if (a.wb.models_started)
 		modelset_free(&a.wb.models);
-	current = NULL;
 	free_windows(&a);
 	term_stop();
 	xmalloc_set_fatal_hook(NULL);

@@ -15,10 +15,4 @@ struct app_options {
  * re-raises it. */
 int app_main(const struct app_options *o, int *signo);
 
-/* Asks for a redraw from outside a key handler (a stream, a model list
- * arriving). Cheap: draws happen once per loop pass, at most ~60 a second. */
-void app_redraw(void);
-/* Shows a message in the status line (error = 1 for the error colour). */
-void app_status(int error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
 #endif

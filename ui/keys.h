@@ -1,7 +1,14 @@
-/* keys — actions are data (STYLE.md 3). One X-macro table gives each action
- * its name (used in config "keys" and in help), default key and help text; the
- * `?` screen is generated from it. User bindings from config replace an
- * action's default key. */
+/* keys — actions are data (STYLE.md 3). X-macro tables give each action its
+ * name (used in config "keys" and in help), default key and help text; the
+ * `?` screen is generated from them. User bindings from config replace an
+ * action's default key.
+ *
+ * KEY_ACTIONS are the global actions, one key each. Each pane (and the
+ * history view) has its own table of actions named "PANE.ACTION" whose
+ * defaults may hold several keys ("j Down"); a pane looks a key up in its own
+ * table first, then in MOVE_KEYS, the generic moves every list and scrolling
+ * text shares, and what neither takes goes to the global actions. In config a
+ * pane action takes one key or several separated by spaces. */
 #ifndef AIWB_KEYS_H
 #define AIWB_KEYS_H
 
@@ -28,6 +35,71 @@
 enum key_action { ACTION_NONE = -1, KEY_ACTIONS(KEY_ACTION_ENUM) ACTION_COUNT };
 #undef KEY_ACTION_ENUM
 
+#define MOVE_KEYS(X)                                                                     \
+	X(MOVE_DOWN, "move.down", "j Down C-n", "Down a row (or a line)")                  \
+	X(MOVE_UP, "move.up", "k Up C-p", "Up a row (or a line)")                          \
+	X(MOVE_PAGE_DOWN, "move.page-down", "PgDn", "Down a page")                         \
+	X(MOVE_PAGE_UP, "move.page-up", "PgUp", "Up a page")                               \
+	X(MOVE_FIRST, "move.first", "g Home", "To the first row (or the top)")             \
+	X(MOVE_LAST, "move.last", "G End", "To the last row (or the end)")                 \
+	X(MOVE_FILTER, "move.filter", "/", "Filter a list: type, Enter keeps, Esc clears")
+
+#define MODELS_KEYS(X)                                                                   \
+	X(MODELS_SELECT, "models.select", "Enter", "Select the model the Prompt pane sends to") \
+	X(MODELS_MARK, "models.mark", "Space", "Mark or unmark the model for comparison")  \
+	X(MODELS_PARAMS, "models.params", "e", "Edit the model's parameters")
+
+#define PROMPT_KEYS(X)                                                                   \
+	X(PROMPT_EDIT, "prompt.edit", "Enter i", "Write the prompt, or edit a template variable") \
+	X(PROMPT_TEMPLATE, "prompt.template", "t", "Pick a template (type to filter)")     \
+	X(PROMPT_VARIABLES, "prompt.variables", "v", "The template's variable form")       \
+	X(PROMPT_CLEAR_VALUE, "prompt.clear-value", "x Delete", "In the form: clear the value") \
+	X(PROMPT_PREVIEW, "prompt.preview", "p", "Show or hide the rendered messages")     \
+	X(PROMPT_SEND, "prompt.send", "s", "Send to the selected model, or every marked one") \
+	X(PROMPT_SYSTEM, "prompt.system", "S", "Set the system prompt")                    \
+	X(PROMPT_SAVE, "prompt.save", "w", "Save as a new template")                       \
+	X(PROMPT_CANCEL, "prompt.cancel", "C-c", "Cancel every running answer")            \
+	X(PROMPT_RERUN, "prompt.rerun", "r", "Run again on the focused column's model")    \
+	X(PROMPT_DIFF, "prompt.diff", "d", "Word diff of the focused column and the next") \
+	X(PROMPT_ZOOM_COLUMN, "prompt.zoom-column", "f", "Zoom the focused column, and back") \
+	X(PROMPT_LEFT, "prompt.left", "h Left", "Focus the column on the left")            \
+	X(PROMPT_RIGHT, "prompt.right", "l Right", "Focus the column on the right")        \
+	X(PROMPT_PAGE_DOWN, "prompt.page-down", "Space", "Scroll the answers down a page")  \
+	X(PROMPT_BACK, "prompt.back", "Esc", "Leave the form; hide the preview or the diff")
+
+#define HISTORY_KEYS(X)                                                                  \
+	X(HISTORY_OPEN, "history.open", "Enter", "Show the selected run in full")           \
+	X(HISTORY_RESTORE, "history.restore", "C-r", "Re-open the selected run in the workbench") \
+	X(HISTORY_CLEAR, "history.clear", "C-u", "Clear the search")                        \
+	X(HISTORY_CLOSE, "history.close", "Esc C-c C-g", "Close the history")
+
+#define RUN_KEYS(X)                                                                      \
+	X(RUN_RESTORE, "run.restore", "r Enter", "Re-open the run shown in the workbench")  \
+	X(RUN_PAGE_DOWN, "run.page-down", "Space", "Scroll down a page")                    \
+	X(RUN_BACK, "run.back", "Esc q Left Backspace", "Back to the list of runs")        \
+	X(RUN_CLOSE, "run.close", "C-c", "Close the history")
+
+/* The tables a pane can look keys up in; KEYMAP_NONE: a pane without keys. */
+enum keymap { KEYMAP_NONE, KEYMAP_MOVE, KEYMAP_MODELS, KEYMAP_PROMPT, KEYMAP_HISTORY, KEYMAP_RUN, KEYMAP_COUNT };
+
+#define PANE_ACTION_ENUM(id, name, key, help) PA_##id,
+enum pane_action {
+	PA_NONE = -1,
+	MOVE_KEYS(PANE_ACTION_ENUM) MODELS_KEYS(PANE_ACTION_ENUM) PROMPT_KEYS(PANE_ACTION_ENUM)
+	HISTORY_KEYS(PANE_ACTION_ENUM) RUN_KEYS(PANE_ACTION_ENUM) PA_COUNT
+};
+#undef PANE_ACTION_ENUM
+
+#define KEYS_PER_ACTION 4
+
+struct pane_binding {
+	enum pane_action action;
+	enum keymap map;
+	const char *name;
+	const char *help;
+	int keys[KEYS_PER_ACTION]; /* curses key codes; -1 past the last */
+};
+
 struct key_binding {
 	enum key_action action;
 	const char *name;
@@ -46,5 +118,26 @@ const char *keys_name(int key);
 int keys_parse(const char *spec);
 /* The key currently bound to an action, for hints. */
 int keys_key_for(enum key_action a);
+
+/* The action key means in map (Enter, C-j and KEY_ENTER are one key, and so
+ * are Backspace, DEL and C-h); PA_NONE when map has none. */
+enum pane_action keys_map_action(enum keymap map, int key);
+/* The same, falling back to the generic MOVE_KEYS. */
+enum pane_action keys_pane_action(enum keymap map, int key);
+/* Every pane action, in table order (PA_COUNT rows). */
+const struct pane_binding *keys_pane_table(void);
+/* What help calls map: "Models pane", "Moving", ...; NULL for KEYMAP_NONE. */
+const char *keys_map_title(enum keymap map);
+/* The first key of a pane action (-1 when it has none), for hints. */
+int keys_pane_key(enum pane_action a);
+/* The name of a pane action's first key, into out; returns out. For hints,
+ * with a buffer per use: KEY_HINT(PA_PROMPT_SEND) is "s" by default. */
+char *keys_pane_key_name(enum pane_action a, char *out, size_t size);
+#define KEY_HINT(a) keys_pane_key_name((a), (char[16]){ 0 }, 16)
+/* The same for a global action. */
+#define GLOBAL_KEY_HINT(a) keys_global_key_name((a), (char[16]){ 0 }, 16)
+char *keys_global_key_name(enum key_action a, char *out, size_t size);
+/* The keys of a pane action as "j Down C-n", into out; returns out. */
+char *keys_names(const struct pane_binding *b, char *out, size_t size);
 
 #endif

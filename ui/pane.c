@@ -1,16 +1,23 @@
 #include "pane.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/xmalloc.h"
 
-struct pane *pane_new(const struct pane_ops *ops, const char *title, struct wb *wb)
+void pane_init(struct pane *p, const struct pane_ops *ops, const char *title, struct wb *wb)
 {
-	struct pane *p = xcalloc(1, sizeof *p);
 	p->ops = ops;
 	p->title = title;
 	p->wb = wb;
+}
+
+struct pane *pane_new(const struct pane_ops *ops, const char *title, struct wb *wb)
+{
+	struct pane *p = xcalloc(1, sizeof *p);
+	pane_init(p, ops, title, wb);
 	return p;
 }
 
@@ -58,4 +65,22 @@ void wb_set_models(struct wb *wb, char *const *models, size_t n)
 	wb->marked = xreallocarray(wb->marked, n, sizeof *wb->marked);
 	for (size_t i = 0; i < n; i++)
 		wb->marked[wb->nmarked++] = xstrdup(models[i]);
+}
+
+void wb_status(const struct wb *wb, int error, const char *fmt, ...)
+{
+	if (!wb->notify.status)
+		return;
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	wb->notify.status(wb->notify.ud, error, msg);
+}
+
+void wb_redraw(const struct wb *wb)
+{
+	if (wb->notify.redraw)
+		wb->notify.redraw(wb->notify.ud);
 }

@@ -1,7 +1,12 @@
 /* pane — a rectangle of the workbench with its own drawing and keys
  * (STYLE.md 1, 2). A pane is a struct embedding struct pane first, with a
  * const ops table. Handlers return intent (PANE_* flags) and the app acts:
- * panes never refresh the screen, move focus or quit by themselves.
+ * panes never refresh the screen, move focus or quit by themselves. What a
+ * pane has to say (a status sentence) or a redraw it needs outside a key
+ * handler (a stream chunk) goes through wb_status / wb_redraw, hooks the app
+ * sets in wb->notify: no pane knows the app (ui/app.h). Keys come from the
+ * pane's table in ui/keys.h (ops->keymap), so they can be rebound and `?`
+ * lists them.
  * Panes read struct wb — plain data filled by app.c from the core — and
  * never see SQL, HTTP or cJSON. */
 #ifndef AIWB_PANE_H
@@ -12,6 +17,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "keys.h"
 #include "llm/catalog.h"
 #include "llm/modelset.h"
 #include "loop.h"
@@ -28,6 +34,17 @@ enum {
 struct wb_params {
 	char *spec;                   /* PROVIDER/MODEL */
 	struct llm_params params;
+};
+
+/* How panes reach the app without knowing it: the app sets these before the
+ * first pane is made. status shows a message in the status line (error = 1
+ * for the error colour); redraw asks for a draw from outside a key handler
+ * (a stream chunk, a model list arriving) — cheap, draws happen once per
+ * loop pass. */
+struct wb_notify {
+	void (*status)(void *ud, int error, const char *msg);
+	void (*redraw)(void *ud);
+	void *ud;
 };
 
 /* The workbench's data, filled by app.c from the core and shared with the
@@ -49,7 +66,12 @@ struct wb {
 	size_t nmarked;
 	struct wb_params *params;
 	size_t nparams;
+	struct wb_notify notify;
 };
+
+/* Through wb->notify; nothing when it is unset (unit tests). */
+void wb_status(const struct wb *wb, int error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void wb_redraw(const struct wb *wb);
 
 /* The parameters for a model (defaults when none were set); borrowed. */
 const struct llm_params *wb_params_for(const struct wb *wb, const char *spec);
@@ -69,6 +91,7 @@ struct pane_ops {
 	/* Returns PANE_* flags; 0 when the key is not the pane's. */
 	unsigned (*on_key)(struct pane *p, int key);
 	void (*destroy)(struct pane *p);
+	enum keymap keymap; /* its keys in ui/keys.h, shown first by `?`; KEYMAP_NONE: none */
 };
 
 struct pane {
@@ -77,6 +100,8 @@ struct pane {
 	struct wb *wb;
 };
 
+/* Fills the struct pane a pane embeds first. */
+void pane_init(struct pane *p, const struct pane_ops *ops, const char *title, struct wb *wb);
 /* For panes that are only a struct pane: allocate, ignore keys, free. */
 struct pane *pane_new(const struct pane_ops *ops, const char *title, struct wb *wb);
 unsigned pane_no_keys(struct pane *p, int key);

@@ -6,10 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
 #include "base/xmalloc.h"
 #include "draw.h"
 #include "input.h"
+#include "keys.h"
+#include "list.h"
 #include "pane.h"
 
 struct row {
@@ -19,7 +20,7 @@ struct row {
 
 struct models_pane {
 	struct pane base;
-	size_t cursor, top;
+	struct ui_list list;
 	struct row *rows;
 	size_t nrows;
 	char *editing; /* the model whose parameters the command line is editing */
@@ -38,8 +39,7 @@ static void build_rows(struct models_pane *mp)
 		for (size_t j = 0; j < ms->providers[i].nmodels; j++)
 			mp->rows[mp->nrows++] = (struct row){ i, (long)j };
 	}
-	if (mp->cursor >= mp->nrows)
-		mp->cursor = mp->nrows ? mp->nrows - 1 : 0;
+	ui_list_set_count(&mp->list, mp->nrows);
 }
 
 static const struct ms_model *row_model(const struct models_pane *mp, size_t i)
@@ -127,47 +127,49 @@ static void draw_model(WINDOW *w, int y, int width, const struct wb *wb, const s
 		draw_text(w, y, width - info_w, info_w, info, cursor ? at : theme_attr(ROLE_METRIC));
 }
 
+/* The list's rows: a provider's header, or one of its models. */
+static void draw_row(void *ud, WINDOW *w, int y, int x, int width, size_t i, int cursor)
+{
+	(void)x;
+	struct models_pane *mp = ud;
+	const struct wb *wb = mp->base.wb;
+	if (mp->rows[i].model < 0)
+		draw_provider(w, y, width, &wb->models.providers[mp->rows[i].provider]);
+	else
+		draw_model(w, y, width, wb, row_model(mp, i), cursor);
+}
+
+static const char *row_text(void *ud, size_t i)
+{
+	struct models_pane *mp = ud;
+	const struct ms_provider *prov = &mp->base.wb->models.providers[mp->rows[i].provider];
+	return mp->rows[i].model < 0 ? prov->name : prov->models[mp->rows[i].model].spec;
+}
+
+static const struct ui_list_ops list_ops = { draw_row, row_text };
+
 static void models_draw(struct pane *p, WINDOW *w, int height, int width)
 {
 	struct models_pane *mp = (struct models_pane *)p;
 	const struct wb *wb = p->wb;
 	build_rows(mp);
 	if (mp->nrows == 0) {
-		draw_wrapped(w, 0, 0, width, height,
-			     wb->models_started ? "No models configured — see aiwb doctor" : "Asking the providers for their models…",
-			     theme_attr(ROLE_NOTICE));
+		ui_list_draw(&mp->list, w, 0, 0, height, width,
+			     wb->models_started ? "No models configured — see aiwb doctor" : "Asking the providers for their models…");
 		return;
 	}
 	int list_h = height - 1;
 	if (list_h < 1)
 		list_h = height;
-	if (mp->cursor < mp->top)
-		mp->top = mp->cursor;
-	if (mp->cursor >= mp->top + (size_t)list_h)
-		mp->top = mp->cursor - (size_t)list_h + 1;
-	for (int y = 0; y < list_h && mp->top + (size_t)y < mp->nrows; y++) {
-		size_t i = mp->top + (size_t)y;
-		const struct ms_provider *prov = &wb->models.providers[mp->rows[i].provider];
-		if (mp->rows[i].model < 0)
-			draw_provider(w, y, width, prov);
-		else
-			draw_model(w, y, width, wb, row_model(mp, i), i == mp->cursor);
-	}
+	ui_list_draw(&mp->list, w, 0, 0, list_h, width, NULL);
 	if (height > 1) {
-		char hint[160];
-		snprintf(hint, sizeof hint, "Enter select  Space mark (%zu)  e params", wb->nmarked);
+		char hint[160], sel[16], mark[16], params[16];
+		snprintf(sel, sizeof sel, "%s", keys_name(keys_pane_key(PA_MODELS_SELECT)));
+		snprintf(mark, sizeof mark, "%s", keys_name(keys_pane_key(PA_MODELS_MARK)));
+		snprintf(params, sizeof params, "%s", keys_name(keys_pane_key(PA_MODELS_PARAMS)));
+		snprintf(hint, sizeof hint, "%s select  %s mark (%zu)  %s params", sel, mark, wb->nmarked, params);
 		draw_text(w, height - 1, 0, width, hint, theme_attr(ROLE_DIM));
 	}
-}
-
-static void move_cursor(struct models_pane *mp, long delta)
-{
-	long c = (long)mp->cursor + delta;
-	if (c < 0)
-		c = 0;
-	if (mp->nrows && c >= (long)mp->nrows)
-		c = (long)mp->nrows - 1;
-	mp->cursor = (size_t)c;
 }
 
 static int set_param(struct llm_params *pr, const char *key, const char *val)
@@ -227,11 +229,11 @@ static void on_params(const char *line, void *ud)
 	}
 	free(copy);
 	if (bad) {
-		app_status(1, "parameters are temperature=0..2 top_p=0..1 max_tokens=N (or =- to unset)");
+		wb_status(wb, 1, "parameters are temperature=0..2 top_p=0..1 max_tokens=N (or =- to unset)");
 		return;
 	}
 	params_slot(wb, mp->editing)->params = next;
-	app_status(0, "parameters set for %s", mp->editing);
+	wb_status(wb, 0, "parameters set for %s", mp->editing);
 }
 
 static void edit_params(struct models_pane *mp, const char *spec)
@@ -255,35 +257,31 @@ static unsigned models_on_key(struct pane *p, int key)
 {
 	struct models_pane *mp = (struct models_pane *)p;
 	struct wb *wb = p->wb;
-	const struct ms_model *m = row_model(mp, mp->cursor);
-	switch (key) {
-	case KEY_DOWN: case 'j': move_cursor(mp, 1); break;
-	case KEY_UP: case 'k': move_cursor(mp, -1); break;
-	case KEY_NPAGE: move_cursor(mp, 10); break;
-	case KEY_PPAGE: move_cursor(mp, -10); break;
-	case KEY_HOME: case 'g': mp->cursor = 0; break;
-	case KEY_END: case 'G': move_cursor(mp, (long)mp->nrows); break;
-	case '\r': case '\n': case KEY_ENTER:
+	if (mp->list.editing && ui_list_key(&mp->list, key)) /* typing a filter */
+		return PANE_HANDLED | PANE_DIRTY;
+	const struct ms_model *m = row_model(mp, ui_list_selected(&mp->list));
+	switch (keys_map_action(KEYMAP_MODELS, key)) {
+	case PA_MODELS_SELECT:
 		if (!m)
 			return PANE_HANDLED;
 		if (m->embedding) {
-			app_status(1, "%s is an embedding model; pick a chat model for the Prompt pane", m->spec);
+			wb_status(wb, 1, "%s is an embedding model; pick a chat model for the Prompt pane", m->spec);
 			return PANE_HANDLED | PANE_DIRTY;
 		}
 		free(wb->selected);
 		wb->selected = xstrdup(m->spec);
-		app_status(0, "selected %s for the Prompt pane", m->spec);
+		wb_status(wb, 0, "selected %s for the Prompt pane", m->spec);
 		break;
-	case ' ':
+	case PA_MODELS_MARK:
 		if (m)
 			toggle_mark(wb, m->spec);
 		break;
-	case 'e':
+	case PA_MODELS_PARAMS:
 		if (m)
 			edit_params(mp, m->spec);
 		break;
 	default:
-		return 0;
+		return ui_list_key(&mp->list, key) ? PANE_HANDLED | PANE_DIRTY : 0;
 	}
 	return PANE_HANDLED | PANE_DIRTY;
 }
@@ -291,6 +289,7 @@ static unsigned models_on_key(struct pane *p, int key)
 static void models_destroy(struct pane *p)
 {
 	struct models_pane *mp = (struct models_pane *)p;
+	ui_list_free(&mp->list);
 	free(mp->rows);
 	free(mp->editing);
 	free(mp);
@@ -300,13 +299,14 @@ static const struct pane_ops models_ops = {
 	.draw = models_draw,
 	.on_key = models_on_key,
 	.destroy = models_destroy,
+	.keymap = KEYMAP_MODELS,
 };
 
 struct pane *pane_models_new(struct wb *wb)
 {
 	struct models_pane *mp = xcalloc(1, sizeof *mp);
-	mp->base.ops = &models_ops;
-	mp->base.title = "Models";
-	mp->base.wb = wb;
+	pane_init(&mp->base, &models_ops, "Models", wb);
+	ui_list_init(&mp->list, &list_ops, mp, 0);
+	mp->list.page_step = 10; /* PgUp PgDn have always moved ten rows here */
 	return &mp->base;
 }

@@ -1,45 +1,29 @@
 /* Prompt pane: a free prompt or a technique template with a form for its
  * variables and a preview of the rendered messages; sent to the model
  * selected in Models, or — with several marked — to all of them at once, one
- * column each (the compare view): every column streams with its own line of
- * metrics, the columns scroll together, one can be zoomed or re-run, and two
- * can be diffed word by word (base/wdiff.h). The core of it is src/prompt/lab.h. */
+ * column each (the compare view, ui/view_compare.h). The core of it is
+ * src/prompt/lab.h. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
 #include "base/buf.h"
 #include "base/sanitize.h"
-#include "base/wdiff.h"
 #include "base/xmalloc.h"
 #include "config.h"
 #include "draw.h"
 #include "guard/guard.h"
 #include "input.h"
+#include "keys.h"
 #include "pane.h"
 #include "prompt/lab.h"
+#include "view_compare.h"
 #include "wrap.h"
 
-#define MAX_SHOWN_BYTES (1u << 20)
-#define MAX_COLUMNS 16
-#define MIN_COLUMN_WIDTH 24
 #define FORM_ROWS_MAX 6
-#define METRIC_LINES 3
 #define COMPACT_BELOW 24         /* pane rows under which answers get the form's rows */
 
 enum mode { MODE_MAIN, MODE_PICK, MODE_FORM };
-
-struct column {
-	char *spec;
-	struct lab_run *run;     /* NULL when it could not start */
-	char error[1024];
-	struct sanitizer san;
-	size_t fed;              /* bytes of the run's text already read */
-	size_t hidden;           /* of those, bytes past MAX_SHOWN_BYTES, not shown */
-	struct wrapped w;
-	int counted;             /* its saved rows were added to the history count */
-};
 
 struct prompt_pane {
 	struct pane base;
@@ -51,120 +35,8 @@ struct prompt_pane {
 	char filter[64];
 	size_t field;
 	int preview;
-	struct column cols[MAX_COLUMNS];
-	size_t ncols, focus;
-	int zoom;
-	long scroll;             /* first line shown in every column; -1 follows each column's end */
-	int diff;                /* showing the word diff of the focused column and the next */
-	struct wrapped dw;       /* that diff, with its deletions and insertions as spans */
-	size_t diff_a, diff_b, diff_alen, diff_blen;
-	int diff_exact;
-	int lines_max, view_h;   /* from the last draw */
+	struct compare_view answers;
 };
-
-/* ---------------------------------------------------------------- columns */
-
-static void column_feed(struct column *c)
-{
-	if (!c->run)
-		return;
-	const struct buf *t = lab_run_text(c->run);
-	size_t n = t->len - c->fed, room = c->hidden ? 0 : MAX_SHOWN_BYTES - (c->fed < MAX_SHOWN_BYTES ? c->fed : MAX_SHOWN_BYTES);
-	if (n > room) { /* the first MAX_SHOWN_BYTES of the text, ending at a character */
-		while (room && ((unsigned char)t->data[c->fed + room] & 0xc0) == 0x80)
-			room--;
-		c->hidden += n - room;
-		n = room;
-	}
-	if (n)
-		sanitize_feed(&c->san, t->data + c->fed, n, &c->w.text);
-	c->fed = t->len;
-}
-
-static void column_clear(struct column *c)
-{
-	lab_run_free(c->run);
-	c->run = NULL;
-	c->error[0] = 0;
-	c->fed = 0;
-	c->hidden = 0;
-	c->counted = 0;
-	sanitize_init(&c->san, 4);
-	wrap_reset(&c->w);
-}
-
-static void column_free(struct column *c)
-{
-	column_clear(c);
-	free(c->spec);
-	wrap_free(&c->w);
-	c->spec = NULL;
-}
-
-static int any_running(const struct prompt_pane *pp)
-{
-	for (size_t i = 0; i < pp->ncols; i++)
-		if (pp->cols[i].run && !lab_run_finished(pp->cols[i].run))
-			return 1;
-	return 0;
-}
-
-static void on_text(struct lab_run *lr, void *ud)
-{
-	(void)lr;
-	(void)ud;
-	app_redraw();
-}
-
-static void on_done(struct lab_run *lr, void *ud)
-{
-	struct prompt_pane *pp = ud;
-	for (size_t i = 0; i < pp->ncols; i++) {
-		struct column *c = &pp->cols[i];
-		if (c->run != lr)
-			continue;
-		column_feed(c);
-		sanitize_finish(&c->san, &c->w.text);
-		if (!c->counted && pp->base.wb->history_runs >= 0)
-			pp->base.wb->history_runs += (int64_t)lab_run_saved(lr);
-		c->counted = 1;
-	}
-	app_redraw();
-}
-
-static const struct lab_run_cb run_cb = { on_text, on_done };
-
-static void column_start(struct prompt_pane *pp, struct column *c, int64_t group)
-{
-	struct wb *wb = pp->base.wb;
-	column_clear(c);
-	char *provider_name = NULL, *model = NULL;
-	struct err e = ERR_INIT;
-	if (provider_split_model(c->spec, &provider_name, &model, &e) != 0) {
-		snprintf(c->error, sizeof c->error, "%s", e.msg);
-		return;
-	}
-	struct provider *p = modelset_provider(&wb->models, provider_name);
-	if (!p) {
-		snprintf(c->error, sizeof c->error, "%s is not usable; see its line in Models or aiwb doctor", provider_name);
-	} else {
-		struct lab_target tg = {
-			.loop = wb->loop,
-			.provider = p,
-			.catalog = wb->catalog,
-			.db = wb->db,
-			.model_spec = c->spec,
-			.params = *wb_params_for(wb, c->spec),
-			.kind = group ? "compare" : "ask",
-			.group = group,
-		};
-		c->run = lab_run_start(&pp->form, &tg, &run_cb, pp, &e);
-		if (!c->run)
-			snprintf(c->error, sizeof c->error, "%s", e.msg);
-	}
-	free(provider_name);
-	free(model);
-}
 
 /* config.json's guard.action over the messages about to be sent
  * (docs/guard.md): 1 when it stops them (the status line says why), else 0
@@ -181,7 +53,7 @@ static int guard_holds(struct prompt_pane *pp, char *note, size_t size)
 	size_t n = 0;
 	struct guard *g = guard_from_config(cfg, &e);
 	if (!g || lab_form_preview(&pp->form, &msgs, &n, &e) != 0) {
-		app_status(1, "guard: %s; not sent", e.msg);
+		wb_status(pp->base.wb, 1, "guard: %s; not sent", e.msg);
 		guard_free(g);
 		return 1;
 	}
@@ -192,9 +64,9 @@ static int guard_holds(struct prompt_pane *pp, char *note, size_t size)
 	char *summary = guard_findings_summary(&f);
 	int hold = f.n && a != GUARD_REPORT;
 	if (hold && a == GUARD_BLOCK)
-		app_status(1, "guard (block): the prompt holds %s; not sent", summary);
+		wb_status(pp->base.wb, 1, "guard (block): the prompt holds %s; not sent", summary);
 	else if (hold)
-		app_status(1, "guard (mask): the prompt holds %s; the workbench does not mask yet, so it was not "
+		wb_status(pp->base.wb, 1, "guard (mask): the prompt holds %s; the workbench does not mask yet, so it was not "
 			      "sent (aiwb ask --guard mask does)", summary);
 	else if (f.n)
 		snprintf(note, size, "; guard: the prompt holds %s", summary);
@@ -210,64 +82,56 @@ static void send_form(struct prompt_pane *pp)
 {
 	struct wb *wb = pp->base.wb;
 	if (!lab_form_ready(&pp->form)) {
-		app_status(1, "nothing to send: press Enter to write a prompt, or t to pick a template");
+		wb_status(pp->base.wb, 1, "nothing to send: press %s to write a prompt, or %s to pick a template",
+			  KEY_HINT(PA_PROMPT_EDIT), KEY_HINT(PA_PROMPT_TEMPLATE));
 		return;
 	}
 	long miss = lab_form_missing(&pp->form);
 	if (miss >= 0) {
-		app_status(1, "template %s needs %s: press Enter on it in the form (v)", pp->form.template,
-			   pp->form.fields[miss].name);
+		wb_status(pp->base.wb, 1, "template %s needs %s: press %s on it in the form (%s)", pp->form.template,
+			   pp->form.fields[miss].name, KEY_HINT(PA_PROMPT_EDIT), KEY_HINT(PA_PROMPT_VARIABLES));
 		pp->mode = MODE_FORM;
 		pp->field = (size_t)miss;
 		return;
 	}
 	size_t n = wb->nmarked >= 2 ? wb->nmarked : wb->selected ? 1 : 0;
 	if (!n) {
-		app_status(1, "no model selected: pick one in Models (focus it with 1, Enter on a model)");
+		wb_status(pp->base.wb, 1, "no model selected: pick one in Models (focus it with %s, %s on a model)",
+			  GLOBAL_KEY_HINT(ACTION_FOCUS_MODELS), KEY_HINT(PA_MODELS_SELECT));
 		return;
 	}
 	char guard_note[200];
 	if (guard_holds(pp, guard_note, sizeof guard_note))
 		return;
-	for (size_t i = 0; i < pp->ncols; i++)
-		column_free(&pp->cols[i]);
-	if (n > MAX_COLUMNS)
-		n = MAX_COLUMNS;
-	pp->ncols = n;
-	pp->focus = 0;
-	pp->zoom = 0;
-	pp->scroll = -1;
+	if (n > COMPARE_MAX_COLUMNS)
+		n = COMPARE_MAX_COLUMNS;
 	pp->preview = 0;
-	pp->diff = 0;
-	wrap_reset(&pp->dw);
 	pp->mode = MODE_MAIN;
-	int64_t group = n > 1 ? run_compare_group() : 0;
-	for (size_t i = 0; i < n; i++) {
-		struct column *c = &pp->cols[i];
-		c->spec = xstrdup(n > 1 ? wb->marked[i] : wb->selected);
-		column_start(pp, c, group);
-	}
+	char *const *specs = n > 1 ? wb->marked : &wb->selected;
+	compare_start(&pp->answers, &pp->form, specs, n);
 	if (n > 1)
-		app_status(0, "sent to %zu models; h l move between them, f zooms, r re-runs, d diffs%s", n, guard_note);
+		wb_status(pp->base.wb, 0, "sent to %zu models; %s %s move between them, %s zooms, %s re-runs, %s diffs%s", n,
+			  KEY_HINT(PA_PROMPT_LEFT), KEY_HINT(PA_PROMPT_RIGHT), KEY_HINT(PA_PROMPT_ZOOM_COLUMN),
+			  KEY_HINT(PA_PROMPT_RERUN), KEY_HINT(PA_PROMPT_DIFF), guard_note);
 	else
-		app_status(0, "sent to %s%s", wb->selected, guard_note);
+		wb_status(pp->base.wb, 0, "sent to %s%s", wb->selected, guard_note);
 }
 
 static void rerun_focused(struct prompt_pane *pp)
 {
-	if (!pp->ncols)
+	const struct compare_column *c = compare_focused(&pp->answers);
+	if (!c)
 		return;
-	struct column *c = &pp->cols[pp->focus];
-	if (c->run && !lab_run_finished(c->run)) {
-		app_status(1, "%s is still streaming; C-c cancels it first", c->spec);
+	if (compare_column_running(c)) {
+		wb_status(pp->base.wb, 1, "%s is still streaming; %s cancels it first", c->spec, KEY_HINT(PA_PROMPT_CANCEL));
 		return;
 	}
 	if (lab_form_missing(&pp->form) >= 0 || !lab_form_ready(&pp->form)) {
 		send_form(pp); /* says what is missing */
 		return;
 	}
-	column_start(pp, c, 0);
-	app_status(0, "re-running %s", c->spec);
+	compare_rerun_focused(&pp->answers, &pp->form);
+	wb_status(pp->base.wb, 0, "re-running %s", c->spec);
 }
 
 /* ---------------------------------------------------------------- editing */
@@ -300,14 +164,15 @@ static void edited_field(const char *line, void *ud)
 		return;
 	struct err e = ERR_INIT;
 	if (lab_form_set(&pp->form, pp->field, line, &e) != 0) {
-		app_status(1, "%s", e.msg);
+		wb_status(pp->base.wb, 1, "%s", e.msg);
 		return;
 	}
 	long miss = lab_form_missing(&pp->form);
 	if (miss >= 0)
 		pp->field = (size_t)miss;
 	else
-		app_status(0, "ready: s sends, p previews the messages");
+		wb_status(pp->base.wb, 0, "ready: %s sends, %s previews the messages", KEY_HINT(PA_PROMPT_SEND),
+			  KEY_HINT(PA_PROMPT_PREVIEW));
 }
 
 static void edit_field(struct prompt_pane *pp)
@@ -326,7 +191,7 @@ static void edited_system(const char *line, void *ud)
 	if (!line)
 		return;
 	lab_form_set_system(&pp->form, line);
-	app_status(0, *line ? "system prompt set" : "system prompt cleared");
+	wb_status(pp->base.wb, 0, *line ? "system prompt set" : "system prompt cleared");
 }
 
 static void saved_as(const char *line, void *ud)
@@ -339,10 +204,10 @@ static void saved_as(const char *line, void *ud)
 	struct err e = ERR_INIT;
 	const struct llm_params *params = wb->selected ? wb_params_for(wb, wb->selected) : NULL;
 	if (lab_form_save(&pp->form, line, params, &path, &e) != 0) {
-		app_status(1, "%s", e.msg);
+		wb_status(pp->base.wb, 1, "%s", e.msg);
 		return;
 	}
-	app_status(0, "saved template %s to %s", line, path);
+	wb_status(pp->base.wb, 0, "saved template %s to %s", line, path);
 	free(path);
 }
 
@@ -350,7 +215,7 @@ static void open_template(struct prompt_pane *pp, const char *name)
 {
 	struct err e = ERR_INIT;
 	if (lab_form_open(&pp->form, name, &e) != 0) {
-		app_status(1, "%s", e.msg);
+		wb_status(pp->base.wb, 1, "%s", e.msg);
 		return;
 	}
 	pp->field = 0;
@@ -368,7 +233,7 @@ void pane_prompt_restore(struct pane *p, const struct lab_setup *s)
 	struct prompt_pane *pp = (struct prompt_pane *)p;
 	struct err e = ERR_INIT;
 	if (lab_form_restore(&pp->form, s, &e) != 0)
-		app_status(1, "restored in part: %s", e.msg);
+		wb_status(pp->base.wb, 1, "restored in part: %s", e.msg);
 	pp->mode = MODE_MAIN;
 	pp->preview = 1;
 	pp->field = 0;
@@ -411,7 +276,7 @@ static void open_picker(struct prompt_pane *pp)
 	pp->ntpl = 0;
 	struct err e = ERR_INIT;
 	if (lab_templates(&pp->tpl, &pp->ntpl, &e) != 0)
-		app_status(1, "%s", e.msg);
+		wb_status(pp->base.wb, 1, "%s", e.msg);
 	pp->filter[0] = 0;
 	pp->pick = 0;
 	for (size_t i = 0; pp->form.template && i < pp->ntpl; i++)
@@ -438,7 +303,7 @@ static unsigned picker_key(struct prompt_pane *pp, int key)
 	case '\r': case '\n': case KEY_ENTER: {
 		const struct lab_template_info *t = picked(pp, pp->pick, &valid);
 		if (t && t->error) {
-			app_status(1, "%s", t->error);
+			wb_status(pp->base.wb, 1, "%s", t->error);
 			break;
 		}
 		pp->mode = MODE_MAIN;
@@ -499,7 +364,7 @@ static int draw_form(struct prompt_pane *pp, WINDOW *w, int y, int height, int w
 		snprintf(line, sizeof line, "Template %s · %s · %s%s%s", f->template, f->technique, f->shape,
 			 f->description[0] ? " — " : "", f->description);
 	else
-		snprintf(line, sizeof line, "Free prompt · t picks a template");
+		snprintf(line, sizeof line, "Free prompt · %s picks a template", KEY_HINT(PA_PROMPT_TEMPLATE));
 	draw_text(w, y++, 0, width, line, theme_attr(ROLE_TITLE));
 	if (f->system && y < height) {
 		snprintf(line, sizeof line, "system: %s", f->system);
@@ -512,7 +377,7 @@ static int draw_form(struct prompt_pane *pp, WINDOW *w, int y, int height, int w
 		}
 		return y;
 	}
-	if (pp->mode != MODE_FORM && !pp->preview && pp->ncols && height < COMPACT_BELOW && y < height) {
+	if (pp->mode != MODE_FORM && !pp->preview && pp->answers.ncols && height < COMPACT_BELOW && y < height) {
 		/* answers on a short pane: the values on one line */
 		int off = 0;
 		for (size_t i = 0; i < f->nfields && off < (int)sizeof line - 1; i++) {
@@ -563,199 +428,11 @@ static void draw_preview(struct prompt_pane *pp, WINDOW *w, int y, int height, i
 	}
 	lab_msgs_free(m, n);
 	wrap_update(&wr, width);
-	draw_text(w, y++, 0, width, "Preview (p hides it):", theme_attr(ROLE_NOTICE));
+	char line[64];
+	snprintf(line, sizeof line, "Preview (%s hides it):", KEY_HINT(PA_PROMPT_PREVIEW));
+	draw_text(w, y++, 0, width, line, theme_attr(ROLE_NOTICE));
 	wrap_draw(w, &wr, 0, y, 0, width, height - y, theme_attr(ROLE_NORMAL));
 	wrap_free(&wr);
-}
-
-/* The metrics, packed into as few lines of width as they fit (at most
- * METRIC_LINES); returns the number of lines. */
-static int metrics_lines(const struct column *c, int width, char out[][160])
-{
-	struct run_metrics m;
-	lab_run_metrics(c->run, &m);
-	char part[5][80];
-	snprintf(part[0], sizeof part[0], m.ttft_ms >= 0 ? "TTFT %.0f ms" : "TTFT -", m.ttft_ms);
-	snprintf(part[1], sizeof part[1], "%lld in / %lld out%s", (long long)m.input_tokens, (long long)m.output_tokens,
-		 m.estimated ? " (est.)" : "");
-	if (m.tokens_per_s >= 0)
-		snprintf(part[2], sizeof part[2], "%.1f tok/s", m.tokens_per_s);
-	else
-		snprintf(part[2], sizeof part[2], "- tok/s");
-	if (m.cost_usd >= 0)
-		snprintf(part[3], sizeof part[3], "$%.6f", m.cost_usd);
-	else
-		snprintf(part[3], sizeof part[3], "cost ?");
-	snprintf(part[4], sizeof part[4], "%.1f s", m.total_ms / 1000.0);
-	int n = 0;
-	out[0][0] = 0;
-	for (int i = 0; i < 5; i++) {
-		int len = sanitize_width(out[n], strlen(out[n]));
-		int add = sanitize_width(part[i], strlen(part[i])) + (len ? 3 : 0);
-		if (len && len + add > width && n + 1 < METRIC_LINES)
-			out[++n][0] = 0;
-		size_t used = strlen(out[n]);
-		snprintf(out[n] + used, 160 - used, "%s%s", out[n][0] ? " · " : "", part[i]);
-	}
-	return n + 1;
-}
-
-static void draw_column(struct prompt_pane *pp, size_t i, WINDOW *w, int y, int x, int height, int width)
-{
-	struct column *c = &pp->cols[i];
-	int head = pp->ncols > 1; /* one column: the model is named above */
-	if (head)
-		draw_text(w, y, x, width, c->spec, theme_attr(i == pp->focus ? ROLE_TITLE_FOCUSED : ROLE_TITLE));
-	char metrics[METRIC_LINES][160];
-	int nm = c->run ? metrics_lines(c, width, metrics) : 0;
-	int foot = c->run ? nm + 1 : 1;
-	int view_h = height - head - foot;
-	column_feed(c);
-	if (view_h > 0 && c->run) {
-		wrap_update(&c->w, width);
-		long total = (long)wrap_lines(&c->w);
-		wrap_draw(w, &c->w, wrap_first(&c->w, pp->scroll, view_h), y + head, x, width, view_h,
-			  theme_attr(ROLE_NORMAL));
-		if (total > pp->lines_max)
-			pp->lines_max = (int)total;
-		pp->view_h = view_h;
-	}
-	int fy = y + height - foot;
-	if (!c->run) {
-		draw_wrapped(w, y + head, x, width, height - head, c->error, theme_attr(ROLE_ERROR));
-		return;
-	}
-	for (int k = 0; k < nm; k++)
-		draw_text(w, fy++, x, width, metrics[k], theme_attr(ROLE_METRIC));
-	int done = lab_run_finished(c->run);
-	enum llm_status st = done ? lab_run_status(c->run) : LLM_OK;
-	const char *msg = lab_run_message(c->run);
-	char line[900];
-	if (!done)
-		snprintf(line, sizeof line, "streaming… C-c cancels");
-	else if (st == LLM_OK)
-		snprintf(line, sizeof line, "done (%s)", msg[0] ? msg : "end");
-	else
-		snprintf(line, sizeof line, "%s", msg);
-	if (c->hidden) {
-		size_t len = strlen(line);
-		snprintf(line + len, sizeof line - len, " · the first %.1f of %.1f MiB shown; H has it all",
-			 (double)(c->fed - c->hidden) / (1 << 20), (double)c->fed / (1 << 20));
-	}
-	draw_text(w, fy, x, width, line, theme_attr(st != LLM_OK ? ROLE_ERROR : ROLE_DIM));
-}
-
-static void draw_columns(struct prompt_pane *pp, WINDOW *w, int y, int height, int width)
-{
-	size_t vis = pp->zoom ? 1 : (size_t)(width + 1) / (MIN_COLUMN_WIDTH + 1);
-	if (vis < 1)
-		vis = 1;
-	if (vis > pp->ncols)
-		vis = pp->ncols;
-	size_t first = pp->focus + 1 > vis ? pp->focus + 1 - vis : 0;
-	int colw = (width - (int)(vis - 1)) / (int)vis;
-	pp->lines_max = 0;
-	for (size_t k = 0; k < vis; k++) {
-		int x = (int)k * (colw + 1);
-		if (k)
-			mvwvline(w, y, x - 1, ACS_VLINE | theme_attr(ROLE_BORDER), height - y);
-		draw_column(pp, first + k, w, y, x, height - y, k + 1 == vis ? width - x : colw);
-	}
-	if (vis < pp->ncols) {
-		char more[64];
-		snprintf(more, sizeof more, " %zu-%zu of %zu ", first + 1, first + vis, pp->ncols);
-		draw_text(w, y, width - (int)strlen(more), (int)strlen(more), more, theme_attr(ROLE_DIM));
-	}
-}
-
-static const struct buf *column_text(const struct column *c)
-{
-	static const struct buf none = BUF_INIT;
-	return c->run ? lab_run_text(c->run) : &none;
-}
-
-static void diff_add(struct wrapped *w, const char *s, size_t n, const char *open, const char *close, attr_t at)
-{
-	char *safe = sanitize_str(s, n, 4);
-	if (open)
-		wrap_add_span(w, open, strlen(open), at);
-	wrap_add_span(w, safe, strlen(safe), at);
-	if (close)
-		wrap_add_span(w, close, strlen(close), at);
-	free(safe);
-}
-
-/* Bytes of a column's text the diff covers: what a column shows at most
- * (MAX_SHOWN_BYTES), ending at a character. */
-static size_t diff_len(const struct buf *t)
-{
-	size_t n = t->len;
-	if (n > MAX_SHOWN_BYTES) {
-		n = MAX_SHOWN_BYTES;
-		while (n && ((unsigned char)t->data[n] & 0xc0) == 0x80)
-			n--;
-	}
-	return n;
-}
-
-static int column_running(const struct column *c)
-{
-	return c->run && !lab_run_finished(c->run);
-}
-
-/* The word diff of columns a and b, rebuilt when either text has changed;
- * while one of them streams, only once the texts have grown by an eighth
- * (so the diffs made along a stream cost a few times the last one, not
- * one per frame). */
-static void diff_build(struct prompt_pane *pp, size_t a, size_t b)
-{
-	const struct buf *ta = column_text(&pp->cols[a]), *tb = column_text(&pp->cols[b]);
-	size_t alen = diff_len(ta), blen = diff_len(tb);
-	if (pp->dw.text.len && a == pp->diff_a && b == pp->diff_b) {
-		size_t was = pp->diff_alen + pp->diff_blen, now = alen + blen;
-		if (now == was && alen == pp->diff_alen)
-			return;
-		if (now > was && now - was < 4096 + was / 8 &&
-		    (column_running(&pp->cols[a]) || column_running(&pp->cols[b])))
-			return;
-	}
-	pp->diff_a = a;
-	pp->diff_b = b;
-	pp->diff_alen = alen;
-	pp->diff_blen = blen;
-	struct wdiff_seg *segs = NULL;
-	size_t n = 0;
-	pp->diff_exact = wdiff(ta->data ? ta->data : "", alen, tb->data ? tb->data : "", blen, &segs, &n);
-	wrap_reset(&pp->dw);
-	for (size_t i = 0; i < n; i++) {
-		const struct wdiff_seg *g = &segs[i];
-		if (g->op == WDIFF_EQUAL)
-			diff_add(&pp->dw, ta->data + g->a_off, g->len, NULL, NULL, theme_attr(ROLE_NORMAL));
-		else if (g->op == WDIFF_DELETE)
-			diff_add(&pp->dw, ta->data + g->a_off, g->len, "[-", "-]", theme_attr(ROLE_ERROR));
-		else
-			diff_add(&pp->dw, tb->data + g->b_off, g->len, "{+", "+}", theme_attr(ROLE_OK));
-	}
-	if (!n)
-		wrap_add_span(&pp->dw, "(both answers are empty)", 24, theme_attr(ROLE_DIM));
-	free(segs);
-}
-
-static void draw_diff(struct prompt_pane *pp, WINDOW *w, int y, int height, int width)
-{
-	size_t a = pp->focus, b = (pp->focus + 1) % pp->ncols;
-	diff_build(pp, a, b);
-	char line[700];
-	snprintf(line, sizeof line, "Word diff: [-%s-] {+%s+}%s · d closes, h l pick the pair", pp->cols[a].spec,
-		 pp->cols[b].spec, pp->diff_exact ? "" : " (coarse: too far apart for every word)");
-	draw_text(w, y++, 0, width, line, theme_attr(ROLE_NOTICE));
-	int view_h = height - y;
-	if (view_h <= 0)
-		return;
-	wrap_update(&pp->dw, width);
-	wrap_draw(w, &pp->dw, wrap_first(&pp->dw, pp->scroll, view_h), y, 0, width, view_h, theme_attr(ROLE_NORMAL));
-	pp->lines_max = (int)wrap_lines(&pp->dw);
-	pp->view_h = view_h;
 }
 
 static void prompt_draw(struct pane *p, WINDOW *w, int height, int width)
@@ -779,7 +456,8 @@ static void prompt_draw(struct pane *p, WINDOW *w, int height, int width)
 			if (pr->has_max_tokens)
 				snprintf(line + off, sizeof line - (size_t)off, "  max %d", pr->max_tokens);
 		} else {
-			snprintf(line, sizeof line, "No model selected: pick one in Models (Enter on a model, Space marks several).");
+			snprintf(line, sizeof line, "No model selected: pick one in Models (%s on a model, %s marks several).",
+				 KEY_HINT(PA_MODELS_SELECT), KEY_HINT(PA_MODELS_MARK));
 		}
 		draw_text(w, y++, 0, width, line, theme_attr(wb->selected || wb->nmarked >= 2 ? ROLE_NORMAL : ROLE_NOTICE));
 	}
@@ -791,57 +469,56 @@ static void prompt_draw(struct pane *p, WINDOW *w, int height, int width)
 		draw_picker(pp, w, y, height, width);
 	} else if (pp->preview && lab_form_ready(&pp->form)) {
 		draw_preview(pp, w, y, height, width);
-	} else if (pp->diff && pp->ncols > 1) {
-		draw_diff(pp, w, y, height, width);
-	} else if (pp->ncols) {
-		draw_columns(pp, w, y, height, width);
+	} else if (pp->answers.ncols) {
+		compare_draw(&pp->answers, w, y, height, width);
 	} else {
 		snprintf(line, sizeof line, "Nothing sent yet. %lld run%s in history.", (long long)wb->history_runs,
 			 wb->history_runs == 1 ? "" : "s");
 		y += draw_wrapped(w, y, 0, width, height - y, line, theme_attr(ROLE_DIM));
-		if (y + 1 < height)
-			draw_wrapped(w, y + 1, 0, width, height - y - 1,
-				     "Enter or i: write a prompt. t: pick a template, v: its variables, p: preview, s: send, "
-				     "S: system prompt, w: save as a template. Mark several models in Models to compare "
-				     "them: h l move between columns, f zooms one, r re-runs it, d diffs it with the next. "
-				     "C-c cancels; arrows scroll.",
-				     theme_attr(ROLE_DIM));
+		if (y + 1 < height) {
+			char keys[600], edit[64];
+			keys_names(&keys_pane_table()[PA_PROMPT_EDIT], edit, sizeof edit - 4); /* room for " or" */
+			char *sp = strchr(edit, ' '); /* "Enter i": "Enter or i" */
+			if (sp) {
+				memmove(sp + 3, sp, strlen(sp) + 1);
+				memcpy(sp, " or", 3);
+			}
+			snprintf(keys, sizeof keys,
+				 "%s: write a prompt. %s: pick a template, %s: its variables, %s: preview, %s: send, "
+				 "%s: system prompt, %s: save as a template. Mark several models in Models to compare "
+				 "them: %s %s move between columns, %s zooms one, %s re-runs it, %s diffs it with the next. "
+				 "%s cancels; arrows scroll.",
+				 edit, KEY_HINT(PA_PROMPT_TEMPLATE), KEY_HINT(PA_PROMPT_VARIABLES), KEY_HINT(PA_PROMPT_PREVIEW),
+				 KEY_HINT(PA_PROMPT_SEND), KEY_HINT(PA_PROMPT_SYSTEM), KEY_HINT(PA_PROMPT_SAVE),
+				 KEY_HINT(PA_PROMPT_LEFT), KEY_HINT(PA_PROMPT_RIGHT), KEY_HINT(PA_PROMPT_ZOOM_COLUMN),
+				 KEY_HINT(PA_PROMPT_RERUN), KEY_HINT(PA_PROMPT_DIFF), KEY_HINT(PA_PROMPT_CANCEL));
+			draw_wrapped(w, y + 1, 0, width, height - y - 1, keys, theme_attr(ROLE_DIM));
+		}
 	}
 }
 
 /* ---------------------------------------------------------------- keys */
 
-static void scroll_by(struct prompt_pane *pp, long delta)
-{
-	long max = pp->lines_max - pp->view_h;
-	if (max < 0)
-		max = 0;
-	long cur = pp->scroll < 0 ? max : pp->scroll;
-	cur += delta;
-	if (cur < 0)
-		cur = 0;
-	pp->scroll = cur >= max ? -1 : cur;
-}
-
-static unsigned form_key(struct prompt_pane *pp, int key)
+/* The variable form has the keys first: moves pick a variable. */
+static unsigned form_key(struct prompt_pane *pp, enum pane_action a)
 {
 	size_t n = pp->form.nfields;
-	switch (key) {
-	case KEY_DOWN: case 'j':
+	switch (a) {
+	case PA_MOVE_DOWN:
 		if (pp->field + 1 < n)
 			pp->field++;
 		break;
-	case KEY_UP: case 'k':
+	case PA_MOVE_UP:
 		if (pp->field)
 			pp->field--;
 		break;
-	case '\r': case '\n': case KEY_ENTER: case 'i': edit_field(pp); break;
-	case 'x': case KEY_DC: {
+	case PA_PROMPT_EDIT: edit_field(pp); break;
+	case PA_PROMPT_CLEAR_VALUE: {
 		struct err e = ERR_INIT;
 		lab_form_set(&pp->form, pp->field, "", &e);
 		break;
 	}
-	case 27: pp->mode = MODE_MAIN; break;
+	case PA_PROMPT_BACK: pp->mode = MODE_MAIN; break;
 	default: return 0;
 	}
 	return PANE_HANDLED | PANE_DIRTY;
@@ -852,20 +529,20 @@ static unsigned prompt_on_key(struct pane *p, int key)
 	struct prompt_pane *pp = (struct prompt_pane *)p;
 	if (pp->mode == MODE_PICK)
 		return picker_key(pp, key);
-	if (key == 3) { /* C-c */
-		if (!any_running(pp))
+	enum pane_action a = keys_pane_action(KEYMAP_PROMPT, key);
+	if (a == PA_PROMPT_CANCEL) {
+		if (!compare_running(&pp->answers))
 			return 0;
-		for (size_t i = 0; i < pp->ncols; i++)
-			lab_run_cancel(pp->cols[i].run);
+		compare_cancel(&pp->answers);
 		return PANE_HANDLED | PANE_DIRTY;
 	}
 	if (pp->mode == MODE_FORM) {
-		unsigned r = form_key(pp, key);
+		unsigned r = form_key(pp, a);
 		if (r)
 			return r;
 	}
-	switch (key) {
-	case '\r': case '\n': case KEY_ENTER: case 'i':
+	switch (a) {
+	case PA_PROMPT_EDIT:
 		if (pp->form.template) {
 			pp->mode = MODE_FORM;
 			if (pp->form.nfields)
@@ -874,55 +551,41 @@ static unsigned prompt_on_key(struct pane *p, int key)
 			edit_text(pp);
 		}
 		break;
-	case 't': open_picker(pp); break;
-	case 'v':
+	case PA_PROMPT_TEMPLATE: open_picker(pp); break;
+	case PA_PROMPT_VARIABLES:
 		if (!pp->form.nfields) {
-			app_status(1, "%s has no variables", pp->form.template ? pp->form.template : "a free prompt");
+			wb_status(pp->base.wb, 1, "%s has no variables", pp->form.template ? pp->form.template : "a free prompt");
 			return PANE_HANDLED;
 		}
 		pp->mode = MODE_FORM;
 		break;
-	case 'p': pp->preview = !pp->preview; break;
-	case 's': send_form(pp); break;
-	case 'S':
+	case PA_PROMPT_PREVIEW: pp->preview = !pp->preview; break;
+	case PA_PROMPT_SEND: send_form(pp); break;
+	case PA_PROMPT_SYSTEM:
 		input_begin_in(INPUT_PROMPTS, "system prompt> ", pp->form.system, edited_system, pp);
 		break;
-	case 'w': input_begin_in(INPUT_COMMANDS, "save as template> ", NULL, saved_as, pp); break;
-	case 'r': rerun_focused(pp); break;
-	case 'd':
-		if (pp->ncols < 2) {
-			app_status(1, "a word diff needs two answers: mark two or more models in Models and send");
+	case PA_PROMPT_SAVE: input_begin_in(INPUT_COMMANDS, "save as template> ", NULL, saved_as, pp); break;
+	case PA_PROMPT_RERUN: rerun_focused(pp); break;
+	case PA_PROMPT_DIFF:
+		if (compare_toggle_diff(&pp->answers) != 0) {
+			wb_status(pp->base.wb, 1, "a word diff needs two answers: mark two or more models in Models and send");
 			return PANE_HANDLED;
 		}
-		pp->diff = !pp->diff;
 		pp->preview = 0;
-		pp->scroll = pp->diff ? 0 : -1;
 		break;
-	case 'f':
-		if (pp->ncols > 1)
-			pp->zoom = !pp->zoom;
-		break;
-	case KEY_LEFT: case 'h':
-		if (pp->focus)
-			pp->focus--;
-		break;
-	case KEY_RIGHT: case 'l':
-		if (pp->focus + 1 < pp->ncols)
-			pp->focus++;
-		break;
-	case 27:
+	case PA_PROMPT_ZOOM_COLUMN: compare_toggle_zoom(&pp->answers); break;
+	case PA_PROMPT_LEFT: compare_focus_move(&pp->answers, -1); break;
+	case PA_PROMPT_RIGHT: compare_focus_move(&pp->answers, 1); break;
+	case PA_PROMPT_BACK:
 		pp->preview = 0;
-		if (pp->diff) {
-			pp->diff = 0;
-			pp->scroll = -1;
-		}
+		compare_close_diff(&pp->answers);
 		break;
-	case KEY_DOWN: case 'j': scroll_by(pp, 1); break;
-	case KEY_UP: case 'k': scroll_by(pp, -1); break;
-	case KEY_NPAGE: case ' ': scroll_by(pp, pp->view_h > 1 ? pp->view_h - 1 : 1); break;
-	case KEY_PPAGE: scroll_by(pp, -(pp->view_h > 1 ? pp->view_h - 1 : 1)); break;
-	case KEY_HOME: case 'g': pp->scroll = 0; break;
-	case KEY_END: case 'G': pp->scroll = -1; break;
+	case PA_MOVE_DOWN: compare_scroll_by(&pp->answers, 1); break;
+	case PA_MOVE_UP: compare_scroll_by(&pp->answers, -1); break;
+	case PA_MOVE_PAGE_DOWN: case PA_PROMPT_PAGE_DOWN: compare_scroll_page(&pp->answers, 1); break;
+	case PA_MOVE_PAGE_UP: compare_scroll_page(&pp->answers, -1); break;
+	case PA_MOVE_FIRST: compare_scroll_home(&pp->answers); break;
+	case PA_MOVE_LAST: compare_scroll_end(&pp->answers); break;
 	default: return 0;
 	}
 	return PANE_HANDLED | PANE_DIRTY;
@@ -931,11 +594,9 @@ static unsigned prompt_on_key(struct pane *p, int key)
 static void prompt_destroy(struct pane *p)
 {
 	struct prompt_pane *pp = (struct prompt_pane *)p;
-	for (size_t i = 0; i < pp->ncols; i++)
-		column_free(&pp->cols[i]);
+	compare_free(&pp->answers);
 	lab_form_close(&pp->form);
 	lab_templates_free(pp->tpl, pp->ntpl);
-	wrap_free(&pp->dw);
 	free(pp);
 }
 
@@ -943,15 +604,14 @@ static const struct pane_ops prompt_ops = {
 	.draw = prompt_draw,
 	.on_key = prompt_on_key,
 	.destroy = prompt_destroy,
+	.keymap = KEYMAP_PROMPT,
 };
 
 struct pane *pane_prompt_new(struct wb *wb)
 {
 	struct prompt_pane *pp = xcalloc(1, sizeof *pp);
-	pp->base.ops = &prompt_ops;
-	pp->base.title = "Prompt";
-	pp->base.wb = wb;
-	pp->scroll = -1;
+	pane_init(&pp->base, &prompt_ops, "Prompt", wb);
+	compare_init(&pp->answers, wb);
 	lab_form_open(&pp->form, NULL, NULL);
 	return &pp->base;
 }

@@ -5,6 +5,43 @@
 #include "draw.h"
 #include "keys.h"
 
+/* The panes with a list to filter (the others have no use for move.filter),
+ * and those where printable keys are typed text (a search line), so only the
+ * other keys move. */
+static const int filters[KEYMAP_COUNT] = { [KEYMAP_MODELS] = 1 };
+static const int typing[KEYMAP_COUNT] = { [KEYMAP_HISTORY] = 1 };
+
+static void map_lines(struct buf *out, enum keymap map, enum keymap pane)
+{
+	const struct pane_binding *t = keys_pane_table();
+	for (int i = 0; i < PA_COUNT; i++) {
+		if (t[i].map != map || (t[i].action == PA_MOVE_FILTER && !filters[pane]))
+			continue;
+		struct pane_binding shown = t[i];
+		int n = 0;
+		for (int k = 0; k < KEYS_PER_ACTION && t[i].keys[k] >= 0; k++)
+			if (!typing[pane] || t[i].keys[k] < 32 || t[i].keys[k] > 255)
+				shown.keys[n++] = t[i].keys[k];
+		for (int k = n; k < KEYS_PER_ACTION; k++)
+			shown.keys[k] = -1;
+		char keys[64];
+		if (n)
+			buf_printf(out, "  %-12s  %s\n", keys_names(&shown, keys, sizeof keys), t[i].help);
+	}
+}
+
+void help_text_for(struct buf *out, enum keymap map, const struct help_command *commands)
+{
+	const char *title = map != KEYMAP_MOVE ? keys_map_title(map) : NULL;
+	if (title) {
+		buf_printf(out, "%s\n", title);
+		map_lines(out, map, map);
+		map_lines(out, KEYMAP_MOVE, map);
+		buf_puts(out, "\n");
+	}
+	help_text(out, commands);
+}
+
 void help_text(struct buf *out, const struct help_command *commands)
 {
 	buf_puts(out, "Keys\n");
@@ -20,10 +57,10 @@ void help_text(struct buf *out, const struct help_command *commands)
 	buf_puts(out, "\nKeys can be rebound in config.json under \"keys\" (see docs/config.md).\n");
 }
 
-void help_draw(const struct help_command *commands, int *scroll)
+int help_draw(enum keymap map, const struct help_command *commands, int *scroll)
 {
 	struct buf text = BUF_INIT;
-	help_text(&text, commands);
+	help_text_for(&text, map, commands);
 	int nlines = 0;
 	for (size_t i = 0; i < text.len; i++)
 		nlines += text.data[i] == '\n';
@@ -35,7 +72,7 @@ void help_draw(const struct help_command *commands, int *scroll)
 		w = COLS - 2;
 	if (h < 3 || w < 10) {
 		buf_free(&text);
-		return;
+		return 0;
 	}
 	int inner = h - 4;
 	int max_scroll = nlines > inner ? nlines - inner : 0;
@@ -47,7 +84,7 @@ void help_draw(const struct help_command *commands, int *scroll)
 	WINDOW *win = newwin(h, w, (LINES - h) / 2, (COLS - w) / 2);
 	if (!win) {
 		buf_free(&text);
-		return;
+		return 0;
 	}
 	wbkgd(win, theme_attr(ROLE_HELP));
 	werase(win);
@@ -61,8 +98,13 @@ void help_draw(const struct help_command *commands, int *scroll)
 			int is_heading = row[0] != ' ' && row[0];
 			draw_text(win, 2 + i - *scroll, 2, w - 4, row, theme_attr(is_heading ? ROLE_TITLE : ROLE_HELP));
 			if (!is_heading && len > 2) {
-				char key[16];
-				snprintf(key, sizeof key, "%.*s", (int)strcspn(row + 2, " "), row + 2);
+				/* the key column: up to two spaces (pane keys are lists: "j Down") */
+				const char *gap = strstr(row + 2, "  ");
+				int klen = gap ? (int)(gap - (row + 2)) : 0;
+				if (klen <= 0 || klen > 24)
+					klen = (int)strcspn(row + 2, " ");
+				char key[32];
+				snprintf(key, sizeof key, "%.*s", klen, row + 2);
 				draw_text(win, 2 + i - *scroll, 4, w - 6, key, theme_attr(ROLE_HELP_KEY));
 			}
 		}
@@ -71,4 +113,5 @@ void help_draw(const struct help_command *commands, int *scroll)
 	wnoutrefresh(win);
 	delwin(win);
 	buf_free(&text);
+	return inner;
 }

@@ -13,6 +13,9 @@
 #include "base/sanitize.h"
 #include "base/xmalloc.h"
 #include "draw.h"
+#include "keys.h"
+#include "list.h"
+#include "llm/run_metrics.h"
 #include "store/history.h"
 #include "wrap.h"
 
@@ -40,8 +43,9 @@ struct block {
 struct history_view {
 	struct db *db;
 	struct buf query;
-	struct history_hit *hits;
-	size_t nhits, cursor, offset, limit;
+	struct history_hit *hits;     /* the runs shown: list rows [offset, offset + nhits) */
+	size_t nhits, offset, limit;
+	struct ui_list list;          /* over all the runs that match, total of them */
 	int64_t total;
 	int searching;
 	char error[512];
@@ -54,6 +58,8 @@ struct history_view {
 	long scroll;
 	int64_t chosen;
 };
+
+static const struct ui_list_ops list_ops;
 
 /* Rows for runs: the screen less the status line, the frame, the query, the
  * summary and a blank row. */
@@ -70,6 +76,8 @@ static void clear_hits(struct history_view *v)
 	v->nhits = 0;
 }
 
+/* Asks again for the runs that match, as many as fit from the list's first
+ * row shown (moved back when fewer runs are left). */
 static void search(struct history_view *v)
 {
 	clear_hits(v);
@@ -80,18 +88,32 @@ static void search(struct history_view *v)
 	v->limit = (size_t)list_rows(v) / (v->searching ? 2 : 1);
 	if (!v->limit)
 		v->limit = 1;
+	v->list.row_height = v->searching ? 2 : 1;
 	struct history_query q = { buf_str(&v->query), NULL, v->limit, 0 };
 	struct err e = ERR_INIT;
 	v->total = history_count(v->db, &q, &e);
+	ui_list_set_count(&v->list, v->total > 0 ? (size_t)v->total : 0);
+	ui_list_set_rows(&v->list, v->limit);
+	v->offset = v->list.top;
 	if (v->total >= 0 && v->offset && v->offset + v->limit > (size_t)v->total)
 		v->offset = (size_t)v->total > v->limit ? (size_t)v->total - v->limit : 0;
+	v->list.top = v->offset;
 	q.offset = v->offset;
 	if (v->total < 0 || history_find(v->db, &q, &v->hits, &v->nhits, &e) != 0) {
 		snprintf(v->error, sizeof v->error, "%s", err_msg(&e));
 		v->total = 0;
+		v->offset = v->list.top = 0;
+		ui_list_set_count(&v->list, 0);
+	} else if (v->nhits < v->limit) {
+		ui_list_set_count(&v->list, v->offset + v->nhits); /* fewer runs than counted: none past these */
 	}
-	if (v->cursor >= v->nhits)
-		v->cursor = v->nhits ? v->nhits - 1 : 0;
+}
+
+/* The selected run, or NULL. */
+static const struct history_hit *selected(const struct history_view *v)
+{
+	size_t i = ui_list_selected(&v->list);
+	return i != UI_LIST_NONE && i >= v->offset && i - v->offset < v->nhits ? &v->hits[i - v->offset] : NULL;
 }
 
 static void free_detail(struct history_view *v)
@@ -110,6 +132,7 @@ struct history_view *history_view_new(struct db *db)
 {
 	struct history_view *v = xcalloc(1, sizeof *v);
 	v->db = db;
+	ui_list_init(&v->list, &list_ops, v, UI_LIST_TYPING);
 	return v;
 }
 
@@ -119,6 +142,7 @@ void history_view_free(struct history_view *v)
 		return;
 	clear_hits(v);
 	free_detail(v);
+	ui_list_free(&v->list);
 	buf_free(&v->query);
 	free(v);
 }
@@ -132,7 +156,7 @@ void history_view_open(struct history_view *v, const char *query, int lines, int
 	free_detail(v);
 	v->lines = lines;
 	v->cols = cols;
-	v->cursor = v->offset = 0;
+	v->list.cursor = v->list.top = 0;
 	search(v);
 }
 
@@ -143,11 +167,17 @@ void history_view_layout(struct history_view *v, int lines, int cols)
 	v->cols = cols;
 	if (!again)
 		return;
-	int64_t id = v->cursor < v->nhits ? v->hits[v->cursor].id : 0;
+	const struct history_hit *h = selected(v);
+	int64_t id = h ? h->id : 0;
 	search(v);
 	for (size_t i = 0; i < v->nhits; i++)
 		if (v->hits[i].id == id)
-			v->cursor = i;
+			ui_list_select(&v->list, v->offset + i);
+}
+
+enum keymap history_view_keymap(const struct history_view *v)
+{
+	return v->detail ? KEYMAP_RUN : KEYMAP_HISTORY;
 }
 
 int64_t history_view_chosen(const struct history_view *v)
@@ -241,19 +271,9 @@ static void format_time(char *out, size_t n, int64_t ms, enum when_form form)
 static void add_metrics(struct history_view *v, const struct history_metrics *m)
 {
 	struct buf b = BUF_INIT;
-	if (m->ttft_ms >= 0)
-		buf_printf(&b, "TTFT %.0f ms · ", m->ttft_ms);
-	if (m->total_ms >= 0)
-		buf_printf(&b, "total %.0f ms · ", m->total_ms);
-	if (m->input_tokens >= 0 || m->output_tokens >= 0)
-		buf_printf(&b, "%lld in / %lld out tokens%s · ", (long long)m->input_tokens, (long long)m->output_tokens,
-			   m->estimated ? " (estimated)" : "");
-	if (m->tokens_per_s >= 0)
-		buf_printf(&b, "%.1f tok/s · ", m->tokens_per_s);
-	if (m->cost_usd >= 0)
-		buf_printf(&b, "$%.6f · ", m->cost_usd);
-	if (b.len >= 4)
-		buf_truncate(&b, b.len - strlen(" · "));
+	struct run_metrics rm;
+	metrics_from_history(m, &rm);
+	metrics_known(&b, &rm);
 	if (b.len)
 		add_text(v, buf_str(&b), 2, ROLE_METRIC);
 	buf_reset(&b);
@@ -327,53 +347,37 @@ static int open_detail(struct history_view *v, int64_t id)
 
 static void query_changed(struct history_view *v)
 {
-	v->cursor = v->offset = 0;
+	v->list.cursor = v->list.top = 0;
 	search(v);
-}
-
-static void move_cursor(struct history_view *v, long delta)
-{
-	long c = (long)v->cursor + delta;
-	if (c < 0) {
-		size_t back = (size_t)-c;
-		v->offset = v->offset > back ? v->offset - back : 0;
-		v->cursor = 0;
-		search(v);
-	} else if ((size_t)c >= v->nhits) {
-		size_t past = (size_t)c - (v->nhits ? v->nhits - 1 : 0);
-		if (v->offset + v->nhits < (size_t)v->total) {
-			v->offset += past;
-			v->cursor = v->nhits ? v->nhits - 1 : 0;
-			search(v);
-		} else {
-			v->cursor = v->nhits ? v->nhits - 1 : 0;
-		}
-	} else {
-		v->cursor = (size_t)c;
-	}
 }
 
 static unsigned list_key(struct history_view *v, int key)
 {
-	switch (key) {
-	case 27: case KEY_CTRL('c'): case KEY_CTRL('g'): return HISTORY_VIEW_CLOSE;
-	case KEY_UP: case KEY_CTRL('p'): move_cursor(v, -1); break;
-	case KEY_DOWN: case KEY_CTRL('n'): move_cursor(v, 1); break;
-	case KEY_PPAGE: move_cursor(v, -(long)v->limit); break;
-	case KEY_NPAGE: move_cursor(v, (long)v->limit); break;
-	case '\r': case '\n': case KEY_ENTER:
-		if (v->cursor < v->nhits)
-			open_detail(v, v->hits[v->cursor].id);
-		break;
-	case KEY_CTRL('r'):
-		if (v->cursor >= v->nhits)
-			break;
-		v->chosen = v->hits[v->cursor].id;
+	if (ui_list_key(&v->list, key)) {
+		if (v->list.top != v->offset)
+			search(v); /* the runs from the new first row */
+		return 0;
+	}
+	const struct history_hit *h = selected(v);
+	int printable = (key >= 32 && key < 127) || (key >= 128 && key < 256);
+	switch (printable ? PA_NONE : keys_map_action(KEYMAP_HISTORY, key)) { /* letters are the search's */
+	case PA_HISTORY_CLOSE: return HISTORY_VIEW_CLOSE;
+	case PA_HISTORY_OPEN:
+		if (h)
+			open_detail(v, h->id);
+		return 0;
+	case PA_HISTORY_RESTORE:
+		if (!h)
+			return 0;
+		v->chosen = h->id;
 		return HISTORY_VIEW_RESTORE | HISTORY_VIEW_CLOSE;
-	case KEY_CTRL('u'):
+	case PA_HISTORY_CLEAR:
 		buf_reset(&v->query);
 		query_changed(v);
-		break;
+		return 0;
+	default: break;
+	}
+	switch (key) {
 	case KEY_BACKSPACE: case 127: case KEY_CTRL('h'):
 		if (v->query.len) {
 			size_t n = v->query.len - 1;
@@ -384,7 +388,7 @@ static unsigned list_key(struct history_view *v, int key)
 		}
 		break;
 	default:
-		if (((key >= 32 && key < 127) || (key >= 128 && key < 256)) && v->query.len < QUERY_MAX) {
+		if (printable && v->query.len < QUERY_MAX) {
 			buf_putc(&v->query, (char)key);
 			query_changed(v);
 		}
@@ -403,19 +407,20 @@ static void scroll_by(struct history_view *v, long delta)
 
 static unsigned detail_key(struct history_view *v, int key)
 {
-	switch (key) {
-	case 27: case 'q': case KEY_LEFT: case KEY_BACKSPACE: case 127: free_detail(v); break;
-	case KEY_CTRL('c'): return HISTORY_VIEW_CLOSE;
-	case KEY_UP: case 'k': scroll_by(v, -1); break;
-	case KEY_DOWN: case 'j': scroll_by(v, 1); break;
-	case KEY_PPAGE: scroll_by(v, -list_rows(v)); break;
-	case KEY_NPAGE: case ' ': scroll_by(v, list_rows(v)); break;
-	case KEY_HOME: case 'g': v->scroll = 0; break;
-	case KEY_END: case 'G': v->scroll = SCROLL_END; break;
-	case 'r': case '\r': case '\n': case KEY_ENTER:
+	switch (keys_pane_action(KEYMAP_RUN, key)) {
+	case PA_RUN_BACK: free_detail(v); break;
+	case PA_RUN_CLOSE: return HISTORY_VIEW_CLOSE;
+	case PA_MOVE_UP: scroll_by(v, -1); break;
+	case PA_MOVE_DOWN: scroll_by(v, 1); break;
+	case PA_MOVE_PAGE_UP: scroll_by(v, -list_rows(v)); break;
+	case PA_MOVE_PAGE_DOWN: case PA_RUN_PAGE_DOWN: scroll_by(v, list_rows(v)); break;
+	case PA_MOVE_FIRST: v->scroll = 0; break;
+	case PA_MOVE_LAST: v->scroll = SCROLL_END; break;
+	case PA_RUN_RESTORE:
 		v->chosen = v->id;
 		free_detail(v);
 		return HISTORY_VIEW_RESTORE | HISTORY_VIEW_CLOSE;
+	default: break;
 	}
 	return 0;
 }
@@ -481,10 +486,7 @@ static void draw_hit(WINDOW *w, int y, int right, const struct history_hit *h, i
 	int wide = right >= 110;
 	char when[32], cost[32];
 	format_time(when, sizeof when, h->created_ms, wide ? WHEN_MINUTES : WHEN_SHORT);
-	if (h->cost_usd >= 0)
-		snprintf(cost, sizeof cost, "$%.6f", h->cost_usd);
-	else
-		snprintf(cost, sizeof cost, "-");
+	metrics_usd(cost, sizeof cost, h->cost_usd, "-");
 	int x = cell(w, y, 2, right, when, wide ? 16 : 11, cursor ? sel : theme_attr(ROLE_DIM));
 	x = cell(w, y, x, right, h->kind ? h->kind : "?", 7, cursor ? sel : theme_attr(ROLE_NORMAL));
 	x = cell(w, y, x, right, h->model ? h->model : "-", wide ? 30 : 18, cursor ? sel : theme_attr(ROLE_TITLE));
@@ -496,6 +498,16 @@ static void draw_hit(WINDOW *w, int y, int right, const struct history_hit *h, i
 	if (two_rows && h->snippet)
 		draw_snippet(w, y + 1, 6, right, h->snippet, cursor);
 }
+
+/* A run's row of the list (two rows when searching: the passage below). */
+static void draw_row(void *ud, WINDOW *w, int y, int x, int width, size_t i, int cursor)
+{
+	struct history_view *v = ud;
+	if (i >= v->offset && i - v->offset < v->nhits)
+		draw_hit(w, y, x + width, &v->hits[i - v->offset], cursor, v->searching);
+}
+
+static const struct ui_list_ops list_ops = { draw_row, NULL };
 
 static void draw_list(struct history_view *v, WINDOW *w, int h, int right)
 {
@@ -522,20 +534,14 @@ static void draw_list(struct history_view *v, WINDOW *w, int h, int right)
 		draw_wrapped(w, top, 2, right - 2, bottom - top, v->error, theme_attr(ROLE_ERROR));
 		return;
 	}
-	if (!v->nhits) {
-		char msg[QUERY_MAX + 200];
-		if (v->searching)
-			snprintf(msg, sizeof msg, "No run matches \"%s\". Fewer words, or a prefix such as borr*, find more.",
-				 buf_str(&v->query));
-		else
-			snprintf(msg, sizeof msg, "No runs in the history yet. What you send from the Prompt pane, aiwb ask "
-						  "and aiwb compare is kept here, to search and to re-open.");
-		draw_wrapped(w, top, 2, right - 2, bottom - top, msg, theme_attr(ROLE_NOTICE));
-		return;
-	}
-	int per = v->searching ? 2 : 1;
-	for (size_t i = 0; i < v->nhits && top + (int)i * per + per <= bottom; i++)
-		draw_hit(w, top + (int)i * per, right, &v->hits[i], i == v->cursor, per == 2);
+	char msg[QUERY_MAX + 200];
+	if (v->searching)
+		snprintf(msg, sizeof msg, "No run matches \"%s\". Fewer words, or a prefix such as borr*, find more.",
+			 buf_str(&v->query));
+	else
+		snprintf(msg, sizeof msg, "No runs in the history yet. What you send from the Prompt pane, aiwb ask "
+					  "and aiwb compare is kept here, to search and to re-open.");
+	ui_list_draw(&v->list, w, top, 2, bottom - top, right - 2, msg);
 }
 
 static int block_complete(const struct block *b)

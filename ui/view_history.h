@@ -19,6 +19,8 @@
 
 #include <stdint.h>
 
+#include "keys.h"
+
 struct db;
 struct history_view;
 
@@ -35,6 +37,8 @@ void history_view_open(struct history_view *v, const char *query, int lines, int
 void history_view_layout(struct history_view *v, int lines, int cols);
 /* Returns HISTORY_VIEW_* flags (0: the key changed at most the view itself). */
 unsigned history_view_key(struct history_view *v, int key);
+/* The key table in use: KEYMAP_HISTORY in the list, KEYMAP_RUN in a run. */
+enum keymap history_view_keymap(const struct history_view *v);
 /* The run to re-open after HISTORY_VIEW_RESTORE. */
 int64_t history_view_chosen(const struct history_view *v);
 /* Draws the view over rows 0..LINES-2. */

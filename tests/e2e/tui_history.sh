@@ -128,6 +128,14 @@ else
 	tui_fail "$d"
 fi
 
+d="? in a run shown in full lists the run's keys first; Esc closes the help and the run stays"
+if tui_keys '?' && tui_wait "History: a run in full" && tui_wait_re "r Enter +Re-open the run shown in the workbench" &&
+	tui_keys Escape && tui_wait_gone "History: a run in full" && tui_wait "Run 1 — "; then
+	ok "$d"
+else
+	tui_fail "$d"
+fi
+
 d="r re-opens it: the view closes, 'restored run 1', Prompt focused, gpt-4o-mini selected"
 if tui_keys r && tui_wait_gone "Run 1 — " && tui_wait_bottom ' Prompt *restored run 1: openai/gpt-4o-mini*' &&
 	tui_wait_re '> +gpt-4o-mini +128k' && tui_wait "Space mark (0)"; then

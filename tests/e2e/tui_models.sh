@@ -150,6 +150,15 @@ else
 	tui_fail "$d"
 fi
 
+d="/ filters the Models list by a part of the name, any case; Enter keeps the filter, Esc clears it"
+if tui_keys / && tui_type LLAMA3 && tui_wait "/LLAMA3" && tui_wait "llama3.1:latest" && tui_wait_gone "gpt-4o-mini" &&
+	tui_keys Enter && tui_wait "/LLAMA3  " && tui_wait "Esc clears" && tui_keys Escape && tui_wait_gone "/LLAMA3" &&
+	tui_wait "gpt-4o-mini" && tui_keys g && tui_wait_re "openai +6 models"; then
+	ok "$d"
+else
+	tui_fail "$d"
+fi
+
 d="a provider without credentials is 'not usable' with the reason (zoomed: the whole sentence)"
 if tui_wait_re 'anthropic +not usable: anthropic: no API key' && tui_wait_re 'bedrock +not usable: no AWS credentials' &&
 	tui_keys z && tui_wait "1 Models (zoomed)" &&

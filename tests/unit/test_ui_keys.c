@@ -329,6 +329,145 @@ static void test_help_follows_rebinding(void **state)
 	buf_free(&b);
 }
 
+/* The pane tables as the header declares them. */
+#define PANE_ROW(id, name, key, help) { PA_##id, name, key, help },
+static const struct {
+	enum pane_action action;
+	const char *name, *keys, *help;
+} pane_expected[] = { MOVE_KEYS(PANE_ROW) MODELS_KEYS(PANE_ROW) PROMPT_KEYS(PANE_ROW) HISTORY_KEYS(PANE_ROW)
+			      RUN_KEYS(PANE_ROW) };
+#undef PANE_ROW
+
+static void test_pane_defaults_from_tables(void **state)
+{
+	(void)state;
+	init_defaults();
+	assert_int_equal(sizeof pane_expected / sizeof *pane_expected, PA_COUNT);
+	const struct pane_binding *t = keys_pane_table();
+	for (int i = 0; i < PA_COUNT; i++) {
+		char names[64];
+		assert_int_equal(t[i].action, i);
+		assert_string_equal(t[i].name, pane_expected[i].name);
+		assert_string_equal(t[i].help, pane_expected[i].help);
+		assert_string_equal(keys_names(&t[i], names, sizeof names), pane_expected[i].keys);
+		assert_true(t[i].map > KEYMAP_NONE && t[i].map < KEYMAP_COUNT);
+		/* every name is PANE.ACTION, and no global action shares it */
+		assert_non_null(strchr(t[i].name, '.'));
+	}
+	assert_int_equal(keys_map_action(KEYMAP_MODELS, '\r'), PA_MODELS_SELECT);
+	assert_int_equal(keys_map_action(KEYMAP_MODELS, KEY_ENTER), PA_MODELS_SELECT);
+	assert_int_equal(keys_map_action(KEYMAP_MODELS, ' '), PA_MODELS_MARK);
+	assert_int_equal(keys_map_action(KEYMAP_MODELS, 'e'), PA_MODELS_PARAMS);
+	assert_int_equal(keys_map_action(KEYMAP_MODELS, 'j'), PA_NONE);
+	/* the generic moves are the fallback, the pane's own table comes first */
+	assert_int_equal(keys_pane_action(KEYMAP_MODELS, 'j'), PA_MOVE_DOWN);
+	assert_int_equal(keys_pane_action(KEYMAP_MODELS, KEY_UP), PA_MOVE_UP);
+	assert_int_equal(keys_pane_action(KEYMAP_PROMPT, 's'), PA_PROMPT_SEND);
+	assert_int_equal(keys_pane_action(KEYMAP_PROMPT, 'i'), PA_PROMPT_EDIT);
+	assert_int_equal(keys_pane_action(KEYMAP_PROMPT, 3), PA_PROMPT_CANCEL);
+	assert_int_equal(keys_pane_action(KEYMAP_PROMPT, 'G'), PA_MOVE_LAST);
+	assert_int_equal(keys_pane_action(KEYMAP_RUN, 127), PA_RUN_BACK); /* DEL is Backspace */
+	assert_int_equal(keys_pane_action(KEYMAP_RUN, 'q'), PA_RUN_BACK);
+	assert_int_equal(keys_pane_action(KEYMAP_HISTORY, 7), PA_HISTORY_CLOSE);
+	assert_int_equal(keys_pane_action(KEYMAP_NONE, 's'), PA_NONE);
+	assert_int_equal(keys_pane_action(KEYMAP_NONE, 'j'), PA_MOVE_DOWN);
+	assert_int_equal(keys_pane_key(PA_PROMPT_SEND), 's');
+	assert_int_equal(keys_pane_key(PA_NONE), -1);
+	assert_string_equal(keys_map_title(KEYMAP_MODELS), "Models pane");
+	assert_null(keys_map_title(KEYMAP_NONE));
+	/* pane keys leave the global table alone */
+	assert_int_equal(keys_action('s'), ACTION_NONE);
+}
+
+static void test_rebind_pane_keys(void **state)
+{
+	(void)state;
+	struct warnings w;
+	static const char *const cfg[] = { "prompt.send", "F5", "move.down", "n Down", "models.mark", "m", NULL };
+	init_with(&w, cfg);
+	assert_int_equal(w.n, 0);
+	assert_int_equal(keys_pane_action(KEYMAP_PROMPT, KEY_F(5)), PA_PROMPT_SEND);
+	assert_int_equal(keys_pane_action(KEYMAP_PROMPT, 's'), PA_NONE);
+	assert_int_equal(keys_pane_action(KEYMAP_MODELS, 'n'), PA_MOVE_DOWN);
+	assert_int_equal(keys_pane_action(KEYMAP_MODELS, KEY_DOWN), PA_MOVE_DOWN);
+	assert_int_equal(keys_pane_action(KEYMAP_MODELS, 'j'), PA_NONE);
+	assert_int_equal(keys_pane_action(KEYMAP_MODELS, 'm'), PA_MODELS_MARK);
+	assert_int_equal(keys_pane_action(KEYMAP_MODELS, ' '), PA_NONE);
+	free_warnings(&w);
+	/* back to the defaults */
+	init_defaults();
+	assert_int_equal(keys_pane_action(KEYMAP_PROMPT, 's'), PA_PROMPT_SEND);
+	assert_int_equal(keys_pane_action(KEYMAP_MODELS, 'j'), PA_MOVE_DOWN);
+}
+
+static void test_pane_key_warnings(void **state)
+{
+	(void)state;
+	struct warnings w;
+	static const char *const cfg[] = { "prompt.teleport", "t", "prompt.send", "F13", "prompt.save", "a b c d e",
+					   "models.params", "Space", "prompt.rerun", "j", NULL };
+	init_with(&w, cfg);
+	assert_warning(&w, "unknown action 'prompt.teleport'", NULL, NULL);
+	assert_warning(&w, "F13", "prompt.send", NULL);
+	assert_warning(&w, "a b c d e", "prompt.save", NULL);
+	/* two actions of one pane on a key; a pane key over a move is not a clash */
+	assert_warning(&w, "Space", "models.mark", "models.params");
+	assert_int_equal(w.n, 4);
+	assert_int_equal(keys_pane_action(KEYMAP_PROMPT, 's'), PA_PROMPT_SEND); /* bad entries change nothing */
+	assert_int_equal(keys_pane_action(KEYMAP_PROMPT, 'j'), PA_PROMPT_RERUN);
+	free_warnings(&w);
+}
+
+/* ? with a pane focused: its keys, then the moves, then the rest as before. */
+static void test_help_for_pane(void **state)
+{
+	(void)state;
+	init_defaults();
+	struct buf plain = BUF_INIT, b = BUF_INIT;
+	help_text(&plain, commands);
+	help_text_for(&b, KEYMAP_MODELS, commands);
+	const char *s = buf_str(&b);
+	static const char head[] = "Models pane\n"
+				   "  Enter         Select the model the Prompt pane sends to\n"
+				   "  Space         Mark or unmark the model for comparison\n"
+				   "  e             Edit the model's parameters\n"
+				   "  j Down C-n    Down a row (or a line)\n";
+	assert_true(strncmp(s, head, strlen(head)) == 0);
+	assert_non_null(strstr(s, "\n  /             Filter a list"));
+	const char *rest = strstr(s, "\n\nKeys\n");
+	assert_non_null(rest);
+	assert_string_equal(rest + 2, buf_str(&plain));
+	buf_reset(&b);
+	help_text_for(&b, KEYMAP_PROMPT, commands);
+	assert_true(strncmp(buf_str(&b), "Prompt pane\n  Enter i       Write the prompt", 43) == 0);
+	assert_null(strstr(buf_str(&b), "Filter a list")); /* the Prompt pane has no list */
+	/* the history's list types letters: only the other keys of a move are shown */
+	buf_reset(&b);
+	help_text_for(&b, KEYMAP_HISTORY, commands);
+	assert_true(strncmp(buf_str(&b), "History\n  Enter         Show the selected run in full\n", 54) == 0);
+	assert_non_null(strstr(buf_str(&b), "\n  Down C-n      Down a row"));
+	assert_non_null(strstr(buf_str(&b), "\n  Home          To the first row"));
+	assert_null(strstr(buf_str(&b), "j Down"));
+	assert_null(strstr(buf_str(&b), "Filter a list"));
+	buf_reset(&b);
+	help_text_for(&b, KEYMAP_RUN, commands);
+	assert_non_null(strstr(buf_str(&b), "\n  Esc q Left Backspace  Back to the list of runs\n"));
+	assert_non_null(strstr(buf_str(&b), "\n  j Down C-n    Down a row"));
+	buf_reset(&b);
+	help_text_for(&b, KEYMAP_NONE, commands);
+	assert_string_equal(buf_str(&b), buf_str(&plain));
+	/* rebinding shows */
+	struct warnings w;
+	static const char *const cfg[] = { "models.mark", "m Insert", NULL };
+	init_with(&w, cfg);
+	free_warnings(&w);
+	buf_reset(&b);
+	help_text_for(&b, KEYMAP_MODELS, NULL);
+	assert_non_null(strstr(buf_str(&b), "\n  m Insert      Mark or unmark"));
+	buf_free(&b);
+	buf_free(&plain);
+}
+
 #define T(f) cmocka_unit_test_teardown(f, reset_keys)
 
 int main(void)
@@ -343,6 +482,10 @@ int main(void)
 		T(test_two_actions_on_one_key_warn),
 		T(test_help_pinned),
 		T(test_help_follows_rebinding),
+		T(test_pane_defaults_from_tables),
+		T(test_rebind_pane_keys),
+		T(test_pane_key_warnings),
+		T(test_help_for_pane),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
