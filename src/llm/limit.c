@@ -10,6 +10,7 @@ struct limit {
 	int concurrency, inflight;
 	int64_t interval_ms;       /* 0: no rate limit */
 	int64_t next_ms;           /* the earliest next start */
+	int64_t prev_next_ms;      /* before the last start, for limit_undo */
 	int64_t timer;
 	limit_ready_fn ready;
 	void *ud;
@@ -51,6 +52,7 @@ enum limit_answer limit_acquire(struct limit *lim)
 		return LIMIT_WAIT;
 	}
 	lim->inflight++;
+	lim->prev_next_ms = lim->next_ms;
 	if (lim->interval_ms)
 		lim->next_ms = now + lim->interval_ms;
 	return LIMIT_OK;
@@ -60,6 +62,12 @@ void limit_release(struct limit *lim)
 {
 	if (lim->inflight > 0)
 		lim->inflight--;
+}
+
+void limit_undo(struct limit *lim)
+{
+	limit_release(lim);
+	lim->next_ms = lim->prev_next_ms;
 }
 
 int limit_inflight(const struct limit *lim)

@@ -30,6 +30,9 @@ enum limit_answer {
 struct limit *limit_new(struct loop *l, int concurrency, double per_minute, limit_ready_fn ready, void *ud);
 enum limit_answer limit_acquire(struct limit *lim);
 void limit_release(struct limit *lim);
+/* Right after a limit_acquire that said LIMIT_OK: nothing started after all,
+ * so its slot and its token are given back. */
+void limit_undo(struct limit *lim);
 int limit_inflight(const struct limit *lim);
 /* The time (clock_ms) from which the rate allows the next start; 0 when now. */
 int64_t limit_next_ms(const struct limit *lim);
