@@ -15,7 +15,7 @@
 #include "cli/session.h"
 #include "llm/provider.h"
 #include "llm/run.h"
-#include "prompt/template.h"
+#include "prompt/render.h"
 
 
 struct ask {

@@ -11,6 +11,7 @@
 
 #include "base/buf.h"
 #include "llm/provider.h"
+#include "prompt/roles.h"
 #include "prompt/template.h"
 
 #define ASK_MAX_MODELS 16

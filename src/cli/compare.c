@@ -15,7 +15,7 @@
 #include "cli/cli.h"
 #include "cli/session.h"
 #include "llm/run.h"
-#include "prompt/template.h"
+#include "prompt/render.h"
 
 struct slot {
 	const char *spec;

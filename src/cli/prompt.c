@@ -17,7 +17,7 @@
 #include "cli/cli.h"
 #include "cli/session.h"
 #include "llm/run.h"
-#include "prompt/template.h"
+#include "prompt/runner.h"
 
 /* ---------------------------------------------------------------- output helpers */
 

@@ -11,6 +11,7 @@
 #include "base/xmalloc.h"
 #include "llm/limit.h"
 #include "llm/run.h"
+#include "prompt/render.h"
 #include "store/expstore.h"
 
 /* One provider the experiment uses: opened on first use, shared by its models. */

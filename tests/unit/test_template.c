@@ -18,7 +18,11 @@
 
 #include "base/path.h"
 #include "base/xmalloc.h"
+#include "prompt/render.h"
+#include "prompt/roles.h"
+#include "prompt/runner.h"
 #include "prompt/template.h"
+#include "prompt/vote.h"
 
 static char tmpdir[] = "/tmp/aiwb-template-test-XXXXXX";
 static char share[PATH_MAX];
