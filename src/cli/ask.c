@@ -104,7 +104,7 @@ int cmd_ask(int argc, char **argv)
 	struct ask_opts o;
 	struct ask a;
 	struct llm_request rq;
-	struct ask_template at;
+	struct template_prep at;
 	struct askguard ag;
 	memset(&ag, 0, sizeof ag);
 	memset(&a, 0, sizeof a);
@@ -114,7 +114,7 @@ int cmd_ask(int argc, char **argv)
 	if (!usage && o.template)
 		usage = ask_template_prepare(&at, &o);
 	if (usage) {
-		ask_template_free(&at);
+		template_prep_free(&at);
 		ask_opts_free(&o);
 		return usage;
 	}
@@ -129,7 +129,7 @@ int cmd_ask(int argc, char **argv)
 	struct session s;
 	if (session_open(&s, SESSION_LATE_CATALOG, &e) != 0) {
 		session_close(&s);
-		ask_template_free(&at);
+		template_prep_free(&at);
 		ask_opts_free(&o);
 		return cli_fail("ask", "%s", e.msg);
 	}
@@ -137,7 +137,7 @@ int cmd_ask(int argc, char **argv)
 		model = s.cfg.default_model;
 	if (!model) {
 		session_close(&s);
-		ask_template_free(&at);
+		template_prep_free(&at);
 		ask_opts_free(&o);
 		return cli_usage_error("ask", "no model: give -m PROVIDER/MODEL (or set default_model in config.json)");
 	}
@@ -236,7 +236,7 @@ out:
 	provider_free(p);
 	free(pname);
 	free(mname);
-	ask_template_free(&at);
+	template_prep_free(&at);
 	ask_opts_free(&o);
 	buf_free(&a.out);
 	session_close(&s);
