@@ -123,7 +123,7 @@ static const struct exp_run_cb cb = { on_start, on_case, on_done };
 static void rig_open(struct rig *r, const char *yaml, const char *csv)
 {
 	memset(r, 0, sizeof *r);
-	r->db = testdb_open(r->dir, "exprun");
+	r->db = testdb_open(r->dir, "exp-runner");
 	assert_non_null(r->db);
 	r->loop = loop_new();
 	fake_start(&r->f, r->loop);
