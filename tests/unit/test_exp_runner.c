@@ -173,16 +173,6 @@ static void rig_close(struct rig *r)
 	assert_int_equal(testdb_close(r->dir, r->db), 0);
 }
 
-static int64_t scalar(struct db *db, const char *sql)
-{
-	sqlite3_stmt *st = db_prepare(db, sql, NULL);
-	assert_non_null(st);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	int64_t v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 static const char *str(const cJSON *o, const char *k)
 {
 	const cJSON *v = cJSON_GetObjectItem(o, k);
@@ -240,8 +230,8 @@ static void test_every_case_stored_in_order(void **state)
 	assert_string_equal(a, b);
 	free(a);
 	free(b);
-	assert_int_equal(scalar(r.db, "SELECT count(*) FROM runs WHERE kind = 'experiment'"), 4);
-	assert_int_equal(scalar(r.db, "SELECT count(*) FROM runs WHERE json_extract(params, '$.experiment') = 1 "
+	assert_int_equal(testdb_scalar(r.db, "SELECT count(*) FROM runs WHERE kind = 'experiment'"), 4);
+	assert_int_equal(testdb_scalar(r.db, "SELECT count(*) FROM runs WHERE json_extract(params, '$.experiment') = 1 "
 				      "AND json_extract(params, '$.vars.name') = 'sea'"), 2);
 	cJSON_Delete(back);
 	cJSON_Delete(doc);
@@ -301,8 +291,8 @@ static void test_cancel(void **state)
 	assert_int_equal(r.nstarts, 3);
 	assert_string_equal(r.events, "c0 s1 c2 s3 c4 s5 D");
 	assert_int_equal(r.ncases, 3);
-	assert_int_equal(scalar(r.db, "SELECT count(*) FROM experiment_cases"), 3);
-	assert_int_equal(scalar(r.db, "SELECT count(*) FROM runs"), 0);
+	assert_int_equal(testdb_scalar(r.db, "SELECT count(*) FROM experiment_cases"), 3);
+	assert_int_equal(testdb_scalar(r.db, "SELECT count(*) FROM runs"), 0);
 	cJSON *doc = exp_run_doc(r.x, "interrupted", "stopped by a signal (Interrupt)");
 	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "cases")), 3);
 	assert_string_equal(str(doc, "reason"), "stopped by a signal (Interrupt)");
@@ -334,7 +324,7 @@ static void test_store_failure_stops(void **state)
 	assert_non_null(strstr(why, want));
 	free(want);
 	assert_non_null(strstr(why, "database or disk is full"));
-	assert_int_equal(scalar(r.db, "SELECT count(*) FROM runs"), 0); /* the run goes with its case */
+	assert_int_equal(testdb_scalar(r.db, "SELECT count(*) FROM runs"), 0); /* the run goes with its case */
 	rig_close(&r);
 }
 

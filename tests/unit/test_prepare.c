@@ -24,10 +24,9 @@ static char tmpdir[] = "/tmp/aiwb-prepare-test-XXXXXX";
 static char *put(const char *name, const char *text)
 {
 	char *path = path_join(tmpdir, name);
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
+	struct err e = ERR_INIT;
+	if (path_write_file(path, text, strlen(text), &e) != 0)
+		fail_msg("%s", e.msg);
 	return path;
 }
 
