@@ -15,7 +15,7 @@
 #include "session.h"
 #include "llm/provider.h"
 #include "llm/run.h"
-#include "prompt/template.h"
+#include "prompt/render.h"
 
 
 struct ask {
@@ -97,7 +97,7 @@ int cmd_ask(int argc, char **argv)
 	struct ask_opts o;
 	struct ask a;
 	struct llm_request rq;
-	struct ask_template at;
+	struct template_prep at;
 	struct askguard ag;
 	memset(&ag, 0, sizeof ag);
 	memset(&a, 0, sizeof a);
@@ -107,7 +107,7 @@ int cmd_ask(int argc, char **argv)
 	if (!usage && o.template)
 		usage = ask_template_prepare(&at, &o);
 	if (usage) {
-		ask_template_free(&at);
+		template_prep_free(&at);
 		ask_opts_free(&o);
 		return usage;
 	}
@@ -122,7 +122,7 @@ int cmd_ask(int argc, char **argv)
 	struct session s;
 	if (session_open(&s, SESSION_LATE_CATALOG, &e) != 0) {
 		session_close(&s);
-		ask_template_free(&at);
+		template_prep_free(&at);
 		ask_opts_free(&o);
 		return cli_fail("ask", "%s", e.msg);
 	}
@@ -130,7 +130,7 @@ int cmd_ask(int argc, char **argv)
 		model = s.cfg.default_model;
 	if (!model) {
 		session_close(&s);
-		ask_template_free(&at);
+		template_prep_free(&at);
 		ask_opts_free(&o);
 		return cli_usage_error("ask", "no model: give -m PROVIDER/MODEL (or set default_model in config.json)");
 	}
@@ -229,7 +229,7 @@ out:
 	provider_free(p);
 	free(pname);
 	free(mname);
-	ask_template_free(&at);
+	template_prep_free(&at);
 	ask_opts_free(&o);
 	buf_free(&a.out);
 	session_close(&s);

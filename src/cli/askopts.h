@@ -11,7 +11,7 @@
 
 #include "base/buf.h"
 #include "llm/provider.h"
-#include "prompt/template.h"
+#include "prompt/prepare.h"
 
 #define ASK_MAX_MODELS 16
 #define ASK_MAX_STOP 16
@@ -38,26 +38,16 @@ struct ask_opts {
 int ask_opts_parse(struct ask_opts *o, const char *cmd, size_t max_models, int argc, char **argv);
 void ask_opts_free(struct ask_opts *o);
 
-/* A template run prepared from the options (cli/prompt.c). */
+/* The template side (cli/asktemplate.c). */
 struct session;
-struct ask_template {
-	struct template *t;
-	cJSON *vars;                          /* the bound variables */
-	struct template_msgs msgs;            /* rendered, for one-call templates */
-	struct llm_message *messages;         /* the user/assistant turns of msgs */
-	size_t nmessages;
-	char *system;                         /* the system messages of msgs joined */
-};
-
 /* Loads o->template, binds its variables (the PROMPT fills the first one)
  * and, for a one-call template, renders it: o->system and o->params take the
  * template's where the command line gave none. 0, or the exit status of an
- * error already reported. */
-int ask_template_prepare(struct ask_template *at, struct ask_opts *o);
+ * error already reported; free at with template_prep_free either way. */
+int ask_template_prepare(struct template_prep *at, struct ask_opts *o);
 /* Runs a chain or self-consistency template with `aiwb ask`'s output rules;
  * returns the exit status. */
-int ask_template_run(struct ask_template *at, const struct ask_opts *o, struct session *s, struct provider *p,
+int ask_template_run(struct template_prep *at, const struct ask_opts *o, struct session *s, struct provider *p,
 		     const char *model_spec, const char *model);
-void ask_template_free(struct ask_template *at);
 
 #endif

@@ -314,6 +314,11 @@ int cli_fail(const char *cmd, const char *fmt, ...)
 	return 1;
 }
 
+int cli_error(const char *cmd, int usage, const char *msg)
+{
+	return usage ? cli_usage_error(cmd, "%s", msg) : cli_fail(cmd, "%s", msg);
+}
+
 static int stdout_errno;
 
 void cli_stdout_failed(int err)

@@ -24,6 +24,8 @@ void cli_print_help(FILE *out);
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prints "aiwb: MESSAGE" (or "aiwb CMD: ...") and returns 1. */
 int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* cli_usage_error when usage, else cli_fail, with msg as the message. */
+int cli_error(const char *cmd, int usage, const char *msg);
 /* Standard output: a command that sees a write fail while it works (a
  * streamed answer) notes it with cli_stdout_failed(errno) and stops the work
  * that only feeds stdout.

@@ -15,7 +15,7 @@
 #include "cli/cli.h"
 #include "session.h"
 #include "llm/run.h"
-#include "prompt/template.h"
+#include "prompt/render.h"
 
 struct slot {
 	const char *spec;
@@ -178,7 +178,7 @@ static void print_json(const struct compare *c, const char *prompt, int raw, str
 int cmd_compare(int argc, char **argv)
 {
 	struct ask_opts o;
-	struct ask_template at;
+	struct template_prep at;
 	memset(&at, 0, sizeof at);
 	int usage = ask_opts_parse(&o, "compare", ASK_MAX_MODELS, argc, argv);
 	if (!usage && o.nmodels < 2)
@@ -186,7 +186,7 @@ int cmd_compare(int argc, char **argv)
 	if (!usage && o.template)
 		usage = ask_template_prepare(&at, &o);
 	if (usage) {
-		ask_template_free(&at);
+		template_prep_free(&at);
 		ask_opts_free(&o);
 		return usage;
 	}
@@ -194,7 +194,7 @@ int cmd_compare(int argc, char **argv)
 	struct err e = ERR_INIT;
 	if (session_open(&s, 0, &e) != 0) {
 		session_close(&s);
-		ask_template_free(&at);
+		template_prep_free(&at);
 		ask_opts_free(&o);
 		return cli_fail("compare", "%s", e.msg);
 	}
@@ -206,7 +206,7 @@ int cmd_compare(int argc, char **argv)
 	if (grc) {
 		askguard_close(&ag);
 		session_close(&s);
-		ask_template_free(&at);
+		template_prep_free(&at);
 		ask_opts_free(&o);
 		return grc;
 	}
@@ -256,7 +256,7 @@ int cmd_compare(int argc, char **argv)
 	int rc = s.interrupted ? session_interrupt_status(&s) : failed || s.unsaved ? 1 : ag.blocked ? ASKGUARD_BLOCKED : 0;
 	askguard_close(&ag);
 	session_close(&s);
-	ask_template_free(&at);
+	template_prep_free(&at);
 	ask_opts_free(&o);
 	return rc;
 }

@@ -1,7 +1,5 @@
-/* aiwb prompt ls | show | render, and the template side of aiwb ask/compare
- * (-t NAME --var k=v --vars-file F): preparing a one-call template, and
- * running chains and self-consistency templates on the loop. */
-#include <errno.h>
+/* aiwb prompt ls | show | render: the arguments and the printing; the
+ * templates are prompt/template.h, prompt/prepare.h and prompt/render.h. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,67 +7,15 @@
 #include <unistd.h>
 
 #include "base/buf.h"
-#include "base/json.h"
 #include "base/path.h"
-#include "base/sanitize.h"
 #include "base/xmalloc.h"
-#include "cli/askopts.h"
 #include "cli/cli.h"
-#include "session.h"
-#include "llm/run.h"
+#include "cli/out.h"
+#include "prompt/prepare.h"
+#include "prompt/render.h"
 #include "prompt/template.h"
 
 /* ---------------------------------------------------------------- output helpers */
-
-/* Text for the terminal: sanitized when stdout is one (or always, with safe). */
-static void put_text(const char *s, int safe)
-{
-	if (safe) {
-		char *c = sanitize_str(s, strlen(s), 0);
-		fputs(c, stdout);
-		free(c);
-	} else {
-		fputs(s, stdout);
-	}
-}
-
-/* Text for a JSON string, always valid UTF-8: sanitized unless raw. */
-static void add_text(cJSON *o, const char *key, const char *s, int raw)
-{
-	char *c = raw ? sanitize_utf8(s, strlen(s)) : sanitize_str(s, strlen(s), 0);
-	cJSON_AddStringToObject(o, key, c);
-	free(c);
-}
-
-static void print_json_obj(cJSON *o)
-{
-	char *s = cJSON_Print(o);
-	puts(s);
-	free(s);
-	cJSON_Delete(o);
-}
-
-static int read_json_file(const char *cmd, const char *path, cJSON **out)
-{
-	struct err e = ERR_INIT;
-	size_t len;
-	char *text = path_read_file(path, &len, &e);
-	if (!text)
-		return cli_fail(cmd, "%s", e.msg);
-	const char *end = NULL;
-	cJSON *j = json_parse(text, len, JSON_DATA);
-	if (!j) {
-		cJSON_Delete(cJSON_ParseWithOpts(text, &end, 1)); /* for the line of the error */
-		int line = 1;
-		for (const char *p = text; end && p < end && *p; p++)
-			line += *p == '\n';
-		free(text);
-		return cli_fail(cmd, "%s:%d: not valid JSON", path, line);
-	}
-	free(text);
-	*out = j;
-	return 0;
-}
 
 static cJSON *messages_json(const struct template_msgs *m)
 {
@@ -77,7 +23,7 @@ static cJSON *messages_json(const struct template_msgs *m)
 	for (size_t i = 0; i < m->n; i++) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "role", m->v[i].role);
-		add_text(o, "content", m->v[i].content, 1);
+		cli_json_text(o, "content", m->v[i].content, 1);
 		cJSON_AddItemToArray(a, o);
 	}
 	return a;
@@ -87,7 +33,7 @@ static void print_messages(const struct template_msgs *m, int safe)
 {
 	for (size_t i = 0; i < m->n; i++) {
 		printf("%s%s:\n", i ? "\n" : "", m->v[i].role);
-		put_text(m->v[i].content, safe);
+		cli_put_text(m->v[i].content, safe);
 		putchar('\n');
 	}
 }
@@ -126,7 +72,7 @@ static int prompt_ls(int argc, char **argv)
 				cJSON_AddNullToObject(o, "error");
 			cJSON_AddItemToArray(a, o);
 		}
-		print_json_obj(root);
+		cli_print_json(root);
 	} else if (!n) {
 		printf("No templates found (built-ins in %s/prompts, yours in %s/prompts).\n", path_share_dir(),
 		       path_config_dir());
@@ -149,7 +95,7 @@ static int prompt_ls(int argc, char **argv)
 				buf_puts(&line, v[i].t->description);
 			else
 				buf_printf(&line, "cannot be loaded: %s", v[i].error);
-			put_text(buf_str(&line), safe);
+			cli_put_text(buf_str(&line), safe);
 			putchar('\n');
 			buf_free(&line);
 		}
@@ -213,7 +159,7 @@ static cJSON *template_json(const struct template *t)
 	else
 		cJSON_AddNullToObject(o, "answer_regex");
 	cJSON_AddItemToObject(o, "front_matter", t->front ? cJSON_Duplicate(t->front, 1) : cJSON_CreateNull());
-	add_text(o, "body", t->body, 1);
+	cli_json_text(o, "body", t->body, 1);
 	return o;
 }
 
@@ -238,9 +184,9 @@ static int prompt_show(int argc, char **argv)
 	if (!t)
 		return cli_fail("prompt", "%s", e.msg);
 	if (json) {
-		print_json_obj(template_json(t));
+		cli_print_json(template_json(t));
 	} else {
-		put_text(t->text, isatty(STDOUT_FILENO));
+		cli_put_text(t->text, isatty(STDOUT_FILENO));
 		if (t->text[0] && t->text[strlen(t->text) - 1] != '\n')
 			putchar('\n');
 	}
@@ -250,30 +196,12 @@ static int prompt_show(int argc, char **argv)
 
 /* ---------------------------------------------------------------- prompt render */
 
-struct vars_in {
-	const char **sets;
-	size_t nsets;
-	const char *vars_file, *data_file;
-};
-
-/* Loads the --vars-file and --data objects and binds; 0 or an exit status. */
-static int bind_vars(const char *cmd, const struct template *t, const struct vars_in *in, cJSON **out)
+/* Binds t's variables from the command line; 0 or an exit status. */
+static int bind_vars(const struct template *t, const struct template_input *in, cJSON **out)
 {
-	cJSON *layers[2] = { NULL, NULL };
-	int rc = 0;
-	if (in->data_file && (rc = read_json_file(cmd, in->data_file, &layers[0])) != 0)
-		return rc;
-	if (in->vars_file && (rc = read_json_file(cmd, in->vars_file, &layers[1])) != 0) {
-		cJSON_Delete(layers[0]);
-		return rc;
-	}
 	struct err e = ERR_INIT;
-	*out = template_bind(t, (const cJSON *const *)layers, 2, in->sets, in->nsets, &e);
-	cJSON_Delete(layers[0]);
-	cJSON_Delete(layers[1]);
-	if (!*out)
-		return cli_usage_error(cmd, "%s", e.msg);
-	return 0;
+	int rc = template_bind_input(t, in, out, &e);
+	return rc == PREP_OK ? 0 : cli_error("prompt", rc == PREP_USAGE, e.msg);
 }
 
 static int render_chain(const struct template *t, cJSON *vars, int json, int safe)
@@ -317,7 +245,7 @@ static int render_chain(const struct template *t, cJSON *vars, int json, int saf
 	}
 	if (root) {
 		cJSON_AddItemToObject(root, "params", template_params_json(&t->params));
-		print_json_obj(root);
+		cli_print_json(root);
 	}
 	return 0;
 }
@@ -329,7 +257,8 @@ static int prompt_render(int argc, char **argv)
 		{ "data", required_argument, NULL, 'D' },     { "partials", required_argument, NULL, 'P' },
 		{ "json", no_argument, NULL, 'j' },           { NULL, 0, NULL, 0 },
 	};
-	struct vars_in in = { NULL, 0, NULL, NULL };
+	struct template_input in = { NULL, 0, NULL, NULL, NULL };
+	const char **sets = NULL;
 	const char *partials = NULL;
 	int json = 0, ch, rc = 0;
 	opterr = 0;
@@ -340,26 +269,27 @@ static int prompt_render(int argc, char **argv)
 		switch (ch) {
 		case 'V':
 			if (!strchr(optarg, '=') || optarg[0] == '=') {
-				free(in.sets);
+				free(sets);
 				return cli_usage_error("prompt", "--var takes NAME=VALUE, not '%s'", optarg);
 			}
-			in.sets = xreallocarray(in.sets, in.nsets + 1, sizeof *in.sets);
-			in.sets[in.nsets++] = optarg;
+			sets = xreallocarray(sets, in.nsets + 1, sizeof *sets);
+			sets[in.nsets++] = optarg;
+			in.sets = sets;
 			break;
 		case 'F': in.vars_file = optarg; break;
 		case 'D': in.data_file = optarg; break;
 		case 'P': partials = optarg; break;
 		case 'j': json = 1; break;
-		case ':': free(in.sets); return cli_usage_error("prompt", "%s needs a value", argv[optind - 1]);
-		default: free(in.sets); return cli_usage_error("prompt", "unknown option '%s'", argv[optind - 1]);
+		case ':': free(sets); return cli_usage_error("prompt", "%s needs a value", argv[optind - 1]);
+		default: free(sets); return cli_usage_error("prompt", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (argc - optind != 1) {
-		free(in.sets);
+		free(sets);
 		return cli_usage_error("prompt", "prompt render takes one template name or file");
 	}
 	if (partials && !path_is_dir(partials)) {
-		free(in.sets);
+		free(sets);
 		return cli_fail("prompt", "--partials %s is not a directory", partials);
 	}
 	struct err e = ERR_INIT;
@@ -370,7 +300,7 @@ static int prompt_render(int argc, char **argv)
 		rc = cli_fail("prompt", "%s", e.msg);
 		goto out;
 	}
-	if ((rc = bind_vars("prompt", t, &in, &vars)) != 0)
+	if ((rc = bind_vars(t, &in, &vars)) != 0)
 		goto out;
 	if (template_is_chain(t)) {
 		rc = render_chain(t, vars, json, safe);
@@ -385,7 +315,7 @@ static int prompt_render(int argc, char **argv)
 		cJSON *root = cJSON_CreateObject();
 		cJSON_AddStringToObject(root, "template", t->name);
 		if (t->bare)
-			add_text(root, "text", m.n ? m.v[0].content : "", 1);
+			cli_json_text(root, "text", m.n ? m.v[0].content : "", 1);
 		cJSON_AddItemToObject(root, "messages", messages_json(&m));
 		cJSON_AddItemToObject(root, "params", template_params_json(&t->params));
 		if (t->samples) {
@@ -393,9 +323,9 @@ static int prompt_render(int argc, char **argv)
 			if (t->answer_regex)
 				cJSON_AddStringToObject(root, "answer_regex", t->answer_regex);
 		}
-		print_json_obj(root);
+		cli_print_json(root);
 	} else if (t->bare) {
-		put_text(m.n ? m.v[0].content : "", safe);
+		cli_put_text(m.n ? m.v[0].content : "", safe);
 	} else {
 		print_messages(&m, safe);
 	}
@@ -404,7 +334,7 @@ out:
 	fflush(stdout);
 	cJSON_Delete(vars);
 	template_free(t);
-	free(in.sets);
+	free(sets);
 	return rc;
 }
 
@@ -419,314 +349,4 @@ int cmd_prompt(int argc, char **argv)
 	if (!strcmp(argv[1], "render"))
 		return prompt_render(argc, argv);
 	return cli_usage_error("prompt", "unknown subcommand '%s' (ls, show, render)", argv[1]);
-}
-
-/* ---------------------------------------------------------------- ask/compare -t */
-
-int ask_template_prepare(struct ask_template *at, struct ask_opts *o)
-{
-	struct err e = ERR_INIT;
-	memset(at, 0, sizeof *at);
-	if (!(at->t = template_open(o->template, NULL, &e)))
-		return cli_fail(o->cmd, "%s", e.msg);
-	const struct template *t = at->t;
-	if (strcmp(o->cmd, "ask") && (template_is_chain(t) || template_is_sampled(t)))
-		return cli_usage_error(o->cmd, "template %s runs several calls (%s); run it with aiwb ask", t->name,
-				       template_is_chain(t) ? "a chain of steps" : "samples and a vote");
-	struct vars_in in = { NULL, 0, o->vars_file, NULL };
-	char *from_prompt = NULL;
-	in.sets = xcalloc(o->nvars + 1, sizeof *in.sets);
-	for (size_t i = 0; i < o->nvars; i++)
-		in.sets[in.nsets++] = o->vars[i];
-	if (o->has_prompt) {
-		if (!t->nvars) {
-			free(in.sets);
-			return cli_usage_error(o->cmd, "template %s declares no variables, so the prompt has nowhere to go; use --var",
-					       t->name);
-		}
-		const char *first = t->vars[0].name;
-		size_t n = strlen(first);
-		for (size_t i = 0; i < o->nvars; i++) {
-			if (!strncmp(o->vars[i], first, n) && o->vars[i][n] == '=') {
-				free(in.sets);
-				return cli_usage_error(o->cmd, "%s is given twice: as --var and as the prompt", first);
-			}
-		}
-		from_prompt = xasprintf("%s=%s", first, buf_str(&o->prompt));
-		in.sets[in.nsets++] = from_prompt;
-	}
-	int rc = bind_vars(o->cmd, t, &in, &at->vars);
-	free(from_prompt);
-	free(in.sets);
-	if (rc)
-		return rc;
-	template_merge_params(t, &o->params);
-	if (template_is_chain(t) || template_is_sampled(t))
-		return 0;
-	if (template_render(t, -1, at->vars, &at->msgs, &e) != 0)
-		return cli_fail(o->cmd, "%s", e.msg);
-	at->messages = template_llm_messages(&at->msgs, &at->nmessages, &at->system);
-	if (!at->nmessages)
-		return cli_fail(o->cmd, "template %s renders no user message", t->name);
-	if (!o->system)
-		o->system = at->system;
-	return 0;
-}
-
-void ask_template_free(struct ask_template *at)
-{
-	template_free(at->t);
-	cJSON_Delete(at->vars);
-	template_msgs_free(&at->msgs);
-	free(at->messages);
-	free(at->system);
-	memset(at, 0, sizeof *at);
-}
-
-struct tmpl_run {
-	const struct ask_opts *o;
-	struct session *s;
-	struct template_runner *tr;
-	struct sanitizer san;
-	struct buf out;
-	size_t printed;
-	int ended_nl;
-	int out_failed;
-};
-
-static int show_stream(const struct tmpl_run *x, const struct template_runner *tr)
-{
-	return !x->o->json && template_is_chain(tr->t);
-}
-
-/* From the loop, not from inside curl's write callback where text arrives. */
-static int64_t stop_unwritable(struct loop *l, int64_t id, void *ud)
-{
-	struct tmpl_run *x = ud;
-	(void)l;
-	(void)id;
-	if (x->tr && !x->tr->finished)
-		template_runner_cancel(x->tr);
-	return LOOP_TIMER_DONE;
-}
-
-static void emit(struct tmpl_run *x, const char *p, size_t n)
-{
-	buf_reset(&x->out);
-	if (x->o->raw)
-		buf_append(&x->out, p, n);
-	else
-		sanitize_feed(&x->san, p, n, &x->out);
-	if (x->out.len && !x->out_failed) {
-		errno = 0;
-		if (fwrite(x->out.data, 1, x->out.len, stdout) != x->out.len || fflush(stdout) != 0) {
-			/* nobody reads the steps any more: stop paying for them */
-			x->out_failed = 1;
-			cli_stdout_failed(errno);
-			loop_add_timer(x->s->loop, 0, stop_unwritable, x);
-		}
-		x->ended_nl = x->out.data[x->out.len - 1] == '\n';
-	}
-}
-
-static void on_start(struct template_runner *tr, size_t i, void *ud)
-{
-	struct tmpl_run *x = ud;
-	x->printed = 0;
-	if (!show_stream(x, tr))
-		return;
-	printf("%s=== step %zu/%zu: %s ===\n", i ? "\n" : "", i + 1, tr->t->nsteps, tr->calls[i].label);
-	fflush(stdout);
-	x->ended_nl = 1;
-}
-
-static void on_text(struct template_runner *tr, size_t i, void *ud)
-{
-	struct tmpl_run *x = ud;
-	const struct run *r = tr->calls[i].run;
-	if (!show_stream(x, tr) || !x->o->stream || !r)
-		return;
-	emit(x, r->text.data + x->printed, r->text.len - x->printed);
-	x->printed = r->text.len;
-}
-
-static void on_run_done(struct template_runner *tr, size_t i, void *ud)
-{
-	struct tmpl_run *x = ud;
-	const struct run *r = tr->calls[i].run;
-	if (!show_stream(x, tr) || !r)
-		return;
-	if (x->printed < r->text.len)
-		emit(x, r->text.data + x->printed, r->text.len - x->printed);
-	x->printed = r->text.len;
-	if (!x->o->raw) {
-		buf_reset(&x->out);
-		sanitize_finish(&x->san, &x->out);
-		fwrite(x->out.data ? x->out.data : "", 1, x->out.len, stdout);
-	}
-	if (!x->ended_nl)
-		putchar('\n');
-	x->ended_nl = 1;
-	fflush(stdout);
-}
-
-static void on_done(struct template_runner *tr, void *ud)
-{
-	struct tmpl_run *x = ud;
-	(void)tr;
-	loop_stop(x->s->loop);
-}
-
-static void on_interrupt(void *ud)
-{
-	struct tmpl_run *x = ud;
-	if (x->tr)
-		template_runner_cancel(x->tr);
-}
-
-static void print_metrics(const struct template_call *c)
-{
-	struct run_metrics m;
-	struct buf line = BUF_INIT;
-	run_metrics(c->run, &m);
-	metrics_line(&line, &m, 0);
-	fprintf(stderr, "%s: %s, %s\n", c->label, c->run->model, buf_str(&line));
-	buf_free(&line);
-}
-
-static cJSON *call_json(const struct template_call *c, int raw)
-{
-	char *js = run_json(c->run, !raw);
-	cJSON *o = cJSON_Parse(js);
-	free(js);
-	return o ? o : cJSON_CreateObject();
-}
-
-static void print_result_json(const struct template_runner *tr, const char *model_spec, int raw)
-{
-	const struct template *t = tr->t;
-	cJSON *root = cJSON_CreateObject();
-	cJSON_AddStringToObject(root, "template", t->name);
-	cJSON_AddStringToObject(root, "model", model_spec);
-	if (template_is_chain(t)) {
-		cJSON *a = cJSON_AddArrayToObject(root, "steps");
-		for (size_t i = 0; i < tr->ncalls; i++) {
-			const struct template_call *c = &tr->calls[i];
-			cJSON *o = c->run ? call_json(c, raw) : cJSON_CreateObject();
-			cJSON_AddStringToObject(o, "step", c->label);
-			if (t->steps[i].output_var)
-				cJSON_AddStringToObject(o, "output_var", t->steps[i].output_var);
-			else
-				cJSON_AddNullToObject(o, "output_var");
-			cJSON_AddItemToArray(a, o);
-		}
-		add_text(root, "text", template_runner_answer(tr), raw);
-		const struct template_call *last = tr->ncalls ? &tr->calls[tr->ncalls - 1] : NULL;
-		cJSON_AddBoolToObject(root, "complete", tr->ncalls == t->nsteps && last->run &&
-								last->run->result.status == LLM_OK && !tr->error[0]);
-	} else {
-		if (tr->ntally)
-			add_text(root, "answer", tr->tally[0].answer, raw);
-		else
-			cJSON_AddNullToObject(root, "answer");
-		cJSON *votes = cJSON_AddArrayToObject(root, "votes");
-		for (size_t i = 0; i < tr->ntally; i++) {
-			cJSON *o = cJSON_CreateObject();
-			add_text(o, "answer", tr->tally[i].answer, raw);
-			cJSON_AddNumberToObject(o, "votes", (double)tr->tally[i].votes);
-			cJSON_AddItemToArray(votes, o);
-		}
-		cJSON_AddNumberToObject(root, "no_answer", (double)tr->no_answer);
-		cJSON *a = cJSON_AddArrayToObject(root, "samples");
-		for (size_t i = 0; i < tr->ncalls; i++) {
-			const struct template_call *c = &tr->calls[i];
-			cJSON *o = c->run ? call_json(c, raw) : cJSON_CreateObject();
-			if (c->answer)
-				add_text(o, "answer", c->answer, raw);
-			else
-				cJSON_AddNullToObject(o, "answer");
-			cJSON_AddItemToArray(a, o);
-		}
-	}
-	if (tr->error[0])
-		cJSON_AddStringToObject(root, "error", tr->error);
-	print_json_obj(root);
-}
-
-static void print_votes(const struct template_runner *tr, int raw)
-{
-	struct buf b = BUF_INIT;
-	buf_printf(&b, "%s\nvotes: %zu of %zu (", tr->tally[0].answer, tr->tally[0].votes, tr->ncalls);
-	for (size_t i = 0; i < tr->ntally; i++)
-		buf_printf(&b, "%s%s: %zu", i ? ", " : "", tr->tally[i].answer, tr->tally[i].votes);
-	buf_printf(&b, "; no answer: %zu)\n", tr->no_answer);
-	put_text(buf_str(&b), !raw);
-	buf_free(&b);
-}
-
-int ask_template_run(struct ask_template *at, const struct ask_opts *o, struct session *s, struct provider *p,
-		     const char *model_spec, const char *model)
-{
-	static const struct template_runner_cb cb = { on_start, on_text, on_run_done, on_done };
-	struct tmpl_run x;
-	memset(&x, 0, sizeof x);
-	x.o = o;
-	x.s = s;
-	x.ended_nl = 1;
-	sanitize_init(&x.san, 0);
-	struct template_runner_opts ro = {
-		.loop = s->loop, .provider = p, .catalog = &s->catalog, .model_spec = model_spec, .model = model,
-		.system = o->system, .params = o->params, .stream = o->stream,
-	};
-	struct err e = ERR_INIT;
-	s->on_interrupt = on_interrupt;
-	s->ud = &x;
-	x.tr = template_runner_start(at->t, at->vars, &ro, &cb, &x, &e);
-	if (!x.tr) {
-		buf_free(&x.out);
-		return cli_fail(o->cmd, "%s", e.msg);
-	}
-	if (!x.tr->finished)
-		loop_run(s->loop);
-	struct template_runner *tr = x.tr;
-	const struct template_call *failed = NULL;
-	char *tmpl = template_history_json(at->t, at->vars);
-	for (size_t i = 0; i < tr->ncalls; i++) {
-		const struct template_call *c = &tr->calls[i];
-		if (!c->run)
-			continue;
-		session_save(s, c->run, &c->rq, o->cmd, tmpl);
-		if (!failed && c->run->result.status != LLM_OK)
-			failed = c;
-	}
-	free(tmpl);
-	if (o->json)
-		print_result_json(tr, model_spec, o->raw);
-	else if (template_is_sampled(tr->t) && tr->ntally)
-		print_votes(tr, o->raw);
-	fflush(stdout);
-	if (!o->json && isatty(STDERR_FILENO))
-		for (size_t i = 0; i < tr->ncalls; i++)
-			if (tr->calls[i].run)
-				print_metrics(&tr->calls[i]);
-	int rc = 0;
-	if (x.out_failed) {
-		rc = 1; /* said once by cli_close_stdout */
-	} else if (s->interrupted || tr->cancelled) {
-		fprintf(stderr, "aiwb %s: cancelled; the partial answers were kept in history\n", o->cmd);
-		rc = session_interrupt_status(s);
-	} else if (failed) {
-		const char *msg = failed->run->result.message;
-		rc = cli_fail(o->cmd, "%s: %s", failed->label, msg[0] ? msg : "the call failed");
-	} else if (tr->error[0]) {
-		rc = cli_fail(o->cmd, "%s", tr->error);
-	} else if (template_is_sampled(tr->t) && !tr->ntally) {
-		rc = cli_fail(o->cmd, "no sample gave an answer%s%s%s", tr->t->answer_regex ? " matching answer_regex '" : "",
-			      tr->t->answer_regex ? tr->t->answer_regex : "", tr->t->answer_regex ? "'" : "");
-	}
-	if (!rc && s->unsaved)
-		rc = 1;
-	template_runner_free(tr);
-	buf_free(&x.out);
-	return rc;
 }

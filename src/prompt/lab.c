@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "base/path.h"
 #include "base/xmalloc.h"
+#include "prompt/runner.h"
 #include "prompt/template.h"
 #include "store/db.h"
 

@@ -12,14 +12,10 @@
 #include "base/path.h"
 #include "base/xmalloc.h"
 #include "base/yamldoc.h"
-#include "llm/llm_json.h"
+#include "prompt/roles.h"
 
 #define MAX_EXAMPLES 1000
 #define MAX_KEYS 256
-
-/* A role marker line becomes these three bytes in the compiled text: data
- * (C strings) cannot hold a NUL, so only the template can start a message. */
-#define MARK_LEN 3
 
 /* ---------------------------------------------------------------- small helpers */
 
@@ -68,100 +64,6 @@ static char *dir_of(const char *path)
 	return xstrndup(path, (size_t)(slash - path));
 }
 
-static int is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-/* ---------------------------------------------------------------- role markers */
-
-static char role_marker(const char *s, size_t n)
-{
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-		n--;
-	if (n == 7 && memcmp(s, "system:", 7) == 0)
-		return 'S';
-	if (n == 5 && memcmp(s, "user:", 5) == 0)
-		return 'U';
-	if (n == 10 && memcmp(s, "assistant:", 10) == 0)
-		return 'A';
-	return 0;
-}
-
-static const char *role_name(char c)
-{
-	return c == 'S' ? "system" : c == 'A' ? "assistant" : "user";
-}
-
-/* Marker lines become NUL role NUL; newlines stay so Mustache's lines match the file's. */
-static void mark_roles(const char *s, size_t len, struct buf *out)
-{
-	const char *p = s, *end = s + len;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *le = nl ? nl : end;
-		char role = role_marker(p, (size_t)(le - p));
-		if (role) {
-			char m[MARK_LEN] = { '\0', role, '\0' };
-			buf_append(out, m, MARK_LEN);
-		} else {
-			buf_append(out, p, (size_t)(le - p));
-		}
-		if (nl)
-			buf_putc(out, '\n');
-		p = nl ? nl + 1 : end;
-	}
-}
-
-static void msgs_add(struct template_msgs *m, const char *role, const char *s, size_t n, int trim)
-{
-	if (trim) {
-		while (n && is_space(*s))
-			s++, n--;
-		while (n && is_space(s[n - 1]))
-			n--;
-		if (!n)
-			return;
-	}
-	m->v = xreallocarray(m->v, m->n + 1, sizeof *m->v);
-	m->v[m->n].role = xstrdup(role);
-	m->v[m->n].content = xstrndup(s, n);
-	m->n++;
-}
-
-static void split_marked(const char *s, size_t len, struct template_msgs *out)
-{
-	char role = 'U';
-	size_t start = 0;
-	for (size_t i = 0; i + MARK_LEN <= len; i++) {
-		if (s[i] != '\0' || s[i + 2] != '\0' || !strchr("SUA", s[i + 1]) || !s[i + 1])
-			continue;
-		msgs_add(out, role_name(role), s + start, i - start, 1);
-		role = s[i + 1];
-		i += MARK_LEN - 1;
-		start = i + 1;
-	}
-	msgs_add(out, role_name(role), s + start, len - start, 1);
-}
-
-void template_split_roles(const char *text, size_t len, struct template_msgs *out)
-{
-	struct buf b = BUF_INIT;
-	mark_roles(text, len, &b);
-	split_marked(b.data ? b.data : "", b.len, out);
-	buf_free(&b);
-}
-
-void template_msgs_free(struct template_msgs *m)
-{
-	for (size_t i = 0; i < m->n; i++) {
-		free(m->v[i].role);
-		free(m->v[i].content);
-	}
-	free(m->v);
-	m->v = NULL;
-	m->n = 0;
-}
 
 /* ---------------------------------------------------------------- Mustache glue */
 
@@ -192,15 +94,13 @@ static const char *load_partial(void *ud, const char *name, size_t *len)
 	if (t->bare)
 		buf_append(&t->partial, text, n);
 	else
-		mark_roles(text, n, &t->partial);
+		roles_mark(text, n, &t->partial);
 	free(text);
 	*len = t->partial.len;
 	return t->partial.data ? t->partial.data : "";
 }
 
-/* Rewrites Mustache's "line L, column C: msg" as "FILE:LINE:C: msg", line
- * counted from line0 (the file line of the text's first line). */
-static int mustache_error(struct err *e, const char *file, int line0, const char *what, const char *msg)
+int template_mustache_error(struct err *e, const char *file, int line0, const char *what, const char *msg)
 {
 	unsigned l, c;
 	int used = 0;
@@ -221,12 +121,12 @@ static struct mustache *compile(struct template *t, const char *text, size_t len
 	if (t->bare)
 		buf_append(&b, text, len);
 	else
-		mark_roles(text, len, &b);
+		roles_mark(text, len, &b);
 	struct err me = ERR_INIT;
 	struct mustache *m = mustache_parse(b.data ? b.data : "", b.len, &o, &me);
 	buf_free(&b);
 	if (!m)
-		mustache_error(e, file, line0, what, me.msg);
+		template_mustache_error(e, file, line0, what, me.msg);
 	else if (t->partial_error) {
 		err_set(e, "%s:%d: %s%s", file, line0, what, t->partial_error);
 		mustache_free(m);
@@ -460,7 +360,7 @@ static int load_examples_file(struct template *t, const char *name, struct err *
 		char *le = nl ? nl : end;
 		char *s = p;
 		p = nl ? nl + 1 : end;
-		while (s < le && is_space(*s))
+		while (s < le && template_is_space(*s))
 			s++;
 		if (s == le)
 			continue;
@@ -776,7 +676,7 @@ struct template *template_parse(const char *text, size_t len, const char *path, 
 	}
 	if (t->nsteps) {
 		for (const char *b = t->body; *b; b++) {
-			if (!is_space(*b)) {
+			if (!template_is_space(*b)) {
 				err_set(e, "%s:%d: a template with steps keeps its prompts in the steps; leave the body empty",
 					path, t->body_line);
 				goto fail;
@@ -1020,7 +920,7 @@ static const struct template_var *find_var(const struct template *t, const char 
 	return NULL;
 }
 
-static int is_step_output(const struct template *t, const char *name)
+int template_is_step_output(const struct template *t, const char *name)
 {
 	for (size_t i = 0; i < t->nsteps; i++)
 		if (t->steps[i].output_var && !strcmp(t->steps[i].output_var, name))
@@ -1076,7 +976,7 @@ void template_needed_vars(const struct template *t, template_need_fn fn, void *u
 
 static int check_known(const struct template *t, const char *name, struct err *e)
 {
-	if (!t->nvars || find_var(t, name) || !strcmp(name, "examples") || is_step_output(t, name))
+	if (!t->nvars || find_var(t, name) || !strcmp(name, "examples") || template_is_step_output(t, name))
 		return 0;
 	struct buf b = BUF_INIT;
 	for (size_t i = 0; i < t->nvars; i++)
@@ -1234,375 +1134,3 @@ fail:
 	return NULL;
 }
 
-/* ---------------------------------------------------------------- rendering and requests */
-
-int template_render(const struct template *t, int step, const cJSON *vars, struct template_msgs *out,
-		    struct err *e)
-{
-	const struct mustache *m = step < 0 ? t->m : (size_t)step < t->nsteps ? t->steps[step].m : NULL;
-	if (!m)
-		return err_set(e, "template %s has %s", t->name, step < 0 ? "steps; render them one at a time" : "no such step");
-	struct buf b = BUF_INIT;
-	struct err re = ERR_INIT;
-	if (mustache_render(m, vars, &b, &re) != 0) {
-		buf_free(&b);
-		if (step < 0) {
-			mustache_error(e, t->path, t->body_line, "", re.msg);
-		} else {
-			char *what = xasprintf("step '%s': ", t->steps[step].name);
-			mustache_error(e, t->steps[step].file ? t->steps[step].file : t->path, t->steps[step].line, what,
-				       re.msg);
-			free(what);
-		}
-		return -1;
-	}
-	if (t->bare) {
-		msgs_add(out, "user", b.data ? b.data : "", b.len, 0);
-	} else if (!t->system) {
-		split_marked(b.data ? b.data : "", b.len, out);
-	} else {
-		struct template_msgs all = { NULL, 0 };
-		split_marked(b.data ? b.data : "", b.len, &all);
-		msgs_add(out, "system", t->system, strlen(t->system), 1);
-		for (size_t i = 0; i < all.n; i++)
-			if (strcmp(all.v[i].role, "system"))
-				msgs_add(out, all.v[i].role, all.v[i].content, strlen(all.v[i].content), 0);
-		template_msgs_free(&all);
-	}
-	buf_free(&b);
-	return 0;
-}
-
-struct llm_message *template_llm_messages(const struct template_msgs *m, size_t *n, char **system)
-{
-	struct llm_message *v = xcalloc(m->n ? m->n : 1, sizeof *v);
-	struct buf sys = BUF_INIT;
-	int has_sys = 0;
-	*n = 0;
-	for (size_t i = 0; i < m->n; i++) {
-		if (!strcmp(m->v[i].role, "system")) {
-			buf_printf(&sys, "%s%s", has_sys ? "\n\n" : "", m->v[i].content);
-			has_sys = 1;
-			continue;
-		}
-		v[*n].role = m->v[i].role;
-		v[*n].content = m->v[i].content;
-		(*n)++;
-	}
-	*system = has_sys ? buf_detach(&sys) : NULL;
-	buf_free(&sys);
-	return v;
-}
-
-void template_merge_params(const struct template *t, struct llm_params *p)
-{
-	if (!p->has_temperature && t->params.has_temperature) {
-		p->has_temperature = 1;
-		p->temperature = t->params.temperature;
-	}
-	if (!p->has_top_p && t->params.has_top_p) {
-		p->has_top_p = 1;
-		p->top_p = t->params.top_p;
-	}
-	if (!p->has_max_tokens && t->params.has_max_tokens) {
-		p->has_max_tokens = 1;
-		p->max_tokens = t->params.max_tokens;
-	}
-	if (!p->nstop && t->params.nstop) {
-		p->stop = t->params.stop;
-		p->nstop = t->params.nstop;
-	}
-}
-
-cJSON *template_params_json(const struct llm_params *p)
-{
-	cJSON *o = cJSON_CreateObject();
-	llm_params_add_json(o, p);
-	return o;
-}
-
-char *template_history_json(const struct template *t, const cJSON *vars)
-{
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "template", t->source == TEMPLATE_FILE ? t->path : t->name);
-	cJSON *v = cJSON_AddObjectToObject(o, "vars");
-	const cJSON *it;
-	if (cJSON_IsObject(vars)) {
-		cJSON_ArrayForEach(it, vars)
-			if (strcmp(it->string, "examples") && !is_step_output(t, it->string))
-				cJSON_AddItemToObject(v, it->string, cJSON_Duplicate(it, 1));
-	}
-	char *s = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	return s;
-}
-
-/* ---------------------------------------------------------------- self-consistency */
-
-static char *clean_answer(const char *s, size_t n)
-{
-	for (;;) {
-		size_t before = n;
-		while (n && (is_space(*s) || strchr("*`\"", *s)))
-			s++, n--;
-		while (n && (is_space(s[n - 1]) || strchr("*`\".", s[n - 1])))
-			n--;
-		if (n == before)
-			break;
-	}
-	return xstrndup(s, n);
-}
-
-int template_extract_answer(const char *ere, const char *text, char **answer, struct err *e)
-{
-	*answer = NULL;
-	if (!ere) {
-		*answer = clean_answer(text, strlen(text));
-		if (**answer)
-			return 1;
-		free(*answer);
-		*answer = NULL;
-		return 0;
-	}
-	regex_t re;
-	int rc = regcomp(&re, ere, REG_EXTENDED | REG_NEWLINE);
-	if (rc != 0) {
-		char msg[256];
-		regerror(rc, &re, msg, sizeof msg);
-		return err_set(e, "answer_regex '%s' is not a POSIX extended regular expression: %s", ere, msg);
-	}
-	const char *p = text, *end = text + strlen(text), *found = NULL;
-	size_t found_len = 0;
-	regmatch_t m[2];
-	while (p <= end && regexec(&re, p, 2, m, p > text && p[-1] != '\n' ? REG_NOTBOL : 0) == 0) {
-		int g = re.re_nsub > 0 && m[1].rm_so >= 0;
-		if (m[g].rm_eo > m[g].rm_so || !found) {
-			found = p + m[g].rm_so;
-			found_len = (size_t)(m[g].rm_eo - m[g].rm_so);
-		}
-		p += m[0].rm_eo > m[0].rm_so ? m[0].rm_eo : m[0].rm_eo + 1;
-	}
-	regfree(&re);
-	if (!found)
-		return 0;
-	*answer = clean_answer(found, found_len);
-	if (**answer)
-		return 1;
-	free(*answer);
-	*answer = NULL;
-	return 0;
-}
-
-static char *vote_key(const char *s)
-{
-	struct buf b = BUF_INIT;
-	int space = 0;
-	for (; *s; s++) {
-		if (is_space(*s)) {
-			space = 1;
-			continue;
-		}
-		if (space && b.len)
-			buf_putc(&b, ' ');
-		space = 0;
-		buf_putc(&b, (char)tolower((unsigned char)*s));
-	}
-	return b.len ? buf_detach(&b) : xstrdup("");
-}
-
-size_t template_vote(const char *const *answers, size_t n, struct template_tally **out)
-{
-	struct template_tally *v = xcalloc(n ? n : 1, sizeof *v);
-	char **keys = xcalloc(n ? n : 1, sizeof *keys);
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (!answers[i])
-			continue;
-		char *key = vote_key(answers[i]);
-		size_t j = 0;
-		while (j < k && strcmp(keys[j], key))
-			j++;
-		if (j == k) {
-			keys[k] = key;
-			v[k].answer = xstrdup(answers[i]);
-			k++;
-		} else {
-			free(key);
-		}
-		v[j].votes++;
-	}
-	/* stable: insertion sort by votes, first appearance kept ahead on ties */
-	for (size_t i = 1; i < k; i++) {
-		struct template_tally x = v[i];
-		size_t j = i;
-		while (j > 0 && v[j - 1].votes < x.votes) {
-			v[j] = v[j - 1];
-			j--;
-		}
-		v[j] = x;
-	}
-	for (size_t i = 0; i < k; i++)
-		free(keys[i]);
-	free(keys);
-	*out = v;
-	return k;
-}
-
-void template_tally_free(struct template_tally *v, size_t n)
-{
-	for (size_t i = 0; v && i < n; i++)
-		free(v[i].answer);
-	free(v);
-}
-
-/* ---------------------------------------------------------------- the runner */
-
-static void runner_finish(struct template_runner *tr)
-{
-	if (tr->finished)
-		return;
-	tr->finished = 1;
-	if (template_is_sampled(tr->t)) {
-		const char **answers = xcalloc(tr->ncalls ? tr->ncalls : 1, sizeof *answers);
-		for (size_t i = 0; i < tr->ncalls; i++) {
-			answers[i] = tr->calls[i].answer;
-			tr->no_answer += !answers[i];
-		}
-		tr->ntally = template_vote(answers, tr->ncalls, &tr->tally);
-		free(answers);
-	}
-	if (tr->cb.on_done)
-		tr->cb.on_done(tr, tr->ud);
-}
-
-static void call_text(struct run *r, void *ud)
-{
-	struct template_call *c = ud;
-	(void)r;
-	if (c->tr->cb.on_text)
-		c->tr->cb.on_text(c->tr, (size_t)(c - c->tr->calls), c->tr->ud);
-}
-
-static int call_start(struct template_runner *tr, int step, struct err *e);
-
-static void call_done(struct run *r, void *ud)
-{
-	struct template_call *c = ud;
-	struct template_runner *tr = c->tr;
-	size_t i = (size_t)(c - tr->calls);
-	tr->pending--;
-	if (template_is_sampled(tr->t) && r->result.status == LLM_OK)
-		template_extract_answer(tr->t->answer_regex, buf_str(&r->text), &c->answer, NULL);
-	if (tr->cb.on_run_done)
-		tr->cb.on_run_done(tr, i, tr->ud);
-	if (template_is_chain(tr->t) && r->result.status == LLM_OK && !tr->cancelled && i + 1 < tr->t->nsteps) {
-		cJSON_DeleteItemFromObjectCaseSensitive(tr->vars, tr->t->steps[i].output_var);
-		cJSON_AddStringToObject(tr->vars, tr->t->steps[i].output_var, buf_str(&r->text));
-		struct err e = ERR_INIT;
-		if (call_start(tr, (int)i + 1, &e) != 0)
-			snprintf(tr->error, sizeof tr->error, "%s", e.msg);
-		else
-			return;
-	}
-	if (tr->pending == 0)
-		runner_finish(tr);
-}
-
-static int call_start(struct template_runner *tr, int step, struct err *e)
-{
-	const struct template *t = tr->t;
-	size_t i = tr->ncalls;
-	struct template_call *c = &tr->calls[i];
-	c->tr = tr;
-	c->label = template_is_chain(t) ? xstrdup(t->steps[step].name)
-		 : template_is_sampled(t) ? xasprintf("sample %zu", i + 1)
-					  : xstrdup(t->name);
-	tr->ncalls++;
-	if (template_render(t, template_is_chain(t) ? step : -1, tr->vars, &c->msgs, e) != 0)
-		return -1;
-	size_t n;
-	c->messages = template_llm_messages(&c->msgs, &n, &c->system);
-	if (!n) {
-		if (template_is_chain(t))
-			return err_set(e, "template %s: step '%s' renders no user message", t->name, c->label);
-		return err_set(e, "template %s renders no user message", t->name);
-	}
-	c->rq.model = tr->o.model;
-	c->rq.system = tr->o.system ? tr->o.system : c->system;
-	c->rq.messages = c->messages;
-	c->rq.nmessages = n;
-	c->rq.params = tr->o.params;
-	template_merge_params(t, &c->rq.params);
-	c->rq.stream = tr->o.stream;
-	c->run = run_start(tr->o.loop, tr->o.provider, tr->o.model_spec, &c->rq, tr->o.catalog, call_text, call_done,
-			   c, e);
-	if (!c->run)
-		return -1;
-	tr->pending++;
-	if (tr->cb.on_start)
-		tr->cb.on_start(tr, i, tr->ud);
-	return 0;
-}
-
-struct template_runner *template_runner_start(const struct template *t, const cJSON *vars,
-					      const struct template_runner_opts *o,
-					      const struct template_runner_cb *cb, void *ud, struct err *e)
-{
-	struct template_runner *tr = xcalloc(1, sizeof *tr);
-	size_t n = template_is_chain(t) ? t->nsteps : template_is_sampled(t) ? (size_t)t->samples : 1;
-	tr->t = t;
-	tr->vars = vars ? cJSON_Duplicate(vars, 1) : cJSON_CreateObject();
-	tr->calls = xcalloc(n, sizeof *tr->calls);
-	tr->o = *o;
-	if (cb)
-		tr->cb = *cb;
-	tr->ud = ud;
-	size_t starts = template_is_sampled(t) ? n : 1;
-	for (size_t i = 0; i < starts; i++) {
-		if (call_start(tr, 0, e) == 0)
-			continue;
-		if (i == 0) {
-			template_runner_free(tr);
-			return NULL;
-		}
-		snprintf(tr->error, sizeof tr->error, "%s", err_msg(e));
-		break;
-	}
-	return tr;
-}
-
-void template_runner_cancel(struct template_runner *tr)
-{
-	tr->cancelled = 1;
-	for (size_t i = 0; i < tr->ncalls; i++)
-		if (tr->calls[i].run && !tr->calls[i].run->finished)
-			run_cancel(tr->calls[i].run);
-}
-
-const char *template_runner_answer(const struct template_runner *tr)
-{
-	if (template_is_sampled(tr->t))
-		return tr->ntally ? tr->tally[0].answer : "";
-	if (!tr->ncalls || !tr->calls[tr->ncalls - 1].run)
-		return "";
-	return buf_str(&tr->calls[tr->ncalls - 1].run->text);
-}
-
-void template_runner_free(struct template_runner *tr)
-{
-	if (!tr)
-		return;
-	for (size_t i = 0; i < tr->ncalls; i++) {
-		struct template_call *c = &tr->calls[i];
-		run_free(c->run);
-		free(c->label);
-		template_msgs_free(&c->msgs);
-		free(c->messages);
-		free(c->system);
-		free(c->answer);
-	}
-	free(tr->calls);
-	cJSON_Delete(tr->vars);
-	template_tally_free(tr->tally, tr->ntally);
-	free(tr);
-}

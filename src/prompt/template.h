@@ -1,12 +1,12 @@
-/* template — prompt files (prompts/NAME.prompt, docs/templates.md) and the
- * techniques that run them.
+/* template — the prompt file format (prompts/NAME.prompt, docs/templates.md):
+ * loading, checking and finding template files, and binding their variables.
+ * What a template renders to is prompt/render.h; running one against a model
+ * is prompt/runner.h.
  *
  * A prompt file is YAML front matter between two '---' lines, then a Mustache
- * body. A body line that is exactly "system:", "user:" or "assistant:" starts
- * a message of that role; text before the first marker is a user message.
- * Roles are split on the markers of the template text only, so a variable
- * whose value holds "user:" can never add a message. A file without front
- * matter is a bare template: plain Mustache, spec behaviour, no roles.
+ * body whose role marker lines (prompt/roles.h) split it into messages. A
+ * file without front matter is a bare template: plain Mustache, spec
+ * behaviour, no roles.
  *
  * The front matter declares the variables (typed, with defaults), model
  * parameters, few-shot examples (inline or a JSONL file beside the prompt,
@@ -19,8 +19,7 @@
  *
  * Lookup by name: $XDG_CONFIG_HOME/aiwb/prompts/NAME.prompt first, then the
  * built-ins in path_share_dir()/prompts. Everything here is synchronous file
- * work except struct template_runner, which runs a template's calls on the
- * event loop and never blocks it. */
+ * work. */
 #ifndef AIWB_TEMPLATE_H
 #define AIWB_TEMPLATE_H
 
@@ -30,10 +29,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
-#include "llm/catalog.h"
 #include "llm/provider.h"
-#include "llm/run.h"
-#include "loop.h"
 #include "prompt/mustache.h"
 
 #define TEMPLATE_MAX_FILE (1u << 20)
@@ -142,106 +138,11 @@ int template_split_set(const char *s, char **key, const char **value);
 /* A value for a variable of type type from command-line text; NULL with e. */
 cJSON *template_coerce(const char *name, enum template_type type, const char *text, struct err *e);
 
-struct template_msg {
-	char *role;            /* "system", "user", "assistant" */
-	char *content;
-};
-struct template_msgs {
-	struct template_msg *v;
-	size_t n;
-};
-
-/* Renders the body (step -1) or step `step` with vars; appends to out (free
- * with template_msgs_free). Messages are trimmed and empty ones dropped. A
- * bare template gives one user message holding the rendering untouched. */
-int template_render(const struct template *t, int step, const cJSON *vars, struct template_msgs *out,
-		    struct err *e);
-void template_msgs_free(struct template_msgs *m);
-/* Splits text with role marker lines (as a body is written) into messages. */
-void template_split_roles(const char *text, size_t len, struct template_msgs *out);
-
-/* The request parts of rendered messages: the system messages joined by a
- * blank line (*system, caller frees, NULL when none) and the others as an
- * array (caller frees; strings borrowed from m). */
-struct llm_message *template_llm_messages(const struct template_msgs *m, size_t *n, char **system);
-/* Fills the parameters p does not set from the template's (stop: the
- * template's when p has none; borrowed from t). */
-void template_merge_params(const struct template *t, struct llm_params *p);
-/* {"temperature", "top_p", "max_tokens", "stop"}: the set ones. */
-cJSON *template_params_json(const struct llm_params *p);
-/* {"template": NAME, "vars": {...}} for the history row of a template run
- * (examples and step outputs left out). Caller frees. */
-char *template_history_json(const struct template *t, const cJSON *vars);
-
-/* Self-consistency. Extracts the answer from text: the last match of ere
- * (its first group when it has one), or the whole text when ere is NULL,
- * trimmed of spaces, '*', '`' and a final '.'. 1 with *answer (caller
- * frees), 0 when nothing matches, -1 with e when ere does not compile. */
-int template_extract_answer(const char *ere, const char *text, char **answer, struct err *e);
-struct template_tally {
-	char *answer;          /* as first seen */
-	size_t votes;
-};
-/* Groups answers (NULL: none extracted, not counted) case- and
- * space-insensitively; most votes first, ties in order of first appearance.
- * Returns the number of groups; *out caller frees with template_tally_free. */
-size_t template_vote(const char *const *answers, size_t n, struct template_tally **out);
-void template_tally_free(struct template_tally *v, size_t n);
-
-/* Runs a template on the loop: one call, the chain of steps in order (each
- * step's answer bound to its output_var before the next is rendered), or
- * `samples` calls at once followed by the vote. A step that fails, is cut
- * or cancelled ends the chain. The callbacks come from the loop; on_done
- * comes exactly once, also after template_runner_cancel. */
-struct template_runner;
-struct template_runner_cb {
-	void (*on_start)(struct template_runner *tr, size_t i, void *ud);
-	void (*on_text)(struct template_runner *tr, size_t i, void *ud);
-	void (*on_run_done)(struct template_runner *tr, size_t i, void *ud);
-	void (*on_done)(struct template_runner *tr, void *ud);
-};
-struct template_runner_opts {
-	struct loop *loop;
-	struct provider *provider;
-	const struct catalog *catalog;
-	const char *model_spec;     /* PROVIDER/MODEL */
-	const char *model;          /* MODEL */
-	const char *system;         /* replaces the template's system messages; may be NULL */
-	struct llm_params params;   /* the command line's; the template fills the gaps */
-	int stream;
-};
-struct template_call {
-	char *label;                /* step name, or "sample N" */
-	struct template_msgs msgs;
-	struct llm_message *messages;
-	char *system;
-	struct llm_request rq;      /* what was sent (for history) */
-	struct run *run;
-	char *answer;               /* samples: the extracted answer, or NULL */
-	struct template_runner *tr; /* private */
-};
-struct template_runner {
-	const struct template *t;   /* borrowed */
-	cJSON *vars;                /* owned; grows with the steps' answers */
-	struct template_call *calls;
-	size_t ncalls;              /* started so far */
-	size_t pending;
-	int finished, cancelled;
-	char error[1024];           /* a step that could not render or start; "" otherwise */
-	struct template_tally *tally; /* samples, once finished */
-	size_t ntally, no_answer;
-	/* private */
-	struct template_runner_opts o;
-	struct template_runner_cb cb;
-	void *ud;
-};
-/* Starts the first call (or all samples). NULL with e when nothing could start. */
-struct template_runner *template_runner_start(const struct template *t, const cJSON *vars,
-					      const struct template_runner_opts *o,
-					      const struct template_runner_cb *cb, void *ud, struct err *e);
-void template_runner_cancel(struct template_runner *tr);
-/* The answer of the chain (the last step's text) or the winning vote; "" when none. */
-const char *template_runner_answer(const struct template_runner *tr);
-void template_runner_free(struct template_runner *tr);
+/* "FILE:LINE[:COLUMN]: WHAT MSG" from Mustache's "line L, column C: MSG",
+ * the line counted from line0 (the file line of the text's first line);
+ * -1 (for prompt/render.h, whose rendering errors point into the file). */
+int template_mustache_error(struct err *e, const char *file, int line0, const char *what, const char *msg);
+/* name is the output_var of a step. */
+int template_is_step_output(const struct template *t, const char *name);
 
 #endif

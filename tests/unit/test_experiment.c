@@ -19,6 +19,7 @@
 #include "exp/spec.h"
 #include "store/db.h"
 #include "store/expstore.h"
+#include "testdb.h"
 #include "testutil.h"
 
 static char tmpdir[] = "/tmp/aiwb-test-exp.XXXXXX";
@@ -596,16 +597,6 @@ static void test_store_roundtrip(void **state)
 	free(path);
 }
 
-static int64_t scalar(struct db *db, const char *sql)
-{
-	sqlite3_stmt *st = db_prepare(db, sql, NULL);
-	assert_non_null(st);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	int64_t v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 /* A case and its history run are stored together or not at all: what a
  * crash (or a full disk) between two separate inserts left was a run
  * without its case. */
@@ -626,9 +617,9 @@ static void test_store_case_with_run(void **state)
 	assert_int_equal(expstore_add_case_run(db, id, c, &row, &e), 0);
 	int64_t rid = (int64_t)get(c, "run_id");
 	assert_true(rid > 0);
-	assert_int_equal(scalar(db, "SELECT count(*) FROM runs"), 1);
+	assert_int_equal(testdb_scalar(db, "SELECT count(*) FROM runs"), 1);
 	char *sql = xasprintf("SELECT count(*) FROM experiment_cases WHERE run_id = %lld", (long long)rid);
-	assert_int_equal(scalar(db, sql), 1);
+	assert_int_equal(testdb_scalar(db, sql), 1);
 	free(sql);
 
 	/* the case insert fails (the same index again): its run is not kept */
@@ -636,12 +627,12 @@ static void test_store_case_with_run(void **state)
 	assert_int_equal(expstore_add_case_run(db, id, c, &row, &e), -1);
 	assert_non_null(strstr(err_msg(&e), "caserun.db"));
 	assert_true(cJSON_IsNull(cJSON_GetObjectItem(c, "run_id")));
-	assert_int_equal(scalar(db, "SELECT count(*) FROM runs"), 1);
+	assert_int_equal(testdb_scalar(db, "SELECT count(*) FROM runs"), 1);
 	/* a case without a call stores no run */
 	cJSON *c2 = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "cases"), 1);
 	assert_int_equal(expstore_add_case_run(db, id, c2, NULL, &e), 0);
-	assert_int_equal(scalar(db, "SELECT count(*) FROM runs"), 1);
-	assert_int_equal(scalar(db, "SELECT count(*) FROM experiment_cases"), 2);
+	assert_int_equal(testdb_scalar(db, "SELECT count(*) FROM runs"), 1);
+	assert_int_equal(testdb_scalar(db, "SELECT count(*) FROM experiment_cases"), 2);
 
 	/* a failed experiment keeps why; a later status without one drops it */
 	assert_int_equal(expstore_set_status(db, id, "failed", "case 3 could not be stored: the disk is full", &e), 0);

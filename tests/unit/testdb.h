@@ -1,8 +1,10 @@
 /* testdb — a fresh history database in its own temporary directory, for the
- * tests of the modules that read and write runs (header-only). */
+ * tests of the modules that read and write runs (header-only; include it
+ * after cmocka.h). */
 #ifndef AIWB_TESTDB_H
 #define AIWB_TESTDB_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -49,6 +51,17 @@ static inline int testdb_setup(void **state)
 	}
 	*state = t;
 	return 0;
+}
+
+/* The first column of the first row of sql, which must give one (cmocka asserts). */
+static inline int64_t testdb_scalar(struct db *db, const char *sql)
+{
+	sqlite3_stmt *st = db_prepare(db, sql, NULL);
+	assert_non_null(st);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int64_t v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
 }
 
 static inline int testdb_teardown(void **state)
