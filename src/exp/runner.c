@@ -98,17 +98,6 @@ static void add_metrics(cJSON *c, const struct run *r)
 	metrics_json_add(c, &m, METRICS_JSON_FLAT);
 }
 
-static const char *run_status_name(enum llm_status s)
-{
-	switch (s) {
-	case LLM_OK: return "ok";
-	case LLM_CUT: return "cut";
-	case LLM_CANCELLED: return "cancelled";
-	case LLM_ERROR: break;
-	}
-	return "error";
-}
-
 static void add_utf8(cJSON *o, const char *k, const char *s)
 {
 	char *v = sanitize_utf8(s, strlen(s));

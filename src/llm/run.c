@@ -135,7 +135,7 @@ static cJSON *metrics_json(const struct run *r)
 	return o;
 }
 
-static const char *status_name(enum llm_status s)
+const char *run_status_name(enum llm_status s)
 {
 	switch (s) {
 	case LLM_OK: return "ok";
@@ -168,7 +168,7 @@ char *run_json(const struct run *r, int sanitize_text)
 		cJSON_AddStringToObject(o, "request_id", r->result.request_id);
 	else
 		cJSON_AddNullToObject(o, "request_id");
-	cJSON_AddStringToObject(o, "status", status_name(r->result.status));
+	cJSON_AddStringToObject(o, "status", run_status_name(r->result.status));
 	if (r->result.message[0])
 		cJSON_AddStringToObject(o, "error", r->result.message);
 	char *s = cJSON_PrintUnformatted(o);
@@ -221,7 +221,7 @@ void run_row(const struct run *r, const struct llm_request *rq, const char *kind
 {
 	const char *prompt = rq->nmessages ? rq->messages[rq->nmessages - 1].content : "";
 	cJSON *m = metrics_json(r);
-	cJSON_AddStringToObject(m, "status", status_name(r->result.status));
+	cJSON_AddStringToObject(m, "status", run_status_name(r->result.status));
 	if (r->result.stop_reason[0])
 		cJSON_AddStringToObject(m, "stop_reason", r->result.stop_reason);
 	if (r->result.request_id[0])

@@ -53,6 +53,8 @@ void run_cancel(struct run *r);
  * ("REASON after N bytes of text"). Not from inside curl's callbacks. */
 void run_stop(struct run *r, const char *reason);
 void run_metrics(const struct run *r, struct run_metrics *m);
+/* "ok", "cut", "cancelled" or "error", as the JSON and the history write it. */
+const char *run_status_name(enum llm_status s);
 /* The `aiwb ask --json` object for the run (caller frees). */
 char *run_json(const struct run *r, int sanitize_text);
 /* Saves the run to history (prompt, messages, model, parameters, output,

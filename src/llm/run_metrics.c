@@ -55,26 +55,29 @@ void metrics_text(const struct run_metrics *m, struct metrics_text *t)
 	fmt_usd(t->cost_usd, sizeof t->cost_usd, m->cost_usd);
 }
 
+/* n with its unit around it, or unknown when n is empty. */
+static const char *with_unit(char *out, size_t size, const char *n, const char *before, const char *after,
+			     const char *unknown)
+{
+	if (n[0])
+		snprintf(out, size, "%s%s%s", before, n, after);
+	else
+		snprintf(out, size, "%s", unknown);
+	return out;
+}
+
 const char *metrics_ms(char *out, size_t size, double ms, const char *unknown)
 {
 	char n[METRICS_NUM];
 	fmt_ms(n, sizeof n, ms);
-	if (n[0])
-		snprintf(out, size, "%s ms", n);
-	else
-		snprintf(out, size, "%s", unknown);
-	return out;
+	return with_unit(out, size, n, "", " ms", unknown);
 }
 
 const char *metrics_usd(char *out, size_t size, double usd, const char *unknown)
 {
 	char n[METRICS_NUM];
 	fmt_usd(n, sizeof n, usd);
-	if (n[0])
-		snprintf(out, size, "$%s", n);
-	else
-		snprintf(out, size, "%s", unknown);
-	return out;
+	return with_unit(out, size, n, "$", "", unknown);
 }
 
 void metrics_line(struct buf *b, const struct run_metrics *m, unsigned parts)
