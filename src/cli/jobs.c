@@ -22,7 +22,9 @@
 #include "cli/cli.h"
 #include "cli/session.h"
 #include "jobs/alert.h"
+#include "jobs/desk.h"
 #include "jobs/job.h"
+#include "jobs/jobjson.h"
 #include "jobs/local.h"
 #include "jobs/registry.h"
 #include "jobs/slurm.h"
@@ -80,8 +82,7 @@ static volatile sig_atomic_t stop_flag;
 
 struct jobs_ctx {
 	struct session s;
-	struct job_source *local;
-	struct job_source *slurm; /* NULL when squeue is not there (or AIWB_SLURM=off) */
+	struct job_desk d;
 	int tty;
 };
 
@@ -102,62 +103,20 @@ static int open_ctx(struct jobs_ctx *c)
 	}
 	c->s.on_interrupt = on_interrupt;
 	c->s.ud = c;
-	c->local = local_source_new(c->s.db, c->s.loop);
-	if (slurm_available()) {
-		c->slurm = slurm_source_new(c->s.db, c->s.loop);
-		c->slurm->timeout_ms = 5000; /* a one-shot command does not wait longer for a cluster */
-	}
+	job_desk_open(&c->d, c->s.db, c->s.loop, &stop_flag);
+	if (c->d.slurm)
+		c->d.slurm->timeout_ms = 5000; /* a one-shot command does not wait longer for a cluster */
 	c->tty = isatty(STDOUT_FILENO);
 	/* re-attach: every command first brings the local jobs up to date */
-	if (local_sync_all(c->s.db, NULL, &e) < 0)
+	if (job_desk_reattach(&c->d, &e) < 0)
 		fprintf(stderr, "aiwb jobs: %s\n", e.msg);
 	return 0;
 }
 
 static void close_ctx(struct jobs_ctx *c)
 {
-	if (c->local)
-		c->local->ops->free(c->local);
-	if (c->slurm)
-		c->slurm->ops->free(c->slurm);
+	job_desk_close(&c->d);
 	session_close(&c->s);
-}
-
-struct refresh_wait {
-	int done, ok;
-	struct loop *loop;
-	struct job_source *src;
-};
-
-static void on_refreshed(void *ud, int ok, const char *why)
-{
-	struct refresh_wait *w = ud;
-	w->done = 1;
-	w->ok = ok;
-	free(w->src->why);
-	w->src->why = ok || !why ? NULL : xstrdup(why);
-	loop_stop(w->loop);
-}
-
-/* Runs src's list op to its end; src->down and src->why say how it went. */
-static void refresh(struct jobs_ctx *c, struct job_source *src)
-{
-	if (!src)
-		return;
-	struct refresh_wait w = {.loop = c->s.loop, .src = src};
-	src->ops->list(src, on_refreshed, &w);
-	while (!w.done && !stop_flag)
-		loop_run(c->s.loop);
-	src->down = !w.ok;
-}
-
-static struct job_source *source_of(struct jobs_ctx *c, const struct job *j)
-{
-	if (strcmp(j->source, "local") == 0)
-		return c->local;
-	if (strcmp(j->source, "slurm") == 0)
-		return c->slurm;
-	return NULL;
 }
 
 static int find_job(struct jobs_ctx *c, const char *ref, struct job *j)
@@ -190,10 +149,7 @@ static void format_duration(char *out, size_t n, int64_t ms)
 
 static int64_t elapsed_ms(const struct job *j)
 {
-	if (!j->start_ms)
-		return -1;
-	int64_t end = j->end_ms ? j->end_ms : clock_wall_ms();
-	return end - j->start_ms;
+	return job_elapsed_ms(j, clock_wall_ms());
 }
 
 static void format_time(char *out, size_t n, int64_t ms)
@@ -218,47 +174,7 @@ static void format_value(char *out, size_t n, double v)
 		snprintf(out, n, "%.6g", v);
 }
 
-static cJSON *json_value(double v)
-{
-	if (isnan(v))
-		return cJSON_CreateString("nan");
-	if (isinf(v))
-		return cJSON_CreateString(v < 0 ? "-inf" : "inf");
-	return cJSON_CreateNumber(v);
-}
-
-static void add_ms(cJSON *o, const char *k, int64_t v)
-{
-	if (v)
-		cJSON_AddNumberToObject(o, k, (double)v);
-	else
-		cJSON_AddNullToObject(o, k);
-}
-
-static void add_str(cJSON *o, const char *k, const char *v)
-{
-	if (v)
-		cJSON_AddStringToObject(o, k, v);
-	else
-		cJSON_AddNullToObject(o, k);
-}
-
-static cJSON *split_list(const char *s, char sep)
-{
-	cJSON *a = cJSON_CreateArray();
-	while (s && *s) {
-		const char *end = strchr(s, sep);
-		size_t n = end ? (size_t)(end - s) : strlen(s);
-		char *item = xstrndup(s, n);
-		cJSON_AddItemToArray(a, cJSON_CreateString(item));
-		free(item);
-		s = end ? end + 1 : NULL;
-	}
-	return a;
-}
-
 struct last_values {
-	cJSON *obj;     /* JSON */
 	struct buf *text; /* "loss=0.25 acc=0.9" */
 	int max;
 	int count;
@@ -267,76 +183,13 @@ struct last_values {
 static int on_last(void *ud, const struct jobreg_point *p)
 {
 	struct last_values *lv = ud;
-	if (lv->obj) {
-		cJSON *m = cJSON_CreateObject();
-		cJSON_AddItemToObject(m, "last", json_value(p->value));
-		if (p->has_step)
-			cJSON_AddNumberToObject(m, "step", (double)p->step);
-		else
-			cJSON_AddNullToObject(m, "step");
-		cJSON_AddNumberToObject(m, "time_ms", (double)p->time_ms);
-		cJSON_AddNumberToObject(m, "points", (double)p->count);
-		cJSON_AddItemToObject(lv->obj, p->name, m);
-	}
-	if (lv->text && (lv->max == 0 || lv->count < lv->max)) {
+	if (lv->max == 0 || lv->count < lv->max) {
 		char v[32];
 		format_value(v, sizeof v, p->value);
 		buf_printf(lv->text, "%s%s=%s", lv->text->len ? " " : "", p->name, v);
 	}
 	lv->count++;
 	return 0;
-}
-
-static cJSON *job_json(struct jobs_ctx *c, const struct job *j)
-{
-	cJSON *o = cJSON_CreateObject();
-	char *ref = job_ref(j);
-	cJSON_AddStringToObject(o, "id", ref);
-	free(ref);
-	add_str(o, "source", j->source);
-	add_str(o, "source_id", j->ext_id);
-	add_str(o, "name", j->name);
-	cJSON_AddStringToObject(o, "status", job_status_name(j->status));
-	add_str(o, "raw_state", j->raw_state);
-	add_ms(o, "submit_ms", j->submit_ms);
-	add_ms(o, "start_ms", j->start_ms);
-	add_ms(o, "end_ms", j->end_ms);
-	int64_t el = elapsed_ms(j);
-	if (el >= 0)
-		cJSON_AddNumberToObject(o, "elapsed_ms", (double)el);
-	else
-		cJSON_AddNullToObject(o, "elapsed_ms");
-	if (j->has_exit)
-		cJSON_AddNumberToObject(o, "exit_code", j->exit_code);
-	else
-		cJSON_AddNullToObject(o, "exit_code");
-	if (j->signal) {
-		cJSON_AddNumberToObject(o, "signal", j->signal);
-		const char *n = job_signal_name(j->signal);
-		char *full = n ? xasprintf("SIG%s", n) : NULL;
-		add_str(o, "signal_name", full);
-		free(full);
-	} else {
-		cJSON_AddNullToObject(o, "signal");
-		cJSON_AddNullToObject(o, "signal_name");
-	}
-	add_str(o, "reason", j->reason);
-	add_str(o, "command", j->command);
-	add_str(o, "cwd", j->cwd);
-	cJSON_AddItemToObject(o, "env_names", split_list(j->env_names, ','));
-	cJSON_AddItemToObject(o, "metric_rules", split_list(j->rules, '\n'));
-	add_str(o, "dir", j->dir);
-	add_str(o, "log", j->log_path);
-	add_str(o, "logdir", j->logdir);
-	if (j->pid)
-		cJSON_AddNumberToObject(o, "pid", (double)j->pid);
-	else
-		cJSON_AddNullToObject(o, "pid");
-	cJSON *m = cJSON_CreateObject();
-	struct last_values lv = {.obj = m};
-	jobreg_last_values(c->s.db, j->id, on_last, &lv, NULL);
-	cJSON_AddItemToObject(o, "metrics", m);
-	return o;
 }
 
 static void print_json(cJSON *o)
@@ -502,7 +355,7 @@ static int64_t follow_tick(struct loop *l, int64_t id, void *ud)
 	if (!was_final && strcmp(f->j->source, "local") == 0)
 		local_sync(f->c->s.db, f->j, &e);
 	else if (!was_final && !f->refreshing && clock_ms() - f->refreshed_ms >= 1000) {
-		struct job_source *src = source_of(f->c, f->j);
+		struct job_source *src = job_desk_source(&f->c->d, f->j);
 		if (src) {
 			f->refreshing = 1;
 			src->ops->list(src, on_follow_refreshed, f);
@@ -591,16 +444,16 @@ static int cmd_logs(int argc, char **argv)
 	struct job j;
 	int rc = find_job(&c, argv[optind], &j);
 	if (rc == 0) {
-		if (!source_of(&c, &j))
+		if (!job_desk_source(&c.d, &j))
 			rc = cli_fail(CMD, "logs of %s jobs are not available in this version", j.source);
 		else if (strcmp(j.source, "local") != 0 && !do_follow) {
 			char *full = job_ref(&j);
-			refresh(&c, source_of(&c, &j));
+			job_desk_refresh(&c.d, job_desk_source(&c.d, &j));
 			job_clear(&j);
 			rc = find_job(&c, full, &j);
 			free(full);
 		}
-		if (rc == 0 && !source_of(&c, &j))
+		if (rc == 0 && !job_desk_source(&c.d, &j))
 			;
 		else if (rc == 0 && !j.log_path)
 			rc = cli_fail(CMD, "%s:%s has no log file (yet)", j.source, j.ext_id);
@@ -688,24 +541,15 @@ static int cmd_ls(int argc, char **argv)
 	struct err e = ERR_INIT;
 	int rc = 0;
 	if (!source || strcmp(source, "slurm") == 0)
-		refresh(&c, c.slurm);
+		job_desk_refresh(&c.d, c.d.slurm);
 	if (jobreg_list(c.s.db, source, status, &l, &e) < 0)
 		rc = cli_fail(CMD, "%s", e.msg);
 	else if (json) {
 		cJSON *o = cJSON_CreateObject(), *a = cJSON_AddArrayToObject(o, "jobs");
 		for (size_t i = 0; i < l.n; i++)
-			cJSON_AddItemToArray(a, job_json(&c, &l.v[i]));
-		cJSON *srcs = cJSON_AddArrayToObject(o, "sources");
-		struct job_source *all[] = {c.local, c.slurm};
-		for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
-			if (!all[i])
-				continue;
-			cJSON *so = cJSON_CreateObject();
-			cJSON_AddStringToObject(so, "name", all[i]->ops->name);
-			cJSON_AddStringToObject(so, "state", all[i]->down ? "down" : "up");
-			add_str(so, "error", all[i]->down ? all[i]->why : NULL);
-			cJSON_AddItemToArray(srcs, so);
-		}
+			cJSON_AddItemToArray(a, job_to_json(c.s.db, &l.v[i]));
+		struct job_source *all[] = {c.d.local, c.d.slurm};
+		cJSON_AddItemToObject(o, "sources", job_sources_json(all, sizeof all / sizeof *all));
 		print_json(o);
 		job_list_free(&l);
 	} else {
@@ -717,9 +561,9 @@ static int cmd_ls(int argc, char **argv)
 		fputs(buf_str(&out), stdout);
 		buf_free(&out);
 		job_list_free(&l);
-		if (c.slurm && c.slurm->down)
+		if (c.d.slurm && c.d.slurm->down)
 			fprintf(stderr, "aiwb jobs: the Slurm source is down (%s); its jobs are shown as last seen\n",
-				c.slurm->why ? c.slurm->why : "no reason given");
+				c.d.slurm->why ? c.d.slurm->why : "no reason given");
 	}
 	close_ctx(&c);
 	return rc;
@@ -749,15 +593,15 @@ static int cmd_show(int argc, char **argv)
 		return 1;
 	struct job j;
 	int rc = find_job(&c, ref, &j);
-	if (rc == 0 && strcmp(j.source, "local") != 0 && source_of(&c, &j)) {
+	if (rc == 0 && strcmp(j.source, "local") != 0 && job_desk_source(&c.d, &j)) {
 		char *full = job_ref(&j);
-		refresh(&c, source_of(&c, &j));
+		job_desk_refresh(&c.d, job_desk_source(&c.d, &j));
 		job_clear(&j);
 		rc = find_job(&c, full, &j);
 		free(full);
 	}
 	if (rc == 0 && json)
-		print_json(job_json(&c, &j));
+		print_json(job_to_json(c.s.db, &j));
 	else if (rc == 0) {
 		char *id = job_ref(&j), t1[32], t2[32], t3[32], el[32];
 		format_time(t1, sizeof t1, j.submit_ms);
@@ -826,15 +670,7 @@ static int on_metric(void *ud, const struct jobreg_point *p)
 		cJSON *arr = cJSON_GetObjectItemCaseSensitive(m->obj, p->name);
 		if (!arr)
 			arr = cJSON_AddArrayToObject(m->obj, p->name);
-		cJSON *pt = cJSON_CreateObject();
-		if (p->has_step)
-			cJSON_AddNumberToObject(pt, "step", (double)p->step);
-		else
-			cJSON_AddNullToObject(pt, "step");
-		cJSON_AddItemToObject(pt, "value", json_value(p->value));
-		cJSON_AddNumberToObject(pt, "time_ms", (double)p->time_ms);
-		cJSON_AddStringToObject(pt, "origin", p->origin ? p->origin : "");
-		cJSON_AddItemToArray(arr, pt);
+		cJSON_AddItemToArray(arr, job_point_json(p));
 	} else if (m->mode == 2) {
 		char step[32] = "";
 		if (p->has_step)
@@ -910,22 +746,6 @@ static int cmd_metrics(int argc, char **argv)
 
 /* ------------------------------------------------------------------ stop / rm */
 
-/* Waits on the loop for one source operation (stop, submit) to answer. */
-struct op_wait {
-	int done, ok;
-	char why[512];
-	struct loop *loop;
-};
-
-static void on_op_done(void *ud, int ok, const char *why)
-{
-	struct op_wait *w = ud;
-	w->done = 1;
-	w->ok = ok;
-	snprintf(w->why, sizeof w->why, "%s", why ? why : "");
-	loop_stop(w->loop);
-}
-
 static int cmd_stop(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -957,32 +777,20 @@ static int cmd_stop(int argc, char **argv)
 	int rc = find_job(&c, argv[optind], &j);
 	if (rc == 0) {
 		char *ref = job_ref(&j);
-		struct job_source *src = source_of(&c, &j);
+		struct job_source *src = job_desk_source(&c.d, &j);
 		if (!src)
 			rc = cli_fail(CMD, "stopping %s jobs is not available in this version", j.source);
 		else if (job_status_final(j.status))
 			printf("%s had already ended (%s)\n", ref, job_status_name(j.status));
 		else {
-			struct op_wait w = {.loop = c.s.loop};
-			src->stop_grace_ms = (int64_t)(grace * 1000);
-			if (src->stop_grace_ms == 0)
-				src->stop_grace_ms = 1;
-			src->ops->stop(src, &j, on_op_done, &w);
-			if (!w.done)
-				loop_run(c.s.loop);
-			if (!w.done)
+			struct err e = ERR_INIT;
+			int r = job_desk_stop(&c.d, &j, (int64_t)(grace * 1000), &e);
+			if (r == JOB_DESK_STOPPED)
 				rc = 130;
-			else if (!w.ok)
-				rc = cli_fail(CMD, "%s: %s", ref, w.why);
-			else {
-				job_clear(&j);
-				if (src != c.local)
-					refresh(&c, src);
-				jobreg_find(c.s.db, ref, &j, NULL);
-				if (src == c.local)
-					local_sync(c.s.db, &j, NULL);
+			else if (r < 0)
+				rc = cli_fail(CMD, "%s: %s", ref, e.msg);
+			else
 				printf("%s %s\n", ref, job_status_name(j.status));
-			}
 		}
 		free(ref);
 		job_clear(&j);
@@ -1263,10 +1071,10 @@ static int cmd_watch(int argc, char **argv)
 		int64_t ms = (int64_t)(interval * 1000);
 		struct job_poller *p = job_poller_new(c.s.loop, ms, ms, ms * 30 > 30000 ? ms * 30 : 30000,
 						      on_watch_update, &w);
-		job_poller_add(p, c.local);
-		if (c.slurm) {
-			c.slurm->timeout_ms = 0;
-			job_poller_add(p, c.slurm);
+		job_poller_add(p, c.d.local);
+		if (c.d.slurm) {
+			c.d.slurm->timeout_ms = 0;
+			job_poller_add(p, c.d.slurm);
 		}
 		loop_run(c.s.loop);
 		job_poller_free(p);
@@ -1347,46 +1155,17 @@ static int cmd_submit(int argc, char **argv)
 	char cwd[4096];
 	if (!sub.cwd && getcwd(cwd, sizeof cwd))
 		sub.cwd = cwd;
-	if (!c.slurm)
-		rc = cli_fail(CMD, "Slurm's commands (squeue, sbatch) are not on PATH, or AIWB_SLURM=off");
-	else {
-		char *id = NULL;
-		struct op_wait w = {.loop = c.s.loop};
-		slurm_submit(c.s.loop, &sub, &id, on_op_done, &w);
-		while (!w.done && !stop_flag)
-			loop_run(c.s.loop);
-		if (!w.done)
-			rc = 130;
-		else if (!w.ok)
-			rc = cli_fail(CMD, "%s", w.why);
-		else {
-			struct job j = {0};
-			struct buf cmd = BUF_INIT, rt = BUF_INIT;
-			for (char *const *a = sub.argv; *a; a++)
-				buf_printf(&cmd, "%s%s", a == sub.argv ? "" : " ", *a);
-			for (size_t i = 0; i < rules.n; i++)
-				buf_printf(&rt, "%s%s", i ? "\n" : "", rules.v[i]);
-			j.source = xstrdup("slurm");
-			j.ext_id = xstrdup(id);
-			j.name = sub.name ? xstrdup(sub.name) : NULL;
-			j.status = JOB_QUEUED;
-			j.raw_state = xstrdup("SUBMITTED");
-			j.submit_ms = clock_wall_ms();
-			j.command = buf_detach(&cmd);
-			j.cwd = sub.cwd ? xstrdup(sub.cwd) : NULL;
-			j.rules = rules.n ? buf_detach(&rt) : NULL;
-			if (jobreg_insert(c.s.db, &j, &e) < 0)
-				rc = cli_fail(CMD, "slurm:%s was submitted but cannot be recorded: %s", id, e.msg);
-			else {
-				printf("slurm:%s\n", id);
-				refresh(&c, c.slurm);
-			}
-			buf_free(&cmd);
-			buf_free(&rt);
-			job_clear(&j);
-		}
-		free(id);
-	}
+	char *id = NULL;
+	sub.rules = rules.v;
+	sub.n_rules = rules.n;
+	int r = job_desk_submit_slurm(&c.d, &sub, &id, &e);
+	if (r == JOB_DESK_STOPPED)
+		rc = 130;
+	else if (r < 0)
+		rc = cli_fail(CMD, "%s", e.msg);
+	else
+		printf("slurm:%s\n", id);
+	free(id);
 	free(rules.v);
 	close_ctx(&c);
 	return rc;
