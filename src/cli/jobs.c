@@ -2,7 +2,6 @@
  * Parses argv and prints; the work is in src/jobs/. */
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
@@ -10,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,9 +21,11 @@
 #include "cli/session.h"
 #include "jobs/alert.h"
 #include "jobs/desk.h"
+#include "jobs/follow.h"
 #include "jobs/job.h"
 #include "jobs/jobjson.h"
 #include "jobs/local.h"
+#include "jobs/notify.h"
 #include "jobs/registry.h"
 #include "jobs/slurm.h"
 
@@ -321,92 +321,47 @@ static int cmd_run(int argc, char **argv)
 
 /* ------------------------------------------------------------------ logs / follow */
 
-struct follow_state {
-	struct jobs_ctx *c;
-	struct job *j;
-	int64_t offset;
+struct follow_out {
+	struct loop *loop;
 	int raw;
 	struct sanitizer san;
-	int done;
-	int refreshing;
-	int64_t refreshed_ms;
 };
 
-static void on_follow_refreshed(void *ud, int ok, const char *why)
+static void on_follow_bytes(void *ud, const char *data, size_t n)
 {
-	(void)ok;
-	(void)why;
-	struct follow_state *f = ud;
-	f->refreshing = 0;
-	f->refreshed_ms = clock_ms();
-	struct job fresh;
-	if (jobreg_get(f->c->s.db, f->j->id, &fresh, NULL) == 1) {
-		job_clear(f->j);
-		*f->j = fresh;
+	struct follow_out *o = ud;
+	if (o->raw) {
+		fwrite(data, 1, n, stdout);
+	} else {
+		struct buf clean = BUF_INIT;
+		sanitize_feed(&o->san, data, n, &clean);
+		fwrite(buf_str(&clean), 1, clean.len, stdout);
+		buf_free(&clean);
 	}
+	fflush(stdout);
 }
 
-static int64_t follow_tick(struct loop *l, int64_t id, void *ud)
+static void on_follow_end(void *ud, const char *error)
 {
-	(void)id;
-	struct follow_state *f = ud;
-	struct err e = ERR_INIT;
-	int was_final = job_status_final(f->j->status);
-	if (!was_final && strcmp(f->j->source, "local") == 0)
-		local_sync(f->c->s.db, f->j, &e);
-	else if (!was_final && !f->refreshing && clock_ms() - f->refreshed_ms >= 1000) {
-		struct job_source *src = job_desk_source(&f->c->d, f->j);
-		if (src) {
-			f->refreshing = 1;
-			src->ops->list(src, on_follow_refreshed, f);
-		}
-	}
-	struct buf chunk = BUF_INIT;
-	int64_t next = local_log_read(f->j, f->offset, &chunk, &e);
-	if (next < 0) {
-		fprintf(stderr, "aiwb jobs: %s\n", e.msg);
-		f->done = 1;
-		loop_stop(l);
-		return LOOP_TIMER_DONE;
-	}
-	if (chunk.len) {
-		if (f->raw)
-			fwrite(chunk.data, 1, chunk.len, stdout);
-		else {
-			struct buf clean = BUF_INIT;
-			sanitize_feed(&f->san, chunk.data, chunk.len, &clean);
-			fwrite(buf_str(&clean), 1, clean.len, stdout);
-			buf_free(&clean);
-		}
-		fflush(stdout);
-	}
-	int more = chunk.len == LOCAL_READ_MAX;
-	buf_free(&chunk);
-	f->offset = next;
-	if (more)
-		return 0;
-	if (was_final || (job_status_final(f->j->status) && !chunk.len && job_status_final(f->j->status))) {
-		/* one more read after the end was seen, so nothing written at the end is missed */
-		if (was_final) {
-			f->done = 1;
-			loop_stop(l);
-			return LOOP_TIMER_DONE;
-		}
-	}
-	return 200;
+	struct follow_out *o = ud;
+	if (error)
+		fprintf(stderr, "aiwb jobs: %s\n", error);
+	loop_stop(o->loop);
 }
 
 static int follow(struct jobs_ctx *c, struct job *j, int raw)
 {
-	struct follow_state f = {.c = c, .j = j, .raw = raw || !c->tty};
-	sanitize_init(&f.san, 0);
-	loop_add_timer(c->s.loop, 0, follow_tick, &f);
+	struct follow_out o = {.loop = c->s.loop, .raw = raw || !c->tty};
+	sanitize_init(&o.san, 0);
+	struct job_follow_cb cb = {on_follow_bytes, on_follow_end, &o};
+	struct job_follow *f = job_follow_start(&c->d, j, &cb);
 	loop_run(c->s.loop);
-	while (f.refreshing && !stop_flag)
+	while (job_follow_busy(f) && !stop_flag)
 		loop_run_once(c->s.loop, 100);
-	if (!f.raw) {
+	job_follow_free(f);
+	if (!o.raw) {
 		struct buf tail = BUF_INIT;
-		sanitize_finish(&f.san, &tail);
+		sanitize_finish(&o.san, &tail);
 		fwrite(buf_str(&tail), 1, tail.len, stdout);
 		buf_free(&tail);
 	}
@@ -880,85 +835,21 @@ struct watch {
 	int64_t *ids;
 	size_t n_ids;
 	int until_done, alerts;
-	const char *exec_cmd;
+	struct alert_notifier *notifier;
 	struct buf last;
-	pid_t *children;
-	size_t n_children;
 	int exit_status, finished;
 };
-
-static void spawn(struct watch *w, const char *const argv[], const struct alert_fired *a, const char *msg)
-{
-	pid_t pid = fork();
-	if (pid == 0) {
-		int nul = open("/dev/null", O_RDWR);
-		if (nul >= 0) {
-			dup2(nul, 0);
-			if (!a)
-				dup2(nul, 1);
-		}
-		if (a) {
-			char *ref = job_ref(a->job);
-			setenv("AIWB_ALERT_JOB", ref, 1);
-			setenv("AIWB_ALERT_NAME", a->job->name ? a->job->name : "", 1);
-			setenv("AIWB_ALERT_RULE", a->rule, 1);
-			setenv("AIWB_ALERT_DETAIL", a->detail, 1);
-			setenv("AIWB_ALERT_STATUS", job_status_name(a->job->status), 1);
-			setenv("AIWB_ALERT_MESSAGE", msg, 1);
-		}
-		size_t n = 0;
-		while (argv[n])
-			n++;
-		char **copy = xcalloc(n + 1, sizeof *copy);
-		for (size_t i = 0; i < n; i++)
-			copy[i] = xstrdup(argv[i]);
-		execvp(copy[0], copy);
-		_exit(127);
-	}
-	if (pid > 0) {
-		w->children = xreallocarray(w->children, w->n_children + 1, sizeof *w->children);
-		w->children[w->n_children++] = pid;
-	}
-}
-
-static void reap(struct watch *w)
-{
-	for (size_t i = 0; i < w->n_children;) {
-		if (waitpid(w->children[i], NULL, WNOHANG) != 0)
-			w->children[i] = w->children[--w->n_children];
-		else
-			i++;
-	}
-}
 
 static void on_fire(void *ud, const struct alert_fired *a)
 {
 	struct watch *w = ud;
-	char *ref = job_ref(a->job);
-	char *raw = xasprintf("%s %s: %s (%s)", ref, a->job->name ? a->job->name : "", a->rule, a->detail);
-	char *msg = safe(raw);
-	for (char *p = msg; *p; p++)
-		if (*p == '\n' || *p == '\t')
-			*p = ' ';
+	char *msg = alert_message(a);
 	printf("alert %s\n", msg);
 	if (w->c->tty)
 		printf("\a\033]9;aiwb: %s\033\\\033]777;notify;aiwb;%s\033\\", msg, msg);
 	fflush(stdout);
-	if (getenv("TMUX")) {
-		char *display = xasprintf("aiwb: %s", msg);
-		const char *const show[] = {"tmux", "display-message", display, NULL};
-		const char *const set[] = {"tmux", "set-option", "-gq", "@aiwb_alert", display, NULL};
-		spawn(w, show, NULL, NULL);
-		spawn(w, set, NULL, NULL);
-		free(display);
-	}
-	if (w->exec_cmd) {
-		const char *const sh[] = {"/bin/sh", "-c", w->exec_cmd, NULL};
-		spawn(w, sh, a, msg);
-	}
+	alert_notify(w->notifier, a, msg);
 	free(msg);
-	free(raw);
-	free(ref);
 }
 
 static int watched(const struct watch *w, int64_t id)
@@ -974,7 +865,7 @@ static void on_watch_update(void *ud, struct job_source *src)
 	struct watch *w = ud;
 	struct job_list all, l = {0};
 	struct err e = ERR_INIT;
-	reap(w);
+	alert_notifier_reap(w->notifier);
 	if (jobreg_list(w->c->s.db, NULL, -1, &all, &e) < 0) {
 		fprintf(stderr, "aiwb jobs: %s\n", e.msg);
 		return;
@@ -1030,6 +921,7 @@ static int cmd_watch(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
 	};
 	struct watch w = {0};
+	const char *exec_cmd = NULL;
 	double interval = 1;
 	int opt;
 	optind = 0;
@@ -1038,7 +930,7 @@ static int cmd_watch(int argc, char **argv)
 		switch (opt) {
 		case 'u': w.until_done = 1; break;
 		case 'a': w.alerts = 1; break;
-		case 'x': w.exec_cmd = optarg; break;
+		case 'x': exec_cmd = optarg; break;
 		case 'i': {
 			char *end;
 			interval = strtod(optarg, &end);
@@ -1050,12 +942,13 @@ static int cmd_watch(int argc, char **argv)
 		default: return cli_usage_error(CMD, "jobs watch: unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (w.exec_cmd && !w.alerts)
+	if (exec_cmd && !w.alerts)
 		return cli_usage_error(CMD, "--exec runs on alerts: add --alerts");
 	struct jobs_ctx c;
 	if (open_ctx(&c))
 		return 1;
 	w.c = &c;
+	w.notifier = alert_notifier_new(exec_cmd);
 	int rc = 0;
 	for (int i = optind; i < argc; i++) {
 		struct job j;
@@ -1080,8 +973,7 @@ static int cmd_watch(int argc, char **argv)
 		job_poller_free(p);
 		rc = stop_flag ? 130 : w.finished ? w.exit_status : 0;
 	}
-	reap(&w);
-	free(w.children);
+	alert_notifier_free(w.notifier);
 	free(w.ids);
 	buf_free(&w.last);
 	close_ctx(&c);
