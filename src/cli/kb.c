@@ -27,9 +27,9 @@
 #include "kb/evalrun.h"
 #include "kb/ingest.h"
 #include "kb/json.h"
+#include "kb/resync.h"
 #include "kb/search.h"
 #include "kb/store.h"
-#include "kb/watch.h"
 #include "store/db.h"
 #include "store/dbinfo.h"
 
@@ -679,72 +679,58 @@ static int confirm_cost(void *ud, const struct kb_embed_stats *st)
 	return fgets(line, sizeof line, stdin) && (line[0] == 'y' || line[0] == 'Y');
 }
 
-static void watch_settled(void *ud)
+struct resync_ui {
+	struct session s;
+	struct embed_ui eui;
+	double max_cost;
+	struct kb_embed_opts eo;
+};
+
+static void resync_watching(void *ud, const struct kb *kb, size_t dirs)
 {
-	loop_stop(ud);
+	(void)ud;
+	printf("watching %zu directories of %s; Ctrl-C stops\n", dirs, kb->name);
+	fflush(stdout);
+}
+
+static const struct kb_embed_opts *resync_embed_opts(void *ud)
+{
+	struct resync_ui *u = ud;
+	struct err ce = ERR_INIT;
+	struct kb_embed_opts eo = { &u->s.cfg, session_catalog(&u->s, &ce), u->s.loop, &kb_stop, u->max_cost,
+				    confirm_cost, embed_progress, &u->eui };
+	u->eo = eo;
+	return &u->eo;
+}
+
+static void resync_embed_failed(void *ud, const char *why)
+{
+	(void)ud;
+	fprintf(stderr, "aiwb kb: %s\n", why);
+}
+
+static void resync_synced(void *ud, const struct kb *kb, const struct kb_ingest_stats *st,
+			  const struct kb_embed_stats *es)
+{
+	(void)ud;
+	char when[32];
+	format_time(clock_wall_ms(), when, sizeof when);
+	printf("%s synced at %s: %lld added, %lld updated, %lld removed%s\n", kb->name, when + 11, (long long)st->added,
+	       (long long)st->updated, (long long)st->removed, es->embedded ? ", new chunks embedded" : "");
+	fflush(stdout);
 }
 
 /* kb sync --watch: sync again whenever the roots change, until Ctrl-C. */
 static int watch_and_sync(struct db *db, struct kb *kb, struct kb_ingest_opts *o, struct progress *p, int yes,
 			  double max_cost, struct err *e)
 {
-	struct session s;
-	if (embed_session(&s, e) < 0)
+	struct resync_ui u = { .eui = { p, yes }, .max_cost = max_cost };
+	if (embed_session(&u.s, e) < 0)
 		return KB_INGEST_FAILED;
-	int rc = KB_INGEST_OK;
-	while (!kb_stop && rc == KB_INGEST_OK) {
-		char **paths, **options;
-		size_t n;
-		if (kb_store_roots(db, kb->id, &paths, &options, &n, e) < 0) {
-			rc = KB_INGEST_FAILED;
-			break;
-		}
-		struct kb_watch *w = kb_watch_new(s.loop, paths, n, watch_settled, s.loop, e);
-		if (w) {
-			printf("watching %zu directories of %s; Ctrl-C stops\n", kb_watch_dirs(w), kb->name);
-			fflush(stdout);
-		}
-		kb_strings_free(paths, n);
-		kb_strings_free(options, n);
-		if (!w) {
-			rc = KB_INGEST_FAILED;
-			break;
-		}
-		loop_run(s.loop);
-		kb_watch_free(w);
-		if (kb_stop)
-			break;
-		struct kb fresh;
-		if (kb_store_get(db, kb->name, &fresh, e) != 1) {
-			rc = KB_INGEST_FAILED;
-			break;
-		}
-		kb_free(kb);
-		*kb = fresh;
-		struct kb_ingest_stats st;
-		rc = kb_ingest_sync(db, kb, o, &st, e);
-		struct kb_embed_stats es;
-		memset(&es, 0, sizeof es);
-		if (rc == KB_INGEST_OK && kb->set.embed[0]) {
-			struct embed_ui ui = { p, yes };
-			struct err ce = ERR_INIT;
-			struct kb_embed_opts eo = { &s.cfg, session_catalog(&s, &ce), s.loop, &kb_stop, max_cost,
-						    confirm_cost, embed_progress, &ui };
-			if (kb_embed_pending(db, kb, &eo, &es, e) < 0) {
-				fprintf(stderr, "aiwb kb: %s\n", e->msg);
-				err_clear(e);
-			}
-		}
-		char when[32];
-		format_time(clock_wall_ms(), when, sizeof when);
-		if (rc == KB_INGEST_OK)
-			printf("%s synced at %s: %lld added, %lld updated, %lld removed%s\n", kb->name, when + 11,
-			       (long long)st.added, (long long)st.updated, (long long)st.removed,
-			       es.embedded ? ", new chunks embedded" : "");
-		fflush(stdout);
-	}
-	session_close(&s);
-	return rc == KB_INGEST_OK && kb_stop ? KB_INGEST_STOPPED : rc;
+	struct kb_resync_cb cb = { resync_watching, resync_embed_opts, resync_embed_failed, resync_synced, &u };
+	int rc = kb_resync_run(db, kb, o, u.s.loop, &kb_stop, &cb, e);
+	session_close(&u.s);
+	return rc;
 }
 
 static int kb_add_or_sync(int argc, char **argv, int sync)
