@@ -3,7 +3,6 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +27,7 @@
 #include "jobs/notify.h"
 #include "jobs/registry.h"
 #include "jobs/slurm.h"
+#include "jobs/text.h"
 
 const char jobs_usage[] =
 	"usage: aiwb jobs run [--name N] [--metric NAME=REGEX]... [--env K=V]... [--env-file F]\n"
@@ -132,21 +132,6 @@ static char *safe(const char *s)
 	return sanitize_str(s ? s : "", s ? strlen(s) : 0, 0);
 }
 
-static void format_duration(char *out, size_t n, int64_t ms)
-{
-	int64_t s = ms / 1000;
-	if (ms < 0)
-		snprintf(out, n, "-");
-	else if (s < 60)
-		snprintf(out, n, "%llds", (long long)s);
-	else if (s < 3600)
-		snprintf(out, n, "%lldm%02llds", (long long)(s / 60), (long long)(s % 60));
-	else if (s < 86400)
-		snprintf(out, n, "%lldh%02lldm", (long long)(s / 3600), (long long)(s / 60 % 60));
-	else
-		snprintf(out, n, "%lldd%02lldh", (long long)(s / 86400), (long long)(s / 3600 % 24));
-}
-
 static int64_t elapsed_ms(const struct job *j)
 {
 	return job_elapsed_ms(j, clock_wall_ms());
@@ -162,34 +147,6 @@ static void format_time(char *out, size_t n, int64_t ms)
 	struct tm tm;
 	localtime_r(&t, &tm);
 	strftime(out, n, "%Y-%m-%d %H:%M:%S", &tm);
-}
-
-static void format_value(char *out, size_t n, double v)
-{
-	if (isnan(v))
-		snprintf(out, n, "nan");
-	else if (isinf(v))
-		snprintf(out, n, v < 0 ? "-inf" : "inf");
-	else
-		snprintf(out, n, "%.6g", v);
-}
-
-struct last_values {
-	struct buf *text; /* "loss=0.25 acc=0.9" */
-	int max;
-	int count;
-};
-
-static int on_last(void *ud, const struct jobreg_point *p)
-{
-	struct last_values *lv = ud;
-	if (lv->max == 0 || lv->count < lv->max) {
-		char v[32];
-		format_value(v, sizeof v, p->value);
-		buf_printf(lv->text, "%s%s=%s", lv->text->len ? " " : "", p->name, v);
-	}
-	lv->count++;
-	return 0;
 }
 
 static void print_json(cJSON *o)
@@ -219,10 +176,9 @@ static void table(struct jobs_ctx *c, const struct job_list *l, struct buf *out,
 	for (size_t i = 0; i < l->n; i++) {
 		const struct job *j = &l->v[i];
 		char *ref = job_ref(j), *name = safe(j->name), el[32];
-		format_duration(el, sizeof el, elapsed_ms(j));
+		job_text_duration(el, sizeof el, elapsed_ms(j));
 		struct buf m = BUF_INIT;
-		struct last_values lv = {.text = &m, .max = metrics_max};
-		jobreg_last_values(c->s.db, j->id, on_last, &lv, NULL);
+		job_text_metrics(c->s.db, j->id, metrics_max, &m);
 		if (j->status == JOB_FAILED && j->reason && !m.len)
 			buf_puts(&m, j->reason);
 		char *mt = safe(buf_str(&m));
@@ -562,7 +518,7 @@ static int cmd_show(int argc, char **argv)
 		format_time(t1, sizeof t1, j.submit_ms);
 		format_time(t2, sizeof t2, j.start_ms);
 		format_time(t3, sizeof t3, j.end_ms);
-		format_duration(el, sizeof el, elapsed_ms(&j));
+		job_text_duration(el, sizeof el, elapsed_ms(&j));
 		char *name = safe(j.name), *cmd = safe(j.command), *reason = safe(j.reason), *raw = safe(j.raw_state);
 		printf("id:        %s\nname:      %s\nstatus:    %s (%s)\n", id, name, job_status_name(j.status), raw);
 		if (j.reason)
@@ -590,8 +546,7 @@ static int cmd_show(int argc, char **argv)
 			free(log);
 		}
 		struct buf m = BUF_INIT;
-		struct last_values lv = {.text = &m};
-		jobreg_last_values(c.s.db, j.id, on_last, &lv, NULL);
+		job_text_metrics(c.s.db, j.id, 0, &m);
 		char *mt = safe(buf_str(&m));
 		printf("metrics:   %s\n", m.len ? mt : "-");
 		free(mt);
@@ -620,7 +575,7 @@ static int on_metric(void *ud, const struct jobreg_point *p)
 {
 	struct metric_out *m = ud;
 	char v[32];
-	format_value(v, sizeof v, p->value);
+	job_text_value(v, sizeof v, p->value);
 	if (m->mode == 1) {
 		cJSON *arr = cJSON_GetObjectItemCaseSensitive(m->obj, p->name);
 		if (!arr)
