@@ -1,13 +1,11 @@
 /* aiwb jobs: run, list, follow, stop and alert on training jobs (issue 12).
  * Parses argv and prints; the work is in src/jobs/. */
 #include <cjson/cJSON.h>
-#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
