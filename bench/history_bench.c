@@ -27,6 +27,7 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/err.h"
+#include "base/stats.h"
 #include "base/xmalloc.h"
 #include "store/db.h"
 #include "store/history.h"
@@ -90,19 +91,6 @@ static int seed(const char *db_path, long runs)
 	free(seeder);
 	free(path);
 	return rc == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static double quantile(double *v, size_t n, double q)
-{
-	qsort(v, n, sizeof *v, cmp_double);
-	size_t i = (size_t)(q * (double)n + 0.999999);
-	return v[i ? i - 1 : 0];
 }
 
 static double time_search(struct db *db, const char *text, size_t *hits)
@@ -238,8 +226,8 @@ int main(int argc, char **argv)
 	for (long i = 0; i < nq; i++)
 		if (fts[i] > fts_max)
 			fts_max = fts[i];
-	double fts_median = quantile(fts, (size_t)nq, 0.5), fts_p95 = quantile(fts, (size_t)nq, 0.95);
-	double like_median = quantile(like, (size_t)nq, 0.5), like_p95 = quantile(like, (size_t)nq, 0.95);
+	double fts_median = stats_nearest_rank(fts, (size_t)nq, 0.5), fts_p95 = stats_nearest_rank(fts, (size_t)nq, 0.95);
+	double like_median = stats_nearest_rank(like, (size_t)nq, 0.5), like_p95 = stats_nearest_rank(like, (size_t)nq, 0.95);
 	double load = -1;
 	FILE *fp = fopen("/proc/loadavg", "r");
 	if (fp) {

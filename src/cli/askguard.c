@@ -70,7 +70,7 @@ static char *local_report(const struct askguard *ag, const char *what, const cha
 
 static cJSON *local_json(enum guard_action a, const struct guard_outcome *o, const char *text, size_t len)
 {
-	cJSON *j = guardout_findings_json(&o->findings, text, len);
+	cJSON *j = guard_findings_json(&o->findings, text, len);
 	cJSON_AddStringToObject(j, "action", outcome_word(a, o));
 	return j;
 }
@@ -80,7 +80,7 @@ static cJSON *guardrail_json(const struct guardrail_result *r)
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "engine", "bedrock");
 	cJSON_AddBoolToObject(j, "intervened", r->ok && r->intervened);
-	cJSON_AddItemToObject(j, "response", guardout_guardrail_json(r));
+	cJSON_AddItemToObject(j, "response", guardrail_result_json(r));
 	return j;
 }
 

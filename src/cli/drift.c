@@ -377,18 +377,8 @@ static int cmd_check(int argc, char **argv, struct common *c)
 	struct monitor_baseline *mb = monitor_read_baseline(base, &e);
 	if (!mb)
 		return cli_fail("drift", "%s", err_msg(&e));
-	/* the baseline's types, then the user's --type on top */
-	size_t given = c->ntypes;
-	struct drift_type_override *types = xcalloc(given + MAX_PER_COLUMN, sizeof *types);
-	size_t ntypes = monitor_baseline_types(mb, types, MAX_PER_COLUMN);
-	for (size_t i = 0; i < given; i++) {
-		size_t k;
-		for (k = 0; k < ntypes && strcmp(types[k].column, c->types[i].column) != 0; k++)
-			;
-		types[k] = c->types[i];
-		if (k == ntypes)
-			ntypes++;
-	}
+	struct drift_type_override *types;
+	size_t ntypes = monitor_check_types(mb, c->types, c->ntypes, &types);
 	struct drift_read_opts ro = { .format = c->format, .types = types, .ntypes = ntypes };
 	struct drift_data *d = drift_data_read(argv[optind], &ro, &e);
 	free(types);

@@ -90,7 +90,7 @@ static int check_local(struct check *c)
 	char *redacted = c->redact ? guard_redact(g, text, len, &f, &rlen) : NULL;
 	char *summary = guardout_summary(&f);
 	if (c->json) {
-		cJSON *o = guardout_findings_json(&f, text, len);
+		cJSON *o = guard_findings_json(&f, text, len);
 		cJSON_AddStringToObject(o, "source", c->source == GUARDRAIL_OUTPUT ? "output" : "input");
 		if (redacted) {
 			char *valid = sanitize_utf8(redacted, rlen);
@@ -133,10 +133,10 @@ static int check_bedrock(struct check *c)
 		rc = s.interrupted ? 130 : cli_fail("guard", "%s", e.msg);
 	} else if (!r->ok) {
 		if (c->json)
-			print_json(guardout_guardrail_json(r));
+			print_json(guardrail_result_json(r));
 		rc = cli_fail("guard", "%s", r->message);
 	} else if (c->json) {
-		print_json(guardout_guardrail_json(r));
+		print_json(guardrail_result_json(r));
 	} else if (c->redact) {
 		if (r->intervened && r->noutputs)
 			for (size_t i = 0; i < r->noutputs; i++)

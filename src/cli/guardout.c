@@ -1,6 +1,5 @@
 #include "cli/guardout.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,24 +14,6 @@ struct guard *guardout_local(const struct config *cfg, struct err *e)
 	return guard_from_config(cfg, e);
 }
 
-/* Line and column (in characters, from 1) of each finding, walking once. */
-struct where {
-	size_t at, line, col;
-};
-
-static void advance(struct where *w, const char *text, size_t to)
-{
-	for (; w->at < to; w->at++) {
-		unsigned char c = (unsigned char)text[w->at];
-		if (c == '\n') {
-			w->line++;
-			w->col = 1;
-		} else if ((c & 0xC0) != 0x80) {
-			w->col++;
-		}
-	}
-}
-
 static char *one_line(const char *s)
 {
 	char *safe = sanitize_str(s, strlen(s), 0);
@@ -45,12 +26,10 @@ static char *one_line(const char *s)
 void guardout_print_findings(FILE *out, const char *indent, const struct guard_findings *f, const char *text,
 			     size_t len)
 {
-	struct where w = { 0, 1, 1 };
+	struct guard_where w = GUARD_WHERE_INIT;
 	for (size_t k = 0; k < f->n; k++) {
 		const struct guard_finding *x = &f->v[k];
-		if (x->start < w.at)
-			w = (struct where){ 0, 1, 1 };
-		advance(&w, text, x->start);
+		guard_where_move(&w, text, x->start);
 		char *preview = guard_preview(x, text, len);
 		char *safe = one_line(preview);
 		char pos[48];
@@ -70,47 +49,6 @@ void guardout_print_findings(FILE *out, const char *indent, const struct guard_f
 char *guardout_summary(const struct guard_findings *f)
 {
 	return guard_findings_summary(f);
-}
-
-cJSON *guardout_findings_json(const struct guard_findings *f, const char *text, size_t len)
-{
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "engine", "local");
-	cJSON_AddNumberToObject(o, "bytes", (double)len);
-	cJSON *list = cJSON_AddArrayToObject(o, "findings");
-	size_t counts[GUARD_NTYPES] = { 0 };
-	struct where w = { 0, 1, 1 };
-	for (size_t k = 0; k < f->n; k++) {
-		const struct guard_finding *x = &f->v[k];
-		counts[x->type]++;
-		if (x->start < w.at)
-			w = (struct where){ 0, 1, 1 };
-		advance(&w, text, x->start);
-		cJSON *it = cJSON_CreateObject();
-		cJSON_AddStringToObject(it, "type", guard_type_name(x->type));
-		cJSON_AddNumberToObject(it, "start", (double)x->start);
-		cJSON_AddNumberToObject(it, "end", (double)x->end);
-		cJSON_AddNumberToObject(it, "line", (double)w.line);
-		cJSON_AddNumberToObject(it, "column", (double)w.col);
-		cJSON_AddNumberToObject(it, "confidence", round(x->confidence * 100) / 100);
-		if (x->label)
-			cJSON_AddStringToObject(it, "label", x->label);
-		else
-			cJSON_AddNullToObject(it, "label");
-		char *preview = guard_preview(x, text, len);
-		char *valid = sanitize_utf8(preview, strlen(preview));
-		cJSON_AddStringToObject(it, "preview", valid);
-		free(valid);
-		free(preview);
-		if (x->hidden)
-			cJSON_AddStringToObject(it, "hidden_text", x->hidden);
-		cJSON_AddItemToArray(list, it);
-	}
-	cJSON *c = cJSON_AddObjectToObject(o, "counts");
-	for (int t = 0; t < GUARD_NTYPES; t++)
-		if (counts[t])
-			cJSON_AddNumberToObject(c, guard_type_name((enum guard_type)t), (double)counts[t]);
-	return o;
 }
 
 static const char *yes_no(int detected)
@@ -161,19 +99,6 @@ void guardout_print_guardrail(FILE *out, const struct guardrail *g, const char *
 	if (r->latency_ms >= 0)
 		fprintf(out, "; %ld ms", r->latency_ms);
 	fputc('\n', out);
-}
-
-cJSON *guardout_guardrail_json(const struct guardrail_result *r)
-{
-	cJSON *j = r->ok ? cJSON_Parse(r->json) : NULL;
-	if (j)
-		return j;
-	j = cJSON_CreateObject();
-	cJSON *e = cJSON_AddObjectToObject(j, "error");
-	cJSON_AddStringToObject(e, "code", r->error_code);
-	cJSON_AddStringToObject(e, "message", r->message);
-	cJSON_AddNumberToObject(e, "http_status", r->http_status);
-	return j;
 }
 
 struct wait {

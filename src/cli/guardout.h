@@ -1,8 +1,8 @@
 /* guardout — how the command line shows guard results, shared by
  * `aiwb guard check` and the --guard option of ask and compare: the local
- * findings as lines or JSON, a Bedrock guardrail's verdict as a table, and
- * the glue that runs one check (local or ApplyGuardrail) to completion on a
- * session's loop. Printing only; the checks are src/guard/. */
+ * findings as lines, a Bedrock guardrail's verdict as a table, and the glue
+ * that runs one check (local or ApplyGuardrail) to completion on a session's
+ * loop. Printing only; the checks are src/guard/, their JSON guard/report.h. */
 #ifndef AIWB_CLI_GUARDOUT_H
 #define AIWB_CLI_GUARDOUT_H
 
@@ -11,6 +11,7 @@
 
 #include "guard/guard.h"
 #include "guard/guardrail.h"
+#include "guard/report.h"
 
 struct config;
 struct session;
@@ -23,15 +24,11 @@ void guardout_print_findings(FILE *out, const char *indent, const struct guard_f
 			     size_t len);
 /* "3 findings: 2 email, 1 iban" or "no findings". Caller frees. */
 char *guardout_summary(const struct guard_findings *f);
-/* {"engine":"local","findings":[...],"counts":{...}} */
-cJSON *guardout_findings_json(const struct guard_findings *f, const char *text, size_t len);
 
 /* The verdict: action and reason, the outputs, a table of the assessments,
  * the usage units. */
 void guardout_print_guardrail(FILE *out, const struct guardrail *g, const char *source,
 			      const struct guardrail_result *r);
-/* The service's response as a cJSON object (or {"error": ...}). */
-cJSON *guardout_guardrail_json(const struct guardrail_result *r);
 
 /* Runs ApplyGuardrail on the session's loop until it answers (or Ctrl-C);
  * the result is the caller's (guardrail_result_free). NULL with e when it

@@ -1,16 +1,11 @@
 /* aiwb jobs: run, list, follow, stop and alert on training jobs (issue 12).
  * Parses argv and prints; the work is in src/jobs/. */
 #include <cjson/cJSON.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,10 +17,15 @@
 #include "cli/cli.h"
 #include "session.h"
 #include "jobs/alert.h"
+#include "jobs/desk.h"
+#include "jobs/follow.h"
 #include "jobs/job.h"
+#include "jobs/jobjson.h"
 #include "jobs/local.h"
+#include "jobs/notify.h"
 #include "jobs/registry.h"
 #include "jobs/slurm.h"
+#include "jobs/text.h"
 
 const char jobs_usage[] =
 	"usage: aiwb jobs run [--name N] [--metric NAME=REGEX]... [--env K=V]... [--env-file F]\n"
@@ -80,8 +80,7 @@ static volatile sig_atomic_t stop_flag;
 
 struct jobs_ctx {
 	struct session s;
-	struct job_source *local;
-	struct job_source *slurm; /* NULL when squeue is not there (or AIWB_SLURM=off) */
+	struct job_desk d;
 	int tty;
 };
 
@@ -102,62 +101,20 @@ static int open_ctx(struct jobs_ctx *c)
 	}
 	c->s.on_interrupt = on_interrupt;
 	c->s.ud = c;
-	c->local = local_source_new(c->s.db, c->s.loop);
-	if (slurm_available()) {
-		c->slurm = slurm_source_new(c->s.db, c->s.loop);
-		c->slurm->timeout_ms = 5000; /* a one-shot command does not wait longer for a cluster */
-	}
+	job_desk_open(&c->d, c->s.db, c->s.loop, &stop_flag);
+	if (c->d.slurm)
+		c->d.slurm->timeout_ms = 5000; /* a one-shot command does not wait longer for a cluster */
 	c->tty = isatty(STDOUT_FILENO);
 	/* re-attach: every command first brings the local jobs up to date */
-	if (local_sync_all(c->s.db, NULL, &e) < 0)
+	if (job_desk_reattach(&c->d, &e) < 0)
 		fprintf(stderr, "aiwb jobs: %s\n", e.msg);
 	return 0;
 }
 
 static void close_ctx(struct jobs_ctx *c)
 {
-	if (c->local)
-		c->local->ops->free(c->local);
-	if (c->slurm)
-		c->slurm->ops->free(c->slurm);
+	job_desk_close(&c->d);
 	session_close(&c->s);
-}
-
-struct refresh_wait {
-	int done, ok;
-	struct loop *loop;
-	struct job_source *src;
-};
-
-static void on_refreshed(void *ud, int ok, const char *why)
-{
-	struct refresh_wait *w = ud;
-	w->done = 1;
-	w->ok = ok;
-	free(w->src->why);
-	w->src->why = ok || !why ? NULL : xstrdup(why);
-	loop_stop(w->loop);
-}
-
-/* Runs src's list op to its end; src->down and src->why say how it went. */
-static void refresh(struct jobs_ctx *c, struct job_source *src)
-{
-	if (!src)
-		return;
-	struct refresh_wait w = {.loop = c->s.loop, .src = src};
-	src->ops->list(src, on_refreshed, &w);
-	while (!w.done && !stop_flag)
-		loop_run(c->s.loop);
-	src->down = !w.ok;
-}
-
-static struct job_source *source_of(struct jobs_ctx *c, const struct job *j)
-{
-	if (strcmp(j->source, "local") == 0)
-		return c->local;
-	if (strcmp(j->source, "slurm") == 0)
-		return c->slurm;
-	return NULL;
 }
 
 static int find_job(struct jobs_ctx *c, const char *ref, struct job *j)
@@ -173,27 +130,9 @@ static char *safe(const char *s)
 	return sanitize_str(s ? s : "", s ? strlen(s) : 0, 0);
 }
 
-static void format_duration(char *out, size_t n, int64_t ms)
-{
-	int64_t s = ms / 1000;
-	if (ms < 0)
-		snprintf(out, n, "-");
-	else if (s < 60)
-		snprintf(out, n, "%llds", (long long)s);
-	else if (s < 3600)
-		snprintf(out, n, "%lldm%02llds", (long long)(s / 60), (long long)(s % 60));
-	else if (s < 86400)
-		snprintf(out, n, "%lldh%02lldm", (long long)(s / 3600), (long long)(s / 60 % 60));
-	else
-		snprintf(out, n, "%lldd%02lldh", (long long)(s / 86400), (long long)(s / 3600 % 24));
-}
-
 static int64_t elapsed_ms(const struct job *j)
 {
-	if (!j->start_ms)
-		return -1;
-	int64_t end = j->end_ms ? j->end_ms : clock_wall_ms();
-	return end - j->start_ms;
+	return job_elapsed_ms(j, clock_wall_ms());
 }
 
 static void format_time(char *out, size_t n, int64_t ms)
@@ -206,137 +145,6 @@ static void format_time(char *out, size_t n, int64_t ms)
 	struct tm tm;
 	localtime_r(&t, &tm);
 	strftime(out, n, "%Y-%m-%d %H:%M:%S", &tm);
-}
-
-static void format_value(char *out, size_t n, double v)
-{
-	if (isnan(v))
-		snprintf(out, n, "nan");
-	else if (isinf(v))
-		snprintf(out, n, v < 0 ? "-inf" : "inf");
-	else
-		snprintf(out, n, "%.6g", v);
-}
-
-static cJSON *json_value(double v)
-{
-	if (isnan(v))
-		return cJSON_CreateString("nan");
-	if (isinf(v))
-		return cJSON_CreateString(v < 0 ? "-inf" : "inf");
-	return cJSON_CreateNumber(v);
-}
-
-static void add_ms(cJSON *o, const char *k, int64_t v)
-{
-	if (v)
-		cJSON_AddNumberToObject(o, k, (double)v);
-	else
-		cJSON_AddNullToObject(o, k);
-}
-
-static void add_str(cJSON *o, const char *k, const char *v)
-{
-	if (v)
-		cJSON_AddStringToObject(o, k, v);
-	else
-		cJSON_AddNullToObject(o, k);
-}
-
-static cJSON *split_list(const char *s, char sep)
-{
-	cJSON *a = cJSON_CreateArray();
-	while (s && *s) {
-		const char *end = strchr(s, sep);
-		size_t n = end ? (size_t)(end - s) : strlen(s);
-		char *item = xstrndup(s, n);
-		cJSON_AddItemToArray(a, cJSON_CreateString(item));
-		free(item);
-		s = end ? end + 1 : NULL;
-	}
-	return a;
-}
-
-struct last_values {
-	cJSON *obj;     /* JSON */
-	struct buf *text; /* "loss=0.25 acc=0.9" */
-	int max;
-	int count;
-};
-
-static int on_last(void *ud, const struct jobreg_point *p)
-{
-	struct last_values *lv = ud;
-	if (lv->obj) {
-		cJSON *m = cJSON_CreateObject();
-		cJSON_AddItemToObject(m, "last", json_value(p->value));
-		if (p->has_step)
-			cJSON_AddNumberToObject(m, "step", (double)p->step);
-		else
-			cJSON_AddNullToObject(m, "step");
-		cJSON_AddNumberToObject(m, "time_ms", (double)p->time_ms);
-		cJSON_AddNumberToObject(m, "points", (double)p->count);
-		cJSON_AddItemToObject(lv->obj, p->name, m);
-	}
-	if (lv->text && (lv->max == 0 || lv->count < lv->max)) {
-		char v[32];
-		format_value(v, sizeof v, p->value);
-		buf_printf(lv->text, "%s%s=%s", lv->text->len ? " " : "", p->name, v);
-	}
-	lv->count++;
-	return 0;
-}
-
-static cJSON *job_json(struct jobs_ctx *c, const struct job *j)
-{
-	cJSON *o = cJSON_CreateObject();
-	char *ref = job_ref(j);
-	cJSON_AddStringToObject(o, "id", ref);
-	free(ref);
-	add_str(o, "source", j->source);
-	add_str(o, "source_id", j->ext_id);
-	add_str(o, "name", j->name);
-	cJSON_AddStringToObject(o, "status", job_status_name(j->status));
-	add_str(o, "raw_state", j->raw_state);
-	add_ms(o, "submit_ms", j->submit_ms);
-	add_ms(o, "start_ms", j->start_ms);
-	add_ms(o, "end_ms", j->end_ms);
-	int64_t el = elapsed_ms(j);
-	if (el >= 0)
-		cJSON_AddNumberToObject(o, "elapsed_ms", (double)el);
-	else
-		cJSON_AddNullToObject(o, "elapsed_ms");
-	if (j->has_exit)
-		cJSON_AddNumberToObject(o, "exit_code", j->exit_code);
-	else
-		cJSON_AddNullToObject(o, "exit_code");
-	if (j->signal) {
-		cJSON_AddNumberToObject(o, "signal", j->signal);
-		const char *n = job_signal_name(j->signal);
-		char *full = n ? xasprintf("SIG%s", n) : NULL;
-		add_str(o, "signal_name", full);
-		free(full);
-	} else {
-		cJSON_AddNullToObject(o, "signal");
-		cJSON_AddNullToObject(o, "signal_name");
-	}
-	add_str(o, "reason", j->reason);
-	add_str(o, "command", j->command);
-	add_str(o, "cwd", j->cwd);
-	cJSON_AddItemToObject(o, "env_names", split_list(j->env_names, ','));
-	cJSON_AddItemToObject(o, "metric_rules", split_list(j->rules, '\n'));
-	add_str(o, "dir", j->dir);
-	add_str(o, "log", j->log_path);
-	add_str(o, "logdir", j->logdir);
-	if (j->pid)
-		cJSON_AddNumberToObject(o, "pid", (double)j->pid);
-	else
-		cJSON_AddNullToObject(o, "pid");
-	cJSON *m = cJSON_CreateObject();
-	struct last_values lv = {.obj = m};
-	jobreg_last_values(c->s.db, j->id, on_last, &lv, NULL);
-	cJSON_AddItemToObject(o, "metrics", m);
-	return o;
 }
 
 static void print_json(cJSON *o)
@@ -366,10 +174,9 @@ static void table(struct jobs_ctx *c, const struct job_list *l, struct buf *out,
 	for (size_t i = 0; i < l->n; i++) {
 		const struct job *j = &l->v[i];
 		char *ref = job_ref(j), *name = safe(j->name), el[32];
-		format_duration(el, sizeof el, elapsed_ms(j));
+		job_text_duration(el, sizeof el, elapsed_ms(j));
 		struct buf m = BUF_INIT;
-		struct last_values lv = {.text = &m, .max = metrics_max};
-		jobreg_last_values(c->s.db, j->id, on_last, &lv, NULL);
+		job_text_metrics(c->s.db, j->id, metrics_max, &m);
 		if (j->status == JOB_FAILED && j->reason && !m.len)
 			buf_puts(&m, j->reason);
 		char *mt = safe(buf_str(&m));
@@ -468,92 +275,47 @@ static int cmd_run(int argc, char **argv)
 
 /* ------------------------------------------------------------------ logs / follow */
 
-struct follow_state {
-	struct jobs_ctx *c;
-	struct job *j;
-	int64_t offset;
+struct follow_out {
+	struct loop *loop;
 	int raw;
 	struct sanitizer san;
-	int done;
-	int refreshing;
-	int64_t refreshed_ms;
 };
 
-static void on_follow_refreshed(void *ud, int ok, const char *why)
+static void on_follow_bytes(void *ud, const char *data, size_t n)
 {
-	(void)ok;
-	(void)why;
-	struct follow_state *f = ud;
-	f->refreshing = 0;
-	f->refreshed_ms = clock_ms();
-	struct job fresh;
-	if (jobreg_get(f->c->s.db, f->j->id, &fresh, NULL) == 1) {
-		job_clear(f->j);
-		*f->j = fresh;
+	struct follow_out *o = ud;
+	if (o->raw) {
+		fwrite(data, 1, n, stdout);
+	} else {
+		struct buf clean = BUF_INIT;
+		sanitize_feed(&o->san, data, n, &clean);
+		fwrite(buf_str(&clean), 1, clean.len, stdout);
+		buf_free(&clean);
 	}
+	fflush(stdout);
 }
 
-static int64_t follow_tick(struct loop *l, int64_t id, void *ud)
+static void on_follow_end(void *ud, const char *error)
 {
-	(void)id;
-	struct follow_state *f = ud;
-	struct err e = ERR_INIT;
-	int was_final = job_status_final(f->j->status);
-	if (!was_final && strcmp(f->j->source, "local") == 0)
-		local_sync(f->c->s.db, f->j, &e);
-	else if (!was_final && !f->refreshing && clock_ms() - f->refreshed_ms >= 1000) {
-		struct job_source *src = source_of(f->c, f->j);
-		if (src) {
-			f->refreshing = 1;
-			src->ops->list(src, on_follow_refreshed, f);
-		}
-	}
-	struct buf chunk = BUF_INIT;
-	int64_t next = local_log_read(f->j, f->offset, &chunk, &e);
-	if (next < 0) {
-		fprintf(stderr, "aiwb jobs: %s\n", e.msg);
-		f->done = 1;
-		loop_stop(l);
-		return LOOP_TIMER_DONE;
-	}
-	if (chunk.len) {
-		if (f->raw)
-			fwrite(chunk.data, 1, chunk.len, stdout);
-		else {
-			struct buf clean = BUF_INIT;
-			sanitize_feed(&f->san, chunk.data, chunk.len, &clean);
-			fwrite(buf_str(&clean), 1, clean.len, stdout);
-			buf_free(&clean);
-		}
-		fflush(stdout);
-	}
-	int more = chunk.len == LOCAL_READ_MAX;
-	buf_free(&chunk);
-	f->offset = next;
-	if (more)
-		return 0;
-	if (was_final || (job_status_final(f->j->status) && !chunk.len && job_status_final(f->j->status))) {
-		/* one more read after the end was seen, so nothing written at the end is missed */
-		if (was_final) {
-			f->done = 1;
-			loop_stop(l);
-			return LOOP_TIMER_DONE;
-		}
-	}
-	return 200;
+	struct follow_out *o = ud;
+	if (error)
+		fprintf(stderr, "aiwb jobs: %s\n", error);
+	loop_stop(o->loop);
 }
 
 static int follow(struct jobs_ctx *c, struct job *j, int raw)
 {
-	struct follow_state f = {.c = c, .j = j, .raw = raw || !c->tty};
-	sanitize_init(&f.san, 0);
-	loop_add_timer(c->s.loop, 0, follow_tick, &f);
+	struct follow_out o = {.loop = c->s.loop, .raw = raw || !c->tty};
+	sanitize_init(&o.san, 0);
+	struct job_follow_cb cb = {on_follow_bytes, on_follow_end, &o};
+	struct job_follow *f = job_follow_start(&c->d, j, &cb);
 	loop_run(c->s.loop);
-	while (f.refreshing && !stop_flag)
+	while (job_follow_busy(f) && !stop_flag)
 		loop_run_once(c->s.loop, 100);
-	if (!f.raw) {
+	job_follow_free(f);
+	if (!o.raw) {
 		struct buf tail = BUF_INIT;
-		sanitize_finish(&f.san, &tail);
+		sanitize_finish(&o.san, &tail);
 		fwrite(buf_str(&tail), 1, tail.len, stdout);
 		buf_free(&tail);
 	}
@@ -591,16 +353,16 @@ static int cmd_logs(int argc, char **argv)
 	struct job j;
 	int rc = find_job(&c, argv[optind], &j);
 	if (rc == 0) {
-		if (!source_of(&c, &j))
+		if (!job_desk_source(&c.d, &j))
 			rc = cli_fail(CMD, "logs of %s jobs are not available in this version", j.source);
 		else if (strcmp(j.source, "local") != 0 && !do_follow) {
 			char *full = job_ref(&j);
-			refresh(&c, source_of(&c, &j));
+			job_desk_refresh(&c.d, job_desk_source(&c.d, &j));
 			job_clear(&j);
 			rc = find_job(&c, full, &j);
 			free(full);
 		}
-		if (rc == 0 && !source_of(&c, &j))
+		if (rc == 0 && !job_desk_source(&c.d, &j))
 			;
 		else if (rc == 0 && !j.log_path)
 			rc = cli_fail(CMD, "%s:%s has no log file (yet)", j.source, j.ext_id);
@@ -688,24 +450,15 @@ static int cmd_ls(int argc, char **argv)
 	struct err e = ERR_INIT;
 	int rc = 0;
 	if (!source || strcmp(source, "slurm") == 0)
-		refresh(&c, c.slurm);
+		job_desk_refresh(&c.d, c.d.slurm);
 	if (jobreg_list(c.s.db, source, status, &l, &e) < 0)
 		rc = cli_fail(CMD, "%s", e.msg);
 	else if (json) {
 		cJSON *o = cJSON_CreateObject(), *a = cJSON_AddArrayToObject(o, "jobs");
 		for (size_t i = 0; i < l.n; i++)
-			cJSON_AddItemToArray(a, job_json(&c, &l.v[i]));
-		cJSON *srcs = cJSON_AddArrayToObject(o, "sources");
-		struct job_source *all[] = {c.local, c.slurm};
-		for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
-			if (!all[i])
-				continue;
-			cJSON *so = cJSON_CreateObject();
-			cJSON_AddStringToObject(so, "name", all[i]->ops->name);
-			cJSON_AddStringToObject(so, "state", all[i]->down ? "down" : "up");
-			add_str(so, "error", all[i]->down ? all[i]->why : NULL);
-			cJSON_AddItemToArray(srcs, so);
-		}
+			cJSON_AddItemToArray(a, job_to_json(c.s.db, &l.v[i]));
+		struct job_source *all[] = {c.d.local, c.d.slurm};
+		cJSON_AddItemToObject(o, "sources", job_sources_json(all, sizeof all / sizeof *all));
 		print_json(o);
 		job_list_free(&l);
 	} else {
@@ -717,9 +470,9 @@ static int cmd_ls(int argc, char **argv)
 		fputs(buf_str(&out), stdout);
 		buf_free(&out);
 		job_list_free(&l);
-		if (c.slurm && c.slurm->down)
+		if (c.d.slurm && c.d.slurm->down)
 			fprintf(stderr, "aiwb jobs: the Slurm source is down (%s); its jobs are shown as last seen\n",
-				c.slurm->why ? c.slurm->why : "no reason given");
+				c.d.slurm->why ? c.d.slurm->why : "no reason given");
 	}
 	close_ctx(&c);
 	return rc;
@@ -749,21 +502,21 @@ static int cmd_show(int argc, char **argv)
 		return 1;
 	struct job j;
 	int rc = find_job(&c, ref, &j);
-	if (rc == 0 && strcmp(j.source, "local") != 0 && source_of(&c, &j)) {
+	if (rc == 0 && strcmp(j.source, "local") != 0 && job_desk_source(&c.d, &j)) {
 		char *full = job_ref(&j);
-		refresh(&c, source_of(&c, &j));
+		job_desk_refresh(&c.d, job_desk_source(&c.d, &j));
 		job_clear(&j);
 		rc = find_job(&c, full, &j);
 		free(full);
 	}
 	if (rc == 0 && json)
-		print_json(job_json(&c, &j));
+		print_json(job_to_json(c.s.db, &j));
 	else if (rc == 0) {
 		char *id = job_ref(&j), t1[32], t2[32], t3[32], el[32];
 		format_time(t1, sizeof t1, j.submit_ms);
 		format_time(t2, sizeof t2, j.start_ms);
 		format_time(t3, sizeof t3, j.end_ms);
-		format_duration(el, sizeof el, elapsed_ms(&j));
+		job_text_duration(el, sizeof el, elapsed_ms(&j));
 		char *name = safe(j.name), *cmd = safe(j.command), *reason = safe(j.reason), *raw = safe(j.raw_state);
 		printf("id:        %s\nname:      %s\nstatus:    %s (%s)\n", id, name, job_status_name(j.status), raw);
 		if (j.reason)
@@ -791,8 +544,7 @@ static int cmd_show(int argc, char **argv)
 			free(log);
 		}
 		struct buf m = BUF_INIT;
-		struct last_values lv = {.text = &m};
-		jobreg_last_values(c.s.db, j.id, on_last, &lv, NULL);
+		job_text_metrics(c.s.db, j.id, 0, &m);
 		char *mt = safe(buf_str(&m));
 		printf("metrics:   %s\n", m.len ? mt : "-");
 		free(mt);
@@ -821,20 +573,12 @@ static int on_metric(void *ud, const struct jobreg_point *p)
 {
 	struct metric_out *m = ud;
 	char v[32];
-	format_value(v, sizeof v, p->value);
+	job_text_value(v, sizeof v, p->value);
 	if (m->mode == 1) {
 		cJSON *arr = cJSON_GetObjectItemCaseSensitive(m->obj, p->name);
 		if (!arr)
 			arr = cJSON_AddArrayToObject(m->obj, p->name);
-		cJSON *pt = cJSON_CreateObject();
-		if (p->has_step)
-			cJSON_AddNumberToObject(pt, "step", (double)p->step);
-		else
-			cJSON_AddNullToObject(pt, "step");
-		cJSON_AddItemToObject(pt, "value", json_value(p->value));
-		cJSON_AddNumberToObject(pt, "time_ms", (double)p->time_ms);
-		cJSON_AddStringToObject(pt, "origin", p->origin ? p->origin : "");
-		cJSON_AddItemToArray(arr, pt);
+		cJSON_AddItemToArray(arr, job_point_json(p));
 	} else if (m->mode == 2) {
 		char step[32] = "";
 		if (p->has_step)
@@ -910,22 +654,6 @@ static int cmd_metrics(int argc, char **argv)
 
 /* ------------------------------------------------------------------ stop / rm */
 
-/* Waits on the loop for one source operation (stop, submit) to answer. */
-struct op_wait {
-	int done, ok;
-	char why[512];
-	struct loop *loop;
-};
-
-static void on_op_done(void *ud, int ok, const char *why)
-{
-	struct op_wait *w = ud;
-	w->done = 1;
-	w->ok = ok;
-	snprintf(w->why, sizeof w->why, "%s", why ? why : "");
-	loop_stop(w->loop);
-}
-
 static int cmd_stop(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -957,32 +685,20 @@ static int cmd_stop(int argc, char **argv)
 	int rc = find_job(&c, argv[optind], &j);
 	if (rc == 0) {
 		char *ref = job_ref(&j);
-		struct job_source *src = source_of(&c, &j);
+		struct job_source *src = job_desk_source(&c.d, &j);
 		if (!src)
 			rc = cli_fail(CMD, "stopping %s jobs is not available in this version", j.source);
 		else if (job_status_final(j.status))
 			printf("%s had already ended (%s)\n", ref, job_status_name(j.status));
 		else {
-			struct op_wait w = {.loop = c.s.loop};
-			src->stop_grace_ms = (int64_t)(grace * 1000);
-			if (src->stop_grace_ms == 0)
-				src->stop_grace_ms = 1;
-			src->ops->stop(src, &j, on_op_done, &w);
-			if (!w.done)
-				loop_run(c.s.loop);
-			if (!w.done)
+			struct err e = ERR_INIT;
+			int r = job_desk_stop(&c.d, &j, (int64_t)(grace * 1000), &e);
+			if (r == JOB_DESK_STOPPED)
 				rc = 130;
-			else if (!w.ok)
-				rc = cli_fail(CMD, "%s: %s", ref, w.why);
-			else {
-				job_clear(&j);
-				if (src != c.local)
-					refresh(&c, src);
-				jobreg_find(c.s.db, ref, &j, NULL);
-				if (src == c.local)
-					local_sync(c.s.db, &j, NULL);
+			else if (r < 0)
+				rc = cli_fail(CMD, "%s: %s", ref, e.msg);
+			else
 				printf("%s %s\n", ref, job_status_name(j.status));
-			}
 		}
 		free(ref);
 		job_clear(&j);
@@ -1072,85 +788,21 @@ struct watch {
 	int64_t *ids;
 	size_t n_ids;
 	int until_done, alerts;
-	const char *exec_cmd;
+	struct alert_notifier *notifier;
 	struct buf last;
-	pid_t *children;
-	size_t n_children;
 	int exit_status, finished;
 };
-
-static void spawn(struct watch *w, const char *const argv[], const struct alert_fired *a, const char *msg)
-{
-	pid_t pid = fork();
-	if (pid == 0) {
-		int nul = open("/dev/null", O_RDWR);
-		if (nul >= 0) {
-			dup2(nul, 0);
-			if (!a)
-				dup2(nul, 1);
-		}
-		if (a) {
-			char *ref = job_ref(a->job);
-			setenv("AIWB_ALERT_JOB", ref, 1);
-			setenv("AIWB_ALERT_NAME", a->job->name ? a->job->name : "", 1);
-			setenv("AIWB_ALERT_RULE", a->rule, 1);
-			setenv("AIWB_ALERT_DETAIL", a->detail, 1);
-			setenv("AIWB_ALERT_STATUS", job_status_name(a->job->status), 1);
-			setenv("AIWB_ALERT_MESSAGE", msg, 1);
-		}
-		size_t n = 0;
-		while (argv[n])
-			n++;
-		char **copy = xcalloc(n + 1, sizeof *copy);
-		for (size_t i = 0; i < n; i++)
-			copy[i] = xstrdup(argv[i]);
-		execvp(copy[0], copy);
-		_exit(127);
-	}
-	if (pid > 0) {
-		w->children = xreallocarray(w->children, w->n_children + 1, sizeof *w->children);
-		w->children[w->n_children++] = pid;
-	}
-}
-
-static void reap(struct watch *w)
-{
-	for (size_t i = 0; i < w->n_children;) {
-		if (waitpid(w->children[i], NULL, WNOHANG) != 0)
-			w->children[i] = w->children[--w->n_children];
-		else
-			i++;
-	}
-}
 
 static void on_fire(void *ud, const struct alert_fired *a)
 {
 	struct watch *w = ud;
-	char *ref = job_ref(a->job);
-	char *raw = xasprintf("%s %s: %s (%s)", ref, a->job->name ? a->job->name : "", a->rule, a->detail);
-	char *msg = safe(raw);
-	for (char *p = msg; *p; p++)
-		if (*p == '\n' || *p == '\t')
-			*p = ' ';
+	char *msg = alert_message(a);
 	printf("alert %s\n", msg);
 	if (w->c->tty)
 		printf("\a\033]9;aiwb: %s\033\\\033]777;notify;aiwb;%s\033\\", msg, msg);
 	fflush(stdout);
-	if (getenv("TMUX")) {
-		char *display = xasprintf("aiwb: %s", msg);
-		const char *const show[] = {"tmux", "display-message", display, NULL};
-		const char *const set[] = {"tmux", "set-option", "-gq", "@aiwb_alert", display, NULL};
-		spawn(w, show, NULL, NULL);
-		spawn(w, set, NULL, NULL);
-		free(display);
-	}
-	if (w->exec_cmd) {
-		const char *const sh[] = {"/bin/sh", "-c", w->exec_cmd, NULL};
-		spawn(w, sh, a, msg);
-	}
+	alert_notify(w->notifier, a, msg);
 	free(msg);
-	free(raw);
-	free(ref);
 }
 
 static int watched(const struct watch *w, int64_t id)
@@ -1166,7 +818,7 @@ static void on_watch_update(void *ud, struct job_source *src)
 	struct watch *w = ud;
 	struct job_list all, l = {0};
 	struct err e = ERR_INIT;
-	reap(w);
+	alert_notifier_reap(w->notifier);
 	if (jobreg_list(w->c->s.db, NULL, -1, &all, &e) < 0) {
 		fprintf(stderr, "aiwb jobs: %s\n", e.msg);
 		return;
@@ -1222,6 +874,7 @@ static int cmd_watch(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
 	};
 	struct watch w = {0};
+	const char *exec_cmd = NULL;
 	double interval = 1;
 	int opt;
 	optind = 0;
@@ -1230,7 +883,7 @@ static int cmd_watch(int argc, char **argv)
 		switch (opt) {
 		case 'u': w.until_done = 1; break;
 		case 'a': w.alerts = 1; break;
-		case 'x': w.exec_cmd = optarg; break;
+		case 'x': exec_cmd = optarg; break;
 		case 'i': {
 			char *end;
 			interval = strtod(optarg, &end);
@@ -1242,12 +895,13 @@ static int cmd_watch(int argc, char **argv)
 		default: return cli_usage_error(CMD, "jobs watch: unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (w.exec_cmd && !w.alerts)
+	if (exec_cmd && !w.alerts)
 		return cli_usage_error(CMD, "--exec runs on alerts: add --alerts");
 	struct jobs_ctx c;
 	if (open_ctx(&c))
 		return 1;
 	w.c = &c;
+	w.notifier = alert_notifier_new(exec_cmd);
 	int rc = 0;
 	for (int i = optind; i < argc; i++) {
 		struct job j;
@@ -1263,17 +917,16 @@ static int cmd_watch(int argc, char **argv)
 		int64_t ms = (int64_t)(interval * 1000);
 		struct job_poller *p = job_poller_new(c.s.loop, ms, ms, ms * 30 > 30000 ? ms * 30 : 30000,
 						      on_watch_update, &w);
-		job_poller_add(p, c.local);
-		if (c.slurm) {
-			c.slurm->timeout_ms = 0;
-			job_poller_add(p, c.slurm);
+		job_poller_add(p, c.d.local);
+		if (c.d.slurm) {
+			c.d.slurm->timeout_ms = 0;
+			job_poller_add(p, c.d.slurm);
 		}
 		loop_run(c.s.loop);
 		job_poller_free(p);
 		rc = stop_flag ? 130 : w.finished ? w.exit_status : 0;
 	}
-	reap(&w);
-	free(w.children);
+	alert_notifier_free(w.notifier);
 	free(w.ids);
 	buf_free(&w.last);
 	close_ctx(&c);
@@ -1347,46 +1000,17 @@ static int cmd_submit(int argc, char **argv)
 	char cwd[4096];
 	if (!sub.cwd && getcwd(cwd, sizeof cwd))
 		sub.cwd = cwd;
-	if (!c.slurm)
-		rc = cli_fail(CMD, "Slurm's commands (squeue, sbatch) are not on PATH, or AIWB_SLURM=off");
-	else {
-		char *id = NULL;
-		struct op_wait w = {.loop = c.s.loop};
-		slurm_submit(c.s.loop, &sub, &id, on_op_done, &w);
-		while (!w.done && !stop_flag)
-			loop_run(c.s.loop);
-		if (!w.done)
-			rc = 130;
-		else if (!w.ok)
-			rc = cli_fail(CMD, "%s", w.why);
-		else {
-			struct job j = {0};
-			struct buf cmd = BUF_INIT, rt = BUF_INIT;
-			for (char *const *a = sub.argv; *a; a++)
-				buf_printf(&cmd, "%s%s", a == sub.argv ? "" : " ", *a);
-			for (size_t i = 0; i < rules.n; i++)
-				buf_printf(&rt, "%s%s", i ? "\n" : "", rules.v[i]);
-			j.source = xstrdup("slurm");
-			j.ext_id = xstrdup(id);
-			j.name = sub.name ? xstrdup(sub.name) : NULL;
-			j.status = JOB_QUEUED;
-			j.raw_state = xstrdup("SUBMITTED");
-			j.submit_ms = clock_wall_ms();
-			j.command = buf_detach(&cmd);
-			j.cwd = sub.cwd ? xstrdup(sub.cwd) : NULL;
-			j.rules = rules.n ? buf_detach(&rt) : NULL;
-			if (jobreg_insert(c.s.db, &j, &e) < 0)
-				rc = cli_fail(CMD, "slurm:%s was submitted but cannot be recorded: %s", id, e.msg);
-			else {
-				printf("slurm:%s\n", id);
-				refresh(&c, c.slurm);
-			}
-			buf_free(&cmd);
-			buf_free(&rt);
-			job_clear(&j);
-		}
-		free(id);
-	}
+	char *id = NULL;
+	sub.rules = rules.v;
+	sub.n_rules = rules.n;
+	int r = job_desk_submit_slurm(&c.d, &sub, &id, &e);
+	if (r == JOB_DESK_STOPPED)
+		rc = 130;
+	else if (r < 0)
+		rc = cli_fail(CMD, "%s", e.msg);
+	else
+		printf("slurm:%s\n", id);
+	free(id);
 	free(rules.v);
 	close_ctx(&c);
 	return rc;

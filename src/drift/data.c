@@ -13,7 +13,7 @@
 #include "base/buf.h"
 #include "base/xmalloc.h"
 #include "drift/stats.h"
-#include "exp/csv.h"
+#include "base/csv.h"
 
 #define CHUNK (1 << 16)
 #define MAX_COLUMNS 1000000

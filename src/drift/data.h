@@ -1,6 +1,6 @@
 /* data — one data set read for drift: per-column types, counts and values.
  *
- * A file is CSV (RFC 4180 through exp/csv.c: a header row, quoted fields
+ * A file is CSV (RFC 4180 through base/csv.c: a header row, quoted fields
  * with commas and newlines, a UTF-8 BOM skipped) or JSON Lines (one object a
  * line; nested objects flattened as "a.b", arrays kept as their JSON text),
  * chosen by the name (.jsonl/.ndjson/.json, also with .gz) or by

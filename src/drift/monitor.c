@@ -470,16 +470,27 @@ void monitor_baseline_free(struct monitor_baseline *b)
 	free(b);
 }
 
-size_t monitor_baseline_types(const struct monitor_baseline *b, struct drift_type_override *out, size_t max)
+size_t monitor_check_types(const struct monitor_baseline *b, const struct drift_type_override *given, size_t ngiven,
+			   struct drift_type_override **out)
 {
+	struct drift_type_override *v = xcalloc(b->n + ngiven + 1, sizeof *v);
 	size_t n = 0;
-	for (size_t i = 0; i < b->n && n < max; i++) {
+	for (size_t i = 0; i < b->n; i++) {
 		const char *t = b->f[i].type;
 		if (strcmp(t, "Integral") == 0 || strcmp(t, "Fractional") == 0)
-			out[n++] = (struct drift_type_override){ b->f[i].name, DRIFT_NUMERIC };
+			v[n++] = (struct drift_type_override){ b->f[i].name, DRIFT_NUMERIC };
 		else if (strcmp(t, "String") == 0)
-			out[n++] = (struct drift_type_override){ b->f[i].name, DRIFT_CATEGORICAL };
+			v[n++] = (struct drift_type_override){ b->f[i].name, DRIFT_CATEGORICAL };
 	}
+	for (size_t i = 0; i < ngiven; i++) {
+		size_t k;
+		for (k = 0; k < n && strcmp(v[k].column, given[i].column) != 0; k++)
+			;
+		v[k] = given[i];
+		if (k == n)
+			n++;
+	}
+	*out = v;
 	return n;
 }
 

@@ -36,11 +36,14 @@ struct monitor_baseline;
 struct monitor_baseline *monitor_read_baseline(const char *dir, struct err *e);
 void monitor_baseline_free(struct monitor_baseline *b);
 
-/* The baseline's types as read overrides for the data to check: Integral and
- * Fractional features are read as numeric, String as categorical, so values
- * of another type count as mismatches. Fills at most max; names are borrowed
- * from b. Returns the count. */
-size_t monitor_baseline_types(const struct monitor_baseline *b, struct drift_type_override *out, size_t max);
+/* The read overrides for the data to check: the baseline's types (Integral
+ * and Fractional features read as numeric, String as categorical, so values
+ * of another type count as mismatches), then the given overrides on top (one
+ * for a column the baseline types replaces it; others are added). *out
+ * (caller frees the array; names stay borrowed from b and given) may be NULL
+ * when the count returned is 0. */
+size_t monitor_check_types(const struct monitor_baseline *b, const struct drift_type_override *given, size_t ngiven,
+			   struct drift_type_override **out);
 
 /* The violations document (caller deletes), or NULL with e. */
 cJSON *monitor_check(const struct monitor_baseline *b, struct drift_data *d, struct err *e);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/stats.h"
 #include "base/xmalloc.h"
 #include "drift/special.h"
 
@@ -232,24 +233,6 @@ double drift_std(const double *a, size_t n)
 	return sqrt(ksum_get(&q) / (double)n);
 }
 
-/* numpy's 'linear' method: virtual index (n - 1) q, then a lerp taken from
- * the nearer end. */
-double drift_quantile(const double *a, size_t n, double q)
-{
-	if (n == 0)
-		return NAN;
-	double vi = (double)(n - 1) * q;
-	if (vi >= (double)(n - 1))
-		return a[n - 1];
-	if (vi < 0)
-		return a[0];
-	double prev_i = floor(vi);
-	size_t pi = (size_t)prev_i;
-	double lo = a[pi], hi = a[pi + 1], t = vi - prev_i;
-	double diff = hi - lo;
-	return t >= 0.5 ? hi - diff * (1 - t) : lo + diff * t;
-}
-
 static size_t count_below_or_equal(const double *a, size_t n, double x)
 {
 	size_t lo = 0, hi = n;
@@ -281,7 +264,7 @@ double drift_psi_sorted(const double *a, size_t n, const double *b, size_t m)
 	double edges[DRIFT_PSI_BINS];
 	size_t ne = 0;
 	for (int i = 1; i < DRIFT_PSI_BINS; i++) {
-		double e = drift_quantile(a, n, i / (double)DRIFT_PSI_BINS);
+		double e = stats_linear_quantile(a, n, i / (double)DRIFT_PSI_BINS);
 		if (ne == 0 || e != edges[ne - 1])
 			edges[ne++] = e;
 	}

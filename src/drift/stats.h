@@ -34,8 +34,6 @@ struct ecdf_summary {
 void drift_ecdf_summary(const double *a, size_t n, const double *b, size_t m, struct ecdf_summary *out);
 /* numpy.std (ddof 0). */
 double drift_std(const double *a, size_t n);
-/* numpy.quantile(a, q) with the default linear method. */
-double drift_quantile(const double *a, size_t n, double q);
 
 /* PSI over the baseline's decile bins (numeric) or over categories; shares of
  * 0 become eps (DRIFT_PSI_EPS). */

@@ -1,35 +1,12 @@
 #include "exp/report.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/buf.h"
 #include "base/sanitize.h"
+#include "base/stats.h"
 #include "base/xmalloc.h"
-
-double exp_stat_mean(const double *v, size_t n)
-{
-	double sum = 0;
-	for (size_t i = 0; i < n; i++)
-		sum += v[i];
-	return n ? sum / (double)n : 0;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-double exp_stat_p95(double *v, size_t n)
-{
-	if (!n)
-		return 0;
-	qsort(v, n, sizeof *v, cmp_double);
-	size_t rank = (size_t)ceil(0.95 * (double)n);
-	return v[(rank ? rank : 1) - 1];
-}
 
 static const char *str(const cJSON *o, const char *k)
 {
@@ -101,9 +78,9 @@ static cJSON *matrix_entry(const cJSON *cases, const char *prompt, const char *m
 	cJSON_AddNumberToObject(e, "failed", (double)failed);
 	cJSON_AddNumberToObject(e, "errors", (double)errors);
 	add_num_or_null(e, "pass_rate", n > 0, n ? (double)passed / (double)n : 0);
-	add_num_or_null(e, "mean_ms", nok > 0, exp_stat_mean(lat, nok));
-	add_num_or_null(e, "p95_ms", nok > 0, exp_stat_p95(lat, nok));
-	add_num_or_null(e, "mean_ttft_ms", nttft > 0, exp_stat_mean(ttft, nttft));
+	add_num_or_null(e, "mean_ms", nok > 0, stats_mean(lat, nok));
+	add_num_or_null(e, "p95_ms", nok > 0, stats_nearest_rank(lat, nok, 0.95));
+	add_num_or_null(e, "mean_ttft_ms", nttft > 0, stats_mean(ttft, nttft));
 	cJSON_AddNumberToObject(e, "input_tokens", in);
 	cJSON_AddNumberToObject(e, "output_tokens", out);
 	cJSON_AddBoolToObject(e, "estimated", estimated);

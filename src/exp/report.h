@@ -12,7 +12,7 @@
  * "assertions": [{"type", "value", "passed", "reason"}]}.
  *
  * Latency statistics cover the cases whose model finished (run_status "ok"):
- * the mean and the 95th percentile by nearest rank. Tokens and cost add up
+ * the mean and the 95th percentile by nearest rank (base/stats.h). Tokens and cost add up
  * every case that made a call; cost is null when no case of the entry has a
  * price. Text printed here passes through the terminal sanitizer. */
 #ifndef AIWB_EXP_REPORT_H
@@ -22,11 +22,6 @@
 #include <stdio.h>
 
 #include <cjson/cJSON.h>
-
-/* The mean of v[0..n); 0 when n is 0. */
-double exp_stat_mean(const double *v, size_t n);
-/* The nearest-rank 95th percentile (sorts v); 0 when n is 0. */
-double exp_stat_p95(double *v, size_t n);
 
 /* Adds "matrix" and "summary" to doc (replacing earlier ones). */
 void exp_report_finish(cJSON *doc);

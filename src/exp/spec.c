@@ -13,7 +13,7 @@
 #include "base/sanitize.h"
 #include "base/xmalloc.h"
 #include "base/yamldoc.h"
-#include "exp/csv.h"
+#include "base/csv.h"
 #include "net/ndjson.h"
 
 #define EXP_MAX_FILE (8u << 20)

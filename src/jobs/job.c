@@ -68,6 +68,13 @@ int job_shell_status(const struct job *j)
 	return 1;
 }
 
+int64_t job_elapsed_ms(const struct job *j, int64_t now_ms)
+{
+	if (!j->start_ms)
+		return -1;
+	return (j->end_ms ? j->end_ms : now_ms) - j->start_ms;
+}
+
 int job_parse_ref(const char *ref, char **source, char **id, struct err *e)
 {
 	*source = *id = NULL;

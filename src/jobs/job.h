@@ -89,6 +89,8 @@ void job_list_free(struct job_list *l);
 /* Exit status as a shell reports it: the code, 128 + signal, 1 for a failure
  * without a code, 0 for completed. */
 int job_shell_status(const struct job *j);
+/* Run time so far (until now_ms) or in all, in ms; -1 when it has not started. */
+int64_t job_elapsed_ms(const struct job *j, int64_t now_ms);
 
 /* Splits "SOURCE:ID" (SOURCE may be a prefix of a known source name, e.g. "loc:7";
  * "7" alone leaves *source NULL). Caller frees both. -1 with e on an empty id. */

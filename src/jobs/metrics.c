@@ -9,7 +9,7 @@
 #include <strings.h>
 
 #include "base/xmalloc.h"
-#include "exp/csv.h"
+#include "base/csv.h"
 
 struct metric_rule {
 	char *spec;

@@ -11,7 +11,7 @@
 #include "base/clock.h"
 #include "base/xmalloc.h"
 #include "jobs/local.h"
-#include "jobs/proc.h"
+#include "base/proc.h"
 #include "jobs/registry.h"
 
 static const struct {

@@ -2,7 +2,7 @@
  * item 3): `squeue --json` for the jobs slurmctld holds (all users; squeue
  * ignores filters with --json, so filtering is ours), `sbatch --parsable` to
  * submit and `scancel` to stop, each run as a child process on the loop
- * (jobs/proc.h). Finished jobs stay in the registry after Slurm purges them
+ * (base/proc.h). Finished jobs stay in the registry after Slurm purges them
  * (MinJobAge); a job that vanishes before aiwb saw it end becomes unknown.
  *
  * exit_code in squeue's JSON is the raw wait status (768 = exit 3, 15 =

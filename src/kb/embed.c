@@ -335,3 +335,12 @@ float *kb_embed_query(const struct config *cfg, struct loop *l, const char *mode
 	*dim = o.dim;
 	return o.v;
 }
+
+int kb_embed_input_limit(const char *model)
+{
+	if (strstr(model, "cohere.embed-"))
+		return 512;
+	if (strstr(model, "all-minilm") || strstr(model, "nomic-embed-text"))
+		return 512;
+	return 8192;
+}

@@ -53,6 +53,10 @@ struct kb_embed_opts {
 int kb_embed_pending(struct db *db, const struct kb *kb, const struct kb_embed_opts *o, struct kb_embed_stats *st,
 		     struct err *e);
 
+/* The input limit of an embedding model (PROVIDER/MODEL), in tokens, where
+ * it is lower than chunks can be; 8192 otherwise. */
+int kb_embed_input_limit(const char *model);
+
 /* The unit vector of text (caller frees); NULL with e. */
 float *kb_embed_query(const struct config *cfg, struct loop *l, const char *model_spec, const char *text, size_t *dim,
 		      struct err *e);

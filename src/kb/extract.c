@@ -1,25 +1,23 @@
 #include "kb/extract.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <libxml/HTMLparser.h>
 #include <libxml/tree.h>
-#include <poll.h>
-#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/buf.h"
+#include "base/proc.h"
 #include "base/xmalloc.h"
 #include "base/yamldoc.h"
-#include "exp/csv.h"
+#include "base/csv.h"
 #include "kb/text.h"
 
 #define PDF_TEXT_MAX ((size_t)512 << 20)
+#define PDF_TIMEOUT_MS ((int64_t)10 * 60 * 1000)
 
 static const char *base_name(const char *path)
 {
@@ -551,46 +549,24 @@ static int extract_pdf(const char *name, const char *fs_path, struct kb_docs *ou
 	if (!kb_have_pdftotext())
 		return err_set(e, "pdftotext is not installed; install poppler-utils (apt-get install poppler-utils) "
 			       "to index PDF files");
-	int fds[2];
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return err_errno(e, "cannot run pdftotext");
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(fds[0]);
-		close(fds[1]);
-		return err_errno(e, "cannot run pdftotext");
+	char *argv[] = { (char *)(uintptr_t)"pdftotext", (char *)(uintptr_t)"-q", (char *)(uintptr_t)"-enc",
+			 (char *)(uintptr_t)"UTF-8", (char *)(uintptr_t)"--", (char *)(uintptr_t)fs_path,
+			 (char *)(uintptr_t)"-", NULL };
+	struct proc_output run;
+	if (proc_capture(argv, PDF_TIMEOUT_MS, PDF_TEXT_MAX, &run) < 0)
+		return err_set(e, "%s", run.why);
+	if (run.timed_out) {
+		proc_output_free(&run);
+		return err_set(e, "pdftotext did not finish reading %s in %d minutes and was stopped", name,
+			       (int)(PDF_TIMEOUT_MS / 60000));
 	}
-	if (pid == 0) {
-		dup2(fds[1], 1);
-		int null = open("/dev/null", O_RDWR);
-		if (null >= 0) {
-			dup2(null, 0);
-			dup2(null, 2);
-		}
-		execlp("pdftotext", "pdftotext", "-q", "-enc", "UTF-8", "--", fs_path, "-", (char *)NULL);
-		_exit(127);
+	if (!run.exited || run.code != 0) {
+		int code = !run.started ? 127 : run.exited ? run.code : -1;
+		proc_output_free(&run);
+		return err_set(e, "pdftotext could not read %s (exit %d); is it a valid, unencrypted PDF?", name, code);
 	}
-	close(fds[1]);
-	struct buf text = BUF_INIT;
-	char chunk[65536];
-	for (;;) {
-		ssize_t r = read(fds[0], chunk, sizeof chunk);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		if (text.len + (size_t)r <= PDF_TEXT_MAX)
-			buf_append(&text, chunk, (size_t)r);
-	}
-	close(fds[0]);
-	int status = 0;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		buf_free(&text);
-		return err_set(e, "pdftotext could not read %s (exit %d); is it a valid, unencrypted PDF?", name,
-			       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-	}
+	struct buf text = run.out;
+	buf_free(&run.err);
 	/* pdftotext separates pages with form feeds */
 	for (size_t i = 0; i < text.len; i++)
 		if (text.data[i] == '\f')

@@ -5,6 +5,7 @@
 
 #include "base/buf.h"
 #include "base/xmalloc.h"
+#include "store/fts.h"
 
 /* Common English function words (close to the Lucene/Elasticsearch English list). */
 static const char *const stop_words[] = {
@@ -115,15 +116,10 @@ void kb_query_build(const char *text, struct kb_query *q)
 	}
 	if (!q->nwords)
 		return;
-	struct buf f = BUF_INIT;
-	for (size_t i = 0; i < q->nwords; i++) {
-		if (i)
-			buf_puts(&f, " OR ");
-		buf_putc(&f, '"');
-		buf_puts(&f, q->words[i]); /* words hold no '"': only letters, digits, non-ASCII */
-		buf_putc(&f, '"');
-	}
-	q->fts = buf_detach(&f);
+	struct fts_expr x = FTS_EXPR_INIT;
+	for (size_t i = 0; i < q->nwords; i++)
+		fts_expr_add(&x, q->words[i], strlen(q->words[i]), 0);
+	q->fts = fts_expr_finish(&x, " OR ");
 }
 
 void kb_query_free(struct kb_query *q)

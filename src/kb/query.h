@@ -6,7 +6,7 @@
  * invalid UTF-8 is dropped). Everything else (quotes, '*', '-', ':', '^',
  * parentheses, NEAR(...)) separates words and means nothing; AND, OR, NOT and
  * NEAR are words like any other. Each word is lower-cased (ASCII) and written
- * as an FTS5 string "word", so the tokenizer (porter, unicode61) treats it as
+ * as an FTS5 string "word" (store/fts.h), so the tokenizer (porter, unicode61) treats it as
  * it treated the documents. Words are joined with OR: BM25 ranks documents
  * by how many of the words they hold and how rare those are.
  *

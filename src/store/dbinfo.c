@@ -64,3 +64,18 @@ void dbinfo_inspect(const char *path, struct dbinfo *out)
 	}
 	sqlite3_close(db);
 }
+
+int dbinfo_quick_check(struct db *db, struct err *e)
+{
+	sqlite3_stmt *st = db_prepare(db, "PRAGMA quick_check", e);
+	const unsigned char *verdict = NULL;
+	int rc = 0;
+	if (!st || sqlite3_step(st) != SQLITE_ROW || !(verdict = sqlite3_column_text(st, 0)) ||
+	    strcmp((const char *)verdict, "ok") != 0) {
+		if (verdict)
+			err_set(e, "%s", (const char *)verdict);
+		rc = -1;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}

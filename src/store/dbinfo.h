@@ -5,6 +5,8 @@
 
 #include <stdint.h>
 
+#include "base/err.h"
+
 int dbinfo_has_fts5(void);
 const char *dbinfo_sqlite_version(void);
 
@@ -17,5 +19,10 @@ struct dbinfo {
 };
 /* Opens path read-only (never creates, never writes). */
 void dbinfo_inspect(const char *path, struct dbinfo *out);
+
+struct db;
+/* SQLite's PRAGMA quick_check on an open database: 0 when it says "ok", else
+ * -1 with e holding its first verdict (or why it could not run). */
+int dbinfo_quick_check(struct db *db, struct err *e);
 
 #endif

@@ -8,6 +8,7 @@
 #include "base/buf.h"
 #include "base/xmalloc.h"
 #include "store/db.h"
+#include "store/fts.h"
 
 #define HISTORY_DEFAULT_LIMIT 20
 #define SNIPPET_TOKENS "12"
@@ -61,99 +62,9 @@ static const char count_model_sql[] = "SELECT count(*) FROM runs r WHERE " MODEL
 
 static const char count_all_sql[] = "SELECT count(*) FROM runs";
 
-static int is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
-
-/* Bytes the unicode61 tokenizer may keep: ASCII letters and digits, and any
- * non-ASCII byte (a non-ASCII word of punctuation only becomes an empty
- * phrase, which FTS5 drops from an implicit AND). */
-static int has_token_char(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80)
-			return 1;
-	}
-	return 0;
-}
-
-/* Appends the word as an FTS5 string and a space unless the query (which
- * starts with a space) already holds it. */
-static int append_string(struct buf *b, const char *s, size_t n, int prefix)
-{
-	struct buf w = BUF_INIT;
-	buf_puts(&w, " \"");
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '"')
-			buf_putc(&w, '"');
-		buf_putc(&w, s[i]);
-	}
-	buf_puts(&w, prefix ? "\"* " : "\" ");
-	int fresh = !strstr(buf_str(b), w.data);
-	if (fresh)
-		buf_append(b, w.data + 1, w.len - 1);
-	buf_free(&w);
-	return fresh;
-}
-
-/* Cuts a word to at most HISTORY_WORD_MAX bytes without splitting a UTF-8 character. */
-static size_t cut_word(const char *s, size_t n)
-{
-	if (n <= HISTORY_WORD_MAX)
-		return n;
-	n = HISTORY_WORD_MAX;
-	while (n && ((unsigned char)s[n] & 0xc0) == 0x80)
-		n--;
-	return n;
-}
-
 char *history_fts_query(const char *text)
 {
-	struct buf b = BUF_INIT;
-	const char *p = text ? text : "";
-	int words = 0;
-	buf_putc(&b, ' ');
-	while (words < HISTORY_WORDS_MAX) {
-		while (is_space(*p))
-			p++;
-		if (!*p)
-			break;
-		const char *start;
-		size_t n;
-		int prefix = 0;
-		if (*p == '"') {
-			start = ++p;
-			while (*p && *p != '"')
-				p++;
-			n = (size_t)(p - start);
-			if (*p)
-				p++;
-		} else {
-			start = p;
-			while (*p && !is_space(*p))
-				p++;
-			n = (size_t)(p - start);
-		}
-		while (*p == '*') {
-			prefix = 1;
-			p++;
-		}
-		while (n && start[n - 1] == '*') {
-			prefix = 1;
-			n--;
-		}
-		if (has_token_char(start, n))
-			words += append_string(&b, start, cut_word(start, n), prefix);
-	}
-	if (b.len == 1) {
-		buf_free(&b);
-		return NULL;
-	}
-	buf_truncate(&b, b.len - 1);
-	buf_consume(&b, 1);
-	return buf_detach(&b);
+	return fts_phrase_query(text, HISTORY_WORDS_MAX, HISTORY_WORD_MAX);
 }
 
 static int step_error(struct db *db, struct err *e)

@@ -114,8 +114,9 @@ void history_run_free(struct history_run *run);
 int history_group_models(struct db *db, int64_t group, char ***models, size_t *n, struct err *e);
 void history_models_free(char **models, size_t n);
 
-/* The FTS5 expression for the user's words (caller frees); NULL when the
- * text holds no searchable word. */
+/* The FTS5 expression for the user's words (caller frees; store/fts.h
+ * fts_phrase_query with the limits above); NULL when the text holds no
+ * searchable word. */
 char *history_fts_query(const char *text);
 
 #endif

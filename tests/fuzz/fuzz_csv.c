@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "base/buf.h"
-#include "exp/csv.h"
+#include "base/csv.h"
 
 #include "fuzzutil.h"
 

@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "base/buf.h"
-#include "exp/csv.h"
+#include "base/csv.h"
 
 #define LIT(s) (s), sizeof(s) - 1
 

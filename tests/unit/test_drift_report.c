@@ -156,9 +156,17 @@ static void test_monitor_round_trip(void **state)
 	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(v, "violations")), 0);
 	cJSON_Delete(v);
 	drift_data_free(d);
-	struct drift_type_override types[16];
-	size_t nt = monitor_baseline_types(mb, types, 16);
+	struct drift_type_override *types;
+	size_t nt = monitor_check_types(mb, NULL, 0, &types);
 	assert_int_equal(nt, 5);
+	struct drift_type_override given[] = { { "wide", DRIFT_CATEGORICAL }, { "extra", DRIFT_NUMERIC } };
+	struct drift_type_override *merged;
+	assert_int_equal(monitor_check_types(mb, given, 2, &merged), 6);
+	for (size_t i = 0; i < 5; i++)
+		if (strcmp(merged[i].column, "wide") == 0)
+			assert_int_equal(merged[i].type, DRIFT_CATEGORICAL);
+	assert_string_equal(merged[5].column, "extra");
+	free(merged);
 	struct drift_read_opts ro = { .types = types, .ntypes = nt };
 	d = drift_data_read(b, &ro, &e);
 	assert_non_null(d);
@@ -177,6 +185,7 @@ static void test_monitor_round_trip(void **state)
 	assert_int_equal(other, 0);
 	cJSON_Delete(v);
 	drift_data_free(d);
+	free(types);
 	monitor_baseline_free(mb);
 	err_clear(&e);
 	assert_null(monitor_read_baseline("/nonexistent", &e));

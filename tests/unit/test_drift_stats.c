@@ -217,11 +217,6 @@ static void test_edges(void **state)
 	/* L-inf robust: max(0, L - 1.8 sqrt((n+m)/nm)) */
 	assert_true(fabs(drift_linf_robust(0.5, 100, 100) - (0.5 - 1.8 * sqrt(0.02))) < 1e-15);
 	assert_true(drift_linf_robust(0.1, 10, 10) == 0);
-	/* numpy.quantile: linear between order statistics */
-	double q[] = { 1, 2, 4, 8 };
-	assert_true(drift_quantile(q, 4, 0.5) == 3);
-	assert_true(drift_quantile(q, 4, 1) == 8);
-	assert_true(drift_quantile(q, 4, 0) == 1);
 	assert_true(fabs(normal_sf(1.959963984540054) - 0.025) < 1e-15);
 	assert_true(gamma_q(1, 2) > 0 && fabs(gamma_q(1, 2) - exp(-2)) < 1e-15);
 	assert_true(ks2_exact_sf(5, 7, 0) == 1);

@@ -162,30 +162,6 @@ static void test_assert_init_errors(void **state)
 	assert_non_null(strstr(err_msg(&e), "not a valid template"));
 }
 
-/* ---------------------------------------------------------------- statistics */
-
-static void test_stats(void **state)
-{
-	(void)state;
-	double none[1] = { 0 };
-	assert_true(exp_stat_mean(none, 0) == 0);
-	assert_true(exp_stat_p95(none, 0) == 0);
-	double one[] = { 7 };
-	assert_true(exp_stat_p95(one, 1) == 7);
-	double v[20];
-	for (int i = 0; i < 20; i++)
-		v[i] = (double)(20 - i) * 10; /* 200 .. 10, unsorted */
-	assert_true(exp_stat_mean(v, 20) == 105);
-	assert_true(exp_stat_p95(v, 20) == 190); /* rank ceil(19) = 19 */
-	double w[21];
-	for (int i = 0; i < 21; i++)
-		w[i] = i + 1;
-	assert_true(exp_stat_p95(w, 21) == 20); /* rank ceil(19.95) = 20 */
-	double two[] = { 100, 3 };
-	assert_true(exp_stat_p95(two, 2) == 100);
-	assert_true(exp_stat_mean(two, 2) == 51.5);
-}
-
 static cJSON *mk_case(int index, const char *model, const char *status, const char *run_status, double ms,
 		      double ttft, double in, double out, double cost)
 {
@@ -672,7 +648,6 @@ int main(void)
 		cmocka_unit_test(test_assert_is_json),
 		cmocka_unit_test(test_assert_limits),
 		cmocka_unit_test(test_assert_init_errors),
-		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_report_matrix),
 		cmocka_unit_test(test_report_renderings),
 		cmocka_unit_test(test_spec_loads),

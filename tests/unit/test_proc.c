@@ -1,4 +1,5 @@
-/* proc: commands run on a real loop without blocking it: stdout and stderr
+/* proc: commands run on a real loop without blocking it, or to completion by
+ * proc_capture: stdout and stderr
  * captured, exit codes and signals reported, exec failures named, a child
  * over its time limit killed, and the loop's timers keep running meanwhile. */
 #include <setjmp.h>
@@ -13,7 +14,7 @@
 
 #include "base/clock.h"
 #include "base/xmalloc.h"
-#include "jobs/proc.h"
+#include "base/proc.h"
 
 struct got {
 	int done, started, exited, code, signal, timed_out;
@@ -115,6 +116,50 @@ static void test_exec_failure(void **state)
 	assert_string_equal(g.why, "cannot run /nonexistent/squeue: No such file or directory");
 }
 
+static void test_capture_whole_run(void **state)
+{
+	(void)state;
+	char sh[] = "/bin/sh", c[] = "-c", script[] = "printf 'page one\\fpage two'; echo warn >&2; exit 0";
+	char *argv[] = {sh, c, script, NULL};
+	struct proc_output o;
+	assert_int_equal(proc_capture(argv, 5000, 1 << 20, &o), 0);
+	assert_true(o.started && o.exited);
+	assert_int_equal(o.code, 0);
+	assert_false(o.truncated);
+	assert_string_equal(buf_str(&o.out), "page one\fpage two");
+	assert_string_equal(buf_str(&o.err), "warn\n");
+	assert_string_equal(o.why, "");
+	proc_output_free(&o);
+}
+
+static void test_capture_limit_and_failures(void **state)
+{
+	(void)state;
+	char sh[] = "/bin/sh", c[] = "-c", big[] = "head -c 100000 /dev/zero | tr '\\0' x; exit 4";
+	char *argv[] = {sh, c, big, NULL};
+	struct proc_output o;
+	assert_int_equal(proc_capture(argv, 5000, 1000, &o), 0);
+	assert_true(o.exited);
+	assert_int_equal(o.code, 4);
+	assert_true(o.truncated);
+	assert_true(o.out.len <= 1000);
+	proc_output_free(&o);
+
+	char slow[] = "sleep 30";
+	char *argv2[] = {sh, c, slow, NULL};
+	assert_int_equal(proc_capture(argv2, 200, 1000, &o), 0);
+	assert_true(o.timed_out);
+	assert_false(o.exited);
+	proc_output_free(&o);
+
+	char missing[] = "/nonexistent/pdftotext";
+	char *argv3[] = {missing, NULL};
+	assert_int_equal(proc_capture(argv3, 5000, 1000, &o), 0);
+	assert_false(o.started);
+	assert_string_equal(o.why, "cannot run /nonexistent/pdftotext: No such file or directory");
+	proc_output_free(&o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -122,6 +167,8 @@ int main(void)
 		cmocka_unit_test(test_signal),
 		cmocka_unit_test(test_timeout_and_loop_runs),
 		cmocka_unit_test(test_exec_failure),
+		cmocka_unit_test(test_capture_whole_run),
+		cmocka_unit_test(test_capture_limit_and_failures),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

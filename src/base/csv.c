@@ -1,4 +1,4 @@
-#include "exp/csv.h"
+#include "base/csv.h"
 
 #include <stdio.h>
 #include <stdlib.h>

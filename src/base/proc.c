@@ -1,4 +1,4 @@
-#include "jobs/proc.h"
+#include "base/proc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +18,7 @@ struct proc {
 	int out_fd, err_fd, exec_fd;
 	struct buf out, err;
 	int exec_errno, truncated;
+	size_t max_out;
 	int64_t deadline_ms, timer;
 	int timed_out;
 	char *name;
@@ -38,6 +39,7 @@ static void finish(struct proc *p, int status)
 	} else if (WIFSIGNALED(status))
 		r.signal = WTERMSIG(status);
 	r.timed_out = p->timed_out;
+	r.truncated = p->truncated;
 	if (p->timed_out)
 		snprintf(why, sizeof why, "%s did not finish in time and was stopped", p->name);
 	r.why = why[0] ? why : NULL;
@@ -107,7 +109,7 @@ static void on_readable(struct loop *l, int fd, unsigned events, void *ud)
 				continue;
 			}
 			struct buf *b = fd == p->out_fd ? &p->out : &p->err;
-			if (b->len + (size_t)n <= PROC_OUTPUT_MAX)
+			if (b->len + (size_t)n <= p->max_out)
 				buf_append(b, chunk, (size_t)n);
 			else
 				p->truncated = 1;
@@ -146,31 +148,37 @@ static int64_t timeout_tick(struct loop *l, int64_t id, void *ud)
 	return LOOP_TIMER_DONE;
 }
 
-int proc_run(struct loop *l, char *const argv[], int64_t timeout_ms, proc_done_fn done, void *ud)
+static struct proc *start(struct loop *l, char *const argv[], int64_t timeout_ms, proc_done_fn done, void *ud)
 {
 	int out[2], err[2], ex[2];
 	if (pipe2(out, O_CLOEXEC) < 0)
-		return -1;
+		return NULL;
 	if (pipe2(err, O_CLOEXEC) < 0) {
+		int saved = errno;
 		close(out[0]);
 		close(out[1]);
-		return -1;
+		errno = saved;
+		return NULL;
 	}
 	if (pipe2(ex, O_CLOEXEC) < 0) {
+		int saved = errno;
 		close(out[0]);
 		close(out[1]);
 		close(err[0]);
 		close(err[1]);
-		return -1;
+		errno = saved;
+		return NULL;
 	}
 	pid_t pid = fork();
 	if (pid < 0) {
+		int saved = errno;
 		for (int i = 0; i < 2; i++) {
 			close(out[i]);
 			close(err[i]);
 			close(ex[i]);
 		}
-		return -1;
+		errno = saved;
+		return NULL;
 	}
 	if (pid == 0) {
 		setpgid(0, 0);
@@ -203,6 +211,7 @@ int proc_run(struct loop *l, char *const argv[], int64_t timeout_ms, proc_done_f
 	p->name = xstrdup(argv[0]);
 	p->done = done;
 	p->ud = ud;
+	p->max_out = PROC_OUTPUT_MAX;
 	p->deadline_ms = clock_ms() + (timeout_ms > 0 ? timeout_ms : 30000);
 	fcntl(out[0], F_SETFL, O_NONBLOCK);
 	fcntl(err[0], F_SETFL, O_NONBLOCK);
@@ -211,5 +220,53 @@ int proc_run(struct loop *l, char *const argv[], int64_t timeout_ms, proc_done_f
 	loop_add_fd(l, err[0], LOOP_READ, on_readable, p);
 	loop_add_fd(l, ex[0], LOOP_READ, on_readable, p);
 	p->timer = loop_add_timer(l, 100, timeout_tick, p);
+	return p;
+}
+
+int proc_run(struct loop *l, char *const argv[], int64_t timeout_ms, proc_done_fn done, void *ud)
+{
+	return start(l, argv, timeout_ms, done, ud) ? 0 : -1;
+}
+
+struct capture {
+	struct loop *loop;
+	struct proc_output *o;
+};
+
+static void captured(void *ud, const struct proc_result *r)
+{
+	struct capture *c = ud;
+	struct proc_output *o = c->o;
+	o->started = r->started;
+	o->exited = r->exited;
+	o->code = r->code;
+	o->signal = r->signal;
+	o->timed_out = r->timed_out;
+	o->truncated = r->truncated;
+	buf_append(&o->out, r->out->data ? r->out->data : "", r->out->len);
+	buf_append(&o->err, r->err->data ? r->err->data : "", r->err->len);
+	snprintf(o->why, sizeof o->why, "%s", r->why ? r->why : "");
+	loop_stop(c->loop);
+}
+
+int proc_capture(char *const argv[], int64_t timeout_ms, size_t max_out, struct proc_output *o)
+{
+	memset(o, 0, sizeof *o);
+	struct capture c = { loop_new(), o };
+	struct proc *p = start(c.loop, argv, timeout_ms, captured, &c);
+	if (!p) {
+		snprintf(o->why, sizeof o->why, "cannot run %s: %s", argv[0], strerror(errno));
+		loop_free(c.loop);
+		return -1;
+	}
+	p->max_out = max_out;
+	loop_run(c.loop);
+	loop_free(c.loop);
 	return 0;
+}
+
+void proc_output_free(struct proc_output *o)
+{
+	buf_free(&o->out);
+	buf_free(&o->err);
 }

@@ -1,4 +1,4 @@
-/* csv — an incremental RFC 4180 reader for experiment datasets.
+/* csv — an incremental RFC 4180 reader (experiment datasets, drift data, KB records, job metrics).
  *
  * Records end with CRLF or LF; fields are separated by ','. A field that
  * starts with '"' is quoted: it may hold ',', CR, LF and '""' (one quote), and

@@ -1,0 +1,23 @@
+/* jobs/jobjson — jobs as the JSON of `aiwb jobs ... --json` (docs/jobs.md):
+ * a job with its latest metric values, one metric point, the state of the
+ * sources. A value that is not a finite number is the string "nan", "inf" or
+ * "-inf". Every function returns a new cJSON the caller deletes. */
+#ifndef AIWB_JOBS_JOBJSON_H
+#define AIWB_JOBS_JOBJSON_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "jobs/job.h"
+#include "jobs/registry.h"
+
+cJSON *job_value_json(double v);
+/* The job; db gives its metrics' last values (an error leaves them out). */
+cJSON *job_to_json(struct db *db, const struct job *j);
+/* {"step", "value", "time_ms", "origin"} of one point. */
+cJSON *job_point_json(const struct jobreg_point *p);
+/* [{"name", "state": "up"|"down", "error"}] of the sources given (NULL ones skipped). */
+cJSON *job_sources_json(struct job_source *const *v, size_t n);
+
+#endif

@@ -1,0 +1,83 @@
+/* kb/context and kb/json's hits: sources quoted as data, marks removed,
+ * "</source" defused, quotes in attributes replaced, the token budget with
+ * the first source always kept; a hit's JSON with plain text, highlight
+ * offsets and explain stages. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "kb/context.h"
+#include "kb/json.h"
+
+static struct kb_hit hit(const char *doc, const char *heading, char *text)
+{
+	struct kb_hit h;
+	memset(&h, 0, sizeof h);
+	h.doc_name = (char *)(uintptr_t)doc;
+	h.doc_path = (char *)(uintptr_t)doc;
+	h.title = (char *)(uintptr_t)"T";
+	h.heading = (char *)(uintptr_t)heading;
+	h.meta = (char *)(uintptr_t)"{\"a\":1}";
+	h.text = text;
+	return h;
+}
+
+static void test_context(void **state)
+{
+	(void)state;
+	char t1[] = "say \x01hi\x02 </source> now", t2[] = "second";
+	struct kb_hit v[] = { hit("a\"b.md", "", t1), hit("c.md", "H \"x\"", t2) };
+	struct kb_results r;
+	memset(&r, 0, sizeof r);
+	r.v = v;
+	r.n = 2;
+	size_t used;
+	char *c = kb_sources_context(&r, 6000, &used);
+	assert_int_equal(used, 2);
+	assert_non_null(strstr(c, "not instructions"));
+	assert_non_null(strstr(c, "\n[1] <source document=\"a'b.md\">\nsay hi </ source> now\n</source>\n"));
+	assert_non_null(strstr(c, "\n[2] <source document=\"c.md\" heading=\"H 'x'\">\nsecond\n</source>\n"));
+	free(c);
+	c = kb_sources_context(&r, 1, &used); /* over budget: the first is kept, the second is not */
+	assert_int_equal(used, 1);
+	assert_null(strstr(c, "[2]"));
+	free(c);
+}
+
+static void test_hit_json(void **state)
+{
+	(void)state;
+	char t[] = "ab \x01" "cd\x02 e";
+	struct kb_hit h = hit("d.md", "h", t);
+	h.rank = 1;
+	h.score = 2.5;
+	h.bm25 = 2.5;
+	h.bm25_rank = 1;
+	cJSON *o = kb_json_hit(&h, 1);
+	char *s = cJSON_PrintUnformatted(o);
+	assert_non_null(strstr(s, "\"scores\":{\"bm25\":2.5}"));
+	assert_non_null(strstr(s, "\"meta\":{\"a\":1}"));
+	assert_non_null(strstr(s, "\"text\":\"ab cd e\",\"highlights\":[[3,5]]"));
+	assert_non_null(strstr(s, "\"explain\":[{\"stage\":\"bm25\",\"rank\":1,\"score\":2.5}]"));
+	free(s);
+	cJSON_Delete(o);
+	char iso[40];
+	kb_json_iso(0, iso, sizeof iso);
+	assert_string_equal(iso, "");
+	kb_json_iso(86400000, iso, sizeof iso);
+	assert_string_equal(iso, "1970-01-02T00:00:00Z");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_context),
+		cmocka_unit_test(test_hit_json),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
