@@ -189,10 +189,7 @@ int64_t history_view_chosen(const struct history_view *v)
 
 static struct block *new_block(struct history_view *v, int indent, enum theme_role role)
 {
-	if (v->nblocks == v->cap_blocks) {
-		v->cap_blocks = v->cap_blocks ? v->cap_blocks * 2 : 16;
-		v->blocks = xreallocarray(v->blocks, v->cap_blocks, sizeof *v->blocks);
-	}
+	XGROW(v->blocks, v->cap_blocks, v->nblocks + 1);
 	struct block *b = &v->blocks[v->nblocks++];
 	memset(b, 0, sizeof *b);
 	b->indent = indent;

@@ -8,6 +8,8 @@
 
 #include <stdio.h>
 
+#include "cli/out.h"
+
 struct cli_command {
 	const char *name;
 	const char *summary;
@@ -20,24 +22,6 @@ extern const struct cli_command cli_commands[];
 int cli_run(int argc, char **argv);
 const struct cli_command *cli_find(const char *name);
 void cli_print_help(FILE *out);
-/* Prints "aiwb CMD: MESSAGE; see 'aiwb CMD --help'" and returns 2. */
-int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Prints "aiwb: MESSAGE" (or "aiwb CMD: ...") and returns 1. */
-int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* cli_usage_error when usage, else cli_fail, with msg as the message. */
-int cli_error(const char *cmd, int usage, const char *msg);
-/* Standard output: a command that sees a write fail while it works (a
- * streamed answer) notes it with cli_stdout_failed(errno) and stops the work
- * that only feeds stdout.
- * cli_close_stdout(status) runs once when the command returns (main): it
- * flushes and closes stdout and, when a write or the close failed, prints
- * one sentence on stderr and returns 1 for a status of 0. SIGPIPE is ignored
- * while a command runs (cli_run), so a reader that stops is an EPIPE. */
-void cli_stdout_failed(int err);
-int cli_close_stdout(int status);
-/* True when argv holds -h or --help before any "--". */
-int cli_wants_help(int argc, char **argv);
-
 /* Set by main(): the UI libraries' version strings, for doctor (src/ never
  * includes curses; readline is loaded by the UI when first needed). */
 extern const char *(*cli_ui_version)(void);

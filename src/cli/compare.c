@@ -169,10 +169,7 @@ static void print_json(const struct compare *c, const char *prompt, int raw, str
 		cJSON_AddItemToArray(results, item);
 	}
 	askguard_json_add(ag, root);
-	char *s = cJSON_Print(root);
-	puts(s);
-	free(s);
-	cJSON_Delete(root);
+	cli_print_json(root);
 }
 
 int cmd_compare(int argc, char **argv)

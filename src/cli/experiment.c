@@ -245,10 +245,7 @@ static int list_experiments(int json)
 	if (json) {
 		cJSON *root = cJSON_CreateObject();
 		cJSON_AddItemToObject(root, "experiments", list);
-		char *s = cJSON_Print(root);
-		puts(s);
-		free(s);
-		cJSON_Delete(root);
+		cli_print_json(root);
 		return 0;
 	}
 	printf("%6s  %-16s  %-11s  %6s  %6s  %s\n", "id", "created", "status", "cases", "passed", "name");

@@ -61,14 +61,6 @@ static void put_text(const char *s, size_t n)
 	}
 }
 
-static void print_json(cJSON *o)
-{
-	char *s = cJSON_Print(o);
-	puts(s);
-	free(s);
-	cJSON_Delete(o);
-}
-
 static int check_local(struct check *c)
 {
 	struct config cfg;
@@ -97,7 +89,7 @@ static int check_local(struct check *c)
 			cJSON_AddStringToObject(o, "redacted", valid);
 			free(valid);
 		}
-		print_json(o);
+		cli_print_json(o);
 	} else if (redacted) {
 		put_text(redacted, rlen);
 		fprintf(stderr, "aiwb guard: %s\n", summary);
@@ -133,10 +125,10 @@ static int check_bedrock(struct check *c)
 		rc = s.interrupted ? 130 : cli_fail("guard", "%s", e.msg);
 	} else if (!r->ok) {
 		if (c->json)
-			print_json(guardrail_result_json(r));
+			cli_print_json(guardrail_result_json(r));
 		rc = cli_fail("guard", "%s", r->message);
 	} else if (c->json) {
-		print_json(guardrail_result_json(r));
+		cli_print_json(guardrail_result_json(r));
 	} else if (c->redact) {
 		if (r->intervened && r->noutputs)
 			for (size_t i = 0; i < r->noutputs; i++)

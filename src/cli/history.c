@@ -323,10 +323,7 @@ static void print_hits_json(const struct history_cmd *c, const char *query, int6
 		}
 		cJSON_AddItemToArray(runs, o);
 	}
-	char *s = cJSON_Print(root);
-	puts(s);
-	free(s);
-	cJSON_Delete(root);
+	cli_print_json(root);
 }
 
 static int list_runs(struct history_cmd *c, const char *query)
@@ -464,10 +461,7 @@ static void print_run_json(const struct history_cmd *c, const struct history_run
 	add_string_or_null(mo, "stop_reason", m->stop_reason, c->raw);
 	add_string_or_null(mo, "request_id", m->request_id, c->raw);
 	add_string_or_null(mo, "error", m->error, c->raw);
-	char *s = cJSON_Print(o);
-	puts(s);
-	free(s);
-	cJSON_Delete(o);
+	cli_print_json(o);
 }
 
 static int show_run(const struct history_cmd *c, int64_t id)

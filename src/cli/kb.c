@@ -150,14 +150,6 @@ static void format_time(int64_t ms, char *out, size_t len)
 		snprintf(out, len, "?");
 }
 
-static void print_json(cJSON *root)
-{
-	char *s = cJSON_Print(root);
-	puts(s);
-	free(s);
-	cJSON_Delete(root);
-}
-
 static int parse_int(const char *opt, const char *v, long lo, long hi, long *out)
 {
 	char *end;
@@ -385,7 +377,7 @@ static int kb_ls(int argc, char **argv)
 		cJSON *a = cJSON_AddArrayToObject(root, "kbs");
 		for (size_t i = 0; i < n; i++)
 			cJSON_AddItemToArray(a, kb_json_kb(&v[i]));
-		print_json(root);
+		cli_print_json(root);
 	} else if (!n) {
 		printf("No knowledge bases yet; create one with 'aiwb kb create NAME' and fill it with 'aiwb kb add NAME PATH...'.\n");
 	} else {
@@ -455,7 +447,7 @@ static int kb_docs(int argc, char **argv)
 		cJSON *a = cJSON_AddArrayToObject(root, "documents");
 		for (size_t i = 0; i < n; i++)
 			cJSON_AddItemToArray(a, kb_json_doc_row(&v[i]));
-		print_json(root);
+		cli_print_json(root);
 	} else if (!n) {
 		printf("%s holds no documents yet; add some with 'aiwb kb add %s PATH...'.\n", kb.name, kb.name);
 	} else {
@@ -512,7 +504,7 @@ static int kb_show(int argc, char **argv)
 					    argv[optind + 1], argv[optind]);
 	}
 	if (json) {
-		print_json(kb_json_doc(kb.name, &d, body, cv, nc));
+		cli_print_json(kb_json_doc(kb.name, &d, body, cv, nc));
 	} else {
 		char *title = flat(d.title), *name = flat(d.name), *meta = flat(d.meta);
 		printf("document  %s\ntitle     %s\nformat    %s, %lld bytes, %zu chunks\nsha256    %s\nmetadata  %s\n",
@@ -616,7 +608,7 @@ static void summary(const struct kb *kb, const struct kb_ingest_stats *st, struc
 		skipped += st->skipped[i];
 	double secs = (double)(clock_us() - st->start_us) / 1e6;
 	if (json) {
-		print_json(kb_json_ingest(kb, st, es,
+		cli_print_json(kb_json_ingest(kb, st, es,
 					  rc == KB_INGEST_OK ? "ok" : rc == KB_INGEST_STOPPED ? "interrupted" : "error", secs));
 		return;
 	}
@@ -1017,7 +1009,7 @@ static int kb_search_cmd(int argc, char **argv)
 		return strncmp(e.msg, "invalid filter", 14) == 0 ? cli_usage_error(CMD, "%s", e.msg) : cli_fail(CMD, "%s", e.msg);
 	}
 	if (json) {
-		print_json(kb_json_search(&kb, &so, &r, explain, ms));
+		cli_print_json(kb_json_search(&kb, &so, &r, explain, ms));
 	} else {
 		int bold = use_bold();
 		if (explain) {
@@ -1177,7 +1169,7 @@ static int kb_eval_cmd(int argc, char **argv)
 		return rc;
 	}
 	if (json) {
-		print_json(kb_json_eval(&kb, &rep));
+		cli_print_json(kb_json_eval(&kb, &rep));
 	} else {
 		printf("%-4s %-30s %4s %5s %6s %6s  %s\n", "", "CASE", "HIT", "RANK", "MRR", "NDCG", "");
 		for (size_t i = 0; i < rep.n; i++) {
@@ -1409,7 +1401,7 @@ int cli_ask_kb(int argc, char **argv)
 			if (o) {
 				cJSON_AddStringToObject(o, "kb", kb.name);
 				cJSON_AddItemToObject(o, "sources", kb_json_sources(&r, used));
-				print_json(o);
+				cli_print_json(o);
 			} else {
 				fputs(buf_str(&out), stdout);
 			}

@@ -1,10 +1,13 @@
 #include "cli/out.h"
 
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/sanitize.h"
+#include "base/xmalloc.h"
 
 void cli_put_text(const char *s, int safe)
 {
@@ -30,4 +33,99 @@ void cli_print_json(cJSON *o)
 	puts(s);
 	free(s);
 	cJSON_Delete(o);
+}
+
+int cli_wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return 0;
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void print_prefix(const char *cmd)
+{
+	if (cmd)
+		fprintf(stderr, "aiwb %s: ", cmd);
+	else
+		fputs("aiwb: ", stderr);
+}
+
+/* Messages carry text from servers and users: sanitized, on one line. */
+static void __attribute__((format(printf, 1, 0))) print_message(const char *fmt, va_list ap)
+{
+	char *msg = xvasprintf(fmt, ap);
+	char *safe = sanitize_str(msg, strlen(msg), 0);
+	for (char *p = safe; *p; p++)
+		if (*p == '\n' || *p == '\t')
+			*p = ' ';
+	fputs(safe, stderr);
+	free(safe);
+	free(msg);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	print_prefix(cmd);
+	va_start(ap, fmt);
+	print_message(fmt, ap);
+	va_end(ap);
+	if (cmd)
+		fprintf(stderr, "; see 'aiwb %s --help'\n", cmd);
+	else
+		fprintf(stderr, "; see 'aiwb --help'\n");
+	return 2;
+}
+
+int cli_fail(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	print_prefix(cmd);
+	va_start(ap, fmt);
+	print_message(fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+int cli_error(const char *cmd, int usage, const char *msg)
+{
+	return usage ? cli_usage_error(cmd, "%s", msg) : cli_fail(cmd, "%s", msg);
+}
+
+static int stdout_errno;
+
+void cli_stdout_failed(int err)
+{
+	if (!stdout_errno)
+		stdout_errno = err ? err : EIO;
+}
+
+int cli_close_stdout(int status)
+{
+	int failed = ferror(stdout);
+	if (fflush(stdout) != 0) {
+		cli_stdout_failed(errno);
+		failed = 1;
+	}
+	if (fclose(stdout) != 0) {
+		cli_stdout_failed(errno);
+		failed = 1;
+	}
+	if (!failed && !stdout_errno)
+		return status;
+	if (stdout_errno == EPIPE)
+		fputs("aiwb: standard output was closed before aiwb had written everything "
+		      "(the reading program stopped); the output is incomplete\n", stderr);
+	else if (stdout_errno)
+		fprintf(stderr, "aiwb: writing to standard output failed (%s); the output is incomplete, "
+			"check where it goes (a full disk?)\n", strerror(stdout_errno));
+	else
+		fputs("aiwb: writing to standard output failed; the output is incomplete, "
+		      "check where it goes (a full disk or a closed pipe?)\n", stderr);
+	return status ? status : 1;
 }

@@ -1,10 +1,12 @@
-/* out — how the commands print untrusted text: to the terminal sanitized
- * (base/sanitize.h) when asked, into JSON always valid UTF-8, and a JSON
- * document on stdout. */
+/* out — how the commands print: untrusted text to the terminal sanitized
+ * (base/sanitize.h) when asked, into JSON always valid UTF-8, a JSON document
+ * on stdout, a failure as one sentence on stderr with its exit status, and
+ * the closing of stdout. */
 #ifndef AIWB_CLI_OUT_H
 #define AIWB_CLI_OUT_H
 
 #include <cjson/cJSON.h>
+#include <stdio.h>
 
 /* s on stdout; sanitized when safe (stdout is a terminal, or always when not raw). */
 void cli_put_text(const char *s, int safe);
@@ -12,5 +14,23 @@ void cli_put_text(const char *s, int safe);
 void cli_json_text(cJSON *o, const char *key, const char *s, int raw);
 /* o printed (indented) on stdout, then freed. */
 void cli_print_json(cJSON *o);
+
+/* Prints "aiwb CMD: MESSAGE; see 'aiwb CMD --help'" and returns 2. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints "aiwb: MESSAGE" (or "aiwb CMD: ...") and returns 1. */
+int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* cli_usage_error when usage, else cli_fail, with msg as the message. */
+int cli_error(const char *cmd, int usage, const char *msg);
+/* Standard output: a command that sees a write fail while it works (a
+ * streamed answer) notes it with cli_stdout_failed(errno) and stops the work
+ * that only feeds stdout.
+ * cli_close_stdout(status) runs once when the command returns (main): it
+ * flushes and closes stdout and, when a write or the close failed, prints
+ * one sentence on stderr and returns 1 for a status of 0. SIGPIPE is ignored
+ * while a command runs (cli_run), so a reader that stops is an EPIPE. */
+void cli_stdout_failed(int err);
+int cli_close_stdout(int status);
+/* True when argv holds -h or --help before any "--". */
+int cli_wants_help(int argc, char **argv);
 
 #endif

@@ -30,10 +30,7 @@ static void push(struct chunks *cs, const char *text, size_t start, size_t end, 
 		end--;
 	if (start >= end)
 		return;
-	if (cs->n == cs->cap) {
-		cs->cap = cs->cap ? cs->cap * 2 : 16;
-		cs->v = xreallocarray(cs->v, cs->cap, sizeof *cs->v);
-	}
+	XGROW(cs->v, cs->cap, cs->n + 1);
 	struct kb_chunk *c = &cs->v[cs->n++];
 	c->start = start;
 	c->end = end;
@@ -161,10 +158,7 @@ static size_t sections_of(const char *t, size_t n, struct section **out)
 		}
 		if (level) {
 			if (i > sec_start || nv == 0) {
-				if (nv == cap) {
-					cap = cap ? cap * 2 : 16;
-					v = xreallocarray(v, cap, sizeof *v);
-				}
+				XGROW(v, cap, nv + 1);
 				v[nv++] = (struct section){ sec_start, i, sec_level, sec_path };
 			} else {
 				free(sec_path);

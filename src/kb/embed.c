@@ -201,10 +201,7 @@ int kb_embed_pending(struct db *db, const struct kb *kb, const struct kb_embed_o
 	struct item *items = NULL;
 	size_t n = 0, cap = 0;
 	while (sqlite3_step(q) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			items = xreallocarray(items, cap, sizeof *items);
-		}
+		XGROW(items, cap, n + 1);
 		struct item *it = &items[n++];
 		it->chunk_id = sqlite3_column_int64(q, 0);
 		it->text = xstrndup((const char *)sqlite3_column_blob(q, 1), (size_t)sqlite3_column_bytes(q, 1));

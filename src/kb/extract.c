@@ -65,10 +65,7 @@ const char *kb_format_name(enum kb_format f)
 static struct kb_doc *add_doc(struct kb_docs *out, const char *name, const char *title, const char *text,
 			      size_t len, cJSON *meta)
 {
-	if (out->n == out->cap) {
-		out->cap = out->cap ? out->cap * 2 : 8;
-		out->v = xreallocarray(out->v, out->cap, sizeof *out->v);
-	}
+	XGROW(out->v, out->cap, out->n + 1);
 	struct kb_doc *d = &out->v[out->n++];
 	struct buf b = BUF_INIT;
 	struct kb_clean_stats st = { 0, 0, 0 };

@@ -52,10 +52,7 @@ struct walk {
 static void walk_add(struct walk *w, const char *abs, const char *display, const char *rel, const struct stat *sb,
 		     int skip)
 {
-	if (w->n == w->cap) {
-		w->cap = w->cap ? w->cap * 2 : 64;
-		w->v = xreallocarray(w->v, w->cap, sizeof *w->v);
-	}
+	XGROW(w->v, w->cap, w->n + 1);
 	struct file_entry *f = &w->v[w->n++];
 	f->abs = xstrdup(abs);
 	f->display = xstrdup(display);
@@ -93,10 +90,7 @@ static void walk_dir(struct walk *w, const char *abs, const char *display, const
 	while ((de = readdir(d))) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		if (nn == cap) {
-			cap = cap ? cap * 2 : 32;
-			names = xreallocarray(names, cap, sizeof *names);
-		}
+		XGROW(names, cap, nn + 1);
 		names[nn++] = xstrdup(de->d_name);
 	}
 	closedir(d);
@@ -753,10 +747,7 @@ static int collect_gone(void *ud, int64_t id, const char *path)
 	const char *key = path;
 	if (g->nseen && bsearch(&key, g->seen, g->nseen, sizeof *g->seen, cmp_str))
 		return 0;
-	if (g->nids == g->cap) {
-		g->cap = g->cap ? g->cap * 2 : 16;
-		g->ids = xreallocarray(g->ids, g->cap, sizeof *g->ids);
-	}
+	XGROW(g->ids, g->cap, g->nids + 1);
 	g->ids[g->nids++] = id;
 	return 0;
 }
@@ -799,10 +790,7 @@ int kb_ingest_sync(struct db *db, const struct kb *kb, const struct kb_ingest_op
 			for (size_t k = 0; k < w.n; k++) {
 				if (w.v[k].skip >= 0)
 					continue;
-				if (g.nseen == seen_cap) {
-					seen_cap = seen_cap ? seen_cap * 2 : 64;
-					g.seen = xreallocarray(g.seen, seen_cap, sizeof *g.seen);
-				}
+				XGROW(g.seen, seen_cap, g.nseen + 1);
 				g.seen[g.nseen++] = xstrdup(w.v[k].abs);
 			}
 		}

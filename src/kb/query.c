@@ -66,10 +66,7 @@ static void add_word(struct kb_query *q, struct buf *w, size_t *cap)
 		free(word);
 		return;
 	}
-	if (q->nwords == *cap) {
-		*cap = *cap ? *cap * 2 : 8;
-		q->words = xreallocarray(q->words, *cap, sizeof *q->words);
-	}
+	q->words = xgrow(q->words, cap, q->nwords + 1, sizeof *q->words);
 	q->words[q->nwords++] = word;
 }
 

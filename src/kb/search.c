@@ -270,10 +270,7 @@ static int vector_top(struct db *db, const struct kb *kb, const float *q, size_t
 				       "another model? 'aiwb kb set %s --embed ...' and sync again", dim, d, kb->name, kb->name);
 		}
 		memcpy(tmp, sqlite3_column_blob(st, 2), dim * sizeof *tmp);
-		if (n == cap) {
-			cap = cap ? cap * 2 : 1024;
-			all = xreallocarray(all, cap, sizeof *all);
-		}
+		XGROW(all, cap, n + 1);
 		all[n].id = sqlite3_column_int64(st, 0);
 		all[n].score = dot(q, tmp, dim);
 		n++;

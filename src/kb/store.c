@@ -198,10 +198,7 @@ int kb_store_list(struct db *db, struct kb **out, size_t *n, struct err *e)
 	size_t cap = 0;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 8;
-			*out = xreallocarray(*out, cap, sizeof **out);
-		}
+		XGROW(*out, cap, *n + 1);
 		read_kb(st, &(*out)[(*n)++]);
 	}
 	sqlite3_finalize(st);
@@ -613,10 +610,7 @@ int kb_store_docs(struct db *db, int64_t kb_id, struct kb_doc_row **out, size_t 
 	size_t cap = 0;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			*out = xreallocarray(*out, cap, sizeof **out);
-		}
+		XGROW(*out, cap, *n + 1);
 		read_doc(st, &(*out)[(*n)++]);
 	}
 	sqlite3_finalize(st);
@@ -705,10 +699,7 @@ int kb_store_doc(struct db *db, int64_t kb_id, const char *name, struct kb_doc_r
 	sqlite3_bind_int64(st, 1, out->id);
 	size_t cap = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*nchunks == cap) {
-			cap = cap ? cap * 2 : 16;
-			*chunks = xreallocarray(*chunks, cap, sizeof **chunks);
-		}
+		XGROW(*chunks, cap, *nchunks + 1);
 		struct kb_chunk_row *c = &(*chunks)[(*nchunks)++];
 		c->id = sqlite3_column_int64(st, 0);
 		c->seq = sqlite3_column_int(st, 1);

@@ -21,10 +21,7 @@ int fts_expr_add(struct fts_expr *x, const char *s, size_t n, int prefix)
 			buf_free(&t);
 			return 0;
 		}
-	if (x->n == x->cap) {
-		x->cap = x->cap ? x->cap * 2 : 8;
-		x->terms = xreallocarray(x->terms, x->cap, sizeof *x->terms);
-	}
+	XGROW(x->terms, x->cap, x->n + 1);
 	x->terms[x->n++] = buf_detach(&t);
 	return 1;
 }
