@@ -102,15 +102,9 @@ int cmd_ask(int argc, char **argv)
 	memset(&ag, 0, sizeof ag);
 	memset(&a, 0, sizeof a);
 	memset(&rq, 0, sizeof rq);
-	memset(&at, 0, sizeof at);
-	int usage = ask_opts_parse(&o, "ask", 1, argc, argv);
-	if (!usage && o.template)
-		usage = ask_template_prepare(&at, &o);
-	if (usage) {
-		template_prep_free(&at);
-		ask_opts_free(&o);
+	int usage = ask_opts_start(&o, &at, "ask", 1, argc, argv);
+	if (usage)
 		return usage;
-	}
 	a.json = o.json;
 	a.raw = o.raw;
 	a.stream = o.stream;
@@ -122,16 +116,14 @@ int cmd_ask(int argc, char **argv)
 	struct session s;
 	if (session_open(&s, SESSION_LATE_CATALOG, &e) != 0) {
 		session_close(&s);
-		template_prep_free(&at);
-		ask_opts_free(&o);
+		ask_opts_end(&o, &at);
 		return cli_fail("ask", "%s", e.msg);
 	}
 	if (!model)
 		model = s.cfg.default_model;
 	if (!model) {
 		session_close(&s);
-		template_prep_free(&at);
-		ask_opts_free(&o);
+		ask_opts_end(&o, &at);
 		return cli_usage_error("ask", "no model: give -m PROVIDER/MODEL (or set default_model in config.json)");
 	}
 	char *pname = NULL, *mname = NULL;
@@ -229,8 +221,7 @@ out:
 	provider_free(p);
 	free(pname);
 	free(mname);
-	template_prep_free(&at);
-	ask_opts_free(&o);
+	ask_opts_end(&o, &at);
 	buf_free(&a.out);
 	session_close(&s);
 	return rc;

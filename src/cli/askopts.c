@@ -136,6 +136,26 @@ int ask_opts_parse(struct ask_opts *o, const char *cmd, size_t max_models, int a
 	return 0;
 }
 
+int ask_opts_start(struct ask_opts *o, struct template_prep *at, const char *cmd, size_t max_models, int argc,
+		   char **argv)
+{
+	memset(at, 0, sizeof *at);
+	int usage = ask_opts_parse(o, cmd, max_models, argc, argv);
+	if (!usage && max_models > 1 && o->nmodels < 2)
+		usage = cli_usage_error(cmd, "give at least two models with -m (for one, use aiwb ask)");
+	if (!usage && o->template)
+		usage = ask_template_prepare(at, o);
+	if (usage)
+		ask_opts_end(o, at);
+	return usage;
+}
+
+void ask_opts_end(struct ask_opts *o, struct template_prep *at)
+{
+	template_prep_free(at);
+	ask_opts_free(o);
+}
+
 void ask_opts_free(struct ask_opts *o)
 {
 	buf_free(&o->prompt);

@@ -38,6 +38,14 @@ struct ask_opts {
 int ask_opts_parse(struct ask_opts *o, const char *cmd, size_t max_models, int argc, char **argv);
 void ask_opts_free(struct ask_opts *o);
 
+/* ask_opts_parse, then ask_template_prepare when a template is named; with
+ * max_models > 1 (compare) at least two models are wanted. 0, or the exit
+ * status of an error already reported, with o and at freed. On 0 the caller
+ * ends with ask_opts_end. */
+int ask_opts_start(struct ask_opts *o, struct template_prep *at, const char *cmd, size_t max_models, int argc,
+		   char **argv);
+void ask_opts_end(struct ask_opts *o, struct template_prep *at);
+
 /* The template side (cli/asktemplate.c). */
 struct session;
 /* Loads o->template, binds its variables (the PROMPT fills the first one)

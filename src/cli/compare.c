@@ -176,23 +176,14 @@ int cmd_compare(int argc, char **argv)
 {
 	struct ask_opts o;
 	struct template_prep at;
-	memset(&at, 0, sizeof at);
-	int usage = ask_opts_parse(&o, "compare", ASK_MAX_MODELS, argc, argv);
-	if (!usage && o.nmodels < 2)
-		usage = cli_usage_error("compare", "give at least two models with -m (for one, use aiwb ask)");
-	if (!usage && o.template)
-		usage = ask_template_prepare(&at, &o);
-	if (usage) {
-		template_prep_free(&at);
-		ask_opts_free(&o);
+	int usage = ask_opts_start(&o, &at, "compare", ASK_MAX_MODELS, argc, argv);
+	if (usage)
 		return usage;
-	}
 	struct session s;
 	struct err e = ERR_INIT;
 	if (session_open(&s, 0, &e) != 0) {
 		session_close(&s);
-		template_prep_free(&at);
-		ask_opts_free(&o);
+		ask_opts_end(&o, &at);
 		return cli_fail("compare", "%s", e.msg);
 	}
 	struct askguard ag;
@@ -203,8 +194,7 @@ int cmd_compare(int argc, char **argv)
 	if (grc) {
 		askguard_close(&ag);
 		session_close(&s);
-		template_prep_free(&at);
-		ask_opts_free(&o);
+		ask_opts_end(&o, &at);
 		return grc;
 	}
 	int64_t group = run_compare_group();
@@ -253,7 +243,6 @@ int cmd_compare(int argc, char **argv)
 	int rc = s.interrupted ? session_interrupt_status(&s) : failed || s.unsaved ? 1 : ag.blocked ? ASKGUARD_BLOCKED : 0;
 	askguard_close(&ag);
 	session_close(&s);
-	template_prep_free(&at);
-	ask_opts_free(&o);
+	ask_opts_end(&o, &at);
 	return rc;
 }

@@ -124,6 +124,19 @@ static int set_format(struct common *c, const char *v)
 	return 0;
 }
 
+/* The options every drift command takes (--type, --format, --json) and the
+ * errors of getopt: 0, or the exit status of a usage error already reported. */
+static int common_option(struct common *c, int ch, char **argv)
+{
+	switch (ch) {
+	case 'y': return add_type(c, optarg) != 0 ? 2 : 0;
+	case 'f': return set_format(c, optarg) != 0 ? 2 : 0;
+	case 'j': c->json = 1; return 0;
+	case ':': return cli_usage_error("drift", "%s needs a value", argv[optind - 1]);
+	default: return cli_usage_error("drift", "unknown option '%s'", argv[optind - 1]);
+	}
+}
+
 static void name_bad_rows(const char *path, uint64_t bad, const long *lines, size_t n)
 {
 	if (!bad)
@@ -204,10 +217,6 @@ static int cmd_report(int argc, char **argv, struct common *c)
 			}
 			break;
 		}
-		case 'y':
-			if (add_type(c, optarg) != 0)
-				return 2;
-			break;
 		case 'g': o.target = optarg; break;
 		case 'p': o.prediction = optarg; break;
 		case 'C': o.compare = 1; break;
@@ -229,13 +238,11 @@ static int cmd_report(int argc, char **argv, struct common *c)
 			if (parse_double(optarg, &o.drift_share) != 0 || o.drift_share <= 0 || o.drift_share > 1)
 				return cli_usage_error("drift", "--drift-share must be a number in (0, 1]");
 			break;
-		case 'f':
-			if (set_format(c, optarg) != 0)
-				return 2;
-			break;
-		case 'j': c->json = 1; break;
-		case ':': return cli_usage_error("drift", "%s needs a value", argv[optind - 1]);
-		default: return cli_usage_error("drift", "unknown option '%s'", argv[optind - 1]);
+		default: {
+			int rc = common_option(c, ch, argv);
+			if (rc)
+				return rc;
+		}
 		}
 	}
 	if (argc - optind != 2)
@@ -297,14 +304,6 @@ static int cmd_baseline(int argc, char **argv, struct common *c)
 	while ((ch = getopt_long(argc, argv, ":o:", lopts, NULL)) != -1) {
 		switch (ch) {
 		case 'o': out = optarg; break;
-		case 'y':
-			if (add_type(c, optarg) != 0)
-				return 2;
-			break;
-		case 'f':
-			if (set_format(c, optarg) != 0)
-				return 2;
-			break;
 		case 'T':
 			if (parse_double(optarg, &mo.comparison_threshold) != 0 || mo.comparison_threshold < 0)
 				return cli_usage_error("drift", "--comparison-threshold must be a non-negative number");
@@ -317,8 +316,11 @@ static int cmd_baseline(int argc, char **argv, struct common *c)
 			else
 				return cli_usage_error("drift", "--comparison-method is simple or robust, not '%s'", optarg);
 			break;
-		case ':': return cli_usage_error("drift", "%s needs a value", argv[optind - 1]);
-		default: return cli_usage_error("drift", "unknown option '%s'", argv[optind - 1]);
+		default: {
+			int rc = common_option(c, ch, argv);
+			if (rc)
+				return rc;
+		}
 		}
 	}
 	if (argc - optind != 1)
@@ -354,17 +356,11 @@ static int cmd_check(int argc, char **argv, struct common *c)
 		switch (ch) {
 		case 'o': out = optarg; break;
 		case 'B': base = optarg; break;
-		case 'y':
-			if (add_type(c, optarg) != 0)
-				return 2;
-			break;
-		case 'f':
-			if (set_format(c, optarg) != 0)
-				return 2;
-			break;
-		case 'j': c->json = 1; break;
-		case ':': return cli_usage_error("drift", "%s needs a value", argv[optind - 1]);
-		default: return cli_usage_error("drift", "unknown option '%s'", argv[optind - 1]);
+		default: {
+			int rc = common_option(c, ch, argv);
+			if (rc)
+				return rc;
+		}
 		}
 	}
 	if (argc - optind != 1)

@@ -265,6 +265,22 @@ static void add_string_or_null(cJSON *o, const char *key, const char *v, int raw
 	free(s);
 }
 
+/* The fields a run has in both the search results and `history show --json`. */
+static cJSON *run_head_json(int64_t id, int64_t created_ms, const char *kind, const char *model, const char *prompt,
+			    int raw)
+{
+	cJSON *o = cJSON_CreateObject();
+	char iso[48];
+	format_iso(created_ms, iso, sizeof iso);
+	cJSON_AddNumberToObject(o, "id", (double)id);
+	cJSON_AddNumberToObject(o, "created_ms", (double)created_ms);
+	cJSON_AddStringToObject(o, "created", iso);
+	add_string_or_null(o, "kind", kind, raw);
+	add_string_or_null(o, "model", model, raw);
+	add_string_or_null(o, "prompt", prompt, raw);
+	return o;
+}
+
 /* ["before", "match", "between", "match", "after"]: odd positions matched. */
 static cJSON *snippet_json(const char *snippet, int raw)
 {
@@ -301,15 +317,7 @@ static void print_hits_json(const struct history_cmd *c, const char *query, int6
 	cJSON *runs = cJSON_AddArrayToObject(root, "runs");
 	for (size_t i = 0; i < n; i++) {
 		const struct history_hit *h = &hits[i];
-		cJSON *o = cJSON_CreateObject();
-		char iso[48];
-		format_iso(h->created_ms, iso, sizeof iso);
-		cJSON_AddNumberToObject(o, "id", (double)h->id);
-		cJSON_AddNumberToObject(o, "created_ms", (double)h->created_ms);
-		cJSON_AddStringToObject(o, "created", iso);
-		add_string_or_null(o, "kind", h->kind, c->raw);
-		add_string_or_null(o, "model", h->model, c->raw);
-		add_string_or_null(o, "prompt", h->prompt, c->raw);
+		cJSON *o = run_head_json(h->id, h->created_ms, h->kind, h->model, h->prompt, c->raw);
 		add_string_or_null(o, "status", h->status, c->raw);
 		add_number_or_null(o, "ttft_ms", h->ttft_ms);
 		add_number_or_null(o, "total_ms", h->total_ms);
@@ -432,15 +440,7 @@ static void print_run_json(const struct history_cmd *c, const struct history_run
 	const struct history_metrics *m = &r->metrics;
 	struct run_metrics rm;
 	metrics_from_history(m, &rm);
-	cJSON *o = cJSON_CreateObject();
-	char iso[48];
-	format_iso(r->created_ms, iso, sizeof iso);
-	cJSON_AddNumberToObject(o, "id", (double)r->id);
-	cJSON_AddNumberToObject(o, "created_ms", (double)r->created_ms);
-	cJSON_AddStringToObject(o, "created", iso);
-	add_string_or_null(o, "kind", r->kind, c->raw);
-	add_string_or_null(o, "model", r->model, c->raw);
-	add_string_or_null(o, "prompt", r->prompt, c->raw);
+	cJSON *o = run_head_json(r->id, r->created_ms, r->kind, r->model, r->prompt, c->raw);
 	cJSON *msgs = cJSON_AddArrayToObject(o, "messages");
 	for (size_t i = 0; i < r->nmessages; i++) {
 		cJSON *mo = cJSON_CreateObject();

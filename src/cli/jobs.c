@@ -125,6 +125,43 @@ static int find_job(struct jobs_ctx *c, const char *ref, struct job *j)
 	return 0;
 }
 
+typedef int (*job_action)(struct jobs_ctx *c, struct job *j, void *ud);
+
+/* Opens the context, finds the job REF names and runs act on it; the job and
+ * the context are closed afterwards. act's exit status, or 1. */
+static int with_job(const char *ref, job_action act, void *ud)
+{
+	struct jobs_ctx c;
+	if (open_ctx(&c))
+		return 1;
+	struct job j = {0};
+	int rc = find_job(&c, ref, &j);
+	if (rc == 0)
+		rc = act(&c, &j, ud);
+	job_clear(&j);
+	close_ctx(&c);
+	return rc;
+}
+
+/* A subcommand whose one operand, after its options, is a job ID. */
+static int with_one_job(const char *sub, int argc, char **argv, job_action act, void *ud)
+{
+	if (argc - optind != 1)
+		return cli_usage_error(CMD, "jobs %s takes one job ID, e.g. aiwb jobs %s local:7", sub, sub);
+	return with_job(argv[optind], act, ud);
+}
+
+/* Brings a job of a remote source up to date from its source, then reads it again. */
+static int refresh_job(struct jobs_ctx *c, struct job *j)
+{
+	char *full = job_ref(j);
+	job_desk_refresh(&c->d, job_desk_source(&c->d, j));
+	job_clear(j);
+	int rc = find_job(c, full, j);
+	free(full);
+	return rc;
+}
+
 static char *safe(const char *s)
 {
 	return sanitize_str(s ? s : "", s ? strlen(s) : 0, 0);
@@ -328,80 +365,70 @@ static int follow(struct jobs_ctx *c, struct job *j, int raw)
 	return job_shell_status(j);
 }
 
+struct logs_opts {
+	int follow, raw;
+};
+
+static int print_log(struct jobs_ctx *c, struct job *j, int raw)
+{
+	int64_t off = 0, next;
+	struct err e = ERR_INIT;
+	struct sanitizer san;
+	sanitize_init(&san, 0);
+	do {
+		struct buf chunk = BUF_INIT;
+		next = local_log_read(j, off, &chunk, &e);
+		if (next < 0) {
+			buf_free(&chunk);
+			return cli_fail(CMD, "%s", e.msg);
+		}
+		if (raw || !c->tty)
+			fwrite(buf_str(&chunk), 1, chunk.len, stdout);
+		else {
+			struct buf clean = BUF_INIT;
+			sanitize_feed(&san, chunk.data, chunk.len, &clean);
+			fwrite(buf_str(&clean), 1, clean.len, stdout);
+			buf_free(&clean);
+		}
+		int more = chunk.len == LOCAL_READ_MAX;
+		buf_free(&chunk);
+		off = next;
+		if (!more)
+			return 0;
+	} while (1);
+}
+
+static int logs_job(struct jobs_ctx *c, struct job *j, void *ud)
+{
+	const struct logs_opts *o = ud;
+	if (!job_desk_source(&c->d, j))
+		return cli_fail(CMD, "logs of %s jobs are not available in this version", j->source);
+	if (strcmp(j->source, "local") != 0 && !o->follow && refresh_job(c, j))
+		return 1;
+	if (!j->log_path)
+		return cli_fail(CMD, "%s:%s has no log file (yet)", j->source, j->ext_id);
+	return o->follow ? follow(c, j, o->raw) : print_log(c, j, o->raw);
+}
+
 static int cmd_logs(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"follow", no_argument, NULL, 'f'}, {"raw", no_argument, NULL, 'r'},
 		{"help", no_argument, NULL, 'h'},   {NULL, 0, NULL, 0},
 	};
-	int do_follow = 0, raw = 0, opt;
+	struct logs_opts o = {0};
+	int opt;
 	optind = 0;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
 		switch (opt) {
-		case 'f': do_follow = 1; break;
-		case 'r': raw = 1; break;
+		case 'f': o.follow = 1; break;
+		case 'r': o.raw = 1; break;
 		case 'h': fputs(jobs_usage, stdout); return 0;
 		default: return cli_usage_error(CMD, "jobs logs: unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (argc - optind != 1)
-		return cli_usage_error(CMD, "jobs logs takes one job ID, e.g. aiwb jobs logs local:7");
-	struct jobs_ctx c;
-	if (open_ctx(&c))
-		return 1;
-	struct job j;
-	int rc = find_job(&c, argv[optind], &j);
-	if (rc == 0) {
-		if (!job_desk_source(&c.d, &j))
-			rc = cli_fail(CMD, "logs of %s jobs are not available in this version", j.source);
-		else if (strcmp(j.source, "local") != 0 && !do_follow) {
-			char *full = job_ref(&j);
-			job_desk_refresh(&c.d, job_desk_source(&c.d, &j));
-			job_clear(&j);
-			rc = find_job(&c, full, &j);
-			free(full);
-		}
-		if (rc == 0 && !job_desk_source(&c.d, &j))
-			;
-		else if (rc == 0 && !j.log_path)
-			rc = cli_fail(CMD, "%s:%s has no log file (yet)", j.source, j.ext_id);
-		else if (rc)
-			;
-		else if (do_follow)
-			rc = follow(&c, &j, raw);
-		else {
-			int64_t off = 0, next;
-			struct err e = ERR_INIT;
-			struct sanitizer san;
-			sanitize_init(&san, 0);
-			do {
-				struct buf chunk = BUF_INIT;
-				next = local_log_read(&j, off, &chunk, &e);
-				if (next < 0) {
-					rc = cli_fail(CMD, "%s", e.msg);
-					buf_free(&chunk);
-					break;
-				}
-				if (raw || !c.tty)
-					fwrite(buf_str(&chunk), 1, chunk.len, stdout);
-				else {
-					struct buf clean = BUF_INIT;
-					sanitize_feed(&san, chunk.data, chunk.len, &clean);
-					fwrite(buf_str(&clean), 1, clean.len, stdout);
-					buf_free(&clean);
-				}
-				int more = chunk.len == LOCAL_READ_MAX;
-				buf_free(&chunk);
-				off = next;
-				if (!more)
-					break;
-			} while (1);
-		}
-		job_clear(&j);
-	}
-	close_ctx(&c);
-	return rc;
+	return with_one_job("logs", argc, argv, logs_job, &o);
 }
 
 /* ------------------------------------------------------------------ ls / show */
@@ -478,6 +505,64 @@ static int cmd_ls(int argc, char **argv)
 	return rc;
 }
 
+static void print_job(struct db *db, const struct job *j)
+{
+	char *id = job_ref(j), t1[32], t2[32], t3[32], el[32];
+	format_time(t1, sizeof t1, j->submit_ms);
+	format_time(t2, sizeof t2, j->start_ms);
+	format_time(t3, sizeof t3, j->end_ms);
+	job_text_duration(el, sizeof el, elapsed_ms(j));
+	char *name = safe(j->name), *cmd = safe(j->command), *reason = safe(j->reason), *raw = safe(j->raw_state);
+	printf("id:        %s\nname:      %s\nstatus:    %s (%s)\n", id, name, job_status_name(j->status), raw);
+	if (j->reason)
+		printf("reason:    %s\n", reason);
+	if (j->has_exit)
+		printf("exit:      %d\n", j->exit_code);
+	if (j->signal) {
+		const char *n = job_signal_name(j->signal);
+		printf("signal:    %d%s%s\n", j->signal, n ? " SIG" : "", n ? n : "");
+	}
+	printf("submitted: %s\nstarted:   %s\nended:     %s\nelapsed:   %s\n", t1, t2, t3, el);
+	printf("command:   %s\n", cmd);
+	if (j->cwd) {
+		char *cwd = safe(j->cwd);
+		printf("cwd:       %s\n", cwd);
+		free(cwd);
+	}
+	if (j->env_names)
+		printf("env:       %s (values not stored)\n", j->env_names);
+	if (j->pid)
+		printf("pid:       %lld\n", (long long)j->pid);
+	if (j->log_path) {
+		char *log = safe(j->log_path);
+		printf("log:       %s\n", log);
+		free(log);
+	}
+	struct buf m = BUF_INIT;
+	job_text_metrics(db, j->id, 0, &m);
+	char *mt = safe(buf_str(&m));
+	printf("metrics:   %s\n", m.len ? mt : "-");
+	free(mt);
+	buf_free(&m);
+	free(id);
+	free(name);
+	free(cmd);
+	free(reason);
+	free(raw);
+}
+
+static int show_job(struct jobs_ctx *c, struct job *j, void *ud)
+{
+	const int *json = ud;
+	if (strcmp(j->source, "local") != 0 && job_desk_source(&c->d, j) && refresh_job(c, j))
+		return 1;
+	if (*json)
+		print_json(job_to_json(c->s.db, j));
+	else
+		print_job(c->s.db, j);
+	return 0;
+}
+
 static int cmd_show(int argc, char **argv)
 {
 	int json = 0;
@@ -497,74 +582,14 @@ static int cmd_show(int argc, char **argv)
 	}
 	if (!ref)
 		return cli_usage_error(CMD, "jobs show needs a job ID, e.g. aiwb jobs show local:7");
-	struct jobs_ctx c;
-	if (open_ctx(&c))
-		return 1;
-	struct job j;
-	int rc = find_job(&c, ref, &j);
-	if (rc == 0 && strcmp(j.source, "local") != 0 && job_desk_source(&c.d, &j)) {
-		char *full = job_ref(&j);
-		job_desk_refresh(&c.d, job_desk_source(&c.d, &j));
-		job_clear(&j);
-		rc = find_job(&c, full, &j);
-		free(full);
-	}
-	if (rc == 0 && json)
-		print_json(job_to_json(c.s.db, &j));
-	else if (rc == 0) {
-		char *id = job_ref(&j), t1[32], t2[32], t3[32], el[32];
-		format_time(t1, sizeof t1, j.submit_ms);
-		format_time(t2, sizeof t2, j.start_ms);
-		format_time(t3, sizeof t3, j.end_ms);
-		job_text_duration(el, sizeof el, elapsed_ms(&j));
-		char *name = safe(j.name), *cmd = safe(j.command), *reason = safe(j.reason), *raw = safe(j.raw_state);
-		printf("id:        %s\nname:      %s\nstatus:    %s (%s)\n", id, name, job_status_name(j.status), raw);
-		if (j.reason)
-			printf("reason:    %s\n", reason);
-		if (j.has_exit)
-			printf("exit:      %d\n", j.exit_code);
-		if (j.signal) {
-			const char *n = job_signal_name(j.signal);
-			printf("signal:    %d%s%s\n", j.signal, n ? " SIG" : "", n ? n : "");
-		}
-		printf("submitted: %s\nstarted:   %s\nended:     %s\nelapsed:   %s\n", t1, t2, t3, el);
-		printf("command:   %s\n", cmd);
-		if (j.cwd) {
-			char *cwd = safe(j.cwd);
-			printf("cwd:       %s\n", cwd);
-			free(cwd);
-		}
-		if (j.env_names)
-			printf("env:       %s (values not stored)\n", j.env_names);
-		if (j.pid)
-			printf("pid:       %lld\n", (long long)j.pid);
-		if (j.log_path) {
-			char *log = safe(j.log_path);
-			printf("log:       %s\n", log);
-			free(log);
-		}
-		struct buf m = BUF_INIT;
-		job_text_metrics(c.s.db, j.id, 0, &m);
-		char *mt = safe(buf_str(&m));
-		printf("metrics:   %s\n", m.len ? mt : "-");
-		free(mt);
-		buf_free(&m);
-		free(id);
-		free(name);
-		free(cmd);
-		free(reason);
-		free(raw);
-	}
-	if (rc == 0)
-		job_clear(&j);
-	close_ctx(&c);
-	return rc;
+	return with_job(ref, show_job, &json);
 }
 
 /* ------------------------------------------------------------------ metrics */
 
 struct metric_out {
 	int mode; /* 0 table, 1 json, 2 csv */
+	const char *name;
 	cJSON *obj;
 	int rows;
 };
@@ -595,6 +620,31 @@ static int on_metric(void *ud, const struct jobreg_point *p)
 	return 0;
 }
 
+static int metrics_job(struct jobs_ctx *c, struct job *j, void *ud)
+{
+	struct metric_out *m = ud;
+	struct err e = ERR_INIT;
+	cJSON *o = NULL;
+	int rc = 0;
+	if (m->mode == 1) {
+		o = cJSON_CreateObject();
+		char *ref = job_ref(j);
+		cJSON_AddStringToObject(o, "id", ref);
+		free(ref);
+		m->obj = cJSON_AddObjectToObject(o, "metrics");
+	} else if (m->mode == 2)
+		printf("name,step,value,time_ms\n");
+	else
+		printf("%-20s %10s %14s  %s\n", "METRIC", "STEP", "VALUE", "TIME");
+	if (jobreg_points(c->s.db, j->id, 0, m->name, on_metric, m, &e) < 0)
+		rc = cli_fail(CMD, "%s", e.msg);
+	if (o && rc == 0)
+		print_json(o);
+	else
+		cJSON_Delete(o);
+	return rc;
+}
+
 static int cmd_metrics(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -603,7 +653,6 @@ static int cmd_metrics(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	struct metric_out m = {0};
-	const char *name = NULL;
 	int opt;
 	optind = 0;
 	opterr = 0;
@@ -615,44 +664,38 @@ static int cmd_metrics(int argc, char **argv)
 				return cli_usage_error(CMD, "give --json or --csv, not both");
 			m.mode = opt == 'j' ? 1 : 2;
 			break;
-		case 'n': name = optarg; break;
+		case 'n': m.name = optarg; break;
 		case 'h': fputs(jobs_usage, stdout); return 0;
 		default: return cli_usage_error(CMD, "jobs metrics: unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (argc - optind != 1)
-		return cli_usage_error(CMD, "jobs metrics takes one job ID, e.g. aiwb jobs metrics local:7");
-	struct jobs_ctx c;
-	if (open_ctx(&c))
-		return 1;
-	struct job j;
-	int rc = find_job(&c, argv[optind], &j);
-	if (rc == 0) {
-		struct err e = ERR_INIT;
-		cJSON *o = NULL;
-		if (m.mode == 1) {
-			o = cJSON_CreateObject();
-			char *ref = job_ref(&j);
-			cJSON_AddStringToObject(o, "id", ref);
-			free(ref);
-			m.obj = cJSON_AddObjectToObject(o, "metrics");
-		} else if (m.mode == 2)
-			printf("name,step,value,time_ms\n");
-		else
-			printf("%-20s %10s %14s  %s\n", "METRIC", "STEP", "VALUE", "TIME");
-		if (jobreg_points(c.s.db, j.id, 0, name, on_metric, &m, &e) < 0)
-			rc = cli_fail(CMD, "%s", e.msg);
-		if (o && rc == 0)
-			print_json(o);
-		else
-			cJSON_Delete(o);
-		job_clear(&j);
-	}
-	close_ctx(&c);
-	return rc;
+	return with_one_job("metrics", argc, argv, metrics_job, &m);
 }
 
 /* ------------------------------------------------------------------ stop / rm */
+
+static int stop_job(struct jobs_ctx *c, struct job *j, void *ud)
+{
+	const double *grace = ud;
+	int rc = 0;
+	char *ref = job_ref(j);
+	if (!job_desk_source(&c->d, j))
+		rc = cli_fail(CMD, "stopping %s jobs is not available in this version", j->source);
+	else if (job_status_final(j->status))
+		printf("%s had already ended (%s)\n", ref, job_status_name(j->status));
+	else {
+		struct err e = ERR_INIT;
+		int r = job_desk_stop(&c->d, j, (int64_t)(*grace * 1000), &e);
+		if (r == JOB_DESK_STOPPED)
+			rc = 130;
+		else if (r < 0)
+			rc = cli_fail(CMD, "%s: %s", ref, e.msg);
+		else
+			printf("%s %s\n", ref, job_status_name(j->status));
+	}
+	free(ref);
+	return rc;
+}
 
 static int cmd_stop(int argc, char **argv)
 {
@@ -676,34 +719,20 @@ static int cmd_stop(int argc, char **argv)
 		default: return cli_usage_error(CMD, "jobs stop: unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (argc - optind != 1)
-		return cli_usage_error(CMD, "jobs stop takes one job ID, e.g. aiwb jobs stop local:7");
-	struct jobs_ctx c;
-	if (open_ctx(&c))
-		return 1;
-	struct job j;
-	int rc = find_job(&c, argv[optind], &j);
-	if (rc == 0) {
-		char *ref = job_ref(&j);
-		struct job_source *src = job_desk_source(&c.d, &j);
-		if (!src)
-			rc = cli_fail(CMD, "stopping %s jobs is not available in this version", j.source);
-		else if (job_status_final(j.status))
-			printf("%s had already ended (%s)\n", ref, job_status_name(j.status));
-		else {
-			struct err e = ERR_INIT;
-			int r = job_desk_stop(&c.d, &j, (int64_t)(grace * 1000), &e);
-			if (r == JOB_DESK_STOPPED)
-				rc = 130;
-			else if (r < 0)
-				rc = cli_fail(CMD, "%s: %s", ref, e.msg);
-			else
-				printf("%s %s\n", ref, job_status_name(j.status));
-		}
-		free(ref);
-		job_clear(&j);
-	}
-	close_ctx(&c);
+	return with_one_job("stop", argc, argv, stop_job, &grace);
+}
+
+static int rm_job(struct jobs_ctx *c, struct job *j, void *ud)
+{
+	(void)ud;
+	struct err e = ERR_INIT;
+	int rc = 0;
+	char *ref = job_ref(j);
+	if (local_remove(c->s.db, j, &e) < 0)
+		rc = cli_fail(CMD, "%s", e.msg);
+	else
+		printf("removed %s\n", ref);
+	free(ref);
 	return rc;
 }
 
@@ -716,23 +745,7 @@ static int cmd_rm(int argc, char **argv)
 		}
 		return cli_usage_error(CMD, "jobs rm takes one job ID, e.g. aiwb jobs rm local:7");
 	}
-	struct jobs_ctx c;
-	if (open_ctx(&c))
-		return 1;
-	struct job j;
-	int rc = find_job(&c, argv[1], &j);
-	if (rc == 0) {
-		struct err e = ERR_INIT;
-		char *ref = job_ref(&j);
-		if (local_remove(c.s.db, &j, &e) < 0)
-			rc = cli_fail(CMD, "%s", e.msg);
-		else
-			printf("removed %s\n", ref);
-		free(ref);
-		job_clear(&j);
-	}
-	close_ctx(&c);
-	return rc;
+	return with_job(argv[1], rm_job, NULL);
 }
 
 /* ------------------------------------------------------------------ alert */
@@ -742,6 +755,23 @@ static int print_rule(void *ud, const struct jobreg_alert *a)
 	(void)ud;
 	printf("%s%s\n", a->rule, a->fired ? "  (fired)" : "");
 	return 0;
+}
+
+/* ud: the canonical rule to add, or NULL to list the job's rules. */
+static int alert_job(struct jobs_ctx *c, struct job *j, void *ud)
+{
+	const char *canon = ud;
+	struct err e = ERR_INIT;
+	int rc = 0;
+	char *ref = job_ref(j);
+	if (canon && jobreg_alert_add(c->s.db, j->id, canon, &e) < 0)
+		rc = cli_fail(CMD, "%s", e.msg);
+	else if (canon)
+		printf("%s: alert '%s' set; 'aiwb jobs watch --alerts' fires it\n", ref, canon);
+	else
+		jobreg_alerts(c->s.db, j->id, print_rule, NULL, NULL);
+	free(ref);
+	return rc;
 }
 
 static int cmd_alert(int argc, char **argv)
@@ -761,24 +791,7 @@ static int cmd_alert(int argc, char **argv)
 			return cli_usage_error(CMD, "%s", e.msg);
 		alert_format(&r, canon, sizeof canon);
 	}
-	struct jobs_ctx c;
-	if (open_ctx(&c))
-		return 1;
-	struct job j;
-	int rc = find_job(&c, argv[1], &j);
-	if (rc == 0) {
-		char *ref = job_ref(&j);
-		if (argc == 3 && jobreg_alert_add(c.s.db, j.id, canon, &e) < 0)
-			rc = cli_fail(CMD, "%s", e.msg);
-		else if (argc == 3)
-			printf("%s: alert '%s' set; 'aiwb jobs watch --alerts' fires it\n", ref, canon);
-		else
-			jobreg_alerts(c.s.db, j.id, print_rule, NULL, NULL);
-		free(ref);
-		job_clear(&j);
-	}
-	close_ctx(&c);
-	return rc;
+	return with_job(argv[1], alert_job, argc == 3 ? canon : NULL);
 }
 
 /* ------------------------------------------------------------------ watch */
