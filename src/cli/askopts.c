@@ -24,17 +24,6 @@ static int parse_double(const char *cmd, const char *opt, const char *v, double 
 	return 0;
 }
 
-static int parse_int(const char *cmd, const char *opt, const char *v, long lo, long hi, int *out)
-{
-	char *end;
-	errno = 0;
-	long n = strtol(v, &end, 10);
-	if (errno || end == v || *end || n < lo || n > hi)
-		return cli_usage_error(cmd, "%s must be a whole number from %ld to %ld", opt, lo, hi);
-	*out = (int)n;
-	return 0;
-}
-
 static int read_stdin(struct ask_opts *o)
 {
 	char chunk[65536];
@@ -87,11 +76,14 @@ int ask_opts_parse(struct ask_opts *o, const char *cmd, size_t max_models, int a
 				return 2;
 			o->params.has_top_p = 1;
 			break;
-		case 'N':
-			if (parse_int(cmd, "--max-tokens", optarg, 1, 1000000, &o->params.max_tokens))
+		case 'N': {
+			long n;
+			if (cli_parse_long(cmd, "--max-tokens", optarg, 1, 1000000, &n))
 				return 2;
+			o->params.max_tokens = (int)n;
 			o->params.has_max_tokens = 1;
 			break;
+		}
 		case 'S':
 			if (o->params.nstop == ASK_MAX_STOP)
 				return cli_usage_error(cmd, "at most %d --stop sequences", ASK_MAX_STOP);

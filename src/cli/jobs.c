@@ -162,11 +162,6 @@ static int refresh_job(struct jobs_ctx *c, struct job *j)
 	return rc;
 }
 
-static char *safe(const char *s)
-{
-	return sanitize_str(s ? s : "", s ? strlen(s) : 0, 0);
-}
-
 static int64_t elapsed_ms(const struct job *j)
 {
 	return job_elapsed_ms(j, clock_wall_ms());
@@ -210,13 +205,13 @@ static void table(struct jobs_ctx *c, const struct job_list *l, struct buf *out,
 	buf_printf(out, "%-12s  %-9s  %-8s  %-20s  %s\n", "ID", "STATUS", "ELAPSED", "NAME", "METRICS");
 	for (size_t i = 0; i < l->n; i++) {
 		const struct job *j = &l->v[i];
-		char *ref = job_ref(j), *name = safe(j->name), el[32];
+		char *ref = job_ref(j), *name = cli_safe(j->name), el[32];
 		job_text_duration(el, sizeof el, elapsed_ms(j));
 		struct buf m = BUF_INIT;
 		job_text_metrics(c->s.db, j->id, metrics_max, &m);
 		if (j->status == JOB_FAILED && j->reason && !m.len)
 			buf_puts(&m, j->reason);
-		char *mt = safe(buf_str(&m));
+		char *mt = cli_safe(buf_str(&m));
 		pad(out, ref, 12, 0);
 		pad(out, job_status_name(j->status), 9, 0);
 		pad(out, el, 8, 0);
@@ -512,7 +507,7 @@ static void print_job(struct db *db, const struct job *j)
 	format_time(t2, sizeof t2, j->start_ms);
 	format_time(t3, sizeof t3, j->end_ms);
 	job_text_duration(el, sizeof el, elapsed_ms(j));
-	char *name = safe(j->name), *cmd = safe(j->command), *reason = safe(j->reason), *raw = safe(j->raw_state);
+	char *name = cli_safe(j->name), *cmd = cli_safe(j->command), *reason = cli_safe(j->reason), *raw = cli_safe(j->raw_state);
 	printf("id:        %s\nname:      %s\nstatus:    %s (%s)\n", id, name, job_status_name(j->status), raw);
 	if (j->reason)
 		printf("reason:    %s\n", reason);
@@ -525,7 +520,7 @@ static void print_job(struct db *db, const struct job *j)
 	printf("submitted: %s\nstarted:   %s\nended:     %s\nelapsed:   %s\n", t1, t2, t3, el);
 	printf("command:   %s\n", cmd);
 	if (j->cwd) {
-		char *cwd = safe(j->cwd);
+		char *cwd = cli_safe(j->cwd);
 		printf("cwd:       %s\n", cwd);
 		free(cwd);
 	}
@@ -534,13 +529,13 @@ static void print_job(struct db *db, const struct job *j)
 	if (j->pid)
 		printf("pid:       %lld\n", (long long)j->pid);
 	if (j->log_path) {
-		char *log = safe(j->log_path);
+		char *log = cli_safe(j->log_path);
 		printf("log:       %s\n", log);
 		free(log);
 	}
 	struct buf m = BUF_INIT;
 	job_text_metrics(db, j->id, 0, &m);
-	char *mt = safe(buf_str(&m));
+	char *mt = cli_safe(buf_str(&m));
 	printf("metrics:   %s\n", m.len ? mt : "-");
 	free(mt);
 	buf_free(&m);

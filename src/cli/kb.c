@@ -16,8 +16,7 @@
 #include "base/sanitize.h"
 #include "base/xmalloc.h"
 #include "cli/cli.h"
-#include "kb/context.h"
-#include "kb/demo.h"
+#include "cli/kbcommon.h"
 #include "kb/embed.h"
 #include "kb/eval.h"
 #include "kb/evalrun.h"
@@ -32,12 +31,10 @@
 
 #define CMD "kb"
 
-static volatile sig_atomic_t kb_stop;
-
 static void on_signal(int sig)
 {
 	(void)sig;
-	kb_stop = 1;
+	cli_kb_stop = 1;
 }
 
 static void catch_interrupts(void)
@@ -48,82 +45,6 @@ static void catch_interrupts(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-}
-
-/* Opens the database and finds the KB; prints the error and returns NULL. */
-static struct db *open_kb(const char *name, int write, struct kb *kb, int *status)
-{
-	struct err e = ERR_INIT;
-	int missing = 0;
-	struct db *db = write ? session_writable_db(0, &missing, &e) : session_existing_db(&missing, &e);
-	if (!db) {
-		*status = missing ? cli_fail(CMD, "there is no knowledge base named %s; create it with 'aiwb kb create %s'",
-					     name, name)
-				  : cli_fail(CMD, "%s", e.msg);
-		return NULL;
-	}
-	int found = kb_store_get(db, name, kb, &e);
-	if (found <= 0) {
-		*status = found < 0 ? cli_fail(CMD, "%s", e.msg)
-				    : cli_fail(CMD, "there is no knowledge base named %s; 'aiwb kb ls' lists them", name);
-		db_close(db);
-		return NULL;
-	}
-	return db;
-}
-
-static void session_stop(void *ud)
-{
-	kb_stop = 1;
-	if (ud)
-		loop_stop(ud);
-}
-
-/* A session (config, catalog, event loop) for the commands that embed; one
- * sentence on failure. Ctrl-C sets kb_stop. */
-static int embed_session(struct session *s, struct err *e)
-{
-	if (session_open(s, SESSION_LATE_CATALOG, e) < 0)
-		return -1;
-	s->on_interrupt = session_stop;
-	s->ud = s->loop;
-	return 0;
-}
-
-/* The query's vector for the KB's model; NULL after printing the error. */
-static float *query_vector(struct session *s, int *opened, const struct kb *kb, const char *query, size_t *dim)
-{
-	struct err e = ERR_INIT;
-	if (!kb->set.embed[0]) {
-		cli_fail(CMD, "%s has no embedding model, so it has no vectors to search; set one with "
-			 "'aiwb kb set %s --embed PROVIDER/MODEL' and run 'aiwb kb sync %s'", kb->name, kb->name, kb->name);
-		return NULL;
-	}
-	if (!*opened) {
-		if (embed_session(s, &e) < 0) {
-			cli_fail(CMD, "%s", e.msg);
-			return NULL;
-		}
-		*opened = 1;
-	}
-	float *v = kb_embed_query(&s->cfg, s->loop, kb->set.embed, query, dim, &e);
-	if (!v)
-		cli_fail(CMD, "%s", e.msg);
-	return v;
-}
-
-static char *safe(const char *s)
-{
-	return sanitize_str(s ? s : "", strlen(s ? s : ""), 0);
-}
-
-static char *flat(const char *s)
-{
-	char *t = safe(s);
-	for (char *p = t; *p; p++)
-		if (*p == '\n' || *p == '\t')
-			*p = ' ';
-	return t;
 }
 
 static void format_bytes(int64_t n, char *out, size_t len)
@@ -148,17 +69,6 @@ static void format_time(int64_t ms, char *out, size_t len)
 	struct tm tm;
 	if (!localtime_r(&t, &tm) || !strftime(out, len, "%Y-%m-%d %H:%M", &tm))
 		snprintf(out, len, "?");
-}
-
-static int parse_int(const char *opt, const char *v, long lo, long hi, long *out)
-{
-	char *end;
-	errno = 0;
-	long n = strtol(v, &end, 10);
-	if (errno || end == v || *end || n < lo || n > hi)
-		return cli_usage_error(CMD, "%s must be a whole number from %ld to %ld", opt, lo, hi);
-	*out = n;
-	return 0;
 }
 
 static int parse_size(const char *opt, const char *v, int64_t *out)
@@ -198,12 +108,12 @@ static int settings_option(int c, const char *arg, struct kb_settings *s)
 		s->chunker = (enum kb_chunker)kb_chunker_parse(arg);
 		return 0;
 	case OPT_CHUNK_TOKENS:
-		if (parse_int("--chunk-tokens", arg, KB_CHUNK_TOKENS_MIN, KB_CHUNK_TOKENS_MAX, &n))
+		if (cli_parse_long(CMD, "--chunk-tokens", arg, KB_CHUNK_TOKENS_MIN, KB_CHUNK_TOKENS_MAX, &n))
 			return 2;
 		s->chunk_tokens = (int)n;
 		return 0;
 	case OPT_OVERLAP:
-		if (parse_int("--overlap", arg, 0, KB_CHUNK_TOKENS_MAX / 2, &n))
+		if (cli_parse_long(CMD, "--overlap", arg, 0, KB_CHUNK_TOKENS_MAX / 2, &n))
 			return 2;
 		s->overlap = (int)n;
 		return 0;
@@ -306,7 +216,7 @@ static int kb_set(int argc, char **argv)
 		return cli_usage_error(CMD, "kb set needs a setting to change, e.g. --chunker sentence");
 	struct kb kb;
 	int status = 0;
-	struct db *db = open_kb(argv[optind], 1, &kb, &status);
+	struct db *db = cli_kb_open(argv[optind], 1, &kb, &status);
 	if (!db)
 		return status;
 	struct kb_settings s = kb.set;
@@ -331,7 +241,7 @@ static int kb_check(int argc, char **argv)
 		return cli_usage_error(CMD, "kb check takes one NAME");
 	struct kb kb;
 	int status = 0;
-	struct db *db = open_kb(argv[1], 1, &kb, &status); /* FTS5's integrity-check is a write statement */
+	struct db *db = cli_kb_open(argv[1], 1, &kb, &status); /* FTS5's integrity-check is a write statement */
 	if (!db)
 		return status;
 	struct err e = ERR_INIT;
@@ -429,7 +339,7 @@ static int kb_docs(int argc, char **argv)
 		return cli_usage_error(CMD, "kb docs takes one NAME");
 	struct kb kb;
 	int status = 0;
-	struct db *db = open_kb(argv[optind], 0, &kb, &status);
+	struct db *db = cli_kb_open(argv[optind], 0, &kb, &status);
 	if (!db)
 		return status;
 	struct kb_doc_row *v;
@@ -453,7 +363,7 @@ static int kb_docs(int argc, char **argv)
 	} else {
 		printf("%-40s %-9s %9s %6s  %s\n", "DOCUMENT", "FORMAT", "BYTES", "CHUNKS", "TITLE");
 		for (size_t i = 0; i < n; i++) {
-			char *name = flat(v[i].name), *title = flat(v[i].title);
+			char *name = cli_flat(v[i].name), *title = cli_flat(v[i].title);
 			printf("%-40s %-9s %9lld %6lld  %s\n", name, v[i].format, (long long)v[i].bytes,
 			       (long long)v[i].chunks, title);
 			free(name);
@@ -487,7 +397,7 @@ static int kb_show(int argc, char **argv)
 		return cli_usage_error(CMD, "kb show takes NAME and DOC (a name 'aiwb kb docs NAME' lists)");
 	struct kb kb;
 	int status = 0;
-	struct db *db = open_kb(argv[optind], 0, &kb, &status);
+	struct db *db = cli_kb_open(argv[optind], 0, &kb, &status);
 	if (!db)
 		return status;
 	struct kb_doc_row d;
@@ -506,7 +416,7 @@ static int kb_show(int argc, char **argv)
 	if (json) {
 		cli_print_json(kb_json_doc(kb.name, &d, body, cv, nc));
 	} else {
-		char *title = flat(d.title), *name = flat(d.name), *meta = flat(d.meta);
+		char *title = cli_flat(d.title), *name = cli_flat(d.name), *meta = cli_flat(d.meta);
 		printf("document  %s\ntitle     %s\nformat    %s, %lld bytes, %zu chunks\nsha256    %s\nmetadata  %s\n",
 		       name, title, d.format, (long long)d.bytes, nc, d.sha256, meta);
 		free(title);
@@ -514,7 +424,7 @@ static int kb_show(int argc, char **argv)
 		free(meta);
 		if (chunks) {
 			for (size_t i = 0; i < nc; i++) {
-				char *h = flat(cv[i].heading);
+				char *h = cli_flat(cv[i].heading);
 				printf("\n--- chunk %d  bytes %zu-%zu  ~%d tokens%s%s ---\n", cv[i].seq, cv[i].start, cv[i].end,
 				       cv[i].tokens, *h ? "  " : "", h);
 				free(h);
@@ -576,7 +486,7 @@ static void on_file(void *ud, const struct kb_ingest_stats *st, const char *path
 {
 	struct progress *p = ud;
 	if (skip_detail && p->verbose) {
-		char *s = flat(path), *d = flat(skip_detail);
+		char *s = cli_flat(path), *d = cli_flat(skip_detail);
 		if (p->tty && p->drawn)
 			fputs("\r\033[K", stderr);
 		fprintf(stderr, "skipped %s: %s\n", s, d);
@@ -686,7 +596,7 @@ static const struct kb_embed_opts *resync_embed_opts(void *ud)
 {
 	struct resync_ui *u = ud;
 	struct err ce = ERR_INIT;
-	struct kb_embed_opts eo = { &u->s.cfg, session_catalog(&u->s, &ce), u->s.loop, &kb_stop, u->max_cost,
+	struct kb_embed_opts eo = { &u->s.cfg, session_catalog(&u->s, &ce), u->s.loop, &cli_kb_stop, u->max_cost,
 				    confirm_cost, embed_progress, &u->eui };
 	u->eo = eo;
 	return &u->eo;
@@ -714,10 +624,10 @@ static int watch_and_sync(struct db *db, struct kb *kb, struct kb_ingest_opts *o
 			  double max_cost, struct err *e)
 {
 	struct resync_ui u = { .eui = { p, yes }, .max_cost = max_cost };
-	if (embed_session(&u.s, e) < 0)
+	if (cli_kb_embed_session(&u.s, e) < 0)
 		return KB_INGEST_FAILED;
 	struct kb_resync_cb cb = { resync_watching, resync_embed_opts, resync_embed_failed, resync_synced, &u };
-	int rc = kb_resync_run(db, kb, o, u.s.loop, &kb_stop, &cb, e);
+	int rc = kb_resync_run(db, kb, o, u.s.loop, &cli_kb_stop, &cb, e);
 	session_close(&u.s);
 	return rc;
 }
@@ -771,7 +681,7 @@ static int kb_add_or_sync(int argc, char **argv, int sync)
 			p.verbose = 1;
 			break;
 		case OPT_BATCH:
-			if (parse_int("--batch-files", optarg, 1, 100000, &n))
+			if (cli_parse_long(CMD, "--batch-files", optarg, 1, 100000, &n))
 				rc = 2;
 			o.batch_files = (int)n;
 			break;
@@ -802,7 +712,7 @@ static int kb_add_or_sync(int argc, char **argv, int sync)
 	struct kb kb;
 	struct db *db = NULL;
 	if (rc == 0)
-		db = open_kb(argv[optind], 1, &kb, &rc);
+		db = cli_kb_open(argv[optind], 1, &kb, &rc);
 	if (!db) {
 		free(inc);
 		free(exc);
@@ -810,7 +720,7 @@ static int kb_add_or_sync(int argc, char **argv, int sync)
 	}
 	o.include = inc;
 	o.exclude = exc;
-	o.stop = &kb_stop;
+	o.stop = &cli_kb_stop;
 	o.ud = &p;
 	o.on_file = on_file;
 	o.on_batch = on_batch;
@@ -829,14 +739,14 @@ static int kb_add_or_sync(int argc, char **argv, int sync)
 	if (r == KB_INGEST_OK && kb.set.embed[0]) {
 		struct session s;
 		struct embed_ui ui = { &p, yes };
-		if (embed_session(&s, &ee) < 0) {
+		if (cli_kb_embed_session(&s, &ee) < 0) {
 			embed_rc = -1;
 		} else {
 			struct err ce = ERR_INIT;
-			struct kb_embed_opts eo = { &s.cfg, session_catalog(&s, &ce), s.loop, &kb_stop, max_cost,
+			struct kb_embed_opts eo = { &s.cfg, session_catalog(&s, &ce), s.loop, &cli_kb_stop, max_cost,
 						    confirm_cost, embed_progress, &ui };
 			embed_rc = kb_embed_pending(db, &kb, &eo, &es, &ee);
-			if (embed_rc == 0 && kb_stop)
+			if (embed_rc == 0 && cli_kb_stop)
 				r = KB_INGEST_STOPPED;
 		}
 		session_close(&s);
@@ -920,7 +830,7 @@ static int kb_search_cmd(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "k:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
-			if (parse_int("-k", optarg, 1, KB_SEARCH_K_MAX, &n))
+			if (cli_parse_long(CMD, "-k", optarg, 1, KB_SEARCH_K_MAX, &n))
 				return 2;
 			so.k = (int)n;
 			break;
@@ -974,7 +884,7 @@ static int kb_search_cmd(int argc, char **argv)
 	so.query = buf_str(&query);
 	struct kb kb;
 	int status = 0;
-	struct db *db = open_kb(argv[optind], 0, &kb, &status);
+	struct db *db = cli_kb_open(argv[optind], 0, &kb, &status);
 	if (!db) {
 		buf_free(&query);
 		return status;
@@ -985,7 +895,7 @@ static int kb_search_cmd(int argc, char **argv)
 	int opened = 0;
 	float *qvec = NULL;
 	if (so.mode != KB_MODE_BM25 || so.mmr) {
-		qvec = query_vector(&sess, &opened, &kb, so.query, &so.qdim);
+		qvec = cli_kb_query_vector(&sess, &opened, &kb, so.query, &so.qdim);
 		if (!qvec) {
 			if (opened)
 				session_close(&sess);
@@ -1038,11 +948,11 @@ static int kb_search_cmd(int argc, char **argv)
 			printf("No chunks of %s match%s.\n", kb.name, so.filter ? " the query and the filter" : " the query");
 		for (size_t i = 0; i < r.n; i++) {
 			const struct kb_hit *h = &r.v[i];
-			char *name = flat(h->doc_name), *heading = flat(h->heading), *title = flat(h->title);
+			char *name = cli_flat(h->doc_name), *heading = cli_flat(h->heading), *title = cli_flat(h->title);
 			printf("%s%d. %.4f  %s%s  %s%s%s  [bytes %zu-%zu]\n", bold ? "\033[1m" : "", h->rank, h->score, name,
 			       bold ? "\033[22m" : "", title, *heading ? " › " : "", heading, h->start, h->end);
 			if (h->meta && strcmp(h->meta, "{}") != 0) {
-				char *m = flat(h->meta);
+				char *m = cli_flat(h->meta);
 				printf("   meta %s\n", m);
 				free(m);
 			}
@@ -1089,7 +999,7 @@ struct eval_vectors {
 static float *eval_vector(void *ud, const char *query, size_t *dim)
 {
 	struct eval_vectors *ev = ud;
-	return query_vector(&ev->sess, &ev->opened, ev->kb, query, dim);
+	return cli_kb_query_vector(&ev->sess, &ev->opened, ev->kb, query, dim);
 }
 
 static int kb_eval_cmd(int argc, char **argv)
@@ -1117,7 +1027,7 @@ static int kb_eval_cmd(int argc, char **argv)
 				return cli_usage_error(CMD, "--mode must be bm25, vector or hybrid");
 			mode_override = optarg;
 		} else if (c == 'k') {
-			if (parse_int("-k", optarg, 1, KB_SEARCH_K_MAX, &n))
+			if (cli_parse_long(CMD, "-k", optarg, 1, KB_SEARCH_K_MAX, &n))
 				return 2;
 			k_override = (int)n;
 		} else if (dst) {
@@ -1150,7 +1060,7 @@ static int kb_eval_cmd(int argc, char **argv)
 		set.k = k_override;
 	struct kb kb;
 	int status = 0;
-	struct db *db = open_kb(argv[optind], 0, &kb, &status);
+	struct db *db = cli_kb_open(argv[optind], 0, &kb, &status);
 	if (!db) {
 		kb_eval_set_free(&set);
 		return status;
@@ -1174,11 +1084,11 @@ static int kb_eval_cmd(int argc, char **argv)
 		printf("%-4s %-30s %4s %5s %6s %6s  %s\n", "", "CASE", "HIT", "RANK", "MRR", "NDCG", "");
 		for (size_t i = 0; i < rep.n; i++) {
 			const struct kb_eval_result *res = &rep.cases[i];
-			char *name = flat(res->c->name);
+			char *name = cli_flat(res->c->name);
 			if (strlen(name) > 30)
 				strcpy(name + 27, "...");
 			if (res->error) {
-				char *m = flat(res->error);
+				char *m = cli_flat(res->error);
 				printf("%-4s %-30s error: %s\n", "FAIL", name, m);
 				free(m);
 			} else {
@@ -1186,14 +1096,14 @@ static int kb_eval_cmd(int argc, char **argv)
 				       res->sc.hit ? "yes" : "no", res->sc.first_rank, res->sc.rr, res->sc.ndcg);
 				const char *sep = "  missing: ";
 				for (size_t x = 0; x < res->nmissing; x++) {
-					char *d = flat(res->missing[x]);
+					char *d = cli_flat(res->missing[x]);
 					printf("%s%s", sep, d);
 					free(d);
 					sep = ", ";
 				}
 				sep = "  unwanted: ";
 				for (size_t x = 0; x < res->nunwanted; x++) {
-					char *d = flat(res->unwanted[x]);
+					char *d = cli_flat(res->unwanted[x]);
 					printf("%s%s", sep, d);
 					free(d);
 					sep = ", ";
@@ -1216,212 +1126,10 @@ static int kb_eval_cmd(int argc, char **argv)
 	return rc;
 }
 
-/* The first kb command of a data home makes the demo KB (kb/demo.h); a
- * failure is a warning, never a stop. */
-static void seed_demo(void)
-{
-	struct err e = ERR_INIT;
-	int missing;
-	struct db *db = session_writable_db(1, &missing, &e);
-	if (db && kb_demo_seed(db, path_share_dir(), path_data_home(), &e) < 0)
-		fprintf(stderr, "aiwb kb: the demo knowledge base was not made: %s\n", e.msg);
-	db_close(db);
-}
-
-/* ---- ask --kb */
-
-#define ASK_CONTEXT_TOKENS 6000
-
-/* ask's options that take a value (the next argument unless written --opt=value). */
-static int ask_takes_value(const char *a)
-{
-	static const char *const v[] = { "-m", "--model", "-s", "--system", "--temperature", "--top-p", "--max-tokens",
-					 "--stop", "-t", "--template", "--var", "--vars-file", NULL };
-	for (int i = 0; v[i]; i++)
-		if (strcmp(a, v[i]) == 0)
-			return 1;
-	return 0;
-}
-
-int cli_ask_kb(int argc, char **argv)
-{
-	const char *kbname = NULL, *filter = NULL;
-	int k = 5, json = 0, mode = KB_MODE_BM25;
-	long n;
-	char **rest = xcalloc((size_t)argc + 8, sizeof *rest);
-	int nrest = 0;
-	struct buf question = BUF_INIT;
-	int question_stdin = 0;
-	rest[nrest++] = argv[0];
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *next = i + 1 < argc ? argv[i + 1] : NULL;
-		if (strcmp(a, "--kb") == 0 || strcmp(a, "-k") == 0 || strcmp(a, "--mode") == 0 || strcmp(a, "--filter") == 0) {
-			if (!next) {
-				free(rest);
-				buf_free(&question);
-				return cli_usage_error("ask", "%s needs a value", a);
-			}
-			if (strcmp(a, "--kb") == 0)
-				kbname = next;
-			else if (strcmp(a, "--filter") == 0)
-				filter = next;
-			else if (strcmp(a, "--mode") == 0 && (mode = kb_mode_parse(next)) < 0) {
-				free(rest);
-				buf_free(&question);
-				return cli_usage_error("ask", "--mode must be bm25, vector or hybrid");
-			} else if (strcmp(a, "-k") == 0) {
-				if (parse_int("-k", next, 1, 50, &n)) {
-					free(rest);
-					buf_free(&question);
-					return 2;
-				}
-				k = (int)n;
-			}
-			i++;
-		} else if (strcmp(a, "-t") == 0 || strcmp(a, "--template") == 0 || strncmp(a, "--template=", 11) == 0) {
-			free(rest);
-			buf_free(&question);
-			return cli_usage_error("ask", "--kb answers with the built-in rag template; leave out -t");
-		} else if (strcmp(a, "--") == 0) {
-			for (i++; i < argc; i++) {
-				if (question.len)
-					buf_putc(&question, ' ');
-				buf_puts(&question, argv[i]);
-			}
-		} else if (a[0] == '-' && a[1]) {
-			if (strcmp(a, "--json") == 0)
-				json = 1;
-			rest[nrest++] = argv[i];
-			if (ask_takes_value(a) && next)
-				rest[nrest++] = argv[++i];
-		} else if (strcmp(a, "-") == 0) {
-			question_stdin = 1;
-		} else {
-			if (question.len)
-				buf_putc(&question, ' ');
-			buf_puts(&question, a);
-		}
-	}
-	if (question_stdin || (!question.len && !isatty(STDIN_FILENO))) {
-		char chunk[4096];
-		size_t got;
-		while ((got = fread(chunk, 1, sizeof chunk, stdin)) > 0)
-			buf_append(&question, chunk, got);
-		while (question.len && (question.data[question.len - 1] == '\n' || question.data[question.len - 1] == '\r'))
-			buf_truncate(&question, question.len - 1);
-	}
-	if (!question.len) {
-		free(rest);
-		buf_free(&question);
-		return cli_usage_error("ask", "ask --kb needs a QUESTION");
-	}
-	seed_demo();
-	struct kb kb;
-	int status = 0;
-	struct db *db = open_kb(kbname, 0, &kb, &status);
-	if (!db) {
-		free(rest);
-		buf_free(&question);
-		return status;
-	}
-	struct kb_search_opts so;
-	memset(&so, 0, sizeof so);
-	so.query = buf_str(&question);
-	so.k = k;
-	so.mode = (enum kb_mode)mode;
-	so.filter = filter;
-	so.with_text = 1;
-	struct session sess;
-	int opened = 0;
-	float *qvec = NULL;
-	if (so.mode != KB_MODE_BM25 && !(qvec = query_vector(&sess, &opened, &kb, so.query, &so.qdim))) {
-		if (opened)
-			session_close(&sess);
-		db_close(db);
-		kb_free(&kb);
-		free(rest);
-		buf_free(&question);
-		return 1;
-	}
-	so.qvec = qvec;
-	struct kb_results r;
-	struct err e = ERR_INIT;
-	int rc = kb_search(db, &kb, &so, &r, &e);
-	free(qvec);
-	if (opened)
-		session_close(&sess);
-	db_close(db);
-	if (rc < 0) {
-		kb_free(&kb);
-		free(rest);
-		buf_free(&question);
-		return strncmp(e.msg, "invalid filter", 14) == 0 ? cli_usage_error("ask", "%s", e.msg) : cli_fail("ask", "%s", e.msg);
-	}
-	size_t used = 0;
-	char *context = kb_sources_context(&r, ASK_CONTEXT_TOKENS, &used);
-	char *var = xasprintf("context=%s", context);
-	free(context);
-	rest[nrest++] = (char *)(uintptr_t)"-t";
-	rest[nrest++] = (char *)(uintptr_t)"rag";
-	rest[nrest++] = (char *)(uintptr_t)"--var";
-	rest[nrest++] = var;
-	rest[nrest++] = (char *)(uintptr_t)"--";
-	rest[nrest++] = question.data;
-	if (!json) {
-		rc = cmd_ask(nrest, rest);
-		printf("\nSources (%s, %s):\n", kb.name, kb_mode_name(so.mode));
-		if (!used)
-			printf("  none: nothing in %s matches the question\n", kb.name);
-		for (size_t i = 0; i < used; i++) {
-			char *d = flat(r.v[i].doc_name), *h = flat(r.v[i].heading);
-			printf("  [%zu] %s%s%s  (score %.4f)\n", i + 1, d, *h ? " › " : "", h, r.v[i].score);
-			free(d);
-			free(h);
-		}
-	} else {
-		fflush(stdout);
-		FILE *tmp = tmpfile();
-		int saved = dup(STDOUT_FILENO);
-		if (!tmp || saved < 0) {
-			rc = cli_fail("ask", "cannot create a temporary file for the answer");
-		} else {
-			dup2(fileno(tmp), STDOUT_FILENO);
-			rc = cmd_ask(nrest, rest);
-			fflush(stdout);
-			dup2(saved, STDOUT_FILENO);
-			close(saved);
-			struct buf out = BUF_INIT;
-			char chunk[4096];
-			size_t got;
-			rewind(tmp);
-			while ((got = fread(chunk, 1, sizeof chunk, tmp)) > 0)
-				buf_append(&out, chunk, got);
-			cJSON *o = cJSON_Parse(buf_str(&out));
-			if (o) {
-				cJSON_AddStringToObject(o, "kb", kb.name);
-				cJSON_AddItemToObject(o, "sources", kb_json_sources(&r, used));
-				cli_print_json(o);
-			} else {
-				fputs(buf_str(&out), stdout);
-			}
-			buf_free(&out);
-		}
-		if (tmp)
-			fclose(tmp);
-	}
-	free(var);
-	kb_results_free(&r);
-	kb_free(&kb);
-	free(rest);
-	buf_free(&question);
-	return rc;
-}
-
 int cmd_kb(int argc, char **argv)
 {
 	if (argc >= 2 && argv[1][0] != '-')
-		seed_demo();
+		cli_kb_seed_demo();
 	if (argc < 2)
 		return cli_usage_error(CMD, "name a kb command: create, ls, add, sync, docs, show, search, eval, check, set or rm");
 	const char *sub = argv[1];

@@ -129,3 +129,28 @@ int cli_close_stdout(int status)
 		      "check where it goes (a full disk or a closed pipe?)\n", stderr);
 	return status ? status : 1;
 }
+
+int cli_parse_long(const char *cmd, const char *opt, const char *v, long lo, long hi, long *out)
+{
+	char *end;
+	errno = 0;
+	long n = strtol(v, &end, 10);
+	if (errno || end == v || *end || n < lo || n > hi)
+		return cli_usage_error(cmd, "%s must be a whole number from %ld to %ld", opt, lo, hi);
+	*out = n;
+	return 0;
+}
+
+char *cli_safe(const char *s)
+{
+	return sanitize_str(s ? s : "", s ? strlen(s) : 0, 0);
+}
+
+char *cli_flat(const char *s)
+{
+	char *t = cli_safe(s);
+	for (char *p = t; *p; p++)
+		if (*p == '\n' || *p == '\t')
+			*p = ' ';
+	return t;
+}

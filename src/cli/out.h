@@ -30,6 +30,13 @@ int cli_error(const char *cmd, int usage, const char *msg);
  * while a command runs (cli_run), so a reader that stops is an EPIPE. */
 void cli_stdout_failed(int err);
 int cli_close_stdout(int status);
+/* v as a whole number from lo to hi into *out: 0, or the usage error
+ * "OPT must be a whole number from LO to HI" printed and 2 returned. */
+int cli_parse_long(const char *cmd, const char *opt, const char *v, long lo, long hi, long *out);
+/* A sanitised copy of s (NULL reads as ""), for a terminal; cli_flat also
+ * turns newlines and tabs into spaces, for one line. The caller frees. */
+char *cli_safe(const char *s);
+char *cli_flat(const char *s);
 /* True when argv holds -h or --help before any "--". */
 int cli_wants_help(int argc, char **argv);
 

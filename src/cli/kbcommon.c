@@ -1,0 +1,82 @@
+#include "cli/kbcommon.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "base/path.h"
+#include "cli/cli.h"
+#include "kb/demo.h"
+#include "kb/embed.h"
+#include "store/db.h"
+
+#define CMD "kb"
+
+volatile sig_atomic_t cli_kb_stop;
+
+struct db *cli_kb_open(const char *name, int write, struct kb *kb, int *status)
+{
+	struct err e = ERR_INIT;
+	int missing = 0;
+	struct db *db = write ? session_writable_db(0, &missing, &e) : session_existing_db(&missing, &e);
+	if (!db) {
+		*status = missing ? cli_fail(CMD, "there is no knowledge base named %s; create it with 'aiwb kb create %s'",
+					     name, name)
+				  : cli_fail(CMD, "%s", e.msg);
+		return NULL;
+	}
+	int found = kb_store_get(db, name, kb, &e);
+	if (found <= 0) {
+		*status = found < 0 ? cli_fail(CMD, "%s", e.msg)
+				    : cli_fail(CMD, "there is no knowledge base named %s; 'aiwb kb ls' lists them", name);
+		db_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+static void stop_kb(void *ud)
+{
+	cli_kb_stop = 1;
+	if (ud)
+		loop_stop(ud);
+}
+
+int cli_kb_embed_session(struct session *s, struct err *e)
+{
+	if (session_open(s, SESSION_LATE_CATALOG, e) < 0)
+		return -1;
+	s->on_interrupt = stop_kb;
+	s->ud = s->loop;
+	return 0;
+}
+
+float *cli_kb_query_vector(struct session *s, int *opened, const struct kb *kb, const char *query, size_t *dim)
+{
+	struct err e = ERR_INIT;
+	if (!kb->set.embed[0]) {
+		cli_fail(CMD, "%s has no embedding model, so it has no vectors to search; set one with "
+			 "'aiwb kb set %s --embed PROVIDER/MODEL' and run 'aiwb kb sync %s'", kb->name, kb->name, kb->name);
+		return NULL;
+	}
+	if (!*opened) {
+		if (cli_kb_embed_session(s, &e) < 0) {
+			cli_fail(CMD, "%s", e.msg);
+			return NULL;
+		}
+		*opened = 1;
+	}
+	float *v = kb_embed_query(&s->cfg, s->loop, kb->set.embed, query, dim, &e);
+	if (!v)
+		cli_fail(CMD, "%s", e.msg);
+	return v;
+}
+
+void cli_kb_seed_demo(void)
+{
+	struct err e = ERR_INIT;
+	int missing;
+	struct db *db = session_writable_db(1, &missing, &e);
+	if (db && kb_demo_seed(db, path_share_dir(), path_data_home(), &e) < 0)
+		fprintf(stderr, "aiwb kb: the demo knowledge base was not made: %s\n", e.msg);
+	db_close(db);
+}

@@ -1,0 +1,30 @@
+/* kbcommon — what `aiwb kb` (cli/kb.c) and `aiwb ask --kb` (cli/askkb.c)
+ * share: opening a knowledge base, the demo KB, a query's vector. Each
+ * prints its error as "aiwb kb: ..." on stderr. */
+#ifndef AIWB_CLI_KBCOMMON_H
+#define AIWB_CLI_KBCOMMON_H
+
+#include <signal.h>
+#include <stddef.h>
+
+#include "base/err.h"
+#include "kb/store.h"
+#include "session.h"
+
+/* Set by Ctrl-C (and SIGTERM) while a kb command works. */
+extern volatile sig_atomic_t cli_kb_stop;
+
+/* Opens the database and finds the KB named name; prints the error, sets
+ * *status to the exit status and returns NULL. */
+struct db *cli_kb_open(const char *name, int write, struct kb *kb, int *status);
+/* The first kb command of a data home makes the demo KB (kb/demo.h); a
+ * failure is a warning, never a stop. */
+void cli_kb_seed_demo(void);
+/* A session (config, catalog, event loop) for the commands that embed; one
+ * sentence in e on failure. Ctrl-C sets cli_kb_stop and stops the loop. */
+int cli_kb_embed_session(struct session *s, struct err *e);
+/* The query's vector for the KB's model, opening s first unless *opened
+ * (then *opened is set); NULL after printing the error. The caller frees. */
+float *cli_kb_query_vector(struct session *s, int *opened, const struct kb *kb, const char *query, size_t *dim);
+
+#endif
