@@ -7,7 +7,7 @@
 #include "base/buf.h"
 #include "base/sanitize.h"
 #include "base/xmalloc.h"
-#include "cli/cli.h"
+#include "cli/out.h"
 #include "cli/guardout.h"
 #include "session.h"
 #include "config.h"

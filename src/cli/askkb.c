@@ -119,31 +119,14 @@ int cli_ask_kb(int argc, char **argv)
 	so.mode = (enum kb_mode)mode;
 	so.filter = filter;
 	so.with_text = 1;
-	struct session sess;
-	int opened = 0;
-	float *qvec = NULL;
-	if (so.mode != KB_MODE_BM25 && !(qvec = cli_kb_query_vector(&sess, &opened, &kb, so.query, &so.qdim))) {
-		if (opened)
-			session_close(&sess);
-		db_close(db);
-		kb_free(&kb);
-		free(rest);
-		buf_free(&question);
-		return 1;
-	}
-	so.qvec = qvec;
 	struct kb_results r;
-	struct err e = ERR_INIT;
-	int rc = kb_search(db, &kb, &so, &r, &e);
-	free(qvec);
-	if (opened)
-		session_close(&sess);
+	int rc = cli_kb_search(db, &kb, &so, &r, NULL, "ask");
 	db_close(db);
-	if (rc < 0) {
+	if (rc) {
 		kb_free(&kb);
 		free(rest);
 		buf_free(&question);
-		return strncmp(e.msg, "invalid filter", 14) == 0 ? cli_usage_error("ask", "%s", e.msg) : cli_fail("ask", "%s", e.msg);
+		return rc;
 	}
 	size_t used = 0;
 	char *context = kb_sources_context(&r, ASK_CONTEXT_TOKENS, &used);

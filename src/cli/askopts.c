@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "base/xmalloc.h"
-#include "cli/cli.h"
+#include "cli/out.h"
 
 #define MAX_PROMPT (8u << 20)
 

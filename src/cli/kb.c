@@ -890,33 +890,13 @@ static int kb_search_cmd(int argc, char **argv)
 		return status;
 	}
 	struct kb_results r;
-	struct err e = ERR_INIT;
-	struct session sess;
-	int opened = 0;
-	float *qvec = NULL;
-	if (so.mode != KB_MODE_BM25 || so.mmr) {
-		qvec = cli_kb_query_vector(&sess, &opened, &kb, so.query, &so.qdim);
-		if (!qvec) {
-			if (opened)
-				session_close(&sess);
-			db_close(db);
-			kb_free(&kb);
-			buf_free(&query);
-			return 1;
-		}
-		so.qvec = qvec;
-	}
-	int64_t t0 = clock_us();
-	int rc = kb_search(db, &kb, &so, &r, &e);
-	double ms = (double)(clock_us() - t0) / 1000.0;
+	double ms = 0;
+	int rc = cli_kb_search(db, &kb, &so, &r, &ms, CMD);
 	db_close(db);
-	free(qvec);
-	if (opened)
-		session_close(&sess);
-	if (rc < 0) {
+	if (rc) {
 		kb_free(&kb);
 		buf_free(&query);
-		return strncmp(e.msg, "invalid filter", 14) == 0 ? cli_usage_error(CMD, "%s", e.msg) : cli_fail(CMD, "%s", e.msg);
+		return rc;
 	}
 	if (json) {
 		cli_print_json(kb_json_search(&kb, &so, &r, explain, ms));

@@ -1,12 +1,15 @@
 #include "cli/kbcommon.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "base/clock.h"
 #include "base/path.h"
-#include "cli/cli.h"
+#include "cli/out.h"
 #include "kb/demo.h"
 #include "kb/embed.h"
+#include "kb/search.h"
 #include "store/db.h"
 
 #define CMD "kb"
@@ -79,4 +82,34 @@ void cli_kb_seed_demo(void)
 	if (db && kb_demo_seed(db, path_share_dir(), path_data_home(), &e) < 0)
 		fprintf(stderr, "aiwb kb: the demo knowledge base was not made: %s\n", e.msg);
 	db_close(db);
+}
+
+int cli_kb_search(struct db *db, const struct kb *kb, struct kb_search_opts *so, struct kb_results *r, double *ms,
+		  const char *cmd)
+{
+	struct session sess;
+	int opened = 0;
+	float *qvec = NULL;
+	if (so->mode != KB_MODE_BM25 || so->mmr) {
+		qvec = cli_kb_query_vector(&sess, &opened, kb, so->query, &so->qdim);
+		if (!qvec) {
+			if (opened)
+				session_close(&sess);
+			return 1;
+		}
+		so->qvec = qvec;
+	}
+	struct err e = ERR_INIT;
+	int64_t t0 = clock_us();
+	int rc = kb_search(db, kb, so, r, &e);
+	if (ms)
+		*ms = (double)(clock_us() - t0) / 1000.0;
+	free(qvec);
+	so->qvec = NULL;
+	if (opened)
+		session_close(&sess);
+	if (rc < 0)
+		return strncmp(e.msg, "invalid filter", 14) == 0 ? cli_usage_error(cmd, "%s", e.msg)
+								: cli_fail(cmd, "%s", e.msg);
+	return 0;
 }

@@ -26,5 +26,12 @@ int cli_kb_embed_session(struct session *s, struct err *e);
 /* The query's vector for the KB's model, opening s first unless *opened
  * (then *opened is set); NULL after printing the error. The caller frees. */
 float *cli_kb_query_vector(struct session *s, int *opened, const struct kb *kb, const char *query, size_t *dim);
+struct kb_search_opts;
+struct kb_results;
+/* Runs so on kb, with the query's vector when the mode or the rerank needs
+ * one; *ms (if not NULL) is how long the search took. 0, or the exit status
+ * of the error printed (an invalid filter is a usage error of cmd). */
+int cli_kb_search(struct db *db, const struct kb *kb, struct kb_search_opts *so, struct kb_results *r, double *ms,
+		  const char *cmd);
 
 #endif
