@@ -137,6 +137,26 @@ static int common_option(struct common *c, int ch, char **argv)
 	}
 }
 
+/* One option of a command's own: 0, the exit status of a usage error, or -1
+ * when ch is not one of its own (then it is a common option or an error). */
+typedef int (*own_option)(void *ud, int ch);
+
+static int parse_options(struct common *c, int argc, char **argv, const char *shortopts,
+			 const struct option *lopts, own_option own, void *ud)
+{
+	int ch;
+	opterr = 0;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, shortopts, lopts, NULL)) != -1) {
+		int rc = own(ud, ch);
+		if (rc < 0)
+			rc = common_option(c, ch, argv);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 static void name_bad_rows(const char *path, uint64_t bad, const long *lines, size_t n)
 {
 	if (!bad)
@@ -169,6 +189,70 @@ static int print_json(cJSON *j)
 	return 0;
 }
 
+struct report_args {
+	struct common *c;
+	struct drift_col_opt per[MAX_PER_COLUMN];
+	size_t nper;
+	struct drift_report_opts o;
+	char *columns_arg;
+};
+
+static int report_option(void *ud, int ch)
+{
+	struct report_args *a = ud;
+	switch (ch) {
+	case 'c': a->columns_arg = optarg; return 0;
+	case 't':
+	case 'T': {
+		char *col;
+		const char *val;
+		if (split_pair(optarg, ch == 't' ? "--test" : "--threshold", &col, &val) != 0)
+			return 2;
+		a->c->owned[a->c->nowned++] = col;
+		size_t k;
+		for (k = 0; k < a->nper && strcmp(a->per[k].column, col) != 0; k++)
+			;
+		if (k == a->nper) {
+			if (a->nper == MAX_PER_COLUMN)
+				return cli_usage_error("drift", "too many --test/--threshold options");
+			a->per[a->nper++] = (struct drift_col_opt){ col, DRIFT_TEST_NONE, NAN };
+		}
+		if (ch == 't') {
+			int t = drift_test_parse(val);
+			if (t < 0)
+				return cli_usage_error("drift", "unknown test '%s' (ks, chisquare, z, psi, "
+								"jensenshannon, wasserstein or linf)", val);
+			a->per[k].test = (enum drift_test)t;
+		} else if (parse_double(val, &a->per[k].threshold) != 0 || a->per[k].threshold < 0) {
+			return cli_usage_error("drift", "--threshold %s: '%s' is not a non-negative number", col, val);
+		}
+		return 0;
+	}
+	case 'g': a->o.target = optarg; return 0;
+	case 'p': a->o.prediction = optarg; return 0;
+	case 'C': a->o.compare = 1; return 0;
+	case 'k':
+		if (strcmp(optarg, "auto") == 0)
+			a->o.ks_method = KS_AUTO;
+		else if (strcmp(optarg, "exact") == 0)
+			a->o.ks_method = KS_EXACT;
+		else if (strcmp(optarg, "asymp") == 0)
+			a->o.ks_method = KS_ASYMP;
+		else
+			return cli_usage_error("drift", "--ks-method is auto, exact or asymp, not '%s'", optarg);
+		return 0;
+	case 'b':
+		if (parse_double(optarg, &a->o.js_base) != 0 || a->o.js_base <= 0 || a->o.js_base == 1)
+			return cli_usage_error("drift", "--js-base must be a positive number other than 1");
+		return 0;
+	case 's':
+		if (parse_double(optarg, &a->o.drift_share) != 0 || a->o.drift_share <= 0 || a->o.drift_share > 1)
+			return cli_usage_error("drift", "--drift-share must be a number in (0, 1]");
+		return 0;
+	default: return -1;
+	}
+}
+
 static int cmd_report(int argc, char **argv, struct common *c)
 {
 	static const struct option lopts[] = {
@@ -180,71 +264,17 @@ static int cmd_report(int argc, char **argv, struct common *c)
 		{ "format", required_argument, NULL, 'f' }, { "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static struct drift_col_opt per[MAX_PER_COLUMN];
-	size_t nper = 0;
-	struct drift_report_opts o = { 0 };
-	o.ks_method = KS_AUTO;
-	char *columns_arg = NULL;
-	int ch;
-	opterr = 0;
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, ":", lopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c': columns_arg = optarg; break;
-		case 't':
-		case 'T': {
-			char *col;
-			const char *val;
-			if (split_pair(optarg, ch == 't' ? "--test" : "--threshold", &col, &val) != 0)
-				return 2;
-			c->owned[c->nowned++] = col;
-			size_t k;
-			for (k = 0; k < nper && strcmp(per[k].column, col) != 0; k++)
-				;
-			if (k == nper) {
-				if (nper == MAX_PER_COLUMN)
-					return cli_usage_error("drift", "too many --test/--threshold options");
-				per[nper++] = (struct drift_col_opt){ col, DRIFT_TEST_NONE, NAN };
-			}
-			if (ch == 't') {
-				int t = drift_test_parse(val);
-				if (t < 0)
-					return cli_usage_error("drift", "unknown test '%s' (ks, chisquare, z, psi, "
-									"jensenshannon, wasserstein or linf)", val);
-				per[k].test = (enum drift_test)t;
-			} else if (parse_double(val, &per[k].threshold) != 0 || per[k].threshold < 0) {
-				return cli_usage_error("drift", "--threshold %s: '%s' is not a non-negative number", col, val);
-			}
-			break;
-		}
-		case 'g': o.target = optarg; break;
-		case 'p': o.prediction = optarg; break;
-		case 'C': o.compare = 1; break;
-		case 'k':
-			if (strcmp(optarg, "auto") == 0)
-				o.ks_method = KS_AUTO;
-			else if (strcmp(optarg, "exact") == 0)
-				o.ks_method = KS_EXACT;
-			else if (strcmp(optarg, "asymp") == 0)
-				o.ks_method = KS_ASYMP;
-			else
-				return cli_usage_error("drift", "--ks-method is auto, exact or asymp, not '%s'", optarg);
-			break;
-		case 'b':
-			if (parse_double(optarg, &o.js_base) != 0 || o.js_base <= 0 || o.js_base == 1)
-				return cli_usage_error("drift", "--js-base must be a positive number other than 1");
-			break;
-		case 's':
-			if (parse_double(optarg, &o.drift_share) != 0 || o.drift_share <= 0 || o.drift_share > 1)
-				return cli_usage_error("drift", "--drift-share must be a number in (0, 1]");
-			break;
-		default: {
-			int rc = common_option(c, ch, argv);
-			if (rc)
-				return rc;
-		}
-		}
-	}
+	static struct report_args a; /* MAX_PER_COLUMN options: not on the stack */
+	memset(&a, 0, sizeof a);
+	a.c = c;
+	a.o.ks_method = KS_AUTO;
+	int prc = parse_options(c, argc, argv, ":", lopts, report_option, &a);
+	if (prc)
+		return prc;
+	struct drift_col_opt *per = a.per;
+	size_t nper = a.nper;
+	struct drift_report_opts o = a.o;
+	char *columns_arg = a.columns_arg;
 	if (argc - optind != 2)
 		return cli_usage_error("drift", "drift report needs BASELINE and CURRENT, two files");
 	const char *base = argv[optind], *cur = argv[optind + 1];
@@ -289,6 +319,32 @@ static int cmd_report(int argc, char **argv, struct common *c)
 	return drift ? EXIT_DRIFT : 0;
 }
 
+struct baseline_args {
+	const char *out;
+	struct monitor_baseline_opts mo;
+};
+
+static int baseline_option(void *ud, int ch)
+{
+	struct baseline_args *a = ud;
+	switch (ch) {
+	case 'o': a->out = optarg; return 0;
+	case 'T':
+		if (parse_double(optarg, &a->mo.comparison_threshold) != 0 || a->mo.comparison_threshold < 0)
+			return cli_usage_error("drift", "--comparison-threshold must be a non-negative number");
+		return 0;
+	case 'm':
+		if (strcasecmp(optarg, "simple") == 0)
+			a->mo.robust = 0;
+		else if (strcasecmp(optarg, "robust") == 0)
+			a->mo.robust = 1;
+		else
+			return cli_usage_error("drift", "--comparison-method is simple or robust, not '%s'", optarg);
+		return 0;
+	default: return -1;
+	}
+}
+
 static int cmd_baseline(int argc, char **argv, struct common *c)
 {
 	static const struct option lopts[] = {
@@ -296,33 +352,12 @@ static int cmd_baseline(int argc, char **argv, struct common *c)
 		{ "format", required_argument, NULL, 'f' }, { "comparison-threshold", required_argument, NULL, 'T' },
 		{ "comparison-method", required_argument, NULL, 'm' }, { NULL, 0, NULL, 0 },
 	};
-	const char *out = NULL;
-	struct monitor_baseline_opts mo = { 0.1, 0 };
-	int ch;
-	opterr = 0;
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, ":o:", lopts, NULL)) != -1) {
-		switch (ch) {
-		case 'o': out = optarg; break;
-		case 'T':
-			if (parse_double(optarg, &mo.comparison_threshold) != 0 || mo.comparison_threshold < 0)
-				return cli_usage_error("drift", "--comparison-threshold must be a non-negative number");
-			break;
-		case 'm':
-			if (strcasecmp(optarg, "simple") == 0)
-				mo.robust = 0;
-			else if (strcasecmp(optarg, "robust") == 0)
-				mo.robust = 1;
-			else
-				return cli_usage_error("drift", "--comparison-method is simple or robust, not '%s'", optarg);
-			break;
-		default: {
-			int rc = common_option(c, ch, argv);
-			if (rc)
-				return rc;
-		}
-		}
-	}
+	struct baseline_args a = { NULL, { 0.1, 0 } };
+	int prc = parse_options(c, argc, argv, ":o:", lopts, baseline_option, &a);
+	if (prc)
+		return prc;
+	const char *out = a.out;
+	struct monitor_baseline_opts mo = a.mo;
 	if (argc - optind != 1)
 		return cli_usage_error("drift", "drift baseline needs one DATA file");
 	if (!out)
@@ -341,6 +376,20 @@ static int cmd_baseline(int argc, char **argv, struct common *c)
 	return 0;
 }
 
+struct check_args {
+	const char *out, *base;
+};
+
+static int check_option(void *ud, int ch)
+{
+	struct check_args *a = ud;
+	switch (ch) {
+	case 'o': a->out = optarg; return 0;
+	case 'B': a->base = optarg; return 0;
+	default: return -1;
+	}
+}
+
 static int cmd_check(int argc, char **argv, struct common *c)
 {
 	static const struct option lopts[] = {
@@ -348,21 +397,11 @@ static int cmd_check(int argc, char **argv, struct common *c)
 		{ "type", required_argument, NULL, 'y' },   { "format", required_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, 'j' },          { NULL, 0, NULL, 0 },
 	};
-	const char *out = NULL, *base = NULL;
-	int ch;
-	opterr = 0;
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, ":o:", lopts, NULL)) != -1) {
-		switch (ch) {
-		case 'o': out = optarg; break;
-		case 'B': base = optarg; break;
-		default: {
-			int rc = common_option(c, ch, argv);
-			if (rc)
-				return rc;
-		}
-		}
-	}
+	struct check_args a = { NULL, NULL };
+	int prc = parse_options(c, argc, argv, ":o:", lopts, check_option, &a);
+	if (prc)
+		return prc;
+	const char *out = a.out, *base = a.base;
 	if (argc - optind != 1)
 		return cli_usage_error("drift", "drift check needs one DATA file");
 	if (!base)
