@@ -22,6 +22,7 @@
 #include "kb/evalrun.h"
 #include "kb/ingest.h"
 #include "kb/json.h"
+#include "kb/label.h"
 #include "kb/resync.h"
 #include "kb/search.h"
 #include "kb/store.h"
@@ -45,30 +46,6 @@ static void catch_interrupts(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-}
-
-static void format_bytes(int64_t n, char *out, size_t len)
-{
-	if (n < 1024)
-		snprintf(out, len, "%lld B", (long long)n);
-	else if (n < 1024 * 1024)
-		snprintf(out, len, "%.1f KB", (double)n / 1024);
-	else if (n < (int64_t)1024 * 1024 * 1024)
-		snprintf(out, len, "%.1f MB", (double)n / (1024.0 * 1024));
-	else
-		snprintf(out, len, "%.2f GB", (double)n / (1024.0 * 1024 * 1024));
-}
-
-static void format_time(int64_t ms, char *out, size_t len)
-{
-	if (!ms) {
-		snprintf(out, len, "never");
-		return;
-	}
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	if (!localtime_r(&t, &tm) || !strftime(out, len, "%Y-%m-%d %H:%M", &tm))
-		snprintf(out, len, "?");
 }
 
 static int parse_size(const char *opt, const char *v, int64_t *out)
@@ -295,9 +272,9 @@ static int kb_ls(int argc, char **argv)
 		       "LAST SYNC");
 		for (size_t i = 0; i < n; i++) {
 			char size[32], when[32], chunker[32];
-			format_bytes(v[i].bytes, size, sizeof size);
-			format_time(v[i].synced_ms, when, sizeof when);
-			snprintf(chunker, sizeof chunker, "%s/%d", kb_chunker_name(v[i].set.chunker), v[i].set.chunk_tokens);
+			kb_label_size(size, sizeof size, v[i].bytes);
+			kb_label_synced(when, sizeof when, v[i].synced_ms);
+			kb_label_chunker(chunker, sizeof chunker, &v[i].set);
 			printf("%-20s %6lld %7lld %10s  %-16s %-14s %s\n", v[i].name, (long long)v[i].docs,
 			       (long long)v[i].chunks, size, chunker, v[i].set.embed[0] ? v[i].set.embed : "-", when);
 		}
@@ -613,7 +590,7 @@ static void resync_synced(void *ud, const struct kb *kb, const struct kb_ingest_
 {
 	(void)ud;
 	char when[32];
-	format_time(clock_wall_ms(), when, sizeof when);
+	kb_label_synced(when, sizeof when, clock_wall_ms());
 	printf("%s synced at %s: %lld added, %lld updated, %lld removed%s\n", kb->name, when + 11, (long long)st->added,
 	       (long long)st->updated, (long long)st->removed, es->embedded ? ", new chunks embedded" : "");
 	fflush(stdout);
