@@ -25,6 +25,7 @@
 #include "jobs/notify.h"
 #include "jobs/registry.h"
 #include "jobs/slurm.h"
+#include "jobs/tally.h"
 #include "jobs/text.h"
 
 const char jobs_usage[] =
@@ -831,7 +832,6 @@ static void on_watch_update(void *ud, struct job_source *src)
 		fprintf(stderr, "aiwb jobs: %s\n", e.msg);
 		return;
 	}
-	int running = 0, all_final = 1, all_completed = 1;
 	for (size_t i = 0; i < all.n; i++) {
 		if (w->n_ids && !watched(w, all.v[i].id))
 			continue;
@@ -840,13 +840,11 @@ static void on_watch_update(void *ud, struct job_source *src)
 		memset(&all.v[i], 0, sizeof all.v[i]);
 	}
 	job_list_free(&all);
-	for (size_t i = 0; i < l.n; i++) {
-		running += l.v[i].status == JOB_RUNNING;
-		all_final &= job_status_final(l.v[i].status);
-		all_completed &= l.v[i].status == JOB_COMPLETED;
-		if (w->alerts)
+	struct job_tally t;
+	job_tally(&l, &t);
+	if (w->alerts)
+		for (size_t i = 0; i < l.n; i++)
 			alert_eval(w->c->s.db, &l.v[i], clock_wall_ms(), on_fire, w, NULL);
-	}
 	struct buf out = BUF_INIT;
 	if (src->down)
 		buf_printf(&out, "source %s is down: %s\n", src->ops->name, src->why ? src->why : "");
@@ -854,21 +852,21 @@ static void on_watch_update(void *ud, struct job_source *src)
 		table(w->c, &l, &out, 3);
 	else
 		buf_puts(&out, "no jobs\n");
-	char t[32];
-	format_time(t, sizeof t, clock_wall_ms());
+	char now[32];
+	format_time(now, sizeof now, clock_wall_ms());
 	if (w->c->tty) {
-		printf("\033[H\033[2J%s  %d running\n%s", t, running, buf_str(&out));
+		printf("\033[H\033[2J%s  %d running\n%s", now, t.running, buf_str(&out));
 		fflush(stdout);
 	} else if (w->last.len != out.len || memcmp(buf_str(&w->last), buf_str(&out), out.len) != 0) {
-		printf("-- %s  %d running\n%s", t, running, buf_str(&out));
+		printf("-- %s  %d running\n%s", now, t.running, buf_str(&out));
 		fflush(stdout);
 	}
 	buf_reset(&w->last);
 	buf_append(&w->last, buf_str(&out), out.len);
 	buf_free(&out);
-	if (w->until_done && all_final) {
+	if (w->until_done && t.all_final) {
 		w->finished = 1;
-		w->exit_status = l.n == 1 ? job_shell_status(&l.v[0]) : (all_completed ? 0 : 1);
+		w->exit_status = t.exit_status;
 		loop_stop(w->c->s.loop);
 	}
 	job_list_free(&l);
