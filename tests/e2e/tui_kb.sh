@@ -1,0 +1,125 @@
+#!/bin/sh
+# The Knowledge pane in a real terminal (tmux, 80x24 and zoomed, C.UTF-8,
+# UTC, a private home; the searching at 120x40, where the status line has room): the demo KB is listed on first run; Enter opens it,
+# a query finds its chunks with the matched words highlighted, the mode key
+# says why vector search is not possible on a KB without embeddings, a
+# metadata filter narrows the results (a malformed one is refused with the
+# column where it broke), Enter opens a result inside its document with the
+# chunk marked, n moves to the next chunk, Esc goes back; D browses the
+# documents with the / filter; ? lists the pane's keys. Every check polls the
+# screen with a deadline.
+. "$(dirname "$0")/lib.sh"
+e2e_begin
+e2e_need_tmux
+e2e_home
+
+d="at 80x24 the Knowledge pane lists the demo KB made on first run (documents, chunks)"
+if tui_start 80 24 && tui_wait "3 Knowledge" && tui_keys 3 && tui_wait_bottom ' Knowledge *' &&
+	tui_wait_re 'demo +5 docs · [0-9]+ chunks' && tui_wait "bm25 only"; then
+	ok "$d"
+else
+	tui_fail "$d"
+fi
+
+tui_resize 120 40
+d="zoomed, the list has columns: documents, chunks, size, embedding model, last sync"
+if tui_keys z && tui_wait "3 Knowledge (zoomed)" && tui_wait_re 'knowledge base +docs +chunks +size +embedding model +last sync' &&
+	tui_wait_re '^│ +demo +5 +[0-9]+ +[0-9.]+ KB +bm25 only +20[0-9-]+ [0-9:]+'; then
+	ok "$d"
+else
+	tui_fail "$d"
+fi
+
+d="Enter opens the demo KB: mode bm25, k 10, no filter, no query yet"
+if tui_keys Enter && tui_wait "mode bm25 (m) · k 10" && tui_wait "filter (f): none" &&
+	tui_wait "query: none yet, i types one"; then
+	ok "$d"
+else
+	tui_fail "$d"
+fi
+
+d="i opens the query line; a query lists scored chunks with document and heading"
+if tui_keys i && tui_wait_bottom 'search>*' && tui_type "refund bikes" && tui_keys Enter &&
+	tui_wait "query (i): refund bikes" && tui_wait_re '1\. [0-9]+\.[0-9]{4}  [a-z-]+\.md' &&
+	tui_wait "pricing-policy.md" && tui_wait "results in demo (bm25, k 10)"; then
+	ok "$d"
+else
+	tui_fail "$d"
+fi
+
+d="m on a KB without embeddings says why vector search is not possible, and stays bm25"
+if tui_keys m && tui_wait "demo has no embedding model, so vector is not possible" && tui_wait "mode bm25 (m)"; then
+	ok "$d"
+else
+	tui_fail "$d"
+fi
+
+d="- and + change k, and the search runs again"
+if tui_keys - && tui_wait "k 5 (- +)" && tui_wait "results in demo (bm25, k 5)" && tui_keys + + &&
+	tui_wait "k 20 (- +)"; then
+	ok "$d"
+else
+	tui_fail "$d"
+fi
+
+d="f sets a metadata filter: only the pricing policy's chunks are left"
+if tui_keys f && tui_wait_bottom 'filter (empty clears)>*' && tui_type "author = 'Marcus Oyelaran'" &&
+	tui_keys Enter && tui_wait "filter (f): author = 'Marcus Oyelaran'" && tui_wait "filtered)" &&
+	tui_wait "pricing-policy.md" && tui_wait_gone "operations-handbook.md" && tui_wait_gone "maintenance-schedule.md"; then
+	ok "$d"
+else
+	tui_fail "$d"
+fi
+
+d="a malformed filter is refused with the column where it broke; the one before stays"
+if tui_keys f && tui_wait_bottom 'filter (empty clears)>*' && tui_keys C-u && tui_type "year >" && tui_keys Enter &&
+	tui_wait "invalid filter: column" && tui_wait "filter (f): author = 'Marcus Oyelaran'"; then
+	ok "$d"
+else
+	tui_fail "$d"
+fi
+
+d="Enter opens the result inside its document: its chunk marked, its number and offsets shown"
+if tui_keys Enter && tui_wait_re 'pricing-policy\.md +chunk [0-9]+/[0-9]+ · bytes [0-9]+-[0-9]+' &&
+	tui_wait_re '── chunk [0-9]+/[0-9]+' && tui_wait "Pricing and Membership Policy"; then
+	ok "$d"
+else
+	tui_fail "$d"
+fi
+
+d="n highlights the next chunk; Esc goes back to the results"
+if tui_keys g && tui_keys n && tui_wait_re 'chunk [0-9]+/[0-9]+ · bytes' && tui_keys Escape &&
+	tui_wait "query (i): refund bikes" && tui_wait_re '1\. [0-9]+\.[0-9]{4}  pricing-policy\.md'; then
+	ok "$d"
+else
+	tui_fail "$d"
+fi
+
+d="D browses the documents; / filters them; Enter shows one with its chunks; Esc returns"
+if tui_keys D && tui_wait "5 documents" && tui_wait "operations-handbook.md" && tui_keys / && tui_type retention &&
+	tui_wait "1 of 5" && tui_wait_gone "operations-handbook.md" && tui_keys Enter Enter &&
+	tui_wait_re 'data-retention-privacy\.md +chunk 1/[0-9]+' && tui_wait "── chunk 1/" && tui_keys Escape &&
+	tui_wait "5 documents"; then
+	ok "$d"
+else
+	tui_fail "$d"
+fi
+
+d="? lists the Knowledge pane's keys"
+if tui_keys Escape Escape && tui_wait "query (i)" && tui_keys '?' && tui_wait "Knowledge pane" &&
+	tui_wait "Next search mode" && tui_wait "Set the metadata filter"; then
+	ok "$d"
+else
+	tui_fail "$d"
+fi
+
+d="Esc closes the help, Esc again returns to the list of knowledge bases; q quits cleanly"
+if tui_keys Escape && tui_wait_gone "Next search mode" && tui_keys Escape && tui_wait "knowledge base" &&
+	tui_keys q && tui_wait_exit && [ "$TUI_RC" = 0 ]; then
+	ok "$d"
+else
+	tui_fail "$d" "rc=$TUI_RC $(tui_stderr)"
+fi
+
+tui_stop
+e2e_done
