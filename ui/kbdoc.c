@@ -48,10 +48,13 @@ size_t kbdoc_build(struct wrapped *w, const char *body, size_t len, const struct
 	if (chosen < n && chunks[chosen].end <= len)
 		cuts[ncuts++] = chunks[chosen].end;
 	qsort(cuts, ncuts, sizeof *cuts, cmp_size);
+	size_t distinct = 0;
+	for (size_t k = 0; k < ncuts; k++)
+		if (!distinct || cuts[k] != cuts[distinct - 1])
+			cuts[distinct++] = cuts[k];
+	ncuts = distinct;
 	size_t chosen_at = 0;
 	for (size_t k = 0; k < ncuts; k++) {
-		if (k && cuts[k] == cuts[k - 1])
-			continue;
 		size_t from = cuts[k];
 		for (size_t i = 0; i < n; i++) {
 			if (chunks[i].start != from)
