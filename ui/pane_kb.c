@@ -44,6 +44,7 @@ struct kb_pane {
 	int k, mmr, searched;
 	struct kb_results res;
 	struct ui_list hit_list;
+	struct kb_query_embed *embedding; /* the query's vector, on its way */
 
 	struct kb_doc_row *docs;
 	size_t ndocs;
@@ -165,8 +166,11 @@ static void clear_results(struct kb_pane *kp)
 	ui_list_set_count(&kp->hit_list, 0);
 }
 
+static void cancel_embedding(struct kb_pane *kp);
+
 static void close_kb(struct kb_pane *kp)
 {
+	cancel_embedding(kp);
 	close_doc(kp);
 	free_docs(kp);
 	clear_results(kp);
@@ -198,9 +202,7 @@ static void open_kb(struct kb_pane *kp, const struct kb *k)
 
 /* ---------------------------------------------------------------- searching */
 
-/* Vector modes need the KB's vectors and the query's; the query's vector
- * would be an embedding call from inside the loop, which kb/embed.h does not
- * offer yet, so the workbench searches BM25 and says why not the others. */
+/* Vector modes and MMR need the KB's vectors; else a sentence says why not. */
 static int vectors_usable(struct kb_pane *kp, const char *what)
 {
 	struct wb *wb = kp->base.wb;
@@ -214,24 +216,26 @@ static int vectors_usable(struct kb_pane *kp, const char *what)
 			  kp->cur.name, what, kp->cur.name);
 		return 0;
 	}
-	wb_status(wb, 1, "%s in the workbench is not available yet; 'aiwb kb search %s --mode %s' does it", what,
-		  kp->cur.name, what);
-	return 0;
+	return 1;
 }
 
-/* Runs the search; 0, or -1 with the error in the status line (results kept). */
-static int run_search(struct kb_pane *kp, const char *query, const char *filter)
+/* Searches with the pane's settings; filter NULL-or-text, qvec when the mode
+ * needs it. query NULL only checks the filter (BM25, no results kept).
+ * 0, or -1 with the error in the status line (results kept). */
+static int search_now(struct kb_pane *kp, const char *query, const char *filter, const float *qvec, size_t dim)
 {
 	struct wb *wb = kp->base.wb;
 	struct kb_search_opts so;
 	memset(&so, 0, sizeof so);
 	so.query = query ? query : "";
 	so.k = kp->k;
-	so.mode = kp->mode;
+	so.mode = query ? kp->mode : KB_MODE_BM25;
 	so.filter = filter && *filter ? filter : NULL;
 	so.with_text = 1;
-	so.mmr = kp->mmr;
+	so.mmr = query ? kp->mmr : 0;
 	so.mmr_lambda = 0.5;
+	so.qvec = qvec;
+	so.qdim = dim;
 	struct kb_results r;
 	struct err e = ERR_INIT;
 	if (kb_search(wb->db, &kp->cur, &so, &r, &e) < 0) {
@@ -250,8 +254,44 @@ static int run_search(struct kb_pane *kp, const char *query, const char *filter)
 	if (!r.fts && kp->mode == KB_MODE_BM25)
 		wb_status(wb, 1, "the query holds no word to search for; type words (punctuation is ignored)");
 	else
-		wb_status(wb, 0, "%zu result%s in %s (%s, k %d%s)", r.n, r.n == 1 ? "" : "s", kp->cur.name,
-			  kb_mode_name(kp->mode), kp->k, so.filter ? ", filtered" : "");
+		wb_status(wb, 0, "%zu result%s in %s (%s%s, k %d%s)", r.n, r.n == 1 ? "" : "s", kp->cur.name,
+			  kb_mode_name(kp->mode), kp->mmr ? "+mmr" : "", kp->k, so.filter ? ", filtered" : "");
+	return 0;
+}
+
+static void query_embedded(void *ud, float *v, size_t dim, const struct err *e)
+{
+	struct kb_pane *kp = ud;
+	kp->embedding = NULL;
+	if (!v)
+		wb_status(kp->base.wb, 1, "%s", e->msg);
+	else if (kp->query && kp->cur.name)
+		search_now(kp, kp->query, kp->filter, v, dim);
+	free(v);
+	wb_redraw(kp->base.wb);
+}
+
+static void cancel_embedding(struct kb_pane *kp)
+{
+	kb_embed_query_cancel(kp->embedding);
+	kp->embedding = NULL;
+}
+
+/* The search of kp->query; in a vector mode (or with MMR) the query's vector
+ * is asked for on the loop first and the search runs when it arrives. */
+static int run_search(struct kb_pane *kp, const char *query, const char *filter)
+{
+	struct wb *wb = kp->base.wb;
+	if (!query || (kp->mode == KB_MODE_BM25 && !kp->mmr))
+		return search_now(kp, query, filter, NULL, 0);
+	cancel_embedding(kp);
+	struct err e = ERR_INIT;
+	kp->embedding = kb_embed_query_start(wb->cfg, wb->loop, kp->cur.set.embed, query, query_embedded, kp, &e);
+	if (!kp->embedding) {
+		wb_status(wb, 1, "cannot embed the query: %s", e.msg);
+		return -1;
+	}
+	wb_status(wb, 0, "embedding the query with %s…", kp->cur.set.embed);
 	return 0;
 }
 
