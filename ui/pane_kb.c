@@ -14,6 +14,7 @@
 #include "base/xmalloc.h"
 #include "draw.h"
 #include "input.h"
+#include "kb/context.h"
 #include "kb/demo.h"
 #include "kb/embed.h"
 #include "kb/search.h"
@@ -23,6 +24,8 @@
 #include "list.h"
 #include "pane.h"
 #include "wrap.h"
+
+#define ASK_CONTEXT_TOKENS 6000 /* the sources' budget, as aiwb ask --kb has it */
 
 enum view { VIEW_KBS, VIEW_RESULTS, VIEW_DOCS, VIEW_DOC };
 
@@ -345,6 +348,24 @@ static void change_k(struct kb_pane *kp, int up)
 		wb_status(kp->base.wb, 0, "k %d", kp->k);
 }
 
+/* The results as numbered sources of the rag template, asked in the Prompt pane. */
+static void ask_with_sources(struct kb_pane *kp)
+{
+	struct wb *wb = kp->base.wb;
+	if (!kp->searched || !kp->res.n || !kp->query) {
+		wb_status(wb, 1, "nothing to ask with: search first (%s), the results become the sources",
+			  KEY_HINT(PA_KB_QUERY));
+		return;
+	}
+	size_t used = 0;
+	char *context = kb_sources_context(&kp->res, ASK_CONTEXT_TOKENS, &used);
+	char *question = xstrdup(kp->query);
+	if (wb_ask(wb, question, context) < 0)
+		wb_status(wb, 1, "asking is not possible here");
+	free(question);
+	free(context);
+}
+
 /* ---------------------------------------------------------------- documents */
 
 static int load_docs(struct kb_pane *kp)
@@ -621,8 +642,8 @@ static void draw_results(struct kb_pane *kp, WINDOW *w, int height, int width)
 	free(safe);
 	if (hint) {
 		char line[200];
-		snprintf(line, sizeof line, "%s opens the chunk in its document · %s documents · %s back",
-			 KEY_HINT(PA_KB_OPEN), KEY_HINT(PA_KB_DOCS), KEY_HINT(PA_KB_BACK));
+		snprintf(line, sizeof line, "%s opens the chunk in its document · %s asks with these sources · %s documents · %s back",
+			 KEY_HINT(PA_KB_OPEN), KEY_HINT(PA_KB_ASK), KEY_HINT(PA_KB_DOCS), KEY_HINT(PA_KB_BACK));
 		draw_text(w, height - 1, 0, width, line, theme_attr(ROLE_DIM));
 	}
 }
@@ -779,6 +800,7 @@ static unsigned search_key(struct kb_pane *kp, enum pane_action a)
 		if (load_docs(kp) == 0)
 			kp->view = VIEW_DOCS;
 		break;
+	case PA_KB_ASK: ask_with_sources(kp); break;
 	default: return 0;
 	}
 	return PANE_HANDLED | PANE_DIRTY;

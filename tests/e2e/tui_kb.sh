@@ -8,7 +8,8 @@
 # result inside its document with the chunk marked, n moves to the next chunk,
 # Esc goes back; D browses the documents with the / filter; ? lists the
 # pane's keys. Then a KB embedded by the fake model server is searched by
-# vector, hybrid and with MMR. Every check polls the screen with a deadline.
+# vector, hybrid and with MMR, and A asks a model with the results as
+# sources (the rag template in the Prompt pane). Every check polls the screen with a deadline.
 . "$(dirname "$0")/lib.sh"
 e2e_begin
 e2e_need_tmux
@@ -140,6 +141,9 @@ else
 	fail "$d" "$(cat "$E2E_TMP/vec.out" "$E2E_TMP/vec.err" 2>&1 | tail -5)"
 fi
 TUI_ENV="OPENAI_API_KEY=sk-e2e-kb OPENAI_BASE_URL=$URL/v1"
+printf '{ "default_model": "openai/gpt-4o-mini" }\n' >"$E2E_HOME/config.json"
+AIWB_CONFIG=$E2E_HOME/config.json
+export AIWB_CONFIG
 
 d="the embedded KB is listed with its embedding model; i searches it with bm25 first"
 if tui_start 120 40 && tui_wait "3 Knowledge" && tui_keys 3 z && tui_wait_re 'vec +5 +[0-9]+ +[0-9.]+ KB +openai/text-embedd' &&
@@ -167,9 +171,28 @@ else
 	tui_fail "$d"
 fi
 
-d="Enter opens a vector result in its document; Esc back; q quits cleanly"
-if tui_keys Enter && tui_wait_re '\.md +chunk [0-9]+/[0-9]+ · bytes' && tui_keys Escape && tui_wait "mode bm25 (m)" &&
-	tui_keys q && tui_wait_exit && [ "$TUI_RC" = 0 ]; then
+d="Enter opens a result in its document; Esc back"
+if tui_keys Enter && tui_wait_re '\.md +chunk [0-9]+/[0-9]+ · bytes' && tui_keys Escape && tui_wait "mode bm25 (m)"; then
+	ok "$d"
+else
+	tui_fail "$d"
+fi
+
+d="A asks the selected model with the results as sources: the rag template streams in the Prompt pane"
+if tui_keys A && tui_wait_bottom ' Prompt *' && tui_wait "2 Prompt (zoomed)" && tui_wait "Template rag · rag" &&
+	tui_wait "done (" && "$E2E_PY" -c 'import json, sys
+bodies = [json.loads(l)["body"] for l in open(sys.argv[1]) if "chat/completions" in l]
+b = json.loads(bodies[-1]) if bodies else {}
+text = " ".join(m["content"] for m in b.get("messages", []))
+sys.exit(0 if b.get("model") == "gpt-4o-mini" and "Question: winter tyres on icy roads" in text and
+         "<source" in text and "[1]" in text else 1)' "$E2E_TMP/vec.log"; then
+	ok "$d"
+else
+	tui_fail "$d" "fake log: $(tail -3 "$E2E_TMP/vec.log" 2>&1)"
+fi
+
+d="q quits cleanly"
+if tui_keys q && tui_wait_exit && [ "$TUI_RC" = 0 ]; then
 	ok "$d"
 else
 	tui_fail "$d" "rc=$TUI_RC $(tui_stderr)"
