@@ -92,7 +92,7 @@ enum key_action { ACTION_NONE = -1, KEY_ACTIONS(KEY_ACTION_ENUM) ACTION_COUNT };
 	X(KB_PREV_CHUNK, "kb.prev-chunk", "N", "In a document: highlight the previous chunk") \
 	X(KB_ASK, "kb.ask", "A", "Ask the selected model with the results as sources (in the Prompt pane)") \
 	X(KB_DELETE, "kb.delete", "d", "Delete the selected knowledge base (asks first)")  \
-	X(KB_BACK, "kb.back", "Esc Backspace", "Back: document to list, list to knowledge bases")
+	X(KB_BACK, "kb.back", "Esc Backspace", "Back: document to list, list to knowledge bases (there: read them again)")
 
 /* The tables a pane can look keys up in; KEYMAP_NONE: a pane without keys. */
 enum keymap { KEYMAP_NONE, KEYMAP_MOVE, KEYMAP_MODELS, KEYMAP_PROMPT, KEYMAP_HISTORY, KEYMAP_RUN, KEYMAP_KB, KEYMAP_COUNT };

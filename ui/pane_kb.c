@@ -768,6 +768,10 @@ static unsigned kbs_key(struct kb_pane *kp, enum pane_action a, int key)
 			input_begin_in(INPUT_COMMANDS, prompt, NULL, on_delete, kp);
 		}
 		break;
+	case PA_KB_BACK:
+		load_kbs(kp);
+		wb_status(kp->base.wb, 0, "%zu knowledge base%s", kp->nkbs, kp->nkbs == 1 ? "" : "s");
+		break;
 	default:
 		return ui_list_key(&kp->kb_list, key) ? PANE_HANDLED | PANE_DIRTY : 0;
 	}

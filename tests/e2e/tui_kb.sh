@@ -9,7 +9,8 @@
 # Esc goes back; D browses the documents with the / filter; ? lists the
 # pane's keys. Then a KB embedded by the fake model server is searched by
 # vector, hybrid and with MMR, and A asks a model with the results as
-# sources (the rag template in the Prompt pane). Every check polls the screen with a deadline.
+# sources (the rag template in the Prompt pane); d deletes a KB once its name
+# is typed. Every check polls the screen with a deadline.
 . "$(dirname "$0")/lib.sh"
 e2e_begin
 e2e_need_tmux
@@ -189,6 +190,18 @@ sys.exit(0 if b.get("model") == "gpt-4o-mini" and "Question: winter tyres on icy
 	ok "$d"
 else
 	tui_fail "$d" "fake log: $(tail -3 "$E2E_TMP/vec.log" 2>&1)"
+fi
+
+d="d asks for the KB's name: another answer keeps it, the name deletes it (index and all)"
+if tui_keys 3 && tui_wait_bottom ' Knowledge *' && tui_keys Escape && tui_wait "knowledge base" &&
+	tui_wait_re 'vec +5 ' && tui_keys d && tui_wait_bottom 'delete vec and its index? type its name:*' &&
+	tui_type nope && tui_keys Enter && tui_wait "vec kept" && tui_wait_re 'vec +5 ' && tui_keys d &&
+	tui_wait_bottom 'delete vec*' && tui_type vec && tui_keys Enter && tui_wait "deleted the knowledge base vec" &&
+	tui_wait_gone "openai/text-embedd" && tui_wait_re 'demo +5 ' && "$AIWB_BIN" kb ls --json | "$E2E_PY" -c 'import json, sys
+sys.exit(0 if [k["name"] for k in json.load(sys.stdin)["kbs"]] == ["demo"] else 1)'; then
+	ok "$d"
+else
+	tui_fail "$d" "kb ls: $("$AIWB_BIN" kb ls 2>&1)"
 fi
 
 d="q quits cleanly"
