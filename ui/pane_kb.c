@@ -20,6 +20,7 @@
 #include "kb/search.h"
 #include "kb/store.h"
 #include "kbdoc.h"
+#include "kbsync.h"
 #include "keys.h"
 #include "list.h"
 #include "pane.h"
@@ -66,7 +67,10 @@ struct kb_pane {
 	size_t chunk_at;
 	long scroll;
 	int scroll_to_chunk;
-	int confirm_delete;
+	struct kbsync *sync;     /* an add or sync under way */
+	char sync_name[KB_NAME_MAX + 1];
+	int sync_add;
+	struct kb_ingest_stats sync_st;
 };
 
 /* ---------------------------------------------------------------- helpers */
@@ -199,6 +203,9 @@ static void open_kb(struct kb_pane *kp, const struct kb *k)
 		kp->with_vectors = 0;
 	kp->mode = KB_MODE_BM25;
 	kp->mmr = 0;
+	free(kp->query);
+	free(kp->filter);
+	kp->query = kp->filter = NULL;
 	kp->view = VIEW_RESULTS;
 	wb_status(wb, 0, "%s: %s types a query", kp->cur.name, KEY_HINT(PA_KB_QUERY));
 }
@@ -555,6 +562,8 @@ static int draw_hint(WINDOW *w, int y, int width, int rows, const char *hint)
 	return draw_wrapped(w, y, 0, width, rows, hint, theme_attr(ROLE_DIM));
 }
 
+static void draw_progress(struct kb_pane *kp, WINDOW *w, int y, int width);
+
 static void draw_kbs(struct kb_pane *kp, WINDOW *w, int height, int width)
 {
 	const struct wb *wb = kp->base.wb;
@@ -573,8 +582,9 @@ static void draw_kbs(struct kb_pane *kp, WINDOW *w, int height, int width)
 		snprintf(demo, sizeof demo, "%d demo document%s in %s/docs", wb->demo_docs, wb->demo_docs == 1 ? "" : "s",
 			 wb->examples_dir);
 	char hint[300];
-	snprintf(hint, sizeof hint, "%s open · %s search · %s documents · %s delete · / filter", KEY_HINT(PA_KB_OPEN),
-		 KEY_HINT(PA_KB_QUERY), KEY_HINT(PA_KB_DOCS), KEY_HINT(PA_KB_DELETE));
+	snprintf(hint, sizeof hint, "%s open · %s search · %s documents · %s add · %s sync · %s delete · / filter",
+		 KEY_HINT(PA_KB_OPEN), KEY_HINT(PA_KB_QUERY), KEY_HINT(PA_KB_DOCS), KEY_HINT(PA_KB_ADD), KEY_HINT(PA_KB_SYNC),
+		 KEY_HINT(PA_KB_DELETE));
 	int rows = kp->nkbs ? (int)kp->nkbs * kp->kb_list.row_height + ((kp->kb_list.editing || kp->kb_list.filter[0]) ? 1 : 0)
 			    : 3;
 	int room = height - y - (height - y > 6 ? 3 + (demo[0] ? 2 : 0) : 0);
@@ -585,7 +595,10 @@ static void draw_kbs(struct kb_pane *kp, WINDOW *w, int height, int width)
 	ui_list_draw(&kp->kb_list, w, y, 0, rows, width,
 		     "No knowledge bases. Make one with 'aiwb kb create NAME' and 'aiwb kb add NAME PATH'; the demo "
 		     "KB comes from the demo workspace (docs/kb.md).");
-	y += rows + 1;
+	y += rows;
+	if (kp->sync && y < height)
+		draw_progress(kp, w, y, width);
+	y++;
 	if (y < height && kp->nkbs)
 		y += draw_hint(w, y, width, height - y, hint);
 	if (demo[0] && y + 1 < height)
@@ -713,6 +726,83 @@ static void kb_draw(struct pane *p, WINDOW *w, int height, int width)
 	}
 }
 
+/* ---------------------------------------------------------------- add and sync */
+
+static void on_synced(void *ud, const struct kb_ingest_stats *st, int done, int rc, const char *msg)
+{
+	struct kb_pane *kp = ud;
+	struct wb *wb = kp->base.wb;
+	kp->sync_st = *st;
+	wb_redraw(wb);
+	if (!done)
+		return;
+	int64_t stored = kbsync_stored(kp->sync);
+	kp->sync = NULL;
+	const char *verb = kp->sync_add ? "added to" : "synced";
+	if (rc != KB_INGEST_OK) {
+		wb_status(wb, 1, "%s %s stopped: %s (%lld files stored before)", verb, kp->sync_name, msg ? msg : "error",
+			  (long long)stored);
+	} else {
+		int64_t skipped = 0;
+		for (int i = 0; i < KB_SKIP_N; i++)
+			skipped += st->skipped[i];
+		wb_status(wb, 0, "%s %s: %lld stored, %lld removed, %lld unchanged, %lld skipped", verb, kp->sync_name,
+			  (long long)stored, (long long)st->removed, (long long)(st->unchanged - (stored - st->added - st->updated)),
+			  (long long)skipped);
+	}
+	if (kp->view == VIEW_KBS)
+		load_kbs(kp);
+}
+
+static void start_sync(struct kb_pane *kp, const char *name, const char *path)
+{
+	struct wb *wb = kp->base.wb;
+	struct err e = ERR_INIT;
+	if (kp->sync) {
+		wb_status(wb, 1, "%s is still being %s; wait for it to finish", kp->sync_name, kp->sync_add ? "added to" : "synced");
+		return;
+	}
+	memset(&kp->sync_st, 0, sizeof kp->sync_st);
+	snprintf(kp->sync_name, sizeof kp->sync_name, "%s", name);
+	kp->sync_add = path != NULL;
+	kp->sync = kbsync_start(wb->db, wb->loop, name, path, on_synced, kp, &e);
+	if (!kp->sync)
+		wb_status(wb, 1, "%s", e.msg);
+	else
+		wb_status(wb, 0, "%s %s…", path ? "adding to" : "syncing", name);
+}
+
+static void on_add_path(const char *line, void *ud)
+{
+	struct kb_pane *kp = ud;
+	size_t i = ui_list_selected(&kp->kb_list);
+	const char *p = line ? line + strspn(line, " \t") : NULL;
+	if (!p || !*p || i == UI_LIST_NONE || i >= kp->nkbs)
+		return;
+	char *path = p[0] == '~' && p[1] == '/' && getenv("HOME") ? xasprintf("%s%s", getenv("HOME"), p + 1) : xstrdup(p);
+	start_sync(kp, kp->kbs[i].name, path);
+	free(path);
+}
+
+/* The progress of an add or sync under way, on row y. */
+static void draw_progress(struct kb_pane *kp, WINDOW *w, int y, int width)
+{
+	const struct kb_ingest_stats *st = &kp->sync_st;
+	char line[300];
+	int done = (int)st->files_done, total = (int)st->files_total;
+	snprintf(line, sizeof line, "%s %s: %d/%d files · %lld stored ", kp->sync_add ? "adding to" : "syncing",
+		 kp->sync_name, done, total, (long long)kbsync_stored(kp->sync));
+	int x = draw_flat(w, y, 0, width, line, theme_attr(ROLE_NOTICE));
+	int bar = width - x - 2;
+	if (bar < 4)
+		return;
+	int fill = total > 0 ? (int)((long long)bar * done / total) : 0;
+	draw_text(w, y, x, 1, "[", theme_attr(ROLE_DIM));
+	for (int k = 0; k < bar; k++)
+		mvwaddch(w, y, x + 1 + k, (k < fill ? '#' : '.') | theme_attr(k < fill ? ROLE_OK : ROLE_DIM));
+	draw_text(w, y, x + 1 + bar, 1, "]", theme_attr(ROLE_DIM));
+}
+
 /* ---------------------------------------------------------------- keys */
 
 static void on_delete(const char *line, void *ud)
@@ -760,8 +850,23 @@ static unsigned kbs_key(struct kb_pane *kp, enum pane_action a, int key)
 		if (kp->cur.name && load_docs(kp) == 0)
 			kp->view = VIEW_DOCS;
 		break;
-	case PA_KB_DELETE:
+	case PA_KB_ADD:
 		if (k) {
+			char *name = flat(k->name), prompt[200];
+			snprintf(prompt, sizeof prompt, "add to %s (a file or folder)> ", name);
+			free(name);
+			input_begin_in(INPUT_COMMANDS, prompt, NULL, on_add_path, kp);
+		}
+		break;
+	case PA_KB_SYNC:
+		if (k)
+			start_sync(kp, k->name, NULL);
+		break;
+	case PA_KB_DELETE:
+		if (k && kp->sync && !strcmp(k->name, kp->sync_name)) {
+			wb_status(kp->base.wb, 1, "%s is being %s; delete it when that is done", k->name,
+				  kp->sync_add ? "added to" : "synced");
+		} else if (k) {
 			char *name = flat(k->name), prompt[200];
 			snprintf(prompt, sizeof prompt, "delete %s and its index? type its name: ", name);
 			free(name);
@@ -889,6 +994,7 @@ static unsigned kb_on_key(struct pane *p, int key)
 static void kb_destroy(struct pane *p)
 {
 	struct kb_pane *kp = (struct kb_pane *)p;
+	kbsync_cancel(kp->sync);
 	close_kb(kp);
 	wrap_free(&kp->text);
 	kb_list_free(kp->kbs, kp->nkbs);

@@ -7,7 +7,7 @@
 # malformed one is refused with the column where it broke), Enter opens a
 # result inside its document with the chunk marked, n moves to the next chunk,
 # Esc goes back; D browses the documents with the / filter; ? lists the
-# pane's keys. Then a KB embedded by the fake model server is searched by
+# pane's keys; a adds a folder and s syncs, in steps on the loop. Then a KB embedded by the fake model server is searched by
 # vector, hybrid and with MMR, and A asks a model with the results as
 # sources (the rag template in the Prompt pane); d deletes a KB once its name
 # is typed. Every check polls the screen with a deadline.
@@ -116,9 +116,42 @@ else
 	tui_fail "$d"
 fi
 
-d="Esc closes the help, Esc again returns to the list of knowledge bases; q quits cleanly"
-if tui_keys Escape && tui_wait_gone "Next search mode" && tui_keys Escape && tui_wait "knowledge base" &&
-	tui_keys q && tui_wait_exit && [ "$TUI_RC" = 0 ]; then
+d="Esc closes the help, Esc again returns to the list of knowledge bases"
+if tui_keys Escape && tui_wait_gone "Next search mode" && tui_keys Escape && tui_wait "knowledge base"; then
+	ok "$d"
+else
+	tui_fail "$d"
+fi
+
+# 20 notes: more than two steps of KBSYNC_STEP_FILES (8) files each
+N=$E2E_TMP/notes
+mkdir -p "$N"
+i=0
+while [ $i -lt 20 ]; do
+	printf '# Note %d\n\nThe quokka number %d lives on the island.\n' $i $i >"$N/note$i.md"
+	i=$((i + 1))
+done
+d="a adds a folder to the demo KB in steps on the loop: 20 files stored, 25 documents, and they are found"
+if tui_keys a && tui_wait_bottom 'add to demo (a file or folder)>*' && tui_type "$N" && tui_keys Enter &&
+	tui_wait "added to demo: 20 stored, 0 removed" && tui_wait_re 'demo +25 ' && tui_keys Enter &&
+	tui_keys i && tui_wait_bottom 'search>*' && tui_type quokka && tui_keys Enter &&
+	tui_wait "20 results in demo (bm25, k 20)" && tui_wait_re '1\. [0-9.]+  note[0-9]+\.md' && tui_keys Escape && tui_wait "knowledge base"; then
+	ok "$d"
+else
+	tui_fail "$d"
+fi
+
+d="s syncs: the documents of removed files go, the rest are unchanged"
+rm -f "$N/note3.md" "$N/note7.md" "$N/note11.md"
+if tui_keys s && tui_wait "synced demo: 0 stored, 3 removed, 22 unchanged" && tui_wait_re 'demo +22 ' &&
+	"$AIWB_BIN" kb check demo >/dev/null 2>&1; then
+	ok "$d"
+else
+	tui_fail "$d" "kb check: $("$AIWB_BIN" kb check demo 2>&1)"
+fi
+
+d="q quits cleanly"
+if tui_keys q && tui_wait_exit && [ "$TUI_RC" = 0 ]; then
 	ok "$d"
 else
 	tui_fail "$d" "rc=$TUI_RC $(tui_stderr)"
@@ -197,7 +230,7 @@ if tui_keys 3 && tui_wait_bottom ' Knowledge *' && tui_keys Escape && tui_wait "
 	tui_wait_re 'vec +5 ' && tui_keys d && tui_wait_bottom 'delete vec and its index? type its name:*' &&
 	tui_type nope && tui_keys Enter && tui_wait "vec kept" && tui_wait_re 'vec +5 ' && tui_keys d &&
 	tui_wait_bottom 'delete vec*' && tui_type vec && tui_keys Enter && tui_wait "deleted the knowledge base vec" &&
-	tui_wait_gone "openai/text-embedd" && tui_wait_re 'demo +5 ' && "$AIWB_BIN" kb ls --json | "$E2E_PY" -c 'import json, sys
+	tui_wait_gone "openai/text-embedd" && tui_wait_re 'demo +22 ' && "$AIWB_BIN" kb ls --json | "$E2E_PY" -c 'import json, sys
 sys.exit(0 if [k["name"] for k in json.load(sys.stdin)["kbs"]] == ["demo"] else 1)'; then
 	ok "$d"
 else
