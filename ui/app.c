@@ -94,6 +94,16 @@ static void notify_redraw(void *ud)
 	a->dirty = 1;
 }
 
+static void focus_pane(struct app *a, int i);
+
+/* A question with sources from the Knowledge pane goes to the Prompt pane. */
+static void notify_ask(void *ud, const char *question, const char *context)
+{
+	struct app *a = ud;
+	pane_prompt_ask(a->panes[1], question, context);
+	focus_pane(a, 1);
+}
+
 static void free_windows(struct app *a)
 {
 	for (int i = 0; i < NPANES; i++) {
@@ -666,7 +676,7 @@ int app_main(const struct app_options *o, int *signo)
 	xmalloc_set_fatal_hook(restore_terminal_hook);
 	theme_apply(&a.theme);
 
-	a.wb.notify = (struct wb_notify){ notify_status, notify_redraw, &a };
+	a.wb.notify = (struct wb_notify){ notify_status, notify_redraw, &a, notify_ask };
 	a.panes[0] = pane_models_new(&a.wb);
 	a.panes[1] = pane_prompt_new(&a.wb);
 	a.panes[2] = pane_kb_new(&a.wb);

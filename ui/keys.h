@@ -79,14 +79,31 @@ enum key_action { ACTION_NONE = -1, KEY_ACTIONS(KEY_ACTION_ENUM) ACTION_COUNT };
 	X(RUN_BACK, "run.back", "Esc q Left Backspace", "Back to the list of runs")        \
 	X(RUN_CLOSE, "run.close", "C-c", "Close the history")
 
+#define KB_KEYS(X)                                                                       \
+	X(KB_OPEN, "kb.open", "Enter", "Open the knowledge base, the result in its document, or the document") \
+	X(KB_QUERY, "kb.query", "i", "Type a query and search the open knowledge base")   \
+	X(KB_MODE, "kb.mode", "m", "Next search mode: bm25, vector, hybrid (vector modes need embeddings)") \
+	X(KB_K_MORE, "kb.k-more", "+ =", "More results (k)")                              \
+	X(KB_K_LESS, "kb.k-less", "-", "Fewer results (k)")                              \
+	X(KB_FILTER, "kb.filter", "f", "Set the metadata filter (year>=2024 AND tag IN (a,b)); empty clears") \
+	X(KB_RERANK, "kb.rerank", "r", "Rerank by MMR on or off (needs embeddings)")     \
+	X(KB_DOCS, "kb.docs", "D", "Browse the documents of the open knowledge base")      \
+	X(KB_NEXT_CHUNK, "kb.next-chunk", "n", "In a document: highlight the next chunk")   \
+	X(KB_PREV_CHUNK, "kb.prev-chunk", "N", "In a document: highlight the previous chunk") \
+	X(KB_ASK, "kb.ask", "A", "Ask the selected model with the results as sources (in the Prompt pane)") \
+	X(KB_ADD, "kb.add", "a", "Add a file or folder to the selected knowledge base")   \
+	X(KB_SYNC, "kb.sync", "s", "Sync the selected knowledge base with its folders")    \
+	X(KB_DELETE, "kb.delete", "d", "Delete the selected knowledge base (asks first)")  \
+	X(KB_BACK, "kb.back", "Esc Backspace", "Back: document to list, list to knowledge bases (there: read them again)")
+
 /* The tables a pane can look keys up in; KEYMAP_NONE: a pane without keys. */
-enum keymap { KEYMAP_NONE, KEYMAP_MOVE, KEYMAP_MODELS, KEYMAP_PROMPT, KEYMAP_HISTORY, KEYMAP_RUN, KEYMAP_COUNT };
+enum keymap { KEYMAP_NONE, KEYMAP_MOVE, KEYMAP_MODELS, KEYMAP_PROMPT, KEYMAP_HISTORY, KEYMAP_RUN, KEYMAP_KB, KEYMAP_COUNT };
 
 #define PANE_ACTION_ENUM(id, name, key, help) PA_##id,
 enum pane_action {
 	PA_NONE = -1,
 	MOVE_KEYS(PANE_ACTION_ENUM) MODELS_KEYS(PANE_ACTION_ENUM) PROMPT_KEYS(PANE_ACTION_ENUM)
-	HISTORY_KEYS(PANE_ACTION_ENUM) RUN_KEYS(PANE_ACTION_ENUM) PA_COUNT
+	HISTORY_KEYS(PANE_ACTION_ENUM) RUN_KEYS(PANE_ACTION_ENUM) KB_KEYS(PANE_ACTION_ENUM) PA_COUNT
 };
 #undef PANE_ACTION_ENUM
 

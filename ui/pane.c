@@ -84,3 +84,11 @@ void wb_redraw(const struct wb *wb)
 	if (wb->notify.redraw)
 		wb->notify.redraw(wb->notify.ud);
 }
+
+int wb_ask(const struct wb *wb, const char *question, const char *context)
+{
+	if (!wb->notify.ask)
+		return -1;
+	wb->notify.ask(wb->notify.ud, question, context);
+	return 0;
+}

@@ -40,11 +40,13 @@ struct wb_params {
  * first pane is made. status shows a message in the status line (error = 1
  * for the error colour); redraw asks for a draw from outside a key handler
  * (a stream chunk, a model list arriving) — cheap, draws happen once per
- * loop pass. */
+ * loop pass. ask hands a question and its sources to the Prompt pane
+ * (pane_prompt_ask), which then has the focus. */
 struct wb_notify {
 	void (*status)(void *ud, int error, const char *msg);
 	void (*redraw)(void *ud);
 	void *ud;
+	void (*ask)(void *ud, const char *question, const char *context);
 };
 
 /* The workbench's data, filled by app.c from the core and shared with the
@@ -72,6 +74,8 @@ struct wb {
 /* Through wb->notify; nothing when it is unset (unit tests). */
 void wb_status(const struct wb *wb, int error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void wb_redraw(const struct wb *wb);
+/* Through wb->notify.ask; -1 when it is unset. Strings are borrowed for the call. */
+int wb_ask(const struct wb *wb, const char *question, const char *context);
 
 /* The parameters for a model (defaults when none were set); borrowed. */
 const struct llm_params *wb_params_for(const struct wb *wb, const char *spec);
@@ -120,5 +124,11 @@ struct pane *pane_jobs_new(struct wb *wb);
  * to say a template is gone) but sends nothing by itself. */
 struct lab_setup;
 void pane_prompt_restore(struct pane *p, const struct lab_setup *s);
+/* Opens the built-in rag template in the Prompt pane p with question and
+ * context (numbered sources, kb/context.h) as its variables and sends it as
+ * the send key would: to the selected model, or every marked one; without a
+ * model, the status line says how to pick one and nothing is sent. Strings
+ * are borrowed for the call. */
+void pane_prompt_ask(struct pane *p, const char *question, const char *context);
 
 #endif

@@ -239,6 +239,27 @@ void pane_prompt_restore(struct pane *p, const struct lab_setup *s)
 	pp->field = 0;
 }
 
+void pane_prompt_ask(struct pane *p, const char *question, const char *context)
+{
+	struct prompt_pane *pp = (struct prompt_pane *)p;
+	struct err e = ERR_INIT;
+	if (lab_form_open(&pp->form, "rag", &e) != 0) {
+		wb_status(pp->base.wb, 1, "%s", e.msg);
+		return;
+	}
+	for (size_t i = 0; i < pp->form.nfields; i++) {
+		const char *name = pp->form.fields[i].name;
+		const char *v = !strcmp(name, "question") ? question : !strcmp(name, "context") ? context : NULL;
+		if (v && lab_form_set(&pp->form, i, v, &e) != 0) {
+			wb_status(pp->base.wb, 1, "%s", e.msg);
+			return;
+		}
+	}
+	pp->mode = MODE_MAIN;
+	pp->field = 0;
+	send_form(pp);
+}
+
 /* ---------------------------------------------------------------- the picker */
 
 static int matches(const struct lab_template_info *t, const char *filter)

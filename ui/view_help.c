@@ -8,7 +8,7 @@
 /* The panes with a list to filter (the others have no use for move.filter),
  * and those where printable keys are typed text (a search line), so only the
  * other keys move. */
-static const int filters[KEYMAP_COUNT] = { [KEYMAP_MODELS] = 1 };
+static const int filters[KEYMAP_COUNT] = { [KEYMAP_MODELS] = 1, [KEYMAP_KB] = 1 };
 static const int typing[KEYMAP_COUNT] = { [KEYMAP_HISTORY] = 1 };
 
 static void map_lines(struct buf *out, enum keymap map, enum keymap pane)

@@ -333,6 +333,85 @@ float *kb_embed_query(const struct config *cfg, struct loop *l, const char *mode
 	return o.v;
 }
 
+struct kb_query_embed {
+	struct provider *p;
+	struct provider_call *call;
+	struct loop *l;
+	char *text;
+	void (*done)(void *ud, float *v, size_t dim, const struct err *e);
+	void *ud;
+};
+
+static void query_embed_free(struct kb_query_embed *q)
+{
+	provider_free(q->p);
+	free(q->text);
+	free(q);
+}
+
+/* The provider is freed once its call has returned, never inside it. */
+static int64_t query_embed_reap(struct loop *l, int64_t id, void *ud)
+{
+	(void)l;
+	(void)id;
+	query_embed_free(ud);
+	return LOOP_TIMER_DONE;
+}
+
+static void query_embed_done(void *ud, const struct llm_embedding *emb, const struct err *e)
+{
+	struct kb_query_embed *q = ud;
+	struct err why = ERR_INIT;
+	float *v = NULL;
+	size_t dim = 0;
+	q->call = NULL;
+	if (emb && emb->n == 1 && emb->dim) {
+		dim = emb->dim;
+		v = xmalloc(dim * sizeof *v);
+		memcpy(v, emb->values, dim * sizeof *v);
+		normalise(v, dim);
+	} else {
+		err_set(&why, "cannot embed the query: %s", e ? e->msg : "the embedding answer holds no vector");
+	}
+	loop_add_timer(q->l, 0, query_embed_reap, q);
+	q->done(q->ud, v, dim, v ? NULL : &why);
+}
+
+struct kb_query_embed *kb_embed_query_start(const struct config *cfg, struct loop *l, const char *model_spec,
+					    const char *text,
+					    void (*done)(void *ud, float *v, size_t dim, const struct err *e), void *ud,
+					    struct err *e)
+{
+	char *pname = NULL, *mname = NULL;
+	if (provider_split_model(model_spec, &pname, &mname, e) < 0)
+		return NULL;
+	struct kb_query_embed *q = xcalloc(1, sizeof *q);
+	q->p = provider_open(cfg, pname, e);
+	free(pname);
+	q->l = l;
+	q->text = xstrdup(text ? text : "");
+	q->done = done;
+	q->ud = ud;
+	const char *texts[] = { q->text };
+	if (q->p)
+		q->call = q->p->ops->embed(q->p, l, mname, texts, 1, query_embed_done, q, e);
+	free(mname);
+	if (!q->call) {
+		query_embed_free(q);
+		return NULL;
+	}
+	return q;
+}
+
+void kb_embed_query_cancel(struct kb_query_embed *q)
+{
+	if (!q)
+		return;
+	if (q->call)
+		provider_cancel(q->call);
+	query_embed_free(q);
+}
+
 int kb_embed_input_limit(const char *model)
 {
 	if (strstr(model, "cohere.embed-"))

@@ -61,6 +61,19 @@ int kb_embed_input_limit(const char *model);
 float *kb_embed_query(const struct config *cfg, struct loop *l, const char *model_spec, const char *text, size_t *dim,
 		      struct err *e);
 
+/* kb_embed_query for callers inside the loop (the workbench): starts the
+ * request and returns at once; done(ud, v, dim, e) is called once, from the
+ * loop, with the unit vector (done frees it) or NULL and e. Returns a handle
+ * for kb_embed_query_cancel, valid until done is called, or NULL with e when
+ * the request cannot start (unknown provider, no credentials). */
+struct kb_query_embed;
+struct kb_query_embed *kb_embed_query_start(const struct config *cfg, struct loop *l, const char *model_spec,
+					    const char *text,
+					    void (*done)(void *ud, float *v, size_t dim, const struct err *e), void *ud,
+					    struct err *e);
+/* Stops the request; done is never called. */
+void kb_embed_query_cancel(struct kb_query_embed *q);
+
 /* Chunks of the KB with and without a vector. */
 int kb_embed_counts(struct db *db, const struct kb *kb, int64_t *with, int64_t *without, struct err *e);
 

@@ -335,7 +335,7 @@ static const struct {
 	enum pane_action action;
 	const char *name, *keys, *help;
 } pane_expected[] = { MOVE_KEYS(PANE_ROW) MODELS_KEYS(PANE_ROW) PROMPT_KEYS(PANE_ROW) HISTORY_KEYS(PANE_ROW)
-			      RUN_KEYS(PANE_ROW) };
+			      RUN_KEYS(PANE_ROW) KB_KEYS(PANE_ROW) };
 #undef PANE_ROW
 
 static void test_pane_defaults_from_tables(void **state)
