@@ -86,11 +86,6 @@ double chart_plot_value(unsigned flags, double v)
 	return (flags & CHART_LOG_Y) ? log10(v) : v;
 }
 
-static double x_at(const struct chart_series *s, size_t i)
-{
-	return s->x ? s->x[i] : (double)i;
-}
-
 int chart_x_range(const struct chart_series *s, double *x0, double *x1)
 {
 	if (!s->n)
@@ -137,27 +132,42 @@ size_t chart_bucketize(const struct chart_series *s, unsigned flags, double alph
 	if (columns <= 0)
 		return 0;
 	memset(out, 0, (size_t)columns * sizeof *out);
-	double scale = x1 > x0 ? columns / (x1 - x0) : 0;
+	const double scale = x1 > x0 ? columns / (x1 - x0) : 0, last_col = columns - 1;
+	const double *xs = s->x, *ys = s->y;
+	const int smooth = (flags & CHART_SMOOTH) != 0, logy = (flags & CHART_LOG_Y) != 0;
+	if (!(alpha > 0 && alpha <= 1))
+		alpha = 0.1;
 	double ema = 0;
 	int started = 0;
 	size_t kept = 0;
+	/* the hot loop of a frame: finite tests as x - x == 0 (false for NaN
+	 * and infinities), the column as one multiply */
 	for (size_t i = 0; i < s->n; i++) {
-		double xv = x_at(s, i);
-		if (!isfinite(xv) || !chart_value(flags, alpha, s->y[i], &ema, &started))
+		double v = ys[i];
+		if (!(v - v == 0))
 			continue;
-		double v = ema, fc = (xv - x0) * scale;
-		int c = fc <= 0 ? 0 : fc >= columns - 1 ? columns - 1 : (int)fc;
-		struct chart_bucket *b = &out[c];
+		if (smooth) {
+			v = started ? ema + alpha * (v - ema) : v;
+			ema = v;
+			started = 1;
+		}
+		if (logy && !(v > 0))
+			continue;
+		double fc = ((xs ? xs[i] : (double)i) - x0) * scale;
+		if (!(fc - fc == 0))
+			continue;
+		int c = fc <= 0 ? 0 : fc >= last_col ? (int)last_col : (int)fc;
+		struct chart_bucket *bk = &out[c];
 		kept++;
-		if (!b->has) {
-			*b = (struct chart_bucket){ 1, v, v, v, v };
+		if (!bk->has) {
+			*bk = (struct chart_bucket){ 1, v, v, v, v };
 			continue;
 		}
-		b->lo = v < b->lo ? v : b->lo;
-		b->hi = v > b->hi ? v : b->hi;
-		b->last = v;
+		bk->lo = v < bk->lo ? v : bk->lo;
+		bk->hi = v > bk->hi ? v : bk->hi;
+		bk->last = v;
 	}
-	if (flags & CHART_LOG_Y)
+	if (logy)
 		for (int c = 0; c < columns; c++)
 			if (out[c].has)
 				out[c] = (struct chart_bucket){ 1, log10(out[c].lo), log10(out[c].hi), log10(out[c].first),
