@@ -1,17 +1,25 @@
 #!/bin/sh
-# The Jobs pane in a real terminal (tmux): a local training job started with
-# `aiwb jobs run` shows in the list (status, metrics), its detail shows the
-# metric curve in braille and the log growing, x asks y/n and stops it, the
-# list and the registry say stopped; the pane fits 80x24 and `?` lists its
-# keys. Every check polls the screen with a deadline.
+# The Jobs pane in a real terminal (tmux): local training jobs started with
+# `aiwb jobs run` show in the list (status, metrics) next to a Slurm source
+# that is down (a squeue that cannot reach its controller) and says so; two
+# marked jobs overlay their loss; a job's detail shows the metric curve in
+# braille and the log growing, x asks y/n and stops it, the list and the
+# registry say stopped; the pane fits 80x24 and `?` lists its keys. Every
+# check polls the screen with a deadline.
 . "$(dirname "$0")/lib.sh"
 e2e_begin
 e2e_need_tmux
 e2e_home
 export AIWB_SLURM=off
-TUI_ENV="AIWB_SLURM=off"
 W=$E2E_TMP/work
-mkdir -p "$W"
+mkdir -p "$W/bin"
+# the workbench finds a squeue on PATH that cannot reach its controller
+cat >"$W/bin/squeue" <<'SH'
+#!/bin/sh
+echo "squeue: error: Unable to contact slurm controller (connect failure)" >&2
+exit 1
+SH
+chmod +x "$W/bin/squeue"
 
 cleanup_jobs() {
 	for _s in "$AIWB_HOME"/jobs/*/status; do
@@ -50,16 +58,45 @@ local:*) ok "$d" ;;
 	;;
 esac
 
-d="the Jobs pane lists the job at 80x24: running, its ref, its name and its latest loss"
-if tui_start 80 24 && tui_wait "Jobs" && tui_keys 4 && tui_wait_re "running +[0-9ms]+ +$ref tuitrain" &&
+ref2=$("$AIWB_BIN" jobs run --name other --metric 'loss=step=(?<step>[0-9]+) loss=([0-9.]+)' -- sh "$W/train.sh" 2>>"$E2E_TMP/run.err")
+
+d="the Jobs pane lists the jobs at 80x24: running, ref, name and latest loss"
+OLD_PATH=$PATH
+PATH="$W/bin:$PATH"
+tui_start 80 24
+started=$?
+PATH=$OLD_PATH
+if [ $started = 0 ] && tui_wait "Jobs" && tui_keys 4 &&
+	tui_wait_re "running +[0-9ms]+ +$ref tuitrain" && tui_wait_re "running +[0-9ms]+ +$ref2 other" &&
 	tui_wait_re "loss=[0-9.]+"; then
 	ok "$d"
 else
 	tui_fail "$d"
 fi
 
-d="zoomed, the header names the local source as up"
-if tui_keys z && tui_wait "local ok"; then ok "$d"; else tui_fail "$d"; fi
+d="zoomed, the header says local is up and Slurm down, and the local jobs stay listed"
+if tui_keys z && tui_wait "local ok" && tui_wait "slurm down: squeue failed: squeue: error: Unable to contact" &&
+	tui_wait "$ref tuitrain"; then
+	ok "$d"
+else
+	tui_fail "$d"
+fi
+
+d="Space marks both jobs and c overlays their loss, the legend by job name"
+if tui_keys g Space Space && tui_wait "mark (2)" && tui_keys c && tui_wait "loss across 2 jobs" &&
+	tui_wait_re "━ (tuitrain|other) +━ (tuitrain|other)" && tui_poll 10 _has_cells 2801 28ff; then
+	ok "$d"
+else
+	tui_fail "$d"
+fi
+
+d="Esc back, / filters the list down to one job"
+if tui_keys Escape && tui_wait "mark (2)" && tui_keys / && tui_type tuitrain && tui_keys Enter &&
+	tui_wait_gone "$ref2 other"; then
+	ok "$d"
+else
+	tui_fail "$d"
+fi
 
 d="Enter opens the job: status, the loss curve in braille cells, the log"
 if tui_keys Enter && tui_wait "running  $ref tuitrain" && tui_wait_re "━ loss" &&
