@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/buf.h"
 #include "base/clock.h"
@@ -18,6 +19,7 @@
 #include "base/xmalloc.h"
 #include "chart.h"
 #include "draw.h"
+#include "input.h"
 #include "jobs/desk.h"
 #include "jobs/follow.h"
 #include "jobs/registry.h"
@@ -65,6 +67,9 @@ struct jobs_pane {
 	struct sanitizer san;
 	struct buf log;            /* sanitised log tail */
 	int log_ended;
+	char *log_search;          /* show only the lines holding this (any case) */
+	size_t log_back;           /* lines scrolled back from the end */
+	int log_rows;              /* log lines shown by the last draw */
 	int points_stale;
 	struct curve *curves;
 	size_t ncurves;
@@ -368,6 +373,9 @@ static void close_detail(struct jobs_pane *jp)
 	jp->follow = NULL;
 	job_clear(&jp->cur);
 	buf_free(&jp->log);
+	free(jp->log_search);
+	jp->log_search = NULL;
+	jp->log_back = 0;
 	curves_free(jp);
 	free(jp->compare_metric);
 	jp->compare_metric = NULL;
@@ -535,39 +543,87 @@ static void draw_job_head(struct jobs_pane *jp, WINDOW *w, int width)
 	draw_text(w, 0, col, width - col, line, theme_attr(ROLE_NORMAL));
 }
 
+static int line_matches(const char *line, size_t n, const char *needle)
+{
+	size_t k = strlen(needle);
+	for (size_t i = 0; i + k <= n; i++)
+		if (strncasecmp(line + i, needle, k) == 0)
+			return 1;
+	return 0;
+}
+
+/* The log's last rows lines (those holding the search, when there is one),
+ * log_back lines up from the end. */
 static void draw_log(struct jobs_pane *jp, WINDOW *w, int y, int rows, int width)
 {
 	if (rows <= 0)
 		return;
-	draw_text(w, y, 0, width, jp->log_ended ? "log (ended)" : "log", theme_attr(ROLE_DIM));
 	rows--;
-	y++;
+	jp->log_rows = rows;
 	const char *s = jp->log.data ? jp->log.data : "";
 	size_t len = jp->log.len;
 	if (len && s[len - 1] == '\n')
 		len--;
-	/* the last rows lines */
-	size_t start = len;
-	int lines = 0;
-	while (start > 0 && lines < rows) {
-		start--;
-		if (s[start] == '\n' && ++lines == rows) {
-			start++;
-			break;
+	const char *search = jp->log_search && *jp->log_search ? jp->log_search : NULL;
+	size_t *starts = xreallocarray(NULL, (size_t)(rows > 0 ? rows : 1), sizeof *starts);
+	size_t *lens = xreallocarray(NULL, (size_t)(rows > 0 ? rows : 1), sizeof *lens);
+	int got, again = 1;
+	size_t skip, matched, end;
+scan:
+	got = 0;
+	skip = jp->log_back;
+	matched = 0;
+	end = len;
+	while (len && got < rows) {
+		size_t start = end;
+		while (start > 0 && s[start - 1] != '\n')
+			start--;
+		if (!search || line_matches(s + start, end - start, search)) {
+			matched++;
+			if (skip)
+				skip--;
+			else {
+				starts[got] = start;
+				lens[got++] = end - start;
+			}
 		}
+		if (start == 0)
+			break;
+		end = start - 1;
 	}
-	if (!len) {
-		draw_text(w, y, 0, width, "no output yet", theme_attr(ROLE_DIM));
-		return;
+	if (got < rows && jp->log_back && again--) {
+		/* scrolled past the top: the first page */
+		jp->log_back = matched > (size_t)rows ? matched - (size_t)rows : 0;
+		goto scan;
 	}
-	for (int r = 0; r < rows && start < len; r++) {
-		const char *nl = memchr(s + start, '\n', len - start);
-		size_t l = nl ? (size_t)(nl - (s + start)) : len - start;
-		char *line = xstrndup(s + start, l);
-		draw_text(w, y + r, 0, width, line, theme_attr(ROLE_NORMAL));
+	struct buf head = BUF_INIT;
+	buf_printf(&head, "log%s", jp->log_ended ? " (ended)" : "");
+	if (search)
+		buf_printf(&head, "  /%s", search);
+	if (jp->log_back)
+		buf_printf(&head, "  %zu line%s up (G: the end)", jp->log_back, jp->log_back == 1 ? "" : "s");
+	draw_text(w, y, 0, width, head.data, theme_attr(ROLE_DIM));
+	buf_free(&head);
+	if (!got)
+		draw_text(w, y + 1, 0, width, search ? "no line matches" : "no output yet", theme_attr(ROLE_DIM));
+	for (int r = 0; r < got; r++) {
+		char *line = xstrndup(s + starts[got - 1 - r], lens[got - 1 - r]);
+		draw_text(w, y + 1 + r, 0, width, line, theme_attr(search ? ROLE_MATCH : ROLE_NORMAL));
 		free(line);
-		start += l + 1;
 	}
+	free(starts);
+	free(lens);
+}
+
+static void on_search(const char *line, void *ud)
+{
+	struct jobs_pane *jp = ud;
+	if (!line)
+		return;
+	free(jp->log_search);
+	jp->log_search = *line ? xstrdup(line) : NULL;
+	jp->log_back = 0;
+	wb_redraw(jp->base.wb);
 }
 
 static void draw_chart(struct jobs_pane *jp, WINDOW *w, int y, int h, int width)
@@ -685,7 +741,18 @@ static void ask_stop(struct jobs_pane *jp, const struct job *j)
 
 static unsigned detail_key(struct jobs_pane *jp, int key)
 {
-	switch (keys_map_action(KEYMAP_JOBS, key)) {
+	size_t page = jp->log_rows > 1 ? (size_t)jp->log_rows - 1 : 1;
+	switch (keys_pane_action(KEYMAP_JOBS, key)) {
+	case PA_MOVE_UP: jp->log_back++; break;
+	case PA_MOVE_DOWN: jp->log_back -= jp->log_back > 0; break;
+	case PA_MOVE_PAGE_UP: jp->log_back += page; break;
+	case PA_MOVE_PAGE_DOWN: jp->log_back = jp->log_back > page ? jp->log_back - page : 0; break;
+	case PA_MOVE_FIRST: jp->log_back = (size_t)-1 / 2; break;
+	case PA_MOVE_LAST: jp->log_back = 0; break;
+	case PA_MOVE_FILTER:
+		if (jp->view == VIEW_JOB)
+			input_begin_in(INPUT_PROMPTS, "search the log: ", jp->log_search ? jp->log_search : "", on_search, jp);
+		break;
 	case PA_JOBS_BACK: close_detail(jp); break;
 	case PA_JOBS_STOP:
 		if (jp->view == VIEW_JOB)

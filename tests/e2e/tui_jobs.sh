@@ -38,6 +38,8 @@ lo, hi = int(sys.argv[1], 16), int(sys.argv[2], 16)
 sys.exit(0 if any(lo <= ord(c) <= hi for c in sys.stdin.buffer.read().decode("utf-8", "replace")) else 1)' "$1" "$2"
 }
 
+_lacks_re() { ! _has_re "$1"; }
+
 cat >"$W/train.sh" <<'SH'
 i=1
 while [ $i -le 3000 ]; do
@@ -111,6 +113,15 @@ d="the log follows new lines"
 last=$(printf '%s\n' "$TUI_LAST" | grep -Eo 'step=[0-9]+' | tail -1 | cut -d= -f2)
 next=$((last + 5))
 if tui_wait "step=$next loss=" 20; then ok "$d"; else tui_fail "$d"; fi
+
+d="/ shows only the log lines holding a word; k scrolls back, G to the end"
+if tui_keys / && tui_type "step=1" && tui_keys Enter && tui_wait "/step=1" && tui_wait_re "step=1[0-9]* loss=" &&
+	tui_poll 10 _lacks_re "step=[02-9][0-9]* loss=" && tui_keys / C-u Enter && tui_wait_gone "/step=1" && tui_keys k k k &&
+	tui_wait "3 lines up" && tui_keys G && tui_wait_gone "lines up"; then
+	ok "$d"
+else
+	tui_fail "$d"
+fi
 
 d="l, s and b switch the chart to log scale, smoothing and block cells"
 if tui_keys l && tui_wait "log" && tui_keys s && tui_wait "smooth" && tui_keys b && tui_poll 10 _has_cells 2580 2588; then
