@@ -126,6 +126,17 @@ void chart_merge(const struct chart_bucket *fine, int nfine, struct chart_bucket
 	}
 }
 
+static void bucket_add(struct chart_bucket *b, double lo, double hi, double first, double last)
+{
+	if (!b->has) {
+		*b = (struct chart_bucket){ 1, lo, hi, first, last };
+		return;
+	}
+	b->lo = lo < b->lo ? lo : b->lo;
+	b->hi = hi > b->hi ? hi : b->hi;
+	b->last = last;
+}
+
 size_t chart_bucketize(const struct chart_series *s, unsigned flags, double alpha, double x0, double x1, int columns,
 		       struct chart_bucket *out)
 {
@@ -141,7 +152,10 @@ size_t chart_bucketize(const struct chart_series *s, unsigned flags, double alph
 	int started = 0;
 	size_t kept = 0;
 	/* the hot loop of a frame: finite tests as x - x == 0 (false for NaN
-	 * and infinities), the column as one multiply */
+	 * and infinities), the column as one multiply, and the column being
+	 * filled kept in registers until the column changes */
+	int cur = -1;
+	double lo = 0, hi = 0, first = 0, last = 0;
 	for (size_t i = 0; i < s->n; i++) {
 		double v = ys[i];
 		if (!(v - v == 0))
@@ -157,16 +171,20 @@ size_t chart_bucketize(const struct chart_series *s, unsigned flags, double alph
 		if (!(fc - fc == 0))
 			continue;
 		int c = fc <= 0 ? 0 : fc >= last_col ? (int)last_col : (int)fc;
-		struct chart_bucket *bk = &out[c];
 		kept++;
-		if (!bk->has) {
-			*bk = (struct chart_bucket){ 1, v, v, v, v };
+		if (c == cur) {
+			lo = v < lo ? v : lo;
+			hi = v > hi ? v : hi;
+			last = v;
 			continue;
 		}
-		bk->lo = v < bk->lo ? v : bk->lo;
-		bk->hi = v > bk->hi ? v : bk->hi;
-		bk->last = v;
+		if (cur >= 0)
+			bucket_add(&out[cur], lo, hi, first, last);
+		cur = c;
+		lo = hi = first = last = v;
 	}
+	if (cur >= 0)
+		bucket_add(&out[cur], lo, hi, first, last);
 	if (logy)
 		for (int c = 0; c < columns; c++)
 			if (out[c].has)
