@@ -76,6 +76,15 @@ else
 	tui_fail "$d"
 fi
 
+d="at 80x24 unzoomed, Enter opens a job with its curve, Esc goes back"
+if tui_keys g Enter && tui_wait "running  $ref2 other" && tui_poll 10 _has_cells 2801 28ff && tui_keys Escape &&
+	tui_wait "mark (0)"; then
+	ok "$d"
+	[ -n "$TUI_SHOW" ] && printf '%s\n' "$TUI_LAST"
+else
+	tui_fail "$d"
+fi
+
 d="zoomed, the header says local is up and Slurm down, and the local jobs stay listed"
 if tui_keys z && tui_wait "local ok" && tui_wait "slurm down: squeue failed: squeue: error: Unable to contact" &&
 	tui_wait "$ref tuitrain"; then
