@@ -116,14 +116,13 @@ static void toggle_mark(struct jobs_pane *jp, int64_t id)
 	jp->marked[jp->nmarked++] = id;
 }
 
-static struct jobs_pane *sort_ctx;
-
-static int by_sort(const void *a, const void *b)
+static int by_sort(const void *a, const void *b, void *ud)
 {
-	const struct job *x = &sort_ctx->jobs.v[*(const size_t *)a], *y = &sort_ctx->jobs.v[*(const size_t *)b];
+	const struct jobs_pane *jp = ud;
+	const struct job *x = &jp->jobs.v[*(const size_t *)a], *y = &jp->jobs.v[*(const size_t *)b];
 	int64_t now = clock_wall_ms();
 	int c = 0;
-	switch (sort_ctx->sort) {
+	switch (jp->sort) {
 	case SORT_STATUS: c = (int)x->status - (int)y->status; break;
 	case SORT_NAME: c = strcmp(x->name ? x->name : "", y->name ? y->name : ""); break;
 	case SORT_ELAPSED: {
@@ -143,9 +142,7 @@ static void sort_rows(struct jobs_pane *jp)
 {
 	for (size_t i = 0; i < jp->jobs.n; i++)
 		jp->order[i] = i;
-	sort_ctx = jp;
-	qsort(jp->order, jp->jobs.n, sizeof *jp->order, by_sort);
-	sort_ctx = NULL;
+	qsort_r(jp->order, jp->jobs.n, sizeof *jp->order, by_sort, jp);
 }
 
 static void reload(struct jobs_pane *jp)

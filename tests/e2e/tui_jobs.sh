@@ -101,8 +101,17 @@ else
 	tui_fail "$d"
 fi
 
-d="Esc back, / filters the list down to one job"
-if tui_keys Escape && tui_wait "mark (2)" && tui_keys / && tui_type tuitrain && tui_keys Enter &&
+d="o cycles the sort: status, name, elapsed, newest"
+if tui_keys Escape && tui_wait "mark (2)" && tui_keys o && tui_wait "jobs sorted by status" && tui_keys o &&
+	tui_wait "jobs sorted by name" && tui_keys o && tui_wait "jobs sorted by elapsed" && tui_keys o &&
+	tui_wait "jobs sorted by newest"; then
+	ok "$d"
+else
+	tui_fail "$d"
+fi
+
+d="/ filters the list down to one job"
+if tui_keys / && tui_type tuitrain && tui_keys Enter &&
 	tui_wait_gone "$ref2 other"; then
 	ok "$d"
 else
