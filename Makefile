@@ -81,6 +81,8 @@ $(BUILD)/tests/fakes/%: $(BUILD)/tests/fakes/%.o $(BUILD)/libaiwb.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libaiwb.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lutil -lm
+$(BUILD)/bench/chart_bench: $(BUILD)/bench/chart_bench.o $(BUILD)/libaiwbui.a $(BUILD)/libaiwb.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 build-tests: aiwb $(UNIT_BIN) $(FUZZ_RUN) $(HELPERS)
 .PHONY: build-tests

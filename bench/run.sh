@@ -280,3 +280,6 @@ BUILD=$BUILD sh "$ROOT/bench/kb.sh"
 
 # (h) Drift: `aiwb drift report` on 1M rows beside numpy/scipy (bench/drift_bench.sh).
 "$ROOT/bench/drift_bench.sh"
+
+# Chart redraw: 4 metrics x 100,000 points (bench/chart_bench.c).
+"$BUILD/bench/chart_bench"

@@ -20,22 +20,25 @@ static const char *const defaults[ACTION_COUNT] = { KEY_ACTIONS(KEY_DEFAULT) };
 #define MOVE_ROW(id, name, key, help) PANE_ROW(KEYMAP_MOVE, id, name, key, help)
 #define MODELS_ROW(id, name, key, help) PANE_ROW(KEYMAP_MODELS, id, name, key, help)
 #define PROMPT_ROW(id, name, key, help) PANE_ROW(KEYMAP_PROMPT, id, name, key, help)
+#define JOBS_ROW(id, name, key, help) PANE_ROW(KEYMAP_JOBS, id, name, key, help)
 #define HISTORY_ROW(id, name, key, help) PANE_ROW(KEYMAP_HISTORY, id, name, key, help)
 #define RUN_ROW(id, name, key, help) PANE_ROW(KEYMAP_RUN, id, name, key, help)
 #define KB_ROW(id, name, key, help) PANE_ROW(KEYMAP_KB, id, name, key, help)
 static struct pane_binding pane_table[PA_COUNT] = { MOVE_KEYS(MOVE_ROW) MODELS_KEYS(MODELS_ROW) PROMPT_KEYS(PROMPT_ROW)
-							     HISTORY_KEYS(HISTORY_ROW) RUN_KEYS(RUN_ROW) KB_KEYS(KB_ROW) };
+							     JOBS_KEYS(JOBS_ROW) HISTORY_KEYS(HISTORY_ROW) RUN_KEYS(RUN_ROW)
+								     KB_KEYS(KB_ROW) };
 #undef PANE_ROW
 #undef MOVE_ROW
 #undef MODELS_ROW
 #undef PROMPT_ROW
+#undef JOBS_ROW
 #undef HISTORY_ROW
 #undef RUN_ROW
 #undef KB_ROW
 
 #define PANE_DEFAULT(id, name, key, help) key,
 static const char *const pane_defaults[PA_COUNT] = { MOVE_KEYS(PANE_DEFAULT) MODELS_KEYS(PANE_DEFAULT)
-							     PROMPT_KEYS(PANE_DEFAULT) HISTORY_KEYS(PANE_DEFAULT)
+							     PROMPT_KEYS(PANE_DEFAULT) JOBS_KEYS(PANE_DEFAULT) HISTORY_KEYS(PANE_DEFAULT)
 								     RUN_KEYS(PANE_DEFAULT) KB_KEYS(PANE_DEFAULT) };
 #undef PANE_DEFAULT
 
@@ -43,6 +46,7 @@ static const char *const map_titles[KEYMAP_COUNT] = {
 	[KEYMAP_MOVE] = "Moving (in every list and text)",
 	[KEYMAP_MODELS] = "Models pane",
 	[KEYMAP_PROMPT] = "Prompt pane",
+	[KEYMAP_JOBS] = "Jobs pane",
 	[KEYMAP_HISTORY] = "History",
 	[KEYMAP_RUN] = "History: a run in full",
 	[KEYMAP_KB] = "Knowledge pane",

@@ -67,6 +67,19 @@ enum key_action { ACTION_NONE = -1, KEY_ACTIONS(KEY_ACTION_ENUM) ACTION_COUNT };
 	X(PROMPT_PAGE_DOWN, "prompt.page-down", "Space", "Scroll the answers down a page")  \
 	X(PROMPT_BACK, "prompt.back", "Esc", "Leave the form; hide the preview or the diff")
 
+#define JOBS_KEYS(X)                                                                     \
+	X(JOBS_OPEN, "jobs.open", "Enter", "Open the job: its curves, status and log")      \
+	X(JOBS_STOP, "jobs.stop", "x", "Stop the job (asks y/n first)")                      \
+	X(JOBS_MARK, "jobs.mark", "Space", "Mark or unmark the job for comparing runs")    \
+	X(JOBS_COMPARE, "jobs.compare", "c", "Overlay one metric across the marked jobs")   \
+	X(JOBS_SORT, "jobs.sort", "o", "Sort by newest, status, name or elapsed time")     \
+	X(JOBS_LOG_SCALE, "jobs.log-scale", "l", "Chart: log scale on or off")              \
+	X(JOBS_SMOOTH, "jobs.smooth", "s", "Chart: smoothing (moving average) on or off")   \
+	X(JOBS_X_AXIS, "jobs.x-axis", "t", "Chart: x by step or by time")                   \
+	X(JOBS_CELLS, "jobs.cells", "b", "Chart: braille, blocks or ASCII cells")           \
+	X(JOBS_METRIC, "jobs.metric", "m", "Comparing: the next metric")                    \
+	X(JOBS_BACK, "jobs.back", "Esc Backspace", "Back to the list of jobs")
+
 #define HISTORY_KEYS(X)                                                                  \
 	X(HISTORY_OPEN, "history.open", "Enter", "Show the selected run in full")           \
 	X(HISTORY_RESTORE, "history.restore", "C-r", "Re-open the selected run in the workbench") \
@@ -97,12 +110,12 @@ enum key_action { ACTION_NONE = -1, KEY_ACTIONS(KEY_ACTION_ENUM) ACTION_COUNT };
 	X(KB_BACK, "kb.back", "Esc Backspace", "Back: document to list, list to knowledge bases (there: read them again)")
 
 /* The tables a pane can look keys up in; KEYMAP_NONE: a pane without keys. */
-enum keymap { KEYMAP_NONE, KEYMAP_MOVE, KEYMAP_MODELS, KEYMAP_PROMPT, KEYMAP_HISTORY, KEYMAP_RUN, KEYMAP_KB, KEYMAP_COUNT };
+enum keymap { KEYMAP_NONE, KEYMAP_MOVE, KEYMAP_MODELS, KEYMAP_PROMPT, KEYMAP_JOBS, KEYMAP_HISTORY, KEYMAP_RUN, KEYMAP_KB, KEYMAP_COUNT };
 
 #define PANE_ACTION_ENUM(id, name, key, help) PA_##id,
 enum pane_action {
 	PA_NONE = -1,
-	MOVE_KEYS(PANE_ACTION_ENUM) MODELS_KEYS(PANE_ACTION_ENUM) PROMPT_KEYS(PANE_ACTION_ENUM)
+	MOVE_KEYS(PANE_ACTION_ENUM) MODELS_KEYS(PANE_ACTION_ENUM) PROMPT_KEYS(PANE_ACTION_ENUM) JOBS_KEYS(PANE_ACTION_ENUM)
 	HISTORY_KEYS(PANE_ACTION_ENUM) RUN_KEYS(PANE_ACTION_ENUM) KB_KEYS(PANE_ACTION_ENUM) PA_COUNT
 };
 #undef PANE_ACTION_ENUM

@@ -41,7 +41,11 @@
 	X(MATCH, "match")                   \
 	X(JOB_RUNNING, "job_running")       \
 	X(JOB_DONE, "job_done")             \
-	X(JOB_FAILED, "job_failed")
+	X(JOB_FAILED, "job_failed")         \
+	X(CHART_1, "chart_1")               \
+	X(CHART_2, "chart_2")               \
+	X(CHART_3, "chart_3")               \
+	X(CHART_4, "chart_4")
 
 #define THEME_ROLE_ENUM(id, name) ROLE_##id,
 enum theme_role { THEME_ROLES(THEME_ROLE_ENUM) ROLE_COUNT };

@@ -334,7 +334,7 @@ static void test_help_follows_rebinding(void **state)
 static const struct {
 	enum pane_action action;
 	const char *name, *keys, *help;
-} pane_expected[] = { MOVE_KEYS(PANE_ROW) MODELS_KEYS(PANE_ROW) PROMPT_KEYS(PANE_ROW) HISTORY_KEYS(PANE_ROW)
+} pane_expected[] = { MOVE_KEYS(PANE_ROW) MODELS_KEYS(PANE_ROW) PROMPT_KEYS(PANE_ROW) JOBS_KEYS(PANE_ROW) HISTORY_KEYS(PANE_ROW)
 			      RUN_KEYS(PANE_ROW) KB_KEYS(PANE_ROW) };
 #undef PANE_ROW
 
@@ -358,6 +358,9 @@ static void test_pane_defaults_from_tables(void **state)
 	assert_int_equal(keys_map_action(KEYMAP_MODELS, KEY_ENTER), PA_MODELS_SELECT);
 	assert_int_equal(keys_map_action(KEYMAP_MODELS, ' '), PA_MODELS_MARK);
 	assert_int_equal(keys_map_action(KEYMAP_MODELS, 'e'), PA_MODELS_PARAMS);
+	assert_int_equal(keys_map_action(KEYMAP_JOBS, 'x'), PA_JOBS_STOP);
+	assert_int_equal(keys_map_action(KEYMAP_JOBS, 27), PA_JOBS_BACK);
+	assert_int_equal(keys_pane_action(KEYMAP_JOBS, '/'), PA_MOVE_FILTER);
 	assert_int_equal(keys_map_action(KEYMAP_MODELS, 'j'), PA_NONE);
 	/* the generic moves are the fallback, the pane's own table comes first */
 	assert_int_equal(keys_pane_action(KEYMAP_MODELS, 'j'), PA_MOVE_DOWN);
