@@ -90,16 +90,11 @@ int kb_name_valid(const char *name)
 	return 1;
 }
 
-static int sql_fail(struct db *db, struct err *e)
-{
-	return err_set(e, "database error on %s: %s", db_path(db), sqlite3_errmsg(db_handle(db)));
-}
-
 static int step_done(struct db *db, sqlite3_stmt *st, struct err *e)
 {
 	int rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		sql_fail(db, e);
+		db_fail(db, e);
 		sqlite3_reset(st);
 		return -1;
 	}
@@ -135,7 +130,7 @@ static int create_tx(struct db *db, void *ud, struct err *e)
 		return err_set(e, "a knowledge base named %s already exists; pick another name or 'aiwb kb rm %s' first",
 			       c->name, c->name);
 	if (rc != SQLITE_DONE)
-		return sql_fail(db, e);
+		return db_fail(db, e);
 	long long id = sqlite3_last_insert_rowid(db_handle(db));
 	char *sql = xasprintf("CREATE VIRTUAL TABLE kb_fts_%lld USING fts5(title, heading, text,"
 			      " tokenize='porter unicode61 remove_diacritics 2');", id);
@@ -157,8 +152,9 @@ int kb_store_create(struct db *db, const char *name, const struct kb_settings *s
 	" (SELECT coalesce(sum(d.bytes), 0) FROM kb_docs d WHERE d.kb_id = k.id)," \
 	" (SELECT count(*) FROM kb_files f WHERE f.kb_id = k.id)"
 
-static void read_kb(sqlite3_stmt *st, struct kb *k)
+static void read_kb(sqlite3_stmt *st, void *kb)
 {
+	struct kb *k = kb;
 	memset(k, 0, sizeof *k);
 	k->id = sqlite3_column_int64(st, 0);
 	k->name = col_text(st, 1);
@@ -182,7 +178,7 @@ int kb_store_get(struct db *db, const char *name, struct kb *out, struct err *e)
 		read_kb(st, out);
 		found = 1;
 	} else if (rc != SQLITE_DONE) {
-		found = sql_fail(db, e);
+		found = db_fail(db, e);
 	}
 	sqlite3_finalize(st);
 	return found;
@@ -193,18 +189,7 @@ int kb_store_list(struct db *db, struct kb **out, size_t *n, struct err *e)
 	*out = NULL;
 	*n = 0;
 	sqlite3_stmt *st = db_prepare(db, "SELECT " KB_COLUMNS " FROM kbs k ORDER BY k.name", e);
-	if (!st)
-		return -1;
-	size_t cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		XGROW(*out, cap, *n + 1);
-		read_kb(st, &(*out)[(*n)++]);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return sql_fail(db, e);
-	return 0;
+	return st ? db_collect(db, st, out, n, sizeof **out, read_kb, e) : -1;
 }
 
 void kb_free(struct kb *k)
@@ -291,14 +276,7 @@ int kb_store_set_settings(struct db *db, int64_t kb_id, const struct kb_settings
 
 int kb_store_set_synced(struct db *db, int64_t kb_id, int64_t ms, struct err *e)
 {
-	sqlite3_stmt *st = db_prepare(db, "UPDATE kbs SET synced_ms = ?2 WHERE id = ?1", e);
-	if (!st)
-		return -1;
-	sqlite3_bind_int64(st, 1, kb_id);
-	sqlite3_bind_int64(st, 2, ms);
-	int rc = step_done(db, st, e);
-	sqlite3_finalize(st);
-	return rc;
+	return db_run_ids(db, "UPDATE kbs SET synced_ms = ?2 WHERE id = ?1", kb_id, ms, e);
 }
 
 int kb_store_root_put(struct db *db, int64_t kb_id, const char *path, const char *options, struct err *e)
@@ -337,7 +315,7 @@ int kb_store_roots(struct db *db, int64_t kb_id, char ***paths, char ***options,
 		(*n)++;
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : sql_fail(db, e);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, e);
 }
 
 void kb_strings_free(char **v, size_t n)
@@ -364,7 +342,7 @@ int kb_store_file_get(struct db *db, int64_t kb_id, const char *path, struct kb_
 		out->signature = col_text(st, 4);
 		found = 1;
 	} else if (rc != SQLITE_DONE) {
-		found = sql_fail(db, e);
+		found = db_fail(db, e);
 	}
 	sqlite3_finalize(st);
 	return found;
@@ -372,57 +350,27 @@ int kb_store_file_get(struct db *db, int64_t kb_id, const char *path, struct kb_
 
 int kb_store_file_touch(struct db *db, int64_t file_id, int64_t mtime_ns, struct err *e)
 {
-	sqlite3_stmt *st = db_prepare(db, "UPDATE kb_files SET mtime_ns = ?2 WHERE id = ?1", e);
-	if (!st)
-		return -1;
-	sqlite3_bind_int64(st, 1, file_id);
-	sqlite3_bind_int64(st, 2, mtime_ns);
-	int rc = step_done(db, st, e);
-	sqlite3_finalize(st);
-	return rc;
+	return db_run_ids(db, "UPDATE kb_files SET mtime_ns = ?2 WHERE id = ?1", file_id, mtime_ns, e);
 }
 
 static int delete_file_rows(struct db *db, int64_t kb_id, int64_t file_id, struct err *e)
 {
 	char *sql = xasprintf("DELETE FROM kb_fts_%lld WHERE rowid IN (SELECT c.id FROM kb_chunks c"
 			      " JOIN kb_docs d ON d.id = c.doc_id WHERE d.file_id = ?1)", (long long)kb_id);
-	sqlite3_stmt *st = db_prepare(db, sql, e);
+	int rc = db_run_ids(db, sql, file_id, 0, e);
 	free(sql);
-	if (!st)
+	if (rc < 0 ||
+	    db_run_ids(db, "DELETE FROM kb_chunks WHERE doc_id IN (SELECT id FROM kb_docs WHERE file_id = ?1)", file_id,
+		       0, e) < 0)
 		return -1;
-	sqlite3_bind_int64(st, 1, file_id);
-	int rc = step_done(db, st, e);
-	sqlite3_finalize(st);
-	if (rc < 0)
-		return -1;
-	st = db_prepare(db, "DELETE FROM kb_chunks WHERE doc_id IN (SELECT id FROM kb_docs WHERE file_id = ?1)", e);
-	if (!st)
-		return -1;
-	sqlite3_bind_int64(st, 1, file_id);
-	rc = step_done(db, st, e);
-	sqlite3_finalize(st);
-	if (rc < 0)
-		return -1;
-	st = db_prepare(db, "DELETE FROM kb_docs WHERE file_id = ?1", e);
-	if (!st)
-		return -1;
-	sqlite3_bind_int64(st, 1, file_id);
-	rc = step_done(db, st, e);
-	sqlite3_finalize(st);
-	return rc;
+	return db_run_ids(db, "DELETE FROM kb_docs WHERE file_id = ?1", file_id, 0, e);
 }
 
 int kb_store_file_delete(struct db *db, int64_t kb_id, int64_t file_id, struct err *e)
 {
 	if (delete_file_rows(db, kb_id, file_id, e) < 0)
 		return -1;
-	sqlite3_stmt *st = db_prepare(db, "DELETE FROM kb_files WHERE id = ?1", e);
-	if (!st)
-		return -1;
-	sqlite3_bind_int64(st, 1, file_id);
-	int rc = step_done(db, st, e);
-	sqlite3_finalize(st);
-	return rc;
+	return db_run_ids(db, "DELETE FROM kb_files WHERE id = ?1", file_id, 0, e);
 }
 
 static void sha256_hex_of(const char *data, size_t len, char out[65]);
@@ -526,7 +474,7 @@ int64_t kb_store_docs_add(struct db *db, const struct kb *kb, int64_t file_id, c
 			if ((rc & 0xff) == SQLITE_CONSTRAINT)
 				err_set(e, "another file already gave a document the name %s", d->name);
 			else
-				sql_fail(db, e);
+				db_fail(db, e);
 			put_stmts_free(&p);
 			return -1;
 		}
@@ -566,6 +514,17 @@ int64_t kb_store_file_put(struct db *db, const struct kb *kb, const char *path, 
 	return file_id < 0 ? -1 : kb_store_docs_add(db, kb, file_id, docs, ndocs, e);
 }
 
+struct file_each {
+	int (*fn)(void *ud, int64_t id, const char *path);
+	void *ud;
+};
+
+static int file_row(void *ud, sqlite3_stmt *st)
+{
+	struct file_each *f = ud;
+	return f->fn(f->ud, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1));
+}
+
 int kb_store_files_each(struct db *db, int64_t kb_id, int (*fn)(void *ud, int64_t id, const char *path), void *ud,
 			struct err *e)
 {
@@ -573,20 +532,17 @@ int kb_store_files_each(struct db *db, int64_t kb_id, int (*fn)(void *ud, int64_
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, kb_id);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (fn(ud, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1)))
-			break;
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : sql_fail(db, e);
+	struct file_each f = { fn, ud };
+	return db_each_row(db, st, file_row, &f, e);
 }
 
 #define DOC_COLUMNS \
 	"d.id, d.name, d.path, d.title, d.format, d.meta, d.bytes, d.mtime_ns, d.sha256," \
 	" (SELECT count(*) FROM kb_chunks c WHERE c.doc_id = d.id)"
 
-static void read_doc(sqlite3_stmt *st, struct kb_doc_row *r)
+static void read_doc(sqlite3_stmt *st, void *row)
 {
+	struct kb_doc_row *r = row;
 	r->id = sqlite3_column_int64(st, 0);
 	r->name = col_text(st, 1);
 	r->path = col_text(st, 2);
@@ -607,14 +563,7 @@ int kb_store_docs(struct db *db, int64_t kb_id, struct kb_doc_row **out, size_t 
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, kb_id);
-	size_t cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		XGROW(*out, cap, *n + 1);
-		read_doc(st, &(*out)[(*n)++]);
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : sql_fail(db, e);
+	return db_collect(db, st, out, n, sizeof **out, read_doc, e);
 }
 
 void kb_doc_row_free(struct kb_doc_row *r)
@@ -638,6 +587,17 @@ void kb_chunk_rows_free(struct kb_chunk_row *v, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(v[i].heading);
 	free(v);
+}
+
+static void read_chunk(sqlite3_stmt *st, void *row)
+{
+	struct kb_chunk_row *c = row;
+	c->id = sqlite3_column_int64(st, 0);
+	c->seq = sqlite3_column_int(st, 1);
+	c->start = (size_t)sqlite3_column_int64(st, 2);
+	c->end = (size_t)sqlite3_column_int64(st, 3);
+	c->heading = col_text(st, 4);
+	c->tokens = sqlite3_column_int(st, 5);
 }
 
 int kb_store_doc(struct db *db, int64_t kb_id, const char *name, struct kb_doc_row *out, char **body, size_t *len,
@@ -685,7 +645,7 @@ int kb_store_doc(struct db *db, int64_t kb_id, const char *name, struct kb_doc_r
 			if (body)
 				free(*body);
 		}
-		return sql_fail(db, e);
+		return db_fail(db, e);
 	}
 	if (found <= 0 || !chunks)
 		return found;
@@ -697,18 +657,7 @@ int kb_store_doc(struct db *db, int64_t kb_id, const char *name, struct kb_doc_r
 		return -1;
 	}
 	sqlite3_bind_int64(st, 1, out->id);
-	size_t cap = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		XGROW(*chunks, cap, *nchunks + 1);
-		struct kb_chunk_row *c = &(*chunks)[(*nchunks)++];
-		c->id = sqlite3_column_int64(st, 0);
-		c->seq = sqlite3_column_int(st, 1);
-		c->start = (size_t)sqlite3_column_int64(st, 2);
-		c->end = (size_t)sqlite3_column_int64(st, 3);
-		c->heading = col_text(st, 4);
-		c->tokens = sqlite3_column_int(st, 5);
-	}
-	sqlite3_finalize(st);
+	db_collect(db, st, chunks, nchunks, sizeof **chunks, read_chunk, NULL);
 	return 1;
 }
 
