@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <limits.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 
 #include "base/buf.h"
 #include "base/clock.h"
+#include "base/digest.h"
 #include "base/xmalloc.h"
 #include "kb/chunk.h"
 #include "kb/extract.h"
@@ -235,15 +235,6 @@ static int read_gzip(const char *path, int64_t max, struct buf *out, struct err 
 	return 0;
 }
 
-static void sha256_hex(const void *data, size_t len, char out[65])
-{
-	unsigned char md[32];
-	unsigned int n = 0;
-	EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
-	for (int i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-}
-
 /* ---- batches */
 
 struct run {
@@ -353,8 +344,8 @@ static int ingest_parts(struct run *r, const struct file_entry *f, int had, stru
 		skip(r, f, errno == ENOENT ? KB_SKIP_VANISHED : KB_SKIP_UNREADABLE, NULL);
 		return 0;
 	}
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	struct sha256_hex_ctx md;
+	sha256_hex_init(&md);
 	char *piece = xmalloc((size_t)1 << 20);
 	ssize_t n;
 	int binary = -1;
@@ -362,16 +353,11 @@ static int ingest_parts(struct run *r, const struct file_entry *f, int had, stru
 	while ((n = read(fd, piece, (size_t)1 << 20)) > 0) {
 		if (binary < 0)
 			binary = kb_text_looks_binary(piece, (size_t)n);
-		EVP_DigestUpdate(md, piece, (size_t)n);
+		sha256_hex_update(&md, piece, (size_t)n);
 		total += n;
 	}
-	unsigned char digest[32];
-	unsigned int dl = 0;
-	EVP_DigestFinal_ex(md, digest, &dl);
-	EVP_MD_CTX_free(md);
 	char sha[65];
-	for (int i = 0; i < 32; i++)
-		snprintf(sha + 2 * i, 3, "%02x", digest[i]);
+	sha256_hex_final(&md, sha);
 	if (n < 0 || binary > 0) {
 		free(piece);
 		close(fd);

@@ -7,6 +7,7 @@
 
 #include "base/buf.h"
 #include "base/clock.h"
+#include "base/digest.h"
 #include "base/xmalloc.h"
 #include "store/db.h"
 
@@ -373,8 +374,6 @@ int kb_store_file_delete(struct db *db, int64_t kb_id, int64_t file_id, struct e
 	return db_run_ids(db, "DELETE FROM kb_files WHERE id = ?1", file_id, 0, e);
 }
 
-static void sha256_hex_of(const char *data, size_t len, char out[65]);
-
 struct put_stmts {
 	sqlite3_stmt *doc, *chunk, *fts;
 };
@@ -454,7 +453,7 @@ int64_t kb_store_docs_add(struct db *db, const struct kb *kb, int64_t file_id, c
 	for (size_t i = 0; i < ndocs; i++) {
 		const struct kb_doc *d = docs[i].doc;
 		char sha[65];
-		sha256_hex_of(d->body, d->len, sha);
+		sha256_hex(d->body, d->len, sha);
 		char *meta = cJSON_PrintUnformatted(d->meta);
 		sqlite3_bind_int64(p.doc, 1, kb->id);
 		sqlite3_bind_int64(p.doc, 2, file_id);
@@ -688,15 +687,4 @@ int kb_store_check(struct db *db, int64_t kb_id, struct err *e)
 		return err_set(e, "%lld chunks lie outside their documents or are missing from the search index "
 			       "(or the index holds chunks that are gone)", (long long)bad);
 	return 0;
-}
-
-#include <openssl/evp.h>
-
-static void sha256_hex_of(const char *data, size_t len, char out[65])
-{
-	unsigned char md[32];
-	unsigned int n = 0;
-	EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
-	for (int i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
