@@ -686,7 +686,7 @@ static char *read_from(const char *path, int64_t offset, size_t *len, struct sta
 	return data;
 }
 
-static void ingest_events(struct ingest *in, const char *path, const char *origin, struct stat *st)
+static void ingest_events(struct ingest *in, const char *path, const char *origin, const struct stat *st)
 {
 	int64_t offset = 0, size = 0, mtime = 0;
 	jobreg_file_get(in->db, in->job_id, origin, &offset, &size, &mtime);
@@ -719,7 +719,7 @@ static void ingest_events(struct ingest *in, const char *path, const char *origi
 			(int64_t)now.st_mtim.tv_sec * 1000000000 + now.st_mtim.tv_nsec, NULL);
 }
 
-static void ingest_csv(struct ingest *in, const char *path, const char *origin, struct stat *st)
+static void ingest_csv(struct ingest *in, const char *path, const char *origin, const struct stat *st)
 {
 	int64_t offset = 0, size = -1, mtime = 0;
 	int64_t now_mtime = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
@@ -740,30 +740,43 @@ static void ingest_csv(struct ingest *in, const char *path, const char *origin, 
 			(int64_t)now.st_mtim.tv_sec * 1000000000 + now.st_mtim.tv_nsec, NULL);
 }
 
+struct scan {
+	struct ingest *in;
+	const char *label;
+	int depth;
+};
+
+static void scan_dir(struct ingest *in, const char *dir, const char *label, int depth);
+
+static int scan_entry(void *ud, const char *path, const char *name, const struct stat *st)
+{
+	const struct scan *s = ud;
+	char *origin = xasprintf("%s/%s", s->label, name);
+	if (S_ISDIR(st->st_mode) && s->depth > 0)
+		scan_dir(s->in, path, origin, s->depth - 1);
+	else if (S_ISREG(st->st_mode) && strncmp(name, "events.out.tfevents.", 20) == 0)
+		ingest_events(s->in, path, origin, st);
+	else if (S_ISREG(st->st_mode) && strcmp(name, "metrics.csv") == 0)
+		ingest_csv(s->in, path, origin, st);
+	free(origin);
+	return 0;
+}
+
 static void scan_dir(struct ingest *in, const char *dir, const char *label, int depth)
 {
-	DIR *d = opendir(dir);
-	if (!d)
-		return;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		char *path = path_join(dir, de->d_name);
-		char *origin = xasprintf("%s/%s", label, de->d_name);
-		struct stat st;
-		if (lstat(path, &st) == 0) {
-			if (S_ISDIR(st.st_mode) && depth > 0)
-				scan_dir(in, path, origin, depth - 1);
-			else if (S_ISREG(st.st_mode) && strncmp(de->d_name, "events.out.tfevents.", 20) == 0)
-				ingest_events(in, path, origin, &st);
-			else if (S_ISREG(st.st_mode) && strcmp(de->d_name, "metrics.csv") == 0)
-				ingest_csv(in, path, origin, &st);
-		}
-		free(origin);
-		free(path);
-	}
-	closedir(d);
+	struct scan s = { in, label, depth };
+	path_each_entry(dir, scan_entry, &s);
+}
+
+/* Metrics from the job's directory and log directory; a new point is activity. */
+static void scan_job_dirs(struct ingest *in, struct job *j)
+{
+	if (j->dir)
+		scan_dir(in, j->dir, ".", 3);
+	if (j->logdir)
+		scan_dir(in, j->logdir, j->logdir, 3);
+	if (in->points)
+		j->activity_ms = in->now_ms;
 }
 
 /* Compiled rules by job: JIT compiling on every poll would cost more than the
@@ -848,12 +861,7 @@ int local_ingest(struct db *db, struct job *j, struct err *e)
 	struct ingest in = {.db = db, .w = &w, .job_id = j->id, .now_ms = clock_wall_ms()};
 	if (log_size > j->log_offset)
 		ingest_log(&in, j, job_status_final(j->status));
-	if (j->dir)
-		scan_dir(&in, j->dir, ".", 3);
-	if (j->logdir)
-		scan_dir(&in, j->logdir, j->logdir, 3);
-	if (in.points)
-		j->activity_ms = in.now_ms;
+	scan_job_dirs(&in, j);
 	jobreg_inserter_done(&w);
 	if (in.failed)
 		return err_set(e, "metric points of %s:%s could not be saved", j->source, j->ext_id);
@@ -883,12 +891,7 @@ static int sync_job(struct db *db, struct job *j, struct jobreg_inserter *w, str
 	int final = job_status_final(j->status);
 	if (log_size > j->log_offset || (final && j->log_offset < log_size))
 		ingest_log(&in, j, final);
-	if (j->dir)
-		scan_dir(&in, j->dir, ".", 3);
-	if (j->logdir)
-		scan_dir(&in, j->logdir, j->logdir, 3);
-	if (in.points)
-		j->activity_ms = in.now_ms;
+	scan_job_dirs(&in, j);
 	int changed = in.points || before.status != j->status || before.end_ms != j->end_ms ||
 		      before.has_exit != j->has_exit || before.exit_code != j->exit_code || before.signal != j->signal ||
 		      before.pid != j->pid || before.pid_start != j->pid_start || before.sup_pid != j->sup_pid ||

@@ -330,6 +330,19 @@ static int store_failed(struct run *r, const struct file_entry *f, struct err *r
 	return -1;
 }
 
+/* The file's bytes are what the store holds: only its mtime is new. */
+static int unchanged(struct run *r, const struct file_entry *f, int64_t file_id)
+{
+	if (begin_batch(r) < 0 || kb_store_file_touch(r->db, file_id, f->mtime_ns, r->e) < 0)
+		return -1;
+	r->st->unchanged++;
+	r->st->bytes_done += f->size;
+	r->batch_files++;
+	if (r->o->on_file)
+		r->o->on_file(r->o->ud, r->st, f->display, NULL);
+	return 0;
+}
+
 /* A large plain-text file is read twice in pieces, never whole: once for its
  * hash, then stored as documents of about KB_PART_BYTES each, cut at a line
  * end, named PATH#1, PATH#2, ... Memory stays bounded by the part size. */
@@ -367,14 +380,7 @@ static int ingest_parts(struct run *r, const struct file_entry *f, int had, stru
 	if (same_sig && strcmp(old->sha256, sha) == 0) {
 		free(piece);
 		close(fd);
-		if (begin_batch(r) < 0 || kb_store_file_touch(r->db, old->id, f->mtime_ns, r->e) < 0)
-			return -1;
-		st->unchanged++;
-		st->bytes_done += f->size;
-		r->batch_files++;
-		if (r->o->on_file)
-			r->o->on_file(r->o->ud, st, f->display, NULL);
-		return 0;
+		return unchanged(r, f, old->id);
 	}
 	if (begin_batch(r) < 0 || db_exec(r->db, "SAVEPOINT kb_file", r->e) < 0) {
 		free(piece);
@@ -502,14 +508,7 @@ static int ingest_file(struct run *r, const struct file_entry *f)
 	if (same_sig && strcmp(old.sha256, sha) == 0) {
 		free(old.signature);
 		buf_free(&data);
-		if (begin_batch(r) < 0 || kb_store_file_touch(r->db, old.id, f->mtime_ns, r->e) < 0)
-			return -1;
-		st->unchanged++;
-		st->bytes_done += f->size;
-		r->batch_files++;
-		if (r->o->on_file)
-			r->o->on_file(r->o->ud, st, f->display, NULL);
-		return 0;
+		return unchanged(r, f, old.id);
 	}
 	free(old.signature);
 	if (fmt != KB_FMT_PDF && kb_text_looks_binary(buf_str(&data), data.len)) {
