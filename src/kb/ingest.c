@@ -16,6 +16,7 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/digest.h"
+#include "base/json.h"
 #include "base/xmalloc.h"
 #include "kb/chunk.h"
 #include "kb/extract.h"
@@ -608,12 +609,8 @@ static char *options_json(const struct kb_ingest_opts *o, const char *display)
 	cJSON *j = cJSON_CreateObject();
 	if (display)
 		cJSON_AddStringToObject(j, "display", display);
-	cJSON *inc = cJSON_AddArrayToObject(j, "include");
-	for (size_t i = 0; i < o->ninclude; i++)
-		cJSON_AddItemToArray(inc, cJSON_CreateString(o->include[i]));
-	cJSON *exc = cJSON_AddArrayToObject(j, "exclude");
-	for (size_t i = 0; i < o->nexclude; i++)
-		cJSON_AddItemToArray(exc, cJSON_CreateString(o->exclude[i]));
+	cJSON_AddItemToObject(j, "include", json_string_array(o->include, o->ninclude));
+	cJSON_AddItemToObject(j, "exclude", json_string_array(o->exclude, o->nexclude));
 	if (o->text_field)
 		cJSON_AddStringToObject(j, "text_field", o->text_field);
 	if (o->id_field)

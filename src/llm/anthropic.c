@@ -66,7 +66,7 @@ char *llm_anthropic_request(const struct llm_request *rq)
 	if (pm->has_top_p)
 		cJSON_AddNumberToObject(o, "top_p", pm->top_p);
 	if (pm->nstop)
-		cJSON_AddItemToObject(o, "stop_sequences", llm_json_strings(pm->stop, pm->nstop));
+		cJSON_AddItemToObject(o, "stop_sequences", json_string_array(pm->stop, pm->nstop));
 	cJSON_AddBoolToObject(o, "stream", rq->stream != 0);
 	return llm_json_print(o);
 }

@@ -122,7 +122,7 @@ char *llm_ollama_request(const struct llm_request *rq)
 	if (pm->has_max_tokens)
 		cJSON_AddNumberToObject(opt, "num_predict", pm->max_tokens);
 	if (pm->nstop)
-		cJSON_AddItemToObject(opt, "stop", llm_json_strings(pm->stop, pm->nstop));
+		cJSON_AddItemToObject(opt, "stop", json_string_array(pm->stop, pm->nstop));
 	if (opt->child)
 		cJSON_AddItemToObject(o, "options", opt);
 	else
@@ -229,7 +229,7 @@ static struct provider_call *ollama_embed(struct provider *p, struct loop *l, co
 {
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "model", model);
-	cJSON_AddItemToObject(o, "input", llm_json_strings(texts, ntexts));
+	cJSON_AddItemToObject(o, "input", json_string_array(texts, ntexts));
 	return llm_api_embed(&ollama_api, p, l, "/api/embed", o, llm_ollama_embedding, ntexts, done, ud, e);
 }
 

@@ -80,7 +80,7 @@ char *llm_openai_request(const struct llm_request *rq, int real_openai)
 	if (pm->has_max_tokens)
 		cJSON_AddNumberToObject(o, real_openai ? "max_completion_tokens" : "max_tokens", pm->max_tokens);
 	if (pm->nstop)
-		cJSON_AddItemToObject(o, "stop", llm_json_strings(pm->stop, pm->nstop));
+		cJSON_AddItemToObject(o, "stop", json_string_array(pm->stop, pm->nstop));
 	return llm_json_print(o);
 }
 
@@ -206,7 +206,7 @@ static struct provider_call *openai_embed(struct provider *p, struct loop *l, co
 {
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "model", model);
-	cJSON_AddItemToObject(o, "input", llm_json_strings(texts, ntexts));
+	cJSON_AddItemToObject(o, "input", json_string_array(texts, ntexts));
 	cJSON_AddStringToObject(o, "encoding_format", "float");
 	return llm_api_embed(&openai_api, p, l, "/embeddings", o, llm_openai_embedding, ntexts, done, ud, e);
 }
