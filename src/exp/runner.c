@@ -12,6 +12,7 @@
 #include "base/xmalloc.h"
 #include "llm/limit.h"
 #include "llm/run.h"
+#include "prompt/bind.h"
 #include "prompt/render.h"
 #include "store/expstore.h"
 
