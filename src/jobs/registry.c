@@ -244,6 +244,17 @@ static int run_for_job(struct db *db, const char *sql, int64_t job_id, struct er
 	return db_run_ids(db, sql, job_id, 0, e) < 0 ? sql_fail(db, e) : 0;
 }
 
+/* The same with text bound to ?2. */
+static int run_for_job_text(struct db *db, const char *sql, int64_t job_id, const char *text, struct err *e)
+{
+	sqlite3_stmt *st = db_prepare(db, sql, e);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, job_id);
+	sqlite3_bind_text(st, 2, text, -1, SQLITE_TRANSIENT);
+	return step_done(db, st, e);
+}
+
 int jobreg_delete(struct db *db, int64_t id, struct err *e)
 {
 	return run_for_job(db, "DELETE FROM jobs WHERE id = ?1", id, e);
@@ -353,13 +364,9 @@ int jobreg_last_values(struct db *db, int64_t job_id, jobreg_point_fn fn, void *
 
 int jobreg_delete_points(struct db *db, int64_t job_id, const char *origin, struct err *e)
 {
-	sqlite3_stmt *st = db_prepare(db, "DELETE FROM job_metrics WHERE job_id = ?1 AND origin = ?2", e);
-	if (!st)
-		return -1;
-	sqlite3_bind_int64(st, 1, job_id);
-	sqlite3_bind_text(st, 2, origin, -1, SQLITE_TRANSIENT);
 	/* rare (a rewritten metrics.csv): rebuild the job's last points */
-	if (step_done(db, st, e) < 0 || run_for_job(db, "DELETE FROM job_metric_last WHERE job_id = ?1", job_id, e) < 0)
+	if (run_for_job_text(db, "DELETE FROM job_metrics WHERE job_id = ?1 AND origin = ?2", job_id, origin, e) < 0 ||
+	    run_for_job(db, "DELETE FROM job_metric_last WHERE job_id = ?1", job_id, e) < 0)
 		return -1;
 	return run_for_job(db, "INSERT INTO job_metric_last(job_id, name, seq, points) SELECT job_id, name, MAX(seq), "
 			   "COUNT(*) FROM job_metrics WHERE job_id = ?1 GROUP BY name", job_id, e);
@@ -412,12 +419,7 @@ int jobreg_file_set(struct db *db, int64_t job_id, const char *path, int64_t off
 
 int jobreg_alert_add(struct db *db, int64_t job_id, const char *rule, struct err *e)
 {
-	sqlite3_stmt *st = db_prepare(db, "INSERT OR IGNORE INTO job_alerts(job_id, rule) VALUES (?1, ?2)", e);
-	if (!st)
-		return -1;
-	sqlite3_bind_int64(st, 1, job_id);
-	sqlite3_bind_text(st, 2, rule, -1, SQLITE_TRANSIENT);
-	return step_done(db, st, e);
+	return run_for_job_text(db, "INSERT OR IGNORE INTO job_alerts(job_id, rule) VALUES (?1, ?2)", job_id, rule, e);
 }
 
 struct alert_each {

@@ -109,14 +109,16 @@ static char *col_text(sqlite3_stmt *st, int i)
 	return xstrdup(t ? (const char *)t : "");
 }
 
-struct create_ctx {
+/* What a transaction on one knowledge base's row needs: its name (create) or id. */
+struct kb_tx {
 	const char *name;
+	int64_t kb_id;
 	const struct kb_settings *s;
 };
 
 static int create_tx(struct db *db, void *ud, struct err *e)
 {
-	struct create_ctx *c = ud;
+	const struct kb_tx *c = ud;
 	sqlite3_stmt *st = db_prepare(db, "INSERT INTO kbs (name, settings, created_ms) VALUES (?1, ?2, ?3)", e);
 	if (!st)
 		return -1;
@@ -142,7 +144,7 @@ static int create_tx(struct db *db, void *ud, struct err *e)
 
 int kb_store_create(struct db *db, const char *name, const struct kb_settings *s, struct err *e)
 {
-	struct create_ctx c = { name, s };
+	struct kb_tx c = { .name = name, .s = s };
 	return db_tx(db, create_tx, &c, e);
 }
 
@@ -231,14 +233,9 @@ int kb_store_remove(struct db *db, const char *name, struct err *e)
 	return rc < 0 ? -1 : 1;
 }
 
-struct settings_ctx {
-	int64_t kb_id;
-	const struct kb_settings *s;
-};
-
 static int settings_tx(struct db *db, void *ud, struct err *e)
 {
-	struct settings_ctx *c = ud;
+	const struct kb_tx *c = ud;
 	sqlite3_stmt *st = db_prepare(db, "SELECT settings FROM kbs WHERE id = ?1", e);
 	if (!st)
 		return -1;
@@ -271,7 +268,7 @@ static int settings_tx(struct db *db, void *ud, struct err *e)
 
 int kb_store_set_settings(struct db *db, int64_t kb_id, const struct kb_settings *s, struct err *e)
 {
-	struct settings_ctx c = { kb_id, s };
+	struct kb_tx c = { .kb_id = kb_id, .s = s };
 	return db_tx(db, settings_tx, &c, e);
 }
 
