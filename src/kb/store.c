@@ -389,43 +389,29 @@ int64_t kb_store_file_begin(struct db *db, const struct kb *kb, const char *path
 	int had = kb_store_file_get(db, kb->id, path, &old, e);
 	if (had < 0)
 		return -1;
-	int64_t file_id;
 	if (had) {
 		free(old.signature);
-		file_id = old.id;
-		if (delete_file_rows(db, kb->id, file_id, e) < 0)
+		if (delete_file_rows(db, kb->id, old.id, e) < 0)
 			return -1;
-		sqlite3_stmt *st = db_prepare(db, "UPDATE kb_files SET size = ?2, mtime_ns = ?3, sha256 = ?4,"
-						  " signature = ?5 WHERE id = ?1", e);
-		if (!st)
-			return -1;
-		sqlite3_bind_int64(st, 1, file_id);
-		sqlite3_bind_int64(st, 2, size);
-		sqlite3_bind_int64(st, 3, mtime_ns);
-		sqlite3_bind_text(st, 4, sha256, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 5, signature, -1, SQLITE_STATIC);
-		int rc = step_done(db, st, e);
-		sqlite3_finalize(st);
-		if (rc < 0)
-			return -1;
-	} else {
-		sqlite3_stmt *st = db_prepare(db, "INSERT INTO kb_files (kb_id, path, size, mtime_ns, sha256, signature)"
-						  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)", e);
-		if (!st)
-			return -1;
-		sqlite3_bind_int64(st, 1, kb->id);
-		sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, size);
-		sqlite3_bind_int64(st, 4, mtime_ns);
-		sqlite3_bind_text(st, 5, sha256, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 6, signature, -1, SQLITE_STATIC);
-		int rc = step_done(db, st, e);
-		sqlite3_finalize(st);
-		if (rc < 0)
-			return -1;
-		file_id = sqlite3_last_insert_rowid(db_handle(db));
 	}
-	return file_id;
+	/* the same parameters for both; ?1 is the file's id when it had a row, else the kb's */
+	sqlite3_stmt *st = db_prepare(db, had ? "UPDATE kb_files SET size = ?3, mtime_ns = ?4, sha256 = ?5,"
+						" signature = ?6 WHERE id = ?1 AND path = ?2"
+					      : "INSERT INTO kb_files (kb_id, path, size, mtime_ns, sha256, signature)"
+						" VALUES (?1, ?2, ?3, ?4, ?5, ?6)", e);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, had ? old.id : kb->id);
+	sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, size);
+	sqlite3_bind_int64(st, 4, mtime_ns);
+	sqlite3_bind_text(st, 5, sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, signature, -1, SQLITE_STATIC);
+	int rc = step_done(db, st, e);
+	sqlite3_finalize(st);
+	if (rc < 0)
+		return -1;
+	return had ? old.id : sqlite3_last_insert_rowid(db_handle(db));
 }
 
 int64_t kb_store_docs_add(struct db *db, const struct kb *kb, int64_t file_id, const struct kb_doc_in *docs,
