@@ -67,3 +67,11 @@ void llm_params_add_json(cJSON *o, const struct llm_params *p)
 	if (p->nstop)
 		cJSON_AddItemToObject(o, "stop", json_string_array(p->stop, p->nstop));
 }
+
+cJSON *llm_json_embed_request(const char *model, const char *const *texts, size_t ntexts)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "model", model);
+	cJSON_AddItemToObject(o, "input", json_string_array(texts, ntexts));
+	return o;
+}

@@ -227,10 +227,7 @@ static struct provider_call *ollama_embed(struct provider *p, struct loop *l, co
 					  void (*done)(void *ud, const struct llm_embedding *emb, const struct err *e),
 					  void *ud, struct err *e)
 {
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "model", model);
-	cJSON_AddItemToObject(o, "input", json_string_array(texts, ntexts));
-	return llm_api_embed(&ollama_api, p, l, "/api/embed", o, llm_ollama_embedding, ntexts, done, ud, e);
+	return llm_api_embed(&ollama_api, p, l, "/api/embed", llm_json_embed_request(model, texts, ntexts), llm_ollama_embedding, ntexts, done, ud, e);
 }
 
 const struct provider_ops provider_ollama_ops = {

@@ -204,9 +204,7 @@ static struct provider_call *openai_embed(struct provider *p, struct loop *l, co
 					  void (*done)(void *ud, const struct llm_embedding *emb, const struct err *e),
 					  void *ud, struct err *e)
 {
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "model", model);
-	cJSON_AddItemToObject(o, "input", json_string_array(texts, ntexts));
+	cJSON *o = llm_json_embed_request(model, texts, ntexts);
 	cJSON_AddStringToObject(o, "encoding_format", "float");
 	return llm_api_embed(&openai_api, p, l, "/embeddings", o, llm_openai_embedding, ntexts, done, ud, e);
 }
