@@ -182,23 +182,16 @@ static int is_embedding_model(const char *name, const cJSON *details)
 	return strstr(name, "embed") || (family && strstr(family, "bert"));
 }
 
+static void fill_model(struct llm_model *x, const cJSON *m)
+{
+	x->embedding = is_embedding_model(x->id, cJSON_GetObjectItemCaseSensitive(m, "details"));
+	x->streaming = !x->embedding;
+}
+
 int llm_ollama_models(const cJSON *body, struct llm_model_list *list, char **cursor, struct err *e)
 {
-	const cJSON *models = llm_json_list(body, "models", e), *m;
 	*cursor = NULL;
-	if (!models)
-		return -1;
-	cJSON_ArrayForEach(m, models) {
-		const char *id = llm_json_str(m, "name");
-		if (!id)
-			id = llm_json_str(m, "model");
-		if (!id)
-			continue;
-		struct llm_model *x = llm_models_add(list, id);
-		x->embedding = is_embedding_model(id, cJSON_GetObjectItemCaseSensitive(m, "details"));
-		x->streaming = !x->embedding;
-	}
-	return 0;
+	return llm_models_from(body, "models", "name", "model", list, fill_model, e);
 }
 
 static struct provider_call *ollama_list_models(struct provider *p, struct loop *l,

@@ -154,23 +154,18 @@ static int is_embedding_model(const char *id)
 	return strstr(id, "embed") != NULL;
 }
 
+static void fill_model(struct llm_model *x, const cJSON *m)
+{
+	const char *owner = llm_json_str(m, "owned_by");
+	x->owner = owner ? xstrdup(owner) : NULL;
+	x->embedding = is_embedding_model(x->id);
+	x->streaming = !x->embedding;
+}
+
 int llm_openai_models(const cJSON *body, struct llm_model_list *list, char **cursor, struct err *e)
 {
-	const cJSON *data = llm_json_list(body, "data", e), *m;
 	*cursor = NULL;
-	if (!data)
-		return -1;
-	cJSON_ArrayForEach(m, data) {
-		const char *id = llm_json_str(m, "id");
-		if (!id)
-			continue;
-		struct llm_model *x = llm_models_add(list, id);
-		const char *owner = llm_json_str(m, "owned_by");
-		x->owner = owner ? xstrdup(owner) : NULL;
-		x->embedding = is_embedding_model(id);
-		x->streaming = !x->embedding;
-	}
-	return 0;
+	return llm_models_from(body, "data", "id", NULL, list, fill_model, e);
 }
 
 static struct provider_call *openai_list_models(struct provider *p, struct loop *l,
