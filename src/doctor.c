@@ -9,6 +9,7 @@
 #include <yaml.h>
 #include <zlib.h>
 
+#include "base/json.h"
 #include "base/path.h"
 #include "base/secret.h"
 #include "base/xmalloc.h"
@@ -190,9 +191,7 @@ cJSON *doctor_report(const char *ui_version, const char *readline_version, int *
 		cJSON_AddStringToObject(c, "error", e.msg);
 		*fatal = 1;
 	}
-	cJSON *w = cJSON_AddArrayToObject(c, "warnings");
-	for (size_t i = 0; i < cfg.nwarnings; i++)
-		cJSON_AddItemToArray(w, cJSON_CreateString(cfg.warnings[i]));
+	cJSON_AddItemToObject(c, "warnings", json_string_array((const char *const *)cfg.warnings, cfg.nwarnings));
 	cJSON_AddStringToObject(r, "share_dir", path_share_dir());
 	cJSON_AddBoolToObject(r, "core_dumps", secret_core_dumps_on());
 	cJSON_AddItemToObject(r, "libraries", libraries_json(ui_version, readline_version));

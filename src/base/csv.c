@@ -106,6 +106,18 @@ static int end_record(struct csv_parser *p)
 	return rc;
 }
 
+/* c is ',', '\n' or '\r' after a field (after_quote: a quoted one). */
+static int separator(struct csv_parser *p, char c, int after_quote)
+{
+	if (c == ',')
+		return end_field(p);
+	if (c == '\n')
+		return end_record(p);
+	p->st = S_CR;
+	p->cr_after_quote = after_quote;
+	return 0;
+}
+
 static int byte(struct csv_parser *p, char c)
 {
 	if (!p->started) {
@@ -122,15 +134,8 @@ static int byte(struct csv_parser *p, char c)
 		p->st = S_UNQUOTED;
 		/* fall through */
 	case S_UNQUOTED:
-		if (c == ',')
-			return end_field(p);
-		if (c == '\n')
-			return end_record(p);
-		if (c == '\r') {
-			p->st = S_CR;
-			p->cr_after_quote = 0;
-			return 0;
-		}
+		if (c == ',' || c == '\n' || c == '\r')
+			return separator(p, c, 0);
 		if (c == '"')
 			return fail(p, p->line, "a '\"' inside an unquoted field (quote the whole field and double the quote)");
 		return put(p, c);
@@ -145,15 +150,8 @@ static int byte(struct csv_parser *p, char c)
 			p->st = S_QUOTED;
 			return put(p, c);
 		}
-		if (c == ',')
-			return end_field(p);
-		if (c == '\n')
-			return end_record(p);
-		if (c == '\r') {
-			p->st = S_CR;
-			p->cr_after_quote = 1;
-			return 0;
-		}
+		if (c == ',' || c == '\n' || c == '\r')
+			return separator(p, c, 1);
 		return fail(p, p->line, "text after the closing quote of a field (a quoted field must end at ',' or the line end)");
 	case S_CR:
 		if (c == '\n')

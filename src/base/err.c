@@ -4,16 +4,17 @@
 #include <stdio.h>
 #include <string.h>
 
-static void __attribute__((format(printf, 2, 0))) verr(struct err *e, const char *fmt, va_list ap)
+static int __attribute__((format(printf, 2, 0))) verr(struct err *e, const char *fmt, va_list ap)
 {
-	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-	e->set = 1;
+	if (e) {
+		vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+		e->set = 1;
+	}
+	return -1;
 }
 
 int err_set(struct err *e, const char *fmt, ...)
 {
-	if (!e)
-		return -1;
 	va_list ap;
 	va_start(ap, fmt);
 	verr(e, fmt, ap);
@@ -24,14 +25,14 @@ int err_set(struct err *e, const char *fmt, ...)
 int err_errno(struct err *e, const char *fmt, ...)
 {
 	int saved = errno;
-	if (!e)
-		return -1;
 	va_list ap;
 	va_start(ap, fmt);
 	verr(e, fmt, ap);
 	va_end(ap);
-	size_t n = strlen(e->msg);
-	snprintf(e->msg + n, sizeof e->msg - n, ": %s", strerror(saved));
+	if (e) {
+		size_t n = strlen(e->msg);
+		snprintf(e->msg + n, sizeof e->msg - n, ": %s", strerror(saved));
+	}
 	errno = saved;
 	return -1;
 }

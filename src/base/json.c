@@ -102,3 +102,11 @@ cJSON *json_parse(const char *text, size_t len, unsigned flags)
 	free(repaired);
 	return j;
 }
+
+cJSON *json_string_array(const char *const *v, size_t n)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
+	return a;
+}

@@ -27,4 +27,7 @@ enum { JSON_REPAIR_UTF8 = 1, JSON_WHOLE = 2, JSON_BIG_AS_TEXT = 4, JSON_DATA = 7
 
 cJSON *json_parse(const char *text, size_t len, unsigned flags);
 
+/* A new array holding copies of the n strings of v (an empty array when n is 0). */
+cJSON *json_string_array(const char *const *v, size_t n);
+
 #endif

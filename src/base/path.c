@@ -1,5 +1,6 @@
 #include "base/path.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -123,6 +124,27 @@ char *path_join(const char *dir, const char *name)
 	if (n == 0 && dir[0] == '/')
 		return xasprintf("/%s", name);
 	return xasprintf("%.*s/%s", (int)n, dir, name);
+}
+
+int path_each_entry(const char *dir, int (*fn)(void *ud, const char *path, const char *name, const struct stat *st),
+		    void *ud)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return -1;
+	struct dirent *de;
+	int stop = 0;
+	while (!stop && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		char *path = path_join(dir, de->d_name);
+		struct stat st;
+		if (lstat(path, &st) == 0)
+			stop = fn(ud, path, de->d_name, &st);
+		free(path);
+	}
+	closedir(d);
+	return 0;
 }
 
 int path_exists(const char *path)

@@ -9,6 +9,7 @@
 #ifndef AIWB_PATH_H
 #define AIWB_PATH_H
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "base/err.h"
@@ -21,6 +22,13 @@ void path_reset(void);
 
 /* Caller frees. */
 char *path_join(const char *dir, const char *name);
+
+/* Calls fn with the joined path, the name and the lstat of each entry of dir
+ * whose name does not start with '.' (an entry gone before lstat is passed
+ * over), in directory order, until fn returns non-zero. -1 when dir cannot be
+ * opened, else 0. */
+int path_each_entry(const char *dir, int (*fn)(void *ud, const char *path, const char *name, const struct stat *st),
+		    void *ud);
 
 int path_exists(const char *path);
 int path_is_dir(const char *path);

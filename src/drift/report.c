@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/json.h"
 #include "base/sanitize.h"
 #include "base/xmalloc.h"
 #include "drift/special.h"
@@ -799,12 +800,10 @@ cJSON *drift_report_json(const struct drift_report *r)
 			cJSON_AddNullToObject(o, "note");
 		cJSON_AddItemToArray(cols, o);
 	}
-	cJSON *mc = cJSON_AddArrayToObject(root, "missing_columns");
-	for (size_t i = 0; i < r->nmissing_columns; i++)
-		cJSON_AddItemToArray(mc, cJSON_CreateString(r->missing_columns[i]));
-	cJSON *ec = cJSON_AddArrayToObject(root, "extra_columns");
-	for (size_t i = 0; i < r->nextra_columns; i++)
-		cJSON_AddItemToArray(ec, cJSON_CreateString(r->extra_columns[i]));
+	cJSON_AddItemToObject(root, "missing_columns",
+			      json_string_array((const char *const *)r->missing_columns, r->nmissing_columns));
+	cJSON_AddItemToObject(root, "extra_columns",
+			      json_string_array((const char *const *)r->extra_columns, r->nextra_columns));
 	cJSON *s = cJSON_AddObjectToObject(root, "summary");
 	cJSON_AddNumberToObject(s, "columns", (double)r->ncols);
 	cJSON_AddNumberToObject(s, "tested", (double)r->tested);

@@ -113,6 +113,24 @@ static int64_t gcd64(int64_t a, int64_t b)
 	return a;
 }
 
+/* The smallest value of the sorted a and b not yet passed (a[i..], b[j..]). */
+static double union_next(const double *a, size_t n, size_t i, const double *b, size_t m, size_t j)
+{
+	return (j >= m || (i < n && a[i] <= b[j])) ? a[i] : b[j];
+}
+
+/* Passes that value in both: *i and *j become the counts of values <= it
+ * (searchsorted 'right'), the two ECDFs there. Returns the value. */
+static double union_step(const double *a, size_t n, size_t *i, const double *b, size_t m, size_t *j)
+{
+	double v = union_next(a, n, *i, b, m, *j);
+	while (*i < n && a[*i] <= v)
+		(*i)++;
+	while (*j < m && b[*j] <= v)
+		(*j)++;
+	return v;
+}
+
 int drift_ks(const double *a, size_t n, const double *b, size_t m, enum ks_method method, struct ks_result *out)
 {
 	out->statistic = out->pvalue = NAN;
@@ -123,11 +141,7 @@ int drift_ks(const double *a, size_t n, const double *b, size_t m, enum ks_metho
 	double maxs = -INFINITY, mins = INFINITY;
 	size_t i = 0, j = 0;
 	while (i < n || j < m) {
-		double v = (j >= m || (i < n && a[i] <= b[j])) ? a[i] : b[j];
-		while (i < n && a[i] <= v)
-			i++;
-		while (j < m && b[j] <= v)
-			j++;
+		union_step(a, n, &i, b, m, &j);
 		double diff = (double)i / (double)n - (double)j / (double)m;
 		if (diff > maxs)
 			maxs = diff;
@@ -176,14 +190,10 @@ double drift_wasserstein(const double *a, size_t n, const double *b, size_t m)
 	struct ksum sum = { 0, 0 };
 	size_t i = 0, j = 0;
 	while (i < n || j < m) {
-		double v = (j >= m || (i < n && a[i] <= b[j])) ? a[i] : b[j];
-		while (i < n && a[i] <= v)
-			i++;
-		while (j < m && b[j] <= v)
-			j++;
+		double v = union_step(a, n, &i, b, m, &j);
 		if (i == n && j == m)
 			break;
-		double next = (j >= m || (i < n && a[i] <= b[j])) ? a[i] : b[j];
+		double next = union_next(a, n, i, b, m, j);
 		ksum_add(&sum, fabs((double)i / (double)n - (double)j / (double)m) * (next - v));
 	}
 	return ksum_get(&sum);

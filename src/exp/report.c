@@ -28,9 +28,37 @@ static void add_num_or_null(cJSON *o, const char *k, int have, double v)
 		cJSON_AddNullToObject(o, k);
 }
 
+struct tally {
+	size_t n, passed, failed, errors;
+};
+
+/* Counts case c by its status, which it returns. */
+static const char *tally_case(struct tally *t, const cJSON *c)
+{
+	const char *st = str(c, "status");
+	t->n++;
+	if (st && !strcmp(st, "pass"))
+		t->passed++;
+	else if (st && !strcmp(st, "fail"))
+		t->failed++;
+	else
+		t->errors++;
+	return st;
+}
+
+static void add_tally(cJSON *o, const struct tally *t)
+{
+	cJSON_AddNumberToObject(o, "cases", (double)t->n);
+	cJSON_AddNumberToObject(o, "passed", (double)t->passed);
+	cJSON_AddNumberToObject(o, "failed", (double)t->failed);
+	cJSON_AddNumberToObject(o, "errors", (double)t->errors);
+	add_num_or_null(o, "pass_rate", t->n > 0, t->n ? (double)t->passed / (double)t->n : 0);
+}
+
 static cJSON *matrix_entry(const cJSON *cases, const char *prompt, const char *model)
 {
-	size_t n = 0, passed = 0, failed = 0, errors = 0, nok = 0, nttft = 0, ncost = 0;
+	struct tally t = { 0 };
+	size_t nok = 0, nttft = 0, ncost = 0;
 	double in = 0, out = 0, cost = 0;
 	int estimated = 0;
 	int total = cJSON_GetArraySize(cases);
@@ -41,23 +69,16 @@ static cJSON *matrix_entry(const cJSON *cases, const char *prompt, const char *m
 		if (strcmp(str(c, "prompt") ? str(c, "prompt") : "", prompt) ||
 		    strcmp(str(c, "model") ? str(c, "model") : "", model))
 			continue;
-		n++;
-		const char *st = str(c, "status");
-		if (st && !strcmp(st, "pass"))
-			passed++;
-		else if (st && !strcmp(st, "fail"))
-			failed++;
-		else
-			errors++;
+		const char *st = tally_case(&t, c);
 		if (st && strcmp(st, "pass") && !first_error) {
 			first_error = exp_report_case_reason(c);
 		}
 		const char *rs = str(c, "run_status");
 		if (rs && !strcmp(rs, "ok")) {
 			lat[nok++] = num(c, "total_ms", 0);
-			double t = num(c, "ttft_ms", -1);
-			if (t >= 0)
-				ttft[nttft++] = t;
+			double first = num(c, "ttft_ms", -1);
+			if (first >= 0)
+				ttft[nttft++] = first;
 		}
 		if (rs && (!strcmp(rs, "ok") || !strcmp(rs, "cut"))) {
 			in += num(c, "input_tokens", 0);
@@ -73,11 +94,7 @@ static cJSON *matrix_entry(const cJSON *cases, const char *prompt, const char *m
 	cJSON *e = cJSON_CreateObject();
 	cJSON_AddStringToObject(e, "prompt", prompt);
 	cJSON_AddStringToObject(e, "model", model);
-	cJSON_AddNumberToObject(e, "cases", (double)n);
-	cJSON_AddNumberToObject(e, "passed", (double)passed);
-	cJSON_AddNumberToObject(e, "failed", (double)failed);
-	cJSON_AddNumberToObject(e, "errors", (double)errors);
-	add_num_or_null(e, "pass_rate", n > 0, n ? (double)passed / (double)n : 0);
+	add_tally(e, &t);
 	add_num_or_null(e, "mean_ms", nok > 0, stats_mean(lat, nok));
 	add_num_or_null(e, "p95_ms", nok > 0, stats_nearest_rank(lat, nok, 0.95));
 	add_num_or_null(e, "mean_ttft_ms", nttft > 0, stats_mean(ttft, nttft));
@@ -108,24 +125,12 @@ void exp_report_finish(cJSON *doc)
 				cJSON_AddItemToArray(matrix, matrix_entry(cases, p->valuestring, m->valuestring));
 		}
 	}
-	double n = 0, passed = 0, failed = 0, errors = 0;
-	cJSON_ArrayForEach(c, cases) {
-		const char *st = str(c, "status");
-		n++;
-		if (st && !strcmp(st, "pass"))
-			passed++;
-		else if (st && !strcmp(st, "fail"))
-			failed++;
-		else
-			errors++;
-	}
+	struct tally t = { 0 };
+	cJSON_ArrayForEach(c, cases)
+		tally_case(&t, c);
 	cJSON *sum = cJSON_CreateObject();
-	cJSON_AddNumberToObject(sum, "planned", num(doc, "planned", n));
-	cJSON_AddNumberToObject(sum, "cases", n);
-	cJSON_AddNumberToObject(sum, "passed", passed);
-	cJSON_AddNumberToObject(sum, "failed", failed);
-	cJSON_AddNumberToObject(sum, "errors", errors);
-	add_num_or_null(sum, "pass_rate", n > 0, n ? passed / n : 0);
+	cJSON_AddNumberToObject(sum, "planned", num(doc, "planned", (double)t.n));
+	add_tally(sum, &t);
 	cJSON_DeleteItemFromObjectCaseSensitive(doc, "matrix");
 	cJSON_DeleteItemFromObjectCaseSensitive(doc, "summary");
 	cJSON_AddItemToObject(doc, "matrix", matrix);

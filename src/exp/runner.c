@@ -6,11 +6,13 @@
 
 #include "base/buf.h"
 #include "base/clock.h"
+#include "base/json.h"
 #include "base/log.h"
 #include "base/sanitize.h"
 #include "base/xmalloc.h"
 #include "llm/limit.h"
 #include "llm/run.h"
+#include "prompt/bind.h"
 #include "prompt/render.h"
 #include "store/expstore.h"
 
@@ -366,9 +368,7 @@ static cJSON *spec_info(const struct exp_spec *sp, int concurrency, size_t plann
 		cJSON_AddStringToObject(info, "description", sp->description);
 	else
 		cJSON_AddNullToObject(info, "description");
-	cJSON *models = cJSON_AddArrayToObject(info, "models");
-	for (size_t i = 0; i < sp->nmodels; i++)
-		cJSON_AddItemToArray(models, cJSON_CreateString(sp->models[i]));
+	cJSON_AddItemToObject(info, "models", json_string_array((const char *const *)sp->models, sp->nmodels));
 	cJSON *prompts = cJSON_AddArrayToObject(info, "prompts");
 	for (size_t i = 0; i < sp->nprompts; i++)
 		cJSON_AddItemToArray(prompts, cJSON_CreateString(sp->prompts[i].name));

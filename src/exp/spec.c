@@ -15,6 +15,7 @@
 #include "base/yamldoc.h"
 #include "base/csv.h"
 #include "net/ndjson.h"
+#include "prompt/bind.h"
 
 #define EXP_MAX_FILE (8u << 20)
 #define EXP_MAX_DATASET (256u << 20)

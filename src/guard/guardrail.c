@@ -203,65 +203,57 @@ static struct guardrail_row *add_row(struct guardrail_result *r, const char *pol
 	return row;
 }
 
-static void each(const cJSON *policy, const char *list, void (*fn)(struct guardrail_result *, const cJSON *),
-		 struct guardrail_result *r)
+static void content_detail(struct guardrail_row *row, const cJSON *it)
 {
-	const cJSON *it;
-	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(policy, list);
-	cJSON_ArrayForEach(it, arr) fn(r, it);
-}
-
-static void topic_row(struct guardrail_result *r, const cJSON *it)
-{
-	struct guardrail_row *row = add_row(r, "topic", it, "name");
-	set_text(row->detail, sizeof row->detail, str(it, "type"));
-}
-
-static void content_row(struct guardrail_result *r, const cJSON *it)
-{
-	struct guardrail_row *row = add_row(r, "content", it, "type");
 	const char *strength = str(it, "filterStrength");
 	snprintf(row->detail, sizeof row->detail, "confidence %s%s%s", str(it, "confidence") ? str(it, "confidence") : "?",
 		 strength ? ", strength " : "", strength ? strength : "");
 }
 
-static void word_row(struct guardrail_result *r, const cJSON *it)
+static void grounding_detail(struct guardrail_row *row, const cJSON *it)
 {
-	add_row(r, "word", it, "match");
-}
-
-static void managed_word_row(struct guardrail_result *r, const cJSON *it)
-{
-	struct guardrail_row *row = add_row(r, "managed word", it, "match");
-	set_text(row->detail, sizeof row->detail, str(it, "type"));
-}
-
-static void pii_row(struct guardrail_result *r, const cJSON *it)
-{
-	struct guardrail_row *row = add_row(r, "pii", it, "type");
-	set_text(row->detail, sizeof row->detail, str(it, "match"));
-}
-
-static void regex_row(struct guardrail_result *r, const cJSON *it)
-{
-	struct guardrail_row *row = add_row(r, "regex", it, "name");
-	set_text(row->detail, sizeof row->detail, str(it, "match"));
-}
-
-static void grounding_row(struct guardrail_result *r, const cJSON *it)
-{
-	struct guardrail_row *row = add_row(r, "grounding", it, "type");
 	const cJSON *score = cJSON_GetObjectItemCaseSensitive(it, "score");
 	const cJSON *thr = cJSON_GetObjectItemCaseSensitive(it, "threshold");
 	snprintf(row->detail, sizeof row->detail, "score %.2f, threshold %.2f",
 		 cJSON_IsNumber(score) ? score->valuedouble : 0, cJSON_IsNumber(thr) ? thr->valuedouble : 0);
 }
 
-static void reasoning_row(struct guardrail_result *r, const cJSON *it)
+static void reasoning_name(struct guardrail_row *row, const cJSON *it)
 {
 	const cJSON *kind = it ? it->child : NULL;
-	struct guardrail_row *row = add_row(r, "reasoning", it, NULL);
 	set_text(row->name, sizeof row->name, kind && kind->string ? kind->string : "finding");
+}
+
+/* The lists of an assessment read as rows, in the order they are shown: the
+ * row's name and detail come from a key of the item or from fill. */
+static const struct row_source {
+	const char *policy, *list, *kind, *name_key, *detail_key;
+	void (*fill)(struct guardrail_row *row, const cJSON *it);
+} row_sources[] = {
+	{ "topicPolicy", "topics", "topic", "name", "type", NULL },
+	{ "contentPolicy", "filters", "content", "type", NULL, content_detail },
+	{ "wordPolicy", "customWords", "word", "match", NULL, NULL },
+	{ "wordPolicy", "managedWordLists", "managed word", "match", "type", NULL },
+	{ "sensitiveInformationPolicy", "piiEntities", "pii", "type", "match", NULL },
+	{ "sensitiveInformationPolicy", "regexes", "regex", "name", "match", NULL },
+	{ "contextualGroundingPolicy", "filters", "grounding", "type", NULL, grounding_detail },
+	{ "automatedReasoningPolicy", "findings", "reasoning", NULL, NULL, reasoning_name },
+};
+
+static void add_rows(struct guardrail_result *r, const cJSON *assessment)
+{
+	for (size_t i = 0; i < sizeof row_sources / sizeof *row_sources; i++) {
+		const struct row_source *src = &row_sources[i];
+		const cJSON *policy = cJSON_GetObjectItemCaseSensitive(assessment, src->policy);
+		const cJSON *it;
+		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(policy, src->list)) {
+			struct guardrail_row *row = add_row(r, src->kind, it, src->name_key);
+			if (src->detail_key)
+				set_text(row->detail, sizeof row->detail, str(it, src->detail_key));
+			if (src->fill)
+				src->fill(row, it);
+		}
+	}
 }
 
 /* A count from the service, clamped to what a long holds. */
@@ -302,23 +294,7 @@ int guardrail_parse_response(const char *body, size_t len, struct guardrail_resu
 	}
 	r->latency_ms = -1;
 	cJSON_ArrayForEach(it, assessments) {
-		const cJSON *p;
-		if ((p = cJSON_GetObjectItemCaseSensitive(it, "topicPolicy")))
-			each(p, "topics", topic_row, r);
-		if ((p = cJSON_GetObjectItemCaseSensitive(it, "contentPolicy")))
-			each(p, "filters", content_row, r);
-		if ((p = cJSON_GetObjectItemCaseSensitive(it, "wordPolicy"))) {
-			each(p, "customWords", word_row, r);
-			each(p, "managedWordLists", managed_word_row, r);
-		}
-		if ((p = cJSON_GetObjectItemCaseSensitive(it, "sensitiveInformationPolicy"))) {
-			each(p, "piiEntities", pii_row, r);
-			each(p, "regexes", regex_row, r);
-		}
-		if ((p = cJSON_GetObjectItemCaseSensitive(it, "contextualGroundingPolicy")))
-			each(p, "filters", grounding_row, r);
-		if ((p = cJSON_GetObjectItemCaseSensitive(it, "automatedReasoningPolicy")))
-			each(p, "findings", reasoning_row, r);
+		add_rows(r, it);
 		const cJSON *m = cJSON_GetObjectItemCaseSensitive(it, "invocationMetrics");
 		const cJSON *lat = cJSON_GetObjectItemCaseSensitive(m, "guardrailProcessingLatency");
 		if (cJSON_IsNumber(lat))

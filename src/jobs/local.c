@@ -18,9 +18,9 @@
 #include "base/clock.h"
 #include "base/path.h"
 #include "base/xmalloc.h"
+#include "jobs/ingest.h"
 #include "jobs/metrics.h"
 #include "jobs/registry.h"
-#include "jobs/tfevents.h"
 
 int64_t local_proc_start(pid_t pid)
 {
@@ -626,217 +626,6 @@ static void map_status(struct job *j, const struct status_file *s, int have_file
 		j->end_ms = clock_wall_ms();
 }
 
-struct ingest {
-	struct db *db;
-	struct jobreg_inserter *w;
-	int64_t job_id;
-	const char *origin;
-	int64_t now_ms;
-	int points;
-	int failed;
-};
-
-static void on_point(void *ud, const struct metric_point *p)
-{
-	struct ingest *in = ud;
-	int64_t t = p->time_s > 0 ? (int64_t)(p->time_s * 1000) : in->now_ms;
-	if (jobreg_inserter_add(in->w, in->job_id, p, t, in->origin) < 0)
-		in->failed = 1;
-	else
-		in->points++;
-}
-
-static void on_tf_scalar(void *ud, const char *tag, size_t tag_len, int64_t step, double wall, double value)
-{
-	char name[METRIC_NAME_MAX + 1];
-	if (tag_len > METRIC_NAME_MAX)
-		return;
-	memcpy(name, tag, tag_len);
-	name[tag_len] = '\0';
-	struct metric_point p = {.name = name, .value = value, .has_step = 1, .step = step, .time_s = wall};
-	on_point(ud, &p);
-}
-
-/* Reads at most LOCAL_READ_MAX bytes of path from offset. Caller frees. */
-static char *read_from(const char *path, int64_t offset, size_t *len, struct stat *st)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode) || st->st_size < offset) {
-		close(fd);
-		return NULL;
-	}
-	size_t want = (size_t)(st->st_size - offset);
-	if (want > LOCAL_READ_MAX)
-		want = LOCAL_READ_MAX;
-	char *data = xmalloc(want + 1);
-	size_t got = 0;
-	while (got < want) {
-		ssize_t r = pread(fd, data + got, want - got, offset + (off_t)got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
-	close(fd);
-	data[got] = '\0';
-	*len = got;
-	return data;
-}
-
-static void ingest_events(struct ingest *in, const char *path, const char *origin, struct stat *st)
-{
-	int64_t offset = 0, size = 0, mtime = 0;
-	jobreg_file_get(in->db, in->job_id, origin, &offset, &size, &mtime);
-	if (offset < 0 || st->st_size <= offset)
-		return;
-	size_t len;
-	struct stat now;
-	char *data = read_from(path, offset, &len, &now);
-	if (!data)
-		return;
-	size_t at = 0;
-	for (;;) {
-		const uint8_t *rec;
-		size_t rec_len, used;
-		struct err e = ERR_INIT;
-		int r = tfrecord_next((const uint8_t *)data + at, len - at, &rec, &rec_len, &used, &e);
-		if (r < 0) {
-			offset = -1; /* damaged: read no further */
-			at = 0;
-			break;
-		}
-		if (r == 0)
-			break;
-		in->origin = origin;
-		tfevent_scalars(rec, rec_len, on_tf_scalar, in, NULL);
-		at += used;
-	}
-	free(data);
-	jobreg_file_set(in->db, in->job_id, origin, offset < 0 ? -1 : offset + (int64_t)at, (int64_t)now.st_size,
-			(int64_t)now.st_mtim.tv_sec * 1000000000 + now.st_mtim.tv_nsec, NULL);
-}
-
-static void ingest_csv(struct ingest *in, const char *path, const char *origin, struct stat *st)
-{
-	int64_t offset = 0, size = -1, mtime = 0;
-	int64_t now_mtime = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
-	if (jobreg_file_get(in->db, in->job_id, origin, &offset, &size, &mtime) && size == st->st_size &&
-	    mtime == now_mtime)
-		return;
-	size_t len;
-	struct stat now;
-	char *data = read_from(path, 0, &len, &now);
-	if (!data)
-		return;
-	/* CSV loggers rewrite the file when a new column appears: read it whole again */
-	jobreg_delete_points(in->db, in->job_id, origin, NULL);
-	in->origin = origin;
-	metric_csv(data, len, on_point, in, NULL);
-	free(data);
-	jobreg_file_set(in->db, in->job_id, origin, (int64_t)len, (int64_t)now.st_size,
-			(int64_t)now.st_mtim.tv_sec * 1000000000 + now.st_mtim.tv_nsec, NULL);
-}
-
-static void scan_dir(struct ingest *in, const char *dir, const char *label, int depth)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		char *path = path_join(dir, de->d_name);
-		char *origin = xasprintf("%s/%s", label, de->d_name);
-		struct stat st;
-		if (lstat(path, &st) == 0) {
-			if (S_ISDIR(st.st_mode) && depth > 0)
-				scan_dir(in, path, origin, depth - 1);
-			else if (S_ISREG(st.st_mode) && strncmp(de->d_name, "events.out.tfevents.", 20) == 0)
-				ingest_events(in, path, origin, &st);
-			else if (S_ISREG(st.st_mode) && strcmp(de->d_name, "metrics.csv") == 0)
-				ingest_csv(in, path, origin, &st);
-		}
-		free(origin);
-		free(path);
-	}
-	closedir(d);
-}
-
-/* Compiled rules by job: JIT compiling on every poll would cost more than the
- * matching itself. A small cache, keyed by the job row and its rule text. */
-#define RULES_CACHE 64
-static struct {
-	int64_t job_id;
-	char *text;
-	struct metric_rules *rules;
-	uint64_t used;
-} rules_cache[RULES_CACHE];
-static uint64_t rules_clock;
-
-static void rules_cache_free(void)
-{
-	for (int i = 0; i < RULES_CACHE; i++) {
-		metric_rules_free(rules_cache[i].rules);
-		free(rules_cache[i].text);
-		rules_cache[i].rules = NULL;
-		rules_cache[i].text = NULL;
-	}
-}
-
-static struct metric_rules *rules_of(const struct job *j)
-{
-	const char *text = j->rules ? j->rules : "";
-	int slot = 0;
-	if (!rules_clock)
-		atexit(rules_cache_free);
-	for (int i = 0; i < RULES_CACHE; i++) {
-		if (rules_cache[i].rules && rules_cache[i].job_id == j->id && strcmp(rules_cache[i].text, text) == 0) {
-			rules_cache[i].used = ++rules_clock;
-			return rules_cache[i].rules;
-		}
-		if (rules_cache[i].used < rules_cache[slot].used)
-			slot = i;
-	}
-	metric_rules_free(rules_cache[slot].rules);
-	free(rules_cache[slot].text);
-	struct metric_rules *r = metric_rules_new();
-	char *copy = xstrdup(text), *save = NULL;
-	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		metric_rules_add(r, line, NULL);
-	free(copy);
-	rules_cache[slot].job_id = j->id;
-	rules_cache[slot].text = xstrdup(text);
-	rules_cache[slot].rules = r;
-	rules_cache[slot].used = ++rules_clock;
-	return r;
-}
-
-static void ingest_log(struct ingest *in, struct job *j, int final)
-{
-	if (!j->log_path)
-		return;
-	size_t len;
-	struct stat st;
-	char *data = read_from(j->log_path, j->log_offset, &len, &st);
-	if (!data || len == 0) {
-		free(data);
-		return;
-	}
-	struct metric_rules *rules = rules_of(j);
-	in->origin = "log";
-	int more = (off_t)(j->log_offset + (int64_t)len) < st.st_size;
-	size_t used = metric_scan_text(rules, data, len, final && !more, on_point, in);
-	if (used == 0 && len == LOCAL_READ_MAX)
-		used = len; /* one line longer than the window: skip past it */
-	j->log_offset += (int64_t)used;
-	j->activity_ms = in->now_ms;
-	free(data);
-}
-
 int local_ingest(struct db *db, struct job *j, struct err *e)
 {
 	struct stat st;
@@ -845,17 +634,9 @@ int local_ingest(struct db *db, struct job *j, struct err *e)
 	if (log_size < j->log_offset)
 		j->log_offset = 0; /* the file was replaced */
 	struct jobreg_inserter w = {.db = db};
-	struct ingest in = {.db = db, .w = &w, .job_id = j->id, .now_ms = clock_wall_ms()};
-	if (log_size > j->log_offset)
-		ingest_log(&in, j, job_status_final(j->status));
-	if (j->dir)
-		scan_dir(&in, j->dir, ".", 3);
-	if (j->logdir)
-		scan_dir(&in, j->logdir, j->logdir, 3);
-	if (in.points)
-		j->activity_ms = in.now_ms;
+	int points = job_ingest_files(&w, j, log_size > j->log_offset, job_status_final(j->status));
 	jobreg_inserter_done(&w);
-	if (in.failed)
+	if (points < 0)
 		return err_set(e, "metric points of %s:%s could not be saved", j->source, j->ext_id);
 	return offset != j->log_offset || activity != j->activity_ms ? jobreg_update(db, j, e) : 0;
 }
@@ -879,17 +660,9 @@ static int sync_job(struct db *db, struct job *j, struct jobreg_inserter *w, str
 	int have = j->dir ? status_read(j->dir, &s) : 0;
 	if (!job_status_final(j->status))
 		map_status(j, &s, have);
-	struct ingest in = {.db = db, .w = w, .job_id = j->id, .now_ms = clock_wall_ms()};
 	int final = job_status_final(j->status);
-	if (log_size > j->log_offset || (final && j->log_offset < log_size))
-		ingest_log(&in, j, final);
-	if (j->dir)
-		scan_dir(&in, j->dir, ".", 3);
-	if (j->logdir)
-		scan_dir(&in, j->logdir, j->logdir, 3);
-	if (in.points)
-		j->activity_ms = in.now_ms;
-	int changed = in.points || before.status != j->status || before.end_ms != j->end_ms ||
+	int points = job_ingest_files(w, j, log_size > j->log_offset || (final && j->log_offset < log_size), final);
+	int changed = points != 0 || before.status != j->status || before.end_ms != j->end_ms ||
 		      before.has_exit != j->has_exit || before.exit_code != j->exit_code || before.signal != j->signal ||
 		      before.pid != j->pid || before.pid_start != j->pid_start || before.sup_pid != j->sup_pid ||
 		      before.start_ms != j->start_ms || before.log_offset != j->log_offset ||
@@ -897,7 +670,7 @@ static int sync_job(struct db *db, struct job *j, struct jobreg_inserter *w, str
 		      !same_str(reason_before, j->reason);
 	free(raw_before);
 	free(reason_before);
-	if (in.failed)
+	if (points < 0)
 		return err_set(e, "metric points of %s:%s could not be saved", j->source, j->ext_id);
 	return changed ? jobreg_update(db, j, e) : 0;
 }
@@ -951,7 +724,7 @@ int64_t local_log_read(const struct job *j, int64_t offset, struct buf *out, str
 		return err_set(e, "%s:%s has no log", j->source, j->ext_id);
 	size_t len;
 	struct stat st;
-	char *data = read_from(j->log_path, offset, &len, &st);
+	char *data = job_file_read(j->log_path, offset, &len, &st);
 	if (!data) {
 		if (errno == ENOENT)
 			return offset;

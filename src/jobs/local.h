@@ -19,7 +19,7 @@
  * taken for the job. Otherwise the job is lost. It then reads what is new in
  * the log (metric rules and JSON lines), in event files
  * (events.out.tfevents.*) and metrics.csv files found in DIR and the job's
- * logdir (3 levels deep), into the registry. Reading is bounded per call
+ * logdir (3 levels deep), into the registry (jobs/ingest.h). Reading is bounded per call
  * (LOCAL_READ_MAX bytes of log), so a call never holds the loop for long.
  * Status mapping: exit 0 completed; other exits and signals failed; any end
  * after `jobs stop` stopped; no record and no process lost. */

@@ -23,8 +23,9 @@ static char *col_str(sqlite3_stmt *st, int i)
 	return s ? xstrdup((const char *)s) : NULL;
 }
 
-static void read_job(sqlite3_stmt *st, struct job *j)
+static void read_job(sqlite3_stmt *st, void *job)
 {
+	struct job *j = job;
 	memset(j, 0, sizeof *j);
 	j->id = sqlite3_column_int64(st, 0);
 	j->source = col_str(st, 1);
@@ -174,15 +175,8 @@ static int select_jobs(struct db *db, const char *sql, const char *a, const char
 	if (!st)
 		return -1;
 	bind_text(st, 1, a);
-	if (b)
-		bind_text(st, 2, b);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		out->v = xreallocarray(out->v, out->n + 1, sizeof *out->v);
-		read_job(st, &out->v[out->n++]);
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : sql_fail(db, e);
+	bind_text(st, 2, b);
+	return db_collect(db, st, &out->v, &out->n, sizeof *out->v, read_job, NULL) < 0 ? sql_fail(db, e) : 0;
 }
 
 static int ambiguous(struct job_list *l, const char *ref, struct err *e)
@@ -211,20 +205,8 @@ int jobreg_find(struct db *db, const char *ref, struct job *out, struct err *e)
 	int rc = -1;
 	for (size_t t = 0; t < sizeof tries / sizeof *tries; t++) {
 		struct job_list l = {0};
-		sqlite3_stmt *st = db_prepare(db, tries[t], e);
-		if (!st)
-			break;
-		sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-		bind_text(st, 2, source);
-		int step;
-		while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-			l.v = xreallocarray(l.v, l.n + 1, sizeof *l.v);
-			read_job(st, &l.v[l.n++]);
-		}
-		sqlite3_finalize(st);
-		if (step != SQLITE_DONE) {
+		if (select_jobs(db, tries[t], id, source, &l, e) < 0) {
 			job_list_free(&l);
-			sql_fail(db, e);
 			break;
 		}
 		if (l.n == 1) {
@@ -257,13 +239,25 @@ int jobreg_list(struct db *db, const char *source, int status, struct job_list *
 		       : 0;
 }
 
-int jobreg_delete(struct db *db, int64_t id, struct err *e)
+static int run_for_job(struct db *db, const char *sql, int64_t job_id, struct err *e)
 {
-	sqlite3_stmt *st = db_prepare(db, "DELETE FROM jobs WHERE id = ?1", e);
+	return db_run_ids(db, sql, job_id, 0, e) < 0 ? sql_fail(db, e) : 0;
+}
+
+/* The same with text bound to ?2. */
+static int run_for_job_text(struct db *db, const char *sql, int64_t job_id, const char *text, struct err *e)
+{
+	sqlite3_stmt *st = db_prepare(db, sql, e);
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 1, job_id);
+	sqlite3_bind_text(st, 2, text, -1, SQLITE_TRANSIENT);
 	return step_done(db, st, e);
+}
+
+int jobreg_delete(struct db *db, int64_t id, struct err *e)
+{
+	return run_for_job(db, "DELETE FROM jobs WHERE id = ?1", id, e);
 }
 
 int jobreg_inserter_add(struct jobreg_inserter *w, int64_t job_id, const struct metric_point *p, int64_t time_ms,
@@ -316,27 +310,32 @@ int jobreg_add_point(struct db *db, int64_t job_id, const struct metric_point *p
 	return rc;
 }
 
+struct point_each {
+	jobreg_point_fn fn;
+	void *ud;
+	int with_count;
+};
+
+static int point_row(void *ud, sqlite3_stmt *st)
+{
+	const struct point_each *each = ud;
+	struct jobreg_point p = {
+		.seq = sqlite3_column_int64(st, 0),
+		.name = (const char *)sqlite3_column_text(st, 1),
+		.has_step = sqlite3_column_type(st, 2) != SQLITE_NULL,
+		.step = sqlite3_column_int64(st, 2),
+		.value = sqlite3_column_int(st, 4) ? NAN : sqlite3_column_double(st, 3),
+		.time_ms = sqlite3_column_int64(st, 5),
+		.origin = (const char *)sqlite3_column_text(st, 6),
+		.count = each->with_count ? sqlite3_column_int64(st, 7) : 0,
+	};
+	return each->fn(each->ud, &p);
+}
+
 static int each_point(struct db *db, sqlite3_stmt *st, jobreg_point_fn fn, void *ud, int with_count, struct err *e)
 {
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct jobreg_point p = {
-			.seq = sqlite3_column_int64(st, 0),
-			.name = (const char *)sqlite3_column_text(st, 1),
-			.has_step = sqlite3_column_type(st, 2) != SQLITE_NULL,
-			.step = sqlite3_column_int64(st, 2),
-			.value = sqlite3_column_int(st, 4) ? NAN : sqlite3_column_double(st, 3),
-			.time_ms = sqlite3_column_int64(st, 5),
-			.origin = (const char *)sqlite3_column_text(st, 6),
-			.count = with_count ? sqlite3_column_int64(st, 7) : 0,
-		};
-		if (fn(ud, &p)) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : sql_fail(db, e);
+	struct point_each each = { fn, ud, with_count };
+	return db_each_row(db, st, point_row, &each, NULL) < 0 ? sql_fail(db, e) : 0;
 }
 
 int jobreg_points(struct db *db, int64_t job_id, int64_t since, const char *name, jobreg_point_fn fn, void *ud,
@@ -365,26 +364,12 @@ int jobreg_last_values(struct db *db, int64_t job_id, jobreg_point_fn fn, void *
 
 int jobreg_delete_points(struct db *db, int64_t job_id, const char *origin, struct err *e)
 {
-	sqlite3_stmt *st = db_prepare(db, "DELETE FROM job_metrics WHERE job_id = ?1 AND origin = ?2", e);
-	if (!st)
-		return -1;
-	sqlite3_bind_int64(st, 1, job_id);
-	sqlite3_bind_text(st, 2, origin, -1, SQLITE_TRANSIENT);
-	if (step_done(db, st, e) < 0)
-		return -1;
 	/* rare (a rewritten metrics.csv): rebuild the job's last points */
-	st = db_prepare(db, "DELETE FROM job_metric_last WHERE job_id = ?1", e);
-	if (!st)
+	if (run_for_job_text(db, "DELETE FROM job_metrics WHERE job_id = ?1 AND origin = ?2", job_id, origin, e) < 0 ||
+	    run_for_job(db, "DELETE FROM job_metric_last WHERE job_id = ?1", job_id, e) < 0)
 		return -1;
-	sqlite3_bind_int64(st, 1, job_id);
-	if (step_done(db, st, e) < 0)
-		return -1;
-	st = db_prepare(db, "INSERT INTO job_metric_last(job_id, name, seq, points) SELECT job_id, name, MAX(seq), "
-			    "COUNT(*) FROM job_metrics WHERE job_id = ?1 GROUP BY name", e);
-	if (!st)
-		return -1;
-	sqlite3_bind_int64(st, 1, job_id);
-	return step_done(db, st, e);
+	return run_for_job(db, "INSERT INTO job_metric_last(job_id, name, seq, points) SELECT job_id, name, MAX(seq), "
+			   "COUNT(*) FROM job_metrics WHERE job_id = ?1 GROUP BY name", job_id, e);
 }
 
 int64_t jobreg_last_point_ms(struct db *db, int64_t job_id)
@@ -434,12 +419,25 @@ int jobreg_file_set(struct db *db, int64_t job_id, const char *path, int64_t off
 
 int jobreg_alert_add(struct db *db, int64_t job_id, const char *rule, struct err *e)
 {
-	sqlite3_stmt *st = db_prepare(db, "INSERT OR IGNORE INTO job_alerts(job_id, rule) VALUES (?1, ?2)", e);
-	if (!st)
-		return -1;
-	sqlite3_bind_int64(st, 1, job_id);
-	sqlite3_bind_text(st, 2, rule, -1, SQLITE_TRANSIENT);
-	return step_done(db, st, e);
+	return run_for_job_text(db, "INSERT OR IGNORE INTO job_alerts(job_id, rule) VALUES (?1, ?2)", job_id, rule, e);
+}
+
+struct alert_each {
+	jobreg_alert_fn fn;
+	void *ud;
+};
+
+static int alert_row(void *ud, sqlite3_stmt *st)
+{
+	const struct alert_each *each = ud;
+	struct jobreg_alert a = {
+		.id = sqlite3_column_int64(st, 0),
+		.job_id = sqlite3_column_int64(st, 1),
+		.rule = (const char *)sqlite3_column_text(st, 2),
+		.fired = sqlite3_column_int(st, 3),
+		.fired_ms = sqlite3_column_int64(st, 4),
+	};
+	return each->fn(each->ud, &a);
 }
 
 int jobreg_alerts(struct db *db, int64_t job_id, jobreg_alert_fn fn, void *ud, struct err *e)
@@ -449,22 +447,8 @@ int jobreg_alerts(struct db *db, int64_t job_id, jobreg_alert_fn fn, void *ud, s
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, job_id);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct jobreg_alert a = {
-			.id = sqlite3_column_int64(st, 0),
-			.job_id = sqlite3_column_int64(st, 1),
-			.rule = (const char *)sqlite3_column_text(st, 2),
-			.fired = sqlite3_column_int(st, 3),
-			.fired_ms = sqlite3_column_int64(st, 4),
-		};
-		if (fn(ud, &a)) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : sql_fail(db, e);
+	struct alert_each each = { fn, ud };
+	return db_each_row(db, st, alert_row, &each, NULL) < 0 ? sql_fail(db, e) : 0;
 }
 
 int jobreg_alert_set(struct db *db, int64_t alert_id, int fired, int64_t fired_ms, struct err *e)

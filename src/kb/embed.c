@@ -1,11 +1,11 @@
 #include "kb/embed.h"
 
 #include <math.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/digest.h"
 #include "base/tokens.h"
 #include "base/xmalloc.h"
 #include "config.h"
@@ -40,16 +40,11 @@ struct batch {
 
 static void hash_of(const char *model, const char *text, char out[65])
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned char md[32];
-	unsigned int n = 0;
-	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-	EVP_DigestUpdate(ctx, model, strlen(model) + 1);
-	EVP_DigestUpdate(ctx, text, strlen(text));
-	EVP_DigestFinal_ex(ctx, md, &n);
-	EVP_MD_CTX_free(ctx);
-	for (int i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	struct sha256_hex_ctx c;
+	sha256_hex_init(&c);
+	sha256_hex_update(&c, model, strlen(model) + 1);
+	sha256_hex_update(&c, text, strlen(text));
+	sha256_hex_final(&c, out);
 }
 
 static void normalise(float *v, size_t dim)

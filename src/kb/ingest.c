@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <limits.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,8 @@
 
 #include "base/buf.h"
 #include "base/clock.h"
+#include "base/digest.h"
+#include "base/json.h"
 #include "base/xmalloc.h"
 #include "kb/chunk.h"
 #include "kb/extract.h"
@@ -235,15 +236,6 @@ static int read_gzip(const char *path, int64_t max, struct buf *out, struct err 
 	return 0;
 }
 
-static void sha256_hex(const void *data, size_t len, char out[65])
-{
-	unsigned char md[32];
-	unsigned int n = 0;
-	EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
-	for (int i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-}
-
 /* ---- batches */
 
 struct run {
@@ -339,6 +331,19 @@ static int store_failed(struct run *r, const struct file_entry *f, struct err *r
 	return -1;
 }
 
+/* The file's bytes are what the store holds: only its mtime is new. */
+static int unchanged(struct run *r, const struct file_entry *f, int64_t file_id)
+{
+	if (begin_batch(r) < 0 || kb_store_file_touch(r->db, file_id, f->mtime_ns, r->e) < 0)
+		return -1;
+	r->st->unchanged++;
+	r->st->bytes_done += f->size;
+	r->batch_files++;
+	if (r->o->on_file)
+		r->o->on_file(r->o->ud, r->st, f->display, NULL);
+	return 0;
+}
+
 /* A large plain-text file is read twice in pieces, never whole: once for its
  * hash, then stored as documents of about KB_PART_BYTES each, cut at a line
  * end, named PATH#1, PATH#2, ... Memory stays bounded by the part size. */
@@ -353,8 +358,8 @@ static int ingest_parts(struct run *r, const struct file_entry *f, int had, stru
 		skip(r, f, errno == ENOENT ? KB_SKIP_VANISHED : KB_SKIP_UNREADABLE, NULL);
 		return 0;
 	}
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	struct sha256_hex_ctx md;
+	sha256_hex_init(&md);
 	char *piece = xmalloc((size_t)1 << 20);
 	ssize_t n;
 	int binary = -1;
@@ -362,16 +367,11 @@ static int ingest_parts(struct run *r, const struct file_entry *f, int had, stru
 	while ((n = read(fd, piece, (size_t)1 << 20)) > 0) {
 		if (binary < 0)
 			binary = kb_text_looks_binary(piece, (size_t)n);
-		EVP_DigestUpdate(md, piece, (size_t)n);
+		sha256_hex_update(&md, piece, (size_t)n);
 		total += n;
 	}
-	unsigned char digest[32];
-	unsigned int dl = 0;
-	EVP_DigestFinal_ex(md, digest, &dl);
-	EVP_MD_CTX_free(md);
 	char sha[65];
-	for (int i = 0; i < 32; i++)
-		snprintf(sha + 2 * i, 3, "%02x", digest[i]);
+	sha256_hex_final(&md, sha);
 	if (n < 0 || binary > 0) {
 		free(piece);
 		close(fd);
@@ -381,14 +381,7 @@ static int ingest_parts(struct run *r, const struct file_entry *f, int had, stru
 	if (same_sig && strcmp(old->sha256, sha) == 0) {
 		free(piece);
 		close(fd);
-		if (begin_batch(r) < 0 || kb_store_file_touch(r->db, old->id, f->mtime_ns, r->e) < 0)
-			return -1;
-		st->unchanged++;
-		st->bytes_done += f->size;
-		r->batch_files++;
-		if (r->o->on_file)
-			r->o->on_file(r->o->ud, st, f->display, NULL);
-		return 0;
+		return unchanged(r, f, old->id);
 	}
 	if (begin_batch(r) < 0 || db_exec(r->db, "SAVEPOINT kb_file", r->e) < 0) {
 		free(piece);
@@ -516,14 +509,7 @@ static int ingest_file(struct run *r, const struct file_entry *f)
 	if (same_sig && strcmp(old.sha256, sha) == 0) {
 		free(old.signature);
 		buf_free(&data);
-		if (begin_batch(r) < 0 || kb_store_file_touch(r->db, old.id, f->mtime_ns, r->e) < 0)
-			return -1;
-		st->unchanged++;
-		st->bytes_done += f->size;
-		r->batch_files++;
-		if (r->o->on_file)
-			r->o->on_file(r->o->ud, st, f->display, NULL);
-		return 0;
+		return unchanged(r, f, old.id);
 	}
 	free(old.signature);
 	if (fmt != KB_FMT_PDF && kb_text_looks_binary(buf_str(&data), data.len)) {
@@ -623,12 +609,8 @@ static char *options_json(const struct kb_ingest_opts *o, const char *display)
 	cJSON *j = cJSON_CreateObject();
 	if (display)
 		cJSON_AddStringToObject(j, "display", display);
-	cJSON *inc = cJSON_AddArrayToObject(j, "include");
-	for (size_t i = 0; i < o->ninclude; i++)
-		cJSON_AddItemToArray(inc, cJSON_CreateString(o->include[i]));
-	cJSON *exc = cJSON_AddArrayToObject(j, "exclude");
-	for (size_t i = 0; i < o->nexclude; i++)
-		cJSON_AddItemToArray(exc, cJSON_CreateString(o->exclude[i]));
+	cJSON_AddItemToObject(j, "include", json_string_array(o->include, o->ninclude));
+	cJSON_AddItemToObject(j, "exclude", json_string_array(o->exclude, o->nexclude));
 	if (o->text_field)
 		cJSON_AddStringToObject(j, "text_field", o->text_field);
 	if (o->id_field)

@@ -6,7 +6,13 @@
 #include <time.h>
 
 #include "base/buf.h"
+#include "base/json.h"
 #include "base/sanitize.h"
+
+static cJSON *strings_json(char *const *v, size_t n)
+{
+	return json_string_array((const char *const *)v, n);
+}
 
 void kb_json_iso(int64_t ms, char *out, size_t len)
 {
@@ -55,16 +61,22 @@ cJSON *kb_json_kb(const struct kb *kb)
 	return o;
 }
 
-cJSON *kb_json_doc_row(const struct kb_doc_row *d)
+/* The fields a document's listing and its full view share, in their order. */
+static void add_doc_fields(cJSON *o, const struct kb_doc_row *d)
 {
-	cJSON *o = cJSON_CreateObject();
-	char iso[40];
 	cJSON_AddNumberToObject(o, "id", (double)d->id);
 	cJSON_AddStringToObject(o, "name", d->name);
 	cJSON_AddStringToObject(o, "path", d->path);
 	cJSON_AddStringToObject(o, "title", d->title);
 	cJSON_AddStringToObject(o, "format", d->format);
 	cJSON_AddNumberToObject(o, "bytes", (double)d->bytes);
+}
+
+cJSON *kb_json_doc_row(const struct kb_doc_row *d)
+{
+	cJSON *o = cJSON_CreateObject();
+	char iso[40];
+	add_doc_fields(o, d);
 	cJSON_AddNumberToObject(o, "chunks", (double)d->chunks);
 	kb_json_iso(d->mtime_ns / 1000000, iso, sizeof iso);
 	cJSON_AddStringToObject(o, "mtime", iso);
@@ -78,12 +90,7 @@ cJSON *kb_json_doc(const char *kb_name, const struct kb_doc_row *d, const char *
 {
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "kb", kb_name);
-	cJSON_AddNumberToObject(o, "id", (double)d->id);
-	cJSON_AddStringToObject(o, "name", d->name);
-	cJSON_AddStringToObject(o, "path", d->path);
-	cJSON_AddStringToObject(o, "title", d->title);
-	cJSON_AddStringToObject(o, "format", d->format);
-	cJSON_AddNumberToObject(o, "bytes", (double)d->bytes);
+	add_doc_fields(o, d);
 	cJSON_AddStringToObject(o, "sha256", d->sha256);
 	cJSON_AddItemToObject(o, "meta", kb_json_meta(d->meta));
 	cJSON_AddStringToObject(o, "text", body);
@@ -180,9 +187,7 @@ cJSON *kb_json_search(const struct kb *kb, const struct kb_search_opts *so, cons
 	} else {
 		cJSON_AddNullToObject(o, "filter");
 	}
-	cJSON *w = cJSON_AddArrayToObject(o, "words");
-	for (size_t i = 0; i < r->nwords; i++)
-		cJSON_AddItemToArray(w, cJSON_CreateString(r->words[i]));
+	cJSON_AddItemToObject(o, "words", strings_json(r->words, r->nwords));
 	if (explain) {
 		cJSON_AddStringToObject(o, "fts_query", r->fts ? r->fts : "");
 		cJSON_AddStringToObject(o, "filter_sql", r->filter_sql ? r->filter_sql : "");
@@ -244,14 +249,6 @@ cJSON *kb_json_ingest(const struct kb *kb, const struct kb_ingest_stats *st, con
 	cJSON_AddNumberToObject(em, "embedded", (double)es->embedded);
 	cJSON_AddNumberToObject(em, "calls", (double)es->calls);
 	return o;
-}
-
-static cJSON *strings_json(char *const *v, size_t n)
-{
-	cJSON *a = cJSON_CreateArray();
-	for (size_t i = 0; i < n; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
-	return a;
 }
 
 static cJSON *eval_case_json(const struct kb_eval_result *res)

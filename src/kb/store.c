@@ -7,6 +7,7 @@
 
 #include "base/buf.h"
 #include "base/clock.h"
+#include "base/digest.h"
 #include "base/xmalloc.h"
 #include "store/db.h"
 
@@ -90,16 +91,11 @@ int kb_name_valid(const char *name)
 	return 1;
 }
 
-static int sql_fail(struct db *db, struct err *e)
-{
-	return err_set(e, "database error on %s: %s", db_path(db), sqlite3_errmsg(db_handle(db)));
-}
-
 static int step_done(struct db *db, sqlite3_stmt *st, struct err *e)
 {
 	int rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		sql_fail(db, e);
+		db_fail(db, e);
 		sqlite3_reset(st);
 		return -1;
 	}
@@ -113,14 +109,16 @@ static char *col_text(sqlite3_stmt *st, int i)
 	return xstrdup(t ? (const char *)t : "");
 }
 
-struct create_ctx {
+/* What a transaction on one knowledge base's row needs: its name (create) or id. */
+struct kb_tx {
 	const char *name;
+	int64_t kb_id;
 	const struct kb_settings *s;
 };
 
 static int create_tx(struct db *db, void *ud, struct err *e)
 {
-	struct create_ctx *c = ud;
+	const struct kb_tx *c = ud;
 	sqlite3_stmt *st = db_prepare(db, "INSERT INTO kbs (name, settings, created_ms) VALUES (?1, ?2, ?3)", e);
 	if (!st)
 		return -1;
@@ -135,7 +133,7 @@ static int create_tx(struct db *db, void *ud, struct err *e)
 		return err_set(e, "a knowledge base named %s already exists; pick another name or 'aiwb kb rm %s' first",
 			       c->name, c->name);
 	if (rc != SQLITE_DONE)
-		return sql_fail(db, e);
+		return db_fail(db, e);
 	long long id = sqlite3_last_insert_rowid(db_handle(db));
 	char *sql = xasprintf("CREATE VIRTUAL TABLE kb_fts_%lld USING fts5(title, heading, text,"
 			      " tokenize='porter unicode61 remove_diacritics 2');", id);
@@ -146,7 +144,7 @@ static int create_tx(struct db *db, void *ud, struct err *e)
 
 int kb_store_create(struct db *db, const char *name, const struct kb_settings *s, struct err *e)
 {
-	struct create_ctx c = { name, s };
+	struct kb_tx c = { .name = name, .s = s };
 	return db_tx(db, create_tx, &c, e);
 }
 
@@ -157,8 +155,9 @@ int kb_store_create(struct db *db, const char *name, const struct kb_settings *s
 	" (SELECT coalesce(sum(d.bytes), 0) FROM kb_docs d WHERE d.kb_id = k.id)," \
 	" (SELECT count(*) FROM kb_files f WHERE f.kb_id = k.id)"
 
-static void read_kb(sqlite3_stmt *st, struct kb *k)
+static void read_kb(sqlite3_stmt *st, void *kb)
 {
+	struct kb *k = kb;
 	memset(k, 0, sizeof *k);
 	k->id = sqlite3_column_int64(st, 0);
 	k->name = col_text(st, 1);
@@ -182,7 +181,7 @@ int kb_store_get(struct db *db, const char *name, struct kb *out, struct err *e)
 		read_kb(st, out);
 		found = 1;
 	} else if (rc != SQLITE_DONE) {
-		found = sql_fail(db, e);
+		found = db_fail(db, e);
 	}
 	sqlite3_finalize(st);
 	return found;
@@ -193,18 +192,7 @@ int kb_store_list(struct db *db, struct kb **out, size_t *n, struct err *e)
 	*out = NULL;
 	*n = 0;
 	sqlite3_stmt *st = db_prepare(db, "SELECT " KB_COLUMNS " FROM kbs k ORDER BY k.name", e);
-	if (!st)
-		return -1;
-	size_t cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		XGROW(*out, cap, *n + 1);
-		read_kb(st, &(*out)[(*n)++]);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return sql_fail(db, e);
-	return 0;
+	return st ? db_collect(db, st, out, n, sizeof **out, read_kb, e) : -1;
 }
 
 void kb_free(struct kb *k)
@@ -245,14 +233,9 @@ int kb_store_remove(struct db *db, const char *name, struct err *e)
 	return rc < 0 ? -1 : 1;
 }
 
-struct settings_ctx {
-	int64_t kb_id;
-	const struct kb_settings *s;
-};
-
 static int settings_tx(struct db *db, void *ud, struct err *e)
 {
-	struct settings_ctx *c = ud;
+	const struct kb_tx *c = ud;
 	sqlite3_stmt *st = db_prepare(db, "SELECT settings FROM kbs WHERE id = ?1", e);
 	if (!st)
 		return -1;
@@ -285,20 +268,13 @@ static int settings_tx(struct db *db, void *ud, struct err *e)
 
 int kb_store_set_settings(struct db *db, int64_t kb_id, const struct kb_settings *s, struct err *e)
 {
-	struct settings_ctx c = { kb_id, s };
+	struct kb_tx c = { .kb_id = kb_id, .s = s };
 	return db_tx(db, settings_tx, &c, e);
 }
 
 int kb_store_set_synced(struct db *db, int64_t kb_id, int64_t ms, struct err *e)
 {
-	sqlite3_stmt *st = db_prepare(db, "UPDATE kbs SET synced_ms = ?2 WHERE id = ?1", e);
-	if (!st)
-		return -1;
-	sqlite3_bind_int64(st, 1, kb_id);
-	sqlite3_bind_int64(st, 2, ms);
-	int rc = step_done(db, st, e);
-	sqlite3_finalize(st);
-	return rc;
+	return db_run_ids(db, "UPDATE kbs SET synced_ms = ?2 WHERE id = ?1", kb_id, ms, e);
 }
 
 int kb_store_root_put(struct db *db, int64_t kb_id, const char *path, const char *options, struct err *e)
@@ -337,7 +313,7 @@ int kb_store_roots(struct db *db, int64_t kb_id, char ***paths, char ***options,
 		(*n)++;
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : sql_fail(db, e);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, e);
 }
 
 void kb_strings_free(char **v, size_t n)
@@ -364,7 +340,7 @@ int kb_store_file_get(struct db *db, int64_t kb_id, const char *path, struct kb_
 		out->signature = col_text(st, 4);
 		found = 1;
 	} else if (rc != SQLITE_DONE) {
-		found = sql_fail(db, e);
+		found = db_fail(db, e);
 	}
 	sqlite3_finalize(st);
 	return found;
@@ -372,60 +348,28 @@ int kb_store_file_get(struct db *db, int64_t kb_id, const char *path, struct kb_
 
 int kb_store_file_touch(struct db *db, int64_t file_id, int64_t mtime_ns, struct err *e)
 {
-	sqlite3_stmt *st = db_prepare(db, "UPDATE kb_files SET mtime_ns = ?2 WHERE id = ?1", e);
-	if (!st)
-		return -1;
-	sqlite3_bind_int64(st, 1, file_id);
-	sqlite3_bind_int64(st, 2, mtime_ns);
-	int rc = step_done(db, st, e);
-	sqlite3_finalize(st);
-	return rc;
+	return db_run_ids(db, "UPDATE kb_files SET mtime_ns = ?2 WHERE id = ?1", file_id, mtime_ns, e);
 }
 
 static int delete_file_rows(struct db *db, int64_t kb_id, int64_t file_id, struct err *e)
 {
 	char *sql = xasprintf("DELETE FROM kb_fts_%lld WHERE rowid IN (SELECT c.id FROM kb_chunks c"
 			      " JOIN kb_docs d ON d.id = c.doc_id WHERE d.file_id = ?1)", (long long)kb_id);
-	sqlite3_stmt *st = db_prepare(db, sql, e);
+	int rc = db_run_ids(db, sql, file_id, 0, e);
 	free(sql);
-	if (!st)
+	if (rc < 0 ||
+	    db_run_ids(db, "DELETE FROM kb_chunks WHERE doc_id IN (SELECT id FROM kb_docs WHERE file_id = ?1)", file_id,
+		       0, e) < 0)
 		return -1;
-	sqlite3_bind_int64(st, 1, file_id);
-	int rc = step_done(db, st, e);
-	sqlite3_finalize(st);
-	if (rc < 0)
-		return -1;
-	st = db_prepare(db, "DELETE FROM kb_chunks WHERE doc_id IN (SELECT id FROM kb_docs WHERE file_id = ?1)", e);
-	if (!st)
-		return -1;
-	sqlite3_bind_int64(st, 1, file_id);
-	rc = step_done(db, st, e);
-	sqlite3_finalize(st);
-	if (rc < 0)
-		return -1;
-	st = db_prepare(db, "DELETE FROM kb_docs WHERE file_id = ?1", e);
-	if (!st)
-		return -1;
-	sqlite3_bind_int64(st, 1, file_id);
-	rc = step_done(db, st, e);
-	sqlite3_finalize(st);
-	return rc;
+	return db_run_ids(db, "DELETE FROM kb_docs WHERE file_id = ?1", file_id, 0, e);
 }
 
 int kb_store_file_delete(struct db *db, int64_t kb_id, int64_t file_id, struct err *e)
 {
 	if (delete_file_rows(db, kb_id, file_id, e) < 0)
 		return -1;
-	sqlite3_stmt *st = db_prepare(db, "DELETE FROM kb_files WHERE id = ?1", e);
-	if (!st)
-		return -1;
-	sqlite3_bind_int64(st, 1, file_id);
-	int rc = step_done(db, st, e);
-	sqlite3_finalize(st);
-	return rc;
+	return db_run_ids(db, "DELETE FROM kb_files WHERE id = ?1", file_id, 0, e);
 }
-
-static void sha256_hex_of(const char *data, size_t len, char out[65]);
 
 struct put_stmts {
 	sqlite3_stmt *doc, *chunk, *fts;
@@ -445,43 +389,29 @@ int64_t kb_store_file_begin(struct db *db, const struct kb *kb, const char *path
 	int had = kb_store_file_get(db, kb->id, path, &old, e);
 	if (had < 0)
 		return -1;
-	int64_t file_id;
 	if (had) {
 		free(old.signature);
-		file_id = old.id;
-		if (delete_file_rows(db, kb->id, file_id, e) < 0)
+		if (delete_file_rows(db, kb->id, old.id, e) < 0)
 			return -1;
-		sqlite3_stmt *st = db_prepare(db, "UPDATE kb_files SET size = ?2, mtime_ns = ?3, sha256 = ?4,"
-						  " signature = ?5 WHERE id = ?1", e);
-		if (!st)
-			return -1;
-		sqlite3_bind_int64(st, 1, file_id);
-		sqlite3_bind_int64(st, 2, size);
-		sqlite3_bind_int64(st, 3, mtime_ns);
-		sqlite3_bind_text(st, 4, sha256, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 5, signature, -1, SQLITE_STATIC);
-		int rc = step_done(db, st, e);
-		sqlite3_finalize(st);
-		if (rc < 0)
-			return -1;
-	} else {
-		sqlite3_stmt *st = db_prepare(db, "INSERT INTO kb_files (kb_id, path, size, mtime_ns, sha256, signature)"
-						  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)", e);
-		if (!st)
-			return -1;
-		sqlite3_bind_int64(st, 1, kb->id);
-		sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, size);
-		sqlite3_bind_int64(st, 4, mtime_ns);
-		sqlite3_bind_text(st, 5, sha256, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 6, signature, -1, SQLITE_STATIC);
-		int rc = step_done(db, st, e);
-		sqlite3_finalize(st);
-		if (rc < 0)
-			return -1;
-		file_id = sqlite3_last_insert_rowid(db_handle(db));
 	}
-	return file_id;
+	/* the same parameters for both; ?1 is the file's id when it had a row, else the kb's */
+	sqlite3_stmt *st = db_prepare(db, had ? "UPDATE kb_files SET size = ?3, mtime_ns = ?4, sha256 = ?5,"
+						" signature = ?6 WHERE id = ?1 AND path = ?2"
+					      : "INSERT INTO kb_files (kb_id, path, size, mtime_ns, sha256, signature)"
+						" VALUES (?1, ?2, ?3, ?4, ?5, ?6)", e);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, had ? old.id : kb->id);
+	sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, size);
+	sqlite3_bind_int64(st, 4, mtime_ns);
+	sqlite3_bind_text(st, 5, sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, signature, -1, SQLITE_STATIC);
+	int rc = step_done(db, st, e);
+	sqlite3_finalize(st);
+	if (rc < 0)
+		return -1;
+	return had ? old.id : sqlite3_last_insert_rowid(db_handle(db));
 }
 
 int64_t kb_store_docs_add(struct db *db, const struct kb *kb, int64_t file_id, const struct kb_doc_in *docs,
@@ -506,7 +436,7 @@ int64_t kb_store_docs_add(struct db *db, const struct kb *kb, int64_t file_id, c
 	for (size_t i = 0; i < ndocs; i++) {
 		const struct kb_doc *d = docs[i].doc;
 		char sha[65];
-		sha256_hex_of(d->body, d->len, sha);
+		sha256_hex(d->body, d->len, sha);
 		char *meta = cJSON_PrintUnformatted(d->meta);
 		sqlite3_bind_int64(p.doc, 1, kb->id);
 		sqlite3_bind_int64(p.doc, 2, file_id);
@@ -526,7 +456,7 @@ int64_t kb_store_docs_add(struct db *db, const struct kb *kb, int64_t file_id, c
 			if ((rc & 0xff) == SQLITE_CONSTRAINT)
 				err_set(e, "another file already gave a document the name %s", d->name);
 			else
-				sql_fail(db, e);
+				db_fail(db, e);
 			put_stmts_free(&p);
 			return -1;
 		}
@@ -566,6 +496,17 @@ int64_t kb_store_file_put(struct db *db, const struct kb *kb, const char *path, 
 	return file_id < 0 ? -1 : kb_store_docs_add(db, kb, file_id, docs, ndocs, e);
 }
 
+struct file_each {
+	int (*fn)(void *ud, int64_t id, const char *path);
+	void *ud;
+};
+
+static int file_row(void *ud, sqlite3_stmt *st)
+{
+	struct file_each *f = ud;
+	return f->fn(f->ud, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1));
+}
+
 int kb_store_files_each(struct db *db, int64_t kb_id, int (*fn)(void *ud, int64_t id, const char *path), void *ud,
 			struct err *e)
 {
@@ -573,20 +514,17 @@ int kb_store_files_each(struct db *db, int64_t kb_id, int (*fn)(void *ud, int64_
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, kb_id);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (fn(ud, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1)))
-			break;
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : sql_fail(db, e);
+	struct file_each f = { fn, ud };
+	return db_each_row(db, st, file_row, &f, e);
 }
 
 #define DOC_COLUMNS \
 	"d.id, d.name, d.path, d.title, d.format, d.meta, d.bytes, d.mtime_ns, d.sha256," \
 	" (SELECT count(*) FROM kb_chunks c WHERE c.doc_id = d.id)"
 
-static void read_doc(sqlite3_stmt *st, struct kb_doc_row *r)
+static void read_doc(sqlite3_stmt *st, void *row)
 {
+	struct kb_doc_row *r = row;
 	r->id = sqlite3_column_int64(st, 0);
 	r->name = col_text(st, 1);
 	r->path = col_text(st, 2);
@@ -607,14 +545,7 @@ int kb_store_docs(struct db *db, int64_t kb_id, struct kb_doc_row **out, size_t 
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, kb_id);
-	size_t cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		XGROW(*out, cap, *n + 1);
-		read_doc(st, &(*out)[(*n)++]);
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : sql_fail(db, e);
+	return db_collect(db, st, out, n, sizeof **out, read_doc, e);
 }
 
 void kb_doc_row_free(struct kb_doc_row *r)
@@ -638,6 +569,17 @@ void kb_chunk_rows_free(struct kb_chunk_row *v, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(v[i].heading);
 	free(v);
+}
+
+static void read_chunk(sqlite3_stmt *st, void *row)
+{
+	struct kb_chunk_row *c = row;
+	c->id = sqlite3_column_int64(st, 0);
+	c->seq = sqlite3_column_int(st, 1);
+	c->start = (size_t)sqlite3_column_int64(st, 2);
+	c->end = (size_t)sqlite3_column_int64(st, 3);
+	c->heading = col_text(st, 4);
+	c->tokens = sqlite3_column_int(st, 5);
 }
 
 int kb_store_doc(struct db *db, int64_t kb_id, const char *name, struct kb_doc_row *out, char **body, size_t *len,
@@ -685,7 +627,7 @@ int kb_store_doc(struct db *db, int64_t kb_id, const char *name, struct kb_doc_r
 			if (body)
 				free(*body);
 		}
-		return sql_fail(db, e);
+		return db_fail(db, e);
 	}
 	if (found <= 0 || !chunks)
 		return found;
@@ -697,18 +639,7 @@ int kb_store_doc(struct db *db, int64_t kb_id, const char *name, struct kb_doc_r
 		return -1;
 	}
 	sqlite3_bind_int64(st, 1, out->id);
-	size_t cap = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		XGROW(*chunks, cap, *nchunks + 1);
-		struct kb_chunk_row *c = &(*chunks)[(*nchunks)++];
-		c->id = sqlite3_column_int64(st, 0);
-		c->seq = sqlite3_column_int(st, 1);
-		c->start = (size_t)sqlite3_column_int64(st, 2);
-		c->end = (size_t)sqlite3_column_int64(st, 3);
-		c->heading = col_text(st, 4);
-		c->tokens = sqlite3_column_int(st, 5);
-	}
-	sqlite3_finalize(st);
+	db_collect(db, st, chunks, nchunks, sizeof **chunks, read_chunk, NULL);
 	return 1;
 }
 
@@ -739,15 +670,4 @@ int kb_store_check(struct db *db, int64_t kb_id, struct err *e)
 		return err_set(e, "%lld chunks lie outside their documents or are missing from the search index "
 			       "(or the index holds chunks that are gone)", (long long)bad);
 	return 0;
-}
-
-#include <openssl/evp.h>
-
-static void sha256_hex_of(const char *data, size_t len, char out[65])
-{
-	unsigned char md[32];
-	unsigned int n = 0;
-	EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
-	for (int i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }

@@ -1,6 +1,5 @@
 #include "kb/watch.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -9,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/path.h"
 #include "base/xmalloc.h"
 #include "loop.h"
 
@@ -24,6 +24,22 @@ struct kb_watch {
 	void *ud;
 };
 
+struct tree {
+	struct kb_watch *w;
+	int depth;
+};
+
+static void add_tree(struct kb_watch *w, const char *dir, int depth);
+
+static int add_subdir(void *ud, const char *path, const char *name, const struct stat *st)
+{
+	const struct tree *t = ud;
+	(void)name;
+	if (S_ISDIR(st->st_mode))
+		add_tree(t->w, path, t->depth + 1);
+	return 0;
+}
+
 static void add_tree(struct kb_watch *w, const char *dir, int depth)
 {
 	if (w->dirs >= KB_WATCH_MAX_DIRS || inotify_add_watch(w->fd, dir, EVENTS | IN_ONLYDIR) < 0)
@@ -31,20 +47,8 @@ static void add_tree(struct kb_watch *w, const char *dir, int depth)
 	w->dirs++;
 	if (depth >= 64)
 		return;
-	DIR *d = opendir(dir);
-	if (!d)
-		return;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		char *p = xasprintf("%s/%s", dir, de->d_name);
-		struct stat sb;
-		if (lstat(p, &sb) == 0 && S_ISDIR(sb.st_mode))
-			add_tree(w, p, depth + 1);
-		free(p);
-	}
-	closedir(d);
+	struct tree t = { w, depth };
+	path_each_entry(dir, add_subdir, &t);
 }
 
 static int64_t settled(struct loop *l, int64_t id, void *ud)

@@ -66,7 +66,7 @@ char *llm_anthropic_request(const struct llm_request *rq)
 	if (pm->has_top_p)
 		cJSON_AddNumberToObject(o, "top_p", pm->top_p);
 	if (pm->nstop)
-		cJSON_AddItemToObject(o, "stop_sequences", llm_json_strings(pm->stop, pm->nstop));
+		cJSON_AddItemToObject(o, "stop_sequences", json_string_array(pm->stop, pm->nstop));
 	cJSON_AddBoolToObject(o, "stream", rq->stream != 0);
 	return llm_json_print(o);
 }
@@ -139,22 +139,19 @@ static struct provider_call *anthropic_chat(struct provider *p, struct loop *l, 
 			    rq->stream, h, ud, e);
 }
 
+static void fill_model(struct llm_model *x, const cJSON *m)
+{
+	const char *name = llm_json_str(m, "display_name");
+	x->name = name ? xstrdup(name) : NULL;
+	x->owner = xstrdup("Anthropic");
+	x->streaming = 1;
+}
+
 int llm_anthropic_models(const cJSON *body, struct llm_model_list *list, char **cursor, struct err *e)
 {
-	const cJSON *data = llm_json_list(body, "data", e), *m;
 	*cursor = NULL;
-	if (!data)
+	if (llm_models_from(body, "data", "id", NULL, list, fill_model, e) < 0)
 		return -1;
-	cJSON_ArrayForEach(m, data) {
-		const char *id = llm_json_str(m, "id");
-		if (!id)
-			continue;
-		struct llm_model *x = llm_models_add(list, id);
-		const char *name = llm_json_str(m, "display_name");
-		x->name = name ? xstrdup(name) : NULL;
-		x->owner = xstrdup("Anthropic");
-		x->streaming = 1;
-	}
 	const char *last = llm_json_str(body, "last_id");
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(body, "has_more")) && last && *last)
 		*cursor = xstrdup(last);

@@ -28,12 +28,13 @@ void llm_trim_slashes(char *url)
 struct api_call {
 	struct llm_call_setup cs;
 	struct http_headers headers;
-	char *url;
+	char *url, *body;
 };
 
-/* body NULL: no body, and no JSON content type. */
+/* body NULL: no body, and no JSON content type. The call owns body: the
+ * start functions copy what they keep. */
 static void api_call_init(struct api_call *ac, const struct llm_api *api, const struct provider *p, const char *path,
-			  const char *body)
+			  char *body)
 {
 	memset(ac, 0, sizeof *ac);
 	ac->url = xasprintf("%s%s", p->base_url, path);
@@ -43,7 +44,7 @@ static void api_call_init(struct api_call *ac, const struct llm_api *api, const 
 	ac->cs.retry = api->retry;
 	ac->cs.url = ac->url;
 	ac->cs.headers = &ac->headers;
-	ac->cs.body = body;
+	ac->cs.body = ac->body = body;
 	ac->cs.body_len = body ? strlen(body) : 0;
 }
 
@@ -51,6 +52,7 @@ static void api_call_fini(struct api_call *ac)
 {
 	http_headers_free(&ac->headers);
 	free(ac->url);
+	free(ac->body);
 }
 
 struct provider_call *llm_api_chat(const struct llm_api *api, const struct provider *p, struct loop *l,
@@ -61,7 +63,6 @@ struct provider_call *llm_api_chat(const struct llm_api *api, const struct provi
 	api_call_init(&ac, api, p, path, body);
 	struct provider_call *c = llm_chat_start(l, &ac.cs, w, stream, h, ud, e);
 	api_call_fini(&ac);
-	free(body);
 	return c;
 }
 
@@ -89,11 +90,9 @@ struct provider_call *llm_api_embed(const struct llm_api *api, const struct prov
 		err_set(e, "%s: nothing to embed", p->name);
 		return NULL;
 	}
-	char *text = llm_json_print(body);
 	struct api_call ac;
-	api_call_init(&ac, api, p, path, text);
+	api_call_init(&ac, api, p, path, llm_json_print(body));
 	struct provider_call *c = llm_embed_start(l, &ac.cs, parse, n, done, ud, e);
 	api_call_fini(&ac);
-	free(text);
 	return c;
 }

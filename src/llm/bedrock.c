@@ -406,11 +406,8 @@ char *bedrock_request_json(const struct llm_request *rq)
 			cJSON_AddNumberToObject(ic, "temperature", p->temperature);
 		if (p->has_top_p)
 			cJSON_AddNumberToObject(ic, "topP", p->top_p);
-		if (p->nstop) {
-			cJSON *stops = cJSON_AddArrayToObject(ic, "stopSequences");
-			for (size_t i = 0; i < p->nstop; i++)
-				cJSON_AddItemToArray(stops, cJSON_CreateString(p->stop[i]));
-		}
+		if (p->nstop)
+			cJSON_AddItemToObject(ic, "stopSequences", json_string_array(p->stop, p->nstop));
 	}
 	return llm_json_print(o);
 }

@@ -56,14 +56,6 @@ cJSON *llm_json_messages(const struct llm_request *rq, int with_system)
 	return a;
 }
 
-cJSON *llm_json_strings(const char *const *v, size_t n)
-{
-	cJSON *a = cJSON_CreateArray();
-	for (size_t i = 0; i < n; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
-	return a;
-}
-
 void llm_params_add_json(cJSON *o, const struct llm_params *p)
 {
 	if (p->has_temperature)
@@ -72,9 +64,14 @@ void llm_params_add_json(cJSON *o, const struct llm_params *p)
 		cJSON_AddNumberToObject(o, "top_p", p->top_p);
 	if (p->has_max_tokens)
 		cJSON_AddNumberToObject(o, "max_tokens", p->max_tokens);
-	if (p->nstop) {
-		cJSON *s = cJSON_AddArrayToObject(o, "stop");
-		for (size_t i = 0; i < p->nstop; i++)
-			cJSON_AddItemToArray(s, cJSON_CreateString(p->stop[i]));
-	}
+	if (p->nstop)
+		cJSON_AddItemToObject(o, "stop", json_string_array(p->stop, p->nstop));
+}
+
+cJSON *llm_json_embed_request(const char *model, const char *const *texts, size_t ntexts)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "model", model);
+	cJSON_AddItemToObject(o, "input", json_string_array(texts, ntexts));
+	return o;
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "base/err.h"
+#include "base/json.h"
 #include "llm/provider.h"
 
 /* The string member, or NULL. */
@@ -21,7 +22,8 @@ const cJSON *llm_json_list(const cJSON *o, const char *name, struct err *e);
 char *llm_json_print(cJSON *o);
 /* [{"role","content"}...] with the system message first when with_system. */
 cJSON *llm_json_messages(const struct llm_request *rq, int with_system);
-cJSON *llm_json_strings(const char *const *v, size_t n);
+/* {"model": model, "input": [texts...]}: the embedding request OpenAI and Ollama share. */
+cJSON *llm_json_embed_request(const char *model, const char *const *texts, size_t ntexts);
 
 /* Adds the parameters that are set (temperature, top_p, max_tokens, stop) to o,
  * as history and `prompt show` record them. */

@@ -122,7 +122,7 @@ char *llm_ollama_request(const struct llm_request *rq)
 	if (pm->has_max_tokens)
 		cJSON_AddNumberToObject(opt, "num_predict", pm->max_tokens);
 	if (pm->nstop)
-		cJSON_AddItemToObject(opt, "stop", llm_json_strings(pm->stop, pm->nstop));
+		cJSON_AddItemToObject(opt, "stop", json_string_array(pm->stop, pm->nstop));
 	if (opt->child)
 		cJSON_AddItemToObject(o, "options", opt);
 	else
@@ -182,23 +182,16 @@ static int is_embedding_model(const char *name, const cJSON *details)
 	return strstr(name, "embed") || (family && strstr(family, "bert"));
 }
 
+static void fill_model(struct llm_model *x, const cJSON *m)
+{
+	x->embedding = is_embedding_model(x->id, cJSON_GetObjectItemCaseSensitive(m, "details"));
+	x->streaming = !x->embedding;
+}
+
 int llm_ollama_models(const cJSON *body, struct llm_model_list *list, char **cursor, struct err *e)
 {
-	const cJSON *models = llm_json_list(body, "models", e), *m;
 	*cursor = NULL;
-	if (!models)
-		return -1;
-	cJSON_ArrayForEach(m, models) {
-		const char *id = llm_json_str(m, "name");
-		if (!id)
-			id = llm_json_str(m, "model");
-		if (!id)
-			continue;
-		struct llm_model *x = llm_models_add(list, id);
-		x->embedding = is_embedding_model(id, cJSON_GetObjectItemCaseSensitive(m, "details"));
-		x->streaming = !x->embedding;
-	}
-	return 0;
+	return llm_models_from(body, "models", "name", "model", list, fill_model, e);
 }
 
 static struct provider_call *ollama_list_models(struct provider *p, struct loop *l,
@@ -227,10 +220,7 @@ static struct provider_call *ollama_embed(struct provider *p, struct loop *l, co
 					  void (*done)(void *ud, const struct llm_embedding *emb, const struct err *e),
 					  void *ud, struct err *e)
 {
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "model", model);
-	cJSON_AddItemToObject(o, "input", llm_json_strings(texts, ntexts));
-	return llm_api_embed(&ollama_api, p, l, "/api/embed", o, llm_ollama_embedding, ntexts, done, ud, e);
+	return llm_api_embed(&ollama_api, p, l, "/api/embed", llm_json_embed_request(model, texts, ntexts), llm_ollama_embedding, ntexts, done, ud, e);
 }
 
 const struct provider_ops provider_ollama_ops = {

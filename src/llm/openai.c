@@ -80,7 +80,7 @@ char *llm_openai_request(const struct llm_request *rq, int real_openai)
 	if (pm->has_max_tokens)
 		cJSON_AddNumberToObject(o, real_openai ? "max_completion_tokens" : "max_tokens", pm->max_tokens);
 	if (pm->nstop)
-		cJSON_AddItemToObject(o, "stop", llm_json_strings(pm->stop, pm->nstop));
+		cJSON_AddItemToObject(o, "stop", json_string_array(pm->stop, pm->nstop));
 	return llm_json_print(o);
 }
 
@@ -154,23 +154,18 @@ static int is_embedding_model(const char *id)
 	return strstr(id, "embed") != NULL;
 }
 
+static void fill_model(struct llm_model *x, const cJSON *m)
+{
+	const char *owner = llm_json_str(m, "owned_by");
+	x->owner = owner ? xstrdup(owner) : NULL;
+	x->embedding = is_embedding_model(x->id);
+	x->streaming = !x->embedding;
+}
+
 int llm_openai_models(const cJSON *body, struct llm_model_list *list, char **cursor, struct err *e)
 {
-	const cJSON *data = llm_json_list(body, "data", e), *m;
 	*cursor = NULL;
-	if (!data)
-		return -1;
-	cJSON_ArrayForEach(m, data) {
-		const char *id = llm_json_str(m, "id");
-		if (!id)
-			continue;
-		struct llm_model *x = llm_models_add(list, id);
-		const char *owner = llm_json_str(m, "owned_by");
-		x->owner = owner ? xstrdup(owner) : NULL;
-		x->embedding = is_embedding_model(id);
-		x->streaming = !x->embedding;
-	}
-	return 0;
+	return llm_models_from(body, "data", "id", NULL, list, fill_model, e);
 }
 
 static struct provider_call *openai_list_models(struct provider *p, struct loop *l,
@@ -204,9 +199,7 @@ static struct provider_call *openai_embed(struct provider *p, struct loop *l, co
 					  void (*done)(void *ud, const struct llm_embedding *emb, const struct err *e),
 					  void *ud, struct err *e)
 {
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "model", model);
-	cJSON_AddItemToObject(o, "input", llm_json_strings(texts, ntexts));
+	cJSON *o = llm_json_embed_request(model, texts, ntexts);
 	cJSON_AddStringToObject(o, "encoding_format", "float");
 	return llm_api_embed(&openai_api, p, l, "/embeddings", o, llm_openai_embedding, ntexts, done, ud, e);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/xmalloc.h"
+#include "llm/llm_json.h"
 
 struct llm_model *llm_models_add(struct llm_model_list *list, const char *id)
 {
@@ -13,6 +14,22 @@ struct llm_model *llm_models_add(struct llm_model_list *list, const char *id)
 	memset(m, 0, sizeof *m);
 	m->id = xstrdup(id);
 	return m;
+}
+
+int llm_models_from(const cJSON *body, const char *key, const char *id_key, const char *alt_id_key,
+		    struct llm_model_list *list, void (*fill)(struct llm_model *x, const cJSON *item), struct err *e)
+{
+	const cJSON *items = llm_json_list(body, key, e), *m;
+	if (!items)
+		return -1;
+	cJSON_ArrayForEach(m, items) {
+		const char *id = llm_json_str(m, id_key);
+		if (!id && alt_id_key)
+			id = llm_json_str(m, alt_id_key);
+		if (id)
+			fill(llm_models_add(list, id), m);
+	}
+	return 0;
 }
 
 void llm_models_clear(struct llm_model_list *list)

@@ -18,6 +18,11 @@ typedef int (*llm_models_fn)(const cJSON *body, struct llm_model_list *list, cha
 
 /* A new zeroed entry with a copy of id. */
 struct llm_model *llm_models_add(struct llm_model_list *list, const char *id);
+/* Adds a model for each item of the list body[key] that has a string
+ * id_key (else alt_id_key, when not NULL; items with neither are passed
+ * over) and lets fill complete it. -1 with e when body has no such list. */
+int llm_models_from(const cJSON *body, const char *key, const char *id_key, const char *alt_id_key,
+		    struct llm_model_list *list, void (*fill)(struct llm_model *x, const cJSON *item), struct err *e);
 /* Frees the entries (as llm_model_list_free). */
 void llm_models_clear(struct llm_model_list *list);
 

@@ -511,12 +511,15 @@ static void on_transfer_done(struct loop *l, struct loop_transfer *t, CURLcode c
 	finish((struct http_call *)t, code);
 }
 
-static void note_activity(struct http_call *c)
+/* Notes that bytes arrived; 0 when the call was cancelled or stopped, so
+ * the callback tells curl to abort. */
+static int bytes_arrived(struct http_call *c)
 {
 	int64_t now = clock_us();
 	c->last_activity_us = now;
 	if (!c->first_byte_us)
 		c->first_byte_us = now;
+	return !c->cancel_requested && !c->stop_error;
 }
 
 static int64_t check_idle(struct loop *l, int64_t id, void *ud)
@@ -608,8 +611,7 @@ static size_t on_header_line(char *p, size_t size, size_t n, void *ud)
 {
 	struct http_call *c = ud;
 	size_t len = size * n;
-	note_activity(c);
-	if (c->cancel_requested || c->stop_error)
+	if (!bytes_arrived(c))
 		return 0;
 	if (c->head_delivered)
 		return len;
@@ -648,8 +650,7 @@ static size_t on_body_bytes(char *p, size_t size, size_t n, void *ud)
 {
 	struct http_call *c = ud;
 	size_t len = size * n;
-	note_activity(c);
-	if (c->cancel_requested || c->stop_error)
+	if (!bytes_arrived(c))
 		return 0;
 	if (len > c->max_bytes - c->body_bytes)
 		return stop_too_large(c);

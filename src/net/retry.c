@@ -179,6 +179,18 @@ static void describe(const struct retry_attempt *a, const char *code, char *out,
 		snprintf(out, size, "HTTP %d", a->status);
 }
 
+/* After a transport failure: 1 for a connection failure (retried), else 0
+ * with the reason; -1 when a response came, for its status to decide. */
+static int transport_verdict(const struct retry_attempt *a, const char *what, struct retry_decision *d)
+{
+	if (a->error == HTTP_OK)
+		return -1;
+	if (is_connection_failure(a->error))
+		return 1;
+	say(d, "%s is not retried", what);
+	return 0;
+}
+
 static int sdk_status_retryable(int status)
 {
 	return status == 408 || status == 409 || status == 429 || status >= 500;
@@ -188,12 +200,9 @@ static int sdk_status_retryable(int status)
 static int sdk_retryable(const struct retry_policy *p, const struct retry_attempt *a, const char *what,
 			 struct retry_decision *d)
 {
-	if (a->error != HTTP_OK) {
-		if (is_connection_failure(a->error))
-			return 1;
-		say(d, "%s is not retried", what);
-		return 0;
-	}
+	int sent = transport_verdict(a, what, d);
+	if (sent >= 0)
+		return sent;
 	const char *should = http_headers_get(a->headers, "x-should-retry");
 	if (should && strcasecmp(should, "true") == 0)
 		return 1;
@@ -214,12 +223,9 @@ static int sdk_retryable(const struct retry_policy *p, const struct retry_attemp
 static int aws_retryable(const struct retry_attempt *a, const char *code, const char *what,
 			 struct retry_decision *d)
 {
-	if (a->error != HTTP_OK) {
-		if (is_connection_failure(a->error))
-			return 1;
-		say(d, "%s is not retried", what);
-		return 0;
-	}
+	int sent = transport_verdict(a, what, d);
+	if (sent >= 0)
+		return sent;
 	int s = a->status;
 	if (s == 500 || s == 502 || s == 503 || s == 504 || s == 429)
 		return 1;

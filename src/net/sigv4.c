@@ -10,6 +10,7 @@
 #include <openssl/hmac.h>
 
 #include "base/buf.h"
+#include "base/digest.h"
 #include "base/xmalloc.h"
 
 #define ALGORITHM "AWS4-HMAC-SHA256"
@@ -25,23 +26,9 @@ struct hdr {
 	size_t order;
 };
 
-static void hex_encode(const unsigned char *in, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 void sigv4_sha256_hex(const void *data, size_t len, char out[65])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	if (!EVP_Digest(data ? data : "", len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
-		abort();
-	hex_encode(md, 32, out);
+	sha256_hex(data, len, out);
 }
 
 static void hmac_sha256(const unsigned char *key, size_t keylen, const void *msg, size_t len, unsigned char out[32])
@@ -346,7 +333,7 @@ static void derive_signature(const struct sigv4_creds *creds, const char *date, 
 	hmac_sha256(k_region, 32, service, strlen(service), k_service);
 	hmac_sha256(k_service, 32, "aws4_request", 12, k_signing);
 	hmac_sha256(k_signing, 32, string_to_sign, strlen(string_to_sign), sig);
-	hex_encode(sig, 32, out);
+	hex_lower(sig, 32, out);
 	OPENSSL_cleanse(key, slen + 4);
 	OPENSSL_cleanse(k_date, 32);
 	OPENSSL_cleanse(k_region, 32);

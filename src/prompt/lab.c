@@ -15,7 +15,7 @@
 #include "base/path.h"
 #include "base/xmalloc.h"
 #include "prompt/runner.h"
-#include "prompt/template.h"
+#include "prompt/bind.h"
 #include "store/db.h"
 
 /* ---------------------------------------------------------------- templates */

@@ -18,7 +18,7 @@
 #include "base/err.h"
 #include "llm/provider.h"
 #include "prompt/roles.h"
-#include "prompt/template.h"
+#include "prompt/bind.h"
 
 enum { PREP_OK = 0, PREP_FAILED = 1, PREP_USAGE = 2 };
 

@@ -594,6 +594,55 @@ sqlite3_stmt *db_prepare(struct db *db, const char *sql, struct err *e)
 	return st;
 }
 
+int db_run_ids(struct db *db, const char *sql, int64_t id1, int64_t id2, struct err *e)
+{
+	sqlite3_stmt *st = db_prepare(db, sql, e);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id1);
+	if (sqlite3_bind_parameter_count(st) >= 2)
+		sqlite3_bind_int64(st, 2, id2);
+	int rc = sqlite3_step(st);
+	rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : sql_error(db, e);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int db_each_row(struct db *db, sqlite3_stmt *st, int (*row)(void *ud, sqlite3_stmt *st), void *ud, struct err *e)
+{
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (row(ud, st)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	rc = rc == SQLITE_DONE ? 0 : sql_error(db, e);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+struct collect {
+	void **array;
+	size_t *n, cap, size;
+	void (*read)(sqlite3_stmt *st, void *element);
+};
+
+static int collect_row(void *ud, sqlite3_stmt *st)
+{
+	struct collect *c = ud;
+	*c->array = xgrow(*c->array, &c->cap, *c->n + 1, c->size);
+	c->read(st, (char *)*c->array + *c->n * c->size);
+	(*c->n)++;
+	return 0;
+}
+
+int db_collect(struct db *db, sqlite3_stmt *st, void *array, size_t *n, size_t size,
+	       void (*read)(sqlite3_stmt *st, void *element), struct err *e)
+{
+	struct collect c = { array, n, *n, size, read };
+	return db_each_row(db, st, collect_row, &c, e);
+}
+
 int db_tx(struct db *db, int (*fn)(struct db *db, void *ud, struct err *e), void *ud, struct err *e)
 {
 	int nested = !sqlite3_get_autocommit(db->conn);

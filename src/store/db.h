@@ -17,6 +17,7 @@
 #define AIWB_DB_H
 
 #include <sqlite3.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "base/err.h"
@@ -64,6 +65,20 @@ int db_make_room(struct db *db);
 int db_exec(struct db *db, const char *sql, struct err *e);
 /* Prepares one statement; caller finalizes. */
 sqlite3_stmt *db_prepare(struct db *db, const char *sql, struct err *e);
+/* Prepares sql, binds id1 to ?1 and, when sql has a ?2, id2 to it, steps once
+ * and finalizes: for writes whose only parameters are ids. 0, or -1 with e
+ * set as db_fail sets it. */
+int db_run_ids(struct db *db, const char *sql, int64_t id1, int64_t id2, struct err *e);
+/* Steps st through its rows, calling row(ud, st) on each until one returns
+ * non-zero, then finalizes st. 0, or -1 with e set as db_fail sets it (e may
+ * be NULL, for a caller that words the failure itself). */
+int db_each_row(struct db *db, sqlite3_stmt *st, int (*row)(void *ud, sqlite3_stmt *st), void *ud, struct err *e);
+/* For each row of st, appends one element of size bytes to the array that
+ * *(T **)array holds (*n of them, grown with xgrow) and fills it with
+ * read(st, element); then finalizes st. 0, or -1 with e set as db_each_row
+ * sets it; the rows read before a failure stay in the array. */
+int db_collect(struct db *db, sqlite3_stmt *st, void *array, size_t *n, size_t size,
+	       void (*read)(sqlite3_stmt *st, void *element), struct err *e);
 /* Binds text (NULL binds NULL) with every secret in force redacted
  * (base/secret.h): every text the database stores goes through here. text
  * must outlive the statement's step. */

@@ -253,6 +253,73 @@ static void test_insert_and_count(void **state)
 	db_close(db);
 }
 
+struct pair {
+	int64_t key;
+	char *value;
+};
+
+static void read_pair(sqlite3_stmt *st, void *element)
+{
+	struct pair *p = element;
+	p->key = sqlite3_column_int64(st, 0);
+	p->value = xstrdup((const char *)sqlite3_column_text(st, 1));
+}
+
+static int stop_at_two(void *ud, sqlite3_stmt *st)
+{
+	int *seen = ud;
+	(*seen)++;
+	return sqlite3_column_int64(st, 0) == 2;
+}
+
+static void test_row_helpers(void **state)
+{
+	struct fixture *f = *state;
+	struct db *db = open_ok(f->db_path);
+	struct err e = ERR_INIT;
+	assert_int_equal(db_exec(db, "CREATE TABLE t (k INTEGER, v TEXT)", &e), 0);
+	for (int64_t k = 1; k <= 20; k++)
+		assert_int_equal(db_run_ids(db, "INSERT INTO t VALUES (?1, 'v' || ?1)", k, 0, &e), 0);
+	assert_int_equal(db_run_ids(db, "UPDATE t SET v = 'changed' WHERE k = ?1 OR k = ?2", 3, 20, &e), 0);
+	assert_int_equal(query_int(db_handle(db), "SELECT count(*) FROM t WHERE v = 'changed'"), 2);
+	assert_int_equal(db_run_ids(db, "INSERT INTO nowhere VALUES (?1)", 1, 0, &e), -1);
+	assert_non_null(strstr(err_msg(&e), "nowhere"));
+
+	/* appends to what the array already holds, growing past xgrow's first capacity */
+	struct pair *v = xcalloc(1, sizeof *v);
+	v[0].value = xstrdup("kept");
+	size_t n = 1;
+	sqlite3_stmt *st = db_prepare(db, "SELECT k, v FROM t ORDER BY k", &e);
+	assert_non_null(st);
+	assert_int_equal(db_collect(db, st, &v, &n, sizeof *v, read_pair, &e), 0);
+	assert_int_equal(n, 21);
+	assert_string_equal(v[0].value, "kept");
+	assert_int_equal(v[1].key, 1);
+	assert_string_equal(v[3].value, "changed");
+	assert_int_equal(v[20].key, 20);
+	assert_string_equal(v[19].value, "v19");
+	for (size_t i = 0; i < n; i++)
+		free(v[i].value);
+	free(v);
+
+	int seen = 0;
+	st = db_prepare(db, "SELECT k FROM t ORDER BY k", &e);
+	assert_int_equal(db_each_row(db, st, stop_at_two, &seen, &e), 0);
+	assert_int_equal(seen, 2);
+
+	/* a failure while stepping is reported, and without e it is left to the caller */
+	err_clear(&e);
+	seen = 0;
+	st = db_prepare(db, "SELECT abs(-9223372036854775807 - k) FROM t ORDER BY k", &e);
+	assert_non_null(st);
+	assert_int_equal(db_each_row(db, st, stop_at_two, &seen, &e), -1);
+	assert_true(e.set);
+	assert_int_equal(seen, 0);
+	st = db_prepare(db, "SELECT abs(-9223372036854775807 - k) FROM t ORDER BY k", &e);
+	assert_int_equal(db_each_row(db, st, stop_at_two, &seen, NULL), -1);
+	db_close(db);
+}
+
 static char committed[] = "committed", rolled_back[] = "rolled back", nested[] = "nested";
 static char blocked[] = "blocked", free_again[] = "free again";
 
@@ -783,6 +850,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fresh_open, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_is_idempotent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_insert_and_count, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_row_helpers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_commits_and_rolls_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage_refused, setup, teardown),

@@ -90,12 +90,28 @@ static void test_utf8_repair_and_whole(void **state)
 	expect("[\"a\\u0000\"]xyz", 11, JSON_WHOLE, "[\"a" FFFD "\"]");
 }
 
+static void test_string_array(void **state)
+{
+	(void)state;
+	const char *const v[] = { "a", "", "q\"uote" };
+	cJSON *a = json_string_array(v, 3);
+	char *out = cJSON_PrintUnformatted(a);
+	assert_string_equal(out, "[\"a\",\"\",\"q\\\"uote\"]");
+	free(out);
+	cJSON_Delete(a);
+	a = json_string_array(NULL, 0);
+	assert_true(cJSON_IsArray(a));
+	assert_int_equal(cJSON_GetArraySize(a), 0);
+	cJSON_Delete(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nul_escapes_become_replacement),
 		cmocka_unit_test(test_overflowing_numbers_stay_text),
 		cmocka_unit_test(test_utf8_repair_and_whole),
+		cmocka_unit_test(test_string_array),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -549,6 +549,67 @@ static void test_read_file_refuses_fifo_and_devices(void **state)
 	free(fifo);
 }
 
+struct seen {
+	char names[8][32];
+	int dirs, links, n, stop_after;
+	char last_path[256];
+};
+
+static int note_entry(void *ud, const char *path, const char *name, const struct stat *st)
+{
+	struct seen *s = ud;
+	snprintf(s->names[s->n++], sizeof s->names[0], "%s", name);
+	snprintf(s->last_path, sizeof s->last_path, "%s", path);
+	s->dirs += S_ISDIR(st->st_mode);
+	s->links += S_ISLNK(st->st_mode);
+	return s->stop_after && s->n == s->stop_after;
+}
+
+static int seen_has(const struct seen *s, const char *name)
+{
+	for (int i = 0; i < s->n; i++)
+		if (strcmp(s->names[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+static void test_each_entry(void **state)
+{
+	(void)state;
+	char *dir = in_tmp("entries");
+	assert_int_equal(mkdir(dir, 0700), 0);
+	char *file = path_join(dir, "a.txt"), *sub = path_join(dir, "sub"), *hidden = path_join(dir, ".hidden"),
+	     *link = path_join(dir, "link");
+	write_text(file, "x");
+	write_text(hidden, "x");
+	assert_int_equal(mkdir(sub, 0700), 0);
+	assert_int_equal(symlink(sub, link), 0);
+
+	struct seen s = { 0 };
+	assert_int_equal(path_each_entry(dir, note_entry, &s), 0);
+	assert_int_equal(s.n, 3);
+	assert_true(seen_has(&s, "a.txt") && seen_has(&s, "sub") && seen_has(&s, "link"));
+	assert_false(seen_has(&s, ".hidden"));
+	assert_int_equal(s.dirs, 1); /* the link is not followed */
+	assert_int_equal(s.links, 1);
+	assert_int_equal(strncmp(s.last_path, dir, strlen(dir)), 0);
+
+	struct seen first = { .stop_after = 1 };
+	assert_int_equal(path_each_entry(dir, note_entry, &first), 0);
+	assert_int_equal(first.n, 1);
+
+	struct seen none = { 0 };
+	char *missing = path_join(dir, "missing");
+	assert_int_equal(path_each_entry(missing, note_entry, &none), -1);
+	assert_int_equal(none.n, 0);
+	free(missing);
+	free(file);
+	free(sub);
+	free(hidden);
+	free(link);
+	free(dir);
+}
+
 #define T(f) cmocka_unit_test_setup(f, setup)
 
 int main(void)
@@ -571,6 +632,7 @@ int main(void)
 		T(test_write_file_into_missing_dir_fails),
 		T(test_write_file_survives_stale_temp),
 		T(test_check_private_file),
+		T(test_each_entry),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

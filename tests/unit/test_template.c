@@ -20,7 +20,7 @@
 #include "base/xmalloc.h"
 #include "prompt/render.h"
 #include "prompt/roles.h"
-#include "prompt/template.h"
+#include "prompt/bind.h"
 #include "prompt/vote.h"
 
 static char tmpdir[] = "/tmp/aiwb-template-test-XXXXXX";
