@@ -17,6 +17,7 @@
 #include "kb/context.h"
 #include "kb/demo.h"
 #include "kb/embed.h"
+#include "kb/label.h"
 #include "kb/search.h"
 #include "kb/store.h"
 #include "kbdoc.h"
@@ -74,28 +75,6 @@ struct kb_pane {
 };
 
 /* ---------------------------------------------------------------- helpers */
-
-static void format_bytes(int64_t n, char *out, size_t len)
-{
-	if (n < 1024)
-		snprintf(out, len, "%lld B", (long long)n);
-	else if (n < 1024 * 1024)
-		snprintf(out, len, "%.1f KB", (double)n / 1024);
-	else if (n < (int64_t)1024 * 1024 * 1024)
-		snprintf(out, len, "%.1f MB", (double)n / (1024.0 * 1024));
-	else
-		snprintf(out, len, "%.2f GB", (double)n / (1024.0 * 1024 * 1024));
-}
-
-static void format_time(int64_t ms, char *out, size_t len)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	if (!ms)
-		snprintf(out, len, "never");
-	else if (!localtime_r(&t, &tm) || !strftime(out, len, "%Y-%m-%d %H:%M", &tm))
-		snprintf(out, len, "?");
-}
 
 /* Untrusted text on one line: sanitized, newlines and tabs as spaces. Caller frees. */
 static char *flat(const char *s)
@@ -438,8 +417,8 @@ static void draw_kb_row(void *ud, WINDOW *w, int y, int x, int width, size_t i, 
 	attr_t at = theme_attr(cursor ? ROLE_SELECTED : ROLE_NORMAL);
 	attr_t dim = cursor ? at : theme_attr(ROLE_DIM);
 	char size[32], synced[32], line[400];
-	format_bytes(k->bytes, size, sizeof size);
-	format_time(k->synced_ms, synced, sizeof synced);
+	kb_label_size(size, sizeof size, k->bytes);
+	kb_label_synced(synced, sizeof synced, k->synced_ms);
 	if (cursor)
 		for (int r = 0; r < kp->kb_list.row_height; r++)
 			draw_fill(w, y + r, x, at);
@@ -533,7 +512,7 @@ static void draw_doc_row(void *ud, WINDOW *w, int y, int x, int width, size_t i,
 		for (int r = 0; r < kp->doc_list.row_height; r++)
 			draw_fill(w, y + r, x, at);
 	char size[32], line[128];
-	format_bytes(d->bytes, size, sizeof size);
+	kb_label_size(size, sizeof size, d->bytes);
 	int used = draw_flat(w, y, x, width, short_name(d->name), cursor ? at : theme_attr(ROLE_TITLE));
 	snprintf(line, sizeof line, "  %lld chunk%s · %s · %s", (long long)d->chunks, d->chunks == 1 ? "" : "s", size,
 		 d->format ? d->format : "");
@@ -608,7 +587,7 @@ static void draw_kbs(struct kb_pane *kp, WINDOW *w, int height, int width)
 static void draw_search_head(struct kb_pane *kp, WINDOW *w, int *y, int height, int width)
 {
 	char line[700], size[32];
-	format_bytes(kp->cur.bytes, size, sizeof size);
+	kb_label_size(size, sizeof size, kp->cur.bytes);
 	int x = draw_flat(w, *y, 0, width, kp->cur.name, theme_attr(ROLE_TITLE));
 	snprintf(line, sizeof line, "  %lld docs · %lld chunks · %s · %s", (long long)kp->cur.docs,
 		 (long long)kp->cur.chunks, size, kp->cur.set.embed[0] ? kp->cur.set.embed : "bm25 only");

@@ -148,7 +148,7 @@ static int64_t timeout_tick(struct loop *l, int64_t id, void *ud)
 	return LOOP_TIMER_DONE;
 }
 
-static struct proc *start(struct loop *l, char *const argv[], int64_t timeout_ms, proc_done_fn done, void *ud)
+struct proc *proc_start(struct loop *l, char *const argv[], int64_t timeout_ms, proc_done_fn done, void *ud)
 {
 	int out[2], err[2], ex[2];
 	if (pipe2(out, O_CLOEXEC) < 0)
@@ -225,7 +225,26 @@ static struct proc *start(struct loop *l, char *const argv[], int64_t timeout_ms
 
 int proc_run(struct loop *l, char *const argv[], int64_t timeout_ms, proc_done_fn done, void *ud)
 {
-	return start(l, argv, timeout_ms, done, ud) ? 0 : -1;
+	return proc_start(l, argv, timeout_ms, done, ud) ? 0 : -1;
+}
+
+void proc_cancel(struct proc *p)
+{
+	if (!p)
+		return;
+	kill(-p->pid, SIGKILL);
+	kill(p->pid, SIGKILL);
+	close_fd(p, &p->out_fd);
+	close_fd(p, &p->err_fd);
+	close_fd(p, &p->exec_fd);
+	if (p->timer)
+		loop_del_timer(p->loop, p->timer);
+	while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	buf_free(&p->out);
+	buf_free(&p->err);
+	free(p->name);
+	free(p);
 }
 
 struct capture {
@@ -253,7 +272,7 @@ int proc_capture(char *const argv[], int64_t timeout_ms, size_t max_out, struct 
 {
 	memset(o, 0, sizeof *o);
 	struct capture c = { loop_new(), o };
-	struct proc *p = start(c.loop, argv, timeout_ms, captured, &c);
+	struct proc *p = proc_start(c.loop, argv, timeout_ms, captured, &c);
 	if (!p) {
 		snprintf(o->why, sizeof o->why, "cannot run %s: %s", argv[0], strerror(errno));
 		loop_free(c.loop);

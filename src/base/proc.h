@@ -30,9 +30,18 @@ struct proc_result {
 
 typedef void (*proc_done_fn)(void *ud, const struct proc_result *r);
 
-/* argv is copied. done runs once, from the loop (also when exec fails).
- * Returns -1 (errno set) when the pipes or the fork fail; done never runs then. */
+struct proc;
+
+/* argv is copied. done runs once, from the loop (also when exec fails); the
+ * handle is gone after it. Returns NULL (errno set) when the pipes or the fork
+ * fail; done never runs then. */
+struct proc *proc_start(struct loop *l, char *const argv[], int64_t timeout_ms, proc_done_fn done, void *ud);
+/* proc_start for callers that never cancel: 0, or -1 as proc_start's NULL. */
 int proc_run(struct loop *l, char *const argv[], int64_t timeout_ms, proc_done_fn done, void *ud);
+/* Before done ran: kills the child's process group, reaps it and frees the
+ * handle; done never runs (an owner going away, e.g. the workbench quitting
+ * while squeue runs). */
+void proc_cancel(struct proc *p);
 
 /* The whole result of proc_capture; the caller frees with proc_output_free. */
 struct proc_output {

@@ -185,7 +185,41 @@ int slurm_available(void)
 
 /* ---------------------------------------------------------------- the source */
 
+/* An operation waiting on its child process. The source keeps those it
+ * started, so freeing it (the workbench quitting while squeue runs) cancels
+ * the children and frees the operations without calling them back. */
+struct inflight {
+	struct inflight *next;
+	struct proc *proc;
+};
+
+struct slurm_source {
+	struct job_source base;
+	struct inflight *inflight;
+};
+
+static void track(struct job_source *src, struct inflight *f)
+{
+	if (!src || !f->proc)
+		return;
+	struct slurm_source *s = (struct slurm_source *)src;
+	f->next = s->inflight;
+	s->inflight = f;
+}
+
+static void untrack(struct job_source *src, struct inflight *f)
+{
+	if (!src)
+		return;
+	for (struct inflight **p = &((struct slurm_source *)src)->inflight; *p; p = &(*p)->next)
+		if (*p == f) {
+			*p = f->next;
+			return;
+		}
+}
+
 struct list_op {
+	struct inflight f; /* first: slurm_free frees the op through it */
 	struct job_source *src;
 	job_done_fn done;
 	void *ud;
@@ -303,6 +337,7 @@ static void on_squeue(void *ud, const struct proc_result *r)
 	struct list_op *op = ud;
 	struct err e = ERR_INIT;
 	int ok = 0;
+	untrack(op->src, &op->f);
 	if (!r->started || r->timed_out)
 		err_set(&e, "%s", r->timed_out ? "squeue did not answer in time" : r->why ? r->why : "squeue did not run");
 	else if (!r->exited || r->code != 0) {
@@ -333,10 +368,13 @@ static void slurm_list(struct job_source *src, job_done_fn done, void *ud)
 	op->ud = ud;
 	char sq[] = "squeue", js[] = "--json";
 	char *argv[] = {sq, js, NULL};
-	if (proc_run(src->loop, argv, src->timeout_ms > 0 ? src->timeout_ms : 20000, on_squeue, op) < 0) {
+	op->f.proc = proc_start(src->loop, argv, src->timeout_ms > 0 ? src->timeout_ms : 20000, on_squeue, op);
+	if (!op->f.proc) {
 		free(op);
 		done(ud, 0, "cannot start squeue");
+		return;
 	}
+	track(src, &op->f);
 }
 
 static void slurm_describe(struct job_source *src, struct job *j, job_done_fn done, void *ud)
@@ -352,6 +390,8 @@ static int64_t slurm_logs(struct job_source *src, const struct job *j, int64_t o
 }
 
 struct cmd_op {
+	struct inflight f; /* first, as in list_op */
+	struct job_source *src; /* NULL for sbatch, which no source owns */
 	job_done_fn done;
 	void *ud;
 	char **ext_id;
@@ -362,6 +402,7 @@ static void on_command(void *ud, const struct proc_result *r)
 {
 	struct cmd_op *op = ud;
 	char why[512] = "";
+	untrack(op->src, &op->f);
 	int ok = r->started && !r->timed_out && r->exited && r->code == 0;
 	if (!ok) {
 		const char *msg = r->why ? r->why : buf_str(r->err);
@@ -379,6 +420,7 @@ static void on_command(void *ud, const struct proc_result *r)
 static void slurm_stop(struct job_source *src, struct job *j, job_done_fn done, void *ud)
 {
 	struct cmd_op *op = xcalloc(1, sizeof *op);
+	op->src = src;
 	op->done = done;
 	op->ud = ud;
 	op->what = "scancel";
@@ -386,14 +428,24 @@ static void slurm_stop(struct job_source *src, struct job *j, job_done_fn done, 
 	jobreg_update(src->db, j, NULL);
 	char sc[] = "scancel";
 	char *argv[] = {sc, j->ext_id, NULL};
-	if (proc_run(src->loop, argv, 20000, on_command, op) < 0) {
+	op->f.proc = proc_start(src->loop, argv, 20000, on_command, op);
+	if (!op->f.proc) {
 		free(op);
 		done(ud, 0, "cannot start scancel");
+		return;
 	}
+	track(src, &op->f);
 }
 
 static void slurm_free(struct job_source *src)
 {
+	struct slurm_source *s = (struct slurm_source *)src;
+	while (s->inflight) {
+		struct inflight *f = s->inflight;
+		s->inflight = f->next;
+		proc_cancel(f->proc);
+		free(f); /* the op it begins */
+	}
 	free(src->why);
 	free(src);
 }
@@ -409,7 +461,8 @@ static const struct job_source_ops slurm_ops = {
 
 struct job_source *slurm_source_new(struct db *db, struct loop *loop)
 {
-	struct job_source *src = xcalloc(1, sizeof *src);
+	struct slurm_source *s = xcalloc(1, sizeof *s);
+	struct job_source *src = &s->base;
 	src->ops = &slurm_ops;
 	src->db = db;
 	src->loop = loop;

@@ -12,7 +12,9 @@
 
 #include <cmocka.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "base/clock.h"
 #include "base/path.h"
 #include "base/xmalloc.h"
 #include "jobs/desk.h"
@@ -135,6 +137,70 @@ static void test_submit_records_the_job(void **state)
 	path_reset();
 }
 
+static int list_calls;
+static void on_listed(void *ud, int ok, const char *why)
+{
+	(void)ud;
+	(void)ok;
+	(void)why;
+	list_calls++;
+}
+
+/* The workbench quits while squeue still runs: closing the desk cancels it
+ * (the stand-in squeue is killed) and never calls back into the gone pane. */
+static void test_close_while_squeue_runs(void **state)
+{
+	struct testdb *t = *state;
+	setenv("AIWB_HOME", t->dir, 1);
+	unsetenv("AIWB_SLURM");
+	path_reset();
+	char *bin = xasprintf("%s/bin", t->dir), *squeue = xasprintf("%s/squeue", bin),
+	     *started = xasprintf("%s/started", t->dir);
+	assert_int_equal(mkdir(bin, 0700), 0);
+	char *body = xasprintf("#!/bin/sh\necho $$ > %s.tmp && mv %s.tmp %s\nexec sleep 30\n", started, started, started);
+	write_script(squeue, body);
+	char *sbatch = xasprintf("%s/sbatch", bin);
+	write_script(sbatch, "#!/bin/sh\nexit 1\n");
+	const char *old = getenv("PATH");
+	char *saved = xstrdup(old ? old : "/usr/bin:/bin");
+	char *path = xasprintf("%s:%s", bin, saved);
+	setenv("PATH", path, 1);
+	struct loop *l = loop_new();
+	struct job_desk d;
+	job_desk_open(&d, t->db, l, NULL);
+	assert_non_null(d.slurm);
+	list_calls = 0;
+	d.slurm->ops->list(d.slurm, on_listed, NULL);
+	int64_t deadline = clock_ms() + 10000;
+	while (access(started, F_OK) != 0 && clock_ms() < deadline)
+		loop_run_once(l, 20);
+	assert_int_equal(access(started, F_OK), 0);
+	long pid = 0;
+	FILE *f = fopen(started, "r");
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%ld", &pid), 1);
+	fclose(f);
+	char procdir[64];
+	snprintf(procdir, sizeof procdir, "/proc/%ld/cmdline", pid);
+	assert_int_equal(access(procdir, F_OK), 0);
+	job_desk_close(&d);
+	assert_int_not_equal(access(procdir, F_OK), 0); /* killed and reaped at once */
+	for (int i = 0; i < 5; i++)
+		loop_run_once(l, 10);
+	assert_int_equal(list_calls, 0);
+	loop_free(l);
+	setenv("PATH", saved, 1);
+	free(saved);
+	free(path);
+	free(body);
+	free(started);
+	free(squeue);
+	free(sbatch);
+	free(bin);
+	unsetenv("AIWB_HOME");
+	path_reset();
+}
+
 static void test_point_and_value_json(void **state)
 {
 	(void)state;
@@ -158,6 +224,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_stop_local_job, testdb_setup, testdb_teardown),
 		cmocka_unit_test_setup_teardown(test_submit_records_the_job, testdb_setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_close_while_squeue_runs, testdb_setup, testdb_teardown),
 		cmocka_unit_test(test_point_and_value_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

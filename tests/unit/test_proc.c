@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <signal.h>
 
 #include <cmocka.h>
 
@@ -160,6 +162,68 @@ static void test_capture_limit_and_failures(void **state)
 	proc_output_free(&o);
 }
 
+/* A process that runs: it exists and is not a zombie waiting for its reaper. */
+static int running(long pid)
+{
+	char path[64], stat[256];
+	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	size_t n = fread(stat, 1, sizeof stat - 1, f);
+	fclose(f);
+	stat[n] = 0;
+	const char *close = strrchr(stat, ')');
+	return close && close[1] == ' ' && close[2] != 'Z' && close[2] != 'X';
+}
+
+/* Cancelled while it runs: the child's whole group is killed and reaped at
+ * once, done never runs, nothing is left (the leak checker of make asan sees
+ * the handle freed). */
+static void test_cancel_kills_and_never_calls_back(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/aiwb-proc-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *pidfile = xasprintf("%s/pid", dir);
+	char *script = xasprintf("sleep 30 & echo $! > %s; wait", pidfile);
+	struct got g;
+	memset(&g, 0, sizeof g);
+	struct loop *l = loop_new();
+	g.loop = l;
+	char sh[] = "/bin/sh", c[] = "-c";
+	char *argv[] = {sh, c, script, NULL};
+	struct proc *p = proc_start(l, argv, 60000, on_done, &g);
+	assert_non_null(p);
+	int64_t deadline = clock_ms() + 10000;
+	FILE *f = NULL;
+	long grandchild = 0;
+	while (clock_ms() < deadline) {
+		loop_run_once(l, 20);
+		if ((f = fopen(pidfile, "r")) && fscanf(f, "%ld", &grandchild) == 1)
+			break;
+		if (f)
+			fclose(f);
+		f = NULL;
+	}
+	if (f)
+		fclose(f);
+	assert_true(grandchild > 0);
+	proc_cancel(p);
+	for (int i = 0; i < 5; i++)
+		loop_run_once(l, 20);
+	assert_int_equal(g.done, 0);
+	deadline = clock_ms() + 5000;
+	while (running(grandchild) && clock_ms() < deadline)
+		loop_run_once(l, 20);
+	assert_false(running(grandchild));
+	loop_free(l);
+	unlink(pidfile);
+	rmdir(dir);
+	free(pidfile);
+	free(script);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -169,6 +233,7 @@ int main(void)
 		cmocka_unit_test(test_exec_failure),
 		cmocka_unit_test(test_capture_whole_run),
 		cmocka_unit_test(test_capture_limit_and_failures),
+		cmocka_unit_test(test_cancel_kills_and_never_calls_back),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
