@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/path.h"
@@ -68,7 +69,12 @@ struct app {
 	int64_t throttle_timer;
 	char status[512];
 	int status_error;
+	int pasting;       /* between the paste markers */
+	struct buf paste;  /* what was pasted so far */
+	int paste_cut;     /* more than PASTE_MAX arrived */
 };
+
+#define PASTE_MAX (1024 * 1024)
 
 static void set_status(struct app *a, int error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -484,6 +490,87 @@ static void on_key(struct app *a, int ch)
 		set_status(a, 0, "nothing to cancel; press %s to quit", keys_name(keys_key_for(ACTION_QUIT)));
 }
 
+/* A paste is text for an editor, never keys: line breaks and tabs become
+ * spaces (the editors are one line), other control bytes are dropped. */
+static void paste_flatten(struct buf *b)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < b->len; i++) {
+		unsigned char c = (unsigned char)b->data[i];
+		if (c == '\r' && i + 1 < b->len && b->data[i + 1] == '\n')
+			continue;
+		if (c == '\n' || c == '\r' || c == '\t')
+			c = ' ';
+		else if (c < 0x20 || c == 0x7f)
+			continue;
+		b->data[n++] = (char)c;
+	}
+	buf_truncate(b, n);
+}
+
+static void deliver_paste(struct app *a)
+{
+	paste_flatten(&a->paste);
+	const char *text = buf_str(&a->paste);
+	if (a->paste_cut)
+		set_status(a, 1, "the paste was cut to its first %d KiB", PASTE_MAX / 1024);
+	if (input_active()) {
+		for (const char *p = text; *p; p++)
+			input_key((unsigned char)*p);
+	} else if (a->help || a->history_open || a->too_small) {
+		set_status(a, 1, "a paste goes into an editor; close this view first");
+	} else if (*text) {
+		focus_pane(a, 1);
+		pane_prompt_paste(a->panes[1], text);
+	}
+	buf_reset(&a->paste);
+	a->paste_cut = 0;
+	a->dirty = 1;
+}
+
+/* Bytes between the paste markers are collected, whatever they are. */
+static int paste_key(struct app *a, int ch)
+{
+	if (ch == TERM_KEY_PASTE_BEGIN) {
+		a->pasting = 1;
+		buf_reset(&a->paste);
+		a->paste_cut = 0;
+		return 1;
+	}
+	if (!a->pasting)
+		return 0;
+	if (ch == TERM_KEY_PASTE_END) {
+		a->pasting = 0;
+		deliver_paste(a);
+	} else if (ch >= 0 && ch <= 0xff) {
+		if (a->paste.len < PASTE_MAX)
+			buf_putc(&a->paste, (char)ch);
+		else
+			a->paste_cut = 1;
+	}
+	return 1;
+}
+
+/* An escape sequence curses does not know (ESC [ ... or ESC O ...) is one
+ * key nobody bound: it is dropped whole, not run as ESC, '[', '1', '~'. */
+static int drop_unknown_sequence(int ch)
+{
+	if (ch != 27)
+		return 0;
+	int next = getch();
+	if (next != '[' && next != 'O') {
+		if (next != ERR)
+			ungetch(next);
+		return 0;
+	}
+	for (int i = 0; i < 32; i++) {
+		int c = getch();
+		if (c == ERR || (c >= 0x40 && c <= 0x7e))
+			break;
+	}
+	return 1;
+}
+
 static void on_stdin(struct loop *l, int fd, unsigned events, void *ud)
 {
 	(void)l;
@@ -491,8 +578,11 @@ static void on_stdin(struct loop *l, int fd, unsigned events, void *ud)
 	(void)events;
 	struct app *a = ud;
 	int ch;
-	while ((ch = getch()) != ERR)
+	while ((ch = getch()) != ERR) {
+		if (paste_key(a, ch) || drop_unknown_sequence(ch))
+			continue;
 		on_key(a, ch);
+	}
 }
 
 static void on_signal(struct loop *l, int signo, void *ud)
@@ -612,6 +702,7 @@ static void app_close(struct app *a)
 		if (a->panes[i])
 			a->panes[i]->ops->destroy(a->panes[i]);
 	theme_free(&a->theme);
+	buf_free(&a->paste);
 	free(a->wb.examples_dir);
 	free(a->wb.selected);
 	for (size_t i = 0; i < a->wb.nmarked; i++)

@@ -130,5 +130,8 @@ void pane_prompt_restore(struct pane *p, const struct lab_setup *s);
  * model, the status line says how to pick one and nothing is sent. Strings
  * are borrowed for the call. */
 void pane_prompt_ask(struct pane *p, const char *question, const char *context);
+/* Opens the Prompt pane's editor with pasted text in it (the free prompt, or
+ * the template's current variable); nothing is sent until the user sends it. */
+void pane_prompt_paste(struct pane *p, const char *text);
 
 #endif

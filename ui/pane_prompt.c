@@ -146,7 +146,7 @@ static void edited_text(const char *line, void *ud)
 		send_form(pp);
 }
 
-static void edit_text(struct prompt_pane *pp)
+static void edit_text(struct prompt_pane *pp, const char *initial)
 {
 	const struct wb *wb = pp->base.wb;
 	char label[600];
@@ -154,7 +154,7 @@ static void edit_text(struct prompt_pane *pp)
 		snprintf(label, sizeof label, "compare %zu models> ", wb->nmarked);
 	else
 		snprintf(label, sizeof label, "ask %s> ", wb->selected ? wb->selected : "(no model)");
-	input_begin_in(INPUT_PROMPTS, label, NULL, edited_text, pp);
+	input_begin_in(INPUT_PROMPTS, label, initial, edited_text, pp);
 }
 
 static void edited_field(const char *line, void *ud)
@@ -175,14 +175,14 @@ static void edited_field(const char *line, void *ud)
 			  KEY_HINT(PA_PROMPT_PREVIEW));
 }
 
-static void edit_field(struct prompt_pane *pp)
+static void edit_field(struct prompt_pane *pp, const char *initial)
 {
 	if (pp->field >= pp->form.nfields)
 		return;
 	const struct lab_field *f = &pp->form.fields[pp->field];
 	char label[200];
 	snprintf(label, sizeof label, "%s (%s)> ", f->name, f->type);
-	input_begin_in(INPUT_PROMPTS, label, f->value ? f->value : NULL, edited_field, pp);
+	input_begin_in(INPUT_PROMPTS, label, initial ? initial : f->value, edited_field, pp);
 }
 
 static void edited_system(const char *line, void *ud)
@@ -224,7 +224,7 @@ static void open_template(struct prompt_pane *pp, const char *name)
 	pp->preview = 1;
 	if (miss >= 0) {
 		pp->field = (size_t)miss;
-		edit_field(pp);
+		edit_field(pp, NULL);
 	}
 }
 
@@ -330,7 +330,7 @@ static unsigned picker_key(struct prompt_pane *pp, int key)
 		pp->mode = MODE_MAIN;
 		open_template(pp, t ? t->name : NULL);
 		if (!t)
-			edit_text(pp);
+			edit_text(pp, NULL);
 		break;
 	}
 	case KEY_BACKSPACE: case 127: case 8:
@@ -533,7 +533,7 @@ static unsigned form_key(struct prompt_pane *pp, enum pane_action a)
 		if (pp->field)
 			pp->field--;
 		break;
-	case PA_PROMPT_EDIT: edit_field(pp); break;
+	case PA_PROMPT_EDIT: edit_field(pp, NULL); break;
 	case PA_PROMPT_CLEAR_VALUE: {
 		struct err e = ERR_INIT;
 		lab_form_set(&pp->form, pp->field, "", &e);
@@ -567,9 +567,9 @@ static unsigned prompt_on_key(struct pane *p, int key)
 		if (pp->form.template) {
 			pp->mode = MODE_FORM;
 			if (pp->form.nfields)
-				edit_field(pp);
+				edit_field(pp, NULL);
 		} else {
-			edit_text(pp);
+			edit_text(pp, NULL);
 		}
 		break;
 	case PA_PROMPT_TEMPLATE: open_picker(pp); break;
@@ -635,4 +635,18 @@ struct pane *pane_prompt_new(struct wb *wb)
 	compare_init(&pp->answers, wb);
 	lab_form_open(&pp->form, NULL, NULL);
 	return &pp->base;
+}
+
+void pane_prompt_paste(struct pane *p, const char *text)
+{
+	struct prompt_pane *pp = (struct prompt_pane *)p;
+	if (!pp->form.template) {
+		edit_text(pp, text);
+		return;
+	}
+	pp->mode = MODE_FORM;
+	if (pp->form.nfields)
+		edit_field(pp, text);
+	else
+		wb_status(pp->base.wb, 1, "%s has no variables to paste into", pp->form.template);
 }

@@ -63,13 +63,18 @@ static void on_crash(int sig)
 	raise(sig); /* blocked until we return; then the previous handler or the default runs */
 }
 
+/* Bracketed paste (xterm's mode 2004): a paste arrives between ESC [200~ and
+ * ESC [201~, so it is text, never keys. On while curses runs, off on every
+ * way out (stop, suspend, crash). */
+static const char paste_on[] = "\033[?2004h", paste_off[] = "\033[?2004l";
+
 static void remember_leave_sequence(void)
 {
 	const char *rmcup = tigetstr("rmcup");
 	const char *cnorm = tigetstr("cnorm");
 	const char *sgr0 = tigetstr("sgr0");
 	const char *rmkx = tigetstr("rmkx");
-	const char *parts[] = { sgr0, cnorm, rmkx, rmcup };
+	const char *parts[] = { paste_off, sgr0, cnorm, rmkx, rmcup };
 	t.leave_len = 0;
 	for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
 		const char *s = parts[i];
@@ -138,6 +143,15 @@ int term_start(struct err *e)
 	nodelay(stdscr, TRUE);
 	set_escdelay(25);
 	curs_set(0);
+	define_key("\033[200~", TERM_KEY_PASTE_BEGIN);
+	define_key("\033[201~", TERM_KEY_PASTE_END);
+	/* Home and End as VT220, rxvt and the Linux console send them, when the
+	 * terminfo entry names other sequences. */
+	define_key("\033[1~", KEY_HOME);
+	define_key("\033[7~", KEY_HOME);
+	define_key("\033[4~", KEY_END);
+	define_key("\033[8~", KEY_END);
+	write_all(paste_on, sizeof paste_on - 1);
 	const char *no_color = getenv("NO_COLOR");
 	if (has_colors() && !(no_color && *no_color))
 		start_color();
@@ -149,6 +163,7 @@ void term_stop(void)
 	if (!t.active)
 		return;
 	t.active = 0;
+	write_all(paste_off, sizeof paste_off - 1);
 	curs_set(1);
 	endwin();
 	for (size_t i = 0; i < NCRASH; i++)
@@ -170,8 +185,10 @@ void term_suspend(void)
 {
 	if (!t.active)
 		return;
+	write_all(paste_off, sizeof paste_off - 1);
 	endwin();
 	kill(getpid(), SIGTSTP);
 	refresh();
+	write_all(paste_on, sizeof paste_on - 1);
 	term_resize();
 }

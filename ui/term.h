@@ -11,7 +11,14 @@
 #ifndef AIWB_TERM_H
 #define AIWB_TERM_H
 
+#include <curses.h>
+
 #include "base/err.h"
+
+/* What getch() returns where a bracketed paste begins and ends (mode 2004 is
+ * on while the terminal is ours); the bytes between are the pasted text. */
+#define TERM_KEY_PASTE_BEGIN (KEY_MAX + 1)
+#define TERM_KEY_PASTE_END (KEY_MAX + 2)
 
 /* The refusals of term_start() alone, without touching the terminal. */
 int term_check(struct err *e);
