@@ -126,6 +126,36 @@ size_t sanitize_fit(const char *s, size_t n, int max_cols, int *cols)
 	return i;
 }
 
+char *sanitize_ellipsize(const char *s, size_t n, int max_cols)
+{
+	struct buf out = BUF_INIT;
+	int total = sanitize_width(s, n);
+	if (total <= max_cols) {
+		buf_append(&out, s, n);
+		return buf_detach(&out);
+	}
+	if (max_cols <= 0)
+		return buf_detach(&out);
+	int head_cols = max_cols / 2, used;
+	size_t head = sanitize_fit(s, n, head_cols, &used);
+	int tail_cols = max_cols - 1 - used;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t tail = head;
+	int left = total - sanitize_width(s, head);
+	while (tail < n) {
+		uint32_t cp;
+		size_t len = char_at(p + tail, n - tail, &cp);
+		if (left <= tail_cols && sanitize_cpwidth(cp) > 0)
+			break;
+		left -= sanitize_cpwidth(cp);
+		tail += len;
+	}
+	buf_append(&out, s, head);
+	buf_append(&out, "\xe2\x80\xa6", 3);
+	buf_append(&out, s + tail, n - tail);
+	return buf_detach(&out);
+}
+
 void sanitize_init(struct sanitizer *s, int tab_width)
 {
 	memset(s, 0, sizeof *s);

@@ -72,5 +72,10 @@ int sanitize_cpwidth(uint32_t cp);
  * character; zero-width characters after the last one that fits are kept
  * with it. *cols (may be NULL) gets the width used. */
 size_t sanitize_fit(const char *s, size_t n, int max_cols, int *cols);
+/* s (valid UTF-8) shortened to at most max_cols columns by replacing its
+ * middle with one U+2026 (one column): "anthropic.claude-…-v2:0". Text that
+ * fits is returned whole; the head gets the extra column when the room left
+ * is odd. max_cols 1 gives "…", max_cols <= 0 "". Caller frees. */
+char *sanitize_ellipsize(const char *s, size_t n, int max_cols);
 
 #endif

@@ -436,6 +436,56 @@ static void test_finish_drops_escape_and_resets(void **state)
 	buf_free(&out);
 }
 
+
+static void check_ellipsize(const char *in, int cols, const char *want)
+{
+	char *got = sanitize_ellipsize(in, strlen(in), cols);
+	assert_string_equal(got, want);
+	assert_true(sanitize_width(got, strlen(got)) <= (cols < 0 ? 0 : cols));
+	free(got);
+}
+
+static void test_ellipsize_ascii_middle(void **state)
+{
+	(void)state;
+	check_ellipsize("anthropic.claude-3-sonnet-v2:0", 23, "anthropic.c\u2026sonnet-v2:0");
+	check_ellipsize("abcdefghij", 9, "abcd\u2026ghij");
+	check_ellipsize("abcdefghij", 8, "abcd\u2026hij");
+}
+
+static void test_ellipsize_exact_fit_unchanged(void **state)
+{
+	(void)state;
+	check_ellipsize("abcdefghij", 10, "abcdefghij");
+	check_ellipsize("abc", 80, "abc");
+	check_ellipsize("", 0, "");
+	check_ellipsize("\u65e5\u672c", 4, "\u65e5\u672c");
+}
+
+static void test_ellipsize_narrow(void **state)
+{
+	(void)state;
+	check_ellipsize("abcdef", 3, "a\u2026f");
+	check_ellipsize("abcdef", 2, "a\u2026");
+	check_ellipsize("abcdef", 1, "\u2026");
+	check_ellipsize("abcdef", 0, "");
+	check_ellipsize("abcdef", -4, "");
+}
+
+static void test_ellipsize_wide_characters(void **state)
+{
+	(void)state;
+	/* 日本語モデル: six characters of two columns each */
+	const char *wide = "\u65e5\u672c\u8a9e\u30e2\u30c7\u30eb";
+	check_ellipsize(wide, 11, "\u65e5\u672c\u2026\u30e2\u30c7\u30eb");
+	/* head room 3 holds one wide character; the tail gets what is left */
+	check_ellipsize(wide, 7, "\u65e5\u2026\u30c7\u30eb");
+	check_ellipsize(wide, 2, "\u2026");
+	/* a combining mark stays with its base character, never starts the tail */
+	check_ellipsize("abce\u0301fgh", 5, "ab\u2026gh");
+	check_ellipsize("abcdefe\u0301", 5, "ab\u2026fe\u0301");
+}
+
 int main(void)
 {
 	if (!setlocale(LC_CTYPE, "C.UTF-8"))
@@ -474,6 +524,10 @@ int main(void)
 		cmocka_unit_test(test_finish_drops_escape_and_resets),
 		cmocka_unit_test(test_bidi_controls_dropped),
 		cmocka_unit_test(test_tab_width_capped),
+		cmocka_unit_test(test_ellipsize_ascii_middle),
+		cmocka_unit_test(test_ellipsize_exact_fit_unchanged),
+		cmocka_unit_test(test_ellipsize_narrow),
+		cmocka_unit_test(test_ellipsize_wide_characters),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
