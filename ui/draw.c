@@ -5,6 +5,21 @@
 
 #include "base/sanitize.h"
 
+int draw_text_mid(WINDOW *w, int y, int x, int maxw, const char *text, attr_t attr)
+{
+	if (maxw <= 0 || !text)
+		return 0;
+	char *safe = sanitize_str(text, strlen(text), 4);
+	for (char *p = safe; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	char *shown = sanitize_ellipsize(safe, strlen(safe), maxw);
+	int cols = draw_text(w, y, x, maxw, shown, attr);
+	free(shown);
+	free(safe);
+	return cols;
+}
+
 int draw_text(WINDOW *w, int y, int x, int maxw, const char *text, attr_t attr)
 {
 	if (maxw <= 0 || !text)

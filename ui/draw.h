@@ -10,6 +10,9 @@
 
 /* Draws text at (y, x) in at most maxw columns; returns the columns used. */
 int draw_text(WINDOW *w, int y, int x, int maxw, const char *text, attr_t attr);
+/* The same for an id or a name: text wider than maxw loses its middle to an
+ * ellipsis ("anthropic.claude-…-v2:0") instead of its end. */
+int draw_text_mid(WINDOW *w, int y, int x, int maxw, const char *text, attr_t attr);
 /* Word-wraps text from row y to at most max_rows rows; returns rows used. */
 int draw_wrapped(WINDOW *w, int y, int x, int maxw, int max_rows, const char *text, attr_t attr);
 /* A box around w with " title " in the top border. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/sanitize.h"
 #include "base/xmalloc.h"
 #include "draw.h"
 #include "input.h"
@@ -24,6 +25,7 @@ struct models_pane {
 	struct row *rows;
 	size_t nrows;
 	char *editing; /* the model whose parameters the command line is editing */
+	int cursor_cut; /* the cursor row's id did not fit its row */
 };
 
 static void build_rows(struct models_pane *mp)
@@ -98,7 +100,8 @@ static void draw_provider(WINDOW *w, int y, int width, const struct ms_provider 
 	}
 }
 
-static void draw_model(WINDOW *w, int y, int width, const struct wb *wb, const struct ms_model *m, int cursor)
+/* Returns 1 when the id was shortened to fit. */
+static int draw_model(WINDOW *w, int y, int width, const struct wb *wb, const struct ms_model *m, int cursor)
 {
 	int selected = wb->selected && strcmp(wb->selected, m->spec) == 0;
 	attr_t at = theme_attr(cursor ? ROLE_SELECTED : is_marked(wb, m->spec) ? ROLE_MARKED : ROLE_NORMAL);
@@ -120,11 +123,15 @@ static void draw_model(WINDOW *w, int y, int width, const struct wb *wb, const s
 		room = width - x;
 		info_w = 0;
 	}
-	int used = draw_text(w, y, x, room, m->id, at);
+	int used = draw_text_mid(w, y, x, room, m->id, at);
+	char *safe = sanitize_str(m->id, strlen(m->id), 4);
+	int cut = sanitize_width(safe, strlen(safe)) > used;
+	free(safe);
 	if (m->embedding && used + 12 < room)
 		draw_text(w, y, x + used + 1, room - used - 1, "(embedding)", cursor ? at : theme_attr(ROLE_DIM));
 	if (info_w)
 		draw_text(w, y, width - info_w, info_w, info, cursor ? at : theme_attr(ROLE_METRIC));
+	return cut;
 }
 
 /* The list's rows: a provider's header, or one of its models. */
@@ -135,8 +142,8 @@ static void draw_row(void *ud, WINDOW *w, int y, int x, int width, size_t i, int
 	const struct wb *wb = mp->base.wb;
 	if (mp->rows[i].model < 0)
 		draw_provider(w, y, width, &wb->models.providers[mp->rows[i].provider]);
-	else
-		draw_model(w, y, width, wb, row_model(mp, i), cursor);
+	else if (draw_model(w, y, width, wb, row_model(mp, i), cursor) && cursor)
+		mp->cursor_cut = 1;
 }
 
 static const char *row_text(void *ud, size_t i)
@@ -161,6 +168,7 @@ static void models_draw(struct pane *p, WINDOW *w, int height, int width)
 	int list_h = height - 1;
 	if (list_h < 1)
 		list_h = height;
+	mp->cursor_cut = 0;
 	ui_list_draw(&mp->list, w, 0, 0, list_h, width, NULL);
 	if (height > 1) {
 		char hint[160], sel[16], mark[16], params[16];
@@ -168,7 +176,25 @@ static void models_draw(struct pane *p, WINDOW *w, int height, int width)
 		snprintf(mark, sizeof mark, "%s", keys_name(keys_pane_key(PA_MODELS_MARK)));
 		snprintf(params, sizeof params, "%s", keys_name(keys_pane_key(PA_MODELS_PARAMS)));
 		snprintf(hint, sizeof hint, "%s select  %s mark (%zu)  %s params", sel, mark, wb->nmarked, params);
-		draw_text(w, height - 1, 0, width, hint, theme_attr(ROLE_DIM));
+		/* the full id of the cursor's model after the keys when both fit;
+		 * in their place (without the provider when that makes it fit)
+		 * when the row had to shorten it */
+		size_t cur = ui_list_selected(&mp->list);
+		const struct ms_model *m = cur < mp->nrows && mp->rows[cur].model >= 0 ? row_model(mp, cur) : NULL;
+		char *safe = m ? sanitize_str(m->spec, strlen(m->spec), 4) : NULL;
+		int spec_w = safe ? sanitize_width(safe, strlen(safe)) : 0;
+		if (safe && mp->cursor_cut) {
+			if (spec_w > width) {
+				free(safe);
+				safe = sanitize_str(m->id, strlen(m->id), 4);
+			}
+			draw_text_mid(w, height - 1, 0, width, safe, theme_attr(ROLE_NORMAL));
+		} else {
+			int used = draw_text(w, height - 1, 0, width, hint, theme_attr(ROLE_DIM));
+			if (safe && used + 2 + spec_w <= width)
+				draw_text(w, height - 1, width - spec_w, spec_w, safe, theme_attr(ROLE_NORMAL));
+		}
+		free(safe);
 	}
 }
 

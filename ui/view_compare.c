@@ -203,7 +203,7 @@ static void draw_column(struct compare_view *cv, size_t i, WINDOW *w, int y, int
 	struct compare_column *c = &cv->cols[i];
 	int head = cv->ncols > 1; /* one column: the model is named above */
 	if (head)
-		draw_text(w, y, x, width, c->spec, theme_attr(i == cv->focus ? ROLE_TITLE_FOCUSED : ROLE_TITLE));
+		draw_text_mid(w, y, x, width, c->spec, theme_attr(i == cv->focus ? ROLE_TITLE_FOCUSED : ROLE_TITLE));
 	char metrics[METRIC_LINES][160];
 	int nm = c->run ? metrics_lines(c, width, metrics) : 0;
 	int foot = c->run ? nm + 1 : 1;

@@ -429,15 +429,21 @@ unsigned history_view_key(struct history_view *v, int key)
 
 /* ---------------------------------------------------------------- drawing */
 
-/* Text clipped or padded to exactly width columns at x; returns the next x. */
-static int cell(WINDOW *w, int y, int x, int right, const char *text, int width, attr_t at)
+/* Text clipped or padded to exactly width columns at x; returns the next x.
+ * An id (mid) loses its middle to an ellipsis rather than its end. */
+static int cell_mid(WINDOW *w, int y, int x, int right, const char *text, int width, attr_t at, int mid)
 {
 	if (x >= right)
 		return x;
 	if (width > right - x)
 		width = right - x;
-	draw_text(w, y, x, width, text, at);
+	(mid ? draw_text_mid : draw_text)(w, y, x, width, text, at);
 	return x + width + 2;
+}
+
+static int cell(WINDOW *w, int y, int x, int right, const char *text, int width, attr_t at)
+{
+	return cell_mid(w, y, x, right, text, width, at, 0);
 }
 
 static enum theme_role status_role(const char *status, int cursor)
@@ -486,7 +492,7 @@ static void draw_hit(WINDOW *w, int y, int right, const struct history_hit *h, i
 	metrics_usd(cost, sizeof cost, h->cost_usd, "-");
 	int x = cell(w, y, 2, right, when, wide ? 16 : 11, cursor ? sel : theme_attr(ROLE_DIM));
 	x = cell(w, y, x, right, h->kind ? h->kind : "?", 7, cursor ? sel : theme_attr(ROLE_NORMAL));
-	x = cell(w, y, x, right, h->model ? h->model : "-", wide ? 30 : 18, cursor ? sel : theme_attr(ROLE_TITLE));
+	x = cell_mid(w, y, x, right, h->model ? h->model : "-", wide ? 30 : 18, cursor ? sel : theme_attr(ROLE_TITLE), 1);
 	x = cell(w, y, x, right, h->status ? h->status : "?", 9, theme_attr(status_role(h->status, cursor)));
 	if (wide)
 		x = cell(w, y, x, right, cost, 9, cursor ? sel : theme_attr(ROLE_METRIC));

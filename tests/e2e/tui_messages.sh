@@ -1,0 +1,33 @@
+#!/bin/sh
+# Nothing cut off without a mark (tmux, 100x30): a model id too long for its
+# row loses its middle to an ellipsis, not its end, and the Models pane's
+# footer shows it while the cursor is on it: whole when it fits there (the
+# Models pane is 36 columns inside at 100x30: a 34-column id is cut in its
+# row, after the marks, and whole in the footer), else shortened the same way.
+. "$(dirname "$0")/lib.sh"
+e2e_begin
+e2e_need_tmux
+
+LONG=anthropic.claude-3-5-sonnet-20241022-extended-thinking-v2:0
+MID=mistral.mistral-large-2407-v1:0-xl
+if ! fake_start msg --max-seconds 120 --openai-models "gpt-4o-mini,$LONG,$MID"; then
+	fail "the fake server starts" "$(cat "$E2E_TMP/msg.err" 2>/dev/null)"
+	e2e_done
+	exit 1
+fi
+e2e_home
+TUI_ENV="OPENAI_API_KEY=sk-e2e-msg OPENAI_BASE_URL=$URL/v1"
+
+d="a long model id is shortened in the middle (anthropic.claude…-v2:0); at the cursor the footer shows it, whole when it fits"
+if tui_start 100 30 && tui_wait_re "openai +3 models" && tui_wait_re 'anthropic\.claude[a-z0-9.:-]*…[a-z0-9.:-]*-v2:0 ' &&
+	_lacks_text "$LONG" && _lacks_text "$MID" && tui_keys j j && tui_wait_re '│ anthropic\.claude-[a-z0-9.:-]*…[a-z0-9.:-]*-v2:0 │' &&
+	tui_keys j && tui_wait_re "│ $MID +│" && tui_wait_re '│ +mistral\.mistral-[a-z0-9.:-]*…[a-z0-9.:-]*-xl │'; then
+	ok "$d"
+else
+	tui_fail "$d"
+fi
+
+tui_keys q
+tui_wait_exit
+TUI_ENV=
+e2e_done
