@@ -1,6 +1,7 @@
 #include "app.h"
 
 #include <curses.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@
 #include "theme.h"
 #include "view_help.h"
 #include "view_history.h"
+#include "view_messages.h"
 #include "workspace.h"
 
 #define NPANES 4
@@ -44,12 +46,13 @@ static const struct help_command commands[] = {
 	{ "knowledge", NULL, "Focus the Knowledge pane" },
 	{ "jobs", NULL, "Focus the Jobs pane" },
 	{ "theme", "NAME", "Switch the colour theme" },
+	{ "messages", NULL, "Show every status message and warning in full" },
 	{ "redraw", NULL, "Redraw the whole screen" },
 	{ NULL, NULL, NULL },
 };
 
 static const char *const completions[] = { "quit", "help", "history", "zoom", "focus", "models", "prompt", "knowledge",
-					   "jobs", "theme", "redraw", NULL };
+					   "jobs", "theme", "messages", "redraw", NULL };
 
 struct app {
 	struct session s;
@@ -69,6 +72,8 @@ struct app {
 	int64_t throttle_timer;
 	char status[512];
 	int status_error;
+	struct messages messages; /* every status, in full */
+	int messages_open, messages_scroll, messages_page;
 	int pasting;       /* between the paste markers */
 	struct buf paste;  /* what was pasted so far */
 	int paste_cut;     /* more than PASTE_MAX arrived */
@@ -80,10 +85,23 @@ static void set_status(struct app *a, int error, const char *fmt, ...) __attribu
 
 static void set_status(struct app *a, int error, const char *fmt, ...)
 {
-	va_list ap;
+	va_list ap, again;
 	va_start(ap, fmt);
-	vsnprintf(a->status, sizeof a->status, fmt, ap);
+	va_copy(again, ap);
+	int n = vsnprintf(a->status, sizeof a->status, fmt, ap);
 	va_end(ap);
+	if (n >= (int)sizeof a->status) {
+		char *full = xmalloc((size_t)n + 1);
+		vsnprintf(full, (size_t)n + 1, fmt, again);
+		messages_add(&a->messages, error, full);
+		free(full);
+	} else if (n > 0) {
+		size_t last = a->messages.count;
+		const struct message *prev = last ? messages_get(&a->messages, last - 1) : NULL;
+		if (!prev || prev->error != error || strcmp(prev->text, a->status) != 0)
+			messages_add(&a->messages, error, a->status);
+	}
+	va_end(again);
 	a->status_error = error;
 	a->dirty = 1;
 }
@@ -263,6 +281,8 @@ static void draw(struct loop *l, void *ud)
 		}
 		if (a->history_open)
 			history_view_draw(a->history);
+		if (a->messages_open)
+			a->messages_page = messages_draw(&a->messages, &a->messages_scroll);
 		if (a->help)
 			a->help_page = help_draw(a->history_open ? history_view_keymap(a->history) : a->panes[a->focus]->ops->keymap,
 						 commands, &a->help_scroll);
@@ -390,6 +410,9 @@ static void run_command(const char *line, void *ud)
 		const char *words = line + strspn(line, " \t");
 		words += strcspn(words, " \t");
 		open_history(a, words + strspn(words, " \t"));
+	} else if (strcmp(cmd, "messages") == 0) {
+		a->messages_open = 1;
+		a->messages_scroll = INT_MAX; /* the newest at the bottom */
 	} else if (strcmp(cmd, "zoom") == 0) {
 		toggle_zoom(a);
 	} else if (strcmp(cmd, "redraw") == 0) {
@@ -453,6 +476,24 @@ static void help_key(struct app *a, int ch)
 	a->dirty = 1;
 }
 
+static void messages_key(struct app *a, int ch)
+{
+	int page = a->messages_page > 0 ? a->messages_page : 1;
+	switch (ch) {
+	case KEY_UP: case 'k': a->messages_scroll--; break;
+	case KEY_DOWN: case 'j': a->messages_scroll++; break;
+	case KEY_PPAGE: a->messages_scroll -= page; break;
+	case KEY_NPAGE: case ' ': a->messages_scroll += page; break;
+	case KEY_HOME: case 'g': a->messages_scroll = 0; break;
+	case KEY_END: case 'G': a->messages_scroll = INT_MAX; break;
+	default:
+		if (ch == 27 || ch == 'q')
+			a->messages_open = 0;
+		break;
+	}
+	a->dirty = 1;
+}
+
 static void on_key(struct app *a, int ch)
 {
 	if (ch == KEY_RESIZE) {
@@ -466,6 +507,10 @@ static void on_key(struct app *a, int ch)
 	}
 	if (a->help) {
 		help_key(a, ch);
+		return;
+	}
+	if (a->messages_open) {
+		messages_key(a, ch);
 		return;
 	}
 	if (a->history_open) {
@@ -517,7 +562,7 @@ static void deliver_paste(struct app *a)
 	if (input_active()) {
 		for (const char *p = text; *p; p++)
 			input_key((unsigned char)*p);
-	} else if (a->help || a->history_open || a->too_small) {
+	} else if (a->help || a->messages_open || a->history_open || a->too_small) {
 		set_status(a, 1, "a paste goes into an editor; close this view first");
 	} else if (*text) {
 		focus_pane(a, 1);
@@ -703,6 +748,7 @@ static void app_close(struct app *a)
 			a->panes[i]->ops->destroy(a->panes[i]);
 	theme_free(&a->theme);
 	buf_free(&a->paste);
+	messages_free(&a->messages);
 	free(a->wb.examples_dir);
 	free(a->wb.selected);
 	for (size_t i = 0; i < a->wb.nmarked; i++)

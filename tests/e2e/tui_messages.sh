@@ -4,6 +4,8 @@
 # footer shows it while the cursor is on it: whole when it fits there (the
 # Models pane is 36 columns inside at 100x30: a 34-column id is cut in its
 # row, after the marks, and whole in the footer), else shortened the same way.
+# A status sentence wider than the status line's room is cut there, and
+# `:messages` shows it whole; Esc closes the log.
 . "$(dirname "$0")/lib.sh"
 e2e_begin
 e2e_need_tmux
@@ -22,6 +24,25 @@ d="a long model id is shortened in the middle (anthropic.claude…-v2:0); at the
 if tui_start 100 30 && tui_wait_re "openai +3 models" && tui_wait_re 'anthropic\.claude[a-z0-9.:-]*…[a-z0-9.:-]*-v2:0 ' &&
 	_lacks_text "$LONG" && _lacks_text "$MID" && tui_keys j j && tui_wait_re '│ anthropic\.claude-[a-z0-9.:-]*…[a-z0-9.:-]*-v2:0 │' &&
 	tui_keys j && tui_wait_re "│ $MID +│" && tui_wait_re '│ +mistral\.mistral-[a-z0-9.:-]*…[a-z0-9.:-]*-xl │'; then
+	ok "$d"
+else
+	tui_fail "$d"
+fi
+
+CMD=no-such-command-for-the-message-log
+SAID="unknown command '$CMD'; press ? for the list"
+d="a status cut at the window's width is whole in :messages, which Esc closes"
+if tui_keys : && tui_type "$CMD" && tui_keys Enter && tui_wait "unknown command 'no-such" && _lacks_text "$SAID" &&
+	tui_keys : && tui_type messages && tui_keys Enter && tui_wait "Messages — Esc closes" && tui_wait "$SAID" &&
+	tui_keys Escape && tui_wait_gone "Messages — Esc closes" && tui_wait "1 Models"; then
+	ok "$d"
+else
+	tui_fail "$d"
+fi
+
+d=":help lists messages among the commands"
+if tui_keys : && tui_type help && tui_keys Enter && tui_wait "Help — " && tui_keys NPage NPage NPage && tui_wait "Show every status message and warning in full" &&
+	tui_keys Escape && tui_wait_gone "Show every status message"; then
 	ok "$d"
 else
 	tui_fail "$d"
