@@ -5,7 +5,9 @@
 # Models pane is 36 columns inside at 100x30: a 34-column id is cut in its
 # row, after the marks, and whole in the footer), else shortened the same way.
 # A status sentence wider than the status line's room is cut there, and
-# `:messages` shows it whole; Esc closes the log.
+# `:messages` shows it whole; Esc closes the log. A compare of the two long
+# ids (made with the command line) shows them shortened the same way in the
+# history rows and, sent again, in the compare column titles.
 . "$(dirname "$0")/lib.sh"
 e2e_begin
 e2e_need_tmux
@@ -46,6 +48,22 @@ if tui_keys : && tui_type help && tui_keys Enter && tui_wait "Help — " && tui_
 	ok "$d"
 else
 	tui_fail "$d"
+fi
+
+d="a compare of two long ids: history rows and compare column titles shorten them in the middle"
+if tui_keys q && tui_wait_exit &&
+	env OPENAI_API_KEY=sk-e2e-msg OPENAI_BASE_URL="$URL/v1" "$AIWB_BIN" compare -m "openai/$LONG" -m "openai/$MID" \
+		"long ids" >"$E2E_TMP/cmp.out" 2>&1 &&
+	tui_start 100 30 && tui_wait_re "openai +3 models" && tui_keys H && tui_wait "2 runs, newest first" &&
+	tui_wait_re 'compare  openai/[a-z0-9./:-]*…[a-z0-9.:-]*-v2:0  ' &&
+	tui_wait_re 'compare  openai/[a-z0-9./:-]*…[a-z0-9.:-]*-xl  ' && _lacks_text "$LONG" &&
+	tui_keys C-r && tui_wait_bottom '*restored run 2: 2 models marked for compar*' &&
+	tui_keys 2 && tui_wait "→ compare 2 marked models:" && tui_keys s && tui_wait "Hello from the fake OpenAI." &&
+	tui_wait_re '│ openai/anthro[a-z0-9.:-]*…[a-z0-9.:-]*-v2:0│openai/mistral[a-z0-9.:-]*…[a-z0-9.:-]*-xl +│' &&
+	_lacks_text "$LONG"; then
+	ok "$d"
+else
+	tui_fail "$d" "$(cat "$E2E_TMP/cmp.out")"
 fi
 
 tui_keys q
