@@ -142,9 +142,12 @@ static void rerun_focused(struct prompt_pane *pp)
 static const struct buf *focused_answer(struct prompt_pane *pp, const char **spec)
 {
 	const struct compare_column *c = compare_focused(&pp->answers);
-	if (!c || !c->run) {
-		wb_status(pp->base.wb, 1, c ? "%s has no answer: %s" : "no answer yet: %s sends the prompt",
-			  c ? c->spec : KEY_HINT(PA_PROMPT_SEND), c ? c->error : "");
+	if (!c) {
+		wb_status(pp->base.wb, 1, "no answer yet: %s sends the prompt", KEY_HINT(PA_PROMPT_SEND));
+		return NULL;
+	}
+	if (!c->run) {
+		wb_status(pp->base.wb, 1, "%s has no answer: %s", c->spec, c->error);
 		return NULL;
 	}
 	const struct buf *t = lab_run_text(c->run);
@@ -586,11 +589,12 @@ static void prompt_draw(struct pane *p, WINDOW *w, int height, int width)
 				 "%s: write a prompt. %s: pick a template, %s: its variables, %s: preview, %s: send, "
 				 "%s: system prompt, %s: save as a template. Mark several models in Models to compare "
 				 "them: %s %s move between columns, %s zooms one, %s re-runs it, %s diffs it with the next. "
-				 "%s cancels; arrows scroll.",
+				 "%s copies an answer, %s opens it in $PAGER, %s saves it. %s cancels; arrows scroll.",
 				 edit, KEY_HINT(PA_PROMPT_TEMPLATE), KEY_HINT(PA_PROMPT_VARIABLES), KEY_HINT(PA_PROMPT_PREVIEW),
 				 KEY_HINT(PA_PROMPT_SEND), KEY_HINT(PA_PROMPT_SYSTEM), KEY_HINT(PA_PROMPT_SAVE),
 				 KEY_HINT(PA_PROMPT_LEFT), KEY_HINT(PA_PROMPT_RIGHT), KEY_HINT(PA_PROMPT_ZOOM_COLUMN),
-				 KEY_HINT(PA_PROMPT_RERUN), KEY_HINT(PA_PROMPT_DIFF), KEY_HINT(PA_PROMPT_CANCEL));
+				 KEY_HINT(PA_PROMPT_RERUN), KEY_HINT(PA_PROMPT_DIFF), KEY_HINT(PA_PROMPT_COPY),
+				 KEY_HINT(PA_PROMPT_PAGER), KEY_HINT(PA_PROMPT_SAVE_ANSWER), KEY_HINT(PA_PROMPT_CANCEL));
 			draw_wrapped(w, y + 1, 0, width, height - y - 1, keys, theme_attr(ROLE_DIM));
 		}
 	}

@@ -81,13 +81,23 @@ else
 	tui_fail "$d" "copy: $(cat "$PAGER_DIR/copy" 2>&1) tmpdir: $(ls -A "$E2E_TMP/tmpdir" 2>&1)"
 fi
 
-d="a pager that cannot run is reported in the status line"
+d="? lists the three keys in the Prompt pane's help"
+if tui_keys '?' && tui_wait "Copy the focused answer to the clipboard (OSC 52)" &&
+	tui_wait 'Open the focused answer in $PAGER (default less)' && tui_wait "Save the focused answer to a file" &&
+	tui_keys '?' && tui_wait_gone "Copy the focused answer to the clipboard"; then
+	ok "$d"
+else
+	tui_fail "$d"
+fi
+
+d="before an answer, y says there is none; a pager that cannot run is reported in the status line"
 rm -f "$PAGER_DIR/copy"
 if tui_keys q; then :; fi
 tui_stop
 TUI_ENV="OPENAI_API_KEY=sk-e2e-openai OPENAI_BASE_URL=$URL/v1 OLLAMA_HOST=$URL PAGER=$PAGER_DIR/missing TMPDIR=$E2E_TMP/tmpdir"
 if tui_start 160 30 && tui_wait_re "openai +6 models" && tui_keys g j j Enter && tui_wait "openai/gpt-4o-mini" &&
-	tui_keys 2 && tui_wait "Free prompt" && tui_keys i && tui_type "Say hello" && tui_keys Enter s &&
+	tui_keys 2 && tui_wait "Free prompt" && tui_keys y && tui_wait_bottom "*no answer yet: s sends the prompt*" &&
+	tui_keys i && tui_type "Say hello" && tui_keys Enter s &&
 	tui_wait "done (" && tui_keys o && tui_wait_bottom "*the pager could not be run (exit 127)*" &&
 	[ -z "$(ls -A "$E2E_TMP/tmpdir")" ]; then
 	ok "$d"
