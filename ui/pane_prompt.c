@@ -184,6 +184,11 @@ static void copy_answer(struct prompt_pane *pp)
 
 static void page_answer(struct prompt_pane *pp)
 {
+	if (compare_running(&pp->answers)) { /* the pager holds the loop: streams would stall behind it */
+		wb_status(pp->base.wb, 1, "answers are still streaming; %s works once they are done (%s cancels them)",
+			  KEY_HINT(PA_PROMPT_PAGER), KEY_HINT(PA_PROMPT_CANCEL));
+		return;
+	}
 	const char *spec;
 	const struct buf *t = focused_answer(pp, &spec);
 	if (!t)

@@ -44,7 +44,7 @@ EOF2
 
 d="gpt-4o-mini selected, a prompt sent from the Prompt pane, its answer shown"
 if tui_start 160 30 && tui_wait_re "openai +6 models" && tui_keys g j j Enter && tui_wait "openai/gpt-4o-mini" &&
-	tui_keys 2 && tui_wait "Free prompt" && tui_keys i && tui_type "Say hello to the test" && tui_keys Enter s &&
+	tui_keys 2 && tui_wait "Free prompt" && tui_keys i && tui_type "Say hello to the test" && tui_keys Enter &&
 	tui_wait "Hello from the fake OpenAI." && tui_wait "done ("; then
 	ok "$d"
 else
@@ -90,19 +90,26 @@ else
 	tui_fail "$d"
 fi
 
-d="before an answer, y says there is none; a pager that cannot run is reported in the status line"
+d="before an answer y says there is none; o waits while an answer streams; a pager that cannot run is reported"
 rm -f "$PAGER_DIR/copy"
 if tui_keys q; then :; fi
 tui_stop
-TUI_ENV="OPENAI_API_KEY=sk-e2e-openai OPENAI_BASE_URL=$URL/v1 OLLAMA_HOST=$URL PAGER=$PAGER_DIR/missing TMPDIR=$E2E_TMP/tmpdir"
-if tui_start 160 30 && tui_wait_re "openai +6 models" && tui_keys g j j Enter && tui_wait "openai/gpt-4o-mini" &&
+LAB_URL=
+relay_start "$URL" slow-40
+printf '{ "providers": { "lab": { "type": "openai", "base_url": "%s/v1", "api_key_env": "LAB_API_KEY" } } }\n' \
+	"$LAB_URL" >"$E2E_HOME/config.json"
+AIWB_CONFIG=$E2E_HOME/config.json
+export AIWB_CONFIG
+TUI_ENV="OPENAI_API_KEY=sk-e2e-openai OPENAI_BASE_URL=$URL/v1 LAB_API_KEY=sk-e2e-lab PAGER=$PAGER_DIR/missing TMPDIR=$E2E_TMP/tmpdir"
+if [ -n "$LAB_URL" ] && tui_start 160 30 && tui_wait_re "lab +1 model" && tui_keys G Enter && tui_wait "lab/slow-40" &&
 	tui_keys 2 && tui_wait "Free prompt" && tui_keys y && tui_wait_bottom "*no answer yet: s sends the prompt*" &&
-	tui_keys i && tui_type "Say hello" && tui_keys Enter s &&
-	tui_wait "done (" && tui_keys o && tui_wait_bottom "*the pager could not be run (exit 127)*" &&
-	[ -z "$(ls -A "$E2E_TMP/tmpdir")" ]; then
+	tui_keys i && tui_type "Say hello" && tui_keys Enter o &&
+	tui_wait_bottom "*answers are still streaming; o works once they are done*" && tui_wait_gone "streaming…" && tui_wait "done (" &&
+	tui_keys o && tui_wait_bottom "*the pager could not be run (exit 127)*" &&
+	[ -z "$(ls -A "$E2E_TMP/tmpdir")" ] && [ ! -e "$PAGER_DIR/copy" ]; then
 	ok "$d"
 else
-	tui_fail "$d"
+	tui_fail "$d" "relay: $(cat "$E2E_TMP/relay.err" 2>&1)" "pager dir: $(ls "$PAGER_DIR" "$E2E_TMP/tmpdir" 2>&1)"
 fi
 
 d="q quits cleanly"
