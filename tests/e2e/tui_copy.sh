@@ -95,13 +95,13 @@ rm -f "$PAGER_DIR/copy"
 if tui_keys q; then :; fi
 tui_stop
 LAB_URL=
-relay_start "$URL" slow-40
+relay_start "$URL" slow-40 longline-4096-tokens-30
 printf '{ "providers": { "lab": { "type": "openai", "base_url": "%s/v1", "api_key_env": "LAB_API_KEY" } } }\n' \
 	"$LAB_URL" >"$E2E_HOME/config.json"
 AIWB_CONFIG=$E2E_HOME/config.json
 export AIWB_CONFIG
 TUI_ENV="OPENAI_API_KEY=sk-e2e-openai OPENAI_BASE_URL=$URL/v1 LAB_API_KEY=sk-e2e-lab PAGER=$PAGER_DIR/missing TMPDIR=$E2E_TMP/tmpdir"
-if [ -n "$LAB_URL" ] && tui_start 160 30 && tui_wait_re "lab +1 model" && tui_keys G Enter && tui_wait "lab/slow-40" &&
+if [ -n "$LAB_URL" ] && tui_start 160 30 && tui_wait_re "lab +2 models" && tui_keys / && tui_type slow-40 && tui_keys Enter Enter && tui_wait "lab/slow-40" &&
 	tui_keys 2 && tui_wait "Free prompt" && tui_keys y && tui_wait_bottom "*no answer yet: s sends the prompt*" &&
 	tui_keys i && tui_type "Say hello" && tui_keys Enter o &&
 	tui_wait_bottom "*answers are still streaming; o works once they are done*" && tui_wait_gone "streaming…" && tui_wait "done (" &&
@@ -110,6 +110,16 @@ if [ -n "$LAB_URL" ] && tui_start 160 30 && tui_wait_re "lab +1 model" && tui_ke
 	ok "$d"
 else
 	tui_fail "$d" "relay: $(cat "$E2E_TMP/relay.err" 2>&1)" "pager dir: $(ls "$PAGER_DIR" "$E2E_TMP/tmpdir" 2>&1)"
+fi
+
+_buffer_len_is() { [ "$(tmx show-buffer 2>/dev/null | wc -c)" -eq "$1" ]; }
+d="y on a 120 KB answer copies its first 100 KB and says it was cut"
+if tui_keys 1 Escape && tui_wait_gone "Esc clears" && tui_keys / && tui_type longline && tui_keys Enter Enter && tui_wait "lab/longline-4096-tokens-30" && tui_keys 2 s && tui_wait "done (" &&
+	tui_keys y && tui_wait_bottom "*copied the first 102,400 of 122,880 bytes of lab/longline-4096-tokens-30's answer*" &&
+	tui_poll 5 _buffer_len_is 102400; then
+	ok "$d"
+else
+	tui_fail "$d" "buffer: $(tmx show-buffer 2>/dev/null | wc -c) bytes"
 fi
 
 d="q quits cleanly"
