@@ -17,6 +17,7 @@
 #include "keys.h"
 #include "pane.h"
 #include "prompt/lab.h"
+#include "takeaway.h"
 #include "view_compare.h"
 #include "wrap.h"
 
@@ -132,6 +133,91 @@ static void rerun_focused(struct prompt_pane *pp)
 	}
 	compare_rerun_focused(&pp->answers, &pp->form);
 	wb_status(pp->base.wb, 0, "re-running %s", c->spec);
+}
+
+/* ---------------------------------------------------------------- taking answers away */
+
+/* The focused column's answer as it came; NULL (the status line says why)
+ * when there is none yet. */
+static const struct buf *focused_answer(struct prompt_pane *pp, const char **spec)
+{
+	const struct compare_column *c = compare_focused(&pp->answers);
+	if (!c) {
+		wb_status(pp->base.wb, 1, "no answer yet: %s sends the prompt", KEY_HINT(PA_PROMPT_SEND));
+		return NULL;
+	}
+	if (!c->run) {
+		wb_status(pp->base.wb, 1, "%s has no answer: %s", c->spec, c->error);
+		return NULL;
+	}
+	const struct buf *t = lab_run_text(c->run);
+	if (!t->len) {
+		wb_status(pp->base.wb, 1, "%s's answer is empty so far; nothing to take", c->spec);
+		return NULL;
+	}
+	*spec = c->spec;
+	return t;
+}
+
+static void copy_answer(struct prompt_pane *pp)
+{
+	const char *spec;
+	const struct buf *t = focused_answer(pp, &spec);
+	if (!t)
+		return;
+	size_t copied = 0;
+	struct err e = ERR_INIT;
+	if (takeaway_copy(t->data, t->len, &copied, &e) != 0) {
+		wb_status(pp->base.wb, 1, "%s", e.msg);
+		return;
+	}
+	char n[32], all[32];
+	takeaway_count(copied, n, sizeof n);
+	takeaway_count(t->len, all, sizeof all);
+	if (copied < t->len)
+		wb_status(pp->base.wb, 1, "copied the first %s of %s bytes of %s's answer (terminals refuse more); %s saves it all",
+			  n, all, spec, KEY_HINT(PA_PROMPT_SAVE_ANSWER));
+	else
+		wb_status(pp->base.wb, 0, "copied %s bytes of %s's answer%s", n, spec,
+			  compare_column_running(compare_focused(&pp->answers)) ? " (still streaming: so far)" : "");
+}
+
+static void page_answer(struct prompt_pane *pp)
+{
+	if (compare_running(&pp->answers)) { /* the pager holds the loop: streams would stall behind it */
+		wb_status(pp->base.wb, 1, "answers are still streaming; %s works once they are done (%s cancels them)",
+			  KEY_HINT(PA_PROMPT_PAGER), KEY_HINT(PA_PROMPT_CANCEL));
+		return;
+	}
+	const char *spec;
+	const struct buf *t = focused_answer(pp, &spec);
+	if (!t)
+		return;
+	struct err e = ERR_INIT;
+	if (takeaway_page(t->data, t->len, &e) != 0)
+		wb_status(pp->base.wb, 1, "%s", e.msg);
+	else
+		wb_status(pp->base.wb, 0, "back from the pager (%s's answer)", spec);
+}
+
+static void saved_answer(const char *line, void *ud)
+{
+	struct prompt_pane *pp = ud;
+	if (!line)
+		return;
+	const char *spec;
+	const struct buf *t = focused_answer(pp, &spec);
+	if (!t)
+		return;
+	char *where = NULL, n[32];
+	struct err e = ERR_INIT;
+	if (takeaway_save(line, t->data, t->len, &where, &e) != 0) {
+		wb_status(pp->base.wb, 1, "%s", e.msg);
+		return;
+	}
+	takeaway_count(t->len, n, sizeof n);
+	wb_status(pp->base.wb, 0, "saved %s bytes of %s's answer to %s", n, spec, where);
+	free(where);
 }
 
 /* ---------------------------------------------------------------- editing */
@@ -508,11 +594,12 @@ static void prompt_draw(struct pane *p, WINDOW *w, int height, int width)
 				 "%s: write a prompt. %s: pick a template, %s: its variables, %s: preview, %s: send, "
 				 "%s: system prompt, %s: save as a template. Mark several models in Models to compare "
 				 "them: %s %s move between columns, %s zooms one, %s re-runs it, %s diffs it with the next. "
-				 "%s cancels; arrows scroll.",
+				 "%s copies an answer, %s opens it in $PAGER, %s saves it. %s cancels; arrows scroll.",
 				 edit, KEY_HINT(PA_PROMPT_TEMPLATE), KEY_HINT(PA_PROMPT_VARIABLES), KEY_HINT(PA_PROMPT_PREVIEW),
 				 KEY_HINT(PA_PROMPT_SEND), KEY_HINT(PA_PROMPT_SYSTEM), KEY_HINT(PA_PROMPT_SAVE),
 				 KEY_HINT(PA_PROMPT_LEFT), KEY_HINT(PA_PROMPT_RIGHT), KEY_HINT(PA_PROMPT_ZOOM_COLUMN),
-				 KEY_HINT(PA_PROMPT_RERUN), KEY_HINT(PA_PROMPT_DIFF), KEY_HINT(PA_PROMPT_CANCEL));
+				 KEY_HINT(PA_PROMPT_RERUN), KEY_HINT(PA_PROMPT_DIFF), KEY_HINT(PA_PROMPT_COPY),
+				 KEY_HINT(PA_PROMPT_PAGER), KEY_HINT(PA_PROMPT_SAVE_ANSWER), KEY_HINT(PA_PROMPT_CANCEL));
 			draw_wrapped(w, y + 1, 0, width, height - y - 1, keys, theme_attr(ROLE_DIM));
 		}
 	}
@@ -587,6 +674,14 @@ static unsigned prompt_on_key(struct pane *p, int key)
 		break;
 	case PA_PROMPT_SAVE: input_begin_in(INPUT_COMMANDS, "save as template> ", NULL, saved_as, pp); break;
 	case PA_PROMPT_RERUN: rerun_focused(pp); break;
+	case PA_PROMPT_COPY: copy_answer(pp); break;
+	case PA_PROMPT_PAGER: page_answer(pp); break;
+	case PA_PROMPT_SAVE_ANSWER: {
+		const char *spec;
+		if (focused_answer(pp, &spec))
+			input_begin_in(INPUT_COMMANDS, "save the answer to> ", NULL, saved_answer, pp);
+		break;
+	}
 	case PA_PROMPT_DIFF:
 		if (compare_toggle_diff(&pp->answers) != 0) {
 			wb_status(pp->base.wb, 1, "a word diff needs two answers: mark two or more models in Models and send");

@@ -1,11 +1,13 @@
 #include "term.h"
 
 #include <curses.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <term.h>
 #include <termios.h>
 #include <unistd.h>
@@ -191,4 +193,58 @@ void term_suspend(void)
 	refresh();
 	write_all(paste_on, sizeof paste_on - 1);
 	term_resize();
+}
+
+int term_write(const void *data, size_t len)
+{
+	if (!t.active)
+		return -1;
+	const char *p = data;
+	while (len) {
+		ssize_t w = write(STDOUT_FILENO, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int term_run(char *const argv[])
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
+	sigemptyset(&ign.sa_mask);
+	if (t.active) {
+		write_all(paste_off, sizeof paste_off - 1);
+		endwin();
+	}
+	sigaction(SIGINT, &ign, &old_int);
+	sigaction(SIGQUIT, &ign, &old_quit);
+	int rc = -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGQUIT, SIG_DFL);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	if (pid > 0) {
+		int status;
+		pid_t w;
+		while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+			;
+		if (w == pid)
+			rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	}
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
+	if (t.active) {
+		clearok(curscr, TRUE);
+		refresh();
+		write_all(paste_on, sizeof paste_on - 1);
+		term_resize();
+	}
+	return rc;
 }

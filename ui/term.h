@@ -12,6 +12,7 @@
 #define AIWB_TERM_H
 
 #include <curses.h>
+#include <stddef.h>
 
 #include "base/err.h"
 
@@ -29,6 +30,15 @@ void term_resize(void);
 /* Ctrl-Z: restores the terminal, stops the process, and resumes drawing. */
 void term_suspend(void);
 int term_active(void);
+/* Writes bytes straight to the terminal (an OSC sequence curses knows
+ * nothing of); -1 when the terminal is not ours or the write failed. */
+int term_write(const void *data, size_t len);
+/* Runs argv with the terminal handed back (as Ctrl-Z does: bracketed paste
+ * off, curses ended), waits for it, and resumes drawing. SIGINT and SIGQUIT
+ * are ignored by aiwb meanwhile (the child gets them). Blocks until the child
+ * ends. Returns its exit status (0..255), 128+N when killed by signal N, or -1
+ * when it could not be started. */
+int term_run(char *const argv[]);
 const char *term_curses_version(void);
 
 #endif
