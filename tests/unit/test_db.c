@@ -632,7 +632,7 @@ static void test_fts_search(void **state)
 
 /* The job registry's tables (schema 4), dropped with the rest when a test goes back to schema 1. */
 #define JOBS_TABLES_DROP                                                                                               \
-	"DROP TABLE IF EXISTS job_alerts; DROP TABLE IF EXISTS job_files; DROP TABLE IF EXISTS job_metric_last;"       \
+	"DROP TABLE IF EXISTS job_transitions; DROP TABLE IF EXISTS job_alerts; DROP TABLE IF EXISTS job_files; DROP TABLE IF EXISTS job_metric_last;"       \
 	"DROP TABLE IF EXISTS job_metrics; DROP TABLE IF EXISTS jobs;"
 
 static void test_migrates_older_schema(void **state)
