@@ -2,7 +2,8 @@
  * one list — status in colour, elapsed time, latest metrics, SOURCE:ID —
  * with the `/` filter and a sort key, kept live by a job poller on loop
  * timers (a source that is down is named in the header; its jobs stay
- * listed from the registry). Enter opens a job: its metric curves (ui/chart.h),
+ * listed from the registry). Enter opens a job: its status transitions on one
+ * line, its metric curves (ui/chart.h),
  * its status and its log tail, followed as it grows (jobs/follow.h). x stops
  * the job after a y/n question. Space marks jobs; c overlays one metric
  * across the marked jobs, one colour and a legend entry per job.
@@ -71,6 +72,9 @@ struct jobs_pane {
 	size_t log_back;           /* lines scrolled back from the end */
 	int log_rows;              /* log lines shown by the last draw */
 	int points_stale;
+	char *transitions;         /* cur's status changes as one line, for: */
+	enum job_status transitions_status;
+	int transitions_width;
 	struct curve *curves;
 	size_t ncurves;
 	char *compare_metric;
@@ -373,6 +377,8 @@ static void close_detail(struct jobs_pane *jp)
 	free(jp->log_search);
 	jp->log_search = NULL;
 	jp->log_back = 0;
+	free(jp->transitions);
+	jp->transitions = NULL;
 	curves_free(jp);
 	free(jp->compare_metric);
 	jp->compare_metric = NULL;
@@ -652,10 +658,30 @@ static void draw_hint(struct jobs_pane *jp, WINDOW *w, int y, int width)
 	draw_text(w, y, 0, width, hint, theme_attr(ROLE_DIM));
 }
 
+/* Row 1: "queued 12:00:01 → running 12:00:02 → ...", read again when cur's
+ * status or the width changed, or the job wrote something (points_stale). */
+static void draw_transitions(struct jobs_pane *jp, WINDOW *w, int width)
+{
+	if (!jp->transitions || jp->transitions_status != jp->cur.status ||
+	    jp->transitions_width != width) {
+		struct buf line = BUF_INIT;
+		job_text_transitions(jp->base.wb->db, jp->cur.id, clock_wall_ms(), width > 0 ? (size_t)width : 0, &line);
+		free(jp->transitions);
+		jp->transitions = xstrdup(buf_str(&line));
+		buf_free(&line);
+		jp->transitions_status = jp->cur.status;
+		jp->transitions_width = width;
+	}
+	draw_text(w, 1, 0, width, jp->transitions, theme_attr(ROLE_DIM));
+}
+
 static void draw_detail(struct jobs_pane *jp, WINDOW *w, int height, int width)
 {
-	if (jp->points_stale)
+	if (jp->points_stale) {
+		free(jp->transitions);
+		jp->transitions = NULL;
 		load_points(jp);
+	}
 	int hint_y = height - 1;
 	if (jp->view == VIEW_COMPARE) {
 		struct buf head = BUF_INIT;
@@ -667,10 +693,15 @@ static void draw_detail(struct jobs_pane *jp, WINDOW *w, int height, int width)
 		return;
 	}
 	draw_job_head(jp, w, width);
-	int body = height - 2;
+	int top = 1;
+	if (height >= 10) {
+		draw_transitions(jp, w, width);
+		top = 2;
+	}
+	int body = height - 1 - top;
 	int chart_h = body >= 8 ? body * 3 / 5 : body;
-	draw_chart(jp, w, 1, chart_h, width);
-	draw_log(jp, w, 1 + chart_h, body - chart_h, width);
+	draw_chart(jp, w, top, chart_h, width);
+	draw_log(jp, w, top + chart_h, body - chart_h, width);
 	draw_hint(jp, w, hint_y, width);
 }
 

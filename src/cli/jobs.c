@@ -501,6 +501,18 @@ static int cmd_ls(int argc, char **argv)
 	return rc;
 }
 
+static int print_transition(void *ud, const struct jobreg_transition *t)
+{
+	(void)ud;
+	char when[32];
+	format_time(when, sizeof when, t->time_ms);
+	char *status = cli_safe(t->status), *raw = cli_safe(t->raw_state);
+	printf("  %s  %-9s  %s\n", when, status, t->raw_state ? raw : "-");
+	free(status);
+	free(raw);
+	return 0;
+}
+
 static void print_job(struct db *db, const struct job *j)
 {
 	char *id = job_ref(j), t1[32], t2[32], t3[32], el[32];
@@ -540,6 +552,10 @@ static void print_job(struct db *db, const struct job *j)
 	printf("metrics:   %s\n", m.len ? mt : "-");
 	free(mt);
 	buf_free(&m);
+	struct err e = ERR_INIT;
+	printf("transitions:\n");
+	if (jobreg_transitions(db, j->id, print_transition, NULL, &e) < 0)
+		fprintf(stderr, "aiwb jobs: %s\n", e.msg);
 	free(id);
 	free(name);
 	free(cmd);
@@ -552,9 +568,11 @@ static int show_job(struct jobs_ctx *c, struct job *j, void *ud)
 	const int *json = ud;
 	if (strcmp(j->source, "local") != 0 && job_desk_source(&c->d, j) && refresh_job(c, j))
 		return 1;
-	if (*json)
-		print_json(job_to_json(c->s.db, j));
-	else
+	if (*json) {
+		cJSON *o = job_to_json(c->s.db, j);
+		cJSON_AddItemToObject(o, "transitions", job_transitions_json(c->s.db, j->id));
+		print_json(o);
+	} else
 		print_job(c->s.db, j);
 	return 0;
 }

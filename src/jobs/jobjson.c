@@ -138,3 +138,20 @@ cJSON *job_sources_json(struct job_source *const *v, size_t n)
 	}
 	return srcs;
 }
+
+static int add_transition(void *ud, const struct jobreg_transition *t)
+{
+	cJSON *o = cJSON_CreateObject();
+	add_str(o, "status", t->status);
+	add_str(o, "raw_state", t->raw_state);
+	cJSON_AddNumberToObject(o, "time_ms", (double)t->time_ms);
+	cJSON_AddItemToArray(ud, o);
+	return 0;
+}
+
+cJSON *job_transitions_json(struct db *db, int64_t job_id)
+{
+	cJSON *a = cJSON_CreateArray();
+	jobreg_transitions(db, job_id, add_transition, a, NULL);
+	return a;
+}

@@ -15,6 +15,9 @@
 cJSON *job_value_json(double v);
 /* The job; db gives its metrics' last values (an error leaves them out). */
 cJSON *job_to_json(struct db *db, const struct job *j);
+/* [{"status", "raw_state", "time_ms"}, ...] of the job's status changes, oldest
+ * first (an error gives what was read before it). */
+cJSON *job_transitions_json(struct db *db, int64_t job_id);
 /* {"step", "value", "time_ms", "origin"} of one point. */
 cJSON *job_point_json(const struct jobreg_point *p);
 /* [{"name", "state": "up"|"down", "error"}] of the sources given (NULL ones skipped). */

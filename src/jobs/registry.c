@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/clock.h"
 #include "base/xmalloc.h"
 
 #define JOB_COLUMNS                                                                                                    \
@@ -117,26 +118,20 @@ static int step_done(struct db *db, sqlite3_stmt *st, struct err *e)
 	return rc == SQLITE_DONE ? 0 : sql_fail(db, e);
 }
 
-int64_t jobreg_insert(struct db *db, struct job *j, struct err *e)
+static int add_transition(struct db *db, const struct job *j, struct err *e)
 {
-	sqlite3_stmt *st = db_prepare(db, "INSERT INTO jobs(" JOB_COLUMNS ") VALUES (NULL, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-					  "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, "
-					  "?24, ?25, ?26)", e);
+	sqlite3_stmt *st = db_prepare(db, "INSERT INTO job_transitions(job_id, status, raw_state, time_ms) "
+					  "VALUES (?1, ?2, ?3, ?4)", e);
 	if (!st)
 		return -1;
-	bind_job(st, j);
-	if (step_done(db, st, e) < 0)
-		return -1;
-	j->id = sqlite3_last_insert_rowid(db_handle(db));
-	if (!j->ext_id) {
-		j->ext_id = xasprintf("%lld", (long long)j->id);
-		if (jobreg_update(db, j, e) < 0)
-			return -1;
-	}
-	return j->id;
+	sqlite3_bind_int64(st, 1, j->id);
+	bind_text(st, 2, job_status_name(j->status));
+	bind_text(st, 3, j->raw_state);
+	sqlite3_bind_int64(st, 4, clock_wall_ms());
+	return step_done(db, st, e);
 }
 
-int jobreg_update(struct db *db, const struct job *j, struct err *e)
+static int update_row(struct db *db, const struct job *j, struct err *e)
 {
 	sqlite3_stmt *st = db_prepare(db, "UPDATE jobs SET source = ?2, ext_id = ?3, name = ?4, status = ?5, "
 					  "raw_state = ?6, submit_ms = ?7, start_ms = ?8, end_ms = ?9, exit_code = ?10, "
@@ -149,6 +144,106 @@ int jobreg_update(struct db *db, const struct job *j, struct err *e)
 	sqlite3_bind_int64(st, 1, j->id);
 	bind_job(st, j);
 	return step_done(db, st, e);
+}
+
+static int insert_tx(struct db *db, void *ud, struct err *e)
+{
+	struct job *j = ud;
+	sqlite3_stmt *st = db_prepare(db, "INSERT INTO jobs(" JOB_COLUMNS ") VALUES (NULL, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+					  "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, "
+					  "?24, ?25, ?26)", e);
+	if (!st)
+		return -1;
+	bind_job(st, j);
+	if (step_done(db, st, e) < 0)
+		return -1;
+	j->id = sqlite3_last_insert_rowid(db_handle(db));
+	if (!j->ext_id) {
+		j->ext_id = xasprintf("%lld", (long long)j->id);
+		if (update_row(db, j, e) < 0)
+			return -1;
+	}
+	return add_transition(db, j, e);
+}
+
+int64_t jobreg_insert(struct db *db, struct job *j, struct err *e)
+{
+	int had_ext_id = j->ext_id != NULL;
+	if (db_tx(db, insert_tx, j, e) == 0)
+		return j->id;
+	if (!had_ext_id) {
+		free(j->ext_id);
+		j->ext_id = NULL;
+	}
+	j->id = 0;
+	return -1;
+}
+
+/* 1 with the stored status in *out, 0 when there is no such job, -1 with e. */
+static int stored_status(struct db *db, int64_t id, char **out, struct err *e)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT status FROM jobs WHERE id = ?1", e);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	*out = rc == SQLITE_ROW ? col_str(st, 0) : NULL;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sql_fail(db, e);
+	return rc == SQLITE_ROW;
+}
+
+struct update_arg {
+	const struct job *j;
+};
+
+static int update_tx(struct db *db, void *ud, struct err *e)
+{
+	const struct job *j = ((const struct update_arg *)ud)->j;
+	char *before = NULL;
+	int found = stored_status(db, j->id, &before, e);
+	int changed = found == 1 && (!before || strcmp(before, job_status_name(j->status)) != 0);
+	free(before);
+	if (found < 0 || update_row(db, j, e) < 0)
+		return -1;
+	return changed ? add_transition(db, j, e) : 0;
+}
+
+int jobreg_update(struct db *db, const struct job *j, struct err *e)
+{
+	struct update_arg arg = { j };
+	return db_tx(db, update_tx, &arg, e) == 0 ? 0 : -1;
+}
+
+struct transition_each {
+	jobreg_transition_fn fn;
+	void *ud;
+};
+
+static int transition_row(void *ud, sqlite3_stmt *st)
+{
+	const struct transition_each *each = ud;
+	struct jobreg_transition t = {
+		.seq = sqlite3_column_int64(st, 0),
+		.status = (const char *)sqlite3_column_text(st, 1),
+		.raw_state = (const char *)sqlite3_column_text(st, 2),
+		.time_ms = sqlite3_column_int64(st, 3),
+	};
+	return each->fn(each->ud, &t);
+}
+
+int jobreg_transitions(struct db *db, int64_t job_id, jobreg_transition_fn fn, void *ud, struct err *e)
+{
+	if (db_schema(db) < 6)
+		return 0;
+	sqlite3_stmt *st = db_prepare(db, "SELECT seq, status, raw_state, time_ms FROM job_transitions "
+					  "WHERE job_id = ?1 ORDER BY seq", e);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, job_id);
+	struct transition_each each = { fn, ud };
+	return db_each_row(db, st, transition_row, &each, NULL) < 0 ? sql_fail(db, e) : 0;
 }
 
 int jobreg_get(struct db *db, int64_t id, struct job *out, struct err *e)

@@ -1,5 +1,6 @@
 /* registry — what aiwb knows about jobs, kept in the one SQLite database
- * (tables jobs, job_metrics, job_files, job_alerts of store/db.c), so that
+ * (tables jobs, job_transitions, job_metrics, job_files, job_alerts of
+ * store/db.c), so that
  * finished jobs stay listed after their source forgets them and a new aiwb
  * picks up where a killed one stopped.
  *
@@ -17,9 +18,22 @@
 #include "jobs/metrics.h"
 #include "store/db.h"
 
-/* Inserts j (ext_id NULL: the new row id becomes the ext_id); returns the id, or -1 with e. */
+/* Inserts j (ext_id NULL: the new row id becomes the ext_id); returns the id, or -1 with e.
+ * Insert, and an update that changes the stored status, also record a
+ * transition (status, raw state, wall-clock time) in the same transaction
+ * (inside the caller's, when there is one). */
 int64_t jobreg_insert(struct db *db, struct job *j, struct err *e);
 int jobreg_update(struct db *db, const struct job *j, struct err *e);
+
+struct jobreg_transition {
+	int64_t seq;
+	const char *status;    /* a job_status_name */
+	const char *raw_state; /* the source's own state then, may be NULL */
+	int64_t time_ms;       /* when aiwb recorded it (Unix epoch) */
+};
+typedef int (*jobreg_transition_fn)(void *ud, const struct jobreg_transition *t); /* non-zero stops */
+/* A job's status changes, oldest first; none on a database older than schema 6. */
+int jobreg_transitions(struct db *db, int64_t job_id, jobreg_transition_fn fn, void *ud, struct err *e);
 /* 1 found, 0 not found, -1 with e. */
 int jobreg_get(struct db *db, int64_t id, struct job *out, struct err *e);
 /* Resolves SOURCE:ID and its short forms: a source prefix ("loc:7"), an id

@@ -191,6 +191,18 @@ static const char *const migrations[] = {
 	"	vec BLOB NOT NULL,"
 	"	PRIMARY KEY (model, hash)"
 	") WITHOUT ROWID;",
+	/* A job's status changes (src/jobs/registry.h), oldest first by seq; the
+	 * jobs known before it start with their status as it was then. */
+	"CREATE TABLE job_transitions ("
+	"	seq INTEGER PRIMARY KEY,"
+	"	job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,"
+	"	status TEXT NOT NULL,"
+	"	raw_state TEXT,"
+	"	time_ms INTEGER NOT NULL"
+	");"
+	"CREATE INDEX job_transitions_job ON job_transitions(job_id, seq);"
+	"INSERT INTO job_transitions(job_id, status, raw_state, time_ms)"
+	"	SELECT id, status, raw_state, COALESCE(end_ms, start_ms, submit_ms, activity_ms, 0) FROM jobs ORDER BY id;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))

@@ -100,6 +100,8 @@ fi
 if wait_until 20 show_is local:1 'd["status"] == "completed"'; then ok "the job finished on its own: completed"
 else fail "the job finished on its own: completed" "$(cat "$E2E_TMP/show.json")"; fi
 check "exit code 0 recorded by the supervisor" show_is local:1 'd["exit_code"] == 0 and d["signal"] is None and d["end_ms"] >= d["start_ms"]'
+check "show --json: transitions through running to completed, in order, each a change" show_is local:1 \
+	'[t["status"] for t in d["transitions"]][-2:] == ["running", "completed"] and all(a["status"] != b["status"] and a["time_ms"] <= b["time_ms"] for a, b in zip(d["transitions"], d["transitions"][1:])) and d["transitions"][-1]["raw_state"] == d["raw_state"]'
 n=$(grep -c '^step=' "$AIWB_HOME/jobs/1/output.log")
 if [ "$n" = 40 ] && tail -c 25 "$AIWB_HOME/jobs/1/output.log" | grep -q 'last line without newline'; then ok "every log line was recorded (40 + the last)"
 else fail "every log line was recorded" "$n lines"; fi
@@ -117,6 +119,9 @@ else fail "metrics --csv" "$(head -5 "$E2E_TMP/m.csv")"; fi
 run jobs show killtest
 if [ $RC = 0 ] && grep -q '^status: *completed (exit 0)' "$out" && grep -q 'loss=0.025' "$out"; then ok "show by job name: status and last metric values"
 else fail "show by job name" "$(what)"; fi
+if sed -n '/^transitions:$/,$p' "$out" | grep -Eq '^  [0-9-]{10} [0-9:]{8}  running ' &&
+	sed -n '/^transitions:$/,$p' "$out" | tail -1 | grep -Eq '^  [0-9-]{10} [0-9:]{8}  completed  exit 0'; then ok "show: a transitions line each for running and completed"
+else fail "show: transitions" "$(what)"; fi
 mode=$(stat -c %a "$AIWB_HOME/jobs/1"):$(stat -c %a "$AIWB_HOME/jobs/1/output.log"):$(stat -c %a "$AIWB_HOME/jobs/1/status")
 if [ "$mode" = 700:600:600 ]; then ok "job dir 0700, files 0600"; else fail "job dir 0700, files 0600" "$mode"; fi
 

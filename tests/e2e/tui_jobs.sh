@@ -127,6 +127,9 @@ else
 	tui_fail "$d"
 fi
 
+d="the detail shows the job's status transitions under its status line"
+if tui_wait_re "running [0-9]{2}:[0-9]{2}:[0-9]{2}"; then ok "$d"; else tui_fail "$d"; fi
+
 d="the log follows new lines"
 last=$(printf '%s\n' "$TUI_LAST" | grep -Eo 'step=[0-9]+' | tail -1 | cut -d= -f2)
 next=$((last + 5))
@@ -161,6 +164,9 @@ if tui_keys x && tui_wait "Stop $ref? y/n" && tui_keys y && tui_wait "stopped  $
 else
 	tui_fail "$d"
 fi
+
+d="the transitions line ends running → … → stopped, with times"
+if tui_wait_re "running [0-9:]{8} → ([a-z]+ [0-9:]{8} → )*stopped [0-9:]{8}"; then ok "$d"; else tui_fail "$d"; fi
 
 d="the registry says stopped too"
 "$AIWB_BIN" jobs show "$ref" --json >"$E2E_TMP/show.json" 2>&1

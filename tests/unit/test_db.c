@@ -630,10 +630,29 @@ static void test_fts_search(void **state)
 	db_close(db);
 }
 
-/* The job registry's tables (schema 4), dropped with the rest when a test goes back to schema 1. */
+/* The job registry's tables (schemas 4 and 6), dropped with the rest when a test goes back to schema 1. */
 #define JOBS_TABLES_DROP                                                                                               \
-	"DROP TABLE IF EXISTS job_alerts; DROP TABLE IF EXISTS job_files; DROP TABLE IF EXISTS job_metric_last;"       \
-	"DROP TABLE IF EXISTS job_metrics; DROP TABLE IF EXISTS jobs;"
+	"DROP TABLE IF EXISTS job_transitions; DROP TABLE IF EXISTS job_alerts; DROP TABLE IF EXISTS job_files;"       \
+	"DROP TABLE IF EXISTS job_metric_last; DROP TABLE IF EXISTS job_metrics; DROP TABLE IF EXISTS jobs;"
+
+/* Schema 5 to 6: each job known then gets its current status as its first transition. */
+static void test_migration_seeds_transitions(void **state)
+{
+	struct fixture *f = *state;
+	db_close(open_ok(f->db_path));
+	raw_exec(f->db_path, "INSERT INTO jobs(source, ext_id, status, raw_state, submit_ms, start_ms, end_ms) VALUES"
+			     " ('local', '1', 'completed', 'exit 0', 1000, 2000, 3000),"
+			     " ('slurm', '2', 'queued', 'PENDING', 1500, NULL, NULL);"
+			     "DROP TABLE job_transitions; PRAGMA user_version = 5");
+	struct db *db = open_ok(f->db_path);
+	assert_int_equal(query_int(db_handle(db), "PRAGMA user_version"), db_schema_version());
+	assert_int_equal(query_int(db_handle(db), "SELECT count(*) FROM job_transitions"), 2);
+	assert_int_equal(query_int(db_handle(db), "SELECT time_ms FROM job_transitions t JOIN jobs j ON j.id = t.job_id"
+						  " WHERE j.ext_id = '1' AND t.status = 'completed' AND t.raw_state = 'exit 0'"), 3000);
+	assert_int_equal(query_int(db_handle(db), "SELECT time_ms FROM job_transitions t JOIN jobs j ON j.id = t.job_id"
+						  " WHERE j.ext_id = '2' AND t.status = 'queued'"), 1500);
+	db_close(db);
+}
 
 static void test_migrates_older_schema(void **state)
 {
@@ -861,6 +880,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_readonly_directory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wal_and_shm_private, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fts_search, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migration_seeds_transitions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrates_older_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_migration_rolls_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_symlink_refused, setup, teardown),

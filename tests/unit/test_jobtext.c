@@ -67,11 +67,48 @@ static void test_metrics_line(void **state)
 	buf_free(&line);
 }
 
+static void test_transitions_line(void **state)
+{
+	struct db *db = ((struct testdb *)*state)->db;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	struct job j = {0};
+	j.source = xstrdup("slurm");
+	j.ext_id = xstrdup("9");
+	j.status = JOB_QUEUED;
+	struct err e = ERR_INIT;
+	int64_t id = jobreg_insert(db, &j, &e);
+	assert_true(id > 0);
+	job_clear(&j);
+	/* fixed times: 2023-11-14 22:13:20 UTC and on */
+	assert_int_equal(db_exec(db, "UPDATE job_transitions SET time_ms = 1700000000000;"
+				     "INSERT INTO job_transitions(job_id, status, raw_state, time_ms) VALUES"
+				     " (1, 'running', 'RUNNING', 1700000001000), (1, 'completed', NULL, 1700000190000)", &e), 0);
+	int64_t now = 1700000200000;
+	struct buf line = BUF_INIT;
+	job_text_transitions(db, id, now, 0, &line);
+	assert_string_equal(buf_str(&line), "queued 22:13:20 \u2192 running 22:13:21 \u2192 completed 22:16:30");
+	buf_reset(&line);
+	job_text_transitions(db, id, now, 40, &line); /* "… → running 22:13:21 → completed 22:16:30" is 41 */
+	assert_string_equal(buf_str(&line), "\u2026 \u2192 completed 22:16:30");
+	buf_reset(&line);
+	job_text_transitions(db, id, now, 10, &line); /* the newest even when it does not fit */
+	assert_string_equal(buf_str(&line), "\u2026 \u2192 completed 22:16:30");
+	buf_reset(&line);
+	job_text_transitions(db, id, now + 86400000, 0, &line); /* another day: the date */
+	assert_string_equal(buf_str(&line), "queued 11-14 22:13 \u2192 running 11-14 22:13 \u2192 completed 11-14 22:16");
+	buf_reset(&line);
+	job_text_transitions(db, id + 1, now, 0, &line);
+	assert_int_equal(line.len, 0);
+	buf_free(&line);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_duration_and_value),
 		cmocka_unit_test_setup_teardown(test_metrics_line, testdb_setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_transitions_line, testdb_setup, testdb_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 /* registry and alert: jobs round-trip through SQLite, IDs and their short
  * forms resolve (or fail naming the candidates), NaN points survive, points
- * since a sequence, last values, files, deletes cascade; alert rules parse,
+ * since a sequence, last values, files, deletes cascade; status changes are
+ * recorded once each, in order, with the caller's transaction; alert rules parse,
  * print canonically, fire once and rearm. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -180,6 +181,83 @@ static void test_points(void **state)
 	assert_int_equal(jobreg_file_get(db, a, "tb/events", &off, &size, &mt), 0);
 }
 
+struct trail {
+	char text[512];
+	int n;
+};
+
+static int on_transition(void *ud, const struct jobreg_transition *t)
+{
+	struct trail *s = ud;
+	size_t len = strlen(s->text);
+	snprintf(s->text + len, sizeof s->text - len, "%s%s/%s", s->n ? " " : "", t->status,
+		 t->raw_state ? t->raw_state : "-");
+	assert_true(t->time_ms > 0);
+	s->n++;
+	return 0;
+}
+
+static struct trail transitions_of(struct db *db, int64_t id)
+{
+	struct trail s = {0};
+	struct err e = ERR_INIT;
+	assert_int_equal(jobreg_transitions(db, id, on_transition, &s, &e), 0);
+	return s;
+}
+
+static void set_status(struct db *db, int64_t id, enum job_status st, const char *raw)
+{
+	struct job j;
+	struct err e = ERR_INIT;
+	assert_int_equal(jobreg_get(db, id, &j, &e), 1);
+	j.status = st;
+	free(j.raw_state);
+	j.raw_state = raw ? xstrdup(raw) : NULL;
+	j.activity_ms += 1;
+	assert_int_equal(jobreg_update(db, &j, &e), 0);
+	job_clear(&j);
+}
+
+static void test_transitions(void **state)
+{
+	struct db *db = ((struct testdb *)*state)->db;
+	int64_t id = add_job(db, "slurm", "42", "train", JOB_QUEUED);
+	int64_t other = add_job(db, "local", NULL, "other", JOB_RUNNING);
+	set_status(db, id, JOB_RUNNING, "RUNNING");
+	set_status(db, id, JOB_RUNNING, "RUNNING"); /* same status: nothing */
+	set_status(db, id, JOB_RUNNING, "COMPLETING"); /* a raw state alone is no transition */
+	set_status(db, id, JOB_COMPLETED, "COMPLETED");
+	struct trail s = transitions_of(db, id);
+	assert_int_equal(s.n, 3);
+	assert_string_equal(s.text, "queued/RAW running/RUNNING completed/COMPLETED");
+	/* the insert that sets ext_id from the row id records one transition */
+	s = transitions_of(db, other);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.text, "running/RAW");
+
+	/* inside a caller's transaction, rolled back with it */
+	struct err e = ERR_INIT;
+	assert_int_equal(jobreg_begin(db, &e), 0);
+	set_status(db, other, JOB_FAILED, "x");
+	assert_int_equal(db_exec(db, "ROLLBACK", &e), 0);
+	assert_int_equal(transitions_of(db, other).n, 1);
+	assert_int_equal(jobreg_begin(db, &e), 0);
+	set_status(db, other, JOB_STOPPED, NULL);
+	assert_int_equal(jobreg_commit(db, &e), 0);
+	assert_string_equal(transitions_of(db, other).text, "running/RAW stopped/-");
+
+	/* removing a job removes its transitions, and only its */
+	assert_int_equal(jobreg_delete(db, id, &e), 0);
+	assert_int_equal(transitions_of(db, id).n, 0);
+	sqlite3_stmt *st = db_prepare(db, "SELECT COUNT(*) FROM job_transitions WHERE job_id = ?1", &e);
+	assert_non_null(st);
+	sqlite3_bind_int64(st, 1, id);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int64(st, 0), 0);
+	sqlite3_finalize(st);
+	assert_int_equal(transitions_of(db, other).n, 2);
+}
+
 static void rule_is(const char *text, const char *canon)
 {
 	struct alert_rule r;
@@ -285,6 +363,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_round_trip_and_find, testdb_setup, testdb_teardown),
 		cmocka_unit_test_setup_teardown(test_points, testdb_setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_transitions, testdb_setup, testdb_teardown),
 		cmocka_unit_test(test_alert_rules),
 		cmocka_unit_test_setup_teardown(test_alert_eval, testdb_setup, testdb_teardown),
 	};
