@@ -137,8 +137,9 @@ static int64_t timeout_tick(struct loop *l, int64_t id, void *ud)
 	(void)l;
 	(void)id;
 	struct proc *p = ud;
-	if (clock_ms() < p->deadline_ms)
-		return 100;
+	int64_t left = p->deadline_ms - clock_ms();
+	if (left > 0)
+		return left;
 	p->timer = 0;
 	kill_group(p);
 	close_fd(p, &p->out_fd);
@@ -219,7 +220,7 @@ struct proc *proc_start(struct loop *l, char *const argv[], int64_t timeout_ms, 
 	loop_add_fd(l, out[0], LOOP_READ, on_readable, p);
 	loop_add_fd(l, err[0], LOOP_READ, on_readable, p);
 	loop_add_fd(l, ex[0], LOOP_READ, on_readable, p);
-	p->timer = loop_add_timer(l, 100, timeout_tick, p);
+	p->timer = loop_add_timer(l, p->deadline_ms - clock_ms(), timeout_tick, p); /* once, at the deadline */
 	return p;
 }
 
