@@ -145,7 +145,9 @@ static int start_next(struct job *j)
 		j->next += b->count;
 		j->inflight++;
 		struct err e = ERR_INIT;
-		struct provider_call *c = j->p->ops->embed(j->p, j->o->loop, j->model, texts, b->count, batch_done, b, &e);
+		static const struct llm_embed_opts docs = { LLM_EMBED_DOCUMENT, 0 };
+		struct provider_call *c =
+			j->p->ops->embed(j->p, j->o->loop, j->model, &docs, texts, b->count, batch_done, b, &e);
 		free(texts);
 		if (!c) {
 			j->inflight--;
@@ -299,6 +301,8 @@ static void one_done(void *ud, const struct llm_embedding *emb, const struct err
 	loop_stop(o->l);
 }
 
+static const struct llm_embed_opts query_opts = { LLM_EMBED_QUERY, 0 };
+
 float *kb_embed_query(const struct config *cfg, struct loop *l, const char *model_spec, const char *text, size_t *dim,
 		      struct err *e)
 {
@@ -313,7 +317,7 @@ float *kb_embed_query(const struct config *cfg, struct loop *l, const char *mode
 	}
 	struct one o = { NULL, 0, ERR_INIT, l };
 	const char *texts[] = { text };
-	struct provider_call *c = p->ops->embed(p, l, mname, texts, 1, one_done, &o, e);
+	struct provider_call *c = p->ops->embed(p, l, mname, &query_opts, texts, 1, one_done, &o, e);
 	if (c)
 		loop_run(l);
 	provider_free(p);
@@ -389,7 +393,7 @@ struct kb_query_embed *kb_embed_query_start(const struct config *cfg, struct loo
 	q->ud = ud;
 	const char *texts[] = { q->text };
 	if (q->p)
-		q->call = q->p->ops->embed(q->p, l, mname, texts, 1, query_embed_done, q, e);
+		q->call = q->p->ops->embed(q->p, l, mname, &query_opts, texts, 1, query_embed_done, q, e);
 	free(mname);
 	if (!q->call) {
 		query_embed_free(q);

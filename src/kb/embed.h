@@ -4,7 +4,8 @@
  * the KB's embedding model (PROVIDER/MODEL) through the provider's own wire
  * format (llm/provider.h: OpenAI /v1/embeddings, Bedrock InvokeModel for
  * Titan v2 and Cohere v3, Ollama /api/embed). What is embedded is the
- * chunk's text as stored, nothing prepended. Vectors are normalised to unit
+ * chunk's text as stored, nothing prepended, as a document (a query as a
+ * query: Cohere's input_type search_document, search_query). Vectors are normalised to unit
  * length and stored as float32 (kb_vectors), and cached by SHA-256 of model
  * and text (kb_embed_cache), so re-ingesting or re-chunking never pays twice
  * for the same text. Requests go out in batches of KB_EMBED_BATCH texts,

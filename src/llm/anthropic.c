@@ -168,13 +168,14 @@ static struct provider_call *anthropic_list_models(struct provider *p, struct lo
 }
 
 static struct provider_call *anthropic_embed(struct provider *p, struct loop *l, const char *model,
-					     const char *const *texts, size_t ntexts,
+					     const struct llm_embed_opts *eo, const char *const *texts, size_t ntexts,
 					     void (*done)(void *ud, const struct llm_embedding *emb,
 							  const struct err *e),
 					     void *ud, struct err *e)
 {
 	(void)l;
 	(void)model;
+	(void)eo;
 	(void)texts;
 	(void)ntexts;
 	(void)done;

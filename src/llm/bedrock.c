@@ -705,6 +705,8 @@ struct bedrock_call {
 
 	embed_done_fn embed_done;
 	enum embed_family family;
+	int titan_v2;       /* takes dimensions and normalize */
+	struct llm_embed_opts eo;
 	char *model;
 	char **texts;
 	size_t ntexts, next, batch;
@@ -1176,12 +1178,18 @@ static int embed_next(struct bedrock_call *c, struct err *e)
 	if (c->family == EMBED_TITAN) {
 		c->batch = 1;
 		cJSON_AddStringToObject(o, "inputText", c->texts[c->next]);
+		if (c->titan_v2) {
+			if (c->eo.dimensions > 0)
+				cJSON_AddNumberToObject(o, "dimensions", c->eo.dimensions);
+			cJSON_AddBoolToObject(o, "normalize", 1);
+		}
 	} else {
 		c->batch = c->ntexts - c->next < COHERE_BATCH ? c->ntexts - c->next : COHERE_BATCH;
 		cJSON *texts = cJSON_AddArrayToObject(o, "texts");
 		for (size_t i = 0; i < c->batch; i++)
 			cJSON_AddItemToArray(texts, cJSON_CreateString(c->texts[c->next + i]));
-		cJSON_AddStringToObject(o, "input_type", "search_document");
+		cJSON_AddStringToObject(o, "input_type",
+					c->eo.purpose == LLM_EMBED_QUERY ? "search_query" : "search_document");
 	}
 	free(c->body);
 	c->body = llm_json_print(o);
@@ -1241,7 +1249,7 @@ static const char *base_model_id(const char *model)
 }
 
 static struct provider_call *bedrock_embed(struct provider *p, struct loop *l, const char *model,
-					   const char *const *texts, size_t ntexts, embed_done_fn done, void *ud,
+					   const struct llm_embed_opts *eo, const char *const *texts, size_t ntexts, embed_done_fn done, void *ud,
 					   struct err *e)
 {
 	if (bedrock_model_id_check(p->name, model, e) != 0)
@@ -1261,6 +1269,9 @@ static struct provider_call *bedrock_embed(struct provider *p, struct loop *l, c
 	struct bedrock_call *c = call_new(p, l, CALL_EMBED, ud);
 	c->embed_done = done;
 	c->family = family;
+	c->titan_v2 = strncmp(id, "amazon.titan-embed-text-v2", 26) == 0;
+	if (eo)
+		c->eo = *eo;
 	c->model = xstrdup(model);
 	c->texts = xcalloc(ntexts + 1, sizeof *c->texts);
 	for (size_t i = 0; i < ntexts; i++)

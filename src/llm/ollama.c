@@ -216,10 +216,11 @@ int llm_ollama_embedding(const cJSON *body, size_t n, struct llm_embedding *emb,
 }
 
 static struct provider_call *ollama_embed(struct provider *p, struct loop *l, const char *model,
-					  const char *const *texts, size_t ntexts,
+					  const struct llm_embed_opts *eo, const char *const *texts, size_t ntexts,
 					  void (*done)(void *ud, const struct llm_embedding *emb, const struct err *e),
 					  void *ud, struct err *e)
 {
+	(void)eo; /* /api/embed has no purpose and no dimensions */
 	return llm_api_embed(&ollama_api, p, l, "/api/embed", llm_json_embed_request(model, texts, ntexts), llm_ollama_embedding, ntexts, done, ud, e);
 }
 

@@ -195,12 +195,14 @@ int llm_openai_embedding(const cJSON *body, size_t n, struct llm_embedding *emb,
 }
 
 static struct provider_call *openai_embed(struct provider *p, struct loop *l, const char *model,
-					  const char *const *texts, size_t ntexts,
+					  const struct llm_embed_opts *eo, const char *const *texts, size_t ntexts,
 					  void (*done)(void *ud, const struct llm_embedding *emb, const struct err *e),
 					  void *ud, struct err *e)
 {
 	cJSON *o = llm_json_embed_request(model, texts, ntexts);
 	cJSON_AddStringToObject(o, "encoding_format", "float");
+	if (eo && eo->dimensions > 0)
+		cJSON_AddNumberToObject(o, "dimensions", eo->dimensions);
 	return llm_api_embed(&openai_api, p, l, "/embeddings", o, llm_openai_embedding, ntexts, done, ud, e);
 }
 

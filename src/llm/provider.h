@@ -104,6 +104,17 @@ struct llm_embedding {
 	struct llm_usage usage;
 };
 
+/* What an embedding is for: retrieval models that embed queries and
+ * documents differently (Cohere's input_type) are told which; dimensions
+ * asks for shorter vectors where the model can give them (OpenAI
+ * text-embedding-3, Titan v2: 256, 512 or 1024); 0 keeps the model's own. */
+enum llm_embed_purpose { LLM_EMBED_DOCUMENT, LLM_EMBED_QUERY };
+
+struct llm_embed_opts {
+	enum llm_embed_purpose purpose;
+	int dimensions;
+};
+
 struct provider_ops {
 	const char *type; /* "openai", "anthropic", "bedrock", "ollama" */
 	/* Fills *p from config/environment; returns -1 with e ("no OPENAI_API_KEY ...") when unusable. */
@@ -115,8 +126,9 @@ struct provider_ops {
 	struct provider_call *(*list_models)(struct provider *p, struct loop *l,
 					     void (*done)(void *ud, const struct llm_model_list *list, const struct err *e),
 					     void *ud, struct err *e);
-	struct provider_call *(*embed)(struct provider *p, struct loop *l, const char *model, const char *const *texts,
-				       size_t ntexts, void (*done)(void *ud, const struct llm_embedding *emb, const struct err *e),
+	/* eo may be NULL: documents, the model's dimensions. */
+	struct provider_call *(*embed)(struct provider *p, struct loop *l, const char *model,
+				       const struct llm_embed_opts *eo, const char *const *texts, size_t ntexts, void (*done)(void *ud, const struct llm_embedding *emb, const struct err *e),
 				       void *ud, struct err *e);
 	void (*cancel)(struct provider_call *c);
 };

@@ -158,5 +158,27 @@ for m in bedrock/amazon.titan-embed-text-v2:0 bedrock/cohere.embed-english-v3 ol
 		fail "vector search with $m" "$(what)"
 	fi
 done
+if "$E2E_PY" - "$E2E_TMP/llm2.log" "$Q" <<'P'
+import json, sys
+q = sys.argv[2]
+cohere = {"search_query": 0, "search_document": 0}
+titan = 0
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r.get("route") != "bedrock.invoke":
+        continue
+    body = json.loads(r["body"])
+    if "cohere.embed" in r["model"]:
+        kind = body["input_type"]
+        if kind != ("search_query" if body["texts"] == [q] else "search_document"):
+            sys.exit("%s for %r" % (kind, body["texts"][:2]))
+        cohere[kind] += 1
+    elif "titan-embed-text-v2" in r["model"]:
+        if body.get("normalize") is not True:
+            sys.exit("titan v2 without normalize: %s" % r["body"])
+        titan += 1
+sys.exit(0 if cohere["search_query"] >= 1 and cohere["search_document"] >= 1 and titan >= 1 else str(cohere))
+P
+then ok "Cohere embeds chunks as search_document and the query as search_query; Titan v2 asks for normalized vectors"; else fail "Cohere input_type"; fi
 grep -q '"bedrock.invoke"' "$E2E_TMP/llm2.log" && grep -q '"ollama.embed"' "$E2E_TMP/llm2.log" && ok "Bedrock InvokeModel and Ollama /api/embed were used" || fail "provider routes" "$(cut -c1-200 "$E2E_TMP/llm2.log" | tail -5)"
 e2e_done

@@ -299,7 +299,7 @@ static void test_init(void **state)
 	p = bare_provider("anthropic");
 	const char *const texts[] = { "x" };
 	assert_int_equal(provider_anthropic_ops.init(p, &e), 0);
-	assert_null(p->ops->embed(p, NULL, "m", texts, 1, NULL, NULL, &e));
+	assert_null(p->ops->embed(p, NULL, "m", NULL, texts, 1, NULL, NULL, &e));
 	assert_string_equal(e.msg, "anthropic: Anthropic has no embeddings API; use an embedding model of openai, "
 				   "ollama or bedrock");
 	provider_free(p);

@@ -1265,16 +1265,22 @@ static void embed_cb(void *ud, const struct llm_embedding *emb, const struct err
 		memcpy(g->values, emb->values, emb->n * emb->dim * sizeof *g->values);
 }
 
-static void embed(struct provider *p, struct loop *l, const char *model, const char *const *texts, size_t n,
-		  struct embedding *g)
+static void embed_as(struct provider *p, struct loop *l, const char *model, const struct llm_embed_opts *eo,
+		     const char *const *texts, size_t n, struct embedding *g)
 {
 	struct err e = ERR_INIT;
 	memset(g, 0, sizeof *g);
-	if (!p->ops->embed(p, l, model, texts, n, embed_cb, g, &e))
+	if (!p->ops->embed(p, l, model, eo, texts, n, embed_cb, g, &e))
 		fail_msg("%s", e.msg);
 	assert_int_equal(g->done, 0);
 	assert_true(run_until(l, &g->done, 10000));
 	assert_int_equal(g->done, 1);
+}
+
+static void embed(struct provider *p, struct loop *l, const char *model, const char *const *texts, size_t n,
+		  struct embedding *g)
+{
+	embed_as(p, l, model, NULL, texts, n, g);
 }
 
 static int same_row(const struct embedding *g, size_t a, size_t b)
@@ -1289,7 +1295,7 @@ static void test_fake_embeddings(void **state)
 	struct loop *l = loop_new();
 	struct embedding g;
 	const char *three[] = { "alpha beta", "gamma", "alpha beta" };
-	size_t before = log_lines("bedrock.invoke");
+	size_t before = log_lines("bedrock.invoke"), normalized = log_lines("\\\"normalize\\\":true");
 	embed(p, l, "amazon.titan-embed-text-v2:0", three, 3, &g);
 	assert_string_equal(g.error, "");
 	assert_int_equal(g.n, 3);
@@ -1298,6 +1304,13 @@ static void test_fake_embeddings(void **state)
 	assert_false(same_row(&g, 0, 1));
 	assert_int_equal(g.input_tokens, 5);
 	assert_int_equal(log_lines("bedrock.invoke"), before + 3);
+	assert_int_equal(log_lines("\\\"normalize\\\":true"), normalized + 3);
+	size_t dims_before = log_lines("\\\"dimensions\\\":256");
+	free(g.values);
+	static const struct llm_embed_opts short_query = { LLM_EMBED_QUERY, 256 };
+	embed_as(p, l, "amazon.titan-embed-text-v2:0", &short_query, three, 1, &g);
+	assert_int_equal(g.dim, 256);
+	assert_int_equal(log_lines("\\\"dimensions\\\":256"), dims_before + 1);
 	free(g.values);
 
 	const char *many[100];
@@ -1315,6 +1328,14 @@ static void test_fake_embeddings(void **state)
 	assert_false(same_row(&g, 3, 96));
 	assert_true(g.input_tokens >= 200);
 	assert_int_equal(log_lines("bedrock.invoke"), before + 2);
+	size_t documents = log_lines("search_document"), queries = log_lines("search_query");
+	assert_true(documents >= 2);
+	free(g.values);
+	static const struct llm_embed_opts query = { LLM_EMBED_QUERY, 0 };
+	embed_as(p, l, "cohere.embed-english-v3", &query, many, 1, &g);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(log_lines("search_query"), queries + 1);
+	assert_int_equal(log_lines("search_document"), documents);
 	free(g.values);
 
 	embed(p, l, "cohere.embed-multilingual-v3", many, 0, &g);
@@ -1322,7 +1343,7 @@ static void test_fake_embeddings(void **state)
 	free(g.values);
 
 	struct err e = ERR_INIT;
-	assert_null(p->ops->embed(p, l, "anthropic.claude-3-haiku-20240307-v1:0", three, 3, embed_cb, &g, &e));
+	assert_null(p->ops->embed(p, l, "anthropic.claude-3-haiku-20240307-v1:0", NULL, three, 3, embed_cb, &g, &e));
 	assert_non_null(strstr(e.msg, "anthropic.claude-3-haiku-20240307-v1:0 is not an embedding model I know"));
 	loop_free(l);
 	provider_free(p);

@@ -424,7 +424,7 @@ static void test_embed(void **state)
 	struct err err = ERR_INIT;
 	memset(&l, 0, sizeof l);
 	l.loop = e->loop;
-	assert_non_null(e->p->ops->embed(e->p, e->loop, "all-minilm", texts, 2, on_embedded, &l, &err));
+	assert_non_null(e->p->ops->embed(e->p, e->loop, "all-minilm", NULL, texts, 2, on_embedded, &l, &err));
 	loop_run(e->loop);
 	assert_int_equal(l.dones, 1);
 	assert_int_equal(l.n, 2);

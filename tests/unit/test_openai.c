@@ -895,7 +895,8 @@ static void test_embed(void **state)
 	struct err err = ERR_INIT;
 	memset(&l, 0, sizeof l);
 	l.loop = e->loop;
-	assert_non_null(e->p->ops->embed(e->p, e->loop, "text-embedding-3-small", texts, 2, on_embedded, &l, &err));
+	static const struct llm_embed_opts eo = { LLM_EMBED_QUERY, 512 };
+	assert_non_null(e->p->ops->embed(e->p, e->loop, "text-embedding-3-small", &eo, texts, 2, on_embedded, &l, &err));
 	loop_run(e->loop);
 	assert_int_equal(l.dones, 1);
 	assert_int_equal(l.emb.n, 2);
@@ -908,6 +909,7 @@ static void test_embed(void **state)
 	cJSON *body = cJSON_Parse(strstr(req, "\r\n\r\n") + 4);
 	assert_int_equal(cJSON_GetArraySize(get(body, "input")), 2);
 	assert_string_equal(cJSON_GetStringValue(get(body, "encoding_format")), "float");
+	assert_int_equal(cJSON_GetNumberValue(get(body, "dimensions")), 512);
 	cJSON_Delete(body);
 }
 
