@@ -121,10 +121,10 @@ static void notify_redraw(void *ud)
 static void focus_pane(struct app *a, int i);
 
 /* A question with sources from the Knowledge pane goes to the Prompt pane. */
-static void notify_ask(void *ud, const char *question, const char *context)
+static void notify_ask(void *ud, const char *question, const char *context, const char *history)
 {
 	struct app *a = ud;
-	pane_prompt_ask(a->panes[1], question, context);
+	pane_prompt_ask(a->panes[1], question, context, history);
 	focus_pane(a, 1);
 }
 

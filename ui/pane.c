@@ -85,10 +85,10 @@ void wb_redraw(const struct wb *wb)
 		wb->notify.redraw(wb->notify.ud);
 }
 
-int wb_ask(const struct wb *wb, const char *question, const char *context)
+int wb_ask(const struct wb *wb, const char *question, const char *context, const char *history)
 {
 	if (!wb->notify.ask)
 		return -1;
-	wb->notify.ask(wb->notify.ud, question, context);
+	wb->notify.ask(wb->notify.ud, question, context, history);
 	return 0;
 }

@@ -46,7 +46,7 @@ struct wb_notify {
 	void (*status)(void *ud, int error, const char *msg);
 	void (*redraw)(void *ud);
 	void *ud;
-	void (*ask)(void *ud, const char *question, const char *context);
+	void (*ask)(void *ud, const char *question, const char *context, const char *history);
 };
 
 /* The workbench's data, filled by app.c from the core and shared with the
@@ -75,7 +75,7 @@ struct wb {
 void wb_status(const struct wb *wb, int error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void wb_redraw(const struct wb *wb);
 /* Through wb->notify.ask; -1 when it is unset. Strings are borrowed for the call. */
-int wb_ask(const struct wb *wb, const char *question, const char *context);
+int wb_ask(const struct wb *wb, const char *question, const char *context, const char *history);
 
 /* The parameters for a model (defaults when none were set); borrowed. */
 const struct llm_params *wb_params_for(const struct wb *wb, const char *spec);
@@ -129,7 +129,7 @@ void pane_prompt_restore(struct pane *p, const struct lab_setup *s);
  * the send key would: to the selected model, or every marked one; without a
  * model, the status line says how to pick one and nothing is sent. Strings
  * are borrowed for the call. */
-void pane_prompt_ask(struct pane *p, const char *question, const char *context);
+void pane_prompt_ask(struct pane *p, const char *question, const char *context, const char *history);
 /* Opens the Prompt pane's editor with pasted text in it (the free prompt, or
  * the template's current variable); nothing is sent until the user sends it. */
 void pane_prompt_paste(struct pane *p, const char *text);

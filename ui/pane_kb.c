@@ -26,7 +26,6 @@
 #include "pane.h"
 #include "wrap.h"
 
-#define ASK_CONTEXT_TOKENS 6000 /* the sources' budget, as aiwb ask --kb has it */
 
 enum view { VIEW_KBS, VIEW_RESULTS, VIEW_DOCS, VIEW_DOC };
 
@@ -343,10 +342,18 @@ static void ask_with_sources(struct kb_pane *kp)
 		return;
 	}
 	size_t used = 0;
-	char *context = kb_sources_context(&kp->res, ASK_CONTEXT_TOKENS, &used);
+	char *context = kb_sources_context(&kp->res, KB_CONTEXT_TOKENS, &used);
 	char *question = xstrdup(kp->query);
-	if (wb_ask(wb, question, context) < 0)
+	struct kb_search_opts so;
+	memset(&so, 0, sizeof so);
+	so.query = kp->query;
+	so.k = kp->k;
+	so.mode = kp->mode;
+	so.filter = kp->filter && *kp->filter ? kp->filter : NULL;
+	char *history = kb_context_history_text(kp->cur.name, &so, &kp->res, used);
+	if (wb_ask(wb, question, context, history) < 0)
 		wb_status(wb, 1, "asking is not possible here");
+	free(history);
 	free(question);
 	free(context);
 }

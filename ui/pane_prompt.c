@@ -325,7 +325,7 @@ void pane_prompt_restore(struct pane *p, const struct lab_setup *s)
 	pp->field = 0;
 }
 
-void pane_prompt_ask(struct pane *p, const char *question, const char *context)
+void pane_prompt_ask(struct pane *p, const char *question, const char *context, const char *history)
 {
 	struct prompt_pane *pp = (struct prompt_pane *)p;
 	struct err e = ERR_INIT;
@@ -341,6 +341,7 @@ void pane_prompt_ask(struct pane *p, const char *question, const char *context)
 			return;
 		}
 	}
+	lab_form_set_history_extra(&pp->form, history);
 	pp->mode = MODE_MAIN;
 	pp->field = 0;
 	send_form(pp);

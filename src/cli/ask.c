@@ -187,13 +187,18 @@ int cmd_ask(int argc, char **argv)
 		putchar('\n');
 	if (a.json) {
 		char *js = askguard_json_wrap(&ag, run_json(r, !a.raw));
+		js = ask_kb_json_wrap(o.kb_found, js);
 		puts(js);
 		free(js);
 	}
+	if (!a.json && o.kb_found)
+		ask_kb_print_sources(o.kb_found);
 	fflush(stdout);
 	askguard_report(&ag);
 	char *tmpl = at.t ? template_history_json(at.t, at.vars) : NULL;
-	int saved = session_save(&s, r, &rq, "ask", tmpl) == 0;
+	char *params = ask_kb_params(o.kb_found, tmpl);
+	int saved = session_save(&s, r, &rq, "ask", params) == 0;
+	free(params);
 	free(tmpl);
 	if (!a.json && isatty(STDERR_FILENO))
 		print_metrics(r);

@@ -10,6 +10,7 @@
 
 #include "base/xmalloc.h"
 #include "cli/out.h"
+#include "kb/search.h"
 
 #define MAX_PROMPT (8u << 20)
 
@@ -48,16 +49,20 @@ int ask_opts_parse(struct ask_opts *o, const char *cmd, size_t max_models, int a
 		{ "raw", no_argument, NULL, 'r' },               { "template", required_argument, NULL, 't' },
 		{ "var", required_argument, NULL, 'V' },         { "vars-file", required_argument, NULL, 'F' },
 		{ "guard", required_argument, NULL, 'G' },
+		{ "kb", required_argument, NULL, 'K' },          { "mode", required_argument, NULL, 'M' },
+		{ "filter", required_argument, NULL, 'X' },
 		{ NULL, 0, NULL, 0 },
 	};
 	memset(o, 0, sizeof *o);
 	o->cmd = cmd;
 	o->stream = 1;
 	o->params.stop = o->stops;
-	int ch;
+	o->kb_k = 5;
+	o->kb_mode = KB_MODE_BM25;
+	int ch, kb_only = 0;
 	opterr = 0;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, ":m:s:t:", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":m:s:t:k:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'm':
 			if (o->nmodels == max_models)
@@ -103,6 +108,24 @@ int ask_opts_parse(struct ask_opts *o, const char *cmd, size_t max_models, int a
 			break;
 		case 'F': o->vars_file = optarg; break;
 		case 'G': o->guard = optarg; break;
+		case 'K': o->kb = optarg; break;
+		case 'k': {
+			long n;
+			if (cli_parse_long(cmd, "-k", optarg, 1, 50, &n))
+				return 2;
+			o->kb_k = (int)n;
+			kb_only = 1;
+			break;
+		}
+		case 'M':
+			if ((o->kb_mode = kb_mode_parse(optarg)) < 0)
+				return cli_usage_error(cmd, "--mode must be bm25, vector or hybrid");
+			kb_only = 1;
+			break;
+		case 'X':
+			o->kb_filter = optarg;
+			kb_only = 1;
+			break;
 		case ':': return cli_usage_error(cmd, "%s needs a value", argv[optind - 1]);
 		default: return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
 		}
@@ -110,6 +133,10 @@ int ask_opts_parse(struct ask_opts *o, const char *cmd, size_t max_models, int a
 	if (argc - optind > 1)
 		return cli_usage_error(cmd, "give the prompt as one argument (quote it), or '-' to read standard input");
 	const char *arg = optind < argc ? argv[optind] : NULL;
+	if (kb_only && !o->kb)
+		return cli_usage_error(cmd, "-k, --mode and --filter choose what --kb NAME retrieves; give --kb");
+	if (o->kb && o->template)
+		return cli_usage_error(cmd, "--kb answers with the built-in rag template; leave out -t");
 	if ((o->nvars || o->vars_file) && !o->template)
 		return cli_usage_error(cmd, "--var and --vars-file go with a template (-t NAME)");
 	if (!arg && o->template)
@@ -135,6 +162,8 @@ int ask_opts_start(struct ask_opts *o, struct template_prep *at, const char *cmd
 	int usage = ask_opts_parse(o, cmd, max_models, argc, argv);
 	if (!usage && max_models > 1 && o->nmodels < 2)
 		usage = cli_usage_error(cmd, "give at least two models with -m (for one, use aiwb ask)");
+	if (!usage && o->kb)
+		usage = ask_kb_retrieve(o);
 	if (!usage && o->template)
 		usage = ask_template_prepare(at, o);
 	if (usage)
@@ -153,4 +182,6 @@ void ask_opts_free(struct ask_opts *o)
 	buf_free(&o->prompt);
 	free(o->vars);
 	o->vars = NULL;
+	ask_kb_free(o->kb_found);
+	o->kb_found = NULL;
 }

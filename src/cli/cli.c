@@ -106,6 +106,11 @@ static const char compare_usage[] =
 	"and --json, which prints {\"prompt\", \"results\": [one aiwb ask --json object\n"
 	"per model]} (and \"guard\" with --guard).\n"
 	"\n"
+	"  --kb NAME [-k N] [--mode bm25|vector|hybrid] [--filter EXPR]\n"
+	"      answer from a knowledge base: the question is searched once and every\n"
+	"      model gets the same rag prompt with the same numbered sources; the\n"
+	"      sources are printed once after the table (--json: \"kb\", \"sources\")\n"
+	"\n"
 	"Exit status: 0 when every model finished; 1 when any failed, was cut or was not\n"
 	"saved; 2 on a usage error; 3 when the guard blocked the prompt or an answer;\n"
 	"130 when interrupted (129 on SIGHUP, 143 on SIGTERM).\n";
@@ -269,9 +274,5 @@ int cli_run(int argc, char **argv)
 		fputs(c->usage, stdout);
 		return 0;
 	}
-	if (c->run == cmd_ask)
-		for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-			if (strcmp(argv[i], "--kb") == 0)
-				return cli_ask_kb(argc, argv);
 	return c->run(argc, argv);
 }

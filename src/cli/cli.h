@@ -39,8 +39,6 @@ int cmd_jobs(int argc, char **argv);
 extern const char jobs_usage[];
 int cmd_guard(int argc, char **argv);
 int cmd_kb(int argc, char **argv);
-/* aiwb ask --kb NAME (cli/askkb.c): retrieves, then asks with the rag template and prints the sources. */
-int cli_ask_kb(int argc, char **argv);
 extern const char cli_kb_usage[];
 int cmd_drift(int argc, char **argv);
 extern const char cmd_drift_usage[];

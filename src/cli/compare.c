@@ -1,6 +1,7 @@
 /* aiwb compare: one prompt to several models at once, all streaming in one
  * thread; the answers one after another, then a table of their metrics. One
- * model failing never stops the others. */
+ * model failing never stops the others. With --kb the question is searched
+ * once and every model gets the same rag prompt; the sources follow. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,7 +146,8 @@ static void print_table(const struct compare *c)
 	printf("(~ marks token counts estimated at about 4 characters a token)\n");
 }
 
-static void print_json(const struct compare *c, const char *prompt, int raw, struct askguard *ag)
+static void print_json(const struct compare *c, const char *prompt, int raw, struct askguard *ag,
+		       const struct ask_kb *kb)
 {
 	cJSON *root = cJSON_CreateObject();
 	cJSON_AddStringToObject(root, "prompt", prompt);
@@ -169,6 +171,8 @@ static void print_json(const struct compare *c, const char *prompt, int raw, str
 		cJSON_AddItemToArray(results, item);
 	}
 	askguard_json_add(ag, root);
+	if (kb)
+		ask_kb_json_add(kb, root);
 	cli_print_json(root);
 }
 
@@ -213,7 +217,9 @@ int cmd_compare(int argc, char **argv)
 
 	int failed = 0;
 	char *tmpl = at.t ? template_history_json(at.t, at.vars) : NULL;
-	char *extra = run_compare_params(tmpl, group);
+	char *with_kb = ask_kb_params(o.kb_found, tmpl);
+	char *extra = run_compare_params(with_kb, group);
+	free(with_kb);
 	free(tmpl);
 	for (size_t i = 0; i < c.n; i++)
 		askguard_answer(&ag, &s, c.slots[i].run, 0);
@@ -226,10 +232,12 @@ int cmd_compare(int argc, char **argv)
 	free(extra);
 	if (o.json) {
 		print_json(&c, at.t && at.nmessages ? at.messages[at.nmessages - 1].content : buf_str(&o.prompt), o.raw,
-			   &ag);
+			   &ag, o.kb_found);
 	} else {
 		print_answers(&c, o.raw);
 		print_table(&c);
+		if (o.kb_found)
+			ask_kb_print_sources(o.kb_found);
 	}
 	fflush(stdout);
 	askguard_report(&ag);

@@ -322,6 +322,11 @@ static void print_hits_json(const struct history_cmd *c, const char *query, int6
 		add_number_or_null(o, "ttft_ms", h->ttft_ms);
 		add_number_or_null(o, "total_ms", h->total_ms);
 		add_number_or_null(o, "cost_usd", h->cost_usd);
+		cJSON *kb = h->kb_json ? cJSON_Parse(h->kb_json) : NULL;
+		if (cJSON_IsObject(kb))
+			cJSON_AddItemToObject(o, "kb", kb);
+		else
+			cJSON_Delete(kb);
 		if (h->snippet) {
 			cJSON_AddNumberToObject(o, "score", h->score);
 			cJSON_AddItemToObject(o, "snippet", snippet_json(h->snippet, c->raw));
@@ -392,6 +397,37 @@ static void print_field(const char *label, const char *value, int raw)
 	free(safe);
 }
 
+/* The retrieval an answer was grounded on (params "kb", docs/kb.md). */
+static void print_kb(const struct history_cmd *c, const struct history_run *r)
+{
+	cJSON *p = r->params_json ? cJSON_Parse(r->params_json) : NULL;
+	const cJSON *kb = cJSON_GetObjectItemCaseSensitive(p, "kb");
+	if (cJSON_IsObject(kb)) {
+		const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(kb, "name"));
+		const char *mode = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(kb, "mode"));
+		const char *query = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(kb, "query"));
+		const char *filter = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(kb, "filter"));
+		const cJSON *k = cJSON_GetObjectItemCaseSensitive(kb, "k");
+		struct buf b = BUF_INIT;
+		buf_printf(&b, "%s (%s", name ? name : "?", mode ? mode : "?");
+		if (cJSON_IsNumber(k))
+			buf_printf(&b, ", k %d", k->valueint);
+		if (filter)
+			buf_printf(&b, ", filter %s", filter);
+		buf_puts(&b, ")");
+		print_field("kb", buf_str(&b), c->raw);
+		print_field("kb query", query ? query : "", c->raw);
+		buf_reset(&b);
+		const cJSON *id;
+		cJSON_ArrayForEach(id, cJSON_GetObjectItemCaseSensitive(kb, "chunks"))
+			if (cJSON_IsNumber(id))
+				buf_printf(&b, "%s%.0f", b.len ? " " : "", id->valuedouble);
+		print_field("kb chunks", b.len ? buf_str(&b) : "none", c->raw);
+		buf_free(&b);
+	}
+	cJSON_Delete(p);
+}
+
 static void print_run(const struct history_cmd *c, const struct history_run *r)
 {
 	const struct history_metrics *m = &r->metrics;
@@ -422,9 +458,11 @@ static void print_run(const struct history_cmd *c, const struct history_run *r)
 	print_field("request id", m->request_id ? m->request_id : "-", c->raw);
 	struct buf params = BUF_INIT;
 	for (size_t i = 0; i < r->nparams; i++)
-		buf_printf(&params, "%s%s=%s", i ? " " : "", r->params[i].name, r->params[i].value);
+		if (strcmp(r->params[i].name, "kb") != 0)
+			buf_printf(&params, "%s%s=%s", params.len ? " " : "", r->params[i].name, r->params[i].value);
 	print_field("parameters", params.len ? buf_str(&params) : "defaults", c->raw);
 	buf_free(&params);
+	print_kb(c, r);
 	if (r->nmessages == 0 && r->prompt)
 		print_section("user", r->prompt, c->raw);
 	for (size_t i = 0; i < r->nmessages; i++) {

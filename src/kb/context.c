@@ -1,5 +1,6 @@
 #include "kb/context.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/buf.h"
@@ -45,4 +46,44 @@ char *kb_sources_context(const struct kb_results *r, int64_t max_tokens, size_t 
 		(*used)++;
 	}
 	return buf_detach(&b);
+}
+
+cJSON *kb_context_history(const char *kb_name, const struct kb_search_opts *so, const struct kb_results *r,
+			  size_t used)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "name", kb_name);
+	cJSON_AddStringToObject(o, "query", so->query ? so->query : "");
+	cJSON_AddStringToObject(o, "mode", kb_mode_name(so->mode));
+	cJSON_AddNumberToObject(o, "k", so->k);
+	if (so->filter && *so->filter)
+		cJSON_AddStringToObject(o, "filter", so->filter);
+	else
+		cJSON_AddNullToObject(o, "filter");
+	cJSON *ids = cJSON_AddArrayToObject(o, "chunks");
+	for (size_t i = 0; i < used && i < r->n; i++)
+		cJSON_AddItemToArray(ids, cJSON_CreateNumber((double)r->v[i].chunk_id));
+	return o;
+}
+
+char *kb_context_history_text(const char *kb_name, const struct kb_search_opts *so, const struct kb_results *r,
+			      size_t used)
+{
+	return kb_context_params(NULL, kb_context_history(kb_name, so, r, used));
+}
+
+char *kb_context_params(const char *extra, cJSON *kb)
+{
+	cJSON *o = extra ? cJSON_Parse(extra) : NULL;
+	if (!cJSON_IsObject(o)) {
+		cJSON_Delete(o);
+		o = cJSON_CreateObject();
+	}
+	if (kb) {
+		cJSON_DeleteItemFromObjectCaseSensitive(o, "kb");
+		cJSON_AddItemToObject(o, "kb", kb);
+	}
+	char *s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return s;
 }

@@ -9,9 +9,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
+
 #include "kb/search.h"
+
+/* The sources' token budget of an answer (ask --kb, compare --kb, the
+ * Knowledge pane's ask, experiments with a kb). */
+#define KB_CONTEXT_TOKENS 6000
 
 /* The context text (caller frees); *used is how many of r's hits it holds. */
 char *kb_sources_context(const struct kb_results *r, int64_t max_tokens, size_t *used);
+
+/* What history keeps of an answer's retrieval (docs/kb.md): {"name", "query",
+ * "mode", "k", "filter" (null for none), "chunks": the ids of the first used
+ * hits, in source order}. */
+cJSON *kb_context_history(const char *kb_name, const struct kb_search_opts *so, const struct kb_results *r,
+			  size_t used);
+/* {"kb": kb_context_history(...)} as text, for history params; caller frees. */
+char *kb_context_history_text(const char *kb_name, const struct kb_search_opts *so, const struct kb_results *r,
+			      size_t used);
+/* extra (NULL, or a JSON object's text) with its "kb" replaced by kb (taken
+ * over, may be NULL: extra as it is), as text for run_save; caller frees. */
+char *kb_context_params(const char *extra, cJSON *kb);
 
 #endif

@@ -75,6 +75,8 @@ static void form_clear(struct lab_form *f)
 	free(f->technique);
 	free(f->description);
 	template_free(f->t);
+	free(f->history_extra);
+	f->history_extra = NULL;
 	f->fields = NULL;
 	f->nfields = 0;
 	f->template = NULL;
@@ -128,6 +130,12 @@ void lab_form_close(struct lab_form *f)
 	free(f->text);
 	free(f->system);
 	memset(f, 0, sizeof *f);
+}
+
+void lab_form_set_history_extra(struct lab_form *f, const char *json)
+{
+	free(f->history_extra);
+	f->history_extra = json ? xstrdup(json) : NULL;
 }
 
 int lab_form_set(struct lab_form *f, size_t i, const char *text, struct err *e)
@@ -682,9 +690,34 @@ static void tr_done(struct template_runner *tr, void *ud)
 	finish(lr);
 }
 
+/* json (NULL or an object's text) with the keys of extra added; caller frees. */
+static char *join_extra(char *json, const char *extra)
+{
+	cJSON *add = extra ? cJSON_Parse(extra) : NULL;
+	if (!cJSON_IsObject(add)) {
+		cJSON_Delete(add);
+		return json;
+	}
+	cJSON *o = json ? cJSON_Parse(json) : NULL;
+	if (!cJSON_IsObject(o)) {
+		cJSON_Delete(o);
+		o = cJSON_CreateObject();
+	}
+	const cJSON *it;
+	cJSON_ArrayForEach(it, add) {
+		cJSON_DeleteItemFromObjectCaseSensitive(o, it->string);
+		cJSON_AddItemToObject(o, it->string, cJSON_Duplicate(it, 1));
+	}
+	free(json);
+	json = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	cJSON_Delete(add);
+	return json;
+}
+
 static char *history_json(const struct lab_form *f, const cJSON *vars, int64_t group)
 {
-	char *tmpl = f->t ? template_history_json(f->t, vars) : NULL;
+	char *tmpl = join_extra(f->t ? template_history_json(f->t, vars) : NULL, f->history_extra);
 	if (!group)
 		return tmpl;
 	char *s = run_compare_params(tmpl, group);

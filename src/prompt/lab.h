@@ -59,6 +59,8 @@ struct lab_form {
 	size_t nfields;
 	char *text;          /* the free prompt; "" until written */
 	char *system;        /* replaces the template's system messages; NULL for none */
+	char *history_extra; /* a JSON object whose keys join each run's history params (the
+				retrieval of a question asked with sources); NULL for none */
 	/* private */
 	struct template *t;
 	char shape_buf[48];
@@ -73,6 +75,8 @@ void lab_form_close(struct lab_form *f);
 int lab_form_set(struct lab_form *f, size_t i, const char *text, struct err *e);
 void lab_form_set_text(struct lab_form *f, const char *text);
 void lab_form_set_system(struct lab_form *f, const char *system);
+/* Sets history_extra (NULL clears it); opening another template clears it. */
+void lab_form_set_history_extra(struct lab_form *f, const char *json);
 /* The first required field with neither a value nor a default, or -1. */
 long lab_form_missing(const struct lab_form *f);
 /* Whether there is something to send (free text written, or a template). */

@@ -24,7 +24,7 @@
 	"r.id, r.created_ms, r.kind, r.model," \
 	" CASE WHEN length(r.prompt) > " XSTR(HISTORY_PROMPT_MAX) \
 	" THEN substr(r.prompt, 1, " XSTR(HISTORY_PROMPT_MAX) " - 1) || '…' ELSE r.prompt END," \
-	" r.metrics"
+	" r.metrics, CASE WHEN json_valid(r.params) THEN json_extract(r.params, '$.kb') END"
 
 static const char newest_sql[] =
 	"SELECT " HIT_COLUMNS " FROM runs r WHERE " MODEL_FILTER
@@ -201,6 +201,7 @@ static void read_hit(sqlite3_stmt *st, struct history_hit *h)
 	h->total_ms = m.total_ms;
 	h->cost_usd = m.cost_usd;
 	metrics_free(&m);
+	h->kb_json = column_dup(st, 6);
 }
 
 static int64_t clamp(size_t v)
@@ -363,7 +364,7 @@ static int fill_hits(struct db *db, const char *match, struct history_hit *hits,
 		int step = sqlite3_step(st);
 		if (step == SQLITE_ROW) {
 			read_hit(st, h);
-			if (sqlite3_column_int(st, 6)) {
+			if (sqlite3_column_int(st, 7)) {
 				char *fixed = remarked_snippet(db, match, h->id, h->snippet ? h->snippet : "", e);
 				if (fixed) {
 					free(h->snippet);
@@ -415,6 +416,7 @@ void history_hits_free(struct history_hit *hits, size_t n)
 		free(hits[i].prompt);
 		free(hits[i].snippet);
 		free(hits[i].status);
+		free(hits[i].kb_json);
 	}
 	free(hits);
 }

@@ -61,6 +61,7 @@ struct history_hit {
 	double ttft_ms;      /* -1 when unknown */
 	double total_ms;     /* -1 when unknown */
 	double cost_usd;     /* -1 when unknown */
+	char *kb_json;       /* params "kb": the retrieval an answer used (JSON object text), or NULL */
 };
 
 struct history_message {

@@ -49,6 +49,49 @@ static void test_context(void **state)
 	free(c);
 }
 
+static void test_history(void **state)
+{
+	(void)state;
+	char t1[] = "one", t2[] = "two", t3[] = "three";
+	struct kb_hit v[] = { hit("a.md", "", t1), hit("b.md", "", t2), hit("c.md", "", t3) };
+	v[0].chunk_id = 41;
+	v[1].chunk_id = 7;
+	v[2].chunk_id = 99;
+	struct kb_results r;
+	memset(&r, 0, sizeof r);
+	r.v = v;
+	r.n = 3;
+	struct kb_search_opts so;
+	memset(&so, 0, sizeof so);
+	so.query = "who \"rides\"?";
+	so.k = 5;
+	so.mode = KB_MODE_HYBRID;
+	cJSON *kb = kb_context_history("docs", &so, &r, 2);
+	char *s = cJSON_PrintUnformatted(kb);
+	assert_string_equal(s, "{\"name\":\"docs\",\"query\":\"who \\\"rides\\\"?\",\"mode\":\"hybrid\",\"k\":5,"
+			       "\"filter\":null,\"chunks\":[41,7]}");
+	free(s);
+	/* joins the other params; an old "kb" is replaced, the rest kept */
+	char *p = kb_context_params("{\"template\":\"rag\",\"kb\":1,\"compare_group\":3}", kb);
+	assert_string_equal(p, "{\"template\":\"rag\",\"compare_group\":3,\"kb\":{\"name\":\"docs\",\"query\":"
+			       "\"who \\\"rides\\\"?\",\"mode\":\"hybrid\",\"k\":5,\"filter\":null,\"chunks\":[41,7]}}");
+	free(p);
+	so.filter = "year>=2024";
+	so.mode = KB_MODE_BM25;
+	kb = kb_context_history("docs", &so, &r, 0);
+	p = kb_context_params(NULL, kb);
+	assert_string_equal(p, "{\"kb\":{\"name\":\"docs\",\"query\":\"who \\\"rides\\\"?\",\"mode\":\"bm25\","
+			       "\"k\":5,\"filter\":\"year>=2024\",\"chunks\":[]}}");
+	free(p);
+	p = kb_context_history_text("d", &so, &r, 1);
+	assert_string_equal(p, "{\"kb\":{\"name\":\"d\",\"query\":\"who \\\"rides\\\"?\",\"mode\":\"bm25\","
+			       "\"k\":5,\"filter\":\"year>=2024\",\"chunks\":[41]}}");
+	free(p);
+	p = kb_context_params("not json", NULL);
+	assert_string_equal(p, "{}");
+	free(p);
+}
+
 static void test_hit_json(void **state)
 {
 	(void)state;
@@ -77,6 +120,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_context),
+		cmocka_unit_test(test_history),
 		cmocka_unit_test(test_hit_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -410,6 +410,7 @@ static void test_run_free_prompt(void **state)
 	struct lab_form f;
 	open_ok(&f, NULL);
 	lab_form_set_text(&f, "Why is the sky blue?");
+	lab_form_set_history_extra(&f, "{\"kb\":{\"name\":\"sky\",\"chunks\":[3,1]},\"compare_group\":7}");
 	struct lab_target tg = target(r, "compare", 42);
 	struct err e = ERR_INIT;
 	struct lab_run *lr = lab_run_start(&f, &tg, &cb, r, &e);
@@ -435,7 +436,8 @@ static void test_run_free_prompt(void **state)
 	assert_string_equal(h.kind, "compare");
 	assert_string_equal(h.prompt, "Why is the sky blue?");
 	assert_string_equal(h.output, "Rayleigh scattering.");
-	assert_string_equal(param(&h, "compare_group"), "42");
+	assert_string_equal(param(&h, "compare_group"), "42"); /* the run's own wins */
+	assert_string_equal(param(&h, "kb"), "{\"name\":\"sky\",\"chunks\":[3,1]}");
 	assert_null(param(&h, "template"));
 	history_run_free(&h);
 	lab_run_free(lr);
@@ -462,9 +464,11 @@ static void test_run_chain_shows_each_step(void **state)
 	fake_respond(&r->fe->f, 200, NDJSON_HEAD, one, 0);
 	fake_respond(&r->fe->f, 200, NDJSON_HEAD, two, 0);
 	struct lab_form f;
-	open_ok(&f, "two-steps");
-	struct lab_target tg = target(r, "ask", 0);
+	open_ok(&f, NULL);
+	lab_form_set_history_extra(&f, "{\"kb\":{}}");
 	struct err e = ERR_INIT;
+	assert_int_equal(lab_form_open(&f, "two-steps", &e), 0); /* another template forgets it */
+	struct lab_target tg = target(r, "ask", 0);
 	assert_null(lab_run_start(&f, &tg, &cb, r, &e)); /* topic is required */
 	assert_contains(e.msg, "topic");
 	set_ok(&f, "topic", "tides");
@@ -486,6 +490,7 @@ static void test_run_chain_shows_each_step(void **state)
 	assert_string_equal(param(&h, "template"), "\"two-steps\"");
 	assert_string_equal(param(&h, "vars"), "{\"topic\":\"tides\"}");
 	assert_null(param(&h, "compare_group"));
+	assert_null(param(&h, "kb"));
 	history_run_free(&h);
 	lab_run_free(lr);
 	lab_form_close(&f);
