@@ -137,6 +137,16 @@ static char *absolute(const char *path)
 	return real ? real : xstrdup(path);
 }
 
+/* Queries embedded for the kb settings that search by vector. */
+static void embed_progress(void *ud, size_t done, size_t total)
+{
+	struct watch *w = ud;
+	if (w->tty)
+		fprintf(stderr, "\rembedding the kb queries [%zu/%zu]", done, total);
+	else if (done == total)
+		fprintf(stderr, "embedded %zu kb queries\n", total);
+}
+
 static int run_experiment(const char *file, int concurrency, const struct outputs *o)
 {
 	struct exp_spec spec;
@@ -152,13 +162,23 @@ static int run_experiment(const char *file, int concurrency, const struct output
 		return cli_fail("experiment", "%s", e.msg);
 	}
 	struct watch w = { s.loop, isatty(STDERR_FILENO) };
+	struct exp_retrieve *rt = NULL;
+	if (spec.nkbs && !(rt = exp_retrieve_open(&spec, s.db, &s.cfg, s.loop, embed_progress, &w, &e))) {
+		if (w.tty)
+			fputc('\n', stderr);
+		int rc = s.interrupted ? session_interrupt_status(&s) : cli_fail("experiment", "%s", e.msg);
+		session_close(&s);
+		exp_spec_free(&spec);
+		return rc;
+	}
 	static const struct exp_run_cb cb = { NULL, on_case, on_done };
-	struct exp_run_opts ro = { s.loop, &s.cfg, s.db, &s.catalog, concurrency };
+	struct exp_run_opts ro = { s.loop, &s.cfg, s.db, &s.catalog, concurrency, rt };
 	char *abs = absolute(file);
 	struct exp_run *x = exp_run_new(&spec, abs, &ro, &cb, &w, &e);
 	free(abs);
 	if (!x) {
 		int rc = cli_fail("experiment", "cannot store the experiment: %s", e.msg);
+		exp_retrieve_free(rt);
 		session_close(&s);
 		exp_spec_free(&spec);
 		return rc;
@@ -199,6 +219,7 @@ static int run_experiment(const char *file, int concurrency, const struct output
 		rc = s.interrupted ? session_interrupt_status(&s) : verdict(doc);
 	cJSON_Delete(doc);
 	exp_run_free(x);
+	exp_retrieve_free(rt);
 	session_close(&s);
 	exp_spec_free(&spec);
 	return rc;

@@ -28,6 +28,19 @@ static void add_num_or_null(cJSON *o, const char *k, int have, double v)
 		cJSON_AddNullToObject(o, k);
 }
 
+/* The label of case c's kb setting, or "". */
+static const char *case_kb(const cJSON *c)
+{
+	const char *l = str(cJSON_GetObjectItemCaseSensitive(c, "kb"), "label");
+	return l ? l : "";
+}
+
+/* Whether the experiment has kb settings (a matrix entry per prompt, kb and model). */
+static int has_kbs(const cJSON *doc)
+{
+	return cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(doc, "kb")) > 0;
+}
+
 struct tally {
 	size_t n, passed, failed, errors;
 };
@@ -55,7 +68,7 @@ static void add_tally(cJSON *o, const struct tally *t)
 	add_num_or_null(o, "pass_rate", t->n > 0, t->n ? (double)t->passed / (double)t->n : 0);
 }
 
-static cJSON *matrix_entry(const cJSON *cases, const char *prompt, const char *model)
+static cJSON *matrix_entry(const cJSON *cases, const char *prompt, const char *kb, const char *model)
 {
 	struct tally t = { 0 };
 	size_t nok = 0, nttft = 0, ncost = 0;
@@ -67,7 +80,7 @@ static cJSON *matrix_entry(const cJSON *cases, const char *prompt, const char *m
 	const cJSON *c;
 	cJSON_ArrayForEach(c, cases) {
 		if (strcmp(str(c, "prompt") ? str(c, "prompt") : "", prompt) ||
-		    strcmp(str(c, "model") ? str(c, "model") : "", model))
+		    strcmp(str(c, "model") ? str(c, "model") : "", model) || (kb && strcmp(case_kb(c), kb)))
 			continue;
 		const char *st = tally_case(&t, c);
 		if (st && strcmp(st, "pass") && !first_error) {
@@ -93,6 +106,8 @@ static cJSON *matrix_entry(const cJSON *cases, const char *prompt, const char *m
 	}
 	cJSON *e = cJSON_CreateObject();
 	cJSON_AddStringToObject(e, "prompt", prompt);
+	if (kb)
+		cJSON_AddStringToObject(e, "kb", kb);
 	cJSON_AddStringToObject(e, "model", model);
 	add_tally(e, &t);
 	add_num_or_null(e, "mean_ms", nok > 0, stats_mean(lat, nok));
@@ -118,11 +133,18 @@ void exp_report_finish(cJSON *doc)
 	const cJSON *prompts = cJSON_GetObjectItemCaseSensitive(doc, "prompts");
 	const cJSON *models = cJSON_GetObjectItemCaseSensitive(doc, "models");
 	cJSON *matrix = cJSON_CreateArray();
+	const cJSON *kbs = cJSON_GetObjectItemCaseSensitive(doc, "kb");
+	int nkbs = has_kbs(doc) ? cJSON_GetArraySize(kbs) : 1;
 	const cJSON *p, *m, *c;
 	cJSON_ArrayForEach(p, prompts) {
-		cJSON_ArrayForEach(m, models) {
-			if (cJSON_IsString(p) && cJSON_IsString(m))
-				cJSON_AddItemToArray(matrix, matrix_entry(cases, p->valuestring, m->valuestring));
+		for (int b = 0; b < nkbs; b++) {
+			const char *kb = has_kbs(doc) ? str(cJSON_GetArrayItem(kbs, b), "label") : NULL;
+			if (has_kbs(doc) && !kb)
+				continue;
+			cJSON_ArrayForEach(m, models) {
+				if (cJSON_IsString(p) && cJSON_IsString(m))
+					cJSON_AddItemToArray(matrix, matrix_entry(cases, p->valuestring, kb, m->valuestring));
+			}
 		}
 	}
 	struct tally t = { 0 };
@@ -215,8 +237,28 @@ static void headline(struct buf *b, const cJSON *doc)
 	}
 }
 
+/* "kb LABEL: NAME, mode M, k N, filter F, query Q" per setting. */
+static void print_kb_settings(FILE *out, const cJSON *doc)
+{
+	const cJSON *s;
+	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(doc, "kb")) {
+		struct buf b = BUF_INIT;
+		buf_printf(&b, "kb %s: %s, mode %s, k %.0f", str(s, "label") ? str(s, "label") : "?",
+			   str(s, "name") ? str(s, "name") : "?", str(s, "mode") ? str(s, "mode") : "?", num(s, "k", 0));
+		if (str(s, "filter"))
+			buf_printf(&b, ", filter %s", str(s, "filter"));
+		if (str(s, "query"))
+			buf_printf(&b, ", query %s", str(s, "query"));
+		char *line = clean(buf_str(&b));
+		fprintf(out, "%s\n", line);
+		free(line);
+		buf_free(&b);
+	}
+}
+
 void exp_report_text(FILE *out, const cJSON *doc)
 {
+	int kbs = has_kbs(doc);
 	struct buf b = BUF_INIT;
 	headline(&b, doc);
 	fprintf(out, "%s\n", buf_str(&b));
@@ -228,27 +270,43 @@ void exp_report_text(FILE *out, const cJSON *doc)
 		if (st && !strcmp(st, "pass"))
 			continue;
 		if (!header++)
-			fprintf(out, "\n%5s %5s %-12s %-40s %s\n", "case", "row", "prompt", "model", "why");
+			fprintf(out, "\n%5s %5s %-12s %s%-40s %s\n", "case", "row", "prompt", kbs ? "kb           " : "",
+				"model", "why");
 		char *why = exp_report_case_reason(c);
 		char *safe = clean(why), *prompt = clean(str(c, "prompt")), *model = clean(str(c, "model"));
-		fprintf(out, "%5.0f %5.0f %-12.12s %-40.40s %s\n", num(c, "index", 0), num(c, "row", 0), prompt, model,
-			safe);
+		char *kb = clean(case_kb(c));
+		if (kbs)
+			fprintf(out, "%5.0f %5.0f %-12.12s %-12.12s %-40.40s %s\n", num(c, "index", 0), num(c, "row", 0),
+				prompt, kb, model, safe);
+		else
+			fprintf(out, "%5.0f %5.0f %-12.12s %-40.40s %s\n", num(c, "index", 0), num(c, "row", 0), prompt,
+				model, safe);
 		free(why);
 		free(safe);
 		free(prompt);
 		free(model);
+		free(kb);
 	}
-	fprintf(out, "\n%-12s %-40s %5s %5s %5s %5s %6s %8s %8s %8s %8s %8s %10s\n", "prompt", "model", "cases", "pass",
-		"fail", "error", "pass%", "mean ms", "p95 ms", "ttft ms", "in", "out", "cost $");
+	if (kbs) {
+		fputc('\n', out);
+		print_kb_settings(out, doc);
+	}
+	fprintf(out, "\n%-12s %s%-40s %5s %5s %5s %5s %6s %8s %8s %8s %8s %8s %10s\n", "prompt", kbs ? "kb           " : "",
+		"model", "cases", "pass", "fail", "error", "pass%", "mean ms", "p95 ms", "ttft ms", "in", "out", "cost $");
 	const cJSON *e;
 	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, "matrix")) {
 		struct cells k;
 		cells_of(e, &k);
-		char *prompt = clean(str(e, "prompt")), *model = clean(str(e, "model"));
-		fprintf(out, "%-12.12s %-40.40s %5s %5s %5s %5s %6s %8s %8s %8s %8s %8s %10s\n", prompt, model, k.cases,
-			k.passed, k.failed, k.errors, k.rate, k.mean, k.p95, k.ttft, k.in, k.out, k.cost);
+		char *prompt = clean(str(e, "prompt")), *model = clean(str(e, "model")), *kb = clean(str(e, "kb"));
+		if (kbs)
+			fprintf(out, "%-12.12s %-12.12s ", prompt, kb);
+		else
+			fprintf(out, "%-12.12s ", prompt);
+		fprintf(out, "%-40.40s %5s %5s %5s %5s %6s %8s %8s %8s %8s %8s %10s\n", model, k.cases, k.passed,
+			k.failed, k.errors, k.rate, k.mean, k.p95, k.ttft, k.in, k.out, k.cost);
 		free(prompt);
 		free(model);
+		free(kb);
 	}
 	fprintf(out, "(latency over the cases whose model finished; ~ marks estimated token counts)\n");
 }
@@ -286,7 +344,8 @@ void exp_report_csv(FILE *out, const cJSON *doc)
 {
 	static const char *const cols[] = { "cases", "passed", "failed", "errors", "pass_rate", "mean_ms", "p95_ms",
 					    "mean_ttft_ms", "input_tokens", "output_tokens", "cost_usd" };
-	fputs("experiment,prompt,model", out);
+	int kbs = has_kbs(doc);
+	fputs(kbs ? "experiment,prompt,kb,model" : "experiment,prompt,model", out);
 	for (size_t i = 0; i < sizeof cols / sizeof *cols; i++)
 		fprintf(out, ",%s", cols[i]);
 	fputs(",first_problem\r\n", out);
@@ -294,6 +353,8 @@ void exp_report_csv(FILE *out, const cJSON *doc)
 	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, "matrix")) {
 		csv_num(out, doc, "id", 0);
 		csv_cell(out, str(e, "prompt"), 0);
+		if (kbs)
+			csv_cell(out, str(e, "kb"), 0);
 		csv_cell(out, str(e, "model"), 0);
 		for (size_t i = 0; i < sizeof cols / sizeof *cols; i++)
 			csv_num(out, e, cols[i], 0);
@@ -324,13 +385,24 @@ void exp_report_markdown(FILE *out, const cJSON *doc)
 	headline(&b, doc);
 	fprintf(out, "%s.\n\n", buf_str(&b));
 	buf_free(&b);
-	fputs("| prompt | model | cases | passed | failed | errors | pass % | mean ms | p95 ms | ttft ms | tokens in | tokens out | cost $ |\n"
-	      "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n", out);
+	int kbs = has_kbs(doc);
+	if (kbs) {
+		fputs("```\n", out);
+		print_kb_settings(out, doc);
+		fputs("```\n\n", out);
+	}
+	fputs(kbs ? "| prompt | kb | model " : "| prompt | model ", out);
+	fputs("| cases | passed | failed | errors | pass % | mean ms | p95 ms | ttft ms | tokens in | tokens out | cost $ |\n"
+	      "|---|", out);
+	fputs(kbs ? "---|---|" : "---|", out);
+	fputs("---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n", out);
 	const cJSON *e;
 	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, "matrix")) {
 		struct cells k;
 		cells_of(e, &k);
 		md_cell(out, str(e, "prompt"));
+		if (kbs)
+			md_cell(out, str(e, "kb"));
 		md_cell(out, str(e, "model"));
 		const char *v[] = { k.cases, k.passed, k.failed, k.errors, k.rate, k.mean, k.p95, k.ttft, k.in, k.out, k.cost };
 		for (size_t i = 0; i < sizeof v / sizeof *v; i++)

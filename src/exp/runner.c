@@ -31,7 +31,7 @@ struct pslot {
 enum job_state { JOB_WAITING, JOB_RUNNING, JOB_DONE, JOB_CANCELLED };
 
 struct job {
-	size_t index, row, prompt, model;
+	size_t index, row, prompt, kb, model;
 	enum job_state state;
 	struct run *run;
 	struct llm_request rq;
@@ -39,6 +39,7 @@ struct job {
 	struct llm_message *messages;
 	char *system;
 	cJSON *vars;
+	cJSON *kb_record;          /* what its retrieval used (exp/retrieve.h), or NULL */
 	struct pslot *ps;
 	struct exp_run *x;
 };
@@ -117,6 +118,12 @@ static cJSON *case_object(struct exp_run *x, struct job *j, const char *error)
 	cJSON_AddStringToObject(c, "prompt", sp->prompts[j->prompt].name);
 	cJSON_AddStringToObject(c, "model", sp->models[j->model]);
 	cJSON_AddItemToObject(c, "vars", cJSON_Duplicate(sp->row[j->row], 1));
+	if (sp->nkbs) {
+		cJSON *kb = j->kb_record ? cJSON_Duplicate(j->kb_record, 1) : cJSON_CreateObject();
+		if (!j->kb_record)
+			cJSON_AddStringToObject(kb, "label", sp->kbs[j->kb].label);
+		cJSON_AddItemToObject(c, "kb", kb);
+	}
 	const struct run *r = j->run;
 	int ok = r && r->result.status == LLM_OK;
 	cJSON *asserts = cJSON_CreateArray();
@@ -170,6 +177,8 @@ static char *history_params(const struct exp_run *x, const struct job *j)
 	if (!pr->is_inline)
 		cJSON_AddStringToObject(extra, "template", pr->t->name);
 	cJSON_AddItemToObject(extra, "vars", cJSON_Duplicate(j->vars, 1));
+	if (j->kb_record)
+		cJSON_AddItemToObject(extra, "kb", cJSON_Duplicate(j->kb_record, 1));
 	char *ep = cJSON_PrintUnformatted(extra);
 	cJSON_Delete(extra);
 	return ep;
@@ -216,6 +225,8 @@ static void finish_job(struct exp_run *x, struct job *j, const char *error)
 	free_job_request(j);
 	cJSON_Delete(j->vars);
 	j->vars = NULL;
+	cJSON_Delete(j->kb_record);
+	j->kb_record = NULL;
 }
 
 static void on_run_done(struct run *r, void *ud)
@@ -253,7 +264,23 @@ static int start_job(struct exp_run *x, struct job *j, struct err *e)
 	struct pslot *ps = j->ps;
 	if (!ps->p)
 		return err_set(e, "%s", ps->error);
-	cJSON *layer = prompt_layer(t, sp->row[j->row]);
+	cJSON *row = cJSON_Duplicate(sp->row[j->row], 1);
+	if (sp->nkbs) {
+		char *context = NULL;
+		if (!x->o.retrieve) {
+			cJSON_Delete(row);
+			return err_set(e, "the kb settings were not prepared");
+		}
+		if (exp_retrieve_case(x->o.retrieve, j->kb, j->row, &context, &j->kb_record, e) != 0) {
+			cJSON_Delete(row);
+			return -1;
+		}
+		cJSON_DeleteItemFromObjectCaseSensitive(row, "context");
+		cJSON_AddStringToObject(row, "context", context);
+		free(context);
+	}
+	cJSON *layer = prompt_layer(t, row);
+	cJSON_Delete(row);
 	const cJSON *layers[] = { layer };
 	struct err be = ERR_INIT;
 	j->vars = template_bind(t, layers, 1, NULL, 0, &be);
@@ -379,6 +406,8 @@ static cJSON *spec_info(const struct exp_spec *sp, int concurrency, size_t plann
 	cJSON_AddNumberToObject(info, "rows", cJSON_GetArraySize(sp->rows));
 	cJSON_AddNumberToObject(info, "planned", (double)planned);
 	cJSON_AddNumberToObject(info, "concurrency", concurrency);
+	if (sp->nkbs)
+		cJSON_AddItemToObject(info, "kb", exp_retrieve_settings_json(sp));
 	cJSON *asserts = cJSON_AddArrayToObject(info, "assert");
 	for (size_t i = 0; i < sp->nasserts; i++) {
 		cJSON *a = cJSON_CreateObject();
@@ -400,7 +429,8 @@ struct exp_run *exp_run_new(const struct exp_spec *spec, const char *file, const
 	x->file = xstrdup(file);
 	x->concurrency = o->concurrency ? o->concurrency : spec->concurrency;
 	size_t nrows = (size_t)cJSON_GetArraySize(spec->rows);
-	x->njobs = nrows * spec->nprompts * spec->nmodels;
+	size_t nkbs = spec->nkbs ? spec->nkbs : 1;
+	x->njobs = nrows * spec->nprompts * nkbs * spec->nmodels;
 	x->jobs = xcalloc(x->njobs ? x->njobs : 1, sizeof *x->jobs);
 	x->cases = xcalloc(x->njobs ? x->njobs : 1, sizeof *x->cases);
 	x->model_ids = xcalloc(spec->nmodels ? spec->nmodels : 1, sizeof *x->model_ids);
@@ -430,15 +460,17 @@ struct exp_run *exp_run_new(const struct exp_spec *spec, const char *file, const
 	size_t k = 0;
 	for (size_t r = 0; r < nrows; r++)
 		for (size_t p = 0; p < spec->nprompts; p++)
-			for (size_t m = 0; m < spec->nmodels; m++, k++) {
-				struct job *j = &x->jobs[k];
-				j->index = k;
-				j->row = r;
-				j->prompt = p;
-				j->model = m;
-				j->ps = &x->slots[model_slot[m]];
-				j->x = x;
-			}
+			for (size_t b = 0; b < nkbs; b++)
+				for (size_t m = 0; m < spec->nmodels; m++, k++) {
+					struct job *j = &x->jobs[k];
+					j->index = k;
+					j->row = r;
+					j->prompt = p;
+					j->kb = b;
+					j->model = m;
+					j->ps = &x->slots[model_slot[m]];
+					j->x = x;
+				}
 	free(model_slot);
 	x->info = spec_info(spec, x->concurrency, x->njobs);
 	x->created_ms = clock_wall_ms();
@@ -517,6 +549,7 @@ void exp_run_free(struct exp_run *x)
 		run_free(x->jobs[i].run);
 		free_job_request(&x->jobs[i]);
 		cJSON_Delete(x->jobs[i].vars);
+		cJSON_Delete(x->jobs[i].kb_record);
 		cJSON_Delete(x->cases[i]);
 	}
 	for (size_t i = 0; i < x->nslots; i++) {

@@ -1,5 +1,7 @@
 /* runner — runs a loaded experiment (exp/spec.h) on the event loop: every
- * case (row x prompt x model, in that order) becomes one call, started as the
+ * case (row x prompt x kb setting x model, in that order) becomes one call
+ * (with kb settings, its prompt's {{context}} is what exp_retrieve_case
+ * found for it as it starts), started as the
  * limits allow: `concurrency` calls at once over all providers, and per
  * provider its `limits` (calls at once, requests started per minute; one
  * llm/limit.h each). Each provider is opened when its first case starts and
@@ -27,6 +29,7 @@
 
 #include "base/err.h"
 #include "config.h"
+#include "exp/retrieve.h"
 #include "exp/spec.h"
 #include "llm/catalog.h"
 #include "loop.h"
@@ -53,6 +56,7 @@ struct exp_run_opts {
 	struct db *db;
 	const struct catalog *catalog;
 	int concurrency;              /* 0: the file's */
+	const struct exp_retrieve *retrieve; /* the spec's kb settings (exp/retrieve.h); NULL without */
 };
 
 /* Prepares the cases and creates the experiment row for spec (borrowed until

@@ -14,8 +14,12 @@
 #include "base/xmalloc.h"
 #include "base/yamldoc.h"
 #include "base/csv.h"
+#include "kb/filter.h"
+#include "kb/search.h"
+#include "kb/store.h"
 #include "net/ndjson.h"
 #include "prompt/bind.h"
+#include "prompt/mustache.h"
 
 #define EXP_MAX_FILE (8u << 20)
 #define EXP_MAX_DATASET (256u << 20)
@@ -204,6 +208,7 @@ struct ld {
 	struct exp_spec *s;
 	const char *dir;
 	yaml_node_t **where;     /* per prompt: its prompt: or template: node */
+	yaml_node_t **kb_where;  /* per kb setting: its node */
 };
 
 /* Unlike prompt files, experiment files also take quoted numbers and any form strtod reads. */
@@ -293,6 +298,24 @@ static int add_prompt(struct ld *ld, yaml_node_t *where, yaml_node_t *name, yaml
 		if (!strcmp(s->prompts[i].name, p->name))
 			return yamldoc_error(&ld->yd, name ? name : where,
 					     "two prompts are named '%s'; give each a different name:", p->name);
+	return 0;
+}
+
+/* With kb: and no prompt, the built-in rag template answers from the sources. */
+static int add_rag_prompt(struct ld *ld, yaml_node_t *where)
+{
+	struct exp_spec *s = ld->s;
+	struct err te = ERR_INIT;
+	struct template *t = template_open("rag", NULL, &te);
+	if (!t)
+		return yamldoc_error(&ld->yd, where, "%s", te.msg);
+	s->prompts = xreallocarray(s->prompts, s->nprompts + 1, sizeof *s->prompts);
+	ld->where = xreallocarray(ld->where, s->nprompts + 1, sizeof *ld->where);
+	ld->where[s->nprompts] = where;
+	struct exp_prompt *p = &s->prompts[s->nprompts++];
+	memset(p, 0, sizeof *p);
+	p->t = t;
+	p->name = xstrdup(t->name);
 	return 0;
 }
 
@@ -429,6 +452,141 @@ static int limit_pair(struct yamldoc *yd, const char *key, yaml_node_t *k, yaml_
 	return yamldoc_each_pair(yd, v, "a provider's limits", limit_field, l);
 }
 
+struct kb_in {
+	yaml_node_t *label, *name, *k, *mode, *filter, *query;
+};
+
+static int kb_pair(struct yamldoc *yd, const char *key, yaml_node_t *k, yaml_node_t *v, void *ud)
+{
+	struct kb_in *in = ud;
+	yaml_node_t **slot = !strcmp(key, "label")    ? &in->label
+			     : !strcmp(key, "name")   ? &in->name
+			     : !strcmp(key, "k")      ? &in->k
+			     : !strcmp(key, "mode")   ? &in->mode
+			     : !strcmp(key, "filter") ? &in->filter
+			     : !strcmp(key, "query")  ? &in->query
+						      : NULL;
+	if (!slot)
+		return yamldoc_error(yd, k, "unknown key '%s' in a kb setting (known: label, name, k, mode, filter, query)",
+				     key);
+	*slot = v;
+	return 0;
+}
+
+static int add_kb(struct ld *ld, yaml_node_t *n)
+{
+	struct exp_spec *s = ld->s;
+	struct kb_in in = { NULL, NULL, NULL, NULL, NULL, NULL };
+	if (n->type != YAML_MAPPING_NODE)
+		return yamldoc_error(&ld->yd, n, "a kb setting is a map: {name: KB, k: 5, mode: bm25, filter: ..., query: ...}");
+	if (yamldoc_each_pair(&ld->yd, n, "a kb setting", kb_pair, &in) != 0)
+		return -1;
+	if (!in.name)
+		return yamldoc_error(&ld->yd, n, "a kb setting needs name: the knowledge base to search ('aiwb kb ls')");
+	s->kbs = xreallocarray(s->kbs, s->nkbs + 1, sizeof *s->kbs);
+	ld->kb_where = xreallocarray(ld->kb_where, s->nkbs + 1, sizeof *ld->kb_where);
+	ld->kb_where[s->nkbs] = n;
+	struct exp_kb *kb = &s->kbs[s->nkbs++];
+	memset(kb, 0, sizeof *kb);
+	kb->k = 5;
+	kb->mode = KB_MODE_BM25;
+	if (yamldoc_text(&ld->yd, in.name, "name", &kb->name) != 0)
+		return -1;
+	if (!kb_name_valid(kb->name))
+		return yamldoc_error(&ld->yd, in.name, "'%s' is not a knowledge base name ('aiwb kb ls' lists them)",
+				     kb->name);
+	double d;
+	if (in.k) {
+		if (number(&ld->yd, in.k, "k", 1, EXP_KB_K_MAX, 1, &d) != 0)
+			return -1;
+		kb->k = (int)d;
+	}
+	char *v = NULL;
+	if (in.mode) {
+		if (yamldoc_text(&ld->yd, in.mode, "mode", &v) != 0)
+			return -1;
+		kb->mode = kb_mode_parse(v);
+		free(v);
+		if (kb->mode < 0)
+			return yamldoc_error(&ld->yd, in.mode, "mode must be bm25, vector or hybrid");
+	}
+	if (in.filter) {
+		if (yamldoc_text(&ld->yd, in.filter, "filter", &kb->filter) != 0)
+			return -1;
+		struct kb_filter f;
+		struct err fe = ERR_INIT;
+		if (kb_filter_compile(kb->filter, 1, &f, &fe) != 0)
+			return yamldoc_error(&ld->yd, in.filter, "invalid filter: %s", fe.msg);
+		kb_filter_free(&f);
+	}
+	if (in.query) {
+		if (yamldoc_text(&ld->yd, in.query, "query", &kb->query) != 0)
+			return -1;
+	} else {
+		kb->query = xstrdup(EXP_KB_QUERY_DEFAULT);
+	}
+	struct mustache_opts mo = MUSTACHE_OPTS_INIT;
+	mo.escape_html = false;
+	struct err me = ERR_INIT;
+	struct mustache *m = mustache_parse(kb->query, strlen(kb->query), &mo, &me);
+	if (!m)
+		return yamldoc_error(&ld->yd, in.query ? in.query : n, "the kb query: %s", me.msg);
+	mustache_free(m);
+	if (in.label && yamldoc_text(&ld->yd, in.label, "label", &kb->label) != 0)
+		return -1;
+	if (!kb->label)
+		kb->label = xstrdup(kb->name);
+	for (size_t i = 0; i + 1 < s->nkbs; i++)
+		if (!strcmp(s->kbs[i].label, kb->label))
+			return yamldoc_error(&ld->yd, in.label ? in.label : n,
+					     "two kb settings are labelled '%s'; give each a different label:", kb->label);
+	return 0;
+}
+
+static int parse_kbs(struct ld *ld, yaml_node_t *n)
+{
+	if (n->type == YAML_MAPPING_NODE)
+		return add_kb(ld, n);
+	if (!yamldoc_is_seq(n) || n->data.sequence.items.top == n->data.sequence.items.start)
+		return yamldoc_error(&ld->yd, n, "kb must be a setting {name, k, mode, filter, query} or a list of them");
+	YAMLDOC_EACH_ITEM(it, n)
+	{
+		if (add_kb(ld, yamldoc_node(&ld->yd, *it)) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+struct query_check {
+	struct ld *ld;
+	size_t kb;
+	int failed;
+};
+
+/* Every variable the kb query always uses must be a column of every row. */
+static void query_column(void *ud, const char *name)
+{
+	struct query_check *qc = ud;
+	struct exp_spec *s = qc->ld->s;
+	if (qc->failed)
+		return;
+	size_t n = s->dataset && ends_with(s->dataset, ".csv") ? 1 : s->nrows;
+	for (size_t i = 0; i < n; i++)
+		if (!cJSON_GetObjectItemCaseSensitive(s->row[i], name)) {
+			yaml_node_t *at = qc->ld->kb_where[qc->kb];
+			if (!s->dataset)
+				qc->failed = yamldoc_error(&qc->ld->yd, at,
+							   "the kb query uses {{%s}} but there is no dataset to give it; add "
+							   "a dataset: with a column '%s'",
+							   name, name);
+			else
+				qc->failed = yamldoc_error(&qc->ld->yd, at,
+							   "the kb query uses {{%s}} but row %zu of the dataset %s has no '%s'",
+							   name, i + 1, s->dataset, name);
+			return;
+		}
+}
+
 struct need_check {
 	struct ld *ld;
 	size_t prompt;
@@ -442,6 +600,8 @@ static void need_column(void *ud, const char *name, int required)
 	if (nc->failed)
 		return;
 	struct exp_spec *s = nc->ld->s;
+	if (s->nkbs && !strcmp(name, "context"))
+		return; /* the sources */
 	const struct exp_prompt *p = &s->prompts[nc->prompt];
 	char *who = !p->is_inline ? xasprintf("template %s", p->t->name)
 		    : s->nprompts > 1 ? xasprintf("prompt '%s'", p->name) : xstrdup("the prompt");
@@ -468,10 +628,10 @@ static void need_column(void *ud, const char *name, int required)
 }
 
 enum { K_NAME, K_DESCRIPTION, K_PROMPTS, K_PROMPT, K_TEMPLATE, K_MODELS, K_DATASET, K_SYSTEM, K_PARAMETERS,
-       K_ASSERT, K_CONCURRENCY, K_LIMITS, K_COUNT };
+       K_ASSERT, K_CONCURRENCY, K_LIMITS, K_KB, K_COUNT };
 static const char *const keys[K_COUNT + 1] = {
 	"name", "description", "prompts", "prompt", "template", "models", "dataset", "system", "parameters",
-	"assert", "concurrency", "limits", NULL,
+	"assert", "concurrency", "limits", "kb", NULL,
 };
 
 static int interpret(struct ld *ld, yaml_node_t *root)
@@ -484,14 +644,19 @@ static int interpret(struct ld *ld, yaml_node_t *root)
 		return -1;
 	if (v[K_DESCRIPTION] && yamldoc_text(&ld->yd, v[K_DESCRIPTION], "description", &s->description) != 0)
 		return -1;
+	if (v[K_KB] && parse_kbs(ld, v[K_KB]) != 0)
+		return -1;
 	int given = !!v[K_PROMPTS] + !!(v[K_PROMPT] || v[K_TEMPLATE]);
-	if (given != 1)
+	if (!given && v[K_KB]) {
+		if (add_rag_prompt(ld, v[K_KB]) != 0)
+			return -1;
+	} else if (given != 1)
 		return yamldoc_error(&ld->yd, root,
 				     "give the prompt to test as prompt: (Mustache text), template: (a name or path) "
 				     "or prompts: (a list of them)%s",
 				     given ? ", only one of these" : "");
-	if (v[K_PROMPTS] ? parse_prompts(ld, v[K_PROMPTS]) != 0
-			 : add_prompt(ld, root, NULL, v[K_PROMPT], v[K_TEMPLATE]) != 0)
+	else if (v[K_PROMPTS] ? parse_prompts(ld, v[K_PROMPTS]) != 0
+			      : add_prompt(ld, root, NULL, v[K_PROMPT], v[K_TEMPLATE]) != 0)
 		return -1;
 	if (!v[K_MODELS])
 		return yamldoc_error(&ld->yd, root, "models: is missing; list the PROVIDER/MODEL names to run");
@@ -538,10 +703,22 @@ static int interpret(struct ld *ld, yaml_node_t *root)
 		if (nc.failed)
 			return -1;
 	}
-	double cases = (double)s->nrows * (double)s->nprompts * (double)s->nmodels;
+	for (size_t k = 0; k < s->nkbs; k++) {
+		struct mustache_opts mo = MUSTACHE_OPTS_INIT;
+		mo.escape_html = false;
+		struct mustache *m = mustache_parse(s->kbs[k].query, strlen(s->kbs[k].query), &mo, NULL);
+		struct query_check qc = { ld, k, 0 };
+		if (m)
+			mustache_top_names(m, query_column, &qc);
+		mustache_free(m);
+		if (qc.failed)
+			return -1;
+	}
+	double cases = (double)s->nrows * (double)s->nprompts * (double)(s->nkbs ? s->nkbs : 1) * (double)s->nmodels;
 	if (cases > EXP_MAX_CASES)
 		return yamldoc_error(&ld->yd, root,
-				     "%.0f cases (rows x prompts x models) are more than %d; split the experiment",
+				     "%.0f cases (rows x prompts x kb settings x models) are more than %d; split the "
+				     "experiment",
 				     cases, EXP_MAX_CASES);
 	if (!s->name) {
 		const char *base = strrchr(s->path, '/');
@@ -575,6 +752,7 @@ int exp_spec_parse(struct exp_spec *s, const char *txt, size_t len, const char *
 		rc = interpret(&ld, root);
 	yamldoc_free(&ld.yd);
 	free(ld.where);
+	free(ld.kb_where);
 	free(dir);
 	return rc;
 }
@@ -620,6 +798,13 @@ void exp_spec_free(struct exp_spec *s)
 	for (size_t i = 0; i < s->nlimits; i++)
 		free(s->limits[i].provider);
 	free(s->limits);
+	for (size_t i = 0; i < s->nkbs; i++) {
+		free(s->kbs[i].label);
+		free(s->kbs[i].name);
+		free(s->kbs[i].filter);
+		free(s->kbs[i].query);
+	}
+	free(s->kbs);
 	memset(s, 0, sizeof *s);
 }
 

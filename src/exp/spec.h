@@ -7,8 +7,11 @@
  * (PROVIDER/MODEL), dataset (.csv with a header row, or .jsonl with one JSON
  * object a line; relative to the file), system, parameters (temperature,
  * top_p, max_tokens), assert (a list of one-key maps, exp/assert.h),
- * concurrency and limits (per provider: concurrency, rpm). Every row of the
- * dataset is one case per prompt and model; without a dataset there is one
+ * concurrency, limits (per provider: concurrency, rpm) and kb (one
+ * retrieval setting or a list: a knowledge base with k, mode, filter and the
+ * query, whose sources each case's prompt gets as {{context}}; the prompt
+ * defaults to the built-in rag template then). Every row of the dataset is
+ * one case per prompt, kb setting and model; without a dataset there is one
  * case with no variables.
  *
  * Errors are one sentence with a place: "FILE:LINE:COLUMN: ..." for the YAML
@@ -43,6 +46,19 @@ struct exp_limit {
 	double rpm;              /* requests started per minute; 0: no limit */
 };
 
+#define EXP_KB_QUERY_DEFAULT "{{question}}"
+#define EXP_KB_K_MAX 50
+
+/* One retrieval setting of kb: (docs/experiments.md). */
+struct exp_kb {
+	char *label;             /* how the report names it: given, or the KB's name */
+	char *name;              /* the knowledge base */
+	int k;                   /* 1..50, default 5 */
+	int mode;                /* enum kb_mode, default bm25 */
+	char *filter;            /* a kb/filter.h expression, or NULL */
+	char *query;             /* Mustache text rendered with the row (EXP_KB_QUERY_DEFAULT) */
+};
+
 struct exp_spec {
 	char *path;              /* as given */
 	char *name, *description;
@@ -61,6 +77,8 @@ struct exp_spec {
 	int concurrency;
 	struct exp_limit *limits;
 	size_t nlimits;
+	struct exp_kb *kbs;      /* none: the cases do not retrieve */
+	size_t nkbs;
 };
 
 /* Loads path and its dataset into s (zeroed first; free with exp_spec_free

@@ -146,7 +146,7 @@ static void rig_open(struct rig *r, const char *yaml, const char *csv)
 
 static struct exp_run *rig_run(struct rig *r, int concurrency)
 {
-	struct exp_run_opts o = { r->loop, &r->cfg, r->db, &r->cat, concurrency };
+	struct exp_run_opts o = { r->loop, &r->cfg, r->db, &r->cat, concurrency, NULL };
 	struct err e = ERR_INIT;
 	r->x = exp_run_new(&r->spec, "/x/exp.yaml", &o, &cb, r, &e);
 	assert_non_null(r->x);
@@ -338,7 +338,7 @@ static void test_create_fails(void **state)
 				      "BEGIN SELECT RAISE(ABORT, 'no room'); END;",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
-	struct exp_run_opts o = { r.loop, &r.cfg, r.db, &r.cat, 0 };
+	struct exp_run_opts o = { r.loop, &r.cfg, r.db, &r.cat, 0, NULL };
 	struct err e = ERR_INIT;
 	assert_null(exp_run_new(&r.spec, "/x/exp.yaml", &o, &cb, &r, &e));
 	assert_non_null(strstr(err_msg(&e), "no room"));
