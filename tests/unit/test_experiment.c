@@ -417,6 +417,99 @@ static void test_spec_errors(void **state)
 }
 
 
+static void test_spec_kb(void **state)
+{
+	(void)state;
+	free(write_file("qs.csv", "question,topic\nWhat is a day pass?,prices\n"));
+	struct exp_spec s;
+	/* kb without a prompt: the rag template, with {{context}} given by the sources */
+	char *msg = load("dataset: qs.csv\nmodels: [openai/x, ollama/y]\n"
+			 "kb:\n  - {name: handbook}\n"
+			 "  - {label: wide, name: handbook, k: 12, mode: hybrid, filter: \"year >= 2024\", query: \"{{topic}}: {{question}}\"}\n",
+			 &s);
+	assert_string_equal(msg, "");
+	free(msg);
+	assert_int_equal(s.nprompts, 1);
+	assert_string_equal(s.prompts[0].name, "rag");
+	assert_int_equal(s.nkbs, 2);
+	assert_string_equal(s.kbs[0].label, "handbook");
+	assert_string_equal(s.kbs[0].name, "handbook");
+	assert_int_equal(s.kbs[0].k, 5);
+	assert_int_equal(s.kbs[0].mode, 0);
+	assert_null(s.kbs[0].filter);
+	assert_string_equal(s.kbs[0].query, "{{question}}");
+	assert_string_equal(s.kbs[1].label, "wide");
+	assert_int_equal(s.kbs[1].k, 12);
+	assert_int_equal(s.kbs[1].mode, 2);
+	assert_string_equal(s.kbs[1].filter, "year >= 2024");
+	assert_string_equal(s.kbs[1].query, "{{topic}}: {{question}}");
+	exp_spec_free(&s);
+	/* one map; a prompt of the file uses {{context}} without a column for it */
+	msg = load("dataset: qs.csv\nmodels: [openai/x]\nprompt: \"{{context}} {{question}}\"\nkb: {name: h, label: one}\n", &s);
+	assert_string_equal(msg, "");
+	free(msg);
+	assert_int_equal(s.nkbs, 1);
+	assert_string_equal(s.prompts[0].name, "prompt");
+	exp_spec_free(&s);
+	/* without kb, {{context}} is a column like any other */
+	expect_error("dataset: qs.csv\nmodels: [openai/x]\nprompt: \"{{context}}\"\n", "has no column 'context'");
+	expect_error("dataset: qs.csv\nmodels: [openai/x]\nkb: {k: 3}\n", "exp.yaml:3:5: a kb setting needs name:");
+	expect_error("dataset: qs.csv\nmodels: [openai/x]\nkb: {name: h, k: 0}\n", "exp.yaml:3:18: k must be a whole number from 1 to 50");
+	expect_error("dataset: qs.csv\nmodels: [openai/x]\nkb: {name: h, mode: fuzzy}\n", "mode must be bm25, vector or hybrid");
+	expect_error("dataset: qs.csv\nmodels: [openai/x]\nkb: {name: h, filter: \"a = (\"}\n", "exp.yaml:3:23: invalid filter: column 5");
+	expect_error("dataset: qs.csv\nmodels: [openai/x]\nkb: {name: h, query: \"{{#q}}\"}\n", "the kb query:");
+	expect_error("dataset: qs.csv\nmodels: [openai/x]\nkb: {name: h, query: \"{{lang}}\"}\n",
+		     "the kb query uses {{lang}} but row 1 of the dataset qs.csv has no 'lang'");
+	expect_error("dataset: qs.csv\nmodels: [openai/x]\nkb: {name: \"../x\"}\n", "is not a knowledge base name");
+	expect_error("dataset: qs.csv\nmodels: [openai/x]\nkb: []\n", "kb must be a setting");
+	expect_error("dataset: qs.csv\nmodels: [openai/x]\nkb: [{name: h}, {name: h}]\n", "two kb settings are labelled 'h'");
+	assert_int_equal(spec_mismatches, 0);
+}
+
+static void test_report_kb(void **state)
+{
+	(void)state;
+	cJSON *doc = cJSON_Parse("{\"id\": 3, \"name\": \"r\", \"status\": \"finished\", \"planned\": 4,"
+				 " \"models\": [\"a/x\", \"b/y\"], \"prompts\": [\"rag\"],"
+				 " \"kb\": [{\"label\": \"narrow\", \"name\": \"h\", \"k\": 1, \"mode\": \"bm25\", \"filter\": null,"
+				 " \"query\": \"{{question}}\"}, {\"label\": \"wide\", \"name\": \"h\", \"k\": 9, \"mode\": \"hybrid\","
+				 " \"filter\": \"a=1\", \"query\": \"{{question}}\"}]}");
+	cJSON *cases = cJSON_AddArrayToObject(doc, "cases");
+	const char *kbs[] = { "narrow", "narrow", "wide", "wide" }, *models[] = { "a/x", "b/y", "a/x", "b/y" };
+	const char *status[] = { "pass", "pass", "fail", "pass" };
+	for (int i = 0; i < 4; i++) {
+		cJSON *c = mk_case(i, models[i], status[i], "ok", 100, 10, 5, 13, 0.5);
+		cJSON_ReplaceItemInObject(c, "prompt", cJSON_CreateString("rag"));
+		cJSON *kb = cJSON_AddObjectToObject(c, "kb");
+		cJSON_AddStringToObject(kb, "label", kbs[i]);
+		cJSON_AddItemToArray(cases, c);
+	}
+	exp_report_finish(doc);
+	const cJSON *mx = cJSON_GetObjectItemCaseSensitive(doc, "matrix");
+	assert_int_equal(cJSON_GetArraySize(mx), 4);
+	const cJSON *w = cJSON_GetArrayItem(mx, 2);
+	assert_string_equal(cJSON_GetObjectItem(w, "kb")->valuestring, "wide");
+	assert_string_equal(cJSON_GetObjectItem(w, "model")->valuestring, "a/x");
+	assert_true(get(w, "cases") == 1 && get(w, "failed") == 1);
+	assert_true(get(cJSON_GetArrayItem(mx, 0), "passed") == 1);
+	char *csv = render(exp_report_csv, doc);
+	assert_non_null(strstr(csv, "experiment,prompt,kb,model,cases,"));
+	assert_non_null(strstr(csv, "\r\n3,rag,wide,a/x,1,0,1,0,"));
+	char *md = render(exp_report_markdown, doc);
+	assert_non_null(strstr(md, "| prompt | kb | model | cases |"));
+	assert_non_null(strstr(md, "|---|---|---|---:|"));
+	assert_non_null(strstr(md, "| rag | narrow | b/y | 1 | 1 | 0 | 0 | 100.0 |"));
+	assert_non_null(strstr(md, "kb wide: h, mode hybrid, k 9, filter a=1, query {{question}}\n"));
+	char *txt = render(exp_report_text, doc);
+	assert_non_null(strstr(txt, "kb narrow: h, mode bm25, k 1, query {{question}}\n"));
+	assert_non_null(strstr(txt, "\nrag          wide         a/x "));
+	assert_non_null(strstr(txt, "    2     1 rag          wide         a/x"));
+	free(csv);
+	free(md);
+	free(txt);
+	cJSON_Delete(doc);
+}
+
 static void write_bytes(const char *name, const char *bytes, size_t n)
 {
 	char *p = path_join(tmpdir, name);
@@ -652,6 +745,8 @@ int main(void)
 		cmocka_unit_test(test_report_renderings),
 		cmocka_unit_test(test_spec_loads),
 		cmocka_unit_test(test_spec_errors),
+		cmocka_unit_test(test_spec_kb),
+		cmocka_unit_test(test_report_kb),
 		cmocka_unit_test(test_spec_csv_bom),
 		cmocka_unit_test(test_spec_required_columns),
 		cmocka_unit_test(test_spec_cells_nul_utf8_numbers),
