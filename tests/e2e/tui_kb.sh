@@ -225,6 +225,24 @@ else
 	tui_fail "$d" "fake log: $(tail -3 "$E2E_TMP/vec.log" 2>&1)"
 fi
 
+d="the asked run's history records the KB, the query, the mode, k and the chunk ids"
+if "$AIWB_BIN" history --json -n 1 >"$E2E_TMP/hist.json" 2>&1 && "$E2E_PY" - "$E2E_TMP/hist.json" "$AIWB_HOME/aiwb.db" <<'P'
+import json, sqlite3, sys
+run = json.load(open(sys.argv[1]))["runs"][0]
+k = run.get("kb") or {}
+db = sqlite3.connect(sys.argv[2])
+ids = [r[0] for r in db.execute("SELECT c.id FROM kb_chunks c JOIN kb_docs d ON d.id = c.doc_id JOIN kbs k ON k.id = d.kb_id"
+                                " WHERE k.name = 'vec'")]
+ok = (k.get("name") == "vec" and k.get("query") == "winter tyres on icy roads" and k.get("mode") == "bm25"
+      and k.get("k") == 10 and k.get("filter") is None and 1 <= len(k["chunks"]) <= 10 and set(k["chunks"]) <= set(ids))
+sys.exit(0 if ok else 1)
+P
+then
+	ok "$d"
+else
+	fail "$d" "$(head -c 1200 "$E2E_TMP/hist.json")"
+fi
+
 d="d asks for the KB's name: another answer keeps it, the name deletes it (index and all)"
 if tui_keys 3 && tui_wait_bottom ' Knowledge *' && tui_keys Escape && tui_wait "knowledge base" &&
 	tui_wait_re 'vec +5 ' && tui_keys d && tui_wait_bottom 'delete vec and its index? type its name:*' &&
