@@ -70,7 +70,7 @@ static int parse_size(const char *opt, const char *v, int64_t *out)
 
 /* ---- settings options shared by create and set */
 
-enum { OPT_CHUNKER = 1000, OPT_CHUNK_TOKENS, OPT_OVERLAP, OPT_EMBED, OPT_WEIGHTS, OPT_MAX_FILE, OPT_JSON,
+enum { OPT_CHUNKER = 1000, OPT_CHUNK_TOKENS, OPT_OVERLAP, OPT_EMBED, OPT_EMBED_DIMS, OPT_WEIGHTS, OPT_MAX_FILE, OPT_JSON,
        OPT_INCLUDE, OPT_EXCLUDE, OPT_TEXT_FIELD, OPT_ID_FIELD, OPT_TITLE_FIELD, OPT_VERBOSE, OPT_BATCH,
        OPT_CHUNKS, OPT_MODE, OPT_FILTER, OPT_EXPLAIN, OPT_RERANK, OPT_QUERIES, OPT_MIN_NDCG, OPT_MIN_MRR,
        OPT_MIN_HIT, OPT_WATCH, OPT_RAW, OPT_TEXT, OPT_YES, OPT_MAX_COST, OPT_MMR_LAMBDA, OPT_HYBRID_WEIGHTS };
@@ -99,6 +99,11 @@ static int settings_option(int c, const char *arg, struct kb_settings *s)
 			return cli_usage_error(CMD, "--embed must name PROVIDER/MODEL, e.g. openai/text-embedding-3-small");
 		snprintf(s->embed, sizeof s->embed, "%s", arg);
 		return 0;
+	case OPT_EMBED_DIMS:
+		if (cli_parse_long(CMD, "--embed-dims", arg, 0, 8192, &n))
+			return 2;
+		s->embed_dims = (int)n;
+		return 0;
 	case OPT_WEIGHTS: {
 		double t, h, x;
 		char extra;
@@ -122,6 +127,7 @@ static int settings_option(int c, const char *arg, struct kb_settings *s)
 	{ "chunk-tokens", required_argument, NULL, OPT_CHUNK_TOKENS }, \
 	{ "overlap", required_argument, NULL, OPT_OVERLAP }, \
 	{ "embed", required_argument, NULL, OPT_EMBED }, \
+	{ "embed-dims", required_argument, NULL, OPT_EMBED_DIMS }, \
 	{ "weights", required_argument, NULL, OPT_WEIGHTS }, \
 	{ "max-file-size", required_argument, NULL, OPT_MAX_FILE }
 
@@ -130,6 +136,11 @@ static int check_overlap(const struct kb_settings *s)
 	if (s->overlap > s->chunk_tokens / 2)
 		return cli_usage_error(CMD, "--overlap (%d) must be at most half of --chunk-tokens (%d)", s->overlap,
 				       s->chunk_tokens);
+	struct err de = ERR_INIT;
+	if (s->embed_dims && !s->embed[0])
+		return cli_usage_error(CMD, "--embed-dims goes with an embedding model (--embed PROVIDER/MODEL)");
+	if (s->embed_dims && kb_embed_dims_check(s->embed, s->embed_dims, &de) < 0)
+		return cli_usage_error(CMD, "%s", de.msg);
 	if (s->embed[0] && s->chunk_tokens > kb_embed_input_limit(s->embed))
 		return cli_usage_error(CMD, "%s embeds at most %d tokens at once; use --chunk-tokens %d or fewer",
 				       s->embed, kb_embed_input_limit(s->embed), kb_embed_input_limit(s->embed));
@@ -1119,7 +1130,7 @@ int cmd_kb(int argc, char **argv)
 
 const char cli_kb_usage[] =
 	"usage: aiwb kb create NAME [--chunker fixed|markdown|sentence] [--chunk-tokens N] [--overlap N]\n"
-	"                      [--embed PROVIDER/MODEL] [--weights T,H,X] [--max-file-size SIZE]\n"
+	"                      [--embed PROVIDER/MODEL [--embed-dims N]] [--weights T,H,X] [--max-file-size SIZE]\n"
 	"       aiwb kb set NAME [the options of create]\n"
 	"       aiwb kb add NAME PATH... [--include GLOB]... [--exclude GLOB]... [--text-field F]\n"
 	"                   [--id-field F] [--title-field F] [--batch-files N] [-v] [--json]\n"
@@ -1142,7 +1153,9 @@ const char cli_kb_usage[] =
 	"             weights of title, heading path and text (default 1,1,1); files over\n"
 	"             --max-file-size (default 1G) are skipped. --embed PROVIDER/MODEL\n"
 	"             (e.g. openai/text-embedding-3-small, bedrock/amazon.titan-embed-text-v2:0,\n"
-	"             ollama/nomic-embed-text) embeds every chunk on add and sync\n"
+	"             ollama/nomic-embed-text) embeds every chunk on add and sync;\n"
+	"             --embed-dims N asks it for shorter vectors (OpenAI text-embedding-3,\n"
+	"             Titan v2: 256, 512 or 1024; 0 for the model's own)\n"
 	"  set        changes settings; the next sync re-chunks every file\n"
 	"  add        files and directories (recursive): Markdown (front matter becomes\n"
 	"             metadata), text, HTML, JSON, JSONL, CSV (a record a document;\n"

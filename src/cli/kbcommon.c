@@ -68,7 +68,7 @@ float *cli_kb_query_vector(struct session *s, int *opened, const struct kb *kb, 
 		}
 		*opened = 1;
 	}
-	float *v = kb_embed_query(&s->cfg, s->loop, kb->set.embed, query, dim, &e);
+	float *v = kb_embed_query(&s->cfg, s->loop, kb->set.embed, kb->set.embed_dims, query, dim, &e);
 	if (!v)
 		cli_fail(CMD, "%s", e.msg);
 	return v;

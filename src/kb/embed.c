@@ -27,6 +27,7 @@ struct job {
 	struct kb_embed_stats *st;
 	struct provider *p;
 	char *model;
+	const char *key;    /* the cache's name of the model and its dimensions */
 	struct item *items;
 	size_t n, next, inflight;
 	int failed;
@@ -37,6 +38,14 @@ struct batch {
 	struct job *job;
 	size_t from, count;
 };
+
+void kb_embed_cache_key(const struct kb_settings *s, char *out, size_t len)
+{
+	if (s->embed_dims > 0)
+		snprintf(out, len, "%s@%d", s->embed, s->embed_dims);
+	else
+		snprintf(out, len, "%s", s->embed);
+}
 
 static void hash_of(const char *model, const char *text, char out[65])
 {
@@ -109,7 +118,7 @@ static void batch_done(void *ud, const struct llm_embedding *emb, const struct e
 		for (size_t i = 0; rc == 0 && i < b->count; i++) {
 			memcpy(v, emb->values + i * emb->dim, emb->dim * sizeof *v);
 			normalise(v, emb->dim);
-			rc = store_vector(j->db, j->kb->set.embed, &j->items[b->from + i], v, emb->dim, 1, &j->err);
+			rc = store_vector(j->db, j->key, &j->items[b->from + i], v, emb->dim, 1, &j->err);
 		}
 		free(v);
 		if (rc == 0)
@@ -145,7 +154,7 @@ static int start_next(struct job *j)
 		j->next += b->count;
 		j->inflight++;
 		struct err e = ERR_INIT;
-		static const struct llm_embed_opts docs = { LLM_EMBED_DOCUMENT, 0 };
+		const struct llm_embed_opts docs = { LLM_EMBED_DOCUMENT, j->kb->set.embed_dims };
 		struct provider_call *c =
 			j->p->ops->embed(j->p, j->o->loop, j->model, &docs, texts, b->count, batch_done, b, &e);
 		free(texts);
@@ -189,6 +198,8 @@ int kb_embed_pending(struct db *db, const struct kb *kb, const struct kb_embed_o
 	st->cost_usd = -1;
 	if (!kb->set.embed[0])
 		return 0;
+	char key[sizeof kb->set.embed + 16];
+	kb_embed_cache_key(&kb->set, key, sizeof key);
 	char *sql = xasprintf("SELECT t.rowid, t.text FROM kb_fts_%lld t LEFT JOIN kb_vectors v ON v.chunk_id = t.rowid"
 			      " WHERE v.chunk_id IS NULL ORDER BY t.rowid", (long long)kb->id);
 	sqlite3_stmt *q = db_prepare(db, sql, e);
@@ -202,7 +213,7 @@ int kb_embed_pending(struct db *db, const struct kb *kb, const struct kb_embed_o
 		struct item *it = &items[n++];
 		it->chunk_id = sqlite3_column_int64(q, 0);
 		it->text = xstrndup((const char *)sqlite3_column_blob(q, 1), (size_t)sqlite3_column_bytes(q, 1));
-		hash_of(kb->set.embed, it->text, it->hash);
+		hash_of(key, it->text, it->hash);
 	}
 	sqlite3_finalize(q);
 	st->pending = (int64_t)n;
@@ -216,11 +227,11 @@ int kb_embed_pending(struct db *db, const struct kb *kb, const struct kb_embed_o
 	size_t keep = 0;
 	int rc = 0;
 	for (size_t i = 0; i < n; i++) {
-		sqlite3_bind_text(c, 1, kb->set.embed, -1, SQLITE_STATIC);
+		sqlite3_bind_text(c, 1, key, -1, SQLITE_STATIC);
 		sqlite3_bind_text(c, 2, items[i].hash, -1, SQLITE_STATIC);
 		if (rc == 0 && sqlite3_step(c) == SQLITE_ROW) {
 			size_t dim = (size_t)sqlite3_column_int64(c, 0);
-			rc = store_vector(db, kb->set.embed, &items[i], sqlite3_column_blob(c, 1), dim, 0, e);
+			rc = store_vector(db, key, &items[i], sqlite3_column_blob(c, 1), dim, 0, e);
 			st->cached++;
 			free(items[i].text);
 		} else {
@@ -260,7 +271,7 @@ int kb_embed_pending(struct db *db, const struct kb *kb, const struct kb_embed_o
 		items_free(items, n);
 		return -1;
 	}
-	struct job j = { db, kb, o, st, NULL, mname, items, n, 0, 0, 0, ERR_INIT };
+	struct job j = { db, kb, o, st, NULL, mname, key, items, n, 0, 0, 0, ERR_INIT };
 	j.p = provider_open(o->cfg, pname, e);
 	free(pname);
 	if (!j.p) {
@@ -301,11 +312,10 @@ static void one_done(void *ud, const struct llm_embedding *emb, const struct err
 	loop_stop(o->l);
 }
 
-static const struct llm_embed_opts query_opts = { LLM_EMBED_QUERY, 0 };
-
-float *kb_embed_query(const struct config *cfg, struct loop *l, const char *model_spec, const char *text, size_t *dim,
-		      struct err *e)
+float *kb_embed_query(const struct config *cfg, struct loop *l, const char *model_spec, int dims, const char *text,
+		      size_t *dim, struct err *e)
 {
+	const struct llm_embed_opts query_opts = { LLM_EMBED_QUERY, dims };
 	char *pname = NULL, *mname = NULL;
 	if (provider_split_model(model_spec, &pname, &mname, e) < 0)
 		return NULL;
@@ -377,10 +387,11 @@ static void query_embed_done(void *ud, const struct llm_embedding *emb, const st
 }
 
 struct kb_query_embed *kb_embed_query_start(const struct config *cfg, struct loop *l, const char *model_spec,
-					    const char *text,
+					    int dims, const char *text,
 					    void (*done)(void *ud, float *v, size_t dim, const struct err *e), void *ud,
 					    struct err *e)
 {
+	const struct llm_embed_opts query_opts = { LLM_EMBED_QUERY, dims };
 	char *pname = NULL, *mname = NULL;
 	if (provider_split_model(model_spec, &pname, &mname, e) < 0)
 		return NULL;
@@ -409,6 +420,23 @@ void kb_embed_query_cancel(struct kb_query_embed *q)
 	if (q->call)
 		provider_cancel(q->call);
 	query_embed_free(q);
+}
+
+int kb_embed_dims_check(const char *model, int dims, struct err *e)
+{
+	if (strstr(model, "amazon.titan-embed-text-v2")) {
+		if (dims == 256 || dims == 512 || dims == 1024)
+			return 0;
+		return err_set(e, "%s gives vectors of 256, 512 or 1024 dimensions, not %d", model, dims);
+	}
+	int max = strstr(model, "text-embedding-3-large") ? 3072 : strstr(model, "text-embedding-3-small") ? 1536 : 0;
+	if (!max)
+		return err_set(e, "%s has no choice of dimensions; --embed-dims works with OpenAI text-embedding-3 "
+				  "models and Titan v2 (amazon.titan-embed-text-v2:0)",
+			       model);
+	if (dims < 1 || dims > max)
+		return err_set(e, "%s gives vectors of 1 to %d dimensions, not %d", model, max, dims);
+	return 0;
 }
 
 int kb_embed_input_limit(const char *model)

@@ -54,13 +54,23 @@ struct kb_embed_opts {
 int kb_embed_pending(struct db *db, const struct kb *kb, const struct kb_embed_opts *o, struct kb_embed_stats *st,
 		     struct err *e);
 
+/* Whether model (PROVIDER/MODEL) can give vectors of dims dimensions:
+ * OpenAI text-embedding-3 (1 to 1536, or 3072 for -large) and Titan v2
+ * (256, 512 or 1024). 0, or -1 with e saying what it takes. */
+int kb_embed_dims_check(const char *model, int dims, struct err *e);
+
 /* The input limit of an embedding model (PROVIDER/MODEL), in tokens, where
  * it is lower than chunks can be; 8192 otherwise. */
 int kb_embed_input_limit(const char *model);
 
-/* The unit vector of text (caller frees); NULL with e. */
-float *kb_embed_query(const struct config *cfg, struct loop *l, const char *model_spec, const char *text, size_t *dim,
-		      struct err *e);
+/* The name the cache keeps the KB's vectors under: the model, and
+ * "@DIMS" when the KB asks for shorter vectors (kb_settings.embed_dims). */
+void kb_embed_cache_key(const struct kb_settings *s, char *out, size_t len);
+
+/* The unit vector of text as a query (caller frees), dims as the KB's
+ * embed_dims; NULL with e. */
+float *kb_embed_query(const struct config *cfg, struct loop *l, const char *model_spec, int dims, const char *text,
+		      size_t *dim, struct err *e);
 
 /* kb_embed_query for callers inside the loop (the workbench): starts the
  * request and returns at once; done(ud, v, dim, e) is called once, from the
@@ -69,7 +79,7 @@ float *kb_embed_query(const struct config *cfg, struct loop *l, const char *mode
  * the request cannot start (unknown provider, no credentials). */
 struct kb_query_embed;
 struct kb_query_embed *kb_embed_query_start(const struct config *cfg, struct loop *l, const char *model_spec,
-					    const char *text,
+					    int dims, const char *text,
 					    void (*done)(void *ud, float *v, size_t dim, const struct err *e), void *ud,
 					    struct err *e);
 /* Stops the request; done is never called. */

@@ -33,6 +33,8 @@ char *kb_settings_json(const struct kb_settings *s)
 		cJSON_AddStringToObject(o, "embed", s->embed);
 	else
 		cJSON_AddNullToObject(o, "embed");
+	if (s->embed_dims > 0)
+		cJSON_AddNumberToObject(o, "embed_dims", s->embed_dims);
 	cJSON *w = cJSON_AddObjectToObject(o, "weights");
 	cJSON_AddNumberToObject(w, "title", s->w_title);
 	cJSON_AddNumberToObject(w, "heading", s->w_heading);
@@ -63,6 +65,7 @@ void kb_settings_parse(const char *json, struct kb_settings *s)
 	const cJSON *em = cJSON_GetObjectItemCaseSensitive(o, "embed");
 	if (cJSON_IsString(em))
 		snprintf(s->embed, sizeof s->embed, "%s", em->valuestring);
+	s->embed_dims = (int)number_or(o, "embed_dims", 0);
 	const cJSON *w = cJSON_GetObjectItemCaseSensitive(o, "weights");
 	s->w_title = number_or(w, "title", s->w_title);
 	s->w_heading = number_or(w, "heading", s->w_heading);
@@ -243,7 +246,7 @@ static int settings_tx(struct db *db, void *ud, struct err *e)
 	struct kb_settings old;
 	kb_settings_parse(sqlite3_step(st) == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL, &old);
 	sqlite3_finalize(st);
-	if (strcmp(old.embed, c->s->embed) != 0) {
+	if (strcmp(old.embed, c->s->embed) != 0 || old.embed_dims != c->s->embed_dims) {
 		st = db_prepare(db, "DELETE FROM kb_vectors WHERE chunk_id IN (SELECT c.id FROM kb_chunks c"
 				    " JOIN kb_docs d ON d.id = c.doc_id WHERE d.kb_id = ?1)", e);
 		if (!st)

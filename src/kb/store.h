@@ -35,6 +35,7 @@ struct kb_settings {
 	enum kb_chunker chunker;
 	int chunk_tokens, overlap;
 	char embed[160];                   /* PROVIDER/MODEL or "" */
+	int embed_dims;                    /* vector length asked of the model; 0: its own */
 	double w_title, w_heading, w_text; /* bm25() column weights */
 	int64_t max_file_bytes;
 };
@@ -66,8 +67,8 @@ void kb_free(struct kb *k);
 void kb_list_free(struct kb *v, size_t n);
 /* 1 removed, 0 no such KB, -1 error. */
 int kb_store_remove(struct db *db, const char *name, struct err *e);
-/* Stores the settings; when the embedding model changes, the KB's vectors
- * are dropped (the next sync embeds with the new model; the cache keeps the
+/* Stores the settings; when the embedding model or its dimensions change,
+ * the KB's vectors are dropped (the next sync embeds with the new model; the cache keeps the
  * old ones under their model). */
 int kb_store_set_settings(struct db *db, int64_t kb_id, const struct kb_settings *s, struct err *e);
 int kb_store_set_synced(struct db *db, int64_t kb_id, int64_t ms, struct err *e);

@@ -180,5 +180,41 @@ for line in open(sys.argv[1]):
 sys.exit(0 if cohere["search_query"] >= 1 and cohere["search_document"] >= 1 and titan >= 1 else str(cohere))
 P
 then ok "Cohere embeds chunks as search_document and the query as search_query; Titan v2 asks for normalized vectors"; else fail "Cohere input_type"; fi
+run kb create short --embed bedrock/amazon.titan-embed-text-v2:0 --embed-dims 256
+run kb add short "$T" --json
+a=$RC
+run kb search short "$Q" --mode vector -k 3 --json
+if [ "$a" -eq 0 ] && [ "$RC" -eq 0 ] && e2e_json "$out" '"tyres" in d["results"][0]["text"]' && "$E2E_PY" - "$E2E_TMP/llm2.log" "$AIWB_HOME/aiwb.db" "$Q" <<'P'
+import json, sqlite3, sys
+bodies = [json.loads(json.loads(l)["body"]) for l in open(sys.argv[1]) if '"bedrock.invoke"' in l and "titan-embed-text-v2" in l]
+short = [b for b in bodies if b.get("dimensions") == 256]
+db = sqlite3.connect(sys.argv[2])
+dims = {r[0] for r in db.execute("SELECT v.dim FROM kb_vectors v JOIN kb_chunks c ON c.id = v.chunk_id JOIN kb_docs d"
+                                 " ON d.id = c.doc_id JOIN kbs k ON k.id = d.kb_id WHERE k.name = 'short'")}
+ok = (len(short) >= 2 and any(b["inputText"] == sys.argv[3] for b in short) and all(b["normalize"] is True for b in short)
+      and dims == {256})
+sys.exit(0 if ok else 1)
+P
+then
+	ok "--embed-dims 256: Titan v2 is asked for 256 dimensions for chunks and the query, and they are stored"
+else
+	fail "--embed-dims" "$(what)"
+fi
+run kb create baddims --embed bedrock/amazon.titan-embed-text-v2:0 --embed-dims 300
+r1=$RC
+grep -q 'gives vectors of 256, 512 or 1024 dimensions, not 300' "$err"; g1=$?
+run kb create baddims --embed bedrock/cohere.embed-english-v3 --embed-dims 256
+if [ "$r1" -eq 2 ] && [ "$g1" -eq 0 ] && [ "$RC" -eq 2 ] && grep -q 'has no choice of dimensions' "$err"; then
+	ok "--embed-dims a model cannot give is a usage error"
+else
+	fail "--embed-dims checks" "$(what)"
+fi
+run kb set short --embed bedrock/amazon.titan-embed-text-v2:0 --embed-dims 512
+run kb sync short --json
+if [ "$RC" -eq 0 ] && e2e_json "$out" 'd["embeddings"]["embedded"] == d["embeddings"]["pending"] and d["embeddings"]["pending"] > 0 and d["embeddings"]["cached"] == 0'; then
+	ok "new dimensions embed every chunk again (not from the cache of the old ones)"
+else
+	fail "dims change" "$(what)"
+fi
 grep -q '"bedrock.invoke"' "$E2E_TMP/llm2.log" && grep -q '"ollama.embed"' "$E2E_TMP/llm2.log" && ok "Bedrock InvokeModel and Ollama /api/embed were used" || fail "provider routes" "$(cut -c1-200 "$E2E_TMP/llm2.log" | tail -5)"
 e2e_done

@@ -100,7 +100,7 @@ static void test_vector_arrives_normalised(void **state)
 		     1);
 	struct answer a = { e->loop, 0, NULL, 0, "" };
 	struct err err = ERR_INIT;
-	struct kb_query_embed *q = kb_embed_query_start(&e->cfg, e->loop, "openai/text-embedding-3-small",
+	struct kb_query_embed *q = kb_embed_query_start(&e->cfg, e->loop, "openai/text-embedding-3-small", 3,
 							"icy winter roads", on_vector, &a, &err);
 	assert_non_null(q);
 	assert_int_equal(a.calls, 0); /* nothing before the loop runs */
@@ -114,7 +114,42 @@ static void test_vector_arrives_normalised(void **state)
 	assert_non_null(strstr(req, "POST /v1/embeddings"));
 	assert_non_null(strstr(req, "\"model\":\"text-embedding-3-small\""));
 	assert_non_null(strstr(req, "icy winter roads"));
+	assert_non_null(strstr(req, "\"dimensions\":3"));
 	assert_non_null(strstr(req, "Bearer sk-unit-kbembed"));
+}
+
+static void test_dimensions(void **state)
+{
+	(void)state;
+	struct err e = ERR_INIT;
+	assert_int_equal(kb_embed_dims_check("bedrock/amazon.titan-embed-text-v2:0", 512, &e), 0);
+	assert_int_equal(kb_embed_dims_check("bedrock/amazon.titan-embed-text-v2:0", 300, &e), -1);
+	assert_string_equal(e.msg, "bedrock/amazon.titan-embed-text-v2:0 gives vectors of 256, 512 or 1024 dimensions, not 300");
+	assert_int_equal(kb_embed_dims_check("openai/text-embedding-3-small", 1536, &e), 0);
+	assert_int_equal(kb_embed_dims_check("openai/text-embedding-3-small", 1537, &e), -1);
+	assert_int_equal(kb_embed_dims_check("openai/text-embedding-3-large", 3072, &e), 0);
+	assert_int_equal(kb_embed_dims_check("bedrock/cohere.embed-english-v3", 256, &e), -1);
+	assert_non_null(strstr(e.msg, "has no choice of dimensions"));
+	struct kb_settings s;
+	kb_settings_default(&s);
+	snprintf(s.embed, sizeof s.embed, "openai/text-embedding-3-small");
+	char key[200];
+	kb_embed_cache_key(&s, key, sizeof key);
+	assert_string_equal(key, "openai/text-embedding-3-small");
+	s.embed_dims = 256;
+	kb_embed_cache_key(&s, key, sizeof key);
+	assert_string_equal(key, "openai/text-embedding-3-small@256");
+	char *json = kb_settings_json(&s);
+	struct kb_settings back;
+	kb_settings_parse(json, &back);
+	assert_int_equal(back.embed_dims, 256);
+	free(json);
+	s.embed_dims = 0;
+	json = kb_settings_json(&s);
+	assert_null(strstr(json, "embed_dims"));
+	kb_settings_parse(json, &back);
+	assert_int_equal(back.embed_dims, 0);
+	free(json);
 }
 
 static void test_provider_error_is_one_sentence(void **state)
@@ -125,7 +160,7 @@ static void test_provider_error_is_one_sentence(void **state)
 		     1);
 	struct answer a = { e->loop, 0, NULL, 0, "" };
 	struct err err = ERR_INIT;
-	assert_non_null(kb_embed_query_start(&e->cfg, e->loop, "openai/nope", "q", on_vector, &a, &err));
+	assert_non_null(kb_embed_query_start(&e->cfg, e->loop, "openai/nope", 0, "q", on_vector, &a, &err));
 	loop_run(e->loop);
 	assert_int_equal(a.calls, 1);
 	assert_null(a.v);
@@ -139,7 +174,7 @@ static void test_cancel_never_calls_done(void **state)
 	e->f.hold = 1;
 	struct answer a = { e->loop, 0, NULL, 0, "" };
 	struct err err = ERR_INIT;
-	struct kb_query_embed *q = kb_embed_query_start(&e->cfg, e->loop, "openai/text-embedding-3-small", "q",
+	struct kb_query_embed *q = kb_embed_query_start(&e->cfg, e->loop, "openai/text-embedding-3-small", 0, "q",
 							on_vector, &a, &err);
 	assert_non_null(q);
 	kb_embed_query_cancel(q);
@@ -154,10 +189,10 @@ static void test_unknown_provider_fails_at_once(void **state)
 	struct env *e = *state;
 	struct answer a = { e->loop, 0, NULL, 0, "" };
 	struct err err = ERR_INIT;
-	assert_null(kb_embed_query_start(&e->cfg, e->loop, "nosuch/model", "q", on_vector, &a, &err));
+	assert_null(kb_embed_query_start(&e->cfg, e->loop, "nosuch/model", 0, "q", on_vector, &a, &err));
 	assert_true(err.msg[0] != '\0');
 	struct err err2 = ERR_INIT;
-	assert_null(kb_embed_query_start(&e->cfg, e->loop, "no-slash", "q", on_vector, &a, &err2));
+	assert_null(kb_embed_query_start(&e->cfg, e->loop, "no-slash", 0, "q", on_vector, &a, &err2));
 	assert_true(err2.msg[0] != '\0');
 	assert_int_equal(a.calls, 0);
 }
@@ -169,6 +204,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_provider_error_is_one_sentence, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_never_calls_done, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_provider_fails_at_once, setup, teardown),
+		cmocka_unit_test(test_dimensions),
 	};
 	return cmocka_run_group_tests(tests, testhttp_group_setup, testhttp_group_teardown);
 }
