@@ -137,6 +137,11 @@ static char *absolute(const char *path)
 	return real ? real : xstrdup(path);
 }
 
+static void stop_loop(void *ud)
+{
+	loop_stop(ud);
+}
+
 /* Queries embedded for the kb settings that search by vector. */
 static void embed_progress(void *ud, size_t done, size_t total)
 {
@@ -163,10 +168,15 @@ static int run_experiment(const char *file, int concurrency, const struct output
 	}
 	struct watch w = { s.loop, isatty(STDERR_FILENO) };
 	struct exp_retrieve *rt = NULL;
+	s.on_interrupt = stop_loop; /* while the kb queries are embedded */
+	s.ud = s.loop;
 	if (spec.nkbs && !(rt = exp_retrieve_open(&spec, s.db, &s.cfg, s.loop, embed_progress, &w, &e))) {
 		if (w.tty)
 			fputc('\n', stderr);
-		int rc = s.interrupted ? session_interrupt_status(&s) : cli_fail("experiment", "%s", e.msg);
+		int rc = cli_fail("experiment", "%s", s.interrupted ? "interrupted while the kb queries were embedded; no case ran"
+								   : e.msg);
+		if (s.interrupted)
+			rc = session_interrupt_status(&s);
 		session_close(&s);
 		exp_spec_free(&spec);
 		return rc;
