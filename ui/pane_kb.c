@@ -273,7 +273,8 @@ static int run_search(struct kb_pane *kp, const char *query, const char *filter)
 		return search_now(kp, query, filter, NULL, 0);
 	cancel_embedding(kp);
 	struct err e = ERR_INIT;
-	kp->embedding = kb_embed_query_start(wb->cfg, wb->loop, kp->cur.set.embed, kp->cur.set.embed_dims, query, query_embedded, kp, &e);
+	kp->embedding = kb_embed_query_start(wb->cfg, wb->loop, kp->cur.set.embed, kp->cur.set.embed_dims, query,
+					     query_embedded, kp, &e);
 	if (!kp->embedding) {
 		wb_status(wb, 1, "cannot embed the query: %s", e.msg);
 		return -1;

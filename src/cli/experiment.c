@@ -173,8 +173,8 @@ static int run_experiment(const char *file, int concurrency, const struct output
 	if (spec.nkbs && !(rt = exp_retrieve_open(&spec, s.db, &s.cfg, s.loop, embed_progress, &w, &e))) {
 		if (w.tty)
 			fputc('\n', stderr);
-		int rc = cli_fail("experiment", "%s", s.interrupted ? "interrupted while the kb queries were embedded; no case ran"
-								   : e.msg);
+		const char *why = s.interrupted ? "interrupted while the kb queries were embedded; no case ran" : e.msg;
+		int rc = cli_fail("experiment", "%s", why);
 		if (s.interrupted)
 			rc = session_interrupt_status(&s);
 		session_close(&s);

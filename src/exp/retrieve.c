@@ -85,8 +85,9 @@ struct exp_retrieve *exp_retrieve_open(const struct exp_spec *spec, struct db *d
 		for (size_t row = 0; row < spec->nrows; row++) {
 			char *q = render_query(k, row, spec->row[row], e);
 			size_t at = i * spec->nrows + row;
+			const struct kb_settings *set = &r->kbs[i].set;
 			if (q)
-				r->qvec[at] = kb_embed_query(cfg, loop, r->kbs[i].set.embed, r->kbs[i].set.embed_dims, q, &r->qdim[at], e);
+				r->qvec[at] = kb_embed_query(cfg, loop, set->embed, set->embed_dims, q, &r->qdim[at], e);
 			free(q);
 			if (!r->qvec[at]) {
 				char why[sizeof e->msg];

@@ -716,8 +716,8 @@ static int interpret(struct ld *ld, yaml_node_t *root)
 	}
 	double cases = (double)s->nrows * (double)s->nprompts * (double)(s->nkbs ? s->nkbs : 1) * (double)s->nmodels;
 	if (cases > EXP_MAX_CASES)
-		return yamldoc_error(&ld->yd, root, "%.0f cases (rows x prompts x %smodels) are more than %d; split the experiment",
-				     cases, s->nkbs ? "kb settings x " : "", EXP_MAX_CASES);
+		return yamldoc_error(&ld->yd, root,
+				     "%.0f cases (rows x prompts x %smodels) are more than %d; split the experiment", cases, s->nkbs ? "kb settings x " : "", EXP_MAX_CASES);
 	if (!s->name) {
 		const char *base = strrchr(s->path, '/');
 		base = base ? base + 1 : s->path;

@@ -128,7 +128,8 @@ struct provider_ops {
 					     void *ud, struct err *e);
 	/* eo may be NULL: documents, the model's dimensions. */
 	struct provider_call *(*embed)(struct provider *p, struct loop *l, const char *model,
-				       const struct llm_embed_opts *eo, const char *const *texts, size_t ntexts, void (*done)(void *ud, const struct llm_embedding *emb, const struct err *e),
+				       const struct llm_embed_opts *eo, const char *const *texts, size_t ntexts,
+				       void (*done)(void *ud, const struct llm_embedding *emb, const struct err *e),
 				       void *ud, struct err *e);
 	void (*cancel)(struct provider_call *c);
 };
