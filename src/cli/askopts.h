@@ -1,7 +1,8 @@
 /* askopts — the options `aiwb ask` and `aiwb compare` share (DESIGN.md §5):
  * models, system prompt, sampling parameters, output modes, a template with
- * its variables, and the prompt (an argument, or standard input with '-' or,
- * without a template, when stdin is not a terminal). */
+ * its variables or a knowledge base to answer from (--kb), and the prompt
+ * (an argument, or standard input with '-' or, without a template, when
+ * stdin is not a terminal). */
 #ifndef AIWB_ASKOPTS_H
 #define AIWB_ASKOPTS_H
 

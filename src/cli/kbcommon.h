@@ -1,4 +1,4 @@
-/* kbcommon — what `aiwb kb` (cli/kb.c) and `aiwb ask --kb` (cli/askkb.c)
+/* kbcommon — what `aiwb kb` (cli/kb.c) and `aiwb ask|compare --kb` (cli/askkb.c)
  * share: opening a knowledge base, the demo KB, a query's vector. Each
  * prints its error as "aiwb kb: ..." on stderr. */
 #ifndef AIWB_CLI_KBCOMMON_H
