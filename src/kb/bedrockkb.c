@@ -376,9 +376,10 @@ static int run_req(struct req *q, struct wait *w, struct err *e)
 		req_free(q);
 		return -1;
 	}
-	while (!w->finished)
-		loop_run(q->loop);
+	loop_run(q->loop);
 	req_free(q);
+	if (!w->finished)
+		return err_set(e, "interrupted");
 	if (!w->ok)
 		return err_set(e, "%s", w->msg);
 	return 0;
@@ -714,10 +715,14 @@ int bedrockkb_retrieve(struct bedrockkb *b, struct loop *l, const char *id, cons
 {
 	memset(out, 0, sizeof *out);
 	struct retrieve_wait w = { l, 0, NULL, ERR_INIT };
-	if (!bedrockkb_retrieve_start(b, l, id, so, retrieve_waited, &w, e))
+	struct bedrockkb_call *c = bedrockkb_retrieve_start(b, l, id, so, retrieve_waited, &w, e);
+	if (!c)
 		return -1;
-	while (!w.finished)
-		loop_run(l);
+	loop_run(l);
+	if (!w.finished) {
+		bedrockkb_cancel(c);
+		return err_set(e, "interrupted");
+	}
 	if (!w.r)
 		return err_set(e, "%s", w.e.msg);
 	*out = *w.r;

@@ -62,7 +62,8 @@ const char *bedrockkb_region(const struct bedrockkb *b);
 /* Deterministic retry delays for tests (NULL: random). */
 void bedrockkb_set_retry_rand(struct bedrockkb *b, double (*rand01)(void *ud), void *ud);
 
-/* Blocking calls: they run l until done. 0, or -1 with e. */
+/* Blocking calls: they run l until done (or until something else stops l:
+ * then the call is cancelled, e "interrupted"). 0, or -1 with e. */
 int bedrockkb_get(struct bedrockkb *b, struct loop *l, const char *id, struct bedrockkb_info *out, struct err *e);
 /* Every knowledge base of the account in the region, following nextToken;
  * *pages: how many calls it took. */
