@@ -288,9 +288,8 @@ static void remote_done(void *ud, struct kb_results *r, const struct err *e)
 		kp->searched = 1;
 		ui_list_set_count(&kp->hit_list, kp->res.n);
 		ui_list_select(&kp->hit_list, 0);
-		wb_status(wb, 0, "%zu result%s from Bedrock knowledge base %s (%s, k %d%s)", kp->res.n,
-			  kp->res.n == 1 ? "" : "s", kp->cur.set.remote_id, kb_mode_name(kp->mode), kp->k,
-			  kp->filter ? ", filtered" : "");
+		wb_status(wb, 0, "%zu result%s in %s (%s, k %d%s)", kp->res.n, kp->res.n == 1 ? "" : "s", kp->cur.name,
+			  kb_mode_name(kp->mode), kp->k, kp->filter ? ", filtered" : "");
 	}
 	wb_redraw(wb);
 }
@@ -494,15 +493,21 @@ static void draw_kb_row(void *ud, WINDOW *w, int y, int x, int width, size_t i, 
 	const char *embed = kb_is_remote(k) ? remote : k->set.embed[0] ? k->set.embed : "bm25 only";
 	if (kp->kb_list.row_height == 1) {
 		draw_flat(w, y, x, 14, k->name, cursor ? at : theme_attr(ROLE_TITLE));
-		snprintf(line, sizeof line, "%5lld %6lld %8s  %-18.18s %s", (long long)k->docs, (long long)k->chunks, size,
-			 embed, synced);
+		if (kb_is_remote(k))
+			snprintf(line, sizeof line, "%5s %6s %8s  %s", "-", "-", "-", remote);
+		else
+			snprintf(line, sizeof line, "%5lld %6lld %8s  %-18.18s %s", (long long)k->docs, (long long)k->chunks,
+				 size, embed, synced);
 		draw_flat(w, y, x + 15, width - 15, line, at);
 		return;
 	}
 	int used = draw_flat(w, y, x, width, k->name, cursor ? at : theme_attr(ROLE_TITLE));
 	snprintf(line, sizeof line, "  %lld docs · %lld chunks", (long long)k->docs, (long long)k->chunks);
-	draw_text(w, y, x + used, width - used, line, at);
+	if (!kb_is_remote(k))
+		draw_text(w, y, x + used, width - used, line, at);
 	snprintf(line, sizeof line, "  %s · %s · synced %s", size, embed, synced);
+	if (kb_is_remote(k))
+		snprintf(line, sizeof line, "  %s", remote);
 	draw_flat(w, y + 1, x, width, line, dim);
 }
 
@@ -883,7 +888,7 @@ static unsigned kbs_key(struct kb_pane *kp, enum pane_action a, int key)
 	size_t i = ui_list_selected(&kp->kb_list);
 	const struct kb *k = i != UI_LIST_NONE && i < kp->nkbs ? &kp->kbs[i] : NULL;
 	if (k && kb_is_remote(k) && (a == PA_KB_ADD || a == PA_KB_SYNC || a == PA_KB_DOCS)) {
-		wb_status(kp->base.wb, 1, "%s is an attached Bedrock knowledge base; its documents live in Bedrock", k->name);
+		wb_status(kp->base.wb, 1, "the documents of %s live in Bedrock; add and sync them there", k->name);
 		return PANE_HANDLED | PANE_DIRTY;
 	}
 	switch (a) {
@@ -962,8 +967,7 @@ static unsigned search_key(struct kb_pane *kp, enum pane_action a)
 		break;
 	case PA_KB_DOCS:
 		if (kb_is_remote(&kp->cur))
-			wb_status(kp->base.wb, 1, "%s is an attached Bedrock knowledge base; its documents live in Bedrock",
-				  kp->cur.name);
+			wb_status(kp->base.wb, 1, "the documents of %s live in Bedrock", kp->cur.name);
 		else if (load_docs(kp) == 0)
 			kp->view = VIEW_DOCS;
 		break;
