@@ -48,22 +48,23 @@ static cJSON *glob(const struct kb_filter_node *n, int neg, struct err *e)
 {
 	const char *pat = n->values[0].text ? n->values[0].text : "";
 	size_t len = strlen(pat);
-	const char *star = strchr(pat, '*');
+	int contains = len >= 3 && pat[0] == '*' && pat[len - 1] == '*';
+	const char *star = strchr(contains ? pat + 1 : pat, '*');
 	if (strpbrk(pat, "?[") || (star && star != pat + len - 1)) {
-		err_set(e, "invalid filter: Bedrock cannot express %s GLOB '%s': only a prefix ending in one '*' "
-			"(startsWith) translates", n->key, pat);
+		err_set(e, "invalid filter: Bedrock cannot express %s GLOB '%s': only 'prefix*' (startsWith) and "
+			"'*text*' (stringContains) translate", n->key, pat);
 		return NULL;
 	}
 	if (neg) {
-		err_set(e, "invalid filter: Bedrock cannot express NOT %s GLOB '%s': it has no negated startsWith", n->key,
-			pat);
+		err_set(e, "invalid filter: Bedrock cannot express NOT %s GLOB '%s': it has no negated startsWith or "
+			"stringContains", n->key, pat);
 		return NULL;
 	}
 	if (!star)
 		return attribute("equals", key_of(n), cJSON_CreateString(pat));
-	char *prefix = xstrndup(pat, len - 1);
-	cJSON *o = attribute("startsWith", key_of(n), cJSON_CreateString(prefix));
-	free(prefix);
+	char *part = contains ? xstrndup(pat + 1, len - 2) : xstrndup(pat, len - 1);
+	cJSON *o = attribute(contains ? "stringContains" : "startsWith", key_of(n), cJSON_CreateString(part));
+	free(part);
 	return o;
 }
 

@@ -6,6 +6,7 @@
  *   key < <= > >= v        lessThan, lessThanOrEquals, greaterThan, greaterThanOrEquals
  *   key IN (..)            in        key NOT IN (..)  notIn
  *   key GLOB 'prefix*'     startsWith (only one '*', at the end; no '*' at all: equals)
+ *   key GLOB '*text*'      stringContains (no other '*')
  *   a AND b ...            andAll    a OR b ...       orAll
  *   NOT x                  pushed down: NOT a=b → notEquals, NOT a<b →
  *                          greaterThanOrEquals, NOT a IN → notIn, NOT (x AND
@@ -17,7 +18,7 @@
  * JSON string, numbers as numbers, true/false as booleans).
  *
  * What Bedrock cannot express is one error naming it: a GLOB with '?', '['
- * or a '*' elsewhere than at the end, NOT GLOB, a key over 100 bytes. The
+ * or a '*' elsewhere (e.g. '*.md'), NOT GLOB, a key over 100 bytes. The
  * semantics on documents that lack a key differ from the local filter
  * (docs/kb.md, "Bedrock Knowledge Bases"). */
 #ifndef AIWB_KB_BEDROCKFILTER_H

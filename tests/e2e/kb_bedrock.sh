@@ -117,7 +117,7 @@ print(" ".join(sorted(r["meta"]["id"] for r in json.load(open(sys.argv[1]))["res
 n=0
 for f in "year >= 2024" "genre = guide AND NOT draft = true" "team IN (cloud, search) OR level > 2" \
 	"NOT (genre = blog OR year < 2022)" "genre != reference AND level <= 2" "team NOT IN (hpc, security)" \
-	"NOT team IN (hpc, cloud) AND NOT level >= 3" "id GLOB 'drift*'" "(year = 2025 OR year = 2021) AND NOT (team = cloud AND draft = true)"; do
+	"NOT team IN (hpc, cloud) AND NOT level >= 3" "id GLOB 'drift*'" "team GLOB '*platform*' AND year > 2023" "(year = 2025 OR year = 2021) AND NOT (team = cloud AND draft = true)"; do
 	for mode in vector hybrid; do
 		n=$((n + 1))
 		"$A" kb search r --mode $mode -k 100 --filter "$f" --json documents and models >"$E2E_TMP/remote.json" 2>"$err"
@@ -143,6 +143,7 @@ f=[b["retrievalConfiguration"]["vectorSearchConfiguration"]["filter"] for b in b
 assert {"andAll":[{"notEquals":{"key":"genre","value":"blog"}},{"greaterThanOrEquals":{"key":"year","value":2022}}]} in f, f
 assert {"andAll":[{"notIn":{"key":"team","value":["hpc","cloud"]}},{"lessThan":{"key":"level","value":3}}]} in f
 assert {"startsWith":{"key":"id","value":"drift"}} in f
+assert {"andAll":[{"stringContains":{"key":"team","value":"platform"}},{"greaterThan":{"key":"year","value":2023}}]} in f
 types={b["retrievalConfiguration"]["vectorSearchConfiguration"]["overrideSearchType"] for b in bodies}
 assert types=={"SEMANTIC","HYBRID"}, types
 ' "$LOG" >"$err" 2>&1 && ok "Retrieve bodies: the De Morgan filters, startsWith, SEMANTIC and HYBRID, all signed" || fail "Retrieve bodies" "$(cat "$err")"

@@ -63,13 +63,18 @@ static void test_globs(void **state)
 	is("path GLOB s3://b/a.md", "{\"equals\":{\"key\":\"x-amz-bedrock-kb-source-uri\",\"value\":\"s3://b/a.md\"}}");
 	is("team GLOB 'ml-*'", "{\"startsWith\":{\"key\":\"team\",\"value\":\"ml-\"}}");
 	is("path GLOB '*'", "{\"startsWith\":{\"key\":\"x-amz-bedrock-kb-source-uri\",\"value\":\"\"}}");
+	is("title GLOB '*drift*'", "{\"stringContains\":{\"key\":\"title\",\"value\":\"drift\"}}");
+	is("path GLOB '*/docs/*'",
+	   "{\"stringContains\":{\"key\":\"x-amz-bedrock-kb-source-uri\",\"value\":\"/docs/\"}}");
 	refused("path GLOB '*.md'", "Bedrock cannot express path GLOB '*.md'");
-	refused("path GLOB 'docs/*/a*'", "only a prefix ending in one '*'");
+	refused("path GLOB '**'", "Bedrock cannot express");
+	refused("path GLOB '*a*b*'", "Bedrock cannot express");
+	refused("path GLOB 'docs/*/a*'", "only 'prefix*' (startsWith) and '*text*' (stringContains) translate");
 	refused("path GLOB 'a?'", "Bedrock cannot express path GLOB 'a?'");
 	refused("path GLOB 'a[bc]*'", "Bedrock cannot express");
 	refused("path NOT GLOB 'a*'", "Bedrock cannot express NOT path GLOB 'a*'");
 	refused("NOT path GLOB 'a*'", "no negated startsWith");
-	refused("NOT NOT NOT path GLOB 'a*'", "no negated startsWith");
+	refused("NOT NOT NOT path GLOB '*a*'", "no negated startsWith or stringContains");
 	/* NOT of NOT GLOB is a GLOB again */
 	is("NOT path NOT GLOB 'a*'", "{\"startsWith\":{\"key\":\"x-amz-bedrock-kb-source-uri\",\"value\":\"a\"}}");
 }
