@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "kb/bedrockkb.h"
+#include "kb/store.h"
 
 static void test_ids(void **state)
 {
@@ -124,12 +125,40 @@ static void test_parse(void **state)
 	assert_int_equal(r.n, 0);
 }
 
+/* An attached KB is a row of kbs whose settings name the service, id and region. */
+static void test_settings(void **state)
+{
+	(void)state;
+	struct kb_settings a, b;
+	kb_settings_default(&a);
+	char *local = kb_settings_json(&a);
+	assert_null(strstr(local, "source"));
+	snprintf(a.source, sizeof a.source, "bedrock");
+	snprintf(a.remote_id, sizeof a.remote_id, "KB12345678");
+	snprintf(a.region, sizeof a.region, "eu-west-1");
+	char *j = kb_settings_json(&a);
+	assert_non_null(strstr(j, "\"source\":\"bedrock\",\"remote_id\":\"KB12345678\",\"region\":\"eu-west-1\""));
+	kb_settings_parse(j, &b);
+	assert_string_equal(b.source, "bedrock");
+	assert_string_equal(b.remote_id, "KB12345678");
+	assert_string_equal(b.region, "eu-west-1");
+	struct kb k = { .set = b };
+	assert_true(kb_is_remote(&k));
+	kb_settings_parse(local, &b);
+	k.set = b;
+	assert_false(kb_is_remote(&k));
+	assert_false(kb_is_remote(NULL));
+	free(j);
+	free(local);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ids),
 		cmocka_unit_test(test_request),
 		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_settings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
