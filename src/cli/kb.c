@@ -393,16 +393,20 @@ static int ls_bedrock(const char *region, int json, const struct kb *local, size
 	} else if (!n) {
 		printf("The account has no Bedrock knowledge bases in %s.\n", used_region);
 	} else {
-		printf("%-12s %-30s %-10s %-22s %s\n", "ID", "NAME", "STATUS", "UPDATED", "ATTACHED AS");
+		printf("%-12s %-30s %-10s %-19s  %s\n", "ID", "NAME", "STATUS", "UPDATED", "ATTACHED AS");
 		for (size_t i = 0; i < n; i++) {
 			char *id = cli_flat(v[i].id), *name = cli_flat(v[i].name), *st = cli_flat(v[i].status),
 			     *up = cli_flat(v[i].updated);
+			if (strlen(up) > 19 && up[10] == 'T') { /* 2026-11-30T10:00:00.000Z as 2026-11-30 10:00:00 */
+				up[10] = ' ';
+				up[19] = '\0';
+			}
 			struct buf att = BUF_INIT;
 			for (size_t j = 0; j < nlocal; j++)
 				if (kb_is_remote(&local[j]) && strcmp(local[j].set.remote_id, v[i].id) == 0 &&
 				    strcmp(local[j].set.region, used_region) == 0)
 					buf_printf(&att, "%s%s", att.len ? ", " : "", local[j].name);
-			printf("%-12s %-30s %-10s %-22s %s\n", id, name, st, up, att.len ? att.data : "-");
+			printf("%-12s %-30s %-10s %-19s  %s\n", id, name, st, up, att.len ? att.data : "-");
 			buf_free(&att);
 			free(id);
 			free(name);

@@ -259,8 +259,8 @@ static void error_sentence(const struct req *q, const struct http_result *r, str
 			 "bedrock:%s on it", *id ? " " : "s", id, region, rep->code, *m ? m : "access denied", q->what);
 	else if (strcmp(rep->code, "ThrottlingException") == 0)
 		snprintf(rep->msg, sizeof rep->msg,
-			 "Bedrock throttled %s %s (%s: %s) and retries did not get through; wait a moment and try again",
-			 q->what, id, rep->code, *m ? m : "too many requests");
+			 "Bedrock throttled %s%s%s (%s: %s) and retries did not get through; wait a moment and try again",
+			 q->what, *id ? " " : "", id, rep->code, *m ? m : "too many requests");
 	else if (strcmp(rep->code, "DependencyFailedException") == 0)
 		snprintf(rep->msg, sizeof rep->msg,
 			 "Bedrock could not reach what knowledge base %s depends on (%s, HTTP 424: %s); check its "
@@ -319,7 +319,7 @@ static void put_label(struct buf *b, const char *s)
 }
 
 static struct req *req_new(struct bedrockkb *b, const struct awsauth_endpoint *ep, struct loop *l, const char *what,
-			   const char *id, const char *method, const char *rest_fmt_tail, char *body)
+			   const char *id, const char *method, const char *tail, char *body)
 {
 	struct req *q = xcalloc(1, sizeof *q);
 	q->b = b;
@@ -332,7 +332,7 @@ static struct req *req_new(struct bedrockkb *b, const struct awsauth_endpoint *e
 	buf_puts(&rest, "/knowledgebases/");
 	if (id)
 		put_label(&rest, id);
-	buf_puts(&rest, rest_fmt_tail);
+	buf_puts(&rest, tail);
 	q->rest = buf_detach(&rest);
 	q->body = body;
 	q->body_len = body ? strlen(body) : 0;
