@@ -63,6 +63,14 @@ run kb attach z s3://bucket
 expect "kb attach of another source is a usage error" 2 "only Bedrock knowledge bases can be attached"
 run kb attach r bedrock:KBMORE0001
 expect "kb attach under a taken name" 1 "a knowledge base named r exists already"
+run kb attach e bedrock:KBDOCS0001 --region eu-west-1
+if [ $RC = 1 ] && grep -q "cannot attach e: .*Credential should be scoped to a valid region" "$err"; then
+	ok "--region signs for that region (the fake, in us-east-1, rejects the scope)"
+else
+	fail "--region" "$(what)"
+fi
+run kb attach e bedrock:KBDOCS0001 --region 'eu west'
+expect "a malformed --region is a usage error" 2 "--region must be an AWS region"
 run kb ls --json
 check "no KB was stored for the failed attaches" "$E2E_PY" -c 'import json,sys
 names=sorted(k["name"] for k in json.load(open(sys.argv[1]))["kbs"])
@@ -150,6 +158,13 @@ assert types=={"SEMANTIC","HYBRID"}, types
 run kb search r -k 100 --filter "path GLOB 's3://aiwb-kb-test/docs/b*'" --json anything
 check "path GLOB 'prefix*' is startsWith on the source URI" sh -c "test \"\$(\"$E2E_PY\" -c 'import json,sys
 print(\" \".join(sorted(r[\"document\"][\"path\"] for r in json.load(open(sys.argv[1]))[\"results\"])))' $out)\" = 's3://aiwb-kb-test/docs/bedrock-filters.txt s3://aiwb-kb-test/docs/bedrock-kb.txt'"
+run kb search r --explain -k 3 --mode hybrid --filter "NOT (genre = blog OR year < 2022)" drift
+if [ $RC = 0 ] && grep -q '^Bedrock knowledge base KBDOCS0001 in us-east-1: Retrieve, overrideSearchType HYBRID, numberOfResults 3$' "$out" &&
+	grep -qF 'filter: {"andAll":[{"notEquals":{"key":"genre","value":"blog"}},{"greaterThanOrEquals":{"key":"year","value":2022}}]}' "$out"; then
+	ok "--explain shows the Retrieve settings and the translated filter"
+else
+	fail "--explain" "$(what)"
+fi
 run kb search r --filter "path GLOB '*.txt'" anything
 expect "a filter Bedrock cannot express is a usage error naming it" 2 "Bedrock cannot express path GLOB '\*.txt'"
 run kb search r --mode bm25 drift
