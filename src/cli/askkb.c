@@ -33,7 +33,7 @@ static int ask_takes_value(const char *a)
 int cli_ask_kb(int argc, char **argv)
 {
 	const char *kbname = NULL, *filter = NULL;
-	int k = 5, json = 0, mode = KB_MODE_BM25, mode_given = 0;
+	int k = 5, json = 0, mode = -1; /* -1: not given */
 	long n;
 	char **rest = xcalloc((size_t)argc + 8, sizeof *rest);
 	int nrest = 0;
@@ -53,7 +53,7 @@ int cli_ask_kb(int argc, char **argv)
 				kbname = next;
 			else if (strcmp(a, "--filter") == 0)
 				filter = next;
-			else if (strcmp(a, "--mode") == 0 && (mode_given = 1) && (mode = kb_mode_parse(next)) < 0) {
+			else if (strcmp(a, "--mode") == 0 && (mode = kb_mode_parse(next)) < 0) {
 				free(rest);
 				buf_free(&question);
 				return cli_usage_error("ask", "--mode must be bm25, vector or hybrid");
@@ -116,7 +116,7 @@ int cli_ask_kb(int argc, char **argv)
 	memset(&so, 0, sizeof so);
 	so.query = buf_str(&question);
 	so.k = k;
-	so.mode = kb_is_remote(&kb) && !mode_given ? KB_MODE_VECTOR : (enum kb_mode)mode; /* Bedrock has no bm25 */
+	so.mode = mode >= 0 ? (enum kb_mode)mode : kb_is_remote(&kb) ? KB_MODE_VECTOR : KB_MODE_BM25; /* Bedrock has no bm25 */
 	so.filter = filter;
 	so.with_text = 1;
 	struct kb_results r;

@@ -360,8 +360,10 @@ static void wait_done(struct req *q, const struct reply *r)
 	w->finished = 1;
 	w->ok = r->ok;
 	snprintf(w->msg, sizeof w->msg, "%s", r->msg);
-	if (r->ok)
-		w->body = xstrndup(r->body, r->len), w->len = r->len;
+	if (r->ok) {
+		w->body = xstrndup(r->body, r->len);
+		w->len = r->len;
+	}
 	loop_stop(w->l);
 }
 
