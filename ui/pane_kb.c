@@ -13,6 +13,7 @@
 #include "base/xmalloc.h"
 #include "draw.h"
 #include "input.h"
+#include "kb/bedrockkb.h"
 #include "kb/context.h"
 #include "kb/demo.h"
 #include "kb/embed.h"
@@ -48,6 +49,8 @@ struct kb_pane {
 	struct kb_results res;
 	struct ui_list hit_list;
 	struct kb_query_embed *embedding; /* the query's vector, on its way */
+	struct bedrockkb *bedrock;          /* the open KB's service, when it is remote */
+	struct bedrockkb_call *retrieving;  /* its Retrieve, on its way */
 
 	struct kb_doc_row *docs;
 	size_t ndocs;
@@ -155,6 +158,10 @@ static void cancel_embedding(struct kb_pane *kp);
 static void close_kb(struct kb_pane *kp)
 {
 	cancel_embedding(kp);
+	bedrockkb_cancel(kp->retrieving);
+	kp->retrieving = NULL;
+	bedrockkb_free(kp->bedrock);
+	kp->bedrock = NULL;
 	close_doc(kp);
 	free_docs(kp);
 	clear_results(kp);
@@ -178,7 +185,7 @@ static void open_kb(struct kb_pane *kp, const struct kb *k)
 	kp->with_vectors = 0;
 	if (kp->cur.set.embed[0] && kb_embed_counts(wb->db, &kp->cur, &kp->with_vectors, &without, &e) < 0)
 		kp->with_vectors = 0;
-	kp->mode = KB_MODE_BM25;
+	kp->mode = kb_is_remote(&kp->cur) ? KB_MODE_VECTOR : KB_MODE_BM25; /* Bedrock has no bm25 */
 	kp->mmr = 0;
 	free(kp->query);
 	free(kp->filter);
@@ -193,6 +200,8 @@ static void open_kb(struct kb_pane *kp, const struct kb *k)
 static int vectors_usable(struct kb_pane *kp, const char *what)
 {
 	struct wb *wb = kp->base.wb;
+	if (kb_is_remote(&kp->cur))
+		return 1; /* the service says what it cannot do */
 	if (!kp->cur.set.embed[0]) {
 		wb_status(wb, 1, "%s has no embedding model, so %s is not possible; 'aiwb kb set %s --embed "
 			  "PROVIDER/MODEL' and 'aiwb kb sync %s' add one", kp->cur.name, what, kp->cur.name, kp->cur.name);
@@ -264,11 +273,69 @@ static void cancel_embedding(struct kb_pane *kp)
 	kp->embedding = NULL;
 }
 
+static void remote_done(void *ud, struct kb_results *r, const struct err *e)
+{
+	struct kb_pane *kp = ud;
+	struct wb *wb = kp->base.wb;
+	kp->retrieving = NULL;
+	if (!r) {
+		wb_status(wb, 1, "%s", e->msg);
+	} else {
+		clear_results(kp);
+		kp->res = *r;
+		free(r);
+		kp->searched = 1;
+		ui_list_set_count(&kp->hit_list, kp->res.n);
+		ui_list_select(&kp->hit_list, 0);
+		wb_status(wb, 0, "%zu result%s in %s (%s, k %d%s)", kp->res.n, kp->res.n == 1 ? "" : "s", kp->cur.name,
+			  kb_mode_name(kp->mode), kp->k, kp->filter ? ", filtered" : "");
+	}
+	wb_redraw(wb);
+}
+
+/* A remote KB's search: Retrieve on the loop (query NULL only checks that the
+ * filter translates). 0, or -1 with the reason in the status line. */
+static int remote_search(struct kb_pane *kp, const char *query, const char *filter)
+{
+	struct wb *wb = kp->base.wb;
+	struct kb_search_opts so;
+	memset(&so, 0, sizeof so);
+	so.query = query ? query : "";
+	so.k = kp->k;
+	so.mode = query ? kp->mode : KB_MODE_VECTOR;
+	so.filter = filter && *filter ? filter : NULL;
+	so.mmr = query ? kp->mmr : 0;
+	struct err e = ERR_INIT;
+	char *body = bedrockkb_retrieve_json(&so, NULL, &e);
+	if (!body) {
+		wb_status(wb, 1, "%s", e.msg);
+		return -1;
+	}
+	free(body);
+	if (!query)
+		return 0;
+	bedrockkb_cancel(kp->retrieving);
+	kp->retrieving = NULL;
+	if (!kp->bedrock && !(kp->bedrock = bedrockkb_new(wb->cfg, kp->cur.set.region, &e))) {
+		wb_status(wb, 1, "%s", e.msg);
+		return -1;
+	}
+	kp->retrieving = bedrockkb_retrieve_start(kp->bedrock, wb->loop, kp->cur.set.remote_id, &so, remote_done, kp, &e);
+	if (!kp->retrieving) {
+		wb_status(wb, 1, "%s", e.msg);
+		return -1;
+	}
+	wb_status(wb, 0, "asking Bedrock knowledge base %s…", kp->cur.set.remote_id);
+	return 0;
+}
+
 /* The search of kp->query; in a vector mode (or with MMR) the query's vector
  * is asked for on the loop first and the search runs when it arrives. */
 static int run_search(struct kb_pane *kp, const char *query, const char *filter)
 {
 	struct wb *wb = kp->base.wb;
+	if (kb_is_remote(&kp->cur))
+		return remote_search(kp, query, filter);
 	if (!query || (kp->mode == KB_MODE_BM25 && !kp->mmr))
 		return search_now(kp, query, filter, NULL, 0);
 	cancel_embedding(kp);
@@ -429,18 +496,26 @@ static void draw_kb_row(void *ud, WINDOW *w, int y, int x, int width, size_t i, 
 	if (cursor)
 		for (int r = 0; r < kp->kb_list.row_height; r++)
 			draw_fill(w, y + r, x, at);
-	const char *embed = k->set.embed[0] ? k->set.embed : "bm25 only";
+	char remote[120];
+	snprintf(remote, sizeof remote, "bedrock %s %s", k->set.remote_id, k->set.region);
+	const char *embed = kb_is_remote(k) ? remote : k->set.embed[0] ? k->set.embed : "bm25 only";
 	if (kp->kb_list.row_height == 1) {
 		draw_flat(w, y, x, 14, k->name, cursor ? at : theme_attr(ROLE_TITLE));
-		snprintf(line, sizeof line, "%5lld %6lld %8s  %-18.18s %s", (long long)k->docs, (long long)k->chunks, size,
-			 embed, synced);
+		if (kb_is_remote(k))
+			snprintf(line, sizeof line, "%5s %6s %8s  %s", "-", "-", "-", remote);
+		else
+			snprintf(line, sizeof line, "%5lld %6lld %8s  %-18.18s %s", (long long)k->docs, (long long)k->chunks,
+				 size, embed, synced);
 		draw_flat(w, y, x + 15, width - 15, line, at);
 		return;
 	}
 	int used = draw_flat(w, y, x, width, k->name, cursor ? at : theme_attr(ROLE_TITLE));
 	snprintf(line, sizeof line, "  %lld docs · %lld chunks", (long long)k->docs, (long long)k->chunks);
-	draw_text(w, y, x + used, width - used, line, at);
+	if (!kb_is_remote(k))
+		draw_text(w, y, x + used, width - used, line, at);
 	snprintf(line, sizeof line, "  %s · %s · synced %s", size, embed, synced);
+	if (kb_is_remote(k))
+		snprintf(line, sizeof line, "  %s", remote);
 	draw_flat(w, y + 1, x, width, line, dim);
 }
 
@@ -596,8 +671,11 @@ static void draw_search_head(struct kb_pane *kp, WINDOW *w, int *y, int height, 
 	char line[700], size[32];
 	kb_label_size(size, sizeof size, kp->cur.bytes);
 	int x = draw_flat(w, *y, 0, width, kp->cur.name, theme_attr(ROLE_TITLE));
-	snprintf(line, sizeof line, "  %lld docs · %lld chunks · %s · %s", (long long)kp->cur.docs,
-		 (long long)kp->cur.chunks, size, kp->cur.set.embed[0] ? kp->cur.set.embed : "bm25 only");
+	if (kb_is_remote(&kp->cur))
+		snprintf(line, sizeof line, "  Bedrock knowledge base %s in %s", kp->cur.set.remote_id, kp->cur.set.region);
+	else
+		snprintf(line, sizeof line, "  %lld docs · %lld chunks · %s · %s", (long long)kp->cur.docs,
+			 (long long)kp->cur.chunks, size, kp->cur.set.embed[0] ? kp->cur.set.embed : "bm25 only");
 	draw_flat(w, (*y)++, x, width - x, line, theme_attr(ROLE_DIM));
 	if (*y >= height)
 		return;
@@ -817,6 +895,10 @@ static unsigned kbs_key(struct kb_pane *kp, enum pane_action a, int key)
 {
 	size_t i = ui_list_selected(&kp->kb_list);
 	const struct kb *k = i != UI_LIST_NONE && i < kp->nkbs ? &kp->kbs[i] : NULL;
+	if (k && kb_is_remote(k) && (a == PA_KB_ADD || a == PA_KB_SYNC || a == PA_KB_DOCS)) {
+		wb_status(kp->base.wb, 1, "the documents of %s live in Bedrock; add and sync them there", k->name);
+		return PANE_HANDLED | PANE_DIRTY;
+	}
 	switch (a) {
 	case PA_KB_OPEN:
 		if (k)
@@ -892,7 +974,9 @@ static unsigned search_key(struct kb_pane *kp, enum pane_action a)
 		input_begin_in(INPUT_COMMANDS, "filter (empty clears)> ", kp->filter, on_filter, kp);
 		break;
 	case PA_KB_DOCS:
-		if (load_docs(kp) == 0)
+		if (kb_is_remote(&kp->cur))
+			wb_status(kp->base.wb, 1, "the documents of %s live in Bedrock", kp->cur.name);
+		else if (load_docs(kp) == 0)
 			kp->view = VIEW_DOCS;
 		break;
 	case PA_KB_ASK: ask_with_sources(kp); break;
@@ -906,7 +990,9 @@ static unsigned results_key(struct kb_pane *kp, enum pane_action a, int key)
 	size_t i = ui_list_selected(&kp->hit_list);
 	switch (a) {
 	case PA_KB_OPEN:
-		if (i != UI_LIST_NONE && i < kp->res.n)
+		if (i != UI_LIST_NONE && i < kp->res.n && kp->res.v[i].remote)
+			wb_status(kp->base.wb, 0, "the document lives in Bedrock: %s", kp->res.v[i].doc_path);
+		else if (i != UI_LIST_NONE && i < kp->res.n)
 			open_doc(kp, kp->res.v[i].doc_name, kp->res.v[i].seq, VIEW_RESULTS);
 		return PANE_HANDLED | PANE_DIRTY;
 	case PA_KB_BACK:

@@ -41,7 +41,8 @@ int ask_kb_retrieve(struct ask_opts *o)
 	k->filter = o->kb_filter ? xstrdup(o->kb_filter) : NULL;
 	k->so.query = k->query;
 	k->so.k = o->kb_k;
-	k->so.mode = (enum kb_mode)o->kb_mode;
+	/* not given: bm25 locally, vector on a Bedrock KB (which has no bm25) */
+	k->so.mode = o->kb_mode >= 0 ? (enum kb_mode)o->kb_mode : kb_is_remote(&kb) ? KB_MODE_VECTOR : KB_MODE_BM25;
 	k->so.filter = k->filter;
 	k->so.with_text = 1;
 	int rc = cli_kb_search(db, &kb, &k->so, &k->r, NULL, o->cmd);

@@ -58,7 +58,7 @@ int ask_opts_parse(struct ask_opts *o, const char *cmd, size_t max_models, int a
 	o->stream = 1;
 	o->params.stop = o->stops;
 	o->kb_k = 5;
-	o->kb_mode = KB_MODE_BM25;
+	o->kb_mode = -1;
 	int ch, kb_only = 0;
 	opterr = 0;
 	optind = 1;

@@ -33,7 +33,7 @@ struct ask_opts {
 	int has_prompt;                       /* a PROMPT argument or '-' was given */
 	const char *guard;                    /* --guard MODE (cli/askguard.h), or NULL */
 	const char *kb;                       /* --kb NAME, or NULL */
-	int kb_k, kb_mode;                    /* -k N (default 5), --mode (enum kb_mode) */
+	int kb_k, kb_mode;                    /* -k N (default 5), --mode (enum kb_mode; -1 not given) */
 	const char *kb_filter;                /* --filter EXPR, or NULL */
 	struct ask_kb *kb_found;              /* what --kb retrieved (ask_opts_start) */
 };

@@ -17,6 +17,8 @@
 #include "base/xmalloc.h"
 #include "cli/cli.h"
 #include "cli/kbcommon.h"
+#include "kb/bedrockfilter.h"
+#include "kb/bedrockkb.h"
 #include "kb/embed.h"
 #include "kb/eval.h"
 #include "kb/evalrun.h"
@@ -73,7 +75,8 @@ static int parse_size(const char *opt, const char *v, int64_t *out)
 enum { OPT_CHUNKER = 1000, OPT_CHUNK_TOKENS, OPT_OVERLAP, OPT_EMBED, OPT_EMBED_DIMS, OPT_WEIGHTS, OPT_MAX_FILE,
        OPT_JSON, OPT_INCLUDE, OPT_EXCLUDE, OPT_TEXT_FIELD, OPT_ID_FIELD, OPT_TITLE_FIELD, OPT_VERBOSE, OPT_BATCH,
        OPT_CHUNKS, OPT_MODE, OPT_FILTER, OPT_EXPLAIN, OPT_RERANK, OPT_QUERIES, OPT_MIN_NDCG, OPT_MIN_MRR,
-       OPT_MIN_HIT, OPT_WATCH, OPT_RAW, OPT_TEXT, OPT_YES, OPT_MAX_COST, OPT_MMR_LAMBDA, OPT_HYBRID_WEIGHTS };
+       OPT_MIN_HIT, OPT_WATCH, OPT_RAW, OPT_TEXT, OPT_YES, OPT_MAX_COST, OPT_MMR_LAMBDA, OPT_HYBRID_WEIGHTS,
+       OPT_REGION, OPT_BEDROCK };
 
 static int settings_option(int c, const char *arg, struct kb_settings *s)
 {
@@ -204,7 +207,7 @@ static int kb_set(int argc, char **argv)
 		return cli_usage_error(CMD, "kb set needs a setting to change, e.g. --chunker sentence");
 	struct kb kb;
 	int status = 0;
-	struct db *db = cli_kb_open(argv[optind], 1, &kb, &status);
+	struct db *db = cli_kb_open_local(argv[optind], 1, &kb, &status, "kb set");
 	if (!db)
 		return status;
 	struct kb_settings s = kb.set;
@@ -229,7 +232,7 @@ static int kb_check(int argc, char **argv)
 		return cli_usage_error(CMD, "kb check takes one NAME");
 	struct kb kb;
 	int status = 0;
-	struct db *db = cli_kb_open(argv[1], 1, &kb, &status); /* FTS5's integrity-check is a write statement */
+	struct db *db = cli_kb_open_local(argv[1], 1, &kb, &status, "kb check"); /* FTS5's integrity-check is a write statement */
 	if (!db)
 		return status;
 	struct err e = ERR_INIT;
@@ -246,18 +249,211 @@ static int kb_check(int argc, char **argv)
 	return rc;
 }
 
-static int kb_ls(int argc, char **argv)
+/* ---- Bedrock knowledge bases */
+
+/* A session and a Bedrock client for region (NULL: the default); prints the error. */
+static struct bedrockkb *bedrock_open(struct session *sess, const char *region, int *status)
 {
-	static const struct option opts[] = { { "json", no_argument, NULL, OPT_JSON }, { NULL, 0, NULL, 0 } };
+	struct err e = ERR_INIT;
+	if (cli_kb_embed_session(sess, &e) < 0) {
+		*status = cli_fail(CMD, "%s", e.msg);
+		return NULL;
+	}
+	struct bedrockkb *b = bedrockkb_new(&sess->cfg, region, &e);
+	if (!b) {
+		session_close(sess);
+		*status = cli_fail(CMD, "%s", e.msg);
+	}
+	return b;
+}
+
+static int kb_attach(int argc, char **argv)
+{
+	static const struct option opts[] = { { "region", required_argument, NULL, OPT_REGION },
+					      { "json", no_argument, NULL, OPT_JSON }, { NULL, 0, NULL, 0 } };
+	const char *region = NULL;
 	int json = 0, c;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != OPT_JSON)
-			return cli_usage_error(CMD, "kb ls takes only --json");
-		json = 1;
+		if (c == OPT_REGION)
+			region = optarg;
+		else if (c == OPT_JSON)
+			json = 1;
+		else
+			return cli_usage_error(CMD, "kb attach takes NAME bedrock:KNOWLEDGE_BASE_ID [--region R] [--json]");
+	}
+	if (argc - optind != 2)
+		return cli_usage_error(CMD, "kb attach takes NAME and bedrock:KNOWLEDGE_BASE_ID");
+	const char *name = argv[optind], *spec = argv[optind + 1];
+	if (!kb_name_valid(name))
+		return cli_usage_error(CMD, "a knowledge base name is 1 to %d letters, digits, '_', '.' or '-' "
+				       "(not starting with '.' or '-')", KB_NAME_MAX);
+	if (strncmp(spec, "bedrock:", 8) != 0)
+		return cli_usage_error(CMD, "kb attach takes a source such as bedrock:KB12345678 (only Bedrock knowledge "
+				       "bases can be attached)");
+	const char *id = spec + 8;
+	if (!bedrockkb_id_valid(id))
+		return cli_usage_error(CMD, "'%s' is not a Bedrock knowledge base id (1 to 10 letters and digits, e.g. "
+				       "bedrock:KB12345678)", id);
+	if (region && (!*region || strlen(region) >= sizeof ((struct kb_settings *)0)->region ||
+		       strspn(region, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(region)))
+		return cli_usage_error(CMD, "--region must be an AWS region such as us-east-1");
+	struct err e = ERR_INIT;
+	int missing, status = 0;
+	struct db *db = session_writable_db(1, &missing, &e);
+	if (!db)
+		return cli_fail(CMD, "%s", e.msg);
+	struct kb existing;
+	int found = kb_store_get(db, name, &existing, &e);
+	if (found != 0) {
+		db_close(db);
+		if (found < 0)
+			return cli_fail(CMD, "%s", e.msg);
+		kb_free(&existing);
+		return cli_fail(CMD, "a knowledge base named %s exists already; choose another name or 'aiwb kb rm %s'",
+				name, name);
+	}
+	struct session sess;
+	struct bedrockkb *b = bedrock_open(&sess, region, &status);
+	if (!b) {
+		db_close(db);
+		return status;
+	}
+	struct bedrockkb_info info;
+	int rc = bedrockkb_get(b, sess.loop, id, &info, &e);
+	char used_region[32];
+	snprintf(used_region, sizeof used_region, "%s", bedrockkb_region(b));
+	bedrockkb_free(b);
+	session_close(&sess);
+	if (rc < 0) {
+		db_close(db);
+		return cli_fail(CMD, "cannot attach %s: %s", name, e.msg);
+	}
+	struct kb_settings set;
+	kb_settings_default(&set);
+	snprintf(set.source, sizeof set.source, "bedrock");
+	snprintf(set.remote_id, sizeof set.remote_id, "%s", id);
+	snprintf(set.region, sizeof set.region, "%s", used_region);
+	rc = kb_store_create(db, name, &set, &e);
+	db_close(db);
+	if (rc < 0) {
+		bedrockkb_info_free(&info);
+		return cli_fail(CMD, "%s", e.msg);
+	}
+	if (json) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", name);
+		cJSON_AddStringToObject(o, "kind", "bedrock");
+		cJSON_AddStringToObject(o, "id", info.id);
+		cJSON_AddStringToObject(o, "region", used_region);
+		cJSON_AddStringToObject(o, "remote_name", info.name);
+		cJSON_AddStringToObject(o, "status", info.status);
+		cli_print_json(o);
+	} else {
+		char *rname = cli_flat(info.name), *rstatus = cli_flat(info.status);
+		printf("Attached %s: Bedrock knowledge base %s \"%s\" (%s) in %s. Search it with 'aiwb kb search %s "
+		       "QUERY' (modes vector and hybrid).\n", name, id, rname, rstatus, used_region, name);
+		if (strcmp(info.status, "ACTIVE") != 0)
+			fprintf(stderr, "aiwb kb: note: %s is %s, not ACTIVE; Retrieve may fail until it is\n", id, rstatus);
+		free(rname);
+		free(rstatus);
+	}
+	bedrockkb_info_free(&info);
+	return 0;
+}
+
+/* kb ls --bedrock: the account's knowledge bases in the region. */
+static int ls_bedrock(const char *region, int json, const struct kb *local, size_t nlocal)
+{
+	int status = 0;
+	struct session sess;
+	struct bedrockkb *b = bedrock_open(&sess, region, &status);
+	if (!b)
+		return status;
+	struct bedrockkb_info *v = NULL;
+	size_t n = 0;
+	int pages = 0;
+	struct err e = ERR_INIT;
+	int rc = bedrockkb_list(b, sess.loop, &v, &n, &pages, &e);
+	char used_region[32];
+	snprintf(used_region, sizeof used_region, "%s", bedrockkb_region(b));
+	bedrockkb_free(b);
+	session_close(&sess);
+	if (rc < 0)
+		return cli_fail(CMD, "cannot list the Bedrock knowledge bases: %s", e.msg);
+	if (json) {
+		cJSON *root = cJSON_CreateObject();
+		cJSON_AddStringToObject(root, "region", used_region);
+		cJSON_AddNumberToObject(root, "pages", pages);
+		cJSON *a = cJSON_AddArrayToObject(root, "knowledge_bases");
+		for (size_t i = 0; i < n; i++) {
+			cJSON *o = cJSON_CreateObject();
+			cJSON_AddStringToObject(o, "id", v[i].id);
+			cJSON_AddStringToObject(o, "name", v[i].name);
+			cJSON_AddStringToObject(o, "status", v[i].status);
+			cJSON_AddStringToObject(o, "description", v[i].description);
+			cJSON_AddStringToObject(o, "updated", v[i].updated);
+			cJSON *att = cJSON_AddArrayToObject(o, "attached_as");
+			for (size_t j = 0; j < nlocal; j++)
+				if (kb_is_remote(&local[j]) && strcmp(local[j].set.remote_id, v[i].id) == 0 &&
+				    strcmp(local[j].set.region, used_region) == 0)
+					cJSON_AddItemToArray(att, cJSON_CreateString(local[j].name));
+			cJSON_AddItemToArray(a, o);
+		}
+		cli_print_json(root);
+	} else if (!n) {
+		printf("The account has no Bedrock knowledge bases in %s.\n", used_region);
+	} else {
+		printf("%-12s %-30s %-10s %-19s  %s\n", "ID", "NAME", "STATUS", "UPDATED", "ATTACHED AS");
+		for (size_t i = 0; i < n; i++) {
+			char *id = cli_flat(v[i].id), *name = cli_flat(v[i].name), *st = cli_flat(v[i].status),
+			     *up = cli_flat(v[i].updated);
+			if (strlen(up) > 19 && up[10] == 'T') { /* 2026-11-30T10:00:00.000Z as 2026-11-30 10:00:00 */
+				up[10] = ' ';
+				up[19] = '\0';
+			}
+			struct buf att = BUF_INIT;
+			for (size_t j = 0; j < nlocal; j++)
+				if (kb_is_remote(&local[j]) && strcmp(local[j].set.remote_id, v[i].id) == 0 &&
+				    strcmp(local[j].set.region, used_region) == 0)
+					buf_printf(&att, "%s%s", att.len ? ", " : "", local[j].name);
+			printf("%-12s %-30s %-10s %-19s  %s\n", id, name, st, up, att.len ? att.data : "-");
+			buf_free(&att);
+			free(id);
+			free(name);
+			free(st);
+			free(up);
+		}
+		printf("%zu knowledge base%s in %s; attach one with 'aiwb kb attach NAME bedrock:ID --region %s'.\n", n,
+		       n == 1 ? "" : "s", used_region, used_region);
+	}
+	bedrockkb_infos_free(v, n);
+	return 0;
+}
+
+static int kb_ls(int argc, char **argv)
+{
+	static const struct option opts[] = { { "json", no_argument, NULL, OPT_JSON },
+					      { "bedrock", no_argument, NULL, OPT_BEDROCK },
+					      { "region", required_argument, NULL, OPT_REGION },
+					      { NULL, 0, NULL, 0 } };
+	int json = 0, bedrock = 0, c;
+	const char *region = NULL;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == OPT_JSON)
+			json = 1;
+		else if (c == OPT_BEDROCK)
+			bedrock = 1;
+		else if (c == OPT_REGION)
+			region = optarg;
+		else
+			return cli_usage_error(CMD, "kb ls takes --json, and --bedrock [--region R]");
 	}
 	if (optind != argc)
 		return cli_usage_error(CMD, "kb ls takes no arguments");
+	if (region && !bedrock)
+		return cli_usage_error(CMD, "--region goes with kb ls --bedrock");
 	struct err e = ERR_INIT;
 	int missing = 0;
 	struct db *db = session_existing_db(&missing, &e);
@@ -270,6 +466,11 @@ static int kb_ls(int argc, char **argv)
 		return cli_fail(CMD, "%s", e.msg);
 	}
 	db_close(db);
+	if (bedrock) {
+		int rc = ls_bedrock(region, json, v, n);
+		kb_list_free(v, n);
+		return rc;
+	}
 	if (json) {
 		cJSON *root = cJSON_CreateObject();
 		cJSON *a = cJSON_AddArrayToObject(root, "kbs");
@@ -279,15 +480,21 @@ static int kb_ls(int argc, char **argv)
 	} else if (!n) {
 		printf("No knowledge bases yet; create one with 'aiwb kb create NAME' and fill it with 'aiwb kb add NAME PATH...'.\n");
 	} else {
-		printf("%-20s %6s %7s %10s  %-16s %-14s %s\n", "NAME", "DOCS", "CHUNKS", "SIZE", "CHUNKER", "EMBED",
-		       "LAST SYNC");
+		printf("%-20s %6s %7s %10s  %-16s %-14s %-18s %s\n", "NAME", "DOCS", "CHUNKS", "SIZE", "CHUNKER", "EMBED",
+		       "LAST SYNC", "KIND");
 		for (size_t i = 0; i < n; i++) {
+			if (kb_is_remote(&v[i])) {
+				printf("%-20s %6s %7s %10s  %-16s %-14s %-18s %s %s %s\n", v[i].name, "-", "-", "-", "-", "-",
+				       "-", v[i].set.source, v[i].set.remote_id, v[i].set.region);
+				continue;
+			}
 			char size[32], when[32], chunker[32];
 			kb_label_size(size, sizeof size, v[i].bytes);
 			kb_label_synced(when, sizeof when, v[i].synced_ms);
 			kb_label_chunker(chunker, sizeof chunker, &v[i].set);
-			printf("%-20s %6lld %7lld %10s  %-16s %-14s %s\n", v[i].name, (long long)v[i].docs,
-			       (long long)v[i].chunks, size, chunker, v[i].set.embed[0] ? v[i].set.embed : "-", when);
+			printf("%-20s %6lld %7lld %10s  %-16s %-14s %-18s %s\n", v[i].name, (long long)v[i].docs,
+			       (long long)v[i].chunks, size, chunker, v[i].set.embed[0] ? v[i].set.embed : "-", when,
+			       "local");
 		}
 	}
 	kb_list_free(v, n);
@@ -309,7 +516,8 @@ static int kb_rm(int argc, char **argv)
 		return cli_fail(CMD, "%s", e.msg);
 	if (rc == 0)
 		return cli_fail(CMD, "there is no knowledge base named %s; 'aiwb kb ls' lists them", argv[1]);
-	printf("Removed knowledge base %s (the files it was built from are untouched).\n", argv[1]);
+	printf("Removed knowledge base %s (the files it was built from, or the Bedrock knowledge base it was attached "
+	       "to, are untouched).\n", argv[1]);
 	return 0;
 }
 
@@ -327,7 +535,7 @@ static int kb_docs(int argc, char **argv)
 		return cli_usage_error(CMD, "kb docs takes one NAME");
 	struct kb kb;
 	int status = 0;
-	struct db *db = cli_kb_open(argv[optind], 0, &kb, &status);
+	struct db *db = cli_kb_open_local(argv[optind], 0, &kb, &status, "kb docs");
 	if (!db)
 		return status;
 	struct kb_doc_row *v;
@@ -385,7 +593,7 @@ static int kb_show(int argc, char **argv)
 		return cli_usage_error(CMD, "kb show takes NAME and DOC (a name 'aiwb kb docs NAME' lists)");
 	struct kb kb;
 	int status = 0;
-	struct db *db = cli_kb_open(argv[optind], 0, &kb, &status);
+	struct db *db = cli_kb_open_local(argv[optind], 0, &kb, &status, "kb show");
 	if (!db)
 		return status;
 	struct kb_doc_row d;
@@ -700,7 +908,7 @@ static int kb_add_or_sync(int argc, char **argv, int sync)
 	struct kb kb;
 	struct db *db = NULL;
 	if (rc == 0)
-		db = cli_kb_open(argv[optind], 1, &kb, &rc);
+		db = cli_kb_open_local(argv[optind], 1, &kb, &rc, what);
 	if (!db) {
 		free(inc);
 		free(exc);
@@ -812,7 +1020,7 @@ static int kb_search_cmd(int argc, char **argv)
 	so.k = 10;
 	so.with_text = 1;
 	so.mmr_lambda = 0.5;
-	int json = 0, explain = 0, c;
+	int json = 0, explain = 0, mode_given = 0, c;
 	long n;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "k:", opts, NULL)) != -1) {
@@ -826,6 +1034,7 @@ static int kb_search_cmd(int argc, char **argv)
 			if (kb_mode_parse(optarg) < 0)
 				return cli_usage_error(CMD, "--mode must be bm25, vector or hybrid");
 			so.mode = (enum kb_mode)kb_mode_parse(optarg);
+			mode_given = 1;
 			break;
 		case OPT_FILTER:
 			so.filter = optarg;
@@ -877,6 +1086,8 @@ static int kb_search_cmd(int argc, char **argv)
 		buf_free(&query);
 		return status;
 	}
+	if (kb_is_remote(&kb) && !mode_given)
+		so.mode = KB_MODE_VECTOR;
 	struct kb_results r;
 	double ms = 0;
 	int rc = cli_kb_search(db, &kb, &so, &r, &ms, CMD);
@@ -890,7 +1101,16 @@ static int kb_search_cmd(int argc, char **argv)
 		cli_print_json(kb_json_search(&kb, &so, &r, explain, ms));
 	} else {
 		int bold = use_bold();
-		if (explain) {
+		if (explain && kb_is_remote(&kb)) {
+			struct err fe = ERR_INIT;
+			char *fj = so.filter ? kb_bedrock_filter_json(so.filter, &fe) : NULL;
+			printf("Bedrock knowledge base %s in %s: Retrieve, overrideSearchType %s, numberOfResults %d\n",
+			       kb.set.remote_id, kb.set.region, so.mode == KB_MODE_HYBRID ? "HYBRID" : "SEMANTIC", so.k);
+			if (fj)
+				printf("filter: %s\n", fj);
+			printf("%zu results in %.2f ms\n\n", r.n, ms);
+			free(fj);
+		} else if (explain) {
 			printf("mode %s, k %d%s; bm25 weights title %g, heading %g, text %g\n", kb_mode_name(so.mode), so.k,
 			       so.mmr ? ", mmr rerank" : "", kb.set.w_title, kb.set.w_heading, kb.set.w_text);
 			if (so.mode != KB_MODE_BM25)
@@ -917,8 +1137,12 @@ static int kb_search_cmd(int argc, char **argv)
 		for (size_t i = 0; i < r.n; i++) {
 			const struct kb_hit *h = &r.v[i];
 			char *name = cli_flat(h->doc_name), *heading = cli_flat(h->heading), *title = cli_flat(h->title);
-			printf("%s%d. %.4f  %s%s  %s%s%s  [bytes %zu-%zu]\n", bold ? "\033[1m" : "", h->rank, h->score, name,
-			       bold ? "\033[22m" : "", title, *heading ? " › " : "", heading, h->start, h->end);
+			if (h->remote)
+				printf("%s%d. %.4f  %s%s\n", bold ? "\033[1m" : "", h->rank, h->score, name,
+				       bold ? "\033[22m" : "");
+			else
+				printf("%s%d. %.4f  %s%s  %s%s%s  [bytes %zu-%zu]\n", bold ? "\033[1m" : "", h->rank, h->score,
+				       name, bold ? "\033[22m" : "", title, *heading ? " › " : "", heading, h->start, h->end);
 			if (h->meta && strcmp(h->meta, "{}") != 0) {
 				char *m = cli_flat(h->meta);
 				printf("   meta %s\n", m);
@@ -1028,7 +1252,7 @@ static int kb_eval_cmd(int argc, char **argv)
 		set.k = k_override;
 	struct kb kb;
 	int status = 0;
-	struct db *db = cli_kb_open(argv[optind], 0, &kb, &status);
+	struct db *db = cli_kb_open_local(argv[optind], 0, &kb, &status, "kb eval");
 	if (!db) {
 		kb_eval_set_free(&set);
 		return status;
@@ -1099,7 +1323,7 @@ int cmd_kb(int argc, char **argv)
 	if (argc >= 2 && argv[1][0] != '-')
 		cli_kb_seed_demo();
 	if (argc < 2)
-		return cli_usage_error(CMD, "name a kb command: create, ls, add, sync, docs, show, search, eval, check, set or rm");
+		return cli_usage_error(CMD, "name a kb command: create, attach, ls, add, sync, docs, show, search, eval, check, set or rm");
 	const char *sub = argv[1];
 	int sargc = argc - 1;
 	char **sargv = argv + 1;
@@ -1109,6 +1333,8 @@ int cmd_kb(int argc, char **argv)
 		return kb_set(sargc, sargv);
 	if (strcmp(sub, "ls") == 0)
 		return kb_ls(sargc, sargv);
+	if (strcmp(sub, "attach") == 0)
+		return kb_attach(sargc, sargv);
 	if (strcmp(sub, "rm") == 0)
 		return kb_rm(sargc, sargv);
 	if (strcmp(sub, "docs") == 0)
@@ -1136,7 +1362,9 @@ const char cli_kb_usage[] =
 	"                   [--id-field F] [--title-field F] [--batch-files N] [-v] [--json]\n"
 	"                   [--yes] [--max-cost USD]\n"
 	"       aiwb kb sync NAME [-v] [--json] [--watch]\n"
-	"       aiwb kb ls [--json] | kb rm NAME | kb docs NAME [--json]\n"
+	"       aiwb kb attach NAME bedrock:KNOWLEDGE_BASE_ID [--region R] [--json]\n"
+	"       aiwb kb ls [--json] | kb ls --bedrock [--region R] [--json]\n"
+	"       aiwb kb rm NAME | kb docs NAME [--json]\n"
 	"       aiwb kb show NAME DOC [--chunks] [--json] [--raw] | kb check NAME\n"
 	"       aiwb kb search NAME QUERY... [-k N] [--mode bm25|vector|hybrid] [--filter EXPR]\n"
 	"                   [--rerank mmr] [--mmr-lambda X] [--hybrid-weights B,V] [--explain] [--json]\n"
@@ -1169,6 +1397,10 @@ const char cli_kb_usage[] =
 	"  sync       every path added before, again; documents of files that are gone\n"
 	"             are removed. --watch stays in the foreground and syncs again after\n"
 	"             every change (inotify) until Ctrl-C\n"
+	"  attach     a knowledge base of Amazon Bedrock Knowledge Bases, checked with\n"
+	"             GetKnowledgeBase; search it (modes vector and hybrid, the same\n"
+	"             --filter, translated) and ask --kb with it like a local KB. kb ls\n"
+	"             --bedrock lists the account's knowledge bases in the region\n"
 	"  ls, docs   the KBs, the documents of one; show: one document (--chunks: its\n"
 	"             chunks with byte offsets and heading paths)\n"
 	"  search     the k best chunks (default 10) by BM25, by cosine of embeddings\n"

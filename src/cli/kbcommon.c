@@ -7,6 +7,7 @@
 #include "base/clock.h"
 #include "base/path.h"
 #include "cli/out.h"
+#include "kb/bedrockkb.h"
 #include "kb/demo.h"
 #include "kb/embed.h"
 #include "kb/search.h"
@@ -31,6 +32,19 @@ struct db *cli_kb_open(const char *name, int write, struct kb *kb, int *status)
 	if (found <= 0) {
 		*status = found < 0 ? cli_fail(CMD, "%s", e.msg)
 				    : cli_fail(CMD, "there is no knowledge base named %s; 'aiwb kb ls' lists them", name);
+		db_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+struct db *cli_kb_open_local(const char *name, int write, struct kb *kb, int *status, const char *what)
+{
+	struct db *db = cli_kb_open(name, write, kb, status);
+	if (db && kb_is_remote(kb)) {
+		*status = cli_fail(CMD, "%s is an attached Bedrock knowledge base (%s), whose documents live in Bedrock; "
+			 "%s works only on local knowledge bases", kb->name, kb->set.remote_id, what);
+		kb_free(kb);
 		db_close(db);
 		return NULL;
 	}
@@ -84,9 +98,36 @@ void cli_kb_seed_demo(void)
 	db_close(db);
 }
 
+static int remote_search(const struct kb *kb, const struct kb_search_opts *so, struct kb_results *r, double *ms,
+			 const char *cmd)
+{
+	struct err e = ERR_INIT;
+	char *body = bedrockkb_retrieve_json(so, NULL, &e);
+	if (!body)
+		return cli_usage_error(cmd, "%s: %s", kb->name, e.msg);
+	free(body);
+	struct session sess;
+	if (cli_kb_embed_session(&sess, &e) < 0)
+		return cli_fail(cmd, "%s", e.msg);
+	struct bedrockkb *b = bedrockkb_new(&sess.cfg, kb->set.region, &e);
+	int rc = -1;
+	int64_t t0 = clock_us();
+	if (b)
+		rc = bedrockkb_retrieve(b, sess.loop, kb->set.remote_id, so, r, &e);
+	if (ms)
+		*ms = (double)(clock_us() - t0) / 1000.0;
+	bedrockkb_free(b);
+	session_close(&sess);
+	if (rc < 0)
+		return cli_fail(cmd, "%s: %s", kb->name, e.msg);
+	return 0;
+}
+
 int cli_kb_search(struct db *db, const struct kb *kb, struct kb_search_opts *so, struct kb_results *r, double *ms,
 		  const char *cmd)
 {
+	if (kb_is_remote(kb))
+		return remote_search(kb, so, r, ms, cmd);
 	struct session sess;
 	int opened = 0;
 	float *qvec = NULL;

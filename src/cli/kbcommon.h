@@ -17,6 +17,9 @@ extern volatile sig_atomic_t cli_kb_stop;
 /* Opens the database and finds the KB named name; prints the error, sets
  * *status to the exit status and returns NULL. */
 struct db *cli_kb_open(const char *name, int write, struct kb *kb, int *status);
+/* cli_kb_open for the commands that work on a local KB's documents (what:
+ * "kb add", ...): a remote KB is refused with one sentence (status 1). */
+struct db *cli_kb_open_local(const char *name, int write, struct kb *kb, int *status, const char *what);
 /* The first kb command of a data home makes the demo KB (kb/demo.h); a
  * failure is a warning, never a stop. */
 void cli_kb_seed_demo(void);
@@ -29,8 +32,10 @@ float *cli_kb_query_vector(struct session *s, int *opened, const struct kb *kb, 
 struct kb_search_opts;
 struct kb_results;
 /* Runs so on kb, with the query's vector when the mode or the rerank needs
- * one; *ms (if not NULL) is how long the search took. 0, or the exit status
- * of the error printed (an invalid filter is a usage error of cmd). */
+ * one; a remote KB is asked through its service (kb/bedrockkb.h). *ms (if
+ * not NULL) is how long the search took. 0, or the exit status of the error
+ * printed (an invalid filter, or a mode or k the service cannot do, is a
+ * usage error of cmd). */
 int cli_kb_search(struct db *db, const struct kb *kb, struct kb_search_opts *so, struct kb_results *r, double *ms,
 		  const char *cmd);
 

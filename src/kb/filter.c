@@ -25,6 +25,39 @@ struct parser {
 	struct err *e;
 };
 
+static struct kb_filter_node *node_new(enum kb_filter_kind kind)
+{
+	struct kb_filter_node *n = xcalloc(1, sizeof *n);
+	n->kind = kind;
+	return n;
+}
+
+static void node_add_kid(struct kb_filter_node *n, struct kb_filter_node *kid)
+{
+	n->kids = xreallocarray(n->kids, n->nkids + 1, sizeof *n->kids);
+	n->kids[n->nkids++] = kid;
+}
+
+static void node_add_value(struct kb_filter_node *n, int type, const char *text, double num)
+{
+	n->values = xreallocarray(n->values, n->nvalues + 1, sizeof *n->values);
+	n->values[n->nvalues++] = (struct kb_filter_value){ type, text ? xstrdup(text) : NULL, num };
+}
+
+void kb_filter_node_free(struct kb_filter_node *n)
+{
+	if (!n)
+		return;
+	for (size_t i = 0; i < n->nkids; i++)
+		kb_filter_node_free(n->kids[i]);
+	free(n->kids);
+	for (size_t i = 0; i < n->nvalues; i++)
+		free(n->values[i].text);
+	free(n->values);
+	free(n->key);
+	free(n);
+}
+
 static int fail(struct parser *p, size_t at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(struct parser *p, size_t at, const char *fmt, ...)
 {
@@ -214,7 +247,7 @@ static void emit_doc_compare(struct parser *p, const char *col, const char *op, 
 	buf_printf(&p->sql, "coalesce(%s %s ?%d, 0)", col, op, add_value(p, 't', v->text, 0));
 }
 
-static int parse_compare(struct parser *p)
+static int parse_compare(struct parser *p, struct kb_filter_node **out)
 {
 	if (p->tok != T_WORD)
 		return fail(p, p->tstart, "expected a key such as year or tags");
@@ -274,6 +307,12 @@ static int parse_compare(struct parser *p)
 			break;
 		}
 		if (rc == 0) {
+			struct kb_filter_node *n = node_new(KB_FILTER_IN);
+			n->key = xstrdup(key);
+			n->negated = negated;
+			for (size_t i = 0; i < nv; i++)
+				node_add_value(n, vals[i].type, vals[i].text, vals[i].num);
+			*out = n;
 			if (col) {
 				buf_printf(&p->sql, "%s(", negated ? "NOT " : "");
 				for (size_t i = 0; i < nv; i++) {
@@ -332,6 +371,12 @@ static int parse_compare(struct parser *p)
 	}
 	int not_equal = strcmp(opcopy, "!=") == 0;
 	int not_glob = negated && strcmp(opcopy, "GLOB") == 0;
+	struct kb_filter_node *n = node_new(strcmp(opcopy, "GLOB") == 0 ? KB_FILTER_GLOB : KB_FILTER_CMP);
+	n->key = xstrdup(key);
+	n->negated = not_glob;
+	snprintf(n->op, sizeof n->op, "%s", n->kind == KB_FILTER_CMP ? opcopy : "");
+	node_add_value(n, v.type, v.text, v.num);
+	*out = n;
 	if (col) {
 		if (not_glob)
 			buf_puts(&p->sql, "NOT ");
@@ -353,22 +398,27 @@ out:
 	return rc;
 }
 
-static int parse_or(struct parser *p);
+static int parse_or(struct parser *p, struct kb_filter_node **out);
 
-static int parse_unary(struct parser *p)
+static int parse_unary(struct parser *p, struct kb_filter_node **out)
 {
 	if (++p->depth > KB_FILTER_MAX_DEPTH)
 		return fail(p, p->tstart, "the filter nests too deeply (at most %d levels)", KB_FILTER_MAX_DEPTH);
 	int rc;
 	if (is_kw(p, "not")) {
 		buf_puts(&p->sql, "NOT (");
-		if ((rc = next(p)) < 0 || (rc = parse_unary(p)) < 0)
+		struct kb_filter_node *n = node_new(KB_FILTER_NOT), *kid = NULL;
+		*out = n;
+		if ((rc = next(p)) < 0 || (rc = parse_unary(p, &kid)) < 0) {
+			kb_filter_node_free(kid);
 			return rc;
+		}
+		node_add_kid(n, kid);
 		buf_puts(&p->sql, ")");
 	} else if (p->tok == T_LP) {
 		size_t open = p->tstart;
 		buf_puts(&p->sql, "(");
-		if ((rc = next(p)) < 0 || (rc = parse_or(p)) < 0)
+		if ((rc = next(p)) < 0 || (rc = parse_or(p, out)) < 0)
 			return rc;
 		if (p->tok == T_END)
 			return fail(p, open, "this '(' is never closed");
@@ -378,38 +428,50 @@ static int parse_unary(struct parser *p)
 		if ((rc = next(p)) < 0)
 			return rc;
 	} else {
-		if ((rc = parse_compare(p)) < 0)
+		if ((rc = parse_compare(p, out)) < 0)
 			return rc;
 	}
 	p->depth--;
 	return 0;
 }
 
-static int parse_and(struct parser *p)
+/* One operand, or a node of kind holding every operand joined by word. */
+static int parse_chain(struct parser *p, struct kb_filter_node **out, enum kb_filter_kind kind, const char *word,
+		       const char *sql, int (*operand)(struct parser *, struct kb_filter_node **))
 {
-	int rc = parse_unary(p);
-	while (rc == 0 && is_kw(p, "and")) {
-		buf_puts(&p->sql, " AND ");
+	struct kb_filter_node *first = NULL, *chain = NULL;
+	int rc = operand(p, &first);
+	*out = first;
+	while (rc == 0 && is_kw(p, word)) {
+		buf_puts(&p->sql, sql);
+		if (!chain) {
+			chain = node_new(kind);
+			node_add_kid(chain, first);
+			*out = chain;
+		}
+		struct kb_filter_node *kid = NULL;
 		if ((rc = next(p)) == 0)
-			rc = parse_unary(p);
+			rc = operand(p, &kid);
+		if (kid)
+			node_add_kid(chain, kid);
 	}
 	return rc;
 }
 
-static int parse_or(struct parser *p)
+static int parse_and(struct parser *p, struct kb_filter_node **out)
 {
-	int rc = parse_and(p);
-	while (rc == 0 && is_kw(p, "or")) {
-		buf_puts(&p->sql, " OR ");
-		if ((rc = next(p)) == 0)
-			rc = parse_and(p);
-	}
-	return rc;
+	return parse_chain(p, out, KB_FILTER_AND, "and", " AND ", parse_unary);
 }
 
-int kb_filter_compile(const char *expr, int first, struct kb_filter *out, struct err *e)
+static int parse_or(struct parser *p, struct kb_filter_node **out)
+{
+	return parse_chain(p, out, KB_FILTER_OR, "or", " OR ", parse_and);
+}
+
+static int compile(const char *expr, int first, struct kb_filter *out, struct kb_filter_node **tree, struct err *e)
 {
 	memset(out, 0, sizeof *out);
+	*tree = NULL;
 	out->first = first;
 	if (strlen(expr) > KB_FILTER_MAX_LEN)
 		return err_set(e, "the filter is longer than %d bytes", KB_FILTER_MAX_LEN);
@@ -418,7 +480,7 @@ int kb_filter_compile(const char *expr, int first, struct kb_filter *out, struct
 	if (rc == 0 && p.tok == T_END)
 		rc = fail(&p, p.tstart, "the filter is empty; write a comparison such as year>=2024");
 	if (rc == 0)
-		rc = parse_or(&p);
+		rc = parse_or(&p, tree);
 	if (rc == 0 && p.tok != T_END)
 		rc = p.tok == T_RP ? fail(&p, p.tstart, "this ')' closes nothing")
 				   : fail(&p, p.tstart, "expected AND, OR or the end of the filter");
@@ -426,10 +488,30 @@ int kb_filter_compile(const char *expr, int first, struct kb_filter *out, struct
 	if (rc < 0) {
 		buf_free(&p.sql);
 		kb_filter_free(out);
+		kb_filter_node_free(*tree);
+		*tree = NULL;
 		return -1;
 	}
 	out->sql = buf_detach(&p.sql);
 	return 0;
+}
+
+int kb_filter_compile(const char *expr, int first, struct kb_filter *out, struct err *e)
+{
+	struct kb_filter_node *tree;
+	int rc = compile(expr, first, out, &tree, e);
+	kb_filter_node_free(tree);
+	return rc;
+}
+
+struct kb_filter_node *kb_filter_parse(const char *expr, struct err *e)
+{
+	struct kb_filter f;
+	struct kb_filter_node *tree;
+	if (compile(expr, 1, &f, &tree, e) < 0)
+		return NULL;
+	kb_filter_free(&f);
+	return tree;
 }
 
 void kb_filter_bind(const struct kb_filter *f, sqlite3_stmt *st)

@@ -51,6 +51,29 @@ struct kb_filter {
 	int first;
 };
 
+/* The parsed expression, for translating it to another filter language
+ * (kb/bedrockfilter.h). AND and OR hold two or more kids in the order
+ * written (parentheses nest them), NOT one. A comparison holds key, op and
+ * one value; IN its list; GLOB its pattern (a text value). negated: written
+ * NOT IN or NOT GLOB. Values are typed as for the SQL (text, number, bool). */
+enum kb_filter_kind { KB_FILTER_CMP, KB_FILTER_IN, KB_FILTER_GLOB, KB_FILTER_AND, KB_FILTER_OR, KB_FILTER_NOT };
+
+struct kb_filter_node {
+	enum kb_filter_kind kind;
+	char op[8];      /* CMP: "=", "!=", "<", "<=", ">", ">=" */
+	int negated;     /* IN, GLOB */
+	char *key;
+	struct kb_filter_value *values;
+	size_t nvalues;
+	struct kb_filter_node **kids;
+	size_t nkids;
+};
+
+/* The tree of expr (the same grammar and errors as kb_filter_compile), or
+ * NULL with e. Free with kb_filter_node_free. */
+struct kb_filter_node *kb_filter_parse(const char *expr, struct err *e);
+void kb_filter_node_free(struct kb_filter_node *n);
+
 /* Compiles expr with parameters numbered from first. 0, or -1 with e. */
 int kb_filter_compile(const char *expr, int first, struct kb_filter *out, struct err *e);
 /* Binds the values to st at their numbers. */

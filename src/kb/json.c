@@ -41,6 +41,15 @@ cJSON *kb_json_kb(const struct kb *kb)
 	cJSON *o = cJSON_CreateObject();
 	char iso[40];
 	cJSON_AddStringToObject(o, "name", kb->name);
+	cJSON_AddStringToObject(o, "kind", kb_is_remote(kb) ? kb->set.source : "local");
+	if (kb_is_remote(kb)) {
+		cJSON *r = cJSON_AddObjectToObject(o, "remote");
+		cJSON_AddStringToObject(r, "id", kb->set.remote_id);
+		if (kb->set.region[0])
+			cJSON_AddStringToObject(r, "region", kb->set.region);
+		else
+			cJSON_AddNullToObject(r, "region");
+	}
 	cJSON_AddNumberToObject(o, "documents", (double)kb->docs);
 	cJSON_AddNumberToObject(o, "chunks", (double)kb->chunks);
 	cJSON_AddNumberToObject(o, "bytes", (double)kb->bytes);
@@ -123,16 +132,28 @@ cJSON *kb_json_hit(const struct kb_hit *h, int explain)
 	if (h->mmr_rank)
 		cJSON_AddNumberToObject(sc, "mmr", h->mmr);
 	cJSON *doc = cJSON_AddObjectToObject(o, "document");
-	cJSON_AddNumberToObject(doc, "id", (double)h->doc_id);
+	if (h->remote)
+		cJSON_AddNullToObject(doc, "id");
+	else
+		cJSON_AddNumberToObject(doc, "id", (double)h->doc_id);
 	cJSON_AddStringToObject(doc, "name", h->doc_name);
 	cJSON_AddStringToObject(doc, "path", h->doc_path);
 	cJSON_AddStringToObject(doc, "title", h->title);
-	cJSON *ch = cJSON_AddObjectToObject(o, "chunk");
-	cJSON_AddNumberToObject(ch, "id", (double)h->chunk_id);
-	cJSON_AddNumberToObject(ch, "seq", h->seq);
-	cJSON_AddNumberToObject(ch, "start", (double)h->start);
-	cJSON_AddNumberToObject(ch, "end", (double)h->end);
-	cJSON_AddStringToObject(ch, "heading", h->heading);
+	if (h->remote) {
+		if (h->document_id)
+			cJSON_AddStringToObject(doc, "document_id", h->document_id);
+		else
+			cJSON_AddNullToObject(doc, "document_id");
+		cJSON_AddNullToObject(o, "chunk");
+	}
+	if (!h->remote) {
+		cJSON *ch = cJSON_AddObjectToObject(o, "chunk");
+		cJSON_AddNumberToObject(ch, "id", (double)h->chunk_id);
+		cJSON_AddNumberToObject(ch, "seq", h->seq);
+		cJSON_AddNumberToObject(ch, "start", (double)h->start);
+		cJSON_AddNumberToObject(ch, "end", (double)h->end);
+		cJSON_AddStringToObject(ch, "heading", h->heading);
+	}
 	cJSON_AddItemToObject(o, "meta", kb_json_meta(h->meta));
 	struct buf plain = BUF_INIT;
 	cJSON *hl = cJSON_CreateArray();
@@ -175,6 +196,7 @@ cJSON *kb_json_search(const struct kb *kb, const struct kb_search_opts *so, cons
 {
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "kb", kb->name);
+	cJSON_AddStringToObject(o, "kind", kb_is_remote(kb) ? kb->set.source : "local");
 	char *q = sanitize_utf8(so->query, strlen(so->query));
 	cJSON_AddStringToObject(o, "query", q);
 	free(q);
@@ -211,9 +233,15 @@ cJSON *kb_json_sources(const struct kb_results *r, size_t used)
 		cJSON_AddStringToObject(o, "title", h->title);
 		cJSON_AddStringToObject(o, "heading", h->heading);
 		cJSON_AddNumberToObject(o, "score", h->score);
-		cJSON_AddNumberToObject(o, "chunk_id", (double)h->chunk_id);
-		cJSON_AddNumberToObject(o, "start", (double)h->start);
-		cJSON_AddNumberToObject(o, "end", (double)h->end);
+		if (h->remote) {
+			cJSON_AddNullToObject(o, "chunk_id");
+			cJSON_AddNullToObject(o, "start");
+			cJSON_AddNullToObject(o, "end");
+		} else {
+			cJSON_AddNumberToObject(o, "chunk_id", (double)h->chunk_id);
+			cJSON_AddNumberToObject(o, "start", (double)h->start);
+			cJSON_AddNumberToObject(o, "end", (double)h->end);
+		}
 		cJSON_AddItemToArray(a, o);
 	}
 	return a;

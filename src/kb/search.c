@@ -469,6 +469,7 @@ void kb_results_free(struct kb_results *r)
 		free(h->heading);
 		free(h->meta);
 		free(h->text);
+		free(h->document_id);
 	}
 	free(r->v);
 	for (size_t i = 0; i < r->nwords; i++)

@@ -68,6 +68,8 @@ struct kb_hit {
 	size_t start, end;    /* byte offsets in the document text */
 	char *doc_name, *doc_path, *title, *heading, *meta; /* meta: JSON object text */
 	char *text;           /* chunk text with marks; NULL without with_text */
+	int remote;           /* from a Bedrock knowledge base (kb/bedrockkb.h): no ids, offsets, heading or marks */
+	char *document_id;    /* remote: the service's documentId, or NULL */
 };
 
 struct kb_results {

@@ -1,6 +1,7 @@
 #include "kb/store.h"
 
 #include <cjson/cJSON.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,11 @@ void kb_settings_default(struct kb_settings *s)
 	s->max_file_bytes = KB_DEFAULT_MAX_FILE_BYTES;
 }
 
+int kb_is_remote(const struct kb *kb)
+{
+	return kb && kb->set.source[0] != '\0';
+}
+
 char *kb_settings_json(const struct kb_settings *s)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -40,6 +46,11 @@ char *kb_settings_json(const struct kb_settings *s)
 	cJSON_AddNumberToObject(w, "heading", s->w_heading);
 	cJSON_AddNumberToObject(w, "text", s->w_text);
 	cJSON_AddNumberToObject(o, "max_file_bytes", (double)s->max_file_bytes);
+	if (s->source[0]) {
+		cJSON_AddStringToObject(o, "source", s->source);
+		cJSON_AddStringToObject(o, "remote_id", s->remote_id);
+		cJSON_AddStringToObject(o, "region", s->region);
+	}
 	char *out = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	return out;
@@ -71,6 +82,16 @@ void kb_settings_parse(const char *json, struct kb_settings *s)
 	s->w_heading = number_or(w, "heading", s->w_heading);
 	s->w_text = number_or(w, "text", s->w_text);
 	s->max_file_bytes = (int64_t)number_or(o, "max_file_bytes", (double)s->max_file_bytes);
+	static const struct { const char *key; size_t off, size; } texts[] = {
+		{ "source", offsetof(struct kb_settings, source), sizeof s->source },
+		{ "remote_id", offsetof(struct kb_settings, remote_id), sizeof s->remote_id },
+		{ "region", offsetof(struct kb_settings, region), sizeof s->region },
+	};
+	for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+		const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, texts[i].key);
+		if (cJSON_IsString(t) && strlen(t->valuestring) < texts[i].size)
+			memcpy((char *)s + texts[i].off, t->valuestring, strlen(t->valuestring) + 1);
+	}
 	cJSON_Delete(o);
 }
 

@@ -38,6 +38,9 @@ struct kb_settings {
 	int embed_dims;                    /* vector length asked of the model; 0: its own */
 	double w_title, w_heading, w_text; /* bm25() column weights */
 	int64_t max_file_bytes;
+	char source[16];                   /* "" local; "bedrock" an attached Bedrock knowledge base */
+	char remote_id[64];                /* bedrock: the knowledge base id */
+	char region[32];                   /* bedrock: its region ("" the default) */
 };
 
 struct kb {
@@ -49,6 +52,8 @@ struct kb {
 };
 
 void kb_settings_default(struct kb_settings *s);
+/* 1 when the KB lives in a service (kb/bedrockkb.h) rather than here. */
+int kb_is_remote(const struct kb *kb);
 /* The settings as JSON text (caller frees), and back (unknown keys ignored). */
 char *kb_settings_json(const struct kb_settings *s);
 void kb_settings_parse(const char *json, struct kb_settings *s);

@@ -40,6 +40,7 @@ static const struct service services[] = {
 	{ "bedrock-runtime", NULL, "BEDROCK_RUNTIME", "bedrock-runtime", "bedrock", true },
 	{ "bedrock", NULL, "BEDROCK", "bedrock", "bedrock", true },
 	{ "bedrock-agent-runtime", NULL, "BEDROCK_AGENT_RUNTIME", "bedrock-agent-runtime", "bedrock", false },
+	{ "bedrock-agent", NULL, "BEDROCK_AGENT", "bedrock-agent", "bedrock", false },
 	{ "sagemaker", NULL, "SAGEMAKER", "api.sagemaker", "sagemaker", false },
 	{ "monitoring", "cloudwatch", "CLOUDWATCH", "monitoring", "monitoring", false },
 	{ "logs", "cloudwatch-logs", "CLOUDWATCH_LOGS", "logs", "logs", false },

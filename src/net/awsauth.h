@@ -101,7 +101,7 @@ struct sigv4_creds awsauth_sigv4_creds(const struct awsauth_creds *c);
 int awsauth_region(struct awsauth *a, struct awsauth_region *out, struct err *e);
 void awsauth_region_free(struct awsauth_region *r);
 
-/* service: "bedrock-runtime", "bedrock", "bedrock-agent-runtime", "sagemaker",
+/* service: "bedrock-runtime", "bedrock", "bedrock-agent-runtime", "bedrock-agent", "sagemaker",
  * "monitoring" (or "cloudwatch"), "logs" (or "cloudwatch-logs"). region NULL:
  * awsauth_region(). */
 int awsauth_endpoint(struct awsauth *a, const char *service, const char *region, struct awsauth_endpoint *out,

@@ -128,6 +128,10 @@ struct options {
 	const char *bedrock_api_key;
 	const char *openai_models; /* comma-separated ids for /v1/models, or NULL */
 	bool echo;                 /* send the request's credentials back (--echo) */
+	const char *kb_ids;        /* --kb-ids ID[=NAME],... the account's knowledge bases */
+	const char *kb_denied;     /* --kb-denied ID: AccessDeniedException on it */
+	long kb_page;              /* --kb-page N: Retrieve results per page (0: 100) */
+	long kb_list_page;         /* --kb-list-page N: ListKnowledgeBases summaries per page */
 };
 
 struct header {
@@ -1212,6 +1216,9 @@ static const struct err_row err_rows[] = {
 	{ 413, "invalid_request_error", NULL, "request_too_large", "ValidationException", "Request too large." },
 	{ 429, "requests", "rate_limit_exceeded", "rate_limit_error", "ThrottlingException",
 	  "Too many requests, please wait before trying again." },
+	{ 424, "server_error", NULL, "api_error", "DependencyFailedException",
+	  "The knowledge base's vector store could not be reached." },
+	{ 502, "server_error", NULL, "api_error", "BadGatewayException", "A dependency failed with a server error." },
 	{ 500, "server_error", NULL, "api_error", "InternalServerException",
 	  "The server had an error while processing your request." },
 	{ 503, "server_error", NULL, "api_error", "ServiceUnavailableException",
@@ -1227,7 +1234,7 @@ static void send_error(struct ctx *x, int status, const char *msg)
 		if (err_rows[i].status == status)
 			row = &err_rows[i];
 	if (!row)
-		row = status < 500 ? &err_rows[0] : &err_rows[7];
+		row = status < 500 ? &err_rows[0] : &err_rows[9];
 	if (!msg)
 		msg = row->message;
 	switch (x->prov) {
@@ -1928,6 +1935,473 @@ static void h_bedrock_guardrail(struct ctx *x)
 	free(version);
 }
 
+/* ------------------------------------------------------------------ Bedrock Knowledge Bases */
+
+/* The account's knowledge bases (--kb-ids) all serve one corpus (--kb-corpus,
+ * JSONL: one document a line, its "text", optional "title" and "id", the other
+ * fields its metadata). Retrieve ranks the documents that pass the filter by
+ * the cosine of the fake's embeddings (SEMANTIC) or that mixed with the share
+ * of query words found (HYBRID), and pages the top numberOfResults by
+ * --kb-page. */
+
+static long counter_bump(struct server *s, enum provider p, const char *model);
+
+struct kb_doc_fake {
+	char *uri, *text;
+	cJSON *meta; /* with x-amz-bedrock-kb-source-uri */
+};
+
+static struct kb_doc_fake *kb_docs_fake;
+static size_t kb_ndocs_fake;
+
+static void kb_corpus_free(void)
+{
+	for (size_t i = 0; i < kb_ndocs_fake; i++) {
+		free(kb_docs_fake[i].uri);
+		free(kb_docs_fake[i].text);
+		cJSON_Delete(kb_docs_fake[i].meta);
+	}
+	free(kb_docs_fake);
+}
+
+static int kb_corpus_load(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "fakellm: cannot open %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	while ((n = getline(&line, &cap, f)) > 0) {
+		cJSON *o = cJSON_Parse(line);
+		const char *text = cJSON_GetStringValue(jget(o, "text"));
+		if (!text) {
+			cJSON_Delete(o);
+			continue;
+		}
+		struct buf uri = BUF_INIT;
+		const cJSON *id = jget(o, "id");
+		if (cJSON_IsString(id))
+			buf_printf(&uri, "s3://aiwb-kb-test/docs/%s.txt", id->valuestring);
+		else
+			buf_printf(&uri, "s3://aiwb-kb-test/docs/%zu.txt", kb_ndocs_fake + 1);
+		cJSON *meta = cJSON_CreateObject();
+		for (cJSON *c = o->child; c; c = c->next)
+			if (strcmp(c->string, "text") != 0 && strcmp(c->string, "title") != 0)
+				cJSON_AddItemToObject(meta, c->string, cJSON_Duplicate(c, 1));
+		cJSON_AddStringToObject(meta, "x-amz-bedrock-kb-source-uri", uri.data);
+		cJSON_AddStringToObject(meta, "x-amz-bedrock-kb-data-source-id", "DSFAKE0001");
+		kb_docs_fake = xreallocarray(kb_docs_fake, kb_ndocs_fake + 1, sizeof *kb_docs_fake);
+		kb_docs_fake[kb_ndocs_fake++] = (struct kb_doc_fake){ buf_detach(&uri), xstrdup(text), meta };
+		cJSON_Delete(o);
+	}
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+/* The name of id among --kb-ids ("ID" or "ID=NAME", comma-separated), or NULL. */
+static char *kb_lookup(const struct options *o, const char *id, size_t *index)
+{
+	const char *p = o->kb_ids;
+	size_t i = 0;
+	while (p && *p) {
+		size_t len = strcspn(p, ",");
+		size_t idlen = strcspn(p, ",=");
+		if (idlen == strlen(id) && strncmp(p, id, idlen) == 0) {
+			if (index)
+				*index = i;
+			return idlen < len ? xstrndup(p + idlen + 1, len - idlen - 1) : xasprintf("kb-%s", id);
+		}
+		p += len + (p[len] == ',');
+		i++;
+	}
+	return NULL;
+}
+
+static bool kb_denied(const struct options *o, const char *id)
+{
+	return o->kb_denied && strcmp(o->kb_denied, id) == 0;
+}
+
+static void kb_summary(const struct options *o, const char *id, const char *name, cJSON *into)
+{
+	struct buf desc = BUF_INIT;
+	buf_printf(&desc, "Fake knowledge base %s", name);
+	cJSON_AddStringToObject(into, "knowledgeBaseId", id);
+	cJSON_AddStringToObject(into, "name", name);
+	cJSON_AddStringToObject(into, "description", desc.data);
+	cJSON_AddStringToObject(into, "status", "ACTIVE");
+	cJSON_AddStringToObject(into, "updatedAt", "2026-11-30T10:00:00.000000Z");
+	(void)o;
+	buf_free(&desc);
+}
+
+/* The id between /knowledgebases/ and tail, decoded; NULL when absent. */
+static char *kb_path_id(const struct ctx *x, const char *tail)
+{
+	const char *p = x->r->path + strlen("/knowledgebases/");
+	size_t n = strlen(p), t = strlen(tail);
+	if (n <= t || strcmp(p + n - t, tail) != 0)
+		return NULL;
+	return percent_decode(p, n - t, false);
+}
+
+/* 404 or 403 for an id the account cannot use; true when it answered. */
+static bool kb_refused(struct ctx *x, const char *id)
+{
+	char *name = kb_lookup(&x->s->opt, id, NULL);
+	if (!name) {
+		struct buf m = BUF_INIT;
+		buf_printf(&m, "Knowledge base with id %s does not exist", id);
+		aws_error(x, 404, "ResourceNotFoundException", m.data);
+		buf_free(&m);
+		return true;
+	}
+	free(name);
+	if (kb_denied(&x->s->opt, id)) {
+		struct buf m = BUF_INIT;
+		buf_printf(&m, "User: arn:aws:iam::123456789012:user/test is not authorized to perform: bedrock:%s on "
+			       "resource: arn:aws:bedrock:%s:123456789012:knowledge-base/%s",
+			   strstr(x->route, "retrieve") ? "Retrieve" : "GetKnowledgeBase", x->s->opt.aws_region, id);
+		aws_error(x, 403, "AccessDeniedException", m.data);
+		buf_free(&m);
+		return true;
+	}
+	return false;
+}
+
+static void h_kb_get(struct ctx *x)
+{
+	char *id = kb_path_id(x, "");
+	if (!id || kb_refused(x, id)) {
+		if (!id)
+			aws_error(x, 404, "UnknownOperationException", "Unknown operation");
+		free(id);
+		return;
+	}
+	char *name = kb_lookup(&x->s->opt, id, NULL);
+	cJSON *o = cJSON_CreateObject(), *kb = cJSON_AddObjectToObject(o, "knowledgeBase");
+	kb_summary(&x->s->opt, id, name, kb);
+	struct buf arn = BUF_INIT;
+	buf_printf(&arn, "arn:aws:bedrock:%s:123456789012:knowledge-base/%s", x->s->opt.aws_region, id);
+	cJSON_AddStringToObject(kb, "knowledgeBaseArn", arn.data);
+	cJSON_AddStringToObject(kb, "roleArn", "arn:aws:iam::123456789012:role/AmazonBedrockExecutionRoleForKnowledgeBase");
+	cJSON *conf = cJSON_AddObjectToObject(kb, "knowledgeBaseConfiguration");
+	cJSON_AddStringToObject(conf, "type", "VECTOR");
+	buf_reset(&arn);
+	buf_printf(&arn, "arn:aws:bedrock:%s::foundation-model/amazon.titan-embed-text-v2:0", x->s->opt.aws_region);
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(conf, "vectorKnowledgeBaseConfiguration"), "embeddingModelArn",
+				arn.data);
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(kb, "storageConfiguration"), "type", "OPENSEARCH_SERVERLESS");
+	cJSON_AddStringToObject(kb, "createdAt", "2026-11-30T09:00:00.000000Z");
+	char *text = cJSON_PrintUnformatted(o);
+	struct buf b = BUF_INIT;
+	buf_puts(&b, text);
+	respond_json(x, 200, NULL, &b);
+	buf_free(&b);
+	buf_free(&arn);
+	free(text);
+	cJSON_Delete(o);
+	free(name);
+	free(id);
+}
+
+static void h_kb_list(struct ctx *x)
+{
+	const struct options *o = &x->s->opt;
+	const cJSON *mr = jget(x->json, "maxResults");
+	long max = 1000;
+	if (mr && (!cJSON_IsNumber(mr) || mr->valuedouble < 1 || mr->valuedouble > 1000)) {
+		gr_validation(x, "Value at 'maxResults' failed to satisfy constraint: Member must have value less than or "
+				 "equal to 1000");
+		return;
+	}
+	if (mr)
+		max = (long)mr->valuedouble;
+	if (o->kb_list_page > 0 && o->kb_list_page < max)
+		max = o->kb_list_page;
+	long from = 0;
+	const char *tok = cJSON_GetStringValue(jget(x->json, "nextToken"));
+	if (tok && (sscanf(tok, "kbl-%ld", &from) != 1 || from < 0)) {
+		gr_validation(x, "Value at 'nextToken' failed to satisfy constraint: the token is not one this service gave");
+		return;
+	}
+	cJSON *root = cJSON_CreateObject(), *list = cJSON_AddArrayToObject(root, "knowledgeBaseSummaries");
+	const char *p = o->kb_ids;
+	long i = 0, shown = 0;
+	while (p && *p) {
+		size_t len = strcspn(p, ",");
+		char *id = xstrndup(p, strcspn(p, ",="));
+		if (i >= from && shown < max) {
+			char *name = kb_lookup(o, id, NULL);
+			cJSON *s = cJSON_CreateObject();
+			kb_summary(o, id, name, s);
+			cJSON_AddItemToArray(list, s);
+			free(name);
+			shown++;
+		} else if (i >= from + max) {
+			struct buf t = BUF_INIT;
+			buf_printf(&t, "kbl-%ld", from + max);
+			cJSON_AddStringToObject(root, "nextToken", t.data);
+			buf_free(&t);
+			free(id);
+			break;
+		}
+		free(id);
+		p += len + (p[len] == ',');
+		i++;
+	}
+	char *text = cJSON_PrintUnformatted(root);
+	struct buf b = BUF_INIT;
+	buf_puts(&b, text);
+	respond_json(x, 200, NULL, &b);
+	buf_free(&b);
+	free(text);
+	cJSON_Delete(root);
+}
+
+static bool kb_same(const cJSON *a, const cJSON *b)
+{
+	if (cJSON_IsString(a) && cJSON_IsString(b))
+		return strcmp(a->valuestring, b->valuestring) == 0;
+	if (cJSON_IsNumber(a) && cJSON_IsNumber(b))
+		return a->valuedouble == b->valuedouble;
+	if (cJSON_IsBool(a) && cJSON_IsBool(b))
+		return cJSON_IsTrue(a) == cJSON_IsTrue(b);
+	return false;
+}
+
+static const char *const kb_ops[] = { "equals", "notEquals", "greaterThan", "greaterThanOrEquals", "lessThan",
+				      "lessThanOrEquals", "in", "notIn", "startsWith", "listContains",
+				      "stringContains", "andAll", "orAll", NULL };
+
+/* Bedrock's RetrievalFilter on one document's metadata, as its API reference
+ * describes each member; -1 with why for a filter the service rejects. */
+static int kb_eval(const cJSON *f, const cJSON *meta, int depth, bool *out, struct buf *why)
+{
+	if (depth > 16 || !cJSON_IsObject(f) || cJSON_GetArraySize(f) != 1) {
+		buf_puts(why, "RetrievalFilter is a union: exactly one member must be set");
+		return -1;
+	}
+	const cJSON *m = f->child;
+	const char *op = m->string;
+	size_t k = 0;
+	while (kb_ops[k] && strcmp(kb_ops[k], op) != 0)
+		k++;
+	if (!kb_ops[k]) {
+		buf_printf(why, "Unknown filter member '%s'", op);
+		return -1;
+	}
+	if (strcmp(op, "andAll") == 0 || strcmp(op, "orAll") == 0) {
+		if (!cJSON_IsArray(m) || cJSON_GetArraySize(m) < 2) {
+			buf_printf(why, "Value at 'retrievalConfiguration.vectorSearchConfiguration.filter.%s' failed to "
+					"satisfy constraint: Member must have length greater than or equal to 2", op);
+			return -1;
+		}
+		bool all = op[0] == 'a', acc = all;
+		const cJSON *it;
+		cJSON_ArrayForEach(it, m) {
+			bool v;
+			if (kb_eval(it, meta, depth + 1, &v, why) < 0)
+				return -1;
+			acc = all ? acc && v : acc || v;
+		}
+		*out = acc;
+		return 0;
+	}
+	const char *key = cJSON_GetStringValue(jget(m, "key"));
+	const cJSON *val = jget(m, "value");
+	if (!key || !*key || strlen(key) > 100 || !val) {
+		buf_printf(why, "Value at 'filter.%s' failed to satisfy constraint: key (1 to 100 characters) and value are "
+				"required", op);
+		return -1;
+	}
+	bool list_value = strcmp(op, "in") == 0 || strcmp(op, "notIn") == 0;
+	if (list_value != cJSON_IsArray(val)) {
+		buf_printf(why, "The value of filter.%s must %sbe a list", op, list_value ? "" : "not ");
+		return -1;
+	}
+	const cJSON *have = jget(meta, key);
+	bool present = have && !cJSON_IsNull(have);
+	bool r = false;
+	if (strcmp(op, "equals") == 0) {
+		r = present && kb_same(have, val);
+	} else if (strcmp(op, "notEquals") == 0) {
+		r = !present || !kb_same(have, val);
+	} else if (strcmp(op, "in") == 0 || strcmp(op, "notIn") == 0) {
+		const cJSON *it;
+		bool found = false;
+		cJSON_ArrayForEach(it, val)
+			found = found || kb_same(have, it);
+		r = present && (op[0] == 'i' ? found : !found);
+	} else if (strncmp(op, "greater", 7) == 0 || strncmp(op, "less", 4) == 0) {
+		if (present && cJSON_IsNumber(have) && cJSON_IsNumber(val)) {
+			double a = have->valuedouble, b = val->valuedouble;
+			r = strcmp(op, "greaterThan") == 0 ? a > b : strcmp(op, "greaterThanOrEquals") == 0 ? a >= b
+				: strcmp(op, "lessThan") == 0 ? a < b : a <= b;
+		}
+	} else if (strcmp(op, "startsWith") == 0) {
+		r = present && cJSON_IsString(have) && cJSON_IsString(val) &&
+		    strncmp(have->valuestring, val->valuestring, strlen(val->valuestring)) == 0;
+	} else if (strcmp(op, "listContains") == 0) {
+		const cJSON *it;
+		if (cJSON_IsArray(have))
+			cJSON_ArrayForEach(it, have)
+				r = r || kb_same(it, val);
+	} else if (strcmp(op, "stringContains") == 0 && cJSON_IsString(val)) {
+		if (cJSON_IsString(have))
+			r = strstr(have->valuestring, val->valuestring) != NULL;
+		const cJSON *it;
+		if (cJSON_IsArray(have))
+			cJSON_ArrayForEach(it, have)
+				r = r || (cJSON_IsString(it) && strstr(it->valuestring, val->valuestring));
+	}
+	*out = r;
+	return 0;
+}
+
+struct kb_scored {
+	size_t doc;
+	double score;
+};
+
+static int kb_by_score(const void *a, const void *b)
+{
+	const struct kb_scored *x = a, *y = b;
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return x->doc < y->doc ? -1 : x->doc > y->doc;
+}
+
+/* The share of the query's words (lower-cased) found in text. */
+static double kb_word_share(const char *query, const char *text)
+{
+	long words = 0, found = 0;
+	const char *p = query;
+	while (*p) {
+		while (*p && !isalnum((unsigned char)*p))
+			p++;
+		size_t n = 0;
+		while (isalnum((unsigned char)p[n]))
+			n++;
+		if (!n)
+			break;
+		char *w = xstrndup(p, n);
+		words++;
+		found += strcasestr(text, w) != NULL;
+		free(w);
+		p += n;
+	}
+	return words ? (double)found / (double)words : 0;
+}
+
+static void h_kb_retrieve(struct ctx *x)
+{
+	char *id = kb_path_id(x, "/retrieve");
+	if (!id || kb_refused(x, id)) {
+		free(id);
+		return;
+	}
+	const char *query = cJSON_GetStringValue(jget(jget(x->json, "retrievalQuery"), "text"));
+	const cJSON *vs = jget(jget(x->json, "retrievalConfiguration"), "vectorSearchConfiguration");
+	const cJSON *nr = jget(vs, "numberOfResults");
+	const char *type = cJSON_GetStringValue(jget(vs, "overrideSearchType"));
+	const cJSON *filter = jget(vs, "filter");
+	const char *tok = cJSON_GetStringValue(jget(x->json, "nextToken"));
+	long want = nr ? (long)nr->valuedouble : 5, from = 0;
+	struct scenario sc = scenario_parse(query ? query : "", 0);
+	struct buf why = BUF_INIT;
+	if (!query || !*query) {
+		gr_validation(x, "Value at 'retrievalQuery.text' failed to satisfy constraint: Member must not be empty");
+	} else if (nr && (!cJSON_IsNumber(nr) || want < 1 || want > 100 || (double)want != nr->valuedouble)) {
+		gr_validation(x, "Value at 'retrievalConfiguration.vectorSearchConfiguration.numberOfResults' failed to "
+				 "satisfy constraint: Member must have value between 1 and 100");
+	} else if (jget(vs, "overrideSearchType") && (!type || (strcmp(type, "HYBRID") != 0 && strcmp(type, "SEMANTIC") != 0))) {
+		gr_validation(x, "Value at 'retrievalConfiguration.vectorSearchConfiguration.overrideSearchType' failed to "
+				 "satisfy constraint: Member must satisfy enum value set: [HYBRID, SEMANTIC]");
+	} else if (tok && (sscanf(tok, "kbr-%ld", &from) != 1 || from < 1 || from >= want)) {
+		gr_validation(x, "Value at 'nextToken' failed to satisfy constraint: the token is not one this service gave");
+	} else if (sc.kind == K_FAIL || (sc.kind == K_RETRY && counter_bump(x->s, P_BEDROCK, query) == 1)) {
+		send_error(x, sc.status, NULL);
+	} else {
+		bool hybrid = type && strcmp(type, "HYBRID") == 0;
+		struct kb_scored *hits = xcalloc(kb_ndocs_fake + 1, sizeof *hits);
+		size_t nhits = 0;
+		float *qv = xcalloc(EMBED_DIMS, sizeof *qv), *dv = xcalloc(EMBED_DIMS, sizeof *dv);
+		embed_vector(query, EMBED_DIMS, qv);
+		int bad = 0;
+		for (size_t i = 0; i < kb_ndocs_fake && !bad; i++) {
+			bool pass = true;
+			if (filter && kb_eval(filter, kb_docs_fake[i].meta, 0, &pass, &why) < 0) {
+				bad = 1;
+				break;
+			}
+			if (!pass)
+				continue;
+			embed_vector(kb_docs_fake[i].text, EMBED_DIMS, dv);
+			double cos = 0;
+			for (int d = 0; d < EMBED_DIMS; d++)
+				cos += (double)qv[d] * (double)dv[d];
+			double s = (1 + cos) / 2;
+			if (hybrid)
+				s = 0.5 * s + 0.5 * kb_word_share(query, kb_docs_fake[i].text);
+			hits[nhits++] = (struct kb_scored){ i, s };
+		}
+		if (bad) {
+			struct buf m = BUF_INIT;
+			buf_printf(&m, "%s", why.data);
+			gr_validation(x, m.data);
+			buf_free(&m);
+		} else {
+			qsort(hits, nhits, sizeof *hits, kb_by_score);
+			long total = (long)nhits < want ? (long)nhits : want;
+			long page = x->s->opt.kb_page > 0 ? x->s->opt.kb_page : 100;
+			long to = from + page < total ? from + page : total;
+			cJSON *root = cJSON_CreateObject(), *list = cJSON_AddArrayToObject(root, "retrievalResults");
+			for (long i = from; i < to; i++) {
+				const struct kb_doc_fake *d = &kb_docs_fake[hits[i].doc];
+				cJSON *r = cJSON_CreateObject(), *c = cJSON_AddObjectToObject(r, "content");
+				cJSON_AddStringToObject(c, "type", "TEXT");
+				cJSON_AddStringToObject(c, "text", d->text);
+				cJSON *loc = cJSON_AddObjectToObject(r, "location");
+				cJSON_AddStringToObject(loc, "type", "S3");
+				cJSON_AddStringToObject(cJSON_AddObjectToObject(loc, "s3Location"), "uri", d->uri);
+				cJSON_AddNumberToObject(r, "score", round(hits[i].score * 1e6) / 1e6);
+				cJSON *meta = cJSON_Duplicate(d->meta, 1);
+				struct buf chunk = BUF_INIT;
+				buf_printf(&chunk, "%016" PRIx64, mix64(fnv1a(d->uri, strlen(d->uri))));
+				cJSON_AddStringToObject(meta, "x-amz-bedrock-kb-chunk-id", chunk.data);
+				cJSON_AddItemToObject(r, "metadata", meta);
+				cJSON_AddStringToObject(r, "documentId", chunk.data);
+				buf_free(&chunk);
+				cJSON_AddItemToArray(list, r);
+			}
+			if (to < total) {
+				struct buf t = BUF_INIT;
+				buf_printf(&t, "kbr-%ld", to);
+				cJSON_AddStringToObject(root, "nextToken", t.data);
+				buf_free(&t);
+			}
+			cJSON_AddStringToObject(root, "guardrailAction", "NONE");
+			char *text = cJSON_PrintUnformatted(root);
+			struct buf b = BUF_INIT;
+			buf_puts(&b, text);
+			respond_json(x, 200, NULL, &b);
+			buf_free(&b);
+			free(text);
+			cJSON_Delete(root);
+		}
+		free(qv);
+		free(dv);
+		free(hits);
+	}
+	buf_free(&why);
+	free(id);
+}
+
 static void invoke_headers(struct buf *h, long input_tokens)
 {
 	buf_printf(h, "x-amzn-bedrock-input-token-count: %ld\r\nx-amzn-bedrock-invocation-latency: 1\r\n",
@@ -2425,6 +2899,9 @@ static const struct route routes[] = {
 	{ "GET", "/foundation-models", NULL, NULL, P_BEDROCK, "bedrock.foundation-models", 0, h_bedrock_models },
 	{ "GET", "/foundation-models/", "", NULL, P_BEDROCK, "bedrock.foundation-model", 0, h_bedrock_model },
 	{ "POST", "/guardrail/", "/apply", NULL, P_BEDROCK, "bedrock.apply-guardrail", R_MODEL, h_bedrock_guardrail },
+	{ "POST", "/knowledgebases/", NULL, NULL, P_BEDROCK, "bedrock-agent.list-knowledge-bases", 0, h_kb_list },
+	{ "GET", "/knowledgebases/", "", NULL, P_BEDROCK, "bedrock-agent.get-knowledge-base", 0, h_kb_get },
+	{ "POST", "/knowledgebases/", "/retrieve", NULL, P_BEDROCK, "bedrock-agent-runtime.retrieve", 0, h_kb_retrieve },
 	{ "GET", "/", NULL, NULL, P_OLLAMA, "ollama.root", 0, h_ollama_root },
 	{ "GET", "/api/version", NULL, NULL, P_OLLAMA, "ollama.version", 0, h_ollama_version },
 	{ "GET", "/api/tags", NULL, NULL, P_OLLAMA, "ollama.tags", 0, h_ollama_tags },
@@ -2491,7 +2968,7 @@ static enum provider guess_provider(const char *path)
 	if (strncmp(path, "/api/", 5) == 0)
 		return P_OLLAMA;
 	if (strncmp(path, "/model/", 7) == 0 || strncmp(path, "/foundation-models", 18) == 0 ||
-	    strncmp(path, "/guardrail/", 11) == 0)
+	    strncmp(path, "/guardrail/", 11) == 0 || strncmp(path, "/knowledgebases", 15) == 0)
 		return P_BEDROCK;
 	return P_NONE;
 }
@@ -3108,6 +3585,8 @@ static void usage(FILE *f)
 	      "               [--openai-key K] [--anthropic-key K] [--bedrock-api-key K]\n"
 	      "               [--aws-access-key AK --aws-secret-key SK [--aws-session-token T]] [--aws-region R]\n"
 	      "               [--aws-max-skew SECONDS] [--openai-models ID,ID,...] [--echo]\n"
+	      "               [--kb-corpus FILE.jsonl] [--kb-ids ID[=NAME],...] [--kb-denied ID] [--kb-page N]\n"
+	      "               [--kb-list-page N]\n"
 	      "A local OpenAI, Anthropic, Bedrock and Ollama server for tests; see tests/fakes/README.md.\n",
 	      f);
 }
@@ -3115,7 +3594,8 @@ static void usage(FILE *f)
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { O_PORT_FILE = 256, O_PORT, O_MAX, O_LOG, O_TPS, O_OPENAI, O_ANTHROPIC, O_AK, O_SK, O_TOKEN,
-	       O_REGION, O_BEDROCK_KEY, O_SKEW, O_MODELS, O_ECHO, O_HELP };
+	       O_REGION, O_BEDROCK_KEY, O_SKEW, O_MODELS, O_ECHO, O_KB_CORPUS, O_KB_IDS, O_KB_DENIED, O_KB_PAGE,
+	       O_KB_LIST_PAGE, O_HELP };
 	static const struct option longopts[] = {
 		{ "port-file", required_argument, NULL, O_PORT_FILE },
 		{ "port", required_argument, NULL, O_PORT },
@@ -3132,6 +3612,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "aws-max-skew", required_argument, NULL, O_SKEW },
 		{ "openai-models", required_argument, NULL, O_MODELS },
 		{ "echo", no_argument, NULL, O_ECHO },
+		{ "kb-corpus", required_argument, NULL, O_KB_CORPUS },
+		{ "kb-ids", required_argument, NULL, O_KB_IDS },
+		{ "kb-denied", required_argument, NULL, O_KB_DENIED },
+		{ "kb-page", required_argument, NULL, O_KB_PAGE },
+		{ "kb-list-page", required_argument, NULL, O_KB_LIST_PAGE },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -3151,6 +3636,20 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case O_BEDROCK_KEY: o->bedrock_api_key = optarg; break;
 		case O_MODELS: o->openai_models = optarg; break;
 		case O_ECHO: o->echo = true; break;
+		case O_KB_IDS: o->kb_ids = optarg; break;
+		case O_KB_DENIED: o->kb_denied = optarg; break;
+		case O_KB_CORPUS:
+			if (kb_corpus_load(optarg) != 0)
+				return -1;
+			break;
+		case O_KB_PAGE:
+		case O_KB_LIST_PAGE: {
+			long v = strtol(optarg, &end, 10);
+			if (*end || v < 1 || v > 1000)
+				goto bad;
+			*(ch == O_KB_PAGE ? &o->kb_page : &o->kb_list_page) = v;
+			break;
+		}
 		case O_PORT:
 			o->port = (int)strtol(optarg, &end, 10);
 			if (*end || o->port < 0 || o->port > 65535)
@@ -3239,6 +3738,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < s.ncounters; i++)
 		free(s.counters[i].key);
 	free(s.counters);
+	kb_corpus_free();
 	close(s.lfd);
 	if (s.log_fd >= 0)
 		close(s.log_fd);
