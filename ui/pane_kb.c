@@ -730,8 +730,11 @@ static void on_synced(void *ud, const struct kbsync_progress *pr, int done, int 
 			skipped += st->skipped[i];
 		char vectors[160] = "";
 		if (pr->embedding && !pr->embed_failed)
-			snprintf(vectors, sizeof vectors, "; %lld chunks embedded, %lld from the cache",
-				 (long long)(pr->es.embedded + pr->es.cached), (long long)pr->es.cached);
+			snprintf(vectors, sizeof vectors, "; %lld chunk%s embedded", (long long)(pr->es.embedded + pr->es.cached),
+				 pr->es.embedded + pr->es.cached == 1 ? "" : "s");
+		if (pr->es.cached)
+			snprintf(vectors + strlen(vectors), sizeof vectors - strlen(vectors), " (%lld cached)",
+				 (long long)pr->es.cached);
 		if (pr->embed_failed)
 			wb_status(wb, 1, "%s %s: %lld stored, %lld removed, but %s", verb, kp->sync_name, (long long)stored,
 				  (long long)st->removed, msg ? msg : "the embeddings were not computed");
@@ -851,8 +854,8 @@ static void edit_chunk(struct kb_pane *kp, const struct kb_doc_row *doc, const c
 		if (takeaway_page_at(body ? body : "", len, line, &e) < 0)
 			wb_status(wb, 1, "%s", e.msg);
 		else
-			wb_status(wb, 0, "back from the pager (%s as stored%s)", name,
-				  has_file ? "; set VISUAL or EDITOR to open its file" : ": its file is gone");
+			wb_status(wb, 0, "back from the pager (%s as stored)%s", name,
+				  has_file ? "; VISUAL or EDITOR opens its file" : ": its file is gone");
 	}
 	free(name);
 	free(path);
