@@ -146,7 +146,8 @@ fi
 
 d="? lists the Knowledge pane's keys"
 if tui_keys Escape Escape && tui_wait "query (i)" && tui_keys '?' && tui_wait "Knowledge pane" &&
-	tui_wait "Next search mode" && tui_wait "Set the metadata filter"; then
+	tui_wait "Next search mode" && tui_wait "Set the metadata filter" && tui_wait "Open the chunk's file at its line" &&
+	tui_wait "Add PATH [+GLOB]... [-GLOB]..."; then
 	ok "$d"
 else
 	tui_fail "$d"
