@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kb/addline.h"
 #include "kb/embed.h"
 #include "kb/ingest.h"
 #include "kb/store.h"
@@ -24,7 +25,6 @@
 
 #define KBSYNC_STEP_FILES 8
 #define KBSYNC_STEP_US 15000
-#define KBSYNC_GLOBS_MAX 16
 
 struct config;
 struct catalog;
@@ -43,19 +43,6 @@ struct kbsync_progress {
  * the text ingest, or with embed_failed the embedding after a whole ingest). */
 typedef void (*kbsync_fn)(void *ud, const struct kbsync_progress *p, int done, int rc, const char *msg);
 
-/* What the add prompt takes: PATH [+GLOB]... [-GLOB]... — words split at
- * blanks, '...' and "..." quote, a backslash escapes the next character;
- * +GLOB includes, -GLOB excludes (as kb add's --include/--exclude); a leading
- * ~/ is $HOME. */
-struct kbsync_add {
-	char *path;
-	char *include[KBSYNC_GLOBS_MAX], *exclude[KBSYNC_GLOBS_MAX];
-	size_t ninclude, nexclude;
-};
-/* 0, or -1 with a sentence (nothing to free then). */
-int kbsync_parse_add(const char *line, struct kbsync_add *out, struct err *e);
-void kbsync_add_free(struct kbsync_add *a);
-
 struct kbsync_env {
 	const struct config *cfg;       /* for embeddings; NULL: none computed */
 	const struct catalog *catalog;  /* may be NULL: cost unknown */
@@ -66,7 +53,7 @@ struct kbsync_env {
  * name; the walk happens here. Returns NULL with e when the KB is gone or
  * the path does not exist. */
 struct kbsync *kbsync_start(struct db *db, struct loop *l, const struct kbsync_env *env, const char *name,
-			    const struct kbsync_add *add, kbsync_fn fn, void *ud, struct err *e);
+			    const struct kb_addline *add, kbsync_fn fn, void *ud, struct err *e);
 /* Stops after the step under way (nothing more is called); frees. */
 void kbsync_cancel(struct kbsync *s);
 /* The progress so far. */

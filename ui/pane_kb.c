@@ -747,7 +747,7 @@ static void on_synced(void *ud, const struct kbsync_progress *pr, int done, int 
 		load_kbs(kp);
 }
 
-static void start_sync(struct kb_pane *kp, const char *name, const struct kbsync_add *add)
+static void start_sync(struct kb_pane *kp, const char *name, const struct kb_addline *add)
 {
 	struct wb *wb = kp->base.wb;
 	struct err e = ERR_INIT;
@@ -774,14 +774,14 @@ static void on_add_path(const char *line, void *ud)
 	size_t i = ui_list_selected(&kp->kb_list);
 	if (!line || !*(line + strspn(line, " \t")) || i == UI_LIST_NONE || i >= kp->nkbs)
 		return;
-	struct kbsync_add add;
+	struct kb_addline add;
 	struct err e = ERR_INIT;
-	if (kbsync_parse_add(line, &add, &e) < 0) {
+	if (kb_addline_parse(line, &add, &e) < 0) {
 		wb_status(kp->base.wb, 1, "%s", e.msg);
 		return;
 	}
 	start_sync(kp, kp->kbs[i].name, &add);
-	kbsync_add_free(&add);
+	kb_addline_free(&add);
 }
 
 /* The progress of an add or sync under way, on row y: files, MB, rate and

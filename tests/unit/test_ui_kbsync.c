@@ -1,6 +1,5 @@
 /* The workbench's kb add and kb sync in steps on the loop (ui/kbsync.h):
- * the add line PATH [+GLOB]... [-GLOB]... is parsed (quotes, escapes, ~/,
- * refusals in one sentence); 20 files go in three steps of at most
+ * 20 files go in three steps of at most
  * KBSYNC_STEP_FILES, each committed whole and reported with the walk's
  * totals known from the start, the last one done with every file stored and
  * the root recorded; an include glob keeps only its files (and sync reuses
@@ -123,45 +122,13 @@ static int64_t docs_of(struct db *db)
 
 static struct kbsync *start(struct fixture *f, const char *name, const char *line, struct seen *v, struct err *e)
 {
-	struct kbsync_add add;
+	struct kb_addline add;
 	if (line)
-		assert_int_equal(kbsync_parse_add(line, &add, e), 0);
+		assert_int_equal(kb_addline_parse(line, &add, e), 0);
 	struct kbsync *s = kbsync_start(f->db, f->loop, NULL, name, line ? &add : NULL, on_step, v, e);
 	if (line)
-		kbsync_add_free(&add);
+		kb_addline_free(&add);
 	return s;
-}
-
-static void test_parse_add(void **state)
-{
-	(void)state;
-	struct kbsync_add a;
-	struct err e = ERR_INIT;
-	assert_int_equal(kbsync_parse_add("  docs +*.md +'notes/*.txt' -drafts -\"old file*\"", &a, &e), 0);
-	assert_string_equal(a.path, "docs");
-	assert_int_equal(a.ninclude, 2);
-	assert_string_equal(a.include[0], "*.md");
-	assert_string_equal(a.include[1], "notes/*.txt");
-	assert_int_equal(a.nexclude, 2);
-	assert_string_equal(a.exclude[0], "drafts");
-	assert_string_equal(a.exclude[1], "old file*");
-	kbsync_add_free(&a);
-	assert_int_equal(kbsync_parse_add("'my notes/x' +\\+plus", &a, &e), 0);
-	assert_string_equal(a.path, "my notes/x");
-	assert_string_equal(a.include[0], "+plus");
-	kbsync_add_free(&a);
-	setenv("HOME", "/home/q", 1);
-	assert_int_equal(kbsync_parse_add("~/kb", &a, &e), 0);
-	assert_string_equal(a.path, "/home/q/kb");
-	kbsync_add_free(&a);
-	assert_int_equal(kbsync_parse_add("docs *.md", &a, &e), -1);
-	assert_non_null(strstr(e.msg, "'*.md' is neither +GLOB (include) nor -GLOB (exclude)"));
-	assert_null(a.path);
-	assert_int_equal(kbsync_parse_add("'docs +x", &a, &e), -1);
-	assert_non_null(strstr(e.msg, "quote is not closed"));
-	assert_int_equal(kbsync_parse_add("   ", &a, &e), -1);
-	assert_non_null(strstr(e.msg, "no path given"));
-	assert_int_equal(kbsync_parse_add("d +", &a, &e), -1);
 }
 
 static void test_add_in_steps_then_sync(void **state)
@@ -310,10 +277,10 @@ static void test_embeddings_on_the_loop(void **state)
 	struct kbsync_env env = { &cfg, NULL, 0 };
 	struct seen v = { .loop = f->loop };
 	struct err e = ERR_INIT;
-	struct kbsync_add add;
-	assert_int_equal(kbsync_parse_add(f->tree, &add, &e), 0);
+	struct kb_addline add;
+	assert_int_equal(kb_addline_parse(f->tree, &add, &e), 0);
 	assert_non_null(kbsync_start(f->db, f->loop, &env, "v", &add, on_step, &v, &e));
-	kbsync_add_free(&add);
+	kb_addline_free(&add);
 	int64_t g = loop_add_timer(f->loop, 10000, guard, NULL);
 	loop_run(f->loop);
 	loop_del_timer(f->loop, g);
@@ -346,10 +313,10 @@ static void test_embedding_error_keeps_the_kb(void **state)
 	struct kbsync_env env = { &cfg, NULL, 0 };
 	struct seen v = { .loop = f->loop };
 	struct err e = ERR_INIT;
-	struct kbsync_add add;
-	assert_int_equal(kbsync_parse_add(f->tree, &add, &e), 0);
+	struct kb_addline add;
+	assert_int_equal(kb_addline_parse(f->tree, &add, &e), 0);
 	assert_non_null(kbsync_start(f->db, f->loop, &env, "v", &add, on_step, &v, &e));
-	kbsync_add_free(&add);
+	kb_addline_free(&add);
 	int64_t g = loop_add_timer(f->loop, 10000, guard, NULL);
 	loop_run(f->loop);
 	loop_del_timer(f->loop, g);
@@ -367,7 +334,6 @@ static void test_embedding_error_keeps_the_kb(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_add),
 		cmocka_unit_test_setup_teardown(test_add_in_steps_then_sync, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_add_with_globs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_keeps_the_steps_done, setup, teardown),
