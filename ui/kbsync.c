@@ -72,7 +72,7 @@ static int64_t step(struct loop *l, int64_t id, void *ud)
 	(void)id;
 	struct kbsync *s = ud;
 	struct err e = ERR_INIT;
-	int rc = kb_ingest_step(s->in, KBSYNC_STEP_FILES, KBSYNC_STEP_US, &e);
+	int rc = kb_ingest_step(s->in, KBSYNC_STEP_FILES, s->env.step_us > 0 ? s->env.step_us : KBSYNC_STEP_US, &e);
 	s->p.st = *kb_ingest_stats(s->in);
 	if (rc == KB_INGEST_MORE) {
 		s->fn(s->ud, &s->p, 0, rc, NULL);

@@ -47,6 +47,7 @@ struct kbsync_env {
 	const struct config *cfg;       /* for embeddings; NULL: none computed */
 	const struct catalog *catalog;  /* may be NULL: cost unknown */
 	double max_cost_usd;            /* embeddings over this are refused (0: $1) */
+	int64_t step_us;                /* a step's time budget (0: KBSYNC_STEP_US) */
 };
 
 /* Starts adding add's path (add NULL: syncing the KB's roots) to the KB named

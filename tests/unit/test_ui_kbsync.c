@@ -30,6 +30,9 @@
 #include "kbsync.h"
 #include "loop.h"
 
+/* a budget no step reaches, so steps end by their count of files alone */
+#define STEP_US ((int64_t)60 * 1000000)
+
 struct fixture {
 	char dir[64];
 	struct db *db;
@@ -125,7 +128,8 @@ static struct kbsync *start(struct fixture *f, const char *name, const char *lin
 	struct kb_addline add;
 	if (line)
 		assert_int_equal(kb_addline_parse(line, &add, e), 0);
-	struct kbsync *s = kbsync_start(f->db, f->loop, NULL, name, line ? &add : NULL, on_step, v, e);
+	struct kbsync_env env = { NULL, NULL, 0, STEP_US };
+	struct kbsync *s = kbsync_start(f->db, f->loop, &env, name, line ? &add : NULL, on_step, v, e);
 	if (line)
 		kb_addline_free(&add);
 	return s;
@@ -274,7 +278,7 @@ static void test_embeddings_on_the_loop(void **state)
 	buf_free(&body);
 	struct config cfg;
 	memset(&cfg, 0, sizeof cfg);
-	struct kbsync_env env = { &cfg, NULL, 0 };
+	struct kbsync_env env = { &cfg, NULL, 0, STEP_US };
 	struct seen v = { .loop = f->loop };
 	struct err e = ERR_INIT;
 	struct kb_addline add;
@@ -310,7 +314,7 @@ static void test_embedding_error_keeps_the_kb(void **state)
 		     1);
 	struct config cfg;
 	memset(&cfg, 0, sizeof cfg);
-	struct kbsync_env env = { &cfg, NULL, 0 };
+	struct kbsync_env env = { &cfg, NULL, 0, STEP_US };
 	struct seen v = { .loop = f->loop };
 	struct err e = ERR_INIT;
 	struct kb_addline add;
