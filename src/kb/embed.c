@@ -120,7 +120,7 @@ struct kb_embedder {
 	size_t nqueue, qnext;
 	struct batch *inflight[KB_EMBED_INFLIGHT];
 	size_t ninflight;
-	int failed, refused;
+	int failed, before_any;
 	struct err err;
 	int64_t timer;
 	kb_embed_done_fn done;
@@ -342,7 +342,6 @@ static int start_embedding(struct kb_embedder *j, struct err *e)
 			j->o.max_cost_usd, j->kb_name);
 		free(pname);
 		free(mname);
-		j->refused = 1;
 		return -1;
 	}
 	j->p = provider_open(j->o.cfg, pname, e);
@@ -375,8 +374,10 @@ static int64_t cache_timer(struct loop *l, int64_t id, void *ud)
 	if (!j->pages_done)
 		return 0;
 	j->timer = 0;
-	if (start_embedding(j, &e) < 0)
+	if (start_embedding(j, &e) < 0) {
+		j->before_any = 1; /* no request went out: the reason as it is */
 		fail(j, &e);
+	}
 	if (j->failed || j->phase != PHASE_EMBED)
 		finish_soon(j);
 	return LOOP_TIMER_DONE;
@@ -409,7 +410,7 @@ static int64_t finish_timer(struct loop *l, int64_t id, void *ud)
 	struct kb_embedder *j = ud;
 	j->timer = 0;
 	struct err e = ERR_INIT;
-	if (j->failed && j->refused)
+	if (j->failed && j->before_any)
 		e = j->err;
 	else if (j->failed)
 		err_set(&e, "embedding stopped: %s; the chunks embedded so far are kept and the next "

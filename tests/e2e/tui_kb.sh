@@ -13,7 +13,9 @@
 # skipped) and s syncs, in steps on the loop. Then a KB with an embedding
 # model is filled by the pane: a folder added (+*.md) and a new file synced,
 # each embedding its chunks against the fake model server on the loop; it is
-# searched by vector, hybrid and with MMR; e on a result with no editor set
+# searched by vector, hybrid and with MMR; with the server gone, a sync
+# stores the text and says in one sentence that embedding stopped; e on a
+# result with no editor set
 # shows the stored text in $PAGER from a 0600 temp copy that is removed
 # after; A asks a model with the results as sources (the rag template in the
 # Prompt pane); d deletes a KB once its name is typed. Every check polls the
@@ -301,10 +303,22 @@ else
 	tui_fail "$d" "fake log: $(tail -3 "$E2E_TMP/vec.log" 2>&1)"
 fi
 
+d="the model server gone, s stores a new file's text and says in one sentence that embedding stopped; the KB stays sound"
+kill "$FAKE_PID" 2>/dev/null
+wait "$FAKE_PID" 2>/dev/null
+printf '# Bells\n\nBicycle bells and their sound.\n' >"$T/bells.md"
+if tui_keys 3 && tui_wait_bottom ' Knowledge *' && tui_keys Escape && tui_wait "knowledge base" && tui_keys s &&
+	tui_wait "synced vec: 1 stored, 0 removed, but embedding stopped: " 30 && tui_wait_re 'vec +7 ' &&
+	"$AIWB_BIN" kb check vec >/dev/null 2>&1 && ! tui_screen | grep -q 'sk-e2e-kb'; then
+	ok "$d"
+else
+	tui_fail "$d"
+fi
+
 d="d asks for the KB's name: another answer keeps it, the name deletes it (index and all)"
 if tui_keys 3 && tui_wait_bottom ' Knowledge *' && tui_keys Escape && tui_wait "knowledge base" &&
-	tui_wait_re 'vec +6 ' && tui_keys d && tui_wait_bottom 'delete vec and its index? type its name:*' &&
-	tui_type nope && tui_keys Enter && tui_wait "vec kept" && tui_wait_re 'vec +6 ' && tui_keys d &&
+	tui_wait_re 'vec +7 ' && tui_keys d && tui_wait_bottom 'delete vec and its index? type its name:*' &&
+	tui_type nope && tui_keys Enter && tui_wait "vec kept" && tui_wait_re 'vec +7 ' && tui_keys d &&
 	tui_wait_bottom 'delete vec*' && tui_type vec && tui_keys Enter && tui_wait "deleted the knowledge base vec" &&
 	tui_wait_gone "openai/text-embedd" && tui_wait_re 'demo +22 ' && "$AIWB_BIN" kb ls --json | "$E2E_PY" -c 'import json, sys
 sys.exit(0 if [k["name"] for k in json.load(sys.stdin)["kbs"]] == ["demo"] else 1)'; then
