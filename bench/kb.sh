@@ -99,7 +99,7 @@ ct=$(median <"$tmp/tree.times")
 pt=$(word seconds)
 printf '%-58s %8.3f %7s\n' "aiwb kb add TREE" "$ct" "1.00"
 printf '%-58s %8.3f %7.2f\n' "workbench add on the loop ($(word steps) steps)" "$pt" "$(calc "$pt / $ct")"
-echo "workbench: longest step $(word max_step_ms) ms, steps over 33 ms: $(word over_33ms), walk $(word walk_ms) ms"
+echo "workbench: longest step $(word max_step_ms) ms, steps over 33 ms: $(word over_33ms), start $(word start_ms) ms"
 
 db=$tmp/h1/aiwb.db
 "$AIWB" kb create empty >/dev/null

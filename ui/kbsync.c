@@ -74,6 +74,7 @@ static int64_t step(struct loop *l, int64_t id, void *ud)
 	struct err e = ERR_INIT;
 	int rc = kb_ingest_step(s->in, KBSYNC_STEP_FILES, s->env.step_us > 0 ? s->env.step_us : KBSYNC_STEP_US, &e);
 	s->p.st = *kb_ingest_stats(s->in);
+	s->p.walking = kb_ingest_walking(s->in);
 	if (rc == KB_INGEST_MORE) {
 		s->fn(s->ud, &s->p, 0, rc, NULL);
 		return 0; /* the next step after a pass of the loop */
@@ -125,6 +126,7 @@ struct kbsync *kbsync_start(struct db *db, struct loop *l, const struct kbsync_e
 		return NULL;
 	}
 	s->p.st = *kb_ingest_stats(s->in);
+	s->p.walking = kb_ingest_walking(s->in);
 	s->timer = loop_add_timer(l, 0, step, s);
 	return s;
 }

@@ -1,8 +1,8 @@
 /* kbsync — `kb add` and `kb sync` for the workbench, on the event loop in
- * small steps so drawing and keys go on. The walk is done once at the start
- * (kb_ingest_begin_add / kb_ingest_begin_sync, kb/ingest.h); then each step
- * (a loop timer) ingests the next files with kb_ingest_step as one committed
- * batch, at most KBSYNC_STEP_FILES stored files or KBSYNC_STEP_US of work
+ * small steps so drawing and keys go on: each step (a loop timer) is one
+ * kb_ingest_step (kb/ingest.h) of at most KBSYNC_STEP_US, which first walks
+ * the tree once, then ingests the next files as one committed batch of at
+ * most KBSYNC_STEP_FILES stored files
  * (a huge file is one long step), until the run ends: an add records its
  * root, a sync removes the documents of files that are gone, exactly as the
  * command does. When the KB has an embedding model, the chunks without a
@@ -33,6 +33,7 @@ struct kbsync;
 
 struct kbsync_progress {
 	struct kb_ingest_stats st;   /* the text ingest */
+	int walking;                 /* 1 while the tree is walked (totals still growing) */
 	int embedding;               /* 1 once embeddings are being computed */
 	struct kb_embed_stats es;    /* their counts */
 	int embed_failed;            /* 1: msg is the embedding's */
@@ -51,8 +52,7 @@ struct kbsync_env {
 };
 
 /* Starts adding add's path (add NULL: syncing the KB's roots) to the KB named
- * name; the walk happens here. Returns NULL with e when the KB is gone or
- * the path does not exist. */
+ * name. Returns NULL with e when the KB is gone or the path does not exist. */
 struct kbsync *kbsync_start(struct db *db, struct loop *l, const struct kbsync_env *env, const char *name,
 			    const struct kb_addline *add, kbsync_fn fn, void *ud, struct err *e);
 /* Stops after the step under way (nothing more is called); frees. */

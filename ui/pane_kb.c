@@ -784,8 +784,9 @@ static void on_add_path(const char *line, void *ud)
 	kb_addline_free(&add);
 }
 
-/* The progress of an add or sync under way, on row y: files, MB, rate and
- * ETA while the text goes in, then the embeddings. */
+/* The progress of an add or sync under way, on row y: the files found while
+ * the tree is walked; files, MB, rate and ETA while the text goes in; then
+ * the embeddings. */
 static void draw_progress(struct kb_pane *kp, WINDOW *w, int y, int width)
 {
 	const struct kbsync_progress *pr = &kp->sync_p;
@@ -797,6 +798,11 @@ static void draw_progress(struct kb_pane *kp, WINDOW *w, int y, int width)
 		snprintf(line, sizeof line, "embedding %s: %lld/%lld chunks · %lld cached ", kp->sync_name,
 			 (long long)pr->es.embedded, (long long)todo, (long long)pr->es.cached);
 		frac = todo > 0 ? (double)pr->es.embedded / (double)todo : 0;
+	} else if (pr->walking) {
+		snprintf(line, sizeof line, "%s %s: looking for files, %lld found · %.1f MB ",
+			 kp->sync_add ? "adding to" : "syncing", kp->sync_name, (long long)st->files_total,
+			 (double)st->bytes_total / 1048576.0);
+		frac = 0;
 	} else {
 		double secs = (double)(clock_us() - st->start_us) / 1e6;
 		double mb = (double)st->bytes_done / 1048576.0, total = (double)st->bytes_total / 1048576.0;

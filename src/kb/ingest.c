@@ -64,7 +64,7 @@ struct file_entry {
 
 struct kb_ingest;
 static void walk_skip(struct kb_ingest *in, const char *display, enum kb_skip why);
-static void walk_keep(struct kb_ingest *in, const char *abs, const struct stat *sb);
+static void walk_keep(struct kb_ingest *in, uint32_t root, const char *abs, const struct stat *sb);
 
 static int glob_any(char *const *globs, size_t n, const char *rel)
 {
@@ -87,57 +87,28 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void walk_dir(struct kb_ingest *in, const struct root *rt, const char *abs, const char *display,
-		     const char *rel, int depth)
+/* A directory being walked: its entries, sorted, and the next to look at. */
+struct frame {
+	char *abs, *display, *rel;
+	char **names;
+	size_t n, next;
+	int depth;
+	uint32_t root;
+};
+
+static void push_dir(struct kb_ingest *in, uint32_t root, const char *abs, const char *display, const char *rel,
+		     int depth);
+static int walk_some(struct kb_ingest *in, int64_t deadline_us);
+static void start_root(struct kb_ingest *in, uint32_t i);
+
+static void frame_free(struct frame *fr)
 {
-	DIR *d = opendir(abs);
-	if (!d) {
-		walk_skip(in, display, KB_SKIP_UNREADABLE);
-		return;
-	}
-	struct dirent *de;
-	char **names = NULL;
-	size_t nn = 0, cap = 0;
-	while ((de = readdir(d))) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		XGROW(names, cap, nn + 1);
-		names[nn++] = xstrdup(de->d_name);
-	}
-	closedir(d);
-	if (nn)
-		qsort(names, nn, sizeof *names, cmp_names);
-	for (size_t i = 0; i < nn; i++) {
-		char *cabs = xasprintf("%s/%s", abs, names[i]);
-		char *cdisp = xasprintf("%s/%s", display, names[i]);
-		char *crel = *rel ? xasprintf("%s/%s", rel, names[i]) : xstrdup(names[i]);
-		struct stat sb;
-		if (names[i][0] == '.') {
-			walk_skip(in, cdisp, KB_SKIP_HIDDEN);
-		} else if (lstat(cabs, &sb) < 0) {
-			walk_skip(in, cdisp, KB_SKIP_VANISHED);
-		} else if (S_ISDIR(sb.st_mode)) {
-			if (rt->nexclude && glob_any(rt->exclude, rt->nexclude, crel))
-				walk_skip(in, cdisp, KB_SKIP_EXCLUDED);
-			else if (depth < 64)
-				walk_dir(in, rt, cabs, cdisp, crel, depth + 1);
-		} else {
-			int is_link = S_ISLNK(sb.st_mode);
-			if (is_link && stat(cabs, &sb) < 0)
-				walk_skip(in, cdisp, KB_SKIP_VANISHED);
-			else if (!S_ISREG(sb.st_mode))
-				walk_skip(in, cdisp, KB_SKIP_SPECIAL);
-			else if (excluded_file(rt, crel))
-				walk_skip(in, cdisp, KB_SKIP_EXCLUDED);
-			else
-				walk_keep(in, cabs, &sb);
-		}
-		free(cabs);
-		free(cdisp);
-		free(crel);
-		free(names[i]);
-	}
-	free(names);
+	for (size_t i = fr->next; i < fr->n; i++)
+		free(fr->names[i]);
+	free(fr->names);
+	free(fr->abs);
+	free(fr->display);
+	free(fr->rel);
 }
 
 static char *clean_display(const char *arg)
@@ -158,26 +129,6 @@ static const char *base_of(const char *p)
 {
 	const char *s = strrchr(p, '/');
 	return s ? s + 1 : p;
-}
-
-/* Walks one root; returns -1 with e when the root itself does not exist. */
-static int walk_root(struct kb_ingest *in, struct root *rt, struct err *e)
-{
-	struct stat sb;
-	if (stat(rt->abs, &sb) < 0)
-		return err_errno(e, "cannot read %s", rt->display);
-	if (S_ISDIR(sb.st_mode)) {
-		walk_dir(in, rt, rt->abs, rt->display, "", 0);
-		return 0;
-	}
-	if (!S_ISREG(sb.st_mode))
-		return err_set(e, "%s is not a file or a directory", rt->display);
-	rt->is_file = 1;
-	if (excluded_file(rt, base_of(rt->display)))
-		walk_skip(in, rt->display, KB_SKIP_EXCLUDED);
-	else
-		walk_keep(in, rt->abs, &sb);
-	return 0;
 }
 
 /* ---- reading */
@@ -583,6 +534,9 @@ struct kb_ingest {
 	size_t nroots;
 	struct entry *v;
 	size_t n, cap, next;
+	struct frame *stack; /* the directories being walked, innermost last */
+	size_t nstack, stack_cap;
+	uint32_t root_next;  /* the next root the walk starts */
 	int sync;
 	enum phase phase;
 	int64_t *gone;
@@ -599,16 +553,128 @@ static void walk_skip(struct kb_ingest *in, const char *display, enum kb_skip wh
 		in->o.on_file(in->o.ud, &in->st, display, kb_skip_reason(why));
 }
 
-static void walk_keep(struct kb_ingest *in, const char *abs, const struct stat *sb)
+static void walk_keep(struct kb_ingest *in, uint32_t root, const char *abs, const struct stat *sb)
 {
 	XGROW(in->v, in->cap, in->n + 1);
 	struct entry *f = &in->v[in->n++];
 	f->abs = xstrdup(abs);
 	f->size = sb->st_size;
 	f->mtime_ns = (int64_t)sb->st_mtim.tv_sec * 1000000000 + sb->st_mtim.tv_nsec;
-	f->root = (uint32_t)(in->nroots - 1);
+	f->root = root;
 	in->st.files_total++;
 	in->st.bytes_total += f->size;
+}
+
+static void push_dir(struct kb_ingest *in, uint32_t root, const char *abs, const char *display, const char *rel,
+		     int depth)
+{
+	DIR *d = opendir(abs);
+	if (!d) {
+		walk_skip(in, display, KB_SKIP_UNREADABLE);
+		return;
+	}
+	struct frame fr = { xstrdup(abs), xstrdup(display), xstrdup(rel), NULL, 0, 0, depth, root };
+	size_t cap = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		XGROW(fr.names, cap, fr.n + 1);
+		fr.names[fr.n++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	if (fr.n)
+		qsort(fr.names, fr.n, sizeof *fr.names, cmp_names);
+	XGROW(in->stack, in->stack_cap, in->nstack + 1);
+	in->stack[in->nstack++] = fr;
+}
+
+/* Walks on, root after root, depth first in name order, until the walk is
+ * done (0) or the deadline (0: none) has passed (1). */
+static int walk_some(struct kb_ingest *in, int64_t deadline_us)
+{
+	while (in->nstack || in->root_next < in->nroots) {
+		if (deadline_us && clock_us() >= deadline_us)
+			return 1;
+		if (!in->nstack) {
+			start_root(in, in->root_next++);
+			continue;
+		}
+		struct frame *fr = &in->stack[in->nstack - 1];
+		if (fr->next >= fr->n) {
+			frame_free(fr);
+			in->nstack--;
+			continue;
+		}
+		char *name = fr->names[fr->next++];
+		const struct root *rt = &in->roots[fr->root];
+		uint32_t root = fr->root;
+		int depth = fr->depth;
+		char *cabs = xasprintf("%s/%s", fr->abs, name);
+		char *cdisp = xasprintf("%s/%s", fr->display, name);
+		char *crel = *fr->rel ? xasprintf("%s/%s", fr->rel, name) : xstrdup(name);
+		struct stat sb;
+		if (name[0] == '.') {
+			walk_skip(in, cdisp, KB_SKIP_HIDDEN);
+		} else if (lstat(cabs, &sb) < 0) {
+			walk_skip(in, cdisp, KB_SKIP_VANISHED);
+		} else if (S_ISDIR(sb.st_mode)) {
+			if (rt->nexclude && glob_any(rt->exclude, rt->nexclude, crel))
+				walk_skip(in, cdisp, KB_SKIP_EXCLUDED);
+			else if (depth < 64)
+				push_dir(in, root, cabs, cdisp, crel, depth + 1); /* fr may move */
+		} else {
+			int is_link = S_ISLNK(sb.st_mode);
+			if (is_link && stat(cabs, &sb) < 0)
+				walk_skip(in, cdisp, KB_SKIP_VANISHED);
+			else if (!S_ISREG(sb.st_mode))
+				walk_skip(in, cdisp, KB_SKIP_SPECIAL);
+			else if (excluded_file(rt, crel))
+				walk_skip(in, cdisp, KB_SKIP_EXCLUDED);
+			else
+				walk_keep(in, root, cabs, &sb);
+		}
+		free(name);
+		free(cabs);
+		free(cdisp);
+		free(crel);
+	}
+	return 0;
+}
+
+/* Checks that a root given to add is a file or a directory; -1 with e. */
+static int root_ok(const struct root *rt, struct err *e)
+{
+	struct stat sb;
+	if (stat(rt->abs, &sb) < 0)
+		return err_errno(e, "cannot read %s", rt->display);
+	if (!S_ISDIR(sb.st_mode) && !S_ISREG(sb.st_mode))
+		return err_set(e, "%s is not a file or a directory", rt->display);
+	return 0;
+}
+
+/* The walk reaches root i: a directory is pushed, a file kept or skipped; a
+ * root that is gone (sync) walks as empty. */
+static void start_root(struct kb_ingest *in, uint32_t i)
+{
+	struct root *rt = &in->roots[i];
+	struct stat sb;
+	if (stat(rt->abs, &sb) < 0)
+		return;
+	if (S_ISDIR(sb.st_mode)) {
+		push_dir(in, i, rt->abs, rt->display, "", 0);
+	} else if (S_ISREG(sb.st_mode)) {
+		rt->is_file = 1;
+		if (excluded_file(rt, base_of(rt->display)))
+			walk_skip(in, rt->display, KB_SKIP_EXCLUDED);
+		else
+			walk_keep(in, i, rt->abs, &sb);
+	}
+}
+
+int kb_ingest_walking(const struct kb_ingest *in)
+{
+	return in->nstack > 0 || in->root_next < in->nroots;
 }
 
 static char *options_json(const struct root *rt, const char *display)
@@ -698,7 +764,7 @@ struct kb_ingest *kb_ingest_begin_add(struct db *db, const struct kb *kb, const 
 		}
 		struct root *rt = add_root(in, abs, clean_display(paths[i]), o->include, o->ninclude, o->exclude,
 					   o->nexclude, o->text_field, o->id_field, o->title_field);
-		if (walk_root(in, rt, e) < 0) {
+		if (root_ok(rt, e) < 0) {
 			kb_ingest_end(in);
 			return NULL;
 		}
@@ -739,11 +805,10 @@ struct kb_ingest *kb_ingest_begin_sync(struct db *db, const struct kb *kb, const
 		char **inc = json_strings(cJSON_GetObjectItemCaseSensitive(oj, "include"), &ninc);
 		char **exc = json_strings(cJSON_GetObjectItemCaseSensitive(oj, "exclude"), &nexc);
 		const char *display = json_str(oj, "display");
-		struct root *rt = add_root(in, xstrdup(paths[i]), xstrdup(display ? display : paths[i]),
-					   (const char *const *)inc, ninc, (const char *const *)exc, nexc,
-					   json_str(oj, "text_field"), json_str(oj, "id_field"), json_str(oj, "title_field"));
-		struct err we = ERR_INIT;
-		walk_root(in, rt, &we); /* a root that is gone has its documents removed */
+		/* a root that is gone walks as empty: its documents are removed */
+		add_root(in, xstrdup(paths[i]), xstrdup(display ? display : paths[i]), (const char *const *)inc, ninc,
+			 (const char *const *)exc, nexc, json_str(oj, "text_field"), json_str(oj, "id_field"),
+			 json_str(oj, "title_field"));
 		kb_strings_free(inc, ninc);
 		kb_strings_free(exc, nexc);
 		cJSON_Delete(oj);
@@ -842,6 +907,12 @@ int kb_ingest_step(struct kb_ingest *in, int max_files, int64_t max_us, struct e
 	int batch = max_files > 0 ? max_files : in->o.batch_files > 0 ? in->o.batch_files : KB_BATCH_FILES_DEFAULT;
 	int64_t t0 = max_us > 0 ? clock_us() : 0;
 	in->r.e = e;
+	if (in->phase == PHASE_FILES && kb_ingest_walking(in)) {
+		if (stopped(in))
+			return KB_INGEST_STOPPED;
+		if (walk_some(in, max_us > 0 ? t0 + max_us : 0))
+			return KB_INGEST_MORE;
+	}
 	if (in->phase == PHASE_FILES) {
 		while (in->next < in->n) {
 			if (stopped(in)) {
@@ -894,6 +965,9 @@ void kb_ingest_end(struct kb_ingest *in)
 	if (!in)
 		return;
 	rollback_batch(&in->r);
+	for (size_t i = 0; i < in->nstack; i++)
+		frame_free(&in->stack[i]);
+	free(in->stack);
 	for (size_t i = 0; i < in->n; i++)
 		free(in->v[i].abs);
 	free(in->v);

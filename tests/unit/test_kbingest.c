@@ -1,8 +1,9 @@
 /* kb/ingest on a temporary tree: skips with reasons, unchanged files cost no
  * write, changed files are re-chunked, sync removes gone files, settings
  * changes re-chunk, globs, and a stop between batches keeps whole batches.
- * The step API: the walk counts every file and skip at the start and keeps
- * nothing of their contents; each step stores at most its files as one
+ * The step API: the walk is done by the first steps (a time budget cuts it
+ * into several, before any file is stored), counts every file and skip and
+ * keeps nothing of their contents; each step stores at most its files as one
  * committed batch (no transaction open between steps) and the totals are
  * the whole run's; a time budget ends a step early; a sync removes the
  * files that are gone in batches of the step size, then records the sync. */
@@ -313,14 +314,25 @@ static void test_steps(void **state)
 	struct kb_ingest *in = kb_ingest_begin_add(f->db, &f->kb, paths, 1, &o, &e);
 	assert_non_null(in);
 	const struct kb_ingest_stats *st = kb_ingest_stats(in);
+	assert_int_equal(st->files_total, 0); /* the walk is the steps' work */
+	assert_true(kb_ingest_walking(in));
+	int walk_steps = 0, rc;
+	while (kb_ingest_walking(in)) { /* 1 us a step: the walk takes several */
+		rc = kb_ingest_step(in, 3, 1, &e);
+		walk_steps++;
+		assert_true(rc == KB_INGEST_MORE);
+		if (kb_ingest_walking(in))
+			assert_int_equal(st->added, 0); /* no file before the walk is done */
+	}
+	assert_true(walk_steps >= 2);
 	/* 7 + a, b, big, img, c, data kept; .hidden.md and .git skipped by the walk */
 	assert_int_equal(st->files_total, 15);
-	assert_int_equal(st->files_done, 2);
+	assert_true(st->files_done >= 2 && st->files_done <= 3); /* the skips, and a file when the walk ended early in its step */
 	assert_int_equal(st->skipped[KB_SKIP_HIDDEN], 2);
 	assert_true(st->bytes_total > 5000);
-	assert_int_equal(docs_of(f), 0);
-	int steps = 0, rc;
-	int64_t before = 0;
+	assert_int_equal(docs_of(f), st->docs);
+	int steps = 0;
+	int64_t before = st->added;
 	while ((rc = kb_ingest_step(in, 3, 0, &e)) == KB_INGEST_MORE) {
 		steps++;
 		assert_true(sqlite3_get_autocommit(db_handle(f->db))); /* committed */
@@ -331,8 +343,8 @@ static void test_steps(void **state)
 	assert_int_equal(rc, KB_INGEST_OK);
 	assert_int_equal(st->added, 11);
 	assert_int_equal(st->files_done, 15);
-	assert_int_equal(steps, 3); /* 3, 6, 9 stored; the tenth and eleventh in the last step */
-	assert_int_equal(st->batches, 4);
+	assert_true(steps >= 3 && steps <= 4); /* 3 at a time after the walk's last step stored one or none */
+	assert_true(st->batches >= 4);
 	assert_int_equal(kb_ingest_step(in, 3, 0, &e), KB_INGEST_OK); /* done stays done */
 	kb_ingest_end(in);
 
@@ -345,7 +357,7 @@ static void test_steps(void **state)
 	while ((rc = kb_ingest_step(in, 100, 1, &e)) == KB_INGEST_MORE)
 		steps++;
 	assert_int_equal(rc, KB_INGEST_OK);
-	assert_true(steps >= 2 && steps <= 12); /* 13 files walked, at most one a step */
+	assert_true(steps >= 2); /* the walk and the files, a little at a time */
 	kb_ingest_end(in);
 	in = kb_ingest_begin_add(f->db, &f->kb, paths, 1, &o, &e);
 	assert_int_equal(kb_ingest_step(in, 100, 60000000, &e), KB_INGEST_OK);

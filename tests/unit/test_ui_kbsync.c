@@ -1,7 +1,7 @@
 /* The workbench's kb add and kb sync in steps on the loop (ui/kbsync.h):
  * 20 files go in three steps of at most
- * KBSYNC_STEP_FILES, each committed whole and reported with the walk's
- * totals known from the start, the last one done with every file stored and
+ * KBSYNC_STEP_FILES, each committed whole and reported, the first one with
+ * the walk done and its totals, the last one done with every file stored and
  * the root recorded; an include glob keeps only its files (and sync reuses
  * it); a sync after files are removed removes their documents; a cancel
  * between steps keeps exactly the steps done and calls nothing more; an
@@ -142,8 +142,8 @@ static void test_add_in_steps_then_sync(void **state)
 	struct err e = ERR_INIT;
 	v.s = start(f, "t", f->tree, &v, &e);
 	assert_non_null(v.s);
-	assert_int_equal(kbsync_progress(v.s)->st.files_total, 20); /* the walk is done at the start */
-	assert_int_equal(docs_of(f->db), 0);                        /* nothing stored before the loop runs */
+	assert_int_equal(kbsync_progress(v.s)->walking, 1); /* the walk is the steps' work */
+	assert_int_equal(docs_of(f->db), 0);                /* nothing stored before the loop runs */
 	loop_run(f->loop);
 	assert_int_equal(v.steps, 2); /* 8, 16, then the last 4 in the final step */
 	assert_int_equal(v.files_total_first, 20);
