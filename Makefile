@@ -83,6 +83,8 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libaiwb.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lutil -lm
 $(BUILD)/bench/chart_bench: $(BUILD)/bench/chart_bench.o $(BUILD)/libaiwbui.a $(BUILD)/libaiwb.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+$(BUILD)/bench/kbsync_bench: $(BUILD)/bench/kbsync_bench.o $(BUILD)/libaiwbui.a $(BUILD)/libaiwb.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 build-tests: aiwb $(UNIT_BIN) $(FUZZ_RUN) $(HELPERS)
 .PHONY: build-tests

@@ -8,28 +8,62 @@
 struct kbsync {
 	struct db *db;
 	struct loop *loop;
+	struct kbsync_env env;
 	struct kb kb;
-	char *path;
+	struct kb_ingest *in;
+	struct kb_embedder *embed;
+	struct kbsync_progress p;
 	kbsync_fn fn;
 	void *ud;
-	int64_t timer, stored;
-	volatile sig_atomic_t stop;
+	int64_t timer;
 };
 
-static void on_file(void *ud, const struct kb_ingest_stats *st, const char *path, const char *skip_detail)
-{
-	(void)path;
-	(void)skip_detail;
-	struct kbsync *s = ud;
-	if (st->added + st->updated >= KBSYNC_STEP_FILES)
-		s->stop = 1;
-}
+/* ---- the run */
 
 static void finish(struct kbsync *s)
 {
+	if (s->timer)
+		loop_del_timer(s->loop, s->timer);
+	kb_ingest_end(s->in);
+	kb_embed_cancel(s->embed);
 	kb_free(&s->kb);
-	free(s->path);
 	free(s);
+}
+
+static void embed_progress(void *ud, const struct kb_embed_stats *st)
+{
+	struct kbsync *s = ud;
+	s->p.es = *st;
+	s->fn(s->ud, &s->p, 0, KB_INGEST_OK, NULL);
+}
+
+static void embedded(void *ud, int rc, const struct kb_embed_stats *st, const struct err *e)
+{
+	struct kbsync *s = ud;
+	s->embed = NULL;
+	s->p.es = *st;
+	s->p.embed_failed = rc < 0;
+	s->fn(s->ud, &s->p, 1, KB_INGEST_OK, rc < 0 ? e->msg : NULL);
+	finish(s);
+}
+
+/* After the text: the vectors, or the end. */
+static void text_done(struct kbsync *s)
+{
+	struct err e = ERR_INIT;
+	if (s->kb.set.embed[0] && s->env.cfg) {
+		struct kb_embed_opts eo = { s->env.cfg, s->env.catalog, s->loop, NULL,
+					    s->env.max_cost_usd > 0 ? s->env.max_cost_usd : 1.0, NULL, embed_progress, s };
+		s->p.embedding = 1;
+		s->embed = kb_embed_start(s->db, &s->kb, &eo, embedded, s, &e);
+		if (s->embed) {
+			s->fn(s->ud, &s->p, 0, KB_INGEST_OK, NULL);
+			return;
+		}
+		s->p.embed_failed = 1;
+	}
+	s->fn(s->ud, &s->p, 1, KB_INGEST_OK, s->p.embed_failed ? e.msg : NULL);
+	finish(s);
 }
 
 static int64_t step(struct loop *l, int64_t id, void *ud)
@@ -37,30 +71,28 @@ static int64_t step(struct loop *l, int64_t id, void *ud)
 	(void)l;
 	(void)id;
 	struct kbsync *s = ud;
-	struct kb_ingest_opts o;
-	struct kb_ingest_stats st;
 	struct err e = ERR_INIT;
-	memset(&o, 0, sizeof o);
-	o.batch_files = KBSYNC_STEP_FILES;
-	o.stop = &s->stop;
-	o.ud = s;
-	o.on_file = on_file;
-	s->stop = 0;
-	const char *paths[] = { s->path };
-	int rc = s->path ? kb_ingest_add(s->db, &s->kb, paths, 1, &o, &st, &e) : kb_ingest_sync(s->db, &s->kb, &o, &st, &e);
-	s->stored += st.added + st.updated;
-	if (rc == KB_INGEST_STOPPED) {
-		s->fn(s->ud, &st, 0, rc, NULL);
-		return 1; /* the next step after a pass of the loop */
+	int rc = kb_ingest_step(s->in, KBSYNC_STEP_FILES, s->env.step_us > 0 ? s->env.step_us : KBSYNC_STEP_US, &e);
+	s->p.st = *kb_ingest_stats(s->in);
+	s->p.walking = kb_ingest_walking(s->in);
+	if (rc == KB_INGEST_MORE) {
+		s->fn(s->ud, &s->p, 0, rc, NULL);
+		return 0; /* the next step after a pass of the loop */
 	}
 	s->timer = 0;
-	s->fn(s->ud, &st, 1, rc, rc == KB_INGEST_OK ? NULL : e.msg);
-	finish(s);
+	kb_ingest_end(s->in);
+	s->in = NULL;
+	if (rc == KB_INGEST_OK) {
+		text_done(s);
+	} else {
+		s->fn(s->ud, &s->p, 1, KB_INGEST_FAILED, e.msg[0] ? e.msg : "stopped");
+		finish(s);
+	}
 	return LOOP_TIMER_DONE;
 }
 
-struct kbsync *kbsync_start(struct db *db, struct loop *l, const char *name, const char *path, kbsync_fn fn,
-			    void *ud, struct err *e)
+struct kbsync *kbsync_start(struct db *db, struct loop *l, const struct kbsync_env *env, const char *name,
+			    const struct kb_addline *add, kbsync_fn fn, void *ud, struct err *e)
 {
 	struct kbsync *s = xcalloc(1, sizeof *s);
 	int found = kb_store_get(db, name, &s->kb, e);
@@ -72,23 +104,40 @@ struct kbsync *kbsync_start(struct db *db, struct loop *l, const char *name, con
 	}
 	s->db = db;
 	s->loop = l;
-	s->path = path ? xstrdup(path) : NULL;
+	if (env)
+		s->env = *env;
 	s->fn = fn;
 	s->ud = ud;
+	struct kb_ingest_opts o;
+	memset(&o, 0, sizeof o);
+	if (add) {
+		o.include = (const char *const *)add->include;
+		o.ninclude = add->ninclude;
+		o.exclude = (const char *const *)add->exclude;
+		o.nexclude = add->nexclude;
+		const char *paths[] = { add->path };
+		s->in = kb_ingest_begin_add(db, &s->kb, paths, 1, &o, e);
+	} else {
+		s->in = kb_ingest_begin_sync(db, &s->kb, &o, e);
+	}
+	if (!s->in) {
+		kb_free(&s->kb);
+		free(s);
+		return NULL;
+	}
+	s->p.st = *kb_ingest_stats(s->in);
+	s->p.walking = kb_ingest_walking(s->in);
 	s->timer = loop_add_timer(l, 0, step, s);
 	return s;
 }
 
 void kbsync_cancel(struct kbsync *s)
 {
-	if (!s)
-		return;
-	if (s->timer)
-		loop_del_timer(s->loop, s->timer);
-	finish(s);
+	if (s)
+		finish(s);
 }
 
-int64_t kbsync_stored(const struct kbsync *s)
+const struct kbsync_progress *kbsync_progress(const struct kbsync *s)
 {
-	return s->stored;
+	return &s->p;
 }

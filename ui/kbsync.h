@@ -1,43 +1,63 @@
 /* kbsync — `kb add` and `kb sync` for the workbench, on the event loop in
- * small steps so drawing and keys go on. Each step (a loop timer) calls the
- * core's kb_ingest_add / kb_ingest_sync (kb/ingest.h) and stops it, through
- * its stop flag, once KBSYNC_STEP_FILES files were stored: that batch is
- * committed whole, and the next step walks again, passing the files already
- * stored as unchanged (size and mtime, no read), until a step runs to the
- * end — then sync removes the documents of files that are gone and the roots
- * are recorded, exactly as the command does. A step runs from a loop timer
- * as a key's handler would, holding the loop for one batch (a huge file is
- * one long step). An interruption between steps
- * leaves the KB as after the last step. Embeddings are not computed here
- * (kb_embed_pending runs its own loop): the summary says when vectors are
- * missing. */
+ * small steps so drawing and keys go on: each step (a loop timer) is one
+ * kb_ingest_step (kb/ingest.h) of at most KBSYNC_STEP_US, which first walks
+ * the tree once, then ingests the next files as one committed batch of at
+ * most KBSYNC_STEP_FILES stored files
+ * (a huge file is one long step), until the run ends: an add records its
+ * root, a sync removes the documents of files that are gone, exactly as the
+ * command does. When the KB has an embedding model, the chunks without a
+ * vector are then embedded on the loop by kb_embed_start (kb/embed.h: the
+ * cache first, batches in flight, the provider's retries), as `kb sync`
+ * does. An interruption between steps leaves the KB as after the last step;
+ * a failed embedding keeps the vectors stored and is reported in one
+ * sentence. */
 #ifndef AIWB_KBSYNC_H
 #define AIWB_KBSYNC_H
 
-#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kb/addline.h"
+#include "kb/embed.h"
 #include "kb/ingest.h"
 #include "kb/store.h"
 #include "loop.h"
 
 #define KBSYNC_STEP_FILES 8
+#define KBSYNC_STEP_US 15000
+
+struct config;
+struct catalog;
 
 struct kbsync;
 
-/* Called after every step: done is 0 while it goes on, 1 at the end (rc is
- * KB_INGEST_OK or KB_INGEST_FAILED with msg). st holds the last step's
- * counts (files_done of files_total is how far the walk got). */
-typedef void (*kbsync_fn)(void *ud, const struct kb_ingest_stats *st, int done, int rc, const char *msg);
+struct kbsync_progress {
+	struct kb_ingest_stats st;   /* the text ingest */
+	int walking;                 /* 1 while the tree is walked (totals still growing) */
+	int embedding;               /* 1 once embeddings are being computed */
+	struct kb_embed_stats es;    /* their counts */
+	int embed_failed;            /* 1: msg is the embedding's */
+};
 
-/* Starts adding path (NULL: syncing the KB's roots) to the KB named name.
- * Returns NULL with e when the KB is gone. */
-struct kbsync *kbsync_start(struct db *db, struct loop *l, const char *name, const char *path, kbsync_fn fn,
-			    void *ud, struct err *e);
+/* Called after every step: done is 0 while it goes on, 1 at the end (rc is
+ * KB_INGEST_OK or KB_INGEST_FAILED; msg, when not NULL, says what failed:
+ * the text ingest, or with embed_failed the embedding after a whole ingest). */
+typedef void (*kbsync_fn)(void *ud, const struct kbsync_progress *p, int done, int rc, const char *msg);
+
+struct kbsync_env {
+	const struct config *cfg;       /* for embeddings; NULL: none computed */
+	const struct catalog *catalog;  /* may be NULL: cost unknown */
+	double max_cost_usd;            /* embeddings over this are refused (0: $1) */
+	int64_t step_us;                /* a step's time budget (0: KBSYNC_STEP_US) */
+};
+
+/* Starts adding add's path (add NULL: syncing the KB's roots) to the KB named
+ * name. Returns NULL with e when the KB is gone or the path does not exist. */
+struct kbsync *kbsync_start(struct db *db, struct loop *l, const struct kbsync_env *env, const char *name,
+			    const struct kb_addline *add, kbsync_fn fn, void *ud, struct err *e);
 /* Stops after the step under way (nothing more is called); frees. */
 void kbsync_cancel(struct kbsync *s);
-/* The files stored so far by all steps. */
-int64_t kbsync_stored(const struct kbsync *s);
+/* The progress so far. */
+const struct kbsync_progress *kbsync_progress(const struct kbsync *s);
 
 #endif

@@ -107,7 +107,8 @@ enum key_action { ACTION_NONE = -1, KEY_ACTIONS(KEY_ACTION_ENUM) ACTION_COUNT };
 	X(KB_NEXT_CHUNK, "kb.next-chunk", "n", "In a document: highlight the next chunk")   \
 	X(KB_PREV_CHUNK, "kb.prev-chunk", "N", "In a document: highlight the previous chunk") \
 	X(KB_ASK, "kb.ask", "A", "Ask the selected model with the results as sources (in the Prompt pane)") \
-	X(KB_ADD, "kb.add", "a", "Add a file or folder to the selected knowledge base")   \
+	X(KB_EDIT, "kb.edit", "e", "Open the chunk's file at its line in $VISUAL/$EDITOR, or its text in $PAGER") \
+	X(KB_ADD, "kb.add", "a", "Add PATH [+GLOB]... [-GLOB]... (include, exclude) to the selected knowledge base") \
 	X(KB_SYNC, "kb.sync", "s", "Sync the selected knowledge base with its folders")    \
 	X(KB_DELETE, "kb.delete", "d", "Delete the selected knowledge base (asks first)")  \
 	X(KB_BACK, "kb.back", "Esc Backspace", "Back: document to list, list to knowledge bases (there: read them again)")

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/clock.h"
 #include "base/path.h"
 #include "base/sanitize.h"
 #include "base/xmalloc.h"
@@ -18,6 +19,7 @@
 #include "kb/demo.h"
 #include "kb/embed.h"
 #include "kb/label.h"
+#include "kb/locate.h"
 #include "kb/search.h"
 #include "kb/store.h"
 #include "kbdoc.h"
@@ -25,6 +27,7 @@
 #include "keys.h"
 #include "list.h"
 #include "pane.h"
+#include "takeaway.h"
 #include "wrap.h"
 
 
@@ -72,7 +75,7 @@ struct kb_pane {
 	struct kbsync *sync;     /* an add or sync under way */
 	char sync_name[KB_NAME_MAX + 1];
 	int sync_add;
-	struct kb_ingest_stats sync_st;
+	struct kbsync_progress sync_p;
 };
 
 /* ---------------------------------------------------------------- helpers */
@@ -792,17 +795,18 @@ static void kb_draw(struct pane *p, WINDOW *w, int height, int width)
 
 /* ---------------------------------------------------------------- add and sync */
 
-static void on_synced(void *ud, const struct kb_ingest_stats *st, int done, int rc, const char *msg)
+static void on_synced(void *ud, const struct kbsync_progress *pr, int done, int rc, const char *msg)
 {
 	struct kb_pane *kp = ud;
 	struct wb *wb = kp->base.wb;
-	kp->sync_st = *st;
+	const struct kb_ingest_stats *st = &pr->st;
+	kp->sync_p = *pr;
 	wb_redraw(wb);
 	if (!done)
 		return;
-	int64_t stored = kbsync_stored(kp->sync);
 	kp->sync = NULL;
 	const char *verb = kp->sync_add ? "added to" : "synced";
+	int64_t stored = st->added + st->updated;
 	if (rc != KB_INGEST_OK) {
 		wb_status(wb, 1, "%s %s stopped: %s (%lld files stored before)", verb, kp->sync_name, msg ? msg : "error",
 			  (long long)stored);
@@ -810,15 +814,26 @@ static void on_synced(void *ud, const struct kb_ingest_stats *st, int done, int 
 		int64_t skipped = 0;
 		for (int i = 0; i < KB_SKIP_N; i++)
 			skipped += st->skipped[i];
-		wb_status(wb, 0, "%s %s: %lld stored, %lld removed, %lld unchanged, %lld skipped", verb, kp->sync_name,
-			  (long long)stored, (long long)st->removed, (long long)(st->unchanged - (stored - st->added - st->updated)),
-			  (long long)skipped);
+		char vectors[160] = "";
+		if (pr->embedding && !pr->embed_failed)
+			snprintf(vectors, sizeof vectors, "; %lld chunk%s embedded", (long long)(pr->es.embedded + pr->es.cached),
+				 pr->es.embedded + pr->es.cached == 1 ? "" : "s");
+		if (pr->es.cached)
+			snprintf(vectors + strlen(vectors), sizeof vectors - strlen(vectors), " (%lld cached)",
+				 (long long)pr->es.cached);
+		if (pr->embed_failed)
+			wb_status(wb, 1, "%s %s: %lld stored, %lld removed, but %s", verb, kp->sync_name, (long long)stored,
+				  (long long)st->removed, msg ? msg : "the embeddings were not computed");
+		else
+			wb_status(wb, 0, "%s %s: %lld stored, %lld removed, %lld unchanged, %lld skipped%s", verb,
+				  kp->sync_name, (long long)stored, (long long)st->removed, (long long)st->unchanged,
+				  (long long)skipped, vectors);
 	}
 	if (kp->view == VIEW_KBS)
 		load_kbs(kp);
 }
 
-static void start_sync(struct kb_pane *kp, const char *name, const char *path)
+static void start_sync(struct kb_pane *kp, const char *name, const struct kb_addline *add)
 {
 	struct wb *wb = kp->base.wb;
 	struct err e = ERR_INIT;
@@ -826,45 +841,148 @@ static void start_sync(struct kb_pane *kp, const char *name, const char *path)
 		wb_status(wb, 1, "%s is still being %s; wait for it to finish", kp->sync_name, kp->sync_add ? "added to" : "synced");
 		return;
 	}
-	memset(&kp->sync_st, 0, sizeof kp->sync_st);
+	memset(&kp->sync_p, 0, sizeof kp->sync_p);
 	snprintf(kp->sync_name, sizeof kp->sync_name, "%s", name);
-	kp->sync_add = path != NULL;
-	kp->sync = kbsync_start(wb->db, wb->loop, name, path, on_synced, kp, &e);
-	if (!kp->sync)
+	kp->sync_add = add != NULL;
+	struct kbsync_env env = { wb->cfg, wb->catalog, 0, 0 };
+	kp->sync = kbsync_start(wb->db, wb->loop, &env, name, add, on_synced, kp, &e);
+	if (!kp->sync) {
 		wb_status(wb, 1, "%s", e.msg);
-	else
-		wb_status(wb, 0, "%s %s…", path ? "adding to" : "syncing", name);
+		return;
+	}
+	kp->sync_p = *kbsync_progress(kp->sync);
+	wb_status(wb, 0, "%s %s…", add ? "adding to" : "syncing", name);
 }
 
 static void on_add_path(const char *line, void *ud)
 {
 	struct kb_pane *kp = ud;
 	size_t i = ui_list_selected(&kp->kb_list);
-	const char *p = line ? line + strspn(line, " \t") : NULL;
-	if (!p || !*p || i == UI_LIST_NONE || i >= kp->nkbs)
+	if (!line || !*(line + strspn(line, " \t")) || i == UI_LIST_NONE || i >= kp->nkbs)
 		return;
-	char *path = p[0] == '~' && p[1] == '/' && getenv("HOME") ? xasprintf("%s%s", getenv("HOME"), p + 1) : xstrdup(p);
-	start_sync(kp, kp->kbs[i].name, path);
-	free(path);
+	struct kb_addline add;
+	struct err e = ERR_INIT;
+	if (kb_addline_parse(line, &add, &e) < 0) {
+		wb_status(kp->base.wb, 1, "%s", e.msg);
+		return;
+	}
+	start_sync(kp, kp->kbs[i].name, &add);
+	kb_addline_free(&add);
 }
 
-/* The progress of an add or sync under way, on row y. */
+/* The progress of an add or sync under way, on row y: the files found while
+ * the tree is walked; files, MB, rate and ETA while the text goes in; then
+ * the embeddings. */
 static void draw_progress(struct kb_pane *kp, WINDOW *w, int y, int width)
 {
-	const struct kb_ingest_stats *st = &kp->sync_st;
+	const struct kbsync_progress *pr = &kp->sync_p;
+	const struct kb_ingest_stats *st = &pr->st;
 	char line[300];
-	int done = (int)st->files_done, total = (int)st->files_total;
-	snprintf(line, sizeof line, "%s %s: %d/%d files · %lld stored ", kp->sync_add ? "adding to" : "syncing",
-		 kp->sync_name, done, total, (long long)kbsync_stored(kp->sync));
+	double frac;
+	if (pr->embedding) {
+		int64_t todo = pr->es.pending - pr->es.cached;
+		snprintf(line, sizeof line, "embedding %s: %lld/%lld chunks · %lld cached ", kp->sync_name,
+			 (long long)pr->es.embedded, (long long)todo, (long long)pr->es.cached);
+		frac = todo > 0 ? (double)pr->es.embedded / (double)todo : 0;
+	} else if (pr->walking) {
+		snprintf(line, sizeof line, "%s %s: looking for files, %lld found · %.1f MB ",
+			 kp->sync_add ? "adding to" : "syncing", kp->sync_name, (long long)st->files_total,
+			 (double)st->bytes_total / 1048576.0);
+		frac = 0;
+	} else {
+		double secs = (double)(clock_us() - st->start_us) / 1e6;
+		double mb = (double)st->bytes_done / 1048576.0, total = (double)st->bytes_total / 1048576.0;
+		double rate = secs > 0 ? mb / secs : 0, eta = rate > 0 ? (total - mb) / rate : 0;
+		snprintf(line, sizeof line, "%s %s: %lld/%lld files · %.1f/%.1f MB · %.1f MB/s · ETA %.0fs ",
+			 kp->sync_add ? "adding to" : "syncing", kp->sync_name, (long long)st->files_done,
+			 (long long)st->files_total, mb, total, rate, eta > 0 ? eta : 0);
+		frac = st->bytes_total > 0 ? (double)st->bytes_done / (double)st->bytes_total
+		       : st->files_total > 0 ? (double)st->files_done / (double)st->files_total : 0;
+	}
 	int x = draw_flat(w, y, 0, width, line, theme_attr(ROLE_NOTICE));
 	int bar = width - x - 2;
 	if (bar < 4)
 		return;
-	int fill = total > 0 ? (int)((long long)bar * done / total) : 0;
+	if (frac > 1)
+		frac = 1;
+	int fill = (int)(bar * frac);
 	draw_text(w, y, x, 1, "[", theme_attr(ROLE_DIM));
 	for (int k = 0; k < bar; k++)
 		mvwaddch(w, y, x + 1 + k, (k < fill ? '#' : '.') | theme_attr(k < fill ? ROLE_OK : ROLE_DIM));
 	draw_text(w, y, x + 1 + bar, 1, "]", theme_attr(ROLE_DIM));
+}
+
+/* ---------------------------------------------------------------- e: the chunk in an editor */
+
+/* Opens the chunk at start of document doc (its stored text body) where it
+ * came from: the file at the chunk's line in $VISUAL/$EDITOR when the file is
+ * there (nothing written), else the stored text in $PAGER from a 0600 temp
+ * copy. Both hold the loop, so not while requests are running. */
+static void edit_chunk(struct kb_pane *kp, const struct kb_doc_row *doc, const char *body, size_t len, size_t start)
+{
+	struct wb *wb = kp->base.wb;
+	if (kp->sync || kp->embedding || loop_transfers(wb->loop) > 0) {
+		wb_status(wb, 1, "%s waits while %s; the editor would stall it", KEY_HINT(PA_KB_EDIT),
+			  kp->sync ? "an add or sync is under way" : "requests are running");
+		return;
+	}
+	struct err e = ERR_INIT;
+	char *path = NULL;
+	int has_file = kb_store_doc_file(wb->db, doc->id, &path, &e) == 1 && path_is_file(path);
+	size_t pl = path ? strlen(path) : 0;
+	int editable = has_file && takeaway_editor_set() && !(doc->format && strcmp(doc->format, "pdf") == 0) &&
+		       !(pl > 3 && strcmp(path + pl - 3, ".gz") == 0);
+	char *name = flat(short_name(doc->name));
+	if (editable) {
+		int found = 0;
+		long line = kb_locate_line(path, body ? body : "", len, start, &found, &e);
+		if (line < 0 || takeaway_edit(path, line, &e) < 0)
+			wb_status(wb, 1, "%s", e.msg);
+		else
+			wb_status(wb, 0, "back from the editor (%s, line %ld%s)", name, line,
+				  found ? "" : ", as the stored text has it");
+	} else {
+		long line = kb_locate_body_line(body ? body : "", len, start);
+		if (takeaway_page_at(body ? body : "", len, line, &e) < 0)
+			wb_status(wb, 1, "%s", e.msg);
+		else
+			wb_status(wb, 0, "back from the pager (%s as stored)%s", name,
+				  has_file ? "; VISUAL or EDITOR opens its file" : ": its file is gone");
+	}
+	free(name);
+	free(path);
+}
+
+/* e in the results: the chunk under the cursor; in a document: its chunk. */
+static void edit_key(struct kb_pane *kp)
+{
+	struct wb *wb = kp->base.wb;
+	if (kp->view == VIEW_DOC) {
+		if (kp->has_doc)
+			edit_chunk(kp, &kp->doc, kp->body, kp->len, kp->chunk < kp->nchunks ? kp->chunks[kp->chunk].start : 0);
+		return;
+	}
+	size_t i = ui_list_selected(&kp->hit_list);
+	if (i == UI_LIST_NONE || i >= kp->res.n) {
+		wb_status(wb, 1, "no result under the cursor; search first (%s)", KEY_HINT(PA_KB_QUERY));
+		return;
+	}
+	const struct kb_hit *h = &kp->res.v[i];
+	struct kb_doc_row d;
+	char *body = NULL;
+	size_t len = 0;
+	struct err e = ERR_INIT;
+	int found = kb_store_doc(wb->db, kp->cur.id, h->doc_name, &d, &body, &len, NULL, NULL, &e);
+	if (found != 1) {
+		char *n = flat(h->doc_name);
+		wb_status(wb, 1, found < 0 ? "cannot open %s: %s" : "%s is no longer in the knowledge base%s", n,
+			  found < 0 ? e.msg : "");
+		free(n);
+		return;
+	}
+	edit_chunk(kp, &d, body, len, h->start);
+	free(body);
+	kb_doc_row_free(&d);
 }
 
 /* ---------------------------------------------------------------- keys */
@@ -921,7 +1039,7 @@ static unsigned kbs_key(struct kb_pane *kp, enum pane_action a, int key)
 	case PA_KB_ADD:
 		if (k) {
 			char *name = flat(k->name), prompt[200];
-			snprintf(prompt, sizeof prompt, "add to %s (a file or folder)> ", name);
+			snprintf(prompt, sizeof prompt, "add to %s (PATH [+GLOB]... [-GLOB]...)> ", name);
 			free(name);
 			input_begin_in(INPUT_COMMANDS, prompt, NULL, on_add_path, kp);
 		}
@@ -995,6 +1113,7 @@ static unsigned results_key(struct kb_pane *kp, enum pane_action a, int key)
 		else if (i != UI_LIST_NONE && i < kp->res.n)
 			open_doc(kp, kp->res.v[i].doc_name, kp->res.v[i].seq, VIEW_RESULTS);
 		return PANE_HANDLED | PANE_DIRTY;
+	case PA_KB_EDIT: edit_key(kp); return PANE_HANDLED | PANE_DIRTY;
 	case PA_KB_BACK:
 		close_kb(kp);
 		kp->view = VIEW_KBS;
@@ -1035,6 +1154,7 @@ static unsigned doc_key(struct kb_pane *kp, enum pane_action a)
 		kp->view = kp->doc_back;
 		break;
 	case PA_KB_NEXT_CHUNK: move_chunk(kp, 1); break;
+	case PA_KB_EDIT: edit_key(kp); break;
 	case PA_KB_PREV_CHUNK: move_chunk(kp, -1); break;
 	case PA_MOVE_DOWN: kp->scroll++; break;
 	case PA_MOVE_UP: kp->scroll--; break;

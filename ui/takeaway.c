@@ -72,12 +72,29 @@ static int write_fd(int fd, const char *p, size_t n)
 	return 0;
 }
 
-int takeaway_page(const char *text, size_t len, struct err *e)
+/* Whether the pager (PAGER's first word, less when unset) takes +LINE. */
+static int pager_takes_line(void)
+{
+	const char *pg = getenv("PAGER");
+	if (!pg || !*pg)
+		return 1;
+	pg += strspn(pg, " \t");
+	size_t n = strcspn(pg, " \t");
+	const char *base = pg;
+	for (size_t i = 0; i < n; i++)
+		if (pg[i] == '/')
+			base = pg + i + 1;
+	size_t bn = n - (size_t)(base - pg);
+	return (bn == 4 && strncmp(base, "less", 4) == 0) || (bn == 4 && strncmp(base, "more", 4) == 0) ||
+	       (bn == 4 && strncmp(base, "most", 4) == 0);
+}
+
+static int page_file(const char *text, size_t len, long line, const char *prefix, struct err *e)
 {
 	const char *dir = getenv("TMPDIR");
 	if (!dir || !*dir)
 		dir = "/tmp";
-	char *tmp = path_join(dir, "aiwb-answer-XXXXXX");
+	char *tmp = path_join(dir, prefix);
 	int fd = mkstemp(tmp); /* 0600 */
 	if (fd < 0) {
 		err_errno(e, "cannot create a temp file in %s for the pager (set TMPDIR to a writable directory)", dir);
@@ -93,8 +110,12 @@ int takeaway_page(const char *text, size_t len, struct err *e)
 		free(tmp);
 		return -1;
 	}
-	char sh[] = "/bin/sh", dash_c[] = "-c", cmd[] = "exec ${PAGER:-less} \"$1\"", name[] = "sh";
-	char *argv[] = { sh, dash_c, cmd, name, tmp, NULL };
+	char at[32];
+	snprintf(at, sizeof at, "+%ld", line > 0 ? line : 1);
+	char sh[] = "/bin/sh", dash_c[] = "-c", cmd[] = "exec ${PAGER:-less} \"$1\"",
+	     cmd_at[] = "exec ${PAGER:-less} \"$2\" \"$1\"", name[] = "sh";
+	int with_line = line > 0 && pager_takes_line();
+	char *argv[] = { sh, dash_c, with_line ? cmd_at : cmd, name, tmp, at, NULL };
 	int rc = term_run(argv);
 	unlink(tmp);
 	free(tmp);
@@ -102,6 +123,40 @@ int takeaway_page(const char *text, size_t len, struct err *e)
 		return err_errno(e, "cannot start the pager");
 	if (rc == 126 || rc == 127)
 		return err_set(e, "the pager could not be run (exit %d): set PAGER to a program that exists", rc);
+	return 0;
+}
+
+int takeaway_page(const char *text, size_t len, struct err *e)
+{
+	return page_file(text, len, 0, "aiwb-answer-XXXXXX", e);
+}
+
+int takeaway_page_at(const char *text, size_t len, long line, struct err *e)
+{
+	return page_file(text, len, line, "aiwb-kb-XXXXXX", e);
+}
+
+int takeaway_editor_set(void)
+{
+	const char *v = getenv("VISUAL"), *ed = getenv("EDITOR");
+	return (v && *v) || (ed && *ed);
+}
+
+int takeaway_edit(const char *path, long line, struct err *e)
+{
+	if (!takeaway_editor_set())
+		return err_set(e, "neither VISUAL nor EDITOR is set; set one to the editor to use");
+	char at[32];
+	snprintf(at, sizeof at, "+%ld", line > 0 ? line : 1);
+	char sh[] = "/bin/sh", dash_c[] = "-c", cmd[] = "exec ${VISUAL:-$EDITOR} \"$1\" \"$2\"", name[] = "sh";
+	char *file = xstrdup(path);
+	char *argv[] = { sh, dash_c, cmd, name, at, file, NULL };
+	int rc = term_run(argv);
+	free(file);
+	if (rc < 0)
+		return err_errno(e, "cannot start the editor");
+	if (rc == 126 || rc == 127)
+		return err_set(e, "the editor could not be run (exit %d): set VISUAL or EDITOR to a program that exists", rc);
 	return 0;
 }
 

@@ -30,6 +30,17 @@ int takeaway_copy(const char *text, size_t len, size_t *copied, struct err *e);
  * back (term_run; blocks until the pager ends), and removes the file. */
 int takeaway_page(const char *text, size_t len, struct err *e);
 
+/* takeaway_page with the pager opened at line (1-based) when it takes +LINE
+ * (less, more, most; less when PAGER is unset); the temp file is aiwb-kb-*. */
+int takeaway_page_at(const char *text, size_t len, long line, struct err *e);
+
+/* 1 when VISUAL or EDITOR is set (not empty). */
+int takeaway_editor_set(void);
+/* Runs `${VISUAL:-$EDITOR} +LINE path` through /bin/sh with the terminal
+ * handed back (term_run, as the pager); writes nothing. -1 with a sentence
+ * when no editor is set or it cannot be run. */
+int takeaway_edit(const char *path, long line, struct err *e);
+
 /* Saves text as it came to path (~/ expands to $HOME), mode 0600, atomically.
  * *where gets the path written (caller frees). */
 int takeaway_save(const char *path, const char *text, size_t len, char **where, struct err *e);

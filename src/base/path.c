@@ -159,6 +159,12 @@ int path_is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+int path_is_file(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 int path_mkdirs(const char *path, mode_t mode, struct err *e)
 {
 	char *p = xstrdup(path);

@@ -32,6 +32,7 @@ int path_each_entry(const char *dir, int (*fn)(void *ud, const char *path, const
 
 int path_exists(const char *path);
 int path_is_dir(const char *path);
+int path_is_file(const char *path); /* a regular file (links followed) */
 /* mkdir -p with mode for every directory it creates. */
 int path_mkdirs(const char *path, mode_t mode, struct err *e);
 /* Creates the data home (0700) when absent; *created tells whether it was new.

@@ -20,25 +20,6 @@ struct item {
 	char hash[65];
 };
 
-struct job {
-	struct db *db;
-	const struct kb *kb;
-	const struct kb_embed_opts *o;
-	struct kb_embed_stats *st;
-	struct provider *p;
-	char *model;
-	const char *key;    /* the cache's name of the model and its dimensions */
-	struct item *items;
-	size_t n, next, inflight;
-	int failed;
-	struct err err;
-};
-
-struct batch {
-	struct job *job;
-	size_t from, count;
-};
-
 void kb_embed_cache_key(const struct kb_settings *s, char *out, size_t len)
 {
 	if (s->embed_dims > 0)
@@ -96,79 +77,6 @@ static int store_vector(struct db *db, const char *model, const struct item *it,
 	return 0;
 }
 
-static int start_next(struct job *j);
-
-static void batch_done(void *ud, const struct llm_embedding *emb, const struct err *e)
-{
-	struct batch *b = ud;
-	struct job *j = b->job;
-	j->inflight--;
-	if (!emb || emb->n != b->count || !emb->dim) {
-		if (!j->failed) {
-			j->failed = 1;
-			if (e)
-				err_set(&j->err, "%s", e->msg);
-			else
-				err_set(&j->err, "%s answered %zu embeddings for %zu texts", j->kb->set.embed,
-					emb ? emb->n : 0, b->count);
-		}
-	} else if (!j->failed) {
-		int rc = db_exec(j->db, "BEGIN IMMEDIATE", &j->err);
-		float *v = xmalloc(emb->dim * sizeof *v);
-		for (size_t i = 0; rc == 0 && i < b->count; i++) {
-			memcpy(v, emb->values + i * emb->dim, emb->dim * sizeof *v);
-			normalise(v, emb->dim);
-			rc = store_vector(j->db, j->key, &j->items[b->from + i], v, emb->dim, 1, &j->err);
-		}
-		free(v);
-		if (rc == 0)
-			rc = db_exec(j->db, "COMMIT", &j->err);
-		if (rc != 0) {
-			if (!sqlite3_get_autocommit(db_handle(j->db)))
-				db_exec(j->db, "ROLLBACK", NULL);
-			j->failed = 1;
-		} else {
-			j->st->embedded += (int64_t)b->count;
-			j->st->calls++;
-			if (j->o->progress)
-				j->o->progress(j->o->ud, j->st);
-		}
-	}
-	free(b);
-	if (!j->failed && !(j->o->stop && *j->o->stop))
-		start_next(j);
-	if (j->inflight == 0 && (j->failed || j->next >= j->n || (j->o->stop && *j->o->stop)))
-		loop_stop(j->o->loop);
-}
-
-static int start_next(struct job *j)
-{
-	while (j->inflight < KB_EMBED_INFLIGHT && j->next < j->n && !j->failed) {
-		struct batch *b = xcalloc(1, sizeof *b);
-		b->job = j;
-		b->from = j->next;
-		b->count = j->n - j->next < KB_EMBED_BATCH ? j->n - j->next : KB_EMBED_BATCH;
-		const char **texts = xcalloc(b->count, sizeof *texts);
-		for (size_t i = 0; i < b->count; i++)
-			texts[i] = j->items[b->from + i].text;
-		j->next += b->count;
-		j->inflight++;
-		struct err e = ERR_INIT;
-		const struct llm_embed_opts docs = { LLM_EMBED_DOCUMENT, j->kb->set.embed_dims };
-		struct provider_call *c =
-			j->p->ops->embed(j->p, j->o->loop, j->model, &docs, texts, b->count, batch_done, b, &e);
-		free(texts);
-		if (!c) {
-			j->inflight--;
-			free(b);
-			j->failed = 1;
-			j->err = e;
-			return -1;
-		}
-	}
-	return 0;
-}
-
 static void items_free(struct item *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -191,6 +99,392 @@ int kb_embed_counts(struct db *db, const struct kb *kb, int64_t *with, int64_t *
 	return rc == SQLITE_ROW ? 0 : err_set(e, "database error on %s", db_path(db));
 }
 
+/* ---- embedding the chunks that have no vector, on the loop */
+
+#define PAGE_ROWS 256 /* chunks read from the database at once */
+
+enum { PHASE_CACHE, PHASE_EMBED, PHASE_OVER };
+
+struct batch {
+	struct kb_embedder *job;
+	struct provider_call *call;
+	struct item *items;
+	size_t count;
+	int slot;
+};
+
+struct kb_embedder {
+	struct db *db;
+	int64_t kb_id;
+	char *kb_name, *model_spec;
+	char *cache_key; /* the cache's name of the model and its dimensions */
+	int dims;        /* asked of the model; 0: its own */
+	struct kb_embed_opts o;
+	struct kb_embed_stats st;
+	struct provider *p;
+	char *model;
+	int phase;
+	int64_t after;          /* the rowid the next page starts after */
+	int pages_done;         /* no chunk left to read */
+	struct item *queue;     /* chunks read, not yet sent */
+	size_t nqueue, qnext;
+	struct batch *inflight[KB_EMBED_INFLIGHT];
+	size_t ninflight;
+	int failed, before_any;
+	struct err err;
+	int64_t timer;
+	kb_embed_done_fn done;
+	void *ud;
+};
+
+/* Up to PAGE_ROWS chunks of the KB without a vector after job->after. */
+static int read_page(struct kb_embedder *j, struct item **out, size_t *n, struct err *e)
+{
+	char *sql = xasprintf("SELECT t.rowid, t.text FROM kb_fts_%lld t LEFT JOIN kb_vectors v ON v.chunk_id = t.rowid"
+			      " WHERE v.chunk_id IS NULL AND t.rowid > ?1 ORDER BY t.rowid LIMIT %d",
+			      (long long)j->kb_id, PAGE_ROWS);
+	sqlite3_stmt *q = db_prepare(j->db, sql, e);
+	free(sql);
+	if (!q)
+		return -1;
+	sqlite3_bind_int64(q, 1, j->after);
+	struct item *items = xcalloc(PAGE_ROWS, sizeof *items);
+	size_t k = 0;
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct item *it = &items[k++];
+		it->chunk_id = sqlite3_column_int64(q, 0);
+		it->text = xstrndup((const char *)sqlite3_column_blob(q, 1), (size_t)sqlite3_column_bytes(q, 1));
+		hash_of(j->cache_key, it->text, it->hash);
+		j->after = it->chunk_id;
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE) {
+		items_free(items, k);
+		return err_set(e, "database error on %s: %s", db_path(j->db), sqlite3_errmsg(db_handle(j->db)));
+	}
+	if (k < PAGE_ROWS)
+		j->pages_done = 1;
+	*out = items;
+	*n = k;
+	return 0;
+}
+
+/* One page of the cache pass: vectors the cache holds are stored, the
+ * others counted (and their tokens, for the cost). */
+static int cache_page(struct kb_embedder *j, struct err *e)
+{
+	struct item *items;
+	size_t n;
+	if (read_page(j, &items, &n, e) < 0)
+		return -1;
+	j->st.pending += (int64_t)n;
+	sqlite3_stmt *c = db_prepare(j->db, "SELECT dim, vec FROM kb_embed_cache WHERE model = ?1 AND hash = ?2", e);
+	if (!c || db_exec(j->db, "BEGIN IMMEDIATE", e) < 0) {
+		sqlite3_finalize(c);
+		items_free(items, n);
+		return -1;
+	}
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		sqlite3_bind_text(c, 1, j->cache_key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(c, 2, items[i].hash, -1, SQLITE_STATIC);
+		if (sqlite3_step(c) == SQLITE_ROW) {
+			size_t dim = (size_t)sqlite3_column_int64(c, 0);
+			rc = store_vector(j->db, j->cache_key, &items[i], sqlite3_column_blob(c, 1), dim, 0, e);
+			j->st.cached++;
+		} else {
+			j->st.tokens += tokens_estimate(strlen(items[i].text));
+		}
+		sqlite3_reset(c);
+	}
+	sqlite3_finalize(c);
+	items_free(items, n);
+	if (rc < 0 || db_exec(j->db, "COMMIT", e) < 0) {
+		if (!sqlite3_get_autocommit(db_handle(j->db)))
+			db_exec(j->db, "ROLLBACK", NULL);
+		return -1;
+	}
+	return 0;
+}
+
+static int stopping(const struct kb_embedder *j)
+{
+	return j->o.stop && *j->o.stop;
+}
+
+static int64_t finish_timer(struct loop *l, int64_t id, void *ud);
+
+/* Ends the job from the loop: done is called from a timer, never from inside
+ * a provider's callback (the provider is freed there). */
+static void finish_soon(struct kb_embedder *j)
+{
+	if (j->phase == PHASE_OVER)
+		return;
+	j->phase = PHASE_OVER;
+	if (j->timer)
+		loop_del_timer(j->o.loop, j->timer);
+	j->timer = loop_add_timer(j->o.loop, 0, finish_timer, j);
+}
+
+static void fail(struct kb_embedder *j, const struct err *why)
+{
+	if (!j->failed) {
+		j->failed = 1;
+		j->err = *why;
+	}
+}
+
+static void send_more(struct kb_embedder *j);
+
+/* The chunks read and not sent (the ones sent belong to their batches). */
+static void queue_free(struct kb_embedder *j)
+{
+	for (size_t i = j->qnext; i < j->nqueue; i++)
+		free(j->queue[i].text);
+	free(j->queue);
+	j->queue = NULL;
+}
+
+static void batch_done(void *ud, const struct llm_embedding *emb, const struct err *e)
+{
+	struct batch *b = ud;
+	struct kb_embedder *j = b->job;
+	j->inflight[b->slot] = NULL;
+	j->ninflight--;
+	struct err why = ERR_INIT;
+	if (!emb || emb->n != b->count || !emb->dim) {
+		if (e)
+			err_set(&why, "%s", e->msg);
+		else
+			err_set(&why, "%s answered %zu embeddings for %zu texts", j->model_spec, emb ? emb->n : 0, b->count);
+		fail(j, &why);
+	} else if (!j->failed) {
+		int rc = db_exec(j->db, "BEGIN IMMEDIATE", &why);
+		float *v = xmalloc(emb->dim * sizeof *v);
+		for (size_t i = 0; rc == 0 && i < b->count; i++) {
+			memcpy(v, emb->values + i * emb->dim, emb->dim * sizeof *v);
+			normalise(v, emb->dim);
+			rc = store_vector(j->db, j->cache_key, &b->items[i], v, emb->dim, 1, &why);
+		}
+		free(v);
+		if (rc == 0)
+			rc = db_exec(j->db, "COMMIT", &why);
+		if (rc != 0) {
+			if (!sqlite3_get_autocommit(db_handle(j->db)))
+				db_exec(j->db, "ROLLBACK", NULL);
+			fail(j, &why);
+		} else {
+			j->st.embedded += (int64_t)b->count;
+			j->st.calls++;
+			if (j->o.progress)
+				j->o.progress(j->o.ud, &j->st);
+		}
+	}
+	items_free(b->items, b->count);
+	free(b);
+	send_more(j);
+}
+
+/* Keeps KB_EMBED_INFLIGHT batches going while there are chunks to embed. */
+static void send_more(struct kb_embedder *j)
+{
+	while (!j->failed && !stopping(j) && j->ninflight < KB_EMBED_INFLIGHT) {
+		if (j->qnext >= j->nqueue && !j->pages_done) {
+			queue_free(j);
+			j->nqueue = j->qnext = 0;
+			struct err e = ERR_INIT;
+			if (read_page(j, &j->queue, &j->nqueue, &e) < 0) {
+				fail(j, &e);
+				break;
+			}
+		}
+		if (j->qnext >= j->nqueue)
+			break;
+		struct batch *b = xcalloc(1, sizeof *b);
+		b->job = j;
+		b->count = j->nqueue - j->qnext < KB_EMBED_BATCH ? j->nqueue - j->qnext : KB_EMBED_BATCH;
+		b->items = xcalloc(b->count, sizeof *b->items);
+		memcpy(b->items, j->queue + j->qnext, b->count * sizeof *b->items);
+		j->qnext += b->count;
+		const char **texts = xcalloc(b->count, sizeof *texts);
+		for (size_t i = 0; i < b->count; i++)
+			texts[i] = b->items[i].text;
+		int slot = 0;
+		while (j->inflight[slot])
+			slot++;
+		b->slot = slot;
+		j->inflight[slot] = b;
+		j->ninflight++;
+		struct err e = ERR_INIT;
+		const struct llm_embed_opts docs = { LLM_EMBED_DOCUMENT, j->dims };
+		b->call = j->p->ops->embed(j->p, j->o.loop, j->model, &docs, texts, b->count, batch_done, b, &e);
+		free(texts);
+		if (!b->call) {
+			j->inflight[slot] = NULL;
+			j->ninflight--;
+			items_free(b->items, b->count);
+			free(b);
+			fail(j, &e);
+		}
+	}
+	if (j->ninflight == 0)
+		finish_soon(j);
+}
+
+/* After the cache pass: the cost check, then the provider and the first
+ * batches. 0 also when nothing is left to embed (the job then ends). */
+static int start_embedding(struct kb_embedder *j, struct err *e)
+{
+	int64_t todo = j->st.pending - j->st.cached;
+	if (!todo)
+		return 0;
+	char *pname = NULL, *mname = NULL;
+	if (provider_split_model(j->model_spec, &pname, &mname, e) < 0)
+		return -1;
+	if (j->o.catalog) {
+		const struct catalog_entry *ce = catalog_find(j->o.catalog, pname, provider_type_of(j->o.cfg, pname), mname);
+		if (ce)
+			j->st.cost_usd = catalog_cost(ce, j->st.tokens, 0);
+	}
+	if (j->st.cost_usd > j->o.max_cost_usd && !(j->o.confirm && j->o.confirm(j->o.ud, &j->st))) {
+		err_set(e, "embedding %lld chunks with %s would cost about $%.2f, over the $%.2f limit, so none was "
+			"embedded; 'aiwb kb sync %s --yes' goes ahead", (long long)todo, j->model_spec, j->st.cost_usd,
+			j->o.max_cost_usd, j->kb_name);
+		free(pname);
+		free(mname);
+		return -1;
+	}
+	j->p = provider_open(j->o.cfg, pname, e);
+	free(pname);
+	if (!j->p) {
+		free(mname);
+		return -1;
+	}
+	j->model = mname;
+	j->phase = PHASE_EMBED;
+	j->after = 0;
+	j->pages_done = 0;
+	send_more(j);
+	return 0;
+}
+
+static int64_t cache_timer(struct loop *l, int64_t id, void *ud)
+{
+	(void)l;
+	(void)id;
+	struct kb_embedder *j = ud;
+	struct err e = ERR_INIT;
+	if (stopping(j) || cache_page(j, &e) < 0) {
+		if (e.msg[0])
+			fail(j, &e);
+		j->timer = 0;
+		finish_soon(j);
+		return LOOP_TIMER_DONE;
+	}
+	if (!j->pages_done)
+		return 0;
+	j->timer = 0;
+	if (start_embedding(j, &e) < 0) {
+		j->before_any = 1; /* no request went out: the reason as it is */
+		fail(j, &e);
+	}
+	if (j->failed || j->phase != PHASE_EMBED)
+		finish_soon(j);
+	return LOOP_TIMER_DONE;
+}
+
+static void embedder_free(struct kb_embedder *j)
+{
+	for (size_t i = 0; i < KB_EMBED_INFLIGHT; i++) {
+		struct batch *b = j->inflight[i];
+		if (!b)
+			continue;
+		provider_cancel(b->call);
+		items_free(b->items, b->count);
+		free(b);
+	}
+	if (j->timer)
+		loop_del_timer(j->o.loop, j->timer);
+	provider_free(j->p);
+	queue_free(j);
+	free(j->model);
+	free(j->kb_name);
+	free(j->model_spec);
+	free(j->cache_key);
+	free(j);
+}
+
+static int64_t finish_timer(struct loop *l, int64_t id, void *ud)
+{
+	(void)l;
+	(void)id;
+	struct kb_embedder *j = ud;
+	j->timer = 0;
+	struct err e = ERR_INIT;
+	if (j->failed && j->before_any)
+		e = j->err;
+	else if (j->failed)
+		err_set(&e, "embedding stopped: %s; the chunks embedded so far are kept and the next "
+			"'aiwb kb sync %s' embeds the rest", j->err.msg, j->kb_name);
+	j->done(j->ud, j->failed ? -1 : 0, &j->st, j->failed ? &e : NULL);
+	embedder_free(j);
+	return LOOP_TIMER_DONE;
+}
+
+struct kb_embedder *kb_embed_start(struct db *db, const struct kb *kb, const struct kb_embed_opts *o,
+				   kb_embed_done_fn done, void *ud, struct err *e)
+{
+	if (!kb->set.embed[0]) {
+		err_set(e, "%s has no embedding model", kb->name);
+		return NULL;
+	}
+	struct kb_embedder *j = xcalloc(1, sizeof *j);
+	j->db = db;
+	j->kb_id = kb->id;
+	j->kb_name = xstrdup(kb->name);
+	j->model_spec = xstrdup(kb->set.embed);
+	char key[sizeof kb->set.embed + 16];
+	kb_embed_cache_key(&kb->set, key, sizeof key);
+	j->cache_key = xstrdup(key);
+	j->dims = kb->set.embed_dims;
+	j->o = *o;
+	j->st.cost_usd = -1;
+	j->done = done;
+	j->ud = ud;
+	j->timer = loop_add_timer(o->loop, 0, cache_timer, j);
+	return j;
+}
+
+void kb_embed_cancel(struct kb_embedder *j)
+{
+	if (j)
+		embedder_free(j);
+}
+
+const struct kb_embed_stats *kb_embed_progress(const struct kb_embedder *j)
+{
+	return &j->st;
+}
+
+struct waiter {
+	struct loop *loop;
+	int finished, rc;
+	struct kb_embed_stats st;
+	struct err e;
+};
+
+static void wait_done(void *ud, int rc, const struct kb_embed_stats *st, const struct err *e)
+{
+	struct waiter *w = ud;
+	w->finished = 1;
+	w->rc = rc;
+	w->st = *st;
+	if (e)
+		w->e = *e;
+	loop_stop(w->loop);
+}
+
 int kb_embed_pending(struct db *db, const struct kb *kb, const struct kb_embed_opts *o, struct kb_embed_stats *st,
 		     struct err *e)
 {
@@ -198,96 +492,16 @@ int kb_embed_pending(struct db *db, const struct kb *kb, const struct kb_embed_o
 	st->cost_usd = -1;
 	if (!kb->set.embed[0])
 		return 0;
-	char key[sizeof kb->set.embed + 16];
-	kb_embed_cache_key(&kb->set, key, sizeof key);
-	char *sql = xasprintf("SELECT t.rowid, t.text FROM kb_fts_%lld t LEFT JOIN kb_vectors v ON v.chunk_id = t.rowid"
-			      " WHERE v.chunk_id IS NULL ORDER BY t.rowid", (long long)kb->id);
-	sqlite3_stmt *q = db_prepare(db, sql, e);
-	free(sql);
-	if (!q)
+	struct waiter w = { o->loop, 0, 0, { 0 }, ERR_INIT };
+	if (!kb_embed_start(db, kb, o, wait_done, &w, e))
 		return -1;
-	struct item *items = NULL;
-	size_t n = 0, cap = 0;
-	while (sqlite3_step(q) == SQLITE_ROW) {
-		XGROW(items, cap, n + 1);
-		struct item *it = &items[n++];
-		it->chunk_id = sqlite3_column_int64(q, 0);
-		it->text = xstrndup((const char *)sqlite3_column_blob(q, 1), (size_t)sqlite3_column_bytes(q, 1));
-		hash_of(key, it->text, it->hash);
-	}
-	sqlite3_finalize(q);
-	st->pending = (int64_t)n;
-	/* the cache first */
-	sqlite3_stmt *c = db_prepare(db, "SELECT dim, vec FROM kb_embed_cache WHERE model = ?1 AND hash = ?2", e);
-	if (!c || db_exec(db, "BEGIN IMMEDIATE", e) < 0) {
-		sqlite3_finalize(c);
-		items_free(items, n);
-		return -1;
-	}
-	size_t keep = 0;
-	int rc = 0;
-	for (size_t i = 0; i < n; i++) {
-		sqlite3_bind_text(c, 1, key, -1, SQLITE_STATIC);
-		sqlite3_bind_text(c, 2, items[i].hash, -1, SQLITE_STATIC);
-		if (rc == 0 && sqlite3_step(c) == SQLITE_ROW) {
-			size_t dim = (size_t)sqlite3_column_int64(c, 0);
-			rc = store_vector(db, key, &items[i], sqlite3_column_blob(c, 1), dim, 0, e);
-			st->cached++;
-			free(items[i].text);
-		} else {
-			items[keep++] = items[i];
-		}
-		sqlite3_reset(c);
-	}
-	sqlite3_finalize(c);
-	if (rc < 0 || db_exec(db, "COMMIT", e) < 0) {
-		if (!sqlite3_get_autocommit(db_handle(db)))
-			db_exec(db, "ROLLBACK", NULL);
-		items_free(items, keep);
-		return -1;
-	}
-	n = keep;
-	if (!n) {
-		free(items);
-		return 0;
-	}
-	for (size_t i = 0; i < n; i++)
-		st->tokens += tokens_estimate(strlen(items[i].text));
-	char *pname = NULL, *mname = NULL;
-	if (provider_split_model(kb->set.embed, &pname, &mname, e) < 0) {
-		items_free(items, n);
-		return -1;
-	}
-	if (o->catalog) {
-		const struct catalog_entry *ce = catalog_find(o->catalog, pname, provider_type_of(o->cfg, pname), mname);
-		if (ce)
-			st->cost_usd = catalog_cost(ce, st->tokens, 0);
-	}
-	if (st->cost_usd > o->max_cost_usd && !(o->confirm && o->confirm(o->ud, st))) {
-		err_set(e, "embedding %lld chunks with %s would cost about $%.2f, over the $%.2f limit; "
-			"pass --yes to go ahead", (long long)n, kb->set.embed, st->cost_usd, o->max_cost_usd);
-		free(pname);
-		free(mname);
-		items_free(items, n);
-		return -1;
-	}
-	struct job j = { db, kb, o, st, NULL, mname, key, items, n, 0, 0, 0, ERR_INIT };
-	j.p = provider_open(o->cfg, pname, e);
-	free(pname);
-	if (!j.p) {
-		free(mname);
-		items_free(items, n);
-		return -1;
-	}
-	start_next(&j);
-	if (j.inflight)
+	while (!w.finished)
 		loop_run(o->loop);
-	provider_free(j.p);
-	free(mname);
-	items_free(items, n);
-	if (j.failed)
-		return err_set(e, "embedding stopped: %s; the chunks embedded so far are kept and the next "
-			       "'aiwb kb sync %s' embeds the rest", j.err.msg, kb->name);
+	*st = w.st;
+	if (w.rc < 0) {
+		*e = w.e;
+		return -1;
+	}
 	return 0;
 }
 

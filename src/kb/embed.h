@@ -16,7 +16,12 @@
  * catalog (tokens by base/tokens.h); over max_cost_usd the call refuses
  * unless confirm() says yes.
  *
- * Runs the loop until done; call it from the CLI, not from inside the loop. */
+ * The work is one job on the event loop (kb_embed_start): a pass over the
+ * chunks without a vector, a page at a time, stores what the cache holds and
+ * counts the rest; then the cost check; then the rest in batches, each read
+ * from the database a page at a time, so memory stays bounded by a page and
+ * the batches in flight. kb_embed_pending runs that job to its end (the
+ * command line); the workbench starts it and goes on. */
 #ifndef AIWB_KB_EMBED_H
 #define AIWB_KB_EMBED_H
 
@@ -50,7 +55,8 @@ struct kb_embed_opts {
 	void *ud;
 };
 
-/* 0 (also when the KB has no embedding model), -1 with e. */
+/* Runs kb_embed_start's job to its end with loop_run (not from inside the
+ * loop). 0 (also when the KB has no embedding model), -1 with e. */
 int kb_embed_pending(struct db *db, const struct kb *kb, const struct kb_embed_opts *o, struct kb_embed_stats *st,
 		     struct err *e);
 
@@ -58,6 +64,22 @@ int kb_embed_pending(struct db *db, const struct kb *kb, const struct kb_embed_o
  * OpenAI text-embedding-3 (1 to 1536, or 3072 for -large) and Titan v2
  * (256, 512 or 1024). 0, or -1 with e saying what it takes. */
 int kb_embed_dims_check(const char *model, int dims, struct err *e);
+
+/* Starts embedding the KB's chunks that have no vector, on o->loop, and
+ * returns at once; done(ud, rc, st, e) is called once, from the loop, with
+ * 0 or -1 and a sentence (the chunks embedded before a failure are kept).
+ * o is copied; db must outlive the job. confirm may be NULL (over the cost
+ * limit it then refuses). NULL with e when the KB has no embedding model. */
+struct kb_embedder;
+typedef void (*kb_embed_done_fn)(void *ud, int rc, const struct kb_embed_stats *st, const struct err *e);
+struct kb_embedder *kb_embed_start(struct db *db, const struct kb *kb, const struct kb_embed_opts *o,
+				   kb_embed_done_fn done, void *ud, struct err *e);
+/* Stops the job (requests in flight are cancelled, the batches stored are
+ * kept); done is never called. NULL is fine. */
+void kb_embed_cancel(struct kb_embedder *j);
+/* The counts so far: pending and cached grow during the cache pass, then
+ * embedded and calls. */
+const struct kb_embed_stats *kb_embed_progress(const struct kb_embedder *j);
 
 /* The input limit of an embedding model (PROVIDER/MODEL), in tokens, where
  * it is lower than chunks can be; 8192 otherwise. */

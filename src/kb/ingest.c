@@ -34,36 +34,39 @@ const char *kb_skip_reason(enum kb_skip r)
 {
 	return (unsigned)r < KB_SKIP_N ? skip_texts[r] : "skipped";
 }
-
-struct file_entry {
-	char *abs;      /* absolute path */
-	char *display;  /* document path */
-	char *rel;      /* below the root, for GLOBs */
+/* A file the walk found, waiting for its turn (and, for sync, the record of
+ * what is still there). The root's display path and options are the root's. */
+struct entry {
+	char *abs;
 	int64_t size, mtime_ns;
-	int skip;       /* -1 or enum kb_skip */
+	uint32_t root;
 };
 
-struct walk {
-	struct file_entry *v;
-	size_t n, cap;
-	const struct kb_ingest_opts *o;
-	struct kb_ingest_stats *st;
+/* One path given to add, or recorded for sync, with the options it goes with. */
+struct root {
+	char *abs, *display;
+	int is_file;
+	char **include, **exclude;
+	size_t ninclude, nexclude;
+	char *text_field, *id_field, *title_field;
+	char *options;   /* JSON as recorded with the root */
+	char *signature; /* settings + options: a change re-chunks */
+	struct kb_extract_opts xo;
 };
 
-static void walk_add(struct walk *w, const char *abs, const char *display, const char *rel, const struct stat *sb,
-		     int skip)
-{
-	XGROW(w->v, w->cap, w->n + 1);
-	struct file_entry *f = &w->v[w->n++];
-	f->abs = xstrdup(abs);
-	f->display = xstrdup(display);
-	f->rel = xstrdup(rel);
-	f->size = sb ? sb->st_size : 0;
-	f->mtime_ns = sb ? (int64_t)sb->st_mtim.tv_sec * 1000000000 + sb->st_mtim.tv_nsec : 0;
-	f->skip = skip;
-}
+/* What ingest_file works on: an entry with its names made. */
+struct file_entry {
+	const char *abs;
+	char *display;  /* document path */
+	const char *rel; /* below the root, for GLOBs */
+	int64_t size, mtime_ns;
+};
 
-static int glob_any(const char *const *globs, size_t n, const char *rel)
+struct kb_ingest;
+static void walk_skip(struct kb_ingest *in, const char *display, enum kb_skip why);
+static void walk_keep(struct kb_ingest *in, uint32_t root, const char *abs, const struct stat *sb);
+
+static int glob_any(char *const *globs, size_t n, const char *rel)
 {
 	const char *base = strrchr(rel, '/');
 	base = base ? base + 1 : rel;
@@ -73,59 +76,39 @@ static int glob_any(const char *const *globs, size_t n, const char *rel)
 	return 0;
 }
 
+static int excluded_file(const struct root *rt, const char *rel)
+{
+	return (rt->ninclude && !glob_any(rt->include, rt->ninclude, rel)) ||
+	       (rt->nexclude && glob_any(rt->exclude, rt->nexclude, rel));
+}
+
 static int cmp_names(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void walk_dir(struct walk *w, const char *abs, const char *display, const char *rel, int depth)
+/* A directory being walked: its entries, sorted, and the next to look at. */
+struct frame {
+	char *abs, *display, *rel;
+	char **names;
+	size_t n, next;
+	int depth;
+	uint32_t root;
+};
+
+static void push_dir(struct kb_ingest *in, uint32_t root, const char *abs, const char *display, const char *rel,
+		     int depth);
+static int walk_some(struct kb_ingest *in, int64_t deadline_us);
+static void start_root(struct kb_ingest *in, uint32_t i);
+
+static void frame_free(struct frame *fr)
 {
-	DIR *d = opendir(abs);
-	if (!d) {
-		walk_add(w, abs, display, rel, NULL, KB_SKIP_UNREADABLE);
-		return;
-	}
-	struct dirent *de;
-	char **names = NULL;
-	size_t nn = 0, cap = 0;
-	while ((de = readdir(d))) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		XGROW(names, cap, nn + 1);
-		names[nn++] = xstrdup(de->d_name);
-	}
-	closedir(d);
-	if (nn)
-		qsort(names, nn, sizeof *names, cmp_names);
-	for (size_t i = 0; i < nn; i++) {
-		char *cabs = xasprintf("%s/%s", abs, names[i]);
-		char *cdisp = xasprintf("%s/%s", display, names[i]);
-		char *crel = *rel ? xasprintf("%s/%s", rel, names[i]) : xstrdup(names[i]);
-		struct stat sb;
-		if (names[i][0] == '.') {
-			walk_add(w, cabs, cdisp, crel, NULL, KB_SKIP_HIDDEN);
-		} else if (lstat(cabs, &sb) < 0) {
-			walk_add(w, cabs, cdisp, crel, NULL, KB_SKIP_VANISHED);
-		} else if (S_ISDIR(sb.st_mode)) {
-			if (w->o->nexclude && glob_any(w->o->exclude, w->o->nexclude, crel))
-				walk_add(w, cabs, cdisp, crel, NULL, KB_SKIP_EXCLUDED);
-			else if (depth < 64)
-				walk_dir(w, cabs, cdisp, crel, depth + 1);
-		} else {
-			int is_link = S_ISLNK(sb.st_mode);
-			if (is_link && stat(cabs, &sb) < 0)
-				walk_add(w, cabs, cdisp, crel, NULL, KB_SKIP_VANISHED);
-			else if (!S_ISREG(sb.st_mode))
-				walk_add(w, cabs, cdisp, crel, NULL, KB_SKIP_SPECIAL);
-			else
-				walk_add(w, cabs, cdisp, crel, &sb, -1);
-		}
-		free(cabs);
-		free(cdisp);
-		free(crel);
-		free(names[i]);
-	}
-	free(names);
+	for (size_t i = fr->next; i < fr->n; i++)
+		free(fr->names[i]);
+	free(fr->names);
+	free(fr->abs);
+	free(fr->display);
+	free(fr->rel);
 }
 
 static char *clean_display(const char *arg)
@@ -142,44 +125,10 @@ static char *clean_display(const char *arg)
 	return out;
 }
 
-/* Walks one root; returns -1 with e when the root itself does not exist. */
-static int walk_root(struct walk *w, const char *abs, const char *display, struct err *e)
+static const char *base_of(const char *p)
 {
-	struct stat sb;
-	if (stat(abs, &sb) < 0)
-		return err_errno(e, "cannot read %s", display);
-	if (S_ISDIR(sb.st_mode)) {
-		walk_dir(w, abs, display, "", 0);
-		return 0;
-	}
-	if (!S_ISREG(sb.st_mode))
-		return err_set(e, "%s is not a file or a directory", display);
-	const char *base = strrchr(display, '/');
-	walk_add(w, abs, display, base ? base + 1 : display, &sb, -1);
-	return 0;
-}
-
-static void apply_globs(struct walk *w, size_t from)
-{
-	const struct kb_ingest_opts *o = w->o;
-	for (size_t i = from; i < w->n; i++) {
-		struct file_entry *f = &w->v[i];
-		if (f->skip >= 0)
-			continue;
-		if ((o->ninclude && !glob_any(o->include, o->ninclude, f->rel)) ||
-		    (o->nexclude && glob_any(o->exclude, o->nexclude, f->rel)))
-			f->skip = KB_SKIP_EXCLUDED;
-	}
-}
-
-static void walk_free(struct walk *w)
-{
-	for (size_t i = 0; i < w->n; i++) {
-		free(w->v[i].abs);
-		free(w->v[i].display);
-		free(w->v[i].rel);
-	}
-	free(w->v);
+	const char *s = strrchr(p, '/');
+	return s ? s + 1 : p;
 }
 
 /* ---- reading */
@@ -307,11 +256,6 @@ static enum kb_chunker chunker_for(const struct kb *kb)
 	return kb->set.chunker;
 }
 
-static const char *base_of(const char *p)
-{
-	const char *s = strrchr(p, '/');
-	return s ? s + 1 : p;
-}
 
 /* Stores a file's documents after the savepoint "kb_file": 0, or -1 and the
  * savepoint rolled back (a taken name is skipped, anything else is fatal). */
@@ -468,10 +412,6 @@ static int ingest_file(struct run *r, const struct file_entry *f)
 {
 	const struct kb *kb = r->kb;
 	struct kb_ingest_stats *st = r->st;
-	if (f->skip >= 0) {
-		skip(r, f, (enum kb_skip)f->skip, NULL);
-		return 0;
-	}
 	if (f->size > kb->set.max_file_bytes) {
 		char detail[96];
 		snprintf(detail, sizeof detail, "over the size limit (%lld bytes)", (long long)kb->set.max_file_bytes);
@@ -581,115 +521,255 @@ static int ingest_file(struct run *r, const struct file_entry *f)
 	return result;
 }
 
-static int run_files(struct run *r, struct walk *w)
+/* ---- the step API */
+
+enum phase { PHASE_FILES, PHASE_REMOVE, PHASE_DONE };
+
+struct kb_ingest {
+	struct db *db;
+	const struct kb *kb;
+	struct kb_ingest_opts o;
+	struct kb_ingest_stats st;
+	struct root *roots;
+	size_t nroots;
+	struct entry *v;
+	size_t n, cap, next;
+	struct frame *stack; /* the directories being walked, innermost last */
+	size_t nstack, stack_cap;
+	uint32_t root_next;  /* the next root the walk starts */
+	int sync;
+	enum phase phase;
+	int64_t *gone;
+	size_t ngone, gone_cap, gone_next;
+	struct run r;
+};
+
+static void walk_skip(struct kb_ingest *in, const char *display, enum kb_skip why)
 {
-	int batch = r->o->batch_files > 0 ? r->o->batch_files : KB_BATCH_FILES_DEFAULT;
-	for (size_t i = 0; i < w->n; i++) {
-		if (r->o->stop && *r->o->stop) {
-			rollback_batch(r);
-			return KB_INGEST_STOPPED;
-		}
-		if (ingest_file(r, &w->v[i]) < 0) {
-			rollback_batch(r);
-			return KB_INGEST_FAILED;
-		}
-		r->st->files_done++;
-		if (r->in_batch && (r->batch_files >= batch || r->batch_bytes >= BATCH_TEXT_BYTES) && commit_batch(r) < 0)
-			return KB_INGEST_FAILED;
-	}
-	if (r->o->stop && *r->o->stop) {
-		rollback_batch(r);
-		return KB_INGEST_STOPPED;
-	}
-	return commit_batch(r) < 0 ? KB_INGEST_FAILED : KB_INGEST_OK;
+	in->st.files_total++;
+	in->st.files_done++;
+	in->st.skipped[why]++;
+	if (in->o.on_file)
+		in->o.on_file(in->o.ud, &in->st, display, kb_skip_reason(why));
 }
 
-static char *options_json(const struct kb_ingest_opts *o, const char *display)
+static void walk_keep(struct kb_ingest *in, uint32_t root, const char *abs, const struct stat *sb)
+{
+	XGROW(in->v, in->cap, in->n + 1);
+	struct entry *f = &in->v[in->n++];
+	f->abs = xstrdup(abs);
+	f->size = sb->st_size;
+	f->mtime_ns = (int64_t)sb->st_mtim.tv_sec * 1000000000 + sb->st_mtim.tv_nsec;
+	f->root = root;
+	in->st.files_total++;
+	in->st.bytes_total += f->size;
+}
+
+static void push_dir(struct kb_ingest *in, uint32_t root, const char *abs, const char *display, const char *rel,
+		     int depth)
+{
+	DIR *d = opendir(abs);
+	if (!d) {
+		walk_skip(in, display, KB_SKIP_UNREADABLE);
+		return;
+	}
+	struct frame fr = { xstrdup(abs), xstrdup(display), xstrdup(rel), NULL, 0, 0, depth, root };
+	size_t cap = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		XGROW(fr.names, cap, fr.n + 1);
+		fr.names[fr.n++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	if (fr.n)
+		qsort(fr.names, fr.n, sizeof *fr.names, cmp_names);
+	XGROW(in->stack, in->stack_cap, in->nstack + 1);
+	in->stack[in->nstack++] = fr;
+}
+
+/* Walks on, root after root, depth first in name order, until the walk is
+ * done (0) or the deadline (0: none) has passed (1). */
+static int walk_some(struct kb_ingest *in, int64_t deadline_us)
+{
+	while (in->nstack || in->root_next < in->nroots) {
+		if (deadline_us && clock_us() >= deadline_us)
+			return 1;
+		if (!in->nstack) {
+			start_root(in, in->root_next++);
+			continue;
+		}
+		struct frame *fr = &in->stack[in->nstack - 1];
+		if (fr->next >= fr->n) {
+			frame_free(fr);
+			in->nstack--;
+			continue;
+		}
+		char *name = fr->names[fr->next++];
+		const struct root *rt = &in->roots[fr->root];
+		uint32_t root = fr->root;
+		int depth = fr->depth;
+		char *cabs = xasprintf("%s/%s", fr->abs, name);
+		char *cdisp = xasprintf("%s/%s", fr->display, name);
+		char *crel = *fr->rel ? xasprintf("%s/%s", fr->rel, name) : xstrdup(name);
+		struct stat sb;
+		if (name[0] == '.') {
+			walk_skip(in, cdisp, KB_SKIP_HIDDEN);
+		} else if (lstat(cabs, &sb) < 0) {
+			walk_skip(in, cdisp, KB_SKIP_VANISHED);
+		} else if (S_ISDIR(sb.st_mode)) {
+			if (rt->nexclude && glob_any(rt->exclude, rt->nexclude, crel))
+				walk_skip(in, cdisp, KB_SKIP_EXCLUDED);
+			else if (depth < 64)
+				push_dir(in, root, cabs, cdisp, crel, depth + 1); /* fr may move */
+		} else {
+			int is_link = S_ISLNK(sb.st_mode);
+			if (is_link && stat(cabs, &sb) < 0)
+				walk_skip(in, cdisp, KB_SKIP_VANISHED);
+			else if (!S_ISREG(sb.st_mode))
+				walk_skip(in, cdisp, KB_SKIP_SPECIAL);
+			else if (excluded_file(rt, crel))
+				walk_skip(in, cdisp, KB_SKIP_EXCLUDED);
+			else
+				walk_keep(in, root, cabs, &sb);
+		}
+		free(name);
+		free(cabs);
+		free(cdisp);
+		free(crel);
+	}
+	return 0;
+}
+
+/* Checks that a root given to add is a file or a directory; -1 with e. */
+static int root_ok(const struct root *rt, struct err *e)
+{
+	struct stat sb;
+	if (stat(rt->abs, &sb) < 0)
+		return err_errno(e, "cannot read %s", rt->display);
+	if (!S_ISDIR(sb.st_mode) && !S_ISREG(sb.st_mode))
+		return err_set(e, "%s is not a file or a directory", rt->display);
+	return 0;
+}
+
+/* The walk reaches root i: a directory is pushed, a file kept or skipped; a
+ * root that is gone (sync) walks as empty. */
+static void start_root(struct kb_ingest *in, uint32_t i)
+{
+	struct root *rt = &in->roots[i];
+	struct stat sb;
+	if (stat(rt->abs, &sb) < 0)
+		return;
+	if (S_ISDIR(sb.st_mode)) {
+		push_dir(in, i, rt->abs, rt->display, "", 0);
+	} else if (S_ISREG(sb.st_mode)) {
+		rt->is_file = 1;
+		if (excluded_file(rt, base_of(rt->display)))
+			walk_skip(in, rt->display, KB_SKIP_EXCLUDED);
+		else
+			walk_keep(in, i, rt->abs, &sb);
+	}
+}
+
+int kb_ingest_walking(const struct kb_ingest *in)
+{
+	return in->nstack > 0 || in->root_next < in->nroots;
+}
+
+static char *options_json(const struct root *rt, const char *display)
 {
 	cJSON *j = cJSON_CreateObject();
 	if (display)
 		cJSON_AddStringToObject(j, "display", display);
-	cJSON_AddItemToObject(j, "include", json_string_array(o->include, o->ninclude));
-	cJSON_AddItemToObject(j, "exclude", json_string_array(o->exclude, o->nexclude));
-	if (o->text_field)
-		cJSON_AddStringToObject(j, "text_field", o->text_field);
-	if (o->id_field)
-		cJSON_AddStringToObject(j, "id_field", o->id_field);
-	if (o->title_field)
-		cJSON_AddStringToObject(j, "title_field", o->title_field);
+	cJSON_AddItemToObject(j, "include", json_string_array((const char *const *)rt->include, rt->ninclude));
+	cJSON_AddItemToObject(j, "exclude", json_string_array((const char *const *)rt->exclude, rt->nexclude));
+	if (rt->text_field)
+		cJSON_AddStringToObject(j, "text_field", rt->text_field);
+	if (rt->id_field)
+		cJSON_AddStringToObject(j, "id_field", rt->id_field);
+	if (rt->title_field)
+		cJSON_AddStringToObject(j, "title_field", rt->title_field);
 	char *s = cJSON_PrintUnformatted(j);
 	cJSON_Delete(j);
 	return s;
 }
 
-static void run_init(struct run *r, struct db *db, const struct kb *kb, const struct kb_ingest_opts *o,
-		     struct kb_ingest_stats *st, struct err *e)
+static char **strings_dup(const char *const *v, size_t n)
 {
-	memset(r, 0, sizeof *r);
-	r->db = db;
-	r->kb = kb;
-	r->o = o;
-	r->st = st;
-	r->e = e;
-	r->xo = (struct kb_extract_opts){ o->text_field, o->id_field, o->title_field };
-	char *opts = options_json(o, NULL);
-	r->signature = kb_settings_signature(&kb->set, opts);
+	char **out = xcalloc(n ? n : 1, sizeof *out);
+	for (size_t i = 0; i < n; i++)
+		out[i] = xstrdup(v[i]);
+	return out;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+/* A new root (last of in->roots) for abs and display with these options. */
+static struct root *add_root(struct kb_ingest *in, char *abs, char *display, const char *const *inc, size_t ninc,
+			     const char *const *exc, size_t nexc, const char *text_field, const char *id_field,
+			     const char *title_field)
+{
+	in->roots = xrealloc(in->roots, (in->nroots + 1) * sizeof *in->roots);
+	struct root *rt = &in->roots[in->nroots++];
+	memset(rt, 0, sizeof *rt);
+	rt->abs = abs;
+	rt->display = display;
+	rt->include = strings_dup(inc, ninc);
+	rt->ninclude = ninc;
+	rt->exclude = strings_dup(exc, nexc);
+	rt->nexclude = nexc;
+	rt->text_field = dup_or_null(text_field);
+	rt->id_field = dup_or_null(id_field);
+	rt->title_field = dup_or_null(title_field);
+	rt->xo = (struct kb_extract_opts){ rt->text_field, rt->id_field, rt->title_field };
+	char *opts = options_json(rt, NULL);
+	rt->signature = kb_settings_signature(&in->kb->set, opts);
 	free(opts);
+	rt->options = options_json(rt, display);
+	return rt;
 }
 
-static void totals(struct kb_ingest_stats *st, const struct walk *w, size_t from)
+static struct kb_ingest *ingest_new(struct db *db, const struct kb *kb, const struct kb_ingest_opts *o, int sync)
 {
-	for (size_t i = from; i < w->n; i++) {
-		st->files_total++;
-		st->bytes_total += w->v[i].skip < 0 ? w->v[i].size : 0;
-	}
+	struct kb_ingest *in = xcalloc(1, sizeof *in);
+	in->db = db;
+	in->kb = kb;
+	in->o = *o;
+	in->o.include = in->o.exclude = NULL;
+	in->o.ninclude = in->o.nexclude = 0;
+	in->o.text_field = in->o.id_field = in->o.title_field = NULL;
+	in->sync = sync;
+	in->st.start_us = clock_us();
+	in->r.db = db;
+	in->r.kb = kb;
+	in->r.o = &in->o;
+	in->r.st = &in->st;
+	return in;
 }
 
-int kb_ingest_add(struct db *db, const struct kb *kb, const char *const *paths, size_t npaths,
-		  const struct kb_ingest_opts *o, struct kb_ingest_stats *st, struct err *e)
+struct kb_ingest *kb_ingest_begin_add(struct db *db, const struct kb *kb, const char *const *paths, size_t npaths,
+				      const struct kb_ingest_opts *o, struct err *e)
 {
-	memset(st, 0, sizeof *st);
-	st->start_us = clock_us();
-	struct walk w = { NULL, 0, 0, o, st };
-	char **abs = xcalloc(npaths, sizeof *abs), **disp = xcalloc(npaths, sizeof *disp);
-	int rc = KB_INGEST_OK;
-	for (size_t i = 0; i < npaths && rc == KB_INGEST_OK; i++) {
-		disp[i] = clean_display(paths[i]);
-		abs[i] = realpath(paths[i], NULL);
-		if (!abs[i]) {
-			err_errno(e, "cannot read %s", paths[i]);
-			rc = KB_INGEST_FAILED;
-			break;
-		}
-		size_t from = w.n;
-		if (walk_root(&w, abs[i], disp[i], e) < 0)
-			rc = KB_INGEST_FAILED;
-		apply_globs(&w, from);
-	}
-	if (rc == KB_INGEST_OK) {
-		totals(st, &w, 0);
-		struct run r;
-		run_init(&r, db, kb, o, st, e);
-		rc = run_files(&r, &w);
-		free(r.signature);
-		for (size_t i = 0; i < npaths && rc == KB_INGEST_OK; i++) {
-			char *opts = options_json(o, disp[i]);
-			if (kb_store_root_put(db, kb->id, abs[i], opts, e) < 0)
-				rc = KB_INGEST_FAILED;
-			free(opts);
-		}
-		if (rc == KB_INGEST_OK && (st->added || st->updated || !kb->synced_ms) &&
-		    kb_store_set_synced(db, kb->id, clock_wall_ms(), e) < 0)
-			rc = KB_INGEST_FAILED;
-	}
+	struct kb_ingest *in = ingest_new(db, kb, o, 0);
 	for (size_t i = 0; i < npaths; i++) {
-		free(abs[i]);
-		free(disp[i]);
+		char *abs = realpath(paths[i], NULL);
+		if (!abs) {
+			err_errno(e, "cannot read %s", paths[i]);
+			kb_ingest_end(in);
+			return NULL;
+		}
+		struct root *rt = add_root(in, abs, clean_display(paths[i]), o->include, o->ninclude, o->exclude,
+					   o->nexclude, o->text_field, o->id_field, o->title_field);
+		if (root_ok(rt, e) < 0) {
+			kb_ingest_end(in);
+			return NULL;
+		}
 	}
-	free(abs);
-	free(disp);
-	walk_free(&w);
-	return rc;
+	return in;
 }
 
 static char **json_strings(const cJSON *a, size_t *n)
@@ -711,27 +791,222 @@ static const char *json_str(const cJSON *o, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static int cmp_str(const void *a, const void *b)
+struct kb_ingest *kb_ingest_begin_sync(struct db *db, const struct kb *kb, const struct kb_ingest_opts *o,
+				       struct err *e)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	char **paths, **options;
+	size_t nroots;
+	if (kb_store_roots(db, kb->id, &paths, &options, &nroots, e) < 0)
+		return NULL;
+	struct kb_ingest *in = ingest_new(db, kb, o, 1);
+	for (size_t i = 0; i < nroots; i++) {
+		cJSON *oj = cJSON_Parse(options[i]);
+		size_t ninc = 0, nexc = 0;
+		char **inc = json_strings(cJSON_GetObjectItemCaseSensitive(oj, "include"), &ninc);
+		char **exc = json_strings(cJSON_GetObjectItemCaseSensitive(oj, "exclude"), &nexc);
+		const char *display = json_str(oj, "display");
+		/* a root that is gone walks as empty: its documents are removed */
+		add_root(in, xstrdup(paths[i]), xstrdup(display ? display : paths[i]), (const char *const *)inc, ninc,
+			 (const char *const *)exc, nexc, json_str(oj, "text_field"), json_str(oj, "id_field"),
+			 json_str(oj, "title_field"));
+		kb_strings_free(inc, ninc);
+		kb_strings_free(exc, nexc);
+		cJSON_Delete(oj);
+	}
+	kb_strings_free(paths, nroots);
+	kb_strings_free(options, nroots);
+	return in;
 }
 
-struct gone {
-	char **seen;
-	size_t nseen;
-	int64_t *ids;
-	size_t nids, cap;
-};
+const struct kb_ingest_stats *kb_ingest_stats(const struct kb_ingest *in)
+{
+	return &in->st;
+}
+
+static int stopped(const struct kb_ingest *in)
+{
+	return in->o.stop && *in->o.stop;
+}
+
+/* Ingests in->v[in->next] with its root's names and options. */
+static int ingest_entry(struct kb_ingest *in, const struct entry *en)
+{
+	const struct root *rt = &in->roots[en->root];
+	struct file_entry f = { en->abs, NULL, NULL, en->size, en->mtime_ns };
+	if (rt->is_file) {
+		f.display = xstrdup(rt->display);
+		f.rel = base_of(rt->display);
+	} else {
+		f.rel = en->abs + strlen(rt->abs) + (rt->abs[strlen(rt->abs) - 1] == '/' ? 0 : 1);
+		f.display = xasprintf("%s/%s", rt->display, f.rel);
+	}
+	in->r.signature = rt->signature;
+	in->r.xo = rt->xo;
+	int rc = ingest_file(&in->r, &f);
+	free(f.display);
+	return rc;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	return strcmp(((const struct entry *)a)->abs, ((const struct entry *)b)->abs);
+}
+
+static int cmp_path_entry(const void *key, const void *b)
+{
+	return strcmp(*(const char *const *)key, ((const struct entry *)b)->abs);
+}
 
 static int collect_gone(void *ud, int64_t id, const char *path)
 {
-	struct gone *g = ud;
-	const char *key = path;
-	if (g->nseen && bsearch(&key, g->seen, g->nseen, sizeof *g->seen, cmp_str))
+	struct kb_ingest *in = ud;
+	if (in->n && bsearch(&path, in->v, in->n, sizeof *in->v, cmp_path_entry))
 		return 0;
-	XGROW(g->ids, g->cap, g->nids + 1);
-	g->ids[g->nids++] = id;
+	XGROW(in->gone, in->gone_cap, in->ngone + 1);
+	in->gone[in->ngone++] = id;
 	return 0;
+}
+
+/* The end of the run: roots recorded (add), the last-sync time. */
+static int finish(struct kb_ingest *in, struct err *e)
+{
+	struct kb_ingest_stats *st = &in->st;
+	for (size_t i = 0; !in->sync && i < in->nroots; i++)
+		if (kb_store_root_put(in->db, in->kb->id, in->roots[i].abs, in->roots[i].options, e) < 0)
+			return KB_INGEST_FAILED;
+	if ((st->added || st->updated || st->removed || !in->kb->synced_ms) &&
+	    kb_store_set_synced(in->db, in->kb->id, clock_wall_ms(), e) < 0)
+		return KB_INGEST_FAILED;
+	in->phase = PHASE_DONE;
+	return KB_INGEST_OK;
+}
+
+/* Sync: removes up to max documents' files that are gone, in one transaction. */
+static int remove_step(struct kb_ingest *in, int max, struct err *e)
+{
+	if (db_exec(in->db, "BEGIN IMMEDIATE", e) < 0)
+		return KB_INGEST_FAILED;
+	int rc = 0;
+	size_t to = in->gone_next + (size_t)max < in->ngone ? in->gone_next + (size_t)max : in->ngone;
+	for (size_t i = in->gone_next; i < to && rc == 0; i++)
+		rc = kb_store_file_delete(in->db, in->kb->id, in->gone[i], e);
+	if (rc == 0 && db_exec(in->db, "COMMIT", e) < 0)
+		rc = -1;
+	if (rc < 0) {
+		if (!sqlite3_get_autocommit(db_handle(in->db)))
+			db_exec(in->db, "ROLLBACK", NULL);
+		return KB_INGEST_FAILED;
+	}
+	in->st.removed += (int64_t)(to - in->gone_next);
+	in->gone_next = to;
+	return KB_INGEST_MORE;
+}
+
+int kb_ingest_step(struct kb_ingest *in, int max_files, int64_t max_us, struct err *e)
+{
+	int batch = max_files > 0 ? max_files : in->o.batch_files > 0 ? in->o.batch_files : KB_BATCH_FILES_DEFAULT;
+	int64_t t0 = max_us > 0 ? clock_us() : 0;
+	in->r.e = e;
+	if (in->phase == PHASE_FILES && kb_ingest_walking(in)) {
+		if (stopped(in))
+			return KB_INGEST_STOPPED;
+		if (walk_some(in, max_us > 0 ? t0 + max_us : 0))
+			return KB_INGEST_MORE;
+	}
+	if (in->phase == PHASE_FILES) {
+		while (in->next < in->n) {
+			if (stopped(in)) {
+				rollback_batch(&in->r);
+				return KB_INGEST_STOPPED;
+			}
+			if (ingest_entry(in, &in->v[in->next]) < 0) {
+				rollback_batch(&in->r);
+				return KB_INGEST_FAILED;
+			}
+			in->next++;
+			in->st.files_done++;
+			if (in->r.in_batch && (in->r.batch_files >= batch || in->r.batch_bytes >= BATCH_TEXT_BYTES))
+				break;
+			if (max_us > 0 && clock_us() - t0 >= max_us)
+				break;
+		}
+		if (stopped(in)) {
+			rollback_batch(&in->r);
+			return KB_INGEST_STOPPED;
+		}
+		if (commit_batch(&in->r) < 0)
+			return KB_INGEST_FAILED;
+		if (in->next < in->n)
+			return KB_INGEST_MORE;
+		if (!in->sync)
+			return finish(in, e);
+		if (in->n)
+			qsort(in->v, in->n, sizeof *in->v, cmp_entry);
+		if (kb_store_files_each(in->db, in->kb->id, collect_gone, in, e) < 0)
+			return KB_INGEST_FAILED;
+		in->phase = PHASE_REMOVE;
+		if (!in->ngone)
+			return finish(in, e);
+		return KB_INGEST_MORE;
+	}
+	if (in->phase == PHASE_REMOVE) {
+		if (stopped(in))
+			return KB_INGEST_STOPPED;
+		int rc = remove_step(in, batch, e);
+		if (rc == KB_INGEST_MORE && in->gone_next >= in->ngone)
+			return finish(in, e);
+		return rc;
+	}
+	return KB_INGEST_OK;
+}
+
+void kb_ingest_end(struct kb_ingest *in)
+{
+	if (!in)
+		return;
+	rollback_batch(&in->r);
+	for (size_t i = 0; i < in->nstack; i++)
+		frame_free(&in->stack[i]);
+	free(in->stack);
+	for (size_t i = 0; i < in->n; i++)
+		free(in->v[i].abs);
+	free(in->v);
+	for (size_t i = 0; i < in->nroots; i++) {
+		struct root *rt = &in->roots[i];
+		free(rt->abs);
+		free(rt->display);
+		kb_strings_free(rt->include, rt->ninclude);
+		kb_strings_free(rt->exclude, rt->nexclude);
+		free(rt->text_field);
+		free(rt->id_field);
+		free(rt->title_field);
+		free(rt->options);
+		free(rt->signature);
+	}
+	free(in->roots);
+	free(in->gone);
+	free(in);
+}
+
+/* ---- the whole run at once (the command line) */
+
+static int run_all(struct kb_ingest *in, struct kb_ingest_stats *st, struct err *e)
+{
+	int rc;
+	while ((rc = kb_ingest_step(in, 0, 0, e)) == KB_INGEST_MORE)
+		;
+	*st = in->st;
+	kb_ingest_end(in);
+	return rc;
+}
+
+int kb_ingest_add(struct db *db, const struct kb *kb, const char *const *paths, size_t npaths,
+		  const struct kb_ingest_opts *o, struct kb_ingest_stats *st, struct err *e)
+{
+	memset(st, 0, sizeof *st);
+	st->start_us = clock_us();
+	struct kb_ingest *in = kb_ingest_begin_add(db, kb, paths, npaths, o, e);
+	return in ? run_all(in, st, e) : KB_INGEST_FAILED;
 }
 
 int kb_ingest_sync(struct db *db, const struct kb *kb, const struct kb_ingest_opts *o, struct kb_ingest_stats *st,
@@ -739,75 +1014,6 @@ int kb_ingest_sync(struct db *db, const struct kb *kb, const struct kb_ingest_op
 {
 	memset(st, 0, sizeof *st);
 	st->start_us = clock_us();
-	char **paths, **options;
-	size_t nroots;
-	if (kb_store_roots(db, kb->id, &paths, &options, &nroots, e) < 0)
-		return KB_INGEST_FAILED;
-	int rc = KB_INGEST_OK;
-	struct gone g = { 0 };
-	size_t seen_cap = 0;
-	for (size_t i = 0; i < nroots && rc == KB_INGEST_OK; i++) {
-		cJSON *oj = cJSON_Parse(options[i]);
-		struct kb_ingest_opts ro = *o;
-		size_t ninc = 0, nexc = 0;
-		char **inc = json_strings(cJSON_GetObjectItemCaseSensitive(oj, "include"), &ninc);
-		char **exc = json_strings(cJSON_GetObjectItemCaseSensitive(oj, "exclude"), &nexc);
-		ro.include = (const char *const *)inc;
-		ro.ninclude = ninc;
-		ro.exclude = (const char *const *)exc;
-		ro.nexclude = nexc;
-		ro.text_field = json_str(oj, "text_field");
-		ro.id_field = json_str(oj, "id_field");
-		ro.title_field = json_str(oj, "title_field");
-		const char *display = json_str(oj, "display");
-		struct walk w = { NULL, 0, 0, &ro, st };
-		struct err we = ERR_INIT;
-		if (walk_root(&w, paths[i], display ? display : paths[i], &we) == 0) {
-			apply_globs(&w, 0);
-			totals(st, &w, 0);
-			struct run r;
-			run_init(&r, db, kb, &ro, st, e);
-			rc = run_files(&r, &w);
-			free(r.signature);
-			for (size_t k = 0; k < w.n; k++) {
-				if (w.v[k].skip >= 0)
-					continue;
-				XGROW(g.seen, seen_cap, g.nseen + 1);
-				g.seen[g.nseen++] = xstrdup(w.v[k].abs);
-			}
-		}
-		walk_free(&w);
-		kb_strings_free(inc, ninc);
-		kb_strings_free(exc, nexc);
-		cJSON_Delete(oj);
-	}
-	if (rc == KB_INGEST_OK) {
-		if (g.nseen)
-			qsort(g.seen, g.nseen, sizeof *g.seen, cmp_str);
-		if (kb_store_files_each(db, kb->id, collect_gone, &g, e) < 0)
-			rc = KB_INGEST_FAILED;
-	}
-	if (rc == KB_INGEST_OK && g.nids) {
-		if (db_exec(db, "BEGIN IMMEDIATE", e) < 0) {
-			rc = KB_INGEST_FAILED;
-		} else {
-			for (size_t i = 0; i < g.nids && rc == KB_INGEST_OK; i++)
-				if (kb_store_file_delete(db, kb->id, g.ids[i], e) < 0)
-					rc = KB_INGEST_FAILED;
-			if (rc == KB_INGEST_OK && db_exec(db, "COMMIT", e) < 0)
-				rc = KB_INGEST_FAILED;
-			if (rc != KB_INGEST_OK && !sqlite3_get_autocommit(db_handle(db)))
-				db_exec(db, "ROLLBACK", NULL);
-			if (rc == KB_INGEST_OK)
-				st->removed = (int64_t)g.nids;
-		}
-	}
-	if (rc == KB_INGEST_OK && (st->added || st->updated || st->removed || !kb->synced_ms) &&
-	    kb_store_set_synced(db, kb->id, clock_wall_ms(), e) < 0)
-		rc = KB_INGEST_FAILED;
-	kb_strings_free(g.seen, g.nseen);
-	free(g.ids);
-	kb_strings_free(paths, nroots);
-	kb_strings_free(options, nroots);
-	return rc;
+	struct kb_ingest *in = kb_ingest_begin_sync(db, kb, o, e);
+	return in ? run_all(in, st, e) : KB_INGEST_FAILED;
 }

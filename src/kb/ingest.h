@@ -21,6 +21,18 @@
  * An add or sync that changes nothing writes nothing (the KB's last-sync
  * time is when an add or sync last changed it).
  *
+ * One path for the command line and the workbench: kb_ingest_begin_add /
+ * kb_ingest_begin_sync make a run; its steps (kb_ingest_step) first walk the
+ * tree once, root after root, depth first in name order (files skipped by
+ * the walk are counted and reported as they are met; the files to ingest are
+ * kept as one path, size and mtime each, nothing of their contents), then
+ * ingest the next files as one batch in one transaction, until a step
+ * returns KB_INGEST_OK: an add then records its roots, a sync removes the
+ * documents of files that are gone (batch by batch too). kb_ingest_add and
+ * kb_ingest_sync are the whole run at once. Memory is bounded by the file
+ * list, the directories being walked and one batch (a large text file is
+ * read in parts, below).
+ *
  * Runs synchronously (it is disk and CPU bound); pdftotext runs as a child
  * process. Callbacks may print; they must not call SQLite. */
 #ifndef AIWB_KB_INGEST_H
@@ -77,7 +89,37 @@ struct kb_ingest_stats {
 	int64_t start_us;
 };
 
-enum { KB_INGEST_OK = 0, KB_INGEST_FAILED = -1, KB_INGEST_STOPPED = -2 };
+enum { KB_INGEST_OK = 0, KB_INGEST_FAILED = -1, KB_INGEST_STOPPED = -2, KB_INGEST_MORE = 1 };
+
+struct kb_ingest;
+
+/* A run of kb add over paths (their options from o: globs, fields); NULL
+ * with e when a path does not exist or is neither a file nor a directory.
+ * o's callbacks and stop flag are kept (o's strings are copied); kb must
+ * outlive the run. */
+struct kb_ingest *kb_ingest_begin_add(struct db *db, const struct kb *kb, const char *const *paths, size_t npaths,
+				      const struct kb_ingest_opts *o, struct err *e);
+/* A run of kb sync over the KB's recorded roots, each with its recorded
+ * options (o's own globs and fields are ignored); a root that is gone walks
+ * as empty. */
+struct kb_ingest *kb_ingest_begin_sync(struct db *db, const struct kb *kb, const struct kb_ingest_opts *o,
+				       struct err *e);
+/* Walks on while the walk is not done, then ingests the next files as one
+ * batch, committed before it returns: until max_files files were stored
+ * (0: o->batch_files), 16 MB of text, or max_us microseconds passed (0: no
+ * limit, the whole walk is one step; checked between directory entries and
+ * between files, so a step ingests at least one file). Returns
+ * KB_INGEST_MORE while there is more to do, KB_INGEST_OK once done,
+ * KB_INGEST_STOPPED (the stop flag: the open batch rolled back, the ones
+ * before kept) or KB_INGEST_FAILED with e. No transaction is open between
+ * steps. */
+int kb_ingest_step(struct kb_ingest *in, int max_files, int64_t max_us, struct err *e);
+/* The counts so far (files_total and bytes_total grow during the walk). */
+const struct kb_ingest_stats *kb_ingest_stats(const struct kb_ingest *in);
+/* 1 while the walk is not done. */
+int kb_ingest_walking(const struct kb_ingest *in);
+/* Frees (an open batch, if any, is rolled back). NULL is fine. */
+void kb_ingest_end(struct kb_ingest *in);
 
 /* kb add: ingests paths and records them (with the options) as roots for
  * sync. Returns KB_INGEST_OK, KB_INGEST_STOPPED (committed batches kept) or

@@ -695,3 +695,21 @@ int kb_store_check(struct db *db, int64_t kb_id, struct err *e)
 			       "(or the index holds chunks that are gone)", (long long)bad);
 	return 0;
 }
+
+int kb_store_doc_file(struct db *db, int64_t doc_id, char **path, struct err *e)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT f.path FROM kb_docs d JOIN kb_files f ON f.id = d.file_id WHERE d.id = ?1",
+				      e);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, doc_id);
+	int rc = sqlite3_step(st), found = 0;
+	if (rc == SQLITE_ROW) {
+		*path = col_text(st, 0);
+		found = 1;
+	} else if (rc != SQLITE_DONE) {
+		found = db_fail(db, e);
+	}
+	sqlite3_finalize(st);
+	return found;
+}

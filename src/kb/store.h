@@ -136,6 +136,9 @@ void kb_doc_rows_free(struct kb_doc_row *v, size_t n);
 /* The document named name (or whose name ends with "#name" or "/name" when
  * that is unique); 1 found, 0 absent, -1 error. body and chunks may be NULL
  * when not wanted. */
+/* The path of the file document doc_id came from (caller frees); 1 found, 0
+ * absent, -1 error. */
+int kb_store_doc_file(struct db *db, int64_t doc_id, char **path, struct err *e);
 int kb_store_doc(struct db *db, int64_t kb_id, const char *name, struct kb_doc_row *out, char **body, size_t *len,
 		 struct kb_chunk_row **chunks, size_t *nchunks, struct err *e);
 void kb_doc_row_free(struct kb_doc_row *r);

@@ -7,14 +7,29 @@
 # malformed one is refused with the column where it broke), Enter opens a
 # result inside its document with the chunk marked, n moves to the next chunk,
 # Esc goes back; D browses the documents with the / filter; ? lists the
-# pane's keys; a adds a folder and s syncs, in steps on the loop. Then a KB embedded by the fake model server is searched by
-# vector, hybrid and with MMR, and A asks a model with the results as
-# sources (the rag template in the Prompt pane); d deletes a KB once its name
-# is typed. Every check polls the screen with a deadline.
+# pane's keys; e opens the chunk's file at its line in $EDITOR (a script
+# that records its argv: +LINE and the file's path, and that line is where the
+# chunk begins); a adds a folder with an include glob (the other files
+# skipped) and s syncs, in steps on the loop. Then a KB with an embedding
+# model is filled by the pane: a folder added (+*.md) and a new file synced,
+# each embedding its chunks against the fake model server on the loop; it is
+# searched by vector, hybrid and with MMR; with the server gone, a sync
+# stores the text and says in one sentence that embedding stopped; e on a
+# result with no editor set
+# shows the stored text in $PAGER from a 0600 temp copy that is removed
+# after; A asks a model with the results as sources (the rag template in the
+# Prompt pane); d deletes a KB once its name is typed. Every check polls the
+# screen with a deadline.
 . "$(dirname "$0")/lib.sh"
 e2e_begin
 e2e_need_tmux
 e2e_home
+
+# The editor: records its arguments, one a line, and exits.
+ED=$E2E_TMP/editor.sh
+printf '#!/bin/sh\nprintf "%%s\\n" "$@" >%s\n' "$E2E_TMP/editor.args" >"$ED"
+chmod 700 "$ED"
+TUI_ENV="EDITOR=$ED"
 
 d="at 80x24 the Knowledge pane lists the demo KB made on first run (documents, chunks)"
 if tui_start 80 24 && tui_wait "3 Knowledge" && tui_keys 3 && tui_wait_bottom ' Knowledge *' &&
@@ -90,6 +105,29 @@ else
 	tui_fail "$d"
 fi
 
+d="e opens the document's file at the chunk's line in \$EDITOR: argv is +LINE and the file's path"
+BYTES=$(tui_screen | grep -o 'bytes [0-9]*-[0-9]*' | head -1)
+if tui_keys e && tui_wait "back from the editor (pricing-policy.md, line" && [ -f "$E2E_TMP/editor.args" ] &&
+	"$AIWB_BIN" kb show demo pricing-policy.md --json >"$E2E_TMP/doc.json" &&
+	"$E2E_PY" - "$E2E_TMP/editor.args" "$E2E_TMP/doc.json" "$BYTES" <<'P'
+import json, os, sys
+args = open(sys.argv[1]).read().split("\n")[:-1]
+doc = json.load(open(sys.argv[2]))
+start = int(sys.argv[3].split()[1].split("-")[0])
+assert len(args) == 2 and args[0].startswith("+"), args
+line, path = int(args[0][1:]), args[1]
+assert os.path.isabs(path) and path.endswith("/pricing-policy.md") and os.path.isfile(path), path
+chunk = doc["text"].encode()[start:].decode().lstrip()
+first = chunk.split("\n")[0][:30]
+got = open(path).read().split("\n")[line - 1]
+sys.exit(0 if first and got.startswith(first) else 1)
+P
+then
+	ok "$d"
+else
+	tui_fail "$d" "args: $(cat "$E2E_TMP/editor.args" 2>&1) bytes: $BYTES"
+fi
+
 d="n highlights the next chunk; Esc goes back to the results"
 if tui_keys g && tui_keys n && tui_wait_re 'chunk [0-9]+/[0-9]+ · bytes' && tui_keys Escape &&
 	tui_wait "query (i): refund bikes" && tui_wait_re '1\. [0-9]+\.[0-9]{4}  pricing-policy\.md'; then
@@ -110,7 +148,8 @@ fi
 
 d="? lists the Knowledge pane's keys"
 if tui_keys Escape Escape && tui_wait "query (i)" && tui_keys '?' && tui_wait "Knowledge pane" &&
-	tui_wait "Next search mode" && tui_wait "Set the metadata filter"; then
+	tui_wait "Next search mode" && tui_wait "Set the metadata filter" && tui_wait "Open the chunk's file at its line" &&
+	tui_wait "Add PATH [+GLOB]... [-GLOB]..."; then
 	ok "$d"
 else
 	tui_fail "$d"
@@ -131,9 +170,12 @@ while [ $i -lt 20 ]; do
 	printf '# Note %d\n\nThe quokka number %d lives on the island.\n' $i $i >"$N/note$i.md"
 	i=$((i + 1))
 done
-d="a adds a folder to the demo KB in steps on the loop: 20 files stored, 25 documents, and they are found"
-if tui_keys a && tui_wait_bottom 'add to demo (a file or folder)>*' && tui_type "$N" && tui_keys Enter &&
-	tui_wait "added to demo: 20 stored, 0 removed" && tui_wait_re 'demo +25 ' && tui_keys Enter &&
+printf 'not a note\n' >"$N/skip1.txt"
+printf 'not a note either\n' >"$N/skip2.txt"
+d="a adds a folder with an include glob to the demo KB in steps on the loop: 20 files stored, the 2 others skipped, 25 documents"
+if tui_keys a && tui_wait_bottom 'add to demo (PATH ?+GLOB?... ?-GLOB?...)>*' && tui_type "$N +*.md" && tui_keys Enter &&
+	tui_wait "added to demo: 20 stored, 0 removed, 0 unchanged, 2 skipped" && tui_wait_re 'demo +25 ' &&
+	! "$AIWB_BIN" kb docs demo | grep -q 'skip[12]\.txt' && tui_keys Enter &&
 	tui_keys i && tui_wait_bottom 'search>*' && tui_type quokka && tui_keys Enter &&
 	tui_wait "20 results in demo (bm25, k 20)" && tui_wait_re '1\. [0-9.]+  note[0-9]+\.md' && tui_keys Escape && tui_wait "knowledge base"; then
 	ok "$d"
@@ -141,9 +183,9 @@ else
 	tui_fail "$d"
 fi
 
-d="s syncs: the documents of removed files go, the rest are unchanged"
+d="s syncs (the glob kept): the documents of removed files go, the rest are unchanged"
 rm -f "$N/note3.md" "$N/note7.md" "$N/note11.md"
-if tui_keys s && tui_wait "synced demo: 0 stored, 3 removed, 22 unchanged" && tui_wait_re 'demo +22 ' &&
+if tui_keys s && tui_wait "synced demo: 0 stored, 3 removed, 22 unchanged, 2 skipped" && tui_wait_re 'demo +22 ' &&
 	"$AIWB_BIN" kb check demo >/dev/null 2>&1; then
 	ok "$d"
 else
@@ -163,25 +205,52 @@ fi
 # on the loop, and vector and hybrid results come back.
 URL=
 fake_start vec --max-seconds 300
-d="the fake server starts and 'aiwb kb add' embeds a KB with openai/text-embedding-3-small"
+d="the fake server starts and 'aiwb kb create' makes a KB with openai/text-embedding-3-small"
 T=$E2E_TMP/vecdocs
 mkdir -p "$T"
 cp examples/docs/*.md "$T/"
-if [ -n "$URL" ] && (fake_env "$URL" && OPENAI_API_KEY=sk-e2e-kb && export OPENAI_API_KEY &&
-	"$AIWB_BIN" kb create vec --embed openai/text-embedding-3-small && "$AIWB_BIN" kb add vec "$T") \
-	>"$E2E_TMP/vec.out" 2>&1; then
+printf 'left out by the glob\n' >"$T/left-out.txt"
+if [ -n "$URL" ] && "$AIWB_BIN" kb create vec --embed openai/text-embedding-3-small >"$E2E_TMP/vec.out" 2>&1; then
 	ok "$d"
 else
 	fail "$d" "$(cat "$E2E_TMP/vec.out" "$E2E_TMP/vec.err" 2>&1 | tail -5)"
 fi
-TUI_ENV="OPENAI_API_KEY=sk-e2e-kb OPENAI_BASE_URL=$URL/v1"
+# The pager: records its arguments, copies the file it was given and its mode.
+PG=$E2E_TMP/pager.sh
+printf '#!/bin/sh\nprintf "%%s\\n" "$@" >%s\ncp "$1" %s\nstat -c %%a "$1" >%s\n' "$E2E_TMP/pager.args" \
+	"$E2E_TMP/pager.copy" "$E2E_TMP/pager.mode" >"$PG"
+chmod 700 "$PG"
+TUI_ENV="OPENAI_API_KEY=sk-e2e-kb OPENAI_BASE_URL=$URL/v1 PAGER=$PG"
 printf '{ "default_model": "openai/gpt-4o-mini" }\n' >"$E2E_HOME/config.json"
 AIWB_CONFIG=$E2E_HOME/config.json
 export AIWB_CONFIG
 
-d="the embedded KB is listed with its embedding model; i searches it with bm25 first"
-if tui_start 120 40 && tui_wait "3 Knowledge" && tui_keys 3 z && tui_wait_re 'vec +5 +[0-9]+ +[0-9.]+ KB +openai/text-embedd' &&
-	tui_keys j Enter && tui_wait "mode bm25 (m)" && tui_keys i && tui_wait_bottom 'search>*' &&
+d="a adds a folder (+*.md) to the KB with an embedding model: the text, then every chunk embedded on the loop"
+if tui_start 160 40 && tui_wait "3 Knowledge" && tui_keys 3 z && tui_wait_re 'vec +0 +0 .*openai/text-embedd' &&
+	tui_keys j a && tui_wait_bottom 'add to vec (PATH*' && tui_type "$T +*.md" && tui_keys Enter &&
+	tui_wait_re 'added to vec: 5 stored, 0 removed, 0 unchanged, 1 skipped; [0-9]+ chunks embedded' &&
+	tui_wait_re 'vec +5 +[0-9]+ +[0-9.]+ KB +openai/text-embedd' &&
+	OPENAI_API_KEY=sk-e2e-kb OPENAI_BASE_URL=$URL/v1 "$AIWB_BIN" kb search vec "winter tyres" --mode vector --json |
+	"$E2E_PY" -c 'import json, sys
+sys.exit(0 if json.load(sys.stdin)["results"] else 1)'; then
+	ok "$d"
+else
+	tui_fail "$d" "fake log: $(tail -3 "$E2E_TMP/vec.log" 2>&1)"
+fi
+
+d="s syncs a new file and embeds only its chunks (the rest have vectors)"
+printf '# Penguins\n\nPenguin crossings near the depot on icy mornings.\n' >"$T/penguins.md"
+calls=$(grep -c '/v1/embeddings' "$E2E_TMP/vec.log")
+if tui_keys s && tui_wait "synced vec: 1 stored, 0 removed, 5 unchanged, 1 skipped; 1 chunk embedded" &&
+	[ "$(grep -c '/v1/embeddings' "$E2E_TMP/vec.log")" -eq $((calls + 1)) ] && tui_wait_re 'vec +6 ' &&
+	"$AIWB_BIN" kb check vec >/dev/null 2>&1; then
+	ok "$d"
+else
+	tui_fail "$d" "calls before $calls, log: $(grep -c '/v1/embeddings' "$E2E_TMP/vec.log")"
+fi
+
+d="Enter opens the embedded KB; i searches it with bm25 first"
+if tui_keys Enter && tui_wait "mode bm25 (m)" && tui_keys i && tui_wait_bottom 'search>*' &&
 	tui_type "winter tyres on icy roads" && tui_keys Enter && tui_wait "results in vec (bm25, k 10)"; then
 	ok "$d"
 else
@@ -203,6 +272,15 @@ if tui_keys m && tui_wait "mode hybrid (m)" && tui_wait "results in vec (hybrid,
 	ok "$d"
 else
 	tui_fail "$d"
+fi
+
+d="e on a result with no editor set: \$PAGER shows the stored text from a 0600 temp copy, removed after"
+if tui_keys e && tui_wait_re 'back from the pager \([a-z-]+\.md as stored\)' &&
+	[ "$(cat "$E2E_TMP/pager.mode" 2>/dev/null)" = 600 ] && [ -s "$E2E_TMP/pager.copy" ] &&
+	[ ! -e "$(head -1 "$E2E_TMP/pager.args")" ] && grep -q 'aiwb-kb-' "$E2E_TMP/pager.args"; then
+	ok "$d"
+else
+	tui_fail "$d" "args: $(cat "$E2E_TMP/pager.args" 2>&1)"
 fi
 
 d="Enter opens a result in its document; Esc back"
@@ -243,10 +321,22 @@ else
 	fail "$d" "$(head -c 1200 "$E2E_TMP/hist.json")"
 fi
 
+d="the model server gone, s stores a new file's text and says in one sentence that embedding stopped; the KB stays sound"
+kill "$FAKE_PID" 2>/dev/null
+wait "$FAKE_PID" 2>/dev/null
+printf '# Bells\n\nBicycle bells and their sound.\n' >"$T/bells.md"
+if tui_keys 3 && tui_wait_bottom ' Knowledge *' && tui_keys Escape && tui_wait "knowledge base" && tui_keys s &&
+	tui_wait "synced vec: 1 stored, 0 removed, but embedding stopped: " 30 && tui_wait_re 'vec +7 ' &&
+	"$AIWB_BIN" kb check vec >/dev/null 2>&1 && ! tui_screen | grep -q 'sk-e2e-kb'; then
+	ok "$d"
+else
+	tui_fail "$d"
+fi
+
 d="d asks for the KB's name: another answer keeps it, the name deletes it (index and all)"
 if tui_keys 3 && tui_wait_bottom ' Knowledge *' && tui_keys Escape && tui_wait "knowledge base" &&
-	tui_wait_re 'vec +5 ' && tui_keys d && tui_wait_bottom 'delete vec and its index? type its name:*' &&
-	tui_type nope && tui_keys Enter && tui_wait "vec kept" && tui_wait_re 'vec +5 ' && tui_keys d &&
+	tui_wait_re 'vec +7 ' && tui_keys d && tui_wait_bottom 'delete vec and its index? type its name:*' &&
+	tui_type nope && tui_keys Enter && tui_wait "vec kept" && tui_wait_re 'vec +7 ' && tui_keys d &&
 	tui_wait_bottom 'delete vec*' && tui_type vec && tui_keys Enter && tui_wait "deleted the knowledge base vec" &&
 	tui_wait_gone "openai/text-embedd" && tui_wait_re 'demo +22 ' && "$AIWB_BIN" kb ls --json | "$E2E_PY" -c 'import json, sys
 sys.exit(0 if [k["name"] for k in json.load(sys.stdin)["kbs"]] == ["demo"] else 1)'; then

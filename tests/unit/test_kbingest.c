@@ -1,6 +1,12 @@
 /* kb/ingest on a temporary tree: skips with reasons, unchanged files cost no
  * write, changed files are re-chunked, sync removes gone files, settings
- * changes re-chunk, globs, and a stop between batches keeps whole batches. */
+ * changes re-chunk, globs, and a stop between batches keeps whole batches.
+ * The step API: the walk is done by the first steps (a time budget cuts it
+ * into several, before any file is stored), counts every file and skip and
+ * keeps nothing of their contents; each step stores at most its files as one
+ * committed batch (no transaction open between steps) and the totals are
+ * the whole run's; a time budget ends a step early; a sync removes the
+ * files that are gone in batches of the step size, then records the sync. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -292,6 +298,94 @@ static void test_missing_path(void **state)
 	assert_string_equal(kb_skip_reason(KB_SKIP_BINARY), "binary");
 }
 
+static void test_steps(void **state)
+{
+	struct fixture *f = *state;
+	for (int i = 0; i < 7; i++) {
+		char name[32], text[64];
+		snprintf(name, sizeof name, "many/f%d.txt", i);
+		snprintf(text, sizeof text, "file number %d\n", i);
+		write_file(f->tree, name, text, strlen(text));
+	}
+	struct kb_ingest_opts o;
+	memset(&o, 0, sizeof o);
+	struct err e = ERR_INIT;
+	const char *paths[] = { f->tree };
+	struct kb_ingest *in = kb_ingest_begin_add(f->db, &f->kb, paths, 1, &o, &e);
+	assert_non_null(in);
+	const struct kb_ingest_stats *st = kb_ingest_stats(in);
+	assert_int_equal(st->files_total, 0); /* the walk is the steps' work */
+	assert_true(kb_ingest_walking(in));
+	int walk_steps = 0, rc;
+	while (kb_ingest_walking(in)) { /* 1 us a step: the walk takes several */
+		rc = kb_ingest_step(in, 3, 1, &e);
+		walk_steps++;
+		assert_true(rc == KB_INGEST_MORE);
+		if (kb_ingest_walking(in))
+			assert_int_equal(st->added, 0); /* no file before the walk is done */
+	}
+	assert_true(walk_steps >= 2);
+	/* 7 + a, b, big, img, c, data kept; .hidden.md and .git skipped by the walk */
+	assert_int_equal(st->files_total, 15);
+	assert_true(st->files_done >= 2 && st->files_done <= 3); /* the skips, and a file when the walk ended early in its step */
+	assert_int_equal(st->skipped[KB_SKIP_HIDDEN], 2);
+	assert_true(st->bytes_total > 5000);
+	assert_int_equal(docs_of(f), st->docs);
+	int steps = 0;
+	int64_t before = st->added;
+	while ((rc = kb_ingest_step(in, 3, 0, &e)) == KB_INGEST_MORE) {
+		steps++;
+		assert_true(sqlite3_get_autocommit(db_handle(f->db))); /* committed */
+		assert_true(st->added - before <= 3);
+		before = st->added;
+		assert_int_equal(docs_of(f), st->docs);
+	}
+	assert_int_equal(rc, KB_INGEST_OK);
+	assert_int_equal(st->added, 11);
+	assert_int_equal(st->files_done, 15);
+	assert_true(steps >= 3 && steps <= 4); /* 3 at a time after the walk's last step stored one or none */
+	assert_true(st->batches >= 4);
+	assert_int_equal(kb_ingest_step(in, 3, 0, &e), KB_INGEST_OK); /* done stays done */
+	kb_ingest_end(in);
+
+	/* a time budget of 1 us ends a step after its first file that takes
+	 * longer (storing a changed file always does); a generous one does not */
+	WRITE(f->tree, "many/f0.txt", "changed one\n");
+	WRITE(f->tree, "many/f1.txt", "changed two\n");
+	in = kb_ingest_begin_add(f->db, &f->kb, paths, 1, &o, &e);
+	steps = 0;
+	while ((rc = kb_ingest_step(in, 100, 1, &e)) == KB_INGEST_MORE)
+		steps++;
+	assert_int_equal(rc, KB_INGEST_OK);
+	assert_true(steps >= 2); /* the walk and the files, a little at a time */
+	kb_ingest_end(in);
+	in = kb_ingest_begin_add(f->db, &f->kb, paths, 1, &o, &e);
+	assert_int_equal(kb_ingest_step(in, 100, 60000000, &e), KB_INGEST_OK);
+	assert_int_equal(kb_ingest_stats(in)->unchanged, 11); /* big.txt and img.png are skipped */
+	kb_ingest_end(in);
+
+	/* sync: 7 files gone, removed 3 at a time */
+	for (int i = 0; i < 7; i++) {
+		char *p = xasprintf("%s/many/f%d.txt", f->tree, i);
+		unlink(p);
+		free(p);
+	}
+	in = kb_ingest_begin_sync(f->db, &f->kb, &o, &e);
+	assert_non_null(in);
+	steps = 0;
+	while ((rc = kb_ingest_step(in, 3, 0, &e)) == KB_INGEST_MORE) {
+		steps++;
+		assert_true(sqlite3_get_autocommit(db_handle(f->db)));
+	}
+	assert_int_equal(rc, KB_INGEST_OK);
+	assert_int_equal(kb_ingest_stats(in)->removed, 7);
+	assert_true(steps >= 3);
+	kb_ingest_end(in);
+	assert_int_equal(docs_of(f), 5);
+	assert_int_equal(kb_store_check(f->db, f->kb.id, &e), 0);
+	kb_ingest_end(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -302,6 +396,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_globs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_keeps_whole_batches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_path, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_steps, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,9 +1,14 @@
 /* The workbench's kb add and kb sync in steps on the loop (ui/kbsync.h):
- * 20 files go in three steps of at most KBSYNC_STEP_FILES, each step
- * committed whole and reported, the last one done with every file stored and
- * the root recorded; a sync after files are removed removes their documents
- * and stores nothing; a cancel between steps keeps exactly the steps done
- * and calls nothing more; an unknown KB fails at once. */
+ * 20 files go in three steps of at most
+ * KBSYNC_STEP_FILES, each committed whole and reported, the first one with
+ * the walk done and its totals, the last one done with every file stored and
+ * the root recorded; an include glob keeps only its files (and sync reuses
+ * it); a sync after files are removed removes their documents; a cancel
+ * between steps keeps exactly the steps done and calls nothing more; an
+ * unknown KB or a missing path fails at once. With an embedding model the
+ * chunks are then embedded on the loop against a fake OpenAI server (one
+ * batch, progress reported, vectors stored); a provider error leaves a sound
+ * KB with the text stored, no vector, and one sentence saying so. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +16,7 @@
 #include <cmocka.h>
 
 #include "testdb.h"
+#include "testhttp.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,9 +25,13 @@
 #include <unistd.h>
 
 #include "base/xmalloc.h"
+#include "config.h"
 #include "kb/store.h"
 #include "kbsync.h"
 #include "loop.h"
+
+/* a budget no step reaches, so steps end by their count of files alone */
+#define STEP_US ((int64_t)60 * 1000000)
 
 struct fixture {
 	char dir[64];
@@ -32,20 +42,27 @@ struct fixture {
 
 struct seen {
 	struct loop *loop;
-	int steps, dones, rc;
-	int64_t last_done_files, removed;
-	char msg[600];
+	int steps, dones, rc, embed_steps, embedding, embed_failed;
+	int64_t last_stored, removed, files_total_first, embedded;
+	char msg[1200];
 	struct kbsync *s;
 	int cancel_after; /* cancel from outside after this many steps (0: never) */
 };
 
-static void on_step(void *ud, const struct kb_ingest_stats *st, int done, int rc, const char *msg)
+static void on_step(void *ud, const struct kbsync_progress *p, int done, int rc, const char *msg)
 {
 	struct seen *v = ud;
+	const struct kb_ingest_stats *st = &p->st;
 	if (!done) {
+		if (p->embedding) {
+			v->embed_steps++;
+			return;
+		}
 		v->steps++;
-		assert_true(st->added + st->updated <= KBSYNC_STEP_FILES);
-		v->last_done_files = st->files_done;
+		if (v->steps == 1)
+			v->files_total_first = st->files_total;
+		assert_true(st->added + st->updated - v->last_stored <= KBSYNC_STEP_FILES);
+		v->last_stored = st->added + st->updated;
 		if (v->cancel_after && v->steps == v->cancel_after)
 			loop_stop(v->loop);
 		return;
@@ -53,6 +70,10 @@ static void on_step(void *ud, const struct kb_ingest_stats *st, int done, int rc
 	v->dones++;
 	v->rc = rc;
 	v->removed = st->removed;
+	v->last_stored = st->added + st->updated;
+	v->embedding = p->embedding;
+	v->embed_failed = p->embed_failed;
+	v->embedded = p->es.embedded;
 	snprintf(v->msg, sizeof v->msg, "%s", msg ? msg : "");
 	loop_stop(v->loop);
 }
@@ -102,18 +123,34 @@ static int64_t docs_of(struct db *db)
 	return n;
 }
 
+static struct kbsync *start(struct fixture *f, const char *name, const char *line, struct seen *v, struct err *e)
+{
+	struct kb_addline add;
+	if (line)
+		assert_int_equal(kb_addline_parse(line, &add, e), 0);
+	struct kbsync_env env = { NULL, NULL, 0, STEP_US };
+	struct kbsync *s = kbsync_start(f->db, f->loop, &env, name, line ? &add : NULL, on_step, v, e);
+	if (line)
+		kb_addline_free(&add);
+	return s;
+}
+
 static void test_add_in_steps_then_sync(void **state)
 {
 	struct fixture *f = *state;
 	struct seen v = { .loop = f->loop };
 	struct err e = ERR_INIT;
-	v.s = kbsync_start(f->db, f->loop, "t", f->tree, on_step, &v, &e);
+	v.s = start(f, "t", f->tree, &v, &e);
 	assert_non_null(v.s);
-	assert_int_equal(docs_of(f->db), 0); /* nothing before the loop runs */
+	assert_int_equal(kbsync_progress(v.s)->walking, 1); /* the walk is the steps' work */
+	assert_int_equal(docs_of(f->db), 0);                /* nothing stored before the loop runs */
 	loop_run(f->loop);
-	assert_int_equal(v.steps, 2);         /* 8, 16, then the last 4 in the final step */
+	assert_int_equal(v.steps, 2); /* 8, 16, then the last 4 in the final step */
+	assert_int_equal(v.files_total_first, 20);
 	assert_int_equal(v.dones, 1);
 	assert_int_equal(v.rc, KB_INGEST_OK);
+	assert_int_equal(v.last_stored, 20);
+	assert_int_equal(v.embedding, 0); /* no embedding model: no embedding pass */
 	assert_int_equal(docs_of(f->db), 20);
 	assert_int_equal(kb_store_check(f->db, 1, &e), 0);
 	char **paths, **opts;
@@ -129,14 +166,34 @@ static void test_add_in_steps_then_sync(void **state)
 		free(p);
 	}
 	struct seen w = { .loop = f->loop };
-	assert_non_null(kbsync_start(f->db, f->loop, "t", NULL, on_step, &w, &e));
+	assert_non_null(start(f, "t", NULL, &w, &e));
 	loop_run(f->loop);
-	assert_int_equal(w.steps, 0);
 	assert_int_equal(w.dones, 1);
 	assert_int_equal(w.rc, KB_INGEST_OK);
 	assert_int_equal(w.removed, 3);
+	assert_int_equal(w.last_stored, 0);
 	assert_int_equal(docs_of(f->db), 17);
 	assert_int_equal(kb_store_check(f->db, 1, &e), 0);
+}
+
+static void test_add_with_globs(void **state)
+{
+	struct fixture *f = *state;
+	struct seen v = { .loop = f->loop };
+	struct err e = ERR_INIT;
+	char *line = xasprintf("%s +n0*.md -n05.md", f->tree);
+	assert_non_null(start(f, "t", line, &v, &e));
+	free(line);
+	loop_run(f->loop);
+	assert_int_equal(v.rc, KB_INGEST_OK);
+	assert_int_equal(v.last_stored, 9); /* n00..n09 without n05 */
+	assert_int_equal(docs_of(f->db), 9);
+	struct seen w = { .loop = f->loop };
+	assert_non_null(start(f, "t", NULL, &w, &e)); /* sync keeps the globs given to add */
+	loop_run(f->loop);
+	assert_int_equal(w.rc, KB_INGEST_OK);
+	assert_int_equal(w.removed, 0);
+	assert_int_equal(docs_of(f->db), 9);
 }
 
 static void test_cancel_keeps_the_steps_done(void **state)
@@ -144,7 +201,7 @@ static void test_cancel_keeps_the_steps_done(void **state)
 	struct fixture *f = *state;
 	struct seen v = { .loop = f->loop, .cancel_after = 1 };
 	struct err e = ERR_INIT;
-	v.s = kbsync_start(f->db, f->loop, "t", f->tree, on_step, &v, &e);
+	v.s = start(f, "t", f->tree, &v, &e);
 	loop_run(f->loop); /* stops after the first step */
 	kbsync_cancel(v.s);
 	assert_int_equal(v.steps, 1);
@@ -159,21 +216,134 @@ static void test_cancel_keeps_the_steps_done(void **state)
 	kbsync_cancel(NULL);
 }
 
-static void test_unknown_kb(void **state)
+static void test_unknown_kb_or_path(void **state)
 {
 	struct fixture *f = *state;
 	struct seen v = { .loop = f->loop };
 	struct err e = ERR_INIT;
-	assert_null(kbsync_start(f->db, f->loop, "nope", NULL, on_step, &v, &e));
+	assert_null(start(f, "nope", NULL, &v, &e));
 	assert_non_null(strstr(e.msg, "nope"));
+	assert_null(start(f, "t", "/nonexistent/aiwb-kbsync", &v, &e));
+	assert_non_null(strstr(e.msg, "/nonexistent/aiwb-kbsync"));
+	assert_int_equal(v.dones, 0);
+}
+
+/* ---- embeddings, against a fake OpenAI server */
+
+static int64_t guard(struct loop *l, int64_t id, void *ud)
+{
+	(void)id;
+	(void)ud;
+	loop_stop(l);
+	return LOOP_TIMER_DONE;
+}
+
+static void embedded_kb(struct fixture *f, struct fake *fk)
+{
+	struct kb_settings s;
+	kb_settings_default(&s);
+	snprintf(s.embed, sizeof s.embed, "openai/text-embedding-3-small");
+	struct err e = ERR_INIT;
+	assert_int_equal(kb_store_create(f->db, "v", &s, &e), 0);
+	fake_start(fk, f->loop);
+	char *url = xasprintf("http://127.0.0.1:%d/v1", fk->port);
+	setenv("OPENAI_BASE_URL", url, 1);
+	setenv("OPENAI_API_KEY", "sk-unit-kbsync", 1);
+	free(url);
+}
+
+static int64_t vectors_of(struct fixture *f)
+{
+	struct kb k;
+	struct err e = ERR_INIT;
+	assert_int_equal(kb_store_get(f->db, "v", &k, &e), 1);
+	int64_t with = 0, without = 0;
+	assert_int_equal(kb_embed_counts(f->db, &k, &with, &without, &e), 0);
+	kb_free(&k);
+	return with;
+}
+
+static void test_embeddings_on_the_loop(void **state)
+{
+	struct fixture *f = *state;
+	struct fake fk;
+	memset(&fk, 0, sizeof fk);
+	embedded_kb(f, &fk);
+	struct buf body = BUF_INIT;
+	buf_puts(&body, "{\"object\":\"list\",\"data\":[");
+	for (int i = 0; i < 20; i++)
+		buf_printf(&body, "%s{\"object\":\"embedding\",\"index\":%d,\"embedding\":[%d,1,0]}", i ? "," : "", i, i + 1);
+	buf_puts(&body, "],\"model\":\"text-embedding-3-small\",\"usage\":{\"prompt_tokens\":9,\"total_tokens\":9}}");
+	fake_respond(&fk, 200, "Content-Type: application/json\r\n", buf_str(&body), 1);
+	buf_free(&body);
+	struct config cfg;
+	memset(&cfg, 0, sizeof cfg);
+	struct kbsync_env env = { &cfg, NULL, 0, STEP_US };
+	struct seen v = { .loop = f->loop };
+	struct err e = ERR_INIT;
+	struct kb_addline add;
+	assert_int_equal(kb_addline_parse(f->tree, &add, &e), 0);
+	assert_non_null(kbsync_start(f->db, f->loop, &env, "v", &add, on_step, &v, &e));
+	kb_addline_free(&add);
+	int64_t g = loop_add_timer(f->loop, 10000, guard, NULL);
+	loop_run(f->loop);
+	loop_del_timer(f->loop, g);
+	assert_int_equal(v.dones, 1);
+	assert_string_equal(v.msg, "");
+	assert_int_equal(v.rc, KB_INGEST_OK);
+	assert_int_equal(v.embedding, 1);
+	assert_int_equal(v.embed_failed, 0);
+	assert_int_equal(v.embedded, 20);
+	assert_true(v.embed_steps >= 1); /* progress while embedding */
+	assert_int_equal(vectors_of(f), 20);
+	const char *req = buf_str(&fk.last);
+	assert_non_null(strstr(req, "POST /v1/embeddings"));
+	assert_non_null(strstr(req, "The quokka number 19."));
+	assert_int_equal(kb_store_check(f->db, 2, &e), 0);
+	fake_stop(&fk);
+}
+
+static void test_embedding_error_keeps_the_kb(void **state)
+{
+	struct fixture *f = *state;
+	struct fake fk;
+	memset(&fk, 0, sizeof fk);
+	embedded_kb(f, &fk);
+	fake_respond(&fk, 400, "Content-Type: application/json\r\n",
+		     "{\"error\":{\"message\":\"model not found\",\"type\":\"invalid_request_error\",\"code\":\"model_not_found\"}}",
+		     1);
+	struct config cfg;
+	memset(&cfg, 0, sizeof cfg);
+	struct kbsync_env env = { &cfg, NULL, 0, STEP_US };
+	struct seen v = { .loop = f->loop };
+	struct err e = ERR_INIT;
+	struct kb_addline add;
+	assert_int_equal(kb_addline_parse(f->tree, &add, &e), 0);
+	assert_non_null(kbsync_start(f->db, f->loop, &env, "v", &add, on_step, &v, &e));
+	kb_addline_free(&add);
+	int64_t g = loop_add_timer(f->loop, 10000, guard, NULL);
+	loop_run(f->loop);
+	loop_del_timer(f->loop, g);
+	assert_int_equal(v.dones, 1);
+	assert_int_equal(v.rc, KB_INGEST_OK); /* the text is in */
+	assert_int_equal(v.embed_failed, 1);
+	assert_non_null(strstr(v.msg, "embedding stopped: "));
+	assert_non_null(strstr(v.msg, "model not found"));
+	assert_non_null(strstr(v.msg, "'aiwb kb sync v' embeds the rest"));
+	assert_int_equal(vectors_of(f), 0);
+	assert_int_equal(kb_store_check(f->db, 2, &e), 0);
+	fake_stop(&fk);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_add_in_steps_then_sync, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_add_with_globs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_keeps_the_steps_done, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unknown_kb, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_kb_or_path, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_embeddings_on_the_loop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_embedding_error_keeps_the_kb, setup, teardown),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, testhttp_group_setup, testhttp_group_teardown);
 }
