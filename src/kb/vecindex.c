@@ -34,14 +34,6 @@ struct head {
 
 #define RECORD(dim) (sizeof(int64_t) + 3 * sizeof(float) + (dim))
 
-char *kb_vecindex_path(struct db *db, int64_t kb_id)
-{
-	const char *p = db_path(db);
-	const char *slash = strrchr(p, '/');
-	return slash ? xasprintf("%.*s/kb/%lld.vec", (int)(slash - p), p, (long long)kb_id)
-		     : xasprintf("kb/%lld.vec", (long long)kb_id);
-}
-
 static int generation(struct db *db, int64_t *gen)
 {
 	sqlite3_stmt *st = db_prepare(db, "SELECT gen FROM kb_vectors_gen", NULL);
@@ -390,7 +382,7 @@ int kb_vecindex_top(struct db *db, const struct kb *kb, const struct kb_vec_quer
 		return -1;
 	int64_t gen;
 	int rc = -2, fd = -1;
-	char *path = kb_vecindex_path(db, kb->id);
+	char *path = kb_store_vecindex_path(db, kb->id);
 	struct head h;
 	if (generation(db, &gen) == 0 && (fd = open_index(path, kb, o->dim, gen, &h)) < 0 &&
 	    (rc = build(db, kb, o->dim, o->min_vectors, gen, path, e)) == 0)

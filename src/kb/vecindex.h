@@ -3,9 +3,10 @@
  *
  * The vectors in kb_vectors stay the truth. Beside the database, in
  * <data home>/kb/<kb id>.vec, lives a derived copy: each vector v as int8
- * codes c with a scale s, and two bounds, |s·c| and |v − s·c|. A query q is
- * quantised the same way, and for every vector the integer product gives an
- * estimate with a proven error bound:
+ * codes c with a scale s, and two bounds, |s·c| and |v − s·c|, read in
+ * blocks into one small buffer (a sequential read, a quarter of the float
+ * bytes, no page mapping). A query q is quantised the same way, and for every
+ * vector the integer product gives an estimate with a proven error bound:
  *
  *   q·v = sq·s·(cq·c) + r,  |r| ≤ |sq·cq|·|v − s·c| + |q − sq·cq|·(|s·c| + |v − s·c|)
  *
@@ -55,8 +56,5 @@ struct kb_vec_query {
  * the caller scans instead. */
 int kb_vecindex_top(struct db *db, const struct kb *kb, const struct kb_vec_query *o, struct kb_vec_hit *out,
 		    int64_t *unembedded, struct err *e);
-
-/* The file of a KB's index (caller frees). */
-char *kb_vecindex_path(struct db *db, int64_t kb_id);
 
 #endif

@@ -202,10 +202,12 @@ static void test_equals_brute_force(void **state)
 		same(got, ng, want, nw);
 		assert_int_equal(unembedded, 0);
 	}
-	char *path = kb_vecindex_path(f->db, f->kb.id);
+	char *path = kb_store_vecindex_path(f->db, f->kb.id);
 	struct stat sb;
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(kb_store_remove(f->db, "t", &e), 1);
+	assert_false(path_exists(path));
 	free(path);
 }
 
@@ -269,7 +271,7 @@ static void test_refused_where_it_cannot_serve(void **state)
 	/* too few vectors: no file */
 	struct kb_vec_query o = { q, DIM, K, N + 1, NULL, NULL };
 	assert_int_equal(kb_vecindex_top(f->db, &f->kb, &o, got, &unembedded, &e), -2);
-	char *path = kb_vecindex_path(f->db, f->kb.id);
+	char *path = kb_store_vecindex_path(f->db, f->kb.id);
 	assert_false(path_exists(path));
 	/* another dimension */
 	o.min_vectors = 0;
