@@ -203,6 +203,16 @@ static const char *const migrations[] = {
 	"CREATE INDEX job_transitions_job ON job_transitions(job_id, seq);"
 	"INSERT INTO job_transitions(job_id, status, raw_state, time_ms)"
 	"	SELECT id, status, raw_state, COALESCE(end_ms, start_ms, submit_ms, activity_ms, 0) FROM jobs ORDER BY id;",
+	/* The generation of the knowledge bases' vectors and chunks, which
+	 * every change bumps: a vector index file (src/kb/vecindex.h) built at
+	 * another generation is stale. */
+	"CREATE TABLE kb_vectors_gen (gen INTEGER NOT NULL);"
+	"INSERT INTO kb_vectors_gen VALUES (0);"
+	"CREATE TRIGGER kb_vectors_gen_vi AFTER INSERT ON kb_vectors BEGIN UPDATE kb_vectors_gen SET gen = gen + 1; END;"
+	"CREATE TRIGGER kb_vectors_gen_vu AFTER UPDATE ON kb_vectors BEGIN UPDATE kb_vectors_gen SET gen = gen + 1; END;"
+	"CREATE TRIGGER kb_vectors_gen_vd AFTER DELETE ON kb_vectors BEGIN UPDATE kb_vectors_gen SET gen = gen + 1; END;"
+	"CREATE TRIGGER kb_vectors_gen_ci AFTER INSERT ON kb_chunks BEGIN UPDATE kb_vectors_gen SET gen = gen + 1; END;"
+	"CREATE TRIGGER kb_vectors_gen_cd AFTER DELETE ON kb_chunks BEGIN UPDATE kb_vectors_gen SET gen = gen + 1; END;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))

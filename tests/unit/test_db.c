@@ -377,9 +377,12 @@ static void test_newer_schema_refused(void **state)
 
 	char *wal_db = in_dir(f, "wal.db");
 	db_close(open_ok(wal_db));
-	raw_exec(wal_db, "PRAGMA user_version = 7");
-	expect_refused(wal_db, 100, DB_ETOONEW, "schema 7");
-	assert_int_equal(raw_int(wal_db, "PRAGMA user_version"), 7);
+	char newer[64], said[32];
+	snprintf(newer, sizeof newer, "PRAGMA user_version = %d", db_schema_version() + 1);
+	snprintf(said, sizeof said, "schema %d", db_schema_version() + 1);
+	raw_exec(wal_db, newer);
+	expect_refused(wal_db, 100, DB_ETOONEW, said);
+	assert_int_equal(raw_int(wal_db, "PRAGMA user_version"), db_schema_version() + 1);
 	free(wal_db);
 }
 
@@ -630,10 +633,16 @@ static void test_fts_search(void **state)
 	db_close(db);
 }
 
-/* The job registry's tables (schemas 4 and 6), dropped with the rest when a test goes back to schema 1. */
+#define VECGEN_DROP                                                                                                    \
+	"DROP TABLE IF EXISTS kb_vectors_gen; DROP TRIGGER IF EXISTS kb_vectors_gen_vi;"                               \
+	"DROP TRIGGER IF EXISTS kb_vectors_gen_vu; DROP TRIGGER IF EXISTS kb_vectors_gen_vd;"                          \
+	"DROP TRIGGER IF EXISTS kb_vectors_gen_ci; DROP TRIGGER IF EXISTS kb_vectors_gen_cd;"
+
+/* The job registry's tables (schemas 4 and 6) and the vector generation (7), dropped with the rest when a test
+ * goes back to schema 1. */
 #define JOBS_TABLES_DROP                                                                                               \
 	"DROP TABLE IF EXISTS job_transitions; DROP TABLE IF EXISTS job_alerts; DROP TABLE IF EXISTS job_files;"       \
-	"DROP TABLE IF EXISTS job_metric_last; DROP TABLE IF EXISTS job_metrics; DROP TABLE IF EXISTS jobs;"
+	"DROP TABLE IF EXISTS job_metric_last; DROP TABLE IF EXISTS job_metrics; DROP TABLE IF EXISTS jobs;" VECGEN_DROP
 
 /* Schema 5 to 6: each job known then gets its current status as its first transition. */
 static void test_migration_seeds_transitions(void **state)
@@ -643,7 +652,7 @@ static void test_migration_seeds_transitions(void **state)
 	raw_exec(f->db_path, "INSERT INTO jobs(source, ext_id, status, raw_state, submit_ms, start_ms, end_ms) VALUES"
 			     " ('local', '1', 'completed', 'exit 0', 1000, 2000, 3000),"
 			     " ('slurm', '2', 'queued', 'PENDING', 1500, NULL, NULL);"
-			     "DROP TABLE job_transitions; PRAGMA user_version = 5");
+			     "DROP TABLE job_transitions;" VECGEN_DROP "PRAGMA user_version = 5");
 	struct db *db = open_ok(f->db_path);
 	assert_int_equal(query_int(db_handle(db), "PRAGMA user_version"), db_schema_version());
 	assert_int_equal(query_int(db_handle(db), "SELECT count(*) FROM job_transitions"), 2);
@@ -696,7 +705,38 @@ static void test_failed_migration_rolls_back(void **state)
 	assert_non_null(strstr(err_msg(&e), "schema 1 to 2"));
 	assert_int_equal(raw_int(f->db_path, "PRAGMA user_version"), 1);
 	assert_int_equal(raw_int(f->db_path, "SELECT count(*) FROM runs"), 1);
-	assert_int_equal(raw_int(f->db_path, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"), 0);
+	assert_int_equal(raw_int(f->db_path, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"
+					     " AND name LIKE 'runs_fts%'"), 0);
+}
+
+/* Schema 6 to 7: every change to a knowledge base's chunks or vectors bumps one generation. */
+static void test_migration_vector_generation(void **state)
+{
+	struct fixture *f = *state;
+	db_close(open_ok(f->db_path));
+	raw_exec(f->db_path, VECGEN_DROP "PRAGMA user_version = 6");
+	struct db *db = open_ok(f->db_path);
+	sqlite3 *h = db_handle(db);
+	assert_int_equal(query_int(h, "PRAGMA user_version"), db_schema_version());
+	assert_int_equal(query_int(h, "SELECT gen FROM kb_vectors_gen"), 0);
+	assert_int_equal(sqlite3_exec(h, "INSERT INTO kbs(id, name, settings, created_ms) VALUES (1, 'k', '{}', 0);"
+				      "INSERT INTO kb_files(id, kb_id, path, size, mtime_ns, sha256, signature)"
+				      " VALUES (1, 1, 'p', 0, 0, '', '');"
+				      "INSERT INTO kb_docs(id, kb_id, file_id, name, path, title, format, bytes, mtime_ns, sha256,"
+				      " meta, body) VALUES (1, 1, 1, 'p', 'p', 't', 'text', 0, 0, '', '{}', 'b');"
+				      "INSERT INTO kb_chunks(id, doc_id, seq, start, end, heading, tokens)"
+				      " VALUES (1, 1, 0, 0, 1, '', 1), (2, 1, 1, 0, 1, '', 1);",
+				      NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(query_int(h, "SELECT gen FROM kb_vectors_gen"), 2);
+	assert_int_equal(sqlite3_exec(h, "INSERT INTO kb_vectors VALUES (1, 1, x'0000803f');"
+				      "INSERT OR REPLACE INTO kb_vectors VALUES (1, 1, x'00000040');"
+				      "UPDATE kb_vectors SET dim = 1;", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(query_int(h, "SELECT gen FROM kb_vectors_gen"), 5);
+	assert_int_equal(sqlite3_exec(h, "PRAGMA foreign_keys = ON; DELETE FROM kb_docs WHERE id = 1;", NULL, NULL, NULL),
+			 SQLITE_OK);
+	/* two chunks and the vector, deleted by the cascade */
+	assert_int_equal(query_int(h, "SELECT gen FROM kb_vectors_gen"), 8);
+	db_close(db);
 }
 
 static void test_symlink_refused(void **state)
@@ -882,6 +922,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fts_search, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migration_seeds_transitions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrates_older_schema, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migration_vector_generation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_migration_rolls_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_symlink_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_memory_database, setup, teardown),
