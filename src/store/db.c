@@ -736,6 +736,12 @@ int64_t db_run_insert(struct db *db, const struct db_run *run, struct err *e)
 	/* the first turn's conversation is its own id, known once inserted */
 	if (own && db_run_ids(db, "UPDATE runs SET conversation = ?1 WHERE id = ?1", id, 0, NULL) != 0)
 		log_warn("run %lld saved without its conversation id: %s", (long long)id, sqlite3_errmsg(db->conn));
+	/* a run on its own that is continued becomes the conversation's first turn */
+	if (id > 0 && run->turn == 2 && run->conversation > 0 &&
+	    db_run_ids(db, "UPDATE runs SET conversation = ?1, turn = 1 WHERE id = ?1 AND conversation IS NULL",
+		       run->conversation, 0, NULL) != 0)
+		log_warn("run %lld not marked as the first turn of its conversation: %s", (long long)run->conversation,
+			 sqlite3_errmsg(db->conn));
 	return id;
 }
 

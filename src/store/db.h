@@ -101,7 +101,8 @@ struct db_run {
 	const char *metrics;  /* JSON */
 	/* A turn of a conversation: turn from 1, conversation the id of the
 	 * conversation's first run (0 with turn > 0: this row starts one and
-	 * becomes its own conversation). turn 0: a run on its own (both NULL). */
+	 * becomes its own conversation; a turn 2 whose conversation is a run on
+	 * its own makes that run turn 1). turn 0: a run on its own (both NULL). */
 	int64_t conversation;
 	int turn;
 };
