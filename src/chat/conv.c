@@ -130,7 +130,8 @@ void conv_end_turn(struct conv *c, const char *answer, const struct run_metrics 
 	}
 	if (run_id > 0 && !c->id)
 		c->id = run_id;
-	c->turns++;
+	if (m)
+		c->turns++;
 }
 
 int64_t conv_next_conversation(const struct conv *c)

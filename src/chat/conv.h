@@ -73,8 +73,9 @@ void conv_begin_turn(struct conv *c, const char *user);
  * until it next changes; the caller sets model, params and stream. */
 void conv_request(const struct conv *c, struct llm_request *rq);
 /* Ends the pending turn: answer (NULL or "" for none) by the current model,
- * m the call's metrics (NULL when the call never started), run_id its
- * history row (<= 0 when it was not saved). */
+ * m the call's metrics, or NULL when the call never started (then the turn
+ * number is not used up), run_id its history row (<= 0 when it was not
+ * saved). */
 void conv_end_turn(struct conv *c, const char *answer, const struct run_metrics *m, int64_t run_id);
 
 /* What conv_request would hold for the next turn: the history row's
