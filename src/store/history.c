@@ -229,6 +229,7 @@ static void read_hit(sqlite3_stmt *st, struct history_hit *h)
 	h->conversation = sqlite3_column_int64(st, 6);
 	h->turn = sqlite3_column_int(st, 7);
 	h->turns = 1;
+	h->latest = h->id;
 }
 
 /* A list row: a conversation shows as its first prompt, its turns and their cost. */

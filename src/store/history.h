@@ -64,6 +64,7 @@ struct history_hit {
 	int64_t conversation; /* the conversation's first run; 0 for a run on its own */
 	int turn;            /* the run's turn in it; 0 for a run on its own */
 	int turns;           /* list rows: how many turns it has (1 for a run on its own) */
+	int64_t latest;      /* the run this row shows: a list row's latest turn, else id */
 };
 
 struct history_message {

@@ -1,7 +1,8 @@
 # aiwb chat in a real terminal (tmux): lines edited with GNU readline (C-a,
 # Up recalls an earlier line), answers streamed, Ctrl-C cancels a streaming
 # answer and the chat goes on, Ctrl-C at the prompt drops the line and a second
-# one leaves, Ctrl-D leaves (0) with the terminal modes restored.
+# one leaves, Ctrl-D leaves (0) with the terminal modes restored; the
+# workbench's history view shows the conversation as one row.
 . "$(dirname "$0")/lib.sh"
 e2e_begin
 e2e_need_tmux
@@ -98,4 +99,15 @@ if tui_wait_exit && [ "$TUI_RC" = 0 ] && tui_stty_same; then
 else
 	tui_fail "Ctrl-D" "rc=$TUI_RC"
 fi
+# The workbench's history view: the chat above is one row, and opens as its turns.
+tui_start 120 40
+d="the workbench history view shows the chat as one row of 4 turns and opens it as its turns"
+if tui_wait "1 Models" && tui_keys H && tui_wait "1 run, newest first" && tui_wait_re 'chat ×4 +openai/slow-400-tps-20' &&
+	tui_keys Enter && tui_wait "Conversation 1 · 4 turns" && tui_wait "Turn 2 · run 2 ·" && tui_wait "a stork"; then
+	ok "$d"
+else
+	tui_fail "$d"
+fi
+tui_keys Escape Escape q
+tui_wait_exit
 e2e_done

@@ -276,6 +276,8 @@ static void test_conversations_grouped(void **state)
 	assert_int_equal(hits[0].turns, 3);
 	assert_int_equal(hits[0].turn, 3);
 	assert_int_equal(hits[0].created_ms, 4000);
+	assert_int_equal(hits[0].latest, c3);
+	assert_int_equal(hits[1].latest, other);
 	assert_string_equal(hits[0].prompt, "herons first");
 	assert_string_equal(hits[0].model, "anthropic/c");
 	assert_true(hits[0].cost_usd > 0.749 && hits[0].cost_usd < 0.751);
