@@ -77,15 +77,22 @@ static const char chat_help[] =
 	"A line starting with // is sent with one slash less. Ctrl-C while an answer\n"
 	"streams cancels that answer.\n";
 
+/* A line on stderr; it may carry text from servers and users: sanitized, on one line. */
 static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void note(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fflush(stdout);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	char *msg = xvasprintf(fmt, ap);
 	va_end(ap);
+	char *safe = sanitize_str(msg, strlen(msg), 0);
+	for (char *p = safe; *p; p++)
+		if (*p == '\n' || *p == '\t')
+			*p = ' ';
+	fflush(stdout);
+	fprintf(stderr, "%s\n", safe);
+	free(safe);
+	free(msg);
 }
 
 static void next_line(struct chat *c)
