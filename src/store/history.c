@@ -79,7 +79,10 @@ static const char count_fts_sql[] = "SELECT count(*) FROM runs_fts WHERE runs_ft
 static const char count_model_sql[] = "SELECT count(*) FROM runs r WHERE " MODEL_FILTER " AND " GROUP_HEAD;
 static const char count_model_sql_6[] = "SELECT count(*) FROM runs r WHERE " MODEL_FILTER;
 
-static const char count_all_sql[] = "SELECT count(*) FROM runs r WHERE " GROUP_HEAD;
+/* the runs on their own plus the conversations, through the indexes (no row read) */
+static const char count_all_sql[] =
+	"SELECT (SELECT count(*) FROM runs) - (SELECT count(*) FROM runs WHERE conversation IS NOT NULL)"
+	" + (SELECT count(DISTINCT conversation) FROM runs WHERE conversation IS NOT NULL)";
 static const char count_all_sql_6[] = "SELECT count(*) FROM runs";
 
 static int has_conversations(const struct db *db)
