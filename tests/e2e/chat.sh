@@ -257,6 +257,29 @@ else
 	fail "Ctrl-C twice at the prompt" "$(what)"
 fi
 
+# ---------------------------------------------------------------- the context window
+
+(
+	e2e_home
+	mkdir -p "$XDG_CONFIG_HOME/aiwb"
+	printf '{"prices": {"openai/tiny-window": {"input": 1, "output": 2, "context": 200}}}\n' \
+		>"$XDG_CONFIG_HOME/aiwb/config.json"
+	long=$("$E2E_PY" -c 'print(" ".join(["word"] * 140))')   # 699 bytes: about 175 tokens
+	longer=$("$E2E_PY" -c 'print(" ".join(["word"] * 200))') # 999 bytes: about 250 tokens
+	printf '%s\n' "hi" "$long" "$longer" | "$A" chat -m openai/tiny-window >"$out" 2>"$err"
+	echo $? >"$E2E_TMP/rc"
+)
+rc=$(cat "$E2E_TMP/rc")
+# turn 2: 1 in + 13 out reported by turn 1, plus 175 = 189 tokens, 94% of 200
+if [ "$rc" = 0 ] && [ "$(grep -c 'context window' "$err")" = 2 ] &&
+	grep -q "this send is about 189 tokens, 94% of openai/tiny-window's context window of 200; /clear starts a new conversation" "$err" &&
+	grep -q "more than openai/tiny-window's context window of 200, so the model may refuse it" "$err" &&
+	! sed '/^\[turn 1 /q' "$err" | grep -q 'context window'; then
+	ok "a send that nears the context window (90%, the config's context) is flagged before it goes; one past it says so"
+else
+	fail "context window flag" "$(what)"
+fi
+
 # ---------------------------------------------------------------- chat --kb
 
 D=$E2E_TMP/docs
