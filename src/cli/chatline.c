@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,7 @@
 	X(add_history) X(using_history) X(stifle_history) X(rl_callback_handler_install)                      \
 	X(rl_callback_handler_remove) X(rl_callback_read_char) X(rl_callback_sigcleanup) X(rl_free_line_state) \
 	X(rl_replace_line) X(rl_crlf) X(rl_on_new_line) X(rl_redisplay) X(rl_catch_signals)                    \
-	X(rl_catch_sigwinch) X(rl_change_environment) X(rl_readline_name)
+	X(rl_catch_sigwinch) X(rl_change_environment) X(rl_readline_name) X(rl_outstream) X(rl_resize_terminal)
 
 static struct {
 	int state; /* 0 not tried, 1 loaded, -1 failed */
@@ -166,6 +167,15 @@ static int64_t hand_over(struct loop *l, int64_t id, void *ud)
 	return LOOP_TIMER_DONE;
 }
 
+static void on_winch(struct loop *l, int signo, void *ud)
+{
+	struct chatline *cl = ud;
+	(void)l;
+	(void)signo;
+	if (cl->editing && cl->reading)
+		RL(rl_resize_terminal)();
+}
+
 struct chatline *chatline_new(struct loop *l, int fd, chatline_fn on_line, void *ud, const char **why)
 {
 	struct chatline *cl = xcalloc(1, sizeof *cl);
@@ -177,7 +187,12 @@ struct chatline *chatline_new(struct loop *l, int fd, chatline_fn on_line, void 
 		*why = NULL;
 	if (isatty(fd)) {
 		cl->editing = readline_load();
-		if (!cl->editing) {
+		if (cl->editing) {
+			/* the prompt and the line stay off a redirected stdout */
+			if (!isatty(STDOUT_FILENO))
+				RL(rl_outstream) = stderr;
+			loop_watch_signal(l, SIGWINCH, on_winch, cl);
+		} else {
 			log_warn("no line editing: %s", rl.why);
 			if (why)
 				*why = rl.why;

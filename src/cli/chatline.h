@@ -5,7 +5,9 @@
  * workbench loads it (ui/input.c), so no other command pays for it. Emacs
  * keys, Up/Down through the lines of this chat (kept for the process only:
  * prompts may be private). readline catches no signal: Ctrl-C reaches the
- * session's loop, and chatline_interrupt drops the line being edited.
+ * session's loop, and chatline_interrupt drops the line being edited; a
+ * resize (SIGWINCH) is passed on to it. With stdout redirected, the prompt
+ * and the line being edited go to stderr.
  * Otherwise (a pipe, a file), or when readline cannot be loaded: plain lines
  * from stdin, with no prompt, so a script can pipe a conversation.
  *
