@@ -54,6 +54,17 @@ if [ "$rc" = 2 ] && grep -q 'chat takes no prompt argument' "$err"; then ok "a p
 rc=$?
 if [ "$rc" = 2 ] && grep -q 'go with --kb' "$err"; then ok "-k without --kb is a usage error"; else fail "-k without --kb" "$(what)"; fi
 
+"$A" chat -m nosuch/model </dev/null >"$out" 2>"$err"
+rc=$?
+if [ "$rc" = 1 ] && grep -q "unknown provider 'nosuch'" "$err" && [ "$(wc -l <"$err")" = 1 ]; then
+	ok "an unknown provider fails in one sentence before the chat starts"
+else
+	fail "unknown provider" "$(what)"
+fi
+"$A" chat </dev/null >"$out" 2>"$err"
+rc=$?
+if [ "$rc" = 2 ] && grep -q 'no model: give -m PROVIDER/MODEL' "$err"; then ok "no model and no default_model is a usage error"; else fail "no model" "$(what)"; fi
+
 start=$(($(log_lines) + 1))
 printf '%s\n' "what is a heron" "" "and a stork" "/system Answer like a pirate." "third question" \
 	"/model anthropic/claude-3-5-haiku-latest" "fourth, to another model" "/save $E2E_TMP/chat.md" \
@@ -278,6 +289,25 @@ if [ "$rc" = 0 ] && [ "$(grep -c 'context window' "$err")" = 2 ] &&
 	ok "a send that nears the context window (90%, the config's context) is flagged before it goes; one past it says so"
 else
 	fail "context window flag" "$(what)"
+fi
+
+"$A" chat -m openai/slow-400-tps-20 <"$E2E_TMP/in" >"$out" 2>"$err" &
+pid=$!
+exec 7>"$E2E_TMP/in"
+echo "a story to stop" >&7
+i=0
+while [ $i -lt 200 ] && ! grep -q 'from the' "$out"; do i=$((i + 1)); sleep 0.05; done
+kill -TERM $pid
+i=0
+while [ $i -lt 200 ] && kill -0 $pid 2>/dev/null; do i=$((i + 1)); sleep 0.05; done
+wait $pid
+rc=$?
+exec 7>&-
+"$A" history --json -n 1 >"$E2E_TMP/h.json" 2>/dev/null
+if [ "$rc" = 143 ] && e2e_json "$E2E_TMP/h.json" 'd["runs"][0]["status"] == "cancelled" and d["runs"][0]["prompt"] == "a story to stop"'; then
+	ok "SIGTERM while an answer streams cancels it, saves what arrived and leaves with 143"
+else
+	fail "SIGTERM" "$(what)" "$(cat "$E2E_TMP/h.json")"
 fi
 
 # ---------------------------------------------------------------- chat --kb
