@@ -72,9 +72,10 @@ void conv_clear(struct conv *c)
 void conv_push(struct conv *c, const char *role, const char *content, const char *model)
 {
 	if (c->nmessages == c->cap) {
-		size_t cap = c->cap;
-		c->messages = xgrow(c->messages, &cap, c->nmessages + 1, sizeof *c->messages);
-		c->answered_by = xgrow(c->answered_by, &c->cap, c->nmessages + 1, sizeof *c->answered_by);
+		size_t cap = c->cap ? c->cap * 2 : 8;
+		c->messages = xreallocarray(c->messages, cap, sizeof *c->messages);
+		c->answered_by = xreallocarray(c->answered_by, cap, sizeof *c->answered_by);
+		c->cap = cap;
 	}
 	c->messages[c->nmessages].role = xstrdup(role);
 	c->messages[c->nmessages].content = xstrdup(content ? content : "");
