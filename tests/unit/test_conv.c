@@ -88,6 +88,30 @@ static void test_failed_turn_leaves_no_question(void **state)
 	conv_free(&c);
 }
 
+static void test_long_conversation(void **state)
+{
+	(void)state;
+	struct conv c;
+	conv_init(&c, "openai/a", NULL);
+	char q[32], a[32];
+	for (int i = 0; i < 40; i++) {
+		snprintf(q, sizeof q, "q%d", i);
+		snprintf(a, sizeof a, "a%d", i);
+		turn(&c, q, a, 1, 1, 0, i + 1);
+	}
+	conv_begin_turn(&c, "last");
+	struct llm_request rq = { 0 };
+	conv_request(&c, &rq);
+	assert_int_equal(rq.nmessages, 81);
+	assert_string_equal(rq.messages[0].content, "q0");
+	assert_string_equal(rq.messages[79].content, "a39");
+	assert_string_equal(rq.messages[80].content, "last");
+	assert_string_equal(c.answered_by[79], "openai/a");
+	assert_int_equal(conv_next_turn(&c), 41);
+	assert_int_equal(conv_next_conversation(&c), 1);
+	conv_free(&c);
+}
+
 static void test_totals_and_unknown_cost(void **state)
 {
 	(void)state;
@@ -262,6 +286,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_messages_grow),
 		cmocka_unit_test(test_failed_turn_leaves_no_question),
+		cmocka_unit_test(test_long_conversation),
 		cmocka_unit_test(test_totals_and_unknown_cost),
 		cmocka_unit_test(test_context_window),
 		cmocka_unit_test(test_switch_model_and_system),
