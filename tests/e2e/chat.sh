@@ -359,4 +359,25 @@ if e2e_json "$out" 'd["turns"] == 3 and d["runs"][1]["params"]["kb"]["name"] == 
 else
 	fail "chat --kb history params" "$(cat "$out" "$err" | head -60)"
 fi
+"$A" kb create zoov --embed openai/text-embedding-3-small >/dev/null 2>&1
+"$A" kb add zoov "$D" >/dev/null 2>&1
+start=$(($(log_lines) + 1))
+printf '%s\n' "How much is a day pass?" "and for students?" |
+	"$A" chat -m openai/gpt-4o-mini --kb zoov -k 2 --mode hybrid >"$out" 2>"$err"
+rc=$?
+q=$("$E2E_PY" - "$LOG" "$start" <<'P'
+import json, sys
+for n, l in enumerate(open(sys.argv[1]), 1):
+    d = json.loads(l)
+    if n >= int(sys.argv[2]) and d.get("route") == "openai.embeddings":
+        i = json.loads(d["body"])["input"]
+        print(i if isinstance(i, str) else i[0])
+P
+)
+if [ "$rc" = 0 ] && [ "$(grep -c '^Sources (zoov, hybrid, ' "$out")" = 2 ] &&
+	[ "$q" = "$(printf 'How much is a day pass?\nand for students? how much day pass')" ]; then
+	ok "chat --kb --mode hybrid embeds each turn's rewritten query"
+else
+	fail "chat --kb hybrid" "$(what)" "embedded: $q"
+fi
 e2e_done
