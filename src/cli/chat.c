@@ -50,6 +50,7 @@ struct chat {
 	struct buf out;
 	size_t printed;
 	int ended_with_newline;
+	int out_failed;          /* errno of a failed write to stdout: the chat then ends */
 	int64_t finish_timer;
 	char *question;          /* as typed */
 	char *extra;             /* the turn's extra history params (KB), or NULL */
@@ -130,6 +131,30 @@ static int64_t context_window(const struct chat *c)
 
 /* ---------------------------------------------------------------- the answer */
 
+/* From the loop, not from inside curl's write callback where text arrives. */
+static int64_t stop_unwritable(struct loop *l, int64_t id, void *ud)
+{
+	struct chat *c = ud;
+	(void)l;
+	(void)id;
+	if (c->run && !c->run->finished)
+		run_stop(c->run, c->out_failed == EPIPE ? "stopped: standard output was closed by its reader"
+							: "stopped: the answer could not be written to standard output");
+	return LOOP_TIMER_DONE;
+}
+
+/* A failed write to stdout ends the chat (said once, by cli_close_stdout). */
+static void check_stdout(struct chat *c)
+{
+	if (c->out_failed || (!ferror(stdout) && fflush(stdout) == 0))
+		return;
+	c->out_failed = errno ? errno : EIO;
+	cli_stdout_failed(c->out_failed);
+	c->quit = 1;
+	if (c->run && !c->run->finished)
+		loop_add_timer(c->s.loop, 0, stop_unwritable, c);
+}
+
 static void flush_text(struct chat *c, const char *p, size_t n)
 {
 	buf_reset(&c->out);
@@ -137,9 +162,10 @@ static void flush_text(struct chat *c, const char *p, size_t n)
 		buf_append(&c->out, p, n);
 	else
 		sanitize_feed(&c->san, p, n, &c->out);
-	if (c->out.len) {
+	if (c->out.len && !c->out_failed) {
+		errno = 0;
 		fwrite(c->out.data, 1, c->out.len, stdout);
-		fflush(stdout);
+		check_stdout(c);
 		c->ended_with_newline = c->out.data[c->out.len - 1] == '\n';
 	}
 }
@@ -179,7 +205,6 @@ static void print_sources(const struct chat *c)
 		free(d);
 		free(h);
 	}
-	fflush(stdout);
 }
 
 static int64_t finish_turn(struct loop *l, int64_t id, void *ud)
@@ -195,7 +220,8 @@ static int64_t finish_turn(struct loop *l, int64_t id, void *ud)
 	fwrite(c->out.data ? c->out.data : "", 1, c->out.len, stdout);
 	if (r->text.len && !c->ended_with_newline)
 		putchar('\n');
-	fflush(stdout);
+	errno = 0;
+	check_stdout(c);
 	struct run_metrics m;
 	run_metrics(r, &m);
 	int64_t run_id = session_save_turn(&c->s, r, &c->rq, "chat", c->extra, conv_next_conversation(&c->conv),
@@ -224,6 +250,8 @@ static int64_t finish_turn(struct loop *l, int64_t id, void *ud)
 			c->prev_question = xstrdup(c->question);
 		}
 		print_sources(c);
+		errno = 0;
+		check_stdout(c);
 	}
 	run_free(r);
 	c->run = NULL;
@@ -626,7 +654,7 @@ int cmd_chat(int argc, char **argv)
 	c.s.ud = &c;
 	next_line(&c);
 	loop_run(c.s.loop);
-	rc = c.stopped_by ? 128 + c.stopped_by : c.s.unsaved ? 1 : 0;
+	rc = c.stopped_by ? 128 + c.stopped_by : c.s.unsaved || c.out_failed ? 1 : 0;
 	chat_free(&c);
 	return rc;
 }

@@ -34,6 +34,12 @@ for n, l in enumerate(open(sys.argv[1]), 1):
     print("%s\t%s\t%s" % (d["route"], system, "|".join(m["role"] + ":" + m["content"].replace("\n", " ") for m in msgs)))
 P
 }
+# reap PID: its exit status in $?, killing it first if it is still running
+# (so a hung chat fails its test instead of hanging the script).
+reap() {
+	kill -0 "$1" 2>/dev/null && kill -KILL "$1" 2>/dev/null
+	wait "$1"
+}
 log_lines() { [ -f "$LOG" ] && wc -l <"$LOG" || echo 0; }
 ANS_O="Hello from the fake OpenAI. One two three four five six seven eight."
 ANS_A="Hello from the fake Anthropic. One two three four five six seven eight."
@@ -117,6 +123,20 @@ if [ -f "$E2E_TMP/chat.md" ] && [ "$(e2e_mode "$E2E_TMP/chat.md")" = 600 ] && [ 
 	ok "/save writes the conversation as Markdown or JSON, mode 0600"
 else
 	fail "/save" "$(ls -l "$E2E_TMP" | grep chat)" "$(cat "$E2E_TMP/chat.md" "$E2E_TMP/chat.json" 2>&1)"
+fi
+
+start=$(($(log_lines) + 1))
+(
+	AIWB_HOME=$E2E_TMP/devfull
+	export AIWB_HOME
+	printf '%s\n' "one" "two" "three" | "$A" chat -m openai/gpt-4o-mini >/dev/full 2>"$err"
+	echo $? >"$E2E_TMP/rc"
+)
+rc=$(cat "$E2E_TMP/rc")
+if [ "$rc" = 1 ] && [ "$(requests "$start" | wc -l)" = 1 ] && grep -q 'writing to standard output failed' "$err"; then
+	ok "a chat whose stdout cannot be written ends after that turn, says so and exits 1"
+else
+	fail "stdout /dev/full" "exit $rc" "$(cat "$err")"
 fi
 
 # ---------------------------------------------------------------- history groups conversations
@@ -223,7 +243,7 @@ fi
 mkfifo "$E2E_TMP/in"
 "$A" chat -m openai/slow-200-tps-20 <"$E2E_TMP/in" >"$out" 2>"$err" &
 pid=$!
-exec 7>"$E2E_TMP/in"
+exec 7<>"$E2E_TMP/in"
 echo "tell me a long story" >&7
 i=0
 while [ $i -lt 200 ] && ! grep -q 'from the' "$out"; do i=$((i + 1)); sleep 0.05; done
@@ -239,7 +259,7 @@ kill -0 $pid 2>/dev/null && alive=1
 exec 7>&-
 i=0
 while [ $i -lt 200 ] && kill -0 $pid 2>/dev/null; do i=$((i + 1)); sleep 0.05; done
-wait $pid
+reap $pid
 rc=$?
 if [ "$alive" = 1 ] && [ "$rc" = 0 ] && grep -q 'cancelled; the partial answer stays in the conversation' "$err" &&
 	grep -q '^\[turn 2 ' "$err" && grep -q "^$ANS_O\$" "$out"; then
@@ -249,7 +269,7 @@ else
 fi
 "$A" chat -m openai/gpt-4o-mini <"$E2E_TMP/in" >"$out" 2>"$err" &
 pid=$!
-exec 7>"$E2E_TMP/in"
+exec 7<>"$E2E_TMP/in"
 echo "hello" >&7
 i=0
 while [ $i -lt 200 ] && ! grep -q '^\[turn 1 ' "$err"; do i=$((i + 1)); sleep 0.05; done
@@ -259,7 +279,7 @@ while [ $i -lt 200 ] && ! grep -q 'Ctrl-C again' "$err"; do i=$((i + 1)); sleep 
 kill -INT $pid
 i=0
 while [ $i -lt 200 ] && kill -0 $pid 2>/dev/null; do i=$((i + 1)); sleep 0.05; done
-wait $pid
+reap $pid
 rc=$?
 exec 7>&-
 if [ "$rc" = 130 ] && grep -q 'Ctrl-C again, Ctrl-D or /quit to leave' "$err"; then
@@ -293,14 +313,14 @@ fi
 
 "$A" chat -m openai/slow-400-tps-20 <"$E2E_TMP/in" >"$out" 2>"$err" &
 pid=$!
-exec 7>"$E2E_TMP/in"
+exec 7<>"$E2E_TMP/in"
 echo "a story to stop" >&7
 i=0
 while [ $i -lt 200 ] && ! grep -q 'from the' "$out"; do i=$((i + 1)); sleep 0.05; done
 kill -TERM $pid
 i=0
 while [ $i -lt 200 ] && kill -0 $pid 2>/dev/null; do i=$((i + 1)); sleep 0.05; done
-wait $pid
+reap $pid
 rc=$?
 exec 7>&-
 "$A" history --json -n 1 >"$E2E_TMP/h.json" 2>/dev/null
