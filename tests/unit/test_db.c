@@ -377,12 +377,13 @@ static void test_newer_schema_refused(void **state)
 
 	char *wal_db = in_dir(f, "wal.db");
 	db_close(open_ok(wal_db));
-	char newer[64], said[32];
-	snprintf(newer, sizeof newer, "PRAGMA user_version = %d", db_schema_version() + 1);
-	snprintf(said, sizeof said, "schema %d", db_schema_version() + 1);
-	raw_exec(wal_db, newer);
+	int newer = db_schema_version() + 1;
+	char *sql = xasprintf("PRAGMA user_version = %d", newer), *said = xasprintf("schema %d", newer);
+	raw_exec(wal_db, sql);
 	expect_refused(wal_db, 100, DB_ETOONEW, said);
-	assert_int_equal(raw_int(wal_db, "PRAGMA user_version"), db_schema_version() + 1);
+	assert_int_equal(raw_int(wal_db, "PRAGMA user_version"), newer);
+	free(sql);
+	free(said);
 	free(wal_db);
 }
 
@@ -644,6 +645,60 @@ static void test_fts_search(void **state)
 	"DROP TABLE IF EXISTS job_transitions; DROP TABLE IF EXISTS job_alerts; DROP TABLE IF EXISTS job_files;"       \
 	"DROP TABLE IF EXISTS job_metric_last; DROP TABLE IF EXISTS job_metrics; DROP TABLE IF EXISTS jobs;" VECGEN_DROP
 
+/* Schema 8's conversation columns, dropped when a test goes back to an older schema. */
+#define RUNS_CONVERSATION_DROP                                                                                         \
+	"DROP INDEX IF EXISTS runs_conversation; ALTER TABLE runs DROP COLUMN conversation;"                           \
+	"ALTER TABLE runs DROP COLUMN turn;"
+
+/* Schema 7 to 8: runs gain conversation and turn (NULL for the rows there
+ * were); a first turn is its own conversation; the search index follows
+ * prompt and output, not the new columns. */
+static void test_migration_conversations(void **state)
+{
+	struct fixture *f = *state;
+	struct db *db = open_ok(f->db_path);
+	int64_t old = insert_run(db, "an old single question", "an old answer");
+	db_close(db);
+	raw_exec(f->db_path, RUNS_CONVERSATION_DROP
+		 "DROP TRIGGER runs_fts_update;"
+		 "CREATE TRIGGER runs_fts_update AFTER UPDATE ON runs BEGIN"
+		 "	INSERT INTO runs_fts(runs_fts, rowid, prompt, output)"
+		 "		VALUES ('delete', old.id, old.prompt, old.output);"
+		 "	INSERT INTO runs_fts(rowid, prompt, output) VALUES (new.id, new.prompt, new.output);"
+		 "END;"
+		 "PRAGMA user_version = 7");
+	assert_int_equal(raw_int(f->db_path, "SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'turn'"), 0);
+	db = open_ok(f->db_path);
+	sqlite3 *c = db_handle(db);
+	assert_int_equal(query_int(c, "PRAGMA user_version"), db_schema_version());
+	assert_int_equal(query_int(c, "SELECT count(*) FROM runs WHERE conversation IS NULL AND turn IS NULL"), 1);
+	assert_int_equal(query_int(c, "SELECT count(*) FROM sqlite_schema WHERE name = 'runs_conversation'"), 1);
+	assert_int_equal(search(db, "old"), old);
+
+	struct err e = ERR_INIT;
+	struct db_run run = { .kind = "chat", .model = "openai/gpt-4o-mini", .prompt = "first turn about herons",
+			      .output = "herons wade", .turn = 1 };
+	int64_t first = db_run_insert(db, &run, &e);
+	assert_true(first > old);
+	run = (struct db_run){ .kind = "chat", .model = "openai/gpt-4o", .prompt = "second turn about storks",
+			       .output = "storks nest", .conversation = first, .turn = 2 };
+	int64_t second = db_run_insert(db, &run, &e);
+	assert_true(second > first);
+	char *sql = xasprintf("SELECT count(*) FROM runs WHERE conversation = %lld", (long long)first);
+	assert_int_equal(query_int(c, sql), 2);
+	free(sql);
+	sql = xasprintf("SELECT turn FROM runs WHERE id = %lld", (long long)second);
+	assert_int_equal(query_int(c, sql), 2);
+	free(sql);
+	assert_int_equal(search(db, "herons"), first);
+	assert_int_equal(search(db, "storks"), second);
+	/* changing a conversation leaves the index as it was (no delete and re-insert) */
+	assert_int_equal(db_exec(db, "UPDATE runs SET conversation = NULL, turn = NULL WHERE id = 1", &e), 0);
+	assert_int_equal(search(db, "old"), old);
+	assert_int_equal(query_int(c, "SELECT count(*) FROM runs WHERE conversation IS NULL"), 1);
+	db_close(db);
+}
+
 /* Schema 5 to 6: each job known then gets its current status as its first transition. */
 static void test_migration_seeds_transitions(void **state)
 {
@@ -652,7 +707,7 @@ static void test_migration_seeds_transitions(void **state)
 	raw_exec(f->db_path, "INSERT INTO jobs(source, ext_id, status, raw_state, submit_ms, start_ms, end_ms) VALUES"
 			     " ('local', '1', 'completed', 'exit 0', 1000, 2000, 3000),"
 			     " ('slurm', '2', 'queued', 'PENDING', 1500, NULL, NULL);"
-			     "DROP TABLE job_transitions;" VECGEN_DROP "PRAGMA user_version = 5");
+			     "DROP TABLE job_transitions;" VECGEN_DROP RUNS_CONVERSATION_DROP "PRAGMA user_version = 5");
 	struct db *db = open_ok(f->db_path);
 	assert_int_equal(query_int(db_handle(db), "PRAGMA user_version"), db_schema_version());
 	assert_int_equal(query_int(db_handle(db), "SELECT count(*) FROM job_transitions"), 2);
@@ -677,7 +732,7 @@ static void test_migrates_older_schema(void **state)
 		 JOBS_TABLES_DROP
 		 "DROP TABLE IF EXISTS kb_embed_cache; DROP TABLE IF EXISTS kb_vectors; DROP TABLE IF EXISTS kb_chunks;"
 		 "DROP TABLE IF EXISTS kb_docs; DROP TABLE IF EXISTS kb_files; DROP TABLE IF EXISTS kb_roots;"
-		 "DROP TABLE IF EXISTS kbs; PRAGMA user_version = 1");
+		 "DROP TABLE IF EXISTS kbs;" RUNS_CONVERSATION_DROP "PRAGMA user_version = 1");
 
 	db = open_ok(f->db_path);
 	assert_int_equal(query_int(db_handle(db), "PRAGMA user_version"), db_schema_version());
@@ -696,7 +751,8 @@ static void test_failed_migration_rolls_back(void **state)
 	insert_run(db, "kept", "safe");
 	db_close(db);
 	raw_exec(f->db_path, "DROP TABLE runs_fts; DROP TRIGGER runs_fts_insert; DROP TRIGGER runs_fts_delete;"
-		 "DROP TRIGGER runs_fts_update; CREATE TABLE runs_fts (x);" JOBS_TABLES_DROP "PRAGMA user_version = 1");
+		 "DROP TRIGGER runs_fts_update; CREATE TABLE runs_fts (x);" JOBS_TABLES_DROP RUNS_CONVERSATION_DROP
+		 "PRAGMA user_version = 1");
 
 	struct err e = ERR_INIT;
 	enum db_status st = DB_OK;
@@ -714,7 +770,7 @@ static void test_migration_vector_generation(void **state)
 {
 	struct fixture *f = *state;
 	db_close(open_ok(f->db_path));
-	raw_exec(f->db_path, VECGEN_DROP "PRAGMA user_version = 6");
+	raw_exec(f->db_path, VECGEN_DROP RUNS_CONVERSATION_DROP "PRAGMA user_version = 6");
 	struct db *db = open_ok(f->db_path);
 	sqlite3 *h = db_handle(db);
 	assert_int_equal(query_int(h, "PRAGMA user_version"), db_schema_version());
@@ -921,6 +977,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_wal_and_shm_private, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fts_search, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migration_seeds_transitions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migration_conversations, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrates_older_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migration_vector_generation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_migration_rolls_back, setup, teardown),
