@@ -18,9 +18,7 @@ static const struct catalog_entry *priced(const struct catalog *cat, const struc
 	*type = NULL;
 	if (provider_split_model(spec, &prov, &model, NULL) != 0)
 		return NULL;
-	*type = cfg ? provider_type_of(cfg, prov) : NULL;
-	if (!*type && !cfg)
-		*type = prov;
+	*type = provider_type_of(cfg, prov);
 	const struct catalog_entry *ce = cat ? catalog_find(cat, prov, *type, model) : NULL;
 	free(prov);
 	free(model);

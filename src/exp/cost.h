@@ -38,7 +38,7 @@ struct exp_cost {
 
 /* Estimates spec into c. kb_embed[i] (NULL: none) is the embedding model
  * (PROVIDER/MODEL) setting i sends its queries to, or NULL for BM25; cfg
- * names the providers' types (may be NULL); cat may be NULL (all unknown). */
+ * names the providers' types (NULL: the built-ins only); cat may be NULL (all unknown). */
 void exp_cost_estimate(const struct exp_spec *spec, const char *const *kb_embed, const struct config *cfg,
 		       const struct catalog *cat, struct exp_cost *c);
 
