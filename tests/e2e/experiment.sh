@@ -275,6 +275,35 @@ check "--max-cost that is not a number is a usage error" sh -c "[ $? -eq 2 ] && 
 "$A" experiment ls --yes >"$out" 2>"$err"
 check "--yes goes with run only" sh -c "[ $? -eq 2 ] && grep -q -- '--yes and --max-cost go with experiment run' '$err'"
 
+# On a terminal it asks: the estimate and y/N on stderr; n sends nothing, y runs.
+if command -v tmux >/dev/null 2>&1; then
+	before=$(grep -c '"openai.chat"' "$T/exp.log")
+	ask_on_tty() {
+		tmx new-session -d -s "$E2E_SESSION" -x 300 -y 20 \
+			"cd '$T' && '$A' experiment run x/cost.yaml >/dev/null; echo exit=\$?; exec sleep 600"
+	}
+	ask_on_tty
+	if tui_wait "over the \$1.00 limit. Go on? [y/N]" && _has_text "This experiment runs 4 cases, about" &&
+		tui_keys n Enter && tui_wait "exit=1" && _has_text "not run; nothing was sent" &&
+		[ "$(grep -c '"openai.chat"' "$T/exp.log")" -eq "$before" ]; then
+		ok "on a terminal it shows the estimate and asks; n sends nothing (exit 1)"
+	else
+		fail "on a terminal it asks; n sends nothing" "$TUI_WHY" "$TUI_LAST"
+	fi
+	tui_stop
+	ask_on_tty
+	if tui_wait "Go on? [y/N]" && tui_keys y Enter && tui_wait "exit=0" &&
+		[ "$(grep -c '"openai.chat"' "$T/exp.log")" -eq $((before + 4)) ]; then
+		ok "y runs it"
+	else
+		fail "y runs it" "$TUI_WHY" "$TUI_LAST"
+	fi
+	tui_stop
+else
+	ok "# SKIP tmux is not installed"
+	ok "# SKIP tmux is not installed"
+fi
+
 # ---------------------------------------------------------------- errors
 printf 'prompt: [unclosed\nmodels: x\n' >"$T/x/bad.yaml"
 "$A" experiment run "$T/x/bad.yaml" >"$out" 2>"$err"
