@@ -270,6 +270,10 @@ check "--max-cost above the estimate runs it" sh -c "[ $rc -eq 0 ] && [ \$(grep 
 "$A" experiment run "$T/x/cost.yaml" --max-cost 1.19 </dev/null >"$out" 2>"$err"
 rc=$?
 check "--max-cost below it refuses, naming that limit" sh -c "[ $rc -eq 1 ] && grep -q 'more than the \$1.19 limit' '$err' && [ \$(grep -c '\"openai.chat\"' '$T/exp.log') -eq $((chats + 8)) ]"
+printf '{"experiment": {"max_cost_usd": 1.25}}\n' >"$T/cost-config.json"
+AIWB_CONFIG=$T/cost-config.json "$A" experiment run "$T/x/cost.yaml" </dev/null >"$out" 2>"$err"
+rc=$?
+check "experiment.max_cost_usd in config.json sets the limit" sh -c "[ $rc -eq 0 ] && [ \$(grep -c '\"openai.chat\"' '$T/exp.log') -eq $((chats + 12)) ]"
 "$A" experiment run "$T/x/cost.yaml" --max-cost five </dev/null >"$out" 2>"$err"
 check "--max-cost that is not a number is a usage error" sh -c "[ $? -eq 2 ] && grep -q -- '--max-cost must be a number of US dollars' '$err'"
 "$A" experiment ls --yes >"$out" 2>"$err"
