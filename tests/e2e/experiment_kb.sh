@@ -52,6 +52,16 @@ assert:
 YAML
 before=$(grep -c '"openai.chat"' "$T/llm.log")
 embeds=$(grep -c '"openai.embeddings"' "$T/llm.log")
+# The cost check comes before the queries are embedded: refused, nothing is sent.
+"$A" experiment run "$T/x/kb.yaml" --max-cost 0 </dev/null >"$out" 2>"$err"
+rc=$?
+if [ "$rc" -eq 1 ] && [ "$(wc -l <"$err")" -eq 1 ] &&
+	grep -q 'more than the \$0.0000 limit (3 cases, about [0-9]* tokens in, at most 0 tokens out (3 cases without max_tokens not counted), 1 kb query to embed: \$0.0[0-9]* to \$0.0[0-9]* at catalog prices), so nothing was sent' "$err" &&
+	[ "$(grep -c '"openai.embeddings"' "$T/llm.log")" -eq "$embeds" ] && [ "$(grep -c '"openai.chat"' "$T/llm.log")" -eq "$before" ]; then
+	ok "over the limit, the estimate counts the vector setting's query to embed, and nothing is sent"
+else
+	fail "the cost check with kb settings" "exit $rc" "$(cat "$err")"
+fi
 "$A" experiment run "$T/x/kb.yaml" --json --csv "$T/m.csv" </dev/null >"$out" 2>"$err"
 rc=$?
 cp "$out" "$T/run.json"
