@@ -196,6 +196,39 @@ static char *estimate_text(const struct exp_cost *c)
 	return buf_detach(&b);
 }
 
+/* The answer to a question on the terminal, read on the loop so that Ctrl-C
+ * stops the wait. */
+struct answer {
+	struct loop *loop;
+	char line[64];
+	size_t n;
+};
+
+static void on_answer(struct loop *l, int fd, unsigned events, void *ud)
+{
+	struct answer *a = ud;
+	(void)events;
+	ssize_t got = read(fd, a->line + a->n, sizeof a->line - 1 - a->n);
+	if (got > 0)
+		a->n += (size_t)got;
+	if (got <= 0 || memchr(a->line, '\n', a->n) || a->n == sizeof a->line - 1)
+		loop_stop(l);
+}
+
+/* 1 when the answer starts with y or Y; 0 otherwise or when interrupted. */
+static int ask_yes(struct session *s)
+{
+	struct answer a = { s->loop, { 0 }, 0 };
+	s->on_interrupt = stop_loop;
+	s->ud = s->loop;
+	if (loop_add_fd(s->loop, STDIN_FILENO, LOOP_READ, on_answer, &a) != 0)
+		return 0;
+	loop_run(s->loop);
+	loop_del_fd(s->loop, STDIN_FILENO);
+	s->on_interrupt = NULL;
+	return !s->interrupted && a.n && (a.line[0] == 'y' || a.line[0] == 'Y');
+}
+
 /* 0 go on; else the exit status, the reason printed. */
 static int check_cost(const struct exp_spec *spec, const struct exp_retrieve *rt, struct session *s,
 		      const struct spend *sp)
@@ -218,9 +251,14 @@ static int check_cost(const struct exp_spec *spec, const struct exp_retrieve *rt
 	} else {
 		fprintf(stderr, "This experiment runs %s, over the %s limit. Go on? [y/N] ", what, lim);
 		fflush(stderr);
-		char line[16];
-		if (!fgets(line, sizeof line, stdin) || (line[0] != 'y' && line[0] != 'Y'))
+		int yes = ask_yes(s);
+		if (s->interrupted) {
+			fputc('\n', stderr);
+			cli_fail("experiment", "interrupted; nothing was sent");
+			rc = session_interrupt_status(s);
+		} else if (!yes) {
 			rc = cli_fail("experiment", "not run; nothing was sent");
+		}
 	}
 	free(what);
 	free(lim);

@@ -79,7 +79,6 @@ void exp_cost_estimate(const struct exp_spec *spec, const char *const *kb_embed,
 	const char **seen = xcalloc(spec->nmodels + spec->nkbs + 1, sizeof *seen);
 	size_t nseen = 0;
 	embeddings(spec, kb_embed, cfg, cat, c, seen, &nseen);
-	size_t nkbs = spec->nkbs ? spec->nkbs : 1;
 	char *context = NULL;
 	if (spec->nkbs) {
 		size_t n = tokens_bytes(KB_CONTEXT_TOKENS);
@@ -97,9 +96,10 @@ void exp_cost_estimate(const struct exp_spec *spec, const char *const *kb_embed,
 	for (size_t p = 0; p < spec->nprompts; p++) {
 		struct llm_params pm;
 		exp_prompt_params(spec, p, &pm);
+		size_t nkbs = spec->prompts[p].nkb ? spec->prompts[p].nkb : 1;
 		for (size_t row = 0; row < spec->nrows; row++) {
 			size_t chars = 0;
-			if (exp_case_prompt_chars(spec, p, row, context, &chars, NULL) != 0)
+			if (exp_case_prompt_chars(spec, p, row, spec->prompts[p].nkb ? context : NULL, &chars, NULL) != 0)
 				continue;
 			int64_t in = tokens_estimate(chars);
 			for (size_t m = 0; m < spec->nmodels; m++) {

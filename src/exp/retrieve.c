@@ -185,6 +185,8 @@ cJSON *exp_retrieve_settings_json(const struct exp_spec *spec)
 		else
 			cJSON_AddNullToObject(o, "filter");
 		cJSON_AddStringToObject(o, "query", k->query);
+		if (k->prompt >= 0)
+			cJSON_AddStringToObject(o, "prompt", spec->prompts[k->prompt].name);
 		cJSON_AddItemToArray(a, o);
 	}
 	return a;

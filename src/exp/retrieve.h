@@ -50,7 +50,7 @@ int exp_retrieve_case(const struct exp_retrieve *r, size_t kb, size_t row, char 
 		      struct err *e);
 
 /* The settings as the report's "kb" list: [{"label", "name", "k", "mode",
- * "filter", "query"}]. */
+ * "filter", "query"}], with "prompt" (its name) on a prompt's own setting. */
 cJSON *exp_retrieve_settings_json(const struct exp_spec *spec);
 
 #endif

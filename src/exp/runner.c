@@ -32,6 +32,7 @@ enum job_state { JOB_WAITING, JOB_RUNNING, JOB_DONE, JOB_CANCELLED };
 
 struct job {
 	size_t index, row, prompt, kb, model;
+	int has_kb;                /* kb is one of spec->kbs: the case retrieves */
 	enum job_state state;
 	struct run *run;
 	struct llm_request rq;
@@ -118,7 +119,7 @@ static cJSON *case_object(struct exp_run *x, struct job *j, const char *error)
 	cJSON_AddStringToObject(c, "prompt", sp->prompts[j->prompt].name);
 	cJSON_AddStringToObject(c, "model", sp->models[j->model]);
 	cJSON_AddItemToObject(c, "vars", cJSON_Duplicate(sp->row[j->row], 1));
-	if (sp->nkbs) {
+	if (j->has_kb) {
 		cJSON *kb = j->kb_record ? cJSON_Duplicate(j->kb_record, 1) : cJSON_CreateObject();
 		if (!j->kb_record)
 			cJSON_AddStringToObject(kb, "label", sp->kbs[j->kb].label);
@@ -324,7 +325,7 @@ static int start_job(struct exp_run *x, struct job *j, struct err *e)
 	if (!ps->p)
 		return err_set(e, "%s", ps->error);
 	char *context = NULL;
-	if (sp->nkbs) {
+	if (j->has_kb) {
 		if (!x->o.retrieve)
 			return err_set(e, "the kb settings were not prepared");
 		if (exp_retrieve_case(x->o.retrieve, j->kb, j->row, &context, &j->kb_record, e) != 0)
@@ -471,8 +472,7 @@ struct exp_run *exp_run_new(const struct exp_spec *spec, const char *file, const
 	x->file = xstrdup(file);
 	x->concurrency = o->concurrency ? o->concurrency : spec->concurrency;
 	size_t nrows = (size_t)cJSON_GetArraySize(spec->rows);
-	size_t nkbs = spec->nkbs ? spec->nkbs : 1;
-	x->njobs = nrows * spec->nprompts * nkbs * spec->nmodels;
+	x->njobs = exp_spec_cases(spec);
 	x->jobs = xcalloc(x->njobs ? x->njobs : 1, sizeof *x->jobs);
 	x->cases = xcalloc(x->njobs ? x->njobs : 1, sizeof *x->cases);
 	x->model_ids = xcalloc(spec->nmodels ? spec->nmodels : 1, sizeof *x->model_ids);
@@ -500,13 +500,14 @@ struct exp_run *exp_run_new(const struct exp_spec *spec, const char *file, const
 	size_t k = 0;
 	for (size_t r = 0; r < nrows; r++)
 		for (size_t p = 0; p < spec->nprompts; p++)
-			for (size_t b = 0; b < nkbs; b++)
+			for (size_t b = 0; b < (spec->prompts[p].nkb ? spec->prompts[p].nkb : 1); b++)
 				for (size_t m = 0; m < spec->nmodels; m++, k++) {
 					struct job *j = &x->jobs[k];
 					j->index = k;
 					j->row = r;
 					j->prompt = p;
-					j->kb = b;
+					j->has_kb = spec->prompts[p].nkb > 0;
+					j->kb = spec->prompts[p].kb_first + b;
 					j->model = m;
 					j->ps = &x->slots[model_slot[m]];
 					j->x = x;

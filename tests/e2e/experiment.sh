@@ -296,6 +296,14 @@ if command -v tmux >/dev/null 2>&1; then
 	fi
 	tui_stop
 	ask_on_tty
+	if tui_wait "Go on? [y/N]" && tui_keys C-c && tui_wait "exit=130" && _has_text "interrupted; nothing was sent" &&
+		[ "$(grep -c '"openai.chat"' "$T/exp.log")" -eq "$before" ]; then
+		ok "Ctrl-C at the question stops at once: exit 130, nothing sent"
+	else
+		fail "Ctrl-C at the question" "$TUI_WHY" "$TUI_LAST"
+	fi
+	tui_stop
+	ask_on_tty
 	if tui_wait "Go on? [y/N]" && tui_keys y Enter && tui_wait "exit=0" &&
 		[ "$(grep -c '"openai.chat"' "$T/exp.log")" -eq $((before + 4)) ]; then
 		ok "y runs it"
@@ -304,6 +312,7 @@ if command -v tmux >/dev/null 2>&1; then
 	fi
 	tui_stop
 else
+	ok "# SKIP tmux is not installed"
 	ok "# SKIP tmux is not installed"
 	ok "# SKIP tmux is not installed"
 fi

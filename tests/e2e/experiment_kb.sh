@@ -150,6 +150,29 @@ else
 	fail "own prompt with kb" "exit $rc" "$(head -c 800 "$out")" "$(cat "$err")"
 fi
 
+# kb: in a prompts entry replaces the file's kb: for that prompt
+cat >"$T/x/perprompt.yaml" <<'YAML'
+dataset: q.csv
+models: [openai/gpt-4o-mini]
+kb: {label: file-helmets, name: helmets, k: 1}
+prompts:
+  - {name: with-file-kb, prompt: "File sources: {{context}} -- Q: {{question}}"}
+  - name: with-own-kb
+    prompt: "Own sources: {{context}} -- Q: {{question}}"
+    kb: [{label: own-fleet, name: fleet, k: 1}, {label: own-vector, name: fleet, k: 1, mode: vector}]
+YAML
+before=$(grep -c '"openai.chat"' "$T/llm.log")
+"$A" experiment run "$T/x/perprompt.yaml" --json </dev/null >"$out" 2>"$err"
+rc=$?
+if [ "$rc" -eq 0 ] && e2e_json "$out" '[(c["prompt"], c["kb"]["label"], c["kb"]["name"]) for c in d["cases"]] == [("with-file-kb", "file-helmets", "helmets"), ("with-own-kb", "own-fleet", "fleet"), ("with-own-kb", "own-vector", "fleet")] and d["planned"] == 3 and [(m["prompt"], m["kb"]) for m in d["matrix"]] == [("with-file-kb", "file-helmets"), ("with-own-kb", "own-fleet"), ("with-own-kb", "own-vector")] and [s.get("prompt") for s in d["kb"]] == [None, "with-own-kb", "with-own-kb"]' &&
+	[ "$(grep -c '"openai.chat"' "$T/llm.log")" -eq $((before + 3)) ] &&
+	grep '"openai.chat"' "$T/llm.log" | tail -3 | grep 'Own sources' | grep -q 'Winter tyres' &&
+	grep '"openai.chat"' "$T/llm.log" | tail -3 | grep 'File sources' | grep -q 'Helmets are cleaned'; then
+	ok "a prompt's own kb: replaces the file's for it; the other prompt keeps the file's"
+else
+	fail "kb per prompt" "exit $rc" "$(head -c 1500 "$out")" "$(cat "$err")"
+fi
+
 # errors before any call
 before=$(grep -c '"openai.chat"' "$T/llm.log")
 printf 'dataset: q.csv\nmodels: [openai/gpt-4o-mini]\nkb: {name: nope}\n' >"$T/x/nokb.yaml"

@@ -159,12 +159,30 @@ static void test_kb(void **state)
 	assert_near(c.usd_min, (double)(2 * (rag + plain)) * 2.0 / 1e6, 1e-12);
 }
 
+/* A prompt's own kb: counts for that prompt only; the other sends no sources. */
+static void test_kb_per_prompt(void **state)
+{
+	struct fixture *f = *state;
+	load(f, "prompts:\n  - {name: own, prompt: \"Q {{name}}: {{context}}\", kb: {name: h, query: \"{{name}}\"}}\n"
+		"  - {name: none, prompt: \"P {{name}}\"}\n"
+		"models: [openai/m-priced]\ndataset: rows.csv\nparameters: {max_tokens: 1}\n");
+	struct exp_cost c;
+	exp_cost_estimate(&f->spec, NULL, NULL, &cat, &c);
+	assert_int_equal(c.cases, 4);
+	assert_int_equal(c.queries, 0); /* bm25: nothing to embed */
+	size_t budget = tokens_bytes(KB_CONTEXT_TOKENS);
+	int64_t own = tokens_estimate(7 + budget) + tokens_estimate(10 + budget);
+	int64_t none = tokens_estimate(5) + tokens_estimate(8);
+	assert_int_equal(c.tokens_in, own + none);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_priced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unpriced_and_unbounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kb, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kb_per_prompt, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
