@@ -201,7 +201,8 @@ static const char prompt_usage[] =
 	"error (named FILE:LINE); 2 on a usage error, a missing required variable included.\n";
 
 static const char experiment_usage[] =
-	"usage: aiwb experiment run FILE [--concurrency N] [--json] [--csv FILE] [--markdown FILE]\n"
+	"usage: aiwb experiment run FILE [--concurrency N] [--yes] [--max-cost USD] [--json] [--csv FILE]\n"
+	"                           [--markdown FILE]\n"
 	"       aiwb experiment show ID [--json] [--csv FILE] [--markdown FILE]\n"
 	"       aiwb experiment ls [--json]\n"
 	"\n"
@@ -216,7 +217,14 @@ static const char experiment_usage[] =
 	"token, tokens in/out, cost. Ctrl-C stops cleanly and keeps the finished cases.\n"
 	"'show ID' prints a stored experiment again; 'ls' lists them.\n"
 	"\n"
+	"Before anything is sent, 'run' estimates the cost at catalog prices: the\n"
+	"prompts as rendered, the answers at their max_tokens and the kb queries to\n"
+	"embed. Above experiment.max_cost_usd in config.json (default $1) it prints the\n"
+	"estimate and asks on a terminal, and refuses otherwise.\n"
+	"\n"
 	"  --concurrency N  at most N calls at once (1 to 64), overriding the file\n"
+	"  --yes            run without asking whatever the estimate\n"
+	"  --max-cost USD   ask above USD instead of experiment.max_cost_usd\n"
 	"  --json           the whole result as one JSON object on stdout (docs/experiments.md)\n"
 	"  --csv FILE       the matrix as CSV to FILE ('-': stdout instead of the table)\n"
 	"  --markdown FILE  a Markdown report to FILE ('-': stdout instead of the table)\n"
