@@ -71,6 +71,7 @@ static void assert_defaults(const struct config *c)
 	assert_int_equal(c->kb_top_k, 5);
 	assert_string_equal(c->kb_mode, "hybrid");
 	assert_true(c->experiment_max_cost_usd == 1.0);
+	assert_true(c->kb_max_cost_usd == 1.0);
 }
 
 /* The error names the file, then ":line:" and contains every fragment. */
@@ -155,7 +156,7 @@ static const char full_config[] =
 	"\t\t\"anthropic\": {}\n"
 	"\t},\n"
 	"\t\"keys\": { \"quit\": \"q\", \"zoom\": \"z\", \"next\": \"C-n\" },\n"
-	"\t\"kb\": { \"top_k\": 12, \"mode\": \"bm25\" },\n"
+	"\t\"kb\": { \"top_k\": 12, \"mode\": \"bm25\", \"max_cost_usd\": 0.25 },\n"
 	"\t\"experiment\": { \"max_cost_usd\": 2.5 }\n"
 	"}\n"
 	"// the end\n";
@@ -177,6 +178,7 @@ static void test_full_valid_file(void **state)
 	assert_int_equal(c.kb_top_k, 12);
 	assert_string_equal(c.kb_mode, "bm25");
 	assert_true(c.experiment_max_cost_usd == 2.5);
+	assert_true(c.kb_max_cost_usd == 0.25);
 
 	assert_int_equal(c.nproviders, 3);
 	assert_string_equal(c.providers[0].name, "vllm");
