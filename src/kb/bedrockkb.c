@@ -7,11 +7,13 @@
 #include <time.h>
 
 #include "base/buf.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/secret.h"
 #include "base/xmalloc.h"
 #include "config.h"
 #include "kb/bedrockfilter.h"
+#include "kb/rerank.h"
 #include "llm/bedrock.h"
 #include "llm/call.h"
 #include "loop.h"
@@ -238,6 +240,39 @@ static void service_message(const char *body, size_t len, char *out, size_t size
 	cJSON_Delete(j);
 }
 
+/* The sentence of a failed Rerank call; q->kb_id is the model id. */
+static void rerank_sentence(const struct req *q, struct reply *rep, const char *fallback, const char *m)
+{
+	const char *model = q->kb_id ? q->kb_id : "";
+	const char *region = q->b->region;
+	if (strcmp(rep->code, "AccessDeniedException") == 0)
+		snprintf(rep->msg, sizeof rep->msg,
+			 "access to Bedrock rerank model %s in %s was denied (%s: %s); the credentials need bedrock:Rerank "
+			 "and bedrock:InvokeModel, and the model must be enabled for the account in %s", model, region,
+			 rep->code, *m ? m : "access denied", region);
+	else if (strcmp(rep->code, "ThrottlingException") == 0)
+		snprintf(rep->msg, sizeof rep->msg,
+			 "Bedrock throttled Rerank with %s (%s: %s) and retries did not get through; wait a moment and try "
+			 "again", model, rep->code, *m ? m : "too many requests");
+	else if (strcmp(rep->code, "DependencyFailedException") == 0)
+		snprintf(rep->msg, sizeof rep->msg,
+			 "Bedrock's rerank model %s could not be reached (%s, HTTP 424: %s); try again later", model,
+			 rep->code, *m ? m : "dependency failed");
+	else if (strcmp(rep->code, "BadGatewayException") == 0)
+		snprintf(rep->msg, sizeof rep->msg,
+			 "a service behind Bedrock Rerank failed (%s, HTTP 502: %s); try again later", rep->code,
+			 *m ? m : "bad gateway");
+	else if (strcmp(rep->code, "ValidationException") == 0)
+		snprintf(rep->msg, sizeof rep->msg,
+			 "Bedrock refused the Rerank request with %s in %s (%s: %s); is it a rerank model offered there?",
+			 model, region, rep->code, *m ? m : "invalid request");
+	else if (strcmp(rep->code, "ResourceNotFoundException") == 0)
+		snprintf(rep->msg, sizeof rep->msg, "Bedrock has no rerank model %s in %s (%s: %s)", model, region,
+			 rep->code, *m ? m : "not found");
+	else
+		snprintf(rep->msg, sizeof rep->msg, "%s", fallback);
+}
+
 static void error_sentence(const struct req *q, const struct http_result *r, struct reply *rep)
 {
 	struct llm_result lr;
@@ -249,6 +284,10 @@ static void error_sentence(const struct req *q, const struct http_result *r, str
 	secret_redact(m, sizeof m);
 	const char *id = q->kb_id ? q->kb_id : "";
 	const char *region = q->b->region;
+	if (strcmp(q->what, "Rerank") == 0) {
+		rerank_sentence(q, rep, lr.message, m);
+		return;
+	}
 	if (strcmp(rep->code, "ResourceNotFoundException") == 0 && *id)
 		snprintf(rep->msg, sizeof rep->msg,
 			 "there is no Bedrock knowledge base %s in %s (%s: %s); 'aiwb kb ls --bedrock --region %s' lists "
@@ -318,8 +357,10 @@ static void put_label(struct buf *b, const char *s)
 	}
 }
 
-static struct req *req_new(struct bedrockkb *b, const struct awsauth_endpoint *ep, struct loop *l, const char *what,
-			   const char *id, const char *method, const char *tail, char *body)
+/* A request for rest (the path, owned by the request); id names what it is
+ * about in messages. */
+static struct req *req_new_rest(struct bedrockkb *b, const struct awsauth_endpoint *ep, struct loop *l,
+				const char *what, const char *id, const char *method, char *rest, char *body)
 {
 	struct req *q = xcalloc(1, sizeof *q);
 	q->b = b;
@@ -328,12 +369,7 @@ static struct req *req_new(struct bedrockkb *b, const struct awsauth_endpoint *e
 	q->what = what;
 	q->kb_id = id ? xstrdup(id) : NULL;
 	q->method = xstrdup(method);
-	struct buf rest = BUF_INIT;
-	buf_puts(&rest, "/knowledgebases/");
-	if (id)
-		put_label(&rest, id);
-	buf_puts(&rest, tail);
-	q->rest = buf_detach(&rest);
+	q->rest = rest;
 	q->body = body;
 	q->body_len = body ? strlen(body) : 0;
 	retry_policy_init(&q->policy, RETRY_AWS);
@@ -341,6 +377,17 @@ static struct req *req_new(struct bedrockkb *b, const struct awsauth_endpoint *e
 	q->policy.rand01 = b->rand01;
 	q->policy.rand_ud = b->rand_ud;
 	return q;
+}
+
+static struct req *req_new(struct bedrockkb *b, const struct awsauth_endpoint *ep, struct loop *l, const char *what,
+			   const char *id, const char *method, const char *tail, char *body)
+{
+	struct buf rest = BUF_INIT;
+	buf_puts(&rest, "/knowledgebases/");
+	if (id)
+		put_label(&rest, id);
+	buf_puts(&rest, tail);
+	return req_new_rest(b, ep, l, what, id, method, buf_detach(&rest), body);
 }
 
 /* ---- blocking calls */
@@ -730,4 +777,45 @@ int bedrockkb_retrieve(struct bedrockkb *b, struct loop *l, const char *id, cons
 	*out = *w.r;
 	free(w.r);
 	return 0;
+}
+
+/* ---- Rerank */
+
+int bedrockkb_rerank(struct bedrockkb *b, struct loop *l, struct kb_rerank *rr, const char *query,
+		     const char *const *texts, size_t n, double *scores, struct err *e)
+{
+	int64_t t0 = clock_us();
+	free(rr->model_arn);
+	rr->model_arn = kb_rerank_model_arn(b->region, rr->model);
+	rr->candidates = n;
+	unsigned char *seen = xcalloc(n ? n : 1, 1);
+	int rc = 0;
+	for (size_t from = 0; from < n && rc == 0; from += KB_RERANK_BATCH) {
+		size_t m = n - from < KB_RERANK_BATCH ? n - from : KB_RERANK_BATCH;
+		char *token = NULL;
+		int pages = 0;
+		do {
+			char *body = kb_rerank_request_json(rr->model_arn, query, texts + from, m, token);
+			free(token);
+			token = NULL;
+			struct wait w;
+			rc = run_req(req_new_rest(b, &b->runtime, l, "Rerank", rr->model, "POST", xstrdup("/rerank"), body),
+				     &w, e);
+			if (rc < 0)
+				break;
+			rr->calls++;
+			pages++;
+			rc = kb_rerank_parse_response(w.body, w.len, scores + from, seen + from, m, &token, e);
+			free(w.body);
+			if (rc == 0 && token && pages >= KB_BEDROCK_PAGES)
+				rc = err_set(e, "Rerank kept answering with a nextToken after %d pages", KB_BEDROCK_PAGES);
+		} while (rc == 0 && token);
+		free(token);
+	}
+	for (size_t i = 0; i < n && rc == 0; i++)
+		if (!seen[i])
+			rc = err_set(e, "Bedrock's Rerank answer left document %zu of %zu without a relevance score", i + 1, n);
+	free(seen);
+	rr->ms = (double)(clock_us() - t0) / 1000.0;
+	return rc;
 }
