@@ -155,6 +155,7 @@ RQ="documents and models drift"
 run kb search r -k 50 --json $RQ
 cp "$out" "$E2E_TMP/rplain.json"
 run kb search r -k 4 --rerank bedrock:amazon.rerank-v1:0 --json $RQ
+cp "$out" "$E2E_TMP/remote_rr.json"
 if [ $RC = 0 ] && same_order "$out" "$E2E_TMP/rplain.json" 1; then
 	ok "an attached Bedrock KB's Retrieve candidates reranked in the fake's order, both scores shown"
 else
@@ -207,4 +208,24 @@ if [ $RC = 1 ] && [ "$(wc -l <"$err")" -le 1 ] && grep -q "rerank with llm:opena
 else
 	fail "llm rerank error" "$(what)"
 fi
+# ---- ask --kb and compare --kb take --rerank
+run ask --kb r -k 2 --rerank bedrock:amazon.rerank-v1:0 -m openai/gpt-4o-mini "$RQ"
+if [ $RC = 0 ] && grep -q "^Sources (r, vector, reranked by bedrock:amazon.rerank-v1:0):" "$out"; then
+	ok "ask --kb --rerank answers from the reranked sources"
+else
+	fail "ask --kb --rerank" "$(what)"
+fi
+run ask --kb r -k 2 --rerank bedrock:amazon.rerank-v1:0 --json -m openai/gpt-4o-mini "$RQ"
+check "ask --kb --rerank --json: the sources are the reranked top 2" "$E2E_PY" -c 'import json,sys
+a=json.load(open(sys.argv[1])); rr=json.load(open(sys.argv[2]))
+got=[s["path"] for s in a["sources"]]; want=[r["document"]["path"] for r in rr["results"][:2]]
+assert got==want, (got, want)' "$out" "$E2E_TMP/remote_rr.json"
+run compare --kb loc --mode vector --rerank llm:openai/gpt-4o-mini -m openai/gpt-4o-mini -m openai/gpt-4.1-mini "$Q"
+if [ $RC = 0 ] && grep -q "reranked by llm:openai/gpt-4o-mini" "$out"; then
+	ok "compare --kb --rerank llm:... reranks once for every model"
+else
+	fail "compare --kb --rerank" "$(what)"
+fi
+run ask --rerank mmr -m openai/gpt-4o-mini hi
+expect "--rerank without --kb is a usage error" 2 "give --kb"
 e2e_done
