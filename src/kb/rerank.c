@@ -182,7 +182,7 @@ int kb_rerank_parse_score(const char *answer, double *score)
 		int neg = p > answer && p[-1] == '-';
 		char *end;
 		double v = strtod(p, &end);
-		if (end == p || !isfinite(v))
+		if (end == p || isnan(v))
 			return -1;
 		if (neg)
 			v = -v;
