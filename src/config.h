@@ -57,6 +57,8 @@ struct config_guard_pattern {
 	X("network", "ca_bundle", STRING, ca_bundle, 0, NULL, 0, 0, NULL, "PEM file of trusted roots, or NULL") \
 	X("kb", "top_k", INT, kb_top_k, 5, NULL, 1, 1000, NULL, "results of a knowledge-base search")          \
 	X("kb", "mode", CHOICE, kb_mode, 0, "hybrid", 0, 0, kb_modes, "bm25, vector or hybrid")               \
+	X("kb", "rerank", STRING, kb_rerank, 0, NULL, 0, 0, NULL,                                              \
+	  "the Knowledge pane's rerank model: bedrock:MODEL_ID or llm:PROVIDER/MODEL, or NULL")                 \
 	X("guard", "action", CHOICE, guard_action, 0, "off", 0, 0, guard_actions,                             \
 	  "off, report, mask or block (docs/guard.md)")
 

@@ -781,41 +781,169 @@ int bedrockkb_retrieve(struct bedrockkb *b, struct loop *l, const char *id, cons
 
 /* ---- Rerank */
 
-int bedrockkb_rerank(struct bedrockkb *b, struct loop *l, struct kb_rerank *rr, const char *query,
-		     const char *const *texts, size_t n, double *scores, struct err *e)
+struct bedrockkb_rerank_call {
+	struct bedrockkb *b;
+	struct loop *loop;
+	struct kb_rerank *rr;
+	char *query;
+	char **texts;
+	size_t n, from, m;
+	double *scores;
+	unsigned char *seen;
+	char *token;
+	int pages;
+	struct req *q;
+	int64_t t0;
+	bedrockkb_rerank_fn done;
+	void *ud;
+};
+
+static void rerank_call_free(struct bedrockkb_rerank_call *c)
 {
-	int64_t t0 = clock_us();
+	req_free(c->q);
+	for (size_t i = 0; i < c->n; i++)
+		free(c->texts[i]);
+	free(c->texts);
+	free(c->query);
+	free(c->scores);
+	free(c->seen);
+	free(c->token);
+	free(c);
+}
+
+void bedrockkb_rerank_cancel(struct bedrockkb_rerank_call *c)
+{
+	if (c)
+		rerank_call_free(c);
+}
+
+static void rerank_reply(struct req *q, const struct reply *r);
+
+/* The next page of the batch at c->from (c->token set) or the next batch. */
+static int rerank_send(struct bedrockkb_rerank_call *c, struct err *e)
+{
+	c->m = c->n - c->from < KB_RERANK_BATCH ? c->n - c->from : KB_RERANK_BATCH;
+	char *body = kb_rerank_request_json(c->rr->model_arn, c->query, (const char *const *)c->texts + c->from, c->m,
+					    c->token);
+	c->q = req_new_rest(c->b, &c->b->runtime, c->loop, "Rerank", c->rr->model, "POST", xstrdup("/rerank"), body);
+	c->q->done = rerank_reply;
+	c->q->ud = c;
+	if (req_attempt(c->q, e) != 0) {
+		req_free(c->q);
+		c->q = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void rerank_finish(struct bedrockkb_rerank_call *c, const struct err *e)
+{
+	c->rr->ms = (double)(clock_us() - c->t0) / 1000.0;
+	bedrockkb_rerank_fn done = c->done;
+	void *ud = c->ud;
+	double *scores = c->scores;
+	c->scores = NULL;
+	rerank_call_free(c);
+	done(ud, e ? NULL : scores, e);
+	free(scores);
+}
+
+static void rerank_reply(struct req *q, const struct reply *r)
+{
+	struct bedrockkb_rerank_call *c = q->ud;
+	struct err e = ERR_INIT;
+	c->q = NULL;
+	int rc = 0;
+	if (!r->ok) {
+		rc = err_set(&e, "%s", r->msg);
+	} else {
+		c->rr->calls++;
+		c->pages++;
+		free(c->token);
+		c->token = NULL;
+		rc = kb_rerank_parse_response(r->body, r->len, c->scores + c->from, c->seen + c->from, c->m, &c->token, &e);
+		if (rc == 0 && c->token && c->pages >= KB_BEDROCK_PAGES)
+			rc = err_set(&e, "Rerank kept answering with a nextToken after %d pages", KB_BEDROCK_PAGES);
+	}
+	req_free(q);
+	if (rc == 0 && !c->token) {
+		c->from += c->m;
+		c->pages = 0;
+	}
+	if (rc == 0 && c->from < c->n) {
+		if (rerank_send(c, &e) == 0)
+			return;
+		rc = -1;
+	}
+	for (size_t i = 0; i < c->n && rc == 0; i++)
+		if (!c->seen[i])
+			rc = err_set(&e, "Bedrock's Rerank answer left document %zu of %zu without a relevance score", i + 1,
+				     c->n);
+	rerank_finish(c, rc == 0 ? NULL : &e);
+}
+
+struct bedrockkb_rerank_call *bedrockkb_rerank_start(struct bedrockkb *b, struct loop *l, struct kb_rerank *rr,
+						     const char *query, const char *const *texts, size_t n,
+						     bedrockkb_rerank_fn done, void *ud, struct err *e)
+{
+	if (!n) {
+		err_set(e, "nothing to rerank");
+		return NULL;
+	}
+	struct bedrockkb_rerank_call *c = xcalloc(1, sizeof *c);
+	c->b = b;
+	c->loop = l;
+	c->rr = rr;
+	c->query = xstrdup(query ? query : "");
+	c->n = n;
+	c->texts = xcalloc(n, sizeof *c->texts);
+	for (size_t i = 0; i < n; i++)
+		c->texts[i] = xstrdup(texts[i]);
+	c->scores = xcalloc(n, sizeof *c->scores);
+	c->seen = xcalloc(n, 1);
+	c->t0 = clock_us();
+	c->done = done;
+	c->ud = ud;
 	free(rr->model_arn);
 	rr->model_arn = kb_rerank_model_arn(b->region, rr->model);
 	rr->candidates = n;
-	unsigned char *seen = xcalloc(n ? n : 1, 1);
-	int rc = 0;
-	for (size_t from = 0; from < n && rc == 0; from += KB_RERANK_BATCH) {
-		size_t m = n - from < KB_RERANK_BATCH ? n - from : KB_RERANK_BATCH;
-		char *token = NULL;
-		int pages = 0;
-		do {
-			char *body = kb_rerank_request_json(rr->model_arn, query, texts + from, m, token);
-			free(token);
-			token = NULL;
-			struct wait w;
-			rc = run_req(req_new_rest(b, &b->runtime, l, "Rerank", rr->model, "POST", xstrdup("/rerank"), body),
-				     &w, e);
-			if (rc < 0)
-				break;
-			rr->calls++;
-			pages++;
-			rc = kb_rerank_parse_response(w.body, w.len, scores + from, seen + from, m, &token, e);
-			free(w.body);
-			if (rc == 0 && token && pages >= KB_BEDROCK_PAGES)
-				rc = err_set(e, "Rerank kept answering with a nextToken after %d pages", KB_BEDROCK_PAGES);
-		} while (rc == 0 && token);
-		free(token);
+	if (rerank_send(c, e) != 0) {
+		rerank_call_free(c);
+		return NULL;
 	}
-	for (size_t i = 0; i < n && rc == 0; i++)
-		if (!seen[i])
-			rc = err_set(e, "Bedrock's Rerank answer left document %zu of %zu without a relevance score", i + 1, n);
-	free(seen);
-	rr->ms = (double)(clock_us() - t0) / 1000.0;
-	return rc;
+	return c;
+}
+
+struct rerank_wait {
+	struct loop *l;
+	int finished;
+	double *scores;
+	size_t n;
+	struct err e;
+};
+
+static void rerank_waited(void *ud, const double *scores, const struct err *e)
+{
+	struct rerank_wait *w = ud;
+	w->finished = 1;
+	if (scores)
+		memcpy(w->scores, scores, w->n * sizeof *scores);
+	else
+		w->e = *e;
+	loop_stop(w->l);
+}
+
+int bedrockkb_rerank(struct bedrockkb *b, struct loop *l, struct kb_rerank *rr, const char *query,
+		     const char *const *texts, size_t n, double *scores, struct err *e)
+{
+	struct rerank_wait w = { l, 0, scores, n, ERR_INIT };
+	struct bedrockkb_rerank_call *c = bedrockkb_rerank_start(b, l, rr, query, texts, n, rerank_waited, &w, e);
+	if (!c)
+		return -1;
+	loop_run(l);
+	if (!w.finished) {
+		bedrockkb_rerank_cancel(c);
+		return err_set(e, "interrupted");
+	}
+	return w.e.set ? err_set(e, "%s", w.e.msg) : 0;
 }

@@ -81,6 +81,14 @@ int bedrockkb_retrieve(struct bedrockkb *b, struct loop *l, const char *id, cons
 struct kb_rerank;
 int bedrockkb_rerank(struct bedrockkb *b, struct loop *l, struct kb_rerank *rr, const char *query,
 		     const char *const *texts, size_t n, double *scores, struct err *e);
+/* Rerank on the loop: done runs once with the n scores (valid during the
+ * call) or NULL and e, unless cancelled. rr must outlive the call. */
+struct bedrockkb_rerank_call;
+typedef void (*bedrockkb_rerank_fn)(void *ud, const double *scores, const struct err *e);
+struct bedrockkb_rerank_call *bedrockkb_rerank_start(struct bedrockkb *b, struct loop *l, struct kb_rerank *rr,
+						     const char *query, const char *const *texts, size_t n,
+						     bedrockkb_rerank_fn done, void *ud, struct err *e);
+void bedrockkb_rerank_cancel(struct bedrockkb_rerank_call *c);
 
 /* Retrieve for callers inside the loop (the workbench). done runs once from
  * the loop with the results (r owned by done's callee; NULL on error, then e

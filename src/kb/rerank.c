@@ -193,7 +193,7 @@ int kb_rerank_parse_score(const char *answer, double *score)
 }
 
 struct llm_slot {
-	struct llm_rerank *lr;
+	struct kb_rerank_llm_call *lr;
 	size_t index;
 	struct provider_call *call;
 	struct buf text;
@@ -201,20 +201,48 @@ struct llm_slot {
 	struct llm_message msg;
 };
 
-struct llm_rerank {
+struct kb_rerank_llm_call {
 	struct provider *p;
 	struct loop *l;
-	const char *model; /* the MODEL part */
-	const char *query;
-	const char *const *texts;
+	char *model; /* the MODEL part */
+	char *query;
+	char **texts;
 	size_t n, next, done;
 	double *scores;
 	struct kb_rerank *rr;
 	struct llm_slot *slots;
 	int limit, in_flight;
 	int failed;
+	int64_t t0;
 	struct err e;
+	kb_rerank_fn on_done;
+	void *ud;
 };
+
+static void llm_call_free(struct kb_rerank_llm_call *lr)
+{
+	for (int i = 0; lr->slots && i < lr->limit; i++) {
+		if (lr->slots[i].call)
+			provider_cancel(lr->slots[i].call);
+		free(lr->slots[i].prompt);
+		buf_free(&lr->slots[i].text);
+	}
+	free(lr->slots);
+	provider_free(lr->p);
+	for (size_t i = 0; i < lr->n; i++)
+		free(lr->texts[i]);
+	free(lr->texts);
+	free(lr->query);
+	free(lr->model);
+	free(lr->scores);
+	free(lr);
+}
+
+void kb_rerank_llm_cancel(struct kb_rerank_llm_call *lr)
+{
+	if (lr)
+		llm_call_free(lr);
+}
 
 static void slot_text(void *ud, const char *text, size_t len)
 {
@@ -223,12 +251,12 @@ static void slot_text(void *ud, const char *text, size_t len)
 		buf_append(&s->text, text, len);
 }
 
-static int slot_start(struct llm_rerank *lr, struct llm_slot *s);
+static int slot_start(struct kb_rerank_llm_call *lr, struct llm_slot *s);
 
 static void slot_done(void *ud, const struct llm_result *r)
 {
 	struct llm_slot *s = ud;
-	struct llm_rerank *lr = s->lr;
+	struct kb_rerank_llm_call *lr = s->lr;
 	s->call = NULL;
 	lr->in_flight--;
 	lr->done++;
@@ -245,15 +273,23 @@ static void slot_done(void *ud, const struct llm_result *r)
 	free(s->prompt);
 	s->prompt = NULL;
 	buf_free(&s->text);
-	if (!lr->failed && lr->next < lr->n) {
-		if (slot_start(lr, s) != 0)
-			lr->failed = 1;
+	if (!lr->failed && lr->next < lr->n && slot_start(lr, s) != 0)
+		lr->failed = 1;
+	if (lr->in_flight == 0 && (lr->failed || lr->done == lr->n)) {
+		lr->rr->ms = (double)(clock_us() - lr->t0) / 1000.0;
+		kb_rerank_fn fn = lr->on_done;
+		void *fud = lr->ud;
+		struct err e = lr->e;
+		double *scores = lr->scores;
+		int failed = lr->failed;
+		lr->scores = NULL;
+		llm_call_free(lr);
+		fn(fud, failed ? NULL : scores, failed ? &e : NULL);
+		free(scores);
 	}
-	if (lr->in_flight == 0 && (lr->failed || lr->done == lr->n))
-		loop_stop(lr->l);
 }
 
-static int slot_start(struct llm_rerank *lr, struct llm_slot *s)
+static int slot_start(struct kb_rerank_llm_call *lr, struct llm_slot *s)
 {
 	s->lr = lr;
 	s->index = lr->next++;
@@ -283,54 +319,83 @@ static int slot_start(struct llm_rerank *lr, struct llm_slot *s)
 	return 0;
 }
 
+struct kb_rerank_llm_call *kb_rerank_llm_start(const struct config *cfg, struct loop *l, struct kb_rerank *rr,
+					       const char *query, const char *const *texts, size_t n, int max_in_flight,
+					       kb_rerank_fn done, void *ud, struct err *e)
+{
+	char *pname = NULL, *mname = NULL;
+	if (!n) {
+		err_set(e, "nothing to rerank");
+		return NULL;
+	}
+	if (provider_split_model(rr->model, &pname, &mname, e) != 0)
+		return NULL;
+	struct provider *p = provider_open(cfg, pname, e);
+	free(pname);
+	if (!p) {
+		free(mname);
+		return NULL;
+	}
+	struct kb_rerank_llm_call *lr = xcalloc(1, sizeof *lr);
+	lr->p = p;
+	lr->t0 = clock_us();
+	lr->l = l;
+	lr->model = mname;
+	lr->query = xstrdup(query ? query : "");
+	lr->n = n;
+	lr->texts = xcalloc(n, sizeof *lr->texts);
+	for (size_t i = 0; i < n; i++)
+		lr->texts[i] = xstrdup(texts[i]);
+	lr->scores = xcalloc(n, sizeof *lr->scores);
+	lr->rr = rr;
+	lr->e = (struct err)ERR_INIT;
+	lr->on_done = done;
+	lr->ud = ud;
+	lr->limit = max_in_flight > 0 ? max_in_flight : KB_RERANK_LLM_IN_FLIGHT;
+	lr->slots = xcalloc((size_t)lr->limit, sizeof *lr->slots);
+	rr->candidates = n;
+	for (int i = 0; i < lr->limit && lr->next < n; i++) {
+		if (slot_start(lr, &lr->slots[i]) != 0) {
+			err_set(e, "%s", lr->e.msg);
+			llm_call_free(lr);
+			return NULL;
+		}
+	}
+	return lr;
+}
+
+struct llm_wait {
+	struct loop *l;
+	int finished;
+	double *scores;
+	size_t n;
+	struct err e;
+};
+
+static void llm_waited(void *ud, const double *scores, const struct err *e)
+{
+	struct llm_wait *w = ud;
+	w->finished = 1;
+	if (scores)
+		memcpy(w->scores, scores, w->n * sizeof *scores);
+	else
+		w->e = *e;
+	loop_stop(w->l);
+}
+
 int kb_rerank_llm(const struct config *cfg, struct loop *l, struct kb_rerank *rr, const char *query,
 		  const char *const *texts, size_t n, int max_in_flight, double *scores, struct err *e)
 {
-	char *pname = NULL, *mname = NULL;
-	if (provider_split_model(rr->model, &pname, &mname, e) != 0)
+	struct llm_wait w = { l, 0, scores, n, ERR_INIT };
+	struct kb_rerank_llm_call *c = kb_rerank_llm_start(cfg, l, rr, query, texts, n, max_in_flight, llm_waited, &w, e);
+	if (!c)
 		return -1;
-	struct llm_rerank lr;
-	memset(&lr, 0, sizeof lr);
-	lr.p = provider_open(cfg, pname, e);
-	free(pname);
-	if (!lr.p) {
-		free(mname);
-		return -1;
+	loop_run(l);
+	if (!w.finished) {
+		kb_rerank_llm_cancel(c);
+		return err_set(e, "interrupted");
 	}
-	int64_t t0 = clock_us();
-	lr.l = l;
-	lr.model = mname;
-	lr.query = query;
-	lr.texts = texts;
-	lr.n = n;
-	lr.scores = scores;
-	lr.rr = rr;
-	lr.e = (struct err)ERR_INIT;
-	lr.limit = max_in_flight > 0 ? max_in_flight : KB_RERANK_LLM_IN_FLIGHT;
-	lr.slots = xcalloc((size_t)lr.limit, sizeof *lr.slots);
-	rr->candidates = n;
-	for (int i = 0; i < lr.limit && lr.next < n && !lr.failed; i++)
-		if (slot_start(&lr, &lr.slots[i]) != 0)
-			lr.failed = 1;
-	if (lr.in_flight)
-		loop_run(l);
-	int rc = 0;
-	if (lr.failed) {
-		rc = err_set(e, "%s", lr.e.msg);
-	} else if (lr.done < n) {
-		rc = err_set(e, "interrupted");
-	}
-	for (int i = 0; i < lr.limit; i++) {
-		if (lr.slots[i].call)
-			provider_cancel(lr.slots[i].call);
-		free(lr.slots[i].prompt);
-		buf_free(&lr.slots[i].text);
-	}
-	free(lr.slots);
-	provider_free(lr.p);
-	free(mname);
-	rr->ms = (double)(clock_us() - t0) / 1000.0;
-	return rc;
+	return w.e.set ? err_set(e, "%s", w.e.msg) : 0;
 }
 
 /* ---- applying scores */

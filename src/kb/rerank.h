@@ -83,6 +83,15 @@ int kb_rerank_parse_score(const char *answer, double *score);
 int kb_rerank_llm(const struct config *cfg, struct loop *l, struct kb_rerank *rr, const char *query,
 		  const char *const *texts, size_t n, int max_in_flight, double *scores, struct err *e);
 
+/* kb_rerank_llm on the loop: done runs once with the n scores (valid during
+ * the call) or NULL and e, unless cancelled. rr must outlive the call. */
+typedef void (*kb_rerank_fn)(void *ud, const double *scores, const struct err *e);
+struct kb_rerank_llm_call;
+struct kb_rerank_llm_call *kb_rerank_llm_start(const struct config *cfg, struct loop *l, struct kb_rerank *rr,
+					       const char *query, const char *const *texts, size_t n, int max_in_flight,
+					       kb_rerank_fn done, void *ud, struct err *e);
+void kb_rerank_llm_cancel(struct kb_rerank_llm_call *c);
+
 /* Reorders r by scores (one per hit, higher first; ties keep the retrieval
  * order) and keeps the first k. Each hit's retrieval score and rank are kept
  * in retrieval and retrieval_rank, its relevance in relevance, its place in
