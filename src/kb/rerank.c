@@ -33,6 +33,9 @@ int kb_rerank_parse(const char *spec, struct kb_rerank *out, struct err *e)
 		return err_set(e, "--rerank must be mmr, bedrock:MODEL_ID (e.g. bedrock:amazon.rerank-v1:0) or "
 				  "llm:PROVIDER/MODEL");
 	}
+	for (const unsigned char *p = (const unsigned char *)m; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return err_set(e, "--rerank: the model name holds a control character");
 	out->model = xstrdup(m);
 	return 0;
 }

@@ -30,7 +30,8 @@ static void test_spec(void **state)
 	assert_string_equal(rr.model, "openai/gpt-4o-mini");
 	assert_string_equal(kb_rerank_kind_name(rr.kind), "llm");
 	kb_rerank_free(&rr);
-	const char *bad[] = { "bedrock:", "bedrock:a b", "llm:", "llm:gpt", "llm:/m", "llm:p/", "cohere", "mmr", "" };
+	const char *bad[] = { "bedrock:", "bedrock:a b", "llm:", "llm:gpt", "llm:/m", "llm:p/", "cohere", "mmr", "",
+			      "llm:openai/gpt\x1b[2J", "bedrock:amazon.rerank-v1:0\n" };
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		e = (struct err)ERR_INIT;
 		assert_int_equal(kb_rerank_parse(bad[i], &rr, &e), -1);
