@@ -138,9 +138,10 @@ static int model_rerank(const struct kb *kb, const char *spec, const char *query
 	r->rerank = rr;
 	if (!r->n)
 		return 0;
-	char **texts = xcalloc(r->n, sizeof *texts);
-	double *scores = xcalloc(r->n, sizeof *scores);
-	for (size_t i = 0; i < r->n; i++)
+	size_t n = r->n;
+	char **texts = xcalloc(n, sizeof *texts);
+	double *scores = xcalloc(n, sizeof *scores);
+	for (size_t i = 0; i < n; i++)
 		texts[i] = kb_rerank_text(&r->v[i]);
 	int rc = 0;
 	struct session sess;
@@ -150,18 +151,18 @@ static int model_rerank(const struct kb *kb, const char *spec, const char *query
 	}
 	if (rr->kind == KB_RERANK_BEDROCK) {
 		struct bedrockkb *b = bedrockkb_new(&sess.cfg, kb_is_remote(kb) ? kb->set.region : NULL, &e);
-		int ok = b && bedrockkb_rerank(b, sess.loop, rr, query, (const char *const *)texts, r->n, scores, &e) == 0;
+		int ok = b && bedrockkb_rerank(b, sess.loop, rr, query, (const char *const *)texts, n, scores, &e) == 0;
 		bedrockkb_free(b);
 		if (!ok)
 			rc = cli_fail(cmd, "rerank with bedrock:%s: %s", rr->model, e.msg);
-	} else if (kb_rerank_llm(&sess.cfg, sess.loop, rr, query, (const char *const *)texts, r->n, 0, scores, &e) < 0) {
+	} else if (kb_rerank_llm(&sess.cfg, sess.loop, rr, query, (const char *const *)texts, n, 0, scores, &e) < 0) {
 		rc = cli_fail(cmd, "rerank with llm:%s: %s", rr->model, e.msg);
 	}
 	session_close(&sess);
 	if (rc == 0)
 		kb_rerank_apply(r, scores, (size_t)k);
 out:
-	for (size_t i = 0; i < r->n; i++)
+	for (size_t i = 0; i < n; i++)
 		free(texts[i]);
 	free(texts);
 	free(scores);
