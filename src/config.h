@@ -59,6 +59,8 @@ struct config_guard_pattern {
 	X("kb", "mode", CHOICE, kb_mode, 0, "hybrid", 0, 0, kb_modes, "bm25, vector or hybrid")               \
 	X("kb", "max_cost_usd", NUMBER, kb_max_cost_usd, 1, NULL, 0, 1000000, NULL,                            \
 	  "embedding a KB's chunks could cost more: ask first (USD at catalog prices)")                      \
+	X("kb", "rerank", STRING, kb_rerank, 0, NULL, 0, 0, NULL,                                              \
+	  "the Knowledge pane's rerank model: bedrock:MODEL_ID or llm:PROVIDER/MODEL, or NULL")                 \
 	X("experiment", "max_cost_usd", NUMBER, experiment_max_cost_usd, 1, NULL, 0, 1000000, NULL,            \
 	  "an experiment that could cost more asks first (USD at catalog prices)")                           \
 	X("guard", "action", CHOICE, guard_action, 0, "off", 0, 0, guard_actions,                             \

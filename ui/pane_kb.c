@@ -20,6 +20,7 @@
 #include "kb/embed.h"
 #include "kb/label.h"
 #include "kb/locate.h"
+#include "kb/rerank.h"
 #include "kb/search.h"
 #include "kb/store.h"
 #include "kbdoc.h"
@@ -54,6 +55,12 @@ struct kb_pane {
 	struct kb_query_embed *embedding; /* the query's vector, on its way */
 	struct bedrockkb *bedrock;          /* the open KB's service, when it is remote */
 	struct bedrockkb_call *retrieving;  /* its Retrieve, on its way */
+	int model_rerank;                   /* rerank with the config's kb.rerank model */
+	struct kb_results pending;          /* candidates waiting for the model's scores */
+	struct kb_rerank *rr;               /* that rerank */
+	struct bedrockkb *rerank_service;
+	struct bedrockkb_rerank_call *reranking;
+	struct kb_rerank_llm_call *reranking_llm;
 
 	struct kb_doc_row *docs;
 	size_t ndocs;
@@ -158,9 +165,24 @@ static void clear_results(struct kb_pane *kp)
 
 static void cancel_embedding(struct kb_pane *kp);
 
+static void cancel_rerank(struct kb_pane *kp)
+{
+	bedrockkb_rerank_cancel(kp->reranking);
+	kb_rerank_llm_cancel(kp->reranking_llm);
+	kp->reranking = NULL;
+	kp->reranking_llm = NULL;
+	bedrockkb_free(kp->rerank_service);
+	kp->rerank_service = NULL;
+	kb_results_free(&kp->pending);
+	kb_rerank_free(kp->rr);
+	free(kp->rr);
+	kp->rr = NULL;
+}
+
 static void close_kb(struct kb_pane *kp)
 {
 	cancel_embedding(kp);
+	cancel_rerank(kp);
 	bedrockkb_cancel(kp->retrieving);
 	kp->retrieving = NULL;
 	bedrockkb_free(kp->bedrock);
@@ -190,6 +212,7 @@ static void open_kb(struct kb_pane *kp, const struct kb *k)
 		kp->with_vectors = 0;
 	kp->mode = kb_is_remote(&kp->cur) ? KB_MODE_VECTOR : KB_MODE_BM25; /* Bedrock has no bm25 */
 	kp->mmr = 0;
+	kp->model_rerank = 0;
 	free(kp->query);
 	free(kp->filter);
 	kp->query = kp->filter = NULL;
@@ -218,6 +241,75 @@ static int vectors_usable(struct kb_pane *kp, const char *what)
 	return 1;
 }
 
+static void reranked(void *ud, const double *scores, const struct err *e)
+{
+	struct kb_pane *kp = ud;
+	struct wb *wb = kp->base.wb;
+	kp->reranking = NULL;
+	kp->reranking_llm = NULL;
+	if (!scores) {
+		wb_status(wb, 1, "rerank with %s failed: %s", wb->cfg->kb_rerank, e->msg);
+		cancel_rerank(kp);
+		wb_redraw(wb);
+		return;
+	}
+	kb_rerank_apply(&kp->pending, scores, (size_t)kp->k);
+	bedrockkb_free(kp->rerank_service);
+	kp->rerank_service = NULL;
+	clear_results(kp);
+	kp->res = kp->pending;
+	memset(&kp->pending, 0, sizeof kp->pending);
+	kp->res.rerank = kp->rr;
+	kp->rr = NULL;
+	kp->searched = 1;
+	ui_list_set_count(&kp->hit_list, kp->res.n);
+	ui_list_select(&kp->hit_list, 0);
+	wb_status(wb, 0, "%zu result%s in %s (%s, k %d%s, reranked from %zu)", kp->res.n, kp->res.n == 1 ? "" : "s",
+		  kp->cur.name, kb_mode_name(kp->mode), kp->k, kp->filter ? ", filtered" : "", kp->res.rerank->candidates);
+	wb_redraw(wb);
+}
+
+/* Has the config's rerank model score the candidates in *r (taken); the
+ * results arrive in reranked(). 0, or -1 with the reason in the status line. */
+static int start_rerank(struct kb_pane *kp, struct kb_results *r)
+{
+	struct wb *wb = kp->base.wb;
+	struct err e = ERR_INIT;
+	cancel_rerank(kp);
+	kp->pending = *r;
+	memset(r, 0, sizeof *r);
+	kp->rr = xcalloc(1, sizeof *kp->rr);
+	char **texts = NULL;
+	int rc = -1;
+	if (kb_rerank_parse(wb->cfg->kb_rerank, kp->rr, &e) < 0)
+		goto out;
+	texts = xcalloc(kp->pending.n, sizeof *texts);
+	for (size_t i = 0; i < kp->pending.n; i++)
+		texts[i] = kb_rerank_text(&kp->pending.v[i]);
+	if (kp->rr->kind == KB_RERANK_BEDROCK) {
+		kp->rerank_service = bedrockkb_new(wb->cfg, kb_is_remote(&kp->cur) ? kp->cur.set.region : NULL, &e);
+		if (kp->rerank_service)
+			kp->reranking = bedrockkb_rerank_start(kp->rerank_service, wb->loop, kp->rr, kp->query,
+							       (const char *const *)texts, kp->pending.n, reranked, kp, &e);
+		rc = kp->reranking ? 0 : -1;
+	} else {
+		kp->reranking_llm = kb_rerank_llm_start(wb->cfg, wb->loop, kp->rr, kp->query, (const char *const *)texts,
+							kp->pending.n, 0, reranked, kp, &e);
+		rc = kp->reranking_llm ? 0 : -1;
+	}
+out:
+	for (size_t i = 0; texts && i < kp->pending.n; i++)
+		free(texts[i]);
+	free(texts);
+	if (rc < 0) {
+		wb_status(wb, 1, "cannot rerank with %s: %s", wb->cfg->kb_rerank, e.msg);
+		cancel_rerank(kp);
+		return -1;
+	}
+	wb_status(wb, 0, "reranking %zu candidates with %s…", kp->pending.n, wb->cfg->kb_rerank);
+	return 0;
+}
+
 /* Searches with the pane's settings; filter NULL-or-text, qvec when the mode
  * needs it. query NULL only checks the filter (BM25, no results kept).
  * 0, or -1 with the error in the status line (results kept). */
@@ -235,6 +327,8 @@ static int search_now(struct kb_pane *kp, const char *query, const char *filter,
 	so.mmr_lambda = 0.5;
 	so.qvec = qvec;
 	so.qdim = dim;
+	if (query && kp->model_rerank)
+		so.k = kb_rerank_depth(kp->k, KB_SEARCH_K_MAX);
 	struct kb_results r;
 	struct err e = ERR_INIT;
 	if (kb_search(wb->db, &kp->cur, &so, &r, &e) < 0) {
@@ -245,6 +339,8 @@ static int search_now(struct kb_pane *kp, const char *query, const char *filter,
 		kb_results_free(&r);
 		return 0;
 	}
+	if (kp->model_rerank && r.n)
+		return start_rerank(kp, &r);
 	clear_results(kp);
 	kp->res = r;
 	kp->searched = 1;
@@ -283,6 +379,9 @@ static void remote_done(void *ud, struct kb_results *r, const struct err *e)
 	kp->retrieving = NULL;
 	if (!r) {
 		wb_status(wb, 1, "%s", e->msg);
+	} else if (kp->model_rerank && r->n && kp->query) {
+		start_rerank(kp, r);
+		free(r);
 	} else {
 		clear_results(kp);
 		kp->res = *r;
@@ -308,6 +407,8 @@ static int remote_search(struct kb_pane *kp, const char *query, const char *filt
 	so.mode = query ? kp->mode : KB_MODE_VECTOR;
 	so.filter = filter && *filter ? filter : NULL;
 	so.mmr = query ? kp->mmr : 0;
+	if (query && kp->model_rerank)
+		so.k = kb_rerank_depth(kp->k, KB_BEDROCK_K_MAX);
 	struct err e = ERR_INIT;
 	char *body = bedrockkb_retrieve_json(&so, NULL, &e);
 	if (!body) {
@@ -337,6 +438,8 @@ static int remote_search(struct kb_pane *kp, const char *query, const char *filt
 static int run_search(struct kb_pane *kp, const char *query, const char *filter)
 {
 	struct wb *wb = kp->base.wb;
+	if (query)
+		cancel_rerank(kp);
 	if (kb_is_remote(&kp->cur))
 		return remote_search(kp, query, filter);
 	if (!query || (kp->mode == KB_MODE_BM25 && !kp->mmr))
@@ -573,8 +676,12 @@ static void draw_hit_row(void *ud, WINDOW *w, int y, int x, int width, size_t i,
 	if (cursor)
 		for (int r = 0; r < kp->hit_list.row_height; r++)
 			draw_fill(w, y + r, x, at);
-	char head[64];
-	snprintf(head, sizeof head, "%d. %.4f  ", h->rank, h->score);
+	char head[96];
+	if (h->rerank_rank)
+		snprintf(head, sizeof head, "%d. %.4f (retrieval %.4f, #%d)  ", h->rank, h->relevance, h->retrieval,
+			 h->retrieval_rank);
+	else
+		snprintf(head, sizeof head, "%d. %.4f  ", h->rank, h->score);
 	int used = draw_text(w, y, x, width, head, cursor ? at : theme_attr(ROLE_METRIC));
 	used += draw_flat(w, y, x + used, width - used, short_name(h->doc_name), cursor ? at : theme_attr(ROLE_TITLE));
 	if (h->heading && *h->heading && used + 4 < width) {
@@ -683,9 +790,9 @@ static void draw_search_head(struct kb_pane *kp, WINDOW *w, int *y, int height, 
 	if (*y >= height)
 		return;
 	snprintf(line, sizeof line, "mode %s (%s) · k %d (%s %s) · rerank %s (%s)", kb_mode_name(kp->mode),
-		 KEY_HINT(PA_KB_MODE), kp->k, KEY_HINT(PA_KB_K_LESS), KEY_HINT(PA_KB_K_MORE), kp->mmr ? "mmr" : "off",
-		 KEY_HINT(PA_KB_RERANK));
-	draw_text(w, (*y)++, 0, width, line, theme_attr(ROLE_NORMAL));
+		 KEY_HINT(PA_KB_MODE), kp->k, KEY_HINT(PA_KB_K_LESS), KEY_HINT(PA_KB_K_MORE),
+		 kp->mmr ? "mmr" : kp->model_rerank ? kp->base.wb->cfg->kb_rerank : "off", KEY_HINT(PA_KB_RERANK));
+	draw_flat(w, (*y)++, 0, width, line, theme_attr(ROLE_NORMAL));
 	if (*y >= height)
 		return;
 	snprintf(line, sizeof line, "filter (%s): %s", KEY_HINT(PA_KB_FILTER), kp->filter ? kp->filter : "none");
@@ -1080,12 +1187,29 @@ static unsigned search_key(struct kb_pane *kp, enum pane_action a)
 		kp->mode = kp->mode == KB_MODE_BM25 ? KB_MODE_VECTOR : kp->mode == KB_MODE_VECTOR ? KB_MODE_HYBRID : KB_MODE_BM25;
 		search_again(kp);
 		break;
-	case PA_KB_RERANK:
-		if (!kp->mmr && !vectors_usable(kp, "mmr"))
-			break;
-		kp->mmr = !kp->mmr;
+	case PA_KB_RERANK: {
+		/* off -> mmr (local KBs with vectors) -> the config's kb.rerank model -> off */
+		const char *model = kp->base.wb->cfg->kb_rerank;
+		int has_model = model && *model;
+		if (!kp->mmr && !kp->model_rerank) {
+			if (!kb_is_remote(&kp->cur) && kp->cur.set.embed[0] && kp->with_vectors)
+				kp->mmr = 1;
+			else if (has_model)
+				kp->model_rerank = 1;
+			else if (!vectors_usable(kp, "mmr"))
+				break;
+			else
+				kp->mmr = 1;
+		} else if (kp->mmr) {
+			kp->mmr = 0;
+			kp->model_rerank = has_model;
+		} else {
+			kp->model_rerank = 0;
+		}
+		cancel_rerank(kp);
 		search_again(kp);
 		break;
+	}
 	case PA_KB_K_MORE: change_k(kp, 1); break;
 	case PA_KB_K_LESS: change_k(kp, 0); break;
 	case PA_KB_FILTER:

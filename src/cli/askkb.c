@@ -1,5 +1,5 @@
 /* The knowledge-base side of aiwb ask and aiwb compare (--kb NAME [-k N]
- * [--mode M] [--filter EXPR]): the question searched once in the KB, its
+ * [--mode M] [--filter EXPR] [--rerank R]): the question searched once in the KB, its
  * chunks made the numbered sources of the built-in rag template, and what
  * was used kept for the sources list, the JSON and the history. */
 #include <stdio.h>
@@ -12,6 +12,7 @@
 #include "cli/kbcommon.h"
 #include "kb/context.h"
 #include "kb/json.h"
+#include "kb/rerank.h"
 #include "kb/search.h"
 #include "store/db.h"
 
@@ -45,6 +46,12 @@ int ask_kb_retrieve(struct ask_opts *o)
 	k->so.mode = o->kb_mode >= 0 ? (enum kb_mode)o->kb_mode : kb_is_remote(&kb) ? KB_MODE_VECTOR : KB_MODE_BM25;
 	k->so.filter = k->filter;
 	k->so.with_text = 1;
+	if (o->kb_rerank && strcmp(o->kb_rerank, "mmr") == 0) {
+		k->so.mmr = 1;
+		k->so.mmr_lambda = 0.5;
+	} else {
+		k->so.rerank = o->kb_rerank;
+	}
 	int rc = cli_kb_search(db, &kb, &k->so, &k->r, NULL, o->cmd);
 	db_close(db);
 	kb_free(&kb);
@@ -64,7 +71,11 @@ int ask_kb_retrieve(struct ask_opts *o)
 
 void ask_kb_print_sources(const struct ask_kb *k)
 {
-	printf("\nSources (%s, %s):\n", k->name, kb_mode_name(k->so.mode));
+	if (k->r.rerank)
+		printf("\nSources (%s, %s, reranked by %s:%s):\n", k->name, kb_mode_name(k->so.mode),
+		       kb_rerank_kind_name(k->r.rerank->kind), k->r.rerank->model);
+	else
+		printf("\nSources (%s, %s%s):\n", k->name, kb_mode_name(k->so.mode), k->so.mmr ? ", mmr rerank" : "");
 	if (!k->used)
 		printf("  none: nothing in %s matches the question\n", k->name);
 	for (size_t i = 0; i < k->used; i++) {

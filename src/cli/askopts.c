@@ -10,6 +10,7 @@
 
 #include "base/xmalloc.h"
 #include "cli/out.h"
+#include "kb/rerank.h"
 #include "kb/search.h"
 
 #define MAX_PROMPT (8u << 20)
@@ -50,7 +51,7 @@ int ask_opts_parse(struct ask_opts *o, const char *cmd, size_t max_models, int a
 		{ "var", required_argument, NULL, 'V' },         { "vars-file", required_argument, NULL, 'F' },
 		{ "guard", required_argument, NULL, 'G' },
 		{ "kb", required_argument, NULL, 'K' },          { "mode", required_argument, NULL, 'M' },
-		{ "filter", required_argument, NULL, 'X' },
+		{ "filter", required_argument, NULL, 'X' },      { "rerank", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	memset(o, 0, sizeof *o);
@@ -126,6 +127,18 @@ int ask_opts_parse(struct ask_opts *o, const char *cmd, size_t max_models, int a
 			o->kb_filter = optarg;
 			kb_only = 1;
 			break;
+		case 'R': {
+			struct kb_rerank probe;
+			struct err e = ERR_INIT;
+			if (strcmp(optarg, "mmr") != 0) {
+				if (kb_rerank_parse(optarg, &probe, &e) < 0)
+					return cli_usage_error(cmd, "%s", e.msg);
+				kb_rerank_free(&probe);
+			}
+			o->kb_rerank = optarg;
+			kb_only = 1;
+			break;
+		}
 		case ':': return cli_usage_error(cmd, "%s needs a value", argv[optind - 1]);
 		default: return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
 		}
@@ -134,7 +147,7 @@ int ask_opts_parse(struct ask_opts *o, const char *cmd, size_t max_models, int a
 		return cli_usage_error(cmd, "give the prompt as one argument (quote it), or '-' to read standard input");
 	const char *arg = optind < argc ? argv[optind] : NULL;
 	if (kb_only && !o->kb)
-		return cli_usage_error(cmd, "-k, --mode and --filter choose what --kb NAME retrieves; give --kb");
+		return cli_usage_error(cmd, "-k, --mode, --filter and --rerank choose what --kb NAME retrieves; give --kb");
 	if (o->kb && o->template)
 		return cli_usage_error(cmd, "--kb answers with the built-in rag template; leave out -t");
 	if ((o->nvars || o->vars_file) && !o->template)

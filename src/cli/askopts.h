@@ -35,6 +35,7 @@ struct ask_opts {
 	const char *kb;                       /* --kb NAME, or NULL */
 	int kb_k, kb_mode;                    /* -k N (default 5), --mode (enum kb_mode; -1 not given) */
 	const char *kb_filter;                /* --filter EXPR, or NULL */
+	const char *kb_rerank;                /* --rerank mmr|bedrock:ID|llm:P/M (kb/rerank.h), or NULL */
 	struct ask_kb *kb_found;              /* what --kb retrieved (ask_opts_start) */
 };
 

@@ -26,6 +26,7 @@
 #include "kb/json.h"
 #include "kb/label.h"
 #include "kb/resync.h"
+#include "kb/rerank.h"
 #include "kb/search.h"
 #include "kb/store.h"
 #include "session.h"
@@ -1007,6 +1008,21 @@ static char *render_marked(const char *text, int bold, int flatten)
 	return b.data ? buf_detach(&b) : xstrdup("");
 }
 
+/* The --explain line of a model rerank. */
+static void explain_rerank(const struct kb_results *r)
+{
+	const struct kb_rerank *rr = r->rerank;
+	if (!rr)
+		return;
+	if (rr->kind == KB_RERANK_BEDROCK)
+		printf("rerank: Bedrock Rerank with %s (%s), %zu candidates in %d call%s, %.2f ms\n", rr->model,
+		       rr->model_arn ? rr->model_arn : "", rr->candidates, rr->calls, rr->calls == 1 ? "" : "s", rr->ms);
+	else
+		printf("rerank: chat model %s scored %zu candidates 0-10 (%d calls, at most %d at once, %d answer%s "
+		       "without a number scored 0), %.2f ms\n", rr->model, rr->candidates, rr->calls, rr->max_in_flight,
+		       rr->unparsed, rr->unparsed == 1 ? "" : "s", rr->ms);
+}
+
 static int kb_search_cmd(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -1048,9 +1064,18 @@ static int kb_search_cmd(int argc, char **argv)
 			explain = 1;
 			break;
 		case OPT_RERANK:
-			if (strcmp(optarg, "mmr") != 0)
-				return cli_usage_error(CMD, "--rerank must be mmr");
-			so.mmr = 1;
+			if (strcmp(optarg, "mmr") == 0) {
+				so.mmr = 1;
+				so.rerank = NULL;
+			} else {
+				struct kb_rerank probe;
+				struct err re = ERR_INIT;
+				if (kb_rerank_parse(optarg, &probe, &re) < 0)
+					return cli_usage_error(CMD, "%s", re.msg);
+				kb_rerank_free(&probe);
+				so.rerank = optarg;
+				so.mmr = 0;
+			}
 			break;
 		case OPT_MMR_LAMBDA: {
 			char *end;
@@ -1110,6 +1135,7 @@ static int kb_search_cmd(int argc, char **argv)
 			       kb.set.remote_id, kb.set.region, so.mode == KB_MODE_HYBRID ? "HYBRID" : "SEMANTIC", so.k);
 			if (fj)
 				printf("filter: %s\n", fj);
+			explain_rerank(&r);
 			printf("%zu results in %.2f ms\n\n", r.n, ms);
 			free(fj);
 		} else if (explain) {
@@ -1130,6 +1156,7 @@ static int kb_search_cmd(int argc, char **argv)
 			printf("%s\nFTS5 query: %s\n", r.stop_only ? " (stop words only: kept)" : "", r.fts ? r.fts : "(none)");
 			if (r.filter_sql)
 				printf("filter: %s\n", r.filter_sql);
+			explain_rerank(&r);
 			printf("%zu results in %.2f ms\n\n", r.n, ms);
 		}
 		if (!r.fts && so.mode == KB_MODE_BM25)
@@ -1145,6 +1172,9 @@ static int kb_search_cmd(int argc, char **argv)
 			else
 				printf("%s%d. %.4f  %s%s  %s%s%s  [bytes %zu-%zu]\n", bold ? "\033[1m" : "", h->rank, h->score,
 				       name, bold ? "\033[22m" : "", title, *heading ? " › " : "", heading, h->start, h->end);
+			if (h->rerank_rank)
+				printf("   relevance %.4f (%s), retrieval score %.4f (rank %d)\n", h->relevance,
+				       kb_rerank_kind_name(r.rerank->kind), h->retrieval, h->retrieval_rank);
 			if (h->meta && strcmp(h->meta, "{}") != 0) {
 				char *m = cli_flat(h->meta);
 				printf("   meta %s\n", m);
@@ -1160,6 +1190,10 @@ static int kb_search_cmd(int argc, char **argv)
 					printf(" fused: rank %d, score %.5f;", h->fused_rank, h->fused);
 				if (h->mmr_rank)
 					printf(" reranked (mmr): rank %d, score %.4f;", h->mmr_rank, h->mmr);
+				if (h->rerank_rank)
+					printf(" retrieved: rank %d, score %.4f; reranked (%s): rank %d, relevance %.4f;",
+					       h->retrieval_rank, h->retrieval, kb_rerank_kind_name(r.rerank->kind),
+					       h->rerank_rank, h->relevance);
 				putchar('\n');
 			}
 			char *text = render_marked(h->text ? h->text : "", bold, 0);
@@ -1369,7 +1403,8 @@ const char cli_kb_usage[] =
 	"       aiwb kb rm NAME | kb docs NAME [--json]\n"
 	"       aiwb kb show NAME DOC [--chunks] [--json] [--raw] | kb check NAME\n"
 	"       aiwb kb search NAME QUERY... [-k N] [--mode bm25|vector|hybrid] [--filter EXPR]\n"
-	"                   [--rerank mmr] [--mmr-lambda X] [--hybrid-weights B,V] [--explain] [--json]\n"
+	"                   [--rerank mmr|bedrock:MODEL_ID|llm:PROVIDER/MODEL] [--mmr-lambda X]\n"
+	"                   [--hybrid-weights B,V] [--explain] [--json]\n"
 	"       aiwb kb eval NAME SET.yaml [--json] [-k N] [--mode M] [--min-ndcg X] [--min-mrr X] [--min-hit-rate X]\n"
 	"       aiwb kb eval NAME QRELS.tsv --queries QUERIES.jsonl [same options]\n"
 	"\n"
@@ -1407,7 +1442,10 @@ const char cli_kb_usage[] =
 	"             chunks with byte offsets and heading paths)\n"
 	"  search     the k best chunks (default 10) by BM25, by cosine of embeddings\n"
 	"             (vector, exact) or both fused by reciprocal rank (hybrid), optionally\n"
-	"             reranked for diversity (--rerank mmr), with query words highlighted;\n"
+	"             reranked for diversity (--rerank mmr) or by a model (--rerank\n"
+	"             bedrock:amazon.rerank-v1:0 or bedrock:cohere.rerank-v3-5:0: Bedrock's\n"
+	"             Rerank; llm:PROVIDER/MODEL: a chat model scores each candidate 0-10)\n"
+	"             over max(k, 50) candidates, with query words highlighted;\n"
 	"             the query is plain words (no operators); --filter on metadata, e.g.\n"
 	"             'source=docs AND year>=2024 AND tags IN (aws,ml) AND NOT draft=true'\n"
 	"             or \"path GLOB 'docs/*.md'\" (docs/kb.md); --explain shows the query\n"

@@ -6,10 +6,12 @@
 
 #include "base/clock.h"
 #include "base/path.h"
+#include "base/xmalloc.h"
 #include "cli/out.h"
 #include "kb/bedrockkb.h"
 #include "kb/demo.h"
 #include "kb/embed.h"
+#include "kb/rerank.h"
 #include "kb/search.h"
 #include "store/db.h"
 
@@ -123,9 +125,79 @@ static int remote_search(const struct kb *kb, const struct kb_search_opts *so, s
 	return 0;
 }
 
+/* Scores the candidates in r with the model of spec and keeps k of them. */
+static int model_rerank(const struct kb *kb, const char *spec, const char *query, int k, struct kb_results *r,
+			const char *cmd)
+{
+	struct err e = ERR_INIT;
+	struct kb_rerank *rr = xcalloc(1, sizeof *rr);
+	if (kb_rerank_parse(spec, rr, &e) < 0) {
+		free(rr);
+		return cli_usage_error(cmd, "%s", e.msg);
+	}
+	r->rerank = rr;
+	if (!r->n)
+		return 0;
+	size_t n = r->n;
+	char **texts = xcalloc(n, sizeof *texts);
+	double *scores = xcalloc(n, sizeof *scores);
+	for (size_t i = 0; i < n; i++)
+		texts[i] = kb_rerank_text(&r->v[i]);
+	int rc = 0;
+	struct session sess;
+	if (cli_kb_embed_session(&sess, &e) < 0) {
+		rc = cli_fail(cmd, "%s", e.msg);
+		goto out;
+	}
+	if (rr->kind == KB_RERANK_BEDROCK) {
+		struct bedrockkb *b = bedrockkb_new(&sess.cfg, kb_is_remote(kb) ? kb->set.region : NULL, &e);
+		int ok = b && bedrockkb_rerank(b, sess.loop, rr, query, (const char *const *)texts, n, scores, &e) == 0;
+		bedrockkb_free(b);
+		if (!ok)
+			rc = cli_fail(cmd, "rerank with bedrock:%s: %s", rr->model, e.msg);
+	} else if (kb_rerank_llm(&sess.cfg, sess.loop, rr, query, (const char *const *)texts, n, 0, scores, &e) < 0) {
+		rc = cli_fail(cmd, "rerank with llm:%s: %s", rr->model, e.msg);
+	}
+	session_close(&sess);
+	if (rc == 0)
+		kb_rerank_apply(r, scores, (size_t)k);
+out:
+	for (size_t i = 0; i < n; i++)
+		free(texts[i]);
+	free(texts);
+	free(scores);
+	return rc;
+}
+
 int cli_kb_search(struct db *db, const struct kb *kb, struct kb_search_opts *so, struct kb_results *r, double *ms,
 		  const char *cmd)
 {
+	if (so->rerank) {
+		struct err e = ERR_INIT;
+		struct kb_rerank probe;
+		if (kb_rerank_parse(so->rerank, &probe, &e) < 0)
+			return cli_usage_error(cmd, "%s", e.msg);
+		kb_rerank_free(&probe);
+		if (so->mmr)
+			return cli_usage_error(cmd, "--rerank takes one reranker: mmr or a model, not both");
+		int k = so->k, with_text = so->with_text;
+		so->k = kb_rerank_depth(k, kb_is_remote(kb) ? KB_BEDROCK_K_MAX : KB_SEARCH_K_MAX);
+		so->with_text = 1;
+		const char *spec = so->rerank;
+		so->rerank = NULL;
+		int rc = cli_kb_search(db, kb, so, r, ms, cmd);
+		so->rerank = spec;
+		so->k = k;
+		so->with_text = with_text;
+		if (rc)
+			return rc;
+		rc = model_rerank(kb, spec, so->query, k, r, cmd);
+		if (rc)
+			kb_results_free(r);
+		else if (ms && r->rerank)
+			*ms += r->rerank->ms;
+		return rc;
+	}
 	if (kb_is_remote(kb))
 		return remote_search(kb, so, r, ms, cmd);
 	struct session sess;

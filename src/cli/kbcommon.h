@@ -33,7 +33,9 @@ struct kb_search_opts;
 struct kb_results;
 /* Runs so on kb, with the query's vector when the mode or the rerank needs
  * one; a remote KB is asked through its service (kb/bedrockkb.h). *ms (if
- * not NULL) is how long the search took. 0, or the exit status of the error
+ * not NULL) is how long the search took. With so->rerank (kb/rerank.h), the
+ * search retrieves kb_rerank_depth() candidates, the model scores them and
+ * the best so->k are kept (r->rerank says how it ran). 0, or the exit status of the error
  * printed (an invalid filter, or a mode or k the service cannot do, is a
  * usage error of cmd). */
 int cli_kb_search(struct db *db, const struct kb *kb, struct kb_search_opts *so, struct kb_results *r, double *ms,

@@ -7,11 +7,13 @@
 #include <time.h>
 
 #include "base/buf.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/secret.h"
 #include "base/xmalloc.h"
 #include "config.h"
 #include "kb/bedrockfilter.h"
+#include "kb/rerank.h"
 #include "llm/bedrock.h"
 #include "llm/call.h"
 #include "loop.h"
@@ -238,6 +240,39 @@ static void service_message(const char *body, size_t len, char *out, size_t size
 	cJSON_Delete(j);
 }
 
+/* The sentence of a failed Rerank call; q->kb_id is the model id. */
+static void rerank_sentence(const struct req *q, struct reply *rep, const char *fallback, const char *m)
+{
+	const char *model = q->kb_id ? q->kb_id : "";
+	const char *region = q->b->region;
+	if (strcmp(rep->code, "AccessDeniedException") == 0)
+		snprintf(rep->msg, sizeof rep->msg,
+			 "access to Bedrock rerank model %s in %s was denied (%s: %s); the credentials need bedrock:Rerank "
+			 "and bedrock:InvokeModel, and the model must be enabled for the account in %s", model, region,
+			 rep->code, *m ? m : "access denied", region);
+	else if (strcmp(rep->code, "ThrottlingException") == 0)
+		snprintf(rep->msg, sizeof rep->msg,
+			 "Bedrock throttled Rerank with %s (%s: %s) and retries did not get through; wait a moment and try "
+			 "again", model, rep->code, *m ? m : "too many requests");
+	else if (strcmp(rep->code, "DependencyFailedException") == 0)
+		snprintf(rep->msg, sizeof rep->msg,
+			 "Bedrock's rerank model %s could not be reached (%s, HTTP 424: %s); try again later", model,
+			 rep->code, *m ? m : "dependency failed");
+	else if (strcmp(rep->code, "BadGatewayException") == 0)
+		snprintf(rep->msg, sizeof rep->msg,
+			 "a service behind Bedrock Rerank failed (%s, HTTP 502: %s); try again later", rep->code,
+			 *m ? m : "bad gateway");
+	else if (strcmp(rep->code, "ValidationException") == 0)
+		snprintf(rep->msg, sizeof rep->msg,
+			 "Bedrock refused the Rerank request with %s in %s (%s: %s); is it a rerank model offered there?",
+			 model, region, rep->code, *m ? m : "invalid request");
+	else if (strcmp(rep->code, "ResourceNotFoundException") == 0)
+		snprintf(rep->msg, sizeof rep->msg, "Bedrock has no rerank model %s in %s (%s: %s)", model, region,
+			 rep->code, *m ? m : "not found");
+	else
+		snprintf(rep->msg, sizeof rep->msg, "%s", fallback);
+}
+
 static void error_sentence(const struct req *q, const struct http_result *r, struct reply *rep)
 {
 	struct llm_result lr;
@@ -249,6 +284,10 @@ static void error_sentence(const struct req *q, const struct http_result *r, str
 	secret_redact(m, sizeof m);
 	const char *id = q->kb_id ? q->kb_id : "";
 	const char *region = q->b->region;
+	if (strcmp(q->what, "Rerank") == 0) {
+		rerank_sentence(q, rep, lr.message, m);
+		return;
+	}
 	if (strcmp(rep->code, "ResourceNotFoundException") == 0 && *id)
 		snprintf(rep->msg, sizeof rep->msg,
 			 "there is no Bedrock knowledge base %s in %s (%s: %s); 'aiwb kb ls --bedrock --region %s' lists "
@@ -318,8 +357,10 @@ static void put_label(struct buf *b, const char *s)
 	}
 }
 
-static struct req *req_new(struct bedrockkb *b, const struct awsauth_endpoint *ep, struct loop *l, const char *what,
-			   const char *id, const char *method, const char *tail, char *body)
+/* A request for rest (the path, owned by the request); id names what it is
+ * about in messages. */
+static struct req *req_new_rest(struct bedrockkb *b, const struct awsauth_endpoint *ep, struct loop *l,
+				const char *what, const char *id, const char *method, char *rest, char *body)
 {
 	struct req *q = xcalloc(1, sizeof *q);
 	q->b = b;
@@ -328,12 +369,7 @@ static struct req *req_new(struct bedrockkb *b, const struct awsauth_endpoint *e
 	q->what = what;
 	q->kb_id = id ? xstrdup(id) : NULL;
 	q->method = xstrdup(method);
-	struct buf rest = BUF_INIT;
-	buf_puts(&rest, "/knowledgebases/");
-	if (id)
-		put_label(&rest, id);
-	buf_puts(&rest, tail);
-	q->rest = buf_detach(&rest);
+	q->rest = rest;
 	q->body = body;
 	q->body_len = body ? strlen(body) : 0;
 	retry_policy_init(&q->policy, RETRY_AWS);
@@ -341,6 +377,17 @@ static struct req *req_new(struct bedrockkb *b, const struct awsauth_endpoint *e
 	q->policy.rand01 = b->rand01;
 	q->policy.rand_ud = b->rand_ud;
 	return q;
+}
+
+static struct req *req_new(struct bedrockkb *b, const struct awsauth_endpoint *ep, struct loop *l, const char *what,
+			   const char *id, const char *method, const char *tail, char *body)
+{
+	struct buf rest = BUF_INIT;
+	buf_puts(&rest, "/knowledgebases/");
+	if (id)
+		put_label(&rest, id);
+	buf_puts(&rest, tail);
+	return req_new_rest(b, ep, l, what, id, method, buf_detach(&rest), body);
 }
 
 /* ---- blocking calls */
@@ -730,4 +777,173 @@ int bedrockkb_retrieve(struct bedrockkb *b, struct loop *l, const char *id, cons
 	*out = *w.r;
 	free(w.r);
 	return 0;
+}
+
+/* ---- Rerank */
+
+struct bedrockkb_rerank_call {
+	struct bedrockkb *b;
+	struct loop *loop;
+	struct kb_rerank *rr;
+	char *query;
+	char **texts;
+	size_t n, from, m;
+	double *scores;
+	unsigned char *seen;
+	char *token;
+	int pages;
+	struct req *q;
+	int64_t t0;
+	bedrockkb_rerank_fn done;
+	void *ud;
+};
+
+static void rerank_call_free(struct bedrockkb_rerank_call *c)
+{
+	req_free(c->q);
+	for (size_t i = 0; i < c->n; i++)
+		free(c->texts[i]);
+	free(c->texts);
+	free(c->query);
+	free(c->scores);
+	free(c->seen);
+	free(c->token);
+	free(c);
+}
+
+void bedrockkb_rerank_cancel(struct bedrockkb_rerank_call *c)
+{
+	if (c)
+		rerank_call_free(c);
+}
+
+static void rerank_reply(struct req *q, const struct reply *r);
+
+/* The next page of the batch at c->from (c->token set) or the next batch. */
+static int rerank_send(struct bedrockkb_rerank_call *c, struct err *e)
+{
+	c->m = c->n - c->from < KB_RERANK_BATCH ? c->n - c->from : KB_RERANK_BATCH;
+	char *body = kb_rerank_request_json(c->rr->model_arn, c->query, (const char *const *)c->texts + c->from, c->m,
+					    c->token);
+	c->q = req_new_rest(c->b, &c->b->runtime, c->loop, "Rerank", c->rr->model, "POST", xstrdup("/rerank"), body);
+	c->q->done = rerank_reply;
+	c->q->ud = c;
+	if (req_attempt(c->q, e) != 0) {
+		req_free(c->q);
+		c->q = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void rerank_finish(struct bedrockkb_rerank_call *c, const struct err *e)
+{
+	c->rr->ms = (double)(clock_us() - c->t0) / 1000.0;
+	bedrockkb_rerank_fn done = c->done;
+	void *ud = c->ud;
+	double *scores = c->scores;
+	c->scores = NULL;
+	rerank_call_free(c);
+	done(ud, e ? NULL : scores, e);
+	free(scores);
+}
+
+static void rerank_reply(struct req *q, const struct reply *r)
+{
+	struct bedrockkb_rerank_call *c = q->ud;
+	struct err e = ERR_INIT;
+	c->q = NULL;
+	int rc = 0;
+	if (!r->ok) {
+		rc = err_set(&e, "%s", r->msg);
+	} else {
+		c->rr->calls++;
+		c->pages++;
+		free(c->token);
+		c->token = NULL;
+		rc = kb_rerank_parse_response(r->body, r->len, c->scores + c->from, c->seen + c->from, c->m, &c->token, &e);
+		if (rc == 0 && c->token && c->pages >= KB_BEDROCK_PAGES)
+			rc = err_set(&e, "Rerank kept answering with a nextToken after %d pages", KB_BEDROCK_PAGES);
+	}
+	req_free(q);
+	if (rc == 0 && !c->token) {
+		c->from += c->m;
+		c->pages = 0;
+	}
+	if (rc == 0 && c->from < c->n) {
+		if (rerank_send(c, &e) == 0)
+			return;
+		rc = -1;
+	}
+	for (size_t i = 0; i < c->n && rc == 0; i++)
+		if (!c->seen[i])
+			rc = err_set(&e, "Bedrock's Rerank answer left document %zu of %zu without a relevance score", i + 1,
+				     c->n);
+	rerank_finish(c, rc == 0 ? NULL : &e);
+}
+
+struct bedrockkb_rerank_call *bedrockkb_rerank_start(struct bedrockkb *b, struct loop *l, struct kb_rerank *rr,
+						     const char *query, const char *const *texts, size_t n,
+						     bedrockkb_rerank_fn done, void *ud, struct err *e)
+{
+	if (!n) {
+		err_set(e, "nothing to rerank");
+		return NULL;
+	}
+	struct bedrockkb_rerank_call *c = xcalloc(1, sizeof *c);
+	c->b = b;
+	c->loop = l;
+	c->rr = rr;
+	c->query = xstrdup(query ? query : "");
+	c->n = n;
+	c->texts = xcalloc(n, sizeof *c->texts);
+	for (size_t i = 0; i < n; i++)
+		c->texts[i] = xstrdup(texts[i]);
+	c->scores = xcalloc(n, sizeof *c->scores);
+	c->seen = xcalloc(n, 1);
+	c->t0 = clock_us();
+	c->done = done;
+	c->ud = ud;
+	free(rr->model_arn);
+	rr->model_arn = kb_rerank_model_arn(b->region, rr->model);
+	rr->candidates = n;
+	if (rerank_send(c, e) != 0) {
+		rerank_call_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+struct rerank_wait {
+	struct loop *l;
+	int finished;
+	double *scores;
+	size_t n;
+	struct err e;
+};
+
+static void rerank_waited(void *ud, const double *scores, const struct err *e)
+{
+	struct rerank_wait *w = ud;
+	w->finished = 1;
+	if (scores)
+		memcpy(w->scores, scores, w->n * sizeof *scores);
+	else
+		w->e = *e;
+	loop_stop(w->l);
+}
+
+int bedrockkb_rerank(struct bedrockkb *b, struct loop *l, struct kb_rerank *rr, const char *query,
+		     const char *const *texts, size_t n, double *scores, struct err *e)
+{
+	struct rerank_wait w = { l, 0, scores, n, ERR_INIT };
+	struct bedrockkb_rerank_call *c = bedrockkb_rerank_start(b, l, rr, query, texts, n, rerank_waited, &w, e);
+	if (!c)
+		return -1;
+	loop_run(l);
+	if (!w.finished) {
+		bedrockkb_rerank_cancel(c);
+		return err_set(e, "interrupted");
+	}
+	return w.e.set ? err_set(e, "%s", w.e.msg) : 0;
 }

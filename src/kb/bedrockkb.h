@@ -7,6 +7,7 @@
  * bedrock-agent-runtime (PROTOCOLS.md §2.7):
  *   Retrieve POST /knowledgebases/{id}/retrieve with retrievalQuery.text,
  *   vectorSearchConfiguration {numberOfResults, overrideSearchType, filter}.
+ *   Rerank   POST /rerank (kb/rerank.h builds and reads the bodies).
  *
  * Both are rest-json, signed with SigV4 (signing name "bedrock") for the
  * region given (else the bedrock provider's, AWS_REGION, ...). Endpoints
@@ -71,6 +72,23 @@ int bedrockkb_list(struct bedrockkb *b, struct loop *l, struct bedrockkb_info **
 		   struct err *e);
 int bedrockkb_retrieve(struct bedrockkb *b, struct loop *l, const char *id, const struct kb_search_opts *so,
 		       struct kb_results *out, struct err *e);
+
+/* Rerank (bedrock-agent-runtime POST /rerank) of n texts against query with
+ * the model rr->model (its ARN in the client's region is set in
+ * rr->model_arn), KB_RERANK_BATCH texts a call, pages followed by nextToken;
+ * scores[i] is text i's relevanceScore. Retried and worded as the other
+ * calls. 0, or -1 with e (also when a document comes back unscored). */
+struct kb_rerank;
+int bedrockkb_rerank(struct bedrockkb *b, struct loop *l, struct kb_rerank *rr, const char *query,
+		     const char *const *texts, size_t n, double *scores, struct err *e);
+/* Rerank on the loop: done runs once with the n scores (valid during the
+ * call) or NULL and e, unless cancelled. rr must outlive the call. */
+struct bedrockkb_rerank_call;
+typedef void (*bedrockkb_rerank_fn)(void *ud, const double *scores, const struct err *e);
+struct bedrockkb_rerank_call *bedrockkb_rerank_start(struct bedrockkb *b, struct loop *l, struct kb_rerank *rr,
+						     const char *query, const char *const *texts, size_t n,
+						     bedrockkb_rerank_fn done, void *ud, struct err *e);
+void bedrockkb_rerank_cancel(struct bedrockkb_rerank_call *c);
 
 /* Retrieve for callers inside the loop (the workbench). done runs once from
  * the loop with the results (r owned by done's callee; NULL on error, then e

@@ -8,6 +8,7 @@
 #include "base/buf.h"
 #include "base/json.h"
 #include "base/sanitize.h"
+#include "kb/rerank.h"
 
 static cJSON *strings_json(char *const *v, size_t n)
 {
@@ -131,6 +132,11 @@ cJSON *kb_json_hit(const struct kb_hit *h, int explain)
 		cJSON_AddNumberToObject(sc, "fused", h->fused);
 	if (h->mmr_rank)
 		cJSON_AddNumberToObject(sc, "mmr", h->mmr);
+	if (h->rerank_rank) {
+		cJSON_AddNumberToObject(sc, "retrieval", h->retrieval);
+		cJSON_AddNumberToObject(sc, "retrieval_rank", h->retrieval_rank);
+		cJSON_AddNumberToObject(sc, "relevance", h->relevance);
+	}
 	cJSON *doc = cJSON_AddObjectToObject(o, "document");
 	if (h->remote)
 		cJSON_AddNullToObject(doc, "id");
@@ -177,8 +183,9 @@ cJSON *kb_json_hit(const struct kb_hit *h, int explain)
 		cJSON *stages = cJSON_AddArrayToObject(o, "explain");
 		struct { const char *name; int rank; double score; } st[] = {
 			{ "bm25", h->bm25_rank, h->bm25 }, { "vector", h->vector_rank, h->vector },
-			{ "fused", h->fused_rank, h->fused }, { "reranked", h->mmr_rank, h->mmr } };
-		for (int i = 0; i < 4; i++) {
+			{ "fused", h->fused_rank, h->fused }, { "reranked", h->mmr_rank, h->mmr },
+			{ "retrieved", h->retrieval_rank, h->retrieval }, { "reranked", h->rerank_rank, h->relevance } };
+		for (int i = 0; i < 6; i++) {
 			if (!st[i].rank)
 				continue;
 			cJSON *s = cJSON_CreateObject();
@@ -213,6 +220,23 @@ cJSON *kb_json_search(const struct kb *kb, const struct kb_search_opts *so, cons
 	if (explain) {
 		cJSON_AddStringToObject(o, "fts_query", r->fts ? r->fts : "");
 		cJSON_AddStringToObject(o, "filter_sql", r->filter_sql ? r->filter_sql : "");
+	}
+	if (r->rerank) {
+		const struct kb_rerank *rr = r->rerank;
+		cJSON *x = cJSON_AddObjectToObject(o, "rerank");
+		cJSON_AddStringToObject(x, "kind", kb_rerank_kind_name(rr->kind));
+		cJSON_AddStringToObject(x, "model", rr->model);
+		if (rr->model_arn)
+			cJSON_AddStringToObject(x, "model_arn", rr->model_arn);
+		cJSON_AddNumberToObject(x, "candidates", (double)rr->candidates);
+		cJSON_AddNumberToObject(x, "calls", rr->calls);
+		if (rr->kind == KB_RERANK_LLM) {
+			cJSON_AddNumberToObject(x, "max_in_flight", rr->max_in_flight);
+			cJSON_AddNumberToObject(x, "unparsed", rr->unparsed);
+		}
+		cJSON_AddNumberToObject(x, "ms", rr->ms);
+	} else {
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "rerank"), "kind", so->mmr ? "mmr" : "none");
 	}
 	cJSON_AddNumberToObject(o, "ms", ms);
 	cJSON *a = cJSON_AddArrayToObject(o, "results");

@@ -11,6 +11,7 @@
 #include "kb/embed.h"
 #include "kb/filter.h"
 #include "kb/query.h"
+#include "kb/rerank.h"
 #include "kb/vecindex.h"
 #include "store/db.h"
 
@@ -518,5 +519,7 @@ void kb_results_free(struct kb_results *r)
 	free(r->words);
 	free(r->fts);
 	free(r->filter_sql);
+	kb_rerank_free(r->rerank);
+	free(r->rerank);
 	memset(r, 0, sizeof *r);
 }

@@ -50,6 +50,7 @@ struct kb_search_opts {
 	double w_bm25, w_vector; /* hybrid weights; 0 and 0 mean 1 and 1 */
 	int mmr;              /* rerank by MMR */
 	double mmr_lambda;    /* 0..1; relevance against diversity */
+	const char *rerank;   /* NULL or a model rerank spec (kb/rerank.h), run by the caller */
 };
 
 struct kb_hit {
@@ -64,6 +65,10 @@ struct kb_hit {
 	int fused_rank;
 	double mmr;           /* MMR score when reranked */
 	int mmr_rank;
+	double retrieval;     /* reranked by a model (kb/rerank.h): the retrieval score */
+	int retrieval_rank;   /* and rank; 0 when not reranked by a model */
+	double relevance;     /* the model's relevance score */
+	int rerank_rank;
 	int seq;              /* chunk number in its document, from 0 */
 	size_t start, end;    /* byte offsets in the document text */
 	char *doc_name, *doc_path, *title, *heading, *meta; /* meta: JSON object text */
@@ -81,6 +86,7 @@ struct kb_results {
 	int stop_only;
 	char *filter_sql;     /* NULL without a filter */
 	int64_t unembedded;   /* chunks of the KB without a vector (vector modes) */
+	struct kb_rerank *rerank; /* the model rerank that ran (kb/rerank.h), or NULL; freed with r */
 };
 
 int kb_mode_parse(const char *s); /* -1 for an unknown mode */

@@ -5,8 +5,9 @@
 # Retrieve on the loop (results with their S3 URIs), a filter narrows them,
 # m goes to hybrid and then to bm25, which is refused with the reason on the
 # status line, a filter Bedrock cannot express is refused and the one before
-# kept, D says the documents live in Bedrock, and A asks a model with the
-# remote results as sources. Every check polls the screen with a deadline.
+# kept, r reranks with the config's kb.rerank model (Bedrock's Rerank),
+# D says the documents live in Bedrock, and A asks a model with the
+# reranked remote results as sources. Every check polls the screen with a deadline.
 . "$(dirname "$0")/lib.sh"
 e2e_begin
 e2e_need_tmux
@@ -28,7 +29,7 @@ else
 	fail "$d" "$(cat "$E2E_TMP/attach.out" "$E2E_TMP/kb.err" 2>&1 | tail -5)"
 fi
 TUI_ENV=$ENVS
-printf '{ "default_model": "openai/gpt-4o-mini" }\n' >"$E2E_HOME/config.json"
+printf '{ "default_model": "openai/gpt-4o-mini", "kb": { "rerank": "bedrock:amazon.rerank-v1:0" } }\n' >"$E2E_HOME/config.json"
 AIWB_CONFIG=$E2E_HOME/config.json
 export AIWB_CONFIG
 
@@ -79,6 +80,26 @@ if tui_keys f && tui_wait_bottom 'filter (empty clears)>*' && tui_keys C-u && tu
 	ok "$d"
 else
 	tui_fail "$d"
+fi
+
+d="r reranks with the config's kb.rerank model: Rerank (SigV4) over 50 Retrieve candidates, both scores shown"
+if tui_keys r && tui_wait "rerank bedrock:amazon.rerank-v1:0 (r)" &&
+	tui_wait "(vector, k 10, filtered, reranked from 5)" && tui_wait_re '1\. 0\.0000 \(retrieval 0\.[0-9]{4}, #1\)' &&
+	tui_keys f && tui_wait_bottom 'filter (empty clears)>*' && tui_keys C-u Enter && tui_wait "filter (f): none" &&
+	tui_wait "(vector, k 10, reranked from 16)" &&
+	tui_wait_re '1\. 1\.0000 \(retrieval 0\.[0-9]{4}, #[0-9]+\)  drift-psi\.txt' &&
+	"$E2E_PY" -c 'import json,sys
+rows=[json.loads(l) for l in open(sys.argv[1])]
+rr=[r for r in rows if r["route"]=="bedrock-agent-runtime.rerank"]
+assert len(rr)==2 and all(r["auth"]=="sigv4" and r["auth_ok"] and r["status"]==200 for r in rr), rr
+assert len(json.loads(rr[1]["body"])["sources"])==16, rr[1]["body"]
+b=json.loads(rr[0]["body"])
+assert b["queries"][0]["textQuery"]["text"]=="population stability drift", b["queries"]
+ret=[json.loads(r["body"]) for r in rows if r["route"]=="bedrock-agent-runtime.retrieve"][-1]
+assert ret["retrievalConfiguration"]["vectorSearchConfiguration"]["numberOfResults"]==50, ret' "$LOG"; then
+	ok "$d"
+else
+	tui_fail "$d" "log: $(tail -1 "$LOG" 2>&1)"
 fi
 
 d="D says the documents live in Bedrock; Enter on a result names its S3 URI"

@@ -132,6 +132,7 @@ struct options {
 	const char *kb_denied;     /* --kb-denied ID: AccessDeniedException on it */
 	long kb_page;              /* --kb-page N: Retrieve results per page (0: 100) */
 	long kb_list_page;         /* --kb-list-page N: ListKnowledgeBases summaries per page */
+	long rerank_page;          /* --rerank-page N: Rerank results per page (0: all) */
 };
 
 struct header {
@@ -1459,6 +1460,44 @@ static void openai_body(const struct answer *a, const struct buf *text, struct b
 		   stop_reason(a), a->input_tokens, a->ntokens, a->input_tokens + a->ntokens);
 }
 
+static double kb_word_share(const char *query, const char *text);
+
+/* aiwb's chat rerank prompt (docs/kb.md, "Reranking with a model"): the
+ * answer is round(10 * the share of the question's words in the passage);
+ * a question with the word "noscore" gets an answer without a number, one
+ * with "chatty" the number inside a sentence. 1 when text is that prompt. */
+static int rerank_prompt_answer(const char *text, struct buf *out)
+{
+	static const char head[] = "Answer with a number only.\n\nQuestion: ";
+	const char *q = text ? strstr(text, head) : NULL;
+	const char *p = q ? strstr(q, "\n\nPassage: ") : NULL;
+	if (!p)
+		return 0;
+	q += strlen(head);
+	char *question = xstrndup(q, (size_t)(p - q));
+	long score = lround(10 * kb_word_share(question, p + strlen("\n\nPassage: ")));
+	if (find_word(question, "noscore"))
+		buf_puts(out, "I cannot tell.");
+	else if (find_word(question, "chatty"))
+		buf_printf(out, "Relevance: %ld out of 10.", score);
+	else
+		buf_printf(out, "%ld", score);
+	free(question);
+	return 1;
+}
+
+static const char *last_user_text(const cJSON *messages)
+{
+	const char *t = NULL;
+	const cJSON *m;
+	cJSON_ArrayForEach(m, messages) {
+		const cJSON *c = jget(m, "content");
+		if (cJSON_IsString(c))
+			t = c->valuestring;
+	}
+	return t;
+}
+
 static void h_openai_chat(struct ctx *x)
 {
 	if (!cJSON_IsArray(jget(x->json, "messages"))) {
@@ -1468,6 +1507,19 @@ static void h_openai_chat(struct ctx *x)
 	}
 	struct answer a;
 	answer_init(&a, x);
+	struct buf rr = BUF_INIT;
+	if (!cJSON_IsTrue(jget(x->json, "stream")) && a.sc.kind == K_NORMAL &&
+	    rerank_prompt_answer(last_user_text(jget(x->json, "messages")), &rr)) {
+		struct buf b = BUF_INIT;
+		a.ntokens = 1;
+		openai_body(&a, &rr, &b);
+		send_answer(x, &a, NULL, &b);
+		buf_free(&b);
+		buf_free(&rr);
+		free(a.model);
+		return;
+	}
+	buf_free(&rr);
 	long max = jint(x->json, "max_completion_tokens", jint(x->json, "max_tokens", 0));
 	answer_limit(&a, max);
 	if (cJSON_IsTrue(jget(x->json, "stream"))) {
@@ -2402,6 +2454,109 @@ static void h_kb_retrieve(struct ctx *x)
 	free(id);
 }
 
+/* Rerank (bedrock-agent-runtime POST /rerank): each source's relevanceScore
+ * is the share of the query's words found in its text (documents scored one
+ * by one, as the real models do), results best first (ties by index), cut
+ * to numberOfResults and paged by --rerank-page. The query's words pick a
+ * failure as a model name does (fail-NNN, retry-NNN). */
+static const char *rerank_text(const cJSON *doc)
+{
+	return cJSON_GetStringValue(jget(doc, "text"));
+}
+
+static bool rerank_text_ok(const char *t)
+{
+	return t && *t && strlen(t) <= 32000;
+}
+
+static void h_rerank(struct ctx *x)
+{
+	const cJSON *qs = jget(x->json, "queries"), *srcs = jget(x->json, "sources");
+	const cJSON *rc = jget(x->json, "rerankingConfiguration");
+	const cJSON *br = jget(rc, "bedrockRerankingConfiguration");
+	const char *arn = cJSON_GetStringValue(jget(jget(br, "modelConfiguration"), "modelArn"));
+	const cJSON *nr = jget(br, "numberOfResults");
+	const char *tok = cJSON_GetStringValue(jget(x->json, "nextToken"));
+	const cJSON *q0 = cJSON_GetArrayItem(qs, 0);
+	const char *query = rerank_text(jget(q0, "textQuery"));
+	long nsrc = cJSON_IsArray(srcs) ? cJSON_GetArraySize(srcs) : 0;
+	long want = nr ? (long)nr->valuedouble : nsrc, from = 0;
+	struct buf prefix = BUF_INIT;
+	buf_printf(&prefix, "arn:aws:bedrock:%s::foundation-model/", x->s->opt.aws_region);
+	const char *model = arn && strncmp(arn, prefix.data, prefix.len) == 0 ? arn + prefix.len : NULL;
+	bool bad_src = false;
+	const cJSON *it;
+	cJSON_ArrayForEach(it, srcs) {
+		const cJSON *d = jget(it, "inlineDocumentSource");
+		const char *t = cJSON_GetStringValue(jget(it, "type")), *dt = cJSON_GetStringValue(jget(d, "type"));
+		if (!t || strcmp(t, "INLINE") != 0 || !dt || strcmp(dt, "TEXT") != 0 ||
+		    !rerank_text_ok(rerank_text(jget(d, "textDocument"))))
+			bad_src = true;
+	}
+	struct scenario sc = scenario_parse(query ? query : "", 0);
+	struct buf key = BUF_INIT;
+	buf_printf(&key, "rerank %s", query ? query : "");
+	if (!cJSON_IsArray(qs) || cJSON_GetArraySize(qs) != 1 || !rerank_text_ok(query) ||
+	    !cJSON_GetStringValue(jget(q0, "type")) || strcmp(cJSON_GetStringValue(jget(q0, "type")), "TEXT") != 0) {
+		gr_validation(x, "Value at 'queries' failed to satisfy constraint: Member must have length 1, of type TEXT "
+				 "with a text of 1 to 32000 characters");
+	} else if (nsrc < 1 || nsrc > 1000) {
+		gr_validation(x, "Value at 'sources' failed to satisfy constraint: Member must have length less than or "
+				 "equal to 1000 and greater than or equal to 1");
+	} else if (bad_src) {
+		gr_validation(x, "Value at 'sources' failed to satisfy constraint: each source must be INLINE TEXT with a "
+				 "text of 1 to 32000 characters");
+	} else if (!cJSON_GetStringValue(jget(rc, "type")) ||
+		   strcmp(cJSON_GetStringValue(jget(rc, "type")), "BEDROCK_RERANKING_MODEL") != 0) {
+		gr_validation(x, "Value at 'rerankingConfiguration.type' failed to satisfy constraint: Member must satisfy "
+				 "enum value set: [BEDROCK_RERANKING_MODEL]");
+	} else if (nr && (!cJSON_IsNumber(nr) || want < 1 || want > 1000 || (double)want != nr->valuedouble)) {
+		gr_validation(x, "Value at 'rerankingConfiguration.bedrockRerankingConfiguration.numberOfResults' failed to "
+				 "satisfy constraint: Member must have value between 1 and 1000");
+	} else if (!model || (strcmp(model, "amazon.rerank-v1:0") != 0 && strcmp(model, "cohere.rerank-v3-5:0") != 0)) {
+		gr_validation(x, "The provided model identifier is invalid.");
+	} else if (tok && (sscanf(tok, "rr-%ld", &from) != 1 || from < 1 || from >= want)) {
+		gr_validation(x, "Value at 'nextToken' failed to satisfy constraint: the token is not one this service gave");
+	} else if (sc.kind == K_FAIL || (sc.kind == K_RETRY && counter_bump(x->s, P_BEDROCK, key.data) == 1)) {
+		send_error(x, sc.status, NULL);
+	} else {
+		struct kb_scored *hits = xcalloc((size_t)nsrc, sizeof *hits);
+		long i = 0;
+		cJSON_ArrayForEach(it, srcs) {
+			const char *t = rerank_text(jget(jget(it, "inlineDocumentSource"), "textDocument"));
+			hits[i] = (struct kb_scored){ (size_t)i, round(kb_word_share(query, t) * 1e6) / 1e6 };
+			i++;
+		}
+		qsort(hits, (size_t)nsrc, sizeof *hits, kb_by_score);
+		long total = want < nsrc ? want : nsrc;
+		long page = x->s->opt.rerank_page > 0 ? x->s->opt.rerank_page : total;
+		long to = from + page < total ? from + page : total;
+		cJSON *root = cJSON_CreateObject(), *list = cJSON_AddArrayToObject(root, "results");
+		for (long k = from; k < to; k++) {
+			cJSON *r = cJSON_CreateObject();
+			cJSON_AddNumberToObject(r, "index", (double)hits[k].doc);
+			cJSON_AddNumberToObject(r, "relevanceScore", hits[k].score);
+			cJSON_AddItemToArray(list, r);
+		}
+		if (to < total) {
+			struct buf t = BUF_INIT;
+			buf_printf(&t, "rr-%ld", to);
+			cJSON_AddStringToObject(root, "nextToken", t.data);
+			buf_free(&t);
+		}
+		char *text = cJSON_PrintUnformatted(root);
+		struct buf b = BUF_INIT;
+		buf_puts(&b, text);
+		respond_json(x, 200, NULL, &b);
+		buf_free(&b);
+		free(text);
+		cJSON_Delete(root);
+		free(hits);
+	}
+	buf_free(&key);
+	buf_free(&prefix);
+}
+
 static void invoke_headers(struct buf *h, long input_tokens)
 {
 	buf_printf(h, "x-amzn-bedrock-input-token-count: %ld\r\nx-amzn-bedrock-invocation-latency: 1\r\n",
@@ -2902,6 +3057,7 @@ static const struct route routes[] = {
 	{ "POST", "/knowledgebases/", NULL, NULL, P_BEDROCK, "bedrock-agent.list-knowledge-bases", 0, h_kb_list },
 	{ "GET", "/knowledgebases/", "", NULL, P_BEDROCK, "bedrock-agent.get-knowledge-base", 0, h_kb_get },
 	{ "POST", "/knowledgebases/", "/retrieve", NULL, P_BEDROCK, "bedrock-agent-runtime.retrieve", 0, h_kb_retrieve },
+	{ "POST", "/rerank", NULL, NULL, P_BEDROCK, "bedrock-agent-runtime.rerank", 0, h_rerank },
 	{ "GET", "/", NULL, NULL, P_OLLAMA, "ollama.root", 0, h_ollama_root },
 	{ "GET", "/api/version", NULL, NULL, P_OLLAMA, "ollama.version", 0, h_ollama_version },
 	{ "GET", "/api/tags", NULL, NULL, P_OLLAMA, "ollama.tags", 0, h_ollama_tags },
@@ -3191,6 +3347,11 @@ static void log_request(struct ctx *x)
 	cJSON_AddStringToObject(o, "auth", x->auth ? x->auth : "none");
 	cJSON_AddBoolToObject(o, "auth_ok", x->auth_ok);
 	cJSON_AddNumberToObject(o, "status", x->status);
+	long held = 0;
+	int64_t now = clock_us();
+	for (size_t i = 0; i < s->nconns; i++)
+		held += s->conns[i] && s->conns[i]->out.len > s->conns[i]->out_off && s->conns[i]->out_after_us > now;
+	cJSON_AddNumberToObject(o, "held", (double)held);
 	if (x->sig_canonical) {
 		cJSON_AddStringToObject(o, "sigv4_canonical_request", x->sig_canonical);
 		cJSON_AddStringToObject(o, "sigv4_string_to_sign", x->sig_string_to_sign);
@@ -3586,6 +3747,7 @@ static void usage(FILE *f)
 	      "               [--aws-access-key AK --aws-secret-key SK [--aws-session-token T]] [--aws-region R]\n"
 	      "               [--aws-max-skew SECONDS] [--openai-models ID,ID,...] [--echo]\n"
 	      "               [--kb-corpus FILE.jsonl] [--kb-ids ID[=NAME],...] [--kb-denied ID] [--kb-page N]\n"
+	      "               [--rerank-page N]\n"
 	      "               [--kb-list-page N]\n"
 	      "A local OpenAI, Anthropic, Bedrock and Ollama server for tests; see tests/fakes/README.md.\n",
 	      f);
@@ -3595,7 +3757,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { O_PORT_FILE = 256, O_PORT, O_MAX, O_LOG, O_TPS, O_OPENAI, O_ANTHROPIC, O_AK, O_SK, O_TOKEN,
 	       O_REGION, O_BEDROCK_KEY, O_SKEW, O_MODELS, O_ECHO, O_KB_CORPUS, O_KB_IDS, O_KB_DENIED, O_KB_PAGE,
-	       O_KB_LIST_PAGE, O_HELP };
+	       O_KB_LIST_PAGE, O_RERANK_PAGE, O_HELP };
 	static const struct option longopts[] = {
 		{ "port-file", required_argument, NULL, O_PORT_FILE },
 		{ "port", required_argument, NULL, O_PORT },
@@ -3617,6 +3779,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "kb-denied", required_argument, NULL, O_KB_DENIED },
 		{ "kb-page", required_argument, NULL, O_KB_PAGE },
 		{ "kb-list-page", required_argument, NULL, O_KB_LIST_PAGE },
+		{ "rerank-page", required_argument, NULL, O_RERANK_PAGE },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -3643,11 +3806,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return -1;
 			break;
 		case O_KB_PAGE:
-		case O_KB_LIST_PAGE: {
+		case O_KB_LIST_PAGE:
+		case O_RERANK_PAGE: {
 			long v = strtol(optarg, &end, 10);
 			if (*end || v < 1 || v > 1000)
 				goto bad;
-			*(ch == O_KB_PAGE ? &o->kb_page : &o->kb_list_page) = v;
+			*(ch == O_KB_PAGE ? &o->kb_page : ch == O_KB_LIST_PAGE ? &o->kb_list_page : &o->rerank_page) = v;
 			break;
 		}
 		case O_PORT:
