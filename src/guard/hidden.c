@@ -54,3 +54,23 @@ size_t detect_hidden(struct scan *s, size_t i)
 	scan_add(s, t, i, end, conf, NULL);
 	return end;
 }
+
+size_t guard_strip_hidden(char *text, size_t *len)
+{
+	unsigned char *p = (unsigned char *)text;
+	size_t n = *len, out = 0, removed = 0;
+	enum guard_type t;
+	for (size_t i = 0; i < n;) {
+		size_t k = p[i] >= 0xD8 ? guard_hidden_at(p + i, n - i, &t) : 0;
+		if (k) {
+			removed++;
+			i += k;
+			continue;
+		}
+		p[out++] = p[i++];
+	}
+	if (out < n)
+		p[out] = '\0';
+	*len = out;
+	return removed;
+}
