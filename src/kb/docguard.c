@@ -7,6 +7,7 @@
 #include "base/buf.h"
 #include "base/xmalloc.h"
 #include "guard/guard.h"
+#include "kb/extract.h"
 #include "kb/search.h"
 
 /* s (owned, length *len) stripped and, with g, masked; returns the new text. */

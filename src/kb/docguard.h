@@ -15,9 +15,8 @@
 
 #include <stddef.h>
 
-#include "kb/extract.h"
-
 struct guard;
+struct kb_doc;
 
 struct kb_guard_counts {
 	size_t hidden; /* characters stripped */
