@@ -1,6 +1,7 @@
 #include "kb/docguard.h"
 
 #include <cjson/cJSON.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,15 +69,22 @@ void kb_doc_guard(struct kb_doc *d, const struct guard *g, struct kb_guard_count
 	}
 }
 
-long long kb_meta_hidden_chars(const char *meta)
+static long long meta_count(const char *meta, const char *key)
 {
-	if (!meta || !strstr(meta, "\"hidden_chars\""))
+	char quoted[40];
+	snprintf(quoted, sizeof quoted, "\"%s\"", key);
+	if (!meta || !strstr(meta, quoted))
 		return 0;
 	cJSON *o = cJSON_Parse(meta);
-	const cJSON *h = cJSON_GetObjectItemCaseSensitive(o, "hidden_chars");
+	const cJSON *h = cJSON_GetObjectItemCaseSensitive(o, key);
 	long long n = cJSON_IsNumber(h) && h->valuedouble > 0 ? (long long)h->valuedouble : 0;
 	cJSON_Delete(o);
 	return n;
+}
+
+long long kb_meta_hidden_chars(const char *meta)
+{
+	return meta_count(meta, "hidden_chars");
 }
 
 char *kb_chunk_flags(const struct guard *g, const char *text, size_t len, const char *doc_meta)
@@ -102,7 +110,7 @@ char *kb_chunk_flags(const struct guard *g, const char *text, size_t len, const 
 	if (text && len)
 		guard_scan(g, text, len, &f, NULL);
 	int seen[GUARD_NTYPES] = { 0 };
-	int hidden = kb_meta_hidden_chars(doc_meta) > 0;
+	int hidden = kb_meta_hidden_chars(doc_meta) > 0 || meta_count(doc_meta, "hidden_elements") > 0;
 	for (size_t i = 0; i < f.n; i++) {
 		if (guard_is_hidden(f.v[i].type))
 			hidden = 1;

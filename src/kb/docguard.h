@@ -32,7 +32,8 @@ long long kb_meta_hidden_chars(const char *meta);
 
 /* What marks a chunk: the distinct types the guard finds in text (highlight
  * marks ignored) in the guard's order, hidden characters named "hidden", and
- * "hidden" too when the document's metadata counts stripped hidden characters:
+ * "hidden" too when the document's metadata counts stripped hidden characters
+ * or dropped hidden HTML elements ("hidden_elements", kb/extract.h):
  * "email, aws_access_key_id, hidden". NULL when nothing. g NULL: the
  * built-in detectors. Caller frees. */
 char *kb_chunk_flags(const struct guard *g, const char *text, size_t len, const char *doc_meta);

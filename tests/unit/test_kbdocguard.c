@@ -120,6 +120,9 @@ static void test_chunk_flags(void **state)
 	f = kb_chunk_flags(NULL, "plain words", 11, "{\"hidden_chars\":3}");
 	assert_string_equal(f, "hidden");
 	free(f);
+	f = kb_chunk_flags(NULL, "plain words", 11, "{\"hidden_elements\":1}");
+	assert_string_equal(f, "hidden");
+	free(f);
 	f = kb_chunk_flags(NULL, "x" HIDDEN10 "y", strlen("x" HIDDEN10 "y"), NULL);
 	assert_string_equal(f, "hidden");
 	free(f);
