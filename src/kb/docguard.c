@@ -11,14 +11,17 @@
 #include "kb/extract.h"
 #include "kb/search.h"
 
-/* s (owned, length *len) stripped and, with g, masked; returns the new text. */
-static char *clean_text(char *s, size_t *len, const struct guard *g, struct kb_guard_counts *c)
+/* s (owned, length *len) stripped and, with g, masked; returns the new text
+ * (*failed set when a pattern failed). */
+static char *clean_text(char *s, size_t *len, const struct guard *g, struct kb_guard_counts *c, int *failed,
+			struct err *e)
 {
 	c->hidden += guard_strip_hidden(s, len);
 	if (!g)
 		return s;
 	struct guard_outcome out;
-	guard_apply(g, GUARD_MASK, s, *len, &out, NULL);
+	if (guard_apply(g, GUARD_MASK, s, *len, &out, e) < 0)
+		*failed = 1;
 	if (out.masked) {
 		c->masked += out.findings.n;
 		free(s);
@@ -30,33 +33,34 @@ static char *clean_text(char *s, size_t *len, const struct guard *g, struct kb_g
 	return s;
 }
 
-static void clean_json(cJSON *j, const struct guard *g, struct kb_guard_counts *c)
+static void clean_json(cJSON *j, const struct guard *g, struct kb_guard_counts *c, int *failed, struct err *e)
 {
 	for (cJSON *it = j ? j->child : NULL; it; it = it->next) {
 		if (cJSON_IsString(it) && it->valuestring) {
 			size_t n = strlen(it->valuestring);
 			size_t before = c->hidden + c->masked;
-			char *t = clean_text(xstrndup(it->valuestring, n), &n, g, c);
+			char *t = clean_text(xstrndup(it->valuestring, n), &n, g, c, failed, e);
 			if (c->hidden + c->masked != before)
 				cJSON_SetValuestring(it, t);
 			free(t);
 		} else if (cJSON_IsObject(it) || cJSON_IsArray(it)) {
-			clean_json(it, g, c);
+			clean_json(it, g, c, failed, e);
 		}
 	}
 }
 
-void kb_doc_guard(struct kb_doc *d, const struct guard *g, struct kb_guard_counts *total)
+int kb_doc_guard(struct kb_doc *d, const struct guard *g, struct kb_guard_counts *total, struct err *e)
 {
 	struct kb_guard_counts c = { 0 };
-	d->body = clean_text(d->body, &d->len, g, &c);
+	int failed = 0;
+	d->body = clean_text(d->body, &d->len, g, &c, &failed, e);
 	if (d->title) {
 		size_t n = strlen(d->title);
-		d->title = clean_text(d->title, &n, g, &c);
+		d->title = clean_text(d->title, &n, g, &c, &failed, e);
 	}
 	if (!d->meta)
 		d->meta = cJSON_CreateObject();
-	clean_json(d->meta, g, &c);
+	clean_json(d->meta, g, &c, &failed, e);
 	cJSON_DeleteItemFromObjectCaseSensitive(d->meta, "hidden_chars");
 	cJSON_DeleteItemFromObjectCaseSensitive(d->meta, "redacted");
 	if (c.hidden)
@@ -67,6 +71,7 @@ void kb_doc_guard(struct kb_doc *d, const struct guard *g, struct kb_guard_count
 		total->hidden += c.hidden;
 		total->masked += c.masked;
 	}
+	return failed ? -1 : 0;
 }
 
 static long long meta_count(const char *meta, const char *key)

@@ -15,6 +15,8 @@
 
 #include <stddef.h>
 
+#include "base/err.h"
+
 struct guard;
 struct kb_doc;
 
@@ -24,8 +26,10 @@ struct kb_guard_counts {
 };
 
 /* Strips d's hidden characters; with g (NULL: no redaction) masks its
- * findings too. Adds to c (may be NULL). */
-void kb_doc_guard(struct kb_doc *d, const struct guard *g, struct kb_guard_counts *c);
+ * findings too. Adds to c (may be NULL). 0, or -1 with e when one of the
+ * user's patterns failed to run (PCRE2's match limit): the built-in findings
+ * are masked, but the text may still hold a match, so it must not be stored. */
+int kb_doc_guard(struct kb_doc *d, const struct guard *g, struct kb_guard_counts *c, struct err *e);
 
 /* The "hidden_chars" of a document's metadata (JSON object text); 0 when none. */
 long long kb_meta_hidden_chars(const char *meta);

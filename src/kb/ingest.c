@@ -203,15 +203,22 @@ struct run {
 	struct guard *own_guard;
 };
 
-/* Hidden characters out of every document, findings masked when the KB redacts. */
-static void guard_docs(struct run *r, struct kb_docs *docs)
+/* Hidden characters out of every document, findings masked when the KB
+ * redacts: 0, or -1 with e when a pattern of the guard failed to run (the
+ * file is then skipped rather than stored half-masked). */
+static int guard_docs(struct run *r, struct kb_docs *docs, struct err *e)
 {
+	struct kb_guard_counts c = { 0 };
 	for (size_t i = 0; i < docs->n; i++) {
-		struct kb_guard_counts c = { 0 };
-		kb_doc_guard(&docs->v[i], r->redact, &c);
-		r->st->hidden_chars += (int64_t)c.hidden;
-		r->st->redacted += (int64_t)c.masked;
+		struct err ge = ERR_INIT;
+		if (kb_doc_guard(&docs->v[i], r->redact, &c, &ge) < 0) {
+			err_set(e, "cannot be redacted: %s", ge.msg);
+			return -1;
+		}
 	}
+	r->st->hidden_chars += (int64_t)c.hidden;
+	r->st->redacted += (int64_t)c.masked;
+	return 0;
 }
 
 static int begin_batch(struct run *r)
@@ -380,7 +387,17 @@ static int ingest_parts(struct run *r, const struct file_entry *f, int had, stru
 		char *title = xasprintf("%s (part %d)", base_of(f->display), part);
 		struct kb_docs kd = { 0 };
 		kb_extract(KB_FMT_TEXT, name, f->abs, carry.data, cut, &r->xo, &kd, &re);
-		guard_docs(r, &kd);
+		if (guard_docs(r, &kd, &re) < 0) {
+			kb_docs_free(&kd);
+			free(title);
+			free(name);
+			buf_free(&carry);
+			free(piece);
+			close(fd);
+			db_exec(r->db, "ROLLBACK TO kb_file; RELEASE kb_file", NULL);
+			skip(r, f, KB_SKIP_UNPARSABLE, re.msg);
+			return 0;
+		}
 		free(kd.v[0].title);
 		kd.v[0].title = title;
 		struct kb_chunk *cv = NULL;
@@ -481,7 +498,11 @@ static int ingest_file(struct run *r, const struct file_entry *f)
 		return 0;
 	}
 	buf_free(&data);
-	guard_docs(r, &docs);
+	if (guard_docs(r, &docs, &re) < 0) {
+		kb_docs_free(&docs);
+		skip(r, f, KB_SKIP_UNPARSABLE, re.msg);
+		return 0;
+	}
 	struct kb_doc_in *in = xcalloc(docs.n ? docs.n : 1, sizeof *in);
 	struct kb_chunk **owned = xcalloc(docs.n ? docs.n : 1, sizeof *owned);
 	struct kb_chunk_opts co = { chunker_for(kb), kb->set.chunk_tokens, kb->set.overlap };

@@ -161,4 +161,31 @@ if [ "$RC" -eq 0 ] && grep -q '\[EMAIL\]' "$out" && no_pii "$out"; then
 else
 	fail "kb add --redact existing" "$(what)"
 fi
+
+# config.json's patterns redact too; a pattern that stops skips the file
+mkdir -p "$XDG_CONFIG_HOME/aiwb" "$E2E_TMP/emp"
+cat >"$XDG_CONFIG_HOME/aiwb/config.json" <<'J'
+{"guard": {"patterns": {"employee_id": "EMP-[0-9]{6}"}, "denied_words": ["Project Falcon"]}}
+J
+printf 'Staff EMP-123456 works on Project Falcon.\n' >"$E2E_TMP/emp/staff.txt"
+run kb create emp --redact
+run kb add emp "$E2E_TMP/emp"
+run kb show emp staff.txt
+if [ "$RC" -eq 0 ] && grep -q 'Staff \[EMPLOYEE_ID\] works on \[DENIED\]\.' "$out"; then
+	ok "kb add --redact uses config.json's patterns and denied words"
+else
+	fail "config patterns" "$(what)"
+fi
+cat >"$XDG_CONFIG_HOME/aiwb/config.json" <<'J'
+{"guard": {"patterns": {"runaway": "(a+)+$"}}}
+J
+printf 'mail jane@example.com aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab\n' >"$E2E_TMP/emp/slow.txt"
+run kb add emp "$E2E_TMP/emp" -v
+if [ "$RC" -eq 0 ] && grep -q "skipped .*slow.txt: cannot be redacted: guard pattern 'runaway' stopped" "$err" &&
+	! "$A" kb docs emp | grep -q slow.txt; then
+	ok "a file on which a pattern stops is skipped, not stored half-masked"
+else
+	fail "runaway pattern" "$(what)"
+fi
+rm -f "$XDG_CONFIG_HOME/aiwb/config.json"
 e2e_done

@@ -66,7 +66,7 @@ static void test_hidden_always_stripped(void **state)
 	struct kb_doc d = doc("Ti" HIDDEN10 "tle", "Read me." HIDDEN10 " Mail jane@example.com",
 			      "{\"author\":\"x\xE2\x80\x8By\",\"n\":2}");
 	struct kb_guard_counts c = { 0 };
-	kb_doc_guard(&d, NULL, &c);
+	assert_int_equal(kb_doc_guard(&d, NULL, &c, NULL), 0);
 	assert_int_equal(c.hidden, 21);
 	assert_int_equal(c.masked, 0);
 	assert_string_equal(d.title, "Title");
@@ -78,7 +78,7 @@ static void test_hidden_always_stripped(void **state)
 	doc_free(&d);
 
 	struct kb_doc clean = doc("T", "nothing hidden", NULL);
-	kb_doc_guard(&clean, NULL, NULL);
+	assert_int_equal(kb_doc_guard(&clean, NULL, NULL, NULL), 0);
 	assert_null(cJSON_GetObjectItemCaseSensitive(clean.meta, "hidden_chars"));
 	doc_free(&clean);
 }
@@ -91,7 +91,7 @@ static void test_redaction(void **state)
 			      "Write to jane.doe@exa\xE2\x80\x8Bmple.com, key AKIAIOSFODNN7EXAMPLE, card 4111111111111111.",
 			      "{\"owner\":\"bob@example.org\",\"tags\":[\"ok\",\"ssh alice@example.net\"]}");
 	struct kb_guard_counts c = { 0 };
-	kb_doc_guard(&d, g, &c);
+	assert_int_equal(kb_doc_guard(&d, g, &c, NULL), 0);
 	assert_string_equal(d.body, "Write to [EMAIL], key [AWS_ACCESS_KEY_ID], card [CARD].");
 	assert_string_equal(d.title, "Card [CARD]");
 	assert_string_equal(cJSON_GetObjectItemCaseSensitive(d.meta, "owner")->valuestring, "[EMAIL]");
@@ -101,6 +101,23 @@ static void test_redaction(void **state)
 	assert_int_equal(c.masked, 6);
 	assert_int_equal(meta_int(&d, "redacted"), 6);
 	assert_int_equal(meta_int(&d, "hidden_chars"), 1);
+	doc_free(&d);
+	guard_free(g);
+}
+
+/* A pattern that stops (PCRE2's match limit) fails the document: its text
+ * must not be stored with a match left unmasked. */
+static void test_failed_pattern(void **state)
+{
+	(void)state;
+	const struct guard_pattern pat = { "runaway", "(a+)+$" };
+	const struct guard_config cfg = { NULL, 0, &pat, 1 };
+	struct err e = ERR_INIT;
+	struct guard *g = guard_new(&cfg, &e);
+	assert_non_null(g);
+	struct kb_doc d = doc("T", "mail jane@example.com aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", NULL);
+	assert_int_equal(kb_doc_guard(&d, g, NULL, &e), -1);
+	assert_non_null(strstr(e.msg, "runaway"));
 	doc_free(&d);
 	guard_free(g);
 }
@@ -256,6 +273,7 @@ int main(void)
 		cmocka_unit_test(test_strip_hidden),
 		cmocka_unit_test(test_hidden_always_stripped),
 		cmocka_unit_test(test_redaction),
+		cmocka_unit_test(test_failed_pattern),
 		cmocka_unit_test(test_chunk_flags),
 		cmocka_unit_test(test_settings_round_trip),
 		cmocka_unit_test(test_ingest_redacts_and_strips),
