@@ -58,6 +58,11 @@ static void test_strip_hidden(void **state)
 	assert_int_equal(guard_strip_hidden(s, &n), 12);
 	assert_string_equal(s, "ab c \xC3\xA9 \xE2\x82\xAC");
 	assert_int_equal(n, strlen(s));
+	/* stray bytes around a removed ZWSP that would join into another one */
+	char j[] = "x\xE2\x80\xE2\x80\x8B\x8By";
+	n = strlen(j);
+	assert_int_equal(guard_strip_hidden(j, &n), 2);
+	assert_string_equal(j, "xy");
 }
 
 static void test_hidden_always_stripped(void **state)

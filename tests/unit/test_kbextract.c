@@ -106,7 +106,7 @@ static void test_html_hidden_elements(void **state)
 	assert_int_equal(kb_extract(KB_FMT_HTML, "h.html", "h.html", LIT(html), NULL, &d, &e), 0);
 	const char *b = d.v[0].body;
 	for (int i = 1; i <= 6; i++) {
-		char h[4];
+		char h[16];
 		snprintf(h, sizeof h, "H%d", i);
 		assert_null(strstr(b, h));
 	}
