@@ -86,7 +86,8 @@ void guard_findings_clear(struct guard_findings *f);
 void guard_findings_free(struct guard_findings *f);
 
 /* The text with every finding masked ([EMAIL], [EMPLOYEE_ID]) and hidden
- * characters removed; NUL-terminated, length in *out_len. Caller frees. */
+ * characters removed (also those that stray bytes around a removed one
+ * would form); NUL-terminated, length in *out_len. Caller frees. */
 char *guard_redact(const struct guard *g, const char *text, size_t len, const struct guard_findings *f,
 		   size_t *out_len);
 
