@@ -38,6 +38,9 @@
 #                  stored answer of 33,554,432 newlines opened in the history
 #                  view: time to its first screen and to its end (G), aiwb's
 #                  RSS and peak RSS (bench/key_bench.py).
+#   knowledge    = bench/kb.sh (BEIR SciFact: ingest, BM25 latency, size,
+#                  quality) and bench/kb_big.sh (a million chunks: BM25 per
+#                  query class, exact vector top 10 over 1M x 384, size).
 #   drift        = `aiwb drift report` on 1M rows x 12 columns beside a
 #                  numpy/scipy script computing the same statistics
 #                  (bench/drift_bench.sh: wall, CPU, peak RSS, ratio).
@@ -275,8 +278,9 @@ echo "reference: the answer itself is 32 MiB"
 echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 sh "$ROOT/bench/jobs_bench.sh"
 
-# Knowledge base (bench/kb.sh).
+# Knowledge base (bench/kb.sh), and at a million chunks (bench/kb_big.sh).
 BUILD=$BUILD sh "$ROOT/bench/kb.sh"
+BUILD=$BUILD sh "$ROOT/bench/kb_big.sh"
 
 # (h) Drift: `aiwb drift report` on 1M rows beside numpy/scipy (bench/drift_bench.sh).
 "$ROOT/bench/drift_bench.sh"

@@ -49,7 +49,7 @@ struct members {
 	size_t n;
 };
 
-enum key_type { KEY_INT, KEY_STRING, KEY_CHOICE };
+enum key_type { KEY_INT, KEY_NUMBER, KEY_STRING, KEY_CHOICE };
 
 struct key_spec {
 	const char *section, *key, *path;
@@ -75,6 +75,11 @@ static int *int_field(struct config *c, const struct key_spec *k)
 	return (int *)(void *)((char *)c + k->offset);
 }
 
+static double *number_field(struct config *c, const struct key_spec *k)
+{
+	return (double *)(void *)((char *)c + k->offset);
+}
+
 static char **string_field(struct config *c, const struct key_spec *k)
 {
 	return (char **)(void *)((char *)c + k->offset);
@@ -87,6 +92,8 @@ static void config_defaults(struct config *c)
 		const struct key_spec *k = &key_specs[i];
 		if (k->type == KEY_INT)
 			*int_field(c, k) = k->int_default;
+		else if (k->type == KEY_NUMBER)
+			*number_field(c, k) = k->int_default;
 		else if (k->string_default)
 			*string_field(c, k) = xstrdup(k->string_default);
 	}
@@ -118,7 +125,7 @@ void config_free(struct config *c)
 		free(c->prices[i].model);
 	free(c->prices);
 	for (size_t i = 0; i < NKEY_SPECS; i++)
-		if (key_specs[i].type != KEY_INT)
+		if (key_specs[i].type == KEY_STRING || key_specs[i].type == KEY_CHOICE)
 			free(*string_field(c, &key_specs[i]));
 	for (size_t i = 0; i < c->nguard_denied_words; i++)
 		free(c->guard_denied_words[i]);
@@ -722,6 +729,17 @@ static int get_int(struct loader *l, const struct member *mb, const char *path, 
 	return 0;
 }
 
+static int get_number(struct loader *l, const struct member *mb, const char *path, int min, int max, double *out)
+{
+	if (!cJSON_IsNumber(mb->value))
+		return fail_at(l, mb->val_off, "%s must be a number, not %s", path, json_type_name(mb->value));
+	double v = mb->value->valuedouble;
+	if (!(v >= min && v <= max))
+		return fail_at(l, mb->val_off, "%s must be a number from %d to %d (got %g)", path, min, max, v);
+	*out = v;
+	return 0;
+}
+
 static int one_of(const char *s, const char *const *choices)
 {
 	for (size_t i = 0; choices[i]; i++)
@@ -822,6 +840,7 @@ static int load_plain_key(struct loader *l, const char *section, const struct me
 		return 1;
 	switch (k->type) {
 	case KEY_INT: return get_int(l, mb, k->path, k->min, k->max, int_field(l->c, k));
+	case KEY_NUMBER: return get_number(l, mb, k->path, k->min, k->max, number_field(l->c, k));
 	case KEY_STRING: return get_string(l, mb, k->path, string_field(l->c, k));
 	case KEY_CHOICE: return get_choice(l, mb, k->path, k->choices, string_field(l->c, k));
 	}

@@ -57,10 +57,15 @@ struct config_guard_pattern {
 	X("network", "ca_bundle", STRING, ca_bundle, 0, NULL, 0, 0, NULL, "PEM file of trusted roots, or NULL") \
 	X("kb", "top_k", INT, kb_top_k, 5, NULL, 1, 1000, NULL, "results of a knowledge-base search")          \
 	X("kb", "mode", CHOICE, kb_mode, 0, "hybrid", 0, 0, kb_modes, "bm25, vector or hybrid")               \
+	X("kb", "max_cost_usd", NUMBER, kb_max_cost_usd, 1, NULL, 0, 1000000, NULL,                            \
+	  "embedding a KB's chunks could cost more: ask first (USD at catalog prices)")                      \
+	X("experiment", "max_cost_usd", NUMBER, experiment_max_cost_usd, 1, NULL, 0, 1000000, NULL,            \
+	  "an experiment that could cost more asks first (USD at catalog prices)")                           \
 	X("guard", "action", CHOICE, guard_action, 0, "off", 0, 0, guard_actions,                             \
 	  "off, report, mask or block (docs/guard.md)")
 
 #define CONFIG_CTYPE_INT int
+#define CONFIG_CTYPE_NUMBER double
 #define CONFIG_CTYPE_STRING char *
 #define CONFIG_CTYPE_CHOICE char *
 

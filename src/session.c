@@ -80,6 +80,12 @@ int session_interrupt_status(const struct session *s)
 int session_save(struct session *s, const struct run *r, const struct llm_request *rq, const char *kind,
 		 const char *extra_params)
 {
+	return session_save_turn(s, r, rq, kind, extra_params, 0, 0) > 0 ? 0 : -1;
+}
+
+int64_t session_save_turn(struct session *s, const struct run *r, const struct llm_request *rq, const char *kind,
+			  const char *extra_params, int64_t conversation, int turn)
+{
 	struct err e = ERR_INIT;
 	if (!s->db && !s->db_failed) {
 		char *dbpath = session_db_path();
@@ -89,8 +95,16 @@ int session_save(struct session *s, const struct run *r, const struct llm_reques
 	}
 	if (!s->db)
 		e = s->db_error;
-	if (s->db && run_save(s->db, r, rq, kind, extra_params, &e) >= 0)
-		return 0;
+	if (s->db) {
+		struct db_run row;
+		run_row(r, rq, kind, extra_params, &row);
+		row.conversation = conversation;
+		row.turn = turn;
+		int64_t id = db_run_insert(s->db, &row, &e);
+		run_row_free(&row);
+		if (id > 0)
+			return id;
+	}
 	log_warn("history not saved: %s", e.msg);
 	fprintf(stderr, "aiwb: the %s run of %s was not saved to the history: %s\n", kind, r->model, e.msg);
 	s->unsaved++;

@@ -7,6 +7,8 @@
 #ifndef AIWB_SESSION_H
 #define AIWB_SESSION_H
 
+#include <stdint.h>
+
 #include "base/err.h"
 #include "config.h"
 #include "llm/catalog.h"
@@ -50,6 +52,10 @@ struct run;
 struct llm_request;
 int session_save(struct session *s, const struct run *r, const struct llm_request *rq, const char *kind,
 		 const char *extra_params);
+/* The same for a turn of a conversation (store/db.h struct db_run:
+ * conversation 0 with turn 1 starts one); returns the run's id, or -1. */
+int64_t session_save_turn(struct session *s, const struct run *r, const struct llm_request *rq, const char *kind,
+			  const char *extra_params, int64_t conversation, int turn);
 /* The exit status of a command stopped by a signal: 128 + its number (130
  * for Ctrl-C, 129 for SIGHUP, 143 for SIGTERM). */
 int session_interrupt_status(const struct session *s);

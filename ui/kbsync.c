@@ -56,7 +56,7 @@ static void text_done(struct kbsync *s)
 	struct err e = ERR_INIT;
 	if (s->kb.set.embed[0] && s->env.cfg) {
 		struct kb_embed_opts eo = { s->env.cfg, s->env.catalog, s->loop, NULL,
-					    s->env.max_cost_usd > 0 ? s->env.max_cost_usd : 1.0, NULL, embed_progress, s };
+					    s->env.max_cost_usd, NULL, embed_progress, s };
 		s->p.embedding = 1;
 		s->embed = kb_embed_start(s->db, &s->kb, &eo, embedded, s, &e);
 		if (s->embed) {

@@ -47,7 +47,7 @@ typedef void (*kbsync_fn)(void *ud, const struct kbsync_progress *p, int done, i
 struct kbsync_env {
 	const struct config *cfg;       /* for embeddings (NULL: none computed) and a redacting KB's guard */
 	const struct catalog *catalog;  /* may be NULL: cost unknown */
-	double max_cost_usd;            /* embeddings over this are refused (0: $1) */
+	double max_cost_usd;            /* embeddings over this are refused (config kb.max_cost_usd) */
 	int64_t step_us;                /* a step's time budget (0: KBSYNC_STEP_US) */
 };
 

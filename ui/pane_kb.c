@@ -854,7 +854,7 @@ static void start_sync(struct kb_pane *kp, const char *name, const struct kb_add
 	memset(&kp->sync_p, 0, sizeof kp->sync_p);
 	snprintf(kp->sync_name, sizeof kp->sync_name, "%s", name);
 	kp->sync_add = add != NULL;
-	struct kbsync_env env = { wb->cfg, wb->catalog, 0, 0 };
+	struct kbsync_env env = { wb->cfg, wb->catalog, wb->cfg ? wb->cfg->kb_max_cost_usd : 1.0, 0 };
 	kp->sync = kbsync_start(wb->db, wb->loop, &env, name, add, on_synced, kp, &e);
 	if (!kp->sync) {
 		wb_status(wb, 1, "%s", e.msg);

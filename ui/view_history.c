@@ -287,11 +287,56 @@ static void add_metrics(struct history_view *v, const struct history_metrics *m)
 	buf_free(&b);
 }
 
+/* A conversation in full: each turn's question, answer and metrics (the
+ * messages before them are the earlier turns). */
+static void add_turns(struct history_view *v, struct history_run *turns, size_t n)
+{
+	char when[32];
+	addf(v, 0, ROLE_TITLE, "Conversation %lld · %zu turn%s", (long long)turns[0].conversation, n, n == 1 ? "" : "s");
+	for (size_t i = 0; i < n; i++) {
+		struct history_run *t = &turns[i];
+		format_time(when, sizeof when, t->created_ms, WHEN_SECONDS);
+		const char *system = NULL;
+		for (size_t k = 0; k < t->nmessages; k++)
+			if (strcmp(t->messages[k].role, "system") == 0)
+				system = t->messages[k].content;
+		add_line(v, "", 0, 0, ROLE_NORMAL);
+		addf(v, 0, ROLE_TITLE, "Turn %d · run %lld · %s · %s · %s · %s", t->turn, (long long)t->id, when,
+		     t->kind ? t->kind : "?", t->model ? t->model : "no model",
+		     t->metrics.status ? t->metrics.status : "status unknown");
+		if (system && (i == 0 || !turns[i - 1].nmessages || strcmp(turns[i - 1].messages[0].content, system) != 0))
+			addf(v, 2, ROLE_DIM, "system: %s", system);
+		add_line(v, "You", 3, 2, ROLE_DIM);
+		if (t->prompt)
+			add_taken(v, &t->prompt, 4, ROLE_NORMAL);
+		add_line(v, "Answer", 6, 2, ROLE_DIM);
+		if (*t->output)
+			add_taken(v, &t->output, 4, ROLE_NORMAL);
+		else
+			add_line(v, "(no text)", 9, 4, ROLE_DIM);
+		add_metrics(v, &t->metrics);
+	}
+}
+
 static int open_detail(struct history_view *v, int64_t id)
 {
 	struct history_run run;
 	struct err e = ERR_INIT;
-	int rc = history_read(v->db, id, &run, &e);
+	struct history_run *turns = NULL;
+	size_t nturns = 0;
+	int rc = history_read_conversation(v->db, id, &turns, &nturns, &e);
+	if (rc > 0 && turns[0].conversation) {
+		free_detail(v);
+		v->detail = 1;
+		v->id = turns[nturns - 1].id; /* r re-opens the latest turn */
+		v->scroll = 0;
+		add_turns(v, turns, nturns);
+		history_runs_free(turns, nturns);
+		return 0;
+	}
+	history_runs_free(turns, nturns);
+	if (rc >= 0)
+		rc = history_read(v->db, id, &run, &e);
 	if (rc <= 0) {
 		if (rc == 0)
 			snprintf(v->error, sizeof v->error, "run %lld is no longer in the history", (long long)id);
@@ -366,7 +411,7 @@ static unsigned list_key(struct history_view *v, int key)
 	case PA_HISTORY_RESTORE:
 		if (!h)
 			return 0;
-		v->chosen = h->id;
+		v->chosen = h->latest ? h->latest : h->id; /* a conversation: its latest turn */
 		return HISTORY_VIEW_RESTORE | HISTORY_VIEW_CLOSE;
 	case PA_HISTORY_CLEAR:
 		buf_reset(&v->query);
@@ -491,7 +536,14 @@ static void draw_hit(WINDOW *w, int y, int right, const struct history_hit *h, i
 	format_time(when, sizeof when, h->created_ms, wide ? WHEN_MINUTES : WHEN_SHORT);
 	metrics_usd(cost, sizeof cost, h->cost_usd, "-");
 	int x = cell(w, y, 2, right, when, wide ? 16 : 11, cursor ? sel : theme_attr(ROLE_DIM));
-	x = cell(w, y, x, right, h->kind ? h->kind : "?", 7, cursor ? sel : theme_attr(ROLE_NORMAL));
+	char kind[32];
+	if (h->turns > 1)
+		snprintf(kind, sizeof kind, "%s ×%d", h->kind ? h->kind : "?", h->turns);
+	else if (h->snippet && h->conversation)
+		snprintf(kind, sizeof kind, "%s #%d", h->kind ? h->kind : "?", h->turn);
+	else
+		snprintf(kind, sizeof kind, "%s", h->kind ? h->kind : "?");
+	x = cell(w, y, x, right, kind, 7, cursor ? sel : theme_attr(ROLE_NORMAL));
 	x = cell_mid(w, y, x, right, h->model ? h->model : "-", wide ? 30 : 18, cursor ? sel : theme_attr(ROLE_TITLE), 1);
 	x = cell(w, y, x, right, h->status ? h->status : "?", 9, theme_attr(status_role(h->status, cursor)));
 	if (wide)

@@ -3,7 +3,10 @@
  * asks history_find (store/history.h) again for as many runs as fit, so the
  * list is always the answer to what is typed. Each run shows its time, kind,
  * model, status, cost and prompt on one line and, when searching, the best
- * passage with the matched words in ROLE_MATCH. Enter opens a run in full
+ * passage with the matched words in ROLE_MATCH. A conversation is one row
+ * (its kind with ×TURNS; a search hit in one shows #TURN) and opens as every
+ * turn's question, answer and metrics; re-opening it restores its latest
+ * turn. Enter opens a run in full
  * (prompt, messages, params, answer, metrics), scrollable; r or Enter there
  * (C-r in the list) asks to re-open it in the workbench. A run's stored
  * texts are sanitized and wrapped (ui/wrap.h) only as far as the screen has

@@ -5,10 +5,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "base/buf.h"
 #include "base/log.h"
 #include "base/sanitize.h"
 #include "base/xmalloc.h"
+#include "chat/conv.h"
 #include "cli/askguard.h"
 #include "cli/askopts.h"
 #include "cli/cli.h"
@@ -16,6 +19,7 @@
 #include "llm/provider.h"
 #include "llm/run.h"
 #include "prompt/render.h"
+#include "store/history.h"
 
 
 struct ask {
@@ -92,6 +96,84 @@ static void print_metrics(const struct run *r)
 	buf_free(&line);
 }
 
+/* Takes --continue [ID] (or --continue=ID) out of argv: *id is the run to
+ * continue, 0 for the latest, -1 without the option. The word after
+ * --continue is its ID when it is a number ("#12" too). 0, or a usage error. */
+static int take_continue(int *argc, char **argv, int64_t *id)
+{
+	*id = -1;
+	int out = 0;
+	for (int i = 0; i < *argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--") == 0) {
+			while (i < *argc)
+				argv[out++] = argv[i++];
+			break;
+		}
+		if (i == 0 || (strcmp(a, "--continue") != 0 && strncmp(a, "--continue=", 11) != 0)) {
+			argv[out++] = argv[i];
+			continue;
+		}
+		if (*id >= 0)
+			return cli_usage_error("ask", "give --continue once");
+		const char *v = a[10] == '=' ? a + 11 : i + 1 < *argc ? argv[i + 1] : NULL;
+		const char *digits = v && *v == '#' ? v + 1 : v;
+		int numeric = digits && *digits && strspn(digits, "0123456789") == strlen(digits);
+		if (a[10] == '=' && !numeric)
+			return cli_usage_error("ask", "--continue= takes a run id such as 42 (as 'aiwb history' lists)");
+		*id = 0;
+		if (numeric) {
+			*id = strtoll(digits, NULL, 10);
+			if (*id < 1)
+				return cli_usage_error("ask", "the run id of --continue must be 1 or more");
+			if (a[10] != '=')
+				i++;
+		}
+	}
+	*argc = out;
+	argv[out] = NULL;
+	return 0;
+}
+
+/* The conversation --continue names, with the model and system prompt the
+ * command line gives; 0, or the exit status of the error printed. */
+static int load_conversation(struct session *s, int64_t id, const struct ask_opts *o, struct conv *conv)
+{
+	struct err e = ERR_INIT;
+	int missing = 0;
+	if (!s->db && !(s->db = session_writable_db(1, &missing, &e)))
+		return cli_fail("ask", "%s", e.msg);
+	if (!id && (id = history_latest_id(s->db, &e)) <= 0)
+		return id < 0 ? cli_fail("ask", "%s", e.msg)
+			      : cli_fail("ask", "there is no run in the history to continue; ask something first");
+	int found = conv_load(conv, s->db, id, &e);
+	if (found <= 0)
+		return found < 0 ? cli_fail("ask", "%s", e.msg)
+				 : cli_fail("ask", "there is no run %lld in the history to continue; 'aiwb history' "
+					    "lists the saved runs", (long long)id);
+	if (o->nmodels)
+		conv_set_model(conv, o->models[0]);
+	if (o->system)
+		conv_set_system(conv, o->system);
+	return 0;
+}
+
+/* ask --json of a continued conversation names it and the turn. */
+static char *with_turn(char *js, const struct conv *conv)
+{
+	cJSON *o = cJSON_Parse(js);
+	if (!cJSON_IsObject(o)) {
+		cJSON_Delete(o);
+		return js;
+	}
+	cJSON_AddNumberToObject(o, "conversation", (double)conv_next_conversation(conv));
+	cJSON_AddNumberToObject(o, "turn", conv_next_turn(conv));
+	free(js);
+	js = cJSON_Print(o);
+	cJSON_Delete(o);
+	return js;
+}
+
 int cmd_ask(int argc, char **argv)
 {
 	struct ask_opts o;
@@ -102,9 +184,19 @@ int cmd_ask(int argc, char **argv)
 	memset(&ag, 0, sizeof ag);
 	memset(&a, 0, sizeof a);
 	memset(&rq, 0, sizeof rq);
-	int usage = ask_opts_start(&o, &at, "ask", 1, argc, argv);
+	int64_t continue_id;
+	struct conv conv;
+	memset(&conv, 0, sizeof conv);
+	int usage = take_continue(&argc, argv, &continue_id);
 	if (usage)
 		return usage;
+	usage = ask_opts_start(&o, &at, "ask", 1, argc, argv);
+	if (usage)
+		return usage;
+	if (continue_id >= 0 && o.template) {
+		ask_opts_end(&o, &at);
+		return cli_usage_error("ask", "--continue sends the conversation's own messages; leave out -t and --kb");
+	}
 	a.json = o.json;
 	a.raw = o.raw;
 	a.stream = o.stream;
@@ -118,6 +210,14 @@ int cmd_ask(int argc, char **argv)
 		session_close(&s);
 		ask_opts_end(&o, &at);
 		return cli_fail("ask", "%s", e.msg);
+	}
+	if (continue_id >= 0) {
+		if ((usage = load_conversation(&s, continue_id, &o, &conv)) != 0) {
+			session_close(&s);
+			ask_opts_end(&o, &at);
+			return usage;
+		}
+		model = conv.model;
 	}
 	if (!model)
 		model = s.cfg.default_model;
@@ -154,6 +254,10 @@ int cmd_ask(int argc, char **argv)
 	rq.system = system;
 	rq.messages = at.t ? at.messages : &msg;
 	rq.nmessages = at.t ? at.nmessages : 1;
+	if (continue_id >= 0) {
+		conv_begin_turn(&conv, msg.content);
+		conv_request(&conv, &rq);
+	}
 	rq.stream = a.stream;
 	sanitize_init(&a.san, 0);
 	a.s = &s;
@@ -188,6 +292,8 @@ int cmd_ask(int argc, char **argv)
 	if (a.json) {
 		char *js = askguard_json_wrap(&ag, run_json(r, !a.raw));
 		js = ask_kb_json_wrap(o.kb_found, js);
+		if (continue_id >= 0)
+			js = with_turn(js, &conv);
 		puts(js);
 		free(js);
 	}
@@ -197,11 +303,18 @@ int cmd_ask(int argc, char **argv)
 	askguard_report(&ag);
 	char *tmpl = at.t ? template_history_json(at.t, at.vars) : NULL;
 	char *params = ask_kb_params(o.kb_found, tmpl);
-	int saved = session_save(&s, r, &rq, "ask", params) == 0;
+	int saved = continue_id >= 0 ? session_save_turn(&s, r, &rq, "ask", params, conv_next_conversation(&conv),
+							 conv_next_turn(&conv)) > 0
+				     : session_save(&s, r, &rq, "ask", params) == 0;
 	free(params);
 	free(tmpl);
-	if (!a.json && isatty(STDERR_FILENO))
+	if (!a.json && isatty(STDERR_FILENO)) {
 		print_metrics(r);
+		if (continue_id >= 0)
+			fprintf(stderr, "turn %d of conversation %lld ('aiwb history show %lld' shows it)\n",
+				conv_next_turn(&conv), (long long)conv_next_conversation(&conv),
+				(long long)conv_next_conversation(&conv));
+	}
 	switch (r->result.status) {
 	case LLM_OK: rc = saved ? 0 : 1; break;
 	case LLM_CANCELLED:
@@ -222,6 +335,7 @@ int cmd_ask(int argc, char **argv)
 		rc = ASKGUARD_BLOCKED;
 	run_free(r);
 out:
+	conv_free(&conv);
 	askguard_close(&ag);
 	provider_free(p);
 	free(pname);

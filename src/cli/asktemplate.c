@@ -239,11 +239,17 @@ int ask_template_run(struct template_prep *at, const struct ask_opts *o, struct 
 	struct template_runner *tr = x.tr;
 	const struct template_call *failed = NULL;
 	char *tmpl = template_history_json(at->t, at->vars);
+	/* the steps of a chain, or the samples, are saved as one group of turns
+	 * (the first call's id and a number each; docs/chat.md) */
+	int64_t group = 0;
+	int turn = 0;
 	for (size_t i = 0; i < tr->ncalls; i++) {
 		const struct template_call *c = &tr->calls[i];
 		if (!c->run)
 			continue;
-		session_save(s, c->run, &c->rq, o->cmd, tmpl);
+		int64_t id = session_save_turn(s, c->run, &c->rq, o->cmd, tmpl, group, ++turn);
+		if (!group && id > 0)
+			group = id;
 		if (!failed && c->run->result.status != LLM_OK)
 			failed = c;
 	}

@@ -70,6 +70,9 @@ static const char ask_usage[] =
 	"                              (docs/guard.md): off, report, mask (send it masked),\n"
 	"                              block (refuse it), or bedrock:ID:VERSION (a Bedrock\n"
 	"                              guardrail); default: guard.action in config.json (off)\n"
+	"  --continue [ID]             one more turn of the conversation of run ID (default: the\n"
+	"                              latest run): its messages and PROMPT go to its model (or\n"
+	"                              -m's), saved as its next turn (docs/chat.md)\n"
 	"  --kb NAME [-k N] [--mode bm25|vector|hybrid] [--filter EXPR]\n"
 	"                              answer from a knowledge base: the k best chunks (default 5)\n"
 	"                              go to the built-in rag template as numbered sources, quoted\n"
@@ -79,6 +82,40 @@ static const char ask_usage[] =
 	"partial answer is printed and kept) or when the run could not be saved; 2 on a\n"
 	"usage error; 3 when the guard blocked the prompt or the answer; 130 when\n"
 	"interrupted (129 on SIGHUP, 143 on SIGTERM).\n";
+
+static const char chat_usage[] =
+	"usage: aiwb chat -m PROVIDER/MODEL [-s SYSTEM] [--temperature X] [--max-tokens N] [--raw]\n"
+	"                 [--kb NAME [-k N] [--mode bm25|vector|hybrid] [--filter EXPR]]\n"
+	"\n"
+	"A conversation on the command line: each line you type is sent with every\n"
+	"message so far, the answer streams to stdout, then a footer on stderr gives the\n"
+	"turn's tokens in/out and cost and the conversation's totals. With stdin on a\n"
+	"terminal lines are edited with GNU readline (Up/Down recall this chat's lines);\n"
+	"otherwise lines are read as they come, so a conversation can be piped in. Every\n"
+	"turn is saved to the history as a run of one conversation ('aiwb history' lists\n"
+	"it as one row, 'aiwb history show ID' shows its turns). A send that nears the\n"
+	"model's context window (90% of it, from the catalog) is flagged first.\n"
+	"\n"
+	"  -m, --model PROVIDER/MODEL  the model (default: default_model in config.json)\n"
+	"  -s, --system S              system prompt\n"
+	"  --temperature X, --max-tokens N, --raw   as for aiwb ask\n"
+	"  --kb NAME                   answer from a knowledge base: every turn retrieves again\n"
+	"                              with a query rewritten from the conversation (the new\n"
+	"                              question plus up to 5 salient words of the previous one),\n"
+	"                              sends the k best chunks not sent before (at most 3000\n"
+	"                              tokens of sources) through the rag template, and lists\n"
+	"                              the sources after the answer\n"
+	"  -k N, --mode M, --filter F  retrieval as for aiwb ask --kb (default k 5, bm25)\n"
+	"\n"
+	"Commands: /model PROVIDER/MODEL (switch; the conversation continues), /system TEXT\n"
+	"(/system alone shows it, /system - removes it), /save [FILE] (Markdown, or JSON\n"
+	"when FILE ends in .json; mode 0600), /clear (a new conversation), /help, /quit.\n"
+	"A line starting with // is sent with one slash less. Ctrl-C while an answer\n"
+	"streams cancels that answer; Ctrl-C twice at the prompt, Ctrl-D or /quit leaves.\n"
+	"See docs/chat.md.\n"
+	"\n"
+	"Exit status: 0 at the end of the input or /quit; 1 when a turn could not be\n"
+	"saved; 2 on a usage error; 130 when left with Ctrl-C (143 on SIGTERM).\n";
 
 static const char models_usage[] =
 	"usage: aiwb models [--provider P] [--json]\n"
@@ -119,7 +156,9 @@ static const char history_usage[] =
 	"usage: aiwb history [QUERY] [--json] [-n N] [--offset N] [--model M] [--raw]\n"
 	"       aiwb history show ID [--json] [--raw]\n"
 	"\n"
-	"Every ask, compare and experiment run is saved. With QUERY, lists the runs\n"
+	"Every ask, compare and experiment run and every chat turn is saved; a\n"
+	"conversation lists as one row with its number of turns (TURNS), and\n"
+	"'history show ID' of any of its turns prints them all. With QUERY, lists the runs\n"
 	"whose prompt or answer holds all its words, best match first, each with a\n"
 	"snippet (matched words in bold on a terminal, [in brackets] otherwise); without\n"
 	"one, the newest runs first. Words match literally (punctuation is fine);\n"
@@ -162,7 +201,8 @@ static const char prompt_usage[] =
 	"error (named FILE:LINE); 2 on a usage error, a missing required variable included.\n";
 
 static const char experiment_usage[] =
-	"usage: aiwb experiment run FILE [--concurrency N] [--json] [--csv FILE] [--markdown FILE]\n"
+	"usage: aiwb experiment run FILE [--concurrency N] [--yes] [--max-cost USD] [--json] [--csv FILE]\n"
+	"                           [--markdown FILE]\n"
 	"       aiwb experiment show ID [--json] [--csv FILE] [--markdown FILE]\n"
 	"       aiwb experiment ls [--json]\n"
 	"\n"
@@ -177,7 +217,14 @@ static const char experiment_usage[] =
 	"token, tokens in/out, cost. Ctrl-C stops cleanly and keeps the finished cases.\n"
 	"'show ID' prints a stored experiment again; 'ls' lists them.\n"
 	"\n"
+	"Before anything is sent, 'run' estimates the cost at catalog prices: the\n"
+	"prompts as rendered, the answers at their max_tokens and the kb queries to\n"
+	"embed. Above experiment.max_cost_usd in config.json (default $1) it prints the\n"
+	"estimate and asks on a terminal, and refuses otherwise.\n"
+	"\n"
 	"  --concurrency N  at most N calls at once (1 to 64), overriding the file\n"
+	"  --yes            run without asking whatever the estimate\n"
+	"  --max-cost USD   ask above USD instead of experiment.max_cost_usd\n"
 	"  --json           the whole result as one JSON object on stdout (docs/experiments.md)\n"
 	"  --csv FILE       the matrix as CSV to FILE ('-': stdout instead of the table)\n"
 	"  --markdown FILE  a Markdown report to FILE ('-': stdout instead of the table)\n"
@@ -218,6 +265,7 @@ static const char guard_usage[] =
 const struct cli_command cli_commands[] = {
 	{ "models", "providers and their models, with context and price", models_usage, cmd_models },
 	{ "ask", "send one prompt to one model, streamed", ask_usage, cmd_ask },
+	{ "chat", "a conversation with a model, line by line", chat_usage, cmd_chat },
 	{ "compare", "send one prompt to several models at once", compare_usage, cmd_compare },
 	{ "prompt", "list, show and render prompt templates", prompt_usage, cmd_prompt },
 	{ "experiment", "run prompts x models x a dataset with assertions", experiment_usage, cmd_experiment },

@@ -30,6 +30,7 @@ extern const char *(*cli_readline_version)(void);
 int cmd_doctor(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_ask(int argc, char **argv);
+int cmd_chat(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_prompt(int argc, char **argv);
 int cmd_models(int argc, char **argv);

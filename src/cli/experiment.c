@@ -10,11 +10,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/buf.h"
 #include "base/path.h"
 #include "base/sanitize.h"
 #include "base/xmalloc.h"
 #include "cli/cli.h"
 #include "session.h"
+#include "exp/cost.h"
 #include "exp/report.h"
 #include "exp/runner.h"
 #include "exp/spec.h"
@@ -25,6 +27,12 @@
 struct outputs {
 	int json;
 	const char *csv, *markdown;  /* file names, "-" for stdout */
+};
+
+/* The cost check: ask above max_cost (< 0: the config's), unless yes. */
+struct spend {
+	int yes;
+	double max_cost;
 };
 
 /* The progress of `experiment run` on stderr: one line a case, or one line
@@ -152,7 +160,112 @@ static void embed_progress(void *ud, size_t done, size_t total)
 		fprintf(stderr, "embedded %zu kb queries\n", total);
 }
 
-static int run_experiment(const char *file, int concurrency, const struct outputs *o)
+/* "$12.50", "$0.0042": cents above a dollar, four places below. */
+static void put_usd(struct buf *b, double usd)
+{
+	buf_printf(b, usd >= 1 ? "$%.2f" : "$%.4f", usd);
+}
+
+static char *usd(double v)
+{
+	struct buf b = BUF_INIT;
+	put_usd(&b, v);
+	return buf_detach(&b);
+}
+
+/* "8 cases, about 120 tokens in, at most 800 tokens out, 2 kb queries to
+ * embed: $0.0001 to $0.0005 at catalog prices (1 of 3 models has no price,
+ * counted as unknown)" */
+static char *estimate_text(const struct exp_cost *c)
+{
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "%zu case%s, about %lld tokens in, at most %lld tokens out", c->cases, c->cases == 1 ? "" : "s",
+		   (long long)c->tokens_in, (long long)c->tokens_out_max);
+	if (c->unbounded)
+		buf_printf(&b, " (%zu case%s without max_tokens not counted)", c->unbounded, c->unbounded == 1 ? "" : "s");
+	if (c->queries)
+		buf_printf(&b, ", %zu kb quer%s to embed", c->queries, c->queries == 1 ? "y" : "ies");
+	buf_puts(&b, ": ");
+	put_usd(&b, c->usd_min);
+	buf_puts(&b, " to ");
+	put_usd(&b, c->usd_max);
+	buf_puts(&b, " at catalog prices");
+	if (c->unpriced)
+		buf_printf(&b, " (%zu of %zu models %s no price, counted as unknown)", c->unpriced, c->models,
+			   c->unpriced == 1 ? "has" : "have");
+	return buf_detach(&b);
+}
+
+/* The answer to a question on the terminal, read on the loop so that Ctrl-C
+ * stops the wait. */
+struct answer {
+	struct loop *loop;
+	char line[64];
+	size_t n;
+};
+
+static void on_answer(struct loop *l, int fd, unsigned events, void *ud)
+{
+	struct answer *a = ud;
+	(void)events;
+	ssize_t got = read(fd, a->line + a->n, sizeof a->line - 1 - a->n);
+	if (got > 0)
+		a->n += (size_t)got;
+	if (got <= 0 || memchr(a->line, '\n', a->n) || a->n == sizeof a->line - 1)
+		loop_stop(l);
+}
+
+/* 1 when the answer starts with y or Y; 0 otherwise or when interrupted. */
+static int ask_yes(struct session *s)
+{
+	struct answer a = { s->loop, { 0 }, 0 };
+	s->on_interrupt = stop_loop;
+	s->ud = s->loop;
+	if (loop_add_fd(s->loop, STDIN_FILENO, LOOP_READ, on_answer, &a) != 0)
+		return 0;
+	loop_run(s->loop);
+	loop_del_fd(s->loop, STDIN_FILENO);
+	s->on_interrupt = NULL;
+	return !s->interrupted && a.n && (a.line[0] == 'y' || a.line[0] == 'Y');
+}
+
+/* 0 go on; else the exit status, the reason printed. */
+static int check_cost(const struct exp_spec *spec, const struct exp_retrieve *rt, struct session *s,
+		      const struct spend *sp)
+{
+	const char **embed = xcalloc(spec->nkbs + 1, sizeof *embed);
+	for (size_t i = 0; rt && i < spec->nkbs; i++)
+		embed[i] = exp_retrieve_embed_model(rt, i);
+	struct exp_cost c;
+	exp_cost_estimate(spec, embed, &s->cfg, &s->catalog, &c);
+	free(embed);
+	double limit = sp->max_cost >= 0 ? sp->max_cost : s->cfg.experiment_max_cost_usd;
+	if (sp->yes || c.usd_max <= limit)
+		return 0;
+	char *what = estimate_text(&c), *lim = usd(limit);
+	int rc = 0;
+	if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO)) {
+		rc = cli_fail("experiment", "this experiment could cost more than the %s limit (%s), so nothing was "
+					    "sent; pass --yes to run it anyway or --max-cost USD to raise the limit",
+			      lim, what);
+	} else {
+		fprintf(stderr, "This experiment runs %s, over the %s limit. Go on? [y/N] ", what, lim);
+		fflush(stderr);
+		int yes = ask_yes(s);
+		if (s->interrupted) {
+			fputc('\n', stderr);
+			cli_fail("experiment", "interrupted; nothing was sent");
+			rc = session_interrupt_status(s);
+		} else if (!yes) {
+			rc = cli_fail("experiment", "not run; nothing was sent");
+		}
+	}
+	free(what);
+	free(lim);
+	return rc;
+}
+
+static int run_experiment(const char *file, int concurrency, const struct outputs *o, const struct spend *sp)
 {
 	struct exp_spec spec;
 	struct err e = ERR_INIT;
@@ -168,15 +281,27 @@ static int run_experiment(const char *file, int concurrency, const struct output
 	}
 	struct watch w = { s.loop, isatty(STDERR_FILENO) };
 	struct exp_retrieve *rt = NULL;
+	int rc = 0;
+	if (spec.nkbs && !(rt = exp_retrieve_prepare(&spec, s.db, &e)))
+		rc = cli_fail("experiment", "%s", e.msg);
+	if (!rc)
+		rc = check_cost(&spec, rt, &s, sp);
+	if (rc) {
+		exp_retrieve_free(rt);
+		session_close(&s);
+		exp_spec_free(&spec);
+		return rc;
+	}
 	s.on_interrupt = stop_loop; /* while the kb queries are embedded */
 	s.ud = s.loop;
-	if (spec.nkbs && !(rt = exp_retrieve_open(&spec, s.db, &s.cfg, s.loop, embed_progress, &w, &e))) {
+	if (rt && exp_retrieve_embed(rt, &s.cfg, s.loop, embed_progress, &w, &e) != 0) {
 		if (w.tty)
 			fputc('\n', stderr);
 		const char *why = s.interrupted ? "interrupted while the kb queries were embedded; no case ran" : e.msg;
-		int rc = cli_fail("experiment", "%s", why);
+		rc = cli_fail("experiment", "%s", why);
 		if (s.interrupted)
 			rc = session_interrupt_status(&s);
+		exp_retrieve_free(rt);
 		session_close(&s);
 		exp_spec_free(&spec);
 		return rc;
@@ -187,7 +312,7 @@ static int run_experiment(const char *file, int concurrency, const struct output
 	struct exp_run *x = exp_run_new(&spec, abs, &ro, &cb, &w, &e);
 	free(abs);
 	if (!x) {
-		int rc = cli_fail("experiment", "cannot store the experiment: %s", e.msg);
+		rc = cli_fail("experiment", "cannot store the experiment: %s", e.msg);
 		exp_retrieve_free(rt);
 		session_close(&s);
 		exp_spec_free(&spec);
@@ -222,7 +347,7 @@ static int run_experiment(const char *file, int concurrency, const struct output
 
 	cJSON *doc = exp_run_doc(x, status, reason);
 	free(reason);
-	int rc = print_doc("experiment", o, doc);
+	rc = print_doc("experiment", o, doc);
 	if (store_error)
 		rc = 1;
 	else if (!rc)
@@ -306,9 +431,12 @@ int cmd_experiment(int argc, char **argv)
 		{ "csv", required_argument, NULL, 'c' },
 		{ "markdown", required_argument, NULL, 'M' },
 		{ "concurrency", required_argument, NULL, 'C' },
+		{ "yes", no_argument, NULL, 'y' },
+		{ "max-cost", required_argument, NULL, 'X' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct outputs o = { 0, NULL, NULL };
+	struct spend sp = { 0, -1 };
 	int concurrency = 0, ch;
 	opterr = 0;
 	optind = 1;
@@ -327,6 +455,16 @@ int cmd_experiment(int argc, char **argv)
 			concurrency = (int)n;
 			break;
 		}
+		case 'y': sp.yes = 1; break;
+		case 'X': {
+			char *end;
+			errno = 0;
+			double v = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(v >= 0 && v <= 1e6))
+				return cli_usage_error("experiment", "--max-cost must be a number of US dollars, e.g. 5");
+			sp.max_cost = v;
+			break;
+		}
 		case ':': return cli_usage_error("experiment", "%s needs a value", argv[optind - 1]);
 		default: return cli_usage_error("experiment", "unknown option '%s'", argv[optind - 1]);
 		}
@@ -343,10 +481,12 @@ int cmd_experiment(int argc, char **argv)
 		if (nargs != 2)
 			return cli_usage_error("experiment", nargs < 2 ? "experiment run needs the experiment FILE"
 								       : "experiment run takes one FILE");
-		return run_experiment(argv[optind + 1], concurrency, &o);
+		return run_experiment(argv[optind + 1], concurrency, &o, &sp);
 	}
 	if (concurrency)
 		return cli_usage_error("experiment", "--concurrency goes with experiment run");
+	if (sp.yes || sp.max_cost >= 0)
+		return cli_usage_error("experiment", "--yes and --max-cost go with experiment run");
 	if (!strcmp(sub, "show")) {
 		if (nargs != 2)
 			return cli_usage_error("experiment", nargs < 2 ? "experiment show needs an experiment ID"

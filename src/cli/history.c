@@ -175,9 +175,10 @@ static int terminal_columns(void)
 	return 0;
 }
 
-enum { COL_ID, COL_WHEN, COL_KIND, COL_MODEL, COL_STATUS, COL_TTFT, COL_COST, COL_PROMPT, NCOLS };
+enum { COL_ID, COL_WHEN, COL_KIND, COL_TURNS, COL_MODEL, COL_STATUS, COL_TTFT, COL_COST, COL_PROMPT, NCOLS };
 
-static const char *const col_names[NCOLS] = { "ID", "WHEN", "KIND", "MODEL", "STATUS", "TTFT", "COST", "PROMPT" };
+static const char *const col_names[NCOLS] = { "ID", "WHEN", "KIND", "TURNS", "MODEL", "STATUS", "TTFT", "COST",
+					      "PROMPT" };
 
 static void hit_cells(const struct history_cmd *c, const struct history_hit *h, char *cell[NCOLS])
 {
@@ -186,6 +187,11 @@ static void hit_cells(const struct history_cmd *c, const struct history_hit *h, 
 	format_time(h->created_ms, 0, tmp, sizeof tmp);
 	cell[COL_WHEN] = xstrdup(tmp);
 	cell[COL_KIND] = flat_copy(h->kind, c->raw);
+	/* a list row counts its conversation's turns; a search hit names its turn */
+	if (h->snippet && h->conversation)
+		cell[COL_TURNS] = xasprintf("#%d", h->turn);
+	else
+		cell[COL_TURNS] = xasprintf("%d", h->turns > 0 ? h->turns : 1);
 	cell[COL_MODEL] = flat_copy(h->model ? h->model : "-", c->raw);
 	cell[COL_STATUS] = flat_copy(h->status ? h->status : "-", c->raw);
 	cell[COL_TTFT] = xstrdup(metrics_ms(tmp, sizeof tmp, h->ttft_ms, "-"));
@@ -195,7 +201,7 @@ static void hit_cells(const struct history_cmd *c, const struct history_hit *h, 
 
 static void put_cell(const char *s, int col, int cols)
 {
-	if (col == COL_ID || col == COL_TTFT || col == COL_COST) {
+	if (col == COL_ID || col == COL_TURNS || col == COL_TTFT || col == COL_COST) {
 		for (int w = sanitize_width(s, strlen(s)); w < cols; w++)
 			putchar(' ');
 		fputs(s, stdout);
@@ -327,6 +333,9 @@ static void print_hits_json(const struct history_cmd *c, const char *query, int6
 			cJSON_AddItemToObject(o, "kb", kb);
 		else
 			cJSON_Delete(kb);
+		add_number_or_null(o, "conversation", h->conversation ? (double)h->conversation : -1);
+		add_number_or_null(o, "turn", h->turn ? h->turn : -1);
+		cJSON_AddNumberToObject(o, "turns", h->snippet ? 1 : h->turns > 0 ? h->turns : 1);
 		if (h->snippet) {
 			cJSON_AddNumberToObject(o, "score", h->score);
 			cJSON_AddItemToObject(o, "snippet", snippet_json(h->snippet, c->raw));
@@ -438,6 +447,8 @@ static void print_run(const struct history_cmd *c, const struct history_run *r)
 	char buf[128], when[64];
 	format_time(r->created_ms, 1, when, sizeof when);
 	printf("%-12s %lld\n", "run", (long long)r->id);
+	if (r->conversation)
+		printf("%-12s %lld, turn %d\n", "conversation", (long long)r->conversation, r->turn);
 	printf("%-12s %s\n", "when", when);
 	print_field("kind", r->kind, c->raw);
 	print_field("model", r->model ? r->model : "-", c->raw);
@@ -473,12 +484,14 @@ static void print_run(const struct history_cmd *c, const struct history_run *r)
 	print_section("answer", r->output, c->raw);
 }
 
-static void print_run_json(const struct history_cmd *c, const struct history_run *r)
+static cJSON *run_json(const struct history_cmd *c, const struct history_run *r)
 {
 	const struct history_metrics *m = &r->metrics;
 	struct run_metrics rm;
 	metrics_from_history(m, &rm);
 	cJSON *o = run_head_json(r->id, r->created_ms, r->kind, r->model, r->prompt, c->raw);
+	add_number_or_null(o, "conversation", r->conversation ? (double)r->conversation : -1);
+	add_number_or_null(o, "turn", r->turn ? r->turn : -1);
 	cJSON *msgs = cJSON_AddArrayToObject(o, "messages");
 	for (size_t i = 0; i < r->nmessages; i++) {
 		cJSON *mo = cJSON_CreateObject();
@@ -499,7 +512,7 @@ static void print_run_json(const struct history_cmd *c, const struct history_run
 	add_string_or_null(mo, "stop_reason", m->stop_reason, c->raw);
 	add_string_or_null(mo, "request_id", m->request_id, c->raw);
 	add_string_or_null(mo, "error", m->error, c->raw);
-	cli_print_json(o);
+	return o;
 }
 
 static int show_run(const struct history_cmd *c, int64_t id)
@@ -509,19 +522,35 @@ static int show_run(const struct history_cmd *c, int64_t id)
 	struct db *db = session_existing_db(&missing, &e);
 	if (!db && !missing)
 		return cli_fail("history", "%s", e.msg);
-	struct history_run r;
-	int found = db ? history_read(db, id, &r, &e) : 0;
+	struct history_run *turns = NULL;
+	size_t n = 0;
+	int found = db ? history_read_conversation(db, id, &turns, &n, &e) : 0;
 	db_close(db);
 	if (found < 0)
 		return cli_fail("history", "%s", e.msg);
 	if (!found)
 		return cli_fail("history", "there is no run %lld in the history; 'aiwb history' lists the saved runs",
 				(long long)id);
-	if (c->json)
-		print_run_json(c, &r);
-	else
-		print_run(c, &r);
-	history_run_free(&r);
+	if (c->json && turns[0].conversation) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "conversation", (double)turns[0].conversation);
+		cJSON_AddNumberToObject(o, "turns", (double)n);
+		cJSON *a = cJSON_AddArrayToObject(o, "runs");
+		for (size_t i = 0; i < n; i++)
+			cJSON_AddItemToArray(a, run_json(c, &turns[i]));
+		cli_print_json(o);
+	} else if (c->json) {
+		cli_print_json(run_json(c, &turns[0]));
+	} else {
+		if (turns[0].conversation)
+			printf("conversation %lld: %zu turn%s\n\n", (long long)turns[0].conversation, n, n == 1 ? "" : "s");
+		for (size_t i = 0; i < n; i++) {
+			if (turns[i].conversation)
+				printf("%s=== turn %d ===\n", i ? "\n" : "", turns[i].turn);
+			print_run(c, &turns[i]);
+		}
+	}
+	history_runs_free(turns, n);
 	return 0;
 }
 

@@ -809,8 +809,9 @@ static const struct kb_embed_opts *resync_embed_opts(void *ud)
 {
 	struct resync_ui *u = ud;
 	struct err ce = ERR_INIT;
-	struct kb_embed_opts eo = { &u->s.cfg, session_catalog(&u->s, &ce), u->s.loop, &cli_kb_stop, u->max_cost,
-				    confirm_cost, embed_progress, &u->eui };
+	struct kb_embed_opts eo = { &u->s.cfg, session_catalog(&u->s, &ce), u->s.loop, &cli_kb_stop,
+				    u->max_cost >= 0 ? u->max_cost : u->s.cfg.kb_max_cost_usd, confirm_cost,
+				    embed_progress, &u->eui };
 	u->eo = eo;
 	return &u->eo;
 }
@@ -860,7 +861,7 @@ static int kb_add_or_sync(int argc, char **argv, int sync)
 	};
 	const char *what = sync ? "kb sync" : "kb add";
 	int yes = 0, watch = 0, redact = 0;
-	double max_cost = 1.0;
+	double max_cost = -1; /* not given: config kb.max_cost_usd */
 	struct kb_ingest_opts o;
 	memset(&o, 0, sizeof o);
 	const char **inc = xcalloc((size_t)argc, sizeof *inc), **exc = xcalloc((size_t)argc, sizeof *exc);
@@ -990,8 +991,9 @@ static int kb_add_or_sync(int argc, char **argv, int sync)
 			embed_rc = -1;
 		} else {
 			struct err ce = ERR_INIT;
-			struct kb_embed_opts eo = { &s.cfg, session_catalog(&s, &ce), s.loop, &cli_kb_stop, max_cost,
-						    confirm_cost, embed_progress, &ui };
+			struct kb_embed_opts eo = { &s.cfg, session_catalog(&s, &ce), s.loop, &cli_kb_stop,
+						    max_cost >= 0 ? max_cost : s.cfg.kb_max_cost_usd, confirm_cost,
+						    embed_progress, &ui };
 			embed_rc = kb_embed_pending(db, &kb, &eo, &es, &ee);
 			if (embed_rc == 0 && cli_kb_stop)
 				r = KB_INGEST_STOPPED;

@@ -134,18 +134,27 @@ void exp_report_finish(cJSON *doc)
 	const cJSON *models = cJSON_GetObjectItemCaseSensitive(doc, "models");
 	cJSON *matrix = cJSON_CreateArray();
 	const cJSON *kbs = cJSON_GetObjectItemCaseSensitive(doc, "kb");
-	int nkbs = has_kbs(doc) ? cJSON_GetArraySize(kbs) : 1;
-	const cJSON *p, *m, *c;
+	const cJSON *p, *m, *c, *s;
 	cJSON_ArrayForEach(p, prompts) {
-		for (int b = 0; b < nkbs; b++) {
-			const char *kb = has_kbs(doc) ? str(cJSON_GetArrayItem(kbs, b), "label") : NULL;
-			if (has_kbs(doc) && !kb)
+		if (!cJSON_IsString(p))
+			continue;
+		/* the prompt's own settings, else the file's, else none */
+		int own = 0, any = 0;
+		cJSON_ArrayForEach(s, kbs)
+			own |= str(s, "prompt") && !strcmp(str(s, "prompt"), p->valuestring);
+		cJSON_ArrayForEach(s, kbs) {
+			const char *kb = str(s, "label"), *of = str(s, "prompt");
+			if (!kb || (own ? !of || strcmp(of, p->valuestring) : of != NULL))
 				continue;
-			cJSON_ArrayForEach(m, models) {
-				if (cJSON_IsString(p) && cJSON_IsString(m))
+			any = 1;
+			cJSON_ArrayForEach(m, models)
+				if (cJSON_IsString(m))
 					cJSON_AddItemToArray(matrix, matrix_entry(cases, p->valuestring, kb, m->valuestring));
-			}
 		}
+		if (!any)
+			cJSON_ArrayForEach(m, models)
+				if (cJSON_IsString(m))
+					cJSON_AddItemToArray(matrix, matrix_entry(cases, p->valuestring, NULL, m->valuestring));
 	}
 	struct tally t = { 0 };
 	cJSON_ArrayForEach(c, cases)

@@ -24,9 +24,7 @@ static int needs_vector(const struct exp_kb *k)
 	return k->mode != KB_MODE_BM25;
 }
 
-/* The setting's query for a row (caller frees); NULL with e when it cannot
- * be rendered or renders empty. */
-static char *render_query(const struct exp_kb *k, size_t row, const cJSON *vars, struct err *e)
+char *exp_retrieve_query(const struct exp_kb *k, size_t row, const cJSON *vars, struct err *e)
 {
 	struct mustache_opts mo = MUSTACHE_OPTS_INIT;
 	mo.escape_html = false;
@@ -44,15 +42,13 @@ static char *render_query(const struct exp_kb *k, size_t row, const cJSON *vars,
 	return q;
 }
 
-struct exp_retrieve *exp_retrieve_open(const struct exp_spec *spec, struct db *db, const struct config *cfg,
-				       struct loop *loop, void (*progress)(void *ud, size_t done, size_t total),
-				       void *ud, struct err *e)
+struct exp_retrieve *exp_retrieve_prepare(const struct exp_spec *spec, struct db *db, struct err *e)
 {
 	struct exp_retrieve *r = xcalloc(1, sizeof *r);
 	r->spec = spec;
 	r->db = db;
 	r->kbs = xcalloc(spec->nkbs ? spec->nkbs : 1, sizeof *r->kbs);
-	size_t nvec = spec->nkbs * spec->nrows, total = 0, done = 0;
+	size_t nvec = spec->nkbs * spec->nrows;
 	r->qvec = xcalloc(nvec ? nvec : 1, sizeof *r->qvec);
 	r->qdim = xcalloc(nvec ? nvec : 1, sizeof *r->qdim);
 	for (size_t i = 0; i < spec->nkbs; i++) {
@@ -75,15 +71,29 @@ struct exp_retrieve *exp_retrieve_open(const struct exp_spec *spec, struct db *d
 			exp_retrieve_free(r);
 			return NULL;
 		}
-		if (needs_vector(k))
-			total += spec->nrows;
 	}
+	return r;
+}
+
+const char *exp_retrieve_embed_model(const struct exp_retrieve *r, size_t kb)
+{
+	return needs_vector(&r->spec->kbs[kb]) ? r->kbs[kb].set.embed : NULL;
+}
+
+int exp_retrieve_embed(struct exp_retrieve *r, const struct config *cfg, struct loop *loop,
+		       void (*progress)(void *ud, size_t done, size_t total), void *ud, struct err *e)
+{
+	const struct exp_spec *spec = r->spec;
+	size_t total = 0, done = 0;
+	for (size_t i = 0; i < spec->nkbs; i++)
+		if (needs_vector(&spec->kbs[i]))
+			total += spec->nrows;
 	for (size_t i = 0; i < spec->nkbs; i++) {
 		const struct exp_kb *k = &spec->kbs[i];
 		if (!needs_vector(k))
 			continue;
 		for (size_t row = 0; row < spec->nrows; row++) {
-			char *q = render_query(k, row, spec->row[row], e);
+			char *q = exp_retrieve_query(k, row, spec->row[row], e);
 			size_t at = i * spec->nrows + row;
 			const struct kb_settings *set = &r->kbs[i].set;
 			if (q)
@@ -94,12 +104,23 @@ struct exp_retrieve *exp_retrieve_open(const struct exp_spec *spec, struct db *d
 				snprintf(why, sizeof why, "%s", e->msg);
 				if (strncmp(why, "kb ", 3) != 0)
 					err_set(e, "kb %s: row %zu: %s", k->label, row, why);
-				exp_retrieve_free(r);
-				return NULL;
+				return -1;
 			}
 			if (progress)
 				progress(ud, ++done, total);
 		}
+	}
+	return 0;
+}
+
+struct exp_retrieve *exp_retrieve_open(const struct exp_spec *spec, struct db *db, const struct config *cfg,
+				       struct loop *loop, void (*progress)(void *ud, size_t done, size_t total),
+				       void *ud, struct err *e)
+{
+	struct exp_retrieve *r = exp_retrieve_prepare(spec, db, e);
+	if (r && exp_retrieve_embed(r, cfg, loop, progress, ud, e) != 0) {
+		exp_retrieve_free(r);
+		return NULL;
 	}
 	return r;
 }
@@ -122,7 +143,7 @@ int exp_retrieve_case(const struct exp_retrieve *r, size_t kb, size_t row, char 
 		      struct err *e)
 {
 	const struct exp_kb *k = &r->spec->kbs[kb];
-	char *q = render_query(k, row, r->spec->row[row], e);
+	char *q = exp_retrieve_query(k, row, r->spec->row[row], e);
 	if (!q)
 		return -1;
 	struct kb_search_opts so;
@@ -164,6 +185,8 @@ cJSON *exp_retrieve_settings_json(const struct exp_spec *spec)
 		else
 			cJSON_AddNullToObject(o, "filter");
 		cJSON_AddStringToObject(o, "query", k->query);
+		if (k->prompt >= 0)
+			cJSON_AddStringToObject(o, "prompt", spec->prompts[k->prompt].name);
 		cJSON_AddItemToArray(a, o);
 	}
 	return a;

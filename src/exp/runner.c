@@ -32,6 +32,7 @@ enum job_state { JOB_WAITING, JOB_RUNNING, JOB_DONE, JOB_CANCELLED };
 
 struct job {
 	size_t index, row, prompt, kb, model;
+	int has_kb;                /* kb is one of spec->kbs: the case retrieves */
 	enum job_state state;
 	struct run *run;
 	struct llm_request rq;
@@ -118,7 +119,7 @@ static cJSON *case_object(struct exp_run *x, struct job *j, const char *error)
 	cJSON_AddStringToObject(c, "prompt", sp->prompts[j->prompt].name);
 	cJSON_AddStringToObject(c, "model", sp->models[j->model]);
 	cJSON_AddItemToObject(c, "vars", cJSON_Duplicate(sp->row[j->row], 1));
-	if (sp->nkbs) {
+	if (j->has_kb) {
 		cJSON *kb = j->kb_record ? cJSON_Duplicate(j->kb_record, 1) : cJSON_CreateObject();
 		if (!j->kb_record)
 			cJSON_AddStringToObject(kb, "label", sp->kbs[j->kb].label);
@@ -256,43 +257,85 @@ static cJSON *prompt_layer(const struct template *t, const cJSON *row)
 	return o;
 }
 
-/* 0 started; -1 finished at once with the reason in e. */
-static int start_job(struct exp_run *x, struct job *j, struct err *e)
+/* Renders the request of (prompt, row) with context (NULL: no kb) into
+ * *vars, msgs, *messages (*n of them) and *system; -1 with e. */
+static int render_case(const struct exp_spec *sp, size_t prompt, size_t row_index, const char *context, cJSON **vars,
+		       struct template_msgs *msgs, struct llm_message **messages, size_t *n, char **system,
+		       struct err *e)
 {
-	const struct exp_spec *sp = x->spec;
-	const struct template *t = sp->prompts[j->prompt].t;
-	struct pslot *ps = j->ps;
-	if (!ps->p)
-		return err_set(e, "%s", ps->error);
-	cJSON *row = cJSON_Duplicate(sp->row[j->row], 1);
-	if (sp->nkbs) {
-		char *context = NULL;
-		if (!x->o.retrieve) {
-			cJSON_Delete(row);
-			return err_set(e, "the kb settings were not prepared");
-		}
-		if (exp_retrieve_case(x->o.retrieve, j->kb, j->row, &context, &j->kb_record, e) != 0) {
-			cJSON_Delete(row);
-			return -1;
-		}
+	const struct template *t = sp->prompts[prompt].t;
+	cJSON *row = cJSON_Duplicate(sp->row[row_index], 1);
+	if (context) {
 		cJSON_DeleteItemFromObjectCaseSensitive(row, "context");
 		cJSON_AddStringToObject(row, "context", context);
-		free(context);
 	}
 	cJSON *layer = prompt_layer(t, row);
 	cJSON_Delete(row);
 	const cJSON *layers[] = { layer };
 	struct err be = ERR_INIT;
-	j->vars = template_bind(t, layers, 1, NULL, 0, &be);
+	*vars = template_bind(t, layers, 1, NULL, 0, &be);
 	cJSON_Delete(layer);
-	if (!j->vars)
-		return err_set(e, "dataset row %zu: %s", j->row, be.msg);
-	if (template_render(t, -1, j->vars, &j->msgs, e) != 0)
+	if (!*vars)
+		return err_set(e, "dataset row %zu: %s", row_index, be.msg);
+	if (template_render(t, -1, *vars, msgs, e) != 0)
 		return -1;
+	*n = 0;
+	*messages = template_llm_messages(msgs, n, system);
+	if (!*n)
+		return err_set(e, "prompt %s renders no user message for row %zu", sp->prompts[prompt].name, row_index);
+	return 0;
+}
+
+int exp_case_prompt_chars(const struct exp_spec *spec, size_t prompt, size_t row, const char *context, size_t *chars,
+			  struct err *e)
+{
+	cJSON *vars = NULL;
+	struct template_msgs msgs;
+	memset(&msgs, 0, sizeof msgs);
+	struct llm_message *messages = NULL;
+	char *system = NULL;
 	size_t n = 0;
-	j->messages = template_llm_messages(&j->msgs, &n, &j->system);
-	if (!n)
-		return err_set(e, "prompt %s renders no user message for row %zu", sp->prompts[j->prompt].name, j->row);
+	int rc = render_case(spec, prompt, row, context, &vars, &msgs, &messages, &n, &system, e);
+	if (rc == 0) {
+		struct llm_request rq;
+		memset(&rq, 0, sizeof rq);
+		rq.system = spec->system ? spec->system : system;
+		rq.messages = messages;
+		rq.nmessages = n;
+		*chars = run_prompt_chars(&rq);
+	}
+	template_msgs_free(&msgs);
+	free(messages);
+	free(system);
+	cJSON_Delete(vars);
+	return rc;
+}
+
+void exp_prompt_params(const struct exp_spec *spec, size_t prompt, struct llm_params *out)
+{
+	*out = spec->params;
+	template_merge_params(spec->prompts[prompt].t, out);
+}
+
+/* 0 started; -1 finished at once with the reason in e. */
+static int start_job(struct exp_run *x, struct job *j, struct err *e)
+{
+	const struct exp_spec *sp = x->spec;
+	struct pslot *ps = j->ps;
+	if (!ps->p)
+		return err_set(e, "%s", ps->error);
+	char *context = NULL;
+	if (j->has_kb) {
+		if (!x->o.retrieve)
+			return err_set(e, "the kb settings were not prepared");
+		if (exp_retrieve_case(x->o.retrieve, j->kb, j->row, &context, &j->kb_record, e) != 0)
+			return -1;
+	}
+	size_t n = 0;
+	int rc = render_case(sp, j->prompt, j->row, context, &j->vars, &j->msgs, &j->messages, &n, &j->system, e);
+	free(context);
+	if (rc != 0)
+		return -1;
 	memset(&j->rq, 0, sizeof j->rq);
 	j->rq.model = x->model_ids[j->model];
 	j->rq.system = sp->system ? sp->system : j->system;
@@ -429,8 +472,7 @@ struct exp_run *exp_run_new(const struct exp_spec *spec, const char *file, const
 	x->file = xstrdup(file);
 	x->concurrency = o->concurrency ? o->concurrency : spec->concurrency;
 	size_t nrows = (size_t)cJSON_GetArraySize(spec->rows);
-	size_t nkbs = spec->nkbs ? spec->nkbs : 1;
-	x->njobs = nrows * spec->nprompts * nkbs * spec->nmodels;
+	x->njobs = exp_spec_cases(spec);
 	x->jobs = xcalloc(x->njobs ? x->njobs : 1, sizeof *x->jobs);
 	x->cases = xcalloc(x->njobs ? x->njobs : 1, sizeof *x->cases);
 	x->model_ids = xcalloc(spec->nmodels ? spec->nmodels : 1, sizeof *x->model_ids);
@@ -453,20 +495,19 @@ struct exp_run *exp_run_new(const struct exp_spec *spec, const char *file, const
 		model_slot[m] = (size_t)(ps - x->slots);
 	}
 	x->params = xcalloc(spec->nprompts ? spec->nprompts : 1, sizeof *x->params);
-	for (size_t p = 0; p < spec->nprompts; p++) {
-		x->params[p] = spec->params;
-		template_merge_params(spec->prompts[p].t, &x->params[p]);
-	}
+	for (size_t p = 0; p < spec->nprompts; p++)
+		exp_prompt_params(spec, p, &x->params[p]);
 	size_t k = 0;
 	for (size_t r = 0; r < nrows; r++)
 		for (size_t p = 0; p < spec->nprompts; p++)
-			for (size_t b = 0; b < nkbs; b++)
+			for (size_t b = 0; b < (spec->prompts[p].nkb ? spec->prompts[p].nkb : 1); b++)
 				for (size_t m = 0; m < spec->nmodels; m++, k++) {
 					struct job *j = &x->jobs[k];
 					j->index = k;
 					j->row = r;
 					j->prompt = p;
-					j->kb = b;
+					j->has_kb = spec->prompts[p].nkb > 0;
+					j->kb = spec->prompts[p].kb_first + b;
 					j->model = m;
 					j->ps = &x->slots[model_slot[m]];
 					j->x = x;

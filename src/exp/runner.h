@@ -59,6 +59,15 @@ struct exp_run_opts {
 	const struct exp_retrieve *retrieve; /* the spec's kb settings (exp/retrieve.h); NULL without */
 };
 
+/* The parameters prompt sends: the file's, its template filling the gaps. */
+void exp_prompt_params(const struct exp_spec *spec, size_t prompt, struct llm_params *out);
+/* The bytes of text case (prompt, row) sends (run_prompt_chars), rendered as
+ * the runner renders it with context as its {{context}} (NULL: no kb
+ * settings). -1 with e when it cannot be rendered: the runner makes such a
+ * case an error without a call. */
+int exp_case_prompt_chars(const struct exp_spec *spec, size_t prompt, size_t row, const char *context, size_t *chars,
+			  struct err *e);
+
 /* Prepares the cases and creates the experiment row for spec (borrowed until
  * exp_run_free); file is the path stored with it. NULL with e when the row
  * cannot be created. */

@@ -209,6 +209,8 @@ struct ld {
 	const char *dir;
 	yaml_node_t **where;     /* per prompt: its prompt: or template: node */
 	yaml_node_t **kb_where;  /* per kb setting: its node */
+	size_t nfile_kbs;        /* the file's kb settings (they come first) */
+	int kb_prompt;           /* the prompt whose kb: is being read, or -1 */
 };
 
 /* Unlike prompt files, experiment files also take quoted numbers and any form strtod reads. */
@@ -234,8 +236,10 @@ static char *template_ref(struct ld *ld, const char *ref)
 }
 
 struct prompt_in {
-	yaml_node_t *name, *prompt, *template;
+	yaml_node_t *name, *prompt, *template, *kb;
 };
+
+static int parse_kbs(struct ld *ld, yaml_node_t *n);
 
 static int prompt_pair(struct yamldoc *yd, const char *key, yaml_node_t *k, yaml_node_t *v, void *ud)
 {
@@ -246,8 +250,10 @@ static int prompt_pair(struct yamldoc *yd, const char *key, yaml_node_t *k, yaml
 		p->prompt = v;
 	else if (!strcmp(key, "template"))
 		p->template = v;
+	else if (!strcmp(key, "kb"))
+		p->kb = v;
 	else
-		return yamldoc_error(yd, k, "unknown key '%s' in a prompt (known: name, prompt, template)", key);
+		return yamldoc_error(yd, k, "unknown key '%s' in a prompt (known: name, prompt, template, kb)", key);
 	return 0;
 }
 
@@ -264,6 +270,7 @@ static int add_prompt(struct ld *ld, yaml_node_t *where, yaml_node_t *name, yaml
 	ld->where[s->nprompts] = prompt ? prompt : tmpl;
 	struct exp_prompt *p = &s->prompts[s->nprompts++];
 	memset(p, 0, sizeof *p);
+	p->nkb = ld->nfile_kbs;
 	struct err te = ERR_INIT;
 	char *v = NULL;
 	if (yamldoc_text(&ld->yd, prompt ? prompt : tmpl, prompt ? "prompt" : "template", &v) != 0)
@@ -314,6 +321,7 @@ static int add_rag_prompt(struct ld *ld, yaml_node_t *where)
 	ld->where[s->nprompts] = where;
 	struct exp_prompt *p = &s->prompts[s->nprompts++];
 	memset(p, 0, sizeof *p);
+	p->nkb = ld->nfile_kbs;
 	p->t = t;
 	p->name = xstrdup(t->name);
 	return 0;
@@ -326,11 +334,22 @@ static int parse_prompts(struct ld *ld, yaml_node_t *n)
 	YAMLDOC_EACH_ITEM(it, n)
 	{
 		yaml_node_t *pn = yamldoc_node(&ld->yd, *it);
-		struct prompt_in in = { NULL, NULL, NULL };
+		struct prompt_in in = { NULL, NULL, NULL, NULL };
 		if (yamldoc_each_pair(&ld->yd, pn, "a prompt", prompt_pair, &in) != 0)
 			return -1;
 		if (add_prompt(ld, pn, in.name, in.prompt, in.template) != 0)
 			return -1;
+		if (in.kb) {
+			struct exp_spec *s = ld->s;
+			size_t first = s->nkbs;
+			ld->kb_prompt = (int)(s->nprompts - 1);
+			int rc = parse_kbs(ld, in.kb);
+			ld->kb_prompt = -1;
+			if (rc != 0)
+				return -1;
+			s->prompts[s->nprompts - 1].kb_first = first;
+			s->prompts[s->nprompts - 1].nkb = s->nkbs - first;
+		}
 	}
 	return 0;
 }
@@ -488,6 +507,7 @@ static int add_kb(struct ld *ld, yaml_node_t *n)
 	ld->kb_where[s->nkbs] = n;
 	struct exp_kb *kb = &s->kbs[s->nkbs++];
 	memset(kb, 0, sizeof *kb);
+	kb->prompt = ld->kb_prompt;
 	kb->k = 5;
 	kb->mode = KB_MODE_BM25;
 	if (yamldoc_text(&ld->yd, in.name, "name", &kb->name) != 0)
@@ -600,7 +620,7 @@ static void need_column(void *ud, const char *name, int required)
 	if (nc->failed)
 		return;
 	struct exp_spec *s = nc->ld->s;
-	if (s->nkbs && !strcmp(name, "context"))
+	if (s->prompts[nc->prompt].nkb && !strcmp(name, "context"))
 		return; /* the sources */
 	const struct exp_prompt *p = &s->prompts[nc->prompt];
 	char *who = !p->is_inline ? xasprintf("template %s", p->t->name)
@@ -646,6 +666,7 @@ static int interpret(struct ld *ld, yaml_node_t *root)
 		return -1;
 	if (v[K_KB] && parse_kbs(ld, v[K_KB]) != 0)
 		return -1;
+	ld->nfile_kbs = s->nkbs;
 	int given = !!v[K_PROMPTS] + !!(v[K_PROMPT] || v[K_TEMPLATE]);
 	if (!given && v[K_KB]) {
 		if (add_rag_prompt(ld, v[K_KB]) != 0)
@@ -658,6 +679,14 @@ static int interpret(struct ld *ld, yaml_node_t *root)
 	else if (v[K_PROMPTS] ? parse_prompts(ld, v[K_PROMPTS]) != 0
 			      : add_prompt(ld, root, NULL, v[K_PROMPT], v[K_TEMPLATE]) != 0)
 		return -1;
+	if (ld->nfile_kbs) {
+		size_t own = 0;
+		for (size_t p = 0; p < s->nprompts; p++)
+			own += s->prompts[p].kb_first >= ld->nfile_kbs;
+		if (own == s->nprompts)
+			return yamldoc_error(&ld->yd, v[K_KB],
+					     "every prompt has its own kb:, so this one is used by none; remove it");
+	}
 	if (!v[K_MODELS])
 		return yamldoc_error(&ld->yd, root, "models: is missing; list the PROVIDER/MODEL names to run");
 	if (parse_models(ld, v[K_MODELS]) != 0)
@@ -714,7 +743,9 @@ static int interpret(struct ld *ld, yaml_node_t *root)
 		if (qc.failed)
 			return -1;
 	}
-	double cases = (double)s->nrows * (double)s->nprompts * (double)(s->nkbs ? s->nkbs : 1) * (double)s->nmodels;
+	double cases = 0;
+	for (size_t p = 0; p < s->nprompts; p++)
+		cases += (double)s->nrows * (double)(s->prompts[p].nkb ? s->prompts[p].nkb : 1) * (double)s->nmodels;
 	if (cases > EXP_MAX_CASES)
 		return yamldoc_error(&ld->yd, root,
 				     "%.0f cases (rows x prompts x %smodels) are more than %d; split the experiment", cases, s->nkbs ? "kb settings x " : "", EXP_MAX_CASES);
@@ -734,7 +765,7 @@ int exp_spec_parse(struct exp_spec *s, const char *txt, size_t len, const char *
 	const char *slash = strrchr(path, '/');
 	char *dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
 	const struct yamldoc_opts o = { s->path, 1, "the file", 0, 0 };
-	struct ld ld = { .s = s, .dir = dir };
+	struct ld ld = { .s = s, .dir = dir, .kb_prompt = -1 };
 	if (yamldoc_load(&ld.yd, txt, len, &o, e) != 0) {
 		free(dir);
 		return -1;
@@ -804,6 +835,14 @@ void exp_spec_free(struct exp_spec *s)
 	}
 	free(s->kbs);
 	memset(s, 0, sizeof *s);
+}
+
+size_t exp_spec_cases(const struct exp_spec *s)
+{
+	size_t n = 0;
+	for (size_t p = 0; p < s->nprompts; p++)
+		n += s->nrows * (s->prompts[p].nkb ? s->prompts[p].nkb : 1) * s->nmodels;
+	return n;
 }
 
 const struct exp_limit *exp_spec_limit(const struct exp_spec *s, const char *provider)

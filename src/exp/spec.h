@@ -10,9 +10,10 @@
  * concurrency, limits (per provider: concurrency, rpm) and kb (one
  * retrieval setting or a list: a knowledge base with k, mode, filter and the
  * query, whose sources each case's prompt gets as {{context}}; the prompt
- * defaults to the built-in rag template then). Every row of the dataset is
- * one case per prompt, kb setting and model; without a dataset there is one
- * case with no variables.
+ * defaults to the built-in rag template then; an entry of prompts may have
+ * its own kb:, which replaces the file's for it). Every row of the dataset is
+ * one case per prompt, kb setting of that prompt and model; without a
+ * dataset there is one case with no variables.
  *
  * Errors are one sentence with a place: "FILE:LINE:COLUMN: ..." for the YAML
  * file, "DATASET:line N: ..." for the dataset. Loading is synchronous file
@@ -38,6 +39,8 @@ struct exp_prompt {
 	char *name;              /* given, or the template's name, or "prompt" */
 	struct template *t;
 	int is_inline;           /* prompt: text (a template without declared variables) */
+	size_t kb_first, nkb;    /* its kb settings, kbs[kb_first..+nkb): its own kb:, else the file's;
+				  * nkb 0: its cases do not retrieve */
 };
 
 struct exp_limit {
@@ -57,6 +60,7 @@ struct exp_kb {
 	int mode;                /* enum kb_mode, default bm25 */
 	char *filter;            /* a kb/filter.h expression, or NULL */
 	char *query;             /* Mustache text rendered with the row (EXP_KB_QUERY_DEFAULT) */
+	int prompt;              /* the prompt whose own kb: it is, or -1 for the file's kb: */
 };
 
 struct exp_spec {
@@ -77,7 +81,7 @@ struct exp_spec {
 	int concurrency;
 	struct exp_limit *limits;
 	size_t nlimits;
-	struct exp_kb *kbs;      /* none: the cases do not retrieve */
+	struct exp_kb *kbs;      /* the file's, then each prompt's own; none: no case retrieves */
 	size_t nkbs;
 };
 
@@ -87,6 +91,8 @@ int exp_spec_load(struct exp_spec *s, const char *path, struct err *e);
 /* The same from text already read; path names it and locates the dataset. */
 int exp_spec_parse(struct exp_spec *s, const char *text, size_t len, const char *path, struct err *e);
 void exp_spec_free(struct exp_spec *s);
+/* How many cases the spec makes: rows x (prompt x its kb settings, or 1) x models. */
+size_t exp_spec_cases(const struct exp_spec *s);
 /* The limit for a provider name, or NULL. */
 const struct exp_limit *exp_spec_limit(const struct exp_spec *s, const char *provider);
 /* Loads a dataset file (.csv or .jsonl) into an array of row objects; -1 with e. */

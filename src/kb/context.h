@@ -21,8 +21,14 @@
 
 /* The context text (caller frees); *used is how many of r's hits it holds. */
 char *kb_sources_context(const struct kb_results *r, int64_t max_tokens, size_t *used);
+/* The same with the sources numbered from first (a conversation numbers the
+ * sources of every turn on from the last turn's). */
+char *kb_sources_context_from(const struct kb_results *r, size_t first, int64_t max_tokens, size_t *used);
 /* The same, with the number of hidden characters stripped from the used sources. */
 char *kb_sources_context_stripped(const struct kb_results *r, int64_t max_tokens, size_t *used, size_t *hidden);
+/* All of it: numbered from first, with the hidden characters counted. */
+char *kb_sources_context_build(const struct kb_results *r, size_t first, int64_t max_tokens, size_t *used,
+			       size_t *hidden);
 
 /* What history keeps of an answer's retrieval (docs/kb.md): {"name", "query",
  * "mode", "k", "filter" (null for none), "chunks": the ids of the first used

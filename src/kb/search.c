@@ -11,6 +11,7 @@
 #include "kb/embed.h"
 #include "kb/filter.h"
 #include "kb/query.h"
+#include "kb/vecindex.h"
 #include "store/db.h"
 
 static const char *const mode_names[] = { "bm25", "vector", "hybrid" };
@@ -222,14 +223,9 @@ static int bm25_top(struct db *db, const struct kb *kb, const char *fts, const s
 	return 0;
 }
 
-struct scored {
-	int64_t id;
-	double score;
-};
-
 static int by_score(const void *a, const void *b)
 {
-	const struct scored *x = a, *y = b;
+	const struct kb_vec_hit *x = a, *y = b;
 	if (x->score != y->score)
 		return x->score > y->score ? -1 : 1;
 	return x->id < y->id ? -1 : x->id > y->id;
@@ -243,10 +239,60 @@ static double dot(const float *a, const float *b, size_t n)
 	return s;
 }
 
-/* Exact: every stored vector of the KB (whose document passes the filter) scored, the best k kept. */
-static int vector_top(struct db *db, const struct kb *kb, const float *q, size_t dim, const struct kb_filter *f,
-		      int k, struct cands *out, struct err *e)
+struct filtered {
+	struct db *db;
+	const struct kb *kb;
+	const struct kb_filter *f;
+};
+
+static void read_id(sqlite3_stmt *st, void *element)
 {
+	*(int64_t *)element = sqlite3_column_int64(st, 0);
+}
+
+/* The chunk ids the filter passes, ascending, for the vector index. */
+static int filtered_ids(void *ud, int64_t **ids, size_t *n, struct err *e)
+{
+	const struct filtered *x = ud;
+	char *sql = xasprintf("SELECT c.id FROM kb_chunks c JOIN kb_docs d ON d.id = c.doc_id"
+			      " WHERE d.kb_id = ?1 AND (%s) ORDER BY c.id", x->f->sql);
+	sqlite3_stmt *st = db_prepare(x->db, sql, e);
+	free(sql);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, x->kb->id);
+	kb_filter_bind(x->f, st);
+	return db_collect(x->db, st, ids, n, sizeof **ids, read_id, e);
+}
+
+static void vector_ranks(struct cands *out, const struct kb_vec_hit *top, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct cand *c = cand_find(out, top[i].id);
+		if (!c)
+			c = cand_add(out, top[i].id);
+		c->vector = top[i].score;
+		c->vector_rank = (int)i + 1;
+	}
+}
+
+/* Exact: every stored vector of the KB (whose document passes the filter)
+ * scored, the best k kept; through the vector index (kb/vecindex.h) when the
+ * KB is big enough for one. *unembedded is set when the index answered, else
+ * left at -1. */
+static int vector_top(struct db *db, const struct kb *kb, const float *q, size_t dim, const struct kb_filter *f,
+		      int k, struct cands *out, int64_t *unembedded, struct err *e)
+{
+	struct filtered fx = { db, kb, f };
+	struct kb_vec_query vq = { q, dim, k, KB_VECINDEX_MIN, f ? filtered_ids : NULL, &fx };
+	struct kb_vec_hit *top = xcalloc((size_t)k, sizeof *top);
+	int got = kb_vecindex_top(db, kb, &vq, top, unembedded, e);
+	if (got >= 0)
+		vector_ranks(out, top, (size_t)got);
+	free(top);
+	if (got != -2)
+		return got < 0 ? -1 : 0;
+	*unembedded = -1;
 	char *sql = xasprintf("SELECT v.chunk_id, v.dim, v.vec FROM kb_vectors v JOIN kb_chunks c ON c.id = v.chunk_id"
 			      " JOIN kb_docs d ON d.id = c.doc_id WHERE d.kb_id = ?1 AND (%s)", f ? f->sql : "1");
 	sqlite3_stmt *st = db_prepare(db, sql, e);
@@ -256,7 +302,7 @@ static int vector_top(struct db *db, const struct kb *kb, const float *q, size_t
 	sqlite3_bind_int64(st, 1, kb->id);
 	if (f)
 		kb_filter_bind(f, st);
-	struct scored *all = NULL;
+	struct kb_vec_hit *all = NULL;
 	size_t n = 0, cap = 0;
 	int rc;
 	float *tmp = xmalloc(dim * sizeof *tmp);
@@ -283,13 +329,7 @@ static int vector_top(struct db *db, const struct kb *kb, const float *q, size_t
 	}
 	if (n)
 		qsort(all, n, sizeof *all, by_score);
-	for (size_t i = 0; i < n && i < (size_t)k; i++) {
-		struct cand *c = cand_find(out, all[i].id);
-		if (!c)
-			c = cand_add(out, all[i].id);
-		c->vector = all[i].score;
-		c->vector_rank = (int)i + 1;
-	}
+	vector_ranks(out, all, n < (size_t)k ? n : (size_t)k);
 	free(all);
 	return 0;
 }
@@ -409,10 +449,11 @@ int kb_search(struct db *db, const struct kb *kb, const struct kb_search_opts *o
 	if (q.fts && o->mode != KB_MODE_VECTOR)
 		rc = bm25_top(db, kb, q.fts, has_filter ? &f : NULL, list, &c, e);
 	if (rc == 0 && o->mode != KB_MODE_BM25) {
-		int64_t with = 0, without = 0;
-		rc = vector_top(db, kb, o->qvec, o->qdim, has_filter ? &f : NULL, list, &c, e);
-		if (rc == 0 && kb_embed_counts(db, kb, &with, &without, e) == 0)
-			out->unembedded = without;
+		int64_t with = 0, without = -1;
+		rc = vector_top(db, kb, o->qvec, o->qdim, has_filter ? &f : NULL, list, &c, &without, e);
+		if (rc == 0 && without < 0 && kb_embed_counts(db, kb, &with, &without, e) < 0)
+			without = 0;
+		out->unembedded = without;
 	}
 	if (rc == 0 && o->mode == KB_MODE_HYBRID) {
 		double wb = o->w_bm25, wv = o->w_vector;

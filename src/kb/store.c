@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/buf.h"
 #include "base/clock.h"
@@ -255,8 +256,21 @@ int kb_store_remove(struct db *db, const char *name, struct err *e)
 	if (found <= 0)
 		return found;
 	int rc = db_tx(db, remove_tx, &k, e);
+	if (rc >= 0) {
+		char *index = kb_store_vecindex_path(db, k.id);
+		unlink(index);
+		free(index);
+	}
 	kb_free(&k);
 	return rc < 0 ? -1 : 1;
+}
+
+char *kb_store_vecindex_path(struct db *db, int64_t kb_id)
+{
+	const char *p = db_path(db);
+	const char *slash = strrchr(p, '/');
+	return slash ? xasprintf("%.*s/kb/%lld.vec", (int)(slash - p), p, (long long)kb_id)
+		     : xasprintf("kb/%lld.vec", (long long)kb_id);
 }
 
 static int settings_tx(struct db *db, void *ud, struct err *e)

@@ -74,6 +74,9 @@ void kb_free(struct kb *k);
 void kb_list_free(struct kb *v, size_t n);
 /* 1 removed, 0 no such KB, -1 error. */
 int kb_store_remove(struct db *db, const char *name, struct err *e);
+/* The KB's vector index file beside the database (kb/vecindex.h; caller frees),
+ * removed with the KB. */
+char *kb_store_vecindex_path(struct db *db, int64_t kb_id);
 /* Stores the settings; when the embedding model or its dimensions change,
  * the KB's vectors are dropped (the next sync embeds with the new model; the cache keeps the
  * old ones under their model). */

@@ -19,7 +19,6 @@
 
 #define ANTHROPIC_DEFAULT_BASE "https://api.anthropic.com"
 #define ANTHROPIC_VERSION "2023-06-01"
-#define ANTHROPIC_DEFAULT_MAX_TOKENS 1024
 
 static int anthropic_init(struct provider *p, struct err *e)
 {
@@ -57,7 +56,7 @@ char *llm_anthropic_request(const struct llm_request *rq)
 	const struct llm_params *pm = &rq->params;
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "model", rq->model);
-	cJSON_AddNumberToObject(o, "max_tokens", pm->has_max_tokens ? pm->max_tokens : ANTHROPIC_DEFAULT_MAX_TOKENS);
+	cJSON_AddNumberToObject(o, "max_tokens", pm->has_max_tokens ? pm->max_tokens : LLM_ANTHROPIC_DEFAULT_MAX_TOKENS);
 	if (rq->system)
 		cJSON_AddStringToObject(o, "system", rq->system);
 	cJSON_AddItemToObject(o, "messages", llm_json_messages(rq, 0));

@@ -38,6 +38,10 @@ struct llm_message {
 	const char *content;
 };
 
+/* The max_tokens an Anthropic request carries when the caller sets none (the
+ * API requires one). */
+#define LLM_ANTHROPIC_DEFAULT_MAX_TOKENS 1024
+
 struct llm_params {
 	int has_temperature, has_top_p, has_max_tokens;
 	double temperature;

@@ -46,7 +46,7 @@ static void on_done(void *ud, const struct llm_result *res)
 		r->on_done(r, r->ud);
 }
 
-static size_t prompt_chars(const struct llm_request *rq)
+size_t run_prompt_chars(const struct llm_request *rq)
 {
 	size_t n = rq->system ? strlen(rq->system) : 0;
 	for (size_t i = 0; i < rq->nmessages; i++)
@@ -63,7 +63,7 @@ struct run *run_start(struct loop *l, struct provider *p, const char *model_spec
 	r->on_text = text_fn;
 	r->on_done = done_fn;
 	r->ud = ud;
-	r->prompt_chars = prompt_chars(rq);
+	r->prompt_chars = run_prompt_chars(rq);
 	if (cat)
 		run_set_price(r, p, rq->model, cat);
 	r->result.usage.input_tokens = r->result.usage.output_tokens = -1;

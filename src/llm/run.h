@@ -41,6 +41,9 @@ struct run {
 	void *ud;
 };
 
+/* The bytes of text a request sends (system and messages): what the token
+ * estimator (base/tokens.h) counts when a provider reports no usage. */
+size_t run_prompt_chars(const struct llm_request *rq);
 /* Starts the call; the request is copied by the provider. NULL with e when it
  * cannot start (bad model name, provider unusable, refused URL). */
 struct run *run_start(struct loop *l, struct provider *p, const char *model_spec, const struct llm_request *rq,

@@ -576,6 +576,7 @@ struct lab_run {
 	char *history;           /* extra params JSON for each saved row */
 	char *prompt, *system;   /* copies: the form may change while the run streams */
 	size_t saved;
+	int64_t group;           /* a template's first saved call: its calls' group */
 	int finished;
 	char message[1024];
 	int64_t start_us, end_us;
@@ -593,10 +594,23 @@ static void save_call(struct lab_run *lr, const struct run *r, const struct llm_
 	if (!lr->tg.db)
 		return;
 	struct err e = ERR_INIT;
-	if (run_save(lr->tg.db, r, rq, lr->tg.kind, lr->history, &e) >= 0)
+	struct db_run row;
+	run_row(r, rq, lr->tg.kind, lr->history, &row);
+	/* a template's calls (steps, samples) are one group of turns in the history */
+	int grouped = lr->t && (template_is_chain(lr->t) || template_is_sampled(lr->t));
+	if (grouped) {
+		row.conversation = lr->group;
+		row.turn = (int)lr->saved + 1;
+	}
+	int64_t id = db_run_insert(lr->tg.db, &row, &e);
+	run_row_free(&row);
+	if (id >= 0) {
 		lr->saved++;
-	else
+		if (grouped && !lr->group)
+			lr->group = id;
+	} else {
 		log_warn("history not saved: %s", e.msg);
+	}
 }
 
 static void feed(struct lab_run *lr, const struct run *r)

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "base/clock.h"
+#include "base/log.h"
 #include "base/secret.h"
 #include "base/xmalloc.h"
 
@@ -203,6 +204,29 @@ static const char *const migrations[] = {
 	"CREATE INDEX job_transitions_job ON job_transitions(job_id, seq);"
 	"INSERT INTO job_transitions(job_id, status, raw_state, time_ms)"
 	"	SELECT id, status, raw_state, COALESCE(end_ms, start_ms, submit_ms, activity_ms, 0) FROM jobs ORDER BY id;",
+	/* The generation of the knowledge bases' vectors and chunks, which
+	 * every change bumps: a vector index file (src/kb/vecindex.h) built at
+	 * another generation is stale. */
+	"CREATE TABLE kb_vectors_gen (gen INTEGER NOT NULL);"
+	"INSERT INTO kb_vectors_gen VALUES (0);"
+	"CREATE TRIGGER kb_vectors_gen_vi AFTER INSERT ON kb_vectors BEGIN UPDATE kb_vectors_gen SET gen = gen + 1; END;"
+	"CREATE TRIGGER kb_vectors_gen_vu AFTER UPDATE ON kb_vectors BEGIN UPDATE kb_vectors_gen SET gen = gen + 1; END;"
+	"CREATE TRIGGER kb_vectors_gen_vd AFTER DELETE ON kb_vectors BEGIN UPDATE kb_vectors_gen SET gen = gen + 1; END;"
+	"CREATE TRIGGER kb_vectors_gen_ci AFTER INSERT ON kb_chunks BEGIN UPDATE kb_vectors_gen SET gen = gen + 1; END;"
+	"CREATE TRIGGER kb_vectors_gen_cd AFTER DELETE ON kb_chunks BEGIN UPDATE kb_vectors_gen SET gen = gen + 1; END;",
+	/* Conversations (store/history.h): a turn's row holds the id of the
+	 * conversation's first run and its turn number from 1; NULL in both for a
+	 * run on its own. The search index follows prompt and output only, so
+	 * setting a row's conversation does not re-index it. */
+	"ALTER TABLE runs ADD COLUMN conversation INTEGER;"
+	"ALTER TABLE runs ADD COLUMN turn INTEGER;"
+	"CREATE INDEX runs_conversation ON runs(conversation, turn) WHERE conversation IS NOT NULL;"
+	"DROP TRIGGER runs_fts_update;"
+	"CREATE TRIGGER runs_fts_update AFTER UPDATE OF prompt, output ON runs BEGIN"
+	"	INSERT INTO runs_fts(runs_fts, rowid, prompt, output)"
+	"		VALUES ('delete', old.id, old.prompt, old.output);"
+	"	INSERT INTO runs_fts(rowid, prompt, output) VALUES (new.id, new.prompt, new.output);"
+	"END;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
@@ -692,8 +716,8 @@ int64_t db_run_insert(struct db *db, const struct db_run *run, struct err *e)
 		return -1;
 	}
 	if (!db->insert_run && sqlite3_prepare_v3(db->conn,
-			"INSERT INTO runs (created_ms, kind, model, prompt, messages, params, output, metrics)"
-			" VALUES (?, ?, ?, ?, ?, ?, ?, ?)", -1, SQLITE_PREPARE_PERSISTENT,
+			"INSERT INTO runs (created_ms, kind, model, prompt, messages, params, output, metrics,"
+			" conversation, turn) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, SQLITE_PREPARE_PERSISTENT,
 			&db->insert_run, NULL) != SQLITE_OK) {
 		sql_error(db, e);
 		return -1;
@@ -704,13 +728,30 @@ int64_t db_run_insert(struct db *db, const struct db_run *run, struct err *e)
 	sqlite3_bind_int64(st, 1, run->created_ms ? run->created_ms : clock_wall_ms());
 	for (int i = 0; i < (int)(sizeof texts / sizeof texts[0]); i++)
 		db_bind_text(st, i + 2, texts[i]);
+	if (run->turn > 0) {
+		if (run->conversation > 0)
+			sqlite3_bind_int64(st, 9, run->conversation);
+		sqlite3_bind_int(st, 10, run->turn);
+	}
 	int64_t id = -1;
-	if (sqlite3_step(st) == SQLITE_DONE)
+	int own = 0;
+	if (sqlite3_step(st) == SQLITE_DONE) {
 		id = sqlite3_last_insert_rowid(db->conn);
-	else
+		own = run->turn > 0 && run->conversation <= 0;
+	} else {
 		sql_error(db, e);
+	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
+	/* the first turn's conversation is its own id, known once inserted */
+	if (own && db_run_ids(db, "UPDATE runs SET conversation = ?1 WHERE id = ?1", id, 0, NULL) != 0)
+		log_warn("run %lld saved without its conversation id: %s", (long long)id, sqlite3_errmsg(db->conn));
+	/* a run on its own that is continued becomes the conversation's first turn */
+	if (id > 0 && run->turn == 2 && run->conversation > 0 &&
+	    db_run_ids(db, "UPDATE runs SET conversation = ?1, turn = 1 WHERE id = ?1 AND conversation IS NULL",
+		       run->conversation, 0, NULL) != 0)
+		log_warn("run %lld not marked as the first turn of its conversation: %s", (long long)run->conversation,
+			 sqlite3_errmsg(db->conn));
 	return id;
 }
 

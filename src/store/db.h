@@ -88,7 +88,7 @@ int db_bind_text(sqlite3_stmt *st, int i, const char *text);
  * or a statement fails. Returns fn's result, or -1 when BEGIN/COMMIT failed. */
 int db_tx(struct db *db, int (*fn)(struct db *db, void *ud, struct err *e), void *ud, struct err *e);
 
-/* History (DESIGN.md §4): every ask/compare/experiment case. Fields may be NULL. */
+/* History (DESIGN.md §4): every ask/compare/experiment case and chat turn. Fields may be NULL. */
 struct db_run {
 	int64_t id;
 	int64_t created_ms;
@@ -99,6 +99,12 @@ struct db_run {
 	const char *params;   /* JSON */
 	const char *output;
 	const char *metrics;  /* JSON */
+	/* A turn of a conversation: turn from 1, conversation the id of the
+	 * conversation's first run (0 with turn > 0: this row starts one and
+	 * becomes its own conversation; a turn 2 whose conversation is a run on
+	 * its own makes that run turn 1). turn 0: a run on its own (both NULL). */
+	int64_t conversation;
+	int turn;
 };
 int64_t db_run_insert(struct db *db, const struct db_run *run, struct err *e); /* returns id or -1 */
 int64_t db_run_count(struct db *db);

@@ -20,14 +20,34 @@
 	"(?4 IS NULL OR r.model = ?4 OR substr(r.model, instr(r.model, '/') + 1) = ?4" \
 	" OR (instr(r.model, '/') > 0 AND substr(r.model, 1, instr(r.model, '/') - 1) = ?4))"
 
-#define HIT_COLUMNS \
-	"r.id, r.created_ms, r.kind, r.model," \
-	" CASE WHEN length(r.prompt) > " XSTR(HISTORY_PROMPT_MAX) \
-	" THEN substr(r.prompt, 1, " XSTR(HISTORY_PROMPT_MAX) " - 1) || '…' ELSE r.prompt END," \
-	" r.metrics, CASE WHEN json_valid(r.params) THEN json_extract(r.params, '$.kb') END"
+#define CUT_PROMPT(x) \
+	"CASE WHEN length(" x ") > " XSTR(HISTORY_PROMPT_MAX) \
+	" THEN substr(" x ", 1, " XSTR(HISTORY_PROMPT_MAX) " - 1) || '…' ELSE " x " END"
 
+/* Columns 0-8 of a hit (6: the retrieval an answer used); a database older
+ * than schema 8 has no conversations. */
+#define HIT_KB "CASE WHEN json_valid(r.params) THEN json_extract(r.params, '$.kb') END"
+#define HIT_COLUMNS \
+	"r.id, r.created_ms, r.kind, r.model, " CUT_PROMPT("r.prompt") ", r.metrics, " HIT_KB ", r.conversation, r.turn"
+#define HIT_COLUMNS_OLD "r.id, r.created_ms, r.kind, r.model, " CUT_PROMPT("r.prompt") ", r.metrics, " HIT_KB ", NULL, NULL"
+
+/* The row that stands for a conversation in a list: its latest turn. */
+#define GROUP_HEAD \
+	"(r.conversation IS NULL OR r.id = (SELECT max(t.id) FROM runs t WHERE t.conversation = r.conversation))"
+#define COST_OF(x) "CASE WHEN json_valid(" x ".metrics) THEN json_extract(" x ".metrics, '$.cost_usd') END"
+
+/* One row per conversation (columns 9-11: turns, the first turn's prompt and
+ * the known costs summed), single runs as they are, newest activity first. */
 static const char newest_sql[] =
-	"SELECT " HIT_COLUMNS " FROM runs r WHERE " MODEL_FILTER
+	"SELECT " HIT_COLUMNS ","
+	" CASE WHEN r.conversation IS NULL THEN 1 ELSE (SELECT count(*) FROM runs t WHERE t.conversation = r.conversation) END,"
+	" (SELECT " CUT_PROMPT("f.prompt") " FROM runs f WHERE f.id = r.conversation),"
+	" (SELECT sum(" COST_OF("t") ") FROM runs t WHERE t.conversation = r.conversation)"
+	" FROM runs r WHERE " MODEL_FILTER " AND " GROUP_HEAD
+	" ORDER BY r.created_ms DESC, r.id DESC LIMIT ?2 OFFSET ?3";
+
+static const char newest_sql_old[] =
+	"SELECT " HIT_COLUMNS_OLD ", 1, NULL, NULL FROM runs r WHERE " MODEL_FILTER
 	" ORDER BY r.created_ms DESC, r.id DESC LIMIT ?2 OFFSET ?3";
 
 static const char candidates_sql[] =
@@ -38,9 +58,10 @@ static const char model_candidates_sql[] =
 	"SELECT runs_fts.rowid, bm25(runs_fts, 2.0, 1.0) FROM runs_fts CROSS JOIN runs r ON r.id = runs_fts.rowid"
 	" WHERE runs_fts MATCH ?1 AND " MODEL_FILTER " ORDER BY runs_fts.rowid DESC LIMIT ?2 OFFSET ?3";
 
-static const char hit_sql[] =
-	"SELECT " HIT_COLUMNS ", instr(r.prompt, char(1)) OR instr(r.prompt, char(2))"
-	" OR instr(r.output, char(1)) OR instr(r.output, char(2)) FROM runs r WHERE r.id = ?1";
+#define HIT_MARKED \
+	", instr(r.prompt, char(1)) OR instr(r.prompt, char(2)) OR instr(r.output, char(1)) OR instr(r.output, char(2))"
+static const char hit_sql[] = "SELECT " HIT_COLUMNS HIT_MARKED " FROM runs r WHERE r.id = ?1";
+static const char hit_sql_old[] = "SELECT " HIT_COLUMNS_OLD HIT_MARKED " FROM runs r WHERE r.id = ?1";
 
 /* Snippets of the chosen hits only: one pass over their rowid range. */
 static const char snippets_sql[] =
@@ -58,9 +79,19 @@ static const char count_sql[] =
 
 static const char count_fts_sql[] = "SELECT count(*) FROM runs_fts WHERE runs_fts MATCH ?1";
 
-static const char count_model_sql[] = "SELECT count(*) FROM runs r WHERE " MODEL_FILTER;
+static const char count_model_sql[] = "SELECT count(*) FROM runs r WHERE " MODEL_FILTER " AND " GROUP_HEAD;
+static const char count_model_sql_old[] = "SELECT count(*) FROM runs r WHERE " MODEL_FILTER;
 
-static const char count_all_sql[] = "SELECT count(*) FROM runs";
+/* the runs on their own plus the conversations, through the indexes (no row read) */
+static const char count_all_sql[] =
+	"SELECT (SELECT count(*) FROM runs) - (SELECT count(*) FROM runs WHERE conversation IS NOT NULL)"
+	" + (SELECT count(DISTINCT conversation) FROM runs WHERE conversation IS NOT NULL)";
+static const char count_all_sql_old[] = "SELECT count(*) FROM runs";
+
+static int has_conversations(const struct db *db)
+{
+	return db_schema(db) >= 8;
+}
 
 char *history_fts_query(const char *text)
 {
@@ -202,6 +233,25 @@ static void read_hit(sqlite3_stmt *st, struct history_hit *h)
 	h->cost_usd = m.cost_usd;
 	metrics_free(&m);
 	h->kb_json = column_dup(st, 6);
+	h->conversation = sqlite3_column_int64(st, 7);
+	h->turn = sqlite3_column_int(st, 8);
+	h->turns = 1;
+	h->latest = h->id;
+}
+
+/* A list row: a conversation shows as its first prompt, its turns and their cost. */
+static void read_head(sqlite3_stmt *st, struct history_hit *h)
+{
+	read_hit(st, h);
+	h->turns = sqlite3_column_int(st, 9);
+	if (h->conversation) {
+		h->id = h->conversation;
+		if (sqlite3_column_type(st, 10) != SQLITE_NULL) {
+			free(h->prompt);
+			h->prompt = column_dup(st, 10);
+		}
+		h->cost_usd = sqlite3_column_type(st, 11) == SQLITE_NULL ? -1 : sqlite3_column_double(st, 11);
+	}
 }
 
 static int64_t clamp(size_t v)
@@ -220,7 +270,7 @@ static void bind_query(sqlite3_stmt *st, const char *match, const struct history
 static int newest(struct db *db, const struct history_query *q, size_t limit, struct history_hit **out, size_t *n,
 		  struct err *e)
 {
-	sqlite3_stmt *st = db_prepare(db, newest_sql, e);
+	sqlite3_stmt *st = db_prepare(db, has_conversations(db) ? newest_sql : newest_sql_old, e);
 	if (!st)
 		return -1;
 	bind_query(st, NULL, q);
@@ -235,7 +285,7 @@ static int newest(struct db *db, const struct history_query *q, size_t limit, st
 			hits = xreallocarray(hits, cap, sizeof *hits);
 			memset(hits + count, 0, (cap - count) * sizeof *hits);
 		}
-		read_hit(st, &hits[count++]);
+		read_head(st, &hits[count++]);
 	}
 	if (rc != SQLITE_DONE)
 		step_error(db, e);
@@ -354,7 +404,7 @@ static int fill_snippets(struct db *db, const char *match, struct history_hit *h
 /* Row data of each hit; a snippet whose text holds 0x01 or 0x02 is remade. */
 static int fill_hits(struct db *db, const char *match, struct history_hit *hits, size_t n, struct err *e)
 {
-	sqlite3_stmt *st = db_prepare(db, hit_sql, e);
+	sqlite3_stmt *st = db_prepare(db, has_conversations(db) ? hit_sql : hit_sql_old, e);
 	if (!st)
 		return -1;
 	int rc = 0;
@@ -364,7 +414,7 @@ static int fill_hits(struct db *db, const char *match, struct history_hit *hits,
 		int step = sqlite3_step(st);
 		if (step == SQLITE_ROW) {
 			read_hit(st, h);
-			if (sqlite3_column_int(st, 7)) {
+			if (sqlite3_column_int(st, 9)) {
 				char *fixed = remarked_snippet(db, match, h->id, h->snippet ? h->snippet : "", e);
 				if (fixed) {
 					free(h->snippet);
@@ -424,7 +474,10 @@ void history_hits_free(struct history_hit *hits, size_t n)
 int64_t history_count(struct db *db, const struct history_query *q, struct err *e)
 {
 	char *match = history_fts_query(q->text);
-	const char *sql = match ? (q->model ? count_sql : count_fts_sql) : (q->model ? count_model_sql : count_all_sql);
+	int conv = has_conversations(db);
+	const char *sql = match ? (q->model ? count_sql : count_fts_sql)
+				: q->model ? (conv ? count_model_sql : count_model_sql_old)
+					   : (conv ? count_all_sql : count_all_sql_old);
 	sqlite3_stmt *st = db_prepare(db, sql, e);
 	if (!st) {
 		free(match);
@@ -484,8 +537,11 @@ static void parse_params(struct history_run *run)
 int history_read(struct db *db, int64_t id, struct history_run *out, struct err *e)
 {
 	memset(out, 0, sizeof *out);
-	sqlite3_stmt *st = db_prepare(db, "SELECT id, created_ms, kind, model, prompt, messages, params, output,"
-					  " metrics FROM runs WHERE id = ?1", e);
+	sqlite3_stmt *st = db_prepare(db, has_conversations(db)
+					      ? "SELECT id, created_ms, kind, model, prompt, messages, params, output,"
+						" metrics, conversation, turn FROM runs WHERE id = ?1"
+					      : "SELECT id, created_ms, kind, model, prompt, messages, params, output,"
+						" metrics, NULL, NULL FROM runs WHERE id = ?1", e);
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
@@ -505,6 +561,8 @@ int history_read(struct db *db, int64_t id, struct history_run *out, struct err 
 	out->params_json = column_dup(st, 6);
 	out->output = column_dup(st, 7);
 	out->metrics_json = column_dup(st, 8);
+	out->conversation = sqlite3_column_int64(st, 9);
+	out->turn = sqlite3_column_int(st, 10);
 	sqlite3_finalize(st);
 	if (!out->output)
 		out->output = xstrdup("");
@@ -574,4 +632,78 @@ void history_models_free(char **models, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(models[i]);
 	free(models);
+}
+
+static int collect_ids(struct db *db, sqlite3_stmt *st, int64_t **ids, size_t *n, struct err *e)
+{
+	size_t cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		XGROW(*ids, cap, *n + 1);
+		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+	}
+	if (rc != SQLITE_DONE)
+		step_error(db, e);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int history_read_conversation(struct db *db, int64_t id, struct history_run **turns, size_t *n, struct err *e)
+{
+	*turns = NULL;
+	*n = 0;
+	int64_t *ids = NULL;
+	size_t nids = 0;
+	if (has_conversations(db)) {
+		sqlite3_stmt *st = db_prepare(db, "SELECT id FROM (SELECT id, 0 AS turn FROM runs WHERE id = ?1"
+						  " AND conversation IS NULL UNION ALL SELECT id, turn FROM runs"
+						  " WHERE conversation = (SELECT conversation FROM runs WHERE id = ?1))"
+						  " ORDER BY turn, id", e);
+		if (!st)
+			return -1;
+		sqlite3_bind_int64(st, 1, id);
+		if (collect_ids(db, st, &ids, &nids, e) != 0) {
+			free(ids);
+			return -1;
+		}
+	} else {
+		ids = xmalloc(sizeof *ids);
+		ids[nids++] = id;
+	}
+	int rc = 0;
+	if (nids)
+		*turns = xcalloc(nids, sizeof **turns);
+	for (size_t i = 0; i < nids && rc >= 0; i++) {
+		rc = history_read(db, ids[i], &(*turns)[*n], e);
+		if (rc > 0)
+			(*n)++;
+	}
+	free(ids);
+	if (rc < 0) {
+		history_runs_free(*turns, *n);
+		*turns = NULL;
+		*n = 0;
+		return -1;
+	}
+	return *n ? 1 : 0;
+}
+
+void history_runs_free(struct history_run *runs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		history_run_free(&runs[i]);
+	free(runs);
+}
+
+int64_t history_latest_id(struct db *db, struct err *e)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM runs ORDER BY created_ms DESC, id DESC LIMIT 1", e);
+	if (!st)
+		return -1;
+	int rc = sqlite3_step(st);
+	int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		id = step_error(db, e);
+	sqlite3_finalize(st);
+	return id;
 }

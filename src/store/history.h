@@ -62,6 +62,10 @@ struct history_hit {
 	double total_ms;     /* -1 when unknown */
 	double cost_usd;     /* -1 when unknown */
 	char *kb_json;       /* params "kb": the retrieval an answer used (JSON object text), or NULL */
+	int64_t conversation; /* the conversation's first run; 0 for a run on its own */
+	int turn;            /* the run's turn in it; 0 for a run on its own */
+	int turns;           /* list rows: how many turns it has (1 for a run on its own) */
+	int64_t latest;      /* the run this row shows: a list row's latest turn, else id */
 };
 
 struct history_message {
@@ -91,9 +95,20 @@ struct history_run {
 	struct history_param *params;                     /* parsed from params_json, in order */
 	size_t nparams;
 	struct history_metrics metrics;                   /* parsed from metrics_json */
+	int64_t conversation;                             /* 0 for a run on its own */
+	int turn;                                         /* from 1; 0 for a run on its own */
 };
 
-/* Ranked hits (best first) or the newest runs, from q->offset, at most
+/* Conversations: the newest-runs list (no query) has one row per
+ * conversation, at the time of its latest turn, whose id is the
+ * conversation's (its first run), prompt its first prompt, model, status and
+ * times its latest turn's, cost_usd the known costs of its turns summed (-1
+ * when none is known) and turns its count; a run on its own is a row of its
+ * own (turns 1, conversation 0). A search ranks single turns (each hit names
+ * its conversation and turn); history_count counts the rows the same way.
+ * A database older than schema 8 lists every run on its own.
+ *
+ * Ranked hits (best first) or the newest runs, from q->offset, at most
  * q->limit. *out (caller frees with history_hits_free) may be NULL when *n is
  * 0. Returns 0, or -1 with e. */
 int history_find(struct db *db, const struct history_query *q, struct history_hit **out, size_t *n,
@@ -107,6 +122,14 @@ int64_t history_count(struct db *db, const struct history_query *q, struct err *
  * 0 when no run has that id, -1 with e on a database error. */
 int history_read(struct db *db, int64_t id, struct history_run *out, struct err *e);
 void history_run_free(struct history_run *run);
+
+/* Every turn of the conversation run id belongs to, in turn order (just that
+ * run when it is on its own). Returns 1 with *turns (free with
+ * history_runs_free), 0 when there is no run id, -1 with e. */
+int history_read_conversation(struct db *db, int64_t id, struct history_run **turns, size_t *n, struct err *e);
+void history_runs_free(struct history_run *runs, size_t n);
+/* The id of the latest run, 0 when there is none, -1 with e. */
+int64_t history_latest_id(struct db *db, struct err *e);
 
 /* The models of the runs one compare saved: every row whose params hold
  * "compare_group" = group, in id order (a model named twice is listed twice).

@@ -227,6 +227,96 @@ check "it says so on stderr and prints what finished" sh -c "grep -q 'interrupte
 "$A" experiment show "$IDI" >"$T/show.txt" 2>&1
 check "show of the interrupted experiment prints the same and exits 1" sh -c "[ $? -eq 1 ] && cmp -s '$out' '$T/show.txt'"
 
+# ---------------------------------------------------------------- the cost check
+# Two rows x two models, one of them priced; max_tokens makes the priced half
+# worth $1.20 of answers at most, over the default $1 limit.
+cat >"$T/x/cost.yaml" <<'YAML'
+name: costly
+prompt: "Say hello to {{name}}"
+models: [openai/gpt-4o-mini, openai/tokens-10-tps-20-conc]
+dataset: cases.csv
+parameters: {max_tokens: 1000000}
+YAML
+# The sentence expected, from the catalog's price and the estimator (4 bytes a token).
+want=$("$E2E_PY" - "$E2E_ROOT/catalog/models.json" <<'P'
+import json, sys
+m = [e for e in json.load(open(sys.argv[1]))["models"] if e["provider"] == "openai" and e["model"] == "gpt-4o-mini"][0]
+tok = lambda s: (len(s.encode()) + 3) // 4
+ins = [tok("Say hello to world"), tok("Say hello to Smith, John")]
+lo = sum(ins) * m["input_per_mtok"] / 1e6
+hi = lo + 2 * 1000000 * m["output_per_mtok"] / 1e6
+usd = lambda v: "$%.2f" % v if v >= 1 else "$%.4f" % v
+print("this experiment could cost more than the $1.00 limit (4 cases, about %d tokens in, at most 4000000 tokens "
+      "out: %s to %s at catalog prices (1 of 2 models has no price, counted as unknown)), so nothing was sent; "
+      "pass --yes to run it anyway or --max-cost USD to raise the limit" % (2 * sum(ins), usd(lo), usd(hi)))
+P
+)
+chats=$(grep -c '"openai.chat"' "$T/exp.log")
+exps=$(sql "select count(*) from experiments")
+"$A" experiment run "$T/x/cost.yaml" </dev/null >"$out" 2>"$err"
+rc=$?
+check "over the limit without a terminal: exit 1, one sentence with the estimate naming --yes and --max-cost" \
+	sh -c "[ $rc -eq 1 ] && [ \$(wc -l <'$err') -eq 1 ] && [ \"\$(cat '$err')\" = 'aiwb experiment: $want' ]"
+exps_after=$(sql "select count(*) from experiments")
+check "refused: the server saw no request and no experiment was stored" \
+	sh -c "[ \$(grep -c '\"openai.chat\"' '$T/exp.log') -eq $chats ] && [ '$exps_after' = '$exps' ] && [ ! -s '$out' ]"
+"$A" experiment run "$T/x/cost.yaml" --yes </dev/null >"$out" 2>"$err"
+rc=$?
+check "--yes runs it: exit 0, the four cases sent" \
+	sh -c "[ $rc -eq 0 ] && [ \$(grep -c '\"openai.chat\"' '$T/exp.log') -eq $((chats + 4)) ] && grep -q '4 of 4 cases run, 4 passed' '$out'"
+"$A" experiment run "$T/x/cost.yaml" --max-cost 1.21 </dev/null >"$out" 2>"$err"
+rc=$?
+check "--max-cost above the estimate runs it" sh -c "[ $rc -eq 0 ] && [ \$(grep -c '\"openai.chat\"' '$T/exp.log') -eq $((chats + 8)) ]"
+"$A" experiment run "$T/x/cost.yaml" --max-cost 1.19 </dev/null >"$out" 2>"$err"
+rc=$?
+check "--max-cost below it refuses, naming that limit" sh -c "[ $rc -eq 1 ] && grep -q 'more than the \$1.19 limit' '$err' && [ \$(grep -c '\"openai.chat\"' '$T/exp.log') -eq $((chats + 8)) ]"
+printf '{"experiment": {"max_cost_usd": 1.25}}\n' >"$T/cost-config.json"
+AIWB_CONFIG=$T/cost-config.json "$A" experiment run "$T/x/cost.yaml" </dev/null >"$out" 2>"$err"
+rc=$?
+check "experiment.max_cost_usd in config.json sets the limit" sh -c "[ $rc -eq 0 ] && [ \$(grep -c '\"openai.chat\"' '$T/exp.log') -eq $((chats + 12)) ]"
+"$A" experiment run "$T/x/cost.yaml" --max-cost five </dev/null >"$out" 2>"$err"
+check "--max-cost that is not a number is a usage error" sh -c "[ $? -eq 2 ] && grep -q -- '--max-cost must be a number of US dollars' '$err'"
+"$A" experiment ls --yes >"$out" 2>"$err"
+check "--yes goes with run only" sh -c "[ $? -eq 2 ] && grep -q -- '--yes and --max-cost go with experiment run' '$err'"
+
+# On a terminal it asks: the estimate and y/N on stderr; n sends nothing, y runs.
+if command -v tmux >/dev/null 2>&1; then
+	before=$(grep -c '"openai.chat"' "$T/exp.log")
+	ask_on_tty() {
+		tmx new-session -d -s "$E2E_SESSION" -x 300 -y 20 \
+			"cd '$T' && '$A' experiment run x/cost.yaml >/dev/null; echo exit=\$?; exec sleep 600"
+	}
+	ask_on_tty
+	if tui_wait "over the \$1.00 limit. Go on? [y/N]" && _has_text "This experiment runs 4 cases, about" &&
+		tui_keys n Enter && tui_wait "exit=1" && _has_text "not run; nothing was sent" &&
+		[ "$(grep -c '"openai.chat"' "$T/exp.log")" -eq "$before" ]; then
+		ok "on a terminal it shows the estimate and asks; n sends nothing (exit 1)"
+	else
+		fail "on a terminal it asks; n sends nothing" "$TUI_WHY" "$TUI_LAST"
+	fi
+	tui_stop
+	ask_on_tty
+	if tui_wait "Go on? [y/N]" && tui_keys C-c && tui_wait "exit=130" && _has_text "interrupted; nothing was sent" &&
+		[ "$(grep -c '"openai.chat"' "$T/exp.log")" -eq "$before" ]; then
+		ok "Ctrl-C at the question stops at once: exit 130, nothing sent"
+	else
+		fail "Ctrl-C at the question" "$TUI_WHY" "$TUI_LAST"
+	fi
+	tui_stop
+	ask_on_tty
+	if tui_wait "Go on? [y/N]" && tui_keys y Enter && tui_wait "exit=0" &&
+		[ "$(grep -c '"openai.chat"' "$T/exp.log")" -eq $((before + 4)) ]; then
+		ok "y runs it"
+	else
+		fail "y runs it" "$TUI_WHY" "$TUI_LAST"
+	fi
+	tui_stop
+else
+	ok "# SKIP tmux is not installed"
+	ok "# SKIP tmux is not installed"
+	ok "# SKIP tmux is not installed"
+fi
+
 # ---------------------------------------------------------------- errors
 printf 'prompt: [unclosed\nmodels: x\n' >"$T/x/bad.yaml"
 "$A" experiment run "$T/x/bad.yaml" >"$out" 2>"$err"
@@ -255,5 +345,5 @@ check "show of an unknown experiment: exit 1 pointing at ls" sh -c "[ $? -eq 1 ]
 "$A" experiment run "$T/x/pass.yaml" --csv "$T/no/such/dir/x.csv" >"$out" 2>"$err"
 check "an unwritable --csv file: exit 1 naming it" sh -c "[ $? -eq 1 ] && grep -q 'cannot write .*x.csv' '$err'"
 "$A" experiment --help >"$out" 2>"$err"
-check "experiment --help describes run, show and ls" sh -c "[ $? -eq 0 ] && grep -q 'aiwb experiment run FILE' '$out' && grep -q 'aiwb experiment show ID' '$out'"
+check "experiment --help describes run, show and ls, --yes and --max-cost" sh -c "[ $? -eq 0 ] && grep -q 'aiwb experiment run FILE' '$out' && grep -q 'aiwb experiment show ID' '$out' && grep -q -- '--max-cost USD' '$out' && grep -q -- '--yes ' '$out'"
 e2e_done

@@ -52,6 +52,16 @@ assert:
 YAML
 before=$(grep -c '"openai.chat"' "$T/llm.log")
 embeds=$(grep -c '"openai.embeddings"' "$T/llm.log")
+# The cost check comes before the queries are embedded: refused, nothing is sent.
+"$A" experiment run "$T/x/kb.yaml" --max-cost 0 </dev/null >"$out" 2>"$err"
+rc=$?
+if [ "$rc" -eq 1 ] && [ "$(wc -l <"$err")" -eq 1 ] &&
+	grep -q 'more than the \$0.0000 limit (3 cases, about [0-9]* tokens in, at most 0 tokens out (3 cases without max_tokens not counted), 1 kb query to embed: \$0.0[0-9]* to \$0.0[0-9]* at catalog prices), so nothing was sent' "$err" &&
+	[ "$(grep -c '"openai.embeddings"' "$T/llm.log")" -eq "$embeds" ] && [ "$(grep -c '"openai.chat"' "$T/llm.log")" -eq "$before" ]; then
+	ok "over the limit, the estimate counts the vector setting's query to embed, and nothing is sent"
+else
+	fail "the cost check with kb settings" "exit $rc" "$(cat "$err")"
+fi
 "$A" experiment run "$T/x/kb.yaml" --json --csv "$T/m.csv" </dev/null >"$out" 2>"$err"
 rc=$?
 cp "$out" "$T/run.json"
@@ -138,6 +148,29 @@ if [ "$rc" -eq 0 ] && e2e_json "$out" 'd["cases"][0]["kb"]["label"] == "helmets"
 	ok "a prompt of the file gets the sources as {{context}}"
 else
 	fail "own prompt with kb" "exit $rc" "$(head -c 800 "$out")" "$(cat "$err")"
+fi
+
+# kb: in a prompts entry replaces the file's kb: for that prompt
+cat >"$T/x/perprompt.yaml" <<'YAML'
+dataset: q.csv
+models: [openai/gpt-4o-mini]
+kb: {label: file-helmets, name: helmets, k: 1}
+prompts:
+  - {name: with-file-kb, prompt: "File sources: {{context}} -- Q: {{question}}"}
+  - name: with-own-kb
+    prompt: "Own sources: {{context}} -- Q: {{question}}"
+    kb: [{label: own-fleet, name: fleet, k: 1}, {label: own-vector, name: fleet, k: 1, mode: vector}]
+YAML
+before=$(grep -c '"openai.chat"' "$T/llm.log")
+"$A" experiment run "$T/x/perprompt.yaml" --json </dev/null >"$out" 2>"$err"
+rc=$?
+if [ "$rc" -eq 0 ] && e2e_json "$out" '[(c["prompt"], c["kb"]["label"], c["kb"]["name"]) for c in d["cases"]] == [("with-file-kb", "file-helmets", "helmets"), ("with-own-kb", "own-fleet", "fleet"), ("with-own-kb", "own-vector", "fleet")] and d["planned"] == 3 and [(m["prompt"], m["kb"]) for m in d["matrix"]] == [("with-file-kb", "file-helmets"), ("with-own-kb", "own-fleet"), ("with-own-kb", "own-vector")] and [s.get("prompt") for s in d["kb"]] == [None, "with-own-kb", "with-own-kb"]' &&
+	[ "$(grep -c '"openai.chat"' "$T/llm.log")" -eq $((before + 3)) ] &&
+	grep '"openai.chat"' "$T/llm.log" | tail -3 | grep 'Own sources' | grep -q 'Winter tyres' &&
+	grep '"openai.chat"' "$T/llm.log" | tail -3 | grep 'File sources' | grep -q 'Helmets are cleaned'; then
+	ok "a prompt's own kb: replaces the file's for it; the other prompt keeps the file's"
+else
+	fail "kb per prompt" "exit $rc" "$(head -c 1500 "$out")" "$(cat "$err")"
 fi
 
 # errors before any call

@@ -93,7 +93,7 @@ else
 	fail "history lists every run, newest first, under a header" "$(what)"
 fi
 check "the listing shows status, time to first token and cost" \
-	grep -Eq '^ *[0-9]+ +[0-9-]+ [0-9:]+ +ask +openai/gpt-4o-mini +ok +[0-9]+ ms +\$[0-9.]+ +Tell me' "$out"
+	grep -Eq '^ *[0-9]+ +[0-9-]+ [0-9:]+ +ask +1 +openai/gpt-4o-mini +ok +[0-9]+ ms +\$[0-9.]+ +Tell me' "$out"
 check "a stored prompt's escape sequences are not printed" py "$CONTROLS" "$out"
 
 run history lighthouse

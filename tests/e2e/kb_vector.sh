@@ -217,4 +217,32 @@ else
 	fail "dims change" "$(what)"
 fi
 grep -q '"bedrock.invoke"' "$E2E_TMP/llm2.log" && grep -q '"ollama.embed"' "$E2E_TMP/llm2.log" && ok "Bedrock InvokeModel and Ollama /api/embed were used" || fail "provider routes" "$(cut -c1-200 "$E2E_TMP/llm2.log" | tail -5)"
+# The embedding cost check: a limit from --max-cost or config kb.max_cost_usd;
+# over it, without a terminal, one sentence and no request; --yes goes ahead.
+C=$E2E_TMP/costdocs
+mkdir -p "$C"
+for i in 1 2 3; do printf '# Costly %s\n\nUnique text about lighthouse keeper number %s and foghorns.\n' "$i" "$i" >"$C/c$i.md"; done
+run kb create cost --embed openai/text-embedding-3-small
+calls() { grep -c '/v1/embeddings' "$E2E_TMP/llm2.log"; }
+before=$(calls)
+run kb add cost "$C" --max-cost 0
+if [ "$RC" -eq 1 ] && grep -q 'would cost about \$0.00, over the \$0.00 limit' "$err" && grep -q -- '--yes' "$err" &&
+	[ "$(calls)" -eq "$before" ]; then
+	ok "over --max-cost without a terminal: refused in one sentence naming --yes, no embedding request"
+else
+	fail "--max-cost refusal" "$(what)"
+fi
+printf '{"kb": {"max_cost_usd": 0}}\n' >"$E2E_TMP/cost.json"
+AIWB_CONFIG=$E2E_TMP/cost.json run kb sync cost
+if [ "$RC" -eq 1 ] && grep -q 'over the \$0.00 limit' "$err" && [ "$(calls)" -eq "$before" ]; then
+	ok "config kb.max_cost_usd sets the limit"
+else
+	fail "kb.max_cost_usd" "$(what)"
+fi
+AIWB_CONFIG=$E2E_TMP/cost.json run kb sync cost --yes --json
+if [ "$RC" -eq 0 ] && e2e_json "$out" 'd["embeddings"]["embedded"] == 3' && [ "$(calls)" -gt "$before" ]; then
+	ok "--yes goes ahead"
+else
+	fail "--yes" "$(what)"
+fi
 e2e_done

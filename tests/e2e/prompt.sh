@@ -324,4 +324,13 @@ c = sqlite3.connect('file:' + sys.argv[1] + '?mode=ro', uri=True)
 print(*[c.execute(\"select count(*) from runs where kind = 'ask' and messages like ?\", ('%' + w + '%',)).fetchone()[0]
         for w in ('meticulous analyst', 'follows a plan', 'demanding reviewer')])" "$AIWB_HOME/aiwb.db" 2>&1)
 check "every step of a chain is saved to the history (3 first steps, 2 second, 2 third)" [ "$rows" = "3 2 2" ]
+groups=$("$E2E_PY" -c "import sqlite3,sys
+c = sqlite3.connect('file:' + sys.argv[1] + '?mode=ro', uri=True)
+g = c.execute('select conversation, count(*), min(turn), max(turn), min(id) from runs where conversation is not null'
+              ' group by conversation').fetchall()
+ok = g and all(n == hi and lo == 1 and first == conv for conv, n, lo, hi, first in g)
+steps = c.execute(\"select count(*) from runs where conversation is null and messages like '%follows a plan%'\").fetchone()[0]
+samples = [n for conv, n, lo, hi, first in g if n == 5]
+print('ok' if ok and steps == 0 and samples else g)" "$AIWB_HOME/aiwb.db" 2>&1)
+check "a chain's steps and a self-consistency run's samples are each one group of turns under their first run" [ "$groups" = ok ]
 e2e_done

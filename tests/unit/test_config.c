@@ -70,6 +70,8 @@ static void assert_defaults(const struct config *c)
 	assert_string_equal(c->log_level, "info");
 	assert_int_equal(c->kb_top_k, 5);
 	assert_string_equal(c->kb_mode, "hybrid");
+	assert_true(c->experiment_max_cost_usd == 1.0);
+	assert_true(c->kb_max_cost_usd == 1.0);
 }
 
 /* The error names the file, then ":line:" and contains every fragment. */
@@ -154,7 +156,8 @@ static const char full_config[] =
 	"\t\t\"anthropic\": {}\n"
 	"\t},\n"
 	"\t\"keys\": { \"quit\": \"q\", \"zoom\": \"z\", \"next\": \"C-n\" },\n"
-	"\t\"kb\": { \"top_k\": 12, \"mode\": \"bm25\" }\n"
+	"\t\"kb\": { \"top_k\": 12, \"mode\": \"bm25\", \"max_cost_usd\": 0.25 },\n"
+	"\t\"experiment\": { \"max_cost_usd\": 2.5 }\n"
 	"}\n"
 	"// the end\n";
 
@@ -174,6 +177,8 @@ static void test_full_valid_file(void **state)
 	assert_int_equal(c.log_max_kb, 2048);
 	assert_int_equal(c.kb_top_k, 12);
 	assert_string_equal(c.kb_mode, "bm25");
+	assert_true(c.experiment_max_cost_usd == 2.5);
+	assert_true(c.kb_max_cost_usd == 0.25);
 
 	assert_int_equal(c.nproviders, 3);
 	assert_string_equal(c.providers[0].name, "vllm");
@@ -495,6 +500,9 @@ static void test_invalid_values_name_key_and_rule(void **state)
 		{"{\"log\": {\"max_kb\": 64.5}}", 1, "log.max_kb", "must be an integer"},
 		{"{\"log\": {\"max_kb\": 1e999}}", 1, "log.max_kb", "must be an integer"},
 		{"{\"kb\": {\"top_k\": 0}}", 1, "kb.top_k", "from 1 to 1000"},
+		{"{\"experiment\": {\"max_cost_usd\": -1}}", 1, "experiment.max_cost_usd",
+		 "must be a number from 0 to 1000000 (got -1)"},
+		{"{\"experiment\": {\"max_cost_usd\": \"5\"}}", 1, "experiment.max_cost_usd", "must be a number, not"},
 		{"{\"kb\": {\"top_k\": 1001}}", 1, "kb.top_k", "from 1 to 1000"},
 		{"{\"kb\": {\"mode\": \"semantic\"}}", 1, "kb.mode", "must be one of bm25, vector, hybrid"},
 		{"{\"keys\": {\"quit\": \"\"}}", 1, "keys.quit", "must not be empty"},

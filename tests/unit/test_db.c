@@ -377,9 +377,13 @@ static void test_newer_schema_refused(void **state)
 
 	char *wal_db = in_dir(f, "wal.db");
 	db_close(open_ok(wal_db));
-	raw_exec(wal_db, "PRAGMA user_version = 7");
-	expect_refused(wal_db, 100, DB_ETOONEW, "schema 7");
-	assert_int_equal(raw_int(wal_db, "PRAGMA user_version"), 7);
+	int newer = db_schema_version() + 1;
+	char *sql = xasprintf("PRAGMA user_version = %d", newer), *said = xasprintf("schema %d", newer);
+	raw_exec(wal_db, sql);
+	expect_refused(wal_db, 100, DB_ETOONEW, said);
+	assert_int_equal(raw_int(wal_db, "PRAGMA user_version"), newer);
+	free(sql);
+	free(said);
 	free(wal_db);
 }
 
@@ -630,10 +634,70 @@ static void test_fts_search(void **state)
 	db_close(db);
 }
 
-/* The job registry's tables (schemas 4 and 6), dropped with the rest when a test goes back to schema 1. */
+#define VECGEN_DROP                                                                                                    \
+	"DROP TABLE IF EXISTS kb_vectors_gen; DROP TRIGGER IF EXISTS kb_vectors_gen_vi;"                               \
+	"DROP TRIGGER IF EXISTS kb_vectors_gen_vu; DROP TRIGGER IF EXISTS kb_vectors_gen_vd;"                          \
+	"DROP TRIGGER IF EXISTS kb_vectors_gen_ci; DROP TRIGGER IF EXISTS kb_vectors_gen_cd;"
+
+/* The job registry's tables (schemas 4 and 6) and the vector generation (7), dropped with the rest when a test
+ * goes back to schema 1. */
 #define JOBS_TABLES_DROP                                                                                               \
 	"DROP TABLE IF EXISTS job_transitions; DROP TABLE IF EXISTS job_alerts; DROP TABLE IF EXISTS job_files;"       \
-	"DROP TABLE IF EXISTS job_metric_last; DROP TABLE IF EXISTS job_metrics; DROP TABLE IF EXISTS jobs;"
+	"DROP TABLE IF EXISTS job_metric_last; DROP TABLE IF EXISTS job_metrics; DROP TABLE IF EXISTS jobs;" VECGEN_DROP
+
+/* Schema 8's conversation columns, dropped when a test goes back to an older schema. */
+#define RUNS_CONVERSATION_DROP                                                                                         \
+	"DROP INDEX IF EXISTS runs_conversation; ALTER TABLE runs DROP COLUMN conversation;"                           \
+	"ALTER TABLE runs DROP COLUMN turn;"
+
+/* Schema 7 to 8: runs gain conversation and turn (NULL for the rows there
+ * were); a first turn is its own conversation; the search index follows
+ * prompt and output, not the new columns. */
+static void test_migration_conversations(void **state)
+{
+	struct fixture *f = *state;
+	struct db *db = open_ok(f->db_path);
+	int64_t old = insert_run(db, "an old single question", "an old answer");
+	db_close(db);
+	raw_exec(f->db_path, RUNS_CONVERSATION_DROP
+		 "DROP TRIGGER runs_fts_update;"
+		 "CREATE TRIGGER runs_fts_update AFTER UPDATE ON runs BEGIN"
+		 "	INSERT INTO runs_fts(runs_fts, rowid, prompt, output)"
+		 "		VALUES ('delete', old.id, old.prompt, old.output);"
+		 "	INSERT INTO runs_fts(rowid, prompt, output) VALUES (new.id, new.prompt, new.output);"
+		 "END;"
+		 "PRAGMA user_version = 7");
+	assert_int_equal(raw_int(f->db_path, "SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'turn'"), 0);
+	db = open_ok(f->db_path);
+	sqlite3 *c = db_handle(db);
+	assert_int_equal(query_int(c, "PRAGMA user_version"), db_schema_version());
+	assert_int_equal(query_int(c, "SELECT count(*) FROM runs WHERE conversation IS NULL AND turn IS NULL"), 1);
+	assert_int_equal(query_int(c, "SELECT count(*) FROM sqlite_schema WHERE name = 'runs_conversation'"), 1);
+	assert_int_equal(search(db, "old"), old);
+
+	struct err e = ERR_INIT;
+	struct db_run run = { .kind = "chat", .model = "openai/gpt-4o-mini", .prompt = "first turn about herons",
+			      .output = "herons wade", .turn = 1 };
+	int64_t first = db_run_insert(db, &run, &e);
+	assert_true(first > old);
+	run = (struct db_run){ .kind = "chat", .model = "openai/gpt-4o", .prompt = "second turn about storks",
+			       .output = "storks nest", .conversation = first, .turn = 2 };
+	int64_t second = db_run_insert(db, &run, &e);
+	assert_true(second > first);
+	char *sql = xasprintf("SELECT count(*) FROM runs WHERE conversation = %lld", (long long)first);
+	assert_int_equal(query_int(c, sql), 2);
+	free(sql);
+	sql = xasprintf("SELECT turn FROM runs WHERE id = %lld", (long long)second);
+	assert_int_equal(query_int(c, sql), 2);
+	free(sql);
+	assert_int_equal(search(db, "herons"), first);
+	assert_int_equal(search(db, "storks"), second);
+	/* changing a conversation leaves the index as it was (no delete and re-insert) */
+	assert_int_equal(db_exec(db, "UPDATE runs SET conversation = NULL, turn = NULL WHERE id = 1", &e), 0);
+	assert_int_equal(search(db, "old"), old);
+	assert_int_equal(query_int(c, "SELECT count(*) FROM runs WHERE conversation IS NULL"), 1);
+	db_close(db);
+}
 
 /* Schema 5 to 6: each job known then gets its current status as its first transition. */
 static void test_migration_seeds_transitions(void **state)
@@ -643,7 +707,7 @@ static void test_migration_seeds_transitions(void **state)
 	raw_exec(f->db_path, "INSERT INTO jobs(source, ext_id, status, raw_state, submit_ms, start_ms, end_ms) VALUES"
 			     " ('local', '1', 'completed', 'exit 0', 1000, 2000, 3000),"
 			     " ('slurm', '2', 'queued', 'PENDING', 1500, NULL, NULL);"
-			     "DROP TABLE job_transitions; PRAGMA user_version = 5");
+			     "DROP TABLE job_transitions;" VECGEN_DROP RUNS_CONVERSATION_DROP "PRAGMA user_version = 5");
 	struct db *db = open_ok(f->db_path);
 	assert_int_equal(query_int(db_handle(db), "PRAGMA user_version"), db_schema_version());
 	assert_int_equal(query_int(db_handle(db), "SELECT count(*) FROM job_transitions"), 2);
@@ -668,7 +732,7 @@ static void test_migrates_older_schema(void **state)
 		 JOBS_TABLES_DROP
 		 "DROP TABLE IF EXISTS kb_embed_cache; DROP TABLE IF EXISTS kb_vectors; DROP TABLE IF EXISTS kb_chunks;"
 		 "DROP TABLE IF EXISTS kb_docs; DROP TABLE IF EXISTS kb_files; DROP TABLE IF EXISTS kb_roots;"
-		 "DROP TABLE IF EXISTS kbs; PRAGMA user_version = 1");
+		 "DROP TABLE IF EXISTS kbs;" RUNS_CONVERSATION_DROP "PRAGMA user_version = 1");
 
 	db = open_ok(f->db_path);
 	assert_int_equal(query_int(db_handle(db), "PRAGMA user_version"), db_schema_version());
@@ -687,7 +751,8 @@ static void test_failed_migration_rolls_back(void **state)
 	insert_run(db, "kept", "safe");
 	db_close(db);
 	raw_exec(f->db_path, "DROP TABLE runs_fts; DROP TRIGGER runs_fts_insert; DROP TRIGGER runs_fts_delete;"
-		 "DROP TRIGGER runs_fts_update; CREATE TABLE runs_fts (x);" JOBS_TABLES_DROP "PRAGMA user_version = 1");
+		 "DROP TRIGGER runs_fts_update; CREATE TABLE runs_fts (x);" JOBS_TABLES_DROP RUNS_CONVERSATION_DROP
+		 "PRAGMA user_version = 1");
 
 	struct err e = ERR_INIT;
 	enum db_status st = DB_OK;
@@ -696,7 +761,38 @@ static void test_failed_migration_rolls_back(void **state)
 	assert_non_null(strstr(err_msg(&e), "schema 1 to 2"));
 	assert_int_equal(raw_int(f->db_path, "PRAGMA user_version"), 1);
 	assert_int_equal(raw_int(f->db_path, "SELECT count(*) FROM runs"), 1);
-	assert_int_equal(raw_int(f->db_path, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"), 0);
+	assert_int_equal(raw_int(f->db_path, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"
+					     " AND name LIKE 'runs_fts%'"), 0);
+}
+
+/* Schema 6 to 7: every change to a knowledge base's chunks or vectors bumps one generation. */
+static void test_migration_vector_generation(void **state)
+{
+	struct fixture *f = *state;
+	db_close(open_ok(f->db_path));
+	raw_exec(f->db_path, VECGEN_DROP RUNS_CONVERSATION_DROP "PRAGMA user_version = 6");
+	struct db *db = open_ok(f->db_path);
+	sqlite3 *h = db_handle(db);
+	assert_int_equal(query_int(h, "PRAGMA user_version"), db_schema_version());
+	assert_int_equal(query_int(h, "SELECT gen FROM kb_vectors_gen"), 0);
+	assert_int_equal(sqlite3_exec(h, "INSERT INTO kbs(id, name, settings, created_ms) VALUES (1, 'k', '{}', 0);"
+				      "INSERT INTO kb_files(id, kb_id, path, size, mtime_ns, sha256, signature)"
+				      " VALUES (1, 1, 'p', 0, 0, '', '');"
+				      "INSERT INTO kb_docs(id, kb_id, file_id, name, path, title, format, bytes, mtime_ns, sha256,"
+				      " meta, body) VALUES (1, 1, 1, 'p', 'p', 't', 'text', 0, 0, '', '{}', 'b');"
+				      "INSERT INTO kb_chunks(id, doc_id, seq, start, end, heading, tokens)"
+				      " VALUES (1, 1, 0, 0, 1, '', 1), (2, 1, 1, 0, 1, '', 1);",
+				      NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(query_int(h, "SELECT gen FROM kb_vectors_gen"), 2);
+	assert_int_equal(sqlite3_exec(h, "INSERT INTO kb_vectors VALUES (1, 1, x'0000803f');"
+				      "INSERT OR REPLACE INTO kb_vectors VALUES (1, 1, x'00000040');"
+				      "UPDATE kb_vectors SET dim = 1;", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(query_int(h, "SELECT gen FROM kb_vectors_gen"), 5);
+	assert_int_equal(sqlite3_exec(h, "PRAGMA foreign_keys = ON; DELETE FROM kb_docs WHERE id = 1;", NULL, NULL, NULL),
+			 SQLITE_OK);
+	/* two chunks and the vector, deleted by the cascade */
+	assert_int_equal(query_int(h, "SELECT gen FROM kb_vectors_gen"), 8);
+	db_close(db);
 }
 
 static void test_symlink_refused(void **state)
@@ -881,7 +977,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_wal_and_shm_private, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fts_search, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migration_seeds_transitions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migration_conversations, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrates_older_schema, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migration_vector_generation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_migration_rolls_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_symlink_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_memory_database, setup, teardown),

@@ -87,8 +87,8 @@ static void test_case_context_and_record(void **state)
 {
 	struct fixture *f = *state;
 	struct exp_kb kbs[] = {
-		{ S("all"), S("fleet"), 5, KB_MODE_BM25, NULL, S("{{question}}") },
-		{ S("recent"), S("fleet"), 1, KB_MODE_BM25, S("year >= 2024"), S("tyres {{question}}") },
+		{ S("all"), S("fleet"), 5, KB_MODE_BM25, NULL, S("{{question}}"), -1 },
+		{ S("recent"), S("fleet"), 1, KB_MODE_BM25, S("year >= 2024"), S("tyres {{question}}"), -1 },
 	};
 	struct exp_spec s;
 	spec_of(&s, "when are tyres checked", kbs, 2);
@@ -133,19 +133,19 @@ static void test_errors(void **state)
 	struct fixture *f = *state;
 	struct err e = ERR_INIT;
 	struct exp_spec s;
-	struct exp_kb missing[] = { { S("m"), S("nope"), 5, KB_MODE_BM25, NULL, S("{{question}}") } };
+	struct exp_kb missing[] = { { S("m"), S("nope"), 5, KB_MODE_BM25, NULL, S("{{question}}"), -1 } };
 	spec_of(&s, "q", missing, 1);
 	assert_null(exp_retrieve_open(&s, f->db, NULL, NULL, NULL, NULL, &e));
 	assert_string_equal(e.msg, "kb m: there is no knowledge base named nope; 'aiwb kb ls' lists them");
 	spec_done(&s);
 
-	struct exp_kb vector[] = { { S("v"), S("fleet"), 5, KB_MODE_HYBRID, NULL, S("{{question}}") } };
+	struct exp_kb vector[] = { { S("v"), S("fleet"), 5, KB_MODE_HYBRID, NULL, S("{{question}}"), -1 } };
 	spec_of(&s, "q", vector, 1);
 	assert_null(exp_retrieve_open(&s, f->db, NULL, NULL, NULL, NULL, &e));
 	assert_non_null(strstr(e.msg, "kb v: fleet has no embedding model, so mode hybrid cannot search it"));
 	spec_done(&s);
 
-	struct exp_kb empty[] = { { S("e"), S("fleet"), 5, KB_MODE_BM25, NULL, S("{{other}}") } };
+	struct exp_kb empty[] = { { S("e"), S("fleet"), 5, KB_MODE_BM25, NULL, S("{{other}}"), -1 } };
 	spec_of(&s, "q", empty, 1);
 	struct exp_retrieve *r = exp_retrieve_open(&s, f->db, NULL, NULL, NULL, NULL, &e);
 	assert_non_null(r);

@@ -16,6 +16,7 @@
 #include "base/xmalloc.h"
 #include "exp/assert.h"
 #include "exp/report.h"
+#include "exp/retrieve.h"
 #include "exp/spec.h"
 #include "store/db.h"
 #include "store/expstore.h"
@@ -466,6 +467,92 @@ static void test_spec_kb(void **state)
 	assert_int_equal(spec_mismatches, 0);
 }
 
+/* kb: inside a prompts entry replaces the file's for that prompt. */
+static void test_spec_prompt_kb(void **state)
+{
+	(void)state;
+	free(write_file("qs.csv", "question,topic\nWhat is a day pass?,prices\nAnd a week pass?,prices\n"));
+	struct exp_spec s;
+	char *msg = load("dataset: qs.csv\nmodels: [openai/x, ollama/y]\n"
+			 "kb: {name: handbook}\n"
+			 "prompts:\n"
+			 "  - {name: file, prompt: \"{{context}} {{question}}\"}\n"
+			 "  - name: own\n    prompt: \"{{context}} -- {{question}}\"\n"
+			 "    kb: [{label: wiki, name: wiki, k: 2}, {label: wiki-v, name: wiki, mode: vector}]\n",
+			 &s);
+	assert_string_equal(msg, "");
+	free(msg);
+	assert_int_equal(s.nprompts, 2);
+	assert_int_equal(s.nkbs, 3);
+	assert_int_equal(s.prompts[0].kb_first, 0);
+	assert_int_equal(s.prompts[0].nkb, 1);
+	assert_int_equal(s.prompts[1].kb_first, 1);
+	assert_int_equal(s.prompts[1].nkb, 2);
+	assert_int_equal(s.kbs[0].prompt, -1);
+	assert_int_equal(s.kbs[1].prompt, 1);
+	assert_string_equal(s.kbs[2].label, "wiki-v");
+	/* 2 rows x (1 + 2 settings) x 2 models */
+	assert_int_equal(exp_spec_cases(&s), 12);
+	cJSON *js = exp_retrieve_settings_json(&s);
+	assert_null(cJSON_GetObjectItem(cJSON_GetArrayItem(js, 0), "prompt"));
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(js, 2), "prompt")->valuestring, "own");
+	cJSON_Delete(js);
+	exp_spec_free(&s);
+	/* only one prompt retrieves: the other's {{context}} must be a column */
+	msg = load("dataset: qs.csv\nmodels: [openai/x]\nprompts:\n"
+		   "  - {name: a, prompt: \"{{context}} {{question}}\", kb: {name: h}}\n"
+		   "  - {name: b, prompt: \"{{question}}\"}\n",
+		   &s);
+	assert_string_equal(msg, "");
+	free(msg);
+	assert_int_equal(s.prompts[1].nkb, 0);
+	assert_int_equal(exp_spec_cases(&s), 4);
+	exp_spec_free(&s);
+	expect_error("dataset: qs.csv\nmodels: [openai/x]\nprompts:\n"
+		     "  - {name: a, prompt: \"{{question}}\", kb: {name: h}}\n  - {name: b, prompt: \"{{context}}\"}\n",
+		     "prompt 'b' uses {{context}} but the dataset qs.csv has no column 'context'");
+	expect_error("dataset: qs.csv\nmodels: [openai/x]\nkb: {name: h}\nprompts:\n"
+		     "  - {name: a, prompt: \"{{question}}\", kb: {name: w}}\n",
+		     "exp.yaml:3:5: every prompt has its own kb:, so this one is used by none; remove it");
+	expect_error("dataset: qs.csv\nmodels: [openai/x]\nkb: {name: h}\nprompts:\n"
+		     "  - {name: a, prompt: \"{{question}}\", kb: {name: h}}\n  - {name: b, prompt: \"{{question}}\"}\n",
+		     "two kb settings are labelled 'h'");
+	expect_error("dataset: qs.csv\nmodels: [openai/x]\nprompts:\n  - {name: a, prompt: hi, kb: {name: h, k: 99}}\n",
+		     "k must be a whole number from 1 to 50");
+	assert_int_equal(spec_mismatches, 0);
+}
+
+/* The matrix of a prompt with its own settings has rows for those only. */
+static void test_report_prompt_kb(void **state)
+{
+	(void)state;
+	cJSON *doc = cJSON_Parse("{\"id\": 4, \"name\": \"r\", \"status\": \"finished\", \"planned\": 3,"
+				 " \"models\": [\"a/x\"], \"prompts\": [\"file\", \"own\", \"bare\"],"
+				 " \"kb\": [{\"label\": \"h\", \"name\": \"h\", \"k\": 1, \"mode\": \"bm25\", \"filter\": null,"
+				 " \"query\": \"{{question}}\"}, {\"label\": \"w\", \"name\": \"w\", \"k\": 2, \"mode\": \"bm25\","
+				 " \"filter\": null, \"query\": \"{{question}}\", \"prompt\": \"own\"}]}");
+	cJSON *cases = cJSON_AddArrayToObject(doc, "cases");
+	const char *prompts[] = { "file", "own", "bare" }, *kbs[] = { "h", "w", NULL };
+	for (int i = 0; i < 3; i++) {
+		cJSON *c = mk_case(i, "a/x", "pass", "ok", 100, 10, 5, 13, 0.5);
+		cJSON_ReplaceItemInObject(c, "prompt", cJSON_CreateString(prompts[i]));
+		if (kbs[i])
+			cJSON_AddStringToObject(cJSON_AddObjectToObject(c, "kb"), "label", kbs[i]);
+		cJSON_AddItemToArray(cases, c);
+	}
+	exp_report_finish(doc);
+	const cJSON *mx = cJSON_GetObjectItemCaseSensitive(doc, "matrix");
+	/* file x h; own x w (not h); bare: the file's h (the file's settings serve
+	 * every prompt without its own) */
+	assert_int_equal(cJSON_GetArraySize(mx), 3);
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(mx, 0), "kb")->valuestring, "h");
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(mx, 1), "prompt")->valuestring, "own");
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(mx, 1), "kb")->valuestring, "w");
+	assert_true(get(cJSON_GetArrayItem(mx, 1), "cases") == 1);
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(mx, 2), "prompt")->valuestring, "bare");
+	cJSON_Delete(doc);
+}
+
 static void test_report_kb(void **state)
 {
 	(void)state;
@@ -747,6 +834,8 @@ int main(void)
 		cmocka_unit_test(test_spec_errors),
 		cmocka_unit_test(test_spec_kb),
 		cmocka_unit_test(test_report_kb),
+		cmocka_unit_test(test_spec_prompt_kb),
+		cmocka_unit_test(test_report_prompt_kb),
 		cmocka_unit_test(test_spec_csv_bom),
 		cmocka_unit_test(test_spec_required_columns),
 		cmocka_unit_test(test_spec_cells_nul_utf8_numbers),

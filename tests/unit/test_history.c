@@ -243,6 +243,82 @@ static void test_newest_first_without_query(void **state)
 	}
 }
 
+static int64_t add_turn(struct db *db, int64_t created_ms, const char *model, const char *prompt, int64_t conv,
+			int turn, const char *cost)
+{
+	struct err e = ERR_INIT;
+	char *metrics = xasprintf("{\"status\":\"ok\",\"total_ms\":10,\"cost_usd\":%s}", cost);
+	struct db_run run = { .created_ms = created_ms, .kind = "chat", .model = model, .prompt = prompt,
+			      .messages = "[]", .output = "answer", .metrics = metrics, .conversation = conv,
+			      .turn = turn };
+	int64_t id = db_run_insert(db, &run, &e);
+	free(metrics);
+	assert_true(id > 0);
+	return id;
+}
+
+/* A conversation lists as one row (its first prompt, latest model and time,
+ * turns, costs summed); reading it gives every turn in order; a search still
+ * finds single turns and names their conversation. */
+static void test_conversations_grouped(void **state)
+{
+	struct testdb *f = *state;
+	int64_t solo = add_run(f->db, 1000, "m", "alone", "a");
+	int64_t c1 = add_turn(f->db, 2000, "openai/a", "herons first", 0, 1, "0.5");
+	int64_t other = add_run(f->db, 2500, "m", "between", "b");
+	int64_t c2 = add_turn(f->db, 3000, "openai/b", "herons second", c1, 2, "0.25");
+	int64_t c3 = add_turn(f->db, 4000, "anthropic/c", "herons third", c1, 3, "null");
+	size_t n;
+	struct history_hit *hits = search(f->db, NULL, 0, 0, &n);
+	assert_int_equal(n, 3);
+	assert_int_equal(hits[0].id, c1);
+	assert_int_equal(hits[0].conversation, c1);
+	assert_int_equal(hits[0].turns, 3);
+	assert_int_equal(hits[0].turn, 3);
+	assert_int_equal(hits[0].created_ms, 4000);
+	assert_int_equal(hits[0].latest, c3);
+	assert_int_equal(hits[1].latest, other);
+	assert_string_equal(hits[0].prompt, "herons first");
+	assert_string_equal(hits[0].model, "anthropic/c");
+	assert_true(hits[0].cost_usd > 0.749 && hits[0].cost_usd < 0.751);
+	assert_int_equal(hits[1].id, other);
+	assert_int_equal(hits[1].turns, 1);
+	assert_int_equal(hits[1].conversation, 0);
+	assert_int_equal(hits[2].id, solo);
+	history_hits_free(hits, n);
+	assert_int_equal(count(f->db, NULL, NULL), 3);
+	assert_int_equal(count(f->db, NULL, "openai"), 0); /* the latest turn's model names the row */
+	assert_int_equal(count(f->db, NULL, "anthropic/c"), 1);
+
+	hits = search(f->db, "herons", 0, 0, &n);
+	assert_int_equal(n, 3);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(hits[i].conversation, c1);
+	history_hits_free(hits, n);
+	assert_int_equal(count(f->db, "herons", NULL), 3);
+
+	struct history_run *turns;
+	struct err e = ERR_INIT;
+	int64_t ids[] = { c1, c2, c3 };
+	for (size_t k = 0; k < 3; k++) {
+		assert_int_equal(history_read_conversation(f->db, ids[k], &turns, &n, &e), 1);
+		assert_int_equal(n, 3);
+		for (int t = 0; t < 3; t++) {
+			assert_int_equal(turns[t].id, ids[t]);
+			assert_int_equal(turns[t].turn, t + 1);
+			assert_int_equal(turns[t].conversation, c1);
+		}
+		history_runs_free(turns, n);
+	}
+	assert_int_equal(history_read_conversation(f->db, solo, &turns, &n, &e), 1);
+	assert_int_equal(n, 1);
+	assert_int_equal(turns[0].id, solo);
+	assert_int_equal(turns[0].turn, 0);
+	history_runs_free(turns, n);
+	assert_int_equal(history_read_conversation(f->db, 999, &turns, &n, &e), 0);
+	assert_int_equal(history_latest_id(f->db, &e), c3);
+}
+
 static void test_empty_history(void **state)
 {
 	struct testdb *f = *state;
@@ -501,6 +577,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_punctuation_matches_literally, testdb_setup, testdb_teardown),
 		cmocka_unit_test_setup_teardown(test_newest_first_without_query, testdb_setup, testdb_teardown),
 		cmocka_unit_test_setup_teardown(test_empty_history, testdb_setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_conversations_grouped, testdb_setup, testdb_teardown),
 		cmocka_unit_test_setup_teardown(test_limit_and_offset, testdb_setup, testdb_teardown),
 		cmocka_unit_test_setup_teardown(test_paging_past_the_rank_window, testdb_setup, testdb_teardown),
 		cmocka_unit_test_setup_teardown(test_model_filter, testdb_setup, testdb_teardown),

@@ -491,6 +491,12 @@ static void test_run_chain_shows_each_step(void **state)
 	assert_string_equal(param(&h, "vars"), "{\"topic\":\"tides\"}");
 	assert_null(param(&h, "compare_group"));
 	assert_null(param(&h, "kb"));
+	assert_int_equal(h.conversation, 1); /* the steps are one group under the first */
+	assert_int_equal(h.turn, 2);
+	history_run_free(&h);
+	h = saved(r, 1);
+	assert_int_equal(h.conversation, 1);
+	assert_int_equal(h.turn, 1);
 	history_run_free(&h);
 	lab_run_free(lr);
 	lab_form_close(&f);
@@ -528,6 +534,12 @@ static void test_run_samples_vote(void **state)
 	assert_contains(shown, "majority: yes (2 of 3 votes)");
 	assert_string_equal(lab_run_answer(lr), "yes");
 	assert_int_equal(lab_run_saved(lr), 3);
+	for (int64_t id = 1; id <= 3; id++) {
+		struct history_run h = saved(r, id);
+		assert_int_equal(h.conversation, 1); /* the samples are one group */
+		assert_int_equal(h.turn, (int)id);
+		history_run_free(&h);
+	}
 	lab_run_free(lr);
 	lab_form_close(&f);
 	free(a);

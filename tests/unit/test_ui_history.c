@@ -66,6 +66,35 @@ static int64_t chosen_after_ctrl_r(struct history_view *v)
 	return history_view_chosen(v);
 }
 
+/* A conversation is one row; re-opening it (from the list or from its turns
+ * in full) restores its latest turn. */
+static void test_conversation_row(void **state)
+{
+	struct fixture *f = *state;
+	struct err e = ERR_INIT;
+	struct db_run run = { .created_ms = 4000, .kind = "chat", .model = "openai/a", .prompt = "first turn",
+			      .messages = "[]", .output = "one", .metrics = "{\"status\":\"ok\"}", .turn = 1 };
+	int64_t first = db_run_insert(f->db, &run, &e);
+	run.created_ms = 5000;
+	run.prompt = "second turn";
+	run.conversation = first;
+	run.turn = 2;
+	int64_t second = db_run_insert(f->db, &run, &e);
+	assert_true(second > first);
+	struct history_view *v = history_view_new(f->db);
+	history_view_open(v, "", 40, 120);
+	assert_int_equal(chosen_after_ctrl_r(v), second);
+	history_view_open(v, "", 40, 120);
+	history_view_key(v, KEY_DOWN);
+	assert_int_equal(chosen_after_ctrl_r(v), f->penguins); /* the conversation took one row */
+	history_view_open(v, "", 40, 120);
+	assert_int_equal(history_view_key(v, '\n'), 0);
+	assert_int_equal(history_view_keymap(v), KEYMAP_RUN);
+	assert_int_equal(history_view_key(v, 'r'), HISTORY_VIEW_RESTORE | HISTORY_VIEW_CLOSE);
+	assert_int_equal(history_view_chosen(v), second);
+	history_view_free(v);
+}
+
 static void test_newest_first_and_moving(void **state)
 {
 	struct fixture *f = *state;
@@ -178,6 +207,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_newest_first_and_moving, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_conversation_row, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search_as_you_type, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_detail_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_small_screen_pages, setup, teardown),
