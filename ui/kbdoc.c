@@ -5,6 +5,7 @@
 
 #include "base/sanitize.h"
 #include "base/xmalloc.h"
+#include "kb/docguard.h"
 
 static int cmp_size(const void *a, const void *b)
 {
@@ -19,7 +20,8 @@ static void add_text(struct wrapped *w, const char *s, size_t n, attr_t at)
 	free(clean);
 }
 
-static void add_marker(struct wrapped *w, const struct kb_chunk_row *c, size_t i, size_t n, attr_t at)
+static void add_marker(struct wrapped *w, const char *body, size_t len, const char *meta, const struct kb_chunk_row *c,
+		       size_t i, size_t n, attr_t at, attr_t flag_at)
 {
 	if (w->text.len && w->text.data[w->text.len - 1] != '\n')
 		wrap_add_span(w, "\n", 1, at);
@@ -28,14 +30,23 @@ static void add_marker(struct wrapped *w, const struct kb_chunk_row *c, size_t i
 		for (char *p = head; *p; p++)
 			if (*p == '\n')
 				*p = ' ';
-	char *line = xasprintf("── chunk %zu/%zu%s%s ──\n", i + 1, n, head ? " · " : "", head ? head : "");
+	char *line = xasprintf("── chunk %zu/%zu%s%s ──", i + 1, n, head ? " · " : "", head ? head : "");
 	wrap_add_span(w, line, strlen(line), at);
 	free(line);
 	free(head);
+	char *flags = c->start <= c->end && c->end <= len ? kb_chunk_flags(NULL, body + c->start, c->end - c->start, meta)
+							   : NULL;
+	if (flags) {
+		char *mark = xasprintf(" ⚑ %s", flags);
+		wrap_add_span(w, mark, strlen(mark), flag_at ? flag_at : at);
+		free(mark);
+		free(flags);
+	}
+	wrap_add_span(w, "\n", 1, at);
 }
 
 size_t kbdoc_build(struct wrapped *w, const char *body, size_t len, const struct kb_chunk_row *chunks, size_t n,
-		   size_t chosen, const struct kbdoc_attrs *at)
+		   size_t chosen, const char *doc_meta, const struct kbdoc_attrs *at)
 {
 	wrap_reset(w);
 	size_t *cuts = xmalloc((n + 4) * sizeof *cuts);
@@ -61,7 +72,8 @@ size_t kbdoc_build(struct wrapped *w, const char *body, size_t len, const struct
 				continue;
 			if (i == chosen)
 				chosen_at = w->text.len;
-			add_marker(w, &chunks[i], i, n, i == chosen ? at->chosen : at->marker);
+			add_marker(w, body, len, doc_meta, &chunks[i], i, n, i == chosen ? at->chosen : at->marker,
+				   at->flag);
 		}
 		size_t to = k + 1 < ncuts ? cuts[k + 1] : len;
 		if (to <= from)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "base/xmalloc.h"
+#include "guard/guard.h"
 
 struct kbsync {
 	struct db *db;
@@ -12,6 +13,7 @@ struct kbsync {
 	struct kb kb;
 	struct kb_ingest *in;
 	struct kb_embedder *embed;
+	struct guard *guard;   /* config's guard, for a KB that redacts */
 	struct kbsync_progress p;
 	kbsync_fn fn;
 	void *ud;
@@ -26,6 +28,7 @@ static void finish(struct kbsync *s)
 		loop_del_timer(s->loop, s->timer);
 	kb_ingest_end(s->in);
 	kb_embed_cancel(s->embed);
+	guard_free(s->guard);
 	kb_free(&s->kb);
 	free(s);
 }
@@ -110,6 +113,12 @@ struct kbsync *kbsync_start(struct db *db, struct loop *l, const struct kbsync_e
 	s->ud = ud;
 	struct kb_ingest_opts o;
 	memset(&o, 0, sizeof o);
+	if (s->kb.set.redact && s->env.cfg && !(s->guard = guard_from_config(s->env.cfg, e))) {
+		kb_free(&s->kb);
+		free(s);
+		return NULL;
+	}
+	o.guard = s->guard;
 	if (add) {
 		o.include = (const char *const *)add->include;
 		o.ninclude = add->ninclude;
@@ -121,6 +130,7 @@ struct kbsync *kbsync_start(struct db *db, struct loop *l, const struct kbsync_e
 		s->in = kb_ingest_begin_sync(db, &s->kb, &o, e);
 	}
 	if (!s->in) {
+		guard_free(s->guard);
 		kb_free(&s->kb);
 		free(s);
 		return NULL;

@@ -45,7 +45,7 @@ struct kbsync_progress {
 typedef void (*kbsync_fn)(void *ud, const struct kbsync_progress *p, int done, int rc, const char *msg);
 
 struct kbsync_env {
-	const struct config *cfg;       /* for embeddings; NULL: none computed */
+	const struct config *cfg;       /* for embeddings (NULL: none computed) and a redacting KB's guard */
 	const struct catalog *catalog;  /* may be NULL: cost unknown */
 	double max_cost_usd;            /* embeddings over this are refused (config kb.max_cost_usd) */
 	int64_t step_us;                /* a step's time budget (0: KBSYNC_STEP_US) */

@@ -17,6 +17,7 @@
 #include "kb/bedrockkb.h"
 #include "kb/context.h"
 #include "kb/demo.h"
+#include "kb/docguard.h"
 #include "kb/embed.h"
 #include "kb/label.h"
 #include "kb/locate.h"
@@ -684,6 +685,13 @@ static void draw_hit_row(void *ud, WINDOW *w, int y, int x, int width, size_t i,
 		snprintf(head, sizeof head, "%d. %.4f  ", h->rank, h->score);
 	int used = draw_text(w, y, x, width, head, cursor ? at : theme_attr(ROLE_METRIC));
 	used += draw_flat(w, y, x + used, width - used, short_name(h->doc_name), cursor ? at : theme_attr(ROLE_TITLE));
+	char *flags = h->text ? kb_chunk_flags(NULL, h->text, strlen(h->text), h->meta) : NULL;
+	if (flags && used + 4 < width) {
+		char *mark = xasprintf(" ⚑ %s", flags);
+		used += draw_text(w, y, x + used, width - used, mark, cursor ? at : theme_attr(ROLE_WARN));
+		free(mark);
+	}
+	free(flags);
 	if (h->heading && *h->heading && used + 4 < width) {
 		used += draw_text(w, y, x + used, width - used, " › ", at);
 		draw_flat(w, y, x + used, width - used, h->heading, cursor ? at : theme_attr(ROLE_DIM));
@@ -871,8 +879,10 @@ static void draw_doc(struct kb_pane *kp, WINDOW *w, int height, int width)
 	if (rows < 1)
 		return;
 	if (kp->text_width != width) {
-		struct kbdoc_attrs at = { theme_attr(ROLE_NORMAL), theme_attr(ROLE_DIM), theme_attr(ROLE_MATCH) };
-		kp->chunk_at = kbdoc_build(&kp->text, kp->body ? kp->body : "", kp->len, kp->chunks, kp->nchunks, kp->chunk, &at);
+		struct kbdoc_attrs at = { theme_attr(ROLE_NORMAL), theme_attr(ROLE_DIM), theme_attr(ROLE_MATCH),
+					  theme_attr(ROLE_WARN) };
+		kp->chunk_at = kbdoc_build(&kp->text, kp->body ? kp->body : "", kp->len, kp->chunks, kp->nchunks, kp->chunk,
+					   kp->doc.meta, &at);
 		wrap_update(&kp->text, width);
 		kp->text_width = width;
 	}

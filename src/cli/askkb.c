@@ -21,6 +21,7 @@ struct ask_kb {
 	struct kb_search_opts so;  /* query and filter point into this */
 	struct kb_results r;
 	size_t used;               /* hits in the context */
+	size_t hidden;             /* hidden characters stripped from them */
 	char *var;                 /* "context=..." for the template (one of o->vars) */
 };
 
@@ -59,7 +60,7 @@ int ask_kb_retrieve(struct ask_opts *o)
 		ask_kb_free(k);
 		return rc;
 	}
-	char *context = kb_sources_context(&k->r, KB_CONTEXT_TOKENS, &k->used);
+	char *context = kb_sources_context_stripped(&k->r, KB_CONTEXT_TOKENS, &k->used, &k->hidden);
 	k->var = xasprintf("context=%s", context);
 	free(context);
 	o->vars = xreallocarray(o->vars, o->nvars + 1, sizeof *o->vars);
@@ -84,12 +85,15 @@ void ask_kb_print_sources(const struct ask_kb *k)
 		free(d);
 		free(h);
 	}
+	if (k->hidden)
+		printf("  (%zu hidden characters stripped from the sources before sending)\n", k->hidden);
 }
 
 void ask_kb_json_add(const struct ask_kb *k, cJSON *o)
 {
 	cJSON_AddStringToObject(o, "kb", k->name);
 	cJSON_AddItemToObject(o, "sources", kb_json_sources(&k->r, k->used));
+	cJSON_AddNumberToObject(o, "sources_hidden_chars", (double)k->hidden);
 }
 
 char *ask_kb_json_wrap(const struct ask_kb *k, char *js)

@@ -17,6 +17,8 @@
 #include "base/xmalloc.h"
 #include "cli/cli.h"
 #include "cli/kbcommon.h"
+#include "config.h"
+#include "guard/guard.h"
 #include "kb/bedrockfilter.h"
 #include "kb/bedrockkb.h"
 #include "kb/embed.h"
@@ -77,7 +79,7 @@ enum { OPT_CHUNKER = 1000, OPT_CHUNK_TOKENS, OPT_OVERLAP, OPT_EMBED, OPT_EMBED_D
        OPT_JSON, OPT_INCLUDE, OPT_EXCLUDE, OPT_TEXT_FIELD, OPT_ID_FIELD, OPT_TITLE_FIELD, OPT_VERBOSE, OPT_BATCH,
        OPT_CHUNKS, OPT_MODE, OPT_FILTER, OPT_EXPLAIN, OPT_RERANK, OPT_QUERIES, OPT_MIN_NDCG, OPT_MIN_MRR,
        OPT_MIN_HIT, OPT_WATCH, OPT_RAW, OPT_TEXT, OPT_YES, OPT_MAX_COST, OPT_MMR_LAMBDA, OPT_HYBRID_WEIGHTS,
-       OPT_REGION, OPT_BEDROCK };
+       OPT_REGION, OPT_BEDROCK, OPT_REDACT };
 
 static int settings_option(int c, const char *arg, struct kb_settings *s)
 {
@@ -153,7 +155,8 @@ static int check_overlap(const struct kb_settings *s)
 
 static int kb_create(int argc, char **argv)
 {
-	static const struct option opts[] = { SETTINGS_LONGOPTS, { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = { SETTINGS_LONGOPTS, { "redact", no_argument, NULL, OPT_REDACT },
+					      { NULL, 0, NULL, 0 } };
 	struct kb_settings s;
 	kb_settings_default(&s);
 	int c;
@@ -161,6 +164,10 @@ static int kb_create(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == '?')
 			return cli_usage_error(CMD, "unknown option in kb create");
+		if (c == OPT_REDACT) {
+			s.redact = 1;
+			continue;
+		}
 		int rc = settings_option(c, optarg, &s);
 		if (rc)
 			return 2;
@@ -182,14 +189,15 @@ static int kb_create(int argc, char **argv)
 	db_close(db);
 	if (rc < 0)
 		return cli_fail(CMD, "%s", e.msg);
-	printf("Created knowledge base %s (chunker %s, %d tokens, overlap %d). Add documents with 'aiwb kb add %s PATH...'.\n",
-	       name, kb_chunker_name(s.chunker), s.chunk_tokens, s.overlap, name);
+	printf("Created knowledge base %s (chunker %s, %d tokens, overlap %d%s). Add documents with 'aiwb kb add %s PATH...'.\n",
+	       name, kb_chunker_name(s.chunker), s.chunk_tokens, s.overlap, s.redact ? ", redacted" : "", name);
 	return 0;
 }
 
 static int kb_set(int argc, char **argv)
 {
-	static const struct option opts[] = { SETTINGS_LONGOPTS, { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = { SETTINGS_LONGOPTS, { "redact", required_argument, NULL, OPT_REDACT },
+					      { NULL, 0, NULL, 0 } };
 	int codes[32];
 	const char *args[32];
 	int nchanges = 0, c;
@@ -213,8 +221,14 @@ static int kb_set(int argc, char **argv)
 		return status;
 	struct kb_settings s = kb.set;
 	int rc = 0;
-	for (int i = 0; i < nchanges && rc == 0; i++)
-		rc = settings_option(codes[i], args[i], &s) ? 2 : 0;
+	for (int i = 0; i < nchanges && rc == 0; i++) {
+		if (codes[i] != OPT_REDACT)
+			rc = settings_option(codes[i], args[i], &s) ? 2 : 0;
+		else if (strcmp(args[i], "on") == 0 || strcmp(args[i], "off") == 0)
+			s.redact = strcmp(args[i], "on") == 0;
+		else
+			rc = cli_usage_error(CMD, "--redact must be on or off");
+	}
 	if (rc == 0)
 		rc = check_overlap(&s);
 	struct err e = ERR_INIT;
@@ -495,7 +509,7 @@ static int kb_ls(int argc, char **argv)
 			kb_label_chunker(chunker, sizeof chunker, &v[i].set);
 			printf("%-20s %6lld %7lld %10s  %-16s %-14s %-18s %s\n", v[i].name, (long long)v[i].docs,
 			       (long long)v[i].chunks, size, chunker, v[i].set.embed[0] ? v[i].set.embed : "-", when,
-			       "local");
+			       v[i].set.redact ? "local, redacted" : "local");
 		}
 	}
 	kb_list_free(v, n);
@@ -739,6 +753,9 @@ static void summary(const struct kb *kb, const struct kb_ingest_stats *st, struc
 	if (st->repaired_bytes || st->dropped_nuls)
 		printf("repaired %lld invalid UTF-8 bytes and dropped %lld NUL bytes\n", (long long)st->repaired_bytes,
 		       (long long)st->dropped_nuls);
+	if (st->hidden_chars || st->redacted)
+		printf("guard: stripped %lld hidden characters, masked %lld findings\n", (long long)st->hidden_chars,
+		       (long long)st->redacted);
 	if (es->pending)
 		printf("embeddings (%s): %lld from the cache, %lld computed in %lld calls\n", kb->set.embed,
 		       (long long)es->cached, (long long)es->embedded, (long long)es->calls);
@@ -840,10 +857,11 @@ static int kb_add_or_sync(int argc, char **argv, int sync)
 		{ "verbose", no_argument, NULL, OPT_VERBOSE }, { "batch-files", required_argument, NULL, OPT_BATCH },
 		{ "json", no_argument, NULL, OPT_JSON }, { "watch", no_argument, NULL, OPT_WATCH },
 		{ "yes", no_argument, NULL, OPT_YES }, { "max-cost", required_argument, NULL, OPT_MAX_COST },
+		{ "redact", no_argument, NULL, OPT_REDACT },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *what = sync ? "kb sync" : "kb add";
-	int yes = 0, watch = 0;
+	int yes = 0, watch = 0, redact = 0;
 	double max_cost = -1; /* not given: config kb.max_cost_usd */
 	struct kb_ingest_opts o;
 	memset(&o, 0, sizeof o);
@@ -901,6 +919,12 @@ static int kb_add_or_sync(int argc, char **argv, int sync)
 				rc = cli_usage_error(CMD, "--watch goes with kb sync");
 			watch = 1;
 			break;
+		case OPT_REDACT:
+			if (sync)
+				rc = cli_usage_error(CMD, "kb sync redacts when the knowledge base does; turn it on with "
+						     "'aiwb kb set NAME --redact on' or 'aiwb kb add NAME PATH --redact'");
+			redact = 1;
+			break;
 		default:
 			rc = cli_usage_error(CMD, "unknown option in %s", what);
 		}
@@ -916,6 +940,34 @@ static int kb_add_or_sync(int argc, char **argv, int sync)
 		free(exc);
 		return rc;
 	}
+	struct err e = ERR_INIT;
+	if (redact && !kb.set.redact) {
+		kb.set.redact = 1;
+		if (kb_store_set_settings(db, kb.id, &kb.set, &e) < 0) {
+			rc = cli_fail(CMD, "%s", e.msg);
+			db_close(db);
+			kb_free(&kb);
+			free(inc);
+			free(exc);
+			return rc;
+		}
+	}
+	struct guard *guard = NULL;
+	if (kb.set.redact) {
+		struct config cfg;
+		if (config_load(&cfg, NULL, &e) == 0)
+			guard = guard_from_config(&cfg, &e);
+		config_free(&cfg);
+		if (!guard) {
+			rc = cli_fail(CMD, "cannot redact %s: %s", kb.name, e.msg);
+			db_close(db);
+			kb_free(&kb);
+			free(inc);
+			free(exc);
+			return rc;
+		}
+	}
+	o.guard = guard;
 	o.include = inc;
 	o.exclude = exc;
 	o.stop = &cli_kb_stop;
@@ -926,7 +978,6 @@ static int kb_add_or_sync(int argc, char **argv, int sync)
 	p.quiet = json && !p.tty;
 	catch_interrupts();
 	struct kb_ingest_stats st;
-	struct err e = ERR_INIT;
 	int r = sync ? kb_ingest_sync(db, &kb, &o, &st, &e)
 		     : kb_ingest_add(db, &kb, (const char *const *)argv + optind + 1, (size_t)(argc - optind - 1), &o,
 				     &st, &e);
@@ -969,6 +1020,7 @@ static int kb_add_or_sync(int argc, char **argv, int sync)
 	} else if (embed_rc < 0) {
 		rc = cli_fail(CMD, "%s", ee.msg);
 	}
+	guard_free(guard);
 	kb_free(&kb);
 	free(inc);
 	free(exc);
@@ -1393,10 +1445,11 @@ int cmd_kb(int argc, char **argv)
 const char cli_kb_usage[] =
 	"usage: aiwb kb create NAME [--chunker fixed|markdown|sentence] [--chunk-tokens N] [--overlap N]\n"
 	"                      [--embed PROVIDER/MODEL [--embed-dims N]] [--weights T,H,X] [--max-file-size SIZE]\n"
-	"       aiwb kb set NAME [the options of create]\n"
+	"                      [--redact]\n"
+	"       aiwb kb set NAME [the options of create, --redact on|off]\n"
 	"       aiwb kb add NAME PATH... [--include GLOB]... [--exclude GLOB]... [--text-field F]\n"
 	"                   [--id-field F] [--title-field F] [--batch-files N] [-v] [--json]\n"
-	"                   [--yes] [--max-cost USD]\n"
+	"                   [--yes] [--max-cost USD] [--redact]\n"
 	"       aiwb kb sync NAME [-v] [--json] [--watch]\n"
 	"       aiwb kb attach NAME bedrock:KNOWLEDGE_BASE_ID [--region R] [--json]\n"
 	"       aiwb kb ls [--json] | kb ls --bedrock [--region R] [--json]\n"
@@ -1420,8 +1473,12 @@ const char cli_kb_usage[] =
 	"             (e.g. openai/text-embedding-3-small, bedrock/amazon.titan-embed-text-v2:0,\n"
 	"             ollama/nomic-embed-text) embeds every chunk on add and sync;\n"
 	"             --embed-dims N asks it for shorter vectors (OpenAI text-embedding-3,\n"
-	"             Titan v2: 256, 512 or 1024; 0 for the model's own)\n"
+	"             Titan v2: 256, 512 or 1024; 0 for the model's own). --redact masks\n"
+	"             what the local guard finds ([EMAIL], [CARD], ...) before text is\n"
+	"             chunked, indexed or embedded (docs/guard.md); hidden characters are\n"
+	"             always stripped and counted in a document's hidden_chars\n"
 	"  set        changes settings; the next sync re-chunks every file\n"
+	"             (--redact on|off too: the next sync masks, or stops masking)\n"
 	"  add        files and directories (recursive): Markdown (front matter becomes\n"
 	"             metadata), text, HTML, JSON, JSONL, CSV (a record a document;\n"
 	"             --text-field, --id-field, --title-field), PDF (with pdftotext from\n"
@@ -1430,7 +1487,8 @@ const char cli_kb_usage[] =
 	"             files cost nothing; changed ones are chunked again. Files commit in\n"
 	"             batches (--batch-files, default 64): Ctrl-C keeps whole batches.\n"
 	"             With an embedding model, new chunks are embedded (cached by content);\n"
-	"             over --max-cost (default $1 at catalog prices) it asks, or --yes\n"
+	"             over --max-cost (default $1 at catalog prices) it asks, or --yes.\n"
+	"             --redact turns the KB's redaction on (kept for every later sync)\n"
 	"  sync       every path added before, again; documents of files that are gone\n"
 	"             are removed. --watch stays in the foreground and syncs again after\n"
 	"             every change (inotify) until Ctrl-C\n"

@@ -270,6 +270,14 @@ char *guard_redact(const struct guard *g, const char *text, size_t len, const st
 		at = x->end < len ? x->end : len;
 	}
 	buf_append(&b, text + at, len - at);
+	int hidden = 0;
+	for (size_t k = 0; k < f->n && !hidden; k++)
+		hidden = guard_is_hidden(f->v[k].type);
+	if (hidden && b.len) { /* stray bytes either side of a removed character may join into a new one */
+		size_t n = b.len;
+		guard_strip_hidden(b.data, &n);
+		buf_truncate(&b, n);
+	}
 	if (out_len)
 		*out_len = b.len;
 	char *r = buf_detach(&b);

@@ -86,7 +86,8 @@ void guard_findings_clear(struct guard_findings *f);
 void guard_findings_free(struct guard_findings *f);
 
 /* The text with every finding masked ([EMAIL], [EMPLOYEE_ID]) and hidden
- * characters removed; NUL-terminated, length in *out_len. Caller frees. */
+ * characters removed (also those that stray bytes around a removed one
+ * would form); NUL-terminated, length in *out_len. Caller frees. */
 char *guard_redact(const struct guard *g, const char *text, size_t len, const struct guard_findings *f,
 		   size_t *out_len);
 
@@ -99,6 +100,11 @@ const char *guard_type_name(enum guard_type t);
 /* The placeholder of a finding ("[EMAIL]", "[EMPLOYEE_ID]"); "" for hidden text. Borrowed. */
 const char *guard_mask_of(const struct guard *g, const struct guard_finding *f);
 int guard_is_hidden(enum guard_type t);
+/* Removes every hidden character (tag characters, zero-width, bidi controls)
+ * from text in place, whatever else is there; returns how many characters
+ * (not bytes) were removed and sets *len to the new length (NUL-terminated
+ * when it was). Needs no guard: the set is fixed. */
+size_t guard_strip_hidden(char *text, size_t *len);
 
 /* "off", "report", "mask", "block": 0, or -1 when s is none of them. */
 int guard_action_parse(const char *s, enum guard_action *a);

@@ -54,3 +54,32 @@ size_t detect_hidden(struct scan *s, size_t i)
 	scan_add(s, t, i, end, conf, NULL);
 	return end;
 }
+
+/* One pass; removing a character can join stray bytes around it into a new
+ * one, so guard_strip_hidden passes again until nothing is removed. */
+static size_t strip_pass(unsigned char *p, size_t *len)
+{
+	size_t n = *len, out = 0, removed = 0;
+	enum guard_type t;
+	for (size_t i = 0; i < n;) {
+		size_t k = p[i] >= 0xD8 ? guard_hidden_at(p + i, n - i, &t) : 0;
+		if (k) {
+			removed++;
+			i += k;
+			continue;
+		}
+		p[out++] = p[i++];
+	}
+	if (out < n)
+		p[out] = '\0';
+	*len = out;
+	return removed;
+}
+
+size_t guard_strip_hidden(char *text, size_t *len)
+{
+	size_t total = 0, n;
+	while ((n = strip_pass((unsigned char *)text, len)))
+		total += n;
+	return total;
+}

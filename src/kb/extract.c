@@ -183,6 +183,40 @@ static int skipped_element(const char *n)
 	return 0;
 }
 
+/* 1 after "prop:0" ends (not "0.5", "01"). */
+static int zero_value(const char *v)
+{
+	return v[0] == '0' && !(v[1] == '.' || (v[1] >= '0' && v[1] <= '9'));
+}
+
+/* An element no reader sees: the hidden attribute, aria-hidden="true", or an
+ * inline style with display:none, visibility:hidden, font-size:0 or
+ * opacity:0. */
+static int hidden_element(xmlNode *n)
+{
+	if (xmlHasProp(n, (const xmlChar *)"hidden"))
+		return 1;
+	xmlChar *aria = xmlGetProp(n, (const xmlChar *)"aria-hidden");
+	int hidden = aria && strcasecmp((const char *)aria, "true") == 0;
+	xmlFree(aria);
+	xmlChar *style = hidden ? NULL : xmlGetProp(n, (const xmlChar *)"style");
+	if (style) {
+		char *st = xmalloc(strlen((const char *)style) + 1);
+		size_t m = 0;
+		for (const char *p = (const char *)style; *p; p++)
+			if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+				st[m++] = (char)((*p >= 'A' && *p <= 'Z') ? *p + 32 : *p);
+		st[m] = '\0';
+		const char *v;
+		hidden = strstr(st, "display:none") || strstr(st, "visibility:hidden") ||
+			 ((v = strstr(st, "font-size:")) && zero_value(v + 10)) ||
+			 ((v = strstr(st, "opacity:")) && zero_value(v + 8));
+		free(st);
+		xmlFree(style);
+	}
+	return hidden;
+}
+
 static int block_element(const char *n)
 {
 	static const char *const block[] = { "p", "div", "br", "li", "ul", "ol", "tr", "table", "section", "article",
@@ -207,7 +241,7 @@ static void ensure_newline(struct buf *b, int blank)
 		buf_putc(b, '\n');
 }
 
-static void html_text(xmlNode *n, struct buf *b, int pre)
+static void html_text(xmlNode *n, struct buf *b, int pre, size_t *hidden)
 {
 	for (; n; n = n->next) {
 		if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
@@ -229,6 +263,10 @@ static void html_text(xmlNode *n, struct buf *b, int pre)
 			const char *name = (const char *)n->name;
 			if (skipped_element(name))
 				continue;
+			if (hidden_element(n)) {
+				(*hidden)++;
+				continue;
+			}
 			int heading = (name[0] == 'h' || name[0] == 'H') && name[1] >= '1' && name[1] <= '6' && !name[2];
 			int block = heading || block_element(name);
 			int is_pre = strcasecmp(name, "pre") == 0;
@@ -246,7 +284,7 @@ static void html_text(xmlNode *n, struct buf *b, int pre)
 			if ((strcasecmp(name, "td") == 0 || strcasecmp(name, "th") == 0) && b->len &&
 			    b->data[b->len - 1] != '\n')
 				buf_puts(b, " | ");
-			html_text(n->children, b, pre || is_pre);
+			html_text(n->children, b, pre || is_pre, hidden);
 			if (block)
 				ensure_newline(b, heading || strcasecmp(name, "p") == 0);
 		}
@@ -277,22 +315,26 @@ static int extract_html(const char *name, const char *data, size_t len, struct k
 	xmlNode *root = xmlDocGetRootElement(doc);
 	struct buf text = BUF_INIT;
 	char *title = NULL;
+	size_t hidden = 0, title_hidden = 0;
 	xmlNode *t = find_element(root, "title");
 	if (t) {
 		xmlChar *c = xmlNodeGetContent(t);
 		if (c) {
 			struct buf tb = BUF_INIT;
-			html_text(t->children, &tb, 0);
+			html_text(t->children, &tb, 0, &title_hidden);
 			title = buf_detach(&tb);
 			xmlFree(c);
 		}
 	}
-	html_text(root, &text, 0);
+	html_text(root, &text, 0, &hidden);
 	if (!title || !*title) {
 		free(title);
 		title = first_heading(buf_str(&text), text.len);
 	}
-	add_doc(out, name, title ? title : base_name(name), buf_str(&text), text.len, NULL);
+	cJSON *meta = cJSON_CreateObject();
+	if (hidden)
+		cJSON_AddNumberToObject(meta, "hidden_elements", (double)hidden);
+	add_doc(out, name, title ? title : base_name(name), buf_str(&text), text.len, meta);
 	free(title);
 	buf_free(&text);
 	xmlFreeDoc(doc);

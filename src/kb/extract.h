@@ -7,7 +7,11 @@
  *   .html .htm .xhtml     HTML through libxml2's HTML parser: text only, scripts,
  *                         styles and comments dropped, entities decoded, <title>
  *                         kept as the title, headings written as '#' lines so the
- *                         Markdown chunker sees the structure
+ *                         Markdown chunker sees the structure; elements no
+ *                         reader sees (hidden, aria-hidden="true", inline
+ *                         display:none, visibility:hidden, font-size:0,
+ *                         opacity:0) are dropped and counted in the
+ *                         document's metadata as "hidden_elements"
  *   .json                 an object (one document) or an array of objects
  *   .jsonl .ndjson        one object a line
  *   .csv                  a header row, then one document a row

@@ -18,7 +18,9 @@
 #include "base/digest.h"
 #include "base/json.h"
 #include "base/xmalloc.h"
+#include "guard/guard.h"
 #include "kb/chunk.h"
+#include "kb/docguard.h"
 #include "kb/extract.h"
 #include "kb/text.h"
 #include "store/db.h"
@@ -197,7 +199,27 @@ struct run {
 	int in_batch, batch_files;
 	int64_t batch_bytes;
 	struct kb_extract_opts xo;
+	const struct guard *redact; /* NULL: the KB does not redact */
+	struct guard *own_guard;
 };
+
+/* Hidden characters out of every document, findings masked when the KB
+ * redacts: 0, or -1 with e when a pattern of the guard failed to run (the
+ * file is then skipped rather than stored half-masked). */
+static int guard_docs(struct run *r, struct kb_docs *docs, struct err *e)
+{
+	struct kb_guard_counts c = { 0 };
+	for (size_t i = 0; i < docs->n; i++) {
+		struct err ge = ERR_INIT;
+		if (kb_doc_guard(&docs->v[i], r->redact, &c, &ge) < 0) {
+			err_set(e, "cannot be redacted: %s", ge.msg);
+			return -1;
+		}
+	}
+	r->st->hidden_chars += (int64_t)c.hidden;
+	r->st->redacted += (int64_t)c.masked;
+	return 0;
+}
 
 static int begin_batch(struct run *r)
 {
@@ -365,6 +387,17 @@ static int ingest_parts(struct run *r, const struct file_entry *f, int had, stru
 		char *title = xasprintf("%s (part %d)", base_of(f->display), part);
 		struct kb_docs kd = { 0 };
 		kb_extract(KB_FMT_TEXT, name, f->abs, carry.data, cut, &r->xo, &kd, &re);
+		if (guard_docs(r, &kd, &re) < 0) {
+			kb_docs_free(&kd);
+			free(title);
+			free(name);
+			buf_free(&carry);
+			free(piece);
+			close(fd);
+			db_exec(r->db, "ROLLBACK TO kb_file; RELEASE kb_file", NULL);
+			skip(r, f, KB_SKIP_UNPARSABLE, re.msg);
+			return 0;
+		}
 		free(kd.v[0].title);
 		kd.v[0].title = title;
 		struct kb_chunk *cv = NULL;
@@ -465,6 +498,11 @@ static int ingest_file(struct run *r, const struct file_entry *f)
 		return 0;
 	}
 	buf_free(&data);
+	if (guard_docs(r, &docs, &re) < 0) {
+		kb_docs_free(&docs);
+		skip(r, f, KB_SKIP_UNPARSABLE, re.msg);
+		return 0;
+	}
 	struct kb_doc_in *in = xcalloc(docs.n ? docs.n : 1, sizeof *in);
 	struct kb_chunk **owned = xcalloc(docs.n ? docs.n : 1, sizeof *owned);
 	struct kb_chunk_opts co = { chunker_for(kb), kb->set.chunk_tokens, kb->set.overlap };
@@ -748,6 +786,8 @@ static struct kb_ingest *ingest_new(struct db *db, const struct kb *kb, const st
 	in->r.kb = kb;
 	in->r.o = &in->o;
 	in->r.st = &in->st;
+	if (kb->set.redact)
+		in->r.redact = o->guard ? o->guard : (in->r.own_guard = guard_new(NULL, NULL));
 	return in;
 }
 
@@ -985,6 +1025,7 @@ void kb_ingest_end(struct kb_ingest *in)
 	}
 	free(in->roots);
 	free(in->gone);
+	guard_free(in->r.own_guard);
 	free(in);
 }
 

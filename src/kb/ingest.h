@@ -11,7 +11,9 @@
  * A file whose size and mtime match what the KB recorded, chunked with the
  * same settings, is unchanged and costs no read and no write; one whose
  * bytes hash (SHA-256) to the recorded value only gets its mtime updated;
- * any other is extracted (kb/extract.h), chunked (kb/chunk.h) and replaces
+ * any other is extracted (kb/extract.h), guarded (kb/docguard.h: hidden
+ * characters stripped, findings masked when the KB redacts), chunked
+ * (kb/chunk.h) and replaces
  * its old documents. Files are committed in batches (batch_files files or
  * 16 MB of text, whichever comes first), each in one transaction: an
  * interruption (the stop flag, SIGKILL, a full disk) leaves the KB exactly as
@@ -65,12 +67,15 @@ const char *kb_skip_reason(enum kb_skip r);
 #define KB_BATCH_FILES_DEFAULT 64
 
 struct kb_ingest_stats;
+struct guard;
 
 struct kb_ingest_opts {
 	const char *const *include; size_t ninclude;
 	const char *const *exclude; size_t nexclude;
 	const char *text_field, *id_field, *title_field;
 	int batch_files;                       /* 0: KB_BATCH_FILES_DEFAULT */
+	const struct guard *guard;             /* masks a redacting KB's text (kb/docguard.h); NULL: the
+						* built-in detectors. Kept, not copied. */
 	volatile sig_atomic_t *stop;           /* set by a signal handler; checked between files */
 	void *ud;
 	/* after each file: its path and NULL, or the skip reason and detail */
@@ -85,6 +90,7 @@ struct kb_ingest_stats {
 	int64_t docs, chunks;                  /* stored by this run */
 	int64_t skipped[KB_SKIP_N];
 	int64_t repaired_bytes, dropped_nuls, skipped_records;
+	int64_t hidden_chars, redacted;        /* hidden characters stripped, findings masked (kb/docguard.h) */
 	int64_t batches;
 	int64_t start_us;
 };

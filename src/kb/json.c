@@ -43,6 +43,7 @@ cJSON *kb_json_kb(const struct kb *kb)
 	char iso[40];
 	cJSON_AddStringToObject(o, "name", kb->name);
 	cJSON_AddStringToObject(o, "kind", kb_is_remote(kb) ? kb->set.source : "local");
+	cJSON_AddBoolToObject(o, "redact", kb->set.redact != 0);
 	if (kb_is_remote(kb)) {
 		cJSON *r = cJSON_AddObjectToObject(o, "remote");
 		cJSON_AddStringToObject(r, "id", kb->set.remote_id);
@@ -295,6 +296,8 @@ cJSON *kb_json_ingest(const struct kb *kb, const struct kb_ingest_stats *st, con
 	cJSON_AddNumberToObject(o, "skipped_records", (double)st->skipped_records);
 	cJSON_AddNumberToObject(o, "repaired_bytes", (double)st->repaired_bytes);
 	cJSON_AddNumberToObject(o, "dropped_nuls", (double)st->dropped_nuls);
+	cJSON_AddNumberToObject(o, "hidden_chars", (double)st->hidden_chars);
+	cJSON_AddNumberToObject(o, "redacted", (double)st->redacted);
 	cJSON *em = cJSON_AddObjectToObject(o, "embeddings");
 	cJSON_AddNumberToObject(em, "pending", (double)es->pending);
 	cJSON_AddNumberToObject(em, "cached", (double)es->cached);

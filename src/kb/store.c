@@ -47,6 +47,7 @@ char *kb_settings_json(const struct kb_settings *s)
 	cJSON_AddNumberToObject(w, "heading", s->w_heading);
 	cJSON_AddNumberToObject(w, "text", s->w_text);
 	cJSON_AddNumberToObject(o, "max_file_bytes", (double)s->max_file_bytes);
+	cJSON_AddBoolToObject(o, "redact", s->redact != 0);
 	if (s->source[0]) {
 		cJSON_AddStringToObject(o, "source", s->source);
 		cJSON_AddStringToObject(o, "remote_id", s->remote_id);
@@ -83,6 +84,7 @@ void kb_settings_parse(const char *json, struct kb_settings *s)
 	s->w_heading = number_or(w, "heading", s->w_heading);
 	s->w_text = number_or(w, "text", s->w_text);
 	s->max_file_bytes = (int64_t)number_or(o, "max_file_bytes", (double)s->max_file_bytes);
+	s->redact = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "redact"));
 	static const struct { const char *key; size_t off, size; } texts[] = {
 		{ "source", offsetof(struct kb_settings, source), sizeof s->source },
 		{ "remote_id", offsetof(struct kb_settings, remote_id), sizeof s->remote_id },
@@ -98,8 +100,8 @@ void kb_settings_parse(const char *json, struct kb_settings *s)
 
 char *kb_settings_signature(const struct kb_settings *s, const char *ingest_options)
 {
-	return xasprintf("%s/%d/%d/%s", kb_chunker_name(s->chunker), s->chunk_tokens, s->overlap,
-			 ingest_options ? ingest_options : "");
+	return xasprintf("%s/%d/%d/%s%s", kb_chunker_name(s->chunker), s->chunk_tokens, s->overlap,
+			 ingest_options ? ingest_options : "", s->redact ? "/redact" : "");
 }
 
 int kb_name_valid(const char *name)

@@ -41,6 +41,7 @@ struct kb_settings {
 	char source[16];                   /* "" local; "bedrock" an attached Bedrock knowledge base */
 	char remote_id[64];                /* bedrock: the knowledge base id */
 	char region[32];                   /* bedrock: its region ("" the default) */
+	int redact;                        /* text masked by the local guard before it is chunked */
 };
 
 struct kb {
@@ -57,8 +58,9 @@ int kb_is_remote(const struct kb *kb);
 /* The settings as JSON text (caller frees), and back (unknown keys ignored). */
 char *kb_settings_json(const struct kb_settings *s);
 void kb_settings_parse(const char *json, struct kb_settings *s);
-/* The part of the settings that decides chunks; a file chunked with another
- * signature is chunked again on the next add or sync. Caller frees. */
+/* The part of the settings that decides chunks (chunker, sizes, redaction);
+ * a file chunked with another signature is chunked again on the next add or
+ * sync. Caller frees. */
 char *kb_settings_signature(const struct kb_settings *s, const char *ingest_options);
 
 /* A name is 1..KB_NAME_MAX of [A-Za-z0-9_.-], not starting with '.' or '-'. */

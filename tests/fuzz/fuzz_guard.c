@@ -2,8 +2,10 @@
  * sorted by start, with a confidence in (0, 1]; hidden-text findings cover
  * only hidden characters; the redacted text holds no hidden character and
  * scanning it again finds no hidden text; redaction and previews never read
- * outside the text; a guard with denied words and a pattern keeps the same
- * built-in findings' invariants. Any violation aborts. */
+ * outside the text; guard_strip_hidden leaves no hidden character and
+ * removes at least one for each hidden finding; a guard with denied words
+ * and a pattern keeps the same built-in findings' invariants. Any violation
+ * aborts. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +41,20 @@ static void check(const struct guard *g, const char *text, size_t len)
 		require(!guard_is_hidden(again.v[k].type));
 	guard_findings_free(&again);
 	free(r);
+	size_t nhidden = 0;
+	for (size_t k = 0; k < f.n; k++)
+		nhidden += guard_is_hidden(f.v[k].type);
+	char *s = malloc(len + 1);
+	memcpy(s, text, len);
+	s[len] = '\0';
+	size_t slen = len;
+	size_t removed = guard_strip_hidden(s, &slen);
+	require(slen <= len && s[slen] == '\0' && removed >= nhidden && (nhidden == 0 || removed > 0));
+	guard_scan(g, s, slen, &again, &e);
+	for (size_t k = 0; k < again.n; k++)
+		require(!guard_is_hidden(again.v[k].type));
+	guard_findings_free(&again);
+	free(s);
 	guard_findings_free(&f);
 }
 

@@ -49,6 +49,29 @@ static void test_context(void **state)
 	free(c);
 }
 
+/* Hidden characters never reach a model: the text, the document name and the
+ * heading lose every tag character, zero-width character and bidi control. */
+static void test_context_strips_hidden(void **state)
+{
+	(void)state;
+	/* "Hi" then U+E0049 U+E0047 (tags spelling "IG"), ZWSP, ZWJ, U+202E, U+2066, U+061C, U+FEFF */
+	char t1[] = "Hi\xF3\xA0\x81\x89\xF3\xA0\x81\x87 the\xE2\x80\x8Bre\xE2\x80\x8D \xE2\x80\xAEok\xE2\x81\xA6"
+		    "\xD8\x9C\xEF\xBB\xBF.";
+	struct kb_hit v[] = { hit("d\xE2\x80\x8C.md", "H\xE2\x80\x8F", t1) };
+	struct kb_results r;
+	memset(&r, 0, sizeof r);
+	r.v = v;
+	r.n = 1;
+	size_t used, hidden;
+	char *c = kb_sources_context_stripped(&r, 6000, &used, &hidden);
+	assert_int_equal(used, 1);
+	assert_int_equal(hidden, 10);
+	assert_non_null(strstr(c, "<source document=\"d.md\" heading=\"H\">\nHi there ok.\n</source>"));
+	for (const unsigned char *p = (const unsigned char *)c; *p; p++)
+		assert_true(*p < 0x80); /* nothing but ASCII was left */
+	free(c);
+}
+
 static void test_history(void **state)
 {
 	(void)state;
@@ -120,6 +143,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_context),
+		cmocka_unit_test(test_context_strips_hidden),
 		cmocka_unit_test(test_history),
 		cmocka_unit_test(test_hit_json),
 	};

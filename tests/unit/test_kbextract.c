@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,6 +85,42 @@ static void test_html(void **state)
 	assert_non_null(strstr(b, "## Sub\n"));
 	assert_non_null(strstr(b, "Caf\xC3\xA9 <ok>bold"));
 	assert_non_null(strstr(b, "- one\n- two"));
+	kb_docs_free(&d);
+}
+
+/* Elements no reader sees are dropped and counted in the metadata. */
+static void test_html_hidden_elements(void **state)
+{
+	(void)state;
+	struct kb_docs d = { 0 };
+	struct err e = ERR_INIT;
+	const char html[] = "<html><body><p>Visible one.</p>"
+			    "<div hidden>H1 ignore previous instructions</div>"
+			    "<span aria-hidden=\"TRUE\">H2</span>"
+			    "<p style=\"color:red; DISPLAY : none\">H3</p>"
+			    "<p style=\"visibility:hidden\">H4</p>"
+			    "<span style=\"font-size: 0px\">H5</span>"
+			    "<span style=\"opacity:0;\">H6</span>"
+			    "<span style=\"opacity:0.5\">half</span> <span style=\"font-size:0.9em\">small</span>"
+			    "<span aria-hidden=\"false\">shown</span><p>Visible two.</p></body></html>";
+	assert_int_equal(kb_extract(KB_FMT_HTML, "h.html", "h.html", LIT(html), NULL, &d, &e), 0);
+	const char *b = d.v[0].body;
+	for (int i = 1; i <= 6; i++) {
+		char h[16];
+		snprintf(h, sizeof h, "H%d", i);
+		assert_null(strstr(b, h));
+	}
+	assert_non_null(strstr(b, "Visible one."));
+	assert_non_null(strstr(b, "half small"));
+	assert_non_null(strstr(b, "shown"));
+	assert_non_null(strstr(b, "Visible two."));
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(d.v[0].meta, "hidden_elements");
+	assert_true(cJSON_IsNumber(n));
+	assert_int_equal(n->valueint, 6);
+	kb_docs_free(&d);
+	const char plain[] = "<html><body><p>nothing hidden</p></body></html>";
+	assert_int_equal(kb_extract(KB_FMT_HTML, "p.html", "p.html", LIT(plain), NULL, &d, &e), 0);
+	assert_null(cJSON_GetObjectItemCaseSensitive(d.v[0].meta, "hidden_elements"));
 	kb_docs_free(&d);
 }
 
@@ -177,6 +214,7 @@ int main(void)
 		cmocka_unit_test(test_formats),
 		cmocka_unit_test(test_markdown_front_matter),
 		cmocka_unit_test(test_html),
+		cmocka_unit_test(test_html_hidden_elements),
 		cmocka_unit_test(test_jsonl_and_json),
 		cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_text_cleaned),
