@@ -75,6 +75,11 @@ static void test_round_trip_and_find(void **state)
 	j.status = JOB_COMPLETED;
 	j.end_ms = 5000;
 	j.env_names = xstrdup("A,B");
+	assert_int_equal(j.parent_id, 0);
+	assert_null(j.info);
+	int64_t parent = add_job(db, "slurm", "40", "array", JOB_RUNNING);
+	j.parent_id = parent;
+	j.info = xstrdup("{\"partition\":\"debug\"}");
 	assert_int_equal(jobreg_update(db, &j, NULL), 0);
 	job_clear(&j);
 	assert_int_equal(jobreg_get(db, a, &j, NULL), 1);
@@ -82,7 +87,12 @@ static void test_round_trip_and_find(void **state)
 	assert_int_equal(j.exit_code, 0);
 	assert_int_equal(j.end_ms, 5000);
 	assert_string_equal(j.env_names, "A,B");
+	assert_int_equal(j.parent_id, parent);
+	assert_string_equal(j.info, "{\"partition\":\"debug\"}");
+	j.parent_id = 0;
+	assert_int_equal(jobreg_update(db, &j, NULL), 0);
 	job_clear(&j);
+	assert_int_equal(jobreg_delete(db, parent, NULL), 0);
 	assert_int_equal(jobreg_get(db, 999, &j, NULL), 0);
 
 	find_is(db, "local:1", "local:1");
