@@ -19,6 +19,7 @@
 #include "keys.h"
 #include "loop.h"
 #include "pane.h"
+#include "prompt/lab.h"
 #include "prompt/labsetup.h"
 #include "session.h"
 #include "store/db.h"
@@ -28,6 +29,7 @@
 #include "view_help.h"
 #include "view_history.h"
 #include "view_messages.h"
+#include "wbstate.h"
 #include "workspace.h"
 
 #define NPANES 4
@@ -46,13 +48,16 @@ static const struct help_command commands[] = {
 	{ "knowledge", NULL, "Focus the Knowledge pane" },
 	{ "jobs", NULL, "Focus the Jobs pane" },
 	{ "theme", "NAME", "Switch the colour theme" },
+	{ "template", "[NAME]", "Open template NAME in the Prompt pane (none: the free prompt)" },
+	{ "model", "PROVIDER/MODEL", "Select the model the Prompt pane sends to" },
 	{ "messages", NULL, "Show every status message and warning in full" },
 	{ "redraw", NULL, "Redraw the whole screen" },
 	{ NULL, NULL, NULL },
 };
 
 static const char *const completions[] = { "quit", "help", "history", "zoom", "focus", "models", "prompt", "knowledge",
-					   "jobs", "theme", "messages", "redraw", NULL };
+					   "jobs", "theme", "template", "model", "messages", "redraw", NULL };
+static const char *const pane_names[NPANES + 1] = { "models", "prompt", "knowledge", "jobs", NULL };
 
 struct app {
 	struct session s;
@@ -73,6 +78,10 @@ struct app {
 	char status[512];
 	int status_error;
 	struct messages messages; /* every status, in full */
+	char **args;       /* what `:` completes a command's argument from */
+	size_t nargs;
+	struct wbstate saved;  /* the last session's choices, until the panes have them */
+	char *saved_error;     /* why they could not be read */
 	int messages_open, messages_scroll, messages_page;
 	int pasting;       /* between the paste markers */
 	struct buf paste;  /* what was pasted so far */
@@ -314,11 +323,68 @@ static void toggle_zoom(struct app *a)
 
 static int pane_by_name(const char *name)
 {
-	static const char *const names[NPANES] = { "models", "prompt", "knowledge", "jobs" };
 	for (int i = 0; i < NPANES; i++)
-		if (name && (strcmp(name, names[i]) == 0 || (strlen(name) >= 2 && strncmp(name, names[i], strlen(name)) == 0)))
+		if (name && (strcmp(name, pane_names[i]) == 0 ||
+			     (strlen(name) >= 2 && strncmp(name, pane_names[i], strlen(name)) == 0)))
 			return i;
 	return -1;
+}
+
+static void free_args(struct app *a)
+{
+	for (size_t i = 0; i < a->nargs; i++)
+		free(a->args[i]);
+	free(a->args);
+	a->args = NULL;
+	a->nargs = 0;
+}
+
+static void add_arg(struct app *a, const char *word)
+{
+	a->args = xreallocarray(a->args, a->nargs + 2, sizeof *a->args);
+	a->args[a->nargs++] = xstrdup(word);
+	a->args[a->nargs] = NULL;
+}
+
+/* `:` completes the first argument of theme, focus, template and model. */
+static const char *const *command_args(void *ud, const char *command)
+{
+	struct app *a = ud;
+	free_args(a);
+	if (strcmp(command, "focus") == 0)
+		return pane_names;
+	if (strcmp(command, "theme") == 0) {
+		size_t n;
+		char **names = theme_names(&n);
+		for (size_t i = 0; i < n; i++)
+			add_arg(a, names[i]);
+		theme_names_free(names, n);
+	} else if (strcmp(command, "template") == 0) {
+		struct lab_template_info *t;
+		size_t n;
+		if (lab_templates(&t, &n, NULL) == 0) {
+			for (size_t i = 0; i < n; i++)
+				if (!t[i].error)
+					add_arg(a, t[i].name);
+			lab_templates_free(t, n);
+		}
+	} else if (strcmp(command, "model") == 0) {
+		for (size_t i = 0; i < a->wb.models.n; i++)
+			for (size_t j = 0; j < a->wb.models.providers[i].nmodels; j++)
+				add_arg(a, a->wb.models.providers[i].models[j].spec);
+	}
+	return (const char *const *)a->args;
+}
+
+static void select_model(struct app *a, const char *spec)
+{
+	if (!spec || !strchr(spec, '/')) {
+		set_status(a, 1, "model needs PROVIDER/MODEL (Tab completes the models listed)");
+		return;
+	}
+	free(a->wb.selected);
+	a->wb.selected = xstrdup(spec);
+	set_status(a, 0, "selected %s for the Prompt pane", spec);
 }
 
 static void switch_theme(struct app *a, const char *name)
@@ -419,6 +485,16 @@ static void run_command(const char *line, void *ud)
 		clearok(curscr, TRUE);
 	} else if (strcmp(cmd, "theme") == 0) {
 		switch_theme(a, arg);
+	} else if (strcmp(cmd, "template") == 0) {
+		if (pane_prompt_use_template(a->panes[1], arg) == 0) {
+			if (arg)
+				set_status(a, 0, "template %s in the Prompt pane", arg);
+			else
+				set_status(a, 0, "the free prompt in the Prompt pane");
+			focus_pane(a, 1);
+		}
+	} else if (strcmp(cmd, "model") == 0) {
+		select_model(a, arg);
 	} else if (strcmp(cmd, "focus") == 0) {
 		if ((pane = pane_by_name(arg)) >= 0)
 			focus_pane(a, pane);
@@ -697,6 +773,60 @@ static void seed_demo_once(struct app *a, const char *home)
 		log_warn("%s", e.msg);
 }
 
+/* What the last session chose (wbstate.h): the marks and parameters now
+ * (the selection is the config's default_model, as for every command); the folded providers, the template and the focus once the
+ * panes exist (restore_panes). */
+static void restore_choices(struct app *a)
+{
+	struct wbstate *st = &a->saved;
+	for (size_t i = 0; i < st->nmarked; i++) {
+		a->wb.marked = xreallocarray(a->wb.marked, a->wb.nmarked + 1, sizeof *a->wb.marked);
+		a->wb.marked[a->wb.nmarked++] = xstrdup(st->marked[i]);
+	}
+	for (size_t i = 0; i < st->nparams; i++) {
+		a->wb.params = xreallocarray(a->wb.params, a->wb.nparams + 1, sizeof *a->wb.params);
+		a->wb.params[a->wb.nparams++] = (struct wb_params){ xstrdup(st->params[i].spec), st->params[i].params };
+	}
+}
+
+static void restore_panes(struct app *a)
+{
+	struct wbstate *st = &a->saved;
+	for (size_t i = 0; i < st->nfolded; i++)
+		pane_models_fold(a->panes[0], st->folded[i], 1);
+	if (st->template)
+		pane_prompt_use_template(a->panes[1], st->template);
+	int pane = pane_by_name(st->focus);
+	if (pane >= 0)
+		a->focus = pane;
+	if (a->saved_error)
+		set_status(a, 1, "%s", a->saved_error);
+	wbstate_free(st);
+}
+
+static void save_choices(struct app *a)
+{
+	struct wbstate st = {0};
+	st.marked = a->wb.marked;
+	st.nmarked = a->wb.nmarked;
+	struct wbstate_params *params = xcalloc(a->wb.nparams ? a->wb.nparams : 1, sizeof *params);
+	for (size_t i = 0; i < a->wb.nparams; i++) {
+		params[i].spec = a->wb.params[i].spec;
+		params[i].params = a->wb.params[i].params;
+		params[i].params.stop = NULL;
+		params[i].params.nstop = 0;
+	}
+	st.params = params;
+	st.nparams = a->wb.nparams;
+	st.template = (char *)(uintptr_t)pane_prompt_template(a->panes[1]);
+	st.focus = (char *)(uintptr_t)pane_names[a->focus];
+	st.folded = (char **)(uintptr_t)pane_models_folded(a->panes[0], &st.nfolded);
+	struct err e = ERR_INIT;
+	if (wbstate_save(&st, NULL, &e) != 0)
+		log_warn("the workbench's choices were not saved: %s", e.msg);
+	free(params);
+}
+
 /* Everything that can refuse to start, before the terminal is touched. */
 static int app_open(struct app *a, const struct app_options *o)
 {
@@ -738,6 +868,9 @@ static int app_open(struct app *a, const struct app_options *o)
 	a->wb.loop = a->loop;
 	if (a->s.cfg.default_model)
 		a->wb.selected = xstrdup(a->s.cfg.default_model);
+	if (wbstate_load(&a->saved, NULL, &e) != 0)
+		a->saved_error = xstrdup(e.msg);
+	restore_choices(a);
 	return 0;
 }
 
@@ -757,6 +890,9 @@ static void app_close(struct app *a)
 	for (size_t i = 0; i < a->wb.nparams; i++)
 		free(a->wb.params[i].spec);
 	free(a->wb.params);
+	wbstate_free(&a->saved);
+	free(a->saved_error);
+	free_args(a);
 	session_close(&a->s);
 }
 
@@ -819,6 +955,7 @@ int app_main(const struct app_options *o, int *signo)
 	a.panes[2] = pane_kb_new(&a.wb);
 	a.panes[3] = pane_jobs_new(&a.wb);
 	a.history = history_view_new(a.db);
+	restore_panes(&a);
 	a.frames_left = o->frames;
 	loop_add_fd(a.loop, 0, LOOP_READ, on_stdin, &a);
 	loop_watch_signal(a.loop, SIGWINCH, on_signal, &a);
@@ -830,6 +967,7 @@ int app_main(const struct app_options *o, int *signo)
 		loop_add_timer(a.loop, 0, start_models, &a);
 	char *history = path_join(a.wb.data_home, "cmd_history");
 	input_init(history, completions);
+	input_set_args(command_args, &a);
 	free(history);
 
 	term_resize();
@@ -839,6 +977,7 @@ int app_main(const struct app_options *o, int *signo)
 		loop_run(a.loop);
 
 	input_shutdown();
+	save_choices(&a);
 	history_view_free(a.history);
 	for (int i = 0; i < NPANES; i++) {
 		a.panes[i]->ops->destroy(a.panes[i]);

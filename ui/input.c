@@ -76,6 +76,9 @@ static struct {
 	int ready, active, changed;
 	char *history_file;
 	const char *const *words;
+	const char *const *(*args)(void *ud, const char *command);
+	void *args_ud;
+	const char *const *candidates; /* the words being completed now */
 	unsigned char queue[16];
 	int qhead, qlen;
 	void (*on_done)(const char *line, void *ud);
@@ -141,21 +144,35 @@ static char *complete_word(const char *text, int state)
 		i = 0;
 		len = strlen(text);
 	}
-	while (in.words && in.words[i]) {
-		const char *w = in.words[i++];
+	while (in.candidates && in.candidates[i]) {
+		const char *w = in.candidates[i++];
 		if (strncmp(w, text, len) == 0)
 			return xstrdup(w);
 	}
 	return NULL;
 }
 
+/* The first word completes from the command names, the next from the
+ * command's own arguments (input_set_args). */
 static char **complete(const char *text, int start, int end)
 {
 	(void)end;
 	RL(rl_attempted_completion_over) = 1;
-	if (start != 0)
-		return NULL;
-	return RL(rl_completion_matches)(text, complete_word);
+	if (start == 0) {
+		in.candidates = in.words;
+	} else {
+		const char *line = RL(rl_line_buffer);
+		size_t n = strcspn(line, " ");
+		const char *arg = line + n;
+		while (*arg == ' ')
+			arg++;
+		if (!in.args || arg - line != start)
+			return NULL; /* only the first argument */
+		char *command = xstrndup(line, n);
+		in.candidates = in.args(in.args_ud, command);
+		free(command);
+	}
+	return in.candidates ? RL(rl_completion_matches)(text, complete_word) : NULL;
 }
 
 static void show_matches(char **matches, int n, int max_len)
@@ -168,6 +185,12 @@ static void show_matches(char **matches, int n, int max_len)
 		buf_puts(&in.message, matches[i]);
 	}
 	in.changed = 1;
+}
+
+void input_set_args(const char *const *(*args)(void *ud, const char *command), void *ud)
+{
+	in.args = args;
+	in.args_ud = ud;
 }
 
 void input_init(const char *history_file, const char *const *words)

@@ -3,7 +3,8 @@
  * and fed one at a time; readline never touches the terminal (its terminal
  * prep, signal handling and output are redirected), and the app draws the line
  * from input_line()/input_cursor(). History is loaded from and saved to a file
- * (mode 0600) under the data home; Tab completes command names. readline is
+ * (mode 0600) under the data home; Tab completes command names and their
+ * first argument (input_set_args). readline is
  * loaded (dlopen) and its history read when the first line is edited. */
 #ifndef AIWB_INPUT_H
 #define AIWB_INPUT_H
@@ -11,6 +12,10 @@
 /* words: NULL-terminated list of completions (borrowed for the process life). */
 void input_init(const char *history_file, const char *const *words);
 void input_shutdown(void); /* saves history */
+/* Completion of a command's first argument: args gives the words for a
+ * command name (NULL-terminated, kept by the caller until the next call), or
+ * NULL for none. */
+void input_set_args(const char *const *(*args)(void *ud, const char *command), void *ud);
 
 /* Starts editing; on_done gets the line (caller of on_done must not free it;
  * NULL when cancelled with Esc, C-c, C-g or C-d on an empty line). */

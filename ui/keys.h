@@ -45,9 +45,10 @@ enum key_action { ACTION_NONE = -1, KEY_ACTIONS(KEY_ACTION_ENUM) ACTION_COUNT };
 	X(MOVE_FILTER, "move.filter", "/", "Filter a list: type, Enter keeps, Esc clears")
 
 #define MODELS_KEYS(X)                                                                   \
-	X(MODELS_SELECT, "models.select", "Enter", "Select the model the Prompt pane sends to") \
+	X(MODELS_SELECT, "models.select", "Enter", "Select the model the Prompt pane sends to; on a provider, fold or unfold its models") \
 	X(MODELS_MARK, "models.mark", "Space", "Mark or unmark the model for comparison")  \
-	X(MODELS_PARAMS, "models.params", "e", "Edit the model's parameters")
+	X(MODELS_PARAMS, "models.params", "e", "Edit the model's parameters")                \
+	X(MODELS_REFRESH, "models.refresh", "R", "Ask every provider for its models again")
 
 #define PROMPT_KEYS(X)                                                                   \
 	X(PROMPT_EDIT, "prompt.edit", "Enter i", "Write the prompt, or edit a template variable") \

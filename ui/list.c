@@ -1,5 +1,6 @@
 #include "list.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,30 @@ static void clamp(struct ui_list *l)
 		l->top = l->cursor;
 }
 
+int ui_list_fuzzy_match(const char *text, const char *filter)
+{
+	const char *t = text;
+	for (const char *f = filter; *f; f++) {
+		if (*f == ' ') {
+			t = text; /* each word on its own */
+			continue;
+		}
+		while (*t && tolower((unsigned char)*t) != tolower((unsigned char)*f))
+			t++;
+		if (!*t)
+			return 0;
+		t++;
+	}
+	return 1;
+}
+
+static int row_matches(const struct ui_list *l, const char *text)
+{
+	if (!text)
+		return 0;
+	return l->flags & UI_LIST_FUZZY ? ui_list_fuzzy_match(text, l->filter) : strcasestr(text, l->filter) != NULL;
+}
+
 /* Matches the filter again; the selected row stays selected when it still
  * matches, else the first match is. */
 static void refilter(struct ui_list *l, size_t keep)
@@ -77,7 +102,7 @@ static void refilter(struct ui_list *l, size_t keep)
 		l->shown = xreallocarray(l->shown, l->n ? l->n : 1, sizeof *l->shown);
 		for (size_t i = 0; i < l->n; i++) {
 			const char *text = l->ops->row_text(l->ud, i);
-			if (text && strcasestr(text, l->filter))
+			if (row_matches(l, text))
 				l->shown[l->nshown++] = i;
 		}
 	}

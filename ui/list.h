@@ -4,8 +4,9 @@
  * callback, so every pane draws its own columns. Keys are the generic moves
  * of the key table (MOVE_KEYS in ui/keys.h: j k, arrows, PgUp PgDn, g G,
  * Home End, C-n C-p by default); move.filter (`/`) filters the rows by a
- * case-insensitive substring of their text (typing edits it, Enter keeps it,
- * Esc clears it); with no rows, an empty-state sentence is drawn instead.
+ * case-insensitive substring of their text, or fuzzily with UI_LIST_FUZZY
+ * (typing edits it, Enter keeps it, Esc clears it); with no rows, an
+ * empty-state sentence is drawn instead.
  *
  * With UI_LIST_TYPING the printable keys belong to the user (a search line):
  * only moves bound to other keys (arrows, pages, C-n C-p) move, and there is
@@ -24,6 +25,8 @@
 
 enum {
 	UI_LIST_TYPING = 1 << 0, /* letters are not list keys: no j k g G, no `/` */
+	UI_LIST_FUZZY = 1 << 1,  /* the filter's letters need only appear in order ("c35son" finds
+				  * "claude-3-5-sonnet"), any case; spaces separate such words */
 };
 
 struct ui_list_ops {
@@ -51,6 +54,9 @@ struct ui_list {
 
 void ui_list_init(struct ui_list *l, const struct ui_list_ops *ops, void *ud, unsigned flags);
 void ui_list_free(struct ui_list *l);
+/* Whether every space-separated word of filter appears in text with its
+ * letters in order (any case). */
+int ui_list_fuzzy_match(const char *text, const char *filter);
 /* The user now has n rows (call it whenever they change; the filter is
  * matched again and the selection kept in range). */
 void ui_list_set_count(struct ui_list *l, size_t n);

@@ -112,6 +112,10 @@ unsigned pane_no_keys(struct pane *p, int key);
 void pane_free(struct pane *p);
 
 struct pane *pane_models_new(struct wb *wb);
+/* Folds (hides the models of) or unfolds a provider in the Models pane; the
+ * folded providers' names (borrowed). */
+void pane_models_fold(struct pane *p, const char *provider, int fold);
+char *const *pane_models_folded(const struct pane *p, size_t *n);
 struct pane *pane_prompt_new(struct wb *wb);
 struct pane *pane_kb_new(struct wb *wb);
 struct pane *pane_jobs_new(struct wb *wb);
@@ -133,5 +137,9 @@ void pane_prompt_ask(struct pane *p, const char *question, const char *context, 
 /* Opens the Prompt pane's editor with pasted text in it (the free prompt, or
  * the template's current variable); nothing is sent until the user sends it. */
 void pane_prompt_paste(struct pane *p, const char *text);
+/* Opens template name in the form (NULL: the free prompt); -1 with the
+ * reason on the status line when it cannot be opened. Its name, or NULL. */
+int pane_prompt_use_template(struct pane *p, const char *name);
+const char *pane_prompt_template(const struct pane *p);
 
 #endif

@@ -1,7 +1,9 @@
 /* Models pane: every provider with its state (checking, reachable, not usable
  * and why) and its models with context window and price. Enter selects the
- * model the Prompt pane sends to, Space marks models for comparison, e edits
- * a model's parameters, r asks the providers again. */
+ * model the Prompt pane sends to (on a provider's row it folds or unfolds
+ * its models), Space marks models for comparison, e edits a model's
+ * parameters, R asks the providers again; `/` filters fuzzily over provider,
+ * id and name. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,21 +28,75 @@ struct models_pane {
 	size_t nrows;
 	char *editing; /* the model whose parameters the command line is editing */
 	int cursor_cut; /* the cursor row's id did not fit its row */
+	char **folded;  /* providers whose models are hidden */
+	size_t nfolded;
+	char **texts;   /* per row, what the filter searches: "provider/id name" */
+	size_t ntexts;
 };
 
+static long folded_at(const struct models_pane *mp, const char *name)
+{
+	for (size_t i = 0; i < mp->nfolded; i++)
+		if (strcmp(mp->folded[i], name) == 0)
+			return (long)i;
+	return -1;
+}
+
+void pane_models_fold(struct pane *p, const char *provider, int fold)
+{
+	struct models_pane *mp = (struct models_pane *)p;
+	long at = folded_at(mp, provider);
+	if (fold && at < 0) {
+		mp->folded = xreallocarray(mp->folded, mp->nfolded + 1, sizeof *mp->folded);
+		mp->folded[mp->nfolded++] = xstrdup(provider);
+	} else if (!fold && at >= 0) {
+		free(mp->folded[at]);
+		mp->folded[at] = mp->folded[--mp->nfolded];
+	}
+}
+
+char *const *pane_models_folded(const struct pane *p, size_t *n)
+{
+	const struct models_pane *mp = (const struct models_pane *)p;
+	*n = mp->nfolded;
+	return mp->folded;
+}
+
+static void free_texts(struct models_pane *mp)
+{
+	for (size_t i = 0; i < mp->ntexts; i++)
+		free(mp->texts[i]);
+	free(mp->texts);
+	mp->texts = NULL;
+	mp->ntexts = 0;
+}
+
+/* A folded provider shows its header only, unless a filter is on (then
+ * every model can be found). */
 static void build_rows(struct models_pane *mp)
 {
 	const struct modelset *ms = &mp->base.wb->models;
+	int filtering = mp->list.filter[0] != '\0';
 	size_t n = 0;
 	for (size_t i = 0; i < ms->n; i++)
 		n += 1 + ms->providers[i].nmodels;
 	mp->rows = xreallocarray(mp->rows, n ? n : 1, sizeof *mp->rows);
 	mp->nrows = 0;
+	free_texts(mp);
+	mp->texts = xcalloc(n ? n : 1, sizeof *mp->texts);
 	for (size_t i = 0; i < ms->n; i++) {
+		const struct ms_provider *prov = &ms->providers[i];
+		mp->texts[mp->nrows] = xstrdup(prov->name);
 		mp->rows[mp->nrows++] = (struct row){ i, -1 };
-		for (size_t j = 0; j < ms->providers[i].nmodels; j++)
+		if (!filtering && folded_at(mp, prov->name) >= 0)
+			continue;
+		for (size_t j = 0; j < prov->nmodels; j++) {
+			const struct ms_model *m = &prov->models[j];
+			mp->texts[mp->nrows] = xasprintf("%s %s", m->spec, m->name ? m->name : "");
 			mp->rows[mp->nrows++] = (struct row){ i, (long)j };
+		}
 	}
+	mp->ntexts = mp->nrows;
 	ui_list_set_count(&mp->list, mp->nrows);
 }
 
@@ -85,18 +141,22 @@ static attr_t state_attr(enum ms_state s)
 	return theme_attr(ROLE_ERROR);
 }
 
-static void draw_provider(WINDOW *w, int y, int width, const struct ms_provider *p)
+static void draw_provider(WINDOW *w, int y, int width, const struct ms_provider *p, int folded, int cursor)
 {
-	int x = draw_text(w, y, 0, width, p->name, theme_attr(ROLE_TITLE));
+	attr_t sel = theme_attr(ROLE_SELECTED);
+	if (cursor)
+		draw_fill(w, y, 0, sel);
+	int x = folded ? draw_text(w, y, 0, width, "▸ ", cursor ? sel : theme_attr(ROLE_DIM)) : 0;
+	x += draw_text(w, y, x, width - x, p->name, cursor ? sel : theme_attr(ROLE_TITLE));
 	char state[64];
 	if (p->state == MS_REACHABLE)
 		snprintf(state, sizeof state, "  %zu model%s", p->nmodels, p->nmodels == 1 ? "" : "s");
 	else
 		snprintf(state, sizeof state, "  %s", p->state == MS_NO_CREDENTIALS ? "not usable" : ms_state_name(p->state));
-	x += draw_text(w, y, x, width - x, state, state_attr(p->state));
+	x += draw_text(w, y, x, width - x, state, cursor ? sel : state_attr(p->state));
 	if (p->message && x + 3 < width) {
-		x += draw_text(w, y, x, width - x, ": ", theme_attr(ROLE_DIM));
-		draw_text(w, y, x, width - x, p->message, theme_attr(ROLE_DIM));
+		x += draw_text(w, y, x, width - x, ": ", cursor ? sel : theme_attr(ROLE_DIM));
+		draw_text(w, y, x, width - x, p->message, cursor ? sel : theme_attr(ROLE_DIM));
 	}
 }
 
@@ -140,8 +200,10 @@ static void draw_row(void *ud, WINDOW *w, int y, int x, int width, size_t i, int
 	(void)x;
 	struct models_pane *mp = ud;
 	const struct wb *wb = mp->base.wb;
-	if (mp->rows[i].model < 0)
-		draw_provider(w, y, width, &wb->models.providers[mp->rows[i].provider]);
+	if (mp->rows[i].model < 0) {
+		const struct ms_provider *prov = &wb->models.providers[mp->rows[i].provider];
+		draw_provider(w, y, width, prov, folded_at(mp, prov->name) >= 0 && !mp->list.filter[0], cursor);
+	}
 	else if (draw_model(w, y, width, wb, row_model(mp, i), cursor) && cursor)
 		mp->cursor_cut = 1;
 }
@@ -149,8 +211,7 @@ static void draw_row(void *ud, WINDOW *w, int y, int x, int width, size_t i, int
 static const char *row_text(void *ud, size_t i)
 {
 	struct models_pane *mp = ud;
-	const struct ms_provider *prov = &mp->base.wb->models.providers[mp->rows[i].provider];
-	return mp->rows[i].model < 0 ? prov->name : prov->models[mp->rows[i].model].spec;
+	return i < mp->ntexts ? mp->texts[i] : NULL;
 }
 
 static const struct ui_list_ops list_ops = { draw_row, row_text };
@@ -285,9 +346,15 @@ static unsigned models_on_key(struct pane *p, int key)
 	struct wb *wb = p->wb;
 	if (mp->list.editing && ui_list_key(&mp->list, key)) /* typing a filter */
 		return PANE_HANDLED | PANE_DIRTY;
-	const struct ms_model *m = row_model(mp, ui_list_selected(&mp->list));
+	size_t cur = ui_list_selected(&mp->list);
+	const struct ms_model *m = row_model(mp, cur);
 	switch (keys_map_action(KEYMAP_MODELS, key)) {
 	case PA_MODELS_SELECT:
+		if (!m && cur < mp->nrows) {
+			const char *name = wb->models.providers[mp->rows[cur].provider].name;
+			pane_models_fold(p, name, folded_at(mp, name) < 0);
+			break;
+		}
 		if (!m)
 			return PANE_HANDLED;
 		if (m->embedding) {
@@ -306,6 +373,14 @@ static unsigned models_on_key(struct pane *p, int key)
 		if (m)
 			edit_params(mp, m->spec);
 		break;
+	case PA_MODELS_REFRESH:
+		if (!wb->models_started || !wb->cfg)
+			wb_status(wb, 1, "the providers are not being asked yet; wait for the first answers");
+		else
+			wb_status(wb, 0, "asking %zu provider%s for their models again",
+				  modelset_refresh(&wb->models, wb->loop, wb->cfg),
+				  wb->models.n == 1 ? "" : "s");
+		break;
 	default:
 		return ui_list_key(&mp->list, key) ? PANE_HANDLED | PANE_DIRTY : 0;
 	}
@@ -318,6 +393,10 @@ static void models_destroy(struct pane *p)
 	ui_list_free(&mp->list);
 	free(mp->rows);
 	free(mp->editing);
+	free_texts(mp);
+	for (size_t i = 0; i < mp->nfolded; i++)
+		free(mp->folded[i]);
+	free(mp->folded);
 	free(mp);
 }
 
@@ -332,7 +411,7 @@ struct pane *pane_models_new(struct wb *wb)
 {
 	struct models_pane *mp = xcalloc(1, sizeof *mp);
 	pane_init(&mp->base, &models_ops, "Models", wb);
-	ui_list_init(&mp->list, &list_ops, mp, 0);
+	ui_list_init(&mp->list, &list_ops, mp, UI_LIST_FUZZY);
 	mp->list.page_step = 10; /* PgUp PgDn have always moved ten rows here */
 	return &mp->base;
 }

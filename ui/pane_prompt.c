@@ -733,6 +733,25 @@ struct pane *pane_prompt_new(struct wb *wb)
 	return &pp->base;
 }
 
+int pane_prompt_use_template(struct pane *p, const char *name)
+{
+	struct prompt_pane *pp = (struct prompt_pane *)p;
+	struct err e = ERR_INIT;
+	if (lab_form_open(&pp->form, name, &e) != 0) {
+		wb_status(pp->base.wb, 1, "%s", e.msg);
+		return -1;
+	}
+	pp->mode = MODE_MAIN;
+	pp->field = 0;
+	pp->preview = name != NULL;
+	return 0;
+}
+
+const char *pane_prompt_template(const struct pane *p)
+{
+	return ((const struct prompt_pane *)p)->form.template;
+}
+
 void pane_prompt_paste(struct pane *p, const char *text)
 {
 	struct prompt_pane *pp = (struct prompt_pane *)p;

@@ -19,8 +19,21 @@ const char *ms_state_name(enum ms_state s)
 	return "no_credentials";
 }
 
+static void free_models(struct ms_provider *mp)
+{
+	for (size_t j = 0; j < mp->nmodels; j++) {
+		free(mp->models[j].id);
+		free(mp->models[j].spec);
+		free(mp->models[j].name);
+	}
+	free(mp->models);
+	mp->models = NULL;
+	mp->nmodels = 0;
+}
+
 static void set_models(struct ms_provider *mp, const struct llm_model_list *list)
 {
+	free_models(mp);
 	const struct catalog *cat = mp->set->catalog;
 	mp->models = xcalloc(list->n ? list->n : 1, sizeof *mp->models);
 	for (size_t i = 0; i < list->n; i++) {
@@ -49,10 +62,13 @@ static void on_list(void *ud, const struct llm_model_list *list, const struct er
 	struct ms_provider *mp = ud;
 	struct modelset *ms = mp->set;
 	mp->call = NULL;
+	free(mp->message);
+	mp->message = NULL;
 	if (list) {
 		mp->state = MS_REACHABLE;
 		set_models(mp, list);
 	} else {
+		free_models(mp);
 		mp->message = xstrdup(e && e->set ? e->msg : "the request failed");
 		mp->state = strstr(mp->message, "HTTP ") ? MS_ERROR : MS_UNREACHABLE;
 	}
@@ -61,6 +77,54 @@ static void on_list(void *ud, const struct llm_model_list *list, const struct er
 		ms->changed(ms->ud);
 	if (ms->pending == 0 && ms->done)
 		ms->done(ms->ud);
+}
+
+/* Opens the provider when it is not open yet, then asks it for its models. */
+static void ask(struct ms_provider *mp, struct loop *l, const struct config *cfg)
+{
+	struct err why = ERR_INIT;
+	if (!mp->p) {
+		mp->p = provider_open(cfg, mp->name, &why);
+		free(mp->type);
+		free(mp->message);
+		mp->message = NULL;
+		if (!mp->p) {
+			const char *type = provider_type_of(cfg, mp->name);
+			mp->type = xstrdup(type ? type : "");
+			mp->state = MS_NO_CREDENTIALS;
+			mp->message = xstrdup(why.msg);
+			return;
+		}
+		mp->type = xstrdup(mp->p->type);
+		free(mp->endpoint);
+		free(mp->key_source);
+		mp->endpoint = mp->p->base_url ? xstrdup(mp->p->base_url) : NULL;
+		mp->key_source = mp->p->key_source ? xstrdup(mp->p->key_source) : NULL;
+	}
+	mp->state = MS_CHECKING;
+	mp->call = mp->p->ops->list_models(mp->p, l, on_list, mp, &why);
+	if (!mp->call) {
+		mp->state = MS_ERROR;
+		free(mp->message);
+		mp->message = xstrdup(why.msg);
+		return;
+	}
+	mp->set->pending++;
+}
+
+size_t modelset_refresh(struct modelset *ms, struct loop *l, const struct config *cfg)
+{
+	size_t asked = 0;
+	for (size_t i = 0; i < ms->n; i++) {
+		struct ms_provider *mp = &ms->providers[i];
+		if (mp->call)
+			continue;
+		ask(mp, l, cfg);
+		asked += mp->call != NULL;
+	}
+	if (ms->changed)
+		ms->changed(ms->ud);
+	return asked;
 }
 
 int modelset_start(struct modelset *ms, struct loop *l, const struct config *cfg, const struct catalog *cat,
@@ -80,26 +144,7 @@ int modelset_start(struct modelset *ms, struct loop *l, const struct config *cfg
 		struct ms_provider *mp = &ms->providers[ms->n++];
 		mp->set = ms;
 		mp->name = xstrdup(names[i]);
-		struct err why = ERR_INIT;
-		mp->p = provider_open(cfg, names[i], &why);
-		if (!mp->p) {
-			const char *type = provider_type_of(cfg, names[i]);
-			mp->type = xstrdup(type ? type : "");
-			mp->state = MS_NO_CREDENTIALS;
-			mp->message = xstrdup(why.msg);
-			continue;
-		}
-		mp->type = xstrdup(mp->p->type);
-		mp->endpoint = mp->p->base_url ? xstrdup(mp->p->base_url) : NULL;
-		mp->key_source = mp->p->key_source ? xstrdup(mp->p->key_source) : NULL;
-		mp->state = MS_CHECKING;
-		mp->call = mp->p->ops->list_models(mp->p, l, on_list, mp, &why);
-		if (!mp->call) {
-			mp->state = MS_ERROR;
-			mp->message = xstrdup(why.msg);
-			continue;
-		}
-		ms->pending++;
+		ask(mp, l, cfg);
 	}
 	if (only && ms->n == 0)
 		return err_set(e, "unknown provider '%s'", only);
@@ -128,12 +173,7 @@ void modelset_free(struct modelset *ms)
 	modelset_cancel(ms);
 	for (size_t i = 0; i < ms->n; i++) {
 		struct ms_provider *mp = &ms->providers[i];
-		for (size_t j = 0; j < mp->nmodels; j++) {
-			free(mp->models[j].id);
-			free(mp->models[j].spec);
-			free(mp->models[j].name);
-		}
-		free(mp->models);
+		free_models(mp);
 		free(mp->name);
 		free(mp->type);
 		free(mp->endpoint);

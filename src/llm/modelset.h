@@ -62,6 +62,12 @@ struct modelset {
  * no provider. */
 int modelset_start(struct modelset *ms, struct loop *l, const struct config *cfg, const struct catalog *cat,
 		   const char *only, void (*changed)(void *ud), void (*done)(void *ud), void *ud, struct err *e);
+/* Asks every provider again that is not being asked now: one that could not
+ * be opened is opened again (its key may be set by now), the others list
+ * their models again. A provider keeps the models it has until its new list
+ * arrives. Opened providers are never replaced, so streams using them go on.
+ * Returns how many providers are being asked. */
+size_t modelset_refresh(struct modelset *ms, struct loop *l, const struct config *cfg);
 /* Stops every pending listing (no more callbacks); those providers become MS_UNREACHABLE "cancelled". */
 void modelset_cancel(struct modelset *ms);
 void modelset_free(struct modelset *ms);

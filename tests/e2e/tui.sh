@@ -147,7 +147,7 @@ fi
 
 d="the help scrolls at 100x20: PgDn to its last line, Up back by one"
 if tui_resize 100 20 && tui_wait_bottom ' Models *' && tui_wait "Help — ?" &&
-	_lacks_text "Keys can be rebound" && tui_keys NPage NPage && tui_wait "Keys can be rebound" &&
+	_lacks_text "Keys can be rebound" && tui_keys NPage NPage NPage && tui_wait "Keys can be rebound" &&
 	tui_keys Up && tui_wait_gone "Keys can be rebound" && tui_wait "Help — ?"; then
 	ok "$d"
 else
@@ -162,8 +162,8 @@ else
 fi
 
 d="? toggles the help closed again"
-if tui_keys '?' && tui_wait "Move focus to the next pane" && tui_keys '?' &&
-	tui_wait_gone "Move focus to the next pane"; then
+if tui_keys '?' && tui_wait "Help — ? or Esc closes" && tui_keys '?' &&
+	tui_wait_gone "Help — ? or Esc closes"; then
 	ok "$d"
 else
 	tui_fail "$d"

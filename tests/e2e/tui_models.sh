@@ -177,12 +177,13 @@ else
 	tui_fail "$d"
 fi
 
-# Space on gpt-4o after the Enter is the sync point: once "mark (1)" shows,
-# the Enter on the header row has been handled.
-d="Enter on a provider's row selects nothing"
-if tui_keys g Enter j Space && tui_wait "Space mark (1)" &&
-	tui_wait_bottom '*selected openai/gpt-4o-mini for the Prompt pane*' && tui_keys Space &&
-	tui_wait "Space mark (0)" && tui_keys j; then
+# The cursor stays visible on a provider's row; Enter there folds its models
+# (▸) and selects nothing, Enter again unfolds them.
+d="Enter on a provider's row folds its models and selects nothing; Enter again unfolds them"
+if tui_keys g Enter && tui_wait_re "▸ openai +6 models" && tui_wait_gone "gpt-4.1-mini" &&
+	tui_wait_bottom '*selected openai/gpt-4o-mini for the Prompt pane*' && tui_keys Enter &&
+	tui_wait "gpt-4.1-mini" && tui_wait_re "^│ openai +6 models" && tui_keys j Space && tui_wait "Space mark (1)" &&
+	tui_keys Space && tui_wait "Space mark (0)" && tui_keys j; then
 	ok "$d"
 else
 	tui_fail "$d"

@@ -98,6 +98,30 @@ static void test_moving_and_paging(void **state)
 	ui_list_free(&l);
 }
 
+/* UI_LIST_FUZZY: each word's letters in order, any case; words on their own. */
+static void test_fuzzy_filter(void **state)
+{
+	(void)state;
+	assert_true(ui_list_fuzzy_match("openai/gpt-4o-mini GPT-4o mini", "g4om"));
+	assert_false(ui_list_fuzzy_match("openai/gpt-4.1-mini", "g4om"));
+	assert_true(ui_list_fuzzy_match("ollama/Qwen2.5", "OLLA QW"));
+	assert_true(ui_list_fuzzy_match("ollama/Qwen2.5", "qw olla")); /* word order is free */
+	assert_false(ui_list_fuzzy_match("ollama/Qwen2.5", "olla qx"));
+	assert_true(ui_list_fuzzy_match("anything", ""));
+	assert_false(ui_list_fuzzy_match("", "a"));
+	struct ui_list l;
+	ui_list_init(&l, &ops, NULL, UI_LIST_FUZZY);
+	ui_list_set_count(&l, NNAMES);
+	ui_list_set_rows(&l, 4);
+	keys(&l, "/g4om");
+	assert_int_equal(ui_list_count(&l), 1);
+	assert_int_equal(ui_list_selected(&l), 2);
+	keys(&l, "\b\b\b\bla t3"); /* lab/tokens-300 only */
+	assert_int_equal(ui_list_count(&l), 1);
+	assert_int_equal(ui_list_selected(&l), 7);
+	ui_list_free(&l);
+}
+
 static void test_filter(void **state)
 {
 	(void)state;
@@ -257,6 +281,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_moving_and_paging),
 		cmocka_unit_test(test_filter),
+		cmocka_unit_test(test_fuzzy_filter),
 		cmocka_unit_test(test_typing_mode),
 		cmocka_unit_test(test_draw),
 	};
