@@ -382,7 +382,7 @@ static int run_teardown(void **state)
 
 static struct lab_target target(struct runenv *r, const char *kind, int64_t group)
 {
-	struct lab_target tg = { r->fe->loop, r->fe->p, &r->cat, r->db, "ollama/llama3.2", { 0 }, kind, group };
+	struct lab_target tg = { r->fe->loop, r->fe->p, &r->cat, r->db, "ollama/llama3.2", { 0 }, kind, group, NULL, 0 };
 	return tg;
 }
 
