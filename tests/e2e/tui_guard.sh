@@ -96,6 +96,29 @@ else
 fi
 tui_stop
 
+# ---- mask in the compare view: two marked models
+d="compare: two marked models both get the masked prompt"
+c0=$(chats)
+_two_more() { [ "$(chats)" -ge $((c0 + 2)) ]; }
+if start_with '{ "action": "mask", "denied_words": ["three"] }' && tui_keys z 1 && tui_wait_bottom ' Models *' &&
+	tui_keys Space j Space && tui_wait "mark (2)" && tui_keys 2 && tui_wait_bottom ' Prompt *' && tui_keys z Enter &&
+	tui_wait_bottom 'compare 2 models>*' && tui_type "call +1 (415) 555-2671 today" && tui_keys Enter &&
+	tui_wait_bottom '*sent to 2 models*' && tui_poll 10 _two_more &&
+	[ "$(grep '"route":"openai.chat"' "$LOG" | tail -2 | grep -cF 'call [PHONE] today')" -eq 2 ] &&
+	! grep -q '555-2671' "$LOG"; then
+	ok "$d"
+else
+	tui_fail "$d" "chat requests: $c0 before, $(chats) after"
+fi
+d="compare: each answer's findings are shown under its own column"
+_two_reports() { [ "$(printf '%s\n' "$TUI_LAST" | grep -o 'bytes 36-41  denied_word' | wc -l)" -eq 2 ]; }
+if tui_poll 10 _two_reports && tui_wait_re 'guard \(mask\): the answer of openai/[^ ]+ .*guard \(mask\): the answer of openai/'; then
+	ok "$d"
+else
+	tui_fail "$d"
+fi
+tui_stop
+
 # ---- report, and an answer's findings
 d="report: the prompt is sent as typed; the status line names the finding"
 c0=$(chats)
