@@ -1555,7 +1555,8 @@ const char cli_kb_usage[] =
 	"             built, the filter and each score\n"
 	"  check      the database and the KB's search index are sound\n"
 	"  eval       runs retrieval test cases and prints hit rate, MRR and nDCG per case\n"
-	"             and overall; exits 1 when a case fails or a minimum is not met\n"
+	"             and overall (on a Bedrock KB each case is a Retrieve); exits 1 when\n"
+	"             a case fails or a minimum is not met\n"
 	"\n"
 	"Exit status: 0 on success; 1 on an error or a failed eval; 2 on a usage error\n"
 	"(an invalid filter included); 130 when interrupted.\n";

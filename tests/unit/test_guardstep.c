@@ -78,7 +78,6 @@ static void test_bedrock_mode(void **state)
 	struct guardrail_result *r = calloc(1, sizeof *r);
 	assert_int_equal(guardrail_parse_response(body, strlen(body), r), 0);
 	r->ok = 1;
-	r->json = strdup(body);
 	struct guard_verdict v;
 	guard_step_verdict_bedrock(&v, GUARD_ON_ANSWER, r, NULL);
 	assert_true(v.bedrock && v.stop && !v.failed);
