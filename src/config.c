@@ -23,7 +23,7 @@
 static const char *const provider_types[] = {"openai", "anthropic", "bedrock", "ollama", NULL};
 static const char *const log_levels[] = {"debug", "info", "warn", "error", NULL};
 static const char *const kb_modes[] = {"bm25", "vector", "hybrid", NULL};
-static const char *const guard_actions[] = {"off", "report", "mask", "block", NULL};
+static const char *const guard_actions[] = {"off", "report", "mask", "block", "bedrock:ID:VERSION", NULL};
 
 struct loader {
 	const char *name;
@@ -746,11 +746,16 @@ static int get_number(struct loader *l, const struct member *mb, const char *pat
 	return 0;
 }
 
+/* A choice such as "bedrock:ID:VERSION" takes any text after its first ':'
+ * (checked where it is used). */
 static int one_of(const char *s, const char *const *choices)
 {
-	for (size_t i = 0; choices[i]; i++)
-		if (strcmp(s, choices[i]) == 0)
+	for (size_t i = 0; choices[i]; i++) {
+		const char *colon = strchr(choices[i], ':');
+		if (colon ? strncmp(s, choices[i], (size_t)(colon - choices[i]) + 1) == 0 && s[colon - choices[i] + 1]
+			  : strcmp(s, choices[i]) == 0)
 			return 1;
+	}
 	return 0;
 }
 

@@ -71,7 +71,7 @@ struct config_alert {
 	X("experiment", "max_cost_usd", NUMBER, experiment_max_cost_usd, 1, NULL, 0, 1000000, NULL,            \
 	  "an experiment that could cost more asks first (USD at catalog prices)")                           \
 	X("guard", "action", CHOICE, guard_action, 0, "off", 0, 0, guard_actions,                             \
-	  "off, report, mask or block (docs/guard.md)")
+	  "off, report, mask, block or bedrock:ID:VERSION (docs/guard.md)")
 
 #define CONFIG_CTYPE_INT int
 #define CONFIG_CTYPE_NUMBER double

@@ -12,7 +12,7 @@
 #include "base/xmalloc.h"
 #include "config.h"
 #include "draw.h"
-#include "guard/guard.h"
+#include "guardview.h"
 #include "input.h"
 #include "keys.h"
 #include "pane.h"
@@ -39,44 +39,7 @@ struct prompt_pane {
 	struct compare_view answers;
 };
 
-/* config.json's guard.action over the messages about to be sent
- * (docs/guard.md): 1 when it stops them (the status line says why), else 0
- * with what it found, if anything, in note. */
-static int guard_holds(struct prompt_pane *pp, char *note, size_t size)
-{
-	const struct config *cfg = pp->base.wb->cfg;
-	enum guard_action a = GUARD_OFF;
-	note[0] = 0;
-	if (!cfg || !cfg->guard_action || guard_action_parse(cfg->guard_action, &a) != 0 || a == GUARD_OFF)
-		return 0;
-	struct err e = ERR_INIT;
-	struct lab_msg *msgs = NULL;
-	size_t n = 0;
-	struct guard *g = guard_from_config(cfg, &e);
-	if (!g || lab_form_preview(&pp->form, &msgs, &n, &e) != 0) {
-		wb_status(pp->base.wb, 1, "guard: %s; not sent", e.msg);
-		guard_free(g);
-		return 1;
-	}
-	struct guard_findings f = { 0 };
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(msgs[i].role, "system") != 0)
-			guard_scan(g, msgs[i].content, strlen(msgs[i].content), &f, &e);
-	char *summary = guard_findings_summary(&f);
-	int hold = f.n && a != GUARD_REPORT;
-	if (hold && a == GUARD_BLOCK)
-		wb_status(pp->base.wb, 1, "guard (block): the prompt holds %s; not sent", summary);
-	else if (hold)
-		wb_status(pp->base.wb, 1, "guard (mask): the prompt holds %s; the workbench does not mask yet, so it was not "
-			      "sent (aiwb ask --guard mask does)", summary);
-	else if (f.n)
-		snprintf(note, size, "; guard: the prompt holds %s", summary);
-	free(summary);
-	guard_findings_free(&f);
-	lab_msgs_free(msgs, n);
-	guard_free(g);
-	return hold;
-}
+static void send_checked(void *ud);
 
 /* Sends the form to the marked models (two or more) or the selected one. */
 static void send_form(struct prompt_pane *pp)
@@ -101,8 +64,17 @@ static void send_form(struct prompt_pane *pp)
 			  GLOBAL_KEY_HINT(ACTION_FOCUS_MODELS), KEY_HINT(PA_MODELS_SELECT));
 		return;
 	}
-	char guard_note[200];
-	if (guard_holds(pp, guard_note, sizeof guard_note))
+	guardview_check_prompt(&pp->answers, &pp->form, send_checked, pp);
+}
+
+/* The guard let the form go (ui/guardview.h): send it. */
+static void send_checked(void *ud)
+{
+	struct prompt_pane *pp = ud;
+	struct wb *wb = pp->base.wb;
+	size_t n = wb->nmarked >= 2 ? wb->nmarked : wb->selected ? 1 : 0;
+	const char *guard_note = guardview_note(&pp->answers);
+	if (!n)
 		return;
 	if (n > COMPARE_MAX_COLUMNS)
 		n = COMPARE_MAX_COLUMNS;
@@ -118,6 +90,16 @@ static void send_form(struct prompt_pane *pp)
 		wb_status(pp->base.wb, 0, "sent to %s%s", wb->selected, guard_note);
 }
 
+static void rerun_checked(void *ud)
+{
+	struct prompt_pane *pp = ud;
+	const struct compare_column *c = compare_focused(&pp->answers);
+	if (!c)
+		return;
+	compare_rerun_focused(&pp->answers, &pp->form);
+	wb_status(pp->base.wb, 0, "re-running %s%s", c->spec, guardview_note(&pp->answers));
+}
+
 static void rerun_focused(struct prompt_pane *pp)
 {
 	const struct compare_column *c = compare_focused(&pp->answers);
@@ -131,8 +113,7 @@ static void rerun_focused(struct prompt_pane *pp)
 		send_form(pp); /* says what is missing */
 		return;
 	}
-	compare_rerun_focused(&pp->answers, &pp->form);
-	wb_status(pp->base.wb, 0, "re-running %s", c->spec);
+	guardview_check_prompt(&pp->answers, &pp->form, rerun_checked, pp);
 }
 
 /* ---------------------------------------------------------------- taking answers away */
@@ -549,6 +530,7 @@ static void prompt_draw(struct pane *p, WINDOW *w, int height, int width)
 	const struct wb *wb = p->wb;
 	char line[700];
 	int y = draw_form(pp, w, 0, height, width);
+	y = guardview_draw_prompt(&pp->answers, w, y, height, width);
 	if (y < height) {
 		if (wb->nmarked >= 2) {
 			int off = snprintf(line, sizeof line, "→ compare %zu marked models:", wb->nmarked);

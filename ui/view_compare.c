@@ -8,6 +8,7 @@
 #include "base/wdiff.h"
 #include "base/xmalloc.h"
 #include "draw.h"
+#include "guardview.h"
 #include "keys.h"
 
 #define MAX_SHOWN_BYTES (1u << 20)
@@ -88,6 +89,7 @@ static void on_done(struct lab_run *lr, void *ud)
 			continue;
 		column_feed(c);
 		sanitize_finish(&c->san, &c->w.text);
+		guardview_answer_done(cv, c);
 		if (!c->counted && cv->wb->history_runs >= 0)
 			cv->wb->history_runs += (int64_t)lab_run_saved(lr);
 		c->counted = 1;
@@ -121,6 +123,7 @@ static void column_start(struct compare_view *cv, struct compare_column *c, cons
 			.kind = group ? "compare" : "ask",
 			.group = group,
 		};
+		guardview_target(cv, &tg);
 		c->run = lab_run_start(form, &tg, &run_cb, cv, &e);
 		if (!c->run)
 			snprintf(c->error, sizeof c->error, "%s", e.msg);
@@ -134,6 +137,7 @@ void compare_init(struct compare_view *cv, struct wb *wb)
 	memset(cv, 0, sizeof *cv);
 	cv->wb = wb;
 	cv->scroll = -1;
+	guardview_init(cv);
 }
 
 void compare_free(struct compare_view *cv)
@@ -142,10 +146,12 @@ void compare_free(struct compare_view *cv)
 		column_free(&cv->cols[i]);
 	cv->ncols = 0;
 	wrap_free(&cv->dw);
+	guardview_free(cv);
 }
 
 void compare_start(struct compare_view *cv, const struct lab_form *form, char *const *specs, size_t n)
 {
+	guardview_forget_all(cv);
 	for (size_t i = 0; i < cv->ncols; i++)
 		column_free(&cv->cols[i]);
 	if (n > COMPARE_MAX_COLUMNS)
@@ -166,8 +172,10 @@ void compare_start(struct compare_view *cv, const struct lab_form *form, char *c
 
 void compare_rerun_focused(struct compare_view *cv, const struct lab_form *form)
 {
-	if (cv->ncols)
+	if (cv->ncols) {
+		guardview_forget(cv, &cv->cols[cv->focus]);
 		column_start(cv, &cv->cols[cv->focus], form, 0);
+	}
 }
 
 const struct compare_column *compare_focused(const struct compare_view *cv)
@@ -207,6 +215,8 @@ static void draw_column(struct compare_view *cv, size_t i, WINDOW *w, int y, int
 	char metrics[METRIC_LINES][160];
 	int nm = c->run ? metrics_lines(c, width, metrics) : 0;
 	int foot = c->run ? nm + 1 : 1;
+	int guard_rows = guardview_answer_rows(cv, c, (height - head - foot) / 3);
+	foot += guard_rows;
 	int view_h = height - head - foot;
 	column_feed(c);
 	if (view_h > 0 && c->run) {
@@ -223,6 +233,8 @@ static void draw_column(struct compare_view *cv, size_t i, WINDOW *w, int y, int
 		draw_wrapped(w, y + head, x, width, height - head, c->error, theme_attr(ROLE_ERROR));
 		return;
 	}
+	guardview_draw_answer(cv, c, w, fy, x, width, guard_rows);
+	fy += guard_rows;
 	for (int k = 0; k < nm; k++)
 		draw_text(w, fy++, x, width, metrics[k], theme_attr(ROLE_METRIC));
 	int done = lab_run_finished(c->run);

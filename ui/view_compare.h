@@ -41,6 +41,7 @@ struct compare_view {
 	size_t diff_a, diff_b, diff_alen, diff_blen;
 	int diff_exact;
 	int lines_max, view_h;   /* from the last draw */
+	struct lab_guard *guard; /* the guard around the prompt and answers (ui/guardview.h) */
 };
 
 void compare_init(struct compare_view *cv, struct wb *wb);

@@ -16,7 +16,7 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
-#include "guard/guard.h"
+#include "guard/step.h"
 
 struct guardrail;
 struct run;
@@ -26,9 +26,7 @@ struct session;
 
 struct askguard {
 	const char *cmd;
-	enum guard_action action; /* local modes */
-	struct guard *local;      /* NULL when off or bedrock */
-	struct guardrail *bedrock;
+	struct guard_step step;   /* the mode, the local guard or the guardrail */
 	int blocked;              /* an answer was withheld or flagged by block */
 	cJSON *json;              /* {"mode", "prompt", "answers"} for --json */
 	char **owned;             /* masked prompts lent to requests */

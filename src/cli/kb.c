@@ -1282,6 +1282,41 @@ static float *eval_vector(void *ud, const char *query, size_t *dim)
 	return cli_kb_query_vector(&ev->sess, &ev->opened, ev->kb, query, dim);
 }
 
+/* A remote KB's case: Retrieve through one session and client for the run. */
+struct eval_remote {
+	const struct kb *kb;
+	struct session sess;
+	struct bedrockkb *b;
+	int opened;
+};
+
+static int eval_remote_search(void *ud, const struct kb_search_opts *so, struct kb_results *r, struct err *e)
+{
+	struct eval_remote *er = ud;
+	char *body = bedrockkb_retrieve_json(so, NULL, e);
+	if (!body)
+		return -1;
+	free(body);
+	if (!er->opened) {
+		struct err oe = ERR_INIT;
+		if (cli_kb_embed_session(&er->sess, &oe) < 0) {
+			cli_fail(CMD, "%s", oe.msg);
+			return -2;
+		}
+		er->opened = 1;
+		if (!(er->b = bedrockkb_new(&er->sess.cfg, er->kb->set.region, &oe))) {
+			cli_fail(CMD, "%s: %s", er->kb->name, oe.msg);
+			return -2;
+		}
+	}
+	struct err re = ERR_INIT;
+	if (bedrockkb_retrieve(er->b, er->sess.loop, er->kb->set.remote_id, so, r, &re) < 0) {
+		cli_fail(CMD, "%s: %s", er->kb->name, re.msg);
+		return -2;
+	}
+	return 0;
+}
+
 static int kb_eval_cmd(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -1340,18 +1375,28 @@ static int kb_eval_cmd(int argc, char **argv)
 		set.k = k_override;
 	struct kb kb;
 	int status = 0;
-	struct db *db = cli_kb_open_local(argv[optind], 0, &kb, &status, "kb eval");
+	struct db *db = cli_kb_open(argv[optind], 0, &kb, &status);
 	if (!db) {
 		kb_eval_set_free(&set);
 		return status;
 	}
 	struct eval_vectors ev = { .kb = &kb };
-	struct kb_eval_opts eo = { k_override, mode_override, eval_vector, &ev };
+	struct eval_remote er = { .kb = &kb };
+	struct kb_eval_opts eo = { .k = k_override, .mode = mode_override, .vector = eval_vector, .ud = &ev };
+	if (kb_is_remote(&kb)) {
+		eo.search = eval_remote_search;
+		eo.ud = &er;
+		eo.k_max = KB_BEDROCK_K_MAX;
+		eo.fallback_mode = KB_MODE_VECTOR;
+	}
 	struct kb_eval_report rep;
 	int rc = kb_eval_run(db, &kb, &set, &eo, &rep) < 0 ? 1 : 0;
 	db_close(db);
 	if (ev.opened)
 		session_close(&ev.sess);
+	bedrockkb_free(er.b);
+	if (er.opened)
+		session_close(&er.sess);
 	if (rc) {
 		kb_eval_report_free(&rep);
 		kb_eval_set_free(&set);
@@ -1510,7 +1555,8 @@ const char cli_kb_usage[] =
 	"             built, the filter and each score\n"
 	"  check      the database and the KB's search index are sound\n"
 	"  eval       runs retrieval test cases and prints hit rate, MRR and nDCG per case\n"
-	"             and overall; exits 1 when a case fails or a minimum is not met\n"
+	"             and overall (on a Bedrock KB each case is a Retrieve); exits 1 when\n"
+	"             a case fails or a minimum is not met\n"
 	"\n"
 	"Exit status: 0 on success; 1 on an error or a failed eval; 2 on a usage error\n"
 	"(an invalid filter included); 130 when interrupted.\n";

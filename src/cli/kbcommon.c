@@ -182,6 +182,11 @@ int cli_kb_search(struct db *db, const struct kb *kb, struct kb_search_opts *so,
 			return cli_usage_error(cmd, "--rerank takes one reranker: mmr or a model, not both");
 		int k = so->k, with_text = so->with_text;
 		so->k = kb_rerank_depth(k, kb_is_remote(kb) ? KB_BEDROCK_K_MAX : KB_SEARCH_K_MAX);
+		if (so->k < k)
+			fprintf(stderr, "aiwb %s: %s is a Bedrock knowledge base, whose Retrieve returns at most %d chunks "
+					"(numberOfResults 1-%d): %d candidates are reranked, so at most %d results, not the "
+					"%d asked for with -k\n",
+				cmd, kb->name, KB_BEDROCK_K_MAX, KB_BEDROCK_K_MAX, so->k, so->k, k);
 		so->with_text = 1;
 		const char *spec = so->rerank;
 		so->rerank = NULL;

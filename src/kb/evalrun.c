@@ -72,13 +72,15 @@ int kb_eval_run(struct db *db, const struct kb *kb, const struct kb_eval_set *se
 		so.query = ec->query;
 		so.k = res->k * 4 < 100 ? 100 : res->k * 4;
 		so.filter = ec->filter;
-		if (so.k > KB_SEARCH_K_MAX)
-			so.k = KB_SEARCH_K_MAX;
+		int k_max = o->k_max > 0 ? o->k_max : KB_SEARCH_K_MAX;
+		if (so.k > k_max)
+			so.k = k_max;
 		int bad_mode = mode && kb_mode_parse(mode) < 0;
+		so.mode = o->fallback_mode;
 		if (mode && !bad_mode)
 			so.mode = (enum kb_mode)kb_mode_parse(mode);
 		float *qvec = NULL;
-		if (!bad_mode && so.mode != KB_MODE_BM25) {
+		if (!bad_mode && so.mode != KB_MODE_BM25 && !o->search) {
 			qvec = o->vector ? o->vector(o->ud, ec->query, &so.qdim) : NULL;
 			if (!qvec) {
 				out->n = i;
@@ -89,8 +91,12 @@ int kb_eval_run(struct db *db, const struct kb *kb, const struct kb_eval_set *se
 		out->n = i + 1;
 		struct kb_results r;
 		struct err se = ERR_INIT;
-		int search_rc = bad_mode ? -1 : kb_search(db, kb, &so, &r, &se);
+		int search_rc = bad_mode ? -1 : o->search ? o->search(o->ud, &so, &r, &se) : kb_search(db, kb, &so, &r, &se);
 		free(qvec);
+		if (search_rc == -2) {
+			out->n = i;
+			return -1;
+		}
 		if (search_rc < 0) {
 			if (bad_mode)
 				err_set(&se, "mode must be bm25, vector or hybrid, not %s", mode);

@@ -584,6 +584,9 @@ struct lab_run {
 	struct run *run;
 	struct llm_request rq;
 	struct llm_message msg;
+	/* given messages (lab_target.messages) */
+	struct template_msgs given;
+	struct llm_message *given_msgs;
 	/* a template: its runner */
 	struct template_runner *tr;
 	const struct template *t;
@@ -739,6 +742,37 @@ static char *history_json(const struct lab_form *f, const cJSON *vars, int64_t g
 	return s;
 }
 
+/* One call with tg->messages in place of the form's rendering; the form
+ * still gives the template's parameters and the history's variables. */
+static int start_given(struct lab_run *lr, const struct lab_form *f, const struct lab_target *tg, struct err *e)
+{
+	lr->given.v = xcalloc(tg->nmessages ? tg->nmessages : 1, sizeof *lr->given.v);
+	for (size_t i = 0; i < tg->nmessages; i++)
+		lr->given.v[lr->given.n++] = (struct template_msg){ xstrdup(tg->messages[i].role),
+								   xstrdup(tg->messages[i].content) };
+	size_t n;
+	free(lr->system);
+	lr->given_msgs = template_llm_messages(&lr->given, &n, &lr->system);
+	if (!n)
+		return err_set(e, "nothing to send: the prompt has no user message");
+	cJSON *vars = NULL;
+	if (f->t && !(vars = form_bind(f, e)))
+		return -1;
+	lr->t = f->t;
+	lr->history = history_json(f, vars, tg->group);
+	cJSON_Delete(vars);
+	lr->rq.model = lr->model;
+	lr->rq.system = lr->system;
+	lr->rq.messages = lr->given_msgs;
+	lr->rq.nmessages = n;
+	lr->rq.params = tg->params;
+	if (f->t)
+		template_merge_params(f->t, &lr->rq.params);
+	lr->rq.stream = 1;
+	lr->run = run_start(tg->loop, tg->provider, tg->model_spec, &lr->rq, tg->catalog, plain_text, plain_done, lr, e);
+	return lr->run ? 0 : -1;
+}
+
 struct lab_run *lab_run_start(const struct lab_form *f, const struct lab_target *tg, const struct lab_run_cb *cb,
 			      void *ud, struct err *e)
 {
@@ -756,6 +790,11 @@ struct lab_run *lab_run_start(const struct lab_form *f, const struct lab_target 
 	lr->system = f->system ? xstrdup(f->system) : NULL;
 	if (provider_split_model(tg->model_spec, &lr->provider_name, &lr->model, e) != 0)
 		goto fail;
+	if (tg->messages) {
+		if (start_given(lr, f, tg, e) != 0)
+			goto fail;
+		return lr;
+	}
 	if (!f->t) {
 		lr->prompt = xstrdup(f->text);
 		lr->msg = (struct llm_message){ "user", lr->prompt };
@@ -823,6 +862,8 @@ void lab_run_free(struct lab_run *lr)
 	free(lr->history);
 	free(lr->prompt);
 	free(lr->system);
+	template_msgs_free(&lr->given);
+	free(lr->given_msgs);
 	buf_free(&lr->shown);
 	free(lr);
 }

@@ -117,6 +117,9 @@ struct lab_target {
 	struct llm_params params;  /* the model's own; the template fills the gaps */
 	const char *kind;          /* "ask" or "compare" */
 	int64_t group;             /* compare_group of the history rows; 0 for none */
+	const struct lab_msg *messages; /* sent in one call in place of the form's rendering (the
+					   guard's masked prompt, prompt/labguard.h); NULL: the form's */
+	size_t nmessages;
 };
 
 /* Starts the form's calls to one model. NULL with e when nothing could start

@@ -237,6 +237,79 @@ assert {x["document"] for x in s}=={"s3://aiwb-kb-test/docs/slurm-jobs.txt","s3:
 run ask --kb r --mode bm25 -m openai/gpt-4o-mini hi
 expect "ask --kb --mode bm25 on a remote KB is refused" 2 "no bm25 mode"
 
+# ---- kb eval through Retrieve
+cat >"$E2E_TMP/set.yaml" <<'YAML'
+k: 3
+cases:
+  - name: psi
+    query: population stability index binned distributions
+    expect: [drift-psi.txt]
+  - name: hpc only
+    query: training on slurm
+    filter: team = hpc
+    k: 2
+    expect: [slurm-jobs.txt, gpu-memory.txt]
+    expect_not: [bedrock-kb.txt]
+YAML
+before=$(calls bedrock-agent-runtime.retrieve)
+run kb eval r "$E2E_TMP/set.yaml" --json
+check "kb eval on a Bedrock KB: every case through Retrieve, all pass" "$E2E_PY" -c 'import json,sys
+o=json.load(open(sys.argv[1]))
+assert o["kb"]=="r" and o["overall"]["cases"]==2 and o["overall"]["failed"]==0, o
+c={x["name"]:x for x in o["cases"]}
+assert c["psi"]["hit"] and c["psi"]["top"][0].endswith("drift-psi.txt"), c["psi"]
+assert sorted(c["hpc only"]["top"])==["s3://aiwb-kb-test/docs/gpu-memory.txt","s3://aiwb-kb-test/docs/slurm-jobs.txt"], c' "$out"
+check "kb eval asked Retrieve once a case (and its pages), SEMANTIC, 100 results, the hpc filter" "$E2E_PY" -c 'import json,sys
+rows=[json.loads(l) for l in open(sys.argv[1]) if json.loads(l)["route"]=="bedrock-agent-runtime.retrieve"][int(sys.argv[2]):]
+b=[json.loads(r["body"]) for r in rows]
+assert rows and all(r["auth"]=="sigv4" and r["auth_ok"] for r in rows)
+v=[x["retrievalConfiguration"]["vectorSearchConfiguration"] for x in b if "nextToken" not in x]
+assert len(v)==2 and all(x["numberOfResults"]==100 and x["overrideSearchType"]=="SEMANTIC" for x in v), v
+assert v[1]["filter"]=={"equals":{"key":"team","value":"hpc"}}, v[1]' "$LOG" "$before"
+cat >"$E2E_TMP/bad.yaml" <<'YAML'
+cases:
+  - name: keyword
+    query: drift
+    mode: bm25
+    expect: [drift-psi.txt]
+  - name: glob
+    query: drift
+    filter: path GLOB '*.txt'
+    expect: [drift-psi.txt]
+  - name: fine
+    query: population stability index binned distributions
+    mode: hybrid
+    k: 3
+    expect: [drift-psi.txt]
+YAML
+run kb eval r "$E2E_TMP/bad.yaml"
+if [ $RC = 1 ] && grep -q '^FAIL keyword .*error: .*no bm25 mode' "$out" && grep -q "^FAIL glob .*error: .*Bedrock cannot express path GLOB" "$out" &&
+	grep -q '^ok   fine ' "$out" && grep -q '^3 cases, 2 failed' "$out"; then
+	ok "kb eval on a Bedrock KB: bm25 and untranslatable filters fail their case with the reason; hybrid runs"
+else
+	fail "kb eval failing cases" "$(what)"
+fi
+run kb eval r "$E2E_TMP/set.yaml" --mode hybrid
+if [ $RC = 0 ] && grep -q '^2 cases, 0 failed' "$out"; then ok "kb eval --mode hybrid on a Bedrock KB"; else fail "kb eval --mode hybrid" "$(what)"; fi
+AWS_SECRET_ACCESS_KEY=wrong run kb eval r "$E2E_TMP/set.yaml"
+expect "kb eval when Retrieve fails: the run stops with one sentence" 1 "r: .*InvalidSignatureException"
+
+# ---- -k over Retrieve's 100 with a rerank model: said, never silent
+before=$(calls bedrock-agent-runtime.retrieve)
+run kb search r -k 150 --rerank bedrock:amazon.rerank-v1:0 --json drift
+if [ $RC = 0 ] && grep -q "r is a Bedrock knowledge base, whose Retrieve returns at most 100 chunks (numberOfResults 1-100): 100 candidates are reranked, so at most 100 results, not the 150 asked for with -k" "$err" &&
+	[ "$(wc -l <"$err")" = 1 ]; then
+	ok "-k 150 --rerank on a Bedrock KB says on stderr that 100 candidates were the most"
+else
+	fail "-k 150 --rerank cap" "$(what)"
+fi
+check "that search asked Retrieve for 100" "$E2E_PY" -c 'import json,sys
+rows=[json.loads(l) for l in open(sys.argv[1]) if json.loads(l)["route"]=="bedrock-agent-runtime.retrieve"][int(sys.argv[2]):]
+b=json.loads(rows[0]["body"])
+assert b["retrievalConfiguration"]["vectorSearchConfiguration"]["numberOfResults"]==100, b' "$LOG" "$before"
+run kb search r -k 100 --rerank bedrock:amazon.rerank-v1:0 --json drift
+if [ $RC = 0 ] && [ ! -s "$err" ]; then ok "-k 100 --rerank: nothing to say"; else fail "-k 100 --rerank" "$(what)"; fi
+
 # ---- rm
 run kb rm r
 if [ $RC = 0 ] && ! "$A" kb ls | grep -q '^r '; then ok "kb rm removes the attachment"; else fail "kb rm" "$(what)"; fi

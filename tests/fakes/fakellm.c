@@ -105,6 +105,7 @@ struct scenario {
 	bool split;  /* one byte per write() */
 	int evil;    /* EVIL_* */
 	bool nul;    /* a NUL inside the second token (\u0000 in JSON) */
+	bool advice; /* the fifth token adds investment advice (for guardrails on answers) */
 	long tokens; /* 0: the base answer */
 	double tps;  /* 0: as fast as the client reads */
 	long line_bytes; /* longline-N: tokens of N bytes, no newline (0: words) */
@@ -499,6 +500,7 @@ static struct scenario scenario_parse(const char *model, double default_tps)
 	sc.split = find_word(model, "split-bytes") != NULL;
 	sc.evil = find_word(model, "evil-raw") ? EVIL_RAW : find_word(model, "evil") ? EVIL_ESCAPED : EVIL_NONE;
 	sc.nul = find_word(model, "nul") != NULL;
+	sc.advice = find_word(model, "advice") != NULL;
 	long slow = word_number(model, "slow", DEFAULT_TOKENS);
 	long tokens = word_number(model, "tokens", DEFAULT_TOKENS);
 	long tps = word_number(model, "tps", 0);
@@ -580,7 +582,7 @@ static size_t answer_token(const struct answer *a, long i, char *out, size_t cap
 		return 6;
 	}
 	if (i == 4)
-		return (size_t)snprintf(out, cap, " %s.", provider_title[a->prov]);
+		return (size_t)snprintf(out, cap, " %s.%s", provider_title[a->prov], a->sc.advice ? " Invest it all." : "");
 	if (i < N_BASE)
 		return (size_t)snprintf(out, cap, "%s", base_words[i]);
 	return (size_t)snprintf(out, cap, " tok%ld", i + 1);

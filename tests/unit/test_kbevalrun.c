@@ -103,7 +103,7 @@ static void test_run_scores_and_judges(void **state)
 		mk("badmode", "apples", "apples.txt", NULL, "fuzzy"),
 	};
 	struct kb_eval_set set = { cases, 4, 1, NULL, 0.9, -1, -1 };
-	struct kb_eval_opts o = { 0, NULL, NULL, NULL };
+	struct kb_eval_opts o = { .k = 0 };
 	struct kb_eval_report r;
 	assert_int_equal(kb_eval_run(f->db, &f->kb, &set, &o, &r), 0);
 	assert_int_equal(r.n, 4);
@@ -158,7 +158,7 @@ static void test_vector_failure_stops(void **state)
 	struct fixture *f = *state;
 	struct kb_eval_case cases[] = { mk("a", "apples", "apples.txt", NULL, NULL), mk("b", "pears", NULL, NULL, NULL) };
 	struct kb_eval_set set = { cases, 2, 10, NULL, -1, -1, -1 };
-	struct kb_eval_opts o = { 0, "vector", no_vector, NULL };
+	struct kb_eval_opts o = { .mode = "vector", .vector = no_vector };
 	struct kb_eval_report r;
 	assert_int_equal(kb_eval_run(f->db, &f->kb, &set, &o, &r), -1);
 	assert_int_equal(vector_calls, 1);
@@ -167,11 +167,69 @@ static void test_vector_failure_stops(void **state)
 	free_cases(cases, 2);
 }
 
+/* A remote search: records what it was asked, answers two hits, fails
+ * cases on "bad" and stops the run on "stop". */
+struct remote_seen {
+	int calls, k[4];
+	enum kb_mode mode[4];
+};
+
+static int fake_remote(void *ud, const struct kb_search_opts *so, struct kb_results *r, struct err *e)
+{
+	struct remote_seen *seen = ud;
+	if (seen->calls < 4) {
+		seen->k[seen->calls] = so->k;
+		seen->mode[seen->calls] = so->mode;
+	}
+	seen->calls++;
+	if (!strcmp(so->query, "bad"))
+		return err_set(e, "Bedrock cannot express that");
+	if (!strcmp(so->query, "stop"))
+		return -2;
+	memset(r, 0, sizeof *r);
+	r->v = calloc(2, sizeof *r->v);
+	r->n = 2;
+	r->v[0].doc_name = strdup("s3://b/docs/pears.txt");
+	r->v[1].doc_name = strdup("s3://b/docs/apples.txt");
+	r->v[0].remote = r->v[1].remote = 1;
+	return 0;
+}
+
+static void test_remote_search_callback(void **state)
+{
+	struct fixture *f = *state;
+	struct kb_eval_case cases[] = {
+		mk("a", "apples", "apples.txt", NULL, NULL),
+		mk("b", "bad", "apples.txt", NULL, "hybrid"),
+		mk("c", "stop", NULL, NULL, NULL),
+	};
+	cases[0].k = 30;
+	struct kb_eval_set set = { cases, 3, 10, NULL, -1, -1, -1 };
+	struct remote_seen seen = { 0 };
+	vector_calls = 0;
+	struct kb_eval_opts o = { .vector = no_vector, .search = fake_remote, .ud = &seen, .k_max = 100,
+				  .fallback_mode = KB_MODE_VECTOR };
+	struct kb_eval_report r;
+	assert_int_equal(kb_eval_run(f->db, &f->kb, &set, &o, &r), -1);
+	assert_int_equal(vector_calls, 0); /* the service embeds the query */
+	assert_int_equal(seen.calls, 3);
+	assert_int_equal(seen.k[0], 100); /* 4k = 120, capped at k_max */
+	assert_int_equal(seen.mode[0], KB_MODE_VECTOR);
+	assert_int_equal(seen.mode[1], KB_MODE_HYBRID);
+	assert_int_equal(r.n, 2); /* the stopping case is not counted */
+	assert_true(r.cases[0].passed && r.cases[0].sc.hit);
+	assert_int_equal(r.cases[0].sc.first_rank, 2);
+	assert_string_equal(r.cases[1].error, "Bedrock cannot express that");
+	kb_eval_report_free(&r);
+	free_cases(cases, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_run_scores_and_judges, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vector_failure_stops, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remote_search_callback, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -382,7 +382,7 @@ static int run_teardown(void **state)
 
 static struct lab_target target(struct runenv *r, const char *kind, int64_t group)
 {
-	struct lab_target tg = { r->fe->loop, r->fe->p, &r->cat, r->db, "ollama/llama3.2", { 0 }, kind, group };
+	struct lab_target tg = { r->fe->loop, r->fe->p, &r->cat, r->db, "ollama/llama3.2", { 0 }, kind, group, NULL, 0 };
 	return tg;
 }
 
@@ -441,6 +441,50 @@ static void test_run_free_prompt(void **state)
 	assert_null(param(&h, "template"));
 	history_run_free(&h);
 	lab_run_free(lr);
+	lab_form_close(&f);
+	free(body);
+}
+
+/* lab_target.messages: sent in one call in place of the form's rendering,
+ * with the template's parameters, saved as sent. */
+static void test_run_given_messages(void **state)
+{
+	struct runenv *r = *state;
+	put_user_template("greet", "---\nname: greet\nparameters:\n  temperature: 0.3\nvariables:\n"
+				   "  - name: who\n    required: true\n---\nGreet {{who}} by mail.\n");
+	char *body = ndjson_answer("Hi", " there.");
+	fake_respond(&r->fe->f, 200, NDJSON_HEAD, body, 0);
+	struct lab_form f;
+	open_ok(&f, "greet");
+	set_ok(&f, "who", "jo@example.com");
+	char sys_role[] = "system", sys[] = "Be brief.", user_role[] = "user", user[] = "Greet [EMAIL] by mail.";
+	const struct lab_msg given[] = { { sys_role, sys }, { user_role, user } };
+	struct lab_target tg = target(r, "ask", 0);
+	tg.messages = given;
+	tg.nmessages = 2;
+	struct err e = ERR_INIT;
+	struct lab_run *lr = lab_run_start(&f, &tg, &cb, r, &e);
+	assert_non_null(lr);
+	loop_run(r->fe->loop);
+	assert_int_equal(lab_run_status(lr), LLM_OK);
+	assert_string_equal(buf_str(lab_run_text(lr)), "Hi there.");
+	const char *sent = buf_str(&r->fe->f.last);
+	assert_contains(sent, "Greet [EMAIL] by mail.");
+	assert_contains(sent, "Be brief.");
+	assert_contains(sent, "\"temperature\":0.3");
+	assert_null(strstr(sent, "jo@example.com"));
+	struct history_run h = saved(r, 1);
+	assert_string_equal(h.prompt, "Greet [EMAIL] by mail.");
+	assert_string_equal(param(&h, "template"), "\"greet\"");
+	history_run_free(&h);
+	lab_run_free(lr);
+
+	char x[] = "x";
+	struct lab_msg only_system[] = { { sys_role, x } };
+	tg.messages = only_system;
+	tg.nmessages = 1;
+	assert_null(lab_run_start(&f, &tg, &cb, r, &e));
+	assert_contains(e.msg, "no user message");
 	lab_form_close(&f);
 	free(body);
 }
@@ -615,6 +659,7 @@ int main(void)
 		cmocka_unit_test(test_save_free_prompt),
 		cmocka_unit_test(test_save_template_copy),
 		RUN_TEST(test_run_free_prompt),
+		RUN_TEST(test_run_given_messages),
 		RUN_TEST(test_run_chain_shows_each_step),
 		RUN_TEST(test_run_samples_vote),
 		RUN_TEST(test_run_cancel_and_errors),
