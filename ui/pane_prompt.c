@@ -298,6 +298,7 @@ void pane_prompt_restore(struct pane *p, const struct lab_setup *s, int64_t id)
 	pp->mode = MODE_MAIN;
 	pp->field = 0;
 	pp->talk.open = 0;
+	pp->talk.text_sent = 0;
 	pp->preview = talk_restore(&pp->talk, id) <= 0;
 }
 

@@ -68,9 +68,24 @@ void talk_sync(struct talk *t)
 	}
 }
 
+/* The columns are the models a send goes to now (the marked ones, or the
+ * selected one): choosing others in Models ends the conversation. */
+static int same_models(const struct talk *t)
+{
+	const struct wb *wb = t->wb;
+	size_t n = wb->nmarked >= 2 ? wb->nmarked : wb->selected ? 1 : 0;
+	char *const *specs = wb->nmarked >= 2 ? wb->marked : &wb->selected;
+	if (n != t->cv->ncols)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!t->cv->cols[i].spec || strcmp(specs[i], t->cv->cols[i].spec) != 0)
+			return 0;
+	return 1;
+}
+
 int talk_conversing(struct talk *t)
 {
-	if (!t->open || !t->cv->ncols || compare_running(t->cv))
+	if (!t->open || !t->cv->ncols || compare_running(t->cv) || !same_models(t))
 		return 0;
 	talk_sync(t);
 	for (size_t i = 0; i < t->cv->ncols; i++)
@@ -86,6 +101,7 @@ void talk_sent(struct talk *t, int col)
 			t->seen[i] = t->mine[i] = NULL;
 	if (col < 0) {
 		t->open = 1;
+		t->text_sent = 1;
 		free(t->draft);
 		t->draft = NULL;
 	}
@@ -253,7 +269,7 @@ int talk_editing(const struct talk *t)
 static const char *target_text(const struct talk *t)
 {
 	switch (t->target) {
-	case TALK_TEXT: return t->form->text ? t->form->text : "";
+	case TALK_TEXT: return t->form->text && !t->text_sent ? t->form->text : "";
 	case TALK_FIELD:
 		return t->field < t->form->nfields && t->form->fields[t->field].value ? t->form->fields[t->field].value : "";
 	case TALK_SYSTEM: return t->form->system ? t->form->system : "";
@@ -277,7 +293,10 @@ static int keep(struct talk *t)
 	const char *text = editor_text(&t->ed);
 	struct err e = ERR_INIT;
 	switch (t->target) {
-	case TALK_TEXT: lab_form_set_text(t->form, text); break;
+	case TALK_TEXT:
+		lab_form_set_text(t->form, text);
+		t->text_sent = 0;
+		break;
 	case TALK_FIELD:
 		if (lab_form_set(t->form, t->field, text, &e) != 0) {
 			wb_status(t->wb, 1, "%s", e.msg);

@@ -37,6 +37,7 @@ struct talk {
 	struct editor ed;
 	char *draft;                 /* a follow-up kept with Esc */
 	char *warned;                /* the follow-up text the context-window warning was given for */
+	int text_sent;               /* the form's free prompt went: the box opens empty for the next */
 	/* the conversations, one per column */
 	int open;                    /* the next text is a follow-up */
 	struct thread threads[COMPARE_MAX_COLUMNS];
@@ -70,7 +71,8 @@ int talk_draw(struct talk *t, WINDOW *w, int y, int height, int width);
 
 /* Takes finished runs into their conversations; sets each column's note. */
 void talk_sync(struct talk *t);
-/* A conversation is open and has a turn to follow up. */
+/* A conversation is open and has a turn to follow up, with the models the
+ * Models pane sends to now (other models start a new one). */
 int talk_conversing(struct talk *t);
 /* The form was sent afresh (or column col, -1 for all, re-run): the next runs are first turns. */
 void talk_sent(struct talk *t, int col);

@@ -98,9 +98,9 @@ else
 	tui_fail "$d"
 fi
 
-d="n starts a new conversation: Enter edits a first prompt again, holding the last one"
+d="n starts a new conversation: Enter opens an empty box for a first prompt"
 if tui_keys n && tui_wait "new conversation: the next send starts it" && tui_keys Enter &&
-	tui_wait "Prompt for 3 models" && tui_wait_re '│ second line +│' && tui_keys Escape &&
+	tui_wait "Prompt for 3 models" && tui_wait_gone "second line" && tui_keys Escape &&
 	tui_wait_gone "Prompt for 3 models"; then
 	ok "$d"
 else

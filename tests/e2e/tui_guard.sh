@@ -27,8 +27,8 @@ chats() { grep -c '"route":"openai.chat"' "$E2E_TMP/tg.log" 2>/dev/null || true;
 
 # ask TEXT: focuses Prompt, opens the prompt line, sends TEXT.
 ask() {
-	tui_keys 2 && tui_wait_bottom ' Prompt *' && tui_keys Enter && tui_wait_bottom 'ask *>*' &&
-		tui_type "$1" && tui_keys Enter
+	tui_keys 2 && tui_wait_bottom ' Prompt *' && tui_keys n Enter && tui_wait 'C-s sends' &&
+		tui_keys C-u && tui_type "$1" && tui_keys C-s
 }
 
 start_with() {
