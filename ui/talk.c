@@ -25,6 +25,7 @@ void talk_init(struct talk *t, struct wb *wb, struct lab_form *form, struct comp
 void talk_free(struct talk *t)
 {
 	editor_free(&t->ed);
+	free(t->opened);
 	free(t->draft);
 	free(t->warned);
 	for (size_t i = 0; i < COMPARE_MAX_COLUMNS; i++)
@@ -283,6 +284,8 @@ void talk_edit(struct talk *t, enum talk_target target, size_t field, const char
 	t->target = target;
 	t->field = field;
 	editor_set(&t->ed, initial ? initial : target_text(t));
+	free(t->opened);
+	t->opened = initial ? NULL : xstrdup(editor_text(&t->ed));
 	t->editing = 1;
 }
 
@@ -388,6 +391,10 @@ enum talk_key_result talk_key(struct talk *t, int key)
 		return TALK_NOT_MINE;
 	case EDITOR_CHANGED: return TALK_DRAWN;
 	case EDITOR_DONE:
+		if (t->opened && strcmp(t->opened, editor_text(&t->ed)) == 0) { /* nothing written */
+			t->editing = 0;
+			return TALK_DRAWN;
+		}
 		if (keep(t) == 0) {
 			t->editing = 0;
 			if (t->target == TALK_TEXT || t->target == TALK_FOLLOWUP)

@@ -38,6 +38,7 @@ struct talk {
 	char *draft;                 /* a follow-up kept with Esc */
 	char *warned;                /* the follow-up text the context-window warning was given for */
 	int text_sent;               /* the form's free prompt went: the box opens empty for the next */
+	char *opened;                /* the box's text when it opened: Esc on it changes nothing */
 	/* the conversations, one per column */
 	int open;                    /* the next text is a follow-up */
 	struct thread threads[COMPARE_MAX_COLUMNS];
