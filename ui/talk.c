@@ -10,6 +10,7 @@
 #include "theme.h"
 
 #define BOX_MIN_ROWS 3
+#define ANSWERS_MIN_ROWS 6 /* a column's title, a line and its metrics */
 
 void talk_init(struct talk *t, struct wb *wb, struct lab_form *form, struct compare_view *cv)
 {
@@ -70,7 +71,8 @@ void talk_sync(struct talk *t)
 }
 
 /* The columns are the models a send goes to now (the marked ones, or the
- * selected one): choosing others in Models ends the conversation. */
+ * selected one), in any order: choosing others in Models ends the
+ * conversation. */
 static int same_models(const struct talk *t)
 {
 	const struct wb *wb = t->wb;
@@ -78,9 +80,13 @@ static int same_models(const struct talk *t)
 	char *const *specs = wb->nmarked >= 2 ? wb->marked : &wb->selected;
 	if (n != t->cv->ncols)
 		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!t->cv->cols[i].spec || strcmp(specs[i], t->cv->cols[i].spec) != 0)
+	for (size_t i = 0; i < n; i++) { /* in any order: a re-opened compare lists them as its history does */
+		size_t j = 0;
+		while (j < n && (!t->cv->cols[j].spec || strcmp(specs[i], t->cv->cols[j].spec) != 0))
+			j++;
+		if (j == n)
 			return 0;
+	}
 	return 1;
 }
 
@@ -478,18 +484,18 @@ int talk_draw(struct talk *t, WINDOW *w, int y, int height, int width)
 	char label[600];
 	box_label(t, label, sizeof label);
 	long rows = editor_rows(&t->ed, width > 1 ? width - 1 : 1);
-	int avail = height - y - 2; /* the label and the line under the box */
-	int max = t->cv->ncols ? avail / 2 : avail;
-	if (max < BOX_MIN_ROWS)
-		max = avail < BOX_MIN_ROWS ? avail : BOX_MIN_ROWS;
-	int box = rows < BOX_MIN_ROWS ? BOX_MIN_ROWS : rows > max ? max : (int)rows;
-	if (box > avail)
-		box = avail;
-	if (box < 1) { /* no room: the box alone */
-		box = height - y;
-		editor_draw(&t->ed, w, y, 0, box, width, theme_attr(ROLE_CMDLINE), 1);
-		return height;
+	int avail = height - y - 1; /* the rows under the label */
+	int want = rows < BOX_MIN_ROWS ? BOX_MIN_ROWS : rows > avail ? avail : (int)rows;
+	int box = want, full = 0;
+	if (t->cv->ncols) { /* the answers keep half, a line apart; too little room for them: the box takes it */
+		int share = (avail - 1) / 2;
+		if (box > share)
+			box = share;
+		if (box < BOX_MIN_ROWS || avail - 1 - box < ANSWERS_MIN_ROWS)
+			box = avail, full = 1;
 	}
+	if (box >= avail)
+		box = avail, full = 1;
 	if (rows > box) {
 		long row;
 		int col;
@@ -497,14 +503,19 @@ int talk_draw(struct talk *t, WINDOW *w, int y, int height, int width)
 		size_t len = strlen(label);
 		snprintf(label + len, sizeof label - len, " · row %ld/%ld", row + 1, rows);
 	}
+	if (avail < 1) { /* no room for the label: the text itself */
+		editor_draw(&t->ed, w, y, 0, height - y, width, theme_attr(ROLE_CMDLINE), 1);
+		return height;
+	}
 	draw_text(w, y++, 0, width, label, theme_attr(ROLE_NOTICE));
 	attr_t at = theme_attr(ROLE_CMDLINE);
 	for (int k = 0; k < box; k++)
 		draw_fill(w, y + k, 0, at);
 	editor_draw(&t->ed, w, y, 0, box, width, at, 1);
 	y += box;
-	if (y < height)
-		mvwhline(w, y++, 0, ACS_HLINE | theme_attr(ROLE_BORDER), width);
+	if (full)
+		return height;
+	mvwhline(w, y++, 0, ACS_HLINE | theme_attr(ROLE_BORDER), width);
 	return y;
 }
 
