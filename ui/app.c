@@ -432,7 +432,7 @@ static void restore_run(struct app *a, int64_t id)
 		set_status(a, 0, "restored run %lld: %zu models marked for comparison", (long long)id, s.nmodels);
 	else
 		set_status(a, 0, "restored run %lld: %s", (long long)id, s.models[0]);
-	pane_prompt_restore(a->panes[1], &s);
+	pane_prompt_restore(a->panes[1], &s, id);
 	focus_pane(a, 1);
 	lab_setup_free(&s);
 }
@@ -611,8 +611,9 @@ static void on_key(struct app *a, int ch)
 		set_status(a, 0, "nothing to cancel; press %s to quit", keys_name(keys_key_for(ACTION_QUIT)));
 }
 
-/* A paste is text for an editor, never keys: line breaks and tabs become
- * spaces (the editors are one line), other control bytes are dropped. */
+/* A paste is text for an editor, never keys: in a one-line editor (the `:`
+ * line, a KB query) line breaks and tabs become spaces and other control
+ * bytes are dropped; the Prompt pane's editor keeps the line breaks. */
 static void paste_flatten(struct buf *b)
 {
 	size_t n = 0;
@@ -631,7 +632,8 @@ static void paste_flatten(struct buf *b)
 
 static void deliver_paste(struct app *a)
 {
-	paste_flatten(&a->paste);
+	if (input_active())
+		paste_flatten(&a->paste);
 	const char *text = buf_str(&a->paste);
 	if (a->paste_cut)
 		set_status(a, 1, "the paste was cut to its first %d KiB", PASTE_MAX / 1024);

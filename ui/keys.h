@@ -57,6 +57,9 @@ enum key_action { ACTION_NONE = -1, KEY_ACTIONS(KEY_ACTION_ENUM) ACTION_COUNT };
 	X(PROMPT_CLEAR_VALUE, "prompt.clear-value", "x Delete", "In the form: clear the value") \
 	X(PROMPT_PREVIEW, "prompt.preview", "p", "Show or hide the rendered messages")     \
 	X(PROMPT_SEND, "prompt.send", "s", "Send to the selected model, or every marked one") \
+	X(PROMPT_SUBMIT, "prompt.submit", "C-s", "In the editor box: send (a variable: set it)") \
+	X(PROMPT_EXTERNAL, "prompt.external-editor", "E", "Edit in $VISUAL/$EDITOR (C-x C-e in the box)") \
+	X(PROMPT_NEW, "prompt.new", "n", "Start a new conversation") \
 	X(PROMPT_SYSTEM, "prompt.system", "S", "Set the system prompt")                    \
 	X(PROMPT_SAVE, "prompt.save", "w", "Save as a new template")                       \
 	X(PROMPT_CANCEL, "prompt.cancel", "C-c", "Cancel every running answer")            \

@@ -125,9 +125,11 @@ struct pane *pane_jobs_new(struct wb *wb);
  * the call. The caller has already set the selection and marks from
  * s->models (wb_set_models) and the status "restored run N", and moves focus
  * to the Prompt pane after the call; the pane may replace the status (e.g.
- * to say a template is gone) but sends nothing by itself. */
+ * to say a template is gone) but sends nothing by itself. A conversation (id
+ * any of its turns; for a compare, each model's) comes back whole, one column
+ * per model, and the next text written is its follow-up (ui/talk.h). */
 struct lab_setup;
-void pane_prompt_restore(struct pane *p, const struct lab_setup *s);
+void pane_prompt_restore(struct pane *p, const struct lab_setup *s, int64_t id);
 /* Opens the built-in rag template in the Prompt pane p with question and
  * context (numbered sources, kb/context.h) as its variables and sends it as
  * the send key would: to the selected model, or every marked one; without a

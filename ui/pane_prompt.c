@@ -18,10 +18,12 @@
 #include "pane.h"
 #include "prompt/lab.h"
 #include "takeaway.h"
+#include "talk.h"
 #include "view_compare.h"
 #include "wrap.h"
 
 #define FORM_ROWS_MAX 6
+#define FORM_VALUE_LINES 4       /* lines of the focused variable's value shown under the form */
 #define COMPACT_BELOW 24         /* pane rows under which answers get the form's rows */
 
 enum mode { MODE_MAIN, MODE_PICK, MODE_FORM };
@@ -37,6 +39,7 @@ struct prompt_pane {
 	size_t field;
 	int preview;
 	struct compare_view answers;
+	struct talk talk;        /* the editor box and the columns' conversations */
 };
 
 static void send_checked(void *ud);
@@ -81,6 +84,7 @@ static void send_checked(void *ud)
 	pp->preview = 0;
 	pp->mode = MODE_MAIN;
 	char *const *specs = n > 1 ? wb->marked : &wb->selected;
+	talk_sent(&pp->talk, -1);
 	compare_start(&pp->answers, &pp->form, specs, n);
 	if (n > 1)
 		wb_status(pp->base.wb, 0, "sent to %zu models; %s %s move between them, %s zooms, %s re-runs, %s diffs%s", n,
@@ -96,6 +100,7 @@ static void rerun_checked(void *ud)
 	const struct compare_column *c = compare_focused(&pp->answers);
 	if (!c)
 		return;
+	talk_sent(&pp->talk, (int)pp->answers.focus);
 	compare_rerun_focused(&pp->answers, &pp->form);
 	wb_status(pp->base.wb, 0, "re-running %s%s", c->spec, guardview_note(&pp->answers));
 }
@@ -111,6 +116,11 @@ static void rerun_focused(struct prompt_pane *pp)
 	}
 	if (lab_form_missing(&pp->form) >= 0 || !lab_form_ready(&pp->form)) {
 		send_form(pp); /* says what is missing */
+		return;
+	}
+	if (pp->talk.open && pp->talk.threads[pp->answers.focus].conv.turns > 1) {
+		wb_status(pp->base.wb, 1, "%s re-runs a first turn; %s starts a new conversation", KEY_HINT(PA_PROMPT_RERUN),
+			  KEY_HINT(PA_PROMPT_NEW));
 		return;
 	}
 	guardview_check_prompt(&pp->answers, &pp->form, rerun_checked, pp);
@@ -203,37 +213,14 @@ static void saved_answer(const char *line, void *ud)
 
 /* ---------------------------------------------------------------- editing */
 
-static void edited_text(const char *line, void *ud)
-{
-	struct prompt_pane *pp = ud;
-	if (!line)
-		return;
-	lab_form_set_text(&pp->form, line);
-	if (*line)
-		send_form(pp);
-}
-
 static void edit_text(struct prompt_pane *pp, const char *initial)
 {
-	const struct wb *wb = pp->base.wb;
-	char label[600];
-	if (wb->nmarked >= 2)
-		snprintf(label, sizeof label, "compare %zu models> ", wb->nmarked);
-	else
-		snprintf(label, sizeof label, "ask %s> ", wb->selected ? wb->selected : "(no model)");
-	input_begin_in(INPUT_PROMPTS, label, initial, edited_text, pp);
+	talk_edit(&pp->talk, TALK_TEXT, 0, initial);
 }
 
-static void edited_field(const char *line, void *ud)
+/* A variable was set in the editor: on to the next one missing. */
+static void field_set(struct prompt_pane *pp)
 {
-	struct prompt_pane *pp = ud;
-	if (!line || pp->field >= pp->form.nfields)
-		return;
-	struct err e = ERR_INIT;
-	if (lab_form_set(&pp->form, pp->field, line, &e) != 0) {
-		wb_status(pp->base.wb, 1, "%s", e.msg);
-		return;
-	}
 	long miss = lab_form_missing(&pp->form);
 	if (miss >= 0)
 		pp->field = (size_t)miss;
@@ -244,21 +231,8 @@ static void edited_field(const char *line, void *ud)
 
 static void edit_field(struct prompt_pane *pp, const char *initial)
 {
-	if (pp->field >= pp->form.nfields)
-		return;
-	const struct lab_field *f = &pp->form.fields[pp->field];
-	char label[200];
-	snprintf(label, sizeof label, "%s (%s)> ", f->name, f->type);
-	input_begin_in(INPUT_PROMPTS, label, initial ? initial : f->value, edited_field, pp);
-}
-
-static void edited_system(const char *line, void *ud)
-{
-	struct prompt_pane *pp = ud;
-	if (!line)
-		return;
-	lab_form_set_system(&pp->form, line);
-	wb_status(pp->base.wb, 0, *line ? "system prompt set" : "system prompt cleared");
+	if (pp->field < pp->form.nfields)
+		talk_edit(&pp->talk, TALK_FIELD, pp->field, initial);
 }
 
 static void saved_as(const char *line, void *ud)
@@ -286,6 +260,7 @@ static void open_template(struct prompt_pane *pp, const char *name)
 		return;
 	}
 	pp->field = 0;
+	pp->talk.open = 0;
 	long miss = lab_form_missing(&pp->form);
 	pp->mode = pp->form.nfields ? MODE_FORM : MODE_MAIN;
 	pp->preview = 1;
@@ -295,15 +270,17 @@ static void open_template(struct prompt_pane *pp, const char *name)
 	}
 }
 
-void pane_prompt_restore(struct pane *p, const struct lab_setup *s)
+void pane_prompt_restore(struct pane *p, const struct lab_setup *s, int64_t id)
 {
 	struct prompt_pane *pp = (struct prompt_pane *)p;
 	struct err e = ERR_INIT;
 	if (lab_form_restore(&pp->form, s, &e) != 0)
 		wb_status(pp->base.wb, 1, "restored in part: %s", e.msg);
 	pp->mode = MODE_MAIN;
-	pp->preview = 1;
 	pp->field = 0;
+	pp->talk.open = 0;
+	pp->talk.text_sent = 0;
+	pp->preview = talk_restore(&pp->talk, id) <= 0;
 }
 
 void pane_prompt_ask(struct pane *p, const char *question, const char *context, const char *history)
@@ -455,13 +432,16 @@ static int draw_form(struct prompt_pane *pp, WINDOW *w, int y, int height, int w
 	else
 		snprintf(line, sizeof line, "Free prompt · %s picks a template", KEY_HINT(PA_PROMPT_TEMPLATE));
 	draw_text(w, y++, 0, width, line, theme_attr(ROLE_TITLE));
+	char one[1000];
 	if (f->system && y < height) {
-		snprintf(line, sizeof line, "system: %s", f->system);
+		talk_one_line(f->system, one, sizeof one);
+		snprintf(line, sizeof line, "system: %s", one);
 		draw_text(w, y++, 0, width, line, theme_attr(ROLE_DIM));
 	}
 	if (!f->template) {
 		if (f->text[0] && y < height) {
-			snprintf(line, sizeof line, "> %s", f->text);
+			talk_one_line(f->text, one, sizeof one);
+			snprintf(line, sizeof line, "> %s", one);
 			draw_text(w, y++, 0, width, line, theme_attr(ROLE_DIM));
 		}
 		return y;
@@ -482,7 +462,9 @@ static int draw_form(struct prompt_pane *pp, WINDOW *w, int y, int height, int w
 	size_t first = pp->field >= rows ? pp->field - rows + 1 : 0;
 	for (size_t i = first; i < first + rows && y < height; i++, y++) {
 		const struct lab_field *fl = &f->fields[i];
-		const char *v = fl->value ? fl->value : fl->def ? fl->def : fl->required ? "(required)" : "(empty)";
+		talk_one_line(fl->value ? fl->value : fl->def ? fl->def : fl->required ? "(required)" : "(empty)", one,
+			      sizeof one);
+		const char *v = one;
 		snprintf(line, sizeof line, "%s%s %-14s %-7s = %s%s", pp->mode == MODE_FORM && i == pp->field ? ">" : " ",
 			 fl->required ? "*" : " ", fl->name, fl->type, v, fl->value || !fl->def ? "" : "  (default)");
 		int cursor = pp->mode == MODE_FORM && i == pp->field;
@@ -494,6 +476,14 @@ static int draw_form(struct prompt_pane *pp, WINDOW *w, int y, int height, int w
 	}
 	if (pp->mode == MODE_FORM && y < height && pp->field < f->nfields && f->fields[pp->field].description[0])
 		draw_text(w, y++, 2, width - 2, f->fields[pp->field].description, theme_attr(ROLE_DIM));
+	const char *v = pp->mode == MODE_FORM && pp->field < f->nfields ? f->fields[pp->field].value : NULL;
+	for (int k = 0; v && strchr(v, '\n') && k < FORM_VALUE_LINES && y < height; k++) { /* a multi-line value */
+		size_t n = strcspn(v, "\n");
+		snprintf(line, sizeof line, "%.*s", (int)n, v);
+		draw_text(w, y, 2, 2, "│", theme_attr(ROLE_BORDER));
+		draw_text(w, y++, 4, width - 4, line, theme_attr(ROLE_NORMAL));
+		v = v[n] ? v + n + 1 : NULL;
+	}
 	return y;
 }
 
@@ -529,6 +519,7 @@ static void prompt_draw(struct pane *p, WINDOW *w, int height, int width)
 	struct prompt_pane *pp = (struct prompt_pane *)p;
 	const struct wb *wb = p->wb;
 	char line[700];
+	talk_sync(&pp->talk);
 	int y = draw_form(pp, w, 0, height, width);
 	y = guardview_draw_prompt(&pp->answers, w, y, height, width);
 	if (y < height) {
@@ -553,6 +544,7 @@ static void prompt_draw(struct pane *p, WINDOW *w, int height, int width)
 	}
 	if (y < height)
 		mvwhline(w, y++, 0, ACS_HLINE | theme_attr(ROLE_BORDER), width);
+	y = talk_draw(&pp->talk, w, y, height, width);
 	if (y >= height)
 		return;
 	if (pp->mode == MODE_PICK) {
@@ -618,6 +610,15 @@ static unsigned form_key(struct prompt_pane *pp, enum pane_action a)
 static unsigned prompt_on_key(struct pane *p, int key)
 {
 	struct prompt_pane *pp = (struct prompt_pane *)p;
+	switch (talk_key(&pp->talk, key)) {
+	case TALK_NOT_MINE:
+		if (talk_editing(&pp->talk) && keys_pane_action(KEYMAP_PROMPT, key) != PA_PROMPT_CANCEL)
+			return 0; /* Tab, C-l, ... are the app's */
+		break;
+	case TALK_SEND_FORM: send_form(pp); return PANE_HANDLED | PANE_DIRTY;
+	case TALK_FIELD_SET: field_set(pp); return PANE_HANDLED | PANE_DIRTY;
+	case TALK_DRAWN: return PANE_HANDLED | PANE_DIRTY;
+	}
 	if (pp->mode == MODE_PICK)
 		return picker_key(pp, key);
 	enum pane_action a = keys_pane_action(KEYMAP_PROMPT, key);
@@ -634,7 +635,9 @@ static unsigned prompt_on_key(struct pane *p, int key)
 	}
 	switch (a) {
 	case PA_PROMPT_EDIT:
-		if (pp->form.template) {
+		if (talk_conversing(&pp->talk)) {
+			talk_edit(&pp->talk, TALK_FOLLOWUP, 0, NULL);
+		} else if (pp->form.template) {
 			pp->mode = MODE_FORM;
 			if (pp->form.nfields)
 				edit_field(pp, NULL);
@@ -651,10 +654,19 @@ static unsigned prompt_on_key(struct pane *p, int key)
 		pp->mode = MODE_FORM;
 		break;
 	case PA_PROMPT_PREVIEW: pp->preview = !pp->preview; break;
-	case PA_PROMPT_SEND: send_form(pp); break;
-	case PA_PROMPT_SYSTEM:
-		input_begin_in(INPUT_PROMPTS, "system prompt> ", pp->form.system, edited_system, pp);
+	case PA_PROMPT_SEND:
+		if (talk_conversing(&pp->talk))
+			talk_send_draft(&pp->talk);
+		else
+			send_form(pp);
 		break;
+	case PA_PROMPT_SYSTEM: talk_edit(&pp->talk, TALK_SYSTEM, 0, NULL); break;
+	case PA_PROMPT_EXTERNAL:
+		if (pp->form.template && !talk_conversing(&pp->talk))
+			pp->mode = MODE_FORM;
+		talk_external(&pp->talk, pp->field);
+		break;
+	case PA_PROMPT_NEW: talk_new(&pp->talk); break;
 	case PA_PROMPT_SAVE: input_begin_in(INPUT_COMMANDS, "save as template> ", NULL, saved_as, pp); break;
 	case PA_PROMPT_RERUN: rerun_focused(pp); break;
 	case PA_PROMPT_COPY: copy_answer(pp); break;
@@ -693,6 +705,7 @@ static unsigned prompt_on_key(struct pane *p, int key)
 static void prompt_destroy(struct pane *p)
 {
 	struct prompt_pane *pp = (struct prompt_pane *)p;
+	talk_free(&pp->talk);
 	compare_free(&pp->answers);
 	lab_form_close(&pp->form);
 	lab_templates_free(pp->tpl, pp->ntpl);
@@ -712,6 +725,7 @@ struct pane *pane_prompt_new(struct wb *wb)
 	pane_init(&pp->base, &prompt_ops, "Prompt", wb);
 	compare_init(&pp->answers, wb);
 	lab_form_open(&pp->form, NULL, NULL);
+	talk_init(&pp->talk, wb, &pp->form, &pp->answers);
 	return &pp->base;
 }
 
@@ -737,13 +751,7 @@ const char *pane_prompt_template(const struct pane *p)
 void pane_prompt_paste(struct pane *p, const char *text)
 {
 	struct prompt_pane *pp = (struct prompt_pane *)p;
-	if (!pp->form.template) {
-		edit_text(pp, text);
-		return;
-	}
-	pp->mode = MODE_FORM;
-	if (pp->form.nfields)
-		edit_field(pp, text);
-	else
-		wb_status(pp->base.wb, 1, "%s has no variables to paste into", pp->form.template);
+	if (pp->form.template && !talk_editing(&pp->talk) && !talk_conversing(&pp->talk))
+		pp->mode = MODE_FORM;
+	talk_paste(&pp->talk, pp->field, text);
 }

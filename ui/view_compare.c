@@ -52,6 +52,7 @@ static void column_free(struct compare_column *c)
 	free(c->spec);
 	wrap_free(&c->w);
 	c->spec = NULL;
+	c->note[0] = 0;
 }
 
 int compare_column_running(const struct compare_column *c)
@@ -99,7 +100,9 @@ static void on_done(struct lab_run *lr, void *ud)
 
 static const struct lab_run_cb run_cb = { on_text, on_done };
 
-static void column_start(struct compare_view *cv, struct compare_column *c, const struct lab_form *form, int64_t group)
+/* Starts the form, or with rq a conversation's turn, in column c. */
+static void column_start_with(struct compare_view *cv, struct compare_column *c, const struct lab_form *form,
+			      const struct lab_request *rq, int64_t group)
 {
 	struct wb *wb = cv->wb;
 	column_clear(c);
@@ -124,12 +127,17 @@ static void column_start(struct compare_view *cv, struct compare_column *c, cons
 			.group = group,
 		};
 		guardview_target(cv, &tg);
-		c->run = lab_run_start(form, &tg, &run_cb, cv, &e);
+		c->run = rq ? lab_run_send(rq, &tg, &run_cb, cv, &e) : lab_run_start(form, &tg, &run_cb, cv, &e);
 		if (!c->run)
 			snprintf(c->error, sizeof c->error, "%s", e.msg);
 	}
 	free(provider_name);
 	free(model);
+}
+
+static void column_start(struct compare_view *cv, struct compare_column *c, const struct lab_form *form, int64_t group)
+{
+	column_start_with(cv, c, form, NULL, group);
 }
 
 void compare_init(struct compare_view *cv, struct wb *wb)
@@ -178,6 +186,29 @@ void compare_rerun_focused(struct compare_view *cv, const struct lab_form *form)
 	}
 }
 
+void compare_send_turns(struct compare_view *cv, const struct lab_request *rq)
+{
+	int64_t group = cv->ncols > 1 ? run_compare_group() : 0;
+	cv->scroll = -1;
+	cv->diff = 0;
+	for (size_t i = 0; i < cv->ncols; i++)
+		column_start_with(cv, &cv->cols[i], NULL, &rq[i], group);
+}
+
+void compare_show(struct compare_view *cv, char *const *specs, struct lab_run **runs, size_t n)
+{
+	compare_start(cv, NULL, specs, 0);
+	cv->ncols = n < COMPARE_MAX_COLUMNS ? n : COMPARE_MAX_COLUMNS;
+	for (size_t i = 0; i < cv->ncols; i++) {
+		cv->cols[i].spec = xstrdup(specs[i]);
+		column_clear(&cv->cols[i]);
+		cv->cols[i].run = runs[i];
+		cv->cols[i].counted = 1;
+	}
+	for (size_t i = cv->ncols; i < n; i++)
+		lab_run_free(runs[i]);
+}
+
 const struct compare_column *compare_focused(const struct compare_view *cv)
 {
 	return cv->ncols ? &cv->cols[cv->focus] : NULL;
@@ -214,7 +245,7 @@ static void draw_column(struct compare_view *cv, size_t i, WINDOW *w, int y, int
 		draw_text_mid(w, y, x, width, c->spec, theme_attr(i == cv->focus ? ROLE_TITLE_FOCUSED : ROLE_TITLE));
 	char metrics[METRIC_LINES][160];
 	int nm = c->run ? metrics_lines(c, width, metrics) : 0;
-	int foot = c->run ? nm + 1 : 1;
+	int foot = (c->run ? nm + 1 : 1) + (c->note[0] != 0);
 	int guard_rows = guardview_answer_rows(cv, c, (height - head - foot) / 3);
 	foot += guard_rows;
 	int view_h = height - head - foot;
@@ -237,6 +268,8 @@ static void draw_column(struct compare_view *cv, size_t i, WINDOW *w, int y, int
 	fy += guard_rows;
 	for (int k = 0; k < nm; k++)
 		draw_text(w, fy++, x, width, metrics[k], theme_attr(ROLE_METRIC));
+	if (c->note[0])
+		draw_text(w, fy++, x, width, c->note, theme_attr(ROLE_METRIC));
 	int done = lab_run_finished(c->run);
 	enum llm_status st = done ? lab_run_status(c->run) : LLM_OK;
 	const char *msg = lab_run_message(c->run);

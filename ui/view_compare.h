@@ -28,6 +28,7 @@ struct compare_column {
 	size_t hidden;           /* of those, bytes past MAX_SHOWN_BYTES, not shown */
 	struct wrapped w;
 	int counted;             /* its saved rows were added to the history count */
+	char note[200];          /* a line under the metrics (a conversation's totals); "" for none */
 };
 
 struct compare_view {
@@ -50,6 +51,11 @@ void compare_free(struct compare_view *cv);
  * COMPARE_MAX_COLUMNS), one column each; n > 1 saves them as one compare
  * group. Failures to start are shown in their column. */
 void compare_start(struct compare_view *cv, const struct lab_form *form, char *const *specs, size_t n);
+/* Sends rq[i] (a conversation's next turn) in column i, for every column;
+ * more than one column saves them as one compare group. */
+void compare_send_turns(struct compare_view *cv, const struct lab_request *rq);
+/* Drops the columns shown and shows runs[0..n) (taken), one column per spec. */
+void compare_show(struct compare_view *cv, char *const *specs, struct lab_run **runs, size_t n);
 /* Runs form again on the focused column's model only. */
 void compare_rerun_focused(struct compare_view *cv, const struct lab_form *form);
 /* The focused column, or NULL when nothing was sent. */

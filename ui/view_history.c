@@ -543,7 +543,7 @@ static void draw_hit(WINDOW *w, int y, int right, const struct history_hit *h, i
 		snprintf(kind, sizeof kind, "%s #%d", h->kind ? h->kind : "?", h->turn);
 	else
 		snprintf(kind, sizeof kind, "%s", h->kind ? h->kind : "?");
-	x = cell(w, y, x, right, kind, 7, cursor ? sel : theme_attr(ROLE_NORMAL));
+	x = cell(w, y, x, right, kind, wide ? 10 : 7, cursor ? sel : theme_attr(ROLE_NORMAL)); /* "compare ×2" */
 	x = cell_mid(w, y, x, right, h->model ? h->model : "-", wide ? 30 : 18, cursor ? sel : theme_attr(ROLE_TITLE), 1);
 	x = cell(w, y, x, right, h->status ? h->status : "?", 9, theme_attr(status_role(h->status, cursor)));
 	if (wide)

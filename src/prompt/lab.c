@@ -590,6 +590,14 @@ struct lab_run {
 	/* a template: its runner */
 	struct template_runner *tr;
 	const struct template *t;
+	/* a conversation's turn (lab_run_send) */
+	struct llm_message *msgs;
+	size_t nmsgs;
+	int64_t conversation, first_saved;
+	int turn;
+	/* only shown (lab_run_shown) */
+	int shown_only;
+	struct run_metrics shown_metrics;
 };
 
 static void save_call(struct lab_run *lr, const struct run *r, const struct llm_request *rq)
@@ -604,10 +612,15 @@ static void save_call(struct lab_run *lr, const struct run *r, const struct llm_
 	if (grouped) {
 		row.conversation = lr->group;
 		row.turn = (int)lr->saved + 1;
+	} else if (lr->turn) {
+		row.conversation = lr->conversation;
+		row.turn = lr->turn;
 	}
 	int64_t id = db_run_insert(lr->tg.db, &row, &e);
 	run_row_free(&row);
 	if (id >= 0) {
+		if (!lr->saved)
+			lr->first_saved = id;
 		lr->saved++;
 		if (grouped && !lr->group)
 			lr->group = id;
@@ -838,6 +851,67 @@ fail:
 	return NULL;
 }
 
+struct lab_run *lab_run_send(const struct lab_request *rq, const struct lab_target *tg, const struct lab_run_cb *cb,
+			     void *ud, struct err *e)
+{
+	if (!rq->nmessages) {
+		err_set(e, "nothing to send");
+		return NULL;
+	}
+	struct lab_run *lr = xcalloc(1, sizeof *lr);
+	lr->tg = *tg;
+	if (cb)
+		lr->cb = *cb;
+	lr->ud = ud;
+	lr->spec = xstrdup(tg->model_spec);
+	lr->start_us = clock_us();
+	lr->system = rq->system ? xstrdup(rq->system) : NULL;
+	lr->conversation = rq->conversation;
+	lr->turn = rq->turn;
+	if (provider_split_model(tg->model_spec, &lr->provider_name, &lr->model, e) != 0)
+		goto fail;
+	lr->msgs = xcalloc(rq->nmessages, sizeof *lr->msgs);
+	for (size_t i = 0; i < rq->nmessages; i++)
+		lr->msgs[i] = (struct llm_message){ xstrdup(rq->messages[i].role), xstrdup(rq->messages[i].content) };
+	lr->nmsgs = rq->nmessages;
+	lr->prompt = xstrdup(rq->messages[rq->nmessages - 1].content);
+	if (rq->shown)
+		buf_puts(&lr->shown, rq->shown);
+	lr->rq.model = lr->model;
+	lr->rq.system = lr->system;
+	lr->rq.messages = lr->msgs;
+	lr->rq.nmessages = lr->nmsgs;
+	lr->rq.params = tg->params;
+	lr->rq.stream = 1;
+	lr->history = tg->group ? run_compare_params(NULL, tg->group) : NULL;
+	lr->run = run_start(tg->loop, tg->provider, tg->model_spec, &lr->rq, tg->catalog, plain_text, plain_done, lr, e);
+	if (!lr->run)
+		goto fail;
+	return lr;
+fail:
+	lr->finished = 1;
+	lab_run_free(lr);
+	return NULL;
+}
+
+struct lab_run *lab_run_shown(const char *spec, const char *shown, const struct run_metrics *m)
+{
+	struct lab_run *lr = xcalloc(1, sizeof *lr);
+	lr->spec = xstrdup(spec);
+	lr->shown_only = 1;
+	lr->finished = 1;
+	lr->start_us = lr->end_us = clock_us();
+	buf_puts(&lr->shown, shown ? shown : "");
+	if (m) {
+		lr->shown_metrics = *m;
+	} else {
+		lr->shown_metrics.ttft_ms = lr->shown_metrics.total_ms = lr->shown_metrics.tokens_per_s = -1;
+		lr->shown_metrics.cost_usd = -1;
+		lr->shown_metrics.input_tokens = lr->shown_metrics.output_tokens = -1;
+	}
+	return lr;
+}
+
 void lab_run_cancel(struct lab_run *lr)
 {
 	if (!lr || lr->finished)
@@ -864,6 +938,11 @@ void lab_run_free(struct lab_run *lr)
 	free(lr->system);
 	template_msgs_free(&lr->given);
 	free(lr->given_msgs);
+	for (size_t i = 0; i < lr->nmsgs; i++) {
+		free((char *)(uintptr_t)lr->msgs[i].role);
+		free((char *)(uintptr_t)lr->msgs[i].content);
+	}
+	free(lr->msgs);
 	buf_free(&lr->shown);
 	free(lr);
 }
@@ -880,6 +959,8 @@ const struct buf *lab_run_text(const struct lab_run *lr)
 
 const char *lab_run_answer(const struct lab_run *lr)
 {
+	if (lr->shown_only)
+		return "";
 	if (lr->run)
 		return buf_str(&lr->run->text);
 	return template_runner_answer(lr->tr);
@@ -892,6 +973,8 @@ int lab_run_finished(const struct lab_run *lr)
 
 static const struct run *failed_call(const struct lab_run *lr)
 {
+	if (lr->shown_only)
+		return NULL;
 	if (lr->run)
 		return lr->run->result.status == LLM_OK ? NULL : lr->run;
 	for (size_t i = 0; i < lr->tr->ncalls; i++) {
@@ -923,12 +1006,18 @@ const char *lab_run_message(const struct lab_run *lr)
 		return "cancelled; the partial answer was kept";
 	if (lr->tr && lr->tr->error[0])
 		return lr->tr->error;
+	if (lr->shown_only)
+		return "re-opened from the history";
 	const struct run *last = lr->run ? lr->run : lr->tr->ncalls ? lr->tr->calls[lr->tr->ncalls - 1].run : NULL;
 	return last ? last->result.stop_reason : "";
 }
 
 void lab_run_metrics(const struct lab_run *lr, struct run_metrics *m)
 {
+	if (lr->shown_only) {
+		*m = lr->shown_metrics;
+		return;
+	}
 	if (lr->run) {
 		run_metrics(lr->run, m);
 		return;
@@ -967,4 +1056,21 @@ void lab_run_metrics(const struct lab_run *lr, struct run_metrics *m)
 size_t lab_run_saved(const struct lab_run *lr)
 {
 	return lr->saved;
+}
+
+int64_t lab_run_first_saved(const struct lab_run *lr)
+{
+	return lr->first_saved;
+}
+
+void lab_run_sent(const struct lab_run *lr, const char **system, const struct llm_message **messages, size_t *n)
+{
+	const struct llm_request *rq = NULL;
+	if (lr->run)
+		rq = &lr->rq;
+	else if (lr->tr && lr->tr->ncalls)
+		rq = &lr->tr->calls[template_is_sampled(lr->tr->t) ? 0 : lr->tr->ncalls - 1].rq;
+	*system = rq ? rq->system : NULL;
+	*messages = rq ? rq->messages : NULL;
+	*n = rq ? rq->nmessages : 0;
 }

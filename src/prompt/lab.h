@@ -126,6 +126,24 @@ struct lab_target {
  * (a missing variable, a bad model name, a refused endpoint). */
 struct lab_run *lab_run_start(const struct lab_form *f, const struct lab_target *tg, const struct lab_run_cb *cb,
 			      void *ud, struct err *e);
+/* A turn of a conversation (chat/thread.h): one call sending system and
+ * messages (copied), its shown text starting with shown (the conversation so
+ * far) and growing with the answer; saved with conversation and turn (0, 0:
+ * a run on its own), tg's kind and group. NULL with e when it cannot start. */
+struct lab_request {
+	const char *system;
+	const struct llm_message *messages;
+	size_t nmessages;
+	const char *shown;
+	int64_t conversation;
+	int turn;
+};
+struct lab_run *lab_run_send(const struct lab_request *rq, const struct lab_target *tg, const struct lab_run_cb *cb,
+			     void *ud, struct err *e);
+/* A finished run that only shows text (a conversation re-opened from the
+ * history): status LLM_OK, message "re-opened from the history", metrics m
+ * (NULL: unknown). */
+struct lab_run *lab_run_shown(const char *spec, const char *shown, const struct run_metrics *m);
 void lab_run_cancel(struct lab_run *lr);
 void lab_run_free(struct lab_run *lr);
 
@@ -143,5 +161,10 @@ const char *lab_run_message(const struct lab_run *lr);
 void lab_run_metrics(const struct lab_run *lr, struct run_metrics *m);
 /* Saved history rows (0 before any call finished). */
 size_t lab_run_saved(const struct lab_run *lr);
+/* The id of the first saved row (a chain's or a vote's: its group), 0 before any. */
+int64_t lab_run_first_saved(const struct lab_run *lr);
+/* The request of the run's last call as it was sent (a chain: its last step;
+ * samples: the first), borrowed; *n = 0 when none was made. */
+void lab_run_sent(const struct lab_run *lr, const char **system, const struct llm_message **messages, size_t *n);
 
 #endif

@@ -627,6 +627,27 @@ int history_group_models(struct db *db, int64_t group, char ***models, size_t *n
 	return -1;
 }
 
+static int collect_ids(struct db *db, sqlite3_stmt *st, int64_t **ids, size_t *n, struct err *e);
+
+/* The same rows as group_sql, by id. */
+int history_group_ids(struct db *db, int64_t group, int64_t **ids, size_t *n, struct err *e)
+{
+	*ids = NULL;
+	*n = 0;
+	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM runs WHERE kind = 'compare' AND model IS NOT NULL"
+					  " AND CASE WHEN json_valid(params) THEN json_extract(params, '$.compare_group')"
+					  " END = ?1 ORDER BY id", e);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, group);
+	if (collect_ids(db, st, ids, n, e) == 0)
+		return 0;
+	free(*ids);
+	*ids = NULL;
+	*n = 0;
+	return -1;
+}
+
 void history_models_free(char **models, size_t n)
 {
 	for (size_t i = 0; i < n; i++)

@@ -137,6 +137,9 @@ int64_t history_latest_id(struct db *db, struct err *e);
  * Returns 0, or -1 with e. */
 int history_group_models(struct db *db, int64_t group, char ***models, size_t *n, struct err *e);
 void history_models_free(char **models, size_t n);
+/* The ids of those rows, in id order; *ids (caller frees) may be NULL when *n
+ * is 0. Returns 0, or -1 with e. */
+int history_group_ids(struct db *db, int64_t group, int64_t **ids, size_t *n, struct err *e);
 
 /* The FTS5 expression for the user's words (caller frees; store/fts.h
  * fts_phrase_query with the limits above); NULL when the text holds no

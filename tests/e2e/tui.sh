@@ -470,12 +470,12 @@ fi
 
 d="pane keys rebind from config (models.params on P): the Models hint says P; ? lists the focused pane's keys first"
 e2e_home
-printf '{ "keys": { "models.params": "P", "prompt.send": "C-s" } }\n' >"$E2E_HOME/pk.json"
+printf '{ "keys": { "models.params": "P", "prompt.send": "C-o" } }\n' >"$E2E_HOME/pk.json"
 export AIWB_CONFIG=$E2E_HOME/pk.json
 if tui_start 100 30 && wait_titles && tui_wait "Space mark (0)  P para" && _lacks_text "config keys" &&
 	tui_keys '?' && tui_wait "Models pane" && tui_wait_re "P +Edit the model's parameters" &&
 	tui_wait "Move focus to the next pane" && tui_keys Escape && tui_wait_gone "Models pane" &&
-	tui_keys 2 '?' && tui_wait "Prompt pane" && tui_wait_re "C-s +Send to the selected model" &&
+	tui_keys 2 '?' && tui_wait "Prompt pane" && tui_wait_re "C-o +Send to the selected model" &&
 	_lacks_text "Edit the model's parameters" && tui_keys Escape && tui_wait_gone "Prompt pane" &&
 	tui_keys q && tui_wait_exit && restored 0; then
 	ok "$d"

@@ -44,7 +44,7 @@ EOF2
 
 d="gpt-4o-mini selected, a prompt sent from the Prompt pane, its answer shown"
 if tui_start 160 30 && tui_wait_re "openai +6 models" && tui_keys g j j Enter && tui_wait "openai/gpt-4o-mini" &&
-	tui_keys 2 && tui_wait "Free prompt" && tui_keys i && tui_type "Say hello to the test" && tui_keys Enter &&
+	tui_keys 2 && tui_wait "Free prompt" && tui_keys i && tui_wait "C-s sends" && tui_type "Say hello to the test" && tui_keys C-s &&
 	tui_wait "Hello from the fake OpenAI." && tui_wait "done ("; then
 	ok "$d"
 else
@@ -103,7 +103,7 @@ export AIWB_CONFIG
 TUI_ENV="OPENAI_API_KEY=sk-e2e-openai OPENAI_BASE_URL=$URL/v1 LAB_API_KEY=sk-e2e-lab PAGER=$PAGER_DIR/missing TMPDIR=$E2E_TMP/tmpdir"
 if [ -n "$LAB_URL" ] && tui_start 160 30 && tui_wait_re "lab +2 models" && tui_keys 1 / && tui_type slow-40 && tui_keys Enter Enter && tui_wait "lab/slow-40" &&
 	tui_keys 2 && tui_wait "Free prompt" && tui_keys y && tui_wait_bottom "*no answer yet: s sends the prompt*" &&
-	tui_keys i && tui_type "Say hello" && tui_keys Enter o &&
+	tui_keys i && tui_wait "C-s sends" && tui_type "Say hello" && tui_keys C-s o &&
 	tui_wait_bottom "*answers are still streaming; o works once they are done*" && tui_wait_gone "streaming…" && tui_wait "done (" &&
 	tui_keys o && tui_wait_bottom "*the pager could not be run (exit 127)*" &&
 	[ -z "$(ls -A "$E2E_TMP/tmpdir")" ] && [ ! -e "$PAGER_DIR/copy" ]; then

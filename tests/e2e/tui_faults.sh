@@ -81,8 +81,8 @@ stream_case() {
 	what=$1
 	config "$2"
 	d="$what: the answer streams"
-	if tui_start $COLS $ROWS && tui_wait "2 Prompt" && tui_keys 2 Enter && tui_wait_bottom "ask openai/*" &&
-		tui_type hi && tui_keys Enter && tui_wait "streaming… C-c cancels" 30; then
+	if tui_start $COLS $ROWS && tui_wait "2 Prompt" && tui_keys 2 Enter && tui_wait "Prompt for openai/" &&
+		tui_type hi && tui_keys C-s && tui_wait "streaming… C-c cancels" 30; then
 		ok "$d"
 	else
 		tui_fail "$d"
@@ -140,8 +140,8 @@ d="two models streaming 10 MB each are compared; d opens their word diff as they
 if fake_start faults2 --max-seconds 300 --openai-models "$W1,$W2"; then
 	TUI_ENV="OPENAI_API_KEY=sk-e2e-faults OPENAI_BASE_URL=$URL/v1${SAN_ENV:+ $SAN_ENV}"
 	if tui_start $COLS $ROWS && tui_wait_re "openai +2 models" && tui_keys j Space j Space &&
-		tui_wait "compare 2 marked models" && tui_keys 2 Enter && tui_wait_bottom "compare 2 models>*" &&
-		tui_type hi && tui_keys Enter && tui_wait "streaming… C-c cancels" 30 && tui_keys d &&
+		tui_wait "compare 2 marked models" && tui_keys 2 Enter && tui_wait "Prompt for 2 models" &&
+		tui_type hi && tui_keys C-s && tui_wait "streaming… C-c cancels" 30 && tui_keys d &&
 		tui_wait "Word diff: [-openai/longline-16384-burst" 30; then
 		ok "$d"
 	else

@@ -39,8 +39,8 @@ _more_guardrails() { [ "$(guardrails)" -gt "$1" ]; }
 
 # ask TEXT: focuses Prompt, opens the prompt line, sends TEXT.
 ask() {
-	tui_keys 2 && tui_wait_bottom ' Prompt *' && tui_keys Enter && tui_wait_bottom 'ask *>*' &&
-		tui_type "$1" && tui_keys Enter
+	tui_keys 2 && tui_wait_bottom ' Prompt *' && tui_keys n Enter && tui_wait 'C-s sends' &&
+		tui_keys C-u && tui_type "$1" && tui_keys C-s
 }
 
 # start_with GUARD-JSON: a fresh home whose config.json's guard is GUARD-JSON;
@@ -102,7 +102,7 @@ c0=$(chats)
 _two_more() { [ "$(chats)" -ge $((c0 + 2)) ]; }
 if start_with '{ "action": "mask", "denied_words": ["three"] }' && tui_keys z 1 && tui_wait_bottom ' Models *' &&
 	tui_keys Space j Space && tui_wait "mark (2)" && tui_keys 2 && tui_wait_bottom ' Prompt *' && tui_keys z Enter &&
-	tui_wait_bottom 'compare 2 models>*' && tui_type "call +1 (415) 555-2671 today" && tui_keys Enter &&
+	tui_wait 'C-s sends' && tui_type "call +1 (415) 555-2671 today" && tui_keys C-s &&
 	tui_wait_bottom '*sent to 2 models*' && tui_poll 10 _two_more &&
 	[ "$(grep '"route":"openai.chat"' "$LOG" | tail -2 | grep -cF 'call [PHONE] today')" -eq 2 ] &&
 	! grep -q '555-2671' "$LOG"; then

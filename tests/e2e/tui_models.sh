@@ -69,8 +69,8 @@ select_model() {
 
 # ask TEXT: focuses Prompt, opens the prompt line, sends TEXT.
 ask() {
-	tui_keys 2 && tui_wait_bottom ' Prompt *' && tui_keys Enter && tui_wait_bottom 'ask *>*' &&
-		tui_type "$1" && tui_keys Enter
+	tui_keys 2 && tui_wait_bottom ' Prompt *' && tui_keys n Enter && tui_wait 'C-s sends' &&
+		tui_keys C-u && tui_type "$1" && tui_keys C-s
 }
 
 # set_params TEXT: e on the model under the cursor, the line replaced by TEXT.
@@ -241,9 +241,9 @@ fi
 d="the Prompt pane says how many runs the history holds (0) before anything is sent"
 if tui_wait "Nothing sent yet. 0 runs in history."; then ok "$d"; else tui_fail "$d"; fi
 
-d="Enter in Prompt opens 'ask openai/gpt-4o-mini> '"
-if tui_keys 2 && tui_wait_bottom ' Prompt *' && tui_keys Enter && tui_wait_bottom 'ask openai/gpt-4o-mini>' &&
-	tui_keys Escape && tui_wait_bottom ' Prompt *'; then
+d="Enter in Prompt opens the editor box 'Prompt for openai/gpt-4o-mini'; Esc closes it"
+if tui_keys 2 && tui_wait_bottom ' Prompt *' && tui_keys Enter && tui_wait 'Prompt for openai/gpt-4o-mini · C-s sends' &&
+	tui_keys Escape && tui_wait_gone 'Prompt for openai/gpt-4o-mini · C-s sends'; then
 	ok "$d"
 else
 	tui_fail "$d"

@@ -3,8 +3,9 @@
 # tmux's `paste-buffer -p` wraps the text in the bracketed-paste markers when
 # the program asked for them (ESC [?2004h), as a terminal emulator does.
 #  - With no editor open, a paste opens the Prompt pane's editor holding the
-#    text (line breaks as spaces); nothing is sent (the fake server sees no
-#    request) and the q and s in it are not keys (aiwb keeps running).
+#    text (its line breaks kept: tests/e2e/tui_editor.sh); nothing is sent
+#    (the fake server sees no request) and the q and s in it are not keys
+#    (aiwb keeps running).
 #  - In the `:` command line a pasted "quit<newline>help" stays on the line.
 #  - A key sequence the terminal database does not know (ESC [99~, and
 #    ESC [5q, whose last byte is the quit key) is dropped whole, not run as
@@ -36,8 +37,8 @@ requests() { grep -c '"path":"/v1/chat/completions"' "$E2E_TMP/paste.log" 2>/dev
 tui_start 100 30
 if tui_wait "1 Models" && tui_wait_ready; then
 	paste_text "$(printf 'tell me a joke\nq\ns')"
-	if tui_wait_bottom "ask openai/gpt-4o-mini> tell me a joke q s*"; then
-		ok "a paste with no editor open opens the prompt editor holding it, line breaks as spaces"
+	if tui_wait "Prompt for openai/gpt-4o-mini · C-s sends" && tui_wait_re '│ tell me a joke +│' && tui_wait_re '│ q +│'; then
+		ok "a paste with no editor open opens the prompt editor holding it, line breaks kept"
 	else tui_fail "a paste opens the prompt editor"; fi
 	if tui_alive && [ "$(requests)" = 0 ]; then
 		ok "the paste sent nothing and its q did not quit"

@@ -71,14 +71,14 @@ fi
 d="Enter picks it: the form shows the required variable and its editor opens at once"
 if tui_keys Down Enter && tui_wait "Template few-shot · few-shot · one call" &&
 	tui_wait_re '\* question +string += \(required\)' && tui_wait_re 'task +string += Classify the sentiment.*\(default\)' &&
-	tui_wait_bottom 'question (string)>*'; then
+	tui_wait 'question (string) · C-s sets'; then
 	ok "$d"
 else
 	tui_fail "$d"
 fi
 
 d="the value typed fills the field; the preview shows the rendered system, examples and question"
-if tui_type "Loud fan but great screen" && tui_keys Enter && tui_wait_re 'question +string += Loud fan but great screen' &&
+if tui_type "Loud fan but great screen" && tui_keys C-s && tui_wait_re 'question +string += Loud fan but great screen' &&
 	tui_wait "Preview (p hides it):" && tui_wait "[system]" && tui_wait "Classify the sentiment of the text" &&
 	tui_wait "[assistant]" && tui_wait "positive" && tui_wait "Loud fan but great screen"; then
 	ok "$d"
@@ -159,7 +159,7 @@ fi
 _system_first() { printf '%s\n' "$TUI_LAST" | grep -A1 -F '[system]' | grep -qF "$1"; }
 
 d="S sets a system prompt: shown above the form, and the preview puts it first"
-if tui_keys S && tui_wait_bottom 'system prompt>*' && tui_type "Answer in French." && tui_keys Enter &&
+if tui_keys S && tui_wait 'System prompt · C-s sets' && tui_type "Answer in French." && tui_keys C-s &&
 	tui_wait_bottom '*system prompt set*' && tui_wait "system: Answer in French." && tui_keys p &&
 	tui_wait "Preview (p hides it):" && tui_poll 5 _system_first "Answer in French."; then
 	ok "$d"

@@ -489,6 +489,83 @@ static void test_run_given_messages(void **state)
 	free(body);
 }
 
+/* A conversation's turn: every message sent (copied), the shown text starts
+ * with the conversation so far, the row is saved as its turn; a shown-only
+ * run answers every accessor. */
+static void test_run_send_a_turn(void **state)
+{
+	struct runenv *r = *state;
+	char *body = ndjson_answer("Blue", " light.");
+	fake_respond(&r->fe->f, 200, NDJSON_HEAD, body, 0);
+	struct lab_form f;
+	open_ok(&f, NULL);
+	lab_form_set_text(&f, "Why is the sky blue?");
+	struct lab_target tg = target(r, "ask", 0);
+	struct err e = ERR_INIT;
+	struct lab_run *first = lab_run_start(&f, &tg, &cb, r, &e);
+	assert_non_null(first);
+	loop_run(r->fe->loop);
+	const char *system;
+	const struct llm_message *sent;
+	size_t n;
+	lab_run_sent(first, &system, &sent, &n);
+	assert_null(system);
+	assert_int_equal(n, 1);
+	assert_string_equal(sent[0].content, "Why is the sky blue?");
+	assert_int_equal(lab_run_first_saved(first), 1);
+
+	char *q2 = xstrdup("And at sunset?");
+	struct llm_message msgs[] = { { "user", "Why is the sky blue?" }, { "assistant", "Blue light." }, { "user", q2 } };
+	struct lab_request rq = { "Be brief.", msgs, 3, "so far\n", 1, 2 };
+	r->dones = 0;
+	struct lab_run *lr = lab_run_send(&rq, &tg, &cb, r, &e);
+	assert_non_null(lr);
+	strcpy(q2, "changed"); /* the run keeps what it sent */
+	loop_run(r->fe->loop);
+	assert_int_equal(r->dones, 1);
+	assert_int_equal(lab_run_status(lr), LLM_OK);
+	assert_string_equal(buf_str(lab_run_text(lr)), "so far\nBlue light.");
+	assert_string_equal(lab_run_answer(lr), "Blue light.");
+	const char *req = buf_str(&r->fe->f.last);
+	assert_non_null(strstr(req, "\"content\":\"Be brief.\""));
+	assert_non_null(strstr(req, "\"content\":\"Blue light.\""));
+	assert_non_null(strstr(req, "\"content\":\"And at sunset?\""));
+	lab_run_sent(lr, &system, &sent, &n);
+	assert_int_equal(n, 3);
+	assert_string_equal(system, "Be brief.");
+	struct history_run h = saved(r, 2);
+	assert_int_equal(h.conversation, 1);
+	assert_int_equal(h.turn, 2);
+	assert_string_equal(h.prompt, "And at sunset?");
+	history_run_free(&h);
+	h = saved(r, 1);
+	assert_int_equal(h.conversation, 1); /* the run on its own became turn 1 */
+	assert_int_equal(h.turn, 1);
+	history_run_free(&h);
+	lab_run_free(lr);
+	lab_run_free(first);
+	free(q2);
+
+	rq.nmessages = 0;
+	assert_null(lab_run_send(&rq, &tg, &cb, r, &e));
+	struct run_metrics m = { .input_tokens = 5, .output_tokens = 6, .cost_usd = -1, .ttft_ms = -1, .total_ms = -1 };
+	lr = lab_run_shown("ollama/llama3.2", "── you ──\nhi", &m);
+	assert_true(lab_run_finished(lr));
+	assert_int_equal(lab_run_status(lr), LLM_OK);
+	assert_string_equal(lab_run_message(lr), "re-opened from the history");
+	assert_string_equal(buf_str(lab_run_text(lr)), "── you ──\nhi");
+	assert_string_equal(lab_run_answer(lr), "");
+	struct run_metrics got;
+	lab_run_metrics(lr, &got);
+	assert_int_equal(got.output_tokens, 6);
+	lab_run_sent(lr, &system, &sent, &n);
+	assert_int_equal(n, 0);
+	lab_run_cancel(lr);
+	lab_run_free(lr);
+	lab_form_close(&f);
+	free(body);
+}
+
 static void test_run_chain_shows_each_step(void **state)
 {
 	struct runenv *r = *state;
@@ -660,6 +737,7 @@ int main(void)
 		cmocka_unit_test(test_save_template_copy),
 		RUN_TEST(test_run_free_prompt),
 		RUN_TEST(test_run_given_messages),
+		RUN_TEST(test_run_send_a_turn),
 		RUN_TEST(test_run_chain_shows_each_step),
 		RUN_TEST(test_run_samples_vote),
 		RUN_TEST(test_run_cancel_and_errors),
