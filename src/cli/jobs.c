@@ -203,7 +203,14 @@ static void pad(struct buf *b, const char *s, int cols, int last)
 
 static void table(struct jobs_ctx *c, const struct job_list *l, struct buf *out, int metrics_max)
 {
-	buf_printf(out, "%-12s  %-9s  %-8s  %-20s  %s\n", "ID", "STATUS", "ELAPSED", "NAME", "METRICS");
+	int idw = 12;
+	for (size_t i = 0; i < l->n; i++) {
+		char *ref = job_ref(&l->v[i]);
+		int n = (int)strlen(ref);
+		idw = n > idw ? (n < 40 ? n : 40) : idw;
+		free(ref);
+	}
+	buf_printf(out, "%-*s  %-9s  %-8s  %-20s  %s\n", idw, "ID", "STATUS", "ELAPSED", "NAME", "METRICS");
 	for (size_t i = 0; i < l->n; i++) {
 		const struct job *j = &l->v[i];
 		char *ref = job_ref(j), *name = cli_safe(j->name), el[32];
@@ -213,7 +220,7 @@ static void table(struct jobs_ctx *c, const struct job_list *l, struct buf *out,
 		if (j->status == JOB_FAILED && j->reason && !m.len)
 			buf_puts(&m, j->reason);
 		char *mt = cli_safe(buf_str(&m));
-		pad(out, ref, 12, 0);
+		pad(out, ref, idw, 0);
 		pad(out, job_status_name(j->status), 9, 0);
 		pad(out, el, 8, 0);
 		pad(out, name, 20, 0);
@@ -472,16 +479,18 @@ static int cmd_ls(int argc, char **argv)
 	struct job_list l;
 	struct err e = ERR_INIT;
 	int rc = 0;
-	if (!source || strcmp(source, "slurm") == 0)
-		job_desk_refresh(&c.d, c.d.slurm);
+	struct job_source *all[8];
+	size_t n_all = job_desk_all(&c.d, all, 8);
+	for (size_t i = 1; i < n_all; i++)
+		if (!source || strcmp(source, all[i]->ops->name) == 0)
+			job_desk_refresh(&c.d, all[i]);
 	if (jobreg_list(c.s.db, source, status, &l, &e) < 0)
 		rc = cli_fail(CMD, "%s", e.msg);
 	else if (json) {
 		cJSON *o = cJSON_CreateObject(), *a = cJSON_AddArrayToObject(o, "jobs");
 		for (size_t i = 0; i < l.n; i++)
 			cJSON_AddItemToArray(a, job_to_json(c.s.db, &l.v[i]));
-		struct job_source *all[] = {c.d.local, c.d.slurm};
-		cJSON_AddItemToObject(o, "sources", job_sources_json(all, sizeof all / sizeof *all));
+		cJSON_AddItemToObject(o, "sources", job_sources_json(all, n_all));
 		print_json(o);
 		job_list_free(&l);
 	} else {
@@ -493,9 +502,11 @@ static int cmd_ls(int argc, char **argv)
 		fputs(buf_str(&out), stdout);
 		buf_free(&out);
 		job_list_free(&l);
-		if (c.d.slurm && c.d.slurm->down)
-			fprintf(stderr, "aiwb jobs: the Slurm source is down (%s); its jobs are shown as last seen\n",
-				c.d.slurm->why ? c.d.slurm->why : "no reason given");
+		for (size_t i = 1; i < n_all; i++)
+			if (all[i]->down)
+				fprintf(stderr, "aiwb jobs: the %s source is down (%s); its jobs are shown as last seen\n",
+					strcmp(all[i]->ops->name, "slurm") == 0 ? "Slurm" : all[i]->ops->name,
+					all[i]->why ? all[i]->why : "no reason given");
 	}
 	close_ctx(&c);
 	return rc;
@@ -552,6 +563,21 @@ static void print_job(struct db *db, const struct job *j)
 	printf("metrics:   %s\n", m.len ? mt : "-");
 	free(mt);
 	buf_free(&m);
+	if (j->parent_id || j->info) {
+		struct buf facts = BUF_INIT;
+		struct job parent;
+		if (j->parent_id && jobreg_get(db, j->parent_id, &parent, NULL) == 1) {
+			char *pref = job_ref(&parent);
+			buf_printf(&facts, "  parent: %s\n", pref);
+			free(pref);
+			job_clear(&parent);
+		}
+		job_info_text(j->info, &facts);
+		char *ft = cli_safe(buf_str(&facts));
+		printf("facts:\n%s", ft);
+		free(ft);
+		buf_free(&facts);
+	}
 	struct err e = ERR_INIT;
 	printf("transitions:\n");
 	if (jobreg_transitions(db, j->id, print_transition, NULL, &e) < 0)
@@ -941,11 +967,11 @@ static int cmd_watch(int argc, char **argv)
 		int64_t ms = (int64_t)(interval * 1000);
 		struct job_poller *p = job_poller_new(c.s.loop, ms, ms, ms * 30 > 30000 ? ms * 30 : 30000,
 						      on_watch_update, &w);
-		job_poller_add(p, c.d.local);
-		if (c.d.slurm) {
+		if (c.d.slurm)
 			c.d.slurm->timeout_ms = 0;
-			job_poller_add(p, c.d.slurm);
-		}
+		struct job_source *all[8];
+		for (size_t i = 0, n = job_desk_all(&c.d, all, 8); i < n; i++)
+			job_poller_add(p, all[i]);
 		loop_run(c.s.loop);
 		job_poller_free(p);
 		rc = stop_flag ? 130 : w.finished ? w.exit_status : 0;
