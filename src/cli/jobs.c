@@ -24,6 +24,7 @@
 #include "jobs/local.h"
 #include "jobs/notify.h"
 #include "jobs/registry.h"
+#include "cli/jobs_sagemaker.h"
 #include "jobs/slurm.h"
 #include "jobs/tally.h"
 #include "jobs/text.h"
@@ -33,7 +34,7 @@ const char jobs_usage[] =
 	"                     [--cwd DIR] [--logdir DIR] [-f] -- CMD [ARG...]\n"
 	"       aiwb jobs submit --slurm [--partition P] [--time T] [--gpus N] [--name N]\n"
 	"                     [--metric NAME=REGEX]... [--cwd DIR] -- CMD [ARG...]\n"
-	"       aiwb jobs ls [--source local|slurm|sagemaker] [--status S] [--json]\n"
+	"       aiwb jobs ls [--source local|slurm|sagemaker|bedrock] [--status S] [--json]\n"
 	"       aiwb jobs show ID [--json]\n"
 	"       aiwb jobs logs ID [-f] [--raw]\n"
 	"       aiwb jobs metrics ID [--name M] [--json | --csv]\n"
@@ -41,6 +42,7 @@ const char jobs_usage[] =
 	"       aiwb jobs rm ID\n"
 	"       aiwb jobs watch [ID...] [--until-done] [--interval SECONDS] [--alerts] [--exec CMD]\n"
 	"       aiwb jobs alert ID [RULE]\n"
+	"       aiwb jobs resubmit ID [--yes]\n"
 	"\n"
 	"Runs and follows training jobs. A local job runs under its own supervisor in\n"
 	"its own session and process group, so closing or killing aiwb never stops it\n"
@@ -70,6 +72,8 @@ const char jobs_usage[] =
 	"                       and --exec CMD run with AIWB_ALERT_* in its environment\n"
 	"  alert ID RULE        'loss is nan' | 'loss > 2' (also <, >=, <=) | 'no progress 10m'\n"
 	"                       | 'ended'; without RULE, lists the job's rules\n"
+	"  resubmit             a copy of a SageMaker training job (CreateTrainingJob from the\n"
+	"                       described one, new name), shown first; --yes sends it without asking\n"
 	"  --json, --csv        machine-readable output (docs/jobs.md)\n"
 	"\n"
 	"Exit status: 0 on success; 1 when a job cannot be found, started or stopped;\n"
@@ -455,7 +459,7 @@ static int cmd_ls(int argc, char **argv)
 				if (strcmp(*s, optarg) == 0)
 					source = *s;
 			if (!source)
-				return cli_usage_error(CMD, "--source must be local, slurm or sagemaker, not '%s'", optarg);
+				return cli_usage_error(CMD, "--source must be local, slurm, sagemaker or bedrock, not '%s'", optarg);
 			break;
 		case 'S': {
 			enum job_status st;
@@ -1066,6 +1070,34 @@ static int cmd_submit(int argc, char **argv)
 	return rc;
 }
 
+/* ------------------------------------------------------------------ resubmit */
+
+static int resubmit_job(struct jobs_ctx *c, struct job *j, void *ud)
+{
+	int yes = *(int *)ud;
+	if (strcmp(j->source, "sagemaker") == 0)
+		return jobs_resubmit_sagemaker(&c->d, j, yes);
+	return cli_fail(CMD, "resubmitting %s jobs is not available in this version", j->source);
+}
+
+static int cmd_resubmit(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"yes", no_argument, NULL, 'y'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+	};
+	int yes = 0, opt;
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "yh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'y': yes = 1; break;
+		case 'h': fputs(jobs_usage, stdout); return 0;
+		default: return cli_usage_error(CMD, "jobs resubmit: unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	return with_one_job("resubmit", argc, argv, resubmit_job, &yes);
+}
+
 /* ------------------------------------------------------------------ dispatch */
 
 int cmd_jobs(int argc, char **argv)
@@ -1076,7 +1108,7 @@ int cmd_jobs(int argc, char **argv)
 	} subs[] = {
 		{"run", cmd_run},     {"ls", cmd_ls},     {"list", cmd_ls},   {"show", cmd_show},
 		{"logs", cmd_logs},   {"metrics", cmd_metrics}, {"stop", cmd_stop}, {"rm", cmd_rm},
-		{"watch", cmd_watch}, {"alert", cmd_alert},   {"submit", cmd_submit},
+		{"watch", cmd_watch}, {"alert", cmd_alert},   {"submit", cmd_submit}, {"resubmit", cmd_resubmit},
 	};
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
 		fputs(jobs_usage, argc < 2 ? stderr : stdout);
@@ -1085,8 +1117,6 @@ int cmd_jobs(int argc, char **argv)
 	for (size_t i = 0; i < sizeof subs / sizeof *subs; i++)
 		if (strcmp(argv[1], subs[i].name) == 0)
 			return subs[i].run(argc - 1, argv + 1);
-	if (strcmp(argv[1], "resubmit") == 0)
-		return cli_fail(CMD, "'jobs resubmit' is not available in this version");
 	return cli_usage_error(CMD, "'%s' is not a jobs command (run, ls, show, logs, metrics, stop, rm, watch, alert)",
 			       argv[1]);
 }
