@@ -347,6 +347,10 @@ struct job *aws_op_save(struct aws_op *op, struct job *j)
 
 char *aws_job_dir(const char *source, const char *ext, struct err *e)
 {
+	if (!*ext || ext[0] == '.' || strchr(ext, '/')) {
+		err_set(e, "'%s' cannot name a directory", ext);
+		return NULL;
+	}
 	char *base = path_join(path_data_home(), "jobs");
 	char *src_dir = path_join(base, source);
 	char *dir = path_join(src_dir, ext);

@@ -92,7 +92,8 @@ struct job *aws_op_find(struct aws_op *op, const char *ext_id);
  * returns the registry row, or NULL with op->why set. */
 struct job *aws_op_save(struct aws_op *op, struct job *j);
 
-/* The job's cache directory DATA_HOME/jobs/SOURCE/EXT (0700), created; NULL with e. */
+/* The job's cache directory DATA_HOME/jobs/SOURCE/EXT (0700), created; NULL with e (also
+ * for an EXT that is empty, starts with a dot or holds a slash). */
 char *aws_job_dir(const char *source, const char *ext, struct err *e);
 /* A job's "how far" marks, kept in the registry's job_files under key. */
 int64_t aws_mark_get(struct db *db, int64_t job_id, const char *key);

@@ -354,6 +354,12 @@ static int on_describe(struct aws_op *op, void *arg, const struct awscall_reply 
 		snprintf(op->why, sizeof op->why, "SageMaker DescribeTrainingJob for %s: %s", s->name, e.msg);
 		return -1;
 	}
+	if (strcmp(d.name, s->name) != 0) { /* the name becomes a directory: only the one asked for */
+		snprintf(op->why, sizeof op->why, "SageMaker DescribeTrainingJob for %s answered about another job",
+			 s->name);
+		awsjob_detail_free(&d);
+		return -1;
+	}
 	struct job fresh = { 0 }, *j = aws_op_find(op, d.name);
 	if (!j) {
 		fresh.source = xstrdup(SOURCE);

@@ -284,6 +284,11 @@ static void test_rows(void **state)
 	assert_int_equal(aws_mark_get(e->t.db, back.id, "aws:final"), 1);
 	assert_int_equal(aws_mark_get(e->t.db, back.id, "cw:loss"), 0);
 	job_clear(&back);
+	struct err de = ERR_INIT;
+	assert_null(aws_job_dir("sagemaker", "../x", &de));
+	assert_null(aws_job_dir("sagemaker", "..", &de));
+	assert_null(aws_job_dir("sagemaker", "", &de));
+	assert_non_null(strstr(de.msg, "cannot name a directory"));
 	aws_op_run(op); /* an empty queue finishes */
 	loop_run(e->loop);
 	assert_true(e->ok);
