@@ -38,7 +38,9 @@ UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_RUN = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%-replay)
-HELPERS  = $(patsubst %.c,$(BUILD)/%,$(wildcard tests/fakes/*.c bench/*.c))
+# tests/fakes/fake_*.c are services built into the fake server program, fakellm.
+FAKE_PARTS = $(wildcard tests/fakes/fake_*.c)
+HELPERS  = $(patsubst %.c,$(BUILD)/%,$(filter-out $(FAKE_PARTS),$(wildcard tests/fakes/*.c)) $(wildcard bench/*.c))
 
 .PHONY: all deps run test check asan ubsan bench fuzz install uninstall clean aiwb
 .SECONDARY:
@@ -78,6 +80,8 @@ $(BUILD)/tests/fuzz/replay.o: tests/fuzz/replay.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/fakes/%: $(BUILD)/tests/fakes/%.o $(BUILD)/libaiwb.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+$(BUILD)/tests/fakes/fakellm: $(BUILD)/tests/fakes/fakellm.o $(FAKE_PARTS:%.c=$(BUILD)/%.o) $(BUILD)/libaiwb.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libaiwb.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lutil -lm

@@ -246,10 +246,11 @@ static const struct ui_list_ops list_ops = { draw_row, row_text };
 
 static void draw_sources(struct jobs_pane *jp, WINDOW *w, int width)
 {
-	struct job_source *srcs[2] = { jp->desk.local, jp->desk.slurm };
+	struct job_source *srcs[8];
+	int nsrcs = (int)job_desk_all(&jp->desk, srcs, 8);
 	int col = 0;
 	char line[160];
-	for (int k = 0; k < 2 && col < width; k++) {
+	for (int k = 0; k < nsrcs && col < width; k++) {
 		struct job_source *s = srcs[k];
 		if (!s)
 			continue;
@@ -927,9 +928,9 @@ struct pane *pane_jobs_new(struct wb *wb)
 		jp->notifier = alert_notifier_new(NULL, 1);
 		jp->since_ms = clock_wall_ms();
 		jp->poller = job_poller_new(wb->loop, POLL_MS, IDLE_MS, BACKOFF_MAX_MS, on_update, jp);
-		job_poller_add(jp->poller, jp->desk.local);
-		if (jp->desk.slurm)
-			job_poller_add(jp->poller, jp->desk.slurm);
+		struct job_source *all[8];
+		for (size_t i = 0, n = job_desk_all(&jp->desk, all, 8); i < n; i++)
+			job_poller_add(jp->poller, all[i]);
 	}
 	return &jp->base;
 }

@@ -24,6 +24,7 @@
 #include "jobs/local.h"
 #include "jobs/notify.h"
 #include "jobs/registry.h"
+#include "cli/jobs_sagemaker.h"
 #include "jobs/slurm.h"
 #include "jobs/tally.h"
 #include "jobs/text.h"
@@ -33,7 +34,7 @@ const char jobs_usage[] =
 	"                     [--cwd DIR] [--logdir DIR] [-f] -- CMD [ARG...]\n"
 	"       aiwb jobs submit --slurm [--partition P] [--time T] [--gpus N] [--name N]\n"
 	"                     [--metric NAME=REGEX]... [--cwd DIR] -- CMD [ARG...]\n"
-	"       aiwb jobs ls [--source local|slurm|sagemaker] [--status S] [--json]\n"
+	"       aiwb jobs ls [--source local|slurm|sagemaker|bedrock] [--status S] [--json]\n"
 	"       aiwb jobs show ID [--json]\n"
 	"       aiwb jobs logs ID [-f] [--raw]\n"
 	"       aiwb jobs metrics ID [--name M] [--json | --csv]\n"
@@ -41,6 +42,7 @@ const char jobs_usage[] =
 	"       aiwb jobs rm ID\n"
 	"       aiwb jobs watch [ID...] [--until-done] [--interval SECONDS] [--alerts] [--exec CMD]\n"
 	"       aiwb jobs alert ID [RULE]\n"
+	"       aiwb jobs resubmit ID [--yes]\n"
 	"\n"
 	"Runs and follows training jobs. A local job runs under its own supervisor in\n"
 	"its own session and process group, so closing or killing aiwb never stops it\n"
@@ -70,6 +72,8 @@ const char jobs_usage[] =
 	"                       and --exec CMD run with AIWB_ALERT_* in its environment\n"
 	"  alert ID RULE        'loss is nan' | 'loss > 2' (also <, >=, <=) | 'no progress 10m'\n"
 	"                       | 'ended'; without RULE, lists the job's rules\n"
+	"  resubmit             a copy of a SageMaker training job (CreateTrainingJob from the\n"
+	"                       described one, new name), shown first; --yes sends it without asking\n"
 	"  --json, --csv        machine-readable output (docs/jobs.md)\n"
 	"\n"
 	"Exit status: 0 on success; 1 when a job cannot be found, started or stopped;\n"
@@ -203,7 +207,14 @@ static void pad(struct buf *b, const char *s, int cols, int last)
 
 static void table(struct jobs_ctx *c, const struct job_list *l, struct buf *out, int metrics_max)
 {
-	buf_printf(out, "%-12s  %-9s  %-8s  %-20s  %s\n", "ID", "STATUS", "ELAPSED", "NAME", "METRICS");
+	int idw = 12;
+	for (size_t i = 0; i < l->n; i++) {
+		char *ref = job_ref(&l->v[i]);
+		int n = (int)strlen(ref);
+		idw = n > idw ? (n < 40 ? n : 40) : idw;
+		free(ref);
+	}
+	buf_printf(out, "%-*s  %-9s  %-8s  %-20s  %s\n", idw, "ID", "STATUS", "ELAPSED", "NAME", "METRICS");
 	for (size_t i = 0; i < l->n; i++) {
 		const struct job *j = &l->v[i];
 		char *ref = job_ref(j), *name = cli_safe(j->name), el[32];
@@ -213,7 +224,7 @@ static void table(struct jobs_ctx *c, const struct job_list *l, struct buf *out,
 		if (j->status == JOB_FAILED && j->reason && !m.len)
 			buf_puts(&m, j->reason);
 		char *mt = cli_safe(buf_str(&m));
-		pad(out, ref, 12, 0);
+		pad(out, ref, idw, 0);
 		pad(out, job_status_name(j->status), 9, 0);
 		pad(out, el, 8, 0);
 		pad(out, name, 20, 0);
@@ -448,7 +459,7 @@ static int cmd_ls(int argc, char **argv)
 				if (strcmp(*s, optarg) == 0)
 					source = *s;
 			if (!source)
-				return cli_usage_error(CMD, "--source must be local, slurm or sagemaker, not '%s'", optarg);
+				return cli_usage_error(CMD, "--source must be local, slurm, sagemaker or bedrock, not '%s'", optarg);
 			break;
 		case 'S': {
 			enum job_status st;
@@ -472,16 +483,18 @@ static int cmd_ls(int argc, char **argv)
 	struct job_list l;
 	struct err e = ERR_INIT;
 	int rc = 0;
-	if (!source || strcmp(source, "slurm") == 0)
-		job_desk_refresh(&c.d, c.d.slurm);
+	struct job_source *all[8];
+	size_t n_all = job_desk_all(&c.d, all, 8);
+	for (size_t i = 1; i < n_all; i++)
+		if (!source || strcmp(source, all[i]->ops->name) == 0)
+			job_desk_refresh(&c.d, all[i]);
 	if (jobreg_list(c.s.db, source, status, &l, &e) < 0)
 		rc = cli_fail(CMD, "%s", e.msg);
 	else if (json) {
 		cJSON *o = cJSON_CreateObject(), *a = cJSON_AddArrayToObject(o, "jobs");
 		for (size_t i = 0; i < l.n; i++)
 			cJSON_AddItemToArray(a, job_to_json(c.s.db, &l.v[i]));
-		struct job_source *all[] = {c.d.local, c.d.slurm};
-		cJSON_AddItemToObject(o, "sources", job_sources_json(all, sizeof all / sizeof *all));
+		cJSON_AddItemToObject(o, "sources", job_sources_json(all, n_all));
 		print_json(o);
 		job_list_free(&l);
 	} else {
@@ -493,9 +506,11 @@ static int cmd_ls(int argc, char **argv)
 		fputs(buf_str(&out), stdout);
 		buf_free(&out);
 		job_list_free(&l);
-		if (c.d.slurm && c.d.slurm->down)
-			fprintf(stderr, "aiwb jobs: the Slurm source is down (%s); its jobs are shown as last seen\n",
-				c.d.slurm->why ? c.d.slurm->why : "no reason given");
+		for (size_t i = 1; i < n_all; i++)
+			if (all[i]->down)
+				fprintf(stderr, "aiwb jobs: the %s source is down (%s); its jobs are shown as last seen\n",
+					strcmp(all[i]->ops->name, "slurm") == 0 ? "Slurm" : all[i]->ops->name,
+					all[i]->why ? all[i]->why : "no reason given");
 	}
 	close_ctx(&c);
 	return rc;
@@ -552,6 +567,21 @@ static void print_job(struct db *db, const struct job *j)
 	printf("metrics:   %s\n", m.len ? mt : "-");
 	free(mt);
 	buf_free(&m);
+	if (j->parent_id || j->info) {
+		struct buf facts = BUF_INIT;
+		struct job parent;
+		if (j->parent_id && jobreg_get(db, j->parent_id, &parent, NULL) == 1) {
+			char *pref = job_ref(&parent);
+			buf_printf(&facts, "  parent: %s\n", pref);
+			free(pref);
+			job_clear(&parent);
+		}
+		job_info_text(j->info, &facts);
+		char *ft = cli_safe(buf_str(&facts));
+		printf("facts:\n%s", ft);
+		free(ft);
+		buf_free(&facts);
+	}
 	struct err e = ERR_INIT;
 	printf("transitions:\n");
 	if (jobreg_transitions(db, j->id, print_transition, NULL, &e) < 0)
@@ -954,11 +984,11 @@ static int cmd_watch(int argc, char **argv)
 		int64_t ms = (int64_t)(interval * 1000);
 		struct job_poller *p = job_poller_new(c.s.loop, ms, ms, ms * 30 > 30000 ? ms * 30 : 30000,
 						      on_watch_update, &w);
-		job_poller_add(p, c.d.local);
-		if (c.d.slurm) {
+		if (c.d.slurm)
 			c.d.slurm->timeout_ms = 0;
-			job_poller_add(p, c.d.slurm);
-		}
+		struct job_source *all[8];
+		for (size_t i = 0, n = job_desk_all(&c.d, all, 8); i < n; i++)
+			job_poller_add(p, all[i]);
 		loop_run(c.s.loop);
 		job_poller_free(p);
 		rc = stop_flag ? 130 : w.finished ? w.exit_status : 0;
@@ -1053,6 +1083,34 @@ static int cmd_submit(int argc, char **argv)
 	return rc;
 }
 
+/* ------------------------------------------------------------------ resubmit */
+
+static int resubmit_job(struct jobs_ctx *c, struct job *j, void *ud)
+{
+	int yes = *(int *)ud;
+	if (strcmp(j->source, "sagemaker") == 0)
+		return jobs_resubmit_sagemaker(&c->d, j, yes);
+	return cli_fail(CMD, "resubmitting %s jobs is not available in this version", j->source);
+}
+
+static int cmd_resubmit(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"yes", no_argument, NULL, 'y'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+	};
+	int yes = 0, opt;
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "yh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'y': yes = 1; break;
+		case 'h': fputs(jobs_usage, stdout); return 0;
+		default: return cli_usage_error(CMD, "jobs resubmit: unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	return with_one_job("resubmit", argc, argv, resubmit_job, &yes);
+}
+
 /* ------------------------------------------------------------------ dispatch */
 
 int cmd_jobs(int argc, char **argv)
@@ -1063,7 +1121,7 @@ int cmd_jobs(int argc, char **argv)
 	} subs[] = {
 		{"run", cmd_run},     {"ls", cmd_ls},     {"list", cmd_ls},   {"show", cmd_show},
 		{"logs", cmd_logs},   {"metrics", cmd_metrics}, {"stop", cmd_stop}, {"rm", cmd_rm},
-		{"watch", cmd_watch}, {"alert", cmd_alert},   {"submit", cmd_submit},
+		{"watch", cmd_watch}, {"alert", cmd_alert},   {"submit", cmd_submit}, {"resubmit", cmd_resubmit},
 	};
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
 		fputs(jobs_usage, argc < 2 ? stderr : stdout);
@@ -1072,8 +1130,6 @@ int cmd_jobs(int argc, char **argv)
 	for (size_t i = 0; i < sizeof subs / sizeof *subs; i++)
 		if (strcmp(argv[1], subs[i].name) == 0)
 			return subs[i].run(argc - 1, argv + 1);
-	if (strcmp(argv[1], "resubmit") == 0)
-		return cli_fail(CMD, "'jobs resubmit' is not available in this version");
 	return cli_usage_error(CMD, "'%s' is not a jobs command (run, ls, show, logs, metrics, stop, rm, watch, alert)",
 			       argv[1]);
 }

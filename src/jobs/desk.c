@@ -7,8 +7,10 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/xmalloc.h"
+#include "jobs/bedrockjobs.h"
 #include "jobs/local.h"
 #include "jobs/registry.h"
+#include "jobs/sagemaker.h"
 
 void job_desk_open(struct job_desk *d, struct db *db, struct loop *loop, volatile sig_atomic_t *stop)
 {
@@ -19,6 +21,20 @@ void job_desk_open(struct job_desk *d, struct db *db, struct loop *loop, volatil
 	d->local = local_source_new(db, loop);
 	if (slurm_available())
 		d->slurm = slurm_source_new(db, loop);
+	if (sagemaker_enabled())
+		d->sagemaker = sagemaker_source_new(db, loop);
+	if (bedrockjobs_enabled())
+		d->bedrock = bedrockjobs_source_new(db, loop);
+}
+
+size_t job_desk_all(const struct job_desk *d, struct job_source **out, size_t max)
+{
+	struct job_source *all[] = { d->local, d->slurm, d->sagemaker, d->bedrock };
+	size_t n = 0;
+	for (size_t i = 0; i < sizeof all / sizeof *all && n < max; i++)
+		if (all[i])
+			out[n++] = all[i];
+	return n;
 }
 
 void job_desk_close(struct job_desk *d)
@@ -27,6 +43,10 @@ void job_desk_close(struct job_desk *d)
 		d->local->ops->free(d->local);
 	if (d->slurm)
 		d->slurm->ops->free(d->slurm);
+	if (d->sagemaker)
+		d->sagemaker->ops->free(d->sagemaker);
+	if (d->bedrock)
+		d->bedrock->ops->free(d->bedrock);
 	memset(d, 0, sizeof *d);
 }
 
@@ -41,6 +61,10 @@ struct job_source *job_desk_source(const struct job_desk *d, const struct job *j
 		return d->local;
 	if (strcmp(j->source, "slurm") == 0)
 		return d->slurm;
+	if (strcmp(j->source, "sagemaker") == 0)
+		return d->sagemaker;
+	if (strcmp(j->source, "bedrock") == 0)
+		return d->bedrock;
 	return NULL;
 }
 

@@ -1,6 +1,7 @@
 /* jobs/desk — the job sources of one data home on one loop, as the `aiwb
  * jobs` commands and the Jobs pane use them: the local source always, Slurm
- * when squeue is on PATH and AIWB_SLURM is not off.
+ * when squeue is on PATH and AIWB_SLURM is not off, SageMaker and Bedrock
+ * model customization when switched on (jobs/sagemaker.h, jobs/bedrockjobs.h).
  *
  * The pane drives the sources' ops itself (a poller, jobs/job.h). One-shot
  * commands use the waiting helpers here: each starts one source operation
@@ -26,6 +27,7 @@ struct job_desk {
 	struct loop *loop;        /* borrowed */
 	struct job_source *local;
 	struct job_source *slurm; /* NULL when Slurm is not there */
+	struct job_source *sagemaker, *bedrock; /* NULL when off */
 	volatile sig_atomic_t *stop; /* may be NULL: never interrupted */
 };
 
@@ -37,6 +39,9 @@ int job_desk_reattach(struct job_desk *d, struct err *e);
 
 /* The source a job of the registry belongs to; NULL for a source not here. */
 struct job_source *job_desk_source(const struct job_desk *d, const struct job *j);
+
+/* Every source here, local first, into out; returns how many (at most max). */
+size_t job_desk_all(const struct job_desk *d, struct job_source **out, size_t max);
 
 /* Runs src's list op to its end; src->down and src->why say how it went.
  * Does nothing for a NULL src. */

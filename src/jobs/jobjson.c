@@ -108,7 +108,80 @@ cJSON *job_to_json(struct db *db, const struct job *j)
 	cJSON *m = cJSON_CreateObject();
 	jobreg_last_values(db, j->id, on_last, m, NULL);
 	cJSON_AddItemToObject(o, "metrics", m);
+	struct job parent;
+	if (j->parent_id && jobreg_get(db, j->parent_id, &parent, NULL) == 1) {
+		char *pref = job_ref(&parent);
+		cJSON_AddStringToObject(o, "parent", pref);
+		free(pref);
+		job_clear(&parent);
+	} else {
+		cJSON_AddNullToObject(o, "parent");
+	}
+	cJSON *info = j->info ? cJSON_Parse(j->info) : NULL;
+	if (cJSON_IsObject(info))
+		cJSON_AddItemToObject(o, "info", info);
+	else {
+		cJSON_Delete(info);
+		cJSON_AddNullToObject(o, "info");
+	}
 	return o;
+}
+
+static void put_scalar(struct buf *b, const cJSON *v)
+{
+	if (cJSON_IsString(v))
+		buf_puts(b, v->valuestring);
+	else if (cJSON_IsNumber(v))
+		buf_printf(b, "%.15g", v->valuedouble);
+	else if (cJSON_IsBool(v))
+		buf_puts(b, cJSON_IsTrue(v) ? "true" : "false");
+	else if (cJSON_IsNull(v))
+		buf_puts(b, "null");
+	else {
+		char *s = cJSON_PrintUnformatted(v);
+		buf_puts(b, s);
+		free(s);
+	}
+}
+
+static void put_members(struct buf *b, const cJSON *o)
+{
+	const cJSON *m;
+	int first = 1;
+	cJSON_ArrayForEach(m, o) {
+		buf_printf(b, "%s%s=", first ? "" : " ", m->string ? m->string : "");
+		put_scalar(b, m);
+		first = 0;
+	}
+}
+
+void job_info_text(const char *info, struct buf *out)
+{
+	cJSON *o = info ? cJSON_Parse(info) : NULL;
+	const cJSON *root = cJSON_IsObject(o) ? o : NULL, *v;
+	cJSON_ArrayForEach(v, root) {
+		if (cJSON_IsArray(v) && !cJSON_GetArraySize(v))
+			continue;
+		buf_printf(out, "  %s:", v->string);
+		if (cJSON_IsArray(v)) {
+			const cJSON *it;
+			cJSON_ArrayForEach(it, v) {
+				buf_puts(out, "\n    - ");
+				if (cJSON_IsObject(it))
+					put_members(out, it);
+				else
+					put_scalar(out, it);
+			}
+		} else if (cJSON_IsObject(v)) {
+			buf_putc(out, ' ');
+			put_members(out, v);
+		} else {
+			buf_putc(out, ' ');
+			put_scalar(out, v);
+		}
+		buf_putc(out, '\n');
+	}
+	cJSON_Delete(o);
 }
 
 cJSON *job_point_json(const struct jobreg_point *p)

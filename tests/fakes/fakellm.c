@@ -43,6 +43,8 @@
 #include "net/eventstream.h"
 #include "net/sigv4.h"
 
+#include "fake_awsjobs.h"
+
 #define MAX_HEAD ((size_t)64 << 10)
 #define MAX_BODY ((size_t)64 << 20)
 #define MAX_HEADERS 128
@@ -250,6 +252,7 @@ struct ctx {
 	bool auth_ok;
 	char *sig_canonical;
 	char *sig_string_to_sign;
+	const char *aws_service; /* the SigV4 signing name expected; NULL: bedrock */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -2833,8 +2836,11 @@ static bool check_sigv4(struct ctx *x, const char *auth)
 	}
 	if (strcmp(region, o->aws_region) != 0)
 		return aws_deny(x, "InvalidSignatureException", "Credential should be scoped to a valid region. ");
-	if (strcmp(service, "bedrock") != 0)
-		return aws_deny(x, "InvalidSignatureException", "Credential should be scoped to correct service: 'bedrock'. ");
+	const char *want = x->aws_service ? x->aws_service : "bedrock";
+	if (strcmp(service, want) != 0) {
+		snprintf(msg, sizeof msg, "Credential should be scoped to correct service: '%s'. ", want);
+		return aws_deny(x, "InvalidSignatureException", msg);
+	}
 	if (strcmp(term, "aws4_request") != 0)
 		return aws_deny(x, "InvalidSignatureException",
 				"Credential should be scoped with a valid terminator: 'aws4_request'. ");
@@ -2865,7 +2871,7 @@ static bool check_sigv4(struct ctx *x, const char *auth)
 		.body = r->body,
 		.body_len = r->body_len,
 		.region = o->aws_region,
-		.service = "bedrock",
+		.service = want,
 	};
 	struct sigv4_creds creds = { .access_key_id = o->aws_access_key, .secret_access_key = o->aws_secret_key };
 	struct sigv4_result res;
@@ -3392,6 +3398,26 @@ static void echo_credentials(struct conn *c)
 	buf_free(&all);
 }
 
+/* The AWS job services of fake_awsjobs.c, behind the same SigV4 check. */
+static void run_fakejobs(struct ctx *x, const char *service)
+{
+	x->route = "aws.jobs";
+	x->aws_service = service;
+	x->auth_ok = service ? auth_bedrock(x) : true;
+	if (!x->auth_ok)
+		return;
+	struct fakejobs_answer a = { 0 };
+	fakejobs_handle(x->r->method, x->r->path, x->r->query, req_header(x->r, "x-amz-target"), x->r->body,
+			x->r->body_len, &a);
+	const char *target = req_header(x->r, "x-amz-target");
+	const char *ctype = !target ? "application/json"
+			    : strncmp(target, "Granite", 7) == 0 ? "application/x-amz-json-1.0"
+								  : "application/x-amz-json-1.1";
+	respond(x, a.status, ctype, a.headers.len ? a.headers.data : NULL, &a.body);
+	buf_free(&a.headers);
+	buf_free(&a.body);
+}
+
 static void dispatch(struct server *s, struct conn *c)
 {
 	struct ctx x = { .s = s, .c = c, .r = &c->req };
@@ -3401,10 +3427,16 @@ static void dispatch(struct server *s, struct conn *c)
 	const struct route *rt = route_find(&c->req, &raw_id, &wrong);
 	x.prov = rt ? rt->prov : wrong ? wrong->prov : guess_provider(c->req.path);
 	c->prov = x.prov;
+	const char *aws_service = NULL;
+	int aws_jobs = fakejobs_match(c->req.method, c->req.path, req_header(&c->req, "x-amz-target"), &aws_service);
+	if (aws_jobs)
+		x.prov = c->prov = P_BEDROCK;
 	make_request_id(s, c);
 	if (s->opt.echo)
 		echo_credentials(c);
-	if (rt)
+	if (aws_jobs)
+		run_fakejobs(&x, aws_service);
+	else if (rt)
 		run_route(&x, rt, raw_id);
 	else
 		not_found(&x, wrong != NULL);
@@ -3905,6 +3937,7 @@ int main(int argc, char **argv)
 		free(s.counters[i].key);
 	free(s.counters);
 	kb_corpus_free();
+	fakejobs_free();
 	close(s.lfd);
 	if (s.log_fd >= 0)
 		close(s.log_fd);
