@@ -882,6 +882,7 @@ struct pane *pane_jobs_new(struct wb *wb)
 		job_desk_open(&jp->desk, wb->db, wb->loop, NULL);
 		jp->poller = job_poller_new(wb->loop, POLL_MS, IDLE_MS, BACKOFF_MAX_MS, on_update, jp);
 		job_poller_add(jp->poller, jp->desk.local);
+		job_poller_add(jp->poller, jp->desk.drift);
 		if (jp->desk.slurm)
 			job_poller_add(jp->poller, jp->desk.slurm);
 	}

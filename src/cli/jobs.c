@@ -33,7 +33,7 @@ const char jobs_usage[] =
 	"                     [--cwd DIR] [--logdir DIR] [-f] -- CMD [ARG...]\n"
 	"       aiwb jobs submit --slurm [--partition P] [--time T] [--gpus N] [--name N]\n"
 	"                     [--metric NAME=REGEX]... [--cwd DIR] -- CMD [ARG...]\n"
-	"       aiwb jobs ls [--source local|slurm|sagemaker] [--status S] [--json]\n"
+	"       aiwb jobs ls [--source local|slurm|sagemaker|drift] [--status S] [--json]\n"
 	"       aiwb jobs show ID [--json]\n"
 	"       aiwb jobs logs ID [-f] [--raw]\n"
 	"       aiwb jobs metrics ID [--name M] [--json | --csv]\n"
@@ -448,7 +448,7 @@ static int cmd_ls(int argc, char **argv)
 				if (strcmp(*s, optarg) == 0)
 					source = *s;
 			if (!source)
-				return cli_usage_error(CMD, "--source must be local, slurm or sagemaker, not '%s'", optarg);
+				return cli_usage_error(CMD, "--source must be local, slurm, sagemaker or drift, not '%s'", optarg);
 			break;
 		case 'S': {
 			enum job_status st;
@@ -942,6 +942,7 @@ static int cmd_watch(int argc, char **argv)
 		struct job_poller *p = job_poller_new(c.s.loop, ms, ms, ms * 30 > 30000 ? ms * 30 : 30000,
 						      on_watch_update, &w);
 		job_poller_add(p, c.d.local);
+		job_poller_add(p, c.d.drift);
 		if (c.d.slurm) {
 			c.d.slurm->timeout_ms = 0;
 			job_poller_add(p, c.d.slurm);

@@ -17,6 +17,7 @@ void job_desk_open(struct job_desk *d, struct db *db, struct loop *loop, volatil
 	d->loop = loop;
 	d->stop = stop;
 	d->local = local_source_new(db, loop);
+	d->drift = local_source_named(db, loop, "drift");
 	if (slurm_available())
 		d->slurm = slurm_source_new(db, loop);
 }
@@ -25,6 +26,8 @@ void job_desk_close(struct job_desk *d)
 {
 	if (d->local)
 		d->local->ops->free(d->local);
+	if (d->drift)
+		d->drift->ops->free(d->drift);
 	if (d->slurm)
 		d->slurm->ops->free(d->slurm);
 	memset(d, 0, sizeof *d);
@@ -39,6 +42,8 @@ struct job_source *job_desk_source(const struct job_desk *d, const struct job *j
 {
 	if (strcmp(j->source, "local") == 0)
 		return d->local;
+	if (strcmp(j->source, "drift") == 0)
+		return d->drift;
 	if (strcmp(j->source, "slurm") == 0)
 		return d->slurm;
 	return NULL;

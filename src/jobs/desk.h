@@ -1,5 +1,5 @@
 /* jobs/desk — the job sources of one data home on one loop, as the `aiwb
- * jobs` commands and the Jobs pane use them: the local source always, Slurm
+ * jobs` commands and the Jobs pane use them: the local and drift sources always, Slurm
  * when squeue is on PATH and AIWB_SLURM is not off.
  *
  * The pane drives the sources' ops itself (a poller, jobs/job.h). One-shot
@@ -25,6 +25,7 @@ struct job_desk {
 	struct db *db;            /* borrowed */
 	struct loop *loop;        /* borrowed */
 	struct job_source *local;
+	struct job_source *drift;  /* drift monitors and reports (docs/drift.md) */
 	struct job_source *slurm; /* NULL when Slurm is not there */
 	volatile sig_atomic_t *stop; /* may be NULL: never interrupted */
 };
