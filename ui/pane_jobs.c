@@ -28,13 +28,14 @@
 #include "keys.h"
 #include "list.h"
 #include "pane.h"
+#include "view_drift.h"
 
 #define LOG_KEEP ((size_t)64 << 10)
 #define POLL_MS 1000
 #define IDLE_MS 5000
 #define BACKOFF_MAX_MS 30000
 
-enum view { VIEW_LIST, VIEW_JOB, VIEW_COMPARE };
+enum view { VIEW_LIST, VIEW_JOB, VIEW_COMPARE, VIEW_DRIFT };
 enum sort { SORT_NEWEST, SORT_STATUS, SORT_NAME, SORT_ELAPSED, SORT_COUNT };
 static const char *const sort_names[SORT_COUNT] = { "newest", "status", "name", "elapsed" };
 
@@ -82,6 +83,7 @@ struct jobs_pane {
 	struct stop_ticket *stopping;
 	unsigned chart_flags;
 	enum chart_cells cells;
+	struct drift_view *drift;  /* VIEW_DRIFT: a drift report or monitor (ui/view_drift.h) */
 };
 
 /* ---- the job list ---- */
@@ -240,10 +242,10 @@ static const struct ui_list_ops list_ops = { draw_row, row_text };
 
 static void draw_sources(struct jobs_pane *jp, WINDOW *w, int width)
 {
-	struct job_source *srcs[2] = { jp->desk.local, jp->desk.slurm };
+	struct job_source *srcs[] = { jp->desk.local, jp->desk.slurm, jp->desk.drift };
 	int col = 0;
 	char line[160];
-	for (int k = 0; k < 2 && col < width; k++) {
+	for (size_t k = 0; k < sizeof srcs / sizeof *srcs && col < width; k++) {
 		struct job_source *s = srcs[k];
 		if (!s)
 			continue;
@@ -383,6 +385,8 @@ static void close_detail(struct jobs_pane *jp)
 	free(jp->compare_metric);
 	jp->compare_metric = NULL;
 	jp->confirm = 0;
+	drift_view_free(jp->drift);
+	jp->drift = NULL;
 	jp->view = VIEW_LIST;
 	jp->stale = 1;
 }
@@ -390,6 +394,11 @@ static void close_detail(struct jobs_pane *jp)
 static void open_job(struct jobs_pane *jp, const struct job *j)
 {
 	close_detail(jp);
+	if (strcmp(j->source, "drift") == 0) {
+		jp->drift = drift_view_open(jp->base.wb, j, jp->cells);
+		jp->view = jp->drift ? VIEW_DRIFT : VIEW_LIST;
+		return;
+	}
 	struct err e = ERR_INIT;
 	if (jobreg_get(jp->base.wb->db, j->id, &jp->cur, &e) != 1) {
 		wb_status(jp->base.wb, 1, "the job is gone from the registry%s%s", e.msg[0] ? ": " : "", e.msg);
@@ -708,6 +717,10 @@ static void draw_detail(struct jobs_pane *jp, WINDOW *w, int height, int width)
 static void jobs_draw(struct pane *p, WINDOW *w, int height, int width)
 {
 	struct jobs_pane *jp = (struct jobs_pane *)p;
+	if (jp->view == VIEW_DRIFT) {
+		drift_view_draw(jp->drift, w, height, width);
+		return;
+	}
 	if (jp->view != VIEW_LIST) {
 		draw_detail(jp, w, height, width);
 		return;
@@ -801,6 +814,13 @@ static unsigned jobs_on_key(struct pane *p, int key)
 	struct jobs_pane *jp = (struct jobs_pane *)p;
 	if (jp->confirm)
 		return confirm_key(jp, key);
+	if (jp->view == VIEW_DRIFT) {
+		int closed;
+		unsigned r = drift_view_key(jp->drift, key, &closed);
+		if (closed)
+			close_detail(jp);
+		return r;
+	}
 	if (jp->view != VIEW_LIST)
 		return detail_key(jp, key);
 	if (jp->list.editing && ui_list_key(&jp->list, key))
@@ -841,6 +861,7 @@ static void on_update(void *ud, struct job_source *src)
 	struct jobs_pane *jp = ud;
 	jp->stale = 1;
 	jp->points_stale = 1;
+	drift_view_refresh(jp->drift);
 	wb_redraw(jp->base.wb);
 }
 

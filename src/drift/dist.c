@@ -1,5 +1,7 @@
 #include "drift/dist.h"
 
+#include <cjson/cJSON.h>
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

@@ -7,7 +7,8 @@
 #ifndef AIWB_DRIFT_DIST_H
 #define AIWB_DRIFT_DIST_H
 
-#include <cjson/cJSON.h>
+struct cJSON; /* the JSON side is for src/ only: the UI never sees cJSON */
+
 #include <stddef.h>
 
 #include "base/err.h"
@@ -38,8 +39,8 @@ void drift_dist_free(struct drift_dist *d);
 
 /* {"kind":"numeric","edges":[...],"baseline":[...],"current":[...]} or
  * {"kind":"categorical","values":[...],"baseline":[...],"current":[...]}. */
-cJSON *drift_dist_json(const struct drift_dist *d);
+struct cJSON *drift_dist_json(const struct drift_dist *d);
 /* 0, or -1 (d empty) when j is not that shape. */
-int drift_dist_from_json(const cJSON *j, struct drift_dist *d);
+int drift_dist_from_json(const struct cJSON *j, struct drift_dist *d);
 
 #endif

@@ -1,5 +1,7 @@
 #include "drift/saved.h"
 
+#include <cjson/cJSON.h>
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 #include "base/path.h"
 #include "base/xmalloc.h"
 #include "drift/monitor.h"
+#include "drift/report.h"
 #include "jobs/registry.h"
 
 static const char *const sort_names[DRIFT_SORT_COUNT] = { "severity", "name", "score", "missing" };

@@ -16,12 +16,15 @@
 #ifndef AIWB_DRIFT_SAVED_H
 #define AIWB_DRIFT_SAVED_H
 
-#include <cjson/cJSON.h>
+struct cJSON; /* the JSON side is for src/ only: the UI never sees cJSON */
+struct drift_report;
+struct drift_report_opts;
+struct drift_read_opts;
+
 #include <stdint.h>
 
 #include "base/err.h"
 #include "drift/dist.h"
-#include "drift/report.h"
 #include "jobs/job.h"
 #include "store/db.h"
 
@@ -59,18 +62,18 @@ void drift_saved_sort(struct drift_saved *s, enum drift_saved_sort by);
 
 /* 0 with *out; -1 with e when DIR/report.json is missing or not a drift report. */
 int drift_saved_load(const char *dir, struct drift_saved *out, struct err *e);
-int drift_saved_from_json(const cJSON *doc, struct drift_saved *out, struct err *e);
+int drift_saved_from_json(const struct cJSON *doc, struct drift_saved *out, struct err *e);
 void drift_saved_free(struct drift_saved *s);
 /* A drift job that is a monitor (its directory has watch.json). */
 int drift_job_is_monitor(const struct job *j);
 
 /* Runs the report like drift_report_run and returns its JSON with every
  * column's distribution; *r_out (may be NULL) gets the report. NULL with e. */
-cJSON *drift_report_with_dists(const char *baseline, const char *current, const struct drift_report_opts *o,
+struct cJSON *drift_report_with_dists(const char *baseline, const char *current, const struct drift_report_opts *o,
 			       const struct drift_read_opts *ro, struct drift_report **r_out, struct err *e);
 /* Records doc (a report's JSON, borrowed) as a finished drift job named name
  * (NULL: "BASELINE vs CURRENT"); *out gets the job. -1 with e. */
-int drift_save_report(struct db *db, const cJSON *doc, const char *name, const char *command, struct job *out,
+int drift_save_report(struct db *db, const struct cJSON *doc, const char *name, const char *command, struct job *out,
 		      struct err *e);
 /* The demo: DATA_HOME/examples/drift/reference.csv against current.csv,
  * saved as a report. 1 saved, 0 when the demo files are not there, -1 with e. */
