@@ -328,6 +328,13 @@ int drift_save_report(struct db *db, const cJSON *doc, const char *name, const c
 
 int drift_save_demo(struct db *db, const char *data_home, struct err *e)
 {
+	struct job_list jobs;
+	if (jobreg_list(db, NULL, -1, &jobs, e) < 0)
+		return -1;
+	size_t had = jobs.n;
+	job_list_free(&jobs);
+	if (had)
+		return 0; /* not a first run: the user's jobs stay on top */
 	char *dir = path_join(data_home, "examples/drift");
 	char *ref = path_join(dir, "reference.csv"), *cur = path_join(dir, "current.csv");
 	free(dir);

@@ -76,7 +76,8 @@ struct cJSON *drift_report_with_dists(const char *baseline, const char *current,
 int drift_save_report(struct db *db, const struct cJSON *doc, const char *name, const char *command, struct job *out,
 		      struct err *e);
 /* The demo: DATA_HOME/examples/drift/reference.csv against current.csv,
- * saved as a report. 1 saved, 0 when the demo files are not there, -1 with e. */
+ * saved as a report when the registry has no job yet (a first run). 1
+ * saved, 0 when there are jobs or the demo files are not there, -1 with e. */
 int drift_save_demo(struct db *db, const char *data_home, struct err *e);
 
 #endif
