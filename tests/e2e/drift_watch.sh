@@ -144,6 +144,19 @@ check "numeric columns keep 20 shared bins of both sides" json "all(len(c['distr
 check "categorical columns keep their values with both counts" json "[c['distribution']['values'] for c in d['report']['columns'] if c['name'] == 'weather'][0][0] == 'clear' and [c['distribution']['current'] for c in d['report']['columns'] if c['name'] == 'weather'][0][2] == 325"
 run 0 "drift ls --json" "$A" drift ls --json
 check "... lists the report and both monitors with summaries" json "len(d['drift']) == 3 and [x['summary']['drifted'] for x in d['drift'] if x['id'] == '$rep'] == [5]"
+# ---------------------------------------------------------------- progress per column on a terminal
+run 3 "without a terminal, report prints no progress" "$A" drift report examples/drift/reference.csv examples/drift/current.csv
+check "... stderr is empty" [ ! -s "$err" ]
+if command -v script >/dev/null 2>&1; then
+	script -qec "'$A' drift report examples/drift/reference.csv examples/drift/current.csv >'$T/tty.out'" "$T/tty.log" >/dev/null 2>&1
+	check "on a terminal stderr names each column as it is tested" grep -aq "drift: column 10/10" "$T/tty.log"
+	check "... and the table so far as columns finish" grep -aq "drift: 9/10 columns tested" "$T/tty.log"
+	check "... most drifted first: weather leads once it is tested" sh -c "grep -a -A1 'drift: 9/10 columns tested' '$T/tty.log' | tail -1 | grep -aq '^  weather '"
+	check "stdout still has only the table" sh -c "head -1 '$T/tty.out' | grep -q '^COLUMN' && ! grep -aq 'columns tested' '$T/tty.out'"
+else
+	ok "# SKIP script(1) is not installed: no terminal for the progress checks"
+fi
+
 run 1 "show of an unknown id fails" "$A" drift show drift:999
 run 2 "--name without --save is a usage error" "$A" drift report --name x examples/drift/reference.csv examples/drift/current.csv
 e2e_done
