@@ -43,7 +43,9 @@
 #                  query class, exact vector top 10 over 1M x 384, size).
 #   drift        = `aiwb drift report` on 1M rows x 12 columns beside a
 #                  numpy/scipy script computing the same statistics
-#                  (bench/drift_bench.sh: wall, CPU, peak RSS, ratio).
+#                  (bench/drift_bench.sh: wall, CPU, peak RSS, ratio), and
+#                  rows per second of each test from 1e3 to 1e7 rows
+#                  (bench/drift_tests_bench.c).
 # AIWB_BIN picks another aiwb binary (default ./aiwb).
 set -eu
 BUILD=${BUILD:-build}
@@ -286,6 +288,8 @@ BUILD=$BUILD sh "$ROOT/bench/kb_big.sh"
 
 # (h) Drift: `aiwb drift report` on 1M rows beside numpy/scipy (bench/drift_bench.sh).
 "$ROOT/bench/drift_bench.sh"
+# Rows per second of each drift test, 1e3 to 1e7 rows a side (bench/drift_tests_bench.c).
+"$BUILD/bench/drift_tests_bench"
 
 # Chart redraw: 4 metrics x 100,000 points (bench/chart_bench.c).
 "$BUILD/bench/chart_bench"

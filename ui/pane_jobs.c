@@ -31,13 +31,14 @@
 #include "list.h"
 #include "pane.h"
 #include "term.h"
+#include "view_drift.h"
 
 #define LOG_KEEP ((size_t)64 << 10)
 #define POLL_MS 1000
 #define IDLE_MS 5000
 #define BACKOFF_MAX_MS 30000
 
-enum view { VIEW_LIST, VIEW_JOB, VIEW_COMPARE };
+enum view { VIEW_LIST, VIEW_JOB, VIEW_COMPARE, VIEW_DRIFT };
 enum sort { SORT_NEWEST, SORT_STATUS, SORT_NAME, SORT_ELAPSED, SORT_COUNT };
 static const char *const sort_names[SORT_COUNT] = { "newest", "status", "name", "elapsed" };
 
@@ -88,6 +89,7 @@ struct jobs_pane {
 	struct stop_ticket *stopping;
 	unsigned chart_flags;
 	enum chart_cells cells;
+	struct drift_view *drift;  /* VIEW_DRIFT: a drift report or monitor (ui/view_drift.h) */
 };
 
 /* ---- the job list ---- */
@@ -250,15 +252,23 @@ static void draw_sources(struct jobs_pane *jp, WINDOW *w, int width)
 	int nsrcs = (int)job_desk_all(&jp->desk, srcs, 8);
 	int col = 0;
 	char line[160];
+	/* the sources that are up as one word list ("local drift ok"), then
+	 * each one that is down with its reason */
+	struct buf up = BUF_INIT;
+	for (int k = 0; k < nsrcs; k++)
+		if (srcs[k] && !srcs[k]->down)
+			buf_printf(&up, "%s ", srcs[k]->ops->name);
+	if (up.len) {
+		buf_puts(&up, "ok  ");
+		col += draw_text(w, 0, col, width - col, buf_str(&up), theme_attr(ROLE_DIM));
+	}
+	buf_free(&up);
 	for (int k = 0; k < nsrcs && col < width; k++) {
 		struct job_source *s = srcs[k];
-		if (!s)
+		if (!s || !s->down)
 			continue;
-		if (s->down)
-			snprintf(line, sizeof line, "%s down%s%s  ", s->ops->name, s->why ? ": " : "", s->why ? s->why : "");
-		else
-			snprintf(line, sizeof line, "%s ok  ", s->ops->name);
-		col += draw_text(w, 0, col, width - col, line, theme_attr(s->down ? ROLE_ERROR : ROLE_DIM));
+		snprintf(line, sizeof line, "%s down%s%s  ", s->ops->name, s->why ? ": " : "", s->why ? s->why : "");
+		col += draw_text(w, 0, col, width - col, line, theme_attr(ROLE_ERROR));
 	}
 	snprintf(line, sizeof line, "sort: %s", sort_names[jp->sort]);
 	if (col + (int)strlen(line) < width)
@@ -390,6 +400,8 @@ static void close_detail(struct jobs_pane *jp)
 	free(jp->compare_metric);
 	jp->compare_metric = NULL;
 	jp->confirm = 0;
+	drift_view_free(jp->drift);
+	jp->drift = NULL;
 	jp->view = VIEW_LIST;
 	jp->stale = 1;
 }
@@ -397,6 +409,11 @@ static void close_detail(struct jobs_pane *jp)
 static void open_job(struct jobs_pane *jp, const struct job *j)
 {
 	close_detail(jp);
+	if (strcmp(j->source, "drift") == 0) {
+		jp->drift = drift_view_open(jp->base.wb, j, jp->cells);
+		jp->view = jp->drift ? VIEW_DRIFT : VIEW_LIST;
+		return;
+	}
 	struct err e = ERR_INIT;
 	if (jobreg_get(jp->base.wb->db, j->id, &jp->cur, &e) != 1) {
 		wb_status(jp->base.wb, 1, "the job is gone from the registry%s%s", e.msg[0] ? ": " : "", e.msg);
@@ -715,6 +732,10 @@ static void draw_detail(struct jobs_pane *jp, WINDOW *w, int height, int width)
 static void jobs_draw(struct pane *p, WINDOW *w, int height, int width)
 {
 	struct jobs_pane *jp = (struct jobs_pane *)p;
+	if (jp->view == VIEW_DRIFT) {
+		drift_view_draw(jp->drift, w, height, width);
+		return;
+	}
 	if (jp->view != VIEW_LIST) {
 		draw_detail(jp, w, height, width);
 		return;
@@ -808,6 +829,13 @@ static unsigned jobs_on_key(struct pane *p, int key)
 	struct jobs_pane *jp = (struct jobs_pane *)p;
 	if (jp->confirm)
 		return confirm_key(jp, key);
+	if (jp->view == VIEW_DRIFT) {
+		int closed;
+		unsigned r = drift_view_key(jp->drift, key, &closed);
+		if (closed)
+			close_detail(jp);
+		return r;
+	}
 	if (jp->view != VIEW_LIST)
 		return detail_key(jp, key);
 	if (jp->list.editing && ui_list_key(&jp->list, key))
@@ -885,6 +913,7 @@ static void on_update(void *ud, struct job_source *src)
 	check_alerts(jp);
 	jp->stale = 1;
 	jp->points_stale = 1;
+	drift_view_refresh(jp->drift);
 	wb_redraw(jp->base.wb);
 }
 

@@ -320,7 +320,7 @@ int cli_run(int argc, char **argv)
 	const struct cli_command *c = cli_find(argv[0]);
 	if (!c)
 		return cli_usage_error(NULL, "unknown command '%s'", argv[0]);
-	if (cli_wants_help(argc, argv)) {
+	if (cli_wants_help(argc, argv) && c->run != cmd_drift) { /* drift: one --help per subcommand */
 		fputs(c->usage, stdout);
 		return 0;
 	}

@@ -10,30 +10,40 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/sanitize.h"
 #include "base/xmalloc.h"
 #include "cli/cli.h"
 #include "drift/monitor.h"
+#include "cli/driftjobs.h"
 #include "drift/report.h"
+#include "drift/saved.h"
 
 #define EXIT_DRIFT 3
 #define MAX_PER_COLUMN 4096
 
-const char cmd_drift_usage[] =
-	"usage: aiwb drift report BASELINE CURRENT [--columns A,B] [--test COL=TEST]...\n"
-	"                         [--threshold COL=X]... [--type COL=TYPE]... [--target C]\n"
-	"                         [--prediction C] [--compare] [--ks-method auto|exact|asymp]\n"
-	"                         [--js-base B] [--drift-share X] [--format csv|jsonl] [--json]\n"
-	"       aiwb drift baseline DATA -o DIR [--type COL=TYPE]... [--format csv|jsonl]\n"
+#define REPORT_USAGE \
+	"usage: aiwb drift report BASELINE CURRENT [--columns A,B] [--test COL=TEST]...\n" \
+	"                         [--threshold COL=X]... [--type COL=TYPE]... [--target C]\n" \
+	"                         [--prediction C] [--compare] [--ks-method auto|exact|asymp]\n" \
+	"                         [--js-base B] [--drift-share X] [--format csv|jsonl] [--json]\n" \
+	"                         [--save [--name N]]\n"
+#define BASELINE_USAGE \
+	"usage: aiwb drift baseline DATA -o DIR [--type COL=TYPE]... [--format csv|jsonl]\n" \
 	"                         [--comparison-threshold X] [--comparison-method simple|robust]\n"
-	"       aiwb drift check --baseline DIR DATA -o DIR [--type COL=TYPE]... [--format csv|jsonl]\n"
+#define CHECK_USAGE \
+	"usage: aiwb drift check --baseline DIR DATA -o DIR [--type COL=TYPE]... [--format csv|jsonl]\n" \
 	"                         [--json]\n"
+
+static const char report_usage[] =
+	REPORT_USAGE
 	"\n"
-	"report compares every column of BASELINE with CURRENT (CSV with a header row,\n"
-	"or JSON Lines; .gz is read as is) and prints per column its type, missing share,\n"
-	"test, score, threshold and verdict, most drifted first, then the share of drifted\n"
+	"Compares every column of BASELINE with CURRENT (CSV with a header row, or JSON\n"
+	"Lines; .gz is read as is) and prints per column its type, missing share, test,\n"
+	"score, threshold and verdict, most drifted first, then the share of drifted\n"
 	"columns (dataset drift at or above --drift-share, default 0.5). The test per\n"
 	"column is chosen as Evidently does (docs/drift.md): up to 1,000 baseline values\n"
-	"ks, chisquare or z; above, wasserstein (normalised) or jensenshannon.\n"
+	"ks, chisquare or z; above, wasserstein (normalised) or jensenshannon. On a\n"
+	"terminal, stderr shows the progress per column and the table so far.\n"
 	"  --columns A,B       only these columns (the target and prediction are added)\n"
 	"  --test COL=TEST     the test for COL: ks, chisquare, z, psi, jensenshannon,\n"
 	"                      wasserstein or linf\n"
@@ -49,14 +59,46 @@ const char cmd_drift_usage[] =
 	"                      exact or asymp\n"
 	"  --js-base B         logarithm base of the Jensen-Shannon distance (default e)\n"
 	"  --json              the report as JSON on stdout (docs/drift.md)\n"
-	"\n"
-	"baseline writes DIR/statistics.json and DIR/constraints.json in SageMaker Model\n"
-	"Monitor's formats. check reads them (written by aiwb or by SageMaker) from\n"
-	"--baseline DIR, compares DATA and writes DIR/constraint_violations.json (-o DIR);\n"
-	"--json also prints the violations.\n"
+	"  --save              also keep the report, with each column's distributions, as\n"
+	"                      a finished job of source drift (aiwb drift ls, the Jobs pane);\n"
+	"                      --name N names it\n"
 	"\n"
 	"Bad rows (a CSV record with the wrong number of fields, a JSON line that is not\n"
 	"an object) are left out, counted in the report and named on stderr.\n"
+	"Exit status: 0 no drift, 3 drift, 1 when a file cannot be read or a test does\n"
+	"not apply, 2 on a usage error.\n";
+
+static const char baseline_usage[] =
+	BASELINE_USAGE
+	"\n"
+	"Writes DIR/statistics.json and DIR/constraints.json in SageMaker Model Monitor's\n"
+	"formats (docs/drift.md) for DATA (CSV or JSON Lines).\n"
+	"  --comparison-threshold X   the L-infinity threshold of baseline_drift_check (0.1)\n"
+	"  --comparison-method M      simple or robust (linf_robust)\n"
+	"Exit status: 0 written, 1 when DATA cannot be read or DIR written, 2 on a usage error.\n";
+
+static const char check_usage[] =
+	CHECK_USAGE
+	"\n"
+	"Reads statistics.json and constraints.json (written by aiwb or by SageMaker) from\n"
+	"--baseline DIR, compares DATA and writes DIR/constraint_violations.json (-o DIR);\n"
+	"--json also prints the violations.\n"
+	"Exit status: 0 no violation, 3 violations, 1 on an error, 2 on a usage error.\n";
+
+const char cmd_drift_usage[] =
+	REPORT_USAGE
+	BASELINE_USAGE
+	CHECK_USAGE
+	DRIFT_WATCH_USAGE
+	"\n"
+	"report compares every column of BASELINE with CURRENT, one test per column\n"
+	"(Evidently's choice, docs/drift.md), most drifted first; --save keeps it as a\n"
+	"job of source drift. baseline writes SageMaker Model Monitor's statistics.json\n"
+	"and constraints.json; check compares data with them and writes\n"
+	"constraint_violations.json. watch starts a drift monitor: a job that re-checks a\n"
+	"growing data-capture file against a baseline and keeps each column's drift over\n"
+	"time as metric series. ls lists saved reports and monitors; show prints one.\n"
+	"'aiwb drift COMMAND --help' describes each command.\n"
 	"\n"
 	"Exit status: 0 no drift (check: no violation), 3 drift (check: violations),\n"
 	"1 when a file cannot be read or a test does not apply, 2 on a usage error.\n";
@@ -169,12 +211,61 @@ static void name_bad_rows(const char *path, uint64_t bad, const long *lines, siz
 	fprintf(stderr, "%s)\n", bad > n ? ", ..." : "");
 }
 
+/* On a terminal, stderr shows the column being tested and, under it, the
+ * table so far (most drifted first, the first SHOWN rows), redrawn as each
+ * column finishes and wiped at the end. */
+#define SHOWN 12
+
+struct live {
+	int lines;   /* lines drawn below the progress line */
+};
+
+static void live_wipe(struct live *l)
+{
+	for (; l->lines > 0; l->lines--)
+		fputs("\033[1A\033[2K", stderr);
+	fputs("\r\033[K", stderr);
+}
+
 static void progress(void *ud, size_t done, size_t total, const char *column)
 {
-	(void)ud;
-	fprintf(stderr, "\r\033[Kdrift: column %zu/%zu %.40s", done + 1, total, column);
-	if (done + 1 == total)
-		fputs("\r\033[K", stderr);
+	struct live *l = ud;
+	live_wipe(l);
+	char *name = sanitize_str(column, strlen(column), 0);
+	fprintf(stderr, "drift: column %zu/%zu %.40s", done + 1, total, name);
+	free(name);
+	fflush(stderr);
+}
+
+static void column_done(void *ud, const struct drift_col_result *cols, size_t n, size_t total)
+{
+	struct live *l = ud;
+	live_wipe(l);
+	if (n == total) {
+		fflush(stderr);
+		return;
+	}
+	struct drift_col_result *v = xcalloc(n ? n : 1, sizeof *v);
+	memcpy(v, cols, n * sizeof *v);
+	qsort(v, n, sizeof *v, drift_col_cmp);
+	fprintf(stderr, "drift: %zu/%zu columns tested\n", n, total);
+	l->lines = 1;
+	for (size_t i = 0; i < n && i < SHOWN; i++) {
+		char *name = sanitize_str(v[i].name, strlen(v[i].name), 0);
+		char score[32];
+		if (v[i].test == DRIFT_TEST_NONE)
+			snprintf(score, sizeof score, "-");
+		else if (drift_test_has_pvalue(v[i].test))
+			snprintf(score, sizeof score, "p=%.3g", v[i].pvalue);
+		else
+			snprintf(score, sizeof score, "%.4g", v[i].statistic);
+		fprintf(stderr, "  %-24.24s %-13s %-11s %s\n", name,
+			v[i].test == DRIFT_TEST_NONE ? "-" : drift_test_name(v[i].test), score,
+			v[i].test == DRIFT_TEST_NONE ? "-" : v[i].drifted ? "DRIFT" : "ok");
+		free(name);
+		l->lines++;
+	}
+	free(v);
 	fflush(stderr);
 }
 
@@ -195,6 +286,8 @@ struct report_args {
 	size_t nper;
 	struct drift_report_opts o;
 	char *columns_arg;
+	int save;
+	const char *name;
 };
 
 static int report_option(void *ud, int ch)
@@ -231,6 +324,8 @@ static int report_option(void *ud, int ch)
 	case 'g': a->o.target = optarg; return 0;
 	case 'p': a->o.prediction = optarg; return 0;
 	case 'C': a->o.compare = 1; return 0;
+	case 'S': a->save = 1; return 0;
+	case 'N': a->name = optarg; return 0;
 	case 'k':
 		if (strcmp(optarg, "auto") == 0)
 			a->o.ks_method = KS_AUTO;
@@ -262,6 +357,7 @@ static int cmd_report(int argc, char **argv, struct common *c)
 		{ "compare", no_argument, NULL, 'C' }, { "ks-method", required_argument, NULL, 'k' },
 		{ "js-base", required_argument, NULL, 'b' }, { "drift-share", required_argument, NULL, 's' },
 		{ "format", required_argument, NULL, 'f' }, { "json", no_argument, NULL, 'j' },
+		{ "save", no_argument, NULL, 'S' }, { "name", required_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct report_args a; /* MAX_PER_COLUMN options: not on the stack */
@@ -297,14 +393,34 @@ static int cmd_report(int argc, char **argv, struct common *c)
 	o.ncolumns = ncols;
 	o.per_column = per;
 	o.nper_column = nper;
+	if (a.name && !a.save)
+		return cli_usage_error("drift", "--name names a saved report: add --save");
+	struct live live = { 0 };
 	if (isatty(2)) {
 		o.progress = progress;
+		o.column_done = column_done;
+		o.progress_ud = &live;
 	}
 	struct drift_read_opts ro = { .format = c->format, .types = c->types, .ntypes = c->ntypes };
 	struct err e = ERR_INIT;
-	struct drift_report *r = drift_report_run(base, cur, &o, &ro, &e);
+	struct drift_report *r = NULL;
+	cJSON *saved = NULL;
+	if (a.save)
+		saved = drift_report_with_dists(base, cur, &o, &ro, &r, &e);
+	else
+		r = drift_report_run(base, cur, &o, &ro, &e);
+	if (isatty(2))
+		live_wipe(&live);
 	if (!r)
 		return cli_fail("drift", "%s", err_msg(&e));
+	if (saved) {
+		int src = drift_cli_save(saved, a.name, argc, argv);
+		cJSON_Delete(saved);
+		if (src) {
+			drift_report_free(r);
+			return src;
+		}
+	}
 	name_bad_rows(r->baseline, r->ref_bad, r->ref_bad_lines, r->ref_nbad_lines);
 	name_bad_rows(r->current, r->cur_bad, r->cur_bad_lines, r->cur_nbad_lines);
 	int rc = 0;
@@ -445,9 +561,31 @@ static int cmd_check(int argc, char **argv, struct common *c)
 
 int cmd_drift(int argc, char **argv)
 {
+	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		fputs(cmd_drift_usage, stdout);
+		return 0;
+	}
 	if (argc < 2)
-		return cli_usage_error("drift", "say what to do: report, baseline or check");
+		return cli_usage_error("drift", "say what to do: report, baseline, check, watch, ls or show");
 	const char *sub = argv[1];
+	static const struct {
+		const char *name;
+		const char *usage;
+	} helps[] = {
+		{ "report", report_usage }, { "baseline", baseline_usage }, { "check", check_usage },
+		{ "watch", drift_watch_usage }, { "ls", drift_ls_usage }, { "show", drift_show_usage },
+	};
+	for (size_t i = 0; i < sizeof helps / sizeof *helps; i++)
+		if (strcmp(sub, helps[i].name) == 0 && cli_wants_help(argc - 1, argv + 1)) {
+			fputs(helps[i].usage, stdout);
+			return 0;
+		}
+	if (strcmp(sub, "watch") == 0)
+		return cmd_drift_watch(argc - 1, argv + 1);
+	if (strcmp(sub, "ls") == 0)
+		return cmd_drift_ls(argc - 1, argv + 1);
+	if (strcmp(sub, "show") == 0)
+		return cmd_drift_show(argc - 1, argv + 1);
 	/* column arrays come and go one after another: keep freed memory for the
 	 * next one instead of returning it and faulting it in again */
 	mallopt(M_MMAP_THRESHOLD, 512 << 20);
@@ -462,7 +600,8 @@ int cmd_drift(int argc, char **argv)
 	else if (strcmp(sub, "check") == 0)
 		rc = cmd_check(argc - 1, argv + 1, &c);
 	else
-		rc = cli_usage_error("drift", "unknown drift command '%s' (report, baseline or check)", sub);
+		rc = cli_usage_error("drift", "unknown drift command '%s' (report, baseline, check, watch, ls or show)",
+				     sub);
 	common_free(&c);
 	return rc;
 }

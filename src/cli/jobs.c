@@ -34,7 +34,7 @@ const char jobs_usage[] =
 	"                     [--cwd DIR] [--logdir DIR] [-f] -- CMD [ARG...]\n"
 	"       aiwb jobs submit --slurm [--partition P] [--time T] [--gpus N] [--name N]\n"
 	"                     [--metric NAME=REGEX]... [--cwd DIR] -- CMD [ARG...]\n"
-	"       aiwb jobs ls [--source local|slurm|sagemaker|bedrock] [--status S] [--json]\n"
+	"       aiwb jobs ls [--source local|slurm|sagemaker|bedrock|drift] [--status S] [--json]\n"
 	"       aiwb jobs show ID [--json]\n"
 	"       aiwb jobs logs ID [-f] [--raw]\n"
 	"       aiwb jobs metrics ID [--name M] [--json | --csv]\n"
@@ -459,7 +459,8 @@ static int cmd_ls(int argc, char **argv)
 				if (strcmp(*s, optarg) == 0)
 					source = *s;
 			if (!source)
-				return cli_usage_error(CMD, "--source must be local, slurm, sagemaker or bedrock, not '%s'", optarg);
+				return cli_usage_error(CMD, "--source must be local, slurm, sagemaker, bedrock or drift, not '%s'",
+						       optarg);
 			break;
 		case 'S': {
 			enum job_status st;

@@ -558,8 +558,19 @@ static int in_domain(const struct mfeature *f, const char *s)
 	return 0;
 }
 
+static void score_set(struct monitor_score *sc, const char *method, double score, double threshold, int drifted)
+{
+	if (!sc)
+		return;
+	sc->method = method;
+	sc->score = score;
+	sc->threshold = threshold;
+	sc->drifted = drifted;
+	sc->compared = 1;
+}
+
 static int check_feature(const struct monitor_baseline *b, const struct mfeature *f, struct drift_data *d,
-			 struct drift_column *c, cJSON *list, struct err *e)
+			 struct drift_column *c, cJSON *list, struct monitor_score *sc, struct err *e)
 {
 	int numeric_base = strcmp(f->type, "Integral") == 0 || strcmp(f->type, "Fractional") == 0;
 	uint64_t nonmissing = d->rows - c->missing;
@@ -626,9 +637,22 @@ static int check_feature(const struct monitor_baseline *b, const struct mfeature
 		if (!v)
 			return -1;
 		double dist = linf_points(f->points, f->npoints, f->total_weight, v, n);
+		if (sc) {
+			double *x = xcalloc(f->npoints, sizeof *x), *w = xcalloc(f->npoints, sizeof *w);
+			for (size_t i = 0; i < f->npoints; i++) {
+				x[i] = f->points[i].x;
+				w[i] = f->points[i].w;
+			}
+			sc->numeric = 1;
+			drift_dist_numeric(&sc->dist, x, w, f->npoints, v, n, DRIFT_DIST_BINS);
+			free(x);
+			free(w);
+		}
 		free(v);
 		if (b->robust)
 			dist = drift_linf_robust(dist, f->total_weight, (double)n);
+		score_set(sc, b->robust ? "linf_robust" : "linf_simple", dist, b->comparison_threshold,
+			  dist > b->comparison_threshold);
 		if (dist > b->comparison_threshold)
 			drift_violation(list, f->name, "distance", dist, "exceeds", b->comparison_threshold);
 	} else if (!numeric_base && f->ncats && nonmissing > 0) {
@@ -655,9 +679,12 @@ static int check_feature(const struct monitor_baseline *b, const struct mfeature
 			n1 += ref[i];
 			n2 += cur[i];
 		}
+		if (sc)
+			drift_dist_categories(&sc->dist, f->cats, f->ncats, cats, ncats, DRIFT_DIST_TOP);
 		if (b->chi2) {
 			struct chi2_result r;
 			drift_chi2(ref, cur, used, &r);
+			score_set(sc, "chisquare", r.pvalue, b->categorical_threshold, r.pvalue < b->categorical_threshold);
 			if (r.pvalue < b->categorical_threshold)
 				drift_violation(list, f->name, "chi-square p-value", r.pvalue, "is below",
 						b->categorical_threshold);
@@ -665,6 +692,8 @@ static int check_feature(const struct monitor_baseline *b, const struct mfeature
 			double dist = drift_linf_counts(ref, cur, used);
 			if (b->robust)
 				dist = drift_linf_robust(dist, n1, n2);
+			score_set(sc, b->robust ? "linf_robust" : "linf_simple", dist, b->categorical_threshold,
+				  dist > b->categorical_threshold);
 			if (dist > b->categorical_threshold)
 				drift_violation(list, f->name, "distance", dist, "exceeds", b->categorical_threshold);
 		}
@@ -679,8 +708,44 @@ static int check_feature(const struct monitor_baseline *b, const struct mfeature
 
 cJSON *monitor_check(const struct monitor_baseline *b, struct drift_data *d, struct err *e)
 {
+	return monitor_check_scored(b, d, NULL, NULL, e);
+}
+
+void monitor_scores_free(struct monitor_score *s, size_t n)
+{
+	for (size_t i = 0; s && i < n; i++) {
+		free(s[i].name);
+		drift_dist_free(&s[i].dist);
+	}
+	free(s);
+}
+
+size_t monitor_feature_count(const struct monitor_baseline *b)
+{
+	return b->n;
+}
+
+const char *monitor_feature_name(const struct monitor_baseline *b, size_t i)
+{
+	return i < b->n ? b->f[i].name : NULL;
+}
+
+cJSON *monitor_check_scored(const struct monitor_baseline *b, struct drift_data *d, struct monitor_score **scores,
+			    size_t *nscores, struct err *e)
+{
 	cJSON *doc = cJSON_CreateObject();
 	cJSON *list = cJSON_AddArrayToObject(doc, "violations");
+	struct monitor_score *sc = NULL;
+	if (scores) {
+		sc = xcalloc(b->n ? b->n : 1, sizeof *sc);
+		for (size_t i = 0; i < b->n; i++) {
+			sc[i].name = xstrdup(b->f[i].name);
+			sc[i].numeric = strcmp(b->f[i].type, "Integral") == 0 || strcmp(b->f[i].type, "Fractional") == 0;
+			sc[i].score = sc[i].threshold = NAN;
+		}
+		*scores = sc;
+		*nscores = b->n;
+	}
 	if (!b->evaluate)
 		return doc;
 	for (size_t i = 0; i < b->n; i++) {
@@ -691,8 +756,13 @@ cJSON *monitor_check(const struct monitor_baseline *b, struct drift_data *d, str
 				  "The baseline has column '%s'; the data does not", f->name);
 			continue;
 		}
-		if (check_feature(b, f, d, c, list, e) != 0) {
+		if (check_feature(b, f, d, c, list, sc ? &sc[i] : NULL, e) != 0) {
 			cJSON_Delete(doc);
+			if (scores) {
+				monitor_scores_free(sc, b->n);
+				*scores = NULL;
+				*nscores = 0;
+			}
 			return NULL;
 		}
 	}

@@ -20,6 +20,7 @@
 
 #include "base/err.h"
 #include "drift/data.h"
+#include "drift/dist.h"
 
 #define MONITOR_KLL_K 2048
 #define MONITOR_BUCKETS 10
@@ -47,6 +48,25 @@ size_t monitor_check_types(const struct monitor_baseline *b, const struct drift_
 
 /* The violations document (caller deletes), or NULL with e. */
 cJSON *monitor_check(const struct monitor_baseline *b, struct drift_data *d, struct err *e);
+
+/* A feature's baseline_drift_check, as a drift monitor keeps it over time. */
+struct monitor_score {
+	char *name;
+	int numeric;          /* an Integral or Fractional feature */
+	int compared;         /* the distribution was compared (the data has the column and values) */
+	const char *method;   /* "linf_simple", "linf_robust" or "chisquare" (static) */
+	double score;         /* the L-infinity distance, or the chi-square p-value */
+	double threshold;
+	int drifted;          /* score > threshold (chisquare: p-value < threshold) */
+	struct drift_dist dist; /* the baseline's (from its sketch or buckets) and the data's */
+};
+/* monitor_check, also giving each baseline feature's score in the
+ * baseline's order (*scores: caller frees with monitor_scores_free). */
+cJSON *monitor_check_scored(const struct monitor_baseline *b, struct drift_data *d, struct monitor_score **scores,
+			    size_t *nscores, struct err *e);
+void monitor_scores_free(struct monitor_score *s, size_t n);
+size_t monitor_feature_count(const struct monitor_baseline *b);
+const char *monitor_feature_name(const struct monitor_baseline *b, size_t i);
 
 /* Writes DIR/NAME (pretty JSON, 0600, via rename), creating DIR 0700. */
 int monitor_write_json(const char *dir, const char *name, const cJSON *doc, struct err *e);

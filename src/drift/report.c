@@ -531,7 +531,7 @@ static void model_quality(struct drift_report *rep, struct drift_data *ref, stru
 
 /* ------------------------------------------------------------ the report */
 
-static int cmp_result(const void *a, const void *b)
+int drift_col_cmp(const void *a, const void *b)
 {
 	const struct drift_col_result *x = a, *y = b;
 	if (x->drifted != y->drifted)
@@ -627,11 +627,13 @@ struct drift_report *drift_report_on(struct drift_data *ref, struct drift_data *
 			}
 		}
 		done++;
+		if (o->column_done)
+			o->column_done(o->progress_ud, rep->cols, rep->ncols, total);
 	}
 	for (size_t i = 0; i < cur->ncols; i++)
 		if (!drift_data_column(ref, cur->cols[i].name) && !o->ncolumns)
 			rep->extra_columns[rep->nextra_columns++] = xstrdup(cur->cols[i].name);
-	qsort(rep->cols, rep->ncols, sizeof *rep->cols, cmp_result);
+	qsort(rep->cols, rep->ncols, sizeof *rep->cols, drift_col_cmp);
 	rep->share = rep->tested ? (double)rep->drifted / (double)rep->tested : 0;
 	rep->dataset_drift = rep->tested > 0 && rep->share >= rep->drift_share;
 	if (o->target && o->prediction)
@@ -677,6 +679,10 @@ struct drift_report *drift_report_run(const char *baseline, const char *current,
 		return NULL;
 	}
 	struct drift_report *rep = drift_report_on(ref, cur, o, e);
+	if (rep && o->with_data && o->with_data(o->progress_ud, rep, ref, cur, e) != 0) {
+		drift_report_free(rep);
+		rep = NULL;
+	}
 	drift_data_free(ref);
 	drift_data_free(cur);
 	return rep;

@@ -44,6 +44,9 @@ struct drift_col_opt {
 	double threshold;          /* NaN: the test's default */
 };
 
+struct drift_col_result;
+struct drift_report;
+
 struct drift_report_opts {
 	const char *const *columns;  /* NULL: every column of the baseline */
 	size_t ncolumns;
@@ -55,6 +58,14 @@ struct drift_report_opts {
 	double drift_share;          /* dataset drift when the drifted share >= this; 0 means 0.5 */
 	int compare;
 	void (*progress)(void *ud, size_t done, size_t total, const char *column);
+	/* After each column: the results so far, in the order run (sort a copy
+	 * with drift_col_cmp for a table that fills as columns finish). */
+	void (*column_done)(void *ud, const struct drift_col_result *cols, size_t n, size_t total);
+	/* drift_report_run only: called with the finished report and both data
+	 * sets before they are freed (e.g. to keep the distributions); non-zero
+	 * with e fails the run. */
+	int (*with_data)(void *ud, struct drift_report *r, struct drift_data *ref, struct drift_data *cur,
+			 struct err *e);
 	void *progress_ud;
 };
 
@@ -110,6 +121,8 @@ struct drift_report *drift_report_run(const char *baseline, const char *current,
 struct drift_report *drift_report_on(struct drift_data *ref, struct drift_data *cur, const struct drift_report_opts *opts,
 				     struct err *e);
 void drift_report_free(struct drift_report *r);
+/* The report's order for columns (qsort): drifted first, then by severity, then by name. */
+int drift_col_cmp(const void *a, const void *b);
 
 cJSON *drift_report_json(const struct drift_report *r);
 void drift_report_print(FILE *out, const struct drift_report *r);

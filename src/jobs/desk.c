@@ -19,6 +19,7 @@ void job_desk_open(struct job_desk *d, struct db *db, struct loop *loop, volatil
 	d->loop = loop;
 	d->stop = stop;
 	d->local = local_source_new(db, loop);
+	d->drift = local_source_named(db, loop, "drift");
 	if (slurm_available())
 		d->slurm = slurm_source_new(db, loop);
 	if (sagemaker_enabled())
@@ -29,7 +30,7 @@ void job_desk_open(struct job_desk *d, struct db *db, struct loop *loop, volatil
 
 size_t job_desk_all(const struct job_desk *d, struct job_source **out, size_t max)
 {
-	struct job_source *all[] = { d->local, d->slurm, d->sagemaker, d->bedrock };
+	struct job_source *all[] = { d->local, d->drift, d->slurm, d->sagemaker, d->bedrock };
 	size_t n = 0;
 	for (size_t i = 0; i < sizeof all / sizeof *all && n < max; i++)
 		if (all[i])
@@ -41,6 +42,8 @@ void job_desk_close(struct job_desk *d)
 {
 	if (d->local)
 		d->local->ops->free(d->local);
+	if (d->drift)
+		d->drift->ops->free(d->drift);
 	if (d->slurm)
 		d->slurm->ops->free(d->slurm);
 	if (d->sagemaker)
@@ -59,6 +62,8 @@ struct job_source *job_desk_source(const struct job_desk *d, const struct job *j
 {
 	if (strcmp(j->source, "local") == 0)
 		return d->local;
+	if (strcmp(j->source, "drift") == 0)
+		return d->drift;
 	if (strcmp(j->source, "slurm") == 0)
 		return d->slurm;
 	if (strcmp(j->source, "sagemaker") == 0)

@@ -1,7 +1,8 @@
 /* jobs/desk — the job sources of one data home on one loop, as the `aiwb
- * jobs` commands and the Jobs pane use them: the local source always, Slurm
- * when squeue is on PATH and AIWB_SLURM is not off, SageMaker and Bedrock
- * model customization when switched on (jobs/sagemaker.h, jobs/bedrockjobs.h).
+ * jobs` commands and the Jobs pane use them: the local and drift sources
+ * always, Slurm when squeue is on PATH and AIWB_SLURM is not off, SageMaker
+ * and Bedrock model customization when switched on (jobs/sagemaker.h,
+ * jobs/bedrockjobs.h).
  *
  * The pane drives the sources' ops itself (a poller, jobs/job.h). One-shot
  * commands use the waiting helpers here: each starts one source operation
@@ -26,6 +27,7 @@ struct job_desk {
 	struct db *db;            /* borrowed */
 	struct loop *loop;        /* borrowed */
 	struct job_source *local;
+	struct job_source *drift;  /* drift monitors and reports (docs/drift.md) */
 	struct job_source *slurm; /* NULL when Slurm is not there */
 	struct job_source *sagemaker, *bedrock; /* NULL when off */
 	volatile sig_atomic_t *stop; /* may be NULL: never interrupted */

@@ -12,7 +12,7 @@ static const char *const status_names[] = {
 #undef JOB_STATUS_NAME
 };
 
-const char *const job_source_names[] = {"local", "slurm", "sagemaker", "bedrock", NULL};
+const char *const job_source_names[] = {"local", "slurm", "sagemaker", "bedrock", "drift", NULL};
 
 const char *job_status_name(enum job_status s)
 {

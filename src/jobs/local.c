@@ -511,7 +511,7 @@ int local_start(struct db *db, const struct local_spec *spec, struct job *out, s
 		goto out;
 	}
 	struct job j = {0};
-	j.source = xstrdup("local");
+	j.source = xstrdup(spec->source ? spec->source : "local");
 	j.name = spec->name ? xstrdup(spec->name) : default_name(spec->argv);
 	j.status = JOB_STARTING;
 	j.raw_state = xstrdup("starting");
@@ -538,7 +538,7 @@ int local_start(struct db *db, const struct local_spec *spec, struct job *out, s
 	int lf = open(j.log_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (lf >= 0)
 		close(lf);
-	char *env_id = xasprintf("AIWB_JOB_ID=local:%s", j.ext_id), *env_dir = xasprintf("AIWB_JOB_DIR=%s", j.dir);
+	char *env_id = xasprintf("AIWB_JOB_ID=%s:%s", j.source, j.ext_id), *env_dir = xasprintf("AIWB_JOB_DIR=%s", j.dir);
 	env = xreallocarray(env, n_env + 3, sizeof *env);
 	memmove(env + 3, env, n_env * sizeof *env); /* user values win */
 	env[0] = xstrdup("PYTHONUNBUFFERED=1");
@@ -738,9 +738,14 @@ static int sync_job(struct db *db, struct job *j, struct jobreg_inserter *w, str
 	return changed ? jobreg_update(db, j, e) : 0;
 }
 
+int local_supervised(const char *source)
+{
+	return source && (strcmp(source, "local") == 0 || strcmp(source, "drift") == 0);
+}
+
 int local_sync(struct db *db, struct job *j, struct err *e)
 {
-	if (strcmp(j->source, "local") != 0)
+	if (!local_supervised(j->source))
 		return 0;
 	if (jobreg_begin(db, e) < 0)
 		return -1;
@@ -756,9 +761,20 @@ int local_sync(struct db *db, struct job *j, struct err *e)
 
 int local_sync_all(struct db *db, int *active, struct err *e)
 {
+	int a = 0, b = 0;
+	int rc = local_sync_source(db, "local", &a, e);
+	if (rc == 0)
+		rc = local_sync_source(db, "drift", &b, e);
+	if (active)
+		*active = a + b;
+	return rc;
+}
+
+int local_sync_source(struct db *db, const char *source, int *active, struct err *e)
+{
 	struct job_list l;
 	int n_active = 0, rc = 0;
-	if (jobreg_list(db, "local", -1, &l, e) < 0)
+	if (jobreg_list(db, source, -1, &l, e) < 0)
 		return -1;
 	if (jobreg_begin(db, e) < 0) {
 		job_list_free(&l);
@@ -830,7 +846,7 @@ static void local_list(struct job_source *src, job_done_fn done, void *ud)
 {
 	struct err e = ERR_INIT;
 	int active = 0;
-	int rc = local_sync_all(src->db, &active, &e);
+	int rc = local_sync_source(src->db, src->ops->name, &active, &e);
 	src->active = active;
 	done(ud, rc == 0, rc == 0 ? NULL : e.msg);
 }
@@ -923,10 +939,24 @@ static const struct job_source_ops local_ops = {
 	.free = local_free,
 };
 
+static const struct job_source_ops drift_ops = {
+	.name = "drift",
+	.list = local_list,
+	.describe = local_describe,
+	.logs = local_logs,
+	.stop = local_stop,
+	.free = local_free,
+};
+
 struct job_source *local_source_new(struct db *db, struct loop *loop)
 {
+	return local_source_named(db, loop, "local");
+}
+
+struct job_source *local_source_named(struct db *db, struct loop *loop, const char *source)
+{
 	struct job_source *src = xcalloc(1, sizeof *src);
-	src->ops = &local_ops;
+	src->ops = strcmp(source, "drift") == 0 ? &drift_ops : &local_ops;
 	src->db = db;
 	src->loop = loop;
 	return src;

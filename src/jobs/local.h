@@ -45,6 +45,7 @@ struct local_spec {
 	const char *const *rules;       /* "NAME=REGEX", n_rules of them */
 	size_t n_rules;
 	const char *logdir;             /* NULL: none */
+	const char *source;             /* NULL: "local"; another supervised source ("drift") */
 };
 
 /* Starts the job and fills *out from the registry. -1 with e (nothing is left
@@ -55,6 +56,10 @@ int local_sync(struct db *db, struct job *j, struct err *e);
 /* Every local job that is not final, and final ones with log left to read.
  * *active gets the number not final. */
 int local_sync_all(struct db *db, int *active, struct err *e);
+/* The same for the jobs of one supervised source ("local" or "drift"). */
+int local_sync_source(struct db *db, const char *source, int *active, struct err *e);
+/* A source whose jobs run under this supervisor: "local" and "drift" (drift monitors). */
+int local_supervised(const char *source);
 
 /* Reads what is new in j's log (j->log_path from j->log_offset, with j's
  * metric rules) and in event files and metrics.csv under j->dir and
@@ -87,5 +92,7 @@ int local_read_env_file(const char *path, char ***out, size_t *n, struct err *e)
 int local_env_name_valid(const char *s, size_t n);
 
 struct job_source *local_source_new(struct db *db, struct loop *loop);
+/* The same ops for the jobs of another supervised source ("drift"). */
+struct job_source *local_source_named(struct db *db, struct loop *loop, const char *source);
 
 #endif

@@ -56,9 +56,9 @@ then ok "a Slurm that does not answer is shown as down; local jobs still listed"
 else fail "Slurm down" "$(what)"; fi
 PATH="$E2E_TMP/fakebin:$PATH" run jobs ls --json
 check "ls --json: the slurm source is down with its error, local up" e2e_json "$out" \
-	'{s["name"]: s["state"] for s in d["sources"]} == {"local": "up", "slurm": "down"} and "connect failure" in [s for s in d["sources"] if s["name"] == "slurm"][0]["error"] and len(d["jobs"]) == 1'
+	'{s["name"]: s["state"] for s in d["sources"]} == {"local": "up", "drift": "up", "slurm": "down"} and "connect failure" in [s for s in d["sources"] if s["name"] == "slurm"][0]["error"] and len(d["jobs"]) == 1'
 AIWB_SLURM=off PATH="$E2E_TMP/fakebin:$PATH" run jobs ls --json
-check "AIWB_SLURM=off: no Slurm source" e2e_json "$out" '[s["name"] for s in d["sources"]] == ["local"]'
+check "AIWB_SLURM=off: no Slurm source" e2e_json "$out" '[s["name"] for s in d["sources"]] == ["local", "drift"]'
 run jobs submit --slurm
 if [ $RC = 2 ] && grep -q 'needs a command' "$err"; then ok "submit without a command: usage error"; else fail "submit usage" "$(what)"; fi
 run jobs submit -- true

@@ -86,7 +86,7 @@ else
 fi
 
 d="zoomed, the header says local is up and Slurm down, and the local jobs stay listed"
-if tui_keys z && tui_wait "local ok" && tui_wait "slurm down: squeue failed: squeue: error: Unable to contact" &&
+if tui_keys z && tui_wait "local drift ok" && tui_wait "slurm down: squeue failed: squeue: error: Unable to contact" &&
 	tui_wait "$ref tuitrain"; then
 	ok "$d"
 else

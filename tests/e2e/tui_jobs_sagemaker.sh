@@ -39,7 +39,7 @@ else
 fi
 
 d="zoomed, the header says local and sagemaker are up, and no Slurm"
-if tui_keys z && tui_wait "local ok  sagemaker ok" && tui_keys z; then ok "$d"; else tui_fail "$d"; fi
+if tui_keys z && tui_wait "local drift sagemaker ok" && tui_keys z; then ok "$d"; else tui_fail "$d"; fi
 
 d="/ and Enter open the two-host job: its CloudWatch curve in braille, its log from both streams"
 if tui_keys / && tui_type sm-bert && tui_keys Enter && tui_wait_gone "sm-pending" && tui_keys Enter &&

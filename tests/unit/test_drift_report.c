@@ -195,9 +195,78 @@ static void test_monitor_round_trip(void **state)
 	free(b);
 }
 
+struct hooks {
+	size_t calls, last_n, total, progress;
+	int sorted_ok, data_seen;
+};
+
+static void on_progress(void *ud, size_t done, size_t total, const char *column)
+{
+	struct hooks *h = ud;
+	assert_true(done < total && column && *column);
+	h->progress++;
+}
+
+static void on_column(void *ud, const struct drift_col_result *cols, size_t n, size_t total)
+{
+	struct hooks *h = ud;
+	assert_int_equal(n, h->last_n + 1); /* one more finished column each time */
+	assert_true(cols[n - 1].name != NULL);
+	h->last_n = n;
+	h->total = total;
+	h->calls++;
+}
+
+static int on_data(void *ud, struct drift_report *r, struct drift_data *ref, struct drift_data *cur, struct err *e)
+{
+	(void)e;
+	struct hooks *h = ud;
+	h->data_seen = r->ncols == 5 && ref->rows == 300 && cur->rows == 200 && drift_data_column(cur, "wide");
+	return 0;
+}
+
+static int on_data_fails(void *ud, struct drift_report *r, struct drift_data *ref, struct drift_data *cur,
+			 struct err *e)
+{
+	(void)ud;
+	(void)r;
+	(void)ref;
+	(void)cur;
+	return err_set(e, "kept nothing");
+}
+
+/* column_done: the table so far after each column; with_data: both data sets
+ * before they are freed (a failure there fails the run); drift_col_cmp is
+ * the report's order. */
+static void test_hooks(void **state)
+{
+	(void)state;
+	char *a = make_csv("h0.csv", 300, 0), *b = make_csv("h1.csv", 200, 1);
+	struct hooks h = { 0 };
+	struct drift_report_opts o = { .ks_method = KS_AUTO, .progress = on_progress, .column_done = on_column,
+				       .with_data = on_data, .progress_ud = &h };
+	struct err e = ERR_INIT;
+	struct drift_report *r = drift_report_run(a, b, &o, NULL, &e);
+	assert_non_null(r);
+	assert_int_equal(h.calls, 5);
+	assert_int_equal(h.total, 5);
+	assert_int_equal(h.progress, 5);
+	assert_true(h.data_seen);
+	for (size_t i = 1; i < r->ncols; i++)
+		assert_true(drift_col_cmp(&r->cols[i - 1], &r->cols[i]) < 0);
+	drift_report_free(r);
+	o.with_data = on_data_fails;
+	o.column_done = NULL;
+	assert_null(drift_report_run(a, b, &o, NULL, &e));
+	assert_string_equal(err_msg(&e), "kept nothing");
+	free(a);
+	free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hooks),
 		cmocka_unit_test(test_default_choice_small),
 		cmocka_unit_test(test_default_choice_large_and_overrides),
 		cmocka_unit_test(test_json_shape),
