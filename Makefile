@@ -79,6 +79,9 @@ $(BUILD)/tests/fuzz/replay.o: tests/fuzz/replay.c
 
 $(BUILD)/tests/fakes/%: $(BUILD)/tests/fakes/%.o $(BUILD)/libaiwb.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+# fakellm also serves the fake AWS services of tests/fakes/svc/.
+$(BUILD)/tests/fakes/fakellm: $(BUILD)/tests/fakes/fakellm.o $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/fakes/svc/*.c)) $(BUILD)/libaiwb.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libaiwb.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lutil -lm
 $(BUILD)/bench/chart_bench: $(BUILD)/bench/chart_bench.o $(BUILD)/libaiwbui.a $(BUILD)/libaiwb.a

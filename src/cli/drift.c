@@ -13,7 +13,10 @@
 #include "base/xmalloc.h"
 #include "cli/cli.h"
 #include "drift/monitor.h"
+#include "drift/remote.h"
 #include "drift/report.h"
+#include "net/s3.h"
+#include "session.h"
 
 #define EXIT_DRIFT 3
 #define MAX_PER_COLUMN 4096
@@ -53,7 +56,12 @@ const char cmd_drift_usage[] =
 	"baseline writes DIR/statistics.json and DIR/constraints.json in SageMaker Model\n"
 	"Monitor's formats. check reads them (written by aiwb or by SageMaker) from\n"
 	"--baseline DIR, compares DATA and writes DIR/constraint_violations.json (-o DIR);\n"
-	"--json also prints the violations.\n"
+	"--json prints the violations as JSON, else as a table.\n"
+	"\n"
+	"BASELINE, CURRENT, DATA, --baseline DIR and -o DIR may be s3://BUCKET/PREFIX:\n"
+	"data is read from the object, or from every object under the prefix; Model\n"
+	"Monitor files are read from and written under the prefix (AWS credentials and\n"
+	"region as the AWS CLI finds them; AWS_ENDPOINT_URL_S3 for another endpoint).\n"
 	"\n"
 	"Bad rows (a CSV record with the wrong number of fields, a JSON line that is not\n"
 	"an object) are left out, counted in the report and named on stderr.\n"
@@ -176,6 +184,123 @@ static void progress(void *ud, size_t done, size_t total, const char *column)
 	if (done + 1 == total)
 		fputs("\r\033[K", stderr);
 	fflush(stderr);
+}
+
+/* s3:// arguments: the session (loop, curl) and S3 client made on first
+ * use, the temporary copies made, removed at the end. */
+struct remote {
+	struct session s;
+	int opened;
+	struct drift_remote *r;
+	char *tmp[4];
+	size_t ntmp;
+};
+
+static struct drift_remote *remote_get(struct remote *x, struct err *e)
+{
+	if (x->r)
+		return x->r;
+	if (!x->opened) {
+		x->opened = 1;
+		if (session_open(&x->s, SESSION_LATE_CATALOG, e) != 0)
+			return NULL;
+	}
+	if (!x->s.loop)
+		return NULL;
+	x->r = drift_remote_open(x->s.loop, e);
+	return x->r;
+}
+
+static void remote_close(struct remote *x)
+{
+	for (size_t i = 0; i < x->ntmp; i++) {
+		unlink(x->tmp[i]);
+		rmdir(x->tmp[i]);
+		free(x->tmp[i]);
+	}
+	drift_remote_close(x->r);
+	if (x->opened)
+		session_close(&x->s);
+	memset(x, 0, sizeof *x);
+}
+
+/* The message with the temporary path put back to the URI it stands for. */
+static void name_uri(struct err *e, const char *tmp, const char *uri)
+{
+	char *at = strstr(e->msg, tmp);
+	if (!at)
+		return;
+	char *m = xasprintf("%.*s%s%s", (int)(at - e->msg), e->msg, uri, at + strlen(tmp));
+	snprintf(e->msg, sizeof e->msg, "%s", m);
+	free(m);
+}
+
+/* The path to read arg from: arg itself, or a temporary copy of s3:// data. */
+static const char *local_data(struct remote *x, const char *arg, struct err *e)
+{
+	if (!s3_is_uri(arg))
+		return arg;
+	struct drift_remote *r = remote_get(x, e);
+	char *tmp = r ? drift_remote_fetch_data(r, arg, e) : NULL;
+	if (!tmp)
+		return NULL;
+	x->tmp[x->ntmp++] = tmp;
+	return tmp;
+}
+
+static struct drift_data *read_data(struct remote *x, const char *arg, const struct drift_read_opts *ro, struct err *e)
+{
+	const char *path = local_data(x, arg, e);
+	if (!path)
+		return NULL;
+	struct drift_data *d = drift_data_read(path, ro, e);
+	if (!d) {
+		name_uri(e, path, arg);
+		return NULL;
+	}
+	if (path != arg) {
+		free(d->path);
+		d->path = xstrdup(arg);
+	}
+	return d;
+}
+
+/* The directory to write Model Monitor files to: out, or a temporary one
+ * uploaded to the s3:// prefix out by finish_output. */
+static const char *output_dir(struct remote *x, const char *out, struct err *e)
+{
+	if (!s3_is_uri(out))
+		return out;
+	char *bucket, *key;
+	if (s3_uri_parse(out, &bucket, &key, e) != 0)
+		return NULL;
+	free(bucket);
+	free(key);
+	if (!remote_get(x, e))
+		return NULL;
+	const char *tmpdir = getenv("TMPDIR");
+	char *dir = xasprintf("%s/aiwb-drift-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+	if (!mkdtemp(dir)) {
+		err_errno(e, "cannot make a temporary directory");
+		free(dir);
+		return NULL;
+	}
+	x->tmp[x->ntmp++] = dir;
+	return dir;
+}
+
+static int finish_output(struct remote *x, const char *dir, const char *out, const char *const *names, size_t n,
+			 struct err *e)
+{
+	if (dir == out)
+		return 0;
+	int rc = drift_remote_put_files(x->r, dir, names, n, out, e);
+	for (size_t i = 0; i < n; i++) {
+		char *p = xasprintf("%s/%s", dir, names[i]);
+		unlink(p);
+		free(p);
+	}
+	return rc;
 }
 
 static int print_json(cJSON *j)
@@ -302,9 +427,28 @@ static int cmd_report(int argc, char **argv, struct common *c)
 	}
 	struct drift_read_opts ro = { .format = c->format, .types = c->types, .ntypes = c->ntypes };
 	struct err e = ERR_INIT;
-	struct drift_report *r = drift_report_run(base, cur, &o, &ro, &e);
-	if (!r)
+	struct remote x;
+	memset(&x, 0, sizeof x);
+	const char *base_path = local_data(&x, base, &e);
+	const char *cur_path = base_path ? local_data(&x, cur, &e) : NULL;
+	struct drift_report *r = cur_path ? drift_report_run(base_path, cur_path, &o, &ro, &e) : NULL;
+	if (!r) {
+		if (base_path && base_path != base)
+			name_uri(&e, base_path, base);
+		if (cur_path && cur_path != cur)
+			name_uri(&e, cur_path, cur);
+		remote_close(&x);
 		return cli_fail("drift", "%s", err_msg(&e));
+	}
+	if (base_path != base) {
+		free(r->baseline);
+		r->baseline = xstrdup(base);
+	}
+	if (cur_path != cur) {
+		free(r->current);
+		r->current = xstrdup(cur);
+	}
+	remote_close(&x);
 	name_bad_rows(r->baseline, r->ref_bad, r->ref_bad_lines, r->ref_nbad_lines);
 	name_bad_rows(r->current, r->cur_bad, r->cur_bad_lines, r->cur_nbad_lines);
 	int rc = 0;
@@ -364,15 +508,25 @@ static int cmd_baseline(int argc, char **argv, struct common *c)
 		return cli_usage_error("drift", "drift baseline needs -o DIR for statistics.json and constraints.json");
 	struct drift_read_opts ro = { .format = c->format, .types = c->types, .ntypes = c->ntypes };
 	struct err e = ERR_INIT;
-	struct drift_data *d = drift_data_read(argv[optind], &ro, &e);
-	if (!d)
+	struct remote x;
+	memset(&x, 0, sizeof x);
+	const char *dir = output_dir(&x, out, &e);
+	struct drift_data *d = dir ? read_data(&x, argv[optind], &ro, &e) : NULL;
+	if (!d) {
+		remote_close(&x);
 		return cli_fail("drift", "%s", err_msg(&e));
+	}
 	name_bad_rows(d->path, d->bad_rows, d->bad_lines, d->nbad_lines);
-	int rc = monitor_write_baseline(d, out, &mo, &e);
+	static const char *const names[] = { "statistics.json", "constraints.json" };
+	int rc = monitor_write_baseline(d, dir, &mo, &e);
 	drift_data_free(d);
+	if (rc == 0)
+		rc = finish_output(&x, dir, out, names, 2, &e);
+	remote_close(&x);
 	if (rc != 0)
 		return cli_fail("drift", "%s", err_msg(&e));
-	fprintf(stderr, "aiwb drift: wrote %s/statistics.json and %s/constraints.json\n", out, out);
+	const char *sep = out[strlen(out) - 1] == '/' ? "" : "/";
+	fprintf(stderr, "aiwb drift: wrote %s%sstatistics.json and %s%sconstraints.json\n", out, sep, out, sep);
 	return 0;
 }
 
@@ -409,36 +563,51 @@ static int cmd_check(int argc, char **argv, struct common *c)
 	if (!out)
 		return cli_usage_error("drift", "drift check needs -o DIR for constraint_violations.json");
 	struct err e = ERR_INIT;
-	struct monitor_baseline *mb = monitor_read_baseline(base, &e);
-	if (!mb)
+	struct remote x;
+	memset(&x, 0, sizeof x);
+	struct drift_remote *r = s3_is_uri(base) ? remote_get(&x, &e) : NULL;
+	struct monitor_baseline *mb = s3_is_uri(base) ? (r ? drift_remote_read_baseline(r, base, &e) : NULL)
+						      : monitor_read_baseline(base, &e);
+	const char *dir = mb ? output_dir(&x, out, &e) : NULL;
+	if (!dir) {
+		monitor_baseline_free(mb);
+		remote_close(&x);
 		return cli_fail("drift", "%s", err_msg(&e));
+	}
 	struct drift_type_override *types;
 	size_t ntypes = monitor_check_types(mb, c->types, c->ntypes, &types);
 	struct drift_read_opts ro = { .format = c->format, .types = types, .ntypes = ntypes };
-	struct drift_data *d = drift_data_read(argv[optind], &ro, &e);
+	struct drift_data *d = read_data(&x, argv[optind], &ro, &e);
 	free(types);
 	if (!d) {
 		monitor_baseline_free(mb);
+		remote_close(&x);
 		return cli_fail("drift", "%s", err_msg(&e));
 	}
 	name_bad_rows(d->path, d->bad_rows, d->bad_lines, d->nbad_lines);
 	cJSON *violations = monitor_check(mb, d, &e);
 	drift_data_free(d);
 	monitor_baseline_free(mb);
-	if (!violations)
-		return cli_fail("drift", "%s", err_msg(&e));
-	int n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(violations, "violations"));
-	if (monitor_write_json(out, "constraint_violations.json", violations, &e) != 0) {
+	static const char *const names[] = { "constraint_violations.json" };
+	if (!violations || monitor_write_json(dir, names[0], violations, &e) != 0 ||
+	    finish_output(&x, dir, out, names, 1, &e) != 0) {
 		cJSON_Delete(violations);
+		remote_close(&x);
 		return cli_fail("drift", "%s", err_msg(&e));
 	}
+	remote_close(&x);
+	int n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(violations, "violations"));
 	if (c->json) {
 		if (print_json(violations) != 0)
 			return 1;
 	} else {
+		struct buf table = BUF_INIT;
+		monitor_violations_text(violations, &table);
+		fputs(buf_str(&table), stdout);
+		buf_free(&table);
 		cJSON_Delete(violations);
-		fprintf(stderr, "aiwb drift: %d violation%s; wrote %s/constraint_violations.json\n", n, n == 1 ? "" : "s",
-			out);
+		fprintf(stderr, "aiwb drift: %d violation%s; wrote %s%sconstraint_violations.json\n", n, n == 1 ? "" : "s",
+			out, out[strlen(out) - 1] == '/' ? "" : "/");
 	}
 	return n ? EXIT_DRIFT : 0;
 }
