@@ -884,6 +884,8 @@ struct pane *pane_jobs_new(struct wb *wb)
 		job_poller_add(jp->poller, jp->desk.local);
 		if (jp->desk.slurm)
 			job_poller_add(jp->poller, jp->desk.slurm);
+		if (jp->desk.smmonitor)
+			job_poller_add(jp->poller, jp->desk.smmonitor);
 	}
 	return &jp->base;
 }

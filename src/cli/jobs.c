@@ -25,6 +25,8 @@
 #include "jobs/notify.h"
 #include "jobs/registry.h"
 #include "jobs/slurm.h"
+#include "jobs/smmonitor.h"
+#include "drift/monitor.h"
 #include "jobs/tally.h"
 #include "jobs/text.h"
 
@@ -33,7 +35,7 @@ const char jobs_usage[] =
 	"                     [--cwd DIR] [--logdir DIR] [-f] -- CMD [ARG...]\n"
 	"       aiwb jobs submit --slurm [--partition P] [--time T] [--gpus N] [--name N]\n"
 	"                     [--metric NAME=REGEX]... [--cwd DIR] -- CMD [ARG...]\n"
-	"       aiwb jobs ls [--source local|slurm|sagemaker] [--status S] [--json]\n"
+	"       aiwb jobs ls [--source local|slurm|sagemaker|sagemaker-monitor] [--status S] [--json]\n"
 	"       aiwb jobs show ID [--json]\n"
 	"       aiwb jobs logs ID [-f] [--raw]\n"
 	"       aiwb jobs metrics ID [--name M] [--json | --csv]\n"
@@ -203,7 +205,14 @@ static void pad(struct buf *b, const char *s, int cols, int last)
 
 static void table(struct jobs_ctx *c, const struct job_list *l, struct buf *out, int metrics_max)
 {
-	buf_printf(out, "%-12s  %-9s  %-8s  %-20s  %s\n", "ID", "STATUS", "ELAPSED", "NAME", "METRICS");
+	int idw = 12; /* the longest ID, up to 48 columns (remote ids are long) */
+	for (size_t i = 0; i < l->n; i++) {
+		char *ref = job_ref(&l->v[i]);
+		int w = (int)strlen(ref);
+		idw = w > idw ? (w < 48 ? w : 48) : idw;
+		free(ref);
+	}
+	buf_printf(out, "%-*s  %-9s  %-8s  %-20s  %s\n", idw, "ID", "STATUS", "ELAPSED", "NAME", "METRICS");
 	for (size_t i = 0; i < l->n; i++) {
 		const struct job *j = &l->v[i];
 		char *ref = job_ref(j), *name = cli_safe(j->name), el[32];
@@ -213,7 +222,7 @@ static void table(struct jobs_ctx *c, const struct job_list *l, struct buf *out,
 		if (j->status == JOB_FAILED && j->reason && !m.len)
 			buf_puts(&m, j->reason);
 		char *mt = cli_safe(buf_str(&m));
-		pad(out, ref, 12, 0);
+		pad(out, ref, idw, 0);
 		pad(out, job_status_name(j->status), 9, 0);
 		pad(out, el, 8, 0);
 		pad(out, name, 20, 0);
@@ -448,7 +457,7 @@ static int cmd_ls(int argc, char **argv)
 				if (strcmp(*s, optarg) == 0)
 					source = *s;
 			if (!source)
-				return cli_usage_error(CMD, "--source must be local, slurm or sagemaker, not '%s'", optarg);
+				return cli_usage_error(CMD, "--source must be local, slurm, sagemaker or sagemaker-monitor, not '%s'", optarg);
 			break;
 		case 'S': {
 			enum job_status st;
@@ -474,13 +483,15 @@ static int cmd_ls(int argc, char **argv)
 	int rc = 0;
 	if (!source || strcmp(source, "slurm") == 0)
 		job_desk_refresh(&c.d, c.d.slurm);
+	if (!source || strcmp(source, SMMONITOR_SOURCE) == 0)
+		job_desk_refresh(&c.d, c.d.smmonitor);
 	if (jobreg_list(c.s.db, source, status, &l, &e) < 0)
 		rc = cli_fail(CMD, "%s", e.msg);
 	else if (json) {
 		cJSON *o = cJSON_CreateObject(), *a = cJSON_AddArrayToObject(o, "jobs");
 		for (size_t i = 0; i < l.n; i++)
 			cJSON_AddItemToArray(a, job_to_json(c.s.db, &l.v[i]));
-		struct job_source *all[] = {c.d.local, c.d.slurm};
+		struct job_source *all[] = {c.d.local, c.d.slurm, c.d.smmonitor};
 		cJSON_AddItemToObject(o, "sources", job_sources_json(all, sizeof all / sizeof *all));
 		print_json(o);
 		job_list_free(&l);
@@ -496,6 +507,9 @@ static int cmd_ls(int argc, char **argv)
 		if (c.d.slurm && c.d.slurm->down)
 			fprintf(stderr, "aiwb jobs: the Slurm source is down (%s); its jobs are shown as last seen\n",
 				c.d.slurm->why ? c.d.slurm->why : "no reason given");
+		if (c.d.smmonitor && c.d.smmonitor->down)
+			fprintf(stderr, "aiwb jobs: the SageMaker Model Monitor source is down (%s); its jobs are shown as "
+					"last seen\n", c.d.smmonitor->why ? c.d.smmonitor->why : "no reason given");
 	}
 	close_ctx(&c);
 	return rc;
@@ -563,6 +577,39 @@ static void print_job(struct db *db, const struct job *j)
 	free(raw);
 }
 
+/* A Model Monitor execution's output and constraint violations (read from
+ * S3): into o ("output", "violations" or "violations_error"), else printed. */
+static void show_violations(struct jobs_ctx *c, const struct job *j, cJSON *o)
+{
+	if (strcmp(j->source, SMMONITOR_SOURCE) != 0 || !strchr(j->ext_id, '/') || !job_status_final(j->status))
+		return;
+	struct err e = ERR_INIT;
+	cJSON *v = smmonitor_violations(j, c->s.loop, &e);
+	if (o) {
+		if (j->dir)
+			cJSON_AddStringToObject(o, "output", j->dir);
+		if (v)
+			cJSON_AddItemToObject(o, "violations", cJSON_DetachItemFromObject(v, "violations"));
+		else
+			cJSON_AddStringToObject(o, "violations_error", e.msg);
+	} else {
+		char *out = cli_safe(j->dir);
+		printf("output:    %s\n", j->dir ? out : "-");
+		free(out);
+		if (v) {
+			struct buf t = BUF_INIT;
+			monitor_violations_text(v, &t);
+			printf("violations:\n%s", buf_str(&t));
+			buf_free(&t);
+		} else {
+			char *m = cli_safe(e.msg);
+			printf("violations: cannot be read: %s\n", m);
+			free(m);
+		}
+	}
+	cJSON_Delete(v);
+}
+
 static int show_job(struct jobs_ctx *c, struct job *j, void *ud)
 {
 	const int *json = ud;
@@ -571,9 +618,12 @@ static int show_job(struct jobs_ctx *c, struct job *j, void *ud)
 	if (*json) {
 		cJSON *o = job_to_json(c->s.db, j);
 		cJSON_AddItemToObject(o, "transitions", job_transitions_json(c->s.db, j->id));
+		show_violations(c, j, o);
 		print_json(o);
-	} else
+	} else {
 		print_job(c->s.db, j);
+		show_violations(c, j, NULL);
+	}
 	return 0;
 }
 
@@ -946,6 +996,8 @@ static int cmd_watch(int argc, char **argv)
 			c.d.slurm->timeout_ms = 0;
 			job_poller_add(p, c.d.slurm);
 		}
+		if (c.d.smmonitor)
+			job_poller_add(p, c.d.smmonitor);
 		loop_run(c.s.loop);
 		job_poller_free(p);
 		rc = stop_flag ? 130 : w.finished ? w.exit_status : 0;

@@ -9,6 +9,7 @@
 #include "base/xmalloc.h"
 #include "jobs/local.h"
 #include "jobs/registry.h"
+#include "jobs/smmonitor.h"
 
 void job_desk_open(struct job_desk *d, struct db *db, struct loop *loop, volatile sig_atomic_t *stop)
 {
@@ -19,6 +20,8 @@ void job_desk_open(struct job_desk *d, struct db *db, struct loop *loop, volatil
 	d->local = local_source_new(db, loop);
 	if (slurm_available())
 		d->slurm = slurm_source_new(db, loop);
+	if (smmonitor_available())
+		d->smmonitor = smmonitor_source_new(db, loop, NULL);
 }
 
 void job_desk_close(struct job_desk *d)
@@ -27,6 +30,8 @@ void job_desk_close(struct job_desk *d)
 		d->local->ops->free(d->local);
 	if (d->slurm)
 		d->slurm->ops->free(d->slurm);
+	if (d->smmonitor)
+		d->smmonitor->ops->free(d->smmonitor);
 	memset(d, 0, sizeof *d);
 }
 
@@ -41,6 +46,8 @@ struct job_source *job_desk_source(const struct job_desk *d, const struct job *j
 		return d->local;
 	if (strcmp(j->source, "slurm") == 0)
 		return d->slurm;
+	if (strcmp(j->source, SMMONITOR_SOURCE) == 0)
+		return d->smmonitor;
 	return NULL;
 }
 

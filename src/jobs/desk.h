@@ -1,6 +1,8 @@
 /* jobs/desk — the job sources of one data home on one loop, as the `aiwb
  * jobs` commands and the Jobs pane use them: the local source always, Slurm
- * when squeue is on PATH and AIWB_SLURM is not off.
+ * when squeue is on PATH and AIWB_SLURM is not off, SageMaker Model Monitor
+ * (jobs/smmonitor.h) when AWS credentials and a region are there and
+ * AIWB_SAGEMAKER_MONITOR is not off.
  *
  * The pane drives the sources' ops itself (a poller, jobs/job.h). One-shot
  * commands use the waiting helpers here: each starts one source operation
@@ -26,6 +28,7 @@ struct job_desk {
 	struct loop *loop;        /* borrowed */
 	struct job_source *local;
 	struct job_source *slurm; /* NULL when Slurm is not there */
+	struct job_source *smmonitor; /* Model Monitor; NULL without AWS credentials or with AIWB_SAGEMAKER_MONITOR=off */
 	volatile sig_atomic_t *stop; /* may be NULL: never interrupted */
 };
 

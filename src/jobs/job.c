@@ -12,7 +12,7 @@ static const char *const status_names[] = {
 #undef JOB_STATUS_NAME
 };
 
-const char *const job_source_names[] = {"local", "slurm", "sagemaker", NULL};
+const char *const job_source_names[] = {"local", "slurm", "sagemaker", "sagemaker-monitor", NULL};
 
 const char *job_status_name(enum job_status s)
 {
