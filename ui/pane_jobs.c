@@ -240,10 +240,10 @@ static const struct ui_list_ops list_ops = { draw_row, row_text };
 
 static void draw_sources(struct jobs_pane *jp, WINDOW *w, int width)
 {
-	struct job_source *srcs[2] = { jp->desk.local, jp->desk.slurm };
+	struct job_source *srcs[3] = { jp->desk.local, jp->desk.slurm, jp->desk.smmonitor };
 	int col = 0;
 	char line[160];
-	for (int k = 0; k < 2 && col < width; k++) {
+	for (int k = 0; k < 3 && col < width; k++) {
 		struct job_source *s = srcs[k];
 		if (!s)
 			continue;

@@ -196,6 +196,12 @@ struct remote {
 	size_t ntmp;
 };
 
+static void on_interrupt(void *ud)
+{
+	struct remote *x = ud;
+	loop_stop(x->s.loop);
+}
+
 static struct drift_remote *remote_get(struct remote *x, struct err *e)
 {
 	if (x->r)
@@ -204,6 +210,8 @@ static struct drift_remote *remote_get(struct remote *x, struct err *e)
 		x->opened = 1;
 		if (session_open(&x->s, SESSION_LATE_CATALOG, e) != 0)
 			return NULL;
+		x->s.on_interrupt = on_interrupt; /* Ctrl-C ends a transfer: the call fails "interrupted" */
+		x->s.ud = x;
 	}
 	if (!x->s.loop)
 		return NULL;
@@ -222,6 +230,18 @@ static void remote_close(struct remote *x)
 	if (x->opened)
 		session_close(&x->s);
 	memset(x, 0, sizeof *x);
+}
+
+/* A failure of a command that used S3: 128 + the signal when interrupted. */
+static int remote_fail(struct remote *x, const struct err *e)
+{
+	int rc = x->opened && x->s.interrupted ? session_interrupt_status(&x->s) : 1;
+	if (rc != 1)
+		fprintf(stderr, "aiwb drift: interrupted\n");
+	else
+		cli_fail("drift", "%s", err_msg(e));
+	remote_close(x);
+	return rc;
 }
 
 /* The message with the temporary path put back to the URI it stands for. */
@@ -437,8 +457,7 @@ static int cmd_report(int argc, char **argv, struct common *c)
 			name_uri(&e, base_path, base);
 		if (cur_path && cur_path != cur)
 			name_uri(&e, cur_path, cur);
-		remote_close(&x);
-		return cli_fail("drift", "%s", err_msg(&e));
+		return remote_fail(&x, &e);
 	}
 	if (base_path != base) {
 		free(r->baseline);
@@ -513,8 +532,7 @@ static int cmd_baseline(int argc, char **argv, struct common *c)
 	const char *dir = output_dir(&x, out, &e);
 	struct drift_data *d = dir ? read_data(&x, argv[optind], &ro, &e) : NULL;
 	if (!d) {
-		remote_close(&x);
-		return cli_fail("drift", "%s", err_msg(&e));
+		return remote_fail(&x, &e);
 	}
 	name_bad_rows(d->path, d->bad_rows, d->bad_lines, d->nbad_lines);
 	static const char *const names[] = { "statistics.json", "constraints.json" };
@@ -522,9 +540,9 @@ static int cmd_baseline(int argc, char **argv, struct common *c)
 	drift_data_free(d);
 	if (rc == 0)
 		rc = finish_output(&x, dir, out, names, 2, &e);
-	remote_close(&x);
 	if (rc != 0)
-		return cli_fail("drift", "%s", err_msg(&e));
+		return remote_fail(&x, &e);
+	remote_close(&x);
 	const char *sep = out[strlen(out) - 1] == '/' ? "" : "/";
 	fprintf(stderr, "aiwb drift: wrote %s%sstatistics.json and %s%sconstraints.json\n", out, sep, out, sep);
 	return 0;
@@ -571,8 +589,7 @@ static int cmd_check(int argc, char **argv, struct common *c)
 	const char *dir = mb ? output_dir(&x, out, &e) : NULL;
 	if (!dir) {
 		monitor_baseline_free(mb);
-		remote_close(&x);
-		return cli_fail("drift", "%s", err_msg(&e));
+		return remote_fail(&x, &e);
 	}
 	struct drift_type_override *types;
 	size_t ntypes = monitor_check_types(mb, c->types, c->ntypes, &types);
@@ -581,8 +598,7 @@ static int cmd_check(int argc, char **argv, struct common *c)
 	free(types);
 	if (!d) {
 		monitor_baseline_free(mb);
-		remote_close(&x);
-		return cli_fail("drift", "%s", err_msg(&e));
+		return remote_fail(&x, &e);
 	}
 	name_bad_rows(d->path, d->bad_rows, d->bad_lines, d->nbad_lines);
 	cJSON *violations = monitor_check(mb, d, &e);
@@ -592,8 +608,7 @@ static int cmd_check(int argc, char **argv, struct common *c)
 	if (!violations || monitor_write_json(dir, names[0], violations, &e) != 0 ||
 	    finish_output(&x, dir, out, names, 1, &e) != 0) {
 		cJSON_Delete(violations);
-		remote_close(&x);
-		return cli_fail("drift", "%s", err_msg(&e));
+		return remote_fail(&x, &e);
 	}
 	remote_close(&x);
 	int n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(violations, "violations"));
