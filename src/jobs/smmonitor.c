@@ -451,13 +451,39 @@ static int store(struct list_op *op, int *active, struct err *e)
 	return 0;
 }
 
+/* Schedules SageMaker no longer lists (deleted), and their executions that
+ * had not ended: unknown, saying why. */
+static int forget_vanished(struct list_op *op, struct err *e)
+{
+	struct db *db = op->s->base.db;
+	struct job_list l;
+	if (jobreg_list(db, SMMONITOR_SOURCE, -1, &l, e) < 0)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i < l.n && rc == 0; i++) {
+		struct job *j = &l.v[i];
+		size_t n = strcspn(j->ext_id, "/");
+		int seen = 0;
+		for (size_t k = 0; k < op->n && !seen; k++)
+			seen = strlen(op->v[k].name) == n && strncmp(op->v[k].name, j->ext_id, n) == 0;
+		if (seen || j->status == JOB_UNKNOWN || (j->ext_id[n] && job_status_final(j->status)))
+			continue;
+		j->status = JOB_UNKNOWN;
+		set(&j->reason, "SageMaker no longer lists this Model Monitor schedule");
+		if (jobreg_update(db, j, e) < 0)
+			rc = -1;
+	}
+	job_list_free(&l);
+	return rc;
+}
+
 static void finish(struct list_op *op)
 {
 	struct err e = ERR_INIT;
 	int active = 0, ok = 0;
 	struct db *db = op->s->base.db;
 	if (jobreg_begin(db, &e) == 0) {
-		if (store(op, &active, &e) == 0)
+		if (store(op, &active, &e) == 0 && forget_vanished(op, &e) == 0)
 			ok = jobreg_commit(db, &e) == 0;
 		else
 			db_exec(db, "ROLLBACK", NULL);

@@ -19,7 +19,9 @@
  * CompletedWithViolations → completed (raw state kept; the latter's reason
  * says violations were found), Failed → failed, Stopping → stopping, Stopped
  * → stopped; reason its FailureReason; command its ProcessingJobArn; dir the
- * processing job's output S3 URI, where constraint_violations.json is. */
+ * processing job's output S3 URI, where constraint_violations.json is.
+ * A schedule SageMaker no longer lists becomes unknown, and so do its
+ * executions that had not ended. */
 #ifndef AIWB_JOBS_SMMONITOR_H
 #define AIWB_JOBS_SMMONITOR_H
 

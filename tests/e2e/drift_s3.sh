@@ -128,6 +128,22 @@ check "its reason, and that its violations file is not there" sh -c "grep -q '^r
 run 1 "stopping is refused in one sentence" "$A" jobs stop sagemaker-monitor:churn-hourly
 check "it says how instead" grep -q 'StopMonitoringSchedule' "$err"
 
+# later: fraud-daily deleted, the 11:00 execution done
+"$E2E_PY" -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+d["schedules"] = [s for s in d["schedules"] if s["MonitoringScheduleName"] != "fraud-daily"]
+for x in d["schedules"][0]["Executions"]:
+    if x["MonitoringExecutionStatus"] == "InProgress":
+        x["MonitoringExecutionStatus"] = "Completed"
+json.dump(d, open(sys.argv[2], "w"))' "$D/sagemaker_monitor.json" "$T/monitor-later.json"
+fake_start later --aws-access-key AKIDS3TEST --aws-secret-key s3-secret-for-tests \
+	--svc "sagemaker-monitor=$T/monitor-later.json" || fail "a second fakellm starts" "$(cat "$T/later.err")"
+AWS_ENDPOINT_URL_SAGEMAKER=$URL run 0 "a refresh later" "$A" jobs ls --source sagemaker-monitor --json
+check "a deleted schedule becomes unknown, saying why" json '[(j["status"], j["reason"]) for j in d["jobs"] if j["source_id"]=="fraud-daily"] == [("unknown", "SageMaker no longer lists this Model Monitor schedule")]'
+check "an execution that ended is completed" json '[j["status"] for j in d["jobs"] if j["source_id"]=="churn-hourly/20251207T110000Z"] == ["completed"]'
+AWS_ENDPOINT_URL_SAGEMAKER=$URL run 0 "its transitions" "$A" jobs show sagemaker-monitor:churn-hourly/20251207T110000Z --json
+check "running, then completed" json '[t["raw_state"] for t in d["transitions"]] == ["InProgress", "Completed"]'
+
 AWS_SECRET_ACCESS_KEY=wrong-secret run 0 "with bad credentials the jobs are shown as last seen" "$A" jobs ls --source sagemaker-monitor --json
 check "the source is down, saying why" json '[s for s in d["sources"] if s["name"]=="sagemaker-monitor"][0]["state"]=="down" and "SageMaker refused the credentials (InvalidSignatureException" in [s for s in d["sources"] if s["name"]=="sagemaker-monitor"][0]["error"]'
 check "the jobs are still there" json 'len(d["jobs"]) == 7'
