@@ -549,7 +549,8 @@ static void next_page(struct s3_call *c, const struct http_result *r)
 		return;
 	}
 	c->objs = xgrow(c->objs, &c->cap, c->nobjs + p.n + 1, sizeof *c->objs);
-	memcpy(c->objs + c->nobjs, p.v, p.n * sizeof *p.v);
+	if (p.n)
+		memcpy(c->objs + c->nobjs, p.v, p.n * sizeof *p.v);
 	c->nobjs += p.n;
 	free(p.v);
 	c->pages++;
