@@ -97,6 +97,16 @@ check "SignatureDoesNotMatch, without the secret" sh -c "grep -q 'S3 refused the
 run 1 "not a bucket name" "$A" drift baseline "$D/bike_2011_01.csv" -o 's3://a/x' 
 check "the URI is refused, saying what a bucket name is" grep -q 'does not name an S3 bucket' "$err"
 
+# ---------------------------------------------------------------- retries
+fake_start slow --aws-access-key AKIDS3TEST --aws-secret-key s3-secret-for-tests \
+	--svc "s3-root=$S3" --svc s3-fail-first=2 || fail "a third fakellm starts" "$(cat "$T/slow.err")"
+AWS_ENDPOINT_URL_S3=$URL run 0 "503 SlowDown is retried" "$A" drift report s3://mm-bucket/data/jan.csv "$D/bike_2011_01.csv"
+check "twice, then answered" sh -c "grep -c '\"route\":\"s3.slow-down\"' '$T/slow.log' | grep -qx 2 && grep -q '\"route\":\"s3.get-object\"' '$T/slow.log'"
+fake_start slower --aws-access-key AKIDS3TEST --aws-secret-key s3-secret-for-tests \
+	--svc "s3-root=$S3" --svc s3-fail-first=5 || fail "a fourth fakellm starts" "$(cat "$T/slower.err")"
+AWS_ENDPOINT_URL_S3=$URL AWS_MAX_ATTEMPTS=2 run 1 "it gives up after AWS_MAX_ATTEMPTS" "$A" drift report s3://mm-bucket/data/jan.csv "$D/bike_2011_01.csv"
+check "saying how often it tried" grep -q 'S3 ListObjectsV2 on s3://mm-bucket failed (SlowDown, HTTP 503: Please reduce your request rate.) (after 2 attempts)' "$err"
+
 # ---------------------------------------------------------------- sagemaker-monitor jobs
 : >"$LOG"
 run 0 "jobs ls --source sagemaker-monitor" "$A" jobs ls --source sagemaker-monitor --json

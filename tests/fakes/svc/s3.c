@@ -4,7 +4,8 @@
  * (default 1000) with an opaque continuation token; GetObject; PutObject
  * (written into the directory, the body checked against
  * x-amz-content-sha256). --svc s3-denied=BUCKET answers AccessDenied on that
- * bucket. A request is the fake S3's when it carries x-amz-content-sha256 or
+ * bucket; --svc s3-fail-first=N answers the first N requests 503 SlowDown.
+ * A request is the fake S3's when it carries x-amz-content-sha256 or
  * is signed for service s3. Errors are S3's XML <Error> documents. */
 #include <dirent.h>
 #include <errno.h>
@@ -24,6 +25,7 @@
 static char *root;
 static long page = 1000;
 static char *denied;
+static long fail_first; /* answer the first N requests 503 SlowDown */
 static unsigned long seq;
 
 int svc_s3_option(const char *key, const char *value)
@@ -38,6 +40,15 @@ int svc_s3_option(const char *key, const char *value)
 		page = strtol(value, &end, 10);
 		if (*end || page < 1 || page > 1000) {
 			fprintf(stderr, "fakellm: --svc s3-page wants 1 to 1000\n");
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(key, "s3-fail-first") == 0) {
+		char *end;
+		fail_first = strtol(value, &end, 10);
+		if (*end || fail_first < 0) {
+			fprintf(stderr, "fakellm: --svc s3-fail-first wants a count\n");
 			return -1;
 		}
 		return 0;
@@ -372,6 +383,12 @@ bool svc_s3_dispatch(const struct svc_request *r, const struct svc_aws *aws, str
 		return true;
 	}
 	out->auth_ok = true;
+	if (fail_first > 0) {
+		fail_first--;
+		out->route = "s3.slow-down";
+		s3_error(out, 503, "SlowDown", "Please reduce your request rate.", NULL, NULL);
+		return true;
+	}
 	const char *p = r->path[0] == '/' ? r->path + 1 : r->path;
 	size_t bl = strcspn(p, "/");
 	char *bucket = svc_decode(p, bl);
