@@ -277,6 +277,8 @@ printf '%-52s %9s %9s %9s\n' "G: its end (every line wrapped)" "$(field "$hv" en
 echo "reference: the answer itself is 32 MiB"
 echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 sh "$ROOT/bench/jobs_bench.sh"
+# The Jobs pane with 50 running jobs: CPU, and metric line -> screen latency.
+python3 "$ROOT/bench/jobs_pane_bench.py" "$AIWB" 50 30
 
 # Knowledge base (bench/kb.sh), and at a million chunks (bench/kb_big.sh).
 BUILD=$BUILD sh "$ROOT/bench/kb.sh"

@@ -135,6 +135,12 @@ void config_free(struct config *c)
 		free(c->guard_patterns[i].regex);
 	}
 	free(c->guard_patterns);
+	for (size_t i = 0; i < c->nalerts; i++) {
+		free(c->alerts[i].rule);
+		free(c->alerts[i].jobs);
+		free(c->alerts[i].exec);
+	}
+	free(c->alerts);
 	for (size_t i = 0; i < c->nwarnings; i++)
 		free(c->warnings[i]);
 	free(c->warnings);
@@ -1106,6 +1112,58 @@ static int load_providers(struct loader *l, const struct member *sec)
 	return rc;
 }
 
+static int load_alert(struct loader *l, const struct member *am)
+{
+	struct config *c = l->c;
+	char *path = key_path("alerts", am->key);
+	int rc = 0;
+	if (!*am->key)
+		rc = fail_at(l, am->key_off, "alerts: a rule must not be empty (e.g. \"loss is nan\")");
+	else if (want_object(l, am, path))
+		rc = -1;
+	struct config_alert a = { xstrdup(am->key), NULL, NULL };
+	if (rc == 0) {
+		struct walk w;
+		const struct member *mb;
+		walk_begin(&w, l, path, am->value, am->val_off);
+		while (rc == 0 && (mb = walk_next(&w))) {
+			char *kp = key_path(path, mb->key);
+			if (strcmp(mb->key, "jobs") == 0)
+				rc = get_string(l, mb, kp, &a.jobs);
+			else if (strcmp(mb->key, "exec") == 0)
+				rc = get_string(l, mb, kp, &a.exec);
+			else
+				warn_key(&w, mb, "unknown key", " (an alert has \"jobs\" and \"exec\")");
+			free(kp);
+		}
+		walk_end(&w);
+	}
+	if (rc == 0) {
+		c->alerts = xreallocarray(c->alerts, c->nalerts + 1, sizeof *c->alerts);
+		c->alerts[c->nalerts++] = a;
+	} else {
+		free(a.rule);
+		free(a.jobs);
+		free(a.exec);
+	}
+	free(path);
+	return rc;
+}
+
+static int load_alerts(struct loader *l, const struct member *sec)
+{
+	struct walk w;
+	const struct member *mb;
+	int rc = 0;
+	if (want_object(l, sec, "alerts"))
+		return -1;
+	walk_begin(&w, l, "alerts", sec->value, sec->val_off);
+	while (rc == 0 && (mb = walk_next(&w)))
+		rc = load_alert(l, mb);
+	walk_end(&w);
+	return rc;
+}
+
 static int load_theme(struct loader *l, const struct member *mb)
 {
 	if (get_string(l, mb, "theme", &l->c->theme))
@@ -1142,6 +1200,7 @@ static const struct {
 	{ "providers", load_providers },
 	{ "keys", load_keys },
 	{ "prices", load_prices },
+	{ "alerts", load_alerts },
 };
 
 static int load_top(struct loader *l, const cJSON *root, size_t root_off)

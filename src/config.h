@@ -40,6 +40,13 @@ struct config_guard_pattern {
 	char *regex; /* PCRE2 */
 };
 
+/* "alerts": {"RULE": {"jobs": "GLOB", "exec": "CMD"}} (docs/jobs.md). */
+struct config_alert {
+	char *rule;  /* as written: "loss is nan", "no progress 10m", ... */
+	char *jobs;  /* a glob over a job's SOURCE:ID and its name; NULL: every job */
+	char *exec;  /* run by /bin/sh -c when it fires; NULL: none */
+};
+
 /* The schema of the plain keys: section, key, type, field of struct config,
  * default, range (INT) or choices (CHOICE: a NULL-terminated list in
  * config.c), and what it means. A new key is one line here; config.c reads,
@@ -89,6 +96,8 @@ struct config {
 	size_t nguard_denied_words;
 	struct config_guard_pattern *guard_patterns;
 	size_t nguard_patterns;
+	struct config_alert *alerts;
+	size_t nalerts;
 	char **warnings;      /* "unknown key 'x.y' in /path/config.json:3" ... */
 	size_t nwarnings;
 };

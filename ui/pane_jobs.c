@@ -22,12 +22,15 @@
 #include "draw.h"
 #include "input.h"
 #include "jobs/desk.h"
+#include "jobs/alert.h"
 #include "jobs/follow.h"
+#include "jobs/notify.h"
 #include "jobs/registry.h"
 #include "jobs/text.h"
 #include "keys.h"
 #include "list.h"
 #include "pane.h"
+#include "term.h"
 
 #define LOG_KEEP ((size_t)64 << 10)
 #define POLL_MS 1000
@@ -54,6 +57,9 @@ struct jobs_pane {
 	struct ui_list list;
 	struct job_desk desk;
 	struct job_poller *poller;
+	struct alert_notifier *notifier;
+	int alerts_warned;         /* a config alert that does not parse was named */
+	int64_t since_ms;          /* config alerts apply to jobs that end from then on */
 	int stale;                 /* the registry changed: read the jobs again */
 	struct job_list jobs;
 	char **metrics, **text;    /* per job: latest metrics, the filter's text */
@@ -835,10 +841,47 @@ static unsigned jobs_on_key(struct pane *p, int key)
 	return PANE_HANDLED | PANE_DIRTY;
 }
 
+/* A rule fired: the status line (kept in the message log), the bell, the
+ * terminal's desktop notification (tmux gets its own through the notifier),
+ * and the config rule's command. */
+static void on_alert(void *ud, const struct alert_fired *a)
+{
+	struct jobs_pane *jp = ud;
+	const struct config *cfg = jp->base.wb->cfg;
+	char *msg = alert_message(a);
+	wb_status(jp->base.wb, 1, "alert %s", msg);
+	beep();
+	if (!getenv("TMUX")) {
+		char *osc = alert_osc(msg);
+		term_write(osc, strlen(osc));
+		free(osc);
+	}
+	alert_notify(jp->notifier, a, msg, cfg ? alert_config_exec(cfg->alerts, cfg->nalerts, a) : NULL);
+	free(msg);
+}
+
+static void check_alerts(struct jobs_pane *jp)
+{
+	const struct config *cfg = jp->base.wb->cfg;
+	struct job_list l;
+	struct err e = ERR_INIT;
+	alert_notifier_reap(jp->notifier);
+	if (jobreg_list(jp->base.wb->db, NULL, -1, &l, NULL) < 0)
+		return;
+	if (alert_check_jobs(jp->base.wb->db, &l, cfg ? cfg->alerts : NULL, cfg ? cfg->nalerts : 0, jp->since_ms,
+			     clock_wall_ms(), on_alert, jp, &e) < 0 &&
+	    !jp->alerts_warned) {
+		wb_status(jp->base.wb, 1, "%s", e.msg);
+		jp->alerts_warned = 1;
+	}
+	job_list_free(&l);
+}
+
 static void on_update(void *ud, struct job_source *src)
 {
 	(void)src;
 	struct jobs_pane *jp = ud;
+	check_alerts(jp);
 	jp->stale = 1;
 	jp->points_stale = 1;
 	wb_redraw(jp->base.wb);
@@ -851,6 +894,7 @@ static void jobs_destroy(struct pane *p)
 		jp->stopping->jp = NULL;
 	close_detail(jp);
 	job_poller_free(jp->poller);
+	alert_notifier_free(jp->notifier);
 	if (jp->desk.loop)
 		job_desk_close(&jp->desk);
 	free_rows(jp);
@@ -880,6 +924,8 @@ struct pane *pane_jobs_new(struct wb *wb)
 		jp->cells = CHART_ASCII;
 	if (wb->db && wb->loop) {
 		job_desk_open(&jp->desk, wb->db, wb->loop, NULL);
+		jp->notifier = alert_notifier_new(NULL, 1);
+		jp->since_ms = clock_wall_ms();
 		jp->poller = job_poller_new(wb->loop, POLL_MS, IDLE_MS, BACKOFF_MAX_MS, on_update, jp);
 		job_poller_add(jp->poller, jp->desk.local);
 		if (jp->desk.slurm)

@@ -871,6 +871,8 @@ struct watch {
 	struct alert_notifier *notifier;
 	struct buf last;
 	int exit_status, finished;
+	int warned;                 /* a config rule that does not parse was named once */
+	int64_t since_ms;           /* config rules apply to jobs that end from then on */
 };
 
 static void on_fire(void *ud, const struct alert_fired *a)
@@ -878,10 +880,14 @@ static void on_fire(void *ud, const struct alert_fired *a)
 	struct watch *w = ud;
 	char *msg = alert_message(a);
 	printf("alert %s\n", msg);
-	if (w->c->tty)
-		printf("\a\033]9;aiwb: %s\033\\\033]777;notify;aiwb;%s\033\\", msg, msg);
+	if (w->c->tty) {
+		char *osc = alert_osc(msg);
+		printf("\a%s", osc);
+		free(osc);
+	}
 	fflush(stdout);
-	alert_notify(w->notifier, a, msg);
+	const struct config *cfg = &w->c->s.cfg;
+	alert_notify(w->notifier, a, msg, alert_config_exec(cfg->alerts, cfg->nalerts, a));
 	free(msg);
 }
 
@@ -913,9 +919,15 @@ static void on_watch_update(void *ud, struct job_source *src)
 	job_list_free(&all);
 	struct job_tally t;
 	job_tally(&l, &t);
-	if (w->alerts)
-		for (size_t i = 0; i < l.n; i++)
-			alert_eval(w->c->s.db, &l.v[i], clock_wall_ms(), on_fire, w, NULL);
+	if (w->alerts) {
+		const struct config *cfg = &w->c->s.cfg;
+		if (alert_check_jobs(w->c->s.db, &l, cfg->alerts, cfg->nalerts, w->since_ms, clock_wall_ms(), on_fire, w,
+				     &e) < 0 &&
+		    !w->warned) {
+			fprintf(stderr, "aiwb jobs: %s\n", e.msg);
+			w->warned = 1;
+		}
+	}
 	struct buf out = BUF_INIT;
 	if (src->down)
 		buf_printf(&out, "source %s is down: %s\n", src->ops->name, src->why ? src->why : "");
@@ -978,7 +990,8 @@ static int cmd_watch(int argc, char **argv)
 	if (open_ctx(&c))
 		return 1;
 	w.c = &c;
-	w.notifier = alert_notifier_new(exec_cmd);
+	w.notifier = alert_notifier_new(exec_cmd, 0);
+	w.since_ms = clock_wall_ms();
 	int rc = 0;
 	for (int i = optind; i < argc; i++) {
 		struct job j;

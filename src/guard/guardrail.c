@@ -7,15 +7,13 @@
 #include <time.h>
 
 #include "base/buf.h"
-#include "base/log.h"
 #include "base/xmalloc.h"
 #include "config.h"
 #include "llm/bedrock.h"
-#include "llm/call.h"
 #include "llm/llm_json.h"
 #include "loop.h"
+#include "net/awscall.h"
 #include "net/awsauth.h"
-#include "net/http.h"
 #include "net/retry.h"
 
 #define NAME "bedrock guardrail"
@@ -33,15 +31,7 @@ struct guardrail {
 };
 
 struct guardrail_call {
-	struct guardrail *g;
-	struct loop *loop;
-	char *rest, *body;
-	size_t body_len;
-	struct http_call *http;
-	int64_t timer;
-	struct retry_policy policy;
-	struct retry_state rs;
-	int attempt;
+	struct awscall *call;
 	guardrail_done_fn done;
 	void *ud;
 };
@@ -314,117 +304,42 @@ int guardrail_parse_response(const char *body, size_t len, struct guardrail_resu
 
 /* ---- the call ---- */
 
-static void call_free(struct guardrail_call *c)
+void guardrail_cancel(struct guardrail_call *c)
 {
-	llm_transfer_stop(c->loop, &c->http, &c->timer);
-	free(c->rest);
-	free(c->body);
+	if (!c)
+		return;
+	awscall_cancel(c->call);
 	free(c);
 }
 
-void guardrail_cancel(struct guardrail_call *c)
+static void on_reply(void *ud, const struct awscall_reply *r)
 {
-	if (c)
-		call_free(c);
-}
-
-static void on_http_done(struct loop *l, struct http_call *hc, const struct http_result *r, void *ud);
-
-static int start_attempt(struct guardrail_call *c, struct err *e)
-{
-	struct guardrail *g = c->g;
-	c->attempt++;
-	struct http_headers headers = HTTP_HEADERS_INIT;
-	if (bedrock_request_headers(&g->ep, &g->creds, "POST", c->rest, NULL, c->body, c->body_len,
-				    "application/json", "application/json", time(NULL), &headers, e) != 0) {
-		http_headers_free(&headers);
-		return -1;
-	}
-	char *url = xasprintf("%s%s", g->ep.url, c->rest);
-	struct http_request rq = {
-		.method = "POST", .url = url, .headers = &headers, .body = c->body, .body_len = c->body_len,
-		.allow_http = g->allow_http, .on_done = on_http_done, .ud = c,
-	};
-	c->http = http_start(c->loop, &rq);
-	free(url);
-	http_headers_free(&headers);
-	return 0;
-}
-
-static void deliver(struct guardrail_call *c, struct guardrail_result *res)
-{
-	res->attempts = c->attempt;
-	guardrail_done_fn done = c->done;
-	void *ud = c->ud;
-	call_free(c);
-	done(ud, res);
-}
-
-static int64_t on_retry_timer(struct loop *l, int64_t id, void *ud)
-{
-	(void)l;
-	(void)id;
 	struct guardrail_call *c = ud;
-	c->timer = 0;
-	struct err e = ERR_INIT;
-	if (start_attempt(c, &e) != 0) {
-		struct guardrail_result *res = xcalloc(1, sizeof *res);
-		snprintf(res->message, sizeof res->message, "%s", e.msg);
-		deliver(c, res);
-	}
-	return LOOP_TIMER_DONE;
-}
-
-static int retry_later(struct guardrail_call *c, const struct http_result *r, const char *code)
-{
-	struct retry_attempt a = {
-		.attempt = c->attempt, .error = r->error, .status = r->status, .headers = r->headers,
-		.error_code = code && *code ? code : NULL,
-	};
-	struct retry_decision d = retry_decide(&c->policy, &c->rs, &a);
-	if (!d.retry)
-		return 0;
-	log_info(NAME ": %s", d.reason);
-	c->http = NULL;
-	c->timer = loop_add_timer(c->loop, d.delay_ms, on_retry_timer, c);
-	return 1;
-}
-
-static void on_http_done(struct loop *l, struct http_call *hc, const struct http_result *r, void *ud)
-{
-	(void)l;
-	(void)hc;
-	struct guardrail_call *c = ud;
-	c->http = NULL;
 	struct guardrail_result *res = xcalloc(1, sizeof *res);
 	res->http_status = r->status;
 	res->latency_ms = -1;
-	if (r->error == HTTP_OK && r->status == 200) {
-		retry_succeeded(&c->policy, &c->rs);
-		guardrail_parse_response(r->body->data, r->body->len, res);
-	} else if (r->error == HTTP_OK && r->status) {
+	if (r->ok) {
+		guardrail_parse_response(r->body, r->len, res);
+	} else if (r->unsigned_retry) {
+		set_text(res->message, sizeof res->message, r->failure);
+	} else if (r->status) {
 		struct llm_result lr;
 		memset(&lr, 0, sizeof lr);
-		bedrock_http_error(NAME, r->status, r->headers, r->body->data, r->body->len, &lr);
-		if (retry_later(c, r, lr.error_code)) {
-			free(res);
-			return;
-		}
+		bedrock_http_error(NAME, r->status, r->headers, r->body, r->len, &lr);
 		set_text(res->error_code, sizeof res->error_code, lr.error_code);
 		set_text(res->message, sizeof res->message, lr.message);
 	} else {
-		if (retry_later(c, r, NULL)) {
-			free(res);
-			return;
-		}
-		snprintf(res->message, sizeof res->message, NAME ": %s",
-			 r->message && *r->message ? r->message : http_error_name(r->error));
+		snprintf(res->message, sizeof res->message, NAME ": %s", r->failure);
 	}
-	if (!res->ok && c->attempt > 1) {
+	if (!res->ok && !r->unsigned_retry && r->attempts > 1) {
 		size_t n = strlen(res->message);
-		snprintf(res->message + n, sizeof res->message - n, " (after %d attempts)", c->attempt);
+		snprintf(res->message + n, sizeof res->message - n, " (after %d attempts)", r->attempts);
 	}
-	deliver(c, res);
+	res->attempts = r->attempts;
+	guardrail_done_fn done = c->done;
+	void *dud = c->ud;
+	free(c);
+	done(dud, res);
 }
 
 struct guardrail_call *guardrail_apply(struct guardrail *g, struct loop *l, enum guardrail_source src,
@@ -436,19 +351,19 @@ struct guardrail_call *guardrail_apply(struct guardrail *g, struct loop *l, enum
 		return NULL;
 	}
 	struct guardrail_call *c = xcalloc(1, sizeof *c);
-	c->g = g;
-	c->loop = l;
 	c->done = done;
 	c->ud = ud;
-	c->rest = guardrail_path(g->id, g->version);
-	c->body = guardrail_request_json(src, text, len, full);
-	c->body_len = strlen(c->body);
-	retry_policy_init(&c->policy, RETRY_AWS);
-	c->policy.quota = &g->quota;
-	c->policy.rand01 = g->rand01;
-	c->policy.rand_ud = g->rand_ud;
-	if (start_attempt(c, e) != 0) {
-		call_free(c);
+	char *rest = guardrail_path(g->id, g->version);
+	char *body = guardrail_request_json(src, text, len, full);
+	struct awscall_request rq = {
+		.ep = &g->ep, .creds = &g->creds, .method = "POST", .path = rest, .body = body, .body_len = strlen(body),
+		.allow_http = g->allow_http, .quota = &g->quota, .rand01 = g->rand01, .rand_ud = g->rand_ud, .what = NAME,
+	};
+	c->call = awscall_start(l, &rq, on_reply, c, e);
+	free(rest);
+	free(body);
+	if (!c->call) {
+		free(c);
 		return NULL;
 	}
 	return c;

@@ -1,5 +1,6 @@
 #include "jobs/alert.h"
 
+#include <fnmatch.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -215,4 +216,81 @@ int alert_eval(struct db *db, const struct job *j, int64_t now_ms, alert_fire_fn
 	}
 	free(ev.v);
 	return rc;
+}
+
+int alert_config_matches(const struct config_alert *a, const struct job *j)
+{
+	if (!a->jobs || !*a->jobs)
+		return 1;
+	char *ref = job_ref(j);
+	int hit = fnmatch(a->jobs, ref, 0) == 0 || (j->name && fnmatch(a->jobs, j->name, 0) == 0);
+	free(ref);
+	return hit;
+}
+
+static int canonical(const char *text, char *out, size_t n, struct err *e)
+{
+	struct alert_rule r;
+	if (alert_parse(text, &r, e) < 0)
+		return -1;
+	alert_format(&r, out, n);
+	return 0;
+}
+
+struct has_rule {
+	const char *rule;
+	int found;
+};
+
+static int find_rule(void *ud, const struct jobreg_alert *a)
+{
+	struct has_rule *h = ud;
+	h->found = strcmp(a->rule, h->rule) == 0;
+	return h->found;
+}
+
+/* Adds the rule to the job unless it holds it already (a read costs less
+ * than a write on every refresh). */
+static int ensure_rule(struct db *db, int64_t job_id, const char *canon, struct err *e)
+{
+	struct has_rule h = {canon, 0};
+	if (jobreg_alerts(db, job_id, find_rule, &h, e) < 0)
+		return -1;
+	return h.found ? 0 : jobreg_alert_add(db, job_id, canon, e);
+}
+
+int alert_check_jobs(struct db *db, const struct job_list *l, const struct config_alert *cfg, size_t n,
+		     int64_t since_ms, int64_t now_ms, alert_fire_fn fn, void *ud, struct err *e)
+{
+	int rc = 0;
+	for (size_t c = 0; c < n; c++) {
+		char canon[256];
+		struct err why = ERR_INIT;
+		if (canonical(cfg[c].rule, canon, sizeof canon, &why) < 0) {
+			if (rc == 0)
+				err_set(e, "alerts: '%s': %s", cfg[c].rule, why.msg);
+			rc = -1;
+			continue;
+		}
+		for (size_t i = 0; i < l->n; i++)
+			if ((!job_status_final(l->v[i].status) || (l->v[i].end_ms > 0 && l->v[i].end_ms >= since_ms)) &&
+			    alert_config_matches(&cfg[c], &l->v[i]) &&
+			    ensure_rule(db, l->v[i].id, canon, NULL) < 0 && rc == 0)
+				rc = err_set(e, "the alert '%s' cannot be stored for job %lld", canon, (long long)l->v[i].id);
+	}
+	for (size_t i = 0; i < l->n; i++)
+		if (alert_eval(db, &l->v[i], now_ms, fn, ud, rc == 0 ? e : NULL) < 0)
+			rc = -1;
+	return rc;
+}
+
+const char *alert_config_exec(const struct config_alert *cfg, size_t n, const struct alert_fired *a)
+{
+	for (size_t c = 0; c < n; c++) {
+		char canon[256];
+		if (cfg[c].exec && canonical(cfg[c].rule, canon, sizeof canon, NULL) == 0 && strcmp(canon, a->rule) == 0 &&
+		    alert_config_matches(&cfg[c], a->job))
+			return cfg[c].exec;
+	}
+	return NULL;
 }

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "jobs/job.h"
 #include "jobs/metrics.h"
 #include "store/db.h"
@@ -41,5 +42,20 @@ struct alert_fired {
 typedef void (*alert_fire_fn)(void *ud, const struct alert_fired *a);
 /* Checks every stored rule of j (fire once, rearm when clear); fn for each that fires now. */
 int alert_eval(struct db *db, const struct job *j, int64_t now_ms, alert_fire_fn fn, void *ud, struct err *e);
+
+/* Rules from the config ("alerts", config.h) apply to every job their glob
+ * matches: its SOURCE:ID or its name (fnmatch); no glob matches all. */
+int alert_config_matches(const struct config_alert *a, const struct job *j);
+/* For each job of l: stores the config rules that apply to it as its own
+ * (canonical text; only while the job is not final or when it ended at or
+ * after since_ms, so jobs that ended before the caller started watching
+ * never fire on first sight), then alert_eval(). A config rule that
+ * does not parse is skipped, and -1 with e names it ("alerts: 'loss is
+ * big': ..."); the rest is still checked. */
+int alert_check_jobs(struct db *db, const struct job_list *l, const struct config_alert *cfg, size_t n,
+		     int64_t since_ms, int64_t now_ms, alert_fire_fn fn, void *ud, struct err *e);
+/* The command of the config rule behind a fired alert (same canonical rule,
+ * glob matching its job), or NULL. */
+const char *alert_config_exec(const struct config_alert *cfg, size_t n, const struct alert_fired *a);
 
 #endif

@@ -126,6 +126,26 @@ static void ingest_csv(struct ingest *in, const char *path, const char *origin, 
 			(int64_t)now.st_mtim.tv_sec * 1000000000 + now.st_mtim.tv_nsec, NULL);
 }
 
+/* JSON lines appended by the job's supervisor (jobs/gpu.h), read on from
+ * where the last read stopped. */
+static void ingest_jsonl(struct ingest *in, const char *path, const char *origin, const struct stat *st)
+{
+	int64_t offset = 0, size = 0, mtime = 0;
+	jobreg_file_get(in->db, in->job_id, origin, &offset, &size, &mtime);
+	if (offset < 0 || st->st_size <= offset)
+		return;
+	size_t len;
+	struct stat now;
+	char *data = job_file_read(path, offset, &len, &now);
+	if (!data)
+		return;
+	in->origin = origin;
+	size_t used = metric_scan_text(NULL, data, len, 0, on_point, in);
+	free(data);
+	jobreg_file_set(in->db, in->job_id, origin, offset + (int64_t)used, (int64_t)now.st_size,
+			(int64_t)now.st_mtim.tv_sec * 1000000000 + now.st_mtim.tv_nsec, NULL);
+}
+
 struct scan {
 	struct ingest *in;
 	const char *label;
@@ -144,6 +164,8 @@ static int scan_entry(void *ud, const char *path, const char *name, const struct
 		ingest_events(s->in, path, origin, st);
 	else if (S_ISREG(st->st_mode) && strcmp(name, "metrics.csv") == 0)
 		ingest_csv(s->in, path, origin, st);
+	else if (S_ISREG(st->st_mode) && strcmp(name, "gpu.jsonl") == 0 && strcmp(s->label, ".") == 0)
+		ingest_jsonl(s->in, path, origin, st);
 	free(origin);
 	return 0;
 }

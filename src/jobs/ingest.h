@@ -1,7 +1,8 @@
 /* ingest — what a job wrote to files here, read into the registry: new log
  * bytes through the job's metric rules (jobs/metrics.h), TensorBoard event
  * files (events.out.tfevents.*) and metrics.csv files found in the job's
- * directory and logdir (3 levels deep). Used by every source whose logs are
+ * directory and logdir (3 levels deep), and the GPU samples a local job's
+ * supervisor appends to gpu.jsonl in its directory (jobs/gpu.h). Used by every source whose logs are
  * files on this machine (jobs/local.h, jobs/slurm.h). Synchronous file and
  * SQLite work, bounded per call by LOCAL_READ_MAX bytes of log. */
 #ifndef AIWB_JOBS_INGEST_H

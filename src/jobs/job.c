@@ -37,7 +37,7 @@ int job_status_final(enum job_status s)
 void job_clear(struct job *j)
 {
 	char **strings[] = {&j->source, &j->ext_id, &j->name, &j->raw_state, &j->reason, &j->command, &j->cwd,
-			    &j->env_names, &j->rules, &j->dir, &j->log_path, &j->logdir};
+			    &j->env_names, &j->rules, &j->dir, &j->log_path, &j->logdir, &j->info};
 	for (size_t i = 0; i < sizeof strings / sizeof *strings; i++)
 		free(*strings[i]);
 	memset(j, 0, sizeof *j);

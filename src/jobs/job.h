@@ -74,6 +74,10 @@ struct job {
 	int stop_requested;
 	int64_t log_offset;     /* log bytes already read for metrics */
 	int64_t activity_ms;    /* last new log byte or metric point */
+	int64_t parent_id;      /* registry row of the job this one belongs to (an array's task, a tuning job's
+				 * training job, a schedule's execution); 0: none. Deleting the parent deletes it. */
+	char *info;             /* a JSON object of the source's own facts (resources, partition, instance type,
+				 * ...) as the source describes them; NULL: none */
 };
 
 void job_clear(struct job *j); /* frees the strings; the struct is then zeroed */

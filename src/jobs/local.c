@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@
 #include "base/clock.h"
 #include "base/path.h"
 #include "base/xmalloc.h"
+#include "jobs/gpu.h"
 #include "jobs/ingest.h"
 #include "jobs/metrics.h"
 #include "jobs/registry.h"
@@ -261,6 +263,60 @@ fail:;
 	_exit(127);
 }
 
+static volatile sig_atomic_t gpu_due;
+
+static void on_gpu_timer(int sig)
+{
+	(void)sig;
+	gpu_due = 1;
+}
+
+/* Every GPU_SAMPLE_MS (AIWB_GPU_INTERVAL_MS in tests) while nvidia-smi is
+ * there: a SIGALRM that interrupts the supervisor's waitpid. */
+static int gpu_timer_start(void)
+{
+	if (!gpu_available())
+		return 0;
+	long ms = GPU_SAMPLE_MS;
+	const char *env = getenv("AIWB_GPU_INTERVAL_MS");
+	if (env && atol(env) >= 100)
+		ms = atol(env);
+	struct sigaction sa = {0};
+	sa.sa_handler = on_gpu_timer; /* no SA_RESTART: waitpid returns EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	struct itimerval it = {{ms / 1000, (ms % 1000) * 1000}, {ms / 1000, (ms % 1000) * 1000}};
+	return setitimer(ITIMER_REAL, &it, NULL) == 0;
+}
+
+static void gpu_timer_stop(void)
+{
+	struct itimerval off = {{0, 0}, {0, 0}};
+	setitimer(ITIMER_REAL, &off, NULL);
+}
+
+/* Appends the job's GPU use to DIR/gpu.jsonl, with SIGALRM held off while
+ * nvidia-smi runs. */
+static void gpu_record(const char *dir, pid_t job)
+{
+	sigset_t alrm, old;
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	sigprocmask(SIG_BLOCK, &alrm, &old);
+	char line[256];
+	if (gpu_sample(job, line, sizeof line) == 0) {
+		char *path = path_join(dir, "gpu.jsonl");
+		int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			write_all(fd, line, strlen(line));
+			close(fd);
+		}
+		free(path);
+	}
+	gpu_due = 0;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 static void run_supervisor(const struct local_spec *spec, const char *dir, const char *log_path, int report_fd,
 			   char **env_extra, size_t n_extra)
 {
@@ -314,16 +370,23 @@ static void run_supervisor(const struct local_spec *spec, const char *dir, const
 		 (long long)s.sup_pid, (long long)s.sup_start, (long long)s.started_ms);
 	report(report_fd, msg);
 	close(report_fd);
+	int gpu = !s.error[0] && gpu_timer_start();
 	for (;;) {
 		int st;
 		pid_t w = waitpid(-1, &st, 0);
 		if (w < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR) {
+				if (gpu_due && !s.ended)
+					gpu_record(dir, job);
 				continue;
+			}
 			break; /* ECHILD: the job and every orphan it left are gone */
 		}
 		if (w != job)
 			continue;
+		if (gpu)
+			gpu_timer_stop();
+		gpu = 0;
 		s.ended = 1;
 		s.ended_ms = clock_wall_ms();
 		if (WIFSIGNALED(st)) {

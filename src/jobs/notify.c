@@ -11,13 +11,15 @@
 
 struct alert_notifier {
 	char *exec_cmd;
+	int quiet;
 	pid_t *children;
 	size_t n;
 };
 
-struct alert_notifier *alert_notifier_new(const char *exec_cmd)
+struct alert_notifier *alert_notifier_new(const char *exec_cmd, int quiet)
 {
 	struct alert_notifier *n = xcalloc(1, sizeof *n);
+	n->quiet = quiet;
 	n->exec_cmd = exec_cmd ? xstrdup(exec_cmd) : NULL;
 	return n;
 }
@@ -45,6 +47,11 @@ char *alert_message(const struct alert_fired *a)
 	return msg;
 }
 
+char *alert_osc(const char *msg)
+{
+	return xasprintf("\033]9;aiwb: %s\033\\\033]777;notify;aiwb;%s\033\\", msg, msg);
+}
+
 static void spawn(struct alert_notifier *n, const char *const argv[], const struct alert_fired *a, const char *msg)
 {
 	pid_t pid = fork();
@@ -52,8 +59,10 @@ static void spawn(struct alert_notifier *n, const char *const argv[], const stru
 		int nul = open("/dev/null", O_RDWR);
 		if (nul >= 0) {
 			dup2(nul, 0);
-			if (!a)
+			if (!a || n->quiet)
 				dup2(nul, 1);
+			if (n->quiet)
+				dup2(nul, 2);
 		}
 		if (a) {
 			char *ref = job_ref(a->job);
@@ -79,7 +88,7 @@ static void spawn(struct alert_notifier *n, const char *const argv[], const stru
 	}
 }
 
-void alert_notify(struct alert_notifier *n, const struct alert_fired *a, const char *msg)
+void alert_notify(struct alert_notifier *n, const struct alert_fired *a, const char *msg, const char *rule_cmd)
 {
 	if (getenv("TMUX")) {
 		char *display = xasprintf("aiwb: %s", msg);
@@ -89,10 +98,12 @@ void alert_notify(struct alert_notifier *n, const struct alert_fired *a, const c
 		spawn(n, set, NULL, NULL);
 		free(display);
 	}
-	if (n->exec_cmd) {
-		const char *const sh[] = {"/bin/sh", "-c", n->exec_cmd, NULL};
-		spawn(n, sh, a, msg);
-	}
+	const char *cmds[] = {n->exec_cmd, rule_cmd};
+	for (size_t i = 0; i < 2; i++)
+		if (cmds[i] && (i == 0 || !n->exec_cmd || strcmp(cmds[i], n->exec_cmd) != 0)) {
+			const char *const sh[] = {"/bin/sh", "-c", cmds[i], NULL};
+			spawn(n, sh, a, msg);
+		}
 }
 
 void alert_notifier_reap(struct alert_notifier *n)

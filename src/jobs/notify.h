@@ -15,14 +15,19 @@
 
 struct alert_notifier;
 
-/* exec_cmd (copied) may be NULL: no command. */
-struct alert_notifier *alert_notifier_new(const char *exec_cmd);
+/* exec_cmd (copied) may be NULL: no command. quiet: the command's stdout and
+ * stderr go to /dev/null (the workbench owns the terminal). */
+struct alert_notifier *alert_notifier_new(const char *exec_cmd, int quiet);
 void alert_notifier_free(struct alert_notifier *n);
 
 /* "local:7 NAME: RULE (DETAIL)" on one line, sanitized for a terminal. Caller frees. */
 char *alert_message(const struct alert_fired *a);
-/* tmux and the command, for a fired alert and its message. */
-void alert_notify(struct alert_notifier *n, const struct alert_fired *a, const char *msg);
+/* The desktop notification a terminal shows for msg: OSC 9 and OSC 777
+ * ("notify"), each ended by ST. Caller frees. */
+char *alert_osc(const char *msg);
+/* tmux and the command, for a fired alert and its message; rule_cmd (a
+ * config rule's "exec", may be NULL) runs too, the same way. */
+void alert_notify(struct alert_notifier *n, const struct alert_fired *a, const char *msg, const char *rule_cmd);
 void alert_notifier_reap(struct alert_notifier *n);
 /* Children started and not reaped yet. */
 size_t alert_notifier_running(const struct alert_notifier *n);

@@ -11,7 +11,7 @@
 #define JOB_COLUMNS                                                                                                    \
 	"id, source, ext_id, name, status, raw_state, submit_ms, start_ms, end_ms, exit_code, signal, reason, "        \
 	"command, cwd, env_names, rules, dir, log_path, logdir, pid, pid_start, sup_pid, sup_start, stop_requested, "  \
-	"log_offset, activity_ms"
+	"log_offset, activity_ms, parent_id, info"
 
 static int sql_fail(struct db *db, struct err *e)
 {
@@ -57,6 +57,8 @@ static void read_job(sqlite3_stmt *st, void *job)
 	j->stop_requested = sqlite3_column_int(st, 23);
 	j->log_offset = sqlite3_column_int64(st, 24);
 	j->activity_ms = sqlite3_column_int64(st, 25);
+	j->parent_id = sqlite3_column_int64(st, 26);
+	j->info = col_str(st, 27);
 }
 
 static void bind_text(sqlite3_stmt *st, int i, const char *s)
@@ -75,7 +77,7 @@ static void bind_ms(sqlite3_stmt *st, int i, int64_t v)
 		sqlite3_bind_null(st, i);
 }
 
-/* Binds ?2..?26 in JOB_COLUMNS order (id is ?1). */
+/* Binds ?2..?28 in JOB_COLUMNS order (id is ?1). */
 static void bind_job(sqlite3_stmt *st, const struct job *j)
 {
 	bind_text(st, 2, j->source);
@@ -109,6 +111,8 @@ static void bind_job(sqlite3_stmt *st, const struct job *j)
 	sqlite3_bind_int(st, 24, j->stop_requested);
 	sqlite3_bind_int64(st, 25, j->log_offset);
 	bind_ms(st, 26, j->activity_ms);
+	bind_ms(st, 27, j->parent_id);
+	bind_text(st, 28, j->info);
 }
 
 static int step_done(struct db *db, sqlite3_stmt *st, struct err *e)
@@ -138,7 +142,7 @@ static int update_row(struct db *db, const struct job *j, struct err *e)
 					  "signal = ?11, reason = ?12, command = ?13, cwd = ?14, env_names = ?15, "
 					  "rules = ?16, dir = ?17, log_path = ?18, logdir = ?19, pid = ?20, "
 					  "pid_start = ?21, sup_pid = ?22, sup_start = ?23, stop_requested = ?24, "
-					  "log_offset = ?25, activity_ms = ?26 WHERE id = ?1", e);
+					  "log_offset = ?25, activity_ms = ?26, parent_id = ?27, info = ?28 WHERE id = ?1", e);
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, j->id);
@@ -151,7 +155,7 @@ static int insert_tx(struct db *db, void *ud, struct err *e)
 	struct job *j = ud;
 	sqlite3_stmt *st = db_prepare(db, "INSERT INTO jobs(" JOB_COLUMNS ") VALUES (NULL, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
 					  "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, "
-					  "?24, ?25, ?26)", e);
+					  "?24, ?25, ?26, ?27, ?28)", e);
 	if (!st)
 		return -1;
 	bind_job(st, j);

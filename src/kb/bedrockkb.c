@@ -8,17 +8,15 @@
 
 #include "base/buf.h"
 #include "base/clock.h"
-#include "base/log.h"
 #include "base/secret.h"
 #include "base/xmalloc.h"
 #include "config.h"
 #include "kb/bedrockfilter.h"
 #include "kb/rerank.h"
 #include "llm/bedrock.h"
-#include "llm/call.h"
 #include "loop.h"
+#include "net/awscall.h"
 #include "net/awsauth.h"
-#include "net/http.h"
 #include "net/retry.h"
 
 struct bedrockkb {
@@ -153,12 +151,7 @@ struct req {
 	const char *what; /* "Retrieve", "GetKnowledgeBase", ... */
 	char *kb_id;      /* for messages; may be NULL */
 	char *method, *rest, *body;
-	size_t body_len;
-	struct http_call *http;
-	int64_t timer;
-	struct retry_policy policy;
-	struct retry_state rs;
-	int attempt;
+	struct awscall *call;
 	void (*done)(struct req *q, const struct reply *r);
 	void *ud;
 };
@@ -167,7 +160,7 @@ static void req_free(struct req *q)
 {
 	if (!q)
 		return;
-	llm_transfer_stop(q->loop, &q->http, &q->timer);
+	awscall_cancel(q->call);
 	free(q->kb_id);
 	free(q->method);
 	free(q->rest);
@@ -175,69 +168,19 @@ static void req_free(struct req *q)
 	free(q);
 }
 
-static void on_http_done(struct loop *l, struct http_call *hc, const struct http_result *r, void *ud);
+static void on_reply(void *ud, const struct awscall_reply *r);
 
 static int req_attempt(struct req *q, struct err *e)
 {
-	q->attempt++;
-	struct http_headers headers = HTTP_HEADERS_INIT;
-	if (bedrock_request_headers(q->ep, &q->b->creds, q->method, q->rest, NULL, q->body, q->body_len,
-				    q->body ? "application/json" : NULL, "application/json", time(NULL), &headers,
-				    e) != 0) {
-		http_headers_free(&headers);
-		return -1;
-	}
-	char *url = xasprintf("%s%s", q->ep->url, q->rest);
-	struct http_request rq = {
-		.method = q->method, .url = url, .headers = &headers, .body = q->body, .body_len = q->body_len,
-		.on_done = on_http_done, .ud = q,
+	char *what = xasprintf("bedrock knowledge base %s", q->what);
+	struct awscall_request rq = {
+		.ep = q->ep, .creds = &q->b->creds, .method = q->method, .path = q->rest, .body = q->body,
+		.body_len = q->body ? strlen(q->body) : 0, .quota = &q->b->quota, .rand01 = q->b->rand01,
+		.rand_ud = q->b->rand_ud, .what = what,
 	};
-	q->http = http_start(q->loop, &rq);
-	free(url);
-	http_headers_free(&headers);
-	return 0;
-}
-
-static int64_t on_retry_timer(struct loop *l, int64_t id, void *ud)
-{
-	(void)l;
-	(void)id;
-	struct req *q = ud;
-	q->timer = 0;
-	struct err e = ERR_INIT;
-	if (req_attempt(q, &e) != 0) {
-		struct reply rep = { 0 };
-		snprintf(rep.msg, sizeof rep.msg, "%s", e.msg);
-		rep.attempts = q->attempt;
-		q->done(q, &rep);
-	}
-	return LOOP_TIMER_DONE;
-}
-
-static int retry_later(struct req *q, const struct http_result *r, const char *code)
-{
-	struct retry_attempt a = {
-		.attempt = q->attempt, .error = r->error, .status = r->status, .headers = r->headers,
-		.error_code = code && *code ? code : NULL,
-	};
-	struct retry_decision d = retry_decide(&q->policy, &q->rs, &a);
-	if (!d.retry)
-		return 0;
-	log_info("bedrock knowledge base %s: %s", q->what, d.reason);
-	q->timer = loop_add_timer(q->loop, d.delay_ms, on_retry_timer, q);
-	return 1;
-}
-
-/* The service's {"message"} (or "Message"), for the sentence. */
-static void service_message(const char *body, size_t len, char *out, size_t size)
-{
-	cJSON *j = cJSON_ParseWithLength(body ? body : "", len);
-	const char *m = str(j, "message") ? str(j, "message") : str(j, "Message");
-	snprintf(out, size, "%s", m ? m : "");
-	for (char *p = out; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
-	cJSON_Delete(j);
+	q->call = awscall_start(q->loop, &rq, on_reply, q, e);
+	free(what);
+	return q->call ? 0 : -1;
 }
 
 /* The sentence of a failed Rerank call; q->kb_id is the model id. */
@@ -273,15 +216,14 @@ static void rerank_sentence(const struct req *q, struct reply *rep, const char *
 		snprintf(rep->msg, sizeof rep->msg, "%s", fallback);
 }
 
-static void error_sentence(const struct req *q, const struct http_result *r, struct reply *rep)
+static void error_sentence(const struct req *q, const struct awscall_reply *r, struct reply *rep)
 {
 	struct llm_result lr;
 	memset(&lr, 0, sizeof lr);
-	bedrock_http_error("bedrock knowledge base", r->status, r->headers, r->body->data, r->body->len, &lr);
+	bedrock_http_error("bedrock knowledge base", r->status, r->headers, r->body, r->len, &lr);
 	snprintf(rep->code, sizeof rep->code, "%s", lr.error_code);
 	char m[600];
-	service_message(r->body->data, r->body->len, m, sizeof m);
-	secret_redact(m, sizeof m);
+	awscall_service_message(r->body, r->len, m, sizeof m);
 	const char *id = q->kb_id ? q->kb_id : "";
 	const char *region = q->b->region;
 	if (strcmp(q->what, "Rerank") == 0) {
@@ -315,34 +257,28 @@ static void error_sentence(const struct req *q, const struct http_result *r, str
 		snprintf(rep->msg, sizeof rep->msg, "%s", lr.message);
 }
 
-static void on_http_done(struct loop *l, struct http_call *hc, const struct http_result *r, void *ud)
+static void on_reply(void *ud, const struct awscall_reply *r)
 {
-	(void)l;
-	(void)hc;
 	struct req *q = ud;
-	q->http = NULL;
+	q->call = NULL;
 	struct reply rep = { 0 };
 	rep.status = r->status;
-	if (r->error == HTTP_OK && r->status == 200) {
-		retry_succeeded(&q->policy, &q->rs);
+	if (r->ok) {
 		rep.ok = 1;
-		rep.body = r->body->data ? r->body->data : "";
-		rep.len = r->body->len;
-	} else if (r->error == HTTP_OK && r->status) {
+		rep.body = r->body;
+		rep.len = r->len;
+	} else if (r->unsigned_retry) {
+		snprintf(rep.msg, sizeof rep.msg, "%s", r->failure);
+	} else if (r->status) {
 		error_sentence(q, r, &rep);
-		if (retry_later(q, r, rep.code))
-			return;
 	} else {
-		if (retry_later(q, r, NULL))
-			return;
-		snprintf(rep.msg, sizeof rep.msg, "bedrock knowledge base %s: %s", q->what,
-			 r->message && *r->message ? r->message : http_error_name(r->error));
+		snprintf(rep.msg, sizeof rep.msg, "bedrock knowledge base %s: %s", q->what, r->failure);
 	}
-	if (!rep.ok && q->attempt > 1) {
+	if (!rep.ok && !r->unsigned_retry && r->attempts > 1) {
 		size_t n = strlen(rep.msg);
-		snprintf(rep.msg + n, sizeof rep.msg - n, " (after %d attempts)", q->attempt);
+		snprintf(rep.msg + n, sizeof rep.msg - n, " (after %d attempts)", r->attempts);
 	}
-	rep.attempts = q->attempt;
+	rep.attempts = r->attempts;
 	q->done(q, &rep);
 }
 
@@ -371,11 +307,6 @@ static struct req *req_new_rest(struct bedrockkb *b, const struct awsauth_endpoi
 	q->method = xstrdup(method);
 	q->rest = rest;
 	q->body = body;
-	q->body_len = body ? strlen(body) : 0;
-	retry_policy_init(&q->policy, RETRY_AWS);
-	q->policy.quota = &b->quota;
-	q->policy.rand01 = b->rand01;
-	q->policy.rand_ud = b->rand_ud;
 	return q;
 }
 

@@ -21,6 +21,7 @@
 #include "llm/paging.h"
 #include "llm/stream.h"
 #include "loop.h"
+#include "net/awscall.h"
 #include "net/eventstream.h"
 #include "net/retry.h"
 #include "net/sigv4.h"
@@ -482,54 +483,12 @@ void bedrock_http_error(const char *name, int status, const struct http_headers 
 	secret_redact(r->message, sizeof r->message);
 }
 
-static void add_signed_line(struct http_headers *out, const char *line)
-{
-	const char *colon = strstr(line, ": ");
-	if (!colon)
-		return;
-	char *name = xstrndup(line, (size_t)(colon - line));
-	http_headers_add(out, name, colon + 2);
-	free(name);
-}
-
 int bedrock_request_headers(const struct awsauth_endpoint *ep, const struct awsauth_creds *creds, const char *method,
 			    const char *rest, const char *query, const void *body, size_t len,
 			    const char *content_type, const char *accept, time_t when, struct http_headers *out,
 			    struct err *e)
 {
-	struct sigv4_header h[2];
-	size_t n = 0;
-	if (content_type)
-		h[n++] = (struct sigv4_header){ "Content-Type", content_type };
-	if (accept)
-		h[n++] = (struct sigv4_header){ "Accept", accept };
-	if (creds->kind == AWSAUTH_BEARER) {
-		for (size_t i = 0; i < n; i++)
-			http_headers_add(out, h[i].name, h[i].value);
-		if (!creds->bearer_token || strpbrk(creds->bearer_token, "\r\n"))
-			return err_set(e, "the Bedrock API key in AWS_BEARER_TOKEN_BEDROCK is empty or holds a "
-					  "line break");
-		char *auth = xasprintf("Bearer %s", creds->bearer_token);
-		http_headers_add(out, "Authorization", auth);
-		free(auth);
-		return 0;
-	}
-	char *path = xasprintf("%s%s", ep->base_path ? ep->base_path : "", rest);
-	struct sigv4_request rq = {
-		.method = method, .path = path, .query = query, .headers = h, .nheaders = n,
-		.body = len ? body : NULL, .body_len = len, .region = ep->region, .service = ep->signing_name,
-		.scheme = ep->scheme, .host = ep->host, .port = ep->port,
-	};
-	struct sigv4_creds sc = awsauth_sigv4_creds(creds);
-	struct sigv4_signed sig;
-	int rc = sigv4_sign_request(&rq, when, &sc, NULL, &sig, e);
-	free(path);
-	if (rc != 0)
-		return -1;
-	for (size_t i = 0; i < sig.nlines; i++)
-		add_signed_line(out, sig.lines[i]);
-	sigv4_signed_free(&sig);
-	return 0;
+	return awscall_headers(ep, creds, method, rest, query, body, len, content_type, accept, NULL, 0, when, out, e);
 }
 
 /* ---- the provider ---- */

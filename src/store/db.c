@@ -227,6 +227,12 @@ static const char *const migrations[] = {
 	"		VALUES ('delete', old.id, old.prompt, old.output);"
 	"	INSERT INTO runs_fts(rowid, prompt, output) VALUES (new.id, new.prompt, new.output);"
 	"END;",
+	/* Jobs that belong to another (src/jobs/job.h): an array's tasks, a
+	 * tuning job's training jobs, a schedule's executions; and the source's
+	 * own facts about a job as a JSON object. */
+	"ALTER TABLE jobs ADD COLUMN parent_id INTEGER REFERENCES jobs(id) ON DELETE CASCADE;"
+	"ALTER TABLE jobs ADD COLUMN info TEXT;"
+	"CREATE INDEX jobs_parent ON jobs(parent_id) WHERE parent_id IS NOT NULL;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))

@@ -272,6 +272,33 @@ else fail "--exec ran with the alert" "$(cat "$E2E_TMP/exec.log" 2>&1)"; fi
 run jobs watch "$AL" --until-done --interval 0.1 --alerts
 if [ $RC = 3 ] && ! grep -q '^alert' "$out"; then ok "a fired rule does not fire again"; else fail "a fired rule fires once" "$(what)"; fi
 
+# ------------------------------------------------------------------ alerts from the config
+CFG=$E2E_TMP/alerts.json
+cat >"$CFG" <<JSON
+{"alerts": {
+  "ended": {"jobs": "cfg-*", "exec": "echo \\"\$AIWB_ALERT_JOB|\$AIWB_ALERT_RULE\\" >>$E2E_TMP/cfgexec.log"},
+  "loss > 2": {"jobs": "nomatch-*"}
+}}
+JSON
+"$A" jobs run --name cfg-one -- sh -c 'sleep 0.5; echo loss=9; exit 4' >"$out" 2>/dev/null
+C1=$(cat "$out")
+"$A" jobs run --name other -- sh -c 'sleep 0.5; exit 0' >"$out" 2>/dev/null
+C2=$(cat "$out")
+AIWB_CONFIG=$CFG run jobs watch "$C1" "$C2" --until-done --interval 0.1 --alerts
+if grep -q "^alert $C1 cfg-one: ended (failed: exited with status 4)" "$out" && ! grep -q "^alert $C2" "$out" &&
+	! grep -q 'loss > 2' "$out"; then ok "a config alert fires for the jobs its glob names, and only those"
+else fail "config alert" "$(what)"; fi
+wait_until 5 grep -q "^$C1|ended\$" "$E2E_TMP/cfgexec.log"
+if [ "$(grep -c . "$E2E_TMP/cfgexec.log" 2>/dev/null)" = 1 ]; then ok "the config alert's exec ran once with the alert in its environment"
+else fail "config exec" "$(cat "$E2E_TMP/cfgexec.log" 2>&1)"; fi
+run jobs alert "$C1"
+if grep -q '^ended' "$out" && ! grep -q 'loss' "$out"; then ok "a config rule is stored with the job it applies to"
+else fail "config rule stored" "$(what)"; fi
+printf '{"alerts": {"loss is big": {}}}' >"$CFG"
+AIWB_CONFIG=$CFG run jobs watch "$C1" --until-done --interval 0.1 --alerts
+if grep -q "alerts: 'loss is big':" "$err" && [ "$(grep -c "loss is big" "$err")" = 1 ]; then ok "a config rule that does not parse is named once on stderr"
+else fail "bad config rule" "$(what)"; fi
+
 # ------------------------------------------------------------------ logs, rm
 run jobs logs "$AL"
 if [ $RC = 0 ] && [ "$(grep -c '^loss=' "$out")" = 5 ]; then ok "logs prints the whole log"; else fail "logs" "$(what)"; fi

@@ -189,4 +189,25 @@ fi
 
 d="q quits cleanly"
 if tui_keys q && tui_wait_exit && [ "$TUI_RC" = 0 ]; then ok "$d"; else tui_fail "$d"; fi
+
+# An alert from the config fires in the workbench: the status line, and inside
+# tmux the message and the @aiwb_alert option (TMUX names this test's server).
+printf '{"alerts": {"ended": {"jobs": "pane-alert"}, "loss > 5": {"jobs": "nothing-*"}}}' >"$E2E_TMP/alerts.json"
+d="a config alert fires in the workbench's status line when the job ends"
+AIWB_CONFIG=$E2E_TMP/alerts.json TUI_ENV="TMUX=$E2E_SOCK,1,0" tui_start 100 24
+started=$?
+ref3=$("$AIWB_BIN" jobs run --name pane-alert -- sh -c 'sleep 1; exit 2' 2>>"$E2E_TMP/run.err")
+if [ $started = 0 ] && tui_wait "Jobs" && tui_wait "alert $ref3 pane-alert: ended (failed" 30; then
+	ok "$d"
+else
+	tui_fail "$d"
+fi
+d="inside tmux the alert sets @aiwb_alert"
+if [ "$(tmx show-options -gqv @aiwb_alert 2>&1)" = "aiwb: $ref3 pane-alert: ended (failed: exited with status 2)" ]; then
+	ok "$d"
+else
+	fail "$d" "$(tmx show-options -gqv @aiwb_alert 2>&1)"
+fi
+d="the workbench quits cleanly after the alert"
+if tui_keys q && tui_wait_exit && [ "$TUI_RC" = 0 ]; then ok "$d"; else tui_fail "$d"; fi
 e2e_done

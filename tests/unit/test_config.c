@@ -309,6 +309,29 @@ static void test_guard_section(void **state)
 	assert_load_fails_at("{\n \"guard\": {\"patterns\": {\"p\": \"\"}}\n}\n", 2, "guard.patterns.p", NULL);
 }
 
+static void test_alerts(void **state)
+{
+	(void)state;
+	struct config c;
+	struct err e = ERR_INIT;
+	assert_int_equal(load("{\"alerts\": {\"loss is nan\": {}, \"ended\": {\"jobs\": \"slurm:*\","
+			      " \"exec\": \"notify-send \\\"$AIWB_ALERT_MESSAGE\\\"\", \"colour\": 1}}}", &c, &e), 0);
+	assert_int_equal(c.nalerts, 2);
+	assert_string_equal(c.alerts[0].rule, "loss is nan");
+	assert_null(c.alerts[0].jobs);
+	assert_null(c.alerts[0].exec);
+	assert_string_equal(c.alerts[1].rule, "ended");
+	assert_string_equal(c.alerts[1].jobs, "slurm:*");
+	assert_string_equal(c.alerts[1].exec, "notify-send \"$AIWB_ALERT_MESSAGE\"");
+	assert_int_equal(c.nwarnings, 1);
+	assert_non_null(strstr(c.warnings[0], "alerts.ended.colour"));
+	config_free(&c);
+	assert_load_fails_at("{\n \"alerts\": [\"ended\"]\n}\n", 2, "alerts", NULL);
+	assert_load_fails_at("{\n \"alerts\": {\"ended\": \"x\"}\n}\n", 2, "alerts.ended", NULL);
+	assert_load_fails_at("{\n \"alerts\": {\"ended\": {\"exec\": 1}}\n}\n", 2, "alerts.ended.exec", NULL);
+	assert_load_fails_at("{\n \"alerts\": {\"\": {}}\n}\n", 2, "a rule must not be empty", NULL);
+}
+
 static void test_missing_comma_reports_line_and_column(void **state)
 {
 	(void)state;
@@ -832,6 +855,7 @@ int main(void)
 		cmocka_unit_test(test_price_overrides),
 		cmocka_unit_test(test_network_section),
 		cmocka_unit_test(test_guard_section),
+		cmocka_unit_test(test_alerts),
 		cmocka_unit_test(test_missing_comma_reports_line_and_column),
 		cmocka_unit_test(test_syntax_errors_are_named),
 		cmocka_unit_test(test_unterminated_constructs),

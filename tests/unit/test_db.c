@@ -650,6 +650,31 @@ static void test_fts_search(void **state)
 	"DROP INDEX IF EXISTS runs_conversation; ALTER TABLE runs DROP COLUMN conversation;"                           \
 	"ALTER TABLE runs DROP COLUMN turn;"
 
+/* Schema 9's job columns, dropped when a test goes back to an older schema with the jobs table kept. */
+#define JOBS_PARENT_DROP "DROP INDEX IF EXISTS jobs_parent; ALTER TABLE jobs DROP COLUMN info; ALTER TABLE jobs DROP COLUMN parent_id;"
+
+/* Schema 8 to 9: jobs gain parent_id (NULL for the jobs there were) and info;
+ * deleting a parent deletes its children. */
+static void test_migration_job_parents(void **state)
+{
+	struct fixture *f = *state;
+	db_close(open_ok(f->db_path));
+	raw_exec(f->db_path, JOBS_PARENT_DROP
+		 "INSERT INTO jobs(source, ext_id, status) VALUES ('slurm', '41', 'running');"
+		 "PRAGMA user_version = 8");
+	struct db *db = open_ok(f->db_path);
+	sqlite3 *c = db_handle(db);
+	assert_int_equal(query_int(c, "PRAGMA user_version"), db_schema_version());
+	assert_int_equal(query_int(c, "SELECT count(*) FROM jobs WHERE parent_id IS NULL AND info IS NULL"), 1);
+	struct err e = ERR_INIT;
+	assert_int_equal(db_exec(db, "INSERT INTO jobs(source, ext_id, status, parent_id, info) SELECT 'slurm', '41_0',"
+				     " 'running', id, '{\"partition\":\"debug\"}' FROM jobs WHERE ext_id = '41'", &e), 0);
+	assert_int_equal(query_int(c, "SELECT count(*) FROM jobs WHERE parent_id IS NOT NULL"), 1);
+	assert_int_equal(db_exec(db, "DELETE FROM jobs WHERE ext_id = '41'", &e), 0);
+	assert_int_equal(query_int(c, "SELECT count(*) FROM jobs"), 0);
+	db_close(db);
+}
+
 /* Schema 7 to 8: runs gain conversation and turn (NULL for the rows there
  * were); a first turn is its own conversation; the search index follows
  * prompt and output, not the new columns. */
@@ -666,7 +691,7 @@ static void test_migration_conversations(void **state)
 		 "		VALUES ('delete', old.id, old.prompt, old.output);"
 		 "	INSERT INTO runs_fts(rowid, prompt, output) VALUES (new.id, new.prompt, new.output);"
 		 "END;"
-		 "PRAGMA user_version = 7");
+		 JOBS_PARENT_DROP "PRAGMA user_version = 7");
 	assert_int_equal(raw_int(f->db_path, "SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'turn'"), 0);
 	db = open_ok(f->db_path);
 	sqlite3 *c = db_handle(db);
@@ -707,7 +732,8 @@ static void test_migration_seeds_transitions(void **state)
 	raw_exec(f->db_path, "INSERT INTO jobs(source, ext_id, status, raw_state, submit_ms, start_ms, end_ms) VALUES"
 			     " ('local', '1', 'completed', 'exit 0', 1000, 2000, 3000),"
 			     " ('slurm', '2', 'queued', 'PENDING', 1500, NULL, NULL);"
-			     "DROP TABLE job_transitions;" VECGEN_DROP RUNS_CONVERSATION_DROP "PRAGMA user_version = 5");
+			     "DROP TABLE job_transitions;" VECGEN_DROP RUNS_CONVERSATION_DROP JOBS_PARENT_DROP
+			     "PRAGMA user_version = 5");
 	struct db *db = open_ok(f->db_path);
 	assert_int_equal(query_int(db_handle(db), "PRAGMA user_version"), db_schema_version());
 	assert_int_equal(query_int(db_handle(db), "SELECT count(*) FROM job_transitions"), 2);
@@ -770,7 +796,7 @@ static void test_migration_vector_generation(void **state)
 {
 	struct fixture *f = *state;
 	db_close(open_ok(f->db_path));
-	raw_exec(f->db_path, VECGEN_DROP RUNS_CONVERSATION_DROP "PRAGMA user_version = 6");
+	raw_exec(f->db_path, VECGEN_DROP RUNS_CONVERSATION_DROP JOBS_PARENT_DROP "PRAGMA user_version = 6");
 	struct db *db = open_ok(f->db_path);
 	sqlite3 *h = db_handle(db);
 	assert_int_equal(query_int(h, "PRAGMA user_version"), db_schema_version());
@@ -978,6 +1004,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fts_search, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migration_seeds_transitions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migration_conversations, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migration_job_parents, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrates_older_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migration_vector_generation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_migration_rolls_back, setup, teardown),

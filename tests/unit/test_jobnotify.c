@@ -33,8 +33,8 @@ static void test_notify_runs_the_command(void **state)
 	struct alert_fired a = {&j, "loss > 2", "loss 3"};
 	char *msg = alert_message(&a);
 	assert_string_equal(msg, "local:7 n x: loss > 2 (loss 3)");
-	struct alert_notifier *n = alert_notifier_new(cmd);
-	alert_notify(n, &a, msg);
+	struct alert_notifier *n = alert_notifier_new(cmd, 0);
+	alert_notify(n, &a, msg, NULL);
 	int64_t deadline = clock_ms() + 10000;
 	while (alert_notifier_running(n) && clock_ms() < deadline) {
 		usleep(10000);
@@ -48,8 +48,8 @@ static void test_notify_runs_the_command(void **state)
 	assert_string_equal(got, "local:7|loss > 2|running|local:7 n x: loss > 2 (loss 3)");
 	free(got);
 	alert_notifier_free(n);
-	struct alert_notifier *none = alert_notifier_new(NULL);
-	alert_notify(none, &a, msg);
+	struct alert_notifier *none = alert_notifier_new(NULL, 0);
+	alert_notify(none, &a, msg, NULL);
 	assert_int_equal(alert_notifier_running(none), 0);
 	alert_notifier_free(none);
 	free(msg);

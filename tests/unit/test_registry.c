@@ -75,6 +75,11 @@ static void test_round_trip_and_find(void **state)
 	j.status = JOB_COMPLETED;
 	j.end_ms = 5000;
 	j.env_names = xstrdup("A,B");
+	assert_int_equal(j.parent_id, 0);
+	assert_null(j.info);
+	int64_t parent = add_job(db, "slurm", "40", "array", JOB_RUNNING);
+	j.parent_id = parent;
+	j.info = xstrdup("{\"partition\":\"debug\"}");
 	assert_int_equal(jobreg_update(db, &j, NULL), 0);
 	job_clear(&j);
 	assert_int_equal(jobreg_get(db, a, &j, NULL), 1);
@@ -82,7 +87,12 @@ static void test_round_trip_and_find(void **state)
 	assert_int_equal(j.exit_code, 0);
 	assert_int_equal(j.end_ms, 5000);
 	assert_string_equal(j.env_names, "A,B");
+	assert_int_equal(j.parent_id, parent);
+	assert_string_equal(j.info, "{\"partition\":\"debug\"}");
+	j.parent_id = 0;
+	assert_int_equal(jobreg_update(db, &j, NULL), 0);
 	job_clear(&j);
+	assert_int_equal(jobreg_delete(db, parent, NULL), 0);
 	assert_int_equal(jobreg_get(db, 999, &j, NULL), 0);
 
 	find_is(db, "local:1", "local:1");
@@ -358,6 +368,87 @@ static void test_alert_eval(void **state)
 	job_clear(&j);
 }
 
+static int query_int(struct db *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	assert_int_equal(sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* Config rules: stored for the running jobs their glob matches (by ref or
+ * name), never for jobs that had ended; a bad rule is named and skipped;
+ * the exec of the rule behind an alert is found by its canonical text. */
+static void test_alert_config(void **state)
+{
+	struct db *db = ((struct testdb *)*state)->db;
+	int64_t train = add_job(db, "local", NULL, "train-big", JOB_RUNNING);
+	add_job(db, "slurm", "42", "eval", JOB_RUNNING);
+	int64_t old = add_job(db, "local", NULL, "train-old", JOB_COMPLETED);
+	char ended[] = "ended", train_glob[] = "train-*", echo[] = "echo done", above[] = "loss  >   2",
+	     big[] = "loss is big", stall[] = "no progress 5m", slurm_glob[] = "slurm:*";
+	struct config_alert cfg[] = {
+		{ended, train_glob, echo},
+		{above, NULL, NULL},
+		{big, NULL, NULL},
+		{stall, slurm_glob, NULL},
+	};
+	struct job_list l;
+	assert_int_equal(jobreg_list(db, NULL, -1, &l, NULL), 0);
+	struct fired f = {0};
+	struct err e = ERR_INIT;
+	assert_int_equal(alert_check_jobs(db, &l, cfg, 4, INT64_MAX, 10000, on_fire, &f, &e), -1);
+	assert_non_null(strstr(e.msg, "alerts: 'loss is big':"));
+	assert_int_equal(f.n, 0);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM job_alerts"), 4);
+	char *sql = xasprintf("SELECT count(*) FROM job_alerts WHERE job_id = %lld AND rule IN ('ended', 'loss > 2')",
+			      (long long)train);
+	assert_int_equal(query_int(db, sql), 2);
+	free(sql);
+	sql = xasprintf("SELECT count(*) FROM job_alerts WHERE job_id = %lld", (long long)old);
+	assert_int_equal(query_int(db, sql), 0); /* it had ended: "ended" would fire at once */
+	free(sql);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM job_alerts a JOIN jobs j ON j.id = a.job_id "
+				       "WHERE j.ext_id = '42' AND a.rule = 'no progress 5m'"), 1);
+	job_list_free(&l);
+
+	struct job j;
+	assert_int_equal(jobreg_get(db, train, &j, NULL), 1);
+	j.status = JOB_COMPLETED;
+	assert_int_equal(jobreg_update(db, &j, NULL), 0);
+	assert_int_equal(jobreg_list(db, "local", -1, &l, NULL), 0);
+	assert_int_equal(alert_check_jobs(db, &l, cfg, 2, INT64_MAX, 20000, on_fire, &f, &e), 0);
+	assert_int_equal(f.n, 1);
+	assert_string_equal(f.rule[0], "ended");
+	struct alert_fired a = {&j, "ended", ""};
+	assert_string_equal(alert_config_exec(cfg, 4, &a), "echo done");
+	a.rule = "loss > 2";
+	assert_null(alert_config_exec(cfg, 4, &a));
+	free(j.name);
+	j.name = xstrdup("other");
+	a.rule = "ended";
+	assert_null(alert_config_exec(cfg, 4, &a)); /* the glob no longer matches */
+	assert_true(alert_config_matches(&cfg[1], &j));
+	job_clear(&j);
+	job_list_free(&l);
+
+	/* a job that ended after the caller started watching gets the rules */
+	assert_int_equal(jobreg_get(db, old, &j, NULL), 1);
+	j.end_ms = 15000;
+	assert_int_equal(jobreg_update(db, &j, NULL), 0);
+	job_clear(&j);
+	assert_int_equal(jobreg_list(db, "local", -1, &l, NULL), 0);
+	f.n = 0;
+	assert_int_equal(alert_check_jobs(db, &l, cfg, 1, 16000, 20000, on_fire, &f, &e), 0);
+	assert_int_equal(f.n, 0); /* ended before 16000 */
+	assert_int_equal(alert_check_jobs(db, &l, cfg, 1, 12000, 20000, on_fire, &f, &e), 0);
+	assert_int_equal(f.n, 1);
+	assert_string_equal(f.rule[0], "ended");
+	job_list_free(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -366,6 +457,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_transitions, testdb_setup, testdb_teardown),
 		cmocka_unit_test(test_alert_rules),
 		cmocka_unit_test_setup_teardown(test_alert_eval, testdb_setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_alert_config, testdb_setup, testdb_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
