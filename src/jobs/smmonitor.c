@@ -8,15 +8,12 @@
 
 #include "base/buf.h"
 #include "base/clock.h"
-#include "base/log.h"
-#include "base/secret.h"
 #include "base/xmalloc.h"
 #include "drift/remote.h"
 #include "jobs/registry.h"
 #include "net/awsauth.h"
-#include "net/http.h"
+#include "net/awscall.h"
 #include "net/retry.h"
-#include "net/sigv4.h"
 
 #define DEFAULT_TIMEOUT_MS 60000
 #define PAGE 100
@@ -100,20 +97,15 @@ struct smm_source {
 	int64_t last_ok_ms;   /* monotonic time of the last refresh that succeeded */
 };
 
-/* ---- one SageMaker JSON 1.1 call, signed and retried. This is the one place
- * that speaks to SageMaker: it can be pointed at net/awscall.h as it is. */
+/* ---- one SageMaker JSON 1.1 call through net/awscall.h (signed, retried in
+ * AWS standard mode); the one place that speaks to SageMaker. */
 
 typedef void (*sm_reply_fn)(void *ud, const cJSON *reply, const char *why);
 
 struct sm_req {
 	struct smm_source *s;
 	char *op;
-	char *body;
-	struct http_call *http;
-	int64_t timer;
-	struct retry_policy policy;
-	struct retry_state rs;
-	int attempt;
+	struct awscall *call;
 	sm_reply_fn done;
 	void *ud;
 };
@@ -122,138 +114,45 @@ static void sm_req_free(struct sm_req *q)
 {
 	if (!q)
 		return;
-	if (q->http)
-		http_cancel(q->http);
-	if (q->timer)
-		loop_del_timer(q->s->base.loop, q->timer);
+	awscall_cancel(q->call);
 	free(q->op);
-	free(q->body);
 	free(q);
 }
 
-static void sm_http_done(struct loop *l, struct http_call *hc, const struct http_result *r, void *ud);
-
-static int sm_attempt(struct sm_req *q, struct err *e)
+static void sm_sentence(const struct sm_req *q, const struct awscall_reply *r, char *why, size_t size)
 {
-	const struct awsauth_endpoint *ep = &q->s->ep;
-	q->attempt++;
-	char *target = xasprintf("SageMaker.%s", q->op);
-	struct sigv4_header hs[] = { { "Content-Type", "application/x-amz-json-1.1" }, { "X-Amz-Target", target } };
-	char *path = xasprintf("%s/", ep->base_path);
-	struct sigv4_request rq = {
-		.method = "POST", .path = path, .headers = hs, .nheaders = 2,
-		.body = q->body, .body_len = strlen(q->body), .region = ep->region, .service = ep->signing_name,
-		.scheme = ep->scheme, .host = ep->host, .port = ep->port,
-	};
-	struct sigv4_creds creds = awsauth_sigv4_creds(&q->s->creds);
-	struct sigv4_signed sig;
-	int rc = sigv4_sign_request(&rq, time(NULL), &creds, NULL, &sig, e);
-	if (rc == 0) {
-		struct http_headers headers = HTTP_HEADERS_INIT;
-		for (size_t i = 0; i < sig.nlines; i++) {
-			const char *line = sig.lines[i];
-			size_t n = strcspn(line, ":;");
-			char *name = xstrndup(line, n);
-			if (strcasecmp(name, "host") != 0)
-				http_headers_add(&headers, name, line[n] == ':' ? line + n + 1 + (line[n + 1] == ' ') : "");
-			free(name);
-		}
-		char *url = xasprintf("%s/", ep->url);
-		struct http_request hr = {
-			.method = "POST", .url = url, .headers = &headers, .body = q->body, .body_len = strlen(q->body),
-			.on_done = sm_http_done, .ud = q,
-		};
-		q->http = http_start(q->s->base.loop, &hr);
-		free(url);
-		http_headers_free(&headers);
-		sigv4_signed_free(&sig);
+	char msg[600], name[128];
+	awscall_service_message(r->body, r->len, msg, sizeof msg);
+	if (strcmp(r->code, "AccessDeniedException") == 0) {
+		snprintf(why, size, "access to SageMaker %s was denied (%s: %s); the credentials need sagemaker:%s", q->op,
+			 r->code, msg, q->op);
+	} else if (strcmp(r->code, "UnrecognizedClientException") == 0 ||
+		   strcmp(r->code, "InvalidSignatureException") == 0) {
+		snprintf(why, size, "SageMaker refused the credentials (%s: %s); check AWS_ACCESS_KEY_ID and "
+				    "AWS_SECRET_ACCESS_KEY or the profile", r->code, msg);
+	} else {
+		snprintf(name, sizeof name, "SageMaker %s", q->op);
+		awscall_sentence(r, name, why, size);
+		return;
 	}
-	free(target);
-	free(path);
-	return rc;
-}
-
-static int64_t sm_retry_timer(struct loop *l, int64_t id, void *ud)
-{
-	(void)l;
-	(void)id;
-	struct sm_req *q = ud;
-	q->timer = 0;
-	struct err e = ERR_INIT;
-	if (sm_attempt(q, &e) != 0) {
-		sm_reply_fn done = q->done;
-		void *dud = q->ud;
-		char why[512];
-		snprintf(why, sizeof why, "%s", err_msg(&e));
-		sm_req_free(q);
-		done(dud, NULL, why);
+	if (r->attempts > 1) {
+		size_t n = strlen(why);
+		snprintf(why + n, size - n, " (after %d attempts)", r->attempts);
 	}
-	return LOOP_TIMER_DONE;
 }
 
-/* botocore: __type after '#' and before ':'; message or Message. */
-static void error_of(const struct http_result *r, char *code, size_t csize, char *msg, size_t msize)
+static void sm_done(void *ud, const struct awscall_reply *r)
 {
-	cJSON *j = cJSON_ParseWithLength(r->body->data ? r->body->data : "", r->body->len);
-	const char *t = str(j, "__type");
-	const char *h = r->headers ? http_headers_get(r->headers, "x-amzn-ErrorType") : NULL;
-	const char *c = t ? t : h ? h : "";
-	const char *hash = strchr(c, '#');
-	if (hash)
-		c = hash + 1;
-	snprintf(code, csize, "%.*s", (int)strcspn(c, ":"), c);
-	const char *m = str(j, "message") ? str(j, "message") : str(j, "Message");
-	snprintf(msg, msize, "%s", m ? m : "");
-	for (char *p = msg; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
-	secret_redact(msg, msize);
-	cJSON_Delete(j);
-}
-
-static void sm_http_done(struct loop *l, struct http_call *hc, const struct http_result *r, void *ud)
-{
-	(void)l;
-	(void)hc;
 	struct sm_req *q = ud;
-	q->http = NULL;
-	char why[1024] = "", code[96] = "", msg[600] = "";
+	q->call = NULL; /* awscall frees itself after this */
+	char why[1024] = "";
 	cJSON *reply = NULL;
-	if (r->error == HTTP_OK && r->status == 200) {
-		retry_succeeded(&q->policy, &q->rs);
-		reply = cJSON_ParseWithLength(r->body->data ? r->body->data : "", r->body->len);
+	if (r->ok) {
+		reply = cJSON_ParseWithLength(r->body, r->len);
 		if (!cJSON_IsObject(reply))
 			snprintf(why, sizeof why, "the SageMaker %s answer is not JSON", q->op);
 	} else {
-		if (r->error == HTTP_OK && r->status)
-			error_of(r, code, sizeof code, msg, sizeof msg);
-		struct retry_attempt a = {
-			.attempt = q->attempt, .error = r->error, .status = r->status, .headers = r->headers,
-			.error_code = *code ? code : NULL,
-		};
-		struct retry_decision d = retry_decide(&q->policy, &q->rs, &a);
-		if (d.retry) {
-			log_info("sagemaker %s: %s", q->op, d.reason);
-			q->timer = loop_add_timer(q->s->base.loop, d.delay_ms, sm_retry_timer, q);
-			return;
-		}
-		if (strcmp(code, "AccessDeniedException") == 0)
-			snprintf(why, sizeof why, "access to SageMaker %s was denied (%s: %s); the credentials need "
-						  "sagemaker:%s", q->op, code, msg, q->op);
-		else if (strcmp(code, "UnrecognizedClientException") == 0 || strcmp(code, "InvalidSignatureException") == 0)
-			snprintf(why, sizeof why, "SageMaker refused the credentials (%s: %s); check AWS_ACCESS_KEY_ID and "
-						  "AWS_SECRET_ACCESS_KEY or the profile", code, msg);
-		else if (*code)
-			snprintf(why, sizeof why, "SageMaker %s failed (%s, HTTP %d: %s)", q->op, code, r->status, msg);
-		else if (r->status)
-			snprintf(why, sizeof why, "SageMaker %s failed with HTTP %d", q->op, r->status);
-		else
-			snprintf(why, sizeof why, "SageMaker %s: %s (endpoint %s)", q->op,
-				 r->message && *r->message ? r->message : http_error_name(r->error), q->s->ep.url);
-		if (q->attempt > 1) {
-			size_t n = strlen(why);
-			snprintf(why + n, sizeof why - n, " (after %d attempts)", q->attempt);
-		}
+		sm_sentence(q, r, why, sizeof why);
 	}
 	sm_reply_fn done = q->done;
 	void *dud = q->ud;
@@ -269,16 +168,22 @@ static void sm_call(struct smm_source *s, const char *op, cJSON *body, sm_reply_
 	struct sm_req *q = xcalloc(1, sizeof *q);
 	q->s = s;
 	q->op = xstrdup(op);
-	q->body = cJSON_PrintUnformatted(body);
-	cJSON_Delete(body);
 	q->done = done;
 	q->ud = ud;
-	retry_policy_init(&q->policy, RETRY_AWS);
-	q->policy.quota = &s->quota;
+	char *text = cJSON_PrintUnformatted(body);
+	cJSON_Delete(body);
+	char *target = xasprintf("SageMaker.%s", op), *what = xasprintf("SageMaker %s", op);
+	struct awscall_request rq = {
+		.ep = &s->ep, .creds = &s->creds, .target = target, .json_version = "1.1", .body = text,
+		.body_len = strlen(text), .quota = &s->quota, .what = what,
+	};
 	struct err e = ERR_INIT;
-	*out = q;
-	if (sm_attempt(q, &e) != 0) {
-		*out = NULL;
+	q->call = awscall_start(s->base.loop, &rq, sm_done, q, &e);
+	free(text);
+	free(target);
+	free(what);
+	*out = q->call ? q : NULL;
+	if (!q->call) {
 		sm_req_free(q);
 		done(ud, NULL, err_msg(&e));
 	}
@@ -371,11 +276,28 @@ static const char *output_uri(const cJSON *d)
 	return str(obj(first, "S3Output"), "S3Uri");
 }
 
-/* Writes one row: inserted or updated. */
-static int save(struct db *db, struct job *j, int exists, int *active)
+/* Writes one row, inserted or updated; its registry id, or -1. */
+static int64_t save(struct db *db, struct job *j, int exists, int *active)
 {
 	*active += !job_status_final(j->status);
-	return !exists ? (jobreg_insert(db, j, NULL) < 0 ? -1 : 0) : jobreg_update(db, j, NULL);
+	if (!exists)
+		return jobreg_insert(db, j, NULL);
+	return jobreg_update(db, j, NULL) < 0 ? -1 : j->id;
+}
+
+/* The source's own facts about a row, as JSON text (job.info). */
+static void set_info(struct job *j, cJSON *o)
+{
+	char *s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	free(j->info);
+	j->info = s;
+}
+
+static void info_str(cJSON *o, const char *k, const char *v)
+{
+	if (v && *v)
+		cJSON_AddStringToObject(o, k, v);
 }
 
 static int find_row(struct db *db, const char *ext_id, struct job *j)
@@ -411,10 +333,22 @@ static int store(struct list_op *op, int *active, struct err *e)
 		set(&j.dir, output_uri(d));
 		j.submit_ms = j.start_ms = ms_of(d, "CreationTime");
 		j.end_ms = job_status_final(j.status) ? ms_of(d, "LastModifiedTime") : 0;
-		int rc = save(db, &j, exists, active);
+		const cJSON *cfg = obj(d, "MonitoringScheduleConfig"), *def = obj(cfg, "MonitoringJobDefinition");
+		cJSON *info = cJSON_CreateObject();
+		info_str(info, "schedule_arn", str(d, "MonitoringScheduleArn") ? str(d, "MonitoringScheduleArn")
+									   : str(sc->summary, "MonitoringScheduleArn"));
+		info_str(info, "endpoint", str(d, "EndpointName"));
+		info_str(info, "monitoring_type", str(d, "MonitoringType"));
+		info_str(info, "schedule_expression", str(obj(cfg, "ScheduleConfig"), "ScheduleExpression"));
+		info_str(info, "baseline_statistics", str(obj(obj(def, "BaselineConfig"), "StatisticsResource"), "S3Uri"));
+		info_str(info, "baseline_constraints", str(obj(obj(def, "BaselineConfig"), "ConstraintsResource"), "S3Uri"));
+		info_str(info, "output", output_uri(d));
+		set_info(&j, info);
+		int64_t parent = save(db, &j, exists, active);
 		job_clear(&j);
-		if (rc != 0)
+		if (parent < 0)
 			return err_set(e, "the Model Monitor schedule %s could not be saved", sc->name);
+		int rc;
 		const cJSON *x;
 		cJSON_ArrayForEach(x, sc->executions)
 		{
@@ -438,7 +372,14 @@ static int store(struct list_op *op, int *active, struct err *e)
 			j.submit_ms = ms_of(x, "ScheduledTime");
 			j.start_ms = j.status == JOB_QUEUED ? 0 : ms_of(x, "CreationTime");
 			j.end_ms = job_status_final(j.status) ? ms_of(x, "LastModifiedTime") : 0;
-			rc = save(db, &j, exists, active);
+			j.parent_id = parent;
+			info = cJSON_CreateObject();
+			info_str(info, "processing_job_arn", arn);
+			info_str(info, "output", j.dir);
+			info_str(info, "monitoring_type", str(x, "MonitoringType"));
+			info_str(info, "endpoint", str(x, "EndpointName"));
+			set_info(&j, info);
+			rc = save(db, &j, exists, active) < 0 ? -1 : 0;
 			job_clear(&j);
 			if (rc != 0) {
 				rc = err_set(e, "the Model Monitor execution %s could not be saved", id);

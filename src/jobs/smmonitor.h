@@ -13,13 +13,15 @@
  * Rows: a schedule is the job SCHEDULE (status Pending → queued, Scheduled →
  * running, Stopped → stopped, Failed → failed; reason its FailureReason;
  * command its monitoring type, endpoint, cron expression and baseline; dir its
- * MonitoringOutputs S3 URI). Each execution is the job SCHEDULE/TIME, TIME its
- * ScheduledTime as YYYYMMDDTHHMMSSZ (the schedule is in the id: the registry
- * has no parent column): Pending → queued, InProgress → running, Completed and
+ * MonitoringOutputs S3 URI; info its ARN, endpoint, type, cron expression,
+ * baseline and output). Each execution is the job SCHEDULE/TIME, TIME its
+ * ScheduledTime as YYYYMMDDTHHMMSSZ, whose parent_id is the schedule's row:
+ * Pending → queued, InProgress → running, Completed and
  * CompletedWithViolations → completed (raw state kept; the latter's reason
  * says violations were found), Failed → failed, Stopping → stopping, Stopped
  * → stopped; reason its FailureReason; command its ProcessingJobArn; dir the
- * processing job's output S3 URI, where constraint_violations.json is.
+ * processing job's output S3 URI, where constraint_violations.json is; info
+ * the ARN, output, endpoint and type.
  * A schedule SageMaker no longer lists becomes unknown, and so do its
  * executions that had not ended. */
 #ifndef AIWB_JOBS_SMMONITOR_H

@@ -123,6 +123,16 @@ check "each execution's processing job output S3 URI" json '[j["dir"] for j in d
 check "the schedule's command says what it monitors" json '"cron(0 * ? * * *)" in [j["command"] for j in d["jobs"] if j["source_id"]=="churn-hourly"][0]'
 check "ListMonitoringExecutions followed NextToken (2 a page)" sh -c "grep -c '\"route\":\"sagemaker.list-monitoring-executions\"' '$LOG' | grep -qx 4"
 check "SageMaker calls were signed (JSON 1.1, X-Amz-Target)" sh -c "grep '\"route\":\"sagemaker' '$LOG' | grep -v -c '\"auth_ok\":true' | grep -qx 0 && grep -q '\"x-amz-target\":\"SageMaker.ListMonitoringSchedules\"' '$LOG'"
+check "each execution's parent is its schedule's row; info holds the facts" "$E2E_PY" -c 'import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+rows = {e: (i, p, json.loads(f) if f else None) for i, e, p, f in
+        db.execute("SELECT id, ext_id, parent_id, info FROM jobs WHERE source = ?", ("sagemaker-monitor",))}
+sched = rows["churn-hourly"]
+execs = [r for e, r in rows.items() if e.startswith("churn-hourly/")]
+assert len(execs) == 5 and all(r[1] == sched[0] for r in execs), rows
+assert rows["fraud-daily"][1] is None
+assert sched[2]["schedule_expression"] == "cron(0 * ? * * *)" and sched[2]["endpoint"] == "churn-endpoint"
+assert rows["churn-hourly/20251207T100000Z"][2]["output"].endswith("/2025/12/07/10")' "$AIWB_HOME/aiwb.db"
 run 0 "jobs ls lists them in the table" "$A" jobs ls --source sagemaker-monitor
 check "with full ids" grep -q '^sagemaker-monitor:churn-hourly/20251207T080000Z  failed' "$out"
 
