@@ -81,7 +81,8 @@ $(BUILD)/tests/fuzz/replay.o: tests/fuzz/replay.c
 
 $(BUILD)/tests/fakes/%: $(BUILD)/tests/fakes/%.o $(BUILD)/libaiwb.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
-$(BUILD)/tests/fakes/fakellm: $(BUILD)/tests/fakes/fakellm.o $(FAKE_PARTS:%.c=$(BUILD)/%.o) $(BUILD)/libaiwb.a
+# fakellm also serves the fake AWS services of tests/fakes/fake_*.c and tests/fakes/svc/.
+$(BUILD)/tests/fakes/fakellm: $(BUILD)/tests/fakes/fakellm.o $(FAKE_PARTS:%.c=$(BUILD)/%.o) $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/fakes/svc/*.c)) $(BUILD)/libaiwb.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libaiwb.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lutil -lm

@@ -15,8 +15,11 @@
 #include "cli/cli.h"
 #include "drift/monitor.h"
 #include "cli/driftjobs.h"
+#include "drift/remote.h"
 #include "drift/report.h"
 #include "drift/saved.h"
+#include "net/s3.h"
+#include "session.h"
 
 #define EXIT_DRIFT 3
 #define MAX_PER_COLUMN 4096
@@ -63,6 +66,10 @@ static const char report_usage[] =
 	"                      a finished job of source drift (aiwb drift ls, the Jobs pane);\n"
 	"                      --name N names it\n"
 	"\n"
+	"BASELINE and CURRENT may be s3://BUCKET/KEY, or s3://BUCKET/PREFIX for every\n"
+	"object under it read as one data set (AWS credentials and region as the AWS CLI\n"
+	"finds them; AWS_ENDPOINT_URL_S3 for another endpoint).\n"
+	"\n"
 	"Bad rows (a CSV record with the wrong number of fields, a JSON line that is not\n"
 	"an object) are left out, counted in the report and named on stderr.\n"
 	"Exit status: 0 no drift, 3 drift, 1 when a file cannot be read or a test does\n"
@@ -72,7 +79,8 @@ static const char baseline_usage[] =
 	BASELINE_USAGE
 	"\n"
 	"Writes DIR/statistics.json and DIR/constraints.json in SageMaker Model Monitor's\n"
-	"formats (docs/drift.md) for DATA (CSV or JSON Lines).\n"
+	"formats (docs/drift.md) for DATA (CSV or JSON Lines). DATA and -o DIR may be\n"
+	"s3://BUCKET/PREFIX (Model Monitor files written under the prefix).\n"
 	"  --comparison-threshold X   the L-infinity threshold of baseline_drift_check (0.1)\n"
 	"  --comparison-method M      simple or robust (linf_robust)\n"
 	"Exit status: 0 written, 1 when DATA cannot be read or DIR written, 2 on a usage error.\n";
@@ -82,7 +90,8 @@ static const char check_usage[] =
 	"\n"
 	"Reads statistics.json and constraints.json (written by aiwb or by SageMaker) from\n"
 	"--baseline DIR, compares DATA and writes DIR/constraint_violations.json (-o DIR);\n"
-	"--json also prints the violations.\n"
+	"--json prints the violations as JSON, else as a table. DATA, --baseline DIR and\n"
+	"-o DIR may be s3://BUCKET/PREFIX.\n"
 	"Exit status: 0 no violation, 3 violations, 1 on an error, 2 on a usage error.\n";
 
 const char cmd_drift_usage[] =
@@ -269,6 +278,143 @@ static void column_done(void *ud, const struct drift_col_result *cols, size_t n,
 	fflush(stderr);
 }
 
+/* s3:// arguments: the session (loop, curl) and S3 client made on first
+ * use, the temporary copies made, removed at the end. */
+struct remote {
+	struct session s;
+	int opened;
+	struct drift_remote *r;
+	char *tmp[4];
+	size_t ntmp;
+};
+
+static void on_interrupt(void *ud)
+{
+	struct remote *x = ud;
+	loop_stop(x->s.loop);
+}
+
+static struct drift_remote *remote_get(struct remote *x, struct err *e)
+{
+	if (x->r)
+		return x->r;
+	if (!x->opened) {
+		x->opened = 1;
+		if (session_open(&x->s, SESSION_LATE_CATALOG, e) != 0)
+			return NULL;
+		x->s.on_interrupt = on_interrupt; /* Ctrl-C ends a transfer: the call fails "interrupted" */
+		x->s.ud = x;
+	}
+	if (!x->s.loop)
+		return NULL;
+	x->r = drift_remote_open(x->s.loop, e);
+	return x->r;
+}
+
+static void remote_close(struct remote *x)
+{
+	for (size_t i = 0; i < x->ntmp; i++) {
+		unlink(x->tmp[i]);
+		rmdir(x->tmp[i]);
+		free(x->tmp[i]);
+	}
+	drift_remote_close(x->r);
+	if (x->opened)
+		session_close(&x->s);
+	memset(x, 0, sizeof *x);
+}
+
+/* A failure of a command that used S3: 128 + the signal when interrupted. */
+static int remote_fail(struct remote *x, const struct err *e)
+{
+	int rc = x->opened && x->s.interrupted ? session_interrupt_status(&x->s) : 1;
+	if (rc != 1)
+		fprintf(stderr, "aiwb drift: interrupted\n");
+	else
+		cli_fail("drift", "%s", err_msg(e));
+	remote_close(x);
+	return rc;
+}
+
+/* The message with the temporary path put back to the URI it stands for. */
+static void name_uri(struct err *e, const char *tmp, const char *uri)
+{
+	char *at = strstr(e->msg, tmp);
+	if (!at)
+		return;
+	char *m = xasprintf("%.*s%s%s", (int)(at - e->msg), e->msg, uri, at + strlen(tmp));
+	snprintf(e->msg, sizeof e->msg, "%s", m);
+	free(m);
+}
+
+/* The path to read arg from: arg itself, or a temporary copy of s3:// data. */
+static const char *local_data(struct remote *x, const char *arg, struct err *e)
+{
+	if (!s3_is_uri(arg))
+		return arg;
+	struct drift_remote *r = remote_get(x, e);
+	char *tmp = r ? drift_remote_fetch_data(r, arg, e) : NULL;
+	if (!tmp)
+		return NULL;
+	x->tmp[x->ntmp++] = tmp;
+	return tmp;
+}
+
+static struct drift_data *read_data(struct remote *x, const char *arg, const struct drift_read_opts *ro, struct err *e)
+{
+	const char *path = local_data(x, arg, e);
+	if (!path)
+		return NULL;
+	struct drift_data *d = drift_data_read(path, ro, e);
+	if (!d) {
+		name_uri(e, path, arg);
+		return NULL;
+	}
+	if (path != arg) {
+		free(d->path);
+		d->path = xstrdup(arg);
+	}
+	return d;
+}
+
+/* The directory to write Model Monitor files to: out, or a temporary one
+ * uploaded to the s3:// prefix out by finish_output. */
+static const char *output_dir(struct remote *x, const char *out, struct err *e)
+{
+	if (!s3_is_uri(out))
+		return out;
+	char *bucket, *key;
+	if (s3_uri_parse(out, &bucket, &key, e) != 0)
+		return NULL;
+	free(bucket);
+	free(key);
+	if (!remote_get(x, e))
+		return NULL;
+	const char *tmpdir = getenv("TMPDIR");
+	char *dir = xasprintf("%s/aiwb-drift-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+	if (!mkdtemp(dir)) {
+		err_errno(e, "cannot make a temporary directory");
+		free(dir);
+		return NULL;
+	}
+	x->tmp[x->ntmp++] = dir;
+	return dir;
+}
+
+static int finish_output(struct remote *x, const char *dir, const char *out, const char *const *names, size_t n,
+			 struct err *e)
+{
+	if (dir == out)
+		return 0;
+	int rc = drift_remote_put_files(x->r, dir, names, n, out, e);
+	for (size_t i = 0; i < n; i++) {
+		char *p = xasprintf("%s/%s", dir, names[i]);
+		unlink(p);
+		free(p);
+	}
+	return rc;
+}
+
 static int print_json(cJSON *j)
 {
 	char *s = cJSON_Print(j);
@@ -403,16 +549,34 @@ static int cmd_report(int argc, char **argv, struct common *c)
 	}
 	struct drift_read_opts ro = { .format = c->format, .types = c->types, .ntypes = c->ntypes };
 	struct err e = ERR_INIT;
+	struct remote x;
+	memset(&x, 0, sizeof x);
+	const char *base_path = local_data(&x, base, &e);
+	const char *cur_path = base_path ? local_data(&x, cur, &e) : NULL;
 	struct drift_report *r = NULL;
 	cJSON *saved = NULL;
-	if (a.save)
-		saved = drift_report_with_dists(base, cur, &o, &ro, &r, &e);
-	else
-		r = drift_report_run(base, cur, &o, &ro, &e);
+	if (cur_path && a.save)
+		saved = drift_report_with_dists(base_path, cur_path, &o, &ro, &r, &e);
+	else if (cur_path)
+		r = drift_report_run(base_path, cur_path, &o, &ro, &e);
 	if (isatty(2))
 		live_wipe(&live);
-	if (!r)
-		return cli_fail("drift", "%s", err_msg(&e));
+	if (!r) {
+		if (base_path && base_path != base)
+			name_uri(&e, base_path, base);
+		if (cur_path && cur_path != cur)
+			name_uri(&e, cur_path, cur);
+		return remote_fail(&x, &e);
+	}
+	if (base_path != base) {
+		free(r->baseline);
+		r->baseline = xstrdup(base);
+	}
+	if (cur_path != cur) {
+		free(r->current);
+		r->current = xstrdup(cur);
+	}
+	remote_close(&x);
 	if (saved) {
 		int src = drift_cli_save(saved, a.name, argc, argv);
 		cJSON_Delete(saved);
@@ -480,15 +644,24 @@ static int cmd_baseline(int argc, char **argv, struct common *c)
 		return cli_usage_error("drift", "drift baseline needs -o DIR for statistics.json and constraints.json");
 	struct drift_read_opts ro = { .format = c->format, .types = c->types, .ntypes = c->ntypes };
 	struct err e = ERR_INIT;
-	struct drift_data *d = drift_data_read(argv[optind], &ro, &e);
-	if (!d)
-		return cli_fail("drift", "%s", err_msg(&e));
+	struct remote x;
+	memset(&x, 0, sizeof x);
+	const char *dir = output_dir(&x, out, &e);
+	struct drift_data *d = dir ? read_data(&x, argv[optind], &ro, &e) : NULL;
+	if (!d) {
+		return remote_fail(&x, &e);
+	}
 	name_bad_rows(d->path, d->bad_rows, d->bad_lines, d->nbad_lines);
-	int rc = monitor_write_baseline(d, out, &mo, &e);
+	static const char *const names[] = { "statistics.json", "constraints.json" };
+	int rc = monitor_write_baseline(d, dir, &mo, &e);
 	drift_data_free(d);
+	if (rc == 0)
+		rc = finish_output(&x, dir, out, names, 2, &e);
 	if (rc != 0)
-		return cli_fail("drift", "%s", err_msg(&e));
-	fprintf(stderr, "aiwb drift: wrote %s/statistics.json and %s/constraints.json\n", out, out);
+		return remote_fail(&x, &e);
+	remote_close(&x);
+	const char *sep = out[strlen(out) - 1] == '/' ? "" : "/";
+	fprintf(stderr, "aiwb drift: wrote %s%sstatistics.json and %s%sconstraints.json\n", out, sep, out, sep);
 	return 0;
 }
 
@@ -525,36 +698,48 @@ static int cmd_check(int argc, char **argv, struct common *c)
 	if (!out)
 		return cli_usage_error("drift", "drift check needs -o DIR for constraint_violations.json");
 	struct err e = ERR_INIT;
-	struct monitor_baseline *mb = monitor_read_baseline(base, &e);
-	if (!mb)
-		return cli_fail("drift", "%s", err_msg(&e));
+	struct remote x;
+	memset(&x, 0, sizeof x);
+	struct drift_remote *r = s3_is_uri(base) ? remote_get(&x, &e) : NULL;
+	struct monitor_baseline *mb = s3_is_uri(base) ? (r ? drift_remote_read_baseline(r, base, &e) : NULL)
+						      : monitor_read_baseline(base, &e);
+	const char *dir = mb ? output_dir(&x, out, &e) : NULL;
+	if (!dir) {
+		monitor_baseline_free(mb);
+		return remote_fail(&x, &e);
+	}
 	struct drift_type_override *types;
 	size_t ntypes = monitor_check_types(mb, c->types, c->ntypes, &types);
 	struct drift_read_opts ro = { .format = c->format, .types = types, .ntypes = ntypes };
-	struct drift_data *d = drift_data_read(argv[optind], &ro, &e);
+	struct drift_data *d = read_data(&x, argv[optind], &ro, &e);
 	free(types);
 	if (!d) {
 		monitor_baseline_free(mb);
-		return cli_fail("drift", "%s", err_msg(&e));
+		return remote_fail(&x, &e);
 	}
 	name_bad_rows(d->path, d->bad_rows, d->bad_lines, d->nbad_lines);
 	cJSON *violations = monitor_check(mb, d, &e);
 	drift_data_free(d);
 	monitor_baseline_free(mb);
-	if (!violations)
-		return cli_fail("drift", "%s", err_msg(&e));
-	int n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(violations, "violations"));
-	if (monitor_write_json(out, "constraint_violations.json", violations, &e) != 0) {
+	static const char *const names[] = { "constraint_violations.json" };
+	if (!violations || monitor_write_json(dir, names[0], violations, &e) != 0 ||
+	    finish_output(&x, dir, out, names, 1, &e) != 0) {
 		cJSON_Delete(violations);
-		return cli_fail("drift", "%s", err_msg(&e));
+		return remote_fail(&x, &e);
 	}
+	remote_close(&x);
+	int n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(violations, "violations"));
 	if (c->json) {
 		if (print_json(violations) != 0)
 			return 1;
 	} else {
+		struct buf table = BUF_INIT;
+		monitor_violations_text(violations, &table);
+		fputs(buf_str(&table), stdout);
+		buf_free(&table);
 		cJSON_Delete(violations);
-		fprintf(stderr, "aiwb drift: %d violation%s; wrote %s/constraint_violations.json\n", n, n == 1 ? "" : "s",
-			out);
+		fprintf(stderr, "aiwb drift: %d violation%s; wrote %s%sconstraint_violations.json\n", n, n == 1 ? "" : "s",
+			out, out[strlen(out) - 1] == '/' ? "" : "/");
 	}
 	return n ? EXIT_DRIFT : 0;
 }

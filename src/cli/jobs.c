@@ -26,6 +26,8 @@
 #include "jobs/registry.h"
 #include "cli/jobs_sagemaker.h"
 #include "jobs/slurm.h"
+#include "jobs/smmonitor.h"
+#include "drift/monitor.h"
 #include "jobs/tally.h"
 #include "jobs/text.h"
 
@@ -34,7 +36,8 @@ const char jobs_usage[] =
 	"                     [--cwd DIR] [--logdir DIR] [-f] -- CMD [ARG...]\n"
 	"       aiwb jobs submit --slurm [--partition P] [--time T] [--gpus N] [--name N]\n"
 	"                     [--metric NAME=REGEX]... [--cwd DIR] -- CMD [ARG...]\n"
-	"       aiwb jobs ls [--source local|slurm|sagemaker|bedrock|drift] [--status S] [--json]\n"
+	"       aiwb jobs ls [--source local|slurm|sagemaker|sagemaker-monitor|bedrock|drift] [--status S]\n"
+	"                    [--json]\n"
 	"       aiwb jobs show ID [--json]\n"
 	"       aiwb jobs logs ID [-f] [--raw]\n"
 	"       aiwb jobs metrics ID [--name M] [--json | --csv]\n"
@@ -59,6 +62,9 @@ const char jobs_usage[] =
 	"  run --env-file F     KEY=VALUE lines, for secrets (values never stored or shown)\n"
 	"  submit --slurm       sbatch the command (--wrap); Slurm jobs of every user are listed\n"
 	"                       through squeue --json when squeue is on PATH (AIWB_SLURM=off: never)\n"
+	"  sagemaker-monitor    SageMaker Model Monitor schedules and their executions, with AWS\n"
+	"                       credentials (AIWB_SAGEMAKER_MONITOR=off: never); show of an\n"
+	"                       execution lists its constraint violations, read from S3\n"
 	"  logs -f              follow the log until the job ends\n"
 	"  stop --grace S       SIGTERM to the job's process group, SIGKILL after S seconds\n"
 	"                       (default 10); returns once nothing of the job is left running\n"
@@ -207,11 +213,11 @@ static void pad(struct buf *b, const char *s, int cols, int last)
 
 static void table(struct jobs_ctx *c, const struct job_list *l, struct buf *out, int metrics_max)
 {
-	int idw = 12;
+	int idw = 12; /* the longest ID, up to 48 columns (remote ids are long) */
 	for (size_t i = 0; i < l->n; i++) {
 		char *ref = job_ref(&l->v[i]);
-		int n = (int)strlen(ref);
-		idw = n > idw ? (n < 40 ? n : 40) : idw;
+		int w = (int)strlen(ref);
+		idw = w > idw ? (w < 48 ? w : 48) : idw;
 		free(ref);
 	}
 	buf_printf(out, "%-*s  %-9s  %-8s  %-20s  %s\n", idw, "ID", "STATUS", "ELAPSED", "NAME", "METRICS");
@@ -440,6 +446,19 @@ static int cmd_logs(int argc, char **argv)
 
 /* ------------------------------------------------------------------ ls / show */
 
+/* A source's name as a sentence says it. */
+static const char *source_title(const char *name)
+{
+	static const char *const titles[][2] = {
+		{"slurm", "Slurm"}, {"sagemaker", "SageMaker"}, {"sagemaker-monitor", "SageMaker Model Monitor"},
+		{"bedrock", "Bedrock"},
+	};
+	for (size_t i = 0; i < sizeof titles / sizeof *titles; i++)
+		if (strcmp(name, titles[i][0]) == 0)
+			return titles[i][1];
+	return name;
+}
+
 static int cmd_ls(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -459,8 +478,8 @@ static int cmd_ls(int argc, char **argv)
 				if (strcmp(*s, optarg) == 0)
 					source = *s;
 			if (!source)
-				return cli_usage_error(CMD, "--source must be local, slurm, sagemaker, bedrock or drift, not '%s'",
-						       optarg);
+				return cli_usage_error(CMD, "--source must be local, slurm, sagemaker, sagemaker-monitor, "
+						       "bedrock or drift, not '%s'", optarg);
 			break;
 		case 'S': {
 			enum job_status st;
@@ -510,7 +529,7 @@ static int cmd_ls(int argc, char **argv)
 		for (size_t i = 1; i < n_all; i++)
 			if (all[i]->down)
 				fprintf(stderr, "aiwb jobs: the %s source is down (%s); its jobs are shown as last seen\n",
-					strcmp(all[i]->ops->name, "slurm") == 0 ? "Slurm" : all[i]->ops->name,
+					source_title(all[i]->ops->name),
 					all[i]->why ? all[i]->why : "no reason given");
 	}
 	close_ctx(&c);
@@ -594,6 +613,39 @@ static void print_job(struct db *db, const struct job *j)
 	free(raw);
 }
 
+/* A Model Monitor execution's output and constraint violations (read from
+ * S3): into o ("output", "violations" or "violations_error"), else printed. */
+static void show_violations(struct jobs_ctx *c, const struct job *j, cJSON *o)
+{
+	if (strcmp(j->source, SMMONITOR_SOURCE) != 0 || !strchr(j->ext_id, '/') || !job_status_final(j->status))
+		return;
+	struct err e = ERR_INIT;
+	cJSON *v = smmonitor_violations(j, c->s.loop, &e);
+	if (o) {
+		if (j->dir)
+			cJSON_AddStringToObject(o, "output", j->dir);
+		if (v)
+			cJSON_AddItemToObject(o, "violations", cJSON_DetachItemFromObject(v, "violations"));
+		else
+			cJSON_AddStringToObject(o, "violations_error", e.msg);
+	} else {
+		char *out = cli_safe(j->dir);
+		printf("output:    %s\n", j->dir ? out : "-");
+		free(out);
+		if (v) {
+			struct buf t = BUF_INIT;
+			monitor_violations_text(v, &t);
+			printf("violations:\n%s", buf_str(&t));
+			buf_free(&t);
+		} else {
+			char *m = cli_safe(e.msg);
+			printf("violations: cannot be read: %s\n", m);
+			free(m);
+		}
+	}
+	cJSON_Delete(v);
+}
+
 static int show_job(struct jobs_ctx *c, struct job *j, void *ud)
 {
 	const int *json = ud;
@@ -602,9 +654,12 @@ static int show_job(struct jobs_ctx *c, struct job *j, void *ud)
 	if (*json) {
 		cJSON *o = job_to_json(c->s.db, j);
 		cJSON_AddItemToObject(o, "transitions", job_transitions_json(c->s.db, j->id));
+		show_violations(c, j, o);
 		print_json(o);
-	} else
+	} else {
 		print_job(c->s.db, j);
+		show_violations(c, j, NULL);
+	}
 	return 0;
 }
 

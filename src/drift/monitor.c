@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "base/buf.h"
+#include "base/sanitize.h"
 #include "base/xmalloc.h"
 #include "drift/stats.h"
 
@@ -262,6 +263,17 @@ struct monitor_baseline {
 	double datatype_threshold, domain_threshold, comparison_threshold, categorical_threshold;
 };
 
+static cJSON *parse_doc(const char *where, const char *name, const char *text, size_t len, struct err *e)
+{
+	cJSON *doc = cJSON_ParseWithLength(text ? text : "", len);
+	if (!cJSON_IsObject(doc)) {
+		cJSON_Delete(doc);
+		err_set(e, "%s/%s is not a JSON object as Model Monitor writes it", where, name);
+		return NULL;
+	}
+	return doc;
+}
+
 static cJSON *read_json_file(const char *dir, const char *name, struct err *e)
 {
 	char *path = xasprintf("%s/%s", dir, name);
@@ -277,15 +289,9 @@ static cJSON *read_json_file(const char *dir, const char *name, struct err *e)
 	while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
 		buf_append(&b, chunk, got);
 	fclose(f);
-	cJSON *doc = cJSON_ParseWithLength(buf_str(&b), b.len);
-	buf_free(&b);
-	if (!cJSON_IsObject(doc)) {
-		cJSON_Delete(doc);
-		err_set(e, "%s is not a JSON object as Model Monitor writes it", path);
-		free(path);
-		return NULL;
-	}
 	free(path);
+	cJSON *doc = parse_doc(dir, name, buf_str(&b), b.len, e);
+	buf_free(&b);
 	return doc;
 }
 
@@ -380,16 +386,9 @@ static int enabled(const cJSON *o, const char *k)
 	return strcasecmp(s, "Disabled") != 0;
 }
 
-struct monitor_baseline *monitor_read_baseline(const char *dir, struct err *e)
+/* Takes both documents. */
+static struct monitor_baseline *baseline_from(const char *dir, cJSON *stats, cJSON *cons, struct err *e)
 {
-	cJSON *stats = read_json_file(dir, "statistics.json", e);
-	if (!stats)
-		return NULL;
-	cJSON *cons = read_json_file(dir, "constraints.json", e);
-	if (!cons) {
-		cJSON_Delete(stats);
-		return NULL;
-	}
 	struct monitor_baseline *b = xcalloc(1, sizeof *b);
 	const cJSON *sf = get(stats, "features"), *cf = get(cons, "features");
 	if (!cJSON_IsArray(sf) || !cJSON_IsArray(cf)) {
@@ -448,6 +447,33 @@ struct monitor_baseline *monitor_read_baseline(const char *dir, struct err *e)
 	cJSON_Delete(stats);
 	cJSON_Delete(cons);
 	return b;
+}
+
+struct monitor_baseline *monitor_read_baseline(const char *dir, struct err *e)
+{
+	cJSON *stats = read_json_file(dir, "statistics.json", e);
+	if (!stats)
+		return NULL;
+	cJSON *cons = read_json_file(dir, "constraints.json", e);
+	if (!cons) {
+		cJSON_Delete(stats);
+		return NULL;
+	}
+	return baseline_from(dir, stats, cons, e);
+}
+
+struct monitor_baseline *monitor_parse_baseline(const char *where, const char *stats, size_t stats_len,
+						const char *cons, size_t cons_len, struct err *e)
+{
+	cJSON *s = parse_doc(where, "statistics.json", stats, stats_len, e);
+	if (!s)
+		return NULL;
+	cJSON *c = parse_doc(where, "constraints.json", cons, cons_len, e);
+	if (!c) {
+		cJSON_Delete(s);
+		return NULL;
+	}
+	return baseline_from(where, s, c, e);
 }
 
 void monitor_baseline_free(struct monitor_baseline *b)
@@ -775,4 +801,48 @@ cJSON *monitor_check_scored(const struct monitor_baseline *b, struct drift_data 
 				  "The data has column '%s'; the baseline does not", d->cols[i].name);
 	}
 	return doc;
+}
+
+/* ------------------------------------------------------------ printing */
+
+static void cell(struct buf *out, const char *s, int width)
+{
+	char *safe = sanitize_str(s, strlen(s), 1);
+	int cols = 0;
+	size_t n = width > 0 ? sanitize_fit(safe, strlen(safe), width, &cols) : strlen(safe);
+	buf_append(out, safe, n);
+	if (width > 0)
+		for (; cols < width + 2; cols++)
+			buf_putc(out, ' ');
+	free(safe);
+}
+
+void monitor_violations_text(const cJSON *doc, struct buf *out)
+{
+	const cJSON *list = get(doc, "violations"), *v;
+	int n = cJSON_GetArraySize(list);
+	if (!cJSON_IsArray(list) || n == 0) {
+		buf_puts(out, "no violations\n");
+		return;
+	}
+	int fw = 7;
+	cJSON_ArrayForEach(v, list)
+	{
+		const char *raw = str_or(v, "feature_name", "-");
+		char *f = sanitize_str(raw, strlen(raw), 1);
+		int w = sanitize_width(f, strlen(f));
+		free(f);
+		if (w > fw)
+			fw = w < 30 ? w : 30;
+	}
+	cell(out, "FEATURE", fw);
+	cell(out, "CHECK", 26);
+	buf_puts(out, "DESCRIPTION\n");
+	cJSON_ArrayForEach(v, list)
+	{
+		cell(out, str_or(v, "feature_name", "-"), fw);
+		cell(out, str_or(v, "constraint_check_type", "-"), 26);
+		cell(out, str_or(v, "description", ""), 0);
+		buf_putc(out, '\n');
+	}
 }

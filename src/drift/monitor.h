@@ -18,6 +18,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "base/buf.h"
 #include "base/err.h"
 #include "drift/data.h"
 #include "drift/dist.h"
@@ -35,6 +36,10 @@ int monitor_write_baseline(struct drift_data *d, const char *dir, const struct m
 
 struct monitor_baseline;
 struct monitor_baseline *monitor_read_baseline(const char *dir, struct err *e);
+/* The same from the two files' texts; where names their place in messages
+ * ("s3://bucket/prefix"). */
+struct monitor_baseline *monitor_parse_baseline(const char *where, const char *stats, size_t stats_len,
+						const char *cons, size_t cons_len, struct err *e);
 void monitor_baseline_free(struct monitor_baseline *b);
 
 /* The read overrides for the data to check: the baseline's types (Integral
@@ -67,6 +72,10 @@ cJSON *monitor_check_scored(const struct monitor_baseline *b, struct drift_data 
 void monitor_scores_free(struct monitor_score *s, size_t n);
 size_t monitor_feature_count(const struct monitor_baseline *b);
 const char *monitor_feature_name(const struct monitor_baseline *b, size_t i);
+/* The violations of a constraint_violations.json document as a table
+ * (FEATURE, CHECK, DESCRIPTION; text sanitised for a terminal), or "no
+ * violations". */
+void monitor_violations_text(const cJSON *doc, struct buf *out);
 
 /* Writes DIR/NAME (pretty JSON, 0600, via rename), creating DIR 0700. */
 int monitor_write_json(const char *dir, const char *name, const cJSON *doc, struct err *e);

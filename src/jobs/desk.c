@@ -11,6 +11,7 @@
 #include "jobs/local.h"
 #include "jobs/registry.h"
 #include "jobs/sagemaker.h"
+#include "jobs/smmonitor.h"
 
 void job_desk_open(struct job_desk *d, struct db *db, struct loop *loop, volatile sig_atomic_t *stop)
 {
@@ -26,11 +27,13 @@ void job_desk_open(struct job_desk *d, struct db *db, struct loop *loop, volatil
 		d->sagemaker = sagemaker_source_new(db, loop);
 	if (bedrockjobs_enabled())
 		d->bedrock = bedrockjobs_source_new(db, loop);
+	if (smmonitor_available())
+		d->smmonitor = smmonitor_source_new(db, loop, NULL);
 }
 
 size_t job_desk_all(const struct job_desk *d, struct job_source **out, size_t max)
 {
-	struct job_source *all[] = { d->local, d->drift, d->slurm, d->sagemaker, d->bedrock };
+	struct job_source *all[] = { d->local, d->drift, d->slurm, d->sagemaker, d->smmonitor, d->bedrock };
 	size_t n = 0;
 	for (size_t i = 0; i < sizeof all / sizeof *all && n < max; i++)
 		if (all[i])
@@ -50,6 +53,8 @@ void job_desk_close(struct job_desk *d)
 		d->sagemaker->ops->free(d->sagemaker);
 	if (d->bedrock)
 		d->bedrock->ops->free(d->bedrock);
+	if (d->smmonitor)
+		d->smmonitor->ops->free(d->smmonitor);
 	memset(d, 0, sizeof *d);
 }
 
@@ -70,6 +75,8 @@ struct job_source *job_desk_source(const struct job_desk *d, const struct job *j
 		return d->sagemaker;
 	if (strcmp(j->source, "bedrock") == 0)
 		return d->bedrock;
+	if (strcmp(j->source, SMMONITOR_SOURCE) == 0)
+		return d->smmonitor;
 	return NULL;
 }
 

@@ -2,7 +2,8 @@
  * jobs` commands and the Jobs pane use them: the local and drift sources
  * always, Slurm when squeue is on PATH and AIWB_SLURM is not off, SageMaker
  * and Bedrock model customization when switched on (jobs/sagemaker.h,
- * jobs/bedrockjobs.h).
+ * jobs/bedrockjobs.h), SageMaker Model Monitor (jobs/smmonitor.h) when
+ * switched on.
  *
  * The pane drives the sources' ops itself (a poller, jobs/job.h). One-shot
  * commands use the waiting helpers here: each starts one source operation
@@ -30,6 +31,7 @@ struct job_desk {
 	struct job_source *drift;  /* drift monitors and reports (docs/drift.md) */
 	struct job_source *slurm; /* NULL when Slurm is not there */
 	struct job_source *sagemaker, *bedrock; /* NULL when off */
+	struct job_source *smmonitor; /* Model Monitor; NULL without AWS credentials or with AIWB_SAGEMAKER_MONITOR=off */
 	volatile sig_atomic_t *stop; /* may be NULL: never interrupted */
 };
 

@@ -12,7 +12,7 @@ static const char *const status_names[] = {
 #undef JOB_STATUS_NAME
 };
 
-const char *const job_source_names[] = {"local", "slurm", "sagemaker", "bedrock", "drift", NULL};
+const char *const job_source_names[] = {"local", "slurm", "sagemaker", "sagemaker-monitor", "bedrock", "drift", NULL};
 
 const char *job_status_name(enum job_status s)
 {
@@ -90,6 +90,11 @@ int job_parse_ref(const char *ref, char **source, char **id, struct err *e)
 					matches = 1;
 					break;
 				}
+				/* of "sagemaker" and "sagemaker-monitor", "sag" is the former */
+				if (match && strncmp(*s, match, strlen(match)) == 0)
+					continue;
+				if (match && strncmp(match, *s, strlen(*s)) == 0)
+					matches--;
 				match = *s;
 				matches++;
 			}
@@ -101,7 +106,8 @@ int job_parse_ref(const char *ref, char **source, char **id, struct err *e)
 			return 0;
 		}
 		if (matches > 1)
-			return err_set(e, "'%.*s' could be several sources (local, slurm, sagemaker): write more of it",
+			return err_set(e, "'%.*s' could be several sources (local, slurm, sagemaker, sagemaker-monitor): write more "
+				       "of it",
 				       (int)n, ref);
 		/* not a source prefix: the whole string is an id (SageMaker names have no ':', Slurm none either) */
 	}

@@ -44,6 +44,7 @@ static const struct service services[] = {
 	{ "sagemaker", NULL, "SAGEMAKER", "api.sagemaker", "sagemaker", false },
 	{ "monitoring", "cloudwatch", "CLOUDWATCH", "monitoring", "monitoring", false },
 	{ "logs", "cloudwatch-logs", "CLOUDWATCH_LOGS", "logs", "logs", false },
+	{ "s3", NULL, "S3", "s3", "s3", false },
 };
 
 struct cached_process {

@@ -102,7 +102,7 @@ int awsauth_region(struct awsauth *a, struct awsauth_region *out, struct err *e)
 void awsauth_region_free(struct awsauth_region *r);
 
 /* service: "bedrock-runtime", "bedrock", "bedrock-agent-runtime", "bedrock-agent", "sagemaker",
- * "monitoring" (or "cloudwatch"), "logs" (or "cloudwatch-logs"). region NULL:
+ * "monitoring" (or "cloudwatch"), "logs" (or "cloudwatch-logs"), "s3". region NULL:
  * awsauth_region(). */
 int awsauth_endpoint(struct awsauth *a, const char *service, const char *region, struct awsauth_endpoint *out,
 		     struct err *e);

@@ -42,6 +42,8 @@ fi
 export AWS_ACCESS_KEY_ID=AKIDSAGEMAKER AWS_SECRET_ACCESS_KEY=sagemaker-secret-key AWS_REGION=us-east-1
 export AWS_ENDPOINT_URL_SAGEMAKER=$URL AWS_ENDPOINT_URL_CLOUDWATCH=$URL AWS_ENDPOINT_URL_CLOUDWATCH_LOGS=$URL
 export AIWB_SAGEMAKER_INTERVAL_MS=0
+# Model Monitor follows AWS_ENDPOINT_URL_SAGEMAKER too; drift_s3.sh covers it
+export AIWB_SAGEMAKER_MONITOR=off
 
 # a local job, to see it is never hidden by the SageMaker source
 run jobs run --name local-one -- true
@@ -186,7 +188,7 @@ check "the throttled calls were answered ThrottlingException, then retried" flog
 curl -s -X POST "$URL/_fake/aws-throttle?op=ListTrainingJobs&n=50" >/dev/null
 before=$("$E2E_PY" -c 'import sys; print(sum(1 for _ in open(sys.argv[1])))' "$E2E_TMP/sm.log")
 run jobs ls
-if [ $RC = 0 ] && grep -q "$LOCAL" "$out" && grep -q 'sagemaker source is down' "$err" && grep -q 'ThrottlingException' "$err" &&
+if [ $RC = 0 ] && grep -q "$LOCAL" "$out" && grep -q 'the SageMaker source is down' "$err" && grep -q 'ThrottlingException' "$err" &&
 	grep -q 'sm-completed' "$out"; then
 	ok "still throttled: the source shows as down with the reason, local and known jobs still listed"
 else

@@ -42,6 +42,7 @@
 #include "base/xmalloc.h"
 #include "net/eventstream.h"
 #include "net/sigv4.h"
+#include "svc/svc.h"
 
 #include "fake_awsjobs.h"
 
@@ -3418,6 +3419,29 @@ static void run_fakejobs(struct ctx *x, const char *service)
 	buf_free(&a.body);
 }
 
+/* The fake AWS services of svc/ (S3, SageMaker Model Monitor), asked first. */
+static bool svc_answer(struct ctx *x)
+{
+	const struct request *r = x->r;
+	const struct options *o = &x->s->opt;
+	struct svc_header h[MAX_HEADERS];
+	for (size_t i = 0; i < r->nh; i++)
+		h[i] = (struct svc_header){ r->h[i].name, r->h[i].value };
+	struct svc_request sr = { r->method, r->path, r->query, h, r->nh, r->body, r->body_len };
+	struct svc_aws aws = { o->aws_access_key, o->aws_secret_key, o->aws_session_token, o->aws_region,
+			       o->aws_max_skew };
+	struct svc_response out = { 0 };
+	bool answered = svc_dispatch(&sr, &aws, &out);
+	if (answered) {
+		x->route = out.route;
+		x->auth = out.auth;
+		x->auth_ok = out.auth_ok;
+		respond(x, out.status, out.content_type, buf_str(&out.headers), &out.body);
+	}
+	svc_response_free(&out);
+	return answered;
+}
+
 static void dispatch(struct server *s, struct conn *c)
 {
 	struct ctx x = { .s = s, .c = c, .r = &c->req };
@@ -3434,7 +3458,9 @@ static void dispatch(struct server *s, struct conn *c)
 	make_request_id(s, c);
 	if (s->opt.echo)
 		echo_credentials(c);
-	if (aws_jobs)
+	if (svc_answer(&x))
+		;
+	else if (aws_jobs)
 		run_fakejobs(&x, aws_service);
 	else if (rt)
 		run_route(&x, rt, raw_id);
@@ -3782,7 +3808,7 @@ static void usage(FILE *f)
 	      "               [--aws-max-skew SECONDS] [--openai-models ID,ID,...] [--echo]\n"
 	      "               [--kb-corpus FILE.jsonl] [--kb-ids ID[=NAME],...] [--kb-denied ID] [--kb-page N]\n"
 	      "               [--rerank-page N]\n"
-	      "               [--kb-list-page N]\n"
+	      "               [--kb-list-page N] [--svc KEY=VALUE]...\n"
 	      "A local OpenAI, Anthropic, Bedrock and Ollama server for tests; see tests/fakes/README.md.\n",
 	      f);
 }
@@ -3791,7 +3817,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { O_PORT_FILE = 256, O_PORT, O_MAX, O_LOG, O_TPS, O_OPENAI, O_ANTHROPIC, O_AK, O_SK, O_TOKEN,
 	       O_REGION, O_BEDROCK_KEY, O_SKEW, O_MODELS, O_ECHO, O_KB_CORPUS, O_KB_IDS, O_KB_DENIED, O_KB_PAGE,
-	       O_KB_LIST_PAGE, O_RERANK_PAGE, O_HELP };
+	       O_KB_LIST_PAGE, O_RERANK_PAGE, O_SVC, O_HELP };
 	static const struct option longopts[] = {
 		{ "port-file", required_argument, NULL, O_PORT_FILE },
 		{ "port", required_argument, NULL, O_PORT },
@@ -3814,6 +3840,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "kb-page", required_argument, NULL, O_KB_PAGE },
 		{ "kb-list-page", required_argument, NULL, O_KB_LIST_PAGE },
 		{ "rerank-page", required_argument, NULL, O_RERANK_PAGE },
+		{ "svc", required_argument, NULL, O_SVC },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -3835,6 +3862,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case O_ECHO: o->echo = true; break;
 		case O_KB_IDS: o->kb_ids = optarg; break;
 		case O_KB_DENIED: o->kb_denied = optarg; break;
+		case O_SVC:
+			if (svc_option(optarg) != 0)
+				return -1;
+			break;
 		case O_KB_CORPUS:
 			if (kb_corpus_load(optarg) != 0)
 				return -1;
@@ -3938,6 +3969,7 @@ int main(int argc, char **argv)
 	free(s.counters);
 	kb_corpus_free();
 	fakejobs_free();
+	svc_cleanup();
 	close(s.lfd);
 	if (s.log_fd >= 0)
 		close(s.log_fd);

@@ -747,7 +747,9 @@ static void test_default_endpoints(void **state)
 	assert_string_equal(awsauth_signing_name("cloudwatch"), "monitoring");
 	assert_string_equal(awsauth_signing_name("logs"), "logs");
 	assert_string_equal(awsauth_signing_name("sagemaker"), "sagemaker");
-	assert_null(awsauth_signing_name("s3"));
+	assert_string_equal(awsauth_signing_name("s3"), "s3");
+	expect_endpoint(a, "s3", "https://s3.us-east-1.amazonaws.com", "default");
+	assert_null(awsauth_signing_name("dynamodb"));
 
 	struct awsauth_endpoint ep;
 	struct err e = ERR_INIT;

@@ -64,6 +64,8 @@ static void test_refs(void **state)
 	ref_is("slurm:42_3", "slurm", "42_3");
 	ref_is("sagemaker:my-job", "sagemaker", "my-job");
 	ref_is("sag:my-job", "sagemaker", "my-job");
+	ref_is("sagemaker-monitor:churn/20251207T100000Z", "sagemaker-monitor", "churn/20251207T100000Z");
+	ref_is("sagemaker-m:churn", "sagemaker-monitor", "churn");
 	ref_is("7", NULL, "7");
 	ref_is("my-job", NULL, "my-job");
 	ref_is("x:y", NULL, "x:y"); /* not a source: the whole string is an id */
