@@ -32,8 +32,10 @@ const char jobs_usage[] =
 	"usage: aiwb jobs run [--name N] [--metric NAME=REGEX]... [--env K=V]... [--env-file F]\n"
 	"                     [--cwd DIR] [--logdir DIR] [-f] -- CMD [ARG...]\n"
 	"       aiwb jobs submit --slurm [--partition P] [--time T] [--gpus N] [--name N]\n"
-	"                     [--metric NAME=REGEX]... [--cwd DIR] -- CMD [ARG...]\n"
-	"       aiwb jobs ls [--source local|slurm|sagemaker] [--status S] [--json]\n"
+	"                     [--array SPEC] [--metric NAME=REGEX]... [--cwd DIR] -- CMD [ARG...]\n"
+	"       aiwb jobs resubmit ID [--edit]\n"
+	"       aiwb jobs ls [--source local|slurm|sagemaker] [--status S] [--tasks] [--mine]\n"
+	"                    [--partition P] [--json]\n"
 	"       aiwb jobs show ID [--json]\n"
 	"       aiwb jobs logs ID [-f] [--raw]\n"
 	"       aiwb jobs metrics ID [--name M] [--json | --csv]\n"
@@ -56,7 +58,12 @@ const char jobs_usage[] =
 	"  run --env K=V        set a variable for the job; only the name is stored\n"
 	"  run --env-file F     KEY=VALUE lines, for secrets (values never stored or shown)\n"
 	"  submit --slurm       sbatch the command (--wrap); Slurm jobs of every user are listed\n"
-	"                       through squeue --json when squeue is on PATH (AIWB_SLURM=off: never)\n"
+	"                       through squeue --json when squeue is on PATH (AIWB_SLURM=off: never),\n"
+	"                       slurmrestd (slurm.rest_url) or ssh (slurm.ssh) as configured;\n"
+	"                       --array 0-9 submits an array: one row, its tasks are ID_N\n"
+	"  resubmit --edit      submit a Slurm job's batch script again, edited in $VISUAL/$EDITOR\n"
+	"  ls --tasks           list an array's tasks too (jobs show ARRAY lists them)\n"
+	"  ls --mine            only your Slurm jobs; --partition P only those of partition P\n"
 	"  logs -f              follow the log until the job ends\n"
 	"  stop --grace S       SIGTERM to the job's process group, SIGKILL after S seconds\n"
 	"                       (default 10); returns once nothing of the job is left running\n"
@@ -92,6 +99,8 @@ static void on_interrupt(void *ud)
 	loop_stop(c->s.loop);
 }
 
+static void close_ctx(struct jobs_ctx *c);
+
 static int open_ctx(struct jobs_ctx *c)
 {
 	struct err e = ERR_INIT;
@@ -103,6 +112,11 @@ static int open_ctx(struct jobs_ctx *c)
 	c->s.on_interrupt = on_interrupt;
 	c->s.ud = c;
 	job_desk_open(&c->d, c->s.db, c->s.loop, &stop_flag);
+	struct slurm_config sc = { c->s.cfg.slurm_rest_url, c->s.cfg.slurm_ssh, c->s.cfg.slurm_ssh_config };
+	if ((sc.rest_url && session_http(&c->s, &e) < 0) || job_desk_slurm_config(&c->d, &sc, &e) < 0) {
+		close_ctx(c);
+		return cli_fail(CMD, "%s", e.msg);
+	}
 	if (c->d.slurm)
 		c->d.slurm->timeout_ms = 5000; /* a one-shot command does not wait longer for a cluster */
 	c->tty = isatty(STDOUT_FILENO);
@@ -209,7 +223,8 @@ static void table(struct jobs_ctx *c, const struct job_list *l, struct buf *out,
 		char *ref = job_ref(j), *name = cli_safe(j->name), el[32];
 		job_text_duration(el, sizeof el, elapsed_ms(j));
 		struct buf m = BUF_INIT;
-		job_text_metrics(c->s.db, j->id, metrics_max, &m);
+		if (!slurm_array_summary(j, &m))
+			job_text_metrics(c->s.db, j->id, metrics_max, &m);
 		if (j->status == JOB_FAILED && j->reason && !m.len)
 			buf_puts(&m, j->reason);
 		char *mt = cli_safe(buf_str(&m));
@@ -434,10 +449,11 @@ static int cmd_ls(int argc, char **argv)
 	static const struct option opts[] = {
 		{"source", required_argument, NULL, 's'}, {"status", required_argument, NULL, 'S'},
 		{"json", no_argument, NULL, 'j'},         {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{"tasks", no_argument, NULL, 'T'},        {"mine", no_argument, NULL, 'M'},
+		{"partition", required_argument, NULL, 'P'}, {NULL, 0, NULL, 0},
 	};
-	const char *source = NULL;
-	int status = -1, json = 0, opt;
+	const char *source = NULL, *partition = NULL;
+	int status = -1, json = 0, opt, tasks = 0, mine = 0;
 	optind = 0;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -460,6 +476,9 @@ static int cmd_ls(int argc, char **argv)
 			break;
 		}
 		case 'j': json = 1; break;
+		case 'T': tasks = 1; break;
+		case 'M': mine = 1; break;
+		case 'P': partition = optarg; break;
 		case 'h': fputs(jobs_usage, stdout); return 0;
 		default: return cli_usage_error(CMD, "jobs ls: unknown option '%s'", argv[optind - 1]);
 		}
@@ -476,6 +495,10 @@ static int cmd_ls(int argc, char **argv)
 		job_desk_refresh(&c.d, c.d.slurm);
 	if (jobreg_list(c.s.db, source, status, &l, &e) < 0)
 		rc = cli_fail(CMD, "%s", e.msg);
+	else
+		slurm_filter_jobs(&l, tasks, mine ? (c.d.slurm ? slurm_user(c.d.slurm) : getlogin()) : NULL, partition);
+	if (rc)
+		;
 	else if (json) {
 		cJSON *o = cJSON_CreateObject(), *a = cJSON_AddArrayToObject(o, "jobs");
 		for (size_t i = 0; i < l.n; i++)
@@ -552,6 +575,12 @@ static void print_job(struct db *db, const struct job *j)
 	printf("metrics:   %s\n", m.len ? mt : "-");
 	free(mt);
 	buf_free(&m);
+	struct buf info = BUF_INIT;
+	slurm_text_details(db, j, &info);
+	char *it = cli_safe(buf_str(&info));
+	fputs(it, stdout);
+	free(it);
+	buf_free(&info);
 	struct err e = ERR_INIT;
 	printf("transitions:\n");
 	if (jobreg_transitions(db, j->id, print_transition, NULL, &e) < 0)
@@ -566,11 +595,22 @@ static void print_job(struct db *db, const struct job *j)
 static int show_job(struct jobs_ctx *c, struct job *j, void *ud)
 {
 	const int *json = ud;
-	if (strcmp(j->source, "local") != 0 && job_desk_source(&c->d, j) && refresh_job(c, j))
-		return 1;
+	struct err e = ERR_INIT;
+	if (strcmp(j->source, "local") != 0 && job_desk_source(&c->d, j) && job_desk_describe(&c->d, j, &e) < 0)
+		return e.set ? cli_fail(CMD, "%s", e.msg) : 130;
 	if (*json) {
 		cJSON *o = job_to_json(c->s.db, j);
 		cJSON_AddItemToObject(o, "transitions", job_transitions_json(c->s.db, j->id));
+		struct job_list kids;
+		if (slurm_children(c->s.db, j->id, &kids, NULL) == 0 && kids.n) {
+			cJSON *t = cJSON_AddArrayToObject(o, "tasks");
+			for (size_t i = kids.n; i-- > 0;) {
+				char *kr = job_ref(&kids.v[i]);
+				cJSON_AddItemToArray(t, cJSON_CreateString(kr));
+				free(kr);
+			}
+			job_list_free(&kids);
+		}
 		print_json(o);
 	} else
 		print_job(c->s.db, j);
@@ -966,7 +1006,7 @@ static int cmd_submit(int argc, char **argv)
 		{"time", required_argument, NULL, 't'},    {"gpus", required_argument, NULL, 'g'},
 		{"name", required_argument, NULL, 'n'},    {"metric", required_argument, NULL, 'm'},
 		{"cwd", required_argument, NULL, 'C'},     {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{"array", required_argument, NULL, 'a'},   {NULL, 0, NULL, 0},
 	};
 	struct slurm_submit sub = {0};
 	struct strv rules = {0};
@@ -991,6 +1031,7 @@ static int cmd_submit(int argc, char **argv)
 		case 'n': sub.name = optarg; break;
 		case 'm': strv_push(&rules, optarg); break;
 		case 'C': sub.cwd = optarg; break;
+		case 'a': sub.array = optarg; break;
 		case 'h': fputs(jobs_usage, stdout); free(rules.v); return 0;
 		default:
 			free(rules.v);
@@ -1040,6 +1081,41 @@ static int cmd_submit(int argc, char **argv)
 	return rc;
 }
 
+/* ------------------------------------------------------------------ resubmit */
+
+static int resubmit_job(struct jobs_ctx *c, struct job *j, void *ud)
+{
+	const int *edit = ud;
+	if (strcmp(j->source, "slurm") != 0)
+		return cli_fail(CMD, "resubmitting %s jobs is not available in this version", j->source);
+	struct err e = ERR_INIT;
+	char *id = NULL;
+	int r = job_desk_resubmit_slurm(&c->d, j, *edit ? slurm_edit_script : NULL, NULL, &id, &e);
+	int rc = r == JOB_DESK_STOPPED ? 130 : r < 0 ? cli_fail(CMD, "%s", e.msg) : 0;
+	if (id && r == 0)
+		printf("slurm:%s\n", id);
+	free(id);
+	return rc;
+}
+
+static int cmd_resubmit(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"edit", no_argument, NULL, 'e'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+	};
+	int edit = 0, opt;
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'e': edit = 1; break;
+		case 'h': fputs(jobs_usage, stdout); return 0;
+		default: return cli_usage_error(CMD, "jobs resubmit: unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	return with_one_job("resubmit", argc, argv, resubmit_job, &edit);
+}
+
 /* ------------------------------------------------------------------ dispatch */
 
 int cmd_jobs(int argc, char **argv)
@@ -1051,6 +1127,7 @@ int cmd_jobs(int argc, char **argv)
 		{"run", cmd_run},     {"ls", cmd_ls},     {"list", cmd_ls},   {"show", cmd_show},
 		{"logs", cmd_logs},   {"metrics", cmd_metrics}, {"stop", cmd_stop}, {"rm", cmd_rm},
 		{"watch", cmd_watch}, {"alert", cmd_alert},   {"submit", cmd_submit},
+		{"resubmit", cmd_resubmit},
 	};
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
 		fputs(jobs_usage, argc < 2 ? stderr : stdout);
@@ -1059,8 +1136,6 @@ int cmd_jobs(int argc, char **argv)
 	for (size_t i = 0; i < sizeof subs / sizeof *subs; i++)
 		if (strcmp(argv[1], subs[i].name) == 0)
 			return subs[i].run(argc - 1, argv + 1);
-	if (strcmp(argv[1], "resubmit") == 0)
-		return cli_fail(CMD, "'jobs resubmit' is not available in this version");
-	return cli_usage_error(CMD, "'%s' is not a jobs command (run, ls, show, logs, metrics, stop, rm, watch, alert)",
+	return cli_usage_error(CMD, "'%s' is not a jobs command (run, submit, resubmit, ls, show, logs, metrics, stop, rm, watch, alert)",
 			       argv[1]);
 }

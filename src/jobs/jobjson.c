@@ -108,6 +108,16 @@ cJSON *job_to_json(struct db *db, const struct job *j)
 	cJSON *m = cJSON_CreateObject();
 	jobreg_last_values(db, j->id, on_last, m, NULL);
 	cJSON_AddItemToObject(o, "metrics", m);
+	struct job parent;
+	if (j->parent_id && jobreg_get(db, j->parent_id, &parent, NULL) == 1) {
+		char *pref = job_ref(&parent);
+		cJSON_AddStringToObject(o, "parent", pref);
+		free(pref);
+		job_clear(&parent);
+	} else
+		cJSON_AddNullToObject(o, "parent");
+	cJSON *info = j->info ? cJSON_Parse(j->info) : NULL;
+	cJSON_AddItemToObject(o, "info", cJSON_IsObject(info) ? info : (cJSON_Delete(info), cJSON_CreateNull()));
 	return o;
 }
 
