@@ -117,6 +117,7 @@ static void exit_reason(struct job *j, enum job_status st, const char *slurm_rea
 struct parent {
 	int64_t row;
 	char *key;
+	char *rules, *command; /* given at submit: the tasks' too */
 	char *pending; /* the array's tasks not started yet, as squeue said this round */
 	char *reason;
 };
@@ -146,6 +147,8 @@ static void list_op_free(struct list_op *op)
 	free(op->seen);
 	for (size_t i = 0; i < op->n_parents; i++) {
 		free(op->parents[i].key);
+		free(op->parents[i].rules);
+		free(op->parents[i].command);
 		free(op->parents[i].pending);
 		free(op->parents[i].reason);
 	}
@@ -209,8 +212,8 @@ static struct parent *array_parent(struct list_op *op, const struct slurm_job *s
 	if (!p.cwd)
 		set(&p.cwd, sj->cwd);
 	int64_t row = exists ? (jobreg_update(db, &p, NULL) < 0 ? -1 : p.id) : jobreg_insert(db, &p, NULL);
-	job_clear(&p);
 	if (row < 0) {
+		job_clear(&p);
 		op->failed = 1;
 		return NULL;
 	}
@@ -219,6 +222,9 @@ static struct parent *array_parent(struct list_op *op, const struct slurm_job *s
 	memset(r, 0, sizeof *r);
 	r->row = row;
 	r->key = xstrdup(key);
+	r->rules = p.rules ? xstrdup(p.rules) : NULL;
+	r->command = p.command ? xstrdup(p.command) : NULL;
+	job_clear(&p);
 	seen_add(op, key);
 	return r;
 }
@@ -263,19 +269,20 @@ static void on_slurm_job(void *ud, const struct slurm_job *sj)
 		}
 		return;
 	}
-	int64_t parent_row = 0;
-	if (sj->array_job_id > 0) {
-		struct parent *p = array_parent(op, sj);
-		if (!p)
-			return;
-		parent_row = p->row;
-	}
+	struct parent *parent = NULL;
+	if (sj->array_job_id > 0 && !(parent = array_parent(op, sj)))
+		return;
+	int64_t parent_row = parent ? parent->row : 0;
 	char *key = slurm_job_key(sj);
 	struct job j;
 	int exists = find_exact(db, key, &j);
 	if (!exists) {
 		j.source = xstrdup("slurm");
 		j.ext_id = xstrdup(key);
+		if (parent) { /* a task follows the array's metric rules */
+			set(&j.rules, parent->rules);
+			set(&j.command, parent->command);
+		}
 	}
 	enum job_status before = exists ? j.status : JOB_STATUS_COUNT;
 	char *remote = NULL;
