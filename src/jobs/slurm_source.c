@@ -740,6 +740,11 @@ static void on_scontrol(void *ud, const struct proc_result *r)
 	struct db *db = op->s->base.db;
 	struct job j;
 	if (r->started && r->exited && r->code == 0 && jobreg_get(db, op->row, &j, NULL) == 1) {
+		if (is_array_row(&j)) { /* scontrol prints a line per task: the tasks have their own rows */
+			job_clear(&j);
+			describe_finish(op);
+			return;
+		}
 		cJSON *o = info_open(j.info);
 		const char *out = buf_str(r->out);
 		slurm_parse_scontrol_line(out, strcspn(out, "\n"), on_scontrol_kv, o);

@@ -2,7 +2,8 @@
 # Starts a real single-node Slurm (Debian 12 / slurm-wlm 22.05) without systemd
 # for the Slurm tests, as measured on a real single-node Slurm without systemd: munged, slurmctld and
 # slurmd on 127.0.0.1, node `localnode`, partition `debug`. Installs the
-# minimal packages (munge slurmctld slurmd slurm-client) when missing.
+# minimal packages (munge slurmctld slurmd slurm-client) when missing, and
+# slurmrestd for tests/slurm/rest_up.sh (optional: its tests SKIP without it).
 # PIDs go to $AIWB_SLURM_RUN (default /run/aiwb-slurm); tests/slurm/down.sh
 # stops exactly those. Prints "SKIP: reason" and exits 3 where Slurm cannot be
 # started (not root, no apt-get, a Slurm configuration these scripts did not
@@ -37,6 +38,11 @@ if [ -n "$missing" ]; then
 	apt-get update -qq >/dev/null 2>&1
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null 2>&1 ||
 		skip "apt-get could not install$missing"
+fi
+if ! dpkg-query -W -f='${Status}' slurmrestd 2>/dev/null | grep -q 'install ok installed' && command -v apt-get >/dev/null 2>&1; then
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get install -y -qq --no-install-recommends slurmrestd >/dev/null 2>&1 ||
+		{ apt-get update -qq >/dev/null 2>&1; apt-get install -y -qq --no-install-recommends slurmrestd >/dev/null 2>&1; }
 fi
 for b in munged slurmctld slurmd sinfo squeue sbatch scancel; do
 	command -v "$b" >/dev/null 2>&1 || [ -x "/usr/sbin/$b" ] || skip "$b is not installed"
