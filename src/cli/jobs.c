@@ -118,7 +118,7 @@ static int open_ctx(struct jobs_ctx *c)
 		return cli_fail(CMD, "%s", e.msg);
 	}
 	if (c->d.slurm)
-		c->d.slurm->timeout_ms = 5000; /* a one-shot command does not wait longer for a cluster */
+		c->d.slurm->timeout_ms = sc.ssh ? 30000 : 5000; /* a one-shot command does not wait longer for a cluster */
 	c->tty = isatty(STDOUT_FILENO);
 	/* re-attach: every command first brings the local jobs up to date */
 	if (job_desk_reattach(&c->d, &e) < 0)
