@@ -356,16 +356,16 @@ static void on_slurm_job(void *ud, const struct slurm_job *sj)
 
 /* An array's row from its tasks: how many in each status (the tasks not
  * started yet count as queued) and one status for all. */
-static void sum_up_array(struct list_op *op, int64_t row, const char *pending, const char *reason)
+static enum job_status sum_up_array(struct list_op *op, int64_t row, const char *pending, const char *reason)
 {
 	struct db *db = op->s->base.db;
 	struct job p;
 	if (jobreg_get(db, row, &p, NULL) != 1)
-		return;
+		return JOB_UNKNOWN;
 	struct job_list kids;
 	if (slurm_children(db, row, &kids, NULL) < 0) {
 		job_clear(&p);
-		return;
+		return p.status;
 	}
 	int64_t counts[JOB_STATUS_COUNT] = {0}, waiting = pending ? slurm_array_count(pending) : 0;
 	if (waiting < 0)
@@ -430,6 +430,7 @@ static void sum_up_array(struct list_op *op, int64_t row, const char *pending, c
 	op->active += !job_status_final(st);
 	job_list_free(&kids);
 	job_clear(&p);
+	return st;
 }
 
 /* Jobs aiwb saw that Slurm no longer shows: arrays are summed up again from
@@ -450,8 +451,8 @@ static void collect_vanished(struct list_op *op)
 			;
 		else if (strstr(j->ext_id, "_[")) /* an earlier version's row for an array's pending part */
 			jobreg_delete(op->s->base.db, j->id, NULL);
-		else if (is_array_row(j))
-			sum_up_array(op, j->id, NULL, NULL);
+		else if (is_array_row(j)) /* its tasks may have ended unseen: ask sacct too */
+			keep = !job_status_final(sum_up_array(op, j->id, NULL, NULL));
 		else
 			keep = 1;
 		if (keep)
@@ -469,65 +470,152 @@ static void collect_vanished(struct list_op *op)
 
 static void vanished_done(struct list_op *op);
 
-struct acct_match {
-	struct job *j;
-	struct slurm_acct_row best;
-	char state[64], exit_code[32], nodes[128];
-	int found;
+struct owned_row {
+	struct slurm_acct_row r; /* its strings are the ones below */
+	char *s[7];
+};
+
+struct acct_rows {
+	struct owned_row *v;
+	size_t n;
 };
 
 static void on_acct_row(void *ud, const struct slurm_acct_row *r)
 {
-	struct acct_match *m = ud;
-	char *raw_id = slurm_info_str(m->j->info, "job_id");
-	int same = strcmp(r->job_id, m->j->ext_id) == 0 || (raw_id && strcmp(r->job_id, raw_id) == 0 &&
-							       !strchr(m->j->ext_id, '_'));
+	struct acct_rows *rs = ud;
+	rs->v = xreallocarray(rs->v, rs->n + 1, sizeof *rs->v);
+	struct owned_row *c = &rs->v[rs->n++];
+	c->r = *r;
+	c->r.job_id = c->s[0] = xstrdup(r->job_id);
+	c->r.name = c->s[1] = xstrdup(r->name);
+	c->r.state = c->s[2] = xstrdup(r->state);
+	c->r.exit_code = c->s[3] = xstrdup(r->exit_code);
+	c->r.node_list = c->s[4] = xstrdup(r->node_list);
+	c->r.partition = c->s[5] = xstrdup(r->partition);
+	c->r.user = c->s[6] = xstrdup(r->user);
+}
+
+static void acct_rows_free(struct acct_rows *rs)
+{
+	for (size_t i = 0; i < rs->n; i++)
+		for (int k = 0; k < 7; k++)
+			free(rs->v[i].s[k]);
+	free(rs->v);
+}
+
+/* The last row for job j: its id (or, from the completion file, Slurm's own
+ * number), ended after j was submitted (the file keeps earlier clusters'
+ * jobs with the same ids). */
+static const struct slurm_acct_row *acct_match(const struct acct_rows *rs, const struct job *j)
+{
+	char *raw_id = slurm_info_str(j->info, "job_id");
+	const struct slurm_acct_row *best = NULL;
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct slurm_acct_row *r = &rs->v[i].r;
+		int same = strcmp(r->job_id, j->ext_id) == 0 ||
+			   (raw_id && strcmp(r->job_id, raw_id) == 0 && !strchr(j->ext_id, '_'));
+		if (same && !(r->end_s && j->submit_ms && r->end_s * 1000 + 1000 < j->submit_ms))
+			best = r;
+	}
 	free(raw_id);
-	/* the completion file keeps earlier clusters' jobs with the same ids: the
-	 * last row that ended after this job was submitted is this job */
-	if (!same || (r->end_s && m->j->submit_ms && r->end_s * 1000 + 1000 < m->j->submit_ms))
-		return;
-	m->found = 1;
-	m->best = *r;
-	snprintf(m->state, sizeof m->state, "%s", r->state);
-	snprintf(m->exit_code, sizeof m->exit_code, "%s", r->exit_code);
-	snprintf(m->nodes, sizeof m->nodes, "%s", r->node_list);
+	return best;
+}
+
+static void take_acct_row(struct db *db, struct job *j, const struct slurm_acct_row *r, const char *how)
+{
+	enum job_status st = slurm_map_state(r->state);
+	j->status = st;
+	set(&j->raw_state, r->state);
+	int code, sig, x = slurm_parse_exit_pair(r->exit_code, &code, &sig);
+	j->has_exit = x == 0;
+	j->exit_code = x == 0 ? code : 0;
+	j->signal = x == 1 ? sig : 0;
+	if (r->submit_s && !j->submit_ms)
+		j->submit_ms = r->submit_s * 1000;
+	if (r->start_s)
+		j->start_ms = r->start_s * 1000;
+	if (r->end_s)
+		j->end_ms = r->end_s * 1000;
+	exit_reason(j, st, NULL);
+	if (st == JOB_UNKNOWN)
+		set(&j->reason, "Slurm no longer lists this job and sacct gives no state for it");
+	cJSON *o = info_open(j->info);
+	put_str(o, "final_from", how);
+	put_str(o, "nodes", r->node_list);
+	put_str(o, "partition", r->partition);
+	info_close(o, &j->info);
+	if (j->id)
+		jobreg_update(db, j, NULL);
+	else
+		jobreg_insert(db, j, NULL);
+}
+
+/* An array Slurm forgot: its tasks from sacct's rows "A_N". 1 when sacct knew some. */
+static int acct_array(struct list_op *op, struct job *arr, const struct acct_rows *rs, const char *how)
+{
+	struct db *db = op->s->base.db;
+	size_t klen = strlen(arr->ext_id);
+	int found = 0;
+	for (size_t i = 0; i < rs->n; i++) {
+		const char *id = rs->v[i].r.job_id;
+		if (strncmp(id, arr->ext_id, klen) != 0 || id[klen] != '_' || !id[klen + 1] ||
+		    strspn(id + klen + 1, "0123456789") != strlen(id + klen + 1))
+			continue;
+		found = 1;
+		struct job t;
+		if (!find_exact(db, id, &t)) {
+			t.source = xstrdup("slurm");
+			t.ext_id = xstrdup(id);
+			t.parent_id = arr->id;
+			set(&t.name, arr->name);
+			set(&t.rules, arr->rules);
+			set(&t.command, arr->command);
+			t.submit_ms = arr->submit_ms;
+		}
+		if (!job_status_final(t.status) || !t.id)
+			take_acct_row(db, &t, &rs->v[i].r, how);
+		job_clear(&t);
+	}
+	return found;
 }
 
 static void apply_acct(struct list_op *op, const char *text, size_t n, const char *how)
 {
 	struct db *db = op->s->base.db;
+	struct acct_rows rs = {0};
+	if (text)
+		slurm_parse_sacct(text, n, on_acct_row, &rs);
 	for (size_t i = 0; i < op->vanished.n; i++) {
 		struct job *j = &op->vanished.v[i];
-		struct acct_match m = {.j = j};
-		if (text)
-			slurm_parse_sacct(text, n, on_acct_row, &m);
-		if (!m.found) {
+		if (is_array_row(j)) {
+			int known = acct_array(op, j, &rs, how);
+			if (job_status_final(sum_up_array(op, j->id, NULL, NULL)) || known)
+				continue;
+			struct job_list kids;
+			size_t nk = slurm_children(db, j->id, &kids, NULL) == 0 ? kids.n : 0;
+			if (nk)
+				job_list_free(&kids);
+			else { /* no task was ever seen and sacct does not know it */
+				struct job p;
+				if (jobreg_get(db, j->id, &p, NULL) == 1) {
+					p.status = JOB_UNKNOWN;
+					set(&p.reason, "Slurm no longer lists this array and its tasks were not seen");
+					jobreg_update(db, &p, NULL);
+					job_clear(&p);
+				}
+			}
+			continue;
+		}
+		const struct slurm_acct_row *r = acct_match(&rs, j);
+		if (r)
+			take_acct_row(db, j, r, how);
+		else {
 			j->status = JOB_UNKNOWN;
 			set(&j->reason, "Slurm no longer lists this job and its end was not seen");
 			jobreg_update(db, j, NULL);
-			continue;
 		}
-		enum job_status st = slurm_map_state(m.state);
-		j->status = st;
-		set(&j->raw_state, m.state[0] ? m.state : NULL);
-		int code, sig, r = slurm_parse_exit_pair(m.exit_code, &code, &sig);
-		j->has_exit = r == 0;
-		j->exit_code = r == 0 ? code : 0;
-		j->signal = r == 1 ? sig : 0;
-		if (m.best.start_s)
-			j->start_ms = m.best.start_s * 1000;
-		if (m.best.end_s)
-			j->end_ms = m.best.end_s * 1000;
-		exit_reason(j, st, NULL);
-		if (st == JOB_UNKNOWN)
-			set(&j->reason, "Slurm no longer lists this job and sacct gives no state for it");
-		cJSON *o = info_open(j->info);
-		put_str(o, "final_from", how);
-		put_str(o, "nodes", m.nodes);
-		info_close(o, &j->info);
-		jobreg_update(db, j, NULL);
 	}
+	acct_rows_free(&rs);
 }
 
 static void on_sacct(void *ud, const struct proc_result *r);

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Stops what tests/slurm/up.sh started, by the PIDs it recorded only: cancels
 # the jobs first (so no slurmstepd outlives slurmd), then slurmrestd (SIGINT,
-# its clean shutdown), slurmd, slurmctld and
+# its clean shutdown), slurmd, slurmctld, slurmdbd and mariadbd (AIWB_SLURM_ACCT=1) and
 # munged (only when up.sh started it), TERM then KILL after 10 s.
 set -u
 RUN=${AIWB_SLURM_RUN:-/run/aiwb-slurm}
@@ -33,5 +33,7 @@ stop() {
 stop slurmrestd INT
 stop slurmd
 stop slurmctld
+stop slurmdbd
+stop mariadbd
 stop munged
 exit 0
