@@ -609,8 +609,8 @@ static int show_job(struct jobs_ctx *c, struct job *j, void *ud)
 				cJSON_AddItemToArray(t, cJSON_CreateString(kr));
 				free(kr);
 			}
-			job_list_free(&kids);
 		}
+		job_list_free(&kids);
 		print_json(o);
 	} else
 		print_job(c->s.db, j);

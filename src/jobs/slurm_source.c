@@ -364,8 +364,9 @@ static enum job_status sum_up_array(struct list_op *op, int64_t row, const char 
 		return JOB_UNKNOWN;
 	struct job_list kids;
 	if (slurm_children(db, row, &kids, NULL) < 0) {
+		enum job_status was = p.status;
 		job_clear(&p);
-		return p.status;
+		return was;
 	}
 	int64_t counts[JOB_STATUS_COUNT] = {0}, waiting = pending ? slurm_array_count(pending) : 0;
 	if (waiting < 0)
@@ -593,9 +594,8 @@ static void apply_acct(struct list_op *op, const char *text, size_t n, const cha
 				continue;
 			struct job_list kids;
 			size_t nk = slurm_children(db, j->id, &kids, NULL) == 0 ? kids.n : 0;
-			if (nk)
-				job_list_free(&kids);
-			else { /* no task was ever seen and sacct does not know it */
+			job_list_free(&kids);
+			if (!nk) { /* no task was ever seen and sacct does not know it */
 				struct job p;
 				if (jobreg_get(db, j->id, &p, NULL) == 1) {
 					p.status = JOB_UNKNOWN;
