@@ -416,6 +416,12 @@ static int logs_job(struct jobs_ctx *c, struct job *j, void *ud)
 		return cli_fail(CMD, "logs of %s jobs are not available in this version", j->source);
 	if (strcmp(j->source, "local") != 0 && !o->follow && refresh_job(c, j))
 		return 1;
+	struct buf sum = BUF_INIT;
+	int array = !j->log_path && slurm_array_summary(j, &sum);
+	buf_free(&sum);
+	if (array)
+		return cli_fail(CMD, "%s:%s is an array: each task has its own log (aiwb jobs show %s:%s lists them)", j->source,
+				j->ext_id, j->source, j->ext_id);
 	if (!j->log_path)
 		return cli_fail(CMD, "%s:%s has no log file (yet)", j->source, j->ext_id);
 	return o->follow ? follow(c, j, o->raw) : print_log(c, j, o->raw);

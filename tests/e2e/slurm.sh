@@ -174,6 +174,8 @@ if [ "$(grep -c "^${ARR}_[0-3] " "$out")" = 4 ]; then ok "jobs ls --tasks lists 
 run jobs show "$ARR"
 if [ $RC = 0 ] && grep -q '^array: *4 tasks: 4 completed' "$out" && grep -q "^  ${ARR}_1 " "$out"
 then ok "jobs show ARRAY lists its tasks"; else fail "show array" "$(what)"; fi
+run jobs logs "$ARR"
+if [ $RC = 1 ] && grep -q "is an array: each task has its own log" "$err"; then ok "jobs logs of an array points to its tasks"; else fail "logs of an array" "$(what)"; fi
 run jobs logs "${ARR#slurm:}_1"
 if [ $RC = 0 ] && grep -q 'loss=1.3' "$out"; then ok "a task id without its source works (logs ${ARR#slurm:}_1)"; else fail "logs of a task" "$(what)"; fi
 

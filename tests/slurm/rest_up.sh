@@ -6,6 +6,9 @@
 # (slurmrestd refuses root otherwise). Prints the socket's path. The PID goes
 # to $AIWB_SLURM_RUN/slurmrestd.pid; tests/slurm/down.sh stops it (SIGINT).
 # Prints "SKIP: reason" and exits 3 where it cannot run.
+# `rest_up.sh tcp PORT` instead listens on 127.0.0.1:PORT with rest_auth/jwt
+# (a cluster started with AIWB_SLURM_JWT=1; slurmrestd itself gets
+# SLURM_JWT=daemon) and prints its URL.
 set -u
 RUN=${AIWB_SLURM_RUN:-/run/aiwb-slurm}
 SOCK=$RUN/slurmrestd.sock
@@ -15,6 +18,20 @@ command -v curl >/dev/null 2>&1 || { echo "SKIP: curl is not installed"; exit 3;
 [ -s "$RUN/slurmctld.pid" ] && alive "$(cat "$RUN/slurmctld.pid")" || { echo "slurm rest: start the cluster with tests/slurm/up.sh first" >&2; exit 1; }
 if [ -s "$RUN/slurmrestd.pid" ] && alive "$(cat "$RUN/slurmrestd.pid")"; then
 	echo "$SOCK"
+	exit 0
+fi
+if [ "${1:-}" = tcp ]; then
+	PORT=${2:?usage: rest_up.sh tcp PORT}
+	SLURM_JWT=daemon SLURMRESTD_SECURITY=disable_user_check setsid slurmrestd -a rest_auth/jwt -s openapi/v0.0.38 \
+		"127.0.0.1:$PORT" >/var/log/slurm/slurmrestd.log 2>&1 </dev/null &
+	echo $! >"$RUN/slurmrestd.pid"
+	i=0
+	until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/slurm/v0.0.38/ping")" = 401 ]; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && { echo "slurm rest: slurmrestd does not answer on 127.0.0.1:$PORT" >&2; exit 1; }
+		sleep 0.1
+	done
+	echo "http://127.0.0.1:$PORT"
 	exit 0
 fi
 rm -f "$SOCK"

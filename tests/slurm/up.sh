@@ -10,6 +10,8 @@
 # write); exits 1 when it was tried and failed; 0 when the node is idle.
 # AIWB_SLURM_ACCT=1: accounting storage too (MariaDB and slurmdbd, installed
 # when missing, started before slurmctld), so that sacct works.
+# AIWB_SLURM_JWT=1: JWT authentication too (slurm-wlm-jwt-plugin installed
+# when missing, a fresh HS256 key), for slurmrestd on TCP (rest_up.sh tcp).
 set -u
 RUN=${AIWB_SLURM_RUN:-/run/aiwb-slurm}
 CONF=/etc/slurm/slurm.conf
@@ -99,9 +101,24 @@ AccountingStorageHost=127.0.0.1
 AccountingStoragePort=6819"
 fi
 
+JWT=
+if [ "${AIWB_SLURM_JWT:-0}" = 1 ]; then
+	if ! dpkg-query -W -f='${Status}' slurm-wlm-jwt-plugin 2>/dev/null | grep -q 'install ok installed'; then
+		command -v apt-get >/dev/null 2>&1 || skip "slurm-wlm-jwt-plugin is missing and there is no apt-get"
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get install -y -qq --no-install-recommends slurm-wlm-jwt-plugin >/dev/null 2>&1 ||
+			{ apt-get update -qq >/dev/null 2>&1; apt-get install -y -qq --no-install-recommends slurm-wlm-jwt-plugin >/dev/null 2>&1; } ||
+			skip "apt-get could not install slurm-wlm-jwt-plugin"
+	fi
+	JWT="AuthAltTypes=auth/jwt
+AuthAltParameters=jwt_key=/var/spool/slurmctld/jwt_hs256.key"
+fi
 HW=$(slurmd -C | head -1 | sed -E "s/^NodeName=[^ ]+/NodeName=$NODE/")
 rm -rf /var/spool/slurmctld /var/spool/slurmd
 install -d -m 0755 /etc/slurm /var/spool/slurmctld /var/spool/slurmd /var/log/slurm
+if [ -n "$JWT" ]; then
+	(umask 077 && head -c 32 /dev/urandom >/var/spool/slurmctld/jwt_hs256.key) || die "cannot write the JWT key"
+fi
 cat >"$CONF" <<CONF
 $MARK
 ClusterName=aiwbtest
@@ -128,6 +145,7 @@ SlurmdLogFile=/var/log/slurm/slurmd.log
 SlurmctldDebug=info
 SlurmdDebug=info
 $ACCT
+$JWT
 JobAcctGatherType=jobacct_gather/none
 JobCompType=jobcomp/filetxt
 JobCompLoc=/var/log/slurm/jobcomp.log
