@@ -147,8 +147,11 @@ char *slurm_expand_path(const char *pattern, const struct slurm_job *j)
 		}
 		p++;
 		int width = 0;
-		while (*p >= '0' && *p <= '9')
-			width = width * 10 + (*p++ - '0');
+		while (*p >= '0' && *p <= '9') {
+			if (width <= 10)
+				width = width * 10 + (*p - '0');
+			p++;
+		}
 		if (width > 10)
 			width = 10;
 		switch (*p) {

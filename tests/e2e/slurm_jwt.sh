@@ -66,11 +66,11 @@ rest() {
 	AIWB_HOME=$E2E_TMP/jwthome AIWB_CONFIG=$E2E_TMP/jwt.json "$A" "$@" </dev/null >"$out" 2>"$err"
 	RC=$?
 }
+SLURM_JWT=$TOKEN rest jobs ls --json
+check "ls through REST with JWT: the source is up" e2e_json "$out" '[s["state"] for s in d["sources"] if s["name"] == "slurm"] == ["up"]'
 SLURM_JWT=$TOKEN rest jobs show "${J1#slurm:}" --json
 check "with SLURM_JWT the job reads through REST: failed, exit 3" e2e_json "$out" \
 	'd["status"] == "failed" and d["exit_code"] == 3 and d["info"]["partition"] == "debug"'
-SLURM_JWT=$TOKEN rest jobs ls --json
-check "ls through REST with JWT: the source is up" e2e_json "$out" '[s["state"] for s in d["sources"] if s["name"] == "slurm"] == ["up"]'
 env -u SLURM_JWT AIWB_HOME=$E2E_TMP/jwthome AIWB_CONFIG=$E2E_TMP/jwt.json "$A" jobs ls --json >"$out" 2>"$err"
 check "without a token: the source is down with HTTP 401" e2e_json "$out" \
 	'"HTTP 401" in [s for s in d["sources"] if s["name"] == "slurm"][0]["error"]'

@@ -159,6 +159,7 @@ static void test_expand(void **state)
 	expand_is("slurm-%j.out", &j, "slurm-42.out");
 	expand_is("%x-%u-%j.log", &j, "train-ana-42.log");
 	expand_is("%5j.out", &j, "00042.out");
+	expand_is("%99999999999999999999j", &j, "0000000042"); /* a width is at most 10 (found by fuzz_slurm) */
 	expand_is("100%%-%j", &j, "100%-42");
 	expand_is("%N.%n.%t.%s", &j, "node1.0.0.batch");
 	expand_is("%A", &j, "42");
