@@ -71,7 +71,13 @@ struct config_alert {
 	X("experiment", "max_cost_usd", NUMBER, experiment_max_cost_usd, 1, NULL, 0, 1000000, NULL,            \
 	  "an experiment that could cost more asks first (USD at catalog prices)")                           \
 	X("guard", "action", CHOICE, guard_action, 0, "off", 0, 0, guard_actions,                             \
-	  "off, report, mask, block or bedrock:ID:VERSION (docs/guard.md)")
+	  "off, report, mask, block or bedrock:ID:VERSION (docs/guard.md)")                                                       \
+	X("slurm", "rest_url", STRING, slurm_rest_url, 0, NULL, 0, 0, NULL,                                    \
+	  "read Slurm jobs through slurmrestd: unix:/path.sock or https://host:port (SLURM_JWT)")              \
+	X("slurm", "ssh", STRING, slurm_ssh, 0, NULL, 0, 0, NULL,                                              \
+	  "user@login-node: run Slurm's commands and read job logs through OpenSSH")                           \
+	X("slurm", "ssh_config", STRING, slurm_ssh_config, 0, NULL, 0, 0, NULL,                                \
+	  "an ssh config file used instead of ~/.ssh/config (ssh -F)")
 
 #define CONFIG_CTYPE_INT int
 #define CONFIG_CTYPE_NUMBER double

@@ -23,9 +23,11 @@
 #include "input.h"
 #include "jobs/desk.h"
 #include "jobs/alert.h"
+#include "jobs/fold.h"
 #include "jobs/follow.h"
 #include "jobs/notify.h"
 #include "jobs/registry.h"
+#include "jobs/slurm.h"
 #include "jobs/text.h"
 #include "keys.h"
 #include "list.h"
@@ -64,7 +66,11 @@ struct jobs_pane {
 	int stale;                 /* the registry changed: read the jobs again */
 	struct job_list jobs;
 	char **metrics, **text;    /* per job: latest metrics, the filter's text */
-	size_t *order;             /* rows in sort order: indexes of jobs.v */
+	size_t *order;             /* rows in sort order: indexes of jobs.v, children folded */
+	size_t nrows;
+	int *depth;                /* per row: 1 for an unfolded array's task */
+	int64_t *unfolded;         /* arrays whose tasks show */
+	size_t nunfolded;
 	enum sort sort;
 	int64_t *marked;
 	size_t nmarked;
@@ -103,8 +109,11 @@ static void free_rows(struct jobs_pane *jp)
 	free(jp->metrics);
 	free(jp->text);
 	free(jp->order);
+	free(jp->depth);
 	jp->metrics = jp->text = NULL;
 	jp->order = NULL;
+	jp->depth = NULL;
+	jp->nrows = 0;
 	job_list_free(&jp->jobs);
 }
 
@@ -152,9 +161,28 @@ static int by_sort(const void *a, const void *b, void *ud)
 
 static void sort_rows(struct jobs_pane *jp)
 {
+	size_t *sorted = xcalloc(jp->jobs.n ? jp->jobs.n : 1, sizeof *sorted);
 	for (size_t i = 0; i < jp->jobs.n; i++)
-		jp->order[i] = i;
-	qsort_r(jp->order, jp->jobs.n, sizeof *jp->order, by_sort, jp);
+		sorted[i] = i;
+	qsort_r(sorted, jp->jobs.n, sizeof *sorted, by_sort, jp);
+	jp->nrows = job_fold_rows(&jp->jobs, sorted, jp->jobs.n, jp->unfolded, jp->nunfolded, jp->order, jp->depth);
+	free(sorted);
+}
+
+static void toggle_fold(struct jobs_pane *jp, const struct job *j)
+{
+	int64_t id = j->parent_id ? j->parent_id : j->id;
+	if (!job_fold_children(&jp->jobs, id))
+		return;
+	for (size_t i = 0; i < jp->nunfolded; i++)
+		if (jp->unfolded[i] == id) {
+			jp->unfolded[i] = jp->unfolded[--jp->nunfolded];
+			jp->stale = 1;
+			return;
+		}
+	jp->unfolded = xreallocarray(jp->unfolded, jp->nunfolded + 1, sizeof *jp->unfolded);
+	jp->unfolded[jp->nunfolded++] = id;
+	jp->stale = 1;
 }
 
 static void reload(struct jobs_pane *jp)
@@ -171,10 +199,12 @@ static void reload(struct jobs_pane *jp)
 	jp->metrics = xcalloc(n ? n : 1, sizeof *jp->metrics);
 	jp->text = xcalloc(n ? n : 1, sizeof *jp->text);
 	jp->order = xcalloc(n ? n : 1, sizeof *jp->order);
+	jp->depth = xcalloc(n ? n : 1, sizeof *jp->depth);
 	for (size_t i = 0; i < n; i++) {
 		const struct job *j = &jp->jobs.v[i];
 		struct buf m = BUF_INIT;
-		job_text_metrics(jp->base.wb->db, j->id, 4, &m);
+		if (!slurm_array_summary(j, &m))
+			job_text_metrics(jp->base.wb->db, j->id, 4, &m);
 		jp->metrics[i] = buf_detach(&m);
 		char *ref = job_ref(j);
 		struct buf t = BUF_INIT;
@@ -183,8 +213,8 @@ static void reload(struct jobs_pane *jp)
 		free(ref);
 	}
 	sort_rows(jp);
-	ui_list_set_count(&jp->list, n);
-	for (size_t i = 0; keep >= 0 && i < n; i++)
+	ui_list_set_count(&jp->list, jp->nrows);
+	for (size_t i = 0; keep >= 0 && i < jp->nrows; i++)
 		if (jp->jobs.v[jp->order[i]].id == keep)
 			ui_list_select(&jp->list, i);
 	jp->stale = 0;
@@ -192,7 +222,7 @@ static void reload(struct jobs_pane *jp)
 
 static const struct job *row_job(const struct jobs_pane *jp, size_t row)
 {
-	return row < jp->jobs.n ? &jp->jobs.v[jp->order[row]] : NULL;
+	return row < jp->nrows ? &jp->jobs.v[jp->order[row]] : NULL;
 }
 
 static attr_t status_attr(enum job_status s)
@@ -230,7 +260,11 @@ static void draw_row(void *ud, WINDOW *w, int y, int x, int width, size_t i, int
 	col += draw_text(w, y, col, width - col, cell, base);
 	char *ref = job_ref(j);
 	struct buf t = BUF_INIT;
-	buf_printf(&t, "%s %s", ref, j->name ? j->name : "");
+	size_t kids = jp->depth[i] ? 0 : job_fold_children(&jp->jobs, j->id);
+	int open = 0;
+	for (size_t k = 0; kids && k < jp->nunfolded; k++)
+		open |= jp->unfolded[k] == j->id;
+	buf_printf(&t, "%s%s %s", jp->depth[i] ? "  └ " : kids ? (open ? "▾ " : "▸ ") : "", ref, j->name ? j->name : "");
 	free(ref);
 	col += draw_text(w, y, col, width - col, t.data, base);
 	buf_free(&t);
@@ -865,6 +899,10 @@ static unsigned jobs_on_key(struct pane *p, int key)
 		wb_status(p->wb, 0, "jobs sorted by %s", sort_names[jp->sort]);
 		break;
 	case PA_JOBS_CELLS: jp->cells = (enum chart_cells)((jp->cells + 1) % CHART_CELLS_COUNT); break;
+	case PA_JOBS_FOLD:
+		if (j)
+			toggle_fold(jp, j);
+		break;
 	default: return ui_list_key(&jp->list, key) ? PANE_HANDLED | PANE_DIRTY : 0;
 	}
 	return PANE_HANDLED | PANE_DIRTY;
@@ -930,6 +968,7 @@ static void jobs_destroy(struct pane *p)
 	free_rows(jp);
 	ui_list_free(&jp->list);
 	free(jp->marked);
+	free(jp->unfolded);
 	free(jp);
 }
 
@@ -956,6 +995,12 @@ struct pane *pane_jobs_new(struct wb *wb)
 		job_desk_open(&jp->desk, wb->db, wb->loop, NULL);
 		jp->notifier = alert_notifier_new(NULL, 1);
 		jp->since_ms = clock_wall_ms();
+		struct err e = ERR_INIT;
+		if (wb->cfg) {
+			struct slurm_config sc = { wb->cfg->slurm_rest_url, wb->cfg->slurm_ssh, wb->cfg->slurm_ssh_config };
+			if (job_desk_slurm_config(&jp->desk, &sc, &e) < 0)
+				wb_status(wb, 1, "%s", e.msg);
+		}
 		jp->poller = job_poller_new(wb->loop, POLL_MS, IDLE_MS, BACKOFF_MAX_MS, on_update, jp);
 		struct job_source *all[8];
 		for (size_t i = 0, n = job_desk_all(&jp->desk, all, 8); i < n; i++)

@@ -35,9 +35,10 @@ const char jobs_usage[] =
 	"usage: aiwb jobs run [--name N] [--metric NAME=REGEX]... [--env K=V]... [--env-file F]\n"
 	"                     [--cwd DIR] [--logdir DIR] [-f] -- CMD [ARG...]\n"
 	"       aiwb jobs submit --slurm [--partition P] [--time T] [--gpus N] [--name N]\n"
-	"                     [--metric NAME=REGEX]... [--cwd DIR] -- CMD [ARG...]\n"
+	"                     [--array SPEC] [--metric NAME=REGEX]... [--cwd DIR] -- CMD [ARG...]\n"
+	"       aiwb jobs resubmit ID [--edit] [--yes]\n"
 	"       aiwb jobs ls [--source local|slurm|sagemaker|sagemaker-monitor|bedrock|drift] [--status S]\n"
-	"                    [--json]\n"
+	"                    [--tasks] [--mine] [--partition P] [--json]\n"
 	"       aiwb jobs show ID [--json]\n"
 	"       aiwb jobs logs ID [-f] [--raw]\n"
 	"       aiwb jobs metrics ID [--name M] [--json | --csv]\n"
@@ -61,7 +62,12 @@ const char jobs_usage[] =
 	"  run --env K=V        set a variable for the job; only the name is stored\n"
 	"  run --env-file F     KEY=VALUE lines, for secrets (values never stored or shown)\n"
 	"  submit --slurm       sbatch the command (--wrap); Slurm jobs of every user are listed\n"
-	"                       through squeue --json when squeue is on PATH (AIWB_SLURM=off: never)\n"
+	"                       through squeue --json when squeue is on PATH (AIWB_SLURM=off: never),\n"
+	"                       slurmrestd (slurm.rest_url) or ssh (slurm.ssh) as configured;\n"
+	"                       --array 0-9 submits an array: one row, its tasks are ID_N\n"
+	"  resubmit --edit      submit a Slurm job's batch script again, edited in $VISUAL/$EDITOR\n"
+	"  ls --tasks           list an array's tasks too (jobs show ARRAY lists them)\n"
+	"  ls --mine            only your Slurm jobs; --partition P only those of partition P\n"
 	"  sagemaker-monitor    SageMaker Model Monitor schedules and their executions, with AWS\n"
 	"                       credentials (AIWB_SAGEMAKER_MONITOR=off: never); show of an\n"
 	"                       execution lists its constraint violations, read from S3\n"
@@ -102,6 +108,8 @@ static void on_interrupt(void *ud)
 	loop_stop(c->s.loop);
 }
 
+static void close_ctx(struct jobs_ctx *c);
+
 static int open_ctx(struct jobs_ctx *c)
 {
 	struct err e = ERR_INIT;
@@ -113,8 +121,13 @@ static int open_ctx(struct jobs_ctx *c)
 	c->s.on_interrupt = on_interrupt;
 	c->s.ud = c;
 	job_desk_open(&c->d, c->s.db, c->s.loop, &stop_flag);
+	struct slurm_config sc = { c->s.cfg.slurm_rest_url, c->s.cfg.slurm_ssh, c->s.cfg.slurm_ssh_config };
+	if ((sc.rest_url && session_http(&c->s, &e) < 0) || job_desk_slurm_config(&c->d, &sc, &e) < 0) {
+		close_ctx(c);
+		return cli_fail(CMD, "%s", e.msg);
+	}
 	if (c->d.slurm)
-		c->d.slurm->timeout_ms = 5000; /* a one-shot command does not wait longer for a cluster */
+		c->d.slurm->timeout_ms = sc.ssh ? 30000 : 5000; /* a one-shot command does not wait longer for a cluster */
 	c->tty = isatty(STDOUT_FILENO);
 	/* re-attach: every command first brings the local jobs up to date */
 	if (job_desk_reattach(&c->d, &e) < 0)
@@ -226,7 +239,8 @@ static void table(struct jobs_ctx *c, const struct job_list *l, struct buf *out,
 		char *ref = job_ref(j), *name = cli_safe(j->name), el[32];
 		job_text_duration(el, sizeof el, elapsed_ms(j));
 		struct buf m = BUF_INIT;
-		job_text_metrics(c->s.db, j->id, metrics_max, &m);
+		if (!slurm_array_summary(j, &m))
+			job_text_metrics(c->s.db, j->id, metrics_max, &m);
 		if (j->status == JOB_FAILED && j->reason && !m.len)
 			buf_puts(&m, j->reason);
 		char *mt = cli_safe(buf_str(&m));
@@ -418,6 +432,12 @@ static int logs_job(struct jobs_ctx *c, struct job *j, void *ud)
 		return cli_fail(CMD, "logs of %s jobs are not available in this version", j->source);
 	if (strcmp(j->source, "local") != 0 && !o->follow && refresh_job(c, j))
 		return 1;
+	struct buf sum = BUF_INIT;
+	int array = !j->log_path && slurm_array_summary(j, &sum);
+	buf_free(&sum);
+	if (array)
+		return cli_fail(CMD, "%s:%s is an array: each task has its own log (aiwb jobs show %s:%s lists them)", j->source,
+				j->ext_id, j->source, j->ext_id);
 	if (!j->log_path)
 		return cli_fail(CMD, "%s:%s has no log file (yet)", j->source, j->ext_id);
 	return o->follow ? follow(c, j, o->raw) : print_log(c, j, o->raw);
@@ -464,10 +484,11 @@ static int cmd_ls(int argc, char **argv)
 	static const struct option opts[] = {
 		{"source", required_argument, NULL, 's'}, {"status", required_argument, NULL, 'S'},
 		{"json", no_argument, NULL, 'j'},         {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{"tasks", no_argument, NULL, 'T'},        {"mine", no_argument, NULL, 'M'},
+		{"partition", required_argument, NULL, 'P'}, {NULL, 0, NULL, 0},
 	};
-	const char *source = NULL;
-	int status = -1, json = 0, opt;
+	const char *source = NULL, *partition = NULL;
+	int status = -1, json = 0, opt, tasks = 0, mine = 0;
 	optind = 0;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -491,6 +512,9 @@ static int cmd_ls(int argc, char **argv)
 			break;
 		}
 		case 'j': json = 1; break;
+		case 'T': tasks = 1; break;
+		case 'M': mine = 1; break;
+		case 'P': partition = optarg; break;
 		case 'h': fputs(jobs_usage, stdout); return 0;
 		default: return cli_usage_error(CMD, "jobs ls: unknown option '%s'", argv[optind - 1]);
 		}
@@ -510,6 +534,10 @@ static int cmd_ls(int argc, char **argv)
 			job_desk_refresh(&c.d, all[i]);
 	if (jobreg_list(c.s.db, source, status, &l, &e) < 0)
 		rc = cli_fail(CMD, "%s", e.msg);
+	else
+		slurm_filter_jobs(&l, tasks, mine ? (c.d.slurm ? slurm_user(c.d.slurm) : getlogin()) : NULL, partition);
+	if (rc)
+		;
 	else if (json) {
 		cJSON *o = cJSON_CreateObject(), *a = cJSON_AddArrayToObject(o, "jobs");
 		for (size_t i = 0; i < l.n; i++)
@@ -587,7 +615,14 @@ static void print_job(struct db *db, const struct job *j)
 	printf("metrics:   %s\n", m.len ? mt : "-");
 	free(mt);
 	buf_free(&m);
-	if (j->parent_id || j->info) {
+	if (strcmp(j->source, "slurm") == 0) {
+		struct buf info = BUF_INIT;
+		slurm_text_details(db, j, &info);
+		char *it = cli_safe(buf_str(&info));
+		fputs(it, stdout);
+		free(it);
+		buf_free(&info);
+	} else if (j->parent_id || j->info) {
 		struct buf facts = BUF_INIT;
 		struct job parent;
 		if (j->parent_id && jobreg_get(db, j->parent_id, &parent, NULL) == 1) {
@@ -649,12 +684,23 @@ static void show_violations(struct jobs_ctx *c, const struct job *j, cJSON *o)
 static int show_job(struct jobs_ctx *c, struct job *j, void *ud)
 {
 	const int *json = ud;
-	if (strcmp(j->source, "local") != 0 && job_desk_source(&c->d, j) && refresh_job(c, j))
-		return 1;
+	struct err e = ERR_INIT;
+	if (strcmp(j->source, "local") != 0 && job_desk_source(&c->d, j) && job_desk_describe(&c->d, j, &e) < 0)
+		return e.set ? cli_fail(CMD, "%s", e.msg) : 130;
 	if (*json) {
 		cJSON *o = job_to_json(c->s.db, j);
 		cJSON_AddItemToObject(o, "transitions", job_transitions_json(c->s.db, j->id));
 		show_violations(c, j, o);
+		struct job_list kids;
+		if (slurm_children(c->s.db, j->id, &kids, NULL) == 0 && kids.n) {
+			cJSON *t = cJSON_AddArrayToObject(o, "tasks");
+			for (size_t i = kids.n; i-- > 0;) {
+				char *kr = job_ref(&kids.v[i]);
+				cJSON_AddItemToArray(t, cJSON_CreateString(kr));
+				free(kr);
+			}
+		}
+		job_list_free(&kids);
 		print_json(o);
 	} else {
 		print_job(c->s.db, j);
@@ -1065,7 +1111,7 @@ static int cmd_submit(int argc, char **argv)
 		{"time", required_argument, NULL, 't'},    {"gpus", required_argument, NULL, 'g'},
 		{"name", required_argument, NULL, 'n'},    {"metric", required_argument, NULL, 'm'},
 		{"cwd", required_argument, NULL, 'C'},     {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{"array", required_argument, NULL, 'a'},   {NULL, 0, NULL, 0},
 	};
 	struct slurm_submit sub = {0};
 	struct strv rules = {0};
@@ -1090,6 +1136,7 @@ static int cmd_submit(int argc, char **argv)
 		case 'n': sub.name = optarg; break;
 		case 'm': strv_push(&rules, optarg); break;
 		case 'C': sub.cwd = optarg; break;
+		case 'a': sub.array = optarg; break;
 		case 'h': fputs(jobs_usage, stdout); free(rules.v); return 0;
 		default:
 			free(rules.v);
@@ -1141,30 +1188,47 @@ static int cmd_submit(int argc, char **argv)
 
 /* ------------------------------------------------------------------ resubmit */
 
+struct resubmit_opts {
+	int yes;  /* SageMaker: send without asking */
+	int edit; /* Slurm: edit the batch script first */
+};
+
 static int resubmit_job(struct jobs_ctx *c, struct job *j, void *ud)
 {
-	int yes = *(int *)ud;
+	const struct resubmit_opts *ro = ud;
 	if (strcmp(j->source, "sagemaker") == 0)
-		return jobs_resubmit_sagemaker(&c->d, j, yes);
-	return cli_fail(CMD, "resubmitting %s jobs is not available in this version", j->source);
+		return jobs_resubmit_sagemaker(&c->d, j, ro->yes);
+	if (strcmp(j->source, "slurm") != 0)
+		return cli_fail(CMD, "resubmitting %s jobs is not available in this version", j->source);
+	struct err e = ERR_INIT;
+	char *id = NULL;
+	int r = job_desk_resubmit_slurm(&c->d, j, ro->edit ? slurm_edit_script : NULL, NULL, &id, &e);
+	int rc = r == JOB_DESK_STOPPED ? 130 : r < 0 ? cli_fail(CMD, "%s", e.msg) : 0;
+	if (id && r == 0)
+		printf("slurm:%s\n", id);
+	free(id);
+	return rc;
 }
 
 static int cmd_resubmit(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"yes", no_argument, NULL, 'y'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+		{"yes", no_argument, NULL, 'y'}, {"edit", no_argument, NULL, 'e'}, {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
-	int yes = 0, opt;
+	struct resubmit_opts ro = {0};
+	int opt;
 	optind = 0;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "yh", opts, NULL)) != -1) {
 		switch (opt) {
-		case 'y': yes = 1; break;
+		case 'y': ro.yes = 1; break;
+		case 'e': ro.edit = 1; break;
 		case 'h': fputs(jobs_usage, stdout); return 0;
 		default: return cli_usage_error(CMD, "jobs resubmit: unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	return with_one_job("resubmit", argc, argv, resubmit_job, &yes);
+	return with_one_job("resubmit", argc, argv, resubmit_job, &ro);
 }
 
 /* ------------------------------------------------------------------ dispatch */
@@ -1186,6 +1250,7 @@ int cmd_jobs(int argc, char **argv)
 	for (size_t i = 0; i < sizeof subs / sizeof *subs; i++)
 		if (strcmp(argv[1], subs[i].name) == 0)
 			return subs[i].run(argc - 1, argv + 1);
-	return cli_usage_error(CMD, "'%s' is not a jobs command (run, ls, show, logs, metrics, stop, rm, watch, alert)",
+	return cli_usage_error(CMD, "'%s' is not a jobs command (run, submit, resubmit, ls, show, logs, metrics, stop, rm, "
+				     "watch, alert)",
 			       argv[1]);
 }

@@ -160,7 +160,7 @@ int job_desk_submit_slurm(struct job_desk *d, const struct slurm_submit *s, char
 	if (!d->slurm)
 		return err_set(e, "Slurm's commands (squeue, sbatch) are not on PATH, or AIWB_SLURM=off");
 	struct wait w = { .loop = d->loop };
-	slurm_submit(d->loop, s, ext_id, on_done, &w);
+	slurm_submit(d->slurm, s, ext_id, on_done, &w);
 	if (wait_for(d, &w) == JOB_DESK_STOPPED)
 		return JOB_DESK_STOPPED;
 	if (!w.ok)
@@ -180,6 +180,8 @@ int job_desk_submit_slurm(struct job_desk *d, const struct slurm_submit *s, char
 	j.command = buf_detach(&cmd);
 	j.cwd = s->cwd ? xstrdup(s->cwd) : NULL;
 	j.rules = s->n_rules ? buf_detach(&rt) : NULL;
+	if (s->array)
+		j.info = xstrdup("{\"array\":{}}");
 	struct err re = ERR_INIT;
 	int rc = 0;
 	if (jobreg_insert(d->db, &j, &re) < 0)
@@ -189,5 +191,88 @@ int job_desk_submit_slurm(struct job_desk *d, const struct slurm_submit *s, char
 	buf_free(&cmd);
 	buf_free(&rt);
 	job_clear(&j);
+	return rc;
+}
+
+int job_desk_slurm_config(struct job_desk *d, const struct slurm_config *cfg, struct err *e)
+{
+	if (!cfg || ((!cfg->rest_url || !*cfg->rest_url) && (!cfg->ssh || !*cfg->ssh)))
+		return 0;
+	const char *flag = getenv("AIWB_SLURM");
+	if (flag && strcmp(flag, "off") == 0)
+		return 0;
+	struct job_source *src = slurm_source_new_with(d->db, d->loop, cfg, e);
+	if (!src)
+		return -1;
+	if (d->slurm) {
+		src->timeout_ms = d->slurm->timeout_ms;
+		d->slurm->ops->free(d->slurm);
+	}
+	d->slurm = src;
+	return 0;
+}
+
+int job_desk_describe(struct job_desk *d, struct job *j, struct err *e)
+{
+	struct job_source *src = job_desk_source(d, j);
+	if (!src)
+		return 0;
+	struct refresh_wait r = { .w = { .loop = d->loop }, .src = src };
+	src->ops->describe(src, j, on_refreshed, &r);
+	if (wait_for(d, &r.w) == JOB_DESK_STOPPED)
+		return JOB_DESK_STOPPED;
+	src->down = !r.w.ok;
+	char *ref = job_ref(j);
+	job_clear(j);
+	int rc = jobreg_find(d->db, ref, j, e);
+	free(ref);
+	return rc;
+}
+
+int job_desk_resubmit_slurm(struct job_desk *d, const struct job *j, job_desk_edit_fn edit, void *edit_ud,
+			    char **ext_id, struct err *e)
+{
+	*ext_id = NULL;
+	if (!d->slurm)
+		return err_set(e, "Slurm's commands (squeue, sbatch) are not on PATH, or AIWB_SLURM=off");
+	char *script = NULL;
+	struct wait w = { .loop = d->loop };
+	slurm_fetch_script(d->slurm, j, &script, on_done, &w);
+	if (wait_for(d, &w) == JOB_DESK_STOPPED)
+		return JOB_DESK_STOPPED;
+	if (!w.ok)
+		return err_set(e, "%s", w.why);
+	if (!script || !*script) {
+		free(script);
+		return err_set(e, "Slurm gave an empty batch script for %s", j->ext_id);
+	}
+	if (edit && edit(&script, edit_ud, e) < 0) {
+		free(script);
+		return -1;
+	}
+	struct wait w2 = { .loop = d->loop };
+	slurm_submit_script(d->slurm, j, script, ext_id, on_done, &w2);
+	free(script);
+	if (wait_for(d, &w2) == JOB_DESK_STOPPED)
+		return JOB_DESK_STOPPED;
+	if (!w2.ok)
+		return err_set(e, "%s", w2.why);
+	struct job n = { 0 };
+	n.source = xstrdup("slurm");
+	n.ext_id = xstrdup(*ext_id);
+	n.name = j->name ? xstrdup(j->name) : NULL;
+	n.status = JOB_QUEUED;
+	n.raw_state = xstrdup("SUBMITTED");
+	n.submit_ms = clock_wall_ms();
+	n.command = j->command ? xstrdup(j->command) : NULL;
+	n.cwd = j->cwd ? xstrdup(j->cwd) : NULL;
+	n.rules = j->rules ? xstrdup(j->rules) : NULL;
+	struct err re = ERR_INIT;
+	int rc = 0;
+	if (jobreg_insert(d->db, &n, &re) < 0)
+		rc = err_set(e, "slurm:%s was submitted but cannot be recorded: %s", *ext_id, re.msg);
+	else
+		job_desk_refresh(d, d->slurm);
+	job_clear(&n);
 	return rc;
 }

@@ -61,4 +61,21 @@ int job_desk_stop(struct job_desk *d, struct job *j, int64_t grace_ms, struct er
  * submitted but could not be recorded (then -1 with e). */
 int job_desk_submit_slurm(struct job_desk *d, const struct slurm_submit *s, char **ext_id, struct err *e);
 
+/* Replaces the Slurm source by one that reaches the cluster as cfg says
+ * (slurmrestd, ssh); nothing changes when cfg sets neither. -1 with e when
+ * cfg is not usable. */
+int job_desk_slurm_config(struct job_desk *d, const struct slurm_config *cfg, struct err *e);
+
+/* Runs the job's describe op (Slurm: scontrol show job -o, then the list)
+ * and reads *j back. */
+int job_desk_describe(struct job_desk *d, struct job *j, struct err *e);
+
+/* aiwb jobs resubmit of a Slurm job: fetches its batch script, lets edit
+ * change it (NULL: as it was; edit returns -1 with e to give up), submits it
+ * with the job's name, partition, work dir and output pattern, records the
+ * new job with the old one's metric rules. *ext_id as job_desk_submit_slurm. */
+typedef int (*job_desk_edit_fn)(char **script, void *ud, struct err *e);
+int job_desk_resubmit_slurm(struct job_desk *d, const struct job *j, job_desk_edit_fn edit, void *edit_ud,
+			    char **ext_id, struct err *e);
+
 #endif

@@ -154,7 +154,7 @@ void http_headers_free(struct http_headers *h)
 int http_header_is_secret(const char *name)
 {
 	static const char *const secret[] = {"authorization", "proxy-authorization", "x-api-key", "api-key",
-					     "x-amz-security-token", "cookie", "set-cookie"};
+					     "x-amz-security-token", "cookie", "set-cookie", "x-slurm-user-token"};
 	for (size_t i = 0; i < sizeof(secret) / sizeof(secret[0]); i++)
 		if (strcasecmp(name, secret[i]) == 0)
 			return 1;
@@ -751,6 +751,11 @@ static int setup_easy(struct http_call *c, const struct http_request *req, struc
 	const char *ca = req->ca_bundle && *req->ca_bundle ? req->ca_bundle : defaults.ca_bundle;
 	if (ca && *ca)
 		bad |= curl_easy_setopt(easy, CURLOPT_CAINFO, ca) != CURLE_OK;
+	if (req->unix_socket) {
+		if (!is_loopback_host(c->host))
+			return err_set(e, "a unix socket is used only with a localhost URL, not %s", c->host);
+		bad |= curl_easy_setopt(easy, CURLOPT_UNIX_SOCKET_PATH, req->unix_socket) != CURLE_OK;
+	}
 	bad |= curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
 	bad |= curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, (long)c->connect_ms) != CURLE_OK;
 	bad |= curl_easy_setopt(easy, CURLOPT_HTTPHEADER, c->req_headers) != CURLE_OK;

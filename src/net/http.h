@@ -153,6 +153,7 @@ struct http_request {
 	size_t max_response_bytes;          /* 0: HTTP_MAX_RESPONSE_BYTES */
 	const char *ca_bundle;              /* NULL: the system's roots */
 	int allow_http;                     /* user opted in to plain http to any host */
+	const char *unix_socket;            /* connect to this unix socket instead (URL host must be localhost) */
 
 	http_head_fn on_head; /* may be NULL */
 	http_body_fn on_body; /* NULL: collect the body for on_done */

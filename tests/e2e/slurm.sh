@@ -149,5 +149,109 @@ check "ls --source slurm lists only Slurm jobs, the source up" e2e_json "$out" \
 "$A" jobs stop "$3" >/dev/null 2>&1
 wait_until 30 show_is "$3" 'd["status"] == "stopped"'
 check "a job stopped while pending is stopped" show_is "$3" 'd["status"] == "stopped"'
+
+# ------------------------------------------------------------------ arrays
+cat >"$W/task.sh" <<'SH'
+#!/bin/sh
+for i in 1 2 3; do echo "step=$i loss=$SLURM_ARRAY_TASK_ID.$i"; sleep 0.3; done
+SH
+run jobs submit --slurm --name e2e-arr --array 0-3 --cwd "$W" --metric 'loss=step=(?<step>[0-9]+) loss=([0-9.]+)' -- sh task.sh
+ARR=$(head -1 "$out")
+SUBMITTED="$SUBMITTED ${ARR#slurm:}"
+case "$ARR" in slurm:[0-9]*) ok "submit --array prints the array's id ($ARR)";; *) fail "submit --array" "$(what)";; esac
+wait_until 60 show_is "$ARR" 'd["status"] == "completed"'
+check "the array is one row, completed, with its 4 tasks" show_is "$ARR" \
+	'd["status"] == "completed" and d["info"]["array"]["tasks"] == 4 and d["info"]["array"]["counts"] == {"completed": 4} and d["tasks"] == ["'"$ARR"'_0", "'"$ARR"'_1", "'"$ARR"'_2", "'"$ARR"'_3"]'
+check "a task has the array as parent and its own log (%A_%a)" show_is "${ARR}_2" \
+	'd["parent"] == "'"$ARR"'" and d["log"] == "'"$W"'/slurm-'"${ARR#slurm:}"'_2.out" and d["status"] == "completed"'
+"$A" jobs metrics "${ARR}_3" --json >"$E2E_TMP/m.json" 2>"$err"
+check "a task's metrics come from its own log" e2e_json "$E2E_TMP/m.json" '[p["value"] for p in d["metrics"]["loss"]] == [3.1, 3.2, 3.3]'
+run jobs ls --source slurm
+if grep -q "^$ARR " "$out" && grep "^$ARR " "$out" | grep -q '4 tasks: 4 completed' && ! grep -q "^${ARR}_" "$out"
+then ok "jobs ls shows the array as one row with its task summary"; else fail "ls array row" "$(what)"; fi
+run jobs ls --source slurm --tasks
+if [ "$(grep -c "^${ARR}_[0-3] " "$out")" = 4 ]; then ok "jobs ls --tasks lists the tasks"; else fail "ls --tasks" "$(what)"; fi
+run jobs show "$ARR"
+if [ $RC = 0 ] && grep -q '^array: *4 tasks: 4 completed' "$out" && grep -q "^  ${ARR}_1 " "$out"
+then ok "jobs show ARRAY lists its tasks"; else fail "show array" "$(what)"; fi
+run jobs logs "$ARR"
+if [ $RC = 1 ] && grep -q "is an array: each task has its own log" "$err"; then ok "jobs logs of an array points to its tasks"; else fail "logs of an array" "$(what)"; fi
+run jobs logs "${ARR#slurm:}_1"
+if [ $RC = 0 ] && grep -q 'loss=1.3' "$out"; then ok "a task id without its source works (logs ${ARR#slurm:}_1)"; else fail "logs of a task" "$(what)"; fi
+
+# ------------------------------------------------------------------ describe, --mine, --partition
+check "jobs show describes through scontrol: partition, nodes, resources, expanded StdOut, time limit" show_is "$F" \
+	'd["info"]["partition"] == "debug" and d["info"]["nodes"] == "localnode" and "cpu=" in d["info"]["tres"] and d["info"]["std_out_path"] == "'"$W"'/slurm-'"${F#slurm:}"'.out" and d["info"]["time_limit"] and d["info"]["user"] == "'"$(id -un)"'" and d["info"]["work_dir"] == "'"$W"'"'
+run jobs show "$F"
+if grep -q '^partition *debug' "$out" && grep -q '^resources *cpu=' "$out"; then ok "jobs show prints what Slurm says about the job"; else fail "show details" "$(what)"; fi
+"$A" jobs run -f -- true >/dev/null 2>&1
+run jobs ls --mine --json
+check "ls --mine: my Slurm jobs and my local jobs" e2e_json "$out" \
+	'len(d["jobs"]) >= 4 and any(j["source"] == "local" for j in d["jobs"]) and all(j["source"] != "slurm" or j["info"]["user"] == "'"$(id -un)"'" for j in d["jobs"])'
+run jobs ls --partition debug --json
+check "ls --partition debug: only Slurm jobs of that partition" e2e_json "$out" \
+	'len(d["jobs"]) >= 4 and all(j["info"]["partition"] == "debug" for j in d["jobs"])'
+run jobs ls --partition nosuch --json
+check "ls --partition of another partition: none" e2e_json "$out" 'd["jobs"] == []'
+
+# ------------------------------------------------------------------ resubmit
+run jobs resubmit "$F"
+R1=$(head -1 "$out")
+SUBMITTED="$SUBMITTED ${R1#slurm:}"
+case "$R1" in slurm:[0-9]*) [ "$R1" != "$F" ] && ok "resubmit prints the new job's id ($R1)" || fail "resubmit id" "$(what)";; *) fail "resubmit" "$(what)";; esac
+wait_until 30 show_is "$R1" 'd["status"] == "failed"'
+check "the resubmitted script runs again (exit 3, same name, same work dir)" show_is "$R1" \
+	'd["status"] == "failed" and d["exit_code"] == 3 and d["name"] == "e2e-exit3" and d["info"]["work_dir"] == "'"$W"'"'
+cat >"$E2E_TMP/editor.sh" <<'SH'
+#!/bin/sh
+ls -l "$1" | cut -c1-10 >"${1%/*}/../mode.seen" 2>/dev/null || true
+stat -c %a "$1" >"$E2E_EDIT_SEEN"
+echo "$1" >>"$E2E_EDIT_SEEN"
+sed -i 's/exit 3/exit 0/' "$1"
+SH
+chmod +x "$E2E_TMP/editor.sh"
+E2E_EDIT_SEEN=$E2E_TMP/edit.seen EDITOR="$E2E_TMP/editor.sh" VISUAL= run jobs resubmit --edit "$F"
+R2=$(head -1 "$out")
+SUBMITTED="$SUBMITTED ${R2#slurm:}"
+wait_until 30 show_is "$R2" 'd["status"] == "completed"'
+tmpf=$(sed -n 2p "$E2E_TMP/edit.seen")
+if show_is "$R2" 'd["status"] == "completed" and d["exit_code"] == 0' && [ "$(head -1 "$E2E_TMP/edit.seen")" = 600 ] && [ ! -e "$tmpf" ]
+then ok "resubmit --edit: the script edited in \$EDITOR (a 0600 file, removed after) runs"; else fail "resubmit --edit" "$(what) $(cat "$E2E_TMP/edit.seen")"; fi
+EDITOR=false VISUAL= run jobs resubmit --edit "$F"
+if [ $RC = 1 ] && grep -q 'editor did not exit cleanly' "$err"; then ok "an editor that fails submits nothing"; else fail "editor fails" "$(what)"; fi
+run jobs resubmit local:1
+if [ $RC = 1 ] && grep -q 'resubmitting local jobs is not available' "$err"; then ok "resubmit of a local job: a clear error"; else fail "resubmit local" "$(what)"; fi
+
+# ------------------------------------------------------------------ a job Slurm forgot: sacct
+run jobs submit --slurm --name e2e-gone --cwd "$W" -- sh -c 'sleep 1; exit 4'
+G=$(head -1 "$out")
+SUBMITTED="$SUBMITTED ${G#slurm:}"
+wait_until 30 sh -c '[ "$(squeue -h -t all -j '"${G#slurm:}"' -o %T)" = FAILED ]'
+mkdir -p "$E2E_TMP/forgot"
+cat >"$E2E_TMP/forgot/squeue" <<'SH'
+#!/bin/sh
+echo '{"meta":{},"errors":[],"jobs":[]}'
+SH
+chmod +x "$E2E_TMP/forgot/squeue"
+PATH="$E2E_TMP/forgot:$PATH" run jobs ls --json
+PATH="$E2E_TMP/forgot:$PATH" check "a job Slurm no longer lists gets its end from sacct -c (accounting storage is disabled here)" show_is "$G" \
+	'd["status"] == "failed" and d["exit_code"] == 4 and d["raw_state"] == "FAILED" and d["info"]["final_from"] == "sacct -c" and d["end_ms"]'
+run jobs submit --slurm --name e2e-gone2 --cwd "$W" -- sh -c 'sleep 1'
+G2=$(head -1 "$out")
+SUBMITTED="$SUBMITTED ${G2#slurm:}"
+wait_until 30 sh -c '[ "$(squeue -h -t all -j '"${G2#slurm:}"' -o %T)" = COMPLETED ]'
+# where accounting storage is on, sacct -X -P -j answers (a stand-in prints what a slurmdbd cluster prints)
+cat >"$E2E_TMP/forgot/sacct" <<SH
+#!/bin/sh
+echo "\$*" >"$E2E_TMP/sacct.args"
+echo 'JobID|JobName|State|ExitCode|Submit|Start|End|NodeList|Partition|User'
+echo '${G2#slurm:}|e2e-gone2|TIMEOUT|0:0|2030-01-01T00:00:00|2030-01-01T00:00:01|2030-01-01T00:10:00|localnode|debug|root'
+SH
+chmod +x "$E2E_TMP/forgot/sacct"
+PATH="$E2E_TMP/forgot:$PATH" run jobs ls --json
+PATH="$E2E_TMP/forgot:$PATH" check "with accounting on, sacct -X -P -j ID gives the end (state from sacct)" show_is "$G2" \
+	'd["status"] == "timeout" and d["info"]["final_from"] == "sacct"'
+if grep -q -- "-X -P -j ${G2#slurm:} --format=JobID," "$E2E_TMP/sacct.args"; then ok "sacct asked for exactly the forgotten job"; else fail "sacct args" "$(cat "$E2E_TMP/sacct.args")"; fi
+
 SUBMITTED=
 e2e_done

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Stops what tests/slurm/up.sh started, by the PIDs it recorded only: cancels
-# the jobs first (so no slurmstepd outlives slurmd), then slurmd, slurmctld and
+# the jobs first (so no slurmstepd outlives slurmd), then slurmrestd (SIGINT,
+# its clean shutdown), slurmd, slurmctld, slurmdbd and mariadbd (AIWB_SLURM_ACCT=1) and
 # munged (only when up.sh started it), TERM then KILL after 10 s.
 set -u
 RUN=${AIWB_SLURM_RUN:-/run/aiwb-slurm}
@@ -19,7 +20,7 @@ stop() {
 	[ -s "$f" ] || return 0
 	p=$(cat "$f")
 	if alive "$p"; then
-		kill -TERM "$p"
+		kill -"${2:-TERM}" "$p"
 		i=0
 		while alive "$p" && [ $i -lt 100 ]; do
 			i=$((i + 1))
@@ -29,7 +30,10 @@ stop() {
 	fi
 	rm -f "$f"
 }
+stop slurmrestd INT
 stop slurmd
 stop slurmctld
+stop slurmdbd
+stop mariadbd
 stop munged
 exit 0

@@ -1,0 +1,82 @@
+# aiwb jobs and sacct with accounting storage on: a real single-node Slurm
+# with slurmdbd and MariaDB (AIWB_SLURM_ACCT=1 tests/slurm/up.sh; SKIP with
+# the reason where it cannot start, or when a cluster without accounting is
+# already up). Jobs aiwb saw queued that Slurm no longer lists (a squeue that
+# lists nothing stands for Slurm's MinJobAge purge) get their end from the
+# real `sacct -X -P -j`: a job exiting 5 is failed with exit 5 (sacct's text
+# 5:0, not sacct --json's exit_code, which 22.05 reports wrongly), a
+# completed one completed, an array's tasks by their ids (A_0, A_1).
+. "$(dirname "$0")/lib.sh"
+e2e_begin
+e2e_home
+A=$AIWB_BIN
+out=$E2E_TMP/out
+err=$E2E_TMP/err
+W=$E2E_TMP/work
+mkdir -p "$W"
+ROOT=$(pwd)
+STARTED=0
+RUN=${AIWB_SLURM_RUN:-/run/aiwb-slurm}
+cleanup_acct() {
+	for id in ${SUBMITTED:-}; do scancel "$id" 2>/dev/null; done
+	[ "$STARTED" = 1 ] && sh "$ROOT/tests/slurm/down.sh" >/dev/null 2>&1
+	e2e_cleanup
+}
+trap cleanup_acct EXIT
+run() { "$A" "$@" </dev/null >"$out" 2>"$err"; RC=$?; }
+what() { printf 'exit %s\nstdout:\n%s\nstderr:\n%s\n' "$RC" "$(head -40 "$out")" "$(cat "$err")"; }
+show_is() { "$A" jobs show "$1" --json >"$E2E_TMP/show.json" 2>/dev/null && e2e_json "$E2E_TMP/show.json" "$2"; }
+wait_until() {
+	_deadline=$(($(date +%s) + $1))
+	shift
+	while ! "$@"; do
+		[ "$(date +%s)" -ge "$_deadline" ] && return 1
+		sleep 0.2
+	done
+}
+skip_all() {
+	echo "ok $((E2E_N + 1)) - Slurm accounting # SKIP $1"
+	E2E_N=$((E2E_N + 1))
+	e2e_done
+	exit $?
+}
+alive() { _s=$(ps -o stat= -p "$1" 2>/dev/null); [ -n "$_s" ] && [ "${_s#Z}" = "$_s" ]; }
+if [ -s "$RUN/slurmctld.pid" ] && alive "$(cat "$RUN/slurmctld.pid")"; then
+	[ -s "$RUN/slurmdbd.pid" ] && alive "$(cat "$RUN/slurmdbd.pid")" ||
+		skip_all "a Slurm without accounting storage is running; accounting needs a cluster of its own (tests/slurm/down.sh first)"
+else
+	up=$(AIWB_SLURM_ACCT=1 sh tests/slurm/up.sh 2>&1)
+	urc=$?
+	[ $urc = 3 ] && skip_all "${up#SKIP: }"
+	STARTED=1
+	[ $urc = 0 ] || { fail "a real Slurm with slurmdbd and MariaDB starts" "$up"; e2e_done; exit 1; }
+fi
+ok "a real single-node Slurm with slurmdbd and MariaDB is up"
+
+run jobs submit --slurm --name acct-exit5 --cwd "$W" -- sh -c 'sleep 1; exit 5'
+J1=$(head -1 "$out")
+run jobs submit --slurm --name acct-ok --cwd "$W" -- sh -c 'sleep 1'
+J2=$(head -1 "$out")
+run jobs submit --slurm --name acct-arr --array 0-1 --cwd "$W" -- sh -c 'sleep 1'
+J3=$(head -1 "$out")
+SUBMITTED="${J1#slurm:} ${J2#slurm:} ${J3#slurm:}"
+ended() { [ "$(sacct -n -X -P -j "$1" -o State 2>/dev/null | sort -u | tr '\n' ' ')" = "$2 " ]; }
+wait_until 60 ended "${J1#slurm:}" FAILED
+wait_until 60 ended "${J2#slurm:}" COMPLETED
+wait_until 60 ended "${J3#slurm:}" COMPLETED
+# aiwb looked last at submit (queued); Slurm's purge is stood in for by a
+# squeue that lists nothing, so what is asked is the real sacct
+mkdir -p "$E2E_TMP/forgot"
+printf '#!/bin/sh\necho %s\n' "'{\"meta\":{},\"errors\":[],\"jobs\":[]}'" >"$E2E_TMP/forgot/squeue"
+chmod +x "$E2E_TMP/forgot/squeue"
+PATH="$E2E_TMP/forgot:$PATH" run jobs ls --tasks --json
+PATH="$E2E_TMP/forgot:$PATH" check "a forgotten job that exited 5: failed, exit 5, from the real sacct" show_is "$J1" \
+	'd["status"] == "failed" and d["exit_code"] == 5 and d["raw_state"] == "FAILED" and d["info"]["final_from"] == "sacct"'
+PATH="$E2E_TMP/forgot:$PATH" check "a forgotten job that completed: completed, from sacct" show_is "$J2" \
+	'd["status"] == "completed" and d["exit_code"] == 0 and d["info"]["final_from"] == "sacct"'
+PATH="$E2E_TMP/forgot:$PATH" check "an array's tasks are found in sacct by their ids; the array sums them up" show_is "$J3" \
+	'd["status"] == "completed" and d["info"]["array"]["counts"] == {"completed": 2} and d["tasks"] == ["'"$J3"'_0", "'"$J3"'_1"]'
+PATH="$E2E_TMP/forgot:$PATH" check "a task found in sacct is a row of its own with its parent" show_is "${J3}_1" \
+	'd["status"] == "completed" and d["parent"] == "'"$J3"'" and d["info"]["final_from"] == "sacct"'
+SUBMITTED=
+e2e_done

@@ -1,0 +1,122 @@
+# aiwb jobs through slurmrestd (slurm.rest_url = unix:/path.sock) against a
+# real single-node Slurm with a real slurmrestd (tests/slurm/up.sh and
+# rest_up.sh; SKIP with the reason where they cannot start): the REST path
+# and the command path (squeue --json) list the same jobs with the same
+# states, exits and arrays; jobs show describes through REST job/{id}; a
+# slurmrestd that does not answer shows the source as down.
+. "$(dirname "$0")/lib.sh"
+e2e_begin
+e2e_home
+A=$AIWB_BIN
+out=$E2E_TMP/out
+err=$E2E_TMP/err
+W=$E2E_TMP/work
+mkdir -p "$W"
+ROOT=$(pwd)
+STARTED=0
+RUN=${AIWB_SLURM_RUN:-/run/aiwb-slurm}
+cleanup_slurm() {
+	for id in ${SUBMITTED:-}; do scancel "$id" 2>/dev/null; done
+	[ "$STARTED" = 1 ] && sh "$ROOT/tests/slurm/down.sh" >/dev/null 2>&1
+	e2e_cleanup
+}
+trap cleanup_slurm EXIT
+run() {
+	"$A" "$@" </dev/null >"$out" 2>"$err"
+	RC=$?
+}
+what() { printf 'exit %s\nstdout:\n%s\nstderr:\n%s\n' "$RC" "$(head -40 "$out")" "$(cat "$err")"; }
+show_is() { "$A" jobs show "$1" --json >"$E2E_TMP/show.json" 2>/dev/null && e2e_json "$E2E_TMP/show.json" "$2"; }
+wait_until() {
+	_deadline=$(($(date +%s) + $1))
+	shift
+	while ! "$@"; do
+		[ "$(date +%s)" -ge "$_deadline" ] && return 1
+		sleep 0.2
+	done
+}
+skip_all() {
+	echo "ok $((E2E_N + 1)) - slurmrestd # SKIP $1"
+	E2E_N=$((E2E_N + 1))
+	e2e_done
+	exit $?
+}
+alive() { _s=$(ps -o stat= -p "$1" 2>/dev/null); [ -n "$_s" ] && [ "${_s#Z}" = "$_s" ]; }
+if ! { [ -s "$RUN/slurmctld.pid" ] && alive "$(cat "$RUN/slurmctld.pid")"; }; then
+	up=$(sh tests/slurm/up.sh 2>&1)
+	urc=$?
+	[ $urc = 3 ] && skip_all "${up#SKIP: }"
+	STARTED=1
+	[ $urc = 0 ] || { fail "a real single-node Slurm starts" "$up"; e2e_done; exit 1; }
+fi
+sock=$(sh tests/slurm/rest_up.sh 2>&1)
+rrc=$?
+[ $rrc = 3 ] && skip_all "${sock#SKIP: }"
+[ $rrc = 0 ] || { fail "slurmrestd starts" "$sock"; e2e_done; exit 1; }
+ok "slurmrestd answers on $sock"
+
+# jobs of every kind, submitted through the commands
+run jobs submit --slurm --name rest-ok --cwd "$W" -- sh -c 'echo loss=0.5'
+J1=$(head -1 "$out")
+run jobs submit --slurm --name rest-exit3 --cwd "$W" -- sh -c 'exit 3'
+J2=$(head -1 "$out")
+run jobs submit --slurm --name rest-arr --array 0-2 --cwd "$W" -- true
+J3=$(head -1 "$out")
+run jobs submit --slurm --name rest-sleep --cwd "$W" -- sleep 60
+J4=$(head -1 "$out")
+SUBMITTED="${J1#slurm:} ${J2#slurm:} ${J3#slurm:} ${J4#slurm:}"
+wait_until 60 show_is "$J3" 'd["status"] == "completed"'
+wait_until 30 show_is "$J2" 'd["status"] == "failed"'
+wait_until 30 show_is "$J4" 'd["status"] == "running"'
+
+# the REST path: another data home, squeue made to fail so only REST can answer
+mkdir -p "$E2E_TMP/nosq"
+printf '#!/bin/sh\necho "squeue must not run" >&2\nexit 1\n' >"$E2E_TMP/nosq/squeue"
+chmod +x "$E2E_TMP/nosq/squeue"
+printf '{"slurm": {"rest_url": "unix:%s"}}\n' "$sock" >"$E2E_TMP/rest.json"
+rest() {
+	AIWB_HOME=$E2E_TMP/resthome AIWB_CONFIG=$E2E_TMP/rest.json PATH="$E2E_TMP/nosq:$PATH" "$A" "$@" </dev/null >"$out" 2>"$err"
+	RC=$?
+}
+"$A" jobs ls --source slurm --tasks --json >"$E2E_TMP/cmd.json" 2>"$err"
+rest jobs ls --source slurm --tasks --json
+cp "$out" "$E2E_TMP/rest.json.out"
+check "ls through slurmrestd: the source is up" e2e_json "$out" '[s["state"] for s in d["sources"] if s["name"] == "slurm"] == ["up"]'
+"$E2E_PY" - "$E2E_TMP/cmd.json" "$E2E_TMP/rest.json.out" >"$E2E_TMP/cmp" 2>&1 <<'PY'
+import json, sys
+def view(p):
+    d = json.load(open(p))
+    return {j["source_id"]: (j["status"], j["raw_state"], j["exit_code"], j["signal"], j["name"], j["parent"],
+                             j["start_ms"], j["end_ms"], j["info"].get("partition"), j["info"].get("nodes"),
+                             j["info"].get("user"), (j["info"].get("array") or {}).get("tasks"))
+            for j in d["jobs"]}
+a, b = view(sys.argv[1]), view(sys.argv[2])
+ok = a == b and len(a) >= 7
+print("same" if ok else "differ")
+for k in sorted(set(a) | set(b)):
+    if a.get(k) != b.get(k):
+        print(k, a.get(k), b.get(k))
+PY
+if [ "$(head -1 "$E2E_TMP/cmp")" = same ]; then ok "the command path and the REST path agree on every job (states, exits, arrays, times, nodes)"
+else fail "command and REST paths agree" "$(cat "$E2E_TMP/cmp")"; fi
+if ! grep -q 'must not run' "$err"; then ok "squeue was not run on the REST path"; else fail "REST path ran squeue" "$(cat "$err")"; fi
+rest jobs show "${J2#slurm:}" --json
+check "jobs show through REST job/{id}: failed with exit 3, partition, nodes" e2e_json "$out" \
+	'd["status"] == "failed" and d["exit_code"] == 3 and d["info"]["partition"] == "debug" and d["info"]["nodes"] == "localnode"'
+rest jobs show "${J3#slurm:}" --json
+check "an array through REST: one row with its 3 tasks" e2e_json "$out" \
+	'd["info"]["array"]["tasks"] == 3 and len(d["tasks"]) == 3 and d["status"] == "completed"'
+printf '{"slurm": {"rest_url": "unix:%s"}}\n' "$E2E_TMP/no.sock" >"$E2E_TMP/bad.json"
+AIWB_HOME=$E2E_TMP/resthome AIWB_CONFIG=$E2E_TMP/bad.json "$A" jobs ls --json >"$out" 2>"$err"
+check "a slurmrestd that does not answer: the source is down with the reason, its jobs as last seen" e2e_json "$out" \
+	'[s for s in d["sources"] if s["name"] == "slurm"][0]["state"] == "down" and "slurmrestd did not answer" in [s for s in d["sources"] if s["name"] == "slurm"][0]["error"] and len(d["jobs"]) >= 4'
+printf '{"slurm": {"rest_url": "ftp://x"}}\n' >"$E2E_TMP/bad.json"
+AIWB_HOME=$E2E_TMP/resthome AIWB_CONFIG=$E2E_TMP/bad.json "$A" jobs ls >"$out" 2>"$err"
+RC=$?
+if [ $RC = 1 ] && grep -q 'slurm.rest_url must be unix:' "$err"; then ok "a rest_url of another scheme is refused with a clear sentence"; else fail "bad rest_url" "$(what)"; fi
+run jobs stop "$J4"
+wait_until 30 show_is "$J4" 'd["status"] == "stopped"'
+rest jobs show "${J4#slurm:}" --json
+check "a cancelled job reads the same through REST" e2e_json "$out" 'd["status"] == "stopped" and d["raw_state"] == "CANCELLED"'
+SUBMITTED=
+e2e_done
