@@ -135,7 +135,7 @@ static void rerun_focused(struct prompt_pane *pp)
 		send_form(pp); /* says what is missing */
 		return;
 	}
-	if (pp->talk.open && pp->talk.threads[pp->answers.focus].conv.turns > 1) {
+	if (pp->talk.open && pp->talk.threads[pp->answers.focus].followups) {
 		wb_status(pp->base.wb, 1, "%s re-runs a first turn; %s starts a new conversation", KEY_HINT(PA_PROMPT_RERUN),
 			  KEY_HINT(PA_PROMPT_NEW));
 		return;
