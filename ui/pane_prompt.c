@@ -118,7 +118,7 @@ static void rerun_focused(struct prompt_pane *pp)
 		send_form(pp); /* says what is missing */
 		return;
 	}
-	if (pp->talk.open && pp->talk.threads[pp->answers.focus].conv.turns > 1) {
+	if (pp->talk.open && pp->talk.threads[pp->answers.focus].followups) {
 		wb_status(pp->base.wb, 1, "%s re-runs a first turn; %s starts a new conversation", KEY_HINT(PA_PROMPT_RERUN),
 			  KEY_HINT(PA_PROMPT_NEW));
 		return;
@@ -477,7 +477,9 @@ static int draw_form(struct prompt_pane *pp, WINDOW *w, int y, int height, int w
 	if (pp->mode == MODE_FORM && y < height && pp->field < f->nfields && f->fields[pp->field].description[0])
 		draw_text(w, y++, 2, width - 2, f->fields[pp->field].description, theme_attr(ROLE_DIM));
 	const char *v = pp->mode == MODE_FORM && pp->field < f->nfields ? f->fields[pp->field].value : NULL;
-	for (int k = 0; v && strchr(v, '\n') && k < FORM_VALUE_LINES && y < height; k++) { /* a multi-line value */
+	if (v && !strchr(v, '\n'))
+		v = NULL;
+	for (int k = 0; v && k < FORM_VALUE_LINES && y < height; k++) { /* a multi-line value */
 		size_t n = strcspn(v, "\n");
 		snprintf(line, sizeof line, "%.*s", (int)n, v);
 		draw_text(w, y, 2, 2, "│", theme_attr(ROLE_BORDER));

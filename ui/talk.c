@@ -62,7 +62,7 @@ void talk_sync(struct talk *t)
 			t->seen[i] = run;
 		}
 		c->note[0] = 0;
-		if (th->started && th->conv.turns > 1 && run == t->seen[i]) {
+		if (th->started && th->followups && run == t->seen[i]) {
 			char totals[160];
 			thread_totals(th, totals, sizeof totals);
 			snprintf(c->note, sizeof c->note, "conversation: %s", totals);
@@ -103,9 +103,13 @@ int talk_conversing(struct talk *t)
 
 void talk_sent(struct talk *t, int col)
 {
-	for (size_t i = 0; i < COMPARE_MAX_COLUMNS; i++)
-		if (col < 0 || (size_t)col == i)
-			t->seen[i] = t->mine[i] = NULL;
+	for (size_t i = 0; i < COMPARE_MAX_COLUMNS; i++) {
+		if (col >= 0 && (size_t)col != i)
+			continue;
+		t->seen[i] = t->mine[i] = NULL;
+		thread_free(&t->threads[i]); /* a run that cannot start must not continue the last conversation */
+		thread_init(&t->threads[i]);
+	}
 	if (col < 0) {
 		t->open = 1;
 		t->text_sent = 1;

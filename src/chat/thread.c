@@ -56,6 +56,7 @@ char *thread_shown_next(const struct thread *t, const char *text)
 
 void thread_begin(struct thread *t, const char *text)
 {
+	t->followups++;
 	conv_begin_turn(&t->conv, text);
 }
 
@@ -105,6 +106,7 @@ static int load_one(struct thread *t, struct db *db, int64_t id, struct err *e)
 	}
 	thread_transcript(&t->conv, &t->shown);
 	t->started = 1;
+	t->followups = t->conv.turns - 1;
 	return 1;
 }
 

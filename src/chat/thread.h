@@ -33,6 +33,7 @@ struct thread {
 	struct conv conv;
 	struct buf shown;   /* the finished turns as the column shows them */
 	int started;        /* conv holds a first turn */
+	int followups;      /* turns begun after the first (re-opened: the turns after the first) */
 };
 
 void thread_init(struct thread *t);

@@ -10,7 +10,10 @@
 #  - E outside the box does the same for the next prompt, sending nothing;
 #  - a follow-up near the model's context window (about 120,000 tokens for a
 #    128k model, written by the editor) is flagged and not sent; C-s again
-#    sends it.
+#    sends it;
+#  - a template variable (the rag template's context) takes a multi-line
+#    paste in the box; the form shows it (first line, "(+2 lines)", the lines
+#    under the form) and the request carries its line breaks.
 . "$(dirname "$0")/lib.sh"
 e2e_begin
 e2e_need_tmux
@@ -129,6 +132,34 @@ if tui_keys q && tui_wait_exit && [ "$TUI_RC" = 0 ] && [ -z "$(ls "$E2E_TMP" | g
 	ok "$d"
 else
 	tui_fail "$d"
+fi
+tui_stop
+
+d="a template variable is edited in the box: the rag template's context takes a multi-line paste"
+if tui_start 120 40 && tui_wait "1 Models" && tui_keys 2 t && tui_wait "Pick a template" && tui_type rag &&
+	tui_wait_re "rag +rag" && tui_keys Enter && tui_wait "question (string) · C-s sets" && tui_type "Why?" &&
+	tui_keys C-s && tui_wait_re 'question +string += Why\?' && tui_keys Enter && tui_wait "context (string) · C-s sets" &&
+	paste_text "$(printf '[1] first passage\n[2] second passage\n[3] third')" && tui_wait_re '│ \[2\] second passage +│' &&
+	tui_keys C-s; then
+	ok "$d"
+else
+	tui_fail "$d"
+fi
+
+d="the form shows the multi-line value: its first line and (+2 lines), its lines under the form"
+if tui_wait_re 'context +string += \[1\] first passage  \(\+2 lines\)' && tui_wait_re '│ +│ \[2\] second passage' &&
+	tui_wait_re '│ +│ \[3\] third'; then
+	ok "$d"
+else
+	tui_fail "$d"
+fi
+
+d="s sends the template with the value's line breaks"
+if tui_keys s && tui_poll 20 _requests_are 4 &&
+	last "'Context:\\n[1] first passage\\n[2] second passage\\n[3] third\\n' in m[-1]['content'] and 'Question: Why?' in m[-1]['content']"; then
+	ok "$d"
+else
+	tui_fail "$d" "requests: $(requests)"
 fi
 tui_stop
 e2e_done

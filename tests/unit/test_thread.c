@@ -38,6 +38,7 @@ static void test_start_and_follow_up(void **state)
 	assert_int_equal(t.conv.nmessages, 4);
 	assert_int_equal(conv_next_conversation(&t.conv), 7);
 	assert_int_equal(conv_next_turn(&t.conv), 2);
+	assert_int_equal(t.followups, 0);
 
 	char *shown = thread_shown_next(&t, "and then?");
 	assert_string_equal(shown, "the answer\n\n" THREAD_YOU "and then?\n\n" THREAD_ANSWER);
@@ -55,6 +56,7 @@ static void test_start_and_follow_up(void **state)
 	assert_string_equal(buf_str(&t.shown), after);
 	assert_int_equal(t.conv.nmessages, 6);
 	assert_int_equal(conv_next_turn(&t.conv), 3);
+	assert_int_equal(t.followups, 1);
 	char totals[160];
 	thread_totals(&t, totals, sizeof totals);
 	assert_string_equal(totals, "2 turns · 70 in / 8 out tokens · $0.750000");
@@ -139,6 +141,7 @@ static void test_load_all(void **state)
 		assert_int_equal(conv_next_turn(&v[0].conv), 3);
 		assert_int_equal(v[0].conv.input_tokens, 20);
 		assert_true(v[0].started);
+		assert_int_equal(v[0].followups, 1);
 		assert_string_equal(buf_str(&v[0].shown), THREAD_YOU "q1\n\n" THREAD_ANSWER "a-one\n\n" THREAD_YOU "q2\n\n"
 								 THREAD_ANSWER "a-two");
 		for (size_t i = 0; i < n; i++)
