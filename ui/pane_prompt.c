@@ -159,29 +159,6 @@ static const struct buf *focused_answer(struct prompt_pane *pp, const char **spe
 	return t;
 }
 
-static void copy_answer(struct prompt_pane *pp)
-{
-	const char *spec;
-	const struct buf *t = focused_answer(pp, &spec);
-	if (!t)
-		return;
-	size_t copied = 0;
-	struct err e = ERR_INIT;
-	if (takeaway_copy(t->data, t->len, &copied, &e) != 0) {
-		wb_status(pp->base.wb, 1, "%s", e.msg);
-		return;
-	}
-	char n[32], all[32];
-	takeaway_count(copied, n, sizeof n);
-	takeaway_count(t->len, all, sizeof all);
-	if (copied < t->len)
-		wb_status(pp->base.wb, 1, "copied the first %s of %s bytes of %s's answer (terminals refuse more); %s saves it all",
-			  n, all, spec, KEY_HINT(PA_PROMPT_SAVE_ANSWER));
-	else
-		wb_status(pp->base.wb, 0, "copied %s bytes of %s's answer%s", n, spec,
-			  compare_column_running(compare_focused(&pp->answers)) ? " (still streaming: so far)" : "");
-}
-
 static void page_answer(struct prompt_pane *pp)
 {
 	if (compare_running(&pp->answers)) { /* the pager holds the loop: streams would stall behind it */
@@ -650,6 +627,8 @@ static unsigned prompt_on_key(struct pane *p, int key)
 		if (r)
 			return r;
 	}
+	if (answer_key(&pp->answers, pp->base.wb, a))
+		return PANE_HANDLED | PANE_DIRTY;
 	switch (a) {
 	case PA_PROMPT_EDIT:
 		if (pp->form.template) {
@@ -675,7 +654,6 @@ static unsigned prompt_on_key(struct pane *p, int key)
 		break;
 	case PA_PROMPT_SAVE: input_begin_in(INPUT_COMMANDS, "save as template> ", NULL, saved_as, pp); break;
 	case PA_PROMPT_RERUN: rerun_focused(pp); break;
-	case PA_PROMPT_COPY: copy_answer(pp); break;
 	case PA_PROMPT_PAGER: page_answer(pp); break;
 	case PA_PROMPT_SAVE_ANSWER: {
 		const char *spec;

@@ -43,6 +43,7 @@ static void column_clear(struct compare_column *c)
 	c->counted = 0;
 	sanitize_init(&c->san, 4);
 	wrap_reset(&c->w);
+	answer_md_reset(&c->md);
 }
 
 static void column_free(struct compare_column *c)
@@ -50,6 +51,7 @@ static void column_free(struct compare_column *c)
 	column_clear(c);
 	free(c->spec);
 	wrap_free(&c->w);
+	answer_md_free(&c->md);
 	c->spec = NULL;
 }
 
@@ -210,10 +212,7 @@ static void draw_column(struct compare_view *cv, size_t i, WINDOW *w, int y, int
 	int view_h = height - head - foot;
 	column_feed(c);
 	if (view_h > 0 && c->run) {
-		wrap_update(&c->w, width);
-		long total = (long)wrap_lines(&c->w);
-		wrap_draw(w, &c->w, wrap_first(&c->w, cv->scroll, view_h), y + head, x, width, view_h,
-			  theme_attr(ROLE_NORMAL));
+		long total = answer_draw(cv, c, w, y + head, x, width, view_h);
 		if (total > cv->lines_max)
 			cv->lines_max = (int)total;
 		cv->view_h = view_h;
@@ -241,7 +240,8 @@ static void draw_column(struct compare_view *cv, size_t i, WINDOW *w, int y, int
 			 (double)(c->fed - c->hidden) / (1 << 20), (double)c->fed / (1 << 20),
 			 GLOBAL_KEY_HINT(ACTION_HISTORY));
 	}
-	draw_text(w, fy, x, width, line, theme_attr(st != LLM_OK ? ROLE_ERROR : ROLE_DIM));
+	int pos = answer_draw_position(&c->md, w, fy, x, width);
+	draw_text(w, fy, x, width - pos, line, theme_attr(st != LLM_OK ? ROLE_ERROR : ROLE_DIM));
 }
 
 static void draw_columns(struct compare_view *cv, WINDOW *w, int y, int height, int width)

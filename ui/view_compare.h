@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "base/sanitize.h"
+#include "answer.h"
 #include "pane.h"
 #include "prompt/lab.h"
 #include "wrap.h"
@@ -28,6 +29,7 @@ struct compare_column {
 	size_t hidden;           /* of those, bytes past MAX_SHOWN_BYTES, not shown */
 	struct wrapped w;
 	int counted;             /* its saved rows were added to the history count */
+	struct answer_md md;     /* its Markdown rendering (ui/answer.h) */
 };
 
 struct compare_view {
@@ -35,6 +37,7 @@ struct compare_view {
 	struct compare_column cols[COMPARE_MAX_COLUMNS];
 	size_t ncols, focus;
 	int zoom;
+	int raw;                 /* answers as raw text instead of Markdown */
 	long scroll;             /* first line shown in every column; -1 follows each column's end */
 	int diff;                /* showing the word diff of the focused column and the next */
 	struct wrapped dw;       /* that diff, with its deletions and insertions as spans */

@@ -356,8 +356,7 @@ static void render_code(struct ctx *c, cmark_node *n)
 	struct md_doc *d = c->d;
 	const char *lit = cmark_node_get_literal(n);
 	size_t len = lit ? strlen(lit) : 0;
-	char *safe = sanitize_str(lit ? lit : "", len, 4);
-	len = strlen(safe);
+	char *kept = sanitize_str(lit ? lit : "", len, 0), *safe = sanitize_str(lit ? lit : "", len, 4);
 	if (d->nblocks == d->cap_blocks) {
 		d->cap_blocks = d->cap_blocks ? d->cap_blocks * 2 : 8;
 		d->blocks = xreallocarray(d->blocks, d->cap_blocks, sizeof *d->blocks);
@@ -365,8 +364,10 @@ static void render_code(struct ctx *c, cmark_node *n)
 	struct md_block *b = &d->blocks[d->nblocks];
 	memset(b, 0, sizeof *b);
 	b->off = d->code.len;
-	b->len = len;
-	buf_append(&d->code, safe, len);
+	b->len = strlen(kept);
+	buf_append(&d->code, kept, b->len);
+	free(kept);
+	len = strlen(safe);
 	const char *info = cmark_node_get_fence_info(n);
 	if (info && *info) {
 		char *li = sanitize_str(info, strlen(info), 0);

@@ -9,8 +9,9 @@
  * Each code block's text is kept, so the block under a line can be copied.
  *
  * The source must be valid UTF-8 without escape sequences (sanitized, see
- * base/sanitize.h); what cmark makes of entities (&#27;) is sanitized again,
- * so no control character reaches a line.
+ * base/sanitize.h; tabs may stay: a code block's text keeps them, its lines
+ * show them expanded); what cmark makes of entities (&#27;) is sanitized
+ * again, so no control character reaches a line.
  *
  * Streaming: md_update renders what was appended since the last call. The
  * source is cut into segments at a blank line followed by a line starting a
@@ -58,7 +59,7 @@ struct md_line {
 };
 
 struct md_block {
-	size_t off, len;       /* its code in md_doc.code, as written (sanitized) */
+	size_t off, len;       /* its code in md_doc.code, as written (sanitized, tabs kept) */
 	size_t first_line, nlines; /* its lines (the language label excluded) */
 	char lang[32];         /* the fence's first word, or "" */
 };

@@ -1,0 +1,50 @@
+/* answer — an answer in its compare column: Markdown rendered
+ * (text/mdrender.h, drawn by mdview.h) or the raw text wrapped (wrap.h), the
+ * scroll position ("12/140 ↓"), and the keys that act on the focused answer:
+ * the raw toggle, copying (the code block in view, else the whole answer),
+ * copying all, and scrolling code and tables sideways.
+ *
+ * The Markdown is rendered from its own sanitized copy of the run's text
+ * (tabs kept, so a code block is copied as written), at most the bytes the
+ * column shows, brought up to date at each draw: only the open segment is
+ * rendered again (mdrender's streaming contract). */
+#ifndef AIWB_ANSWER_H
+#define AIWB_ANSWER_H
+
+#include <curses.h>
+#include <stddef.h>
+
+#include "base/buf.h"
+#include "base/sanitize.h"
+#include "keys.h"
+#include "text/mdrender.h"
+
+struct answer_md {
+	struct sanitizer san;
+	struct buf text;         /* the run's text, sanitized with tabs kept */
+	size_t fed;
+	struct md_doc doc;
+	long first, total;       /* from the last draw */
+	int rows, hscroll;
+};
+
+void answer_md_reset(struct answer_md *a);
+void answer_md_free(struct answer_md *a);
+
+struct compare_view;
+struct compare_column;
+struct wb;
+
+/* Draws column c's answer in rows [y, y + rows) at x, Markdown or raw as the
+ * view says; returns its lines. */
+long answer_draw(struct compare_view *cv, struct compare_column *c, WINDOW *w, int y, int x, int width, int rows);
+/* "12/140 ↓" (the last line shown of all, an arrow when more is below),
+ * "" while all of it fits; the columns it takes. */
+int answer_position(const struct answer_md *a, char *out, size_t size);
+/* Draws the position right-aligned in row y of [x, x + width); the columns used. */
+int answer_draw_position(const struct answer_md *a, WINDOW *w, int y, int x, int width);
+/* The Prompt pane's keys for answers (raw toggle, copy, copy all, sideways);
+ * 1 when a was one of them (done, the status line says what happened). */
+int answer_key(struct compare_view *cv, const struct wb *wb, enum pane_action a);
+
+#endif
