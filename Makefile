@@ -85,6 +85,8 @@ $(BUILD)/bench/chart_bench: $(BUILD)/bench/chart_bench.o $(BUILD)/libaiwbui.a $(
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 $(BUILD)/bench/kbsync_bench: $(BUILD)/bench/kbsync_bench.o $(BUILD)/libaiwbui.a $(BUILD)/libaiwb.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+$(BUILD)/bench/md_bench: $(BUILD)/bench/md_bench.o $(BUILD)/libaiwbui.a $(BUILD)/libaiwb.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 build-tests: aiwb $(UNIT_BIN) $(FUZZ_RUN) $(HELPERS)
 .PHONY: build-tests

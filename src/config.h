@@ -64,7 +64,9 @@ struct config_guard_pattern {
 	X("experiment", "max_cost_usd", NUMBER, experiment_max_cost_usd, 1, NULL, 0, 1000000, NULL,            \
 	  "an experiment that could cost more asks first (USD at catalog prices)")                           \
 	X("guard", "action", CHOICE, guard_action, 0, "off", 0, 0, guard_actions,                             \
-	  "off, report, mask or block (docs/guard.md)")
+	  "off, report, mask or block (docs/guard.md)")                                                     \
+	X("ui", "mouse", CHOICE, ui_mouse, 0, "on", 0, 0, on_off,                                            \
+	  "on: the wheel scrolls and a click focuses in the workbench; off leaves the mouse to the terminal")
 
 #define CONFIG_CTYPE_INT int
 #define CONFIG_CTYPE_NUMBER double

@@ -48,8 +48,13 @@ static void feed(struct answer_md *a, const struct compare_column *c)
 
 long answer_draw(struct compare_view *cv, struct compare_column *c, WINDOW *w, int y, int x, int width, int rows)
 {
+	static unsigned long seq;
 	struct answer_md *a = &c->md;
 	a->rows = rows;
+	a->y = y;
+	a->x = x;
+	a->width = width;
+	a->seq = ++seq;
 	if (cv->raw || !c->run) {
 		wrap_update(&c->w, width);
 		a->total = (long)wrap_lines(&c->w);
@@ -207,4 +212,19 @@ int answer_key(struct compare_view *cv, const struct wb *wb, enum pane_action a)
 	}
 	default: return 0;
 	}
+}
+
+void answer_click(struct compare_view *cv, int y, int x)
+{
+	size_t best = cv->ncols;
+	(void)y;
+	if (cv->diff)
+		return;
+	for (size_t i = 0; i < cv->ncols; i++) {
+		const struct answer_md *a = &cv->cols[i].md;
+		if (a->seq && x >= a->x && x < a->x + a->width && (best == cv->ncols || a->seq > cv->cols[best].md.seq))
+			best = i;
+	}
+	if (best < cv->ncols)
+		cv->focus = best;
 }

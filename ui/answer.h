@@ -26,6 +26,8 @@ struct answer_md {
 	struct md_doc doc;
 	long first, total;       /* from the last draw */
 	int rows, hscroll;
+	int y, x, width;         /* where the last draw put it */
+	unsigned long seq;       /* and when (the columns drawn last are the ones shown) */
 };
 
 void answer_md_reset(struct answer_md *a);
@@ -46,5 +48,7 @@ int answer_draw_position(const struct answer_md *a, WINDOW *w, int y, int x, int
 /* The Prompt pane's keys for answers (raw toggle, copy, copy all, sideways);
  * 1 when a was one of them (done, the status line says what happened). */
 int answer_key(struct compare_view *cv, const struct wb *wb, enum pane_action a);
+/* A click at (y, x) of the view's window: focuses the column shown there. */
+void answer_click(struct compare_view *cv, int y, int x);
 
 #endif

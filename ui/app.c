@@ -17,6 +17,7 @@
 #include "draw.h"
 #include "input.h"
 #include "keys.h"
+#include "mouse.h"
 #include "loop.h"
 #include "pane.h"
 #include "prompt/labsetup.h"
@@ -494,10 +495,50 @@ static void messages_key(struct app *a, int ch)
 	a->dirty = 1;
 }
 
+static void on_key(struct app *a, int ch);
+
+/* The wheel scrolls what is under the pointer (three lines, as the arrow
+ * keys would, without moving the focus); a click focuses the pane, and in
+ * the Prompt pane the answer column, under it. */
+static void on_mouse(struct app *a)
+{
+	int y, x;
+	enum mouse_kind k = mouse_read(&y, &x);
+	int key = k == MOUSE_WHEEL_UP ? KEY_UP : KEY_DOWN;
+	if (k == MOUSE_NONE || input_active() || a->too_small)
+		return;
+	if (a->help || a->messages_open || a->history_open) {
+		for (int n = 0; n < 3 && k != MOUSE_CLICK; n++)
+			on_key(a, key);
+		return;
+	}
+	for (int i = 0; i < NPANES; i++) {
+		if (!a->frames[i] || !wenclose(a->frames[i], y, x))
+			continue;
+		if (k == MOUSE_CLICK) {
+			focus_pane(a, i);
+			if (i == 1 && a->inner[i]) {
+				int by, bx;
+				getbegyx(a->inner[i], by, bx);
+				pane_prompt_click(a->panes[i], y - by, x - bx);
+			}
+		} else {
+			for (int n = 0; n < 3; n++)
+				a->panes[i]->ops->on_key(a->panes[i], key);
+		}
+		a->dirty = 1;
+		return;
+	}
+}
+
 static void on_key(struct app *a, int ch)
 {
 	if (ch == KEY_RESIZE) {
 		a->relayout = 1;
+		return;
+	}
+	if (ch == KEY_MOUSE) {
+		on_mouse(a);
 		return;
 	}
 	if (input_active()) {
@@ -812,6 +853,7 @@ int app_main(const struct app_options *o, int *signo)
 	}
 	xmalloc_set_fatal_hook(restore_terminal_hook);
 	theme_apply(&a.theme);
+	mouse_start(strcmp(a.s.cfg.ui_mouse, "off") != 0);
 
 	a.wb.notify = (struct wb_notify){ notify_status, notify_redraw, &a, notify_ask };
 	a.panes[0] = pane_models_new(&a.wb);

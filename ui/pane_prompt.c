@@ -724,3 +724,9 @@ void pane_prompt_paste(struct pane *p, const char *text)
 	else
 		wb_status(pp->base.wb, 1, "%s has no variables to paste into", pp->form.template);
 }
+
+void pane_prompt_click(struct pane *p, int y, int x)
+{
+	struct prompt_pane *pp = (struct prompt_pane *)p;
+	answer_click(&pp->answers, y, x);
+}

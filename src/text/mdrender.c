@@ -186,16 +186,21 @@ static void push(struct ctx *c, const char *first, const char *rest, unsigned st
 	p->used = 0;
 }
 
-/* Puts text[a..b) of f on the open line with each run's style. */
-static void put_runs(struct ctx *c, const struct flat *f, size_t a, size_t b, unsigned extra)
+/* Puts text[a..b) of f on the open line with each run's style. *ri is the
+ * first run that may still hold a (a cursor, so lines cost their own runs). */
+static void put_runs(struct ctx *c, const struct flat *f, size_t a, size_t b, unsigned extra, size_t *ri)
 {
-	size_t start = 0;
-	for (size_t i = 0; i < f->nr && start < b; i++) {
-		size_t end = f->r[i].end;
+	size_t i = *ri;
+	while (i < f->nr && f->r[i].end <= a)
+		i++;
+	*ri = i;
+	for (; i < f->nr; i++) {
+		size_t start = i ? f->r[i - 1].end : 0, end = f->r[i].end;
+		if (start >= b)
+			break;
 		size_t x = start > a ? start : a, y = end < b ? end : b;
 		if (x < y)
 			out_span(c->d, f->t.data + x, y - x, f->r[i].style | extra);
-		start = end;
 	}
 }
 
@@ -217,7 +222,7 @@ static size_t cp_next(const char *s, size_t n, size_t i, uint32_t *cp)
 static void wrap_flat(struct ctx *c, const struct flat *f, unsigned extra)
 {
 	const char *s = f->t.data;
-	size_t n = f->t.len, pos = 0;
+	size_t n = f->t.len, pos = 0, ri = 0;
 	if (!n)
 		return;
 	while (pos < n) {
@@ -250,7 +255,7 @@ static void wrap_flat(struct ctx *c, const struct flat *f, unsigned extra)
 			end = next = i;
 		}
 		line_open(c);
-		put_runs(c, f, pos, end, extra);
+		put_runs(c, f, pos, end, extra, &ri);
 		out_end(c->d, 0, -1);
 		pos = next;
 	}
@@ -482,6 +487,7 @@ static void render_list(struct ctx *c, cmark_node *n)
 
 struct cell {
 	size_t a, b;   /* bytes of the table's flat text */
+	size_t r0;     /* the run that holds a */
 	int cols;
 };
 
@@ -491,7 +497,8 @@ static void put_cell(struct ctx *c, const struct cell *k, int width, int align, 
 	static const char spaces[] = "                                ";
 	for (int i = left; i > 0; i -= 32)
 		out_span(c->d, spaces, (size_t)(i < 32 ? i : 32), c->style);
-	put_runs(c, &c->cell, k->a, k->b, extra);
+	size_t ri = k->r0;
+	put_runs(c, &c->cell, k->a, k->b, extra, &ri);
 	for (int i = pad - left; i > 0; i -= 32)
 		out_span(c->d, spaces, (size_t)(i < 32 ? i : 32), c->style);
 }
@@ -516,14 +523,18 @@ static void render_table(struct ctx *c, cmark_node *n)
 		for (cmark_node *k = cmark_node_first_child(r); k && ci < ncols; k = cmark_node_next(k), ci++) {
 			struct cell *cl = &cells[ri * (size_t)ncols + (size_t)ci];
 			cl->a = c->cell.t.len;
+			cl->r0 = c->cell.nr ? c->cell.nr - 1 : 0;
 			collect_inlines(k, &c->cell, c->style | (header[ri] ? MD_BOLD : 0), 1);
 			cl->b = c->cell.t.len;
 			cl->cols = sanitize_width(c->cell.t.data ? c->cell.t.data + cl->a : "", cl->b - cl->a);
 			if (cl->cols > widths[ci])
 				widths[ci] = cl->cols;
 		}
-		for (; ci < ncols; ci++)
-			cells[ri * (size_t)ncols + (size_t)ci].a = cells[ri * (size_t)ncols + (size_t)ci].b = c->cell.t.len;
+		for (; ci < ncols; ci++) {
+			struct cell *cl = &cells[ri * (size_t)ncols + (size_t)ci];
+			cl->a = cl->b = c->cell.t.len;
+			cl->r0 = c->cell.nr ? c->cell.nr - 1 : 0;
+		}
 	}
 	for (size_t i = 0; i < nrows; i++) {
 		line_open(c);

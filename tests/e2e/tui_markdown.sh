@@ -4,7 +4,8 @@
 # "›" and scrolled sideways with > and <), a quote and lists; m shows the raw
 # text and back; y copies the code block in view (the OSC 52 bytes written to
 # the terminal are captured with pipe-pane, and tmux keeps them as a paste
-# buffer with set-clipboard on), Y the whole answer; the scroll position.
+# buffer with set-clipboard on), Y the whole answer; the scroll position;
+# the mouse: a click focuses, the wheel scrolls, ui.mouse off asks for none.
 . "$(dirname "$0")/lib.sh"
 e2e_begin
 e2e_need_tmux
@@ -104,8 +105,41 @@ else
 	tui_fail "$d" "buffer: $(tmx show-buffer 2>&1)"
 fi
 
-d="q quits cleanly"
-if tui_keys q && tui_wait_exit && [ "$TUI_RC" = 0 ]; then
+d="q quits cleanly, the terminal's mouse reports off again"
+if tui_keys q && tui_wait_exit && [ "$TUI_RC" = 0 ] && [ "$(tui_fmt '#{mouse_any_flag}')" = 0 ]; then
+	ok "$d"
+else
+	tui_fail "$d"
+fi
+
+# A mouse report as an xterm sends it (X10 encoding, what tmux-256color's
+# kmous names): _mouse BUTTON X Y, 0-based cells; 0 press, 3 release, 64/65 wheel.
+_mouse() {
+	tmx send-keys -t "$E2E_SESSION" -H 1b 5b 4d "$(printf '%x' $((32 + $1)))" "$(printf '%x' $((33 + $2)))" \
+		"$(printf '%x' $((33 + $3)))"
+}
+_mouse_flag() { [ "$(tui_fmt '#{mouse_any_flag}')" = "$1" ]; }
+d="mouse on (the default): a click focuses the pane under it, the wheel scrolls the answer under it"
+if tui_start 90 30 && tui_wait_re "openai +2 models" && tui_poll 5 _mouse_flag 1 && tui_keys / && tui_type markdown &&
+	tui_keys Enter Enter && tui_wait "openai/markdown" && tui_keys 2 i && tui_type "notes" && tui_keys Enter &&
+	tui_wait "done (" && tui_wait_re ' 2[0-9]/2[0-9] *│$' && _mouse 0 5 20 && _mouse 3 5 20 &&
+	tui_wait_bottom ' Knowledge *' && _mouse 64 60 8 && tui_wait_re ' 1[0-9]/2[0-9] ↓ *│$' && _mouse 65 60 8 &&
+	tui_wait_re ' 2[0-9]/2[0-9] *│$' && tui_wait_bottom ' Knowledge *' && _mouse 0 60 8 && _mouse 3 60 8 &&
+	tui_wait_bottom ' Prompt *'; then
+	ok "$d"
+else
+	tui_fail "$d"
+fi
+tui_keys q
+tui_wait_exit
+
+printf '{ "ui": { "mouse": "off" } }\n' >"$E2E_HOME/mouse-off.json"
+AIWB_CONFIG=$E2E_HOME/mouse-off.json
+export AIWB_CONFIG
+d="ui.mouse off: no mouse reports asked of the terminal (its selection works), a click does nothing"
+if tui_start 90 30 && tui_wait_re "openai +2 models" && _mouse_flag 0 && _mouse 0 5 20 && _mouse 3 5 20 &&
+	tui_keys 2 && tui_wait_bottom ' Prompt *' && _mouse 0 5 20 && _mouse 3 5 20 && tui_keys C-l &&
+	tui_wait_bottom ' Prompt *' && tui_keys q && tui_wait_exit && [ "$TUI_RC" = 0 ]; then
 	ok "$d"
 else
 	tui_fail "$d"
