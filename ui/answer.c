@@ -3,8 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/clock.h"
 #include "mdview.h"
 #include "pane.h"
+#include "scrollpos.h"
 #include "takeaway.h"
 #include "theme.h"
 #include "view_compare.h"
@@ -17,6 +19,7 @@ void answer_md_reset(struct answer_md *a)
 	buf_truncate(&a->text, 0);
 	a->fed = 0;
 	md_reset(&a->doc);
+	a->started_us = clock_us();
 	a->first = a->total = 0;
 	a->rows = a->hscroll = 0;
 }
@@ -70,29 +73,9 @@ long answer_draw(struct compare_view *cv, struct compare_column *c, WINDOW *w, i
 	return a->total;
 }
 
-int answer_position(const struct answer_md *a, char *out, size_t size)
-{
-	out[0] = 0;
-	if (a->total <= a->rows || a->rows <= 0)
-		return 0;
-	long last = a->first + a->rows;
-	if (last > a->total)
-		last = a->total;
-	snprintf(out, size, "%ld/%ld%s", last, a->total, last < a->total ? " ↓" : "");
-	return sanitize_width(out, strlen(out));
-}
-
 int answer_draw_position(const struct answer_md *a, WINDOW *w, int y, int x, int width)
 {
-	char pos[64];
-	int cols = answer_position(a, pos, sizeof pos);
-	if (!cols || cols + 1 > width)
-		return 0;
-	wattrset(w, theme_attr(ROLE_DIM));
-	mvwaddch(w, y, x + width - cols - 1, ' ');
-	mvwaddstr(w, y, x + width - cols, pos);
-	wattrset(w, A_NORMAL);
-	return cols + 1;
+	return scrollpos_draw(w, y, x + width, width, a->first, a->rows, a->total, theme_attr(ROLE_DIM));
 }
 
 /* ---------------------------------------------------------------- keys */
@@ -227,4 +210,105 @@ void answer_click(struct compare_view *cv, int y, int x)
 	}
 	if (best < cv->ncols)
 		cv->focus = best;
+}
+
+/* ---------------------------------------------------------------- state */
+
+static int64_t clock_tick(struct loop *l, int64_t id, void *ud)
+{
+	(void)l;
+	(void)id;
+	struct compare_view *cv = ud;
+	if (!compare_running(cv)) {
+		cv->clock_timer = 0;
+		return LOOP_TIMER_DONE;
+	}
+	wb_redraw(cv->wb);
+	return 1000;
+}
+
+void answer_clock_stop(struct compare_view *cv)
+{
+	if (cv->clock_timer && cv->wb && cv->wb->loop)
+		loop_del_timer(cv->wb->loop, cv->clock_timer);
+	cv->clock_timer = 0;
+}
+
+attr_t answer_state(struct compare_view *cv, struct compare_column *c, char *line, size_t size)
+{
+	if (!lab_run_finished(c->run)) {
+		if (!cv->clock_timer && cv->wb && cv->wb->loop)
+			cv->clock_timer = loop_add_timer(cv->wb->loop, 1000, clock_tick, cv);
+		long secs = (long)((clock_us() - c->md.started_us) / 1000000);
+		struct lab_attempt at;
+		lab_run_attempt(c->run, &at);
+		char attempt[48] = "";
+		if (at.attempt > 1)
+			snprintf(attempt, sizeof attempt, " (attempt %d/%d)", at.attempt, at.max > 0 ? at.max : at.attempt);
+		if (at.retry_in_us > 0)
+			snprintf(line, size, "%ld s · %s; trying again in %ld s · %s cancels", secs, at.reason,
+				 (long)((at.retry_in_us + 999999) / 1000000), KEY_HINT(PA_PROMPT_CANCEL));
+		else if (!lab_run_text(c->run)->len)
+			snprintf(line, size, "%ld s · waiting for first token%s · %s cancels", secs, attempt,
+				 KEY_HINT(PA_PROMPT_CANCEL));
+		else
+			snprintf(line, size, "%ld s · streaming… %s cancels%s", secs, KEY_HINT(PA_PROMPT_CANCEL), attempt);
+		return theme_attr(at.retry_in_us > 0 ? ROLE_WARN : ROLE_DIM);
+	}
+	enum llm_status st = lab_run_status(c->run);
+	const char *msg = lab_run_message(c->run);
+	if (st == LLM_OK)
+		snprintf(line, size, "done (%s)", msg[0] ? msg : "end");
+	else
+		snprintf(line, size, "%s", msg);
+	if (c->hidden) {
+		size_t len = strlen(line);
+		snprintf(line + len, size - len, " · the first %.1f of %.1f MiB shown; %s has it all",
+			 (double)(c->fed - c->hidden) / (1 << 20), (double)c->fed / (1 << 20), GLOBAL_KEY_HINT(ACTION_HISTORY));
+	}
+	return theme_attr(st != LLM_OK ? ROLE_ERROR : ROLE_DIM);
+}
+
+int answer_state_rows(const char *line, int width, int max)
+{
+	int rows = 0;
+	size_t n = strlen(line);
+	const char *p = line;
+	if (width < 1 || max < 1)
+		return 1;
+	while (n && rows < max) {
+		size_t fit = sanitize_fit(p, n, width, NULL);
+		if (fit < n) {
+			size_t cut = fit;
+			while (cut > 0 && p[cut] != ' ')
+				cut--;
+			if (cut > 0)
+				fit = cut;
+		}
+		if (!fit)
+			fit = 1;
+		rows++;
+		p += fit;
+		n -= fit;
+		while (n && *p == ' ') {
+			p++;
+			n--;
+		}
+	}
+	return rows ? rows : 1;
+}
+
+int answer_running(const struct compare_view *cv)
+{
+	int n = 0;
+	for (size_t i = 0; i < cv->ncols; i++)
+		n += compare_column_running(&cv->cols[i]);
+	return n;
+}
+
+void answer_cancel(struct compare_view *cv, const struct wb *wb)
+{
+	int n = answer_running(cv);
+	compare_cancel(cv);
+	wb_status(wb, 0, "cancelled %d running answer%s; what arrived is kept and saved", n, n == 1 ? "" : "s");
 }

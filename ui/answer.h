@@ -28,6 +28,7 @@ struct answer_md {
 	int rows, hscroll;
 	int y, x, width;         /* where the last draw put it */
 	unsigned long seq;       /* and when (the columns drawn last are the ones shown) */
+	int64_t started_us;      /* when its run started (the live clock) */
 };
 
 void answer_md_reset(struct answer_md *a);
@@ -40,10 +41,23 @@ struct wb;
 /* Draws column c's answer in rows [y, y + rows) at x, Markdown or raw as the
  * view says; returns its lines. */
 long answer_draw(struct compare_view *cv, struct compare_column *c, WINDOW *w, int y, int x, int width, int rows);
-/* "12/140 ↓" (the last line shown of all, an arrow when more is below),
- * "" while all of it fits; the columns it takes. */
-int answer_position(const struct answer_md *a, char *out, size_t size);
-/* Draws the position right-aligned in row y of [x, x + width); the columns used. */
+/* The state line of a column with a run: while it streams a live clock
+ * and what it waits for ("4 s · waiting for first token (attempt 2/3)",
+ * "12 s · streaming…", or the reason and the wait before a retry), then
+ * "done (end_turn)" or its error
+ * sentence; the attribute to draw it with. Drawing it keeps a one-second
+ * timer that redraws while anything streams (none when nothing does). */
+attr_t answer_state(struct compare_view *cv, struct compare_column *c, char *line, size_t size);
+/* Rows the state line needs at width: an error wraps (at most max rows). */
+int answer_state_rows(const char *line, int width, int max);
+/* How many columns still stream. */
+int answer_running(const struct compare_view *cv);
+/* Cancels every running answer and says so in the status line. */
+void answer_cancel(struct compare_view *cv, const struct wb *wb);
+/* Stops the clock's timer (the view is freed). */
+void answer_clock_stop(struct compare_view *cv);
+/* Draws its scroll position (ui/scrollpos.h) right-aligned in row y of
+ * [x, x + width); the columns used. */
 int answer_draw_position(const struct answer_md *a, WINDOW *w, int y, int x, int width);
 /* The Prompt pane's keys for answers (raw toggle, copy, copy all, sideways);
  * 1 when a was one of them (done, the status line says what happened). */

@@ -75,6 +75,7 @@ struct app {
 	int status_error;
 	struct messages messages; /* every status, in full */
 	int messages_open, messages_scroll, messages_page;
+	int quit_asked;    /* quit was asked while answers stream: the next key says */
 	int pasting;       /* between the paste markers */
 	struct buf paste;  /* what was pasted so far */
 	int paste_cut;     /* more than PASTE_MAX arrived */
@@ -117,6 +118,20 @@ static void notify_redraw(void *ud)
 {
 	struct app *a = ud;
 	a->dirty = 1;
+}
+
+/* Quits, or while answers stream asks first: y (or the quit key again)
+ * quits, any other key keeps them streaming. */
+static void quit_or_ask(struct app *a)
+{
+	int n = pane_prompt_running(a->panes[1]);
+	if (!n) {
+		loop_stop(a->loop);
+		return;
+	}
+	a->quit_asked = 1;
+	set_status(a, 1, "%d answer%s still streaming: quit and stop %s? y/n", n, n == 1 ? " is" : "s are",
+		   n == 1 ? "it" : "them");
 }
 
 static void focus_pane(struct app *a, int i);
@@ -403,7 +418,7 @@ static void run_command(const char *line, void *ud)
 	if (!cmd) {
 		/* empty line: nothing to do */
 	} else if (strcmp(cmd, "q") == 0 || strcmp(cmd, "quit") == 0) {
-		loop_stop(a->loop);
+		quit_or_ask(a);
 	} else if (strcmp(cmd, "help") == 0) {
 		a->help = 1;
 		a->help_scroll = 0;
@@ -454,7 +469,7 @@ static void on_action(struct app *a, enum key_action act)
 		term_suspend();
 		a->relayout = 1;
 		break;
-	case ACTION_QUIT: loop_stop(a->loop); break;
+	case ACTION_QUIT: quit_or_ask(a); break;
 	case ACTION_NONE:
 	case ACTION_COUNT: break;
 	}
@@ -539,6 +554,14 @@ static void on_key(struct app *a, int ch)
 	}
 	if (ch == KEY_MOUSE) {
 		on_mouse(a);
+		return;
+	}
+	if (a->quit_asked) {
+		a->quit_asked = 0;
+		if (ch == 'y' || ch == 'Y' || keys_action(ch) == ACTION_QUIT)
+			loop_stop(a->loop);
+		else
+			set_status(a, 0, "not quitting; the answers go on streaming");
 		return;
 	}
 	if (input_active()) {

@@ -133,6 +133,8 @@ void pane_prompt_ask(struct pane *p, const char *question, const char *context, 
 /* Opens the Prompt pane's editor with pasted text in it (the free prompt, or
  * the template's current variable); nothing is sent until the user sends it. */
 void pane_prompt_paste(struct pane *p, const char *text);
+/* How many answers of the Prompt pane p are still streaming. */
+int pane_prompt_running(struct pane *p);
 /* A click at (y, x) of the Prompt pane's inside: focuses the answer column there. */
 void pane_prompt_click(struct pane *p, int y, int x);
 

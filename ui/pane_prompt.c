@@ -619,7 +619,7 @@ static unsigned prompt_on_key(struct pane *p, int key)
 	if (a == PA_PROMPT_CANCEL) {
 		if (!compare_running(&pp->answers))
 			return 0;
-		compare_cancel(&pp->answers);
+		answer_cancel(&pp->answers, pp->base.wb);
 		return PANE_HANDLED | PANE_DIRTY;
 	}
 	if (pp->mode == MODE_FORM) {
@@ -729,4 +729,10 @@ void pane_prompt_click(struct pane *p, int y, int x)
 {
 	struct prompt_pane *pp = (struct prompt_pane *)p;
 	answer_click(&pp->answers, y, x);
+}
+
+int pane_prompt_running(struct pane *p)
+{
+	struct prompt_pane *pp = (struct prompt_pane *)p;
+	return answer_running(&pp->answers);
 }

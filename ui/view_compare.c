@@ -9,6 +9,7 @@
 #include "base/xmalloc.h"
 #include "draw.h"
 #include "keys.h"
+#include "scrollpos.h"
 
 #define MAX_SHOWN_BYTES (1u << 20)
 #define MIN_COLUMN_WIDTH 24
@@ -144,6 +145,7 @@ void compare_free(struct compare_view *cv)
 		column_free(&cv->cols[i]);
 	cv->ncols = 0;
 	wrap_free(&cv->dw);
+	answer_clock_stop(cv);
 }
 
 void compare_start(struct compare_view *cv, const struct lab_form *form, char *const *specs, size_t n)
@@ -206,9 +208,11 @@ static void draw_column(struct compare_view *cv, size_t i, WINDOW *w, int y, int
 	int head = cv->ncols > 1; /* one column: the model is named above */
 	if (head)
 		draw_text_mid(w, y, x, width, c->spec, theme_attr(i == cv->focus ? ROLE_TITLE_FOCUSED : ROLE_TITLE));
-	char metrics[METRIC_LINES][160];
+	char metrics[METRIC_LINES][160], line[1100];
 	int nm = c->run ? metrics_lines(c, width, metrics) : 0;
-	int foot = c->run ? nm + 1 : 1;
+	attr_t state_at = c->run ? answer_state(cv, c, line, sizeof line) : 0;
+	int nstate = c->run ? answer_state_rows(line, width, (height - head - nm) / 2) : 0;
+	int foot = c->run ? nm + nstate : 1;
 	int view_h = height - head - foot;
 	column_feed(c);
 	if (view_h > 0 && c->run) {
@@ -224,24 +228,10 @@ static void draw_column(struct compare_view *cv, size_t i, WINDOW *w, int y, int
 	}
 	for (int k = 0; k < nm; k++)
 		draw_text(w, fy++, x, width, metrics[k], theme_attr(ROLE_METRIC));
-	int done = lab_run_finished(c->run);
-	enum llm_status st = done ? lab_run_status(c->run) : LLM_OK;
-	const char *msg = lab_run_message(c->run);
-	char line[900];
-	if (!done)
-		snprintf(line, sizeof line, "streaming… %s cancels", KEY_HINT(PA_PROMPT_CANCEL));
-	else if (st == LLM_OK)
-		snprintf(line, sizeof line, "done (%s)", msg[0] ? msg : "end");
-	else
-		snprintf(line, sizeof line, "%s", msg);
-	if (c->hidden) {
-		size_t len = strlen(line);
-		snprintf(line + len, sizeof line - len, " · the first %.1f of %.1f MiB shown; %s has it all",
-			 (double)(c->fed - c->hidden) / (1 << 20), (double)c->fed / (1 << 20),
-			 GLOBAL_KEY_HINT(ACTION_HISTORY));
-	}
-	int pos = answer_draw_position(&c->md, w, fy, x, width);
-	draw_text(w, fy, x, width - pos, line, theme_attr(st != LLM_OK ? ROLE_ERROR : ROLE_DIM));
+	int pos = nstate == 1 ? answer_draw_position(&c->md, w, fy, x, width) : 0;
+	if (nstate > 1 && head)
+		answer_draw_position(&c->md, w, y, x, width);
+	draw_wrapped(w, fy, x, width - pos, nstate, line, state_at);
 }
 
 static void draw_columns(struct compare_view *cv, WINDOW *w, int y, int height, int width)
@@ -348,8 +338,10 @@ static void draw_diff(struct compare_view *cv, WINDOW *w, int y, int height, int
 	if (view_h <= 0)
 		return;
 	wrap_update(&cv->dw, width);
-	wrap_draw(w, &cv->dw, wrap_first(&cv->dw, cv->scroll, view_h), y, 0, width, view_h, theme_attr(ROLE_NORMAL));
+	long first = wrap_first(&cv->dw, cv->scroll, view_h);
+	wrap_draw(w, &cv->dw, first, y, 0, width, view_h, theme_attr(ROLE_NORMAL));
 	cv->lines_max = (int)wrap_lines(&cv->dw);
+	scrollpos_draw(w, y - 1, width, width, first, view_h, cv->lines_max, theme_attr(ROLE_DIM));
 	cv->view_h = view_h;
 }
 

@@ -38,6 +38,7 @@ struct compare_view {
 	size_t ncols, focus;
 	int zoom;
 	int raw;                 /* answers as raw text instead of Markdown */
+	int64_t clock_timer;     /* redraws the live clocks each second while streaming (ui/answer.c) */
 	long scroll;             /* first line shown in every column; -1 follows each column's end */
 	int diff;                /* showing the word diff of the focused column and the next */
 	struct wrapped dw;       /* that diff, with its deletions and insertions as spans */

@@ -27,6 +27,16 @@ static void on_text(void *ud, const char *text, size_t len)
 		r->on_text(r, r->ud);
 }
 
+static void on_retry(void *ud, int next, int max, int64_t delay_ms, const char *reason)
+{
+	struct run *r = ud;
+	r->attempt = next;
+	r->max_attempts = max;
+	r->retry_at_us = clock_us() + delay_ms * 1000;
+	snprintf(r->retry_reason, sizeof r->retry_reason, "%s", reason ? reason : "");
+	secret_redact(r->retry_reason, sizeof r->retry_reason);
+}
+
 static void on_done(void *ud, const struct llm_result *res)
 {
 	struct run *r = ud;
@@ -68,7 +78,8 @@ struct run *run_start(struct loop *l, struct provider *p, const char *model_spec
 		run_set_price(r, p, rq->model, cat);
 	r->result.usage.input_tokens = r->result.usage.output_tokens = -1;
 	r->result.first_byte_us = -1;
-	static const struct llm_handlers handlers = { on_text, on_done };
+	static const struct llm_handlers handlers = { on_text, on_done, on_retry };
+	r->attempt = 1;
 	r->start_us = clock_us();
 	r->call = p->ops->chat(p, l, rq, &handlers, r, e);
 	if (!r->call) {

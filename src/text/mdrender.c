@@ -377,7 +377,10 @@ static void render_code(struct ctx *c, cmark_node *n)
 	if (info && *info) {
 		char *li = sanitize_str(info, strlen(info), 0);
 		size_t w = strcspn(li, " \t\n");
-		size_t fit = sanitize_fit(li, w, (int)sizeof b->lang - 5, NULL);
+		size_t fit = sanitize_fit(li, w, 24, NULL);
+		while (fit >= sizeof b->lang) /* zero-width characters are bytes without columns */
+			while (fit && ((unsigned char)li[--fit] & 0xc0) == 0x80)
+				;
 		memcpy(b->lang, li, fit);
 		b->lang[fit] = 0;
 		free(li);
