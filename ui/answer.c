@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "draw.h"
 #include "mdview.h"
 #include "pane.h"
 #include "scrollpos.h"
@@ -271,30 +272,7 @@ attr_t answer_state(struct compare_view *cv, struct compare_column *c, char *lin
 
 int answer_state_rows(const char *line, int width, int max)
 {
-	int rows = 0;
-	size_t n = strlen(line);
-	const char *p = line;
-	if (width < 1 || max < 1)
-		return 1;
-	while (n && rows < max) {
-		size_t fit = sanitize_fit(p, n, width, NULL);
-		if (fit < n) {
-			size_t cut = fit;
-			while (cut > 0 && p[cut] != ' ')
-				cut--;
-			if (cut > 0)
-				fit = cut;
-		}
-		if (!fit)
-			fit = 1;
-		rows++;
-		p += fit;
-		n -= fit;
-		while (n && *p == ' ') {
-			p++;
-			n--;
-		}
-	}
+	int rows = draw_wrapped(NULL, 0, 0, width, max, line, 0);
 	return rows ? rows : 1;
 }
 

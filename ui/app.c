@@ -32,6 +32,7 @@
 #include "workspace.h"
 
 #define NPANES 4
+#define SHORT_ROWS 22 /* rows for panes below which the focused pane's row gets them */
 #define MIN_COLS 60
 #define MIN_ROWS 15
 #define FRAME_US 16000 /* at most ~60 draws a second */
@@ -76,6 +77,7 @@ struct app {
 	struct messages messages; /* every status, in full */
 	int messages_open, messages_scroll, messages_page;
 	int quit_asked;    /* quit was asked while answers stream: the next key says */
+	int short_layout;  /* fewer than SHORT_ROWS rows: the focused row takes them */
 	int pasting;       /* between the paste markers */
 	struct buf paste;  /* what was pasted so far */
 	int paste_cut;     /* more than PASTE_MAX arrived */
@@ -180,6 +182,11 @@ static void layout(struct app *a)
 		return;
 	}
 	int left = COLS * 2 / 5, top = rows / 2;
+	/* a short terminal gives the focused pane's row the room: the other row
+	 * keeps only its title line */
+	a->short_layout = rows < SHORT_ROWS;
+	if (a->short_layout)
+		top = a->focus < 2 ? rows - 1 : 1;
 	place(a, 0, 0, 0, top, left);
 	place(a, 1, 0, left, top, COLS - left);
 	place(a, 2, top, 0, rows - top, left);
@@ -287,7 +294,10 @@ static void draw(struct loop *l, void *ud)
 			char title[64];
 			snprintf(title, sizeof title, "%d %s%s", i + 1, a->panes[i]->title, a->zoomed ? " (zoomed)" : "");
 			werase(a->frames[i]);
-			draw_frame(a->frames[i], title, i == a->focus);
+			if (getmaxy(a->frames[i]) < 2)
+				draw_title_line(a->frames[i], title, i == a->focus);
+			else
+				draw_frame(a->frames[i], title, i == a->focus);
 			if (a->inner[i]) {
 				int h, w;
 				getmaxyx(a->inner[i], h, w);
@@ -317,7 +327,7 @@ static void focus_pane(struct app *a, int i)
 	if (i == a->focus)
 		return;
 	a->focus = i;
-	if (a->zoomed)
+	if (a->zoomed || a->short_layout)
 		a->relayout = 1;
 	a->dirty = 1;
 }
