@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "base/clock.h"
+#include "base/json.h"
 #include "base/sanitize.h"
 #include "base/secret.h"
 #include "base/tokens.h"
@@ -290,6 +291,7 @@ char *run_compare_params(const char *extra, int64_t group)
 	}
 	cJSON_DeleteItemFromObjectCaseSensitive(o, "compare_group");
 	cJSON_AddNumberToObject(o, "compare_group", (double)group);
+	json_exact_integers(o);
 	char *s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	return s;
