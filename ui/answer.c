@@ -270,10 +270,19 @@ attr_t answer_state(struct compare_view *cv, struct compare_column *c, char *lin
 	return theme_attr(st != LLM_OK ? ROLE_ERROR : ROLE_DIM);
 }
 
-int answer_state_rows(const char *line, int width, int max)
+int answer_state_rows(struct compare_view *cv, int width, int max)
 {
-	int rows = draw_wrapped(NULL, 0, 0, width, max, line, 0);
-	return rows ? rows : 1;
+	int most = 1;
+	char line[1100];
+	for (size_t i = 0; i < cv->ncols; i++) {
+		if (!cv->cols[i].run)
+			continue;
+		answer_state(cv, &cv->cols[i], line, sizeof line);
+		int rows = draw_wrapped(NULL, 0, 0, width, max, line, 0);
+		if (rows > most)
+			most = rows;
+	}
+	return most;
 }
 
 int answer_running(const struct compare_view *cv)
@@ -289,4 +298,50 @@ void answer_cancel(struct compare_view *cv, const struct wb *wb)
 	int n = answer_running(cv);
 	compare_cancel(cv);
 	wb_status(wb, 0, "cancelled %d running answer%s; what arrived is kept and saved", n, n == 1 ? "" : "s");
+}
+
+int answer_metrics(const struct compare_view *cv, const struct compare_column *c, int width, char out[][160], int lines)
+{
+	int widest[METRICS_PANEL_PARTS] = { 0 };
+	char part[METRICS_PANEL_PARTS][METRICS_PART_MAX];
+	struct run_metrics m;
+	for (size_t k = 0; k < cv->ncols; k++) {
+		if (!cv->cols[k].run)
+			continue;
+		lab_run_metrics(cv->cols[k].run, &m);
+		metrics_panel(&m, part);
+		for (int i = 0; i < METRICS_PANEL_PARTS; i++) {
+			int w = sanitize_width(part[i], strlen(part[i]));
+			if (w > widest[i])
+				widest[i] = w;
+		}
+	}
+	/* which line each part goes on, from the widest parts and the narrowest
+	 * column drawn (the last column may be a little wider than the others) */
+	for (size_t k = 0; k < cv->ncols; k++)
+		if (cv->cols[k].run && cv->cols[k].md.width > 0 && cv->cols[k].md.width < width)
+			width = cv->cols[k].md.width;
+	int line_of[METRICS_PANEL_PARTS], n = 0, used = 0;
+	for (int i = 0; i < METRICS_PANEL_PARTS; i++) {
+		int add = widest[i] + (used ? 3 : 0);
+		if (used && used + add > width && n + 1 < lines) {
+			n++;
+			used = 0;
+			add = widest[i];
+		}
+		used += add;
+		line_of[i] = n;
+	}
+	lab_run_metrics(c->run, &m);
+	metrics_panel(&m, part);
+	for (int k = 0; k <= n; k++)
+		out[k][0] = 0;
+	for (int i = 0; i < METRICS_PANEL_PARTS; i++) {
+		char *o = out[line_of[i]];
+		size_t len = strlen(o);
+		int last = i + 1 == METRICS_PANEL_PARTS || line_of[i + 1] != line_of[i];
+		int pad = last ? 0 : widest[i] - sanitize_width(part[i], strlen(part[i]));
+		snprintf(o + len, 160 - len, "%s%s%*s", len ? " · " : "", part[i], pad > 0 ? pad : 0, "");
+	}
+	return n + 1;
 }

@@ -48,8 +48,13 @@ long answer_draw(struct compare_view *cv, struct compare_column *c, WINDOW *w, i
  * sentence; the attribute to draw it with. Drawing it keeps a one-second
  * timer that redraws while anything streams (none when nothing does). */
 attr_t answer_state(struct compare_view *cv, struct compare_column *c, char *line, size_t size);
-/* Rows the state line needs at width: an error wraps (at most max rows). */
-int answer_state_rows(const char *line, int width, int max);
+/* Rows the state lines need at width: an error wraps (at most max rows);
+ * the most any column needs, so the metrics blocks line up side by side. */
+int answer_state_rows(struct compare_view *cv, int width, int max);
+/* The metrics of column c packed into at most lines of width, the same way
+ * in every column (each part as wide as its widest among the columns), so
+ * the blocks line up side by side; returns the number of lines. */
+int answer_metrics(const struct compare_view *cv, const struct compare_column *c, int width, char out[][160], int lines);
 /* How many columns still stream. */
 int answer_running(const struct compare_view *cv);
 /* Cancels every running answer and says so in the status line. */

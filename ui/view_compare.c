@@ -181,27 +181,6 @@ const struct compare_column *compare_focused(const struct compare_view *cv)
 
 /* ---------------------------------------------------------------- drawing */
 
-/* The metrics, packed into as few lines of width as they fit (at most
- * METRIC_LINES); returns the number of lines. */
-static int metrics_lines(const struct compare_column *c, int width, char out[][160])
-{
-	struct run_metrics m;
-	lab_run_metrics(c->run, &m);
-	char part[METRICS_PANEL_PARTS][METRICS_PART_MAX];
-	metrics_panel(&m, part);
-	int n = 0;
-	out[0][0] = 0;
-	for (int i = 0; i < METRICS_PANEL_PARTS; i++) {
-		int len = sanitize_width(out[n], strlen(out[n]));
-		int add = sanitize_width(part[i], strlen(part[i])) + (len ? 3 : 0);
-		if (len && len + add > width && n + 1 < METRIC_LINES)
-			out[++n][0] = 0;
-		size_t used = strlen(out[n]);
-		snprintf(out[n] + used, 160 - used, "%s%s", out[n][0] ? " · " : "", part[i]);
-	}
-	return n + 1;
-}
-
 static void draw_column(struct compare_view *cv, size_t i, WINDOW *w, int y, int x, int height, int width)
 {
 	struct compare_column *c = &cv->cols[i];
@@ -209,9 +188,9 @@ static void draw_column(struct compare_view *cv, size_t i, WINDOW *w, int y, int
 	if (head)
 		draw_text_mid(w, y, x, width, c->spec, theme_attr(i == cv->focus ? ROLE_TITLE_FOCUSED : ROLE_TITLE));
 	char metrics[METRIC_LINES][160], line[1100];
-	int nm = c->run ? metrics_lines(c, width, metrics) : 0;
+	int nm = c->run ? answer_metrics(cv, c, width, metrics, METRIC_LINES) : 0;
 	attr_t state_at = c->run ? answer_state(cv, c, line, sizeof line) : 0;
-	int nstate = c->run ? answer_state_rows(line, width, (height - head - nm) / 2) : 0;
+	int nstate = c->run ? answer_state_rows(cv, width, (height - head - nm) / 2) : 0;
 	int foot = c->run ? nm + nstate : 1;
 	int view_h = height - head - foot;
 	column_feed(c);
