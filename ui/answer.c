@@ -21,6 +21,7 @@ void answer_md_reset(struct answer_md *a)
 	a->fed = 0;
 	md_reset(&a->doc);
 	a->started_us = clock_us();
+	a->announced = 0;
 	a->first = a->total = 0;
 	a->rows = a->hscroll = 0;
 }
@@ -225,6 +226,11 @@ static int64_t clock_tick(struct loop *l, int64_t id, void *ud)
 		return LOOP_TIMER_DONE;
 	}
 	wb_redraw(cv->wb);
+	/* four times a second while a column waits for its first token (a retry's
+	 * wait shows and ends on time), else once */
+	for (size_t i = 0; i < cv->ncols; i++)
+		if (compare_column_running(&cv->cols[i]) && !lab_run_text(cv->cols[i].run)->len)
+			return 250;
 	return 1000;
 }
 
@@ -246,6 +252,10 @@ attr_t answer_state(struct compare_view *cv, struct compare_column *c, char *lin
 		char attempt[48] = "";
 		if (at.attempt > 1)
 			snprintf(attempt, sizeof attempt, " (attempt %d/%d)", at.attempt, at.max > 0 ? at.max : at.attempt);
+		if (at.retry_in_us > 0 && c->md.announced != at.attempt) {
+			c->md.announced = at.attempt;
+			wb_status(cv->wb, 1, "%s: %s", c->spec, at.reason);
+		}
 		if (at.retry_in_us > 0)
 			snprintf(line, size, "%ld s · %s; trying again in %ld s · %s cancels", secs, at.reason,
 				 (long)((at.retry_in_us + 999999) / 1000000), KEY_HINT(PA_PROMPT_CANCEL));

@@ -29,6 +29,7 @@ struct answer_md {
 	int y, x, width;         /* where the last draw put it */
 	unsigned long seq;       /* and when (the columns drawn last are the ones shown) */
 	int64_t started_us;      /* when its run started (the live clock) */
+	int announced;           /* the retry whose reason the status line gave */
 };
 
 void answer_md_reset(struct answer_md *a);

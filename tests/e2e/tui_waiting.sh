@@ -57,7 +57,8 @@ fi
 
 d="a 429: the column shows the reason and the wait before the retry, then the answer"
 if pick_and_send retry-429 && tui_wait "HTTP 429, retry 1 of 2" && tui_wait "trying again in" &&
-	tui_wait "done (" 15 && tui_wait "Hello from the fake OpenAI."; then
+	tui_wait "done (" 15 && tui_wait "Hello from the fake OpenAI." && tui_keys : && tui_type messages &&
+	tui_keys Enter && tui_wait "openai/retry-429: HTTP 429, retry 1 of 2 in 1.0 s" && tui_keys Escape; then
 	ok "$d"
 else
 	tui_fail "$d"
