@@ -75,6 +75,13 @@ long answer_draw(struct compare_view *cv, struct compare_column *c, WINDOW *w, i
 	return a->total;
 }
 
+int answer_position_cols(const struct answer_md *a)
+{
+	char pos[64];
+	int cols = scrollpos_format(a->first, a->rows, a->total, pos, sizeof pos);
+	return cols ? cols + 1 : 0;
+}
+
 int answer_draw_position(const struct answer_md *a, WINDOW *w, int y, int x, int width)
 {
 	return scrollpos_draw(w, y, x + width, width, a->first, a->rows, a->total, theme_attr(ROLE_DIM));
@@ -257,13 +264,13 @@ attr_t answer_state(struct compare_view *cv, struct compare_column *c, char *lin
 			wb_status(cv->wb, 1, "%s: %s", c->spec, at.reason);
 		}
 		if (at.retry_in_us > 0)
-			snprintf(line, size, "%ld s · %s; trying again in %ld s · %s cancels", secs, at.reason,
-				 (long)((at.retry_in_us + 999999) / 1000000), KEY_HINT(PA_PROMPT_CANCEL));
+			snprintf(line, size, "%s; trying again in %ld s · %s cancels · %ld s", at.reason,
+				 (long)((at.retry_in_us + 999999) / 1000000), KEY_HINT(PA_PROMPT_CANCEL), secs);
 		else if (!lab_run_text(c->run)->len)
-			snprintf(line, size, "%ld s · waiting for first token%s · %s cancels", secs, attempt,
-				 KEY_HINT(PA_PROMPT_CANCEL));
+			snprintf(line, size, "waiting for first token%s · %s cancels · %ld s", attempt,
+				 KEY_HINT(PA_PROMPT_CANCEL), secs);
 		else
-			snprintf(line, size, "%ld s · streaming… %s cancels%s", secs, KEY_HINT(PA_PROMPT_CANCEL), attempt);
+			snprintf(line, size, "streaming… %s cancels · %ld s%s", KEY_HINT(PA_PROMPT_CANCEL), secs, attempt);
 		return theme_attr(at.retry_in_us > 0 ? ROLE_WARN : ROLE_DIM);
 	}
 	enum llm_status st = lab_run_status(c->run);
@@ -288,7 +295,7 @@ int answer_state_rows(struct compare_view *cv, int width, int max)
 		if (!cv->cols[i].run)
 			continue;
 		answer_state(cv, &cv->cols[i], line, sizeof line);
-		int rows = draw_wrapped(NULL, 0, 0, width, max, line, 0);
+		int rows = draw_wrapped(NULL, 0, 0, width - answer_position_cols(&cv->cols[i].md), max, line, 0);
 		if (rows > most)
 			most = rows;
 	}

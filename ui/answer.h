@@ -42,9 +42,10 @@ struct wb;
 /* Draws column c's answer in rows [y, y + rows) at x, Markdown or raw as the
  * view says; returns its lines. */
 long answer_draw(struct compare_view *cv, struct compare_column *c, WINDOW *w, int y, int x, int width, int rows);
-/* The state line of a column with a run: while it streams a live clock
- * and what it waits for ("4 s · waiting for first token (attempt 2/3)",
- * "12 s · streaming…", or the reason and the wait before a retry), then
+/* The state line of a column with a run: while it streams what it waits
+ * for and a live clock ("waiting for first token (attempt 2/3) · C-c
+ * cancels · 4 s", "streaming… C-c cancels · 12 s", or the reason and the
+ * wait before a retry), then
  * "done (end_turn)" or its error
  * sentence; the attribute to draw it with. Drawing it keeps a one-second
  * timer that redraws while anything streams (none when nothing does). */
@@ -62,6 +63,8 @@ int answer_running(const struct compare_view *cv);
 void answer_cancel(struct compare_view *cv, const struct wb *wb);
 /* Stops the clock's timer (the view is freed). */
 void answer_clock_stop(struct compare_view *cv);
+/* The columns its scroll position took at the last draw (0: none shown). */
+int answer_position_cols(const struct answer_md *a);
 /* Draws its scroll position (ui/scrollpos.h) right-aligned in row y of
  * [x, x + width); the columns used. */
 int answer_draw_position(const struct answer_md *a, WINDOW *w, int y, int x, int width);

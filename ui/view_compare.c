@@ -207,9 +207,8 @@ static void draw_column(struct compare_view *cv, size_t i, WINDOW *w, int y, int
 	}
 	for (int k = 0; k < nm; k++)
 		draw_text(w, fy++, x, width, metrics[k], theme_attr(ROLE_METRIC));
-	int pos = nstate == 1 ? answer_draw_position(&c->md, w, fy, x, width) : 0;
-	if (nstate > 1 && head)
-		answer_draw_position(&c->md, w, y, x, width);
+	int pos = answer_position_cols(&c->md);
+	answer_draw_position(&c->md, w, fy, x, width);
 	draw_wrapped(w, fy, x, width - pos, nstate, line, state_at);
 }
 

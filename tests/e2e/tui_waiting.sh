@@ -1,7 +1,7 @@
 #!/bin/sh
 # Feedback while waiting, in a real terminal: a silent model's column shows a
-# live clock that advances with no byte arriving ("N s · waiting for first
-# token"), C-c cancels and the status line says so, a 429 shows its reason and
+# live clock that advances with no byte arriving ("waiting for first token ·
+# C-c cancels · N s"), C-c cancels and the status line says so, a 429 shows its reason and
 # the wait before the retry, and q while an answer streams asks first (n
 # keeps it, y quits). Every check polls the screen with a deadline.
 . "$(dirname "$0")/lib.sh"
@@ -27,12 +27,12 @@ pick_and_send() {
 		tui_type hi && tui_keys Enter
 }
 _clock_at_least() {
-	_s=$(printf '%s\n' "$TUI_LAST" | sed -n 's/.* \([0-9][0-9]*\) s · waiting for first token.*/\1/p' | head -1)
+	_s=$(printf '%s\n' "$TUI_LAST" | sed -n 's/.*waiting for first token · C-c cancels · \([0-9][0-9]*\) s.*/\1/p' | head -1)
 	[ -n "$_s" ] && [ "$_s" -ge "$1" ]
 }
 d="a silent model: the column's clock advances while no byte arrives"
 if tui_start 120 30 && tui_wait_re "openai +4 models" && pick_and_send silent &&
-	tui_wait_re "[0-9]+ s · waiting for first token · C-c cancels" && tui_poll 10 _clock_at_least 1 &&
+	tui_wait_re "waiting for first token · C-c cancels · [0-9]+ s" && tui_poll 10 _clock_at_least 1 &&
 	tui_poll 10 _clock_at_least 3; then
 	ok "$d"
 else
@@ -65,7 +65,7 @@ else
 fi
 
 d="q while an answer streams, then y: aiwb quits"
-if pick_and_send slow-200 && tui_wait_re "[0-9]+ s · streaming… C-c cancels" && tui_keys q &&
+if pick_and_send slow-200 && tui_wait_re "streaming… C-c cancels · [0-9]+ s" && tui_keys q &&
 	tui_wait_bottom '*1 answer is still streaming: quit and stop it? y/n*' && tui_keys y && tui_wait_exit &&
 	[ "$TUI_RC" = 0 ]; then
 	ok "$d"
