@@ -252,7 +252,7 @@ attr_t answer_state(struct compare_view *cv, struct compare_column *c, char *lin
 {
 	if (!lab_run_finished(c->run)) {
 		if (!cv->clock_timer && cv->wb && cv->wb->loop)
-			cv->clock_timer = loop_add_timer(cv->wb->loop, 1000, clock_tick, cv);
+			cv->clock_timer = loop_add_timer(cv->wb->loop, 250, clock_tick, cv);
 		long secs = (long)((clock_us() - c->md.started_us) / 1000000);
 		struct lab_attempt at;
 		lab_run_attempt(c->run, &at);
@@ -295,7 +295,7 @@ int answer_state_rows(struct compare_view *cv, int width, int max)
 		if (!cv->cols[i].run)
 			continue;
 		answer_state(cv, &cv->cols[i], line, sizeof line);
-		int rows = draw_wrapped(NULL, 0, 0, width - answer_position_cols(&cv->cols[i].md), max, line, 0);
+		int rows = draw_wrapped(NULL, 0, 0, width, max, line, 0);
 		if (rows > most)
 			most = rows;
 	}
@@ -361,4 +361,15 @@ int answer_metrics(const struct compare_view *cv, const struct compare_column *c
 		snprintf(o + len, 160 - len, "%s%s%*s", len ? " · " : "", part[i], pad > 0 ? pad : 0, "");
 	}
 	return n + 1;
+}
+
+void answer_draw_state(struct compare_column *c, WINDOW *w, int y, int x, int width, int rows, const char *line,
+		       attr_t at)
+{
+	int pos = answer_position_cols(&c->md);
+	if (pos && draw_wrapped(NULL, 0, 0, width - pos, rows + 1, line, 0) > rows)
+		pos = 0; /* the state first: no position where it would push a word to a row more */
+	if (pos)
+		answer_draw_position(&c->md, w, y, x, width);
+	draw_wrapped(w, y, x, width - pos, rows, line, at);
 }

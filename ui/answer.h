@@ -57,6 +57,10 @@ int answer_state_rows(struct compare_view *cv, int width, int max);
  * in every column (each part as wide as its widest among the columns), so
  * the blocks line up side by side; returns the number of lines. */
 int answer_metrics(const struct compare_view *cv, const struct compare_column *c, int width, char out[][160], int lines);
+/* Draws the state line in rows [y, y + rows) with the scroll position at
+ * the right of its first row when that leaves the state its rows. */
+void answer_draw_state(struct compare_column *c, WINDOW *w, int y, int x, int width, int rows, const char *line,
+		       attr_t at);
 /* How many columns still stream. */
 int answer_running(const struct compare_view *cv);
 /* Cancels every running answer and says so in the status line. */

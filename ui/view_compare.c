@@ -207,9 +207,7 @@ static void draw_column(struct compare_view *cv, size_t i, WINDOW *w, int y, int
 	}
 	for (int k = 0; k < nm; k++)
 		draw_text(w, fy++, x, width, metrics[k], theme_attr(ROLE_METRIC));
-	int pos = answer_position_cols(&c->md);
-	answer_draw_position(&c->md, w, fy, x, width);
-	draw_wrapped(w, fy, x, width - pos, nstate, line, state_at);
+	answer_draw_state(c, w, fy, x, width, nstate, line, state_at);
 }
 
 static void draw_columns(struct compare_view *cv, WINDOW *w, int y, int height, int width)
