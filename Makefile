@@ -2,7 +2,7 @@
 PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
-PKGS     = ncursesw libcurl libcjson libcrypto readline sqlite3 yaml-0.1 zlib libpcre2-8 libxml-2.0
+PKGS     = ncursesw libcurl libcjson libcrypto readline sqlite3 yaml-0.1 zlib libpcre2-8 libxml-2.0 libcmark-gfm
 VERSION  = $(shell cat VERSION 2>/dev/null || echo 0.1.0)
 
 WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
@@ -20,7 +20,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 # readline is opened by ui/input.c when the workbench first edits a line: every
 # shared library costs each start its loading and relocation (bench/run.sh,
 # first token).
-STATIC_LIBS ?= ncursesw tinfo sqlite3 yaml
+STATIC_LIBS ?= cmark-gfm-extensions cmark-gfm ncursesw tinfo sqlite3 yaml
 AIWB_STATIC = $(foreach l,$(STATIC_LIBS),$(if $(filter /%,$(shell $(CC) -print-file-name=lib$(l).a)),-l$(l)))
 comma      := ,
 AIWB_LIBS   = $(if $(AIWB_STATIC),-Wl$(comma)-Bstatic $(AIWB_STATIC) -Wl$(comma)-Bdynamic) \
@@ -89,6 +89,8 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libaiwb.a
 $(BUILD)/bench/chart_bench: $(BUILD)/bench/chart_bench.o $(BUILD)/libaiwbui.a $(BUILD)/libaiwb.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 $(BUILD)/bench/kbsync_bench: $(BUILD)/bench/kbsync_bench.o $(BUILD)/libaiwbui.a $(BUILD)/libaiwb.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+$(BUILD)/bench/md_bench: $(BUILD)/bench/md_bench.o $(BUILD)/libaiwbui.a $(BUILD)/libaiwb.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 build-tests: aiwb $(UNIT_BIN) $(FUZZ_RUN) $(HELPERS)

@@ -4,7 +4,7 @@
 # python3-scipy/python3-numpy (drift reference values in tests and bench).
 set -eu
 pkgs="build-essential pkg-config libncurses-dev libreadline-dev libcurl4-openssl-dev libcjson-dev \
-libssl-dev libsqlite3-dev libyaml-dev zlib1g-dev libpcre2-dev libxml2-dev libcmocka-dev tmux python3 curl sqlite3 \
+libssl-dev libsqlite3-dev libyaml-dev zlib1g-dev libpcre2-dev libxml2-dev libcmark-gfm-dev libcmark-gfm-extensions-dev libcmocka-dev tmux python3 curl sqlite3 \
 python3-scipy python3-numpy"
 missing=""
 for p in $pkgs; do

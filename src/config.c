@@ -24,6 +24,7 @@ static const char *const provider_types[] = {"openai", "anthropic", "bedrock", "
 static const char *const log_levels[] = {"debug", "info", "warn", "error", NULL};
 static const char *const kb_modes[] = {"bm25", "vector", "hybrid", NULL};
 static const char *const guard_actions[] = {"off", "report", "mask", "block", "bedrock:ID:VERSION", NULL};
+static const char *const on_off[] = {"on", "off", NULL};
 
 struct loader {
 	const char *name;

@@ -77,7 +77,9 @@ struct config_alert {
 	X("slurm", "ssh", STRING, slurm_ssh, 0, NULL, 0, 0, NULL,                                              \
 	  "user@login-node: run Slurm's commands and read job logs through OpenSSH")                           \
 	X("slurm", "ssh_config", STRING, slurm_ssh_config, 0, NULL, 0, 0, NULL,                                \
-	  "an ssh config file used instead of ~/.ssh/config (ssh -F)")
+	  "an ssh config file used instead of ~/.ssh/config (ssh -F)") \
+	X("ui", "mouse", CHOICE, ui_mouse, 0, "on", 0, 0, on_off,                                            \
+	  "on: the wheel scrolls and a click focuses in the workbench; off leaves the mouse to the terminal")
 
 #define CONFIG_CTYPE_INT int
 #define CONFIG_CTYPE_NUMBER double

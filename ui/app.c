@@ -17,6 +17,7 @@
 #include "draw.h"
 #include "input.h"
 #include "keys.h"
+#include "mouse.h"
 #include "loop.h"
 #include "pane.h"
 #include "prompt/lab.h"
@@ -34,6 +35,7 @@
 #include "drift/saved.h"
 
 #define NPANES 4
+#define SHORT_ROWS 22 /* rows for panes below which the focused pane's row gets them */
 #define MIN_COLS 60
 #define MIN_ROWS 15
 #define FRAME_US 16000 /* at most ~60 draws a second */
@@ -84,6 +86,8 @@ struct app {
 	struct wbstate saved;  /* the last session's choices, until the panes have them */
 	char *saved_error;     /* why they could not be read */
 	int messages_open, messages_scroll, messages_page;
+	int quit_asked;    /* quit was asked while answers stream: the next key says */
+	int short_layout;  /* fewer than SHORT_ROWS rows: the focused row takes them */
 	int pasting;       /* between the paste markers */
 	struct buf paste;  /* what was pasted so far */
 	int paste_cut;     /* more than PASTE_MAX arrived */
@@ -126,6 +130,20 @@ static void notify_redraw(void *ud)
 {
 	struct app *a = ud;
 	a->dirty = 1;
+}
+
+/* Quits, or while answers stream asks first: y (or the quit key again)
+ * quits, any other key keeps them streaming. */
+static void quit_or_ask(struct app *a)
+{
+	int n = pane_prompt_running(a->panes[1]);
+	if (!n) {
+		loop_stop(a->loop);
+		return;
+	}
+	a->quit_asked = 1;
+	set_status(a, 1, "%d answer%s still streaming: quit and stop %s? y/n", n, n == 1 ? " is" : "s are",
+		   n == 1 ? "it" : "them");
 }
 
 static void focus_pane(struct app *a, int i);
@@ -174,6 +192,11 @@ static void layout(struct app *a)
 		return;
 	}
 	int left = COLS * 2 / 5, top = rows / 2;
+	/* a short terminal gives the focused pane's row the room: the other row
+	 * keeps only its title line */
+	a->short_layout = rows < SHORT_ROWS;
+	if (a->short_layout)
+		top = a->focus < 2 ? rows - 1 : 1;
 	place(a, 0, 0, 0, top, left);
 	place(a, 1, 0, left, top, COLS - left);
 	place(a, 2, top, 0, rows - top, left);
@@ -281,7 +304,10 @@ static void draw(struct loop *l, void *ud)
 			char title[64];
 			snprintf(title, sizeof title, "%d %s%s", i + 1, a->panes[i]->title, a->zoomed ? " (zoomed)" : "");
 			werase(a->frames[i]);
-			draw_frame(a->frames[i], title, i == a->focus);
+			if (getmaxy(a->frames[i]) < 2)
+				draw_title_line(a->frames[i], title, i == a->focus);
+			else
+				draw_frame(a->frames[i], title, i == a->focus);
 			if (a->inner[i]) {
 				int h, w;
 				getmaxyx(a->inner[i], h, w);
@@ -311,7 +337,7 @@ static void focus_pane(struct app *a, int i)
 	if (i == a->focus)
 		return;
 	a->focus = i;
-	if (a->zoomed)
+	if (a->zoomed || a->short_layout)
 		a->relayout = 1;
 	a->dirty = 1;
 }
@@ -469,7 +495,7 @@ static void run_command(const char *line, void *ud)
 	if (!cmd) {
 		/* empty line: nothing to do */
 	} else if (strcmp(cmd, "q") == 0 || strcmp(cmd, "quit") == 0) {
-		loop_stop(a->loop);
+		quit_or_ask(a);
 	} else if (strcmp(cmd, "help") == 0) {
 		a->help = 1;
 		a->help_scroll = 0;
@@ -530,7 +556,7 @@ static void on_action(struct app *a, enum key_action act)
 		term_suspend();
 		a->relayout = 1;
 		break;
-	case ACTION_QUIT: loop_stop(a->loop); break;
+	case ACTION_QUIT: quit_or_ask(a); break;
 	case ACTION_NONE:
 	case ACTION_COUNT: break;
 	}
@@ -571,10 +597,58 @@ static void messages_key(struct app *a, int ch)
 	a->dirty = 1;
 }
 
+static void on_key(struct app *a, int ch);
+
+/* The wheel scrolls what is under the pointer (three lines, as the arrow
+ * keys would, without moving the focus); a click focuses the pane, and in
+ * the Prompt pane the answer column, under it. */
+static void on_mouse(struct app *a)
+{
+	int y, x;
+	enum mouse_kind k = mouse_read(&y, &x);
+	int key = k == MOUSE_WHEEL_UP ? KEY_UP : KEY_DOWN;
+	if (k == MOUSE_NONE || input_active() || a->too_small)
+		return;
+	if (a->help || a->messages_open || a->history_open) {
+		for (int n = 0; n < 3 && k != MOUSE_CLICK; n++)
+			on_key(a, key);
+		return;
+	}
+	for (int i = 0; i < NPANES; i++) {
+		if (!a->frames[i] || !wenclose(a->frames[i], y, x))
+			continue;
+		if (k == MOUSE_CLICK) {
+			focus_pane(a, i);
+			if (i == 1 && a->inner[i]) {
+				int by, bx;
+				getbegyx(a->inner[i], by, bx);
+				pane_prompt_click(a->panes[i], y - by, x - bx);
+			}
+		} else {
+			for (int n = 0; n < 3; n++)
+				a->panes[i]->ops->on_key(a->panes[i], key);
+		}
+		a->dirty = 1;
+		return;
+	}
+}
+
 static void on_key(struct app *a, int ch)
 {
 	if (ch == KEY_RESIZE) {
 		a->relayout = 1;
+		return;
+	}
+	if (ch == KEY_MOUSE) {
+		on_mouse(a);
+		return;
+	}
+	if (a->quit_asked) {
+		a->quit_asked = 0;
+		if (ch == 'y' || ch == 'Y' || keys_action(ch) == ACTION_QUIT)
+			loop_stop(a->loop);
+		else
+			set_status(a, 0, "not quitting; the answers go on streaming");
 		return;
 	}
 	if (input_active()) {
@@ -953,6 +1027,7 @@ int app_main(const struct app_options *o, int *signo)
 	}
 	xmalloc_set_fatal_hook(restore_terminal_hook);
 	theme_apply(&a.theme);
+	mouse_start(strcmp(a.s.cfg.ui_mouse, "off") != 0);
 
 	a.wb.notify = (struct wb_notify){ notify_status, notify_redraw, &a, notify_ask };
 	a.panes[0] = pane_models_new(&a.wb);

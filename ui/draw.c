@@ -55,8 +55,10 @@ int draw_wrapped(WINDOW *w, int y, int x, int maxw, int max_rows, const char *te
 			if (cut > 0)
 				fit = cut;
 		}
-		wattrset(w, attr);
-		mvwaddnstr(w, y + rows, x, p, (int)fit);
+		if (w) {
+			wattrset(w, attr);
+			mvwaddnstr(w, y + rows, x, p, (int)fit);
+		}
 		rows++;
 		p += fit;
 		while (*p == ' ')
@@ -64,7 +66,8 @@ int draw_wrapped(WINDOW *w, int y, int x, int maxw, int max_rows, const char *te
 		if (*p == '\n' && fit >= line)
 			p++;
 	}
-	wattrset(w, A_NORMAL);
+	if (w)
+		wattrset(w, A_NORMAL);
 	free(safe);
 	return rows;
 }
@@ -76,6 +79,19 @@ void draw_frame(WINDOW *w, const char *title, int focused)
 	(void)h;
 	wattrset(w, theme_attr(focused ? ROLE_BORDER_FOCUSED : ROLE_BORDER));
 	box(w, 0, 0);
+	wattrset(w, A_NORMAL);
+	if (wd > 4) {
+		mvwaddch(w, 0, 1, ' ');
+		int used = draw_text(w, 0, 2, wd - 4, title, theme_attr(focused ? ROLE_TITLE_FOCUSED : ROLE_TITLE));
+		mvwaddch(w, 0, 2 + used, ' ');
+	}
+}
+
+void draw_title_line(WINDOW *w, const char *title, int focused)
+{
+	int wd = getmaxx(w);
+	wattrset(w, theme_attr(focused ? ROLE_BORDER_FOCUSED : ROLE_BORDER));
+	mvwhline(w, 0, 0, ACS_HLINE, wd);
 	wattrset(w, A_NORMAL);
 	if (wd > 4) {
 		mvwaddch(w, 0, 1, ' ');

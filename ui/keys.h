@@ -66,7 +66,11 @@ enum key_action { ACTION_NONE = -1, KEY_ACTIONS(KEY_ACTION_ENUM) ACTION_COUNT };
 	X(PROMPT_RERUN, "prompt.rerun", "r", "Run again on the focused column's model")    \
 	X(PROMPT_DIFF, "prompt.diff", "d", "Word diff of the focused column and the next") \
 	X(PROMPT_ZOOM_COLUMN, "prompt.zoom-column", "f", "Zoom the focused column, and back") \
-	X(PROMPT_COPY, "prompt.copy", "y", "Copy the focused answer to the clipboard (OSC 52)") \
+	X(PROMPT_COPY, "prompt.copy", "y", "Copy the code block in view, else the answer") \
+	X(PROMPT_COPY_ALL, "prompt.copy-all", "Y", "Copy the whole answer (OSC 52)") \
+	X(PROMPT_RAW, "prompt.raw", "m", "Answers as raw text, or rendered as Markdown")  \
+	X(PROMPT_SCROLL_LEFT, "prompt.scroll-left", "<", "Scroll code and tables in the focused answer left") \
+	X(PROMPT_SCROLL_RIGHT, "prompt.scroll-right", ">", "Scroll code and tables in the focused answer right") \
 	X(PROMPT_PAGER, "prompt.pager", "o", "Open the focused answer in $PAGER (default less)") \
 	X(PROMPT_SAVE_ANSWER, "prompt.save-answer", "W", "Save the focused answer to a file") \
 	X(PROMPT_LEFT, "prompt.left", "h Left", "Focus the column on the left")            \

@@ -143,5 +143,9 @@ void pane_prompt_paste(struct pane *p, const char *text);
  * reason on the status line when it cannot be opened. Its name, or NULL. */
 int pane_prompt_use_template(struct pane *p, const char *name);
 const char *pane_prompt_template(const struct pane *p);
+/* How many answers of the Prompt pane p are still streaming. */
+int pane_prompt_running(struct pane *p);
+/* A click at (y, x) of the Prompt pane's inside: focuses the answer column there. */
+void pane_prompt_click(struct pane *p, int y, int x);
 
 #endif

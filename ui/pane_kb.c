@@ -29,6 +29,7 @@
 #include "keys.h"
 #include "list.h"
 #include "pane.h"
+#include "scrollpos.h"
 #include "takeaway.h"
 #include "wrap.h"
 
@@ -897,6 +898,7 @@ static void draw_doc(struct kb_pane *kp, WINDOW *w, int height, int width)
 	if (kp->scroll < 0)
 		kp->scroll = 0;
 	wrap_draw(w, &kp->text, kp->scroll, y, 0, width, rows, theme_attr(ROLE_NORMAL));
+	scrollpos_draw(w, 0, width, width / 3, kp->scroll, rows, (long)wrap_lines(&kp->text), theme_attr(ROLE_DIM));
 }
 
 static void kb_draw(struct pane *p, WINDOW *w, int height, int width)

@@ -226,11 +226,27 @@ static void models_draw(struct pane *p, WINDOW *w, int height, int width)
 			     wb->models_started ? "No models configured — see aiwb doctor" : "Asking the providers for their models…");
 		return;
 	}
-	int list_h = height - 1;
+	/* a provider under the cursor that is not ready shows its whole message
+	 * (the fix: which variable or command) wrapped below the list */
+	size_t at = ui_list_selected(&mp->list);
+	const struct ms_provider *fix = at < mp->nrows && mp->rows[at].model < 0 ? &wb->models.providers[mp->rows[at].provider] : NULL;
+	char *fix_text = NULL;
+	int fix_rows = 0;
+	if (fix && fix->message && fix->state != MS_REACHABLE && height > 3) {
+		size_t n = strlen(fix->name) + strlen(fix->message) + 3, nl = strlen(fix->name);
+		int named = strncmp(fix->message, fix->name, nl) == 0 && fix->message[nl] == ':';
+		fix_text = xmalloc(n);
+		snprintf(fix_text, n, "%s%s%s", named ? "" : fix->name, named ? "" : ": ", fix->message);
+		fix_rows = draw_wrapped(NULL, 0, 0, width, height / 2, fix_text, 0);
+	}
+	int list_h = height - 1 - fix_rows;
 	if (list_h < 1)
 		list_h = height;
 	mp->cursor_cut = 0;
 	ui_list_draw(&mp->list, w, 0, 0, list_h, width, NULL);
+	if (fix_rows && list_h < height)
+		draw_wrapped(w, list_h, 0, width, fix_rows, fix_text, state_attr(fix->state));
+	free(fix_text);
 	if (height > 1) {
 		char hint[160], sel[16], mark[16], params[16];
 		snprintf(sel, sizeof sel, "%s", keys_name(keys_pane_key(PA_MODELS_SELECT)));

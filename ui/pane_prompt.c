@@ -150,29 +150,6 @@ static const struct buf *focused_answer(struct prompt_pane *pp, const char **spe
 	return t;
 }
 
-static void copy_answer(struct prompt_pane *pp)
-{
-	const char *spec;
-	const struct buf *t = focused_answer(pp, &spec);
-	if (!t)
-		return;
-	size_t copied = 0;
-	struct err e = ERR_INIT;
-	if (takeaway_copy(t->data, t->len, &copied, &e) != 0) {
-		wb_status(pp->base.wb, 1, "%s", e.msg);
-		return;
-	}
-	char n[32], all[32];
-	takeaway_count(copied, n, sizeof n);
-	takeaway_count(t->len, all, sizeof all);
-	if (copied < t->len)
-		wb_status(pp->base.wb, 1, "copied the first %s of %s bytes of %s's answer (terminals refuse more); %s saves it all",
-			  n, all, spec, KEY_HINT(PA_PROMPT_SAVE_ANSWER));
-	else
-		wb_status(pp->base.wb, 0, "copied %s bytes of %s's answer%s", n, spec,
-			  compare_column_running(compare_focused(&pp->answers)) ? " (still streaming: so far)" : "");
-}
-
 static void page_answer(struct prompt_pane *pp)
 {
 	if (compare_running(&pp->answers)) { /* the pager holds the loop: streams would stall behind it */
@@ -627,7 +604,7 @@ static unsigned prompt_on_key(struct pane *p, int key)
 	if (a == PA_PROMPT_CANCEL) {
 		if (!compare_running(&pp->answers))
 			return 0;
-		compare_cancel(&pp->answers);
+		answer_cancel(&pp->answers, pp->base.wb);
 		return PANE_HANDLED | PANE_DIRTY;
 	}
 	if (pp->mode == MODE_FORM) {
@@ -635,6 +612,8 @@ static unsigned prompt_on_key(struct pane *p, int key)
 		if (r)
 			return r;
 	}
+	if (answer_key(&pp->answers, pp->base.wb, a))
+		return PANE_HANDLED | PANE_DIRTY;
 	switch (a) {
 	case PA_PROMPT_EDIT:
 		if (talk_conversing(&pp->talk)) {
@@ -671,7 +650,6 @@ static unsigned prompt_on_key(struct pane *p, int key)
 	case PA_PROMPT_NEW: talk_new(&pp->talk); break;
 	case PA_PROMPT_SAVE: input_begin_in(INPUT_COMMANDS, "save as template> ", NULL, saved_as, pp); break;
 	case PA_PROMPT_RERUN: rerun_focused(pp); break;
-	case PA_PROMPT_COPY: copy_answer(pp); break;
 	case PA_PROMPT_PAGER: page_answer(pp); break;
 	case PA_PROMPT_SAVE_ANSWER: {
 		const char *spec;
@@ -756,4 +734,16 @@ void pane_prompt_paste(struct pane *p, const char *text)
 	if (pp->form.template && !talk_editing(&pp->talk) && !talk_conversing(&pp->talk))
 		pp->mode = MODE_FORM;
 	talk_paste(&pp->talk, pp->field, text);
+}
+
+void pane_prompt_click(struct pane *p, int y, int x)
+{
+	struct prompt_pane *pp = (struct prompt_pane *)p;
+	answer_click(&pp->answers, y, x);
+}
+
+int pane_prompt_running(struct pane *p)
+{
+	struct prompt_pane *pp = (struct prompt_pane *)p;
+	return answer_running(&pp->answers);
 }

@@ -76,7 +76,8 @@ static void remember_leave_sequence(void)
 	const char *cnorm = tigetstr("cnorm");
 	const char *sgr0 = tigetstr("sgr0");
 	const char *rmkx = tigetstr("rmkx");
-	const char *parts[] = { paste_off, sgr0, cnorm, rmkx, rmcup };
+	static const char mouse_off[] = "\033[?1006l\033[?1002l\033[?1000l";
+	const char *parts[] = { paste_off, mouse_off, sgr0, cnorm, rmkx, rmcup };
 	t.leave_len = 0;
 	for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
 		const char *s = parts[i];

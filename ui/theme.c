@@ -48,6 +48,8 @@ static const struct theme_style default_styles[ROLE_COUNT] = {
 	[ROLE_CHART_2] = { 214, THEME_COLOR_DEFAULT, A_NORMAL, A_BOLD },
 	[ROLE_CHART_3] = { 77, THEME_COLOR_DEFAULT, A_NORMAL, A_NORMAL },
 	[ROLE_CHART_4] = { 170, THEME_COLOR_DEFAULT, A_NORMAL, A_BOLD },
+	[ROLE_HEADING] = { 39, THEME_COLOR_DEFAULT, A_BOLD, A_BOLD },
+	[ROLE_CODE] = { 252, 236, A_NORMAL, A_NORMAL },
 };
 
 static const char *const color_names[16] = {

@@ -45,7 +45,9 @@
 	X(CHART_1, "chart_1")               \
 	X(CHART_2, "chart_2")               \
 	X(CHART_3, "chart_3")               \
-	X(CHART_4, "chart_4")
+	X(CHART_4, "chart_4")               \
+	X(HEADING, "heading")               \
+	X(CODE, "code")
 
 #define THEME_ROLE_ENUM(id, name) ROLE_##id,
 enum theme_role { THEME_ROLES(THEME_ROLE_ENUM) ROLE_COUNT };

@@ -10,6 +10,7 @@
 #include "draw.h"
 #include "guardview.h"
 #include "keys.h"
+#include "scrollpos.h"
 
 #define MAX_SHOWN_BYTES (1u << 20)
 #define MIN_COLUMN_WIDTH 24
@@ -44,6 +45,7 @@ static void column_clear(struct compare_column *c)
 	c->counted = 0;
 	sanitize_init(&c->san, 4);
 	wrap_reset(&c->w);
+	answer_md_reset(&c->md);
 }
 
 static void column_free(struct compare_column *c)
@@ -51,6 +53,7 @@ static void column_free(struct compare_column *c)
 	column_clear(c);
 	free(c->spec);
 	wrap_free(&c->w);
+	answer_md_free(&c->md);
 	c->spec = NULL;
 	c->note[0] = 0;
 }
@@ -155,6 +158,7 @@ void compare_free(struct compare_view *cv)
 	cv->ncols = 0;
 	wrap_free(&cv->dw);
 	guardview_free(cv);
+	answer_clock_stop(cv);
 }
 
 void compare_start(struct compare_view *cv, const struct lab_form *form, char *const *specs, size_t n)
@@ -216,45 +220,23 @@ const struct compare_column *compare_focused(const struct compare_view *cv)
 
 /* ---------------------------------------------------------------- drawing */
 
-/* The metrics, packed into as few lines of width as they fit (at most
- * METRIC_LINES); returns the number of lines. */
-static int metrics_lines(const struct compare_column *c, int width, char out[][160])
-{
-	struct run_metrics m;
-	lab_run_metrics(c->run, &m);
-	char part[METRICS_PANEL_PARTS][METRICS_PART_MAX];
-	metrics_panel(&m, part);
-	int n = 0;
-	out[0][0] = 0;
-	for (int i = 0; i < METRICS_PANEL_PARTS; i++) {
-		int len = sanitize_width(out[n], strlen(out[n]));
-		int add = sanitize_width(part[i], strlen(part[i])) + (len ? 3 : 0);
-		if (len && len + add > width && n + 1 < METRIC_LINES)
-			out[++n][0] = 0;
-		size_t used = strlen(out[n]);
-		snprintf(out[n] + used, 160 - used, "%s%s", out[n][0] ? " · " : "", part[i]);
-	}
-	return n + 1;
-}
-
 static void draw_column(struct compare_view *cv, size_t i, WINDOW *w, int y, int x, int height, int width)
 {
 	struct compare_column *c = &cv->cols[i];
 	int head = cv->ncols > 1; /* one column: the model is named above */
 	if (head)
 		draw_text_mid(w, y, x, width, c->spec, theme_attr(i == cv->focus ? ROLE_TITLE_FOCUSED : ROLE_TITLE));
-	char metrics[METRIC_LINES][160];
-	int nm = c->run ? metrics_lines(c, width, metrics) : 0;
-	int foot = (c->run ? nm + 1 : 1) + (c->note[0] != 0);
+	char metrics[METRIC_LINES][160], line[1100];
+	int nm = c->run ? answer_metrics(cv, c, width, metrics, METRIC_LINES) : 0;
+	attr_t state_at = c->run ? answer_state(cv, c, line, sizeof line) : 0;
+	int nstate = c->run ? answer_state_rows(cv, width, (height - head - nm) / 2) : 0;
+	int foot = (c->run ? nm + nstate : 1) + (c->note[0] != 0);
 	int guard_rows = guardview_answer_rows(cv, c, (height - head - foot) / 3);
 	foot += guard_rows;
 	int view_h = height - head - foot;
 	column_feed(c);
 	if (view_h > 0 && c->run) {
-		wrap_update(&c->w, width);
-		long total = (long)wrap_lines(&c->w);
-		wrap_draw(w, &c->w, wrap_first(&c->w, cv->scroll, view_h), y + head, x, width, view_h,
-			  theme_attr(ROLE_NORMAL));
+		long total = answer_draw(cv, c, w, y + head, x, width, view_h);
 		if (total > cv->lines_max)
 			cv->lines_max = (int)total;
 		cv->view_h = view_h;
@@ -270,23 +252,7 @@ static void draw_column(struct compare_view *cv, size_t i, WINDOW *w, int y, int
 		draw_text(w, fy++, x, width, metrics[k], theme_attr(ROLE_METRIC));
 	if (c->note[0])
 		draw_text(w, fy++, x, width, c->note, theme_attr(ROLE_METRIC));
-	int done = lab_run_finished(c->run);
-	enum llm_status st = done ? lab_run_status(c->run) : LLM_OK;
-	const char *msg = lab_run_message(c->run);
-	char line[900];
-	if (!done)
-		snprintf(line, sizeof line, "streaming… %s cancels", KEY_HINT(PA_PROMPT_CANCEL));
-	else if (st == LLM_OK)
-		snprintf(line, sizeof line, "done (%s)", msg[0] ? msg : "end");
-	else
-		snprintf(line, sizeof line, "%s", msg);
-	if (c->hidden) {
-		size_t len = strlen(line);
-		snprintf(line + len, sizeof line - len, " · the first %.1f of %.1f MiB shown; %s has it all",
-			 (double)(c->fed - c->hidden) / (1 << 20), (double)c->fed / (1 << 20),
-			 GLOBAL_KEY_HINT(ACTION_HISTORY));
-	}
-	draw_text(w, fy, x, width, line, theme_attr(st != LLM_OK ? ROLE_ERROR : ROLE_DIM));
+	answer_draw_state(c, w, fy, x, width, nstate, line, state_at);
 }
 
 static void draw_columns(struct compare_view *cv, WINDOW *w, int y, int height, int width)
@@ -393,8 +359,10 @@ static void draw_diff(struct compare_view *cv, WINDOW *w, int y, int height, int
 	if (view_h <= 0)
 		return;
 	wrap_update(&cv->dw, width);
-	wrap_draw(w, &cv->dw, wrap_first(&cv->dw, cv->scroll, view_h), y, 0, width, view_h, theme_attr(ROLE_NORMAL));
+	long first = wrap_first(&cv->dw, cv->scroll, view_h);
+	wrap_draw(w, &cv->dw, first, y, 0, width, view_h, theme_attr(ROLE_NORMAL));
 	cv->lines_max = (int)wrap_lines(&cv->dw);
+	scrollpos_draw(w, y - 1, width, width, first, view_h, cv->lines_max, theme_attr(ROLE_DIM));
 	cv->view_h = view_h;
 }
 

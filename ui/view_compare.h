@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "base/sanitize.h"
+#include "answer.h"
 #include "pane.h"
 #include "prompt/lab.h"
 #include "wrap.h"
@@ -29,6 +30,7 @@ struct compare_column {
 	struct wrapped w;
 	int counted;             /* its saved rows were added to the history count */
 	char note[200];          /* a line under the metrics (a conversation's totals); "" for none */
+	struct answer_md md;     /* its Markdown rendering (ui/answer.h) */
 };
 
 struct compare_view {
@@ -36,6 +38,8 @@ struct compare_view {
 	struct compare_column cols[COMPARE_MAX_COLUMNS];
 	size_t ncols, focus;
 	int zoom;
+	int raw;                 /* answers as raw text instead of Markdown */
+	int64_t clock_timer;     /* redraws the live clocks each second while streaming (ui/answer.c) */
 	long scroll;             /* first line shown in every column; -1 follows each column's end */
 	int diff;                /* showing the word diff of the focused column and the next */
 	struct wrapped dw;       /* that diff, with its deletions and insertions as spans */

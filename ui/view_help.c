@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "draw.h"
+#include "scrollpos.h"
 #include "keys.h"
 
 /* The panes with a list to filter (the others have no use for move.filter),
@@ -110,6 +111,7 @@ int help_draw(enum keymap map, const struct help_command *commands, int *scroll)
 		}
 		line += len + (line[len] == '\n');
 	}
+	scrollpos_draw(win, h - 1, w - 2, w - 4, *scroll, inner, nlines, theme_attr(ROLE_HELP));
 	wnoutrefresh(win);
 	delwin(win);
 	buf_free(&text);

@@ -534,7 +534,7 @@ static void draw_hit(WINDOW *w, int y, int right, const struct history_hit *h, i
 	int wide = right >= 110;
 	char when[32], cost[32];
 	format_time(when, sizeof when, h->created_ms, wide ? WHEN_MINUTES : WHEN_SHORT);
-	metrics_usd(cost, sizeof cost, h->cost_usd, "-");
+	metrics_usd(cost, sizeof cost, h->cost_usd, METRICS_COST_UNKNOWN);
 	int x = cell(w, y, 2, right, when, wide ? 16 : 11, cursor ? sel : theme_attr(ROLE_DIM));
 	char kind[32];
 	if (h->turns > 1)
@@ -547,7 +547,7 @@ static void draw_hit(WINDOW *w, int y, int right, const struct history_hit *h, i
 	x = cell_mid(w, y, x, right, h->model ? h->model : "-", wide ? 30 : 18, cursor ? sel : theme_attr(ROLE_TITLE), 1);
 	x = cell(w, y, x, right, h->status ? h->status : "?", 9, theme_attr(status_role(h->status, cursor)));
 	if (wide)
-		x = cell(w, y, x, right, cost, 9, cursor ? sel : theme_attr(ROLE_METRIC));
+		x = cell(w, y, x, right, cost, 13, cursor ? sel : theme_attr(ROLE_METRIC));
 	if (x < right)
 		draw_text(w, y, x, right - x, h->prompt ? h->prompt : "", cursor ? sel : theme_attr(ROLE_NORMAL));
 	if (two_rows && h->snippet)

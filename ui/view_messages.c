@@ -8,6 +8,7 @@
 #include "base/sanitize.h"
 #include "base/xmalloc.h"
 #include "draw.h"
+#include "scrollpos.h"
 #include "theme.h"
 
 void messages_add(struct messages *m, int error, const char *text)
@@ -105,6 +106,7 @@ int messages_draw(const struct messages *m, int *scroll)
 				  theme_attr(msg->error ? ROLE_ERROR : ROLE_HELP));
 			free(part);
 		}
+		scrollpos_draw(win, h - 1, w - 2, w - 4, *scroll, inner, (long)nrows, theme_attr(ROLE_HELP));
 		wnoutrefresh(win);
 		delwin(win);
 	}

@@ -1,6 +1,7 @@
 #include "base/json.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,4 +110,22 @@ cJSON *json_string_array(const char *const *v, size_t n)
 	for (size_t i = 0; i < n; i++)
 		cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
 	return a;
+}
+
+void json_exact_integers(cJSON *o)
+{
+	for (cJSON *k = o ? o->child : NULL; k; k = k->next) {
+		if (cJSON_IsNumber(k)) {
+			double v = k->valuedouble;
+			if (v == (double)(long long)v && v > -9007199254740992.0 && v < 9007199254740992.0 &&
+			    (v > 2147483647.0 || v < -2147483648.0)) {
+				char num[32];
+				snprintf(num, sizeof num, "%lld", (long long)v);
+				k->type = cJSON_Raw;
+				k->valuestring = xstrdup(num);
+			}
+		} else if (cJSON_IsObject(k) || cJSON_IsArray(k)) {
+			json_exact_integers(k);
+		}
+	}
 }

@@ -27,6 +27,11 @@ enum { JSON_REPAIR_UTF8 = 1, JSON_WHOLE = 2, JSON_BIG_AS_TEXT = 4, JSON_DATA = 7
 
 cJSON *json_parse(const char *text, size_t len, unsigned flags);
 
+/* Every whole number in the tree o (up to 2^53) becomes a raw number printed
+ * exactly ("1790000000000000"), where cJSON would print "1.79e+15". For
+ * output: the tree is then printed as written (cJSON_Print*). */
+void json_exact_integers(cJSON *o);
+
 /* A new array holding copies of the n strings of v (an empty array when n is 0). */
 cJSON *json_string_array(const char *const *v, size_t n);
 

@@ -294,8 +294,7 @@ int cmd_ask(int argc, char **argv)
 		js = ask_kb_json_wrap(o.kb_found, js);
 		if (continue_id >= 0)
 			js = with_turn(js, &conv);
-		puts(js);
-		free(js);
+		cli_print_json_text(js);
 	}
 	if (!a.json && o.kb_found)
 		ask_kb_print_sources(o.kb_found);

@@ -52,6 +52,7 @@ int ask_opts_parse(struct ask_opts *o, const char *cmd, size_t max_models, int a
 		{ "guard", required_argument, NULL, 'G' },
 		{ "kb", required_argument, NULL, 'K' },          { "mode", required_argument, NULL, 'M' },
 		{ "filter", required_argument, NULL, 'X' },      { "rerank", required_argument, NULL, 'R' },
+		{ "pretty", no_argument, NULL, 'Y' },
 		{ NULL, 0, NULL, 0 },
 	};
 	memset(o, 0, sizeof *o);
@@ -98,6 +99,7 @@ int ask_opts_parse(struct ask_opts *o, const char *cmd, size_t max_models, int a
 			o->stops[o->params.nstop++] = optarg;
 			break;
 		case 'j': o->json = 1; break;
+		case 'Y': cli_json_pretty(1); break;
 		case 'n': o->stream = 0; break;
 		case 'r': o->raw = 1; break;
 		case 't': o->template = optarg; break;

@@ -116,7 +116,7 @@ static const char *cell(const char *s)
 
 static void print_table(const struct compare *c)
 {
-	printf("\n%-40s %8s %8s %7s %7s %8s %10s %-14s %s\n", "model", "ttft ms", "total ms", "in", "out", "tok/s",
+	printf("\n%-40s %8s %8s %7s %7s %8s %13s %-14s %s\n", "model", "ttft ms", "total ms", "in", "out", "tok/s",
 	       "cost $", "stop", "complete");
 	for (size_t i = 0; i < c->n; i++) {
 		const struct slot *sl = &c->slots[i];
@@ -138,10 +138,15 @@ static void print_table(const struct compare *c)
 		} else {
 			complete = "no (error)";
 		}
-		char *model = sanitize_str(sl->spec, strlen(sl->spec), 0);
-		printf("%-40.40s %8s %8s %7s %7s %8s %10s %-14.14s %s\n", model, cell(t.ttft_ms), cell(t.total_ms),
-		       cell(in), cell(out), cell(t.tokens_per_s), cell(t.cost_usd), stop, complete);
+		/* an id too long loses its middle, never its end (anthropic.claude-…-v2:0) */
+		char *safe = sanitize_str(sl->spec, strlen(sl->spec), 0);
+		char *model = sanitize_ellipsize(safe, strlen(safe), 40);
+		int pad = 40 - sanitize_width(model, strlen(model));
+		printf("%s%*s %8s %8s %7s %7s %8s %13s %-14.14s %s\n", model, pad > 0 ? pad : 0, "", cell(t.ttft_ms),
+		       cell(t.total_ms), cell(in), cell(out), cell(t.tokens_per_s),
+		       t.cost_usd[0] ? t.cost_usd : METRICS_COST_UNKNOWN, stop, complete);
 		free(model);
+		free(safe);
 	}
 	printf("(~ marks token counts estimated at about 4 characters a token)\n");
 }

@@ -115,9 +115,7 @@ static int print_doc(const char *cmd, const struct outputs *o, cJSON *doc)
 	int rc = 0;
 	int to_stdout = (o->csv && !strcmp(o->csv, "-")) || (o->markdown && !strcmp(o->markdown, "-"));
 	if (o->json) {
-		char *s = cJSON_Print(doc);
-		puts(s);
-		free(s);
+		cli_print_json_text(cJSON_PrintUnformatted(doc));
 	} else if (!to_stdout) {
 		exp_report_text(stdout, doc);
 	}
@@ -428,6 +426,7 @@ int cmd_experiment(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'Y' },
 		{ "csv", required_argument, NULL, 'c' },
 		{ "markdown", required_argument, NULL, 'M' },
 		{ "concurrency", required_argument, NULL, 'C' },
@@ -443,6 +442,7 @@ int cmd_experiment(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'j': o.json = 1; break;
+		case 'Y': cli_json_pretty(1); break;
 		case 'c': o.csv = optarg; break;
 		case 'M': o.markdown = optarg; break;
 		case 'C': {

@@ -195,7 +195,7 @@ static void hit_cells(const struct history_cmd *c, const struct history_hit *h, 
 	cell[COL_MODEL] = flat_copy(h->model ? h->model : "-", c->raw);
 	cell[COL_STATUS] = flat_copy(h->status ? h->status : "-", c->raw);
 	cell[COL_TTFT] = xstrdup(metrics_ms(tmp, sizeof tmp, h->ttft_ms, "-"));
-	cell[COL_COST] = xstrdup(metrics_usd(tmp, sizeof tmp, h->cost_usd, "-"));
+	cell[COL_COST] = xstrdup(metrics_usd(tmp, sizeof tmp, h->cost_usd, METRICS_COST_UNKNOWN));
 	cell[COL_PROMPT] = flat_copy(h->prompt, c->raw);
 }
 
@@ -465,7 +465,7 @@ static void print_run(const struct history_cmd *c, const struct history_run *r)
 	else
 		printf("%-12s unknown\n", "tokens");
 	printf("%-12s %s\n", "tokens/s", t.tokens_per_s[0] ? t.tokens_per_s : "-");
-	printf("%-12s %s\n", "cost", metrics_usd(buf, sizeof buf, m->cost_usd, "price unknown"));
+	printf("%-12s %s\n", "cost", metrics_usd(buf, sizeof buf, m->cost_usd, METRICS_COST_UNKNOWN));
 	print_field("request id", m->request_id ? m->request_id : "-", c->raw);
 	struct buf params = BUF_INIT;
 	for (size_t i = 0; i < r->nparams; i++)
@@ -558,6 +558,7 @@ int cmd_history(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },        { "raw", no_argument, NULL, 'r' },
+		{ "pretty", no_argument, NULL, 'Y' },
 		{ "model", required_argument, NULL, 'm' }, { "offset", required_argument, NULL, 'o' },
 		{ "limit", required_argument, NULL, 'n' }, { NULL, 0, NULL, 0 },
 	};
@@ -572,6 +573,7 @@ int cmd_history(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, ":n:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'j': c.json = 1; break;
+		case 'Y': cli_json_pretty(1); break;
 		case 'r': c.raw = 1; break;
 		case 'm':
 			if (!*optarg)
@@ -594,7 +596,7 @@ int cmd_history(int argc, char **argv)
 	}
 	if (show) {
 		if (c.has_limit || c.model || c.has_offset)
-			return cli_usage_error("history", "history show takes only --json and --raw");
+			return cli_usage_error("history", "history show takes only --json, --pretty and --raw");
 		if (argc - optind != 2)
 			return cli_usage_error("history", argc - optind < 2 ? "history show needs a run id"
 									      : "history show takes one run id");

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/json.h"
 #include "base/sanitize.h"
 #include "base/xmalloc.h"
 
@@ -27,12 +28,32 @@ void cli_json_text(cJSON *o, const char *key, const char *s, int raw)
 	free(c);
 }
 
+static int json_pretty;
+
+void cli_json_pretty(int on)
+{
+	json_pretty = on;
+}
+
 void cli_print_json(cJSON *o)
 {
-	char *s = cJSON_Print(o);
+	json_exact_integers(o);
+	char *s = json_pretty ? cJSON_Print(o) : cJSON_PrintUnformatted(o);
 	puts(s);
 	free(s);
 	cJSON_Delete(o);
+}
+
+void cli_print_json_text(char *js)
+{
+	if (!js)
+		return;
+	cJSON *o = cJSON_Parse(js);
+	if (o)
+		cli_print_json(o);
+	else
+		puts(js);
+	free(js);
 }
 
 int cli_wants_help(int argc, char **argv)

@@ -12,8 +12,12 @@
 void cli_put_text(const char *s, int safe);
 /* s as o's string key: made valid UTF-8 when raw, else sanitized. */
 void cli_json_text(cJSON *o, const char *key, const char *s, int raw);
-/* o printed (indented) on stdout, then freed. */
+/* o printed on stdout, then freed: compact, one line (what --json gives),
+ * or indented after cli_json_pretty(1) (--json --pretty). */
 void cli_print_json(cJSON *o);
+void cli_json_pretty(int on);
+/* A JSON text (NULL prints nothing) printed as cli_print_json does; freed. */
+void cli_print_json_text(char *js);
 
 /* Prints "aiwb CMD: MESSAGE; see 'aiwb CMD --help'" and returns 2. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

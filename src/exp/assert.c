@@ -250,7 +250,7 @@ void exp_assert_check(const struct exp_assert *a, const cJSON *vars, const struc
 		} else {
 			char cost[METRICS_NUM + 1];
 			out->passed = m->cost_usd <= a->limit;
-			buf_printf(&why, "cost %s, %s the limit of $%s", metrics_usd(cost, sizeof cost, m->cost_usd, "?"),
+			buf_printf(&why, "cost %s, %s the limit of $%s", metrics_usd(cost, sizeof cost, m->cost_usd, METRICS_COST_UNKNOWN),
 				   out->passed ? "within" : "over", a->value);
 		}
 	}

@@ -308,7 +308,7 @@ static int slot_start(struct kb_rerank_llm_call *lr, struct llm_slot *s)
 	rq.params.temperature = 0;
 	rq.params.has_max_tokens = 1;
 	rq.params.max_tokens = 16;
-	struct llm_handlers h = { slot_text, slot_done };
+	struct llm_handlers h = { slot_text, slot_done, NULL };
 	s->call = lr->p->ops->chat(lr->p, lr->l, &rq, &h, s, &lr->e);
 	if (!s->call) {
 		free(s->prompt);

@@ -790,6 +790,9 @@ static int64_t on_retry_timer(struct loop *l, int64_t id, void *ud)
 static int retry_later(struct bedrock_call *c, enum http_error error, int status, const struct http_headers *h,
 		       const char *code, int delivered)
 {
+	/* a silent chat is not asked again: each attempt would wait the idle timeout */
+	if (c->kind == CALL_CHAT && error == HTTP_ERR_IDLE_TIMEOUT)
+		return 0;
 	struct retry_attempt a = {
 		.attempt = c->attempt, .error = error, .status = status, .headers = h,
 		.error_code = code && *code ? code : NULL, .output_delivered = delivered,
@@ -801,6 +804,8 @@ static int retry_later(struct bedrock_call *c, enum http_error error, int status
 	}
 	log_info("%s: %s", c->b->name, d.reason);
 	c->timer = loop_add_timer(c->loop, d.delay_ms, on_retry_timer, c);
+	if (c->h.on_retry)
+		c->h.on_retry(c->ud, c->attempt + 1, c->policy.max_attempts, d.delay_ms, d.reason);
 	return 1;
 }
 

@@ -81,6 +81,10 @@ static int is_2xx(int status)
 
 static int try_again(struct llm_call *c, const struct http_result *r, const char *code)
 {
+	/* A chat whose server went silent for the whole idle timeout is not asked
+	 * again: each attempt would wait as long (three of them, minutes). */
+	if (c->chat && r->error == HTTP_ERR_IDLE_TIMEOUT)
+		return 0;
 	struct retry_attempt a = {
 		.attempt = c->attempt,
 		.error = r->error,
@@ -94,6 +98,8 @@ static int try_again(struct llm_call *c, const struct http_result *r, const char
 		return 0;
 	log_info("%s: %s", c->name, d.reason);
 	c->timer = loop_add_timer(c->loop, d.delay_ms, on_retry_timer, c);
+	if (c->h.on_retry)
+		c->h.on_retry(c->hud, c->attempt + 1, c->policy.max_attempts, d.delay_ms, d.reason);
 	return 1;
 }
 

@@ -87,6 +87,9 @@ struct llm_handlers {
 	/* A piece of model text, as the provider sent it (unsanitized). */
 	void (*on_text)(void *ud, const char *text, size_t len);
 	void (*done)(void *ud, const struct llm_result *r);
+	/* Optional: an attempt failed and attempt `next` of `max` starts in
+	 * delay_ms; reason is one phrase ("HTTP 429, retry 1 of 2 in 1.0 s"). */
+	void (*on_retry)(void *ud, int next, int max, int64_t delay_ms, const char *reason);
 };
 
 struct llm_model {

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "base/clock.h"
+#include "base/json.h"
 #include "base/sanitize.h"
 #include "base/secret.h"
 #include "base/tokens.h"
@@ -25,6 +26,16 @@ static void on_text(void *ud, const char *text, size_t len)
 	secret_stream_feed(&r->redact, text, len, &r->text);
 	if (r->on_text && r->text.len > before)
 		r->on_text(r, r->ud);
+}
+
+static void on_retry(void *ud, int next, int max, int64_t delay_ms, const char *reason)
+{
+	struct run *r = ud;
+	r->attempt = next;
+	r->max_attempts = max;
+	r->retry_at_us = clock_us() + delay_ms * 1000;
+	snprintf(r->retry_reason, sizeof r->retry_reason, "%s", reason ? reason : "");
+	secret_redact(r->retry_reason, sizeof r->retry_reason);
 }
 
 static void on_done(void *ud, const struct llm_result *res)
@@ -68,7 +79,8 @@ struct run *run_start(struct loop *l, struct provider *p, const char *model_spec
 		run_set_price(r, p, rq->model, cat);
 	r->result.usage.input_tokens = r->result.usage.output_tokens = -1;
 	r->result.first_byte_us = -1;
-	static const struct llm_handlers handlers = { on_text, on_done };
+	static const struct llm_handlers handlers = { on_text, on_done, on_retry };
+	r->attempt = 1;
 	r->start_us = clock_us();
 	r->call = p->ops->chat(p, l, rq, &handlers, r, e);
 	if (!r->call) {
@@ -279,6 +291,7 @@ char *run_compare_params(const char *extra, int64_t group)
 	}
 	cJSON_DeleteItemFromObjectCaseSensitive(o, "compare_group");
 	cJSON_AddNumberToObject(o, "compare_group", (double)group);
+	json_exact_integers(o);
 	char *s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	return s;

@@ -31,6 +31,9 @@ struct run {
 	struct buf text;       /* model text as received (unsanitized), every secret in force redacted */
 	struct llm_result result;
 	int finished;
+	int attempt, max_attempts; /* the attempt running or next (1 before any retry); max 0: unknown */
+	int64_t retry_at_us;   /* when the next attempt starts (clock_us), 0 when none waits */
+	char retry_reason[160]; /* why it is retried ("HTTP 429, retry 1 of 2 in 1.0 s"), or "" */
 	/* private */
 	struct provider_call *call;
 	const struct catalog_entry *price;

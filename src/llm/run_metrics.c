@@ -95,7 +95,7 @@ void metrics_line(struct buf *b, const struct run_metrics *m, unsigned parts)
 	if ((parts & METRICS_LINE_RATE) && t.tokens_per_s[0])
 		buf_printf(b, ", %s tokens/s", t.tokens_per_s);
 	char cost[METRICS_NUM + 1];
-	buf_printf(b, ", %s", metrics_usd(cost, sizeof cost, m->cost_usd, "price unknown"));
+	buf_printf(b, ", %s", metrics_usd(cost, sizeof cost, m->cost_usd, METRICS_COST_UNKNOWN));
 }
 
 void metrics_known(struct buf *b, const struct run_metrics *m)
@@ -132,7 +132,7 @@ void metrics_panel(const struct run_metrics *m, char part[METRICS_PANEL_PARTS][M
 	snprintf(part[1], METRICS_PART_MAX, "%s in / %s out%s", t.input_tokens, t.output_tokens,
 		 m->estimated ? " (est.)" : "");
 	snprintf(part[2], METRICS_PART_MAX, "%s tok/s", t.tokens_per_s[0] ? t.tokens_per_s : "-");
-	metrics_usd(part[3], METRICS_PART_MAX, m->cost_usd, "cost ?");
+	metrics_usd(part[3], METRICS_PART_MAX, m->cost_usd, METRICS_COST_UNKNOWN);
 	snprintf(part[4], METRICS_PART_MAX, "%s s", t.total_s[0] ? t.total_s : "-");
 }
 

@@ -54,6 +54,9 @@ void metrics_text(const struct run_metrics *m, struct metrics_text *t);
  * "$0.000123". Return out. */
 const char *metrics_ms(char *out, size_t size, double ms, const char *unknown);
 const char *metrics_usd(char *out, size_t size, double usd, const char *unknown);
+/* The one spelling of a cost aiwb cannot know (the model has no price), in
+ * every line, table and pane. */
+#define METRICS_COST_UNKNOWN "price unknown"
 
 /* The one-line summary after a call (stderr of ask, prompt run):
  * "412 ms to first token, 980 ms total, 12 in / 40 out tokens (estimated),

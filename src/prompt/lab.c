@@ -1074,3 +1074,21 @@ void lab_run_sent(const struct lab_run *lr, const char **system, const struct ll
 	*messages = rq ? rq->messages : NULL;
 	*n = rq ? rq->nmessages : 0;
 }
+
+int lab_run_attempt(const struct lab_run *lr, struct lab_attempt *out)
+{
+	memset(out, 0, sizeof *out);
+	const struct run *r = lr->run;
+	if (!r && lr->tr && lr->current < lr->tr->ncalls)
+		r = lr->tr->calls[lr->current].run;
+	if (!r || r->finished)
+		return 0;
+	out->attempt = r->attempt;
+	out->max = r->max_attempts;
+	int64_t left = r->retry_at_us - clock_us();
+	if (r->retry_at_us && left > 0) {
+		out->retry_in_us = left;
+		snprintf(out->reason, sizeof out->reason, "%s", r->retry_reason);
+	}
+	return 1;
+}

@@ -157,6 +157,15 @@ int lab_run_finished(const struct lab_run *lr);
 enum llm_status lab_run_status(const struct lab_run *lr);
 /* One sentence for a run that did not end OK, else the stop reason or "". */
 const char *lab_run_message(const struct lab_run *lr);
+/* Where the call being shown is: its attempt (1 before any retry) of max
+ * (0: unknown), and while a retry waits, the microseconds left (clock_us)
+ * and why; 0 when no call runs. */
+struct lab_attempt {
+	int attempt, max;
+	int64_t retry_in_us;
+	char reason[160];
+};
+int lab_run_attempt(const struct lab_run *lr, struct lab_attempt *out);
 /* The calls together: first TTFT, wall time, tokens and cost summed. */
 void lab_run_metrics(const struct lab_run *lr, struct run_metrics *m);
 /* Saved history rows (0 before any call finished). */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/json.h"
 #include "base/xmalloc.h"
 #include "store/db.h"
 #include "store/fts.h"
@@ -520,6 +521,7 @@ static void parse_messages(struct history_run *run)
 static void parse_params(struct history_run *run)
 {
 	cJSON *o = run->params_json ? cJSON_Parse(run->params_json) : NULL;
+	json_exact_integers(o); /* a compare_group as written, not 1.79e+15 */
 	if (cJSON_IsObject(o) && cJSON_GetArraySize(o) > 0) {
 		run->params = xcalloc((size_t)cJSON_GetArraySize(o), sizeof *run->params);
 		const cJSON *p;

@@ -82,9 +82,9 @@ else
 fi
 
 d="? lists the three keys in the Prompt pane's help"
-if tui_keys '?' && tui_wait "Copy the focused answer to the clipboard (OSC 52)" &&
+if tui_keys '?' && tui_wait "Copy the code block in view, else the answer" &&
 	tui_wait 'Open the focused answer in $PAGER (default less)' && tui_wait "Save the focused answer to a file" &&
-	tui_keys '?' && tui_wait_gone "Copy the focused answer to the clipboard"; then
+	tui_keys '?' && tui_wait_gone "Copy the code block in view"; then
 	ok "$d"
 else
 	tui_fail "$d"

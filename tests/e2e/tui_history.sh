@@ -83,8 +83,8 @@ sys.exit(0 if len(g) == 6 and g[4] == g[5] and g[4] != g[2] and g[4] >= int(sys.
 
 d="H lists the runs newest first: time, kind, model, status, cost, prompt; the status line says History"
 if tui_keys H && tui_wait "6 runs, newest first" && tui_wait_bottom ' History*' &&
-	tui_wait_re '20[0-9-]+ [0-9:]+  compare +ollama/mistral +ok +\$0\.000000  another compare' &&
-	tui_wait_re '20[0-9-]+ [0-9:]+  ask +openai/gpt-4o-mini +ok +\$0\.0000[0-9]+  Tell me about zebras' &&
+	tui_wait_re '20[0-9-]+ [0-9:]+  compare +ollama/mistral +ok +\$0\.000000 +another compare' &&
+	tui_wait_re '20[0-9-]+ [0-9:]+  ask +openai/gpt-4o-mini +ok +\$0\.0000[0-9]+ +Tell me about zebras' &&
 	tui_wait "compare penguins"; then
 	ok "$d"
 else

@@ -45,6 +45,7 @@
 #include "svc/svc.h"
 
 #include "fake_awsjobs.h"
+#include "fakemd.h"
 
 #define MAX_HEAD ((size_t)64 << 10)
 #define MAX_BODY ((size_t)64 << 20)
@@ -114,6 +115,7 @@ struct scenario {
 	long line_bytes; /* longline-N: tokens of N bytes, no newline (0: words) */
 	long burst;      /* burst-N: the first N tokens unpaced */
 	bool nospace;    /* nospace: and no space either */
+	bool markdown;   /* markdown: the answer is fakemd.h's document */
 };
 
 struct options {
@@ -513,6 +515,7 @@ static struct scenario scenario_parse(const char *model, double default_tps)
 	long line = word_number(model, "longline", 1024);
 	sc.line_bytes = line > LONGLINE_MAX ? LONGLINE_MAX : line > 0 ? line : 0;
 	sc.nospace = find_word(model, "nospace") != NULL;
+	sc.markdown = find_word(model, "markdown") != NULL;
 	long burst = word_number(model, "burst", 0);
 	sc.burst = burst > 0 ? burst : 0;
 	return sc;
@@ -579,6 +582,8 @@ static size_t answer_token(const struct answer *a, long i, char *out, size_t cap
 			out[k] = !a->sc.nospace && (k + (size_t)i) % 7 == 6 ? ' ' : (char)('a' + (k + (size_t)i) % 26);
 		return n;
 	}
+	if (a->sc.markdown)
+		return fakemd_token(i, out, cap);
 	if (a->sc.evil)
 		return (size_t)snprintf(out, cap, "%s", evil_tokens[i % N_EVIL]);
 	if (a->sc.nul && i == 1 && cap >= 6) {
@@ -624,7 +629,7 @@ static void answer_init(struct answer *a, const struct ctx *x)
 	else if (a->sc.tokens > 0)
 		a->ntokens = a->sc.tokens;
 	else
-		a->ntokens = a->sc.evil ? N_EVIL : N_BASE;
+		a->ntokens = a->sc.markdown ? fakemd_ntokens() : a->sc.evil ? N_EVIL : N_BASE;
 	a->echo = x->c->echo;
 	if (a->echo && a->sc.kind != K_HUGE)
 		a->ntokens += 2;

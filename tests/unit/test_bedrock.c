@@ -1038,7 +1038,7 @@ static void chat_done_cb(void *ud, const struct llm_result *r)
 
 static void chat(struct provider *p, struct loop *l, const char *model, int stream, struct chat *c)
 {
-	static const struct llm_handlers h = { chat_text_cb, chat_done_cb };
+	static const struct llm_handlers h = { chat_text_cb, chat_done_cb, NULL };
 	struct llm_message m = { "user", "Say hello" };
 	struct llm_request rq = { .model = model, .messages = &m, .nmessages = 1, .stream = stream };
 	rq.params.has_max_tokens = 1;

@@ -186,7 +186,7 @@ static void test_panel_parts(void **state)
 	metrics_panel(&m, part);
 	assert_string_equal(part[0], "TTFT -");
 	assert_string_equal(part[1], "12 in / 40 out (est.)");
-	assert_string_equal(part[3], "cost ?");
+	assert_string_equal(part[3], METRICS_COST_UNKNOWN);
 }
 
 static void test_json_layouts(void **state)
@@ -282,7 +282,7 @@ static void old_panel(const struct run_metrics *m, char part[5][80])
 	if (m->cost_usd >= 0)
 		snprintf(part[3], 80, "$%.6f", m->cost_usd);
 	else
-		snprintf(part[3], 80, "cost ?");
+		snprintf(part[3], 80, METRICS_COST_UNKNOWN);
 	snprintf(part[4], 80, "%.1f s", m->total_ms / 1000.0);
 }
 

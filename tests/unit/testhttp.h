@@ -277,7 +277,7 @@ static inline void got_done(void *ud, const struct llm_result *r)
 	loop_stop(g->loop);
 }
 
-static const struct llm_handlers got_handlers = { got_text, got_done };
+static const struct llm_handlers got_handlers = { got_text, got_done, NULL };
 
 /* Asks e's provider for a chat of model on one user message and runs the
  * loop until it stops (done, a cancel or the guard); g, zeroed or set up by
