@@ -7,6 +7,7 @@
 #include "base/xmalloc.h"
 #include "draw.h"
 #include "keys.h"
+#include "prompt/labguard.h"
 #include "theme.h"
 
 #define BOX_MIN_ROWS 3
@@ -171,6 +172,13 @@ int talk_followup(struct talk *t, const char *text)
 	talk_sync(t);
 	if (window_flag(t, text))
 		return -1;
+	char *typed = NULL, *gnote = NULL;
+	struct err ge = ERR_INIT;
+	if (lab_guard_followup(cv->guard, text, &typed, &gnote, &ge) != 0) {
+		wb_status(t->wb, 1, "%s", ge.msg);
+		return -1;
+	}
+	text = typed;
 	struct lab_request rq[COMPARE_MAX_COLUMNS];
 	char *shown[COMPARE_MAX_COLUMNS];
 	int turn = 0;
@@ -202,9 +210,12 @@ int talk_followup(struct talk *t, const char *text)
 	free(t->warned);
 	t->warned = NULL;
 	if (cv->ncols > 1)
-		wb_status(t->wb, 0, "follow-up sent to %zu models, each with its conversation so far (turn %d)", cv->ncols, turn);
+		wb_status(t->wb, 0, "follow-up sent to %zu models, each with its conversation so far (turn %d)%s", cv->ncols,
+			  turn, gnote);
 	else
-		wb_status(t->wb, 0, "follow-up sent to %s (turn %d)", cv->ncols ? cv->cols[0].spec : "", turn);
+		wb_status(t->wb, 0, "follow-up sent to %s (turn %d)%s", cv->ncols ? cv->cols[0].spec : "", turn, gnote);
+	free(typed);
+	free(gnote);
 	return 0;
 }
 

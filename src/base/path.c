@@ -312,3 +312,21 @@ fail:
 	free(tmp);
 	return -1;
 }
+
+int path_has_command(const char *name)
+{
+	const char *path = getenv("PATH");
+	if (!path)
+		path = "/usr/bin:/bin"; /* where execvp looks then */
+	for (const char *p = path; *p;) {
+		const char *c = strchr(p, ':');
+		size_t l = c ? (size_t)(c - p) : strlen(p);
+		char *f = xasprintf("%.*s/%s", (int)l, p, name);
+		int ok = l && access(f, X_OK) == 0;
+		free(f);
+		if (ok || !c)
+			return ok;
+		p = c + 1;
+	}
+	return 0;
+}

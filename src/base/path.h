@@ -31,6 +31,9 @@ int path_each_entry(const char *dir, int (*fn)(void *ud, const char *path, const
 		    void *ud);
 
 int path_exists(const char *path);
+/* Whether an executable called name is in one of $PATH's directories (no
+ * PATH: /usr/bin:/bin, as execvp). */
+int path_has_command(const char *name);
 int path_is_dir(const char *path);
 int path_is_file(const char *path); /* a regular file (links followed) */
 /* mkdir -p with mode for every directory it creates. */

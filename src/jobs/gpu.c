@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "base/clock.h"
+#include "base/path.h"
 #include "base/proc.h"
 #include "base/xmalloc.h"
 
@@ -160,18 +161,7 @@ int gpu_available(void)
 	const char *flag = getenv("AIWB_GPU");
 	if (flag && strcmp(flag, "off") == 0)
 		return 0;
-	const char *path = getenv("PATH");
-	if (!path)
-		return 0;
-	char *copy = xstrdup(path), *save = NULL;
-	int found = 0;
-	for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-		char *f = xasprintf("%s/nvidia-smi", d);
-		found = access(f, X_OK) == 0;
-		free(f);
-	}
-	free(copy);
-	return found;
+	return path_has_command("nvidia-smi");
 }
 
 static char *query(const char *what)

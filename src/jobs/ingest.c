@@ -72,15 +72,25 @@ char *job_file_read(const char *path, int64_t offset, size_t *len, struct stat *
 	return data;
 }
 
+/* What an appended-to file holds past where the last read of it stopped
+ * (*offset; the registry's job_files row of origin); NULL when nothing new. */
+static char *read_on(struct ingest *in, const char *path, const char *origin, const struct stat *st, int64_t *offset,
+		     size_t *len, struct stat *now)
+{
+	int64_t size = 0, mtime = 0;
+	*offset = 0;
+	jobreg_file_get(in->db, in->job_id, origin, offset, &size, &mtime);
+	if (*offset < 0 || st->st_size <= *offset)
+		return NULL;
+	return job_file_read(path, *offset, len, now);
+}
+
 static void ingest_events(struct ingest *in, const char *path, const char *origin, const struct stat *st)
 {
-	int64_t offset = 0, size = 0, mtime = 0;
-	jobreg_file_get(in->db, in->job_id, origin, &offset, &size, &mtime);
-	if (offset < 0 || st->st_size <= offset)
-		return;
+	int64_t offset;
 	size_t len;
 	struct stat now;
-	char *data = job_file_read(path, offset, &len, &now);
+	char *data = read_on(in, path, origin, st, &offset, &len, &now);
 	if (!data)
 		return;
 	size_t at = 0;
@@ -130,13 +140,10 @@ static void ingest_csv(struct ingest *in, const char *path, const char *origin, 
  * where the last read stopped. */
 static void ingest_jsonl(struct ingest *in, const char *path, const char *origin, const struct stat *st)
 {
-	int64_t offset = 0, size = 0, mtime = 0;
-	jobreg_file_get(in->db, in->job_id, origin, &offset, &size, &mtime);
-	if (offset < 0 || st->st_size <= offset)
-		return;
+	int64_t offset;
 	size_t len;
 	struct stat now;
-	char *data = job_file_read(path, offset, &len, &now);
+	char *data = read_on(in, path, origin, st, &offset, &len, &now);
 	if (!data)
 		return;
 	in->origin = origin;

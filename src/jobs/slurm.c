@@ -9,6 +9,7 @@
 
 #include "base/buf.h"
 #include "base/clock.h"
+#include "base/path.h"
 #include "base/xmalloc.h"
 #include "jobs/local.h"
 #include "base/proc.h"
@@ -187,17 +188,6 @@ int slurm_available(void)
 	const char *flag = getenv("AIWB_SLURM");
 	if (flag && strcmp(flag, "off") == 0)
 		return 0;
-	const char *path = getenv("PATH");
-	if (!path)
-		return 0;
-	char *copy = xstrdup(path), *save = NULL;
-	int found = 0;
-	for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-		char *f = xasprintf("%s/squeue", d);
-		found = access(f, X_OK) == 0;
-		free(f);
-	}
-	free(copy);
-	return found;
+	return path_has_command("squeue");
 }
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "base/buf.h"
+#include "base/path.h"
 #include "base/proc.h"
 #include "base/xmalloc.h"
 #include "base/yamldoc.h"
@@ -565,22 +566,7 @@ static int extract_csv(const char *name, const char *data, size_t len, const str
 
 int kb_have_pdftotext(void)
 {
-	const char *path = getenv("PATH");
-	if (!path)
-		path = "/usr/bin:/bin";
-	for (const char *p = path; *p;) {
-		const char *c = strchr(p, ':');
-		size_t l = c ? (size_t)(c - p) : strlen(p);
-		char *f = xasprintf("%.*s/pdftotext", (int)l, p);
-		int ok = access(f, X_OK) == 0;
-		free(f);
-		if (ok)
-			return 1;
-		if (!c)
-			break;
-		p = c + 1;
-	}
-	return 0;
+	return path_has_command("pdftotext");
 }
 
 static int extract_pdf(const char *name, const char *fs_path, struct kb_docs *out, struct err *e)

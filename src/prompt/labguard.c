@@ -67,6 +67,43 @@ int lab_guard_on(struct lab_guard *lg)
 	return !step_ready(lg) || guard_step_on(&lg->step);
 }
 
+int lab_guard_followup(struct lab_guard *lg, const char *text, char **out, char **note, struct err *e)
+{
+	*out = NULL;
+	*note = NULL;
+	if (!step_ready(lg))
+		return err_set(e, "the guard cannot be used, so the follow-up was not sent: %s", lg->open_error);
+	if (!guard_step_on(&lg->step)) {
+		*out = xstrdup(text);
+		*note = xstrdup("");
+		return 0;
+	}
+	if (lg->step.bedrock)
+		return err_set(e, "the Bedrock guardrail of guard.action checks a conversation's first turn only, so a "
+				  "follow-up is not sent unchecked; n starts a new conversation");
+	struct guard_verdict v;
+	size_t len = strlen(text);
+	guard_step_check(&lg->step, text, len, &v);
+	int rc = 0;
+	if (v.local.blocked) {
+		char *summary = guard_findings_summary(&v.local.findings);
+		rc = err_set(e, "guard (block): the follow-up holds %s; not sent", summary);
+		free(summary);
+	} else {
+		*out = v.local.masked ? xstrndup(v.local.masked, v.local.masked_len) : xstrdup(text);
+		if (v.local.findings.n) {
+			char *summary = guard_findings_summary(&v.local.findings);
+			*note = xasprintf("; guard (%s): the follow-up holds %s%s", guard_step_mode(&lg->step), summary,
+					  v.local.masked ? ", sent masked" : "");
+			free(summary);
+		} else {
+			*note = xstrdup("");
+		}
+	}
+	guard_verdict_free(&v);
+	return rc;
+}
+
 static void clear_prompt(struct lab_guard *lg)
 {
 	guardrail_cancel(lg->prompt_call);

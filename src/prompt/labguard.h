@@ -34,6 +34,13 @@ typedef void (*lab_guard_prompt_fn)(void *ud, int send);
  * before this returns when the guard is off or local, from the loop for a
  * guardrail, unless a later lab_guard_prompt or lab_guard_free cancels it. */
 void lab_guard_prompt(struct lab_guard *lg, const struct lab_form *f, lab_guard_prompt_fn done, void *ud);
+/* A conversation's follow-up text through the same guard, at once: 0 to send
+ * *out (the text as typed, or masked; caller frees) with *note (what the
+ * guard found, for the status line; "" when nothing; caller frees); -1 when
+ * it must not go, with the reason in e: block found something, the guard
+ * cannot be used, or guard.action is a Bedrock guardrail (it checks a
+ * conversation's first turn; a follow-up is not sent unchecked). */
+int lab_guard_followup(struct lab_guard *lg, const char *text, char **out, char **note, struct err *e);
 /* A guardrail is checking the prompt. */
 int lab_guard_prompt_pending(const struct lab_guard *lg);
 /* After done: the messages to send in place of the form's rendering (the

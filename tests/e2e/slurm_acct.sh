@@ -63,7 +63,9 @@ SUBMITTED="${J1#slurm:} ${J2#slurm:} ${J3#slurm:}"
 ended() { [ "$(sacct -n -X -P -j "$1" -o State 2>/dev/null | sort -u | tr '\n' ' ')" = "$2 " ]; }
 wait_until 60 ended "${J1#slurm:}" FAILED
 wait_until 60 ended "${J2#slurm:}" COMPLETED
-wait_until 60 ended "${J3#slurm:}" COMPLETED
+# both tasks: sacct lists a task of an array only once it has started
+both_ended() { [ "$(sacct -n -X -P -j "$1" -o State 2>/dev/null | grep -c '^COMPLETED$')" = 2 ]; }
+wait_until 60 both_ended "${J3#slurm:}"
 # aiwb looked last at submit (queued); Slurm's purge is stood in for by a
 # squeue that lists nothing, so what is asked is the real sacct
 mkdir -p "$E2E_TMP/forgot"

@@ -36,7 +36,7 @@ CODE='def greet(name):
 
 d="the answer is rendered: heading, link target, aligned table, code block, quote, lists; no Markdown marks"
 if tui_start 90 26 && tui_wait_re "openai +2 models" && tui_keys / && tui_type markdown && tui_keys Enter Enter &&
-	tui_wait "openai/markdown" && tui_keys 2 z i && tui_type "Release notes please" && tui_keys Enter &&
+	tui_wait "openai/markdown" && tui_keys 2 z i && tui_type "Release notes please" && tui_keys C-s &&
 	tui_wait "done (" && tui_keys g && tui_wait "Release notes" && tui_wait "═════════════" &&
 	tui_wait "the docs (https://example.com/docs) and run aiwb ask." &&
 	tui_wait "model │  ctx │ price" && tui_wait "──────┼──────┼──────" && tui_wait "small │   8k │ \$0.10" &&
@@ -120,8 +120,8 @@ _mouse() {
 }
 _mouse_flag() { [ "$(tui_fmt '#{mouse_any_flag}')" = "$1" ]; }
 d="mouse on (the default): a click focuses the pane under it, the wheel scrolls the answer under it"
-if tui_start 90 30 && tui_wait_re "openai +2 models" && tui_poll 5 _mouse_flag 1 && tui_keys / && tui_type markdown &&
-	tui_keys Enter Enter && tui_wait "openai/markdown" && tui_keys 2 i && tui_type "notes" && tui_keys Enter &&
+if tui_start 90 30 && tui_wait_re "openai +2 models" && tui_poll 5 _mouse_flag 1 && tui_keys 1 / && tui_type markdown &&
+	tui_keys Enter Enter && tui_wait "openai/markdown" && tui_keys 2 i && tui_type "notes" && tui_keys C-s &&
 	tui_wait "done (" && tui_wait_re ' 2[0-9]/2[0-9] *│$' && _mouse 0 5 20 && _mouse 3 5 20 &&
 	tui_wait_bottom ' Knowledge *' && _mouse 64 60 8 && tui_wait_re ' 1[0-9]/2[0-9] ↓ *│$' && _mouse 65 60 8 &&
 	tui_wait_re ' 2[0-9]/2[0-9] *│$' && tui_wait_bottom ' Knowledge *' && _mouse 0 60 8 && _mouse 3 60 8 &&

@@ -259,6 +259,53 @@ static int teardown(void **state)
 	return testhttp_group_teardown(state);
 }
 
+/* A conversation's follow-up: off sends it as typed, mask sends it masked
+ * and says so, block keeps it back, report sends it and names the finding,
+ * a Bedrock guardrail refuses to let it go unchecked. */
+static void test_followup(void **state)
+{
+	(void)state;
+	struct config cfg;
+	const char *text = "and mail jo@example.com the summary";
+	char *out, *note;
+	struct err e = ERR_INIT;
+	struct lab_guard *lg = guard_with(&cfg, "off");
+	assert_int_equal(lab_guard_followup(lg, text, &out, &note, &e), 0);
+	assert_string_equal(out, text);
+	assert_string_equal(note, "");
+	free(out);
+	free(note);
+	lab_guard_free(lg);
+
+	lg = guard_with(&cfg, "mask");
+	assert_int_equal(lab_guard_followup(lg, text, &out, &note, &e), 0);
+	assert_string_equal(out, "and mail [EMAIL] the summary");
+	assert_contains(note, "guard (mask): the follow-up holds 1 finding");
+	assert_contains(note, "sent masked");
+	free(out);
+	free(note);
+	lab_guard_free(lg);
+
+	lg = guard_with(&cfg, "report");
+	assert_int_equal(lab_guard_followup(lg, text, &out, &note, &e), 0);
+	assert_string_equal(out, text);
+	assert_contains(note, "guard (report): the follow-up holds 1 finding");
+	free(out);
+	free(note);
+	lab_guard_free(lg);
+
+	lg = guard_with(&cfg, "block");
+	assert_int_equal(lab_guard_followup(lg, text, &out, &note, &e), -1);
+	assert_contains(e.msg, "guard (block): the follow-up holds 1 finding");
+	assert_null(out);
+	e = (struct err)ERR_INIT;
+	assert_int_equal(lab_guard_followup(lg, "nothing personal here", &out, &note, &e), 0);
+	assert_string_equal(out, "nothing personal here");
+	free(out);
+	free(note);
+	lab_guard_free(lg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -267,6 +314,7 @@ int main(void)
 		cmocka_unit_test(test_block_and_report),
 		cmocka_unit_test(test_mask_refuses_a_chain),
 		cmocka_unit_test(test_answer_checked_after_the_stream),
+		cmocka_unit_test(test_followup),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

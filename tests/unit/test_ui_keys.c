@@ -431,9 +431,11 @@ static void test_help_for_pane(void **state)
 	help_text_for(&b, KEYMAP_MODELS, commands);
 	const char *s = buf_str(&b);
 	static const char head[] = "Models pane\n"
-				   "  Enter         Select the model the Prompt pane sends to\n"
+				   "  Enter         Select the model the Prompt pane sends to; on a provider, fold or "
+				   "unfold its models\n"
 				   "  Space         Mark or unmark the model for comparison\n"
 				   "  e             Edit the model's parameters\n"
+				   "  R             Ask every provider for its models again\n"
 				   "  j Down C-n    Down a row (or a line)\n";
 	assert_true(strncmp(s, head, strlen(head)) == 0);
 	assert_non_null(strstr(s, "\n  /             Filter a list"));
