@@ -89,7 +89,7 @@ enum key_action { ACTION_NONE = -1, KEY_ACTIONS(KEY_ACTION_ENUM) ACTION_COUNT };
 	X(JOBS_X_AXIS, "jobs.x-axis", "t", "Chart: x by step or by time")                   \
 	X(JOBS_CELLS, "jobs.cells", "b", "Chart: braille, blocks or ASCII cells")           \
 	X(JOBS_METRIC, "jobs.metric", "m", "Comparing: the next metric")                    \
-	X(JOBS_FOLD, "jobs.fold", "+", "Unfold or fold an array's tasks")                   \
+	X(JOBS_FOLD, "jobs.fold", "+", "Unfold or fold the jobs under a row (tasks, executions, trials)")                   \
 	X(JOBS_BACK, "jobs.back", "Esc Backspace", "Back to the list of jobs")
 
 #define HISTORY_KEYS(X)                                                                  \

@@ -27,6 +27,7 @@
 #include "jobs/follow.h"
 #include "jobs/notify.h"
 #include "jobs/registry.h"
+#include "jobs/smmonitor.h"
 #include "jobs/slurm.h"
 #include "jobs/text.h"
 #include "keys.h"
@@ -78,6 +79,7 @@ struct jobs_pane {
 	enum view view;
 	struct job cur;            /* the job shown; kept up to date by the follower */
 	struct job_follow *follow;
+	struct smm_violations *violations; /* a Model Monitor execution's, being read */
 	struct sanitizer san;
 	struct buf log;            /* sanitised log tail */
 	int log_ended;
@@ -419,8 +421,24 @@ static void on_log_end(void *ud, const char *error)
 	wb_redraw(jp->base.wb);
 }
 
+/* A Model Monitor execution's violations, shown where a log would be. */
+static void on_violations(void *ud, const char *text, const char *error)
+{
+	struct jobs_pane *jp = ud;
+	struct buf b = BUF_INIT;
+	if (error)
+		buf_printf(&b, "constraint violations: cannot be read: %s\n", error);
+	else
+		buf_printf(&b, "constraint violations (%s/constraint_violations.json):\n%s", jp->cur.dir, text);
+	sanitize_feed(&jp->san, b.data, b.len, &jp->log);
+	buf_free(&b);
+	wb_redraw(jp->base.wb);
+}
+
 static void close_detail(struct jobs_pane *jp)
 {
+	smmonitor_violations_free(jp->violations);
+	jp->violations = NULL;
 	job_follow_free(jp->follow);
 	jp->follow = NULL;
 	job_clear(&jp->cur);
@@ -461,6 +479,11 @@ static void open_job(struct jobs_pane *jp, const struct job *j)
 	struct job_follow_cb mine = cb;
 	mine.ud = jp;
 	jp->follow = job_follow_start(&jp->desk, &jp->cur, &mine);
+	if (strcmp(jp->cur.source, SMMONITOR_SOURCE) == 0 && strchr(jp->cur.ext_id, '/') && job_status_final(jp->cur.status)) {
+		jp->violations = smmonitor_violations_start(&jp->cur, jp->base.wb->loop, on_violations, jp, &e);
+		if (!jp->violations)
+			on_violations(jp, NULL, e.msg);
+	}
 }
 
 struct first_name {

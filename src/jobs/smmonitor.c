@@ -9,11 +9,13 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/xmalloc.h"
+#include "drift/monitor.h"
 #include "drift/remote.h"
 #include "jobs/registry.h"
 #include "net/awsauth.h"
 #include "net/awscall.h"
 #include "net/retry.h"
+#include "net/s3.h"
 
 #define DEFAULT_TIMEOUT_MS 60000
 #define PAGE 100
@@ -666,18 +668,84 @@ struct job_source *smmonitor_source_new(struct db *db, struct loop *loop, struct
 	return &s->base;
 }
 
+/* Whether j is an execution whose output is known; -1 with e if not. */
+static int execution_output(const struct job *j, struct err *e)
+{
+	if (!j->source || strcmp(j->source, SMMONITOR_SOURCE) != 0 || !j->ext_id || !strchr(j->ext_id, '/'))
+		return err_set(e, "%s:%s is not a Model Monitor execution", j->source ? j->source : "?",
+			       j->ext_id ? j->ext_id : "?");
+	if (!j->dir || !*j->dir)
+		return err_set(e, "the output of %s:%s is not known (yet): its processing job has not been described",
+			       j->source, j->ext_id);
+	return 0;
+}
+
+struct smm_violations {
+	struct s3 *s3;
+	struct s3_call *call;
+	smm_violations_fn done;
+	void *ud;
+};
+
+static void violations_read(void *ud, const char *data, size_t len, const struct err *e)
+{
+	struct smm_violations *v = ud;
+	v->call = NULL;
+	if (e && e->set) {
+		v->done(v->ud, NULL, e->msg);
+		return;
+	}
+	cJSON *doc = cJSON_ParseWithLength(data, len);
+	if (!cJSON_IsObject(doc)) {
+		cJSON_Delete(doc);
+		v->done(v->ud, NULL, "constraint_violations.json is not a JSON object");
+		return;
+	}
+	struct buf t = BUF_INIT;
+	monitor_violations_text(doc, &t);
+	cJSON_Delete(doc);
+	v->done(v->ud, buf_str(&t), NULL);
+	buf_free(&t);
+}
+
+struct smm_violations *smmonitor_violations_start(const struct job *j, struct loop *l, smm_violations_fn done,
+						  void *ud, struct err *e)
+{
+	char *bucket, *prefix;
+	if (execution_output(j, e) != 0 || s3_uri_parse(j->dir, &bucket, &prefix, e) != 0)
+		return NULL;
+	struct smm_violations *v = xcalloc(1, sizeof *v);
+	v->done = done;
+	v->ud = ud;
+	v->s3 = s3_new(NULL, NULL, e);
+	char *key = drift_remote_key(prefix, "constraint_violations.json");
+	if (v->s3)
+		v->call = s3_get_start(v->s3, l, bucket, key, (size_t)16 << 20, violations_read, v);
+	if (v->s3 && !v->call)
+		err_set(e, "the read of s3://%s/%s could not start", bucket, key);
+	free(key);
+	free(bucket);
+	free(prefix);
+	if (!v->call) {
+		smmonitor_violations_free(v);
+		return NULL;
+	}
+	return v;
+}
+
+void smmonitor_violations_free(struct smm_violations *v)
+{
+	if (!v)
+		return;
+	s3_cancel(v->call);
+	s3_free(v->s3);
+	free(v);
+}
+
 cJSON *smmonitor_violations(const struct job *j, struct loop *l, struct err *e)
 {
-	if (!j->source || strcmp(j->source, SMMONITOR_SOURCE) != 0 || !j->ext_id || !strchr(j->ext_id, '/')) {
-		err_set(e, "%s:%s is not a Model Monitor execution", j->source ? j->source : "?",
-			j->ext_id ? j->ext_id : "?");
+	if (execution_output(j, e) != 0)
 		return NULL;
-	}
-	if (!j->dir || !*j->dir) {
-		err_set(e, "the output of %s:%s is not known (yet): its processing job has not been described", j->source,
-			j->ext_id);
-		return NULL;
-	}
 	struct drift_remote *r = drift_remote_open(l, e);
 	if (!r)
 		return NULL;

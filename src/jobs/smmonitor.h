@@ -27,10 +27,11 @@
 #ifndef AIWB_JOBS_SMMONITOR_H
 #define AIWB_JOBS_SMMONITOR_H
 
-#include <cjson/cJSON.h>
 
 #include "jobs/job.h"
 #include "store/db.h"
+
+struct cJSON;
 
 #define SMMONITOR_SOURCE "sagemaker-monitor"
 #define SMMONITOR_EXECUTIONS 200
@@ -53,6 +54,17 @@ struct job_source *smmonitor_source_new(struct db *db, struct loop *loop, struct
 /* An execution's constraint_violations.json (read from S3 under its dir),
  * running l until done. NULL with e (also for a job that is not an execution
  * or whose output is not known). */
-cJSON *smmonitor_violations(const struct job *j, struct loop *l, struct err *e);
+struct cJSON *smmonitor_violations(const struct job *j, struct loop *l, struct err *e);
+
+/* The same on the loop, for the Jobs pane: done(ud, text, error) comes once
+ * from the loop with the violations as a table (monitor_violations_text), or
+ * with why they could not be read; unless cancelled first. NULL with e when
+ * j is not an execution whose output is known, or S3 cannot be used. */
+struct smm_violations;
+typedef void (*smm_violations_fn)(void *ud, const char *text, const char *error);
+struct smm_violations *smmonitor_violations_start(const struct job *j, struct loop *l, smm_violations_fn done,
+						  void *ud, struct err *e);
+/* Cancels the read if it is still on and frees the handle. No-op on NULL. */
+void smmonitor_violations_free(struct smm_violations *v);
 
 #endif
