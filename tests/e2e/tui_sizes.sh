@@ -105,9 +105,10 @@ view() {
 for size in 80x24 100x19 60x15; do
 	W=${size%x*} H=${size#*x}
 	d="${W}x$H: two models marked, an answer each"
+	rm -f "$AIWB_HOME/workbench.json" # each size starts as a new workbench (no marks kept from the last)
 	if tui_start "$W" "$H" && tui_wait "openai" && tui_keys 1 / && tui_type markdown && tui_keys Enter Space &&
 		tui_keys Escape / && tui_type gpt-4o-mini && tui_keys Enter Space Escape && tui_keys 2 i && tui_type hi &&
-		tui_keys Enter && tui_wait "done (" 15; then
+		tui_keys C-s && tui_wait "done (" 15; then
 		ok "$d"
 	else
 		tui_fail "$d"

@@ -24,7 +24,7 @@ TUI_ENV="OPENAI_API_KEY=sk-e2e-openai OPENAI_BASE_URL=$URL/v1"
 # pick MODEL: selects openai/MODEL in Models and sends "hi" from the Prompt pane.
 pick_and_send() {
 	tui_keys 1 / && tui_type "$1" && tui_keys Enter Enter && tui_wait "openai/$1" && tui_keys Escape 2 i &&
-		tui_type hi && tui_keys Enter
+		tui_type hi && tui_keys C-s
 }
 _clock_at_least() {
 	_s=$(printf '%s\n' "$TUI_LAST" | sed -n 's/.*waiting for first token · C-c cancels · \([0-9][0-9]*\) s.*/\1/p' | head -1)
