@@ -42,7 +42,7 @@ FUZZ_RUN = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%-replay)
 FAKE_PARTS = $(wildcard tests/fakes/fake_*.c)
 HELPERS  = $(patsubst %.c,$(BUILD)/%,$(filter-out $(FAKE_PARTS),$(wildcard tests/fakes/*.c)) $(wildcard bench/*.c))
 
-.PHONY: all deps run test check asan ubsan bench fuzz install uninstall clean aiwb
+.PHONY: all deps run test check asan ubsan bench fuzz install install-files uninstall clean aiwb
 .SECONDARY:
 all: aiwb
 
@@ -127,6 +127,11 @@ fuzz:
 	@BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) PKGS="$(PKGS)" ./tests/fuzz/run.sh
 
 install: all
+	@$(MAKE) --no-print-directory install-files
+
+# Only the files, from what is built (tests/e2e/install.sh: a test must not
+# rebuild a sanitizer build with other flags).
+install-files:
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/aiwb/prompts \
 		$(DESTDIR)$(PREFIX)/share/aiwb/themes $(DESTDIR)$(PREFIX)/share/aiwb/examples \
 		$(DESTDIR)$(PREFIX)/share/aiwb/catalog \
