@@ -410,20 +410,6 @@ void editor_draw(struct editor *ed, WINDOW *w, int y, int x, int height, int wid
 
 /* ---------------------------------------------------------------- $EDITOR */
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t k = write(fd, p, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 static int read_back(const char *path, struct buf *out, struct err *e)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -460,7 +446,7 @@ int editor_external(struct editor *ed, struct err *e)
 		free(tmp);
 		return -1;
 	}
-	int wrote = write_all(fd, ed->text.data ? ed->text.data : "", ed->text.len);
+	int wrote = path_write_all(fd, ed->text.data ? ed->text.data : "", ed->text.len);
 	if (close(fd) != 0 || wrote != 0) {
 		err_errno(e, "cannot write the temp file %s for the editor", tmp);
 		unlink(tmp);

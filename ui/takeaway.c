@@ -58,20 +58,6 @@ int takeaway_copy(const char *text, size_t len, size_t *copied, struct err *e)
 	return 0;
 }
 
-static int write_fd(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Whether the pager (PAGER's first word, less when unset) takes +LINE. */
 static int pager_takes_line(void)
 {
@@ -102,7 +88,7 @@ static int page_file(const char *text, size_t len, long line, const char *prefix
 		return -1;
 	}
 	char *safe = sanitize_str(text, len, 0);
-	int wrote = write_fd(fd, safe, strlen(safe));
+	int wrote = path_write_all(fd, safe, strlen(safe));
 	free(safe);
 	if (close(fd) != 0 || wrote != 0) {
 		err_errno(e, "cannot write the temp file %s for the pager", tmp);

@@ -272,6 +272,23 @@ char *path_read_file(const char *path, size_t *len, struct err *e)
 	return buf_detach(&b);
 }
 
+int path_write_all(int fd, const void *p, size_t n)
+{
+	const char *b = p;
+	while (n) {
+		ssize_t w = write(fd, b, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w == 0)
+			errno = EIO;
+		if (w <= 0)
+			return -1;
+		b += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
 int path_write_file(const char *path, const void *data, size_t len, struct err *e)
 {
 	char *tmp = xasprintf("%s.tmp.XXXXXX", path);
@@ -281,17 +298,8 @@ int path_write_file(const char *path, const void *data, size_t len, struct err *
 		free(tmp);
 		return -1;
 	}
-	const char *p = data;
-	size_t left = len;
-	while (left) {
-		ssize_t n = write(fd, p, left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			goto fail;
-		p += n;
-		left -= (size_t)n;
-	}
+	if (path_write_all(fd, data, len) != 0)
+		goto fail;
 	if (fsync(fd) != 0)
 		goto fail;
 	if (close(fd) != 0) {

@@ -51,6 +51,10 @@ int path_check_private_file(const char *path, struct err *e);
  * device, socket or directory is refused at once ("not a regular file (a
  * FIFO)"), never waited on. */
 char *path_read_file(const char *path, size_t *len, struct err *e);
+/* Writes all n bytes to fd, again after EINTR and short writes: 0, or -1
+ * with errno set (a write of 0 bytes counts as failed, errno EIO). Safe
+ * between fork and exec. */
+int path_write_all(int fd, const void *p, size_t n);
 /* Writes data to path atomically (temp file in the same dir, fsync, rename), mode 0600. */
 int path_write_file(const char *path, const void *data, size_t len, struct err *e);
 

@@ -10,6 +10,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "base/path.h"
+#include "base/path.h"
 #include "base/xmalloc.h"
 
 #define REDACTED "[redacted]"
@@ -311,26 +313,12 @@ struct guard {
 
 static struct guard guards[2] = { { .fd = STDOUT_FILENO }, { .fd = STDERR_FILENO } };
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static ssize_t guard_write(void *cookie, const char *p, size_t n)
 {
 	struct guard *g = cookie;
 	buf_reset(&g->out);
 	secret_stream_feed(&g->st, p, n, &g->out);
-	int rc = write_all(g->fd, g->out.data, g->out.len);
+	int rc = path_write_all(g->fd, g->out.data, g->out.len);
 	return rc == 0 ? (ssize_t)n : 0;
 }
 
@@ -338,7 +326,7 @@ static int guard_release(struct guard *g)
 {
 	struct buf out = BUF_INIT;
 	secret_stream_finish(&g->st, &out);
-	int rc = write_all(g->fd, out.data, out.len);
+	int rc = path_write_all(g->fd, out.data, out.len);
 	buf_free(&out);
 	return rc;
 }

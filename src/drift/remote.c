@@ -94,20 +94,6 @@ static int temp_file(const char *suffix, char **path, struct err *e)
 	return fd;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* The first line of s, without CR and BOM. */
 static size_t first_line(const char *s, size_t n, const char **start)
 {
@@ -152,9 +138,9 @@ static int concat_parts(struct drift_remote *r, const char *bucket, const struct
 				const char *nl = memchr(data, '\n', len);
 				skip = nl ? (size_t)(nl - data) + 1 : len;
 			}
-			if (len > skip && !last_nl && write_all(fd, "\n", 1) != 0)
+			if (len > skip && !last_nl && path_write_all(fd, "\n", 1) != 0)
 				rc = err_errno(e, "cannot write the S3 data to a temporary file");
-			if (rc == 0 && write_all(fd, data + skip, len - skip) != 0)
+			if (rc == 0 && path_write_all(fd, data + skip, len - skip) != 0)
 				rc = err_errno(e, "cannot write the S3 data to a temporary file");
 			if (len > skip)
 				last_nl = data[len - 1] == '\n';

@@ -117,20 +117,6 @@ struct status_file {
 	char error[256];
 };
 
-static int write_all(int fd, const char *s, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, s, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		s += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Written by the supervisor: temp file + rename, so a reader sees all or nothing. */
 static void status_write(const char *dir, const struct status_file *s)
 {
@@ -150,7 +136,7 @@ static void status_write(const char *dir, const struct status_file *s)
 	char *tmp = xasprintf("%s/status.tmp", dir), *final = xasprintf("%s/status", dir);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd >= 0) {
-		int ok = write_all(fd, text, (size_t)n) == 0 && fsync(fd) == 0;
+		int ok = path_write_all(fd, text, (size_t)n) == 0 && fsync(fd) == 0;
 		close(fd);
 		if (ok)
 			rename(tmp, final);
@@ -233,7 +219,7 @@ static void close_from(int lowest, int keep)
 
 static void report(int fd, const char *msg)
 {
-	write_all(fd, msg, strlen(msg));
+	path_write_all(fd, msg, strlen(msg));
 }
 
 static void exec_job(const struct local_spec *spec, const char *log_path, int err_fd, char **env_extra, size_t n_extra)
@@ -259,7 +245,7 @@ static void exec_job(const struct local_spec *spec, const char *log_path, int er
 	execvp(spec->argv[0], spec->argv);
 fail:;
 	int code = errno;
-	write_all(err_fd, (const char *)&code, sizeof code);
+	path_write_all(err_fd, (const char *)&code, sizeof code);
 	_exit(127);
 }
 
@@ -308,7 +294,7 @@ static void gpu_record(const char *dir, pid_t job)
 		char *path = path_join(dir, "gpu.jsonl");
 		int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 		if (fd >= 0) {
-			write_all(fd, line, strlen(line));
+			path_write_all(fd, line, strlen(line));
 			close(fd);
 		}
 		free(path);

@@ -74,21 +74,6 @@ static void quantise(const float *v, size_t dim, int8_t *c, float *scale, double
 	*err = sqrt(ee);
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-	const char *b = p;
-	while (n) {
-		ssize_t w = write(fd, b, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		b += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Writes the index of the KB's vectors of this dimension; 0 written, -2 when
  * it cannot be (mixed dimensions, too few vectors, nowhere to write), -1 on a
  * database error. Runs inside the caller's read transaction, so gen matches. */
@@ -122,7 +107,7 @@ static int build(struct db *db, const struct kb *kb, size_t dim, size_t min_vect
 	size_t rec = RECORD(dim), fill = 0, cap = BLOCK_BYTES / rec * rec;
 	unsigned char *block = xmalloc(cap);
 	float *v = xmalloc(dim * sizeof *v);
-	int rc = SQLITE_DONE, ok = fd >= 0 && write_all(fd, &h, sizeof h) == 0;
+	int rc = SQLITE_DONE, ok = fd >= 0 && path_write_all(fd, &h, sizeof h) == 0;
 	while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((size_t)sqlite3_column_int64(st, 1) != dim || (size_t)sqlite3_column_bytes(st, 2) != dim * sizeof *v) {
 			ok = 0;
@@ -140,14 +125,14 @@ static int build(struct db *db, const struct kb *kb, size_t dim, size_t min_vect
 		memcpy(r + sizeof id, f, sizeof f);
 		h.n++;
 		if ((fill += rec) == cap) {
-			ok = write_all(fd, block, fill) == 0;
+			ok = path_write_all(fd, block, fill) == 0;
 			fill = 0;
 		}
 	}
 	int dberr = ok && rc != SQLITE_DONE;
 	sqlite3_finalize(st);
 	memcpy(h.magic, MAGIC, 8);
-	ok = ok && !dberr && h.n >= min_vectors && h.n > 0 && write_all(fd, block, fill) == 0 &&
+	ok = ok && !dberr && h.n >= min_vectors && h.n > 0 && path_write_all(fd, block, fill) == 0 &&
 	     pwrite(fd, &h, sizeof h, 0) == (ssize_t)sizeof h && fsync(fd) == 0;
 	if (fd >= 0 && close(fd) != 0)
 		ok = 0;

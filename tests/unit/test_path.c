@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/err.h"
@@ -398,6 +400,54 @@ static void test_read_file(void **state)
 	free(missing);
 }
 
+static void test_write_all_whole_and_failures(void **state)
+{
+	(void)state;
+	enum { BIG = 1 << 20 }; /* more than a pipe holds: the writer waits for the reader */
+	char *data = malloc(BIG);
+	assert_non_null(data);
+	for (size_t i = 0; i < BIG; i++)
+		data[i] = (char)(i * 31 + 7);
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(p[1]);
+		size_t got = 0;
+		char b[4096];
+		ssize_t n;
+		int same = 1;
+		while ((n = read(p[0], b, sizeof b)) > 0) {
+			for (ssize_t i = 0; i < n; i++)
+				same &= b[i] == (char)((got + (size_t)i) * 31 + 7);
+			got += (size_t)n;
+		}
+		_exit(got == BIG && same ? 0 : 1);
+	}
+	close(p[0]);
+	assert_int_equal(path_write_all(p[1], data, BIG), 0);
+	close(p[1]);
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+	/* Nothing to write is success; a reader gone or a bad fd is -1 with errno. */
+	assert_int_equal(path_write_all(-1, "", 0), 0);
+	errno = 0;
+	assert_int_equal(path_write_all(-1, "x", 1), -1);
+	assert_int_equal(errno, EBADF);
+	void (*old)(int) = signal(SIGPIPE, SIG_IGN);
+	assert_int_equal(pipe(p), 0);
+	close(p[0]);
+	errno = 0;
+	assert_int_equal(path_write_all(p[1], data, 10), -1);
+	assert_int_equal(errno, EPIPE);
+	close(p[1]);
+	signal(SIGPIPE, old);
+	free(data);
+}
+
 static void test_write_file_atomic(void **state)
 {
 	(void)state;
@@ -628,6 +678,7 @@ int main(void)
 		T(test_ensure_data_home_under_regular_file),
 		T(test_read_file),
 		T(test_read_file_refuses_fifo_and_devices),
+		T(test_write_all_whole_and_failures),
 		T(test_write_file_atomic),
 		T(test_write_file_into_missing_dir_fails),
 		T(test_write_file_survives_stale_temp),
