@@ -10,24 +10,13 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "base/clock.h"
+#include "base/stats.h"
 #include "chart.h"
 
 #define POINTS 100000
 #define SERIES 4
 #define FRAMES 200
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
 
 int main(void)
 {
@@ -61,11 +50,11 @@ int main(void)
 	for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
 		for (int f = 0; f < FRAMES; f++) {
 			werase(w);
-			double t0 = now_ms();
+			double t0 = clock_us() / 1e3;
 			chart_draw(w, 0, 0, 50, 200, s, SERIES, &cases[c].o, NULL);
-			t[f] = now_ms() - t0;
+			t[f] = clock_us() / 1e3 - t0;
 		}
-		qsort(t, FRAMES, sizeof *t, cmp);
+		stats_sort(t, FRAMES);
 		res[c][0] = t[FRAMES / 2];
 		res[c][1] = t[FRAMES - 1];
 	}

@@ -23,6 +23,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/clock.h"
+#include "base/stats.h"
 #include "base/buf.h"
 #include "base/err.h"
 #include "llm/bedrock.h"
@@ -49,13 +51,6 @@ struct body {
 struct counts {
 	size_t texts, bytes;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static uint32_t next(uint32_t *x)
 {
@@ -193,7 +188,7 @@ static double run_once(enum kind k, const struct body *in, char *scratch)
 		bs = bedrock_stream_new("bedrock", on_bedrock_text, &c);
 	uint32_t x = 99;
 	int stopped = 0;
-	double t0 = now_s();
+	double t0 = clock_us() / 1e6;
 	for (size_t at = 0; at < in->b.len && !stopped;) {
 		size_t n = next_piece(&x);
 		if (n > in->b.len - at)
@@ -214,7 +209,7 @@ static double run_once(enum kind k, const struct body *in, char *scratch)
 	} else if (k == K_BEDROCK) {
 		bedrock_stream_end(bs, NULL, &res);
 	}
-	double t = now_s() - t0;
+	double t = clock_us() / 1e6 - t0;
 	if (k <= K_OLLAMA)
 		llm_stream_free(&s);
 	bedrock_stream_free(bs);
@@ -227,18 +222,12 @@ static double run_once(enum kind k, const struct body *in, char *scratch)
 	return t;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
 static double median_mb_s(enum kind k, const struct body *in, char *scratch)
 {
 	double mb_s[RUNS];
 	for (int i = 0; i < RUNS; i++)
 		mb_s[i] = (double)in->b.len / 1e6 / run_once(k, in, scratch);
-	qsort(mb_s, RUNS, sizeof *mb_s, cmp_double);
+	stats_sort(mb_s, RUNS);
 	return mb_s[RUNS / 2];
 }
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/stats.h"
 #include "base/clock.h"
 #include "base/xmalloc.h"
 #include "drift/stats.h"
@@ -99,12 +100,6 @@ static void run(int t, const double *a0, const double *b0, const unsigned char *
 	}
 }
 
-static int cmp_double(const void *x, const void *y)
-{
-	double a = *(const double *)x, b = *(const double *)y;
-	return a < b ? -1 : a > b;
-}
-
 int main(void)
 {
 	const char *mx = getenv("DRIFT_BENCH_MAX"), *rp = getenv("DRIFT_BENCH_REPS");
@@ -147,7 +142,7 @@ int main(void)
 				double secs = (double)(clock_us() - t0) / 1e6;
 				rates[k] = 2.0 * (double)n * (double)loops / secs;
 			}
-			qsort(rates, (size_t)r, sizeof *rates, cmp_double);
+			stats_sort(rates, (size_t)r);
 			printf(" %13.3g", rates[r / 2]);
 			fflush(stdout);
 		}

@@ -45,6 +45,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
+#include "base/stats.h"
+
 #define MAX_GROUPS 8
 #define MAX_OUT (1u << 20)
 
@@ -55,19 +58,6 @@ struct group {
 	double *first, *exit_ms, *cpu_ms, *field_v, *cpu_first, *paired;
 	int nfield;
 };
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
 
 /* One run; returns 0 and fills *first and *exit_ms (and *fv when the field was
  * found: *has_f = 1), or -1 after saying why. */
@@ -97,7 +87,7 @@ static int run_once(const struct group *g, double *first, double *exit_ms, doubl
 		perror("first_byte: pipe");
 		return -1;
 	}
-	double t0 = now_ms();
+	double t0 = clock_us() / 1e3;
 	pid_t pid = fork();
 	if (pid < 0) {
 		perror("first_byte: fork");
@@ -131,7 +121,7 @@ static int run_once(const struct group *g, double *first, double *exit_ms, doubl
 			continue;
 		char tmp[65536];
 		ssize_t n = read(fd[0], tmp, sizeof tmp);
-		double t = now_ms();
+		double t = clock_us() / 1e3;
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -160,7 +150,7 @@ static int run_once(const struct group *g, double *first, double *exit_ms, doubl
 	struct rusage ru;
 	while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR)
 		;
-	*exit_ms = now_ms() - t0;
+	*exit_ms = clock_us() / 1e3 - t0;
 	*cpu_ms = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
 		  (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
@@ -268,13 +258,13 @@ int main(int argc, char **argv)
 	for (int k = 1; k < ng; k++) {
 		for (int r = 0; r < runs; r++)
 			g[k].paired[r] = g[k].first[r] - g[0].first[r];
-		qsort(g[k].paired, (size_t)runs, sizeof(double), cmp);
+		stats_sort(g[k].paired, (size_t)runs);
 	}
 	for (int k = 0; k < ng; k++) {
-		qsort(g[k].first, (size_t)runs, sizeof(double), cmp);
-		qsort(g[k].exit_ms, (size_t)runs, sizeof(double), cmp);
-		qsort(g[k].cpu_ms, (size_t)runs, sizeof(double), cmp);
-		qsort(g[k].cpu_first, (size_t)runs, sizeof(double), cmp);
+		stats_sort(g[k].first, (size_t)runs);
+		stats_sort(g[k].exit_ms, (size_t)runs);
+		stats_sort(g[k].cpu_ms, (size_t)runs);
+		stats_sort(g[k].cpu_first, (size_t)runs);
 		printf("name=%s median_ms=%.3f min_ms=%.3f p90_ms=%.3f max_ms=%.3f exit_median_ms=%.3f cpu_median_ms=%.3f",
 		       g[k].name, g[k].first[runs / 2], g[k].first[0], g[k].first[(runs * 9) / 10], g[k].first[runs - 1],
 		       g[k].exit_ms[runs / 2], g[k].cpu_ms[runs / 2]);
@@ -283,7 +273,7 @@ int main(int argc, char **argv)
 			printf(" paired_median_ms=%+.3f", g[k].paired[runs / 2]);
 		if (g[k].field) {
 			if (g[k].nfield) {
-				qsort(g[k].field_v, (size_t)g[k].nfield, sizeof(double), cmp);
+				stats_sort(g[k].field_v, (size_t)g[k].nfield);
 				printf(" field_median=%.3f", g[k].field_v[g[k].nfield / 2]);
 			} else {
 				printf(" field_median=none");

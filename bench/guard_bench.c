@@ -31,6 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
+#include "base/stats.h"
 #include "base/buf.h"
 #include "guard/guard.h"
 
@@ -53,13 +55,6 @@ static double cpu_s(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -115,12 +110,6 @@ static void generate(struct buf *b, size_t target)
 	}
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
 /* GNU grep stops at the first match when its output is /dev/null, so the
  * matches go to a file; their number is returned in *matches. */
 static double grep_once(const char *path, const char *mode, long *matches)
@@ -154,7 +143,7 @@ static double grep_once(const char *path, const char *mode, long *matches)
 	argv[k++] = strdup(path);
 	argv[k] = NULL;
 	fflush(stdout);
-	double t0 = now_s();
+	double t0 = clock_us() / 1e6;
 	pid_t pid = fork();
 	char out[64];
 	snprintf(out, sizeof out, "%s.out", path);
@@ -209,7 +198,7 @@ int main(int argc, char **argv)
 		nfound = f.n;
 		guard_findings_free(&f);
 	}
-	qsort(t, (size_t)runs, sizeof *t, cmp_double);
+	stats_sort(t, (size_t)runs);
 	double guard_mb_s = (double)text.len / 1e6 / t[runs / 2];
 	printf("guard    %7.1f MB/s  (median of %d over %.0f MB, %zu findings)\n", guard_mb_s, runs,
 	       (double)text.len / 1e6, nfound);
@@ -224,13 +213,13 @@ int main(int argc, char **argv)
 		for (int r = 0; r < runs && ok; r++)
 			ok = (t[r] = grep_once(path, "-o", &matches)) > 0;
 		if (ok) {
-			qsort(t, (size_t)runs, sizeof *t, cmp_double);
+			stats_sort(t, (size_t)runs);
 			grep_mb_s = (double)text.len / 1e6 / t[runs / 2];
 			printf("grep -E  %7.1f MB/s  (median of %d, same text, equivalent patterns, -o: %ld matches)\n",
 			       grep_mb_s, runs, matches);
 			for (int r = 0; r < runs && ok; r++)
 				ok = (t[r] = grep_once(path, "-c", &matches)) > 0;
-			qsort(t, (size_t)runs, sizeof *t, cmp_double);
+			stats_sort(t, (size_t)runs);
 			grep_lines_mb_s = (double)text.len / 1e6 / t[runs / 2];
 			printf("grep -Ec %7.1f MB/s  (the same, only counting matching lines: less work than finding each)\n",
 			       grep_lines_mb_s);
@@ -247,7 +236,7 @@ int main(int argc, char **argv)
 	struct guard_config cfg = { words, 2, pats, 1 };
 	double *lat = calloc(LAT_RUNS, sizeof *lat);
 	for (int r = 0; r < LAT_RUNS; r++) {
-		double t0 = now_s();
+		double t0 = clock_us() / 1e6;
 		struct guard *pg = guard_new(&cfg, &e);
 		struct guard_findings f = { 0 };
 		guard_scan(pg, prompt.data, prompt.len, &f, &e);
@@ -255,9 +244,9 @@ int main(int argc, char **argv)
 		free(guard_redact(pg, prompt.data, prompt.len, &f, &rlen));
 		guard_findings_free(&f);
 		guard_free(pg);
-		lat[r] = (now_s() - t0) * 1e6;
+		lat[r] = (clock_us() / 1e6 - t0) * 1e6;
 	}
-	qsort(lat, LAT_RUNS, sizeof *lat, cmp_double);
+	stats_sort(lat, LAT_RUNS);
 	printf("latency  %7.1f us median, %.1f us p99  (guard_new + scan + redact of a 10 KB prompt, %d runs)\n",
 	       lat[LAT_RUNS / 2], lat[LAT_RUNS * 99 / 100], LAT_RUNS);
 	if (argc > 3) {

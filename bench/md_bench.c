@@ -17,6 +17,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/clock.h"
+#include "base/stats.h"
 #include "base/buf.h"
 #include "mdview.h"
 #include "text/mdrender.h"
@@ -29,22 +31,9 @@
 #define TOKENS 2000
 #define PER_FRAME 17
 
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 static void report(const char *name, double *t, int n)
 {
-	qsort(t, (size_t)n, sizeof *t, cmp);
+	stats_sort(t, (size_t)n);
 	printf("%-46s %6d %9.3f %9.3f %9.3f %8.0f\n", name, n, t[n / 2], t[n * 95 / 100], t[n - 1], 1000.0 / t[n * 95 / 100]);
 }
 
@@ -57,12 +46,12 @@ static int stream_one(WINDOW *w, const char *src, size_t len, size_t step, doubl
 	for (size_t at = step; n < max; at += step) {
 		if (at > len)
 			at = len;
-		double t0 = now_ms();
+		double t0 = clock_us() / 1e3;
 		md_update(&d, src, at, COL_W, at < len);
 		werase(w);
 		mdview_draw(w, &d, md_first(&d, -1, ROWS), 0, 0, COL_W, ROWS, 0);
 		wnoutrefresh(w);
-		t[n++] = now_ms() - t0;
+		t[n++] = clock_us() / 1e3 - t0;
 		if (at == len)
 			break;
 	}
@@ -94,24 +83,24 @@ int main(void)
 		md_init(&d[c]);
 	static double t[TOKENS / PER_FRAME + 2];
 	int frames = 0;
-	double total0 = now_ms();
+	double total0 = clock_us() / 1e3;
 	for (long k = PER_FRAME;; k += PER_FRAME) {
 		if (k > TOKENS)
 			k = TOKENS;
-		double t0 = now_ms();
+		double t0 = clock_us() / 1e3;
 		for (int c = 0; c < COLS_N; c++) {
 			md_update(&d[c], src.data, ends[k - 1], COL_W, k < TOKENS);
 			werase(win[c]);
 			mdview_draw(win[c], &d[c], md_first(&d[c], -1, ROWS), 0, 0, COL_W, ROWS, 0);
 			wnoutrefresh(win[c]);
 		}
-		t[frames++] = now_ms() - t0;
+		t[frames++] = clock_us() / 1e3 - t0;
 		if (getenv("MD_BENCH_TRACE") && t[frames - 1] > 2)
 			fprintf(stderr, "frame %d: %.2f ms\n", frames - 1, t[frames - 1]);
 		if (k == TOKENS)
 			break;
 	}
-	double total = now_ms() - total0;
+	double total = clock_us() / 1e3 - total0;
 	size_t lines = d[0].nlines, bytes = src.len;
 	for (int c = 0; c < COLS_N; c++)
 		md_free(&d[c]);

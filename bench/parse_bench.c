@@ -16,6 +16,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/clock.h"
+#include "base/stats.h"
 #include "base/buf.h"
 #include "base/err.h"
 #include "net/eventstream.h"
@@ -35,13 +37,6 @@ struct counts {
 	size_t items;
 	size_t bytes;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static uint32_t next(uint32_t *x)
 {
@@ -149,7 +144,7 @@ static double run_once(enum kind k, const struct buf *in, char *scratch, struct 
 		ep = es_decoder_new(0, on_message, c);
 	uint32_t x = 99;
 	int rc = 0;
-	double t0 = now_s();
+	double t0 = clock_us() / 1e6;
 	for (size_t at = 0; at < in->len && rc == 0;) {
 		size_t n = next_piece(&x);
 		if (n > in->len - at)
@@ -178,7 +173,7 @@ static double run_once(enum kind k, const struct buf *in, char *scratch, struct 
 		rc = rc ? rc : ndjson_finish(np, &e);
 	if (ep)
 		cut = es_finish(ep);
-	double t = now_s() - t0;
+	double t = clock_us() / 1e6 - t0;
 	sse_free(sp);
 	ndjson_free(np);
 	es_decoder_free(ep);
@@ -190,12 +185,6 @@ static double run_once(enum kind k, const struct buf *in, char *scratch, struct 
 	return t;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
 static double median_mb_s(enum kind k, const struct buf *in, char *scratch, size_t *items)
 {
 	double mb_s[RUNS];
@@ -204,7 +193,7 @@ static double median_mb_s(enum kind k, const struct buf *in, char *scratch, size
 		mb_s[i] = (double)in->len / 1e6 / run_once(k, in, scratch, &c);
 		*items = c.items;
 	}
-	qsort(mb_s, RUNS, sizeof *mb_s, cmp_double);
+	stats_sort(mb_s, RUNS);
 	return mb_s[RUNS / 2];
 }
 

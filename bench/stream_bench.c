@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/stats.h"
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/sanitize.h"
@@ -87,17 +88,11 @@ static double proc_cpu(pid_t pid)
 	return r;
 }
 
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 static double median(double *v, int n)
 {
 	if (n <= 0)
 		return -1;
-	qsort(v, (size_t)n, sizeof *v, cmp);
+	stats_sort(v, (size_t)n);
 	return v[n / 2];
 }
 

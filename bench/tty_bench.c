@@ -20,12 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
+#include "base/clock.h"
+#include "base/stats.h"
 
 static pid_t spawn(char **argv, int *master)
 {
@@ -54,18 +50,12 @@ static ssize_t drain(int fd, int timeout_ms)
 	return n < 0 ? 0 : n;
 }
 
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 static int paint(int runs, char **argv)
 {
 	double *ms = calloc((size_t)runs, sizeof *ms), *rss = calloc((size_t)runs, sizeof *rss);
 	for (int i = 0; i < runs; i++) {
 		int master;
-		double t0 = now_ms();
+		double t0 = clock_us() / 1e3;
 		pid_t pid = spawn(argv, &master);
 		while (drain(master, 5000) > 0)
 			;
@@ -75,12 +65,12 @@ static int paint(int runs, char **argv)
 			fprintf(stderr, "tty_bench: %s did not exit cleanly (status %d)\n", argv[0], status);
 			return 1;
 		}
-		ms[i] = now_ms() - t0;
+		ms[i] = clock_us() / 1e3 - t0;
 		rss[i] = ru.ru_maxrss / 1024.0;
 		close(master);
 	}
-	qsort(ms, (size_t)runs, sizeof *ms, cmp);
-	qsort(rss, (size_t)runs, sizeof *rss, cmp);
+	stats_sort(ms, (size_t)runs);
+	stats_sort(rss, (size_t)runs);
 	printf("median_ms=%.2f min_ms=%.2f max_ms=%.2f median_rss_mb=%.2f runs=%d\n", ms[runs / 2], ms[0],
 	       ms[runs - 1], rss[runs / 2], runs);
 	free(ms);
@@ -117,8 +107,8 @@ static int idle(double seconds, char **argv)
 {
 	int master;
 	pid_t pid = spawn(argv, &master);
-	double deadline = now_ms() + 5000;
-	while (now_ms() < deadline && drain(master, 100) != 0) /* first paint, then quiet */
+	double deadline = clock_us() / 1e3 + 5000;
+	while (clock_us() / 1e3 < deadline && drain(master, 100) != 0) /* first paint, then quiet */
 		if (drain(master, 300) < 0)
 			break;
 	long c0, c1;
@@ -127,11 +117,11 @@ static int idle(double seconds, char **argv)
 		fprintf(stderr, "tty_bench: %s is not running\n", argv[0]);
 		return 1;
 	}
-	double t0 = now_ms();
-	while (now_ms() - t0 < seconds * 1000)
+	double t0 = clock_us() / 1e3;
+	while (clock_us() / 1e3 - t0 < seconds * 1000)
 		drain(master, 200);
 	read_proc(pid, &c1, &cpu1);
-	double elapsed = (now_ms() - t0) / 1000;
+	double elapsed = (clock_us() / 1e3 - t0) / 1000;
 	if (write(master, "q", 1) != 1)
 		kill(pid, SIGTERM);
 	while (drain(master, 2000) > 0)
