@@ -786,13 +786,11 @@ static int start_given(struct lab_run *lr, const struct lab_form *f, const struc
 	return lr->run ? 0 : -1;
 }
 
-struct lab_run *lab_run_start(const struct lab_form *f, const struct lab_target *tg, const struct lab_run_cb *cb,
-			      void *ud, struct err *e)
+/* A run for tg's model with its callbacks; NULL when the model spec does not
+ * name a provider. */
+static struct lab_run *run_new(const struct lab_target *tg, const struct lab_run_cb *cb, void *ud,
+			       const char *system, struct err *e)
 {
-	if (!lab_form_ready(f)) {
-		err_set(e, "nothing to send: write a prompt or pick a template");
-		return NULL;
-	}
 	struct lab_run *lr = xcalloc(1, sizeof *lr);
 	lr->tg = *tg;
 	if (cb)
@@ -800,9 +798,25 @@ struct lab_run *lab_run_start(const struct lab_form *f, const struct lab_target 
 	lr->ud = ud;
 	lr->spec = xstrdup(tg->model_spec);
 	lr->start_us = clock_us();
-	lr->system = f->system ? xstrdup(f->system) : NULL;
-	if (provider_split_model(tg->model_spec, &lr->provider_name, &lr->model, e) != 0)
-		goto fail;
+	lr->system = system ? xstrdup(system) : NULL;
+	if (provider_split_model(tg->model_spec, &lr->provider_name, &lr->model, e) != 0) {
+		lr->finished = 1;
+		lab_run_free(lr);
+		return NULL;
+	}
+	return lr;
+}
+
+struct lab_run *lab_run_start(const struct lab_form *f, const struct lab_target *tg, const struct lab_run_cb *cb,
+			      void *ud, struct err *e)
+{
+	if (!lab_form_ready(f)) {
+		err_set(e, "nothing to send: write a prompt or pick a template");
+		return NULL;
+	}
+	struct lab_run *lr = run_new(tg, cb, ud, f->system, e);
+	if (!lr)
+		return NULL;
 	if (tg->messages) {
 		if (start_given(lr, f, tg, e) != 0)
 			goto fail;
@@ -858,18 +872,11 @@ struct lab_run *lab_run_send(const struct lab_request *rq, const struct lab_targ
 		err_set(e, "nothing to send");
 		return NULL;
 	}
-	struct lab_run *lr = xcalloc(1, sizeof *lr);
-	lr->tg = *tg;
-	if (cb)
-		lr->cb = *cb;
-	lr->ud = ud;
-	lr->spec = xstrdup(tg->model_spec);
-	lr->start_us = clock_us();
-	lr->system = rq->system ? xstrdup(rq->system) : NULL;
+	struct lab_run *lr = run_new(tg, cb, ud, rq->system, e);
+	if (!lr)
+		return NULL;
 	lr->conversation = rq->conversation;
 	lr->turn = rq->turn;
-	if (provider_split_model(tg->model_spec, &lr->provider_name, &lr->model, e) != 0)
-		goto fail;
 	lr->msgs = xcalloc(rq->nmessages, sizeof *lr->msgs);
 	for (size_t i = 0; i < rq->nmessages; i++)
 		lr->msgs[i] = (struct llm_message){ xstrdup(rq->messages[i].role), xstrdup(rq->messages[i].content) };
