@@ -164,7 +164,11 @@ int wbstate_save(const struct wbstate *s, const char *path, struct err *e)
 	char *file = state_path(path);
 	size_t len = strlen(text);
 	text[len] = '\n';
-	int rc = path_write_file(file, text, len + 1, e);
+	size_t was_len = 0;
+	char *was = path_exists(file) ? path_read_file(file, &was_len, NULL) : NULL;
+	int same = was && was_len == len + 1 && memcmp(was, text, len + 1) == 0;
+	free(was);
+	int rc = same ? 0 : path_write_file(file, text, len + 1, e);
 	free(text);
 	free(file);
 	return rc;

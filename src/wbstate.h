@@ -1,6 +1,6 @@
 /* wbstate — what the workbench keeps across restarts, in
  * DATA_HOME/workbench.json (0600, written whole to a temporary file and
- * renamed): the marked models, parameters per model, the
+ * renamed, and not written at all when it holds the same state): the marked models, parameters per model, the
  * Prompt pane's template, the focused pane and the folded providers.
  *
  * A missing file is an empty state. A file that cannot be read or parsed, or

@@ -102,6 +102,31 @@ static void test_missing_and_damaged(void **state)
 	free(path);
 }
 
+static void test_unchanged_not_rewritten(void **state)
+{
+	(void)state;
+	char *path = file("same.json");
+	char *marked[] = {(char *)(uintptr_t)"openai/gpt-4o"};
+	struct wbstate s = {.marked = marked, .nmarked = 1, .focus = (char *)(uintptr_t)"prompt"};
+	struct err e = ERR_INIT;
+	struct stat a, b;
+	assert_int_equal(wbstate_save(&s, path, &e), 0);
+	assert_int_equal(stat(path, &a), 0);
+	assert_int_equal(wbstate_save(&s, path, &e), 0); /* the same state: the file is left alone */
+	assert_int_equal(stat(path, &b), 0);
+	assert_true(a.st_ino == b.st_ino);
+	s.focus = (char *)(uintptr_t)"jobs"; /* a change is written (a new file renamed over it) */
+	assert_int_equal(wbstate_save(&s, path, &e), 0);
+	assert_int_equal(stat(path, &b), 0);
+	assert_true(a.st_ino != b.st_ino);
+	struct wbstate r;
+	assert_int_equal(wbstate_load(&r, path, &e), 0);
+	assert_string_equal(r.focus, "jobs");
+	wbstate_free(&r);
+	unlink(path);
+	free(path);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -119,6 +144,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_missing_and_damaged),
+		cmocka_unit_test(test_unchanged_not_rewritten),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
