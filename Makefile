@@ -16,15 +16,16 @@ BUILD   ?= build
 # Deferred (=) so pkg-config runs after `make deps` has installed the libraries.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
-# ./aiwb takes these from their archives when the -dev packages ship them, and
-# readline is opened by ui/input.c when the workbench first edits a line: every
-# shared library costs each start its loading and relocation (bench/run.sh,
-# first token).
+# ./aiwb takes these from their archives when the -dev packages ship them;
+# readline (ui/input.c, cli/chatline.c) and libxml2 (text/xmllib.c, with the
+# ICU and C++ libraries it brings) are opened on first use: every shared
+# library costs each start its loading and relocation (bench/run.sh, first
+# paint and first token).
 STATIC_LIBS ?= cmark-gfm-extensions cmark-gfm ncursesw tinfo sqlite3 yaml
 AIWB_STATIC = $(foreach l,$(STATIC_LIBS),$(if $(filter /%,$(shell $(CC) -print-file-name=lib$(l).a)),-l$(l)))
 comma      := ,
 AIWB_LIBS   = $(if $(AIWB_STATIC),-Wl$(comma)-Bstatic $(AIWB_STATIC) -Wl$(comma)-Bdynamic) \
-              $(filter-out $(AIWB_STATIC) -lreadline,$(PKG_LIBS))
+              $(filter-out $(AIWB_STATIC) -lreadline -lxml2,$(PKG_LIBS))
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(OPT) $(SAN) -Isrc -Iui \
              -DAIWB_VERSION='"$(VERSION)"' -DAIWB_SHAREDIR='"$(PREFIX)/share/aiwb"' \
              $(PKG_CFLAGS) $(CFLAGS) -MMD -MP

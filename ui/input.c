@@ -1,7 +1,6 @@
 #include "input.h"
 
 #include <curses.h>
-#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 #include <readline/readline.h>
 
 #include "base/buf.h"
+#include "base/dynlib.h"
 #include "base/log.h"
 #include "base/path.h"
 #include "base/xmalloc.h"
@@ -30,8 +30,7 @@
 	X(rl_readline_name) X(rl_redisplay_function)
 
 static struct {
-	int state; /* 0 not tried, 1 loaded, -1 failed */
-	char why[256];
+	struct dynlib lib;
 #define RL_MEMBER(name) __typeof__(&name) p_##name;
 	RL_SYMBOLS(RL_MEMBER)
 #undef RL_MEMBER
@@ -39,33 +38,20 @@ static struct {
 
 static int readline_load(void)
 {
-	if (rl.state)
-		return rl.state > 0;
-	rl.state = -1;
-	void *h = dlopen(READLINE_SONAME, RTLD_NOW | RTLD_LOCAL);
-	if (!h) {
-		snprintf(rl.why, sizeof rl.why, "%s", dlerror());
-		return 0;
-	}
-#define RL_RESOLVE(name)                                                                                       \
-	{                                                                                                      \
-		void *sym = dlsym(h, #name);                                                                   \
-		if (!sym) {                                                                                    \
-			snprintf(rl.why, sizeof rl.why, "%s has no %s", READLINE_SONAME, #name);               \
-			return 0;                                                                              \
-		}                                                                                              \
-		memcpy(&rl.p_##name, &sym, sizeof sym);                                                        \
-	}
-	RL_SYMBOLS(RL_RESOLVE)
+	if (rl.lib.state)
+		return rl.lib.state > 0;
+	if (dynlib_open(&rl.lib, READLINE_SONAME)) {
+#define RL_RESOLVE(name) dynlib_resolve(&rl.lib, READLINE_SONAME, #name, &rl.p_##name);
+		RL_SYMBOLS(RL_RESOLVE)
 #undef RL_RESOLVE
-	rl.state = 1;
-	return 1;
+	}
+	return rl.lib.state > 0;
 }
 
 const char *input_readline_version(void)
 {
 	if (!readline_load())
-		return rl.why;
+		return rl.lib.why;
 	return *rl.p_rl_library_version ? *rl.p_rl_library_version : "unknown";
 }
 
@@ -221,10 +207,10 @@ static int ready(void)
 {
 	if (in.ready)
 		return 1;
-	int first = rl.state == 0;
+	int first = rl.lib.state == 0;
 	if (!readline_load()) {
 		if (first)
-			log_warn("no line editing: %s", rl.why);
+			log_warn("no line editing: %s", rl.lib.why);
 		return 0;
 	}
 	in.ready = 1;

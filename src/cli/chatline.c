@@ -1,6 +1,5 @@
 #include "cli/chatline.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,6 +10,7 @@
 #include <readline/readline.h>
 
 #include "base/buf.h"
+#include "base/dynlib.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
 #include "loop.h"
@@ -26,8 +26,7 @@
 	X(rl_catch_sigwinch) X(rl_change_environment) X(rl_readline_name) X(rl_outstream) X(rl_resize_terminal)
 
 static struct {
-	int state; /* 0 not tried, 1 loaded, -1 failed */
-	char why[256];
+	struct dynlib lib;
 #define CL_MEMBER(name) __typeof__(&name) p_##name;
 	CL_SYMBOLS(CL_MEMBER)
 #undef CL_MEMBER
@@ -37,26 +36,15 @@ static struct {
 
 static int readline_load(void)
 {
-	if (rl.state)
-		return rl.state > 0;
-	rl.state = -1;
-	void *h = dlopen(CL_READLINE_SONAME, RTLD_NOW | RTLD_LOCAL);
-	if (!h) {
-		snprintf(rl.why, sizeof rl.why, "%s", dlerror());
-		return 0;
-	}
-#define CL_RESOLVE(name)                                                                                       \
-	{                                                                                                      \
-		void *sym = dlsym(h, #name);                                                                   \
-		if (!sym) {                                                                                    \
-			snprintf(rl.why, sizeof rl.why, "%s has no %s", CL_READLINE_SONAME, #name);            \
-			return 0;                                                                              \
-		}                                                                                              \
-		memcpy(&rl.p_##name, &sym, sizeof sym);                                                        \
-	}
-	CL_SYMBOLS(CL_RESOLVE)
+	if (rl.lib.state)
+		return rl.lib.state > 0;
+	if (dynlib_open(&rl.lib, CL_READLINE_SONAME)) {
+#define CL_RESOLVE(name) dynlib_resolve(&rl.lib, CL_READLINE_SONAME, #name, &rl.p_##name);
+		CL_SYMBOLS(CL_RESOLVE)
 #undef CL_RESOLVE
-	rl.state = 1;
+	}
+	if (rl.lib.state < 0)
+		return 0;
 	RL(rl_readline_name) = "aiwb";
 	RL(rl_change_environment) = 0;
 	RL(rl_catch_signals) = 0;
@@ -193,9 +181,9 @@ struct chatline *chatline_new(struct loop *l, int fd, chatline_fn on_line, void 
 				RL(rl_outstream) = stderr;
 			loop_watch_signal(l, SIGWINCH, on_winch, cl);
 		} else {
-			log_warn("no line editing: %s", rl.why);
+			log_warn("no line editing: %s", rl.lib.why);
 			if (why)
-				*why = rl.why;
+				*why = rl.lib.why;
 		}
 	}
 	return cl;

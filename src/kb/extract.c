@@ -1,7 +1,5 @@
 #include "kb/extract.h"
 
-#include <libxml/HTMLparser.h>
-#include <libxml/tree.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +14,7 @@
 #include "base/yamldoc.h"
 #include "base/csv.h"
 #include "kb/text.h"
+#include "text/xmllib.h"
 
 #define PDF_TEXT_MAX ((size_t)512 << 20)
 #define PDF_TIMEOUT_MS ((int64_t)10 * 60 * 1000)
@@ -195,12 +194,12 @@ static int zero_value(const char *v)
  * opacity:0. */
 static int hidden_element(xmlNode *n)
 {
-	if (xmlHasProp(n, (const xmlChar *)"hidden"))
+	if (XML(xmlHasProp)(n, (const xmlChar *)"hidden"))
 		return 1;
-	xmlChar *aria = xmlGetProp(n, (const xmlChar *)"aria-hidden");
+	xmlChar *aria = XML(xmlGetProp)(n, (const xmlChar *)"aria-hidden");
 	int hidden = aria && strcasecmp((const char *)aria, "true") == 0;
-	xmlFree(aria);
-	xmlChar *style = hidden ? NULL : xmlGetProp(n, (const xmlChar *)"style");
+	XML(xmlFree)(aria);
+	xmlChar *style = hidden ? NULL : XML(xmlGetProp)(n, (const xmlChar *)"style");
 	if (style) {
 		char *st = xmalloc(strlen((const char *)style) + 1);
 		size_t m = 0;
@@ -213,7 +212,7 @@ static int hidden_element(xmlNode *n)
 			 ((v = strstr(st, "font-size:")) && zero_value(v + 10)) ||
 			 ((v = strstr(st, "opacity:")) && zero_value(v + 8));
 		free(st);
-		xmlFree(style);
+		XML(xmlFree)(style);
 	}
 	return hidden;
 }
@@ -308,23 +307,25 @@ static int extract_html(const char *name, const char *data, size_t len, struct k
 {
 	if (len > (size_t)2147483647)
 		return err_set(e, "%s is too large for the HTML parser", name);
-	htmlDocPtr doc = htmlReadMemory(data, (int)len, NULL, NULL,
+	if (xmllib_load(e) != 0)
+		return -1;
+	htmlDocPtr doc = XML(htmlReadMemory)(data, (int)len, NULL, NULL,
 					HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
 					HTML_PARSE_NONET | HTML_PARSE_COMPACT);
 	if (!doc)
 		return err_set(e, "%s could not be read as HTML", name);
-	xmlNode *root = xmlDocGetRootElement(doc);
+	xmlNode *root = XML(xmlDocGetRootElement)(doc);
 	struct buf text = BUF_INIT;
 	char *title = NULL;
 	size_t hidden = 0, title_hidden = 0;
 	xmlNode *t = find_element(root, "title");
 	if (t) {
-		xmlChar *c = xmlNodeGetContent(t);
+		xmlChar *c = XML(xmlNodeGetContent)(t);
 		if (c) {
 			struct buf tb = BUF_INIT;
 			html_text(t->children, &tb, 0, &title_hidden);
 			title = buf_detach(&tb);
-			xmlFree(c);
+			XML(xmlFree)(c);
 		}
 	}
 	html_text(root, &text, 0, &hidden);
@@ -338,7 +339,7 @@ static int extract_html(const char *name, const char *data, size_t len, struct k
 	add_doc(out, name, title ? title : base_name(name), buf_str(&text), text.len, meta);
 	free(title);
 	buf_free(&text);
-	xmlFreeDoc(doc);
+	XML(xmlFreeDoc)(doc);
 	return 0;
 }
 

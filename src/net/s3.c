@@ -2,8 +2,6 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <libxml/parser.h>
-#include <libxml/tree.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +16,7 @@
 #include "net/http.h"
 #include "net/retry.h"
 #include "net/sigv4.h"
+#include "text/xmllib.h"
 
 #define MAX_PAGES 100000
 
@@ -125,11 +124,12 @@ void s3_encode(struct buf *b, const char *s, int keep_slash)
 
 /* ---------------------------------------------------------------- XML */
 
-static xmlDocPtr xml_read(const char *xml, size_t len)
+/* NULL when the text is not XML, or libxml2 cannot be loaded (e says). */
+static xmlDocPtr xml_read(const char *xml, size_t len, struct err *e)
 {
-	if (!xml || len == 0 || len > INT_MAX)
+	if (!xml || len == 0 || len > INT_MAX || xmllib_load(e) != 0)
 		return NULL;
-	return xmlReadMemory(xml, (int)len, "s3.xml", NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	return XML(xmlReadMemory)(xml, (int)len, "s3.xml", NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 }
 
 static int named(const xmlNode *n, const char *name)
@@ -140,9 +140,9 @@ static int named(const xmlNode *n, const char *name)
 /* The element's text (caller frees), "" when empty. */
 static char *text_of(const xmlNode *n)
 {
-	xmlChar *t = xmlNodeGetContent(n);
+	xmlChar *t = XML(xmlNodeGetContent)(n);
 	char *s = xstrdup(t ? (const char *)t : "");
-	xmlFree(t);
+	XML(xmlFree)(t);
 	return s;
 }
 
@@ -183,10 +183,14 @@ void s3_list_page_free(struct s3_list_page *p)
 int s3_parse_list(const char *xml, size_t len, struct s3_list_page *out, struct err *e)
 {
 	memset(out, 0, sizeof *out);
-	xmlDocPtr doc = xml_read(xml, len);
-	xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+	struct err xe = ERR_INIT;
+	xmlDocPtr doc = xml_read(xml, len, &xe);
+	if (xe.set)
+		return err_set(e, "%s", err_msg(&xe));
+	xmlNode *root = doc ? XML(xmlDocGetRootElement)(doc) : NULL;
 	if (!root || !named(root, "ListBucketResult")) {
-		xmlFreeDoc(doc);
+		if (doc)
+			XML(xmlFreeDoc)(doc);
 		return err_set(e, "the ListObjectsV2 answer is not the XML it should be (ListBucketResult)");
 	}
 	size_t cap = 0;
@@ -213,7 +217,7 @@ int s3_parse_list(const char *xml, size_t len, struct s3_list_page *out, struct 
 			out->next_token = text_of(c);
 		}
 	}
-	xmlFreeDoc(doc);
+	XML(xmlFreeDoc)(doc);
 	if (rc == 0 && out->truncated && (!out->next_token || !*out->next_token))
 		rc = err_set(e, "the ListObjectsV2 answer is truncated but has no NextContinuationToken");
 	if (rc != 0)
@@ -234,10 +238,11 @@ static void copy_text(const xmlNode *n, char *dst, size_t size)
 int s3_parse_error(const char *xml, size_t len, struct s3_error *out)
 {
 	memset(out, 0, sizeof *out);
-	xmlDocPtr doc = xml_read(xml, len);
-	xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+	xmlDocPtr doc = xml_read(xml, len, NULL);
+	xmlNode *root = doc ? XML(xmlDocGetRootElement)(doc) : NULL;
 	if (!root || !named(root, "Error")) {
-		xmlFreeDoc(doc);
+		if (doc)
+			XML(xmlFreeDoc)(doc);
 		return -1;
 	}
 	for (const xmlNode *c = root->children; c; c = c->next) {
@@ -248,7 +253,7 @@ int s3_parse_error(const char *xml, size_t len, struct s3_error *out)
 		else if (named(c, "Region"))
 			copy_text(c, out->region, sizeof out->region);
 	}
-	xmlFreeDoc(doc);
+	XML(xmlFreeDoc)(doc);
 	secret_redact(out->message, sizeof out->message);
 	return out->code[0] ? 0 : -1;
 }
