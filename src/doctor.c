@@ -18,6 +18,7 @@
 #include "session.h"
 #include "store/db.h"
 #include "store/dbinfo.h"
+#include "text/xmllib.h"
 
 static const char *const builtin_types[] = { "openai", "anthropic", "bedrock", "ollama" };
 
@@ -110,6 +111,7 @@ static cJSON *libraries_json(const char *ui_version, const char *readline_versio
 	cJSON_AddStringToObject(o, "openssl", OpenSSL_version(OPENSSL_VERSION));
 	cJSON_AddStringToObject(o, "libyaml", yaml_get_version_string());
 	cJSON_AddStringToObject(o, "zlib", zlibVersion());
+	cJSON_AddStringToObject(o, "libxml2", xmllib_version());
 	return o;
 }
 

@@ -18,3 +18,8 @@ int xmllib_load(struct err *e)
 		return 0;
 	return err_set(e, "%s (install libxml2: make deps)", lib.why);
 }
+
+const char *xmllib_version(void)
+{
+	return xmllib_load(NULL) == 0 ? LIBXML_DOTTED_VERSION : lib.why;
+}

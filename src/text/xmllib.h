@@ -28,6 +28,9 @@ extern struct xmllib xmllib;
 /* 0 when libxml2 is loaded (now or before); -1 with one sentence in e. */
 int xmllib_load(struct err *e);
 
+/* The libxml2 version these headers are from when it loads, else why not. */
+const char *xmllib_version(void);
+
 /* A libxml2 function or variable, after xmllib_load succeeded. */
 #define XML(name) (*xmllib.p_##name)
 

@@ -122,6 +122,10 @@ fi
 
 d="doctor --json: libraries.sqlite.fts5 is true"
 if e2e_json "$E2E_TMP/doctor.json" 'd["libraries"]["sqlite"]["fts5"] is True'; then ok "$d"; else fail "$d" "$(what)"; fi
+d="doctor --json: libraries.libxml2 is the version loaded on demand (not linked into aiwb)"
+if e2e_json "$E2E_TMP/doctor.json" 'd["libraries"]["libxml2"].startswith("2.")' && ! ldd "$AIWB_BIN" | grep -q libxml2; then
+	ok "$d"
+else fail "$d" "$(what)"; fi
 
 d="doctor --json: data_home.path is AIWB_HOME, config.path is under XDG_CONFIG_HOME"
 if e2e_json "$E2E_TMP/doctor.json" 'd["data_home"]["path"] == "'"$AIWB_HOME"'" and d["config"]["path"] == "'"$XDG_CONFIG_HOME"'/aiwb/config.json" and d["config"]["found"] is False'; then
