@@ -332,11 +332,19 @@ static void draw(struct loop *l, void *ud)
 		loop_stop(a->loop);
 }
 
+static void tell_focus(struct app *a, int i, int focused)
+{
+	if (a->panes[i]->ops->on_focus)
+		a->panes[i]->ops->on_focus(a->panes[i], focused);
+}
+
 static void focus_pane(struct app *a, int i)
 {
 	if (i == a->focus)
 		return;
+	tell_focus(a, a->focus, 0);
 	a->focus = i;
+	tell_focus(a, i, 1);
 	if (a->zoomed || a->short_layout)
 		a->relayout = 1;
 	a->dirty = 1;
@@ -878,6 +886,8 @@ static void restore_panes(struct app *a)
 	int pane = pane_by_name(st->focus);
 	if (pane >= 0)
 		a->focus = pane;
+	for (int i = 0; i < NPANES; i++)
+		tell_focus(a, i, i == a->focus);
 	if (a->saved_error)
 		set_status(a, 1, "%s", a->saved_error);
 	wbstate_free(st);

@@ -95,6 +95,9 @@ struct pane_ops {
 	/* Returns PANE_* flags; 0 when the key is not the pane's. */
 	unsigned (*on_key)(struct pane *p, int key);
 	void (*destroy)(struct pane *p);
+	/* May be NULL. The pane got (1) or lost (0) the focus; also called once
+	 * for every pane with its state when the workbench starts. */
+	void (*on_focus)(struct pane *p, int focused);
 	enum keymap keymap; /* its keys in ui/keys.h, shown first by `?`; KEYMAP_NONE: none */
 };
 

@@ -33,12 +33,14 @@
 #include "keys.h"
 #include "list.h"
 #include "pane.h"
+#include "store/dbwatch.h"
 #include "term.h"
 #include "view_drift.h"
 
 #define LOG_KEEP ((size_t)64 << 10)
 #define POLL_MS 1000
-#define IDLE_MS 5000
+#define IDLE_MS 5000       /* no job to follow, the pane focused */
+#define IDLE_AWAY_MS 60000 /* no job to follow, another pane focused: other processes' jobs come through dbwatch */
 #define BACKOFF_MAX_MS 30000
 
 enum view { VIEW_LIST, VIEW_JOB, VIEW_COMPARE, VIEW_DRIFT };
@@ -61,6 +63,7 @@ struct jobs_pane {
 	struct ui_list list;
 	struct job_desk desk;
 	struct job_poller *poller;
+	struct dbwatch *dbwatch;   /* another process wrote a job: refresh at once */
 	struct alert_notifier *notifier;
 	int alerts_warned;         /* a config alert that does not parse was named */
 	int64_t since_ms;          /* config alerts apply to jobs that end from then on */
@@ -984,6 +987,7 @@ static void jobs_destroy(struct pane *p)
 	if (jp->stopping)
 		jp->stopping->jp = NULL;
 	close_detail(jp);
+	dbwatch_free(jp->dbwatch);
 	job_poller_free(jp->poller);
 	alert_notifier_free(jp->notifier);
 	if (jp->desk.loop)
@@ -995,10 +999,29 @@ static void jobs_destroy(struct pane *p)
 	free(jp);
 }
 
+/* A source with nothing to follow is asked every IDLE_MS while the list is
+ * looked at, every IDLE_AWAY_MS otherwise, so an idle workbench sleeps. */
+static void jobs_on_focus(struct pane *p, int focused)
+{
+	struct jobs_pane *jp = (struct jobs_pane *)p;
+	if (!jp->poller)
+		return;
+	job_poller_set_idle(jp->poller, focused ? IDLE_MS : IDLE_AWAY_MS);
+	if (focused)
+		job_poller_kick(jp->poller);
+}
+
+static void db_written(void *ud)
+{
+	struct jobs_pane *jp = ud;
+	job_poller_kick(jp->poller);
+}
+
 static const struct pane_ops jobs_ops = {
 	.draw = jobs_draw,
 	.on_key = jobs_on_key,
 	.destroy = jobs_destroy,
+	.on_focus = jobs_on_focus,
 	.keymap = KEYMAP_JOBS,
 };
 
@@ -1028,6 +1051,7 @@ struct pane *pane_jobs_new(struct wb *wb)
 		struct job_source *all[8];
 		for (size_t i = 0, n = job_desk_all(&jp->desk, all, 8); i < n; i++)
 			job_poller_add(jp->poller, all[i]);
+		jp->dbwatch = dbwatch_new(wb->db, wb->loop, db_written, jp, NULL);
 	}
 	return &jp->base;
 }

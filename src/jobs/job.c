@@ -177,8 +177,9 @@ static void poll_done(void *ud, int ok, const char *why)
 	free(en->src->why);
 	en->src->why = ok || !why ? NULL : xstrdup(why);
 	en->failures = ok ? 0 : en->failures + 1;
-	int64_t delay = ok ? (en->src->active ? p->interval_ms : p->idle_ms)
-			   : job_backoff_ms(p->interval_ms, p->max_ms, en->failures);
+	int64_t delay = en->src->active ? p->interval_ms : p->idle_ms; /* a source that is down is not asked more often */
+	if (!ok && job_backoff_ms(p->interval_ms, p->max_ms, en->failures) > delay)
+		delay = job_backoff_ms(p->interval_ms, p->max_ms, en->failures);
 	en->timer = loop_add_timer(p->loop, delay, poll_fire, en);
 	if (p->on_update)
 		p->on_update(p->ud, en->src);
@@ -216,6 +217,22 @@ void job_poller_add(struct job_poller *p, struct job_source *src)
 	en->timer = loop_add_timer(p->loop, 0, poll_fire, en);
 	p->v = xreallocarray(p->v, p->n + 1, sizeof *p->v);
 	p->v[p->n++] = en;
+}
+
+void job_poller_kick(struct job_poller *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		struct poll_entry *en = p->v[i];
+		if (en->busy || !en->timer)
+			continue;
+		loop_del_timer(p->loop, en->timer);
+		en->timer = loop_add_timer(p->loop, 0, poll_fire, en);
+	}
+}
+
+void job_poller_set_idle(struct job_poller *p, int64_t idle_ms)
+{
+	p->idle_ms = idle_ms > 0 ? idle_ms : p->interval_ms;
 }
 
 int job_poller_busy(const struct job_poller *p)

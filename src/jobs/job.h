@@ -136,13 +136,20 @@ struct job_source {
 	char *why;              /* and why */
 };
 
-/* Polls each source's list op on loop timers: every interval_ms, twice as
- * slow per failure in a row up to max_ms, and idle_ms while the source has
- * no job that is not final (src->active == 0). on_update runs after every refresh. */
+/* Polls each source's list op on loop timers: every interval_ms, and idle_ms
+ * while the source has no job that is not final (src->active == 0); after
+ * failures in a row, twice as slow per failure up to max_ms, but never more
+ * often than that. on_update runs after every refresh. */
 struct job_poller;
 struct job_poller *job_poller_new(struct loop *l, int64_t interval_ms, int64_t idle_ms, int64_t max_ms,
 				  void (*on_update)(void *ud, struct job_source *src), void *ud);
 void job_poller_add(struct job_poller *p, struct job_source *src);  /* borrowed; first refresh at once */
+/* Refreshes every source that is not refreshing now at once (something
+ * changed: another process wrote a job, the user looks at the list). */
+void job_poller_kick(struct job_poller *p);
+/* The delay between refreshes of a source with no job that is not final,
+ * from the next refresh on. */
+void job_poller_set_idle(struct job_poller *p, int64_t idle_ms);
 int job_poller_busy(const struct job_poller *p);                    /* a refresh is under way */
 void job_poller_free(struct job_poller *p);
 /* The delay before the next refresh of a source after `failures` failures in a row. */

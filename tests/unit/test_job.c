@@ -202,12 +202,68 @@ static void test_poller_idle(void **state)
 	loop_free(l);
 }
 
+static void test_poller_idle_down_not_sooner(void **state)
+{
+	(void)state;
+	struct loop *l = loop_new();
+	struct fake f = {.src = {.ops = &fake_ops}, .fail = 2, .active = 0};
+	struct updates u = {.loop = l, .stop_at = 3};
+	struct job_poller *p = job_poller_new(l, 10, 60, 100, on_update, &u);
+	job_poller_add(p, &f.src);
+	loop_run(l);
+	/* back-off would say 20 and 40 ms; a source with nothing running waits its idle 60 ms */
+	assert_true(f.at[1] - f.at[0] >= 60);
+	assert_true(f.at[2] - f.at[1] >= 60);
+	job_poller_free(p);
+	free(f.src.why);
+	loop_free(l);
+}
+
+struct kicks {
+	struct job_poller *p;
+	int n;
+};
+
+static int64_t kick_later(struct loop *l, int64_t id, void *ud)
+{
+	(void)l;
+	(void)id;
+	struct kicks *k = ud;
+	if (++k->n == 2)
+		job_poller_set_idle(k->p, 40);
+	job_poller_kick(k->p);
+	return LOOP_TIMER_DONE;
+}
+
+static void test_poller_kick_and_idle_change(void **state)
+{
+	(void)state;
+	struct loop *l = loop_new();
+	struct fake f = {.src = {.ops = &fake_ops}, .active = 0};
+	struct updates u = {.loop = l, .stop_at = 4};
+	struct job_poller *p = job_poller_new(l, 10, 60000, 100000, on_update, &u);
+	struct kicks k = {p, 0};
+	job_poller_add(p, &f.src);
+	int64_t t0 = clock_ms();
+	loop_add_timer(l, 30, kick_later, &k);
+	loop_add_timer(l, 90, kick_later, &k);
+	loop_run(l);
+	assert_int_equal(f.calls, 4);
+	/* at once; kicked at 30 and 90 ms instead of waiting a minute; then the new idle 40 ms */
+	assert_true(f.at[1] - t0 >= 30 && f.at[1] - t0 < 10000);
+	assert_true(f.at[2] - t0 >= 90 && f.at[2] - t0 < 10000);
+	assert_true(f.at[3] - f.at[2] >= 40 && f.at[3] - f.at[2] < 10000);
+	job_poller_free(p);
+	loop_free(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_status_names), cmocka_unit_test(test_refs),
 		cmocka_unit_test(test_shell_status), cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_poller_backoff), cmocka_unit_test(test_poller_idle),
+		cmocka_unit_test(test_poller_idle_down_not_sooner), cmocka_unit_test(test_poller_kick_and_idle_change),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
