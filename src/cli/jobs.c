@@ -175,11 +175,18 @@ static int with_one_job(const char *sub, int argc, char **argv, job_action act, 
 	return with_job(argv[optind], act, ud);
 }
 
-/* Brings a job of a remote source up to date from its source, then reads it again. */
+/* Brings a job of a remote source up to date from its source (the job alone
+ * where the source can describe it so), then reads it again. */
 static int refresh_job(struct jobs_ctx *c, struct job *j)
 {
+	struct job_source *src = job_desk_source(&c->d, j);
+	if (src && src->ops->describe_alone) {
+		struct err e = ERR_INIT;
+		int rc = job_desk_describe(&c->d, j, &e);
+		return rc == JOB_DESK_STOPPED ? 130 : rc < 0 ? cli_fail(CMD, "%s", e.msg) : 0;
+	}
 	char *full = job_ref(j);
-	job_desk_refresh(&c->d, job_desk_source(&c->d, j));
+	job_desk_refresh(&c->d, src);
 	job_clear(j);
 	int rc = find_job(c, full, j);
 	free(full);
@@ -428,9 +435,12 @@ static int print_log(struct jobs_ctx *c, struct job *j, int raw)
 static int logs_job(struct jobs_ctx *c, struct job *j, void *ud)
 {
 	const struct logs_opts *o = ud;
-	if (!job_desk_source(&c->d, j))
+	struct job_source *src = job_desk_source(&c->d, j);
+	if (!src)
 		return cli_fail(CMD, "logs of %s jobs are not available in this version", j->source);
-	if (strcmp(j->source, "local") != 0 && !o->follow && refresh_job(c, j))
+	/* a follower brings the job up to date itself (described first when it has no log yet) */
+	int described = src->ops->describe_alone && !j->log_path;
+	if (strcmp(j->source, "local") != 0 && (!o->follow || described) && refresh_job(c, j))
 		return 1;
 	struct buf sum = BUF_INIT;
 	int array = !j->log_path && slurm_array_summary(j, &sum);
@@ -772,6 +782,9 @@ static int metrics_job(struct jobs_ctx *c, struct job *j, void *ud)
 	struct err e = ERR_INIT;
 	cJSON *o = NULL;
 	int rc = 0;
+	struct job_source *src = job_desk_source(&c->d, j);
+	if (src && src->ops->describe_alone && (rc = refresh_job(c, j)) != 0)
+		return rc;
 	if (m->mode == 1) {
 		o = cJSON_CreateObject();
 		char *ref = job_ref(j);

@@ -68,6 +68,7 @@ struct aws_op {
 	int active;           /* set by the handlers: jobs not final */
 	int synced;           /* detail syncs queued in this refresh */
 	int pages;            /* list pages read in this refresh */
+	int alone;            /* a describe: only that job's calls, no other job brought up to date */
 	void *priv;           /* the source's own state of this refresh; freed with free_priv */
 	void (*free_priv)(void *priv);
 };

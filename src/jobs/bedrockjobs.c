@@ -270,6 +270,7 @@ static const struct job_source_ops bedrock_ops = {
 	.name = SOURCE,
 	.list = br_list,
 	.describe = br_describe,
+	.describe_alone = 1,
 	.logs = br_logs,
 	.stop = br_stop,
 	.free = br_free,
