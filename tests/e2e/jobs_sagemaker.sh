@@ -314,7 +314,12 @@ check "Bedrock customization jobs of both pages, statuses mapped" e2e_json "$E2E
 check "ListModelCustomizationJobs was paged with nextToken" flog \
 	'len([r for r in L if r["path"] == "/model-customization-jobs"]) >= 3 and
 	 any("nextToken=" in r["query"] for r in L if r["path"] == "/model-customization-jobs")'
+mark
 AIWB_BEDROCK_JOBS=on AWS_ENDPOINT_URL_BEDROCK=$URL run jobs show bedrock:ft-titan-2 --json
+cp "$out" "$E2E_TMP/br-show.json"
+check "jobs show of a customization job is one GetModelCustomizationJob, no list" flog \
+	'[(r["method"], r["path"]) for r in L[int(os.environ["MARK"]):]] == [("GET", "/model-customization-jobs/ft-titan-2")]'
+cp "$E2E_TMP/br-show.json" "$out"
 check "training and validation loss as the job reports them" e2e_json "$out" \
 	'd["metrics"]["training_loss"]["last"] == 0.4213 and d["metrics"]["validation_loss"]["last"] == 0.5102 and
 	 d["metrics"]["validation_loss_2"]["last"] == 0.5377 and d["info"]["customization_type"] == "FINE_TUNING"'
