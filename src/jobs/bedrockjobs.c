@@ -215,6 +215,10 @@ static void br_list(struct job_source *src, job_done_fn done, void *ud)
 
 static void br_describe(struct job_source *src, struct job *j, job_done_fn done, void *ud)
 {
+	if (aws_described_lately((struct aws_source *)src, j->ext_id)) {
+		done(ud, 1, NULL);
+		return;
+	}
 	struct aws_op *op = aws_op_new((struct aws_source *)src, done, ud);
 	queue_get(op, j->ext_id);
 	op->active = src->active;
@@ -237,6 +241,7 @@ static int on_stopped(struct aws_op *op, void *arg, const struct awscall_reply *
 		aws_op_fail(op, "Bedrock StopModelCustomizationJob", r);
 		return -1;
 	}
+	op->src->described_ms = 0; /* the next describe asks again */
 	struct job j;
 	if (jobreg_get(op->src->base.db, id, &j, NULL) == 1) {
 		j.stop_requested = 1;

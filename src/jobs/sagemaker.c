@@ -723,6 +723,10 @@ static void sm_list(struct job_source *src, job_done_fn done, void *ud)
 
 static void sm_describe(struct job_source *src, struct job *j, job_done_fn done, void *ud)
 {
+	if (aws_described_lately((struct aws_source *)src, j->ext_id)) {
+		done(ud, 1, NULL);
+		return;
+	}
 	struct aws_op *op = aws_op_new((struct aws_source *)src, done, ud);
 	op->alone = 1;
 	if (strncmp(j->ext_id, TUNING_PREFIX, strlen(TUNING_PREFIX)) == 0)
@@ -754,6 +758,7 @@ static int on_stopped(struct aws_op *op, void *arg, const struct awscall_reply *
 		aws_op_fail(op, "SageMaker stop", r);
 		return -1;
 	}
+	op->src->described_ms = 0; /* the next describe asks again */
 	struct job j;
 	if (jobreg_get(op->src->base.db, sa->job_id, &j, NULL) == 1) {
 		j.stop_requested = 1;

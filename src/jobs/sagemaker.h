@@ -23,7 +23,9 @@
  * DescribeTrainingJob, then its curves and log as above (nothing more for a
  * job that had ended and was read to its end), or for a tuning job
  * DescribeHyperParameterTuningJob and its training jobs' list (their rows
- * and parents updated, none of them described).
+ * and parents updated, none of them described). The same job is described
+ * at most once per AIWB_SAGEMAKER_INTERVAL_MS (aws_described_lately); a
+ * sooner describe answers at once.
  * Throttling that retries could not get through fails the refresh, so the
  * poller backs off.
  *

@@ -97,6 +97,8 @@ struct smm_source {
 	struct retry_quota quota;
 	struct list_op *busy; /* the refresh under way */
 	int64_t last_ok_ms;   /* monotonic time of the last refresh that succeeded */
+	char *described;      /* the row described last, and when (monotonic) */
+	int64_t described_ms;
 };
 
 /* ---- one SageMaker JSON 1.1 call through net/awscall.h (signed, retried in
@@ -598,8 +600,9 @@ static struct list_op *op_start(struct job_source *src, job_done_fn done, void *
 static void smm_list(struct job_source *src, job_done_fn done, void *ud)
 {
 	struct smm_source *s = (struct smm_source *)src;
-	if (!s->busy && s->last_ok_ms && clock_ms() - s->last_ok_ms < SMMONITOR_MIN_INTERVAL_MS) {
-		done(ud, 1, NULL); /* fresh enough: SageMaker is not asked more often */
+	if ((s->busy && s->busy->alone) ||
+	    (!s->busy && s->last_ok_ms && clock_ms() - s->last_ok_ms < SMMONITOR_MIN_INTERVAL_MS)) {
+		done(ud, 1, NULL); /* fresh enough, or one row being described: asked again at the next poll */
 		return;
 	}
 	struct list_op *op = op_start(src, done, ud);
@@ -625,6 +628,16 @@ static double execution_time(const char *when)
  * then DescribeProcessingJob where the output is not known; no other row. */
 static void smm_describe(struct job_source *src, struct job *j, job_done_fn done, void *ud)
 {
+	struct smm_source *s = (struct smm_source *)src;
+	int64_t now = clock_ms();
+	int lately = s->described && strcmp(s->described, j->ext_id) == 0 && now - s->described_ms < SMMONITOR_MIN_INTERVAL_MS;
+	if (s->busy || lately || (s->last_ok_ms && now - s->last_ok_ms < SMMONITOR_MIN_INTERVAL_MS)) {
+		done(ud, 1, NULL); /* a refresh under way or fresh enough: SageMaker is not asked more often */
+		return;
+	}
+	free(s->described);
+	s->described = xstrdup(j->ext_id);
+	s->described_ms = now;
 	struct list_op *op = op_start(src, done, ud);
 	if (!op)
 		return;
@@ -670,6 +683,7 @@ static void smm_free(struct job_source *src)
 	awsauth_endpoint_free(&s->ep);
 	awsauth_free(s->auth);
 	free(src->why);
+	free(s->described);
 	free(s);
 }
 

@@ -29,7 +29,9 @@
  * ListMonitoringSchedules: DescribeMonitoringSchedule of its schedule,
  * ListMonitoringExecutions of that schedule (of an execution: one second
  * either side of its ScheduledTime), DescribeProcessingJob where the output
- * is not known; no other schedule is touched. */
+ * is not known; no other schedule is touched. It asks nothing while a
+ * refresh is under way, or within SMMONITOR_MIN_INTERVAL_MS of the last good
+ * refresh or of the last describe of the same row. */
 #ifndef AIWB_JOBS_SMMONITOR_H
 #define AIWB_JOBS_SMMONITOR_H
 
