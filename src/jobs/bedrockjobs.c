@@ -77,10 +77,16 @@ static int on_get(struct aws_op *op, void *arg, const struct awscall_reply *r)
 		snprintf(op->why, sizeof op->why, "Bedrock GetModelCustomizationJob for %s: %s", name, e.msg);
 		return -1;
 	}
-	struct job *j = aws_op_find(op, d.name);
-	if (!j) {
+	struct job fresh = { 0 }, *j = aws_op_find(op, d.name);
+	if (!j && strcmp(d.name, name) != 0) {
 		awsjob_detail_free(&d);
 		return 0;
+	}
+	if (!j) { /* described before it was listed */
+		fresh.source = xstrdup(SOURCE);
+		fresh.ext_id = xstrdup(d.name);
+		fresh.name = xstrdup(d.name);
+		j = &fresh;
 	}
 	enum job_status st = awsjob_customization_status(d.status);
 	if (j->stop_requested && st == JOB_RUNNING)
@@ -91,11 +97,12 @@ static int on_get(struct aws_op *op, void *arg, const struct awscall_reply *r)
 	j->end_ms = job_status_final(st) ? ms(d.end_s > 0 ? d.end_s : d.modified_s) : 0;
 	set(&j->reason, d.failure);
 	set(&j->info, d.info);
-	int64_t id = j->id;
-	if (!aws_op_save(op, j)) {
+	struct job *row = aws_op_save(op, j);
+	if (!row) {
 		awsjob_detail_free(&d);
 		return -1;
 	}
+	int64_t id = row->id;
 	void *sink[2] = { op, &id };
 	struct awsjob_detail again;
 	if (awsjob_parse_customization(r->body, r->len, &again, on_point, sink, &e) == 0)

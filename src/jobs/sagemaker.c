@@ -588,11 +588,19 @@ static int on_tuning_describe(struct aws_op *op, void *arg, const struct awscall
 		return -1;
 	}
 	char *pref = xasprintf(TUNING_PREFIX "%s", name);
-	struct job *j = aws_op_find(op, pref);
-	free(pref);
-	if (!j) {
+	struct job fresh = { 0 }, *j = aws_op_find(op, pref);
+	if (!j && (!d.name || strcmp(d.name, name) != 0)) {
+		free(pref);
 		awsjob_detail_free(&d);
 		return 0;
+	}
+	if (!j) { /* described before it was listed */
+		fresh.source = xstrdup(SOURCE);
+		fresh.ext_id = pref;
+		fresh.name = xstrdup(name);
+		j = &fresh;
+	} else {
+		free(pref);
 	}
 	enum job_status st = awsjob_tuning_status(d.status);
 	if (j->stop_requested && st == JOB_RUNNING)
@@ -604,7 +612,7 @@ static int on_tuning_describe(struct aws_op *op, void *arg, const struct awscall
 	j->end_ms = job_status_final(st) ? ms(d.end_s > 0 ? d.end_s : d.modified_s) : 0;
 	set(&j->reason, d.failure);
 	set(&j->info, d.info);
-	if (!aws_op_save(op, j)) {
+	if (!(j = aws_op_save(op, j))) {
 		awsjob_detail_free(&d);
 		return -1;
 	}

@@ -191,6 +191,32 @@ check "... from DescribeHyperParameterTuningJob and its training jobs' list, non
 	'listed() == 0 and len(since("DescribeHyperParameterTuningJob")) == 1 and
 	 since("ListTrainingJobsForHyperParameterTuningJob") and not since("DescribeTrainingJob")'
 
+# a job the registry does not know yet (a data home that never listed): described, not listed
+mark
+AIWB_HOME=$E2E_TMP/fresh run jobs show sagemaker:sm-failed --json
+if [ $RC = 0 ] && e2e_json "$out" 'd["status"] == "failed" and d["reason"].startswith("AlgorithmError")' &&
+	flog 'listed() == 0 and since("DescribeTrainingJob") and only("DescribeTrainingJob", "\"sm-failed\"")'; then
+	ok "jobs show of a job not listed yet describes it alone and keeps it"
+else
+	fail "jobs show of a job not listed yet describes it alone and keeps it" "$(what)"
+fi
+AIWB_HOME=$E2E_TMP/fresh run jobs show sagemaker:tuning/hpo-1 --json
+if [ $RC = 0 ] && e2e_json "$out" 'd["metrics"]["validation:accuracy"]["last"] == 0.91' && flog 'listed() == 0'; then
+	ok "... a tuning job too, with its best objective"
+else
+	fail "... a tuning job too, with its best objective" "$(what)"
+fi
+AIWB_HOME=$E2E_TMP/fresh run jobs ls --json
+check "... whose training jobs became its children" e2e_json "$out" \
+	'sorted(j["source_id"] for j in d["jobs"] if j["parent"] == "sagemaker:tuning/hpo-1") ==
+	 ["hpo-1-001-aaaa", "hpo-1-002-bbbb", "hpo-1-003-cccc"]'
+AIWB_HOME=$E2E_TMP/fresh2 run jobs show sagemaker:no-such-job
+if [ $RC = 1 ] && grep -q "there is no job 'sagemaker:no-such-job'" "$err"; then
+	ok "a job SageMaker does not know either: one sentence, exit 1"
+else
+	fail "a job SageMaker does not know either: one sentence, exit 1" "$(what)"
+fi
+
 mark
 "$A" jobs logs -f sagemaker:sm-restarting </dev/null >"$E2E_TMP/follow.out" 2>"$E2E_TMP/follow.err" &
 FPID=$!
@@ -323,6 +349,14 @@ cp "$E2E_TMP/br-show.json" "$out"
 check "training and validation loss as the job reports them" e2e_json "$out" \
 	'd["metrics"]["training_loss"]["last"] == 0.4213 and d["metrics"]["validation_loss"]["last"] == 0.5102 and
 	 d["metrics"]["validation_loss_2"]["last"] == 0.5377 and d["info"]["customization_type"] == "FINE_TUNING"'
+mark
+AIWB_HOME=$E2E_TMP/fresh3 AIWB_BEDROCK_JOBS=on AWS_ENDPOINT_URL_BEDROCK=$URL run jobs show bedrock:ft-titan-2 --json
+if [ $RC = 0 ] && e2e_json "$out" 'd["status"] == "completed" and d["metrics"]["training_loss"]["last"] == 0.4213' &&
+	flog 'not [r for r in L[int(os.environ["MARK"]):] if r["path"] == "/model-customization-jobs"]'; then
+	ok "jobs show of a customization job not listed yet gets it alone"
+else
+	fail "jobs show of a customization job not listed yet gets it alone" "$(what)"
+fi
 AIWB_BEDROCK_JOBS=on AWS_ENDPOINT_URL_BEDROCK=$URL run jobs show bedrock:ft-llama-3 --json
 check "a failed customization job carries its failure message" e2e_json "$out" \
 	'd["status"] == "failed" and "not valid JSON Lines" in d["reason"]'
