@@ -630,7 +630,8 @@ static void smm_describe(struct job_source *src, struct job *j, job_done_fn done
 {
 	struct smm_source *s = (struct smm_source *)src;
 	int64_t now = clock_ms();
-	int lately = s->described && strcmp(s->described, j->ext_id) == 0 && now - s->described_ms < SMMONITOR_MIN_INTERVAL_MS;
+	int lately = s->described && strcmp(s->described, j->ext_id) == 0 &&
+		     now - s->described_ms < SMMONITOR_MIN_INTERVAL_MS;
 	if (s->busy || lately || (s->last_ok_ms && now - s->last_ok_ms < SMMONITOR_MIN_INTERVAL_MS)) {
 		done(ud, 1, NULL); /* a refresh under way or fresh enough: SageMaker is not asked more often */
 		return;
