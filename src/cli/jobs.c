@@ -167,19 +167,69 @@ static int with_job(const char *ref, job_action act, void *ud)
 	return rc;
 }
 
+/* A job the registry does not know yet, named SOURCE:ID with the source,
+ * asked of a source that describes one job alone (jobs show, logs, metrics
+ * of a SageMaker job not listed yet). 0 with *j; -1 when it cannot. */
+static int describe_unknown(struct jobs_ctx *c, const char *ref, struct job *j)
+{
+	char *source = NULL, *id = NULL;
+	int rc = -1;
+	if (job_parse_ref(ref, &source, &id, NULL) == 0 && source) {
+		struct job stub = {.source = source, .ext_id = id};
+		struct job_source *src = job_desk_source(&c->d, &stub);
+		if (src && src->ops->describe_alone && job_desk_describe(&c->d, &stub, NULL) == 0) {
+			*j = stub;
+			return 0;
+		}
+		job_clear(&stub);
+		return rc;
+	}
+	free(source);
+	free(id);
+	return rc;
+}
+
+/* with_job, for a command that reads the job: one its source knows but the
+ * registry does not yet is described first. */
+static int with_job_read(const char *ref, job_action act, void *ud)
+{
+	struct jobs_ctx c;
+	if (open_ctx(&c))
+		return 1;
+	struct job j = {0};
+	struct err e = ERR_INIT;
+	int rc = 0;
+	if (jobreg_find(c.s.db, ref, &j, &e) < 0 && describe_unknown(&c, ref, &j) < 0)
+		rc = cli_fail(CMD, "%s", e.msg);
+	if (rc == 0)
+		rc = act(&c, &j, ud);
+	job_clear(&j);
+	close_ctx(&c);
+	return rc;
+}
+
 /* A subcommand whose one operand, after its options, is a job ID. */
 static int with_one_job(const char *sub, int argc, char **argv, job_action act, void *ud)
 {
 	if (argc - optind != 1)
 		return cli_usage_error(CMD, "jobs %s takes one job ID, e.g. aiwb jobs %s local:7", sub, sub);
+	if (strcmp(sub, "logs") == 0 || strcmp(sub, "metrics") == 0)
+		return with_job_read(argv[optind], act, ud);
 	return with_job(argv[optind], act, ud);
 }
 
-/* Brings a job of a remote source up to date from its source, then reads it again. */
+/* Brings a job of a remote source up to date from its source (the job alone
+ * where the source can describe it so), then reads it again. */
 static int refresh_job(struct jobs_ctx *c, struct job *j)
 {
+	struct job_source *src = job_desk_source(&c->d, j);
+	if (src && src->ops->describe_alone) {
+		struct err e = ERR_INIT;
+		int rc = job_desk_describe(&c->d, j, &e);
+		return rc == JOB_DESK_STOPPED ? 130 : rc < 0 ? cli_fail(CMD, "%s", e.msg) : 0;
+	}
 	char *full = job_ref(j);
-	job_desk_refresh(&c->d, job_desk_source(&c->d, j));
+	job_desk_refresh(&c->d, src);
 	job_clear(j);
 	int rc = find_job(c, full, j);
 	free(full);
@@ -428,9 +478,12 @@ static int print_log(struct jobs_ctx *c, struct job *j, int raw)
 static int logs_job(struct jobs_ctx *c, struct job *j, void *ud)
 {
 	const struct logs_opts *o = ud;
-	if (!job_desk_source(&c->d, j))
+	struct job_source *src = job_desk_source(&c->d, j);
+	if (!src)
 		return cli_fail(CMD, "logs of %s jobs are not available in this version", j->source);
-	if (strcmp(j->source, "local") != 0 && !o->follow && refresh_job(c, j))
+	/* a follower brings the job up to date itself (described first when it has no log yet) */
+	int described = src->ops->describe_alone && !j->log_path;
+	if (strcmp(j->source, "local") != 0 && (!o->follow || described) && refresh_job(c, j))
 		return 1;
 	struct buf sum = BUF_INIT;
 	int array = !j->log_path && slurm_array_summary(j, &sum);
@@ -728,7 +781,7 @@ static int cmd_show(int argc, char **argv)
 	}
 	if (!ref)
 		return cli_usage_error(CMD, "jobs show needs a job ID, e.g. aiwb jobs show local:7");
-	return with_job(ref, show_job, &json);
+	return with_job_read(ref, show_job, &json);
 }
 
 /* ------------------------------------------------------------------ metrics */
@@ -772,6 +825,9 @@ static int metrics_job(struct jobs_ctx *c, struct job *j, void *ud)
 	struct err e = ERR_INIT;
 	cJSON *o = NULL;
 	int rc = 0;
+	struct job_source *src = job_desk_source(&c->d, j);
+	if (src && src->ops->describe_alone && (rc = refresh_job(c, j)) != 0)
+		return rc;
 	if (m->mode == 1) {
 		o = cJSON_CreateObject();
 		char *ref = job_ref(j);

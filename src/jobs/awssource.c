@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/clock.h"
 #include "base/path.h"
 #include "base/xmalloc.h"
 #include "jobs/awsjob.h"
@@ -122,6 +123,20 @@ void aws_source_free(struct aws_source *s)
 	awsauth_free(s->client.auth);
 	free(s->client.why);
 	free(s->base.why);
+	free(s->described);
+}
+
+int aws_described_lately(struct aws_source *s, const char *ext_id)
+{
+	int64_t now = clock_ms(), gap = s->min_interval_ms;
+	if (s->base.down && gap < 5000)
+		gap = 5000;
+	if (s->described && strcmp(s->described, ext_id) == 0 && now - s->described_ms < gap)
+		return 1;
+	free(s->described);
+	s->described = xstrdup(ext_id);
+	s->described_ms = now;
+	return 0;
 }
 
 /* ---------------------------------------------------------------- refreshes */

@@ -42,6 +42,8 @@ struct aws_source {
 	struct aws_client client;
 	struct aws_op *ops; /* refreshes under way */
 	int64_t min_interval_ms, last_list_ms;
+	char *described;        /* the job described last (ext_id), and when (monotonic) */
+	int64_t described_ms;
 };
 
 void aws_source_init(struct aws_source *s, const struct job_source_ops *ops, struct db *db, struct loop *loop,
@@ -68,6 +70,7 @@ struct aws_op {
 	int active;           /* set by the handlers: jobs not final */
 	int synced;           /* detail syncs queued in this refresh */
 	int pages;            /* list pages read in this refresh */
+	int alone;            /* a describe: only that job's calls, no other job brought up to date */
 	void *priv;           /* the source's own state of this refresh; freed with free_priv */
 	void (*free_priv)(void *priv);
 };
@@ -85,6 +88,12 @@ void aws_op_run(struct aws_op *op);
 void aws_op_fail(struct aws_op *op, const char *what, const struct awscall_reply *r);
 /* 1 when a failed reply is throttling (after retries). */
 int aws_reply_throttled(const struct awscall_reply *r);
+
+/* 1 when ext_id was described less than min_interval_ms ago (5 s at
+ * least while the source is down), so a describe can answer at once: a
+ * follower asks once a second. Otherwise notes ext_id as described now and
+ * returns 0. */
+int aws_described_lately(struct aws_source *s, const char *ext_id);
 
 /* The registry row of the op's list with this ext_id, or NULL. */
 struct job *aws_op_find(struct aws_op *op, const char *ext_id);

@@ -77,10 +77,16 @@ static int on_get(struct aws_op *op, void *arg, const struct awscall_reply *r)
 		snprintf(op->why, sizeof op->why, "Bedrock GetModelCustomizationJob for %s: %s", name, e.msg);
 		return -1;
 	}
-	struct job *j = aws_op_find(op, d.name);
-	if (!j) {
+	struct job fresh = { 0 }, *j = aws_op_find(op, d.name);
+	if (!j && strcmp(d.name, name) != 0) {
 		awsjob_detail_free(&d);
 		return 0;
+	}
+	if (!j) { /* described before it was listed */
+		fresh.source = xstrdup(SOURCE);
+		fresh.ext_id = xstrdup(d.name);
+		fresh.name = xstrdup(d.name);
+		j = &fresh;
 	}
 	enum job_status st = awsjob_customization_status(d.status);
 	if (j->stop_requested && st == JOB_RUNNING)
@@ -91,11 +97,12 @@ static int on_get(struct aws_op *op, void *arg, const struct awscall_reply *r)
 	j->end_ms = job_status_final(st) ? ms(d.end_s > 0 ? d.end_s : d.modified_s) : 0;
 	set(&j->reason, d.failure);
 	set(&j->info, d.info);
-	int64_t id = j->id;
-	if (!aws_op_save(op, j)) {
+	struct job *row = aws_op_save(op, j);
+	if (!row) {
 		awsjob_detail_free(&d);
 		return -1;
 	}
+	int64_t id = row->id;
 	void *sink[2] = { op, &id };
 	struct awsjob_detail again;
 	if (awsjob_parse_customization(r->body, r->len, &again, on_point, sink, &e) == 0)
@@ -215,6 +222,10 @@ static void br_list(struct job_source *src, job_done_fn done, void *ud)
 
 static void br_describe(struct job_source *src, struct job *j, job_done_fn done, void *ud)
 {
+	if (aws_described_lately((struct aws_source *)src, j->ext_id)) {
+		done(ud, 1, NULL);
+		return;
+	}
 	struct aws_op *op = aws_op_new((struct aws_source *)src, done, ud);
 	queue_get(op, j->ext_id);
 	op->active = src->active;
@@ -237,6 +248,7 @@ static int on_stopped(struct aws_op *op, void *arg, const struct awscall_reply *
 		aws_op_fail(op, "Bedrock StopModelCustomizationJob", r);
 		return -1;
 	}
+	op->src->described_ms = 0; /* the next describe asks again */
 	struct job j;
 	if (jobreg_get(op->src->base.db, id, &j, NULL) == 1) {
 		j.stop_requested = 1;
@@ -270,6 +282,7 @@ static const struct job_source_ops bedrock_ops = {
 	.name = SOURCE,
 	.list = br_list,
 	.describe = br_describe,
+	.describe_alone = 1,
 	.logs = br_logs,
 	.stop = br_stop,
 	.free = br_free,

@@ -11,7 +11,8 @@
  * for more validators), one point each when the job has them. Stop is
  * StopModelCustomizationJob. Status: InProgress running, Completed
  * completed, Failed failed, Stopping stopping, Stopped stopped, anything else
- * unknown; raw_state is Bedrock's word. The job has no log here (Bedrock
+ * unknown; raw_state is Bedrock's word. describe (describe_alone) is one
+ * GetModelCustomizationJob, never the list. The job has no log here (Bedrock
  * writes none to CloudWatch). */
 #ifndef AIWB_JOBS_BEDROCKJOBS_H
 #define AIWB_JOBS_BEDROCKJOBS_H

@@ -145,9 +145,10 @@ int job_desk_stop(struct job_desk *d, struct job *j, int64_t grace_ms, struct er
 		return err_set(e, "%s", w.why);
 	char *ref = job_ref(j);
 	job_clear(j);
-	if (src != d->local)
+	if (src != d->local && !src->ops->describe_alone)
 		job_desk_refresh(d, src);
-	jobreg_find(d->db, ref, j, NULL);
+	if (jobreg_find(d->db, ref, j, NULL) == 0 && src->ops->describe_alone)
+		job_desk_describe(d, j, NULL);
 	if (src == d->local)
 		local_sync(d->db, j, NULL);
 	free(ref);

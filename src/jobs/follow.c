@@ -57,7 +57,10 @@ static int64_t tick(struct loop *l, int64_t id, void *ud)
 		struct job_source *src = job_desk_source(f->d, f->j);
 		if (src) {
 			f->refreshing = 1;
-			src->ops->list(src, on_refreshed, f);
+			if (src->ops->describe_alone)
+				src->ops->describe(src, f->j, on_refreshed, f);
+			else
+				src->ops->list(src, on_refreshed, f);
 		}
 	}
 	struct buf chunk = BUF_INIT;

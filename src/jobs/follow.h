@@ -1,7 +1,8 @@
 /* jobs/follow — a job's log as it grows, on the loop: every 200 ms (at once
  * while a read comes back full) the job is brought up to date (a local job
- * synced; another source's list refreshed at most once a second, without
- * waiting for it) and the log bytes that are new are handed over. Once the
+ * synced; another source's list refreshed, or the job alone described
+ * when its source describes one job without listing, at most once a second,
+ * without waiting for it) and the log bytes that are new are handed over. Once the
  * job was seen final, one more read is made so nothing written at the end is
  * missed, then on_end runs with NULL; on_end runs with the reason when the
  * log cannot be read. on_end runs once; nothing runs after it except a

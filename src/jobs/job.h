@@ -115,6 +115,10 @@ struct job_source_ops {
 	void (*list)(struct job_source *src, job_done_fn done, void *ud);
 	/* The same for one job; *j is refreshed from the registry afterwards. */
 	void (*describe)(struct job_source *src, struct job *j, job_done_fn done, void *ud);
+	/* 1 when describe asks the service about that job alone, never listing
+	 * the source: what reads one job (jobs show, logs, metrics, stop, a log
+	 * follower) then calls describe instead of list. */
+	int describe_alone;
 	/* Appends the log bytes from offset on that are there now; returns the new
 	 * offset, or -1 with e. */
 	int64_t (*logs)(struct job_source *src, const struct job *j, int64_t offset, struct buf *out, struct err *e);

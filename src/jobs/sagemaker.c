@@ -366,6 +366,8 @@ static int on_describe(struct aws_op *op, void *arg, const struct awscall_reply 
 		fresh.ext_id = xstrdup(d.name);
 		j = &fresh;
 	}
+	enum job_status was = j->status;
+	int read = j->id && job_status_final(was) && aws_mark_get(op->src->base.db, j->id, MARK_FINAL);
 	enum job_status st = awsjob_training_status(d.status, d.secondary);
 	if (j->stop_requested && (st == JOB_RUNNING || st == JOB_STARTING || st == JOB_QUEUED))
 		st = JOB_STOPPING;
@@ -410,6 +412,8 @@ static int on_describe(struct aws_op *op, void *arg, const struct awscall_reply 
 	if (s->final)
 		s->describe_body = xstrndup(r->body, r->len);
 	awsjob_detail_free(&d);
+	if (read && st == was)
+		return 0; /* ended, its curves and log read to their end before */
 
 	/* the job's calls run before the next job's: pushed to the front, last first */
 	aws_op_push(op, 1, AWS_LOCAL, "synced", NULL, on_synced, s, sync_free);
@@ -494,6 +498,8 @@ static void on_training_summary(void *ud, const struct awsjob_summary *sm)
 		lp->failed = 1;
 		return;
 	}
+	if (op->alone)
+		return; /* a tuning job described: its children are listed, not described */
 	op->active += !job_status_final(row->status);
 	if (changed || needs_sync(op, row, is_new))
 		queue_sync(op, sm->name, 0);
@@ -582,11 +588,19 @@ static int on_tuning_describe(struct aws_op *op, void *arg, const struct awscall
 		return -1;
 	}
 	char *pref = xasprintf(TUNING_PREFIX "%s", name);
-	struct job *j = aws_op_find(op, pref);
-	free(pref);
-	if (!j) {
+	struct job fresh = { 0 }, *j = aws_op_find(op, pref);
+	if (!j && (!d.name || strcmp(d.name, name) != 0)) {
+		free(pref);
 		awsjob_detail_free(&d);
 		return 0;
+	}
+	if (!j) { /* described before it was listed */
+		fresh.source = xstrdup(SOURCE);
+		fresh.ext_id = pref;
+		fresh.name = xstrdup(name);
+		j = &fresh;
+	} else {
+		free(pref);
 	}
 	enum job_status st = awsjob_tuning_status(d.status);
 	if (j->stop_requested && st == JOB_RUNNING)
@@ -598,7 +612,7 @@ static int on_tuning_describe(struct aws_op *op, void *arg, const struct awscall
 	j->end_ms = job_status_final(st) ? ms(d.end_s > 0 ? d.end_s : d.modified_s) : 0;
 	set(&j->reason, d.failure);
 	set(&j->info, d.info);
-	if (!aws_op_save(op, j)) {
+	if (!(j = aws_op_save(op, j))) {
 		awsjob_detail_free(&d);
 		return -1;
 	}
@@ -717,7 +731,12 @@ static void sm_list(struct job_source *src, job_done_fn done, void *ud)
 
 static void sm_describe(struct job_source *src, struct job *j, job_done_fn done, void *ud)
 {
+	if (aws_described_lately((struct aws_source *)src, j->ext_id)) {
+		done(ud, 1, NULL);
+		return;
+	}
 	struct aws_op *op = aws_op_new((struct aws_source *)src, done, ud);
+	op->alone = 1;
 	if (strncmp(j->ext_id, TUNING_PREFIX, strlen(TUNING_PREFIX)) == 0)
 		queue_tuning_sync(op, j->ext_id + strlen(TUNING_PREFIX), 0);
 	else
@@ -747,6 +766,7 @@ static int on_stopped(struct aws_op *op, void *arg, const struct awscall_reply *
 		aws_op_fail(op, "SageMaker stop", r);
 		return -1;
 	}
+	op->src->described_ms = 0; /* the next describe asks again */
 	struct job j;
 	if (jobreg_get(op->src->base.db, sa->job_id, &j, NULL) == 1) {
 		j.stop_requested = 1;
@@ -787,6 +807,7 @@ static const struct job_source_ops sagemaker_ops = {
 	.name = SOURCE,
 	.list = sm_list,
 	.describe = sm_describe,
+	.describe_alone = 1,
 	.logs = sm_logs,
 	.stop = sm_stop,
 	.free = sm_free,

@@ -19,6 +19,13 @@
  * parent_id; its best objective so far is a metric point each time the best
  * training job changes. A full refresh runs at most once per
  * AIWB_SAGEMAKER_INTERVAL_MS (default 10000); sooner calls answer at once.
+ * describe (describe_alone) asks about that one job only, never listing:
+ * DescribeTrainingJob, then its curves and log as above (nothing more for a
+ * job that had ended and was read to its end), or for a tuning job
+ * DescribeHyperParameterTuningJob and its training jobs' list (their rows
+ * and parents updated, none of them described). The same job is described
+ * at most once per AIWB_SAGEMAKER_INTERVAL_MS (aws_described_lately); a
+ * sooner describe answers at once.
  * Throttling that retries could not get through fails the refresh, so the
  * poller backs off.
  *

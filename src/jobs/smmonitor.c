@@ -97,6 +97,8 @@ struct smm_source {
 	struct retry_quota quota;
 	struct list_op *busy; /* the refresh under way */
 	int64_t last_ok_ms;   /* monotonic time of the last refresh that succeeded */
+	char *described;      /* the row described last, and when (monotonic) */
+	int64_t described_ms;
 };
 
 /* ---- one SageMaker JSON 1.1 call through net/awscall.h (signed, retried in
@@ -213,6 +215,8 @@ struct list_op {
 	cJSON *outputs;     /* processing job name -> output S3 URI */
 	size_t x_at;        /* processing jobs: schedule index and execution index */
 	int x_item, described_jobs;
+	int alone;          /* a describe: the one schedule in v, nothing else touched */
+	double when_s;      /* ... and of an execution, its ScheduledTime (0: every execution) */
 };
 
 static void op_free(struct list_op *op)
@@ -426,12 +430,12 @@ static void finish(struct list_op *op)
 	int active = 0, ok = 0;
 	struct db *db = op->s->base.db;
 	if (jobreg_begin(db, &e) == 0) {
-		if (store(op, &active, &e) == 0 && forget_vanished(op, &e) == 0)
+		if (store(op, &active, &e) == 0 && (op->alone || forget_vanished(op, &e) == 0))
 			ok = jobreg_commit(db, &e) == 0;
 		else
 			db_exec(db, "ROLLBACK", NULL);
 	}
-	if (ok) {
+	if (ok && !op->alone) {
 		op->s->base.active = active;
 		op->s->last_ok_ms = clock_ms();
 	}
@@ -542,6 +546,10 @@ static void step(struct list_op *op)
 		cJSON_AddStringToObject(body, "SortBy", "ScheduledTime");
 		cJSON_AddStringToObject(body, "SortOrder", "Descending");
 		cJSON_AddNumberToObject(body, "MaxResults", PAGE);
+		if (op->when_s > 0) {
+			cJSON_AddNumberToObject(body, "ScheduledTimeAfter", op->when_s - 1);
+			cJSON_AddNumberToObject(body, "ScheduledTimeBefore", op->when_s + 1);
+		}
 		break;
 	default: {
 		const char *name = op->described_jobs < SMMONITOR_DESCRIBES ? next_unknown_output(op) : NULL;
@@ -571,16 +579,12 @@ static int64_t on_deadline(struct loop *l, int64_t id, void *ud)
 	return LOOP_TIMER_DONE;
 }
 
-static void smm_list(struct job_source *src, job_done_fn done, void *ud)
+static struct list_op *op_start(struct job_source *src, job_done_fn done, void *ud)
 {
 	struct smm_source *s = (struct smm_source *)src;
 	if (s->busy) {
 		done(ud, 0, "a refresh of the Model Monitor jobs is already under way");
-		return;
-	}
-	if (s->last_ok_ms && clock_ms() - s->last_ok_ms < SMMONITOR_MIN_INTERVAL_MS) {
-		done(ud, 1, NULL); /* fresh enough: SageMaker is not asked more often */
-		return;
+		return NULL;
 	}
 	struct list_op *op = xcalloc(1, sizeof *op);
 	op->s = s;
@@ -590,13 +594,62 @@ static void smm_list(struct job_source *src, job_done_fn done, void *ud)
 	s->busy = op;
 	op->deadline_timer = loop_add_timer(src->loop, src->timeout_ms > 0 ? src->timeout_ms : DEFAULT_TIMEOUT_MS,
 					    on_deadline, op);
-	step(op);
+	return op;
 }
 
+static void smm_list(struct job_source *src, job_done_fn done, void *ud)
+{
+	struct smm_source *s = (struct smm_source *)src;
+	if ((s->busy && s->busy->alone) ||
+	    (!s->busy && s->last_ok_ms && clock_ms() - s->last_ok_ms < SMMONITOR_MIN_INTERVAL_MS)) {
+		done(ud, 1, NULL); /* fresh enough, or one row being described: asked again at the next poll */
+		return;
+	}
+	struct list_op *op = op_start(src, done, ud);
+	if (op)
+		step(op);
+}
+
+/* The ScheduledTime of an execution's id SCHEDULE/YYYYMMDDTHHMMSSZ; 0 when it is not one. */
+static double execution_time(const char *when)
+{
+	struct tm tm = { 0 };
+	char z = 0;
+	if (strlen(when) != 16 || sscanf(when, "%4d%2d%2dT%2d%2d%2d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+					 &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &z) != 7 || z != 'Z')
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (double)timegm(&tm);
+}
+
+/* One schedule (DescribeMonitoringSchedule, its executions) or one execution
+ * (its schedule described, ListMonitoringExecutions around its ScheduledTime),
+ * then DescribeProcessingJob where the output is not known; no other row. */
 static void smm_describe(struct job_source *src, struct job *j, job_done_fn done, void *ud)
 {
-	(void)j;
-	smm_list(src, done, ud);
+	struct smm_source *s = (struct smm_source *)src;
+	int64_t now = clock_ms();
+	int lately = s->described && strcmp(s->described, j->ext_id) == 0 &&
+		     now - s->described_ms < SMMONITOR_MIN_INTERVAL_MS;
+	if (s->busy || lately || (s->last_ok_ms && now - s->last_ok_ms < SMMONITOR_MIN_INTERVAL_MS)) {
+		done(ud, 1, NULL); /* a refresh under way or fresh enough: SageMaker is not asked more often */
+		return;
+	}
+	free(s->described);
+	s->described = xstrdup(j->ext_id);
+	s->described_ms = now;
+	struct list_op *op = op_start(src, done, ud);
+	if (!op)
+		return;
+	const char *slash = strchr(j->ext_id, '/');
+	op->alone = 1;
+	op->when_s = slash ? execution_time(slash + 1) : 0;
+	op->v = xgrow(op->v, &op->cap, 1, sizeof *op->v);
+	op->v[op->n++] = (struct sched){ slash ? xstrndup(j->ext_id, (size_t)(slash - j->ext_id)) : xstrdup(j->ext_id),
+					 NULL, NULL, cJSON_CreateArray() };
+	op->stage = 1;
+	step(op);
 }
 
 static int64_t smm_logs(struct job_source *src, const struct job *j, int64_t offset, struct buf *out, struct err *e)
@@ -631,6 +684,7 @@ static void smm_free(struct job_source *src)
 	awsauth_endpoint_free(&s->ep);
 	awsauth_free(s->auth);
 	free(src->why);
+	free(s->described);
 	free(s);
 }
 
@@ -638,6 +692,7 @@ static const struct job_source_ops smm_ops = {
 	.name = SMMONITOR_SOURCE,
 	.list = smm_list,
 	.describe = smm_describe,
+	.describe_alone = 1,
 	.logs = smm_logs,
 	.stop = smm_stop,
 	.free = smm_free,

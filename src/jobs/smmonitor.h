@@ -23,7 +23,15 @@
  * processing job's output S3 URI, where constraint_violations.json is; info
  * the ARN, output, endpoint and type.
  * A schedule SageMaker no longer lists becomes unknown, and so do its
- * executions that had not ended. */
+ * executions that had not ended.
+ *
+ * describe (describe_alone) of a row asks about it alone, without
+ * ListMonitoringSchedules: DescribeMonitoringSchedule of its schedule,
+ * ListMonitoringExecutions of that schedule (of an execution: one second
+ * either side of its ScheduledTime), DescribeProcessingJob where the output
+ * is not known; no other schedule is touched. It asks nothing while a
+ * refresh is under way, or within SMMONITOR_MIN_INTERVAL_MS of the last good
+ * refresh or of the last describe of the same row. */
 #ifndef AIWB_JOBS_SMMONITOR_H
 #define AIWB_JOBS_SMMONITOR_H
 

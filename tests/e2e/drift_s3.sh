@@ -139,9 +139,14 @@ assert rows["churn-hourly/20251207T100000Z"][2]["output"].endswith("/2025/12/07/
 run 0 "jobs ls lists them in the table" "$A" jobs ls --source sagemaker-monitor
 check "with full ids" grep -q '^sagemaker-monitor:churn-hourly/20251207T080000Z  failed' "$out"
 
+: >"$LOG"
 run 0 "jobs show of an execution with violations" "$A" jobs show sagemaker-monitor:churn-hourly/20251207T100000Z
+check "it asked about that execution alone: no list of schedules, its own executions around its time" sh -c "! grep -q 'SageMaker.ListMonitoringSchedules' '$LOG' && grep -q '\"x-amz-target\":\"SageMaker.DescribeMonitoringSchedule\"' '$LOG' && grep 'SageMaker.ListMonitoringExecutions' '$LOG' | grep -q 'ScheduledTimeAfter'"
 check "it shows the output and the violations" sh -c "grep -q '^output:    s3://mm-bucket/monitoring/churn-endpoint/churn-hourly/2025/12/07/10' '$out' && grep -q '^temp .*baseline_drift_check .*distance: 0.368' '$out'"
 check "status and raw state" grep -q '^status:    completed (CompletedWithViolations)' "$out"
+: >"$LOG"
+AIWB_HOME=$T/fresh run 0 "jobs show of an execution never listed here" "$A" jobs show sagemaker-monitor:churn-hourly/20251207T100000Z
+check "describes it alone and shows it" sh -c "grep -q '^status:    completed (CompletedWithViolations)' '$out' && ! grep -q 'SageMaker.ListMonitoringSchedules' '$LOG'"
 run 0 "jobs show --json" "$A" jobs show sagemaker-monitor:churn-hourly/20251207T100000Z --json
 check "violations in the JSON, as in the file" json 'len(d["violations"]) == 10 and d["violations"][0]["constraint_check_type"] in ("baseline_drift_check", "categorical_values_check")'
 run 0 "an execution without violations" "$A" jobs show sagemaker-monitor:churn-hourly/20251207T090000Z

@@ -24,11 +24,20 @@ what() {
 }
 # flog PYEXPR: a Python expression over the fake's request log, L (a list of dicts).
 flog() {
-	"$E2E_PY" -c 'import json,sys
+	"$E2E_PY" -c 'import json,os,sys
 L = [json.loads(l) for l in open(sys.argv[1])]
 def target(r): return r["headers"].get("x-amz-target", "")
 def calls(op): return [r for r in L if target(r).endswith("." + op)]
+def since(op): return [r for r in L[int(os.environ.get("MARK", "0")):] if target(r).endswith("." + op)]
+LISTS = ("ListTrainingJobs", "ListHyperParameterTuningJobs")
+def listed(): return sum(len(since(op)) for op in LISTS)
+def only(op, name): return all(name in r["body"] for r in since(op))
 sys.exit(0 if eval("(" + sys.argv[2] + ")") else 1)' "$E2E_TMP/sm.log" "$1"
+}
+# mark: later flog expressions see the requests from now on as since(op)
+mark() {
+	MARK=$(wc -l <"$E2E_TMP/sm.log")
+	export MARK
 }
 show_is() {
 	"$A" jobs show "$1" --json >"$E2E_TMP/show.json" 2>/dev/null && e2e_json "$E2E_TMP/show.json" "$2"
@@ -143,9 +152,110 @@ check "its training jobs are its children" e2e_json "$E2E_TMP/ls.json" \
 	'sorted(j["source_id"] for j in d["jobs"] if j["parent"] == "sagemaker:tuning/hpo-1") ==
 	 ["hpo-1-001-aaaa", "hpo-1-002-bbbb", "hpo-1-003-cccc"]'
 
+# ------------------------------------------------------------------ one job, not the whole source
+# jobs show / logs / metrics / logs -f of one job describe that job alone
+# (DescribeTrainingJob, its curves and log streams): no ListTrainingJobs over
+# the 22 listed jobs, no other job described.
+mark
+check "jobs show of a running job: the right facts" show_is sm-bert-training \
+	'd["status"] == "running" and d["raw_state"] == "InProgress/Training" and d["info"]["instance_count"] == 2'
+check "... from one DescribeTrainingJob, its curves and streams; nothing listed" flog \
+	'listed() == 0 and len(since("DescribeTrainingJob")) == 1 and only("DescribeTrainingJob", "\"sm-bert-training\"") and
+	 since("GetMetricData") and only("GetMetricData", "sm-bert-training") and
+	 since("DescribeLogStreams") and only("DescribeLogStreams", "sm-bert-training/")'
+mark
+check "jobs show of a job that ended and was read to its end" show_is sm-completed \
+	'd["status"] == "completed" and d["metrics"]["train:loss"]["points"] == 30'
+check "... is one DescribeTrainingJob and nothing else" flog \
+	'[target(r) for r in L[int(os.environ["MARK"]):]] == ["SageMaker.DescribeTrainingJob"]'
+mark
+run jobs metrics sm-bert-training --json
+if [ $RC = 0 ] && e2e_json "$out" 'len(d["metrics"]["train:loss"]) >= 5' &&
+	flog 'listed() == 0 and len(since("DescribeTrainingJob")) == 1 and only("GetMetricData", "sm-bert-training")'; then
+	ok "jobs metrics describes the job alone and reads its new points"
+else
+	fail "jobs metrics describes the job alone and reads its new points" "$(what)"
+fi
+mark
+run jobs logs sm-bert-training
+if [ $RC = 0 ] && grep -q '^\[algo-2\] ' "$out" &&
+	flog 'listed() == 0 and len(since("DescribeTrainingJob")) == 1 and only("GetLogEvents", "sm-bert-training/")'; then
+	ok "jobs logs describes the job alone and reads its streams"
+else
+	fail "jobs logs describes the job alone and reads its streams" "$(what)"
+fi
+mark
+check "jobs show of a tuning job: its best objective and children" show_is tuning/hpo-1 \
+	'd["metrics"]["validation:accuracy"]["last"] == 0.91'
+check "... from DescribeHyperParameterTuningJob and its training jobs' list, none of them described" flog \
+	'listed() == 0 and len(since("DescribeHyperParameterTuningJob")) == 1 and
+	 since("ListTrainingJobsForHyperParameterTuningJob") and not since("DescribeTrainingJob")'
+
+# a job the registry does not know yet (a data home that never listed): described, not listed
+mark
+AIWB_HOME=$E2E_TMP/fresh run jobs show sagemaker:sm-failed --json
+if [ $RC = 0 ] && e2e_json "$out" 'd["status"] == "failed" and d["reason"].startswith("AlgorithmError")' &&
+	flog 'listed() == 0 and since("DescribeTrainingJob") and only("DescribeTrainingJob", "\"sm-failed\"")'; then
+	ok "jobs show of a job not listed yet describes it alone and keeps it"
+else
+	fail "jobs show of a job not listed yet describes it alone and keeps it" "$(what)"
+fi
+AIWB_HOME=$E2E_TMP/fresh run jobs show sagemaker:tuning/hpo-1 --json
+if [ $RC = 0 ] && e2e_json "$out" 'd["metrics"]["validation:accuracy"]["last"] == 0.91' && flog 'listed() == 0'; then
+	ok "... a tuning job too, with its best objective"
+else
+	fail "... a tuning job too, with its best objective" "$(what)"
+fi
+AIWB_HOME=$E2E_TMP/fresh run jobs ls --json
+check "... whose training jobs became its children" e2e_json "$out" \
+	'sorted(j["source_id"] for j in d["jobs"] if j["parent"] == "sagemaker:tuning/hpo-1") ==
+	 ["hpo-1-001-aaaa", "hpo-1-002-bbbb", "hpo-1-003-cccc"]'
+AIWB_HOME=$E2E_TMP/fresh2 run jobs show sagemaker:no-such-job
+if [ $RC = 1 ] && grep -q "there is no job 'sagemaker:no-such-job'" "$err"; then
+	ok "a job SageMaker does not know either: one sentence, exit 1"
+else
+	fail "a job SageMaker does not know either: one sentence, exit 1" "$(what)"
+fi
+
+mark
+"$A" jobs logs -f sagemaker:sm-restarting </dev/null >"$E2E_TMP/follow.out" 2>"$E2E_TMP/follow.err" &
+FPID=$!
+e2e_wait_for() { # EXPR [SECONDS]: flog EXPR comes true within the deadline
+	_t=$(($(date +%s) + ${2:-10}))
+	while ! flog "$1"; do
+		[ "$(date +%s)" -ge $_t ] && return 1
+		sleep 0.1
+	done
+}
+if e2e_wait_for 'len(since("DescribeTrainingJob")) >= 2'; then
+	ok "jobs logs -f polls the job's DescribeTrainingJob"
+else
+	fail "jobs logs -f polls the job's DescribeTrainingJob" "$(cat "$E2E_TMP/follow.err")"
+fi
+run jobs stop sagemaker:sm-restarting
+_t=$(($(date +%s) + 15))
+while kill -0 $FPID 2>/dev/null && [ "$(date +%s)" -lt $_t ]; do sleep 0.1; done
+if kill -0 $FPID 2>/dev/null; then
+	kill $FPID
+	fail "jobs logs -f ends when the job ends" "$(cat "$E2E_TMP/follow.err")"
+else
+	wait $FPID
+	FRC=$?
+	if [ $FRC = 1 ] && grep -q 'sagemaker:sm-restarting stopped' "$E2E_TMP/follow.err" &&
+		grep -q 'host 1 line 5 of sm-restarting' "$E2E_TMP/follow.out"; then
+		ok "jobs logs -f prints the log and ends when the job ends (stopped: exit 1)"
+	else
+		fail "jobs logs -f prints the log and ends when the job ends (stopped: exit 1)" \
+			"exit $FRC: $(cat "$E2E_TMP/follow.err") $(head -5 "$E2E_TMP/follow.out")"
+	fi
+fi
+check "following and stopping listed nothing and described no other job" flog \
+	'listed() == 0 and only("DescribeTrainingJob", "\"sm-restarting\"") and only("GetLogEvents", "sm-restarting/") and
+	 len(since("StopTrainingJob")) == 1'
+
 # ------------------------------------------------------------------ stop
 run jobs stop sagemaker:sm-updating
-if [ $RC = 0 ] && flog 'calls("StopTrainingJob") and "sm-updating" in calls("StopTrainingJob")[0]["body"]'; then
+if [ $RC = 0 ] && flog 'calls("StopTrainingJob") and "sm-updating" in calls("StopTrainingJob")[-1]["body"]'; then
 	ok "jobs stop sends StopTrainingJob"
 else
 	fail "jobs stop sends StopTrainingJob" "$(what)"
@@ -230,10 +340,23 @@ check "Bedrock customization jobs of both pages, statuses mapped" e2e_json "$E2E
 check "ListModelCustomizationJobs was paged with nextToken" flog \
 	'len([r for r in L if r["path"] == "/model-customization-jobs"]) >= 3 and
 	 any("nextToken=" in r["query"] for r in L if r["path"] == "/model-customization-jobs")'
+mark
 AIWB_BEDROCK_JOBS=on AWS_ENDPOINT_URL_BEDROCK=$URL run jobs show bedrock:ft-titan-2 --json
+cp "$out" "$E2E_TMP/br-show.json"
+check "jobs show of a customization job is one GetModelCustomizationJob, no list" flog \
+	'[(r["method"], r["path"]) for r in L[int(os.environ["MARK"]):]] == [("GET", "/model-customization-jobs/ft-titan-2")]'
+cp "$E2E_TMP/br-show.json" "$out"
 check "training and validation loss as the job reports them" e2e_json "$out" \
 	'd["metrics"]["training_loss"]["last"] == 0.4213 and d["metrics"]["validation_loss"]["last"] == 0.5102 and
 	 d["metrics"]["validation_loss_2"]["last"] == 0.5377 and d["info"]["customization_type"] == "FINE_TUNING"'
+mark
+AIWB_HOME=$E2E_TMP/fresh3 AIWB_BEDROCK_JOBS=on AWS_ENDPOINT_URL_BEDROCK=$URL run jobs show bedrock:ft-titan-2 --json
+if [ $RC = 0 ] && e2e_json "$out" 'd["status"] == "completed" and d["metrics"]["training_loss"]["last"] == 0.4213' &&
+	flog 'not [r for r in L[int(os.environ["MARK"]):] if r["path"] == "/model-customization-jobs"]'; then
+	ok "jobs show of a customization job not listed yet gets it alone"
+else
+	fail "jobs show of a customization job not listed yet gets it alone" "$(what)"
+fi
 AIWB_BEDROCK_JOBS=on AWS_ENDPOINT_URL_BEDROCK=$URL run jobs show bedrock:ft-llama-3 --json
 check "a failed customization job carries its failure message" e2e_json "$out" \
 	'd["status"] == "failed" and "not valid JSON Lines" in d["reason"]'

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The Jobs pane with SageMaker jobs from the fake server (tmux): the header
 # says the sagemaker source is up beside local, the training jobs are listed
-# with their status and latest metrics, a two-host job opens with its
+# with their status and latest metrics, a tuning job is one row (▸) with its
+# best objective that + unfolds into its training jobs, a two-host job opens with its
 # CloudWatch curve in braille and its log from both hosts' streams growing,
 # x then y stops it through StopTrainingJob and it shows stopped. Every check
 # polls the screen with a deadline.
@@ -40,6 +41,34 @@ fi
 
 d="zoomed, the header says local and sagemaker are up, and no Slurm"
 if tui_keys z && tui_wait "local drift sagemaker ok" && tui_keys z; then ok "$d"; else tui_fail "$d"; fi
+
+tref=sagemaker:tuning/hpo-1
+# the three rows right under the unfolded tuning row are its training jobs, their └ two columns in
+_children_indented() {
+	printf '%s\n' "$TUI_LAST" | "$E2E_PY" -c 'import sys
+rows = sys.stdin.read().splitlines()
+p = [i for i, r in enumerate(rows) if "\u25be sagemaker:tuning/hpo-1 " in r][0]
+col = rows[p].index("\u25be")
+kids = rows[p + 1:p + 4]
+sys.exit(0 if all(r.find("\u2514 sagemaker:hpo-1-00") == col + 2 for r in kids) else 1)'
+}
+d="zoomed, a tuning job is one folded row (▸) with its best objective so far; its training jobs are under it"
+if tui_keys z / && tui_type hpo-1 && tui_keys Enter g && tui_wait_re "▸ $tref hpo-1 +validation:accuracy=0\\.91" &&
+	tui_wait_gone "sagemaker:hpo-1-001-aaaa"; then
+	ok "$d"
+else
+	tui_fail "$d"
+fi
+
+d="+ unfolds it (▾): its three training jobs indented under it, + folds them again"
+if tui_keys + && tui_wait_re "▾ $tref hpo-1 " && tui_wait "└ sagemaker:hpo-1-001-aaaa" &&
+	tui_wait "└ sagemaker:hpo-1-002-bbbb" && tui_wait "└ sagemaker:hpo-1-003-cccc" && _children_indented &&
+	tui_keys + && tui_wait_re "▸ $tref" && tui_wait_gone "sagemaker:hpo-1-001-aaaa" && tui_keys Escape &&
+	tui_wait "sm-pending" && tui_keys z; then
+	ok "$d"
+else
+	tui_fail "$d"
+fi
 
 d="/ and Enter open the two-host job: its CloudWatch curve in braille, its log from both streams"
 if tui_keys / && tui_type sm-bert && tui_keys Enter && tui_wait_gone "sm-pending" && tui_keys Enter &&

@@ -5,7 +5,8 @@
  * left; a kept argument is not freed; throttling is told apart; freeing the
  * source mid-call calls nothing back and leaves no transfer; a client without
  * credentials fails every refresh with the reason; rows are inserted once and
- * then updated. */
+ * then updated; a job described lately is not described again within the
+ * source's interval (5 s at least while it is down), another job is. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -298,6 +299,25 @@ static void test_rows(void **state)
 	loop_run(e->loop);
 }
 
+static void test_described_lately(void **state)
+{
+	struct env *e = *state;
+	struct aws_source *s = e->src;
+	s->min_interval_ms = 60000;
+	assert_false(aws_described_lately(s, "job-a"));
+	assert_true(aws_described_lately(s, "job-a"));
+	assert_false(aws_described_lately(s, "job-b"));
+	assert_false(aws_described_lately(s, "job-a"));
+	s->described_ms = 0; /* as after a stop */
+	assert_false(aws_described_lately(s, "job-a"));
+	s->min_interval_ms = 0;
+	assert_false(aws_described_lately(s, "job-a"));
+	s->base.down = 1;
+	assert_true(aws_described_lately(s, "job-a"));
+	s->base.down = 0;
+	assert_false(aws_described_lately(s, "job-a"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -308,6 +328,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_free_mid_call, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_credentials, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_described_lately, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, testhttp_group_setup, testhttp_group_teardown);
 }
