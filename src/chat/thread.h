@@ -26,8 +26,9 @@
 
 struct db;
 
-#define THREAD_YOU "── you ──\n"
-#define THREAD_ANSWER "── answer ──\n"
+/* Each heading stands as a paragraph of its own, so Markdown never joins it to the text under it. */
+#define THREAD_YOU "── you ──\n\n"
+#define THREAD_ANSWER "── answer ──\n\n"
 
 struct thread {
 	struct conv conv;
