@@ -99,6 +99,14 @@ const char *answer_latest(const struct compare_column *c, size_t *len)
 	return t->len ? t->data + at : "";
 }
 
+/* The answer has its first bytes (the question shown above it does not count). */
+static int answer_started(const struct compare_column *c)
+{
+	size_t len;
+	answer_latest(c, &len);
+	return len > 0;
+}
+
 static struct compare_column *focused(struct compare_view *cv, const struct wb *wb)
 {
 	if (!cv->ncols) {
@@ -110,9 +118,7 @@ static struct compare_column *focused(struct compare_view *cv, const struct wb *
 		wb_status(wb, 1, "%s has no answer: %s", c->spec, c->error);
 		return NULL;
 	}
-	size_t len;
-	answer_latest(c, &len);
-	if (!len) {
+	if (!answer_started(c)) {
 		wb_status(wb, 1, "%s's answer is empty so far; nothing to take", c->spec);
 		return NULL;
 	}
@@ -256,7 +262,7 @@ static int64_t clock_tick(struct loop *l, int64_t id, void *ud)
 	/* four times a second while a column waits for its first token (a retry's
 	 * wait shows and ends on time), else once */
 	for (size_t i = 0; i < cv->ncols; i++)
-		if (compare_column_running(&cv->cols[i]) && !lab_run_text(cv->cols[i].run)->len)
+		if (compare_column_running(&cv->cols[i]) && !answer_started(&cv->cols[i]))
 			return 250;
 	return 1000;
 }
@@ -286,7 +292,7 @@ attr_t answer_state(struct compare_view *cv, struct compare_column *c, char *lin
 		if (at.retry_in_us > 0)
 			snprintf(line, size, "%s; trying again in %ld s · %s cancels · %ld s", at.reason,
 				 (long)((at.retry_in_us + 999999) / 1000000), KEY_HINT(PA_PROMPT_CANCEL), secs);
-		else if (!lab_run_text(c->run)->len)
+		else if (!answer_started(c))
 			snprintf(line, size, "waiting for first token%s · %s cancels · %ld s", attempt,
 				 KEY_HINT(PA_PROMPT_CANCEL), secs);
 		else

@@ -123,7 +123,7 @@ char *talk_first_shown(const struct talk *t)
 			continue;
 		char one[400];
 		talk_one_line(v, one, sizeof one);
-		buf_printf(&b, "\n%s: %s%s", f->fields[i].name, one, f->fields[i].value ? "" : " (default)");
+		buf_printf(&b, "\n- %s: %s%s", f->fields[i].name, one, f->fields[i].value ? "" : " (default)");
 	}
 	char *shown = thread_shown_first(buf_str(&b));
 	buf_free(&b);

@@ -148,7 +148,7 @@ static void test_paste_and_summary(void **state)
 }
 
 /* A first turn's columns show the question: a free prompt as written, a
- * template as its name and values (a line each, defaults marked). */
+ * template as its name and values (a list item each, defaults marked). */
 static void test_first_shown(void **state)
 {
 	struct fixture *f = *state;
@@ -168,8 +168,8 @@ static void test_first_shown(void **state)
 							   "[1] one\n[2] two", &e), 0);
 	shown = talk_first_shown(&f->t);
 	assert_non_null(strstr(shown, THREAD_YOU "template rag\n"));
-	assert_non_null(strstr(shown, "\nquestion: Why?"));
-	assert_non_null(strstr(shown, "\ncontext: [1] one  (+1 line)"));
+	assert_non_null(strstr(shown, "\n- question: Why?"));
+	assert_non_null(strstr(shown, "\n- context: [1] one  (+1 line)"));
 	assert_non_null(strstr(shown, "\n\n" THREAD_ANSWER));
 	free(shown);
 }
