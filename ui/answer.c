@@ -89,6 +89,24 @@ int answer_draw_position(const struct answer_md *a, WINDOW *w, int y, int x, int
 
 /* ---------------------------------------------------------------- keys */
 
+const char *answer_latest(const struct compare_column *c, size_t *len)
+{
+	const struct buf *t = lab_run_text(c->run);
+	size_t at = lab_run_answer_at(c->run);
+	if (at > t->len)
+		at = t->len;
+	*len = t->len - at;
+	return t->len ? t->data + at : "";
+}
+
+/* The answer has its first bytes (the question shown above it does not count). */
+static int answer_started(const struct compare_column *c)
+{
+	size_t len;
+	answer_latest(c, &len);
+	return len > 0;
+}
+
 static struct compare_column *focused(struct compare_view *cv, const struct wb *wb)
 {
 	if (!cv->ncols) {
@@ -100,7 +118,7 @@ static struct compare_column *focused(struct compare_view *cv, const struct wb *
 		wb_status(wb, 1, "%s has no answer: %s", c->spec, c->error);
 		return NULL;
 	}
-	if (!lab_run_text(c->run)->len) {
+	if (!answer_started(c)) {
 		wb_status(wb, 1, "%s's answer is empty so far; nothing to take", c->spec);
 		return NULL;
 	}
@@ -120,23 +138,27 @@ static int block_in_view(const struct answer_md *a)
 	return -1;
 }
 
-static void copy_all(struct compare_column *c, const struct wb *wb)
+/* Copies the latest answer, or with whole the column's whole conversation. */
+static void copy_all(struct compare_column *c, const struct wb *wb, int whole)
 {
-	const struct buf *t = lab_run_text(c->run);
+	const struct buf *shown = lab_run_text(c->run);
+	size_t len = shown->len;
+	const char *text = whole ? shown->data : answer_latest(c, &len);
+	const char *what = whole ? "conversation" : "answer";
 	size_t copied = 0;
 	struct err e = ERR_INIT;
-	if (takeaway_copy(t->data, t->len, &copied, &e) != 0) {
+	if (takeaway_copy(text, len, &copied, &e) != 0) {
 		wb_status(wb, 1, "%s", e.msg);
 		return;
 	}
 	char n[32], all[32];
 	takeaway_count(copied, n, sizeof n);
-	takeaway_count(t->len, all, sizeof all);
-	if (copied < t->len)
-		wb_status(wb, 1, "copied the first %s of %s bytes of %s's answer (terminals refuse more); %s saves it all", n,
-			  all, c->spec, KEY_HINT(PA_PROMPT_SAVE_ANSWER));
+	takeaway_count(len, all, sizeof all);
+	if (copied < len)
+		wb_status(wb, 1, "copied the first %s of %s bytes of %s's %s (terminals refuse more); %s saves %s", n, all,
+			  c->spec, what, KEY_HINT(PA_PROMPT_SAVE_ANSWER), whole ? "the latest answer" : "it all");
 	else
-		wb_status(wb, 0, "copied %s bytes of %s's answer%s", n, c->spec,
+		wb_status(wb, 0, "copied %s bytes of %s's %s%s", n, c->spec, what,
 			  compare_column_running(c) ? " (still streaming: so far)" : "");
 }
 
@@ -175,11 +197,15 @@ int answer_key(struct compare_view *cv, const struct wb *wb, enum pane_action a)
 				return 1;
 			}
 		}
-		copy_all(c, wb);
+		copy_all(c, wb, 0);
 		return 1;
 	case PA_PROMPT_COPY_ALL:
 		if ((c = focused(cv, wb)))
-			copy_all(c, wb);
+			copy_all(c, wb, 0);
+		return 1;
+	case PA_PROMPT_COPY_CONVERSATION:
+		if ((c = focused(cv, wb)))
+			copy_all(c, wb, 1);
 		return 1;
 	case PA_PROMPT_SCROLL_LEFT:
 	case PA_PROMPT_SCROLL_RIGHT: {
@@ -236,7 +262,7 @@ static int64_t clock_tick(struct loop *l, int64_t id, void *ud)
 	/* four times a second while a column waits for its first token (a retry's
 	 * wait shows and ends on time), else once */
 	for (size_t i = 0; i < cv->ncols; i++)
-		if (compare_column_running(&cv->cols[i]) && !lab_run_text(cv->cols[i].run)->len)
+		if (compare_column_running(&cv->cols[i]) && !answer_started(&cv->cols[i]))
 			return 250;
 	return 1000;
 }
@@ -266,7 +292,7 @@ attr_t answer_state(struct compare_view *cv, struct compare_column *c, char *lin
 		if (at.retry_in_us > 0)
 			snprintf(line, size, "%s; trying again in %ld s · %s cancels · %ld s", at.reason,
 				 (long)((at.retry_in_us + 999999) / 1000000), KEY_HINT(PA_PROMPT_CANCEL), secs);
-		else if (!lab_run_text(c->run)->len)
+		else if (!answer_started(c))
 			snprintf(line, size, "waiting for first token%s · %s cancels · %ld s", attempt,
 				 KEY_HINT(PA_PROMPT_CANCEL), secs);
 		else

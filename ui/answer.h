@@ -1,8 +1,9 @@
 /* answer — an answer in its compare column: Markdown rendered
  * (text/mdrender.h, drawn by mdview.h) or the raw text wrapped (wrap.h), the
  * scroll position ("12/140 ↓"), and the keys that act on the focused answer:
- * the raw toggle, copying (the code block in view, else the whole answer),
- * copying all, and scrolling code and tables sideways.
+ * the raw toggle, copying (the code block in view, else the latest answer),
+ * copying the whole latest answer or the whole conversation, and scrolling
+ * code and tables sideways.
  *
  * The Markdown is rendered from its own sanitized copy of the run's text
  * (tabs kept, so a code block is copied as written), at most the bytes the
@@ -72,7 +73,11 @@ int answer_position_cols(const struct answer_md *a);
 /* Draws its scroll position (ui/scrollpos.h) right-aligned in row y of
  * [x, x + width); the columns used. */
 int answer_draw_position(const struct answer_md *a, WINDOW *w, int y, int x, int width);
-/* The Prompt pane's keys for answers (raw toggle, copy, copy all, sideways);
+/* What the take-away keys take from column c (it has a run): its latest
+ * answer as it came, the conversation shown before it left out (len bytes). */
+const char *answer_latest(const struct compare_column *c, size_t *len);
+/* The Prompt pane's keys for answers (raw toggle, copy, copy all, copy the
+ * conversation, sideways);
  * 1 when a was one of them (done, the status line says what happened). */
 int answer_key(struct compare_view *cv, const struct wb *wb, enum pane_action a);
 /* A click at (y, x) of the view's window: focuses the column shown there. */

@@ -68,6 +68,7 @@ enum key_action { ACTION_NONE = -1, KEY_ACTIONS(KEY_ACTION_ENUM) ACTION_COUNT };
 	X(PROMPT_ZOOM_COLUMN, "prompt.zoom-column", "f", "Zoom the focused column, and back") \
 	X(PROMPT_COPY, "prompt.copy", "y", "Copy the code block in view, else the answer") \
 	X(PROMPT_COPY_ALL, "prompt.copy-all", "Y", "Copy the whole answer (OSC 52)") \
+	X(PROMPT_COPY_CONVERSATION, "prompt.copy-conversation", "C", "Copy the column's whole conversation (OSC 52)") \
 	X(PROMPT_RAW, "prompt.raw", "m", "Answers as raw text, or rendered as Markdown")  \
 	X(PROMPT_SCROLL_LEFT, "prompt.scroll-left", "<", "Scroll code and tables in the focused answer left") \
 	X(PROMPT_SCROLL_RIGHT, "prompt.scroll-right", ">", "Scroll code and tables in the focused answer right") \

@@ -33,6 +33,7 @@
 #include "keys.h"
 #include "list.h"
 #include "pane.h"
+#include "scrollpos.h"
 #include "store/dbwatch.h"
 #include "term.h"
 #include "view_drift.h"
@@ -639,8 +640,22 @@ static int line_matches(const char *line, size_t n, const char *needle)
 	return 0;
 }
 
+/* How many lines of s[0..len) there are (those holding search, when given). */
+static size_t log_count(const char *s, size_t len, const char *search)
+{
+	size_t n = 0;
+	for (size_t start = 0; len && start <= len;) {
+		const char *nl = memchr(s + start, '\n', len - start);
+		size_t end = nl ? (size_t)(nl - s) : len;
+		n += !search || line_matches(s + start, end - start, search);
+		start = end + 1;
+	}
+	return n;
+}
+
 /* The log's last rows lines (those holding the search, when there is one),
- * log_back lines up from the end. */
+ * log_back lines up from the end; its scroll position at the right of its
+ * head line. */
 static void draw_log(struct jobs_pane *jp, WINDOW *w, int y, int rows, int width)
 {
 	if (rows <= 0)
@@ -690,6 +705,10 @@ scan:
 	if (jp->log_back)
 		buf_printf(&head, "  %zu line%s up (G: the end)", jp->log_back, jp->log_back == 1 ? "" : "s");
 	draw_text(w, y, 0, width, head.data, theme_attr(ROLE_DIM));
+	size_t total = log_count(s, len, search), back = got ? jp->log_back : 0;
+	long first = (long)total - (long)back - got;
+	scrollpos_draw(w, y, width, width - sanitize_width(head.data, head.len), first, rows, (long)total,
+		       theme_attr(ROLE_DIM));
 	buf_free(&head);
 	if (!got)
 		draw_text(w, y + 1, 0, width, search ? "no line matches" : "no output yet", theme_attr(ROLE_DIM));

@@ -85,7 +85,9 @@ static void send_checked(void *ud)
 	pp->mode = MODE_MAIN;
 	char *const *specs = n > 1 ? wb->marked : &wb->selected;
 	talk_sent(&pp->talk, -1);
-	compare_start(&pp->answers, &pp->form, specs, n);
+	char *question = talk_first_shown(&pp->talk);
+	compare_start(&pp->answers, &pp->form, specs, n, question);
+	free(question);
 	if (n > 1)
 		wb_status(pp->base.wb, 0, "sent to %zu models; %s %s move between them, %s zooms, %s re-runs, %s diffs%s", n,
 			  KEY_HINT(PA_PROMPT_LEFT), KEY_HINT(PA_PROMPT_RIGHT), KEY_HINT(PA_PROMPT_ZOOM_COLUMN),
@@ -101,7 +103,9 @@ static void rerun_checked(void *ud)
 	if (!c)
 		return;
 	talk_sent(&pp->talk, (int)pp->answers.focus);
-	compare_rerun_focused(&pp->answers, &pp->form);
+	char *question = talk_first_shown(&pp->talk);
+	compare_rerun_focused(&pp->answers, &pp->form, question);
+	free(question);
 	wb_status(pp->base.wb, 0, "re-running %s%s", c->spec, guardview_note(&pp->answers));
 }
 
@@ -128,9 +132,10 @@ static void rerun_focused(struct prompt_pane *pp)
 
 /* ---------------------------------------------------------------- taking answers away */
 
-/* The focused column's answer as it came; NULL (the status line says why)
- * when there is none yet. */
-static const struct buf *focused_answer(struct prompt_pane *pp, const char **spec)
+/* The focused column's latest answer as it came (a conversation's turns
+ * before it left out, ui/answer.h), *len bytes; NULL (the status line says
+ * why) when there is none yet. */
+static const char *focused_answer(struct prompt_pane *pp, const char **spec, size_t *len)
 {
 	const struct compare_column *c = compare_focused(&pp->answers);
 	if (!c) {
@@ -141,28 +146,29 @@ static const struct buf *focused_answer(struct prompt_pane *pp, const char **spe
 		wb_status(pp->base.wb, 1, "%s has no answer: %s", c->spec, c->error);
 		return NULL;
 	}
-	const struct buf *t = lab_run_text(c->run);
-	if (!t->len) {
+	const char *text = answer_latest(c, len);
+	if (!*len) {
 		wb_status(pp->base.wb, 1, "%s's answer is empty so far; nothing to take", c->spec);
 		return NULL;
 	}
 	*spec = c->spec;
-	return t;
+	return text;
 }
 
 static void page_answer(struct prompt_pane *pp)
 {
 	if (compare_running(&pp->answers)) { /* the pager holds the loop: streams would stall behind it */
-		wb_status(pp->base.wb, 1, "answers are still streaming; %s works once they are done (%s cancels them)",
+		wb_status(pp->base.wb, 1, "answers are still streaming; %s works once they have ended (%s cancels them)",
 			  KEY_HINT(PA_PROMPT_PAGER), KEY_HINT(PA_PROMPT_CANCEL));
 		return;
 	}
 	const char *spec;
-	const struct buf *t = focused_answer(pp, &spec);
-	if (!t)
+	size_t len;
+	const char *text = focused_answer(pp, &spec, &len);
+	if (!text)
 		return;
 	struct err e = ERR_INIT;
-	if (takeaway_page(t->data, t->len, &e) != 0)
+	if (takeaway_page(text, len, &e) != 0)
 		wb_status(pp->base.wb, 1, "%s", e.msg);
 	else
 		wb_status(pp->base.wb, 0, "back from the pager (%s's answer)", spec);
@@ -174,16 +180,17 @@ static void saved_answer(const char *line, void *ud)
 	if (!line)
 		return;
 	const char *spec;
-	const struct buf *t = focused_answer(pp, &spec);
-	if (!t)
+	size_t len;
+	const char *text = focused_answer(pp, &spec, &len);
+	if (!text)
 		return;
 	char *where = NULL, n[32];
 	struct err e = ERR_INIT;
-	if (takeaway_save(line, t->data, t->len, &where, &e) != 0) {
+	if (takeaway_save(line, text, len, &where, &e) != 0) {
 		wb_status(pp->base.wb, 1, "%s", e.msg);
 		return;
 	}
-	takeaway_count(t->len, n, sizeof n);
+	takeaway_count(len, n, sizeof n);
 	wb_status(pp->base.wb, 0, "saved %s bytes of %s's answer to %s", n, spec, where);
 	free(where);
 }
@@ -653,7 +660,8 @@ static unsigned prompt_on_key(struct pane *p, int key)
 	case PA_PROMPT_PAGER: page_answer(pp); break;
 	case PA_PROMPT_SAVE_ANSWER: {
 		const char *spec;
-		if (focused_answer(pp, &spec))
+		size_t len;
+		if (focused_answer(pp, &spec, &len))
 			input_begin_in(INPUT_COMMANDS, "save the answer to> ", NULL, saved_answer, pp);
 		break;
 	}

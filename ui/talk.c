@@ -102,6 +102,34 @@ int talk_conversing(struct talk *t)
 	return 0;
 }
 
+char *talk_first_shown(const struct talk *t)
+{
+	const struct lab_form *f = t->form;
+	size_t n = 0;
+	const struct lab_msg *sent = t->cv->guard ? lab_guard_messages(t->cv->guard, &n) : NULL;
+	const char *question = f->text;
+	for (size_t i = n; sent && i-- > 0;)
+		if (strcmp(sent[i].role, "user") == 0) {
+			question = sent[i].content;
+			break;
+		}
+	if (!f->template || (sent && n))
+		return thread_shown_first(question ? question : "");
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "template %s", f->template);
+	for (size_t i = 0; i < f->nfields; i++) {
+		const char *v = f->fields[i].value ? f->fields[i].value : f->fields[i].def;
+		if (!v)
+			continue;
+		char one[400];
+		talk_one_line(v, one, sizeof one);
+		buf_printf(&b, "\n- %s: %s%s", f->fields[i].name, one, f->fields[i].value ? "" : " (default)");
+	}
+	char *shown = thread_shown_first(buf_str(&b));
+	buf_free(&b);
+	return shown;
+}
+
 void talk_sent(struct talk *t, int col)
 {
 	for (size_t i = 0; i < COMPARE_MAX_COLUMNS; i++) {
@@ -165,7 +193,7 @@ int talk_followup(struct talk *t, const char *text)
 {
 	struct compare_view *cv = t->cv;
 	if (compare_running(cv)) {
-		wb_status(t->wb, 1, "answers are still streaming; the follow-up goes once they are done (%s cancels them)",
+		wb_status(t->wb, 1, "answers are still streaming; the follow-up goes once they have ended (%s cancels them)",
 			  KEY_HINT(PA_PROMPT_CANCEL));
 		return -1;
 	}
@@ -258,7 +286,7 @@ int talk_restore(struct talk *t, int64_t id)
 	struct lab_run *runs[COMPARE_MAX_COLUMNS];
 	for (size_t i = 0; i < n; i++) {
 		specs[i] = v[i].conv.model;
-		runs[i] = lab_run_shown(specs[i], buf_str(&v[i].shown), &v[i].conv.last);
+		runs[i] = lab_run_shown(specs[i], buf_str(&v[i].shown), thread_answer_at(&v[i]), &v[i].conv.last);
 	}
 	compare_show(t->cv, specs, runs, n);
 	for (size_t i = 0; i < COMPARE_MAX_COLUMNS; i++) {
@@ -371,7 +399,7 @@ static enum talk_key_result submit(struct talk *t)
 static void run_external(struct talk *t)
 {
 	if (compare_running(t->cv)) { /* the editor holds the loop: streams would stall behind it */
-		wb_status(t->wb, 1, "answers are still streaming; %s works once they are done (%s cancels them)",
+		wb_status(t->wb, 1, "answers are still streaming; %s works once they have ended (%s cancels them)",
 			  KEY_HINT(PA_PROMPT_EXTERNAL), KEY_HINT(PA_PROMPT_CANCEL));
 		return;
 	}

@@ -75,6 +75,10 @@ void talk_sync(struct talk *t);
 /* A conversation is open and has a turn to follow up, with the models the
  * Models pane sends to now (other models start a new one). */
 int talk_conversing(struct talk *t);
+/* What a first turn's columns show above the answer: the question (a free
+ * prompt's text; a template's name and values, a list item each; the masked
+ * text sent when the guard masked the prompt) under "── you ──". Caller frees. */
+char *talk_first_shown(const struct talk *t);
 /* The form was sent afresh (or column col, -1 for all, re-run): the next runs are first turns. */
 void talk_sent(struct talk *t, int col);
 /* prompt.new: the next send starts a new conversation. */

@@ -105,7 +105,7 @@ static const struct lab_run_cb run_cb = { on_text, on_done };
 
 /* Starts the form, or with rq a conversation's turn, in column c. */
 static void column_start_with(struct compare_view *cv, struct compare_column *c, const struct lab_form *form,
-			      const struct lab_request *rq, int64_t group)
+			      const struct lab_request *rq, int64_t group, const char *shown)
 {
 	struct wb *wb = cv->wb;
 	column_clear(c);
@@ -128,6 +128,7 @@ static void column_start_with(struct compare_view *cv, struct compare_column *c,
 			.params = *wb_params_for(wb, c->spec),
 			.kind = group ? "compare" : "ask",
 			.group = group,
+			.shown = shown,
 		};
 		guardview_target(cv, &tg);
 		c->run = rq ? lab_run_send(rq, &tg, &run_cb, cv, &e) : lab_run_start(form, &tg, &run_cb, cv, &e);
@@ -138,9 +139,10 @@ static void column_start_with(struct compare_view *cv, struct compare_column *c,
 	free(model);
 }
 
-static void column_start(struct compare_view *cv, struct compare_column *c, const struct lab_form *form, int64_t group)
+static void column_start(struct compare_view *cv, struct compare_column *c, const struct lab_form *form, int64_t group,
+			 const char *shown)
 {
-	column_start_with(cv, c, form, NULL, group);
+	column_start_with(cv, c, form, NULL, group, shown);
 }
 
 void compare_init(struct compare_view *cv, struct wb *wb)
@@ -161,7 +163,8 @@ void compare_free(struct compare_view *cv)
 	answer_clock_stop(cv);
 }
 
-void compare_start(struct compare_view *cv, const struct lab_form *form, char *const *specs, size_t n)
+void compare_start(struct compare_view *cv, const struct lab_form *form, char *const *specs, size_t n,
+		   const char *shown)
 {
 	guardview_forget_all(cv);
 	for (size_t i = 0; i < cv->ncols; i++)
@@ -178,15 +181,15 @@ void compare_start(struct compare_view *cv, const struct lab_form *form, char *c
 	for (size_t i = 0; i < n; i++) {
 		struct compare_column *c = &cv->cols[i];
 		c->spec = xstrdup(specs[i]);
-		column_start(cv, c, form, group);
+		column_start(cv, c, form, group, shown);
 	}
 }
 
-void compare_rerun_focused(struct compare_view *cv, const struct lab_form *form)
+void compare_rerun_focused(struct compare_view *cv, const struct lab_form *form, const char *shown)
 {
 	if (cv->ncols) {
 		guardview_forget(cv, &cv->cols[cv->focus]);
-		column_start(cv, &cv->cols[cv->focus], form, 0);
+		column_start(cv, &cv->cols[cv->focus], form, 0, shown);
 	}
 }
 
@@ -196,12 +199,12 @@ void compare_send_turns(struct compare_view *cv, const struct lab_request *rq)
 	cv->scroll = -1;
 	cv->diff = 0;
 	for (size_t i = 0; i < cv->ncols; i++)
-		column_start_with(cv, &cv->cols[i], NULL, &rq[i], group);
+		column_start_with(cv, &cv->cols[i], NULL, &rq[i], group, NULL);
 }
 
 void compare_show(struct compare_view *cv, char *const *specs, struct lab_run **runs, size_t n)
 {
-	compare_start(cv, NULL, specs, 0);
+	compare_start(cv, NULL, specs, 0, NULL);
 	cv->ncols = n < COMPARE_MAX_COLUMNS ? n : COMPARE_MAX_COLUMNS;
 	for (size_t i = 0; i < cv->ncols; i++) {
 		cv->cols[i].spec = xstrdup(specs[i]);

@@ -53,15 +53,17 @@ void compare_init(struct compare_view *cv, struct wb *wb);
 void compare_free(struct compare_view *cv);
 /* Drops the columns shown and sends form to specs[0..n) (n is capped at
  * COMPARE_MAX_COLUMNS), one column each; n > 1 saves them as one compare
- * group. Failures to start are shown in their column. */
-void compare_start(struct compare_view *cv, const struct lab_form *form, char *const *specs, size_t n);
+ * group. Each column shows shown (NULL: nothing) above its answer (the
+ * question, chat/thread.h). Failures to start are shown in their column. */
+void compare_start(struct compare_view *cv, const struct lab_form *form, char *const *specs, size_t n,
+		   const char *shown);
 /* Sends rq[i] (a conversation's next turn) in column i, for every column;
  * more than one column saves them as one compare group. */
 void compare_send_turns(struct compare_view *cv, const struct lab_request *rq);
 /* Drops the columns shown and shows runs[0..n) (taken), one column per spec. */
 void compare_show(struct compare_view *cv, char *const *specs, struct lab_run **runs, size_t n);
-/* Runs form again on the focused column's model only. */
-void compare_rerun_focused(struct compare_view *cv, const struct lab_form *form);
+/* Runs form again on the focused column's model only, shown above its answer. */
+void compare_rerun_focused(struct compare_view *cv, const struct lab_form *form, const char *shown);
 /* The focused column, or NULL when nothing was sent. */
 const struct compare_column *compare_focused(const struct compare_view *cv);
 int compare_column_running(const struct compare_column *c);

@@ -54,6 +54,29 @@ char *thread_shown_next(const struct thread *t, const char *text)
 	return buf_detach(&b);
 }
 
+char *thread_shown_first(const char *question)
+{
+	struct buf b = BUF_INIT;
+	buf_puts(&b, THREAD_YOU);
+	buf_puts(&b, question);
+	while (b.len && b.data[b.len - 1] == '\n')
+		buf_truncate(&b, b.len - 1);
+	buf_puts(&b, "\n\n" THREAD_ANSWER);
+	return buf_detach(&b);
+}
+
+size_t thread_answer_at(const struct thread *t)
+{
+	const struct conv *c = &t->conv;
+	if (!c->nmessages || strcmp(c->messages[c->nmessages - 1].role, "assistant") != 0)
+		return 0;
+	const char *answer = c->messages[c->nmessages - 1].content;
+	size_t n = strlen(answer), len = t->shown.len;
+	if (!n || n > len || memcmp(t->shown.data + len - n, answer, n) != 0)
+		return 0;
+	return len - n;
+}
+
 void thread_begin(struct thread *t, const char *text)
 {
 	t->followups++;

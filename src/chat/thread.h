@@ -26,8 +26,9 @@
 
 struct db;
 
-#define THREAD_YOU "── you ──\n"
-#define THREAD_ANSWER "── answer ──\n"
+/* Each heading stands as a paragraph of its own, so Markdown never joins it to the text under it. */
+#define THREAD_YOU "── you ──\n\n"
+#define THREAD_ANSWER "── answer ──\n\n"
 
 struct thread {
 	struct conv conv;
@@ -50,6 +51,12 @@ void thread_start(struct thread *t, const char *model, const char *system, const
 /* The text a follow-up column shows before the answer streams: the turns so
  * far, then text under "── you ──" and the "── answer ──" line. Caller frees. */
 char *thread_shown_next(const struct thread *t, const char *text);
+/* What a first turn's column shows before its answer: question under
+ * "── you ──", then the "── answer ──" line. Caller frees. */
+char *thread_shown_first(const char *question);
+/* Where the latest answer starts in t->shown: before the last message's
+ * text when it is an answer and shown ends with it, else 0 (all of it). */
+size_t thread_answer_at(const struct thread *t);
 /* Adds text as the pending question (conv_begin_turn); what to send is then
  * conv_request(&t->conv, ...), saved with conv_next_conversation/turn. */
 void thread_begin(struct thread *t, const char *text);

@@ -572,6 +572,7 @@ struct lab_run {
 	void *ud;
 	struct buf shown;
 	size_t fed;              /* bytes of the current call's text in shown */
+	size_t answer_at;        /* where the answer starts in shown (after the text given first) */
 	size_t current;          /* the call being shown */
 	char *history;           /* extra params JSON for each saved row */
 	char *prompt, *system;   /* copies: the form may change while the run streams */
@@ -817,6 +818,9 @@ struct lab_run *lab_run_start(const struct lab_form *f, const struct lab_target 
 	struct lab_run *lr = run_new(tg, cb, ud, f->system, e);
 	if (!lr)
 		return NULL;
+	if (tg->shown)
+		buf_puts(&lr->shown, tg->shown);
+	lr->answer_at = lr->shown.len;
 	if (tg->messages) {
 		if (start_given(lr, f, tg, e) != 0)
 			goto fail;
@@ -884,6 +888,7 @@ struct lab_run *lab_run_send(const struct lab_request *rq, const struct lab_targ
 	lr->prompt = xstrdup(rq->messages[rq->nmessages - 1].content);
 	if (rq->shown)
 		buf_puts(&lr->shown, rq->shown);
+	lr->answer_at = lr->shown.len;
 	lr->rq.model = lr->model;
 	lr->rq.system = lr->system;
 	lr->rq.messages = lr->msgs;
@@ -901,7 +906,7 @@ fail:
 	return NULL;
 }
 
-struct lab_run *lab_run_shown(const char *spec, const char *shown, const struct run_metrics *m)
+struct lab_run *lab_run_shown(const char *spec, const char *shown, size_t answer_at, const struct run_metrics *m)
 {
 	struct lab_run *lr = xcalloc(1, sizeof *lr);
 	lr->spec = xstrdup(spec);
@@ -909,6 +914,7 @@ struct lab_run *lab_run_shown(const char *spec, const char *shown, const struct 
 	lr->finished = 1;
 	lr->start_us = lr->end_us = clock_us();
 	buf_puts(&lr->shown, shown ? shown : "");
+	lr->answer_at = answer_at < lr->shown.len ? answer_at : lr->shown.len;
 	if (m) {
 		lr->shown_metrics = *m;
 	} else {
@@ -971,6 +977,11 @@ const char *lab_run_answer(const struct lab_run *lr)
 	if (lr->run)
 		return buf_str(&lr->run->text);
 	return template_runner_answer(lr->tr);
+}
+
+size_t lab_run_answer_at(const struct lab_run *lr)
+{
+	return lr->answer_at;
 }
 
 int lab_run_finished(const struct lab_run *lr)

@@ -120,6 +120,8 @@ struct lab_target {
 	const struct lab_msg *messages; /* sent in one call in place of the form's rendering (the
 					   guard's masked prompt, prompt/labguard.h); NULL: the form's */
 	size_t nmessages;
+	const char *shown;         /* what the shown text starts with, before the answer (the
+				      question, chat/thread.h); NULL: nothing */
 };
 
 /* Starts the form's calls to one model. NULL with e when nothing could start
@@ -142,8 +144,8 @@ struct lab_run *lab_run_send(const struct lab_request *rq, const struct lab_targ
 			     void *ud, struct err *e);
 /* A finished run that only shows text (a conversation re-opened from the
  * history): status LLM_OK, message "re-opened from the history", metrics m
- * (NULL: unknown). */
-struct lab_run *lab_run_shown(const char *spec, const char *shown, const struct run_metrics *m);
+ * (NULL: unknown); its latest answer starts at byte answer_at of shown. */
+struct lab_run *lab_run_shown(const char *spec, const char *shown, size_t answer_at, const struct run_metrics *m);
 void lab_run_cancel(struct lab_run *lr);
 void lab_run_free(struct lab_run *lr);
 
@@ -152,6 +154,11 @@ const char *lab_run_model(const struct lab_run *lr);
 const struct buf *lab_run_text(const struct lab_run *lr);
 /* The answer alone (the last step's text, the winning vote, or the text). */
 const char *lab_run_answer(const struct lab_run *lr);
+/* Where the run's own answer starts in lab_run_text: after the text it was
+ * given to show first (lab_target.shown, lab_request.shown; re-opened: the
+ * conversation before its latest answer). From there on is the answer as
+ * shown (a chain: every step; samples: their lines and the vote). */
+size_t lab_run_answer_at(const struct lab_run *lr);
 int lab_run_finished(const struct lab_run *lr);
 /* The outcome once finished: LLM_OK, or the first call that was not OK. */
 enum llm_status lab_run_status(const struct lab_run *lr);

@@ -358,8 +358,11 @@ static void answer_checked(void *ud, struct guardrail_result *r)
 void lab_guard_answer(struct lab_guard *lg, const struct lab_run *lr, void (*done)(void *ud), void *ud)
 {
 	lab_guard_forget(lg, lr);
-	const struct buf *t = lab_run_text(lr);
-	if (!step_ready(lg) || !guard_step_on(&lg->step) || !t->len)
+	const struct buf *shown = lab_run_text(lr);
+	size_t at = lab_run_answer_at(lr); /* the answer, not the conversation shown before it */
+	const char *text = shown->len > at ? shown->data + at : "";
+	size_t len = shown->len > at ? shown->len - at : 0;
+	if (!step_ready(lg) || !guard_step_on(&lg->step) || !len)
 		return;
 	struct answer_check *a = xcalloc(1, sizeof *a);
 	a->lr = lr;
@@ -372,7 +375,7 @@ void lab_guard_answer(struct lab_guard *lg, const struct lab_run *lr, void (*don
 	const struct guard_step *gs = &lg->step;
 	if (gs->bedrock) {
 		struct err e = ERR_INIT;
-		a->call = guardrail_apply(gs->bedrock, lg->loop, GUARDRAIL_OUTPUT, t->data, t->len, 0, answer_checked, a, &e);
+		a->call = guardrail_apply(gs->bedrock, lg->loop, GUARDRAIL_OUTPUT, text, len, 0, answer_checked, a, &e);
 		char *safe = sanitize_str(e.msg, strlen(e.msg), 0);
 		a->report = a->call ? xasprintf("guard: checking the answer with guardrail %s…\n", guardrail_id(gs->bedrock))
 				    : xasprintf("guard: the answer of %s was not checked: %s\n", a->model, safe);
@@ -380,12 +383,12 @@ void lab_guard_answer(struct lab_guard *lg, const struct lab_run *lr, void (*don
 		return;
 	}
 	struct guard_verdict v;
-	guard_step_check(gs, t->data, t->len, &v);
+	guard_step_check(gs, text, len, &v);
 	const char *tail = gs->action == GUARD_MASK    ? "; shown as streamed (the workbench masks prompts, not answers)"
 			 : gs->action == GUARD_BLOCK ? "; it was already streamed (the guard would have withheld it)"
 						      : "";
 	char *what = xasprintf("the answer of %s", a->model);
-	a->report = guard_verdict_report(gs, &v, what, tail, t->data, t->len, 1);
+	a->report = guard_verdict_report(gs, &v, what, tail, text, len, 1);
 	free(what);
 	guard_verdict_free(&v);
 }

@@ -52,7 +52,8 @@ const char *lab_guard_prompt_report(const struct lab_guard *lg);
  * append to "sent to ..."; "" when nothing to say. */
 const char *lab_guard_note(const struct lab_guard *lg);
 
-/* Checks lr's shown text (call once it finished). A local verdict is there at
+/* Checks lr's answer: its shown text from lab_run_answer_at on, not the
+ * conversation shown before it (call once it finished). A local verdict is there at
  * once; a guardrail's comes from the loop, then done(ud) is called. */
 void lab_guard_answer(struct lab_guard *lg, const struct lab_run *lr, void (*done)(void *ud), void *ud);
 /* The report under lr's answer: NULL when none. */

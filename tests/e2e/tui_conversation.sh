@@ -85,7 +85,8 @@ else
 fi
 
 d="each column shows its conversation: the follow-up under '── you ──', totals of both turns"
-if tui_wait "── you ──" && tui_wait "and more?" && tui_wait_re 'conversation: 2 turns · [0-9]+ in / [0-9]+'; then
+if tui_keys z && tui_wait "── you ──" && tui_wait "and more?" && tui_wait_re 'conversation: 2 turns · [0-9]+ in / [0-9]+' &&
+	tui_keys z && tui_wait "4 Jobs"; then
 	ok "$d"
 else
 	tui_fail "$d"
@@ -108,8 +109,8 @@ else
 fi
 
 d="the history view re-opens the conversation whole: every column its two turns"
-if tui_keys H && tui_wait "compare ×2" && tui_keys C-r && tui_wait "re-opened conversation" && tui_wait "and more?" &&
-	tui_wait "── you ──" && tui_wait "conversation: 2 turns"; then
+if tui_keys H && tui_wait "compare ×2" && tui_keys C-r && tui_wait "re-opened conversation" && tui_keys z &&
+	tui_wait "and more?" && tui_wait "── you ──" && tui_wait "conversation: 2 turns" && tui_keys z && tui_wait "4 Jobs"; then
 	ok "$d"
 else
 	tui_fail "$d"

@@ -35,7 +35,7 @@ CODE='def greet(name):
     return "hello " + name + " and a long line that needs sideways scrolling to be read whole"'
 
 d="the answer is rendered: heading, link target, aligned table, code block, quote, lists; no Markdown marks"
-if tui_start 90 26 && tui_wait_re "openai +2 models" && tui_keys / && tui_type markdown && tui_keys Enter Enter &&
+if tui_start 90 34 && tui_wait_re "openai +2 models" && tui_keys / && tui_type markdown && tui_keys Enter Enter &&
 	tui_wait "openai/markdown" && tui_keys 2 z i && tui_type "Release notes please" && tui_keys C-s &&
 	tui_wait "done (" && tui_keys g && tui_wait "Release notes" && tui_wait "═════════════" &&
 	tui_wait "the docs (https://example.com/docs) and run aiwb ask." &&
@@ -98,7 +98,7 @@ else
 fi
 
 d="with no code block in view y copies the whole answer"
-if tui_resize 90 15 && tui_keys G && tui_wait_re ' 21/21 *│$' && _lacks_text 'def greet' && tmx set-buffer x && tui_keys y &&
+if tui_resize 90 15 && tui_keys G && tui_wait_re ' 27/27 *│$' && _lacks_text 'def greet' && tmx set-buffer x && tui_keys y &&
 	tui_wait_bottom '*copied 4?? bytes of*' && tmx show-buffer | grep -q '^# Release notes$'; then
 	ok "$d"
 else
@@ -123,7 +123,7 @@ d="mouse on (the default): a click focuses the pane under it, the wheel scrolls 
 if tui_start 90 30 && tui_wait_re "openai +2 models" && tui_poll 5 _mouse_flag 1 && tui_keys 1 / && tui_type markdown &&
 	tui_keys Enter Enter && tui_wait "openai/markdown" && tui_keys 2 i && tui_type "notes" && tui_keys C-s &&
 	tui_wait "done (" && tui_wait_re ' 2[0-9]/2[0-9] *│$' && _mouse 0 5 20 && _mouse 3 5 20 &&
-	tui_wait_bottom ' Knowledge *' && _mouse 64 60 8 && tui_wait_re ' 1[0-9]/2[0-9] ↓ *│$' && _mouse 65 60 8 &&
+	tui_wait_bottom ' Knowledge *' && _mouse 64 60 8 && tui_wait_re ' [12][0-9]/2[0-9] ↓ *│$' && _mouse 65 60 8 &&
 	tui_wait_re ' 2[0-9]/2[0-9] *│$' && tui_wait_bottom ' Knowledge *' && _mouse 0 60 8 && _mouse 3 60 8 &&
 	tui_wait_bottom ' Prompt *'; then
 	ok "$d"

@@ -55,8 +55,11 @@ for r in rows[y0 + 1:y0 + h - 1]:
 # The 11 answer rows of the Prompt pane in the last screen.
 answer_rows() { pane_rows 0 48 19 72 | sed -n '5,15p'; }
 # The answer as one string: the pane wraps at spaces, so the rows are joined
-# with one space each after their trailing blanks are cut.
-answer_joined() { answer_rows | sed 's/ *$//' | grep -v '^$' | tr '\n' ' ' | sed 's/ *$//'; }
+# with one space each after their trailing blanks are cut; the question shown
+# above it (up to "── answer ──") is left out.
+answer_joined() {
+	answer_rows | sed 's/ *$//' | grep -v '^$' | tr '\n' ' ' | sed 's/ *$//; s/^.*── answer ── *//'
+}
 _answer_is() { [ "$(answer_rows)" = "$1" ]; }
 _answer_not() { [ "$(answer_rows)" != "$1" ]; }
 _joined_starts() { case $(answer_joined) in "$1"*) return 0 ;; esac; return 1; }

@@ -382,7 +382,7 @@ static int run_teardown(void **state)
 
 static struct lab_target target(struct runenv *r, const char *kind, int64_t group)
 {
-	struct lab_target tg = { r->fe->loop, r->fe->p, &r->cat, r->db, "ollama/llama3.2", { 0 }, kind, group, NULL, 0 };
+	struct lab_target tg = { r->fe->loop, r->fe->p, &r->cat, r->db, "ollama/llama3.2", { 0 }, kind, group, NULL, 0, NULL };
 	return tg;
 }
 
@@ -501,10 +501,16 @@ static void test_run_send_a_turn(void **state)
 	open_ok(&f, NULL);
 	lab_form_set_text(&f, "Why is the sky blue?");
 	struct lab_target tg = target(r, "ask", 0);
+	tg.shown = "Q: Why?\n"; /* a first turn shows its question above the answer */
 	struct err e = ERR_INIT;
 	struct lab_run *first = lab_run_start(&f, &tg, &cb, r, &e);
 	assert_non_null(first);
+	assert_string_equal(buf_str(lab_run_text(first)), "Q: Why?\n");
 	loop_run(r->fe->loop);
+	assert_string_equal(buf_str(lab_run_text(first)), "Q: Why?\nBlue light.");
+	assert_int_equal(lab_run_answer_at(first), strlen("Q: Why?\n"));
+	assert_string_equal(lab_run_answer(first), "Blue light.");
+	tg.shown = NULL;
 	const char *system;
 	const struct llm_message *sent;
 	size_t n;
@@ -526,6 +532,7 @@ static void test_run_send_a_turn(void **state)
 	assert_int_equal(lab_run_status(lr), LLM_OK);
 	assert_string_equal(buf_str(lab_run_text(lr)), "so far\nBlue light.");
 	assert_string_equal(lab_run_answer(lr), "Blue light.");
+	assert_int_equal(lab_run_answer_at(lr), strlen("so far\n"));
 	const char *req = buf_str(&r->fe->f.last);
 	assert_non_null(strstr(req, "\"content\":\"Be brief.\""));
 	assert_non_null(strstr(req, "\"content\":\"Blue light.\""));
@@ -549,12 +556,13 @@ static void test_run_send_a_turn(void **state)
 	rq.nmessages = 0;
 	assert_null(lab_run_send(&rq, &tg, &cb, r, &e));
 	struct run_metrics m = { .input_tokens = 5, .output_tokens = 6, .cost_usd = -1, .ttft_ms = -1, .total_ms = -1 };
-	lr = lab_run_shown("ollama/llama3.2", "── you ──\nhi", &m);
+	lr = lab_run_shown("ollama/llama3.2", "── you ──\nhi", 4, &m);
 	assert_true(lab_run_finished(lr));
 	assert_int_equal(lab_run_status(lr), LLM_OK);
 	assert_string_equal(lab_run_message(lr), "re-opened from the history");
 	assert_string_equal(buf_str(lab_run_text(lr)), "── you ──\nhi");
 	assert_string_equal(lab_run_answer(lr), "");
+	assert_int_equal(lab_run_answer_at(lr), 4);
 	struct run_metrics got;
 	lab_run_metrics(lr, &got);
 	assert_int_equal(got.output_tokens, 6);

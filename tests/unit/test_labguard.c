@@ -217,6 +217,7 @@ static void test_answer_checked_after_the_stream(void **state)
 	struct lab_target tg = { .loop = fe->loop, .provider = fe->p, .catalog = &cat, .model_spec = "ollama/llama3.2",
 				 .kind = "ask" };
 	tg.messages = lab_guard_messages(lg, &tg.nmessages);
+	tg.shown = "asked bob@example.net\n"; /* the question shown above: not the answer's */
 	static const struct lab_run_cb cb = { NULL, run_done };
 	struct err e = ERR_INIT;
 	struct lab_run *lr = lab_run_start(&f, &tg, &cb, fe->loop, &e);
@@ -228,7 +229,7 @@ static void test_answer_checked_after_the_stream(void **state)
 	const char *r = lab_guard_answer_report(lg, lr);
 	assert_contains(r, "guard (mask): the answer of ollama/llama3.2 holds 1 finding: 1 email; shown as streamed");
 	assert_contains(r, "  1:6       bytes 5-21  email ");
-	assert_string_equal(buf_str(lab_run_text(lr)), "Mail jane@example.org about it."); /* never changed */
+	assert_string_equal(buf_str(lab_run_text(lr)), "asked bob@example.net\nMail jane@example.org about it."); /* never changed */
 	lab_guard_forget(lg, lr);
 	assert_null(lab_guard_answer_report(lg, lr));
 	lab_run_free(lr);

@@ -97,6 +97,38 @@ static void test_transcript(void **state)
 	conv_free(&c);
 }
 
+/* A first turn shows its question above the answer; the latest answer is
+ * found at the end of what a column shows, or not at all (0: all of it). */
+static void test_first_question_and_latest_answer(void **state)
+{
+	(void)state;
+	char *first = thread_shown_first("what is 2+2?\n\n");
+	assert_string_equal(first, THREAD_YOU "what is 2+2?\n\n" THREAD_ANSWER);
+	struct thread t;
+	thread_init(&t);
+	assert_int_equal(thread_answer_at(&t), 0);
+	struct llm_message sent[] = { { "user", "what is 2+2?" } };
+	struct run_metrics m = metrics(3, 1, 0);
+	char *shown = xasprintf("%s4", first);
+	thread_start(&t, "openai/a", NULL, sent, 1, "4", shown, &m, 1, 1);
+	assert_int_equal(thread_answer_at(&t), strlen(first));
+	char *next = thread_shown_next(&t, "and 3+3?");
+	assert_string_equal(next, THREAD_YOU "what is 2+2?\n\n" THREAD_ANSWER "4\n\n" THREAD_YOU "and 3+3?\n\n" THREAD_ANSWER);
+	thread_begin(&t, "and 3+3?");
+	char *after = xasprintf("%s6", next);
+	thread_end(&t, "6", after, &m, 2);
+	assert_string_equal(buf_str(&t.shown) + thread_answer_at(&t), "6");
+	assert_int_equal(thread_answer_at(&t), strlen(next));
+	/* a chain's column ends with its last step, not what conv holds: all of it */
+	thread_start(&t, "openai/a", NULL, sent, 1, "final", "step 1 ... final!", &m, 3, 2);
+	assert_int_equal(thread_answer_at(&t), 0);
+	thread_free(&t);
+	free(first);
+	free(shown);
+	free(next);
+	free(after);
+}
+
 static int64_t save(struct db *db, const char *model, const char *messages, const char *output, const char *params,
 		    int64_t conv, int turn_no)
 {
@@ -144,6 +176,8 @@ static void test_load_all(void **state)
 		assert_int_equal(v[0].followups, 1);
 		assert_string_equal(buf_str(&v[0].shown), THREAD_YOU "q1\n\n" THREAD_ANSWER "a-one\n\n" THREAD_YOU "q2\n\n"
 								 THREAD_ANSWER "a-two");
+		/* the latest answer is the end of what the column shows */
+		assert_string_equal(buf_str(&v[0].shown) + thread_answer_at(&v[0]), "a-two");
 		for (size_t i = 0; i < n; i++)
 			thread_free(&v[i]);
 		free(v);
@@ -167,6 +201,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_start_and_follow_up),
 		cmocka_unit_test(test_transcript),
+		cmocka_unit_test(test_first_question_and_latest_answer),
 		cmocka_unit_test_setup_teardown(test_load_all, testdb_setup, testdb_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

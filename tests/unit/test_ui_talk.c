@@ -3,8 +3,9 @@
  * changes nothing when nothing was written, C-g drops the changes, a sent
  * prompt leaves the next box empty), pastes opening the box with their line
  * breaks, one-line summaries of multi-line values, and a conversation re-opened
- * from the history: shown whole, open for a follow-up only with the same
- * models, kept intact when a follow-up cannot start, closed by talk_new. */
+ * from the history: shown whole (its latest answer what the take-away keys
+ * take), open for a follow-up only with the same models, kept intact when a
+ * follow-up cannot start, closed by talk_new; the question a first turn shows. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -13,10 +14,12 @@
 
 #include "testdb.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/path.h"
 #include "keys.h"
 #include "talk.h"
 
@@ -144,6 +147,33 @@ static void test_paste_and_summary(void **state)
 	assert_string_equal(out, "a  (+1 line)");
 }
 
+/* A first turn's columns show the question: a free prompt as written, a
+ * template as its name and values (a list item each, defaults marked). */
+static void test_first_shown(void **state)
+{
+	struct fixture *f = *state;
+	lab_form_set_text(&f->form, "Why is the sky blue?\n");
+	char *shown = talk_first_shown(&f->t);
+	assert_string_equal(shown, THREAD_YOU "Why is the sky blue?\n\n" THREAD_ANSWER);
+	free(shown);
+	struct err e = ERR_INIT;
+	const char *root = getenv("AIWB_ROOT"); /* the built-in templates */
+	char share[4096];
+	assert_non_null(realpath(root && *root ? root : ".", share));
+	setenv("AIWB_SHARE", share, 1);
+	path_reset();
+	assert_int_equal(lab_form_open(&f->form, "rag", &e), 0);
+	for (size_t i = 0; i < f->form.nfields; i++)
+		assert_int_equal(lab_form_set(&f->form, i, strcmp(f->form.fields[i].name, "question") == 0 ? "Why?" :
+							   "[1] one\n[2] two", &e), 0);
+	shown = talk_first_shown(&f->t);
+	assert_non_null(strstr(shown, THREAD_YOU "template rag\n"));
+	assert_non_null(strstr(shown, "\n- question: Why?"));
+	assert_non_null(strstr(shown, "\n- context: [1] one  (+1 line)"));
+	assert_non_null(strstr(shown, "\n\n" THREAD_ANSWER));
+	free(shown);
+}
+
 static int64_t save(struct db *db, const char *messages, const char *output, int64_t conv, int turn)
 {
 	struct err e = ERR_INIT;
@@ -175,6 +205,10 @@ static void test_restore_and_follow_up(void **state)
 	assert_non_null(strstr(shown, "a1"));
 	assert_true(talk_conversing(&f->t));
 	assert_string_equal(f->cv.cols[0].note, "conversation: 2 turns · 20 in / 4 out tokens · $0.500000");
+	size_t len;
+	const char *latest = answer_latest(&f->cv.cols[0], &len); /* what y, o and W take */
+	assert_int_equal(len, 2);
+	assert_memory_equal(latest, "a2", 2);
 
 	/* Enter writes the follow-up; the model's provider is not usable here, so
 	 * the column says why and the conversation stays as it was */
@@ -211,6 +245,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_box_targets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_paste_and_summary, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restore_and_follow_up, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_first_shown, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
