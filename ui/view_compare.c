@@ -281,12 +281,6 @@ static void draw_columns(struct compare_view *cv, WINDOW *w, int y, int height, 
 	}
 }
 
-static const struct buf *column_text(const struct compare_column *c)
-{
-	static const struct buf none = BUF_INIT;
-	return c->run ? lab_run_text(c->run) : &none;
-}
-
 static void diff_add(struct wrapped *w, const char *s, size_t n, const char *open, const char *close, attr_t at)
 {
 	char *safe = sanitize_str(s, n, 4);
@@ -298,17 +292,21 @@ static void diff_add(struct wrapped *w, const char *s, size_t n, const char *ope
 	free(safe);
 }
 
-/* Bytes of a column's text the diff covers: what a column shows at most
- * (MAX_SHOWN_BYTES), ending at a character. */
-static size_t diff_len(const struct buf *t)
+/* The latest answer of a column (not the conversation above it), cut to
+ * what a column shows at most (MAX_SHOWN_BYTES), ending at a character. */
+static const char *diff_text(const struct compare_column *c, size_t *len)
 {
-	size_t n = t->len;
-	if (n > MAX_SHOWN_BYTES) {
-		n = MAX_SHOWN_BYTES;
-		while (n && ((unsigned char)t->data[n] & 0xc0) == 0x80)
-			n--;
+	if (!c->run) {
+		*len = 0;
+		return "";
 	}
-	return n;
+	const char *t = answer_latest(c, len);
+	if (*len > MAX_SHOWN_BYTES) {
+		*len = MAX_SHOWN_BYTES;
+		while (*len && ((unsigned char)t[*len] & 0xc0) == 0x80)
+			(*len)--;
+	}
+	return t;
 }
 
 /* The word diff of columns a and b, rebuilt when either text has changed;
@@ -317,8 +315,8 @@ static size_t diff_len(const struct buf *t)
  * one per frame). */
 static void diff_build(struct compare_view *cv, size_t a, size_t b)
 {
-	const struct buf *ta = column_text(&cv->cols[a]), *tb = column_text(&cv->cols[b]);
-	size_t alen = diff_len(ta), blen = diff_len(tb);
+	size_t alen, blen;
+	const char *ta = diff_text(&cv->cols[a], &alen), *tb = diff_text(&cv->cols[b], &blen);
 	if (cv->dw.text.len && a == cv->diff_a && b == cv->diff_b) {
 		size_t was = cv->diff_alen + cv->diff_blen, now = alen + blen;
 		if (now == was && alen == cv->diff_alen)
@@ -333,16 +331,16 @@ static void diff_build(struct compare_view *cv, size_t a, size_t b)
 	cv->diff_blen = blen;
 	struct wdiff_seg *segs = NULL;
 	size_t n = 0;
-	cv->diff_exact = wdiff(ta->data ? ta->data : "", alen, tb->data ? tb->data : "", blen, &segs, &n);
+	cv->diff_exact = wdiff(ta, alen, tb, blen, &segs, &n);
 	wrap_reset(&cv->dw);
 	for (size_t i = 0; i < n; i++) {
 		const struct wdiff_seg *g = &segs[i];
 		if (g->op == WDIFF_EQUAL)
-			diff_add(&cv->dw, ta->data + g->a_off, g->len, NULL, NULL, theme_attr(ROLE_NORMAL));
+			diff_add(&cv->dw, ta + g->a_off, g->len, NULL, NULL, theme_attr(ROLE_NORMAL));
 		else if (g->op == WDIFF_DELETE)
-			diff_add(&cv->dw, ta->data + g->a_off, g->len, "[-", "-]", theme_attr(ROLE_ERROR));
+			diff_add(&cv->dw, ta + g->a_off, g->len, "[-", "-]", theme_attr(ROLE_ERROR));
 		else
-			diff_add(&cv->dw, tb->data + g->b_off, g->len, "{+", "+}", theme_attr(ROLE_OK));
+			diff_add(&cv->dw, tb + g->b_off, g->len, "{+", "+}", theme_attr(ROLE_OK));
 	}
 	if (!n)
 		wrap_add_span(&cv->dw, "(both answers are empty)", 24, theme_attr(ROLE_DIM));

@@ -145,9 +145,9 @@ else
 	tui_fail "$d"
 fi
 
-d="d shows the word diff of the focused column and the next: the extra words of the longer answer marked"
+d="d shows the word diff of the focused column and the next: the extra words of the longer answer marked, the question above the answers left out"
 if tui_keys d && tui_wait "Word diff: [-lab/tokens-40-tps-20-] {+openai/gpt-4o-mini+}" &&
-	tui_wait "seven eight.[- tok14 tok15" && tui_wait "tok40-]" && tui_keys h &&
+	tui_wait "seven eight.[- tok14 tok15" && tui_wait "tok40-]" && _lacks_text "── you ──" && tui_keys h &&
 	tui_wait "Word diff: [-lab/cut-] {+lab/tokens-40-tps-20+}" && tui_wait "Hello from the{+ fake OpenAI. One" &&
 	tui_keys d && tui_wait_gone "Word diff:" && tui_wait "│openai/gpt-4o-mini"; then
 	ok "$d"
