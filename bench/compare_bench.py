@@ -9,7 +9,7 @@
 
   compare_bench.py tui RUNS AIWB DB MODEL_COUNT
       The workbench on a pseudo-terminal (160x48): marks the first
-      MODEL_COUNT models of the first provider in Models, sends "hi" from the
+      MODEL_COUNT models of the first provider in Models, sends "hi" (C-s) from the
       Prompt pane (zoomed) and records every read of the terminal's output
       until the history holds every answer (the streams' end). Frames are
       bursts of output separated by more than 4 ms of silence. Prints frames
@@ -154,13 +154,18 @@ def frames(reads, gap=0.004):
 
 
 def tui_once(aiwb, db, n):
+    # marks, focus and template persist in workbench.json: every run starts afresh
+    try:
+        os.unlink(os.path.join(os.path.dirname(db), "workbench.json"))
+    except FileNotFoundError:
+        pass
     t = Term([aiwb], 160, 48)
     t.quiet(0.6, 15)               # first paint and the model lists
     t.keys("1g" + "j " * n)        # mark the first n models of the first provider
-    t.keys("2z\r")
+    t.keys("2z\rhi")               # Enter opens the prompt editor
     before = compare_rows(db)
     t.reads = []
-    os.write(t.fd, b"hi\r")
+    os.write(t.fd, b"\x13")        # C-s sends
     start, cpu0 = time.monotonic(), t.cpu_s()
     end = start + 60
     while time.monotonic() < end:

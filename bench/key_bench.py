@@ -110,10 +110,10 @@ def once(aiwb, model):
     else:
         os.write(t.fd, b"2")
         t.until(b"Prompt", 5)
-        os.write(t.fd, b"\r")
-        if t.until(b"ask openai/", 10) is None:
-            sys.exit("key_bench: no prompt line")
-        os.write(t.fd, b"hi\r")
+        os.write(t.fd, b"\r")         # Enter opens the prompt editor
+        if t.until(b"Prompt for openai/", 10) is None:
+            sys.exit("key_bench: no prompt editor")
+        os.write(t.fd, b"hi\x13")     # C-s sends
         start, cpu0 = time.monotonic(), t.cpu_s()
         if t.until(b"streaming", DEADLINE) is None:
             sys.exit("key_bench: the answer did not start streaming")
