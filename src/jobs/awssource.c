@@ -109,6 +109,19 @@ static void untrack(struct aws_op *op)
 		}
 }
 
+void aws_source_stop_accepted(struct aws_source *s, int64_t job_id)
+{
+	s->described_ms = 0;
+	struct job j;
+	if (jobreg_get(s->base.db, job_id, &j, NULL) == 1) {
+		j.stop_requested = 1;
+		if (!job_status_final(j.status))
+			j.status = JOB_STOPPING;
+		jobreg_update(s->base.db, &j, NULL);
+		job_clear(&j);
+	}
+}
+
 void aws_source_free(struct aws_source *s)
 {
 	while (s->ops) {

@@ -49,6 +49,9 @@ struct aws_source {
 void aws_source_init(struct aws_source *s, const struct job_source_ops *ops, struct db *db, struct loop *loop,
 		     const char *const *services, size_t n);
 void aws_source_free(struct aws_source *s);
+/* A stop call was accepted: the job (registry id) shows stopping until the
+ * service says it ended, and the next describe asks again. */
+void aws_source_stop_accepted(struct aws_source *s, int64_t job_id);
 
 struct aws_op;
 /* r is NULL for a local step. Returns 0 (go on), -1 (fail the refresh) or

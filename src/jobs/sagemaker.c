@@ -766,15 +766,7 @@ static int on_stopped(struct aws_op *op, void *arg, const struct awscall_reply *
 		aws_op_fail(op, "SageMaker stop", r);
 		return -1;
 	}
-	op->src->described_ms = 0; /* the next describe asks again */
-	struct job j;
-	if (jobreg_get(op->src->base.db, sa->job_id, &j, NULL) == 1) {
-		j.stop_requested = 1;
-		if (!job_status_final(j.status))
-			j.status = JOB_STOPPING;
-		jobreg_update(op->src->base.db, &j, NULL);
-		job_clear(&j);
-	}
+	aws_source_stop_accepted(op->src, sa->job_id);
 	return 0;
 }
 
