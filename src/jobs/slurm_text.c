@@ -96,33 +96,50 @@ int slurm_parse_exit_pair(const char *s, int *code, int *signal)
 	return 0;
 }
 
-int64_t slurm_array_count(const char *spec)
+static int digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Walks an array task list: fn(ud, id) for each task in the order written
+ * while fn returns 0. The number of tasks, or -1 when it is not a list. */
+static int64_t array_walk(const char *spec, int (*fn)(void *ud, int64_t id), void *ud)
 {
 	if (!spec || !*spec)
 		return -1;
 	int64_t total = 0;
+	int stopped = !fn;
 	const char *p = spec;
 	while (*p && *p != '%') {
 		char *end;
-		long long a = strtoll(p, &end, 10), b = a, step = 1;
-		if (end == p || a < 0)
+		if (!digit(*p))
 			return -1;
+		long long a = strtoll(p, &end, 10), b = a, step = 1;
 		p = end;
 		if (*p == '-') {
-			b = strtoll(++p, &end, 10);
-			if (end == p || b < a)
+			if (!digit(*++p))
+				return -1;
+			b = strtoll(p, &end, 10);
+			if (b < a)
 				return -1;
 			p = end;
 			if (*p == ':') {
-				step = strtoll(++p, &end, 10);
-				if (end == p || step < 1)
+				if (!digit(*++p))
+					return -1;
+				step = strtoll(p, &end, 10);
+				if (step < 1)
 					return -1;
 				p = end;
 			}
 		}
-		total += (b - a) / step + 1;
-		if (total > 100000000)
+		if (a > 4000000000LL || b > 4000000000LL)
 			return -1;
+		int64_t n = (b - a) / step + 1;
+		if (total + n > 100000000)
+			return -1;
+		for (int64_t i = 0; i < n && !stopped; i++)
+			stopped = fn(ud, a + i * step) != 0;
+		total += n;
 		if (*p == ',')
 			p++;
 		else if (*p && *p != '%')
@@ -130,10 +147,41 @@ int64_t slurm_array_count(const char *spec)
 	}
 	if (*p == '%') {
 		char *end;
+		if (!digit(p[1]))
+			return -1;
 		strtol(p + 1, &end, 10);
-		if (end == p + 1 || *end)
+		if (*end)
 			return -1;
 	}
+	return total;
+}
+
+int64_t slurm_array_count(const char *spec)
+{
+	return array_walk(spec, NULL, NULL);
+}
+
+struct expand {
+	int64_t *ids;
+	size_t max, n;
+};
+
+static int take_id(void *ud, int64_t id)
+{
+	struct expand *x = ud;
+	if (x->n >= x->max)
+		return 1;
+	x->ids[x->n++] = id;
+	return x->n >= x->max;
+}
+
+int64_t slurm_array_expand(const char *spec, int64_t *ids, size_t max, size_t *n)
+{
+	struct expand x = {ids, max, 0};
+	*n = 0;
+	int64_t total = array_walk(spec, max ? take_id : NULL, &x);
+	if (total >= 0)
+		*n = x.n;
 	return total;
 }
 
