@@ -48,6 +48,26 @@ int slurm_array_summary(const struct job *j, struct buf *out)
 	return 1;
 }
 
+/* An array task's number ("41_7": 7), -1 for another id. */
+static long long task_number(const char *ext_id)
+{
+	const char *u = ext_id ? strrchr(ext_id, '_') : NULL;
+	if (!u || !u[1] || strspn(u + 1, "0123456789") != strlen(u + 1))
+		return -1;
+	return strtoll(u + 1, NULL, 10);
+}
+
+static int newest_first(const void *pa, const void *pb)
+{
+	const struct job *a = pa, *b = pb;
+	if (a->submit_ms != b->submit_ms)
+		return a->submit_ms < b->submit_ms ? 1 : -1;
+	long long ta = task_number(a->ext_id), tb = task_number(b->ext_id);
+	if (ta != tb)
+		return ta < tb ? 1 : -1;
+	return a->id < b->id ? 1 : a->id > b->id ? -1 : 0;
+}
+
 int slurm_children(struct db *db, int64_t parent_id, struct job_list *out, struct err *e)
 {
 	struct job_list all;
@@ -62,6 +82,8 @@ int slurm_children(struct db *db, int64_t parent_id, struct job_list *out, struc
 			job_clear(&all.v[i]);
 	}
 	all.n = k;
+	if (k > 1)
+		qsort(all.v, k, sizeof *all.v, newest_first);
 	*out = all;
 	return 0;
 }

@@ -190,11 +190,19 @@ static void test_pending_tasks_are_rows(void **state)
 	const char *d = t->dir;
 	/* task 1 runs; 2-6 wait behind the %1 throttle */
 	char *a = task_json(d, 42, 1, "RUNNING", NULL, "None"), *b = task_json(d, 41, -1, "PENDING", "2-6%1", "JobArrayTaskLimit");
-	char *jobs = xasprintf("%s,%s", a, b);
+	char *jobs = xasprintf("%s,%s", b, a); /* the record of those not started first */
 	rig_list(&r, jobs);
 	free(a), free(b), free(jobs);
 	struct job p = get(t->db, "41");
 	assert_int_equal(count_children(t->db, p.id), 6);
+	struct job_list kids;
+	assert_int_equal(slurm_children(t->db, p.id, &kids, NULL), 0);
+	for (size_t i = 0; i < kids.n; i++) { /* by task number, highest first */
+		char key[16];
+		snprintf(key, sizeof key, "41_%d", (int)(6 - i));
+		assert_string_equal(kids.v[i].ext_id, key);
+	}
+	job_list_free(&kids);
 	assert_string_equal(job_status_name(p.status), "running");
 	char *ai = array_info(t->db);
 	assert_string_equal(ai, "{\"tasks\":6,\"pending\":\"2-6%1\",\"counts\":{\"queued\":5,\"running\":1}}");
