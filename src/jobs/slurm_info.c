@@ -24,7 +24,7 @@ char *slurm_info_str(const char *info, const char *key)
 
 int slurm_array_summary(const struct job *j, struct buf *out)
 {
-	if (!j->info)
+	if (!j->info || !strstr(j->info, "\"array\""))
 		return 0;
 	cJSON *o = cJSON_Parse(j->info);
 	const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "array");
