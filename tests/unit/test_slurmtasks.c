@@ -220,7 +220,9 @@ static void test_pending_tasks_are_rows(void **state)
 	assert_null(jid); /* its own job id comes when it starts */
 	assert_string_equal(tid, "4");
 	free(tid);
-	int64_t row2 = get(t->db, "41_2").id;
+	job_clear(&q);
+	q = get(t->db, "41_2");
+	int64_t row2 = q.id;
 	job_clear(&q);
 
 	/* an unchanged round writes nothing new and keeps the rows */
