@@ -698,9 +698,26 @@ static void acct_rows_free(struct acct_rows *rs)
 	free(rs->v);
 }
 
+/* sacct's row of an array's tasks that never started ("41_[3-6%2]") names
+ * the task with ext_id "41_5". */
+static int in_task_list(const char *acct_id, const char *ext_id)
+{
+	const char *u = strchr(ext_id, '_');
+	size_t a = u ? (size_t)(u - ext_id) + 1 : 0;
+	if (!u || strncmp(acct_id, ext_id, a) != 0 || acct_id[a] != '[')
+		return 0;
+	size_t len = strlen(acct_id + a + 1);
+	if (!len || acct_id[a + len] != ']')
+		return 0;
+	char *spec = xstrndup(acct_id + a + 1, len - 1);
+	int has = slurm_array_has(spec, strtoll(u + 1, NULL, 10));
+	free(spec);
+	return has;
+}
+
 /* The last row for job j: its id (or, from the completion file, Slurm's own
- * number), ended after j was submitted (the file keeps earlier clusters'
- * jobs with the same ids). */
+ * number; or the list of an array's tasks that never started), ended after j
+ * was submitted (the file keeps earlier clusters' jobs with the same ids). */
 static const struct slurm_acct_row *acct_match(const struct acct_rows *rs, const struct job *j)
 {
 	char *raw_id = slurm_info_str(j->info, "job_id");
@@ -708,7 +725,8 @@ static const struct slurm_acct_row *acct_match(const struct acct_rows *rs, const
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct slurm_acct_row *r = &rs->v[i].r;
 		int same = strcmp(r->job_id, j->ext_id) == 0 ||
-			   (raw_id && strcmp(r->job_id, raw_id) == 0 && !strchr(j->ext_id, '_'));
+			   (raw_id && strcmp(r->job_id, raw_id) == 0 && !strchr(j->ext_id, '_')) ||
+			   in_task_list(r->job_id, j->ext_id);
 		if (same && !(r->end_s && j->submit_ms && r->end_s * 1000 + 1000 < j->submit_ms))
 			best = r;
 	}
@@ -732,6 +750,8 @@ static void take_acct_row(struct db *db, struct job *j, const struct slurm_acct_
 	if (r->end_s)
 		j->end_ms = r->end_s * 1000;
 	exit_reason(j, st, NULL);
+	if (st == JOB_STOPPED && !j->start_ms)
+		set(&j->reason, "cancelled before it started");
 	if (st == JOB_UNKNOWN)
 		set(&j->reason, "Slurm no longer lists this job and sacct gives no state for it");
 	cJSON *o = info_open(j->info);
@@ -780,9 +800,14 @@ static void apply_acct(struct list_op *op, const char *text, size_t n, const cha
 	struct acct_rows rs = {0};
 	if (text)
 		slurm_parse_sacct(text, n, on_acct_row, &rs);
-	for (size_t i = 0; i < op->vanished.n; i++) {
+	/* tasks first, then the arrays summed up from them */
+	for (size_t k = 0; k < 2 * op->vanished.n; k++) {
+		size_t i = k % op->vanished.n;
 		struct job *j = &op->vanished.v[i];
-		if (is_array_row(j)) {
+		int array = is_array_row(j);
+		if (array != (k >= op->vanished.n))
+			continue;
+		if (array) {
 			int known = acct_array(op, j, &rs, how);
 			if (job_status_final(sum_up_array(op, j->id, NULL)) || known)
 				continue;

@@ -175,6 +175,24 @@ static int take_id(void *ud, int64_t id)
 	return x->n >= x->max;
 }
 
+struct has {
+	int64_t id;
+	int found;
+};
+
+static int is_id(void *ud, int64_t id)
+{
+	struct has *h = ud;
+	h->found = id == h->id;
+	return h->found;
+}
+
+int slurm_array_has(const char *spec, int64_t id)
+{
+	struct has h = {id, 0};
+	return array_walk(spec, is_id, &h) >= 0 && h.found;
+}
+
 int64_t slurm_array_expand(const char *spec, int64_t *ids, size_t max, size_t *n)
 {
 	struct expand x = {ids, max, 0};

@@ -47,5 +47,7 @@ int64_t slurm_array_count(const char *spec);
  * the list (more than *n when the list is longer than max), or -1 when it is
  * not one (*n 0). */
 int64_t slurm_array_expand(const char *spec, int64_t *ids, size_t max, size_t *n);
+/* 1 when task id is in the list, else 0 (also when it is not a list). */
+int slurm_array_has(const char *spec, int64_t id);
 
 #endif

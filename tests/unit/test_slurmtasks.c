@@ -1,7 +1,8 @@
 /* The Slurm source with a stand-in squeue printing recorded-shape JSON:
  * an array's tasks not started yet become rows of their own (queued with
  * Slurm's reason and their %A_%a log), a task that starts keeps its row,
- * scancel of the array ends the rows of its tasks not started, huge arrays
+ * scancel of the array ends the rows of its tasks not started (also when
+ * only sacct still knows them, as "41_[1-2]"), huge arrays
  * get at most 1000 such rows and the rest counted; task lists expanded with
  * steps and %throttle; a job whose StdErr is apart from its StdOut has both
  * merged into its log and metrics read from either. */
@@ -311,6 +312,46 @@ static void test_cancelled_without_list(void **state)
 	rig_close(&r);
 }
 
+/* Slurm forgot the array while aiwb was away: sacct's row of the tasks that
+ * never started ("41_[1-2]") ends their rows. */
+static void test_forgotten_in_sacct(void **state)
+{
+	struct testdb *t = *state;
+	struct rig r;
+	rig_open(&r, t);
+	char *a = task_json(t->dir, 41, -1, "PENDING", "0-2", "Resources");
+	rig_list(&r, a);
+	free(a);
+	char *sacct = xasprintf("%s/sacct", r.bin);
+	const char *body = "#!/bin/sh\n"
+			   "echo 'JobID|JobName|State|ExitCode|Submit|Start|End|NodeList|Partition|User'\n"
+			   "echo '41_0|arr|COMPLETED|0:0|2030-01-01T00:00:00|2030-01-01T00:00:01|2030-01-01T00:00:09|n|debug|me'\n"
+			   "echo '41_[1-2%1]|arr|CANCELLED by 0|0:0|2030-01-01T00:00:00|Unknown|2030-01-01T00:00:09|None "
+			   "assigned|debug|me'\n";
+	assert_int_equal(path_write_file(sacct, body, strlen(body), NULL), 0);
+	assert_int_equal(chmod(sacct, 0700), 0);
+	free(sacct);
+	rig_list(&r, "");
+	struct job q = get(t->db, "41_0");
+	assert_string_equal(job_status_name(q.status), "completed");
+	job_clear(&q);
+	for (int i = 1; i <= 2; i++) {
+		char key[16];
+		snprintf(key, sizeof key, "41_%d", i);
+		q = get(t->db, key);
+		assert_string_equal(job_status_name(q.status), "stopped");
+		assert_string_equal(q.reason, "cancelled before it started");
+		char *from = slurm_info_str(q.info, "final_from");
+		assert_string_equal(from, "sacct");
+		free(from);
+		job_clear(&q);
+	}
+	struct job p = get(t->db, "41");
+	assert_string_equal(job_status_name(p.status), "stopped"); /* summed up after its tasks */
+	job_clear(&p);
+	rig_close(&r);
+}
+
 static void test_cap(void **state)
 {
 	struct testdb *t = *state;
@@ -430,6 +471,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pending_tasks_are_rows, testdb_setup, testdb_teardown),
 		cmocka_unit_test_setup_teardown(test_cancelled_without_list, testdb_setup, testdb_teardown),
 		cmocka_unit_test_setup_teardown(test_cap, testdb_setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_forgotten_in_sacct, testdb_setup, testdb_teardown),
 		cmocka_unit_test_setup_teardown(test_stderr_merged, testdb_setup, testdb_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
