@@ -230,6 +230,8 @@ echo "bye on stderr" >&2
 SH
 E=$(sbatch --parsable --job-name e2e-err --chdir "$W" -o "$W/o-%j.out" -e "$W/e-%x-%j.err" "$W/twofiles.sh")
 SUBMITTED="$SUBMITTED $E"
+listed_is() { "$A" jobs ls >/dev/null 2>&1; show_is "$@"; } # a job sbatch submitted: jobs ls finds it
+wait_until 30 listed_is "slurm:$E" 'True'
 "$A" jobs logs -f "slurm:$E" </dev/null >"$E2E_TMP/follow.out" 2>"$E2E_TMP/follow.err" &
 FP=$!
 wait_until 60 show_is "slurm:$E" 'd["status"] == "completed"'

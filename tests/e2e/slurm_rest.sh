@@ -70,7 +70,8 @@ H=$(sbatch --parsable --hold --array=1-4%2 --job-name rest-held --chdir "$W" --w
 E=$(sbatch --parsable --job-name rest-err --chdir "$W" -o "$W/ro-%j.out" -e "$W/re-%j.err" \
 	--wrap 'echo out line; echo "{\"metric\": \"err_loss\", \"value\": 0.5, \"step\": 1}" >&2')
 SUBMITTED="${J1#slurm:} ${J2#slurm:} ${J3#slurm:} ${J4#slurm:} $H $E"
-wait_until 30 show_is "slurm:$E" 'd["status"] == "completed"'
+listed_is() { "$A" jobs ls >/dev/null 2>&1; show_is "$@"; } # a job sbatch submitted: jobs ls finds it
+wait_until 30 listed_is "slurm:$E" 'd["status"] == "completed"'
 wait_until 60 show_is "$J3" 'd["status"] == "completed"'
 wait_until 30 show_is "$J2" 'd["status"] == "failed"'
 wait_until 30 show_is "$J4" 'd["status"] == "running"'

@@ -92,7 +92,8 @@ if [ $RC = 0 ] && [ "$(cat "$out")" = "$(cat "$W/slurm-${T#slurm:}.out")" ]; the
 E=$(sbatch --parsable --job-name ssh-err --chdir "$W" -o "$W/so-%j.out" -e "$W/se-%x-%j.err" \
 	--wrap 'for i in 1 2 3; do echo "out $i"; echo "{\"metric\": \"err_loss\", \"value\": 0.$i, \"step\": $i}" >&2; sleep 0.4; done')
 SUBMITTED="$SUBMITTED $E"
-wait_until 90 show_is "slurm:$E" 'd["status"] == "completed"'
+listed_is() { run jobs ls; show_is "$@"; } # a job sbatch submitted: jobs ls finds it
+wait_until 90 listed_is "slurm:$E" 'd["status"] == "completed"'
 check "over ssh, a job with --error keeps both remote paths; its log is the two merged here" show_is "slurm:$E" \
 	'd["info"]["std_err_path"] == "'"$W"'/se-ssh-err-'"$E"'.err" and d["info"]["std_out_path"] == "'"$W"'/so-'"$E"'.out" and d["log"] == "'"$AIWB_HOME"'/jobs/slurm-logs/'"$E"'.log"'
 run jobs logs "slurm:$E"
