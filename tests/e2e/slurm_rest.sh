@@ -91,13 +91,15 @@ cp "$out" "$E2E_TMP/rest.json.out"
 check "ls through slurmrestd: the source is up" e2e_json "$out" '[s["state"] for s in d["sources"] if s["name"] == "slurm"] == ["up"]'
 "$E2E_PY" - "$E2E_TMP/cmd.json" "$E2E_TMP/rest.json.out" >"$E2E_TMP/cmp" 2>&1 <<'PY'
 import json, sys
+def apart(i):  # a StdErr apart from StdOut (scontrol also names one that is not)
+    return i.get("std_err_path") if i.get("std_err_path") != i.get("std_out_path") else None
 def view(p):
     d = json.load(open(p))
     return {j["source_id"]: (j["status"], j["raw_state"], j["exit_code"], j["signal"], j["name"], j["parent"],
                              j["start_ms"], j["end_ms"], j["info"].get("partition"), j["info"].get("nodes"),
                              j["info"].get("user"), (j["info"].get("array") or {}).get("tasks"),
                              (j["info"].get("array") or {}).get("counts"), j["reason"],
-                             (j["log"] or "").rsplit("/", 1)[-1], j["info"].get("std_err_path"))
+                             (j["log"] or "").rsplit("/", 1)[-1], apart(j["info"]))
             for j in d["jobs"]}
 a, b = view(sys.argv[1]), view(sys.argv[2])
 ok = a == b and len(a) >= 7
