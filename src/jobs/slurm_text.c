@@ -101,9 +101,10 @@ static int digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-/* Walks an array task list: fn(ud, id) for each task in the order written
- * while fn returns 0. The number of tasks, or -1 when it is not a list. */
-static int64_t array_walk(const char *spec, int (*fn)(void *ud, int64_t id), void *ud)
+/* Walks an array task list: fn(ud, first, last, step) for each range in the
+ * order written while fn returns 0. The number of tasks, or -1 when it is
+ * not a list. */
+static int64_t array_walk(const char *spec, int (*fn)(void *ud, int64_t a, int64_t b, int64_t step), void *ud)
 {
 	if (!spec || !*spec)
 		return -1;
@@ -127,7 +128,7 @@ static int64_t array_walk(const char *spec, int (*fn)(void *ud, int64_t id), voi
 				if (!digit(*++p))
 					return -1;
 				step = strtoll(p, &end, 10);
-				if (step < 1)
+				if (step < 1 || step > 4000000000LL)
 					return -1;
 				p = end;
 			}
@@ -137,8 +138,8 @@ static int64_t array_walk(const char *spec, int (*fn)(void *ud, int64_t id), voi
 		int64_t n = (b - a) / step + 1;
 		if (total + n > 100000000)
 			return -1;
-		for (int64_t i = 0; i < n && !stopped; i++)
-			stopped = fn(ud, a + i * step) != 0;
+		if (!stopped)
+			stopped = fn(ud, a, b, step) != 0;
 		total += n;
 		if (*p == ',')
 			p++;
@@ -166,12 +167,14 @@ struct expand {
 	size_t max, n;
 };
 
-static int take_id(void *ud, int64_t id)
+static int take_ids(void *ud, int64_t a, int64_t b, int64_t step)
 {
 	struct expand *x = ud;
-	if (x->n >= x->max)
-		return 1;
-	x->ids[x->n++] = id;
+	for (int64_t id = a; x->n < x->max; id += step) {
+		x->ids[x->n++] = id;
+		if (b - id < step)
+			break;
+	}
 	return x->n >= x->max;
 }
 
@@ -180,24 +183,24 @@ struct has {
 	int found;
 };
 
-static int is_id(void *ud, int64_t id)
+static int is_in(void *ud, int64_t a, int64_t b, int64_t step)
 {
 	struct has *h = ud;
-	h->found = id == h->id;
+	h->found = h->id >= a && h->id <= b && (h->id - a) % step == 0;
 	return h->found;
 }
 
 int slurm_array_has(const char *spec, int64_t id)
 {
 	struct has h = {id, 0};
-	return array_walk(spec, is_id, &h) >= 0 && h.found;
+	return array_walk(spec, is_in, &h) >= 0 && h.found;
 }
 
 int64_t slurm_array_expand(const char *spec, int64_t *ids, size_t max, size_t *n)
 {
 	struct expand x = {ids, max, 0};
 	*n = 0;
-	int64_t total = array_walk(spec, max ? take_id : NULL, &x);
+	int64_t total = array_walk(spec, max ? take_ids : NULL, &x);
 	if (total >= 0)
 		*n = x.n;
 	return total;

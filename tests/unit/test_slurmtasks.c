@@ -57,7 +57,7 @@ static void test_expand_forms(void **state)
 	assert_int_equal(slurm_array_expand("2-9", ids, 0, &n), 8);
 	assert_int_equal(n, 0);
 	/* not task lists */
-	const char *bad[] = {"", "a", "3-", "5-3", "1-4:0", "1-4%", "1-4%x", "-2", "1-+4", " 1", "1;2", "0-99999999999"};
+	const char *bad[] = {"", "a", "3-", "5-3", "1-4:0", "1-4%", "1-4%x", "-2", "1-+4", " 1", "1;2", "0-99999999999", "50-95:77777777777777777777"};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		assert_int_equal(slurm_array_expand(bad[i], ids, 16, &n), -1);
 		assert_int_equal(n, 0);
