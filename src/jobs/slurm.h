@@ -92,6 +92,10 @@ void slurm_filter_jobs(struct job_list *l, int tasks, const char *user, const ch
 /* jobs show's lines for what job.info says (user, partition, nodes,
  * resources, ...), an array's summary and its tasks. Not sanitised. */
 void slurm_text_details(struct db *db, const struct job *j, struct buf *out);
+/* Removes the log files aiwb wrote for j and its tasks (merged StdOut and
+ * StdErr, ssh mirrors, under DATA_HOME/jobs/slurm-logs); the job's own files
+ * on the cluster are left alone. For `jobs rm`. */
+void slurm_remove_files(struct db *db, const struct job *j);
 /* The task rows of an array (or any parent), newest first; an array's
  * tasks, submitted together, by task number, highest first. */
 int slurm_children(struct db *db, int64_t parent_id, struct job_list *out, struct err *e);

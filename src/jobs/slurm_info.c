@@ -2,7 +2,9 @@
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "base/path.h"
 #include "base/xmalloc.h"
 #include "jobs/registry.h"
 #include "jobs/slurm.h"
@@ -148,4 +150,33 @@ void slurm_text_details(struct db *db, const struct job *j, struct buf *out)
 		free(ref);
 	}
 	job_list_free(&kids);
+}
+
+/* j's log when it is a file aiwb wrote under dir, with its ssh mirrors. */
+static void remove_own(const char *dir, const struct job *j)
+{
+	size_t n = strlen(dir), len = j->log_path ? strlen(j->log_path) : 0;
+	if (!len || strncmp(j->log_path, dir, n) != 0 || j->log_path[n] != '/' || strstr(j->log_path + n, "/..") ||
+	    len < 4 || strcmp(j->log_path + len - 4, ".log") != 0)
+		return;
+	unlink(j->log_path);
+	char *stem = xstrndup(j->log_path, len - 4);
+	char *out = xasprintf("%s.out", stem), *err = xasprintf("%s.err", stem);
+	unlink(out);
+	unlink(err);
+	free(out);
+	free(err);
+	free(stem);
+}
+
+void slurm_remove_files(struct db *db, const struct job *j)
+{
+	char *dir = path_join(path_data_home(), "jobs/slurm-logs");
+	remove_own(dir, j);
+	struct job_list kids;
+	if (slurm_children(db, j->id, &kids, NULL) == 0)
+		for (size_t i = 0; i < kids.n; i++)
+			remove_own(dir, &kids.v[i]);
+	job_list_free(&kids);
+	free(dir);
 }

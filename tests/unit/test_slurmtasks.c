@@ -444,6 +444,11 @@ static void test_stderr_merged(void **state)
 	assert_string_equal(job_status_name(j.status), "failed");
 	int64_t points = testdb_scalar(t->db, "SELECT count(*) FROM job_metrics WHERE name = 'loss'");
 	assert_int_equal(points, 2);
+	/* jobs rm: the merged log goes, the job's own files stay */
+	slurm_remove_files(t->db, &j);
+	assert_false(path_exists(merged));
+	assert_true(path_exists(out));
+	assert_true(path_exists(err));
 	job_clear(&j);
 	/* a job whose StdErr is its StdOut keeps reading that file */
 	free(job);
