@@ -96,6 +96,8 @@ listed_is() { run jobs ls; show_is "$@"; } # a job sbatch submitted: jobs ls fin
 wait_until 90 listed_is "slurm:$E" 'd["status"] == "completed"'
 check "over ssh, a job with --error keeps both remote paths; its log is the two merged here" show_is "slurm:$E" \
 	'd["info"]["std_err_path"] == "'"$W"'/se-ssh-err-'"$E"'.err" and d["info"]["std_out_path"] == "'"$W"'/so-'"$E"'.out" and d["log"] == "'"$AIWB_HOME"'/jobs/slurm-logs/'"$E"'.log"'
+check "over ssh, both files were copied through the connection (mirrors ID.out and ID.err)" \
+	cmp -s "$AIWB_HOME/jobs/slurm-logs/$E.err" "$W/se-ssh-err-$E.err"
 run jobs logs "slurm:$E"
 if [ $RC = 0 ] && [ "$(grep -c '^out [123]$' "$out")" = 3 ] && [ "$(grep -c '"err_loss"' "$out")" = 3 ]; then ok "over ssh, jobs logs prints StdOut's and StdErr's lines"
 else fail "logs with --error over ssh" "$(what)"; fi
