@@ -698,12 +698,16 @@ static void acct_rows_free(struct acct_rows *rs)
 	free(rs->v);
 }
 
-/* sacct's row of an array's tasks that never started ("41_[3-6%2]") names
- * the task with ext_id "41_5". */
-static int in_task_list(const char *acct_id, const char *ext_id)
+/* sacct's row of an array's tasks that never started names the task with
+ * ext_id "41_5": "41_[3-6%2]", or "41" when no task of the array ever started
+ * (an array held, then cancelled; not in the completion file, where "41" is
+ * the task that ran last). */
+static int in_task_list(const char *acct_id, const char *ext_id, int completion)
 {
 	const char *u = strchr(ext_id, '_');
 	size_t a = u ? (size_t)(u - ext_id) + 1 : 0;
+	if (u && !completion && strlen(acct_id) == a - 1 && strncmp(acct_id, ext_id, a - 1) == 0)
+		return 1;
 	if (!u || strncmp(acct_id, ext_id, a) != 0 || acct_id[a] != '[')
 		return 0;
 	size_t len = strlen(acct_id + a + 1);
@@ -718,23 +722,30 @@ static int in_task_list(const char *acct_id, const char *ext_id)
 /* The last row for job j: its id (or, from the completion file, Slurm's own
  * number; or the list of an array's tasks that never started), ended after j
  * was submitted (the file keeps earlier clusters' jobs with the same ids). */
-static const struct slurm_acct_row *acct_match(const struct acct_rows *rs, const struct job *j)
+static const struct slurm_acct_row *acct_match(const struct acct_rows *rs, const struct job *j, int completion,
+					       int *not_started)
 {
 	char *raw_id = slurm_info_str(j->info, "job_id");
 	const struct slurm_acct_row *best = NULL;
+	int never = j->status == JOB_QUEUED && !j->start_ms && !raw_id; /* a task row made before it started */
+	*not_started = 0;
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct slurm_acct_row *r = &rs->v[i].r;
+		int listed = never && in_task_list(r->job_id, j->ext_id, completion);
 		int same = strcmp(r->job_id, j->ext_id) == 0 ||
-			   (raw_id && strcmp(r->job_id, raw_id) == 0 && !strchr(j->ext_id, '_')) ||
-			   in_task_list(r->job_id, j->ext_id);
-		if (same && !(r->end_s && j->submit_ms && r->end_s * 1000 + 1000 < j->submit_ms))
+			   (raw_id && strcmp(r->job_id, raw_id) == 0 && !strchr(j->ext_id, '_')) || listed;
+		if (same && !(r->end_s && j->submit_ms && r->end_s * 1000 + 1000 < j->submit_ms)) {
 			best = r;
+			*not_started = listed;
+		}
 	}
 	free(raw_id);
 	return best;
 }
 
-static void take_acct_row(struct db *db, struct job *j, const struct slurm_acct_row *r, const char *how)
+/* not_started: r is the row of an array's tasks that never started (sacct
+ * gives the cancel time as their start). */
+static void take_acct_row(struct db *db, struct job *j, const struct slurm_acct_row *r, const char *how, int not_started)
 {
 	enum job_status st = slurm_map_state(r->state);
 	j->status = st;
@@ -745,13 +756,16 @@ static void take_acct_row(struct db *db, struct job *j, const struct slurm_acct_
 	j->signal = x == 1 ? sig : 0;
 	if (r->submit_s && !j->submit_ms)
 		j->submit_ms = r->submit_s * 1000;
-	if (r->start_s)
+	if (r->start_s && !not_started)
 		j->start_ms = r->start_s * 1000;
 	if (r->end_s)
 		j->end_ms = r->end_s * 1000;
 	exit_reason(j, st, NULL);
-	if (st == JOB_STOPPED && !j->start_ms)
-		set(&j->reason, "cancelled before it started");
+	if (not_started) {
+		j->has_exit = 0;
+		j->exit_code = 0;
+		set(&j->reason, st == JOB_STOPPED ? "cancelled before it started" : "ended before it started");
+	}
 	if (st == JOB_UNKNOWN)
 		set(&j->reason, "Slurm no longer lists this job and sacct gives no state for it");
 	cJSON *o = info_open(j->info);
@@ -788,7 +802,7 @@ static int acct_array(struct list_op *op, struct job *arr, const struct acct_row
 			t.submit_ms = arr->submit_ms;
 		}
 		if (!job_status_final(t.status) || !t.id)
-			take_acct_row(db, &t, &rs->v[i].r, how);
+			take_acct_row(db, &t, &rs->v[i].r, how, 0);
 		job_clear(&t);
 	}
 	return found;
@@ -825,9 +839,10 @@ static void apply_acct(struct list_op *op, const char *text, size_t n, const cha
 			}
 			continue;
 		}
-		const struct slurm_acct_row *r = acct_match(&rs, j);
+		int not_started;
+		const struct slurm_acct_row *r = acct_match(&rs, j, how && strcmp(how, "sacct -c") == 0, &not_started);
 		if (r)
-			take_acct_row(db, j, r, how);
+			take_acct_row(db, j, r, how, not_started);
 		else {
 			j->status = JOB_UNKNOWN;
 			set(&j->reason, "Slurm no longer lists this job and its end was not seen");

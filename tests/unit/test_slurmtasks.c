@@ -341,6 +341,8 @@ static void test_forgotten_in_sacct(void **state)
 		q = get(t->db, key);
 		assert_string_equal(job_status_name(q.status), "stopped");
 		assert_string_equal(q.reason, "cancelled before it started");
+		assert_int_equal(q.start_ms, 0);
+		assert_false(q.has_exit);
 		char *from = slurm_info_str(q.info, "final_from");
 		assert_string_equal(from, "sacct");
 		free(from);
@@ -348,6 +350,40 @@ static void test_forgotten_in_sacct(void **state)
 	}
 	struct job p = get(t->db, "41");
 	assert_string_equal(job_status_name(p.status), "stopped"); /* summed up after its tasks */
+	job_clear(&p);
+	rig_close(&r);
+}
+
+/* An array held, then cancelled, before any task started: sacct has one
+ * row under the array's own id (as Slurm 22.05 with slurmdbd writes it). */
+static void test_forgotten_held_array(void **state)
+{
+	struct testdb *t = *state;
+	struct rig r;
+	rig_open(&r, t);
+	char *a = task_json(t->dir, 41, -1, "PENDING", "1-3", "JobHeldUser");
+	rig_list(&r, a);
+	free(a);
+	char *sacct = xasprintf("%s/sacct", r.bin);
+	const char *body = "#!/bin/sh\n"
+			   "echo 'JobID|JobName|State|ExitCode|Submit|Start|End|NodeList|Partition|User'\n"
+			   "echo '41|allocation|CANCELLED by 0|0:0|2030-01-01T00:00:00|2030-01-01T00:00:05|2030-01-01T00:00:05|None "
+			   "assigned||root'\n";
+	assert_int_equal(path_write_file(sacct, body, strlen(body), NULL), 0);
+	assert_int_equal(chmod(sacct, 0700), 0);
+	free(sacct);
+	rig_list(&r, "");
+	for (int i = 1; i <= 3; i++) {
+		char key[16];
+		snprintf(key, sizeof key, "41_%d", i);
+		struct job q = get(t->db, key);
+		assert_string_equal(job_status_name(q.status), "stopped");
+		assert_string_equal(q.reason, "cancelled before it started");
+		assert_int_equal(q.start_ms, 0);
+		job_clear(&q);
+	}
+	struct job p = get(t->db, "41");
+	assert_string_equal(job_status_name(p.status), "stopped");
 	job_clear(&p);
 	rig_close(&r);
 }
@@ -477,6 +513,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cancelled_without_list, testdb_setup, testdb_teardown),
 		cmocka_unit_test_setup_teardown(test_cap, testdb_setup, testdb_teardown),
 		cmocka_unit_test_setup_teardown(test_forgotten_in_sacct, testdb_setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_forgotten_held_array, testdb_setup, testdb_teardown),
 		cmocka_unit_test_setup_teardown(test_stderr_merged, testdb_setup, testdb_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
