@@ -209,7 +209,7 @@ static void reload(struct jobs_pane *jp)
 	for (size_t i = 0; i < n; i++) {
 		const struct job *j = &jp->jobs.v[i];
 		struct buf m = BUF_INIT;
-		if (!slurm_array_summary(j, &m))
+		if (!slurm_array_summary(j, &m) && (j->status != JOB_QUEUED || j->start_ms)) /* a waiting task has none */
 			job_text_metrics(jp->base.wb->db, j->id, 4, &m);
 		jp->metrics[i] = buf_detach(&m);
 		char *ref = job_ref(j);

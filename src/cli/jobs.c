@@ -930,6 +930,8 @@ static int rm_job(struct jobs_ctx *c, struct job *j, void *ud)
 	struct err e = ERR_INIT;
 	int rc = 0;
 	char *ref = job_ref(j);
+	if (strcmp(j->source, "slurm") == 0 && job_status_final(j->status))
+		slurm_remove_files(c->s.db, j);
 	if (local_remove(c->s.db, j, &e) < 0)
 		rc = cli_fail(CMD, "%s", e.msg);
 	else

@@ -1,11 +1,13 @@
 #include "jobs/fold.h"
 
-static int in_list(const struct job_list *l, int64_t id)
+#include <stdlib.h>
+
+#include "base/xmalloc.h"
+
+static int id_cmp(const void *a, const void *b)
 {
-	for (size_t i = 0; i < l->n; i++)
-		if (l->v[i].id == id)
-			return 1;
-	return 0;
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
 }
 
 static int is_unfolded(const int64_t *v, size_t n, int64_t id)
@@ -27,10 +29,15 @@ size_t job_fold_children(const struct job_list *l, int64_t id)
 size_t job_fold_rows(const struct job_list *l, const size_t *sorted, size_t n, const int64_t *unfolded,
 		     size_t n_unfolded, size_t *out, int *depth)
 {
+	/* the ids in the list, sorted: an array's thousands of tasks look up their parent in log time */
+	int64_t *ids = xcalloc(l->n ? l->n : 1, sizeof *ids);
+	for (size_t i = 0; i < l->n; i++)
+		ids[i] = l->v[i].id;
+	qsort(ids, l->n, sizeof *ids, id_cmp);
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct job *j = &l->v[sorted[i]];
-		if (j->parent_id && in_list(l, j->parent_id))
+		if (j->parent_id && bsearch(&j->parent_id, ids, l->n, sizeof *ids, id_cmp))
 			continue;
 		if (depth)
 			depth[k] = 0;
@@ -44,5 +51,6 @@ size_t job_fold_rows(const struct job_list *l, const size_t *sorted, size_t n, c
 				out[k++] = sorted[c];
 			}
 	}
+	free(ids);
 	return k;
 }

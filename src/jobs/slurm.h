@@ -13,15 +13,21 @@
  * neither knows it, it becomes unknown.
  *
  * An array is one row (ext_id "41", info.array = {"tasks", "pending",
- * "counts"}) whose status sums up its tasks; each task that has started is
- * a row of its own ("41_3", parent_id = the array's row) with its own log.
+ * "unlisted", "counts"}) whose status sums up its tasks; each task is a row
+ * of its own ("41_3", parent_id = the array's row) with its own log: those
+ * that started, and those not started yet, which squeue gives as one record
+ * with a task list ("3-10%2"), queued with Slurm's reason, at most 1000 per
+ * array (the others only counted, "unlisted"). A task that starts keeps its
+ * row; when that record ends (scancel) its tasks' rows end with it.
  * The facts Slurm gives about a job (user, partition, nodes, work_dir,
  * std_out, tres, time_limit, ...) are kept in job.info (docs/jobs.md).
  *
  * exit_code in squeue's JSON is the raw wait status (768 = exit 3, 15 =
  * SIGTERM), decoded here. StdOut paths come unexpanded (%j, %A, %a, %x, %u,
  * %N, %n, %t, %s, %%) and are expanded as Slurm does. The job's log (its
- * StdOut file) is read for metrics with the same rules as local jobs. */
+ * StdOut file; with a StdErr apart from it, the two merged by jobs/logmerge.h
+ * into DATA_HOME/jobs/slurm-logs/KEY.log) is read for metrics with the same
+ * rules as local jobs. */
 #ifndef AIWB_JOBS_SLURM_H
 #define AIWB_JOBS_SLURM_H
 
@@ -86,7 +92,12 @@ void slurm_filter_jobs(struct job_list *l, int tasks, const char *user, const ch
 /* jobs show's lines for what job.info says (user, partition, nodes,
  * resources, ...), an array's summary and its tasks. Not sanitised. */
 void slurm_text_details(struct db *db, const struct job *j, struct buf *out);
-/* The task rows of an array (or any parent), newest first. */
+/* Removes the log files aiwb wrote for j and its tasks (merged StdOut and
+ * StdErr, ssh mirrors, under DATA_HOME/jobs/slurm-logs); the job's own files
+ * on the cluster are left alone. For `jobs rm`. */
+void slurm_remove_files(struct db *db, const struct job *j);
+/* The task rows of an array (or any parent), newest first; an array's
+ * tasks, submitted together, by task number, highest first. */
 int slurm_children(struct db *db, int64_t parent_id, struct job_list *out, struct err *e);
 
 /* Fetches the batch script of j (`scontrol write batch_script ID -`);

@@ -2,7 +2,9 @@
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "base/path.h"
 #include "base/xmalloc.h"
 #include "jobs/registry.h"
 #include "jobs/slurm.h"
@@ -24,7 +26,7 @@ char *slurm_info_str(const char *info, const char *key)
 
 int slurm_array_summary(const struct job *j, struct buf *out)
 {
-	if (!j->info)
+	if (!j->info || !strstr(j->info, "\"array\""))
 		return 0;
 	cJSON *o = cJSON_Parse(j->info);
 	const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "array");
@@ -48,6 +50,26 @@ int slurm_array_summary(const struct job *j, struct buf *out)
 	return 1;
 }
 
+/* An array task's number ("41_7": 7), -1 for another id. */
+static long long task_number(const char *ext_id)
+{
+	const char *u = ext_id ? strrchr(ext_id, '_') : NULL;
+	if (!u || !u[1] || strspn(u + 1, "0123456789") != strlen(u + 1))
+		return -1;
+	return strtoll(u + 1, NULL, 10);
+}
+
+static int newest_first(const void *pa, const void *pb)
+{
+	const struct job *a = pa, *b = pb;
+	if (a->submit_ms != b->submit_ms)
+		return a->submit_ms < b->submit_ms ? 1 : -1;
+	long long ta = task_number(a->ext_id), tb = task_number(b->ext_id);
+	if (ta != tb)
+		return ta < tb ? 1 : -1;
+	return a->id < b->id ? 1 : a->id > b->id ? -1 : 0;
+}
+
 int slurm_children(struct db *db, int64_t parent_id, struct job_list *out, struct err *e)
 {
 	struct job_list all;
@@ -62,6 +84,8 @@ int slurm_children(struct db *db, int64_t parent_id, struct job_list *out, struc
 			job_clear(&all.v[i]);
 	}
 	all.n = k;
+	if (k > 1)
+		qsort(all.v, k, sizeof *all.v, newest_first);
 	*out = all;
 	return 0;
 }
@@ -126,4 +150,33 @@ void slurm_text_details(struct db *db, const struct job *j, struct buf *out)
 		free(ref);
 	}
 	job_list_free(&kids);
+}
+
+/* j's log when it is a file aiwb wrote under dir, with its ssh mirrors. */
+static void remove_own(const char *dir, const struct job *j)
+{
+	size_t n = strlen(dir), len = j->log_path ? strlen(j->log_path) : 0;
+	if (!len || strncmp(j->log_path, dir, n) != 0 || j->log_path[n] != '/' || strstr(j->log_path + n, "/..") ||
+	    len < 4 || strcmp(j->log_path + len - 4, ".log") != 0)
+		return;
+	unlink(j->log_path);
+	char *stem = xstrndup(j->log_path, len - 4);
+	char *out = xasprintf("%s.out", stem), *err = xasprintf("%s.err", stem);
+	unlink(out);
+	unlink(err);
+	free(out);
+	free(err);
+	free(stem);
+}
+
+void slurm_remove_files(struct db *db, const struct job *j)
+{
+	char *dir = path_join(path_data_home(), "jobs/slurm-logs");
+	remove_own(dir, j);
+	struct job_list kids;
+	if (slurm_children(db, j->id, &kids, NULL) == 0)
+		for (size_t i = 0; i < kids.n; i++)
+			remove_own(dir, &kids.v[i]);
+	job_list_free(&kids);
+	free(dir);
 }

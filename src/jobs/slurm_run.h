@@ -32,7 +32,7 @@ struct slurm_source {
 	char *ssh_config;
 	char *control_dir;    /* ControlPath directory */
 	char *user;           /* slurm_user() */
-	char *mirror_dir;     /* ssh: local copies of the job logs */
+	char *mirror_dir;     /* local copies of job logs: ssh mirrors, StdOut and StdErr merged */
 	int acct;             /* -1 not known yet, 0 accounting storage disabled (sacct -c), 1 sacct works */
 };
 
@@ -50,8 +50,11 @@ void slurm_argv_free(char **argv);
 /* ssh: copies what is new of each remote log into its mirror under
  * mirror_dir, then done. paths[i] (remote) is mirrored into mirrors[i]. */
 void slurm_mirror_logs(struct slurm_source *s, char **remote, char **mirrors, size_t n, job_done_fn done, void *ud);
-/* The local mirror of a job's remote log. Caller frees. */
-char *slurm_mirror_path(const struct slurm_source *s, const char *key);
+/* A job's file under mirror_dir: KEY.log (its log: the mirror of its
+ * StdOut, or StdOut and StdErr merged), KEY.out and KEY.err (ssh: the
+ * mirrors of a StdErr apart from StdOut). suffix ".log", ".out", ".err".
+ * Caller frees. */
+char *slurm_mirror_path(const struct slurm_source *s, const char *key, const char *suffix);
 
 /* GET rest_base + path (e.g. "/slurm/v0.0.38/jobs") on the loop; done gets
  * the body on HTTP 200, else why. */

@@ -13,6 +13,7 @@
 #include "base/path.h"
 #include "base/xmalloc.h"
 #include "jobs/local.h"
+#include "jobs/logmerge.h"
 #include "jobs/registry.h"
 #include "jobs/slurm_run.h"
 #include "jobs/slurm_text.h"
@@ -114,12 +115,23 @@ static void exit_reason(struct job *j, enum job_status st, const char *slurm_rea
 
 /* ---------------------------------------------------------------- list */
 
+/* Rows made for an array's tasks that have not started, at most this many
+ * per array and round; the others are only counted in the array's row. */
+#define SLURM_PENDING_ROWS 1000
+
 struct parent {
 	int64_t row;
 	char *key;
 	char *rules, *command; /* given at submit: the tasks' too */
 	char *pending; /* the array's tasks not started yet, as squeue said this round */
 	char *reason;
+	int64_t rows;          /* rows made this round for tasks not started */
+	int64_t unlisted;      /* tasks not started beyond SLURM_PENDING_ROWS */
+	enum job_status unlisted_status;
+	int ended;             /* the array's record of its tasks not started is final */
+	enum job_status end_status;
+	char *end_state;
+	int64_t end_s;
 };
 
 struct list_op {
@@ -151,6 +163,7 @@ static void list_op_free(struct list_op *op)
 		free(op->parents[i].command);
 		free(op->parents[i].pending);
 		free(op->parents[i].reason);
+		free(op->parents[i].end_state);
 	}
 	free(op->parents);
 	for (size_t i = 0; i < op->n_mirror; i++) {
@@ -229,7 +242,7 @@ static struct parent *array_parent(struct list_op *op, const struct slurm_job *s
 	return r;
 }
 
-static void fill_info(struct job *j, const struct slurm_job *sj)
+static void fill_info(struct job *j, const struct slurm_job *sj, int not_started)
 {
 	cJSON *o = info_open(j->info);
 	put_str(o, "user", sj->user);
@@ -248,7 +261,8 @@ static void fill_info(struct job *j, const struct slurm_job *sj)
 		put_num(o, "cpus", sj->cpus);
 	if (sj->node_count > 0)
 		put_num(o, "node_count", sj->node_count);
-	put_num(o, "job_id", sj->job_id);
+	if (!not_started) /* a task gets its own job id when it starts */
+		put_num(o, "job_id", sj->job_id);
 	if (sj->array_job_id > 0 && sj->array_task_id >= 0) {
 		put_num(o, "array_job_id", sj->array_job_id);
 		put_num(o, "array_task_id", sj->array_task_id);
@@ -256,22 +270,86 @@ static void fill_info(struct job *j, const struct slurm_job *sj)
 	info_close(o, &j->info);
 }
 
-static void on_slurm_job(void *ud, const struct slurm_job *sj)
+/* A job's log file as Slurm names it: pattern expanded, under its work dir. */
+static char *job_file(const char *pattern, const struct slurm_job *sj)
 {
-	struct list_op *op = ud;
+	char *path = slurm_expand_path(pattern, sj);
+	if (path[0] != '/' && sj->cwd) {
+		char *abs = xasprintf("%s/%s", sj->cwd, path);
+		free(path);
+		path = abs;
+	}
+	return path;
+}
+
+/* A job whose StdErr is a file apart from its StdOut: both files as read
+ * here (under ssh their mirrors) into src, 1; 0 when it has one log. Its log
+ * is then the two merged, KEY.log under mirror_dir. */
+static int split_logs(const struct slurm_source *s, const struct job *j, char *src[2])
+{
+	char *out = slurm_info_str(j->info, "std_out_path"), *err = slurm_info_str(j->info, "std_err_path");
+	char *merged = slurm_mirror_path(s, j->ext_id, ".log");
+	int split = out && err && strcmp(out, err) != 0 && j->log_path && strcmp(j->log_path, merged) == 0;
+	free(merged);
+	if (split && s->ssh) {
+		free(out);
+		free(err);
+		out = slurm_mirror_path(s, j->ext_id, ".out");
+		err = slurm_mirror_path(s, j->ext_id, ".err");
+	}
+	if (!split) {
+		free(out);
+		free(err);
+		return 0;
+	}
+	src[0] = out;
+	src[1] = err;
+	return 1;
+}
+
+/* What is new in a job's log files read into the registry: StdOut and
+ * StdErr merged first when they are apart (jobs/logmerge.h). */
+static int read_logs(struct slurm_source *s, struct job *j)
+{
+	char *src[2];
+	if (split_logs(s, j, src)) {
+		const char *const paths[2] = {src[0], src[1]};
+		int64_t r = job_log_merge(s->base.db, j->id, paths, 2, j->log_path, job_status_final(j->status), NULL);
+		free(src[0]);
+		free(src[1]);
+		if (r < 0)
+			return -1;
+	}
+	return local_ingest(s->base.db, j, NULL);
+}
+
+static void mirror_add(struct list_op *op, char *remote, const char *mirror, int64_t row)
+{
+	op->remote = xreallocarray(op->remote, op->n_mirror + 1, sizeof *op->remote);
+	op->mirror = xreallocarray(op->mirror, op->n_mirror + 1, sizeof *op->mirror);
+	op->mirror_rows = xreallocarray(op->mirror_rows, op->n_mirror + 1, sizeof *op->mirror_rows);
+	op->remote[op->n_mirror] = remote;
+	op->mirror[op->n_mirror] = xstrdup(mirror);
+	op->mirror_rows[op->n_mirror] = row;
+	op->n_mirror++;
+}
+
+/* What a row shows, to skip writing a task row that did not change. */
+static char *row_digest(const struct job *j)
+{
+	return xasprintf("%d|%s|%s|%s|%s|%s|%lld|%lld|%lld|%lld|%d|%d|%d", (int)j->status, j->raw_state ? j->raw_state : "",
+			 j->reason ? j->reason : "", j->log_path ? j->log_path : "", j->info ? j->info : "",
+			 j->name ? j->name : "", (long long)j->parent_id, (long long)j->submit_ms, (long long)j->start_ms,
+			 (long long)j->end_ms, j->has_exit, j->exit_code, j->signal);
+}
+
+/* One job or array task into the registry. not_started: a row for one task
+ * of the array's record of its tasks not started yet (sj->array_task_id set
+ * to that task). */
+static void take_job(struct list_op *op, const struct slurm_job *sj, struct parent *parent, int not_started)
+{
 	struct slurm_source *s = op->s;
 	struct db *db = s->base.db;
-	if (sj->array_job_id > 0 && sj->array_task_id < 0) { /* the array's tasks not started yet */
-		struct parent *p = array_parent(op, sj);
-		if (p) {
-			set(&p->pending, sj->array_tasks);
-			set(&p->reason, sj->reason);
-		}
-		return;
-	}
-	struct parent *parent = NULL;
-	if (sj->array_job_id > 0 && !(parent = array_parent(op, sj)))
-		return;
 	int64_t parent_row = parent ? parent->row : 0;
 	char *key = slurm_job_key(sj);
 	struct job j;
@@ -284,8 +362,8 @@ static void on_slurm_job(void *ud, const struct slurm_job *sj)
 			set(&j.command, parent->command);
 		}
 	}
+	char *before_digest = exists && not_started ? row_digest(&j) : NULL;
 	enum job_status before = exists ? j.status : JOB_STATUS_COUNT;
-	char *remote = NULL;
 	enum job_status st = slurm_map_state(sj->state);
 	j.status = st;
 	if (j.stop_requested && st == JOB_RUNNING)
@@ -295,12 +373,12 @@ static void on_slurm_job(void *ud, const struct slurm_job *sj)
 	set(&j.name, sj->name);
 	set(&j.cwd, sj->cwd);
 	j.submit_ms = sj->submit_s * 1000;
-	j.start_ms = st == JOB_QUEUED ? 0 : sj->start_s * 1000;
+	j.start_ms = st == JOB_QUEUED || not_started ? 0 : sj->start_s * 1000;
 	j.end_ms = job_status_final(st) ? sj->end_s * 1000 : 0;
 	int code, sig;
 	j.has_exit = 0;
 	j.signal = 0;
-	if (job_status_final(st)) {
+	if (job_status_final(st) && !not_started) {
 		if (slurm_decode_exit(sj->exit_status, &code, &sig))
 			j.signal = sig;
 		else {
@@ -309,55 +387,160 @@ static void on_slurm_job(void *ud, const struct slurm_job *sj)
 		}
 	}
 	exit_reason(&j, st, sj->reason);
-	fill_info(&j, sj);
+	if (not_started && job_status_final(st))
+		set(&j.reason, st == JOB_STOPPED ? "cancelled before it started" : "ended before it started");
+	fill_info(&j, sj, not_started);
 	/* sbatch's default output file when none was given */
 	const char *pattern = sj->std_out && *sj->std_out ? sj->std_out
 			      : sj->array_job_id > 0 ? "slurm-%A_%a.out" : "slurm-%j.out";
-	if (st != JOB_QUEUED || (sj->std_out && *sj->std_out)) {
-		char *path = slurm_expand_path(pattern, sj);
-		if (path[0] != '/' && sj->cwd) {
-			char *abs = xasprintf("%s/%s", sj->cwd, path);
-			free(path);
-			path = abs;
+	int mirror = s->ssh && st != JOB_QUEUED && !not_started && (before == JOB_STATUS_COUNT || !job_status_final(before));
+	char *out_remote = NULL, *err_remote = NULL;
+	if (st != JOB_QUEUED || not_started || (sj->std_out && *sj->std_out)) {
+		char *out = job_file(pattern, sj), *err = sj->std_err && *sj->std_err ? job_file(sj->std_err, sj) : NULL;
+		if (err && strcmp(err, out) == 0) {
+			free(err);
+			err = NULL;
 		}
-		if (s->ssh) { /* the log is on the login node: follow a mirror of it */
+		char *path;
+		if (s->ssh || err) { /* the log is a file aiwb writes: a mirror, or the two merged */
 			cJSON *o = info_open(j.info);
-			put_str(o, "std_out_path", path);
+			put_str(o, "std_out_path", out);
+			if (err)
+				put_str(o, "std_err_path", err);
 			info_close(o, &j.info);
-			if (st != JOB_QUEUED && (before == JOB_STATUS_COUNT || !job_status_final(before)))
-				remote = xstrdup(path);
-			free(path);
-			path = slurm_mirror_path(s, key);
-		}
+			path = slurm_mirror_path(s, key, ".log");
+			if (mirror) {
+				out_remote = out;
+				err_remote = err;
+			} else {
+				free(out);
+				free(err);
+			}
+		} else
+			path = out;
 		if (!j.log_path || strcmp(j.log_path, path) != 0)
 			j.log_offset = 0;
 		free(j.log_path);
 		j.log_path = path;
 	}
-	if (!exists ? jobreg_insert(db, &j, NULL) < 0 : jobreg_update(db, &j, NULL) < 0)
+	char *after_digest = before_digest ? row_digest(&j) : NULL;
+	int unchanged = before_digest && strcmp(before_digest, after_digest) == 0;
+	free(before_digest);
+	free(after_digest);
+	if (unchanged)
+		;
+	else if (!exists ? jobreg_insert(db, &j, NULL) < 0 : jobreg_update(db, &j, NULL) < 0)
 		op->failed = 1;
-	else if (j.log_path && local_ingest(db, &j, NULL) < 0)
+	else if (j.log_path && j.status != JOB_QUEUED && read_logs(s, &j) < 0)
 		op->failed = 1;
-	if (remote && !op->failed) {
-		op->remote = xreallocarray(op->remote, op->n_mirror + 1, sizeof *op->remote);
-		op->mirror = xreallocarray(op->mirror, op->n_mirror + 1, sizeof *op->mirror);
-		op->mirror_rows = xreallocarray(op->mirror_rows, op->n_mirror + 1, sizeof *op->mirror_rows);
-		op->remote[op->n_mirror] = remote;
-		op->mirror[op->n_mirror] = xstrdup(j.log_path);
-		op->mirror_rows[op->n_mirror] = j.id;
-		op->n_mirror++;
-	} else
-		free(remote);
+	if (out_remote && !op->failed) { /* ssh: mirrored after the round, then read */
+		if (err_remote) {
+			char *m_out = slurm_mirror_path(s, key, ".out"), *m_err = slurm_mirror_path(s, key, ".err");
+			mirror_add(op, out_remote, m_out, j.id);
+			mirror_add(op, err_remote, m_err, j.id);
+			free(m_out);
+			free(m_err);
+		} else
+			mirror_add(op, out_remote, j.log_path, j.id);
+	} else {
+		free(out_remote);
+		free(err_remote);
+	}
 	op->active += !job_status_final(j.status);
 	seen_add(op, key);
 	job_clear(&j);
 	free(key);
 }
 
+/* The array's record of its tasks not started yet (array_task_string
+ * "3-10%2"): a row for each of those tasks, up to SLURM_PENDING_ROWS per
+ * array, the others counted. Queued while pending; after scancel the record
+ * is final and so are the rows. */
+static void take_not_started(struct list_op *op, const struct slurm_job *sj)
+{
+	struct parent *p = array_parent(op, sj);
+	if (!p)
+		return;
+	enum job_status st = slurm_map_state(sj->state);
+	if (st == JOB_QUEUED && sj->array_tasks && *sj->array_tasks) {
+		char *joined = p->pending ? xasprintf("%s,%s", p->pending, sj->array_tasks) : xstrdup(sj->array_tasks);
+		free(p->pending);
+		p->pending = joined;
+		set(&p->reason, sj->reason);
+	}
+	if (job_status_final(st) && !p->ended) { /* tasks Slurm no longer names end with it */
+		p->ended = 1;
+		p->end_status = st;
+		set(&p->end_state, sj->state);
+		p->end_s = sj->end_s;
+	}
+	size_t room = p->rows < SLURM_PENDING_ROWS ? (size_t)(SLURM_PENDING_ROWS - p->rows) : 0, n = 0;
+	int64_t *ids = xcalloc(room ? room : 1, sizeof *ids);
+	int64_t total = slurm_array_expand(sj->array_tasks, ids, room, &n);
+	for (size_t i = 0; i < n && !op->failed; i++) {
+		struct slurm_job t = *sj;
+		t.array_task_id = ids[i];
+		take_job(op, &t, p, 1);
+	}
+	free(ids);
+	p->rows += (int64_t)n;
+	if (total > (int64_t)n) {
+		p->unlisted += total - (int64_t)n;
+		p->unlisted_status = st;
+	}
+}
+
+static void on_slurm_job(void *ud, const struct slurm_job *sj)
+{
+	struct list_op *op = ud;
+	if (sj->array_job_id > 0 && sj->array_task_id < 0) { /* the array's tasks not started yet */
+		take_not_started(op, sj);
+		return;
+	}
+	struct parent *parent = NULL;
+	if (sj->array_job_id > 0 && !(parent = array_parent(op, sj)))
+		return;
+	take_job(op, sj, parent, 0);
+}
+
+static int seen_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int was_seen(const struct list_op *op, const char *key)
+{
+	return op->n_seen && bsearch(&key, op->seen, op->n_seen, sizeof *op->seen, seen_cmp) != NULL;
+}
+
+/* An array whose record of its tasks not started is final (scancel): its
+ * task rows still queued that Slurm no longer names end with it. Needs
+ * op->seen sorted. */
+static void end_not_started(struct list_op *op, const struct parent *p)
+{
+	struct db *db = op->s->base.db;
+	struct job_list kids;
+	if (slurm_children(db, p->row, &kids, NULL) < 0)
+		return;
+	for (size_t i = 0; i < kids.n; i++) {
+		struct job *k = &kids.v[i];
+		if (k->status != JOB_QUEUED || was_seen(op, k->ext_id))
+			continue;
+		k->status = p->end_status;
+		set(&k->raw_state, p->end_state);
+		k->end_ms = p->end_s * 1000;
+		set(&k->reason, p->end_status == JOB_STOPPED ? "cancelled before it started" : "ended before it started");
+		if (jobreg_update(db, k, NULL) < 0)
+			op->failed = 1;
+	}
+	job_list_free(&kids);
+}
+
 /* An array's row from its tasks: how many in each status (the tasks not
  * started yet count as queued) and one status for all. */
-static enum job_status sum_up_array(struct list_op *op, int64_t row, const char *pending, const char *reason)
+static enum job_status sum_up_array(struct list_op *op, int64_t row, const struct parent *from)
 {
+	const char *pending = from ? from->pending : NULL, *reason = from ? from->reason : NULL;
 	struct db *db = op->s->base.db;
 	struct job p;
 	if (jobreg_get(db, row, &p, NULL) != 1)
@@ -368,10 +551,9 @@ static enum job_status sum_up_array(struct list_op *op, int64_t row, const char 
 		job_clear(&p);
 		return was;
 	}
-	int64_t counts[JOB_STATUS_COUNT] = {0}, waiting = pending ? slurm_array_count(pending) : 0;
-	if (waiting < 0)
-		waiting = 0;
-	counts[JOB_QUEUED] += waiting;
+	int64_t counts[JOB_STATUS_COUNT] = {0}, unlisted = from ? from->unlisted : 0;
+	if (unlisted)
+		counts[from->unlisted_status] += unlisted;
 	int64_t start = 0, end = 0;
 	for (size_t i = 0; i < kids.n; i++) {
 		const struct job *k = &kids.v[i];
@@ -381,7 +563,7 @@ static enum job_status sum_up_array(struct list_op *op, int64_t row, const char 
 		if (k->end_ms > end)
 			end = k->end_ms;
 	}
-	int64_t tasks = (int64_t)kids.n + waiting;
+	int64_t tasks = (int64_t)kids.n + unlisted;
 	enum job_status st = p.status;
 	if (counts[JOB_RUNNING] || counts[JOB_STARTING] || counts[JOB_STOPPING])
 		st = counts[JOB_STOPPING] && !counts[JOB_RUNNING] ? JOB_STOPPING : JOB_RUNNING;
@@ -421,6 +603,8 @@ static enum job_status sum_up_array(struct list_op *op, int64_t row, const char 
 	cJSON_AddNumberToObject(a, "tasks", (double)tasks);
 	if (pending && *pending)
 		cJSON_AddStringToObject(a, "pending", pending);
+	if (unlisted)
+		cJSON_AddNumberToObject(a, "unlisted", (double)unlisted);
 	cJSON *c = cJSON_AddObjectToObject(a, "counts");
 	for (int s = 0; s < JOB_STATUS_COUNT; s++)
 		if (counts[s])
@@ -434,6 +618,18 @@ static enum job_status sum_up_array(struct list_op *op, int64_t row, const char 
 	return st;
 }
 
+/* The arrays seen this round, their rows summed up; sorts op->seen. */
+static void sum_up_arrays(struct list_op *op)
+{
+	if (op->n_seen)
+		qsort(op->seen, op->n_seen, sizeof *op->seen, seen_cmp);
+	for (size_t i = 0; i < op->n_parents; i++) {
+		if (op->parents[i].ended)
+			end_not_started(op, &op->parents[i]);
+		sum_up_array(op, op->parents[i].row, &op->parents[i]);
+	}
+}
+
 /* Jobs aiwb saw that Slurm no longer shows: arrays are summed up again from
  * their tasks; the others go to op->vanished, for sacct. */
 static void collect_vanished(struct list_op *op)
@@ -444,16 +640,14 @@ static void collect_vanished(struct list_op *op)
 	size_t k = 0;
 	for (size_t i = 0; i < l.n; i++) {
 		struct job *j = &l.v[i];
-		int seen = 0;
-		for (size_t m = 0; m < op->n_seen && !seen; m++)
-			seen = strcmp(op->seen[m], j->ext_id) == 0;
+		int seen = was_seen(op, j->ext_id);
 		int keep = 0;
 		if (seen || job_status_final(j->status) || j->status == JOB_UNKNOWN)
 			;
 		else if (strstr(j->ext_id, "_[")) /* an earlier version's row for an array's pending part */
 			jobreg_delete(op->s->base.db, j->id, NULL);
 		else if (is_array_row(j)) /* its tasks may have ended unseen: ask sacct too */
-			keep = !job_status_final(sum_up_array(op, j->id, NULL, NULL));
+			keep = !job_status_final(sum_up_array(op, j->id, NULL));
 		else
 			keep = 1;
 		if (keep)
@@ -504,25 +698,54 @@ static void acct_rows_free(struct acct_rows *rs)
 	free(rs->v);
 }
 
+/* sacct's row of an array's tasks that never started names the task with
+ * ext_id "41_5": "41_[3-6%2]", or "41" when no task of the array ever started
+ * (an array held, then cancelled; not in the completion file, where "41" is
+ * the task that ran last). */
+static int in_task_list(const char *acct_id, const char *ext_id, int completion)
+{
+	const char *u = strchr(ext_id, '_');
+	size_t a = u ? (size_t)(u - ext_id) + 1 : 0;
+	if (u && !completion && strlen(acct_id) == a - 1 && strncmp(acct_id, ext_id, a - 1) == 0)
+		return 1;
+	if (!u || strncmp(acct_id, ext_id, a) != 0 || acct_id[a] != '[')
+		return 0;
+	size_t len = strlen(acct_id + a + 1);
+	if (!len || acct_id[a + len] != ']')
+		return 0;
+	char *spec = xstrndup(acct_id + a + 1, len - 1);
+	int has = slurm_array_has(spec, strtoll(u + 1, NULL, 10));
+	free(spec);
+	return has;
+}
+
 /* The last row for job j: its id (or, from the completion file, Slurm's own
- * number), ended after j was submitted (the file keeps earlier clusters'
- * jobs with the same ids). */
-static const struct slurm_acct_row *acct_match(const struct acct_rows *rs, const struct job *j)
+ * number; or the list of an array's tasks that never started), ended after j
+ * was submitted (the file keeps earlier clusters' jobs with the same ids). */
+static const struct slurm_acct_row *acct_match(const struct acct_rows *rs, const struct job *j, int completion,
+					       int *not_started)
 {
 	char *raw_id = slurm_info_str(j->info, "job_id");
 	const struct slurm_acct_row *best = NULL;
+	int never = j->status == JOB_QUEUED && !j->start_ms && !raw_id; /* a task row made before it started */
+	*not_started = 0;
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct slurm_acct_row *r = &rs->v[i].r;
+		int listed = never && in_task_list(r->job_id, j->ext_id, completion);
 		int same = strcmp(r->job_id, j->ext_id) == 0 ||
-			   (raw_id && strcmp(r->job_id, raw_id) == 0 && !strchr(j->ext_id, '_'));
-		if (same && !(r->end_s && j->submit_ms && r->end_s * 1000 + 1000 < j->submit_ms))
+			   (raw_id && strcmp(r->job_id, raw_id) == 0 && !strchr(j->ext_id, '_')) || listed;
+		if (same && !(r->end_s && j->submit_ms && r->end_s * 1000 + 1000 < j->submit_ms)) {
 			best = r;
+			*not_started = listed;
+		}
 	}
 	free(raw_id);
 	return best;
 }
 
-static void take_acct_row(struct db *db, struct job *j, const struct slurm_acct_row *r, const char *how)
+/* not_started: r is the row of an array's tasks that never started (sacct
+ * gives the cancel time as their start). */
+static void take_acct_row(struct db *db, struct job *j, const struct slurm_acct_row *r, const char *how, int not_started)
 {
 	enum job_status st = slurm_map_state(r->state);
 	j->status = st;
@@ -533,11 +756,16 @@ static void take_acct_row(struct db *db, struct job *j, const struct slurm_acct_
 	j->signal = x == 1 ? sig : 0;
 	if (r->submit_s && !j->submit_ms)
 		j->submit_ms = r->submit_s * 1000;
-	if (r->start_s)
+	if (r->start_s && !not_started)
 		j->start_ms = r->start_s * 1000;
 	if (r->end_s)
 		j->end_ms = r->end_s * 1000;
 	exit_reason(j, st, NULL);
+	if (not_started) {
+		j->has_exit = 0;
+		j->exit_code = 0;
+		set(&j->reason, st == JOB_STOPPED ? "cancelled before it started" : "ended before it started");
+	}
 	if (st == JOB_UNKNOWN)
 		set(&j->reason, "Slurm no longer lists this job and sacct gives no state for it");
 	cJSON *o = info_open(j->info);
@@ -574,7 +802,7 @@ static int acct_array(struct list_op *op, struct job *arr, const struct acct_row
 			t.submit_ms = arr->submit_ms;
 		}
 		if (!job_status_final(t.status) || !t.id)
-			take_acct_row(db, &t, &rs->v[i].r, how);
+			take_acct_row(db, &t, &rs->v[i].r, how, 0);
 		job_clear(&t);
 	}
 	return found;
@@ -586,11 +814,16 @@ static void apply_acct(struct list_op *op, const char *text, size_t n, const cha
 	struct acct_rows rs = {0};
 	if (text)
 		slurm_parse_sacct(text, n, on_acct_row, &rs);
-	for (size_t i = 0; i < op->vanished.n; i++) {
+	/* tasks first, then the arrays summed up from them */
+	for (size_t k = 0; k < 2 * op->vanished.n; k++) {
+		size_t i = k % op->vanished.n;
 		struct job *j = &op->vanished.v[i];
-		if (is_array_row(j)) {
+		int array = is_array_row(j);
+		if (array != (k >= op->vanished.n))
+			continue;
+		if (array) {
 			int known = acct_array(op, j, &rs, how);
-			if (job_status_final(sum_up_array(op, j->id, NULL, NULL)) || known)
+			if (job_status_final(sum_up_array(op, j->id, NULL)) || known)
 				continue;
 			struct job_list kids;
 			size_t nk = slurm_children(db, j->id, &kids, NULL) == 0 ? kids.n : 0;
@@ -606,9 +839,10 @@ static void apply_acct(struct list_op *op, const char *text, size_t n, const cha
 			}
 			continue;
 		}
-		const struct slurm_acct_row *r = acct_match(&rs, j);
+		int not_started;
+		const struct slurm_acct_row *r = acct_match(&rs, j, how && strcmp(how, "sacct -c") == 0, &not_started);
 		if (r)
-			take_acct_row(db, j, r, how);
+			take_acct_row(db, j, r, how, not_started);
 		else {
 			j->status = JOB_UNKNOWN;
 			set(&j->reason, "Slurm no longer lists this job and its end was not seen");
@@ -675,8 +909,10 @@ static void on_mirrored(void *ud, int ok, const char *why)
 	if (jobreg_begin(db, NULL) == 0) {
 		for (size_t i = 0; i < op->n_mirror; i++) {
 			struct job j;
+			if (i && op->mirror_rows[i] == op->mirror_rows[i - 1])
+				continue; /* StdOut and StdErr of one job */
 			if (jobreg_get(db, op->mirror_rows[i], &j, NULL) == 1) {
-				local_ingest(db, &j, NULL);
+				read_logs(op->s, &j);
 				job_clear(&j);
 			}
 		}
@@ -714,8 +950,7 @@ static void take_jobs(struct list_op *op, const char *json, size_t n)
 		list_finish(op, 0, e.set ? e.msg : "the Slurm jobs could not be saved");
 		return;
 	}
-	for (size_t i = 0; i < op->n_parents; i++)
-		sum_up_array(op, op->parents[i].row, op->parents[i].pending, op->parents[i].reason);
+	sum_up_arrays(op);
 	collect_vanished(op);
 	if (jobreg_commit(db, &e) < 0) {
 		list_finish(op, 0, e.msg);
@@ -855,8 +1090,7 @@ static void on_rest_job(void *ud, const char *body, size_t n, const char *why)
 		struct db *db = op->s->base.db;
 		if (jobreg_begin(db, NULL) == 0) {
 			if (slurm_parse_squeue(body, n, on_slurm_job, lop, NULL) == 0)
-				for (size_t i = 0; i < lop->n_parents; i++)
-					sum_up_array(lop, lop->parents[i].row, lop->parents[i].pending, lop->parents[i].reason);
+				sum_up_arrays(lop);
 			jobreg_commit(db, NULL);
 		}
 		list_op_free(lop);
@@ -1011,6 +1245,7 @@ struct job_source *slurm_source_new_with(struct db *db, struct loop *loop, const
 	s->acct = -1;
 	struct passwd *pw = getpwuid(getuid());
 	s->user = xstrdup(pw ? pw->pw_name : "");
+	s->mirror_dir = path_join(path_data_home(), "jobs/slurm-logs");
 	if (cfg && cfg->rest_url && *cfg->rest_url) {
 		s->rest_url = xstrdup(cfg->rest_url);
 		if (strncmp(cfg->rest_url, "unix:", 5) == 0 && cfg->rest_url[5] == '/') {
@@ -1046,7 +1281,6 @@ struct job_source *slurm_source_new_with(struct db *db, struct loop *loop, const
 		}
 		s->ssh_config = cfg->ssh_config && *cfg->ssh_config ? xstrdup(cfg->ssh_config) : NULL;
 		s->control_dir = runtime_dir();
-		s->mirror_dir = path_join(path_data_home(), "jobs/slurm-logs");
 	}
 	return src;
 }

@@ -81,9 +81,9 @@ struct proc *slurm_run(struct slurm_source *s, char *const argv[], int64_t timeo
 	return p;
 }
 
-char *slurm_mirror_path(const struct slurm_source *s, const char *key)
+char *slurm_mirror_path(const struct slurm_source *s, const char *key, const char *suffix)
 {
-	return xasprintf("%s/%s.log", s->mirror_dir, key);
+	return xasprintf("%s/%s%s", s->mirror_dir, key, suffix);
 }
 
 /* ---- mirroring: one `tail -c +N FILE | head -c MAX` per log, in turn */

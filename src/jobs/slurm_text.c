@@ -96,33 +96,51 @@ int slurm_parse_exit_pair(const char *s, int *code, int *signal)
 	return 0;
 }
 
-int64_t slurm_array_count(const char *spec)
+static int digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Walks an array task list: fn(ud, first, last, step) for each range in the
+ * order written while fn returns 0. The number of tasks, or -1 when it is
+ * not a list. */
+static int64_t array_walk(const char *spec, int (*fn)(void *ud, int64_t a, int64_t b, int64_t step), void *ud)
 {
 	if (!spec || !*spec)
 		return -1;
 	int64_t total = 0;
+	int stopped = !fn;
 	const char *p = spec;
 	while (*p && *p != '%') {
 		char *end;
-		long long a = strtoll(p, &end, 10), b = a, step = 1;
-		if (end == p || a < 0)
+		if (!digit(*p))
 			return -1;
+		long long a = strtoll(p, &end, 10), b = a, step = 1;
 		p = end;
 		if (*p == '-') {
-			b = strtoll(++p, &end, 10);
-			if (end == p || b < a)
+			if (!digit(*++p))
+				return -1;
+			b = strtoll(p, &end, 10);
+			if (b < a)
 				return -1;
 			p = end;
 			if (*p == ':') {
-				step = strtoll(++p, &end, 10);
-				if (end == p || step < 1)
+				if (!digit(*++p))
+					return -1;
+				step = strtoll(p, &end, 10);
+				if (step < 1 || step > 4000000000LL)
 					return -1;
 				p = end;
 			}
 		}
-		total += (b - a) / step + 1;
-		if (total > 100000000)
+		if (a > 4000000000LL || b > 4000000000LL)
 			return -1;
+		int64_t n = (b - a) / step + 1;
+		if (total + n > 100000000)
+			return -1;
+		if (!stopped)
+			stopped = fn(ud, a, b, step) != 0;
+		total += n;
 		if (*p == ',')
 			p++;
 		else if (*p && *p != '%')
@@ -130,10 +148,61 @@ int64_t slurm_array_count(const char *spec)
 	}
 	if (*p == '%') {
 		char *end;
+		if (!digit(p[1]))
+			return -1;
 		strtol(p + 1, &end, 10);
-		if (end == p + 1 || *end)
+		if (*end)
 			return -1;
 	}
+	return total;
+}
+
+int64_t slurm_array_count(const char *spec)
+{
+	return array_walk(spec, NULL, NULL);
+}
+
+struct expand {
+	int64_t *ids;
+	size_t max, n;
+};
+
+static int take_ids(void *ud, int64_t a, int64_t b, int64_t step)
+{
+	struct expand *x = ud;
+	for (int64_t id = a; x->n < x->max; id += step) {
+		x->ids[x->n++] = id;
+		if (b - id < step)
+			break;
+	}
+	return x->n >= x->max;
+}
+
+struct has {
+	int64_t id;
+	int found;
+};
+
+static int is_in(void *ud, int64_t a, int64_t b, int64_t step)
+{
+	struct has *h = ud;
+	h->found = h->id >= a && h->id <= b && (h->id - a) % step == 0;
+	return h->found;
+}
+
+int slurm_array_has(const char *spec, int64_t id)
+{
+	struct has h = {id, 0};
+	return array_walk(spec, is_in, &h) >= 0 && h.found;
+}
+
+int64_t slurm_array_expand(const char *spec, int64_t *ids, size_t max, size_t *n)
+{
+	struct expand x = {ids, max, 0};
+	*n = 0;
+	int64_t total = array_walk(spec, max ? take_ids : NULL, &x);
+	if (total >= 0)
+		*n = x.n;
 	return total;
 }
 

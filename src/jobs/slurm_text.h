@@ -13,8 +13,8 @@
  * NodeList, Partition, User. A State like "CANCELLED by 0" is cut to its
  * first word.
  *
- * Array task lists as Slurm writes them ("2-5", "1,3,5-7", "0-15:4%2"):
- * counted. */
+ * Array task lists as Slurm writes them ("2-5", "1,3,5-7", "0-15:4%2"; the
+ * %N throttle is ignored): counted, and expanded into task ids. */
 #ifndef AIWB_JOBS_SLURM_TEXT_H
 #define AIWB_JOBS_SLURM_TEXT_H
 
@@ -42,5 +42,12 @@ int64_t slurm_parse_time(const char *s);
 int slurm_parse_exit_pair(const char *s, int *code, int *signal);
 /* Tasks in an array task list, throttle (%N) ignored; -1 when it is not one. */
 int64_t slurm_array_count(const char *spec);
+/* The first (at most max) task ids of an array task list, in the order
+ * written, into ids with their number in *n. Returns the number of tasks in
+ * the list (more than *n when the list is longer than max), or -1 when it is
+ * not one (*n 0). */
+int64_t slurm_array_expand(const char *spec, int64_t *ids, size_t max, size_t *n);
+/* 1 when task id is in the list, else 0 (also when it is not a list). */
+int slurm_array_has(const char *spec, int64_t id);
 
 #endif

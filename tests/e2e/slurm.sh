@@ -179,6 +179,76 @@ if [ $RC = 1 ] && grep -q "is an array: each task has its own log" "$err"; then 
 run jobs logs "${ARR#slurm:}_1"
 if [ $RC = 0 ] && grep -q 'loss=1.3' "$out"; then ok "a task id without its source works (logs ${ARR#slurm:}_1)"; else fail "logs of a task" "$(what)"; fi
 
+# ------------------------------------------------------------------ an array whose tasks wait
+# --array 1-6%1: one task at a time, so the others wait (JobArrayTaskLimit);
+# each waiting task is a row of its own that becomes running in place.
+cat >"$W/slow.sh" <<'SH'
+#!/bin/sh
+echo "task $SLURM_ARRAY_TASK_ID"
+sleep 4
+SH
+run jobs submit --slurm --name e2e-wait --array 1-6%1 --cwd "$W" -- sh slow.sh
+PA=$(head -1 "$out")
+SUBMITTED="$SUBMITTED ${PA#slurm:}"
+P=${PA#slurm:}
+wait_until 30 show_is "$PA" 'd["info"]["array"]["counts"].get("running") == 1'
+check "the waiting array expands into all 6 tasks: one running, 5 queued rows" show_is "$PA" \
+	'd["tasks"] == ["'"$PA"'_%d" % i for i in range(1, 7)] and d["info"]["array"]["tasks"] == 6 and d["info"]["array"]["counts"] == {"running": 1, "queued": 5} and d["status"] == "running"'
+check "a waiting task: queued, PENDING, Slurm's reason, its %A_%a log, the array as parent" show_is "${PA}_5" \
+	'd["status"] == "queued" and d["raw_state"] == "PENDING" and d["reason"].startswith("waiting: ") and d["log"] == "'"$W"'/slurm-'"$P"'_5.out" and d["parent"] == "'"$PA"'" and d["start_ms"] is None'
+echo "# reason of a waiting task: $("$E2E_PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["reason"])' "$E2E_TMP/show.json")"
+run jobs ls --source slurm --tasks --json
+check "jobs ls --tasks --json lists each task once" e2e_json "$out" \
+	'sorted(j["source_id"] for j in d["jobs"] if j["source_id"].startswith("'"$P"'_")) == ["'"$P"'_%d" % i for i in range(1, 7)]'
+run jobs ls --source slurm --tasks
+if [ "$(grep -c "^${PA}_[1-6] " "$out")" = 6 ] && grep "^${PA}_6 " "$out" | grep -q queued; then ok "jobs ls --tasks shows the queued tasks"; else fail "ls --tasks queued" "$(what)"; fi
+wait_until 40 show_is "${PA}_2" 'd["status"] == "completed"'
+check "task 2 went queued -> running -> completed in its own row" show_is "${PA}_2" \
+	'd["status"] == "completed" and [t["status"] for t in d["transitions"]][-3:] == ["queued", "running", "completed"] and d["info"]["job_id"] != '"$P"
+wait_until 20 show_is "$PA" 'd["info"]["array"]["counts"].get("running") == 1'
+run jobs ls --source slurm --tasks --json
+check "no task twice while they move on" e2e_json "$out" \
+	'sorted(j["source_id"] for j in d["jobs"] if j["source_id"].startswith("'"$P"'_")) == ["'"$P"'_%d" % i for i in range(1, 7)]'
+run jobs stop "$PA"
+if [ $RC = 0 ] && wait_until 30 show_is "$PA" 'd["status"] == "stopped"'; then ok "scancel of the array while tasks wait: the array is stopped"
+else fail "stop a waiting array" "$(what) $(cat "$E2E_TMP/show.json")"; fi
+check "its tasks that never started are stopped, cancelled before they started" show_is "${PA}_6" \
+	'd["status"] == "stopped" and d["reason"] == "cancelled before it started" and d["start_ms"] is None'
+run jobs ls --source slurm --tasks --json
+check "none of the array's tasks stays queued" e2e_json "$out" \
+	'[j["status"] for j in d["jobs"] if j["source_id"].startswith("'"$P"'_") and j["status"] not in ("completed", "stopped")] == [] and len([j for j in d["jobs"] if j["source_id"].startswith("'"$P"'_")]) == 6'
+
+# ------------------------------------------------------------------ StdErr apart from StdOut
+cat >"$W/twofiles.sh" <<'SH'
+#!/bin/sh
+for i in 1 2 3 4; do
+	echo "out line $i"
+	echo "{\"metric\": \"err_loss\", \"value\": 0.$i, \"step\": $i}" >&2
+	sleep 0.6
+done
+echo "bye on stderr" >&2
+SH
+E=$(sbatch --parsable --job-name e2e-err --chdir "$W" -o "$W/o-%j.out" -e "$W/e-%x-%j.err" "$W/twofiles.sh")
+SUBMITTED="$SUBMITTED $E"
+listed_is() { "$A" jobs ls >/dev/null 2>&1; show_is "$@"; } # a job sbatch submitted: jobs ls finds it
+wait_until 30 listed_is "slurm:$E" 'True'
+"$A" jobs logs -f "slurm:$E" </dev/null >"$E2E_TMP/follow.out" 2>"$E2E_TMP/follow.err" &
+FP=$!
+wait_until 60 show_is "slurm:$E" 'd["status"] == "completed"'
+wait_until 30 sh -c "! kill -0 $FP 2>/dev/null"
+wait $FP
+FRC=$?
+check "a job with --error: both files named, its log the two merged" show_is "slurm:$E" \
+	'd["info"]["std_err_path"] == "'"$W"'/e-e2e-err-'"$E"'.err" and d["info"]["std_out_path"] == "'"$W"'/o-'"$E"'.out" and d["log"].endswith("/jobs/slurm-logs/'"$E"'.log")'
+run jobs logs "slurm:$E"
+if [ $RC = 0 ] && [ "$(grep -c '^out line' "$out")" = 4 ] && [ "$(grep -c 'err_loss' "$out")" = 4 ] && grep -q '^bye on stderr$' "$out"
+then ok "jobs logs prints StdOut's and StdErr's lines"; else fail "logs of a job with --error" "$(what)"; fi
+if [ $FRC = 0 ] && grep -q '^out line 4$' "$E2E_TMP/follow.out" && grep -q '^bye on stderr$' "$E2E_TMP/follow.out" && grep -q '"step": 1}' "$E2E_TMP/follow.out"
+then ok "jobs logs -f followed both files until the job ended"; else fail "logs -f with --error" "rc $FRC: $(cat "$E2E_TMP/follow.out" "$E2E_TMP/follow.err")"; fi
+"$A" jobs metrics "slurm:$E" --json >"$E2E_TMP/m.json" 2>"$err"
+check "metrics written on StdErr are parsed" e2e_json "$E2E_TMP/m.json" \
+	'[(p["step"], p["value"]) for p in d["metrics"]["err_loss"]] == [(1, 0.1), (2, 0.2), (3, 0.3), (4, 0.4)]'
+
 # ------------------------------------------------------------------ describe, --mine, --partition
 check "jobs show describes through scontrol: partition, nodes, resources, expanded StdOut, time limit" show_is "$F" \
 	'd["info"]["partition"] == "debug" and d["info"]["nodes"] == "localnode" and "cpu=" in d["info"]["tres"] and d["info"]["std_out_path"] == "'"$W"'/slurm-'"${F#slurm:}"'.out" and d["info"]["time_limit"] and d["info"]["user"] == "'"$(id -un)"'" and d["info"]["work_dir"] == "'"$W"'"'

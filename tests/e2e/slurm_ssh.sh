@@ -88,6 +88,21 @@ check "the log is a mirror in the data home; the remote path is kept" show_is "$
 	'd["log"].startswith("'"$AIWB_HOME"'/jobs/slurm-logs/") and d["info"]["std_out_path"] == "'"$W"'/slurm-'"${T#slurm:}"'.out"'
 run jobs logs "$T"
 if [ $RC = 0 ] && [ "$(cat "$out")" = "$(cat "$W/slurm-${T#slurm:}.out")" ]; then ok "jobs logs prints the remote log, byte for byte"; else fail "logs through ssh" "$(what)"; fi
+# a job with --error (submitted straight with sbatch): both files mirrored over ssh and merged
+E=$(sbatch --parsable --job-name ssh-err --chdir "$W" -o "$W/so-%j.out" -e "$W/se-%x-%j.err" \
+	--wrap 'for i in 1 2 3; do echo "out $i"; echo "{\"metric\": \"err_loss\", \"value\": 0.$i, \"step\": $i}" >&2; sleep 0.4; done')
+SUBMITTED="$SUBMITTED $E"
+listed_is() { run jobs ls; show_is "$@"; } # a job sbatch submitted: jobs ls finds it
+wait_until 90 listed_is "slurm:$E" 'd["status"] == "completed"'
+check "over ssh, a job with --error keeps both remote paths; its log is the two merged here" show_is "slurm:$E" \
+	'd["info"]["std_err_path"] == "'"$W"'/se-ssh-err-'"$E"'.err" and d["info"]["std_out_path"] == "'"$W"'/so-'"$E"'.out" and d["log"] == "'"$AIWB_HOME"'/jobs/slurm-logs/'"$E"'.log"'
+check "over ssh, both files were copied through the connection (mirrors ID.out and ID.err)" \
+	cmp -s "$AIWB_HOME/jobs/slurm-logs/$E.err" "$W/se-ssh-err-$E.err"
+run jobs logs "slurm:$E"
+if [ $RC = 0 ] && [ "$(grep -c '^out [123]$' "$out")" = 3 ] && [ "$(grep -c '"err_loss"' "$out")" = 3 ]; then ok "over ssh, jobs logs prints StdOut's and StdErr's lines"
+else fail "logs with --error over ssh" "$(what)"; fi
+"$A" jobs metrics "slurm:$E" --json >"$E2E_TMP/m.json" 2>"$err"
+check "over ssh, metrics on StdErr are parsed" e2e_json "$E2E_TMP/m.json" '[p["step"] for p in d["metrics"]["err_loss"]] == [1, 2, 3]'
 run jobs submit --slurm --name ssh-sleep --cwd "$W" -- sleep 60
 S=$(head -1 "$out")
 SUBMITTED="$SUBMITTED ${S#slurm:}"

@@ -3,7 +3,8 @@
 # where it cannot start): the example training job run locally and a Slurm
 # job show in one list, the Slurm one running with its loss parsed from its
 # StdOut file; a Slurm job array is one row (▸, its tasks counted) that `+`
-# unfolds into its tasks (└ slurm:A_0, slurm:A_1) and folds again; the header
+# unfolds into all its tasks (└ slurm:A_0 ... slurm:A_3, those waiting for a
+# CPU queued) and folds again; the header
 # says both sources are up. Every check polls the screen with a deadline.
 . "$(dirname "$0")/lib.sh"
 e2e_begin
@@ -51,7 +52,7 @@ i=1
 while [ $i -le 600 ]; do echo "step=$i loss=0.$i"; i=$((i + 1)); sleep 0.2; done
 SH
 sref=$("$AIWB_BIN" jobs submit --slurm --name slurmtrain --cwd "$W" --metric 'loss=step=(?<step>[0-9]+) loss=([0-9.]+)' -- sh train.sh 2>"$E2E_TMP/sub.err")
-aref=$("$AIWB_BIN" jobs submit --slurm --name arr --array 0-1 --cwd "$W" -- sh -c 'sleep 120' 2>>"$E2E_TMP/sub.err")
+aref=$("$AIWB_BIN" jobs submit --slurm --name arr --array 0-3 --cwd "$W" -- sh -c 'sleep 120' 2>>"$E2E_TMP/sub.err")
 SUBMITTED="${sref#slurm:} ${aref#slurm:}"
 case "$sref $aref" in "slurm:"[0-9]*" slurm:"[0-9]*) ok "a Slurm job and a Slurm array are submitted";; *) fail "submit" "$sref $aref $(cat "$E2E_TMP/sub.err")";; esac
 
@@ -66,11 +67,11 @@ else
 fi
 
 d="the array is one folded row with its tasks counted"
-if tui_wait_re "▸ $aref arr +2 tasks: " 30 && tui_wait_gone "└ ${aref}_0"; then ok "$d"; else tui_fail "$d"; fi
+if tui_wait_re "▸ $aref arr +4 tasks: " 30 && tui_wait_gone "└ ${aref}_0"; then ok "$d"; else tui_fail "$d"; fi
 
-d="+ unfolds the array into its tasks, + again folds it"
+d="+ unfolds the array into all its tasks (those that wait for a CPU queued), + again folds it"
 if tui_keys g && tui_wait_re "▸ $aref arr" && tui_keys + && tui_wait_re "▾ $aref arr" && tui_wait "└ ${aref}_0" &&
-	tui_wait "└ ${aref}_1" && tui_keys + && tui_wait_gone "└ ${aref}_0"; then
+	tui_wait "└ ${aref}_1" && tui_wait_re "queued +[^ ]+ +└ ${aref}_3 arr" && tui_keys + && tui_wait_gone "└ ${aref}_0"; then
 	ok "$d"
 	[ -n "${TUI_SHOW:-}" ] && printf '%s\n' "$TUI_LAST"
 else

@@ -2,7 +2,8 @@
  * JSON) never crashes and gives keys that name jobs; every StdOut pattern
  * expands; scontrol -o pairs lie inside the line and in order; sacct rows
  * come only after a header with JobID; array task lists count to -1 or a
- * sane number; the exit pair parses to a code or a signal in range. */
+ * sane number and expand to at most the ids asked for, within the count and
+ * in range; the exit pair parses to a code or a signal in range. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	z[size] = '\0';
 	int64_t n = slurm_array_count(z);
 	require(n >= -1 && n <= 100000000);
+	int64_t ids[64];
+	size_t got = 99;
+	int64_t total = slurm_array_expand(z, ids, 64, &got);
+	require(total == n && got <= 64 && (int64_t)got <= (total < 0 ? 0 : total));
+	require(total < 0 ? got == 0 : got == (size_t)(total < 64 ? total : 64));
+	for (size_t i = 0; i < got; i++)
+		require(ids[i] >= 0 && ids[i] <= 4000000000LL);
 	struct slurm_job j = {.job_id = 7, .array_job_id = 5, .array_task_id = 2, .name = z, .user = z, .nodes = z};
 	char *p = slurm_expand_path(z, &j);
 	require(p != NULL);

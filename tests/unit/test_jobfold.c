@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include <cmocka.h>
 
@@ -45,8 +46,39 @@ static void test_fold(void **state)
 	assert_int_equal(job_fold_rows(&l, sorted, 0, open, 1, out, NULL), 0);
 }
 
+/* An array with thousands of task rows (its tasks not started among them)
+ * folds into one row and unfolds into all, in the sorted order. */
+static void test_big_array(void **state)
+{
+	(void)state;
+	enum { N = 3001 };
+	struct job *v = calloc(N, sizeof *v);
+	size_t *sorted = calloc(N, sizeof *sorted), *out = calloc(N, sizeof *out);
+	int *depth = calloc(N, sizeof *depth);
+	for (size_t i = 0; i < N; i++) {
+		v[i].id = (int64_t)i + 10;
+		v[i].parent_id = i ? 10 : 0;
+		sorted[i] = N - 1 - i; /* the parent last */
+	}
+	struct job_list l = {v, N};
+	assert_int_equal(job_fold_rows(&l, sorted, N, NULL, 0, out, depth), 1);
+	assert_int_equal(out[0], 0);
+	int64_t open[] = {10};
+	assert_int_equal(job_fold_rows(&l, sorted, N, open, 1, out, depth), N);
+	assert_int_equal(out[0], 0);
+	assert_int_equal(depth[0], 0);
+	assert_int_equal(out[1], N - 1);
+	assert_int_equal(depth[1], 1);
+	assert_int_equal(out[N - 1], 1);
+	assert_int_equal(job_fold_children(&l, 10), N - 1);
+	free(v);
+	free(sorted);
+	free(out);
+	free(depth);
+}
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {cmocka_unit_test(test_fold)};
+	const struct CMUnitTest tests[] = {cmocka_unit_test(test_fold), cmocka_unit_test(test_big_array)};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
