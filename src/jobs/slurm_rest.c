@@ -9,28 +9,50 @@
 struct rest_call {
 	slurm_rest_fn done;
 	void *ud;
+	char *where;   /* the configured rest_url, for messages */
+	int tcp;       /* not a unix socket: slurmrestd's rest_auth/jwt decides */
+	int had_token; /* SLURM_JWT was sent */
 };
+
+/* One sentence for an answer that is not 200; auth failures say what to do with SLURM_JWT. */
+static void status_message(const struct rest_call *rc, const struct http_result *r, char *why, size_t size)
+{
+	const char *body = r->body ? buf_str(r->body) : "";
+	size_t n = strcspn(body, "\n");
+	if ((r->status == 401 || r->status == 403) && rc->tcp && !rc->had_token)
+		snprintf(why, size, "slurmrestd at %s answered HTTP %d: it needs a token and SLURM_JWT is not set; "
+				    "set it with export $(scontrol token) on the cluster",
+			 rc->where, r->status);
+	else if ((r->status == 401 || r->status == 403) && rc->tcp)
+		snprintf(why, size, "slurmrestd at %s answered HTTP %d: it refused the token in SLURM_JWT "
+				    "(expired, or not valid on this cluster); get a new one with scontrol token",
+			 rc->where, r->status);
+	else
+		snprintf(why, size, "slurmrestd answered HTTP %d%s%.*s", r->status, n ? ": " : "",
+			 (int)(n > 200 ? 200 : n), body);
+}
 
 static void on_done(struct loop *l, struct http_call *c, const struct http_result *r, void *ud)
 {
 	(void)l;
 	(void)c;
 	struct rest_call *rc = ud;
-	char why[512];
-	if (r->error != HTTP_OK)
-		snprintf(why, sizeof why, "slurmrestd did not answer: %s", r->message && *r->message ? r->message
-											     : http_error_name(r->error));
-	else if (r->status != 200) {
-		const char *body = r->body ? buf_str(r->body) : "";
-		size_t n = strcspn(body, "\n");
-		snprintf(why, sizeof why, "slurmrestd answered HTTP %d%s%.*s", r->status, n ? ": " : "",
-			 (int)(n > 200 ? 200 : n), body);
-	} else {
+	char why[768];
+	const char *msg = r->message && *r->message ? r->message : http_error_name(r->error);
+	if (r->error == HTTP_ERR_TLS)
+		snprintf(why, sizeof why, "no trusted TLS connection to slurmrestd at %s: %s", rc->where, msg);
+	else if (r->error != HTTP_OK)
+		snprintf(why, sizeof why, "slurmrestd did not answer: %s", msg);
+	else if (r->status != 200)
+		status_message(rc, r, why, sizeof why);
+	else {
 		rc->done(rc->ud, buf_str(r->body), r->body->len, NULL);
+		free(rc->where);
 		free(rc);
 		return;
 	}
 	rc->done(rc->ud, NULL, 0, why);
+	free(rc->where);
 	free(rc);
 }
 
@@ -39,10 +61,13 @@ struct http_call *slurm_rest_get(struct slurm_source *s, const char *path, slurm
 	struct rest_call *rc = xcalloc(1, sizeof *rc);
 	rc->done = done;
 	rc->ud = ud;
+	rc->where = xstrdup(s->rest_url ? s->rest_url : s->rest_base);
+	rc->tcp = s->rest_socket == NULL;
 	char *url = xasprintf("%s%s", s->rest_base, path);
 	struct http_headers h = HTTP_HEADERS_INIT;
 	const char *jwt = s->rest_socket ? NULL : getenv("SLURM_JWT");
 	if (jwt && *jwt) { /* read now, never kept */
+		rc->had_token = 1;
 		http_headers_add(&h, "X-SLURM-USER-NAME", s->user);
 		http_headers_add(&h, "X-SLURM-USER-TOKEN", jwt);
 	}
