@@ -66,6 +66,8 @@ struct http_call *slurm_rest_get(struct slurm_source *s, const char *path, slurm
 	char *url = xasprintf("%s%s", s->rest_base, path);
 	struct http_headers h = HTTP_HEADERS_INIT;
 	const char *jwt = s->rest_socket ? NULL : getenv("SLURM_JWT");
+	if (jwt && strncmp(jwt, "SLURM_JWT=", 10) == 0) /* export SLURM_JWT=$(scontrol token) */
+		jwt += 10;
 	if (jwt && *jwt) { /* read now, never kept */
 		rc->had_token = 1;
 		http_headers_add(&h, "X-SLURM-USER-NAME", s->user);

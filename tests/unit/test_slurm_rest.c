@@ -87,6 +87,17 @@ static void test_token_is_sent_and_body_delivered(void **state)
 	free(g.body);
 }
 
+static void test_token_with_scontrol_prefix_is_sent_without_it(void **state)
+{
+	struct env *e = *state;
+	fake_respond(&e->fake, 200, NULL, "{}", 1);
+	setenv("SLURM_JWT", "SLURM_JWT=eyJ.token.sig", 1); /* export SLURM_JWT=$(scontrol token) */
+	struct answer g;
+	get(e, &g);
+	assert_non_null(strstr(buf_str(&e->fake.last), "\r\nX-SLURM-USER-TOKEN: eyJ.token.sig\r\n"));
+	free(g.body);
+}
+
 static void test_401_without_token_says_set_slurm_jwt(void **state)
 {
 	struct env *e = *state;
@@ -147,6 +158,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_token_is_sent_and_body_delivered),
+		T(test_token_with_scontrol_prefix_is_sent_without_it),
 		T(test_401_without_token_says_set_slurm_jwt),
 		T(test_401_with_token_says_get_a_new_one),
 		T(test_other_status_shows_first_body_line),
