@@ -175,7 +175,7 @@ SLURM_JWT=$TOKEN tls "$E2E_TMP/lh.json" jobs ls --json
 check "https://localhost:PORT verifies too (the certificate's DNS name)" e2e_json "$out" \
 	'[s["state"] for s in d["sources"] if s["name"] == "slurm"] == ["up"]'
 
-env -u SLURM_JWT AIWB_HOME=$H AIWB_CONFIG=$E2E_TMP/tls.json "$A" jobs ls </dev/null >"$out" 2>"$err"
+env -u SLURM_JWT AIWB_HOME="$H" AIWB_CONFIG="$E2E_TMP/tls.json" "$A" jobs ls </dev/null >"$out" 2>"$err"
 RC=$?
 cat "$out" "$err" >>"$all"
 if [ $RC = 0 ] && grep -q "^$J1 " "$out" && grep -q '^local:1 ' "$out" &&
