@@ -1,4 +1,6 @@
 /* slurmrestd calls of the Slurm source: GET on the loop through net/http.h. */
+#include <cjson/cJSON.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,11 +16,38 @@ struct rest_call {
 	int had_token; /* SLURM_JWT was sent */
 };
 
+/* slurmrestd's {"errors": [{"description", "error_number", "error", "source"}]}: the first one. */
+struct rest_error {
+	char text[320];
+	int number;
+};
+
+static int first_error(const struct http_result *r, struct rest_error *out)
+{
+	if (!r->body || !r->body->len)
+		return 0;
+	cJSON *root = cJSON_ParseWithLength(buf_str(r->body), r->body->len);
+	const cJSON *e = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "errors"), 0);
+	const char *desc = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "description"));
+	const char *err = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "error"));
+	const char *src = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "source"));
+	const cJSON *num = cJSON_GetObjectItemCaseSensitive(e, "error_number");
+	int found = desc || err;
+	if (found) {
+		snprintf(out->text, sizeof out->text, "%.120s (%.60s%s%.100s)", desc ? desc : err, src ? src : "",
+			 src ? ": " : "", desc && err ? err : "");
+		out->number = cJSON_IsNumber(num) ? num->valueint : 0;
+	}
+	cJSON_Delete(root);
+	return found;
+}
+
 /* One sentence for an answer that is not 200; auth failures say what to do with SLURM_JWT. */
 static void status_message(const struct rest_call *rc, const struct http_result *r, char *why, size_t size)
 {
 	const char *body = r->body ? buf_str(r->body) : "";
 	size_t n = strcspn(body, "\n");
+	struct rest_error e = {"", 0};
 	if ((r->status == 401 || r->status == 403) && rc->tcp && !rc->had_token)
 		snprintf(why, size, "slurmrestd at %s answered HTTP %d: it needs a token and SLURM_JWT is not set; "
 				    "set it with export $(scontrol token) on the cluster",
@@ -27,9 +56,44 @@ static void status_message(const struct rest_call *rc, const struct http_result 
 		snprintf(why, size, "slurmrestd at %s answered HTTP %d: it refused the token in SLURM_JWT "
 				    "(expired, or not valid on this cluster); get a new one with scontrol token",
 			 rc->where, r->status);
+	else if (first_error(r, &e) && r->status == 500 && e.number == -1 && rc->tcp && rc->had_token)
+		/* Slurm 22.05: slurmctld refusing the token reaches slurmrestd as an unspecified error */
+		snprintf(why, size, "slurmrestd at %s answered HTTP 500, %s, which is how Slurm answers a token it "
+				    "refuses: the token in SLURM_JWT may have expired or be for another cluster or user; "
+				    "get a new one with scontrol token",
+			 rc->where, e.text);
+	else if (e.text[0])
+		snprintf(why, size, "slurmrestd answered HTTP %d: %s", r->status, e.text);
 	else
 		snprintf(why, size, "slurmrestd answered HTTP %d%s%.*s", r->status, n ? ": " : "",
 			 (int)(n > 200 ? 200 : n), body);
+}
+
+/* The user a JWT was issued for, its "sun" claim (slurmctld checks the
+ * signature, not us), for X-SLURM-USER-NAME: the cluster's user name need not
+ * be this machine's. NULL when the token has none. Caller frees. */
+static char *token_user(const char *jwt)
+{
+	const char *a = strchr(jwt, '.');
+	const char *b = a ? strchr(a + 1, '.') : NULL;
+	size_t n = a && b ? (size_t)(b - a - 1) : 0;
+	if (n == 0 || n > 6000)
+		return NULL;
+	char in[6004];
+	for (size_t i = 0; i < n; i++)
+		in[i] = a[1 + i] == '-' ? '+' : a[1 + i] == '_' ? '/' : a[1 + i];
+	size_t pad = 0;
+	while ((n + pad) % 4)
+		in[n + pad++] = '=';
+	unsigned char out[4503];
+	int len = EVP_DecodeBlock(out, (const unsigned char *)in, (int)(n + pad));
+	if (len < (int)pad)
+		return NULL;
+	cJSON *claims = cJSON_ParseWithLength((const char *)out, (size_t)len - pad);
+	const char *sun = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(claims, "sun"));
+	char *user = sun && *sun ? xstrdup(sun) : NULL;
+	cJSON_Delete(claims);
+	return user;
 }
 
 static void on_done(struct loop *l, struct http_call *c, const struct http_result *r, void *ud)
@@ -70,8 +134,10 @@ struct http_call *slurm_rest_get(struct slurm_source *s, const char *path, slurm
 		jwt += 10;
 	if (jwt && *jwt) { /* read now, never kept */
 		rc->had_token = 1;
-		http_headers_add(&h, "X-SLURM-USER-NAME", s->user);
+		char *user = token_user(jwt);
+		http_headers_add(&h, "X-SLURM-USER-NAME", user ? user : s->user);
 		http_headers_add(&h, "X-SLURM-USER-TOKEN", jwt);
+		free(user);
 	}
 	http_headers_add(&h, "Accept", "application/json");
 	struct http_request req = {

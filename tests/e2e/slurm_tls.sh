@@ -9,8 +9,9 @@
 # against a real Slurm with auth/jwt (AIWB_SLURM_JWT=1 tests/slurm/up.sh) and
 # a real slurmrestd with rest_auth/jwt behind the TLS front: ls, show, logs
 # and stop agree with the command path; no token, a token signed with another
-# key and an expired token each give a clear sentence about SLURM_JWT; the
-# token appears nowhere aiwb writes. SKIP with the reason where stunnel,
+# key and an expired token each give a clear sentence about SLURM_JWT; a token
+# for another user is sent with that user's name; the token appears nowhere
+# aiwb writes. SKIP with the reason where stunnel,
 # openssl, Slurm or slurmrestd cannot start, or when a cluster without JWT is
 # already up (left as it is).
 . "$(dirname "$0")/lib.sh"
@@ -198,16 +199,22 @@ PY
 head -c 32 /dev/urandom >"$E2E_TMP/other.key.jwt"
 WRONG=$(forge "$E2E_TMP/other.key.jwt" 600)
 EXPIRED=$(forge /var/spool/slurmctld/jwt_hs256.key -60)
+# Slurm 22.05's slurmrestd passes the token on; slurmctld's refusal comes back as HTTP 500, error -1
 SLURM_JWT=$WRONG tls "$E2E_TMP/tls.json" jobs ls --json
-check "a token signed with another key: refused, get a new one with scontrol token" slurm_error \
-	'"it refused the token in SLURM_JWT (expired, or not valid on this cluster); get a new one with scontrol token"'
+check "a token signed with another key: the sentence says the token was refused; get a new one with scontrol token" slurm_error \
+	'"answered HTTP 500, Failed while looking for jobs (slurm_load_jobs: Unspecified error), which is how Slurm answers a token it refuses: the token in SLURM_JWT may have expired or be for another cluster or user; get a new one with scontrol token"'
 SLURM_JWT=$EXPIRED tls "$E2E_TMP/tls.json" jobs ls
-if [ $RC = 0 ] && grep -q "slurmrestd at $url answered HTTP 401: it refused the token in SLURM_JWT" "$err" && grep -q "^$J1 " "$out"
+if [ $RC = 0 ] && grep -q "slurmrestd at $url answered HTTP 500, .* which is how Slurm answers a token it refuses: the token in SLURM_JWT may have expired" "$err" && grep -q "^$J1 " "$out"
 then ok "an expired token: the same clear sentence; the jobs as last seen"
 else fail "expired token" "$(what)"; fi
+# X-SLURM-USER-NAME is the token's user (its sun claim), not this machine's: a token for nobody works as nobody
+NOBODY=$(scontrol token username=nobody lifespan=600 | sed -n 's/^SLURM_JWT=//p')
+SLURM_JWT=$NOBODY tls "$E2E_TMP/tls.json" jobs ls --json
+check "a token for another user (nobody) is sent with that user's name: the source is up" e2e_json "$out" \
+	'[s["state"] for s in d["sources"] if s["name"] == "slurm"] == ["up"]'
 
 leaks=
-for t in "$TOKEN" "$WRONG" "$EXPIRED"; do
+for t in "$TOKEN" "$WRONG" "$EXPIRED" "$NOBODY"; do
 	grep -rqF "$t" "$H" "$all" && leaks="$leaks $(grep -rlF "$t" "$H" "$all" | tr '\n' ' ')"
 done
 if [ -z "$leaks" ] && [ -s "$H/aiwb.log" ]; then ok "no token in any file of the data home (database, debug log) nor in aiwb's output"

@@ -130,6 +130,61 @@ static void test_401_with_token_says_get_a_new_one(void **state)
 	assert_null(strstr(g.why, "expired.token.sig"));
 }
 
+#define REST_ERROR(desc, num, err, src)                                                                  \
+	"{\"meta\": {}, \"errors\": [{\"description\": \"" desc "\", \"error_number\": " num           \
+	", \"error\": \"" err "\", \"source\": \"" src "\"}], \"jobs\": []}"
+
+/* As Slurm 22.05.8 answers an expired token, one signed with another key, or
+ * one for another user (measured with tests/slurm/rest_up.sh tcp). */
+static void test_refused_token_500_says_get_a_new_one(void **state)
+{
+	struct env *e = *state;
+	fake_respond(&e->fake, 500, NULL,
+		     REST_ERROR("Failed while looking for jobs", "-1", "Unspecified error", "slurm_load_jobs"), 1);
+	setenv("SLURM_JWT", "expired.token.sig", 1);
+	struct answer g;
+	get(e, &g);
+	char want[512];
+	snprintf(want, sizeof want,
+		 "slurmrestd at %s answered HTTP 500, Failed while looking for jobs (slurm_load_jobs: Unspecified "
+		 "error), which is how Slurm answers a token it refuses: the token in SLURM_JWT may have expired or "
+		 "be for another cluster or user; get a new one with scontrol token",
+		 e->s.rest_url);
+	assert_string_equal(g.why, want);
+}
+
+static void test_slurm_error_is_shown_from_the_json(void **state)
+{
+	struct env *e = *state;
+	fake_respond(&e->fake, 500, NULL,
+		     REST_ERROR("Unable to find JobId=999", "2017", "Invalid job id specified", "slurm_load_job"), 1);
+	setenv("SLURM_JWT", "good.token.sig", 1);
+	struct answer g;
+	get(e, &g);
+	assert_string_equal(g.why,
+			    "slurmrestd answered HTTP 500: Unable to find JobId=999 (slurm_load_job: Invalid job id specified)");
+}
+
+/* base64url of {"exp":1,"iat":0,"sun":"asmith"} and of {"exp":1}, as scontrol token's payloads. */
+static void test_user_name_comes_from_the_token(void **state)
+{
+	struct env *e = *state;
+	fake_respond(&e->fake, 200, NULL, "{}", 1);
+	setenv("SLURM_JWT", "eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjEsImlhdCI6MCwic3VuIjoiYXNtaXRoIn0.c2ln", 1);
+	struct answer g;
+	get(e, &g);
+	assert_non_null(strstr(buf_str(&e->fake.last), "\r\nX-SLURM-USER-NAME: asmith\r\n"));
+	free(g.body);
+	setenv("SLURM_JWT", "eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjF9.c2ln", 1);
+	get(e, &g);
+	assert_non_null(strstr(buf_str(&e->fake.last), "\r\nX-SLURM-USER-NAME: alice\r\n"));
+	free(g.body);
+	setenv("SLURM_JWT", "not-a-jwt", 1);
+	get(e, &g);
+	assert_non_null(strstr(buf_str(&e->fake.last), "\r\nX-SLURM-USER-NAME: alice\r\n"));
+	free(g.body);
+}
+
 static void test_other_status_shows_first_body_line(void **state)
 {
 	struct env *e = *state;
@@ -161,6 +216,9 @@ int main(void)
 		T(test_token_with_scontrol_prefix_is_sent_without_it),
 		T(test_401_without_token_says_set_slurm_jwt),
 		T(test_401_with_token_says_get_a_new_one),
+		T(test_refused_token_500_says_get_a_new_one),
+		T(test_slurm_error_is_shown_from_the_json),
+		T(test_user_name_comes_from_the_token),
 		T(test_other_status_shows_first_body_line),
 		T(test_nothing_listening),
 	};
