@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/sanitize.h"
 #include "base/xmalloc.h"
 #include "jobs/slurm_run.h"
 
@@ -32,12 +33,15 @@ static int first_error(const struct http_result *r, struct rest_error *out)
 	const char *err = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "error"));
 	const char *src = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "source"));
 	const cJSON *num = cJSON_GetObjectItemCaseSensitive(e, "error_number");
-	int found = desc || err;
-	if (found) {
-		snprintf(out->text, sizeof out->text, "%.120s (%.60s%s%.100s)", desc ? desc : err, src ? src : "",
-			 src ? ": " : "", desc && err ? err : "");
-		out->number = cJSON_IsNumber(num) ? num->valueint : 0;
-	}
+	const char *what = desc ? desc : err, *detail = desc ? err : NULL;
+	if (what && src && detail)
+		snprintf(out->text, sizeof out->text, "%.150s (%.60s: %.100s)", what, src, detail);
+	else if (what && (src || detail))
+		snprintf(out->text, sizeof out->text, "%.150s (%.100s)", what, src ? src : detail);
+	else if (what)
+		snprintf(out->text, sizeof out->text, "%.150s", what);
+	out->number = cJSON_IsNumber(num) ? num->valueint : 0;
+	int found = what != NULL;
 	cJSON_Delete(root);
 	return found;
 }
@@ -115,7 +119,11 @@ static void on_done(struct loop *l, struct http_call *c, const struct http_resul
 		free(rc);
 		return;
 	}
-	rc->done(rc->ud, NULL, 0, why);
+	char *clean = sanitize_str(why, strlen(why), 1); /* a server's words, printed as they are */
+	for (char *p = clean; (p = strchr(p, '\n')) != NULL;)
+		*p = ' ';
+	rc->done(rc->ud, NULL, 0, clean);
+	free(clean);
 	free(rc->where);
 	free(rc);
 }

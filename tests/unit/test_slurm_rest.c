@@ -185,6 +185,15 @@ static void test_user_name_comes_from_the_token(void **state)
 	free(g.body);
 }
 
+static void test_server_words_are_sanitised(void **state)
+{
+	struct env *e = *state;
+	fake_respond(&e->fake, 500, NULL, REST_ERROR("bad\\u001b[2Jjob\\nid", "2017", "Invalid", "slurm_load_job"), 1);
+	struct answer g;
+	get(e, &g);
+	assert_string_equal(g.why, "slurmrestd answered HTTP 500: badjob id (slurm_load_job: Invalid)");
+}
+
 static void test_other_status_shows_first_body_line(void **state)
 {
 	struct env *e = *state;
@@ -219,6 +228,7 @@ int main(void)
 		T(test_refused_token_500_says_get_a_new_one),
 		T(test_slurm_error_is_shown_from_the_json),
 		T(test_user_name_comes_from_the_token),
+		T(test_server_words_are_sanitised),
 		T(test_other_status_shows_first_body_line),
 		T(test_nothing_listening),
 	};
