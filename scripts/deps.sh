@@ -1,11 +1,14 @@
 #!/bin/sh
 # Installs the Debian packages aiwb builds and tests with, only those missing:
 # the libraries, cmocka, tmux (workbench tests), python3 (JSON checks in tests) and
-# python3-scipy/python3-numpy (drift reference values in tests and bench).
+# python3-scipy/python3-numpy (drift reference values in tests and bench),
+# stunnel4 and openssl (a TLS front and a throwaway CA for slurmrestd in
+# tests/e2e/slurm_tls.sh, openssl s_server in test_http; the Slurm packages
+# themselves are installed by tests/slurm/up.sh when its tests run).
 set -eu
 pkgs="build-essential pkg-config libncurses-dev libreadline-dev libcurl4-openssl-dev libcjson-dev \
 libssl-dev libsqlite3-dev libyaml-dev zlib1g-dev libpcre2-dev libxml2-dev libcmark-gfm-dev libcmark-gfm-extensions-dev libcmocka-dev tmux python3 curl sqlite3 \
-python3-scipy python3-numpy"
+python3-scipy python3-numpy stunnel4 openssl"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

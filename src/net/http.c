@@ -8,6 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/x509_vfy.h>
+
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
@@ -31,6 +33,7 @@ struct http_call {
 	char *host;
 	char *port;
 	char *method;
+	char *ca_bundle; /* the trusted roots' file when not the system's */
 	struct curl_slist *req_headers;
 	char *body;
 	size_t body_len;
@@ -390,6 +393,49 @@ static const char *curl_detail(const struct http_call *c, CURLcode code)
 	return c->errbuf[0] ? c->errbuf : curl_easy_strerror(code);
 }
 
+/* Why the server's certificate was refused, and what fixes it: a name that
+ * does not match (curl's check), else the X.509 verify result where curl's
+ * TLS library is OpenSSL. */
+static void certificate_message(struct http_call *c, CURLcode code)
+{
+	const curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
+	long vr = -1;
+	if (cv->ssl_version && strncmp(cv->ssl_version, "OpenSSL", 7) == 0 &&
+	    curl_easy_getinfo(c->lt.easy, CURLINFO_SSL_VERIFYRESULT, &vr) != CURLE_OK)
+		vr = -1;
+	if (strstr(c->errbuf, "target host name")) { /* curl's own host check, after a good chain */
+		set_message(c, "the TLS certificate of %s does not list that name; use a name it lists in the URL",
+			    c->host);
+		return;
+	}
+	switch (vr) {
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+		if (c->ca_bundle)
+			set_message(c, "the TLS certificate of %s is not signed by a CA in %s; "
+				       "set network.ca_bundle to the PEM file of the CA that signed it",
+				    c->host, c->ca_bundle);
+		else
+			set_message(c, "the TLS certificate of %s is not signed by a CA this system trusts; "
+				       "if the server uses its own CA, set network.ca_bundle to that CA's PEM file",
+				    c->host);
+		return;
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+		set_message(c, "the TLS certificate of %s has expired; the server needs a new one, "
+			       "or this machine's clock is wrong",
+			    c->host);
+		return;
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		set_message(c, "the TLS certificate of %s is not valid yet; check this machine's clock", c->host);
+		return;
+	default:
+		set_message(c, "the TLS certificate of %s could not be verified: %s", c->host, curl_detail(c, code));
+	}
+}
+
 static enum http_error classify(struct http_call *c, CURLcode code)
 {
 	char when[32];
@@ -417,7 +463,14 @@ static enum http_error classify(struct http_call *c, CURLcode code)
 			    duration_text(c->connect_ms, when, sizeof(when)));
 		return HTTP_ERR_CONNECT_TIMEOUT;
 	case CURLE_PEER_FAILED_VERIFICATION:
-		set_message(c, "the TLS certificate of %s could not be verified: %s", c->host, curl_detail(c, code));
+		certificate_message(c, code);
+		return HTTP_ERR_TLS;
+	case CURLE_SSL_CACERT_BADFILE:
+		if (!c->ca_bundle)
+			break;
+		set_message(c, "the CA bundle %s (network.ca_bundle) cannot be read as PEM certificates: %s; "
+			       "point network.ca_bundle at a readable PEM file",
+			    c->ca_bundle, curl_detail(c, code));
 		return HTTP_ERR_TLS;
 	case CURLE_RECV_ERROR:
 	case CURLE_SEND_ERROR:
@@ -462,6 +515,7 @@ static void call_free(struct http_call *c)
 	free(c->host);
 	free(c->port);
 	free(c->method);
+	free(c->ca_bundle);
 	free(c->body);
 	free(c);
 }
@@ -749,8 +803,10 @@ static int setup_easy(struct http_call *c, const struct http_request *req, struc
 	if (is_loopback_host(c->host))
 		bad |= curl_easy_setopt(easy, CURLOPT_NOPROXY, "*") != CURLE_OK;
 	const char *ca = req->ca_bundle && *req->ca_bundle ? req->ca_bundle : defaults.ca_bundle;
-	if (ca && *ca)
+	if (ca && *ca) {
+		c->ca_bundle = xstrdup(ca);
 		bad |= curl_easy_setopt(easy, CURLOPT_CAINFO, ca) != CURLE_OK;
+	}
 	if (req->unix_socket) {
 		if (!is_loopback_host(c->host))
 			return err_set(e, "a unix socket is used only with a localhost URL, not %s", c->host);

@@ -24,7 +24,9 @@
  * (127.0.0.0/8, ::1, localhost) or with allow_http set from the user's
  * config; no other scheme (file:, ftp:, ... are refused). TLS peer and host
  * verification are always on; there is no switch to turn them off, ca_bundle
- * only replaces the trusted roots. Redirects are never followed: a 3xx ends
+ * only replaces the trusted roots. A refused certificate's message says why
+ * (not signed by a trusted CA or by one in the bundle, expired, not for that
+ * name) and the fix, naming network.ca_bundle, the setting behind ca_bundle. Redirects are never followed: a 3xx ends
  * the call with HTTP_ERR_REDIRECT naming the status and Location. Header names
  * must be tokens and values must not hold CR, LF or other control characters;
  * curl's own Expect: 100-continue and form Content-Type are never sent (set

@@ -8,13 +8,16 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/buf.h"
@@ -840,6 +843,156 @@ static void test_tls_failure(void **state)
 	record_free(&r);
 }
 
+/* ---- certificate problems, against openssl s_server with a throwaway CA ---- */
+
+struct tls_server {
+	pid_t pid;
+	int port;
+};
+
+/* Makes DIR/ca.pem, DIR/other.pem (a CA that signed nothing) and three server
+ * certificates of ca.pem: good (IP:127.0.0.1), expired, and for another name.
+ * 0, or -1 when the openssl command is missing or fails. */
+static int make_certificates(const char *dir)
+{
+	char *cmd = xasprintf(
+		"cd '%s' && k='-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes' && "
+		"openssl req -x509 $k -days 2 -subj /CN=ca -keyout ca.key -out ca.pem "
+		"-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign && "
+		"openssl req -x509 $k -days 2 -subj /CN=other -keyout other.key -out other.pem && "
+		"printf 'subjectAltName=IP:127.0.0.1\\n' >ip.ext && printf 'subjectAltName=DNS:example.invalid\\n' >name.ext && "
+		"for c in good:2:ip expired:-1:ip name:2:name; do n=${c%%%%:*}; r=${c#*:}; "
+		"openssl req -new $k -subj /CN=$n -keyout $n.key -out $n.csr && "
+		"openssl x509 -req -in $n.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days ${r%%:*} "
+		"-extfile ${r#*:}.ext -out $n.pem || exit 1; done",
+		dir);
+	char *quiet = xasprintf("(%s) >/dev/null 2>&1", cmd);
+	int rc = system(quiet);
+	free(cmd);
+	free(quiet);
+	return rc == 0 ? 0 : -1;
+}
+
+static void tls_server_start(struct tls_server *t, const char *dir, const char *name)
+{
+	int fd = testhttp_socket(0, -1, &t->port);
+	close(fd);
+	char *accept = xasprintf("127.0.0.1:%d", t->port);
+	char *cert = xasprintf("%s/%s.pem", dir, name);
+	char *key = xasprintf("%s/%s.key", dir, name);
+	t->pid = fork();
+	assert_true(t->pid >= 0);
+	if (t->pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		execlp("openssl", "openssl", "s_server", "-accept", accept, "-cert", cert, "-key", key, "-www",
+		       "-quiet", (char *)NULL);
+		_exit(127);
+	}
+	free(accept);
+	free(cert);
+	free(key);
+	int64_t begin = clock_ms();
+	for (;;) { /* until it listens */
+		int c = socket(AF_INET, SOCK_STREAM, 0);
+		struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)t->port)};
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		int up = connect(c, (struct sockaddr *)&a, sizeof a) == 0;
+		close(c);
+		if (up)
+			break;
+		assert_true(clock_ms() - begin < 10000);
+		usleep(20000);
+	}
+}
+
+static void tls_server_stop(struct tls_server *t)
+{
+	kill(t->pid, SIGTERM);
+	waitpid(t->pid, NULL, 0);
+}
+
+static void tls_get(struct env *e, const struct tls_server *t, const char *host, const char *ca, struct record *r)
+{
+	memset(r, 0, sizeof *r);
+	r->collect = 1;
+	char *url = xasprintf("https://%s:%d/", host, t->port);
+	struct http_request opts = {.ca_bundle = ca};
+	start(e->loop, url, r, &opts);
+	free(url);
+	run_until(e->loop, &r->dones, 20000);
+	assert_int_equal(r->dones, 1);
+}
+
+static void test_certificate_problems_say_what_to_do(void **state)
+{
+	struct env *e = *state;
+	char dir[] = "/tmp/aiwb-test-tls-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	if (make_certificates(dir) < 0) {
+		char *rm = xasprintf("rm -rf '%s'", dir);
+		assert_int_equal(system(rm), 0);
+		free(rm);
+		skip(); /* no openssl command */
+	}
+	char *ca = xasprintf("%s/ca.pem", dir), *other = xasprintf("%s/other.pem", dir);
+	char *missing = xasprintf("%s/missing.pem", dir);
+	struct record r;
+	char want[512];
+
+	struct tls_server t;
+	tls_server_start(&t, dir, "good");
+	tls_get(e, &t, "127.0.0.1", ca, &r);
+	assert_int_equal(r.error, HTTP_OK);
+	assert_int_equal(r.status, 200);
+	record_free(&r);
+	tls_get(e, &t, "127.0.0.1", NULL, &r);
+	assert_int_equal(r.error, HTTP_ERR_TLS);
+	assert_string_equal(r.message, "the TLS certificate of 127.0.0.1 is not signed by a CA this system trusts; "
+				       "if the server uses its own CA, set network.ca_bundle to that CA's PEM file");
+	record_free(&r);
+	tls_get(e, &t, "127.0.0.1", other, &r);
+	assert_int_equal(r.error, HTTP_ERR_TLS);
+	snprintf(want, sizeof want,
+		 "the TLS certificate of 127.0.0.1 is not signed by a CA in %s; "
+		 "set network.ca_bundle to the PEM file of the CA that signed it",
+		 other);
+	assert_string_equal(r.message, want);
+	record_free(&r);
+	tls_get(e, &t, "127.0.0.1", missing, &r);
+	assert_int_equal(r.error, HTTP_ERR_TLS);
+	snprintf(want, sizeof want, "the CA bundle %s (network.ca_bundle) cannot be read as PEM certificates: ", missing);
+	assert_true(strncmp(r.message, want, strlen(want)) == 0);
+	assert_non_null(strstr(r.message, "; point network.ca_bundle at a readable PEM file"));
+	record_free(&r);
+	tls_server_stop(&t);
+
+	tls_server_start(&t, dir, "expired");
+	tls_get(e, &t, "127.0.0.1", ca, &r);
+	assert_int_equal(r.error, HTTP_ERR_TLS);
+	assert_string_equal(r.message, "the TLS certificate of 127.0.0.1 has expired; the server needs a new one, "
+				       "or this machine's clock is wrong");
+	record_free(&r);
+	tls_server_stop(&t);
+
+	tls_server_start(&t, dir, "name");
+	tls_get(e, &t, "127.0.0.1", ca, &r);
+	assert_int_equal(r.error, HTTP_ERR_TLS);
+	assert_string_equal(r.message,
+			    "the TLS certificate of 127.0.0.1 does not list that name; use a name it lists in the URL");
+	record_free(&r);
+	tls_server_stop(&t);
+
+	char *rm = xasprintf("rm -rf '%s'", dir);
+	assert_int_equal(system(rm), 0);
+	free(rm);
+	free(ca);
+	free(other);
+	free(missing);
+}
+
 static void test_connection_cut_mid_body(void **state)
 {
 	struct env *e = *state;
@@ -1206,6 +1359,7 @@ int main(void)
 		NET_TEST(test_connect_refused),
 		NET_TEST(test_connect_timeout),
 		NET_TEST(test_tls_failure),
+		NET_TEST(test_certificate_problems_say_what_to_do),
 		NET_TEST(test_connection_cut_mid_body),
 		NET_TEST(test_redirect_is_not_followed),
 		NET_TEST(test_plain_http_to_remote_host_refused_before_connecting),
