@@ -10,38 +10,8 @@
 . "$(dirname "$0")/lib.sh"
 e2e_begin
 e2e_home
-A=$AIWB_BIN
-out=$E2E_TMP/out
-err=$E2E_TMP/err
-W=$E2E_TMP/work
-mkdir -p "$W"
-ROOT=$(pwd)
-STARTED=0
-RUN=${AIWB_SLURM_RUN:-/run/aiwb-slurm}
-cleanup_acct() {
-	for id in ${SUBMITTED:-}; do scancel "$id" 2>/dev/null; done
-	[ "$STARTED" = 1 ] && sh "$ROOT/tests/slurm/down.sh" >/dev/null 2>&1
-	e2e_cleanup
-}
-trap cleanup_acct EXIT
-run() { "$A" "$@" </dev/null >"$out" 2>"$err"; RC=$?; }
-what() { printf 'exit %s\nstdout:\n%s\nstderr:\n%s\n' "$RC" "$(head -40 "$out")" "$(cat "$err")"; }
-show_is() { "$A" jobs show "$1" --json >"$E2E_TMP/show.json" 2>/dev/null && e2e_json "$E2E_TMP/show.json" "$2"; }
-wait_until() {
-	_deadline=$(($(date +%s) + $1))
-	shift
-	while ! "$@"; do
-		[ "$(date +%s)" -ge "$_deadline" ] && return 1
-		sleep 0.2
-	done
-}
-skip_all() {
-	echo "ok $((E2E_N + 1)) - Slurm accounting # SKIP $1"
-	E2E_N=$((E2E_N + 1))
-	e2e_done
-	exit $?
-}
-alive() { _s=$(ps -o stat= -p "$1" 2>/dev/null); [ -n "$_s" ] && [ "${_s#Z}" = "$_s" ]; }
+SLURM_E2E_WHAT="Slurm accounting"
+. "$(dirname "$0")/../slurm/e2e.sh"
 if [ -s "$RUN/slurmctld.pid" ] && alive "$(cat "$RUN/slurmctld.pid")"; then
 	[ -s "$RUN/slurmdbd.pid" ] && alive "$(cat "$RUN/slurmdbd.pid")" ||
 		skip_all "a Slurm without accounting storage is running; accounting needs a cluster of its own (tests/slurm/down.sh first)"

@@ -7,49 +7,24 @@
 . "$(dirname "$0")/lib.sh"
 e2e_begin
 e2e_home
-A=$AIWB_BIN
-out=$E2E_TMP/out
-err=$E2E_TMP/err
-W=$E2E_TMP/work
-mkdir -p "$W"
+SLURM_E2E_WHAT=slurm.ssh
+. "$(dirname "$0")/../slurm/e2e.sh"
 chmod 755 "$E2E_TMP"
-ROOT=$(pwd)
-STARTED=0
-RUN=${AIWB_SLURM_RUN:-/run/aiwb-slurm}
 SSHD=$E2E_TMP/sshd
 export XDG_RUNTIME_DIR=$E2E_TMP/rt
 mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
 cleanup_ssh() {
-	for id in ${SUBMITTED:-}; do scancel "$id" 2>/dev/null; done
 	for s in "$XDG_RUNTIME_DIR"/aiwb/ssh-*; do
 		[ -S "$s" ] && ssh -F "$SSHD/ssh_config" -o ControlPath="$s" -O exit aiwb-login >/dev/null 2>&1
 	done
 	sh "$ROOT/tests/slurm/sshd_down.sh" "$SSHD" >/dev/null 2>&1
-	[ "$STARTED" = 1 ] && sh "$ROOT/tests/slurm/down.sh" >/dev/null 2>&1
+	slurm_e2e_cleanup
 	e2e_cleanup
 }
 trap cleanup_ssh EXIT
-run() {
-	PATH="$E2E_TMP/nolocal:$PATH" "$A" "$@" </dev/null >"$out" 2>"$err"
-	RC=$?
-}
-what() { printf 'exit %s\nstdout:\n%s\nstderr:\n%s\n' "$RC" "$(head -40 "$out")" "$(cat "$err")"; }
+# aiwb reaches Slurm only through ssh: the commands are hidden from it locally
+run() { PATH="$E2E_TMP/nolocal:$PATH" "$A" "$@" </dev/null >"$out" 2>"$err"; RC=$?; }
 show_is() { PATH="$E2E_TMP/nolocal:$PATH" "$A" jobs show "$1" --json >"$E2E_TMP/show.json" 2>/dev/null && e2e_json "$E2E_TMP/show.json" "$2"; }
-wait_until() {
-	_deadline=$(($(date +%s) + $1))
-	shift
-	while ! "$@"; do
-		[ "$(date +%s)" -ge "$_deadline" ] && return 1
-		sleep 0.3
-	done
-}
-skip_all() {
-	echo "ok $((E2E_N + 1)) - slurm.ssh # SKIP $1"
-	E2E_N=$((E2E_N + 1))
-	e2e_done
-	exit $?
-}
-alive() { _s=$(ps -o stat= -p "$1" 2>/dev/null); [ -n "$_s" ] && [ "${_s#Z}" = "$_s" ]; }
 if ! { [ -s "$RUN/slurmctld.pid" ] && alive "$(cat "$RUN/slurmctld.pid")"; }; then
 	up=$(sh tests/slurm/up.sh 2>&1)
 	urc=$?

@@ -17,43 +17,13 @@
 . "$(dirname "$0")/lib.sh"
 e2e_begin
 e2e_home
-A=$AIWB_BIN
-out=$E2E_TMP/out
-err=$E2E_TMP/err
+SLURM_E2E_WHAT="slurmrestd over TLS"
+. "$(dirname "$0")/../slurm/e2e.sh"
 all=$E2E_TMP/all-output
-W=$E2E_TMP/work
 TLS=$E2E_TMP/tls
 H=$E2E_TMP/tlshome
-mkdir -p "$W"
 : >"$all"
-ROOT=$(pwd)
-STARTED=0
-RUN=${AIWB_SLURM_RUN:-/run/aiwb-slurm}
-cleanup_tls() {
-	for id in ${SUBMITTED:-}; do scancel "$id" 2>/dev/null; done
-	sh "$ROOT/tests/slurm/tls_down.sh" "$TLS" >/dev/null 2>&1
-	[ "$STARTED" = 1 ] && sh "$ROOT/tests/slurm/down.sh" >/dev/null 2>&1
-	e2e_cleanup
-}
-trap cleanup_tls EXIT
-run() { "$A" "$@" </dev/null >"$out" 2>"$err"; RC=$?; }
-what() { printf 'exit %s\nstdout:\n%s\nstderr:\n%s\n' "$RC" "$(head -40 "$out")" "$(cat "$err")"; }
-show_is() { "$A" jobs show "$1" --json >"$E2E_TMP/show.json" 2>/dev/null && e2e_json "$E2E_TMP/show.json" "$2"; }
-wait_until() {
-	_deadline=$(($(date +%s) + $1))
-	shift
-	while ! "$@"; do
-		[ "$(date +%s)" -ge "$_deadline" ] && return 1
-		sleep 0.2
-	done
-}
-skip_all() {
-	echo "ok $((E2E_N + 1)) - slurmrestd over TLS # SKIP $1"
-	E2E_N=$((E2E_N + 1))
-	e2e_done
-	exit $?
-}
-alive() { _s=$(ps -o stat= -p "$1" 2>/dev/null); [ -n "$_s" ] && [ "${_s#Z}" = "$_s" ]; }
+trap 'sh "$ROOT/tests/slurm/tls_down.sh" "$TLS" >/dev/null 2>&1; slurm_e2e_cleanup; e2e_cleanup' EXIT
 # config FILE URL [CA_BUNDLE]
 config() {
 	if [ -n "${3:-}" ]; then

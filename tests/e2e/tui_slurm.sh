@@ -10,25 +10,19 @@
 e2e_begin
 e2e_need_tmux
 e2e_home
-W=$E2E_TMP/work
-mkdir -p "$W"
+. "$(dirname "$0")/../slurm/e2e.sh"
 chmod 755 "$E2E_TMP"
-ROOT=$(pwd)
-STARTED=0
-RUN=${AIWB_SLURM_RUN:-/run/aiwb-slurm}
 cleanup_tui_slurm() {
 	tui_stop
-	for id in ${SUBMITTED:-}; do scancel "$id" 2>/dev/null; done
 	for _s in "$AIWB_HOME"/jobs/*/status; do
 		[ -f "$_s" ] || continue
 		_g=$(sed -n 's/^pid=//p' "$_s")
 		[ -n "$_g" ] && kill -KILL -"$_g" 2>/dev/null
 	done
-	[ "$STARTED" = 1 ] && sh "$ROOT/tests/slurm/down.sh" >/dev/null 2>&1
+	slurm_e2e_cleanup
 	e2e_cleanup
 }
 trap cleanup_tui_slurm EXIT
-alive() { _s=$(ps -o stat= -p "$1" 2>/dev/null); [ -n "$_s" ] && [ "${_s#Z}" = "$_s" ]; }
 if ! { [ -s "$RUN/slurmctld.pid" ] && alive "$(cat "$RUN/slurmctld.pid")"; }; then
 	up=$(sh tests/slurm/up.sh 2>&1)
 	urc=$?
