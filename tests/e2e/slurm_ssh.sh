@@ -17,7 +17,7 @@ cleanup_ssh() {
 	for s in "$XDG_RUNTIME_DIR"/aiwb/ssh-*; do
 		[ -S "$s" ] && ssh -F "$SSHD/ssh_config" -o ControlPath="$s" -O exit aiwb-login >/dev/null 2>&1
 	done
-	sh "$ROOT/tests/slurm/sshd_down.sh" "$SSHD" >/dev/null 2>&1
+	sh "$ROOT/tests/slurm/stop_pid.sh" "$SSHD/sshd.pid" >/dev/null 2>&1
 	slurm_e2e_cleanup
 	e2e_cleanup
 }

@@ -23,7 +23,7 @@ all=$E2E_TMP/all-output
 TLS=$E2E_TMP/tls
 H=$E2E_TMP/tlshome
 : >"$all"
-trap 'sh "$ROOT/tests/slurm/tls_down.sh" "$TLS" >/dev/null 2>&1; slurm_e2e_cleanup; e2e_cleanup' EXIT
+trap 'sh "$ROOT/tests/slurm/stop_pid.sh" "$TLS/stunnel.pid" >/dev/null 2>&1; slurm_e2e_cleanup; e2e_cleanup' EXIT
 # config FILE URL [CA_BUNDLE]
 config() {
 	if [ -n "${3:-}" ]; then

@@ -5,7 +5,7 @@
 # sshd_config on a free port (keys only, this user only) and a client config
 # DIR/ssh_config with the Host alias `aiwb-login`, starts sshd in the
 # foreground under setsid and records its PID in DIR/sshd.pid;
-# tests/slurm/sshd_down.sh DIR stops it. Prints "SKIP: reason" and exits 3
+# tests/slurm/stop_pid.sh DIR/sshd.pid stops it. Prints "SKIP: reason" and exits 3
 # where it cannot run (not root, no package, no free port).
 set -u
 DIR=${1:?usage: sshd_up.sh DIR}

@@ -5,7 +5,7 @@
 # IP:127.0.0.1 and DNS:localhost, DIR/server.pem) with the openssl command,
 # then runs Debian's stunnel4 in the foreground under setsid, accepting TLS on
 # a free port of 127.0.0.1 and forwarding to 127.0.0.1:BACKEND_PORT. Its PID
-# goes to DIR/stunnel.pid (tests/slurm/tls_down.sh DIR stops it), its log to
+# goes to DIR/stunnel.pid (tests/slurm/stop_pid.sh DIR/stunnel.pid stops it), its log to
 # DIR/stunnel.log. Prints the URL https://127.0.0.1:PORT once a TLS handshake
 # verified with DIR/ca.pem succeeds. Prints "SKIP: reason" and exits 3 where it
 # cannot run (no stunnel4 and no way to install it, no openssl, no free port).
