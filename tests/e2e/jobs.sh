@@ -18,12 +18,7 @@ EXTRA_PIDS=
 
 cleanup_jobs() {
 	for _p in $EXTRA_PIDS; do kill -KILL "$_p" 2>/dev/null; done
-	# no job of this test may outlive it: kill every recorded process group
-	for _s in "$AIWB_HOME"/jobs/*/status; do
-		[ -f "$_s" ] || continue
-		_g=$(sed -n 's/^pid=//p' "$_s")
-		[ -n "$_g" ] && kill -KILL -"$_g" 2>/dev/null
-	done
+	e2e_kill_local_jobs
 	e2e_cleanup
 }
 trap cleanup_jobs EXIT

@@ -8,6 +8,7 @@
 #   e2e_need_tmux             one failed line and exit when tmux is missing
 #   e2e_json FILE PYEXPR / e2e_sha FILE / e2e_mode FILE
 #   e2e_home                  a fresh private HOME/AIWB_HOME/XDG_* (exported)
+#   e2e_kill_local_jobs       kills the process group of every local job in AIWB_HOME
 #   tui_start COLS ROWS [ARGS...]   aiwb in a detached tmux session
 #   tui_wait TEXT [SECS] / tui_wait_re ERE [SECS] / tui_wait_gone TEXT [SECS]
 #   tui_wait_bottom GLOB [SECS]   the bottom row (status line) matches GLOB
@@ -187,6 +188,16 @@ relay_start() {
 	LAB_URL=http://127.0.0.1:$(cat "$E2E_TMP/relay.port")
 }
 
+
+# No local job of a test outlives it: every process group a job of the data
+# home recorded (DATA_HOME/jobs/ID/status) is killed.
+e2e_kill_local_jobs() {
+	for _s in "$AIWB_HOME"/jobs/*/status; do
+		[ -f "$_s" ] || continue
+		_g=$(sed -n 's/^pid=//p' "$_s")
+		[ -n "$_g" ] && kill -KILL -"$_g" 2>/dev/null
+	done
+}
 
 e2e_cleanup() {
 	for _p in $FAKE_PIDS; do kill "$_p" 2>/dev/null; done

@@ -16,11 +16,7 @@ mkdir -p "$W"
 CAP=tests/data/drift/capture
 
 cleanup_jobs() {
-	for _s in "$AIWB_HOME"/jobs/*/status; do
-		[ -f "$_s" ] || continue
-		_g=$(sed -n 's/^pid=//p' "$_s")
-		[ -n "$_g" ] && kill -KILL -"$_g" 2>/dev/null
-	done
+	e2e_kill_local_jobs
 	e2e_cleanup
 }
 trap cleanup_jobs EXIT

@@ -14,11 +14,7 @@ e2e_home
 chmod 755 "$E2E_TMP"
 cleanup_tui_slurm() {
 	tui_stop
-	for _s in "$AIWB_HOME"/jobs/*/status; do
-		[ -f "$_s" ] || continue
-		_g=$(sed -n 's/^pid=//p' "$_s")
-		[ -n "$_g" ] && kill -KILL -"$_g" 2>/dev/null
-	done
+	e2e_kill_local_jobs
 	slurm_e2e_cleanup
 	e2e_cleanup
 }
