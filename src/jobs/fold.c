@@ -1,6 +1,7 @@
 #include "jobs/fold.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/xmalloc.h"
 
@@ -16,6 +17,16 @@ static int is_unfolded(const int64_t *v, size_t n, int64_t id)
 		if (v[i] == id)
 			return 1;
 	return 0;
+}
+
+/* Children in the order of their ids, numbers compared as numbers:
+ * slurm:41_2 before slurm:41_10, whatever the list is sorted by. */
+static int child_cmp(const void *a, const void *b, void *ud)
+{
+	const struct job_list *l = ud;
+	const struct job *x = &l->v[*(const size_t *)a], *y = &l->v[*(const size_t *)b];
+	int c = strverscmp(x->ext_id ? x->ext_id : "", y->ext_id ? y->ext_id : "");
+	return c ? c : (x->id > y->id) - (x->id < y->id);
 }
 
 size_t job_fold_children(const struct job_list *l, int64_t id)
@@ -44,12 +55,14 @@ size_t job_fold_rows(const struct job_list *l, const size_t *sorted, size_t n, c
 		out[k++] = sorted[i];
 		if (!is_unfolded(unfolded, n_unfolded, j->id))
 			continue;
+		size_t first = k;
 		for (size_t c = 0; c < n; c++)
 			if (l->v[sorted[c]].parent_id == j->id && sorted[c] != sorted[i]) {
 				if (depth)
 					depth[k] = 1;
 				out[k++] = sorted[c];
 			}
+		qsort_r(out + first, k - first, sizeof *out, child_cmp, (void *)(uintptr_t)l);
 	}
 	free(ids);
 	return k;

@@ -1,6 +1,8 @@
 /* jobs/fold — the rows of a job list with parents folded (issue 12): a job
  * with a parent (an array's task, a tuning job's training job) shows right
- * after its parent, only while the parent is unfolded; a job whose parent
+ * after its parent, only while the parent is unfolded, the children in the
+ * order of their ids with numbers compared as numbers (slurm:41_2 before
+ * slurm:41_10) whatever the list is sorted by; a job whose parent
  * is not in the list shows as a row of its own. Used by the Jobs pane. */
 #ifndef AIWB_JOBS_FOLD_H
 #define AIWB_JOBS_FOLD_H
