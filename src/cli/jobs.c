@@ -168,8 +168,9 @@ static int with_job(const char *ref, job_action act, void *ud)
 }
 
 /* A job the registry does not know yet, named SOURCE:ID with the source,
- * asked of a source that describes one job alone (jobs show, logs, metrics
- * of a SageMaker job not listed yet). 0 with *j; -1 when it cannot. */
+ * asked of a source that describes one job alone (jobs show, logs, metrics,
+ * stop, resubmit of a SageMaker job not listed yet). 0 with *j; -1 when it
+ * cannot. */
 static int describe_unknown(struct jobs_ctx *c, const char *ref, struct job *j)
 {
 	char *source = NULL, *id = NULL;
@@ -189,8 +190,8 @@ static int describe_unknown(struct jobs_ctx *c, const char *ref, struct job *j)
 	return rc;
 }
 
-/* with_job, for a command that reads the job: one its source knows but the
- * registry does not yet is described first. */
+/* with_job, for a command that reads or stops the job: one its source knows
+ * but the registry does not yet is described first. */
 static int with_job_read(const char *ref, job_action act, void *ud)
 {
 	struct jobs_ctx c;
@@ -213,7 +214,8 @@ static int with_one_job(const char *sub, int argc, char **argv, job_action act, 
 {
 	if (argc - optind != 1)
 		return cli_usage_error(CMD, "jobs %s takes one job ID, e.g. aiwb jobs %s local:7", sub, sub);
-	if (strcmp(sub, "logs") == 0 || strcmp(sub, "metrics") == 0)
+	if (strcmp(sub, "logs") == 0 || strcmp(sub, "metrics") == 0 || strcmp(sub, "stop") == 0 ||
+	    strcmp(sub, "resubmit") == 0)
 		return with_job_read(argv[optind], act, ud);
 	return with_job(argv[optind], act, ud);
 }

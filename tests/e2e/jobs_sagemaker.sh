@@ -260,6 +260,14 @@ if [ $RC = 0 ] && flog 'calls("StopTrainingJob") and "sm-updating" in calls("Sto
 else
 	fail "jobs stop sends StopTrainingJob" "$(what)"
 fi
+mark
+AIWB_HOME=$E2E_TMP/fresh3 run jobs stop sagemaker:sm-interrupted
+if [ $RC = 0 ] && flog 'listed() == 0 and only("DescribeTrainingJob", "\"sm-interrupted\"") and
+	len(since("StopTrainingJob")) == 1 and "sm-interrupted" in since("StopTrainingJob")[0]["body"]'; then
+	ok "jobs stop of a job not listed yet describes it alone, then stops it"
+else
+	fail "jobs stop of a job not listed yet describes it alone, then stops it" "$(what)"
+fi
 sleep 1.1
 run jobs ls --source sagemaker --json
 check "the stopped job goes stopping, then stopped" e2e_json "$out" \
