@@ -109,19 +109,6 @@ static void untrack(struct aws_op *op)
 		}
 }
 
-void aws_source_stop_accepted(struct aws_source *s, int64_t job_id)
-{
-	s->described_ms = 0;
-	struct job j;
-	if (jobreg_get(s->base.db, job_id, &j, NULL) == 1) {
-		j.stop_requested = 1;
-		if (!job_status_final(j.status))
-			j.status = JOB_STOPPING;
-		jobreg_update(s->base.db, &j, NULL);
-		job_clear(&j);
-	}
-}
-
 void aws_source_free(struct aws_source *s)
 {
 	while (s->ops) {
@@ -139,6 +126,15 @@ void aws_source_free(struct aws_source *s)
 	free(s->described);
 }
 
+int aws_listed_lately(struct aws_source *s)
+{
+	int64_t now = clock_ms();
+	if (s->last_list_ms && now - s->last_list_ms < s->min_interval_ms && !s->base.down)
+		return 1;
+	s->last_list_ms = now;
+	return 0;
+}
+
 int aws_described_lately(struct aws_source *s, const char *ext_id)
 {
 	int64_t now = clock_ms(), gap = s->min_interval_ms;
@@ -150,6 +146,43 @@ int aws_described_lately(struct aws_source *s, const char *ext_id)
 	s->described = xstrdup(ext_id);
 	s->described_ms = now;
 	return 0;
+}
+
+/* ---------------------------------------------------------------- stop */
+
+struct stop_arg {
+	int64_t job_id;
+	const char *label;
+};
+
+static int on_stopped(struct aws_op *op, void *arg, const struct awscall_reply *r)
+{
+	const struct stop_arg *sa = arg;
+	if (!r->ok) {
+		aws_op_fail(op, sa->label, r);
+		return -1;
+	}
+	op->src->described_ms = 0; /* the next describe asks again */
+	struct job j;
+	if (jobreg_get(op->src->base.db, sa->job_id, &j, NULL) == 1) {
+		j.stop_requested = 1;
+		if (!job_status_final(j.status))
+			j.status = JOB_STOPPING;
+		jobreg_update(op->src->base.db, &j, NULL);
+		job_clear(&j);
+	}
+	return 0;
+}
+
+void aws_source_stop(struct aws_source *s, const struct job *j, enum aws_service svc, const char *what, char *body,
+		     const char *label, job_done_fn done, void *ud)
+{
+	struct aws_op *op = aws_op_new(s, done, ud);
+	struct stop_arg *sa = xmalloc(sizeof *sa);
+	*sa = (struct stop_arg){ j->id, label };
+	aws_op_push(op, 0, svc, what, body, on_stopped, sa, free);
+	op->active = s->base.active;
+	aws_op_run(op);
 }
 
 /* ---------------------------------------------------------------- refreshes */

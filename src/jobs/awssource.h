@@ -49,9 +49,6 @@ struct aws_source {
 void aws_source_init(struct aws_source *s, const struct job_source_ops *ops, struct db *db, struct loop *loop,
 		     const char *const *services, size_t n);
 void aws_source_free(struct aws_source *s);
-/* A stop call was accepted: the job (registry id) shows stopping until the
- * service says it ended, and the next describe asks again. */
-void aws_source_stop_accepted(struct aws_source *s, int64_t job_id);
 
 struct aws_op;
 /* r is NULL for a local step. Returns 0 (go on), -1 (fail the refresh) or
@@ -91,6 +88,17 @@ void aws_op_run(struct aws_op *op);
 void aws_op_fail(struct aws_op *op, const char *what, const struct awscall_reply *r);
 /* 1 when a failed reply is throttling (after retries). */
 int aws_reply_throttled(const struct awscall_reply *r);
+
+/* Stops job j by one call (what and body as for aws_op_push; label names it
+ * in the failure sentence). When the service accepts, the job shows stopping
+ * until the service says it ended, and the next describe asks again. */
+void aws_source_stop(struct aws_source *s, const struct job *j, enum aws_service svc, const char *what, char *body,
+		     const char *label, job_done_fn done, void *ud);
+
+/* 1 when the source listed less than min_interval_ms ago and is up, so a
+ * refresh can answer at once; otherwise notes the list as made now and
+ * returns 0. */
+int aws_listed_lately(struct aws_source *s);
 
 /* 1 when ext_id was described less than min_interval_ms ago (5 s at
  * least while the source is down), so a describe can answer at once: a

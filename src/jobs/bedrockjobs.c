@@ -209,12 +209,10 @@ static int on_list(struct aws_op *op, void *arg, const struct awscall_reply *r)
 static void br_list(struct job_source *src, job_done_fn done, void *ud)
 {
 	struct aws_source *a = (struct aws_source *)src;
-	int64_t now = clock_ms();
-	if (a->last_list_ms && now - a->last_list_ms < a->min_interval_ms && !src->down) {
+	if (aws_listed_lately(a)) {
 		done(ud, 1, NULL);
 		return;
 	}
-	a->last_list_ms = now;
 	struct aws_op *op = aws_op_new(a, done, ud);
 	push_list(op, NULL);
 	aws_op_run(op);
@@ -241,27 +239,12 @@ static int64_t br_logs(struct job_source *src, const struct job *j, int64_t offs
 	return offset;
 }
 
-static int on_stopped(struct aws_op *op, void *arg, const struct awscall_reply *r)
-{
-	int64_t id = *(int64_t *)arg;
-	if (!r->ok) {
-		aws_op_fail(op, "Bedrock StopModelCustomizationJob", r);
-		return -1;
-	}
-	aws_source_stop_accepted(op->src, id);
-	return 0;
-}
-
 static void br_stop(struct job_source *src, struct job *j, job_done_fn done, void *ud)
 {
-	struct aws_op *op = aws_op_new((struct aws_source *)src, done, ud);
-	int64_t *id = xmalloc(sizeof *id);
-	*id = j->id;
 	char *what = job_path("POST", j->ext_id, "/stop");
-	aws_op_push(op, 0, AWS_BEDROCK, what, NULL, on_stopped, id, free);
+	aws_source_stop((struct aws_source *)src, j, AWS_BEDROCK, what, NULL, "Bedrock StopModelCustomizationJob", done,
+			ud);
 	free(what);
-	op->active = src->active;
-	aws_op_run(op);
 }
 
 static void br_free(struct job_source *src)

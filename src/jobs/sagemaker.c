@@ -716,12 +716,10 @@ static int on_tuning_list(struct aws_op *op, void *arg, const struct awscall_rep
 static void sm_list(struct job_source *src, job_done_fn done, void *ud)
 {
 	struct aws_source *a = (struct aws_source *)src;
-	int64_t now = clock_ms();
-	if (a->last_list_ms && now - a->last_list_ms < a->min_interval_ms && !src->down) {
+	if (aws_listed_lately(a)) {
 		done(ud, 1, NULL);
 		return;
 	}
-	a->last_list_ms = now;
 	struct aws_op *op = aws_op_new(a, done, ud);
 	/* tuning jobs first, so their training jobs find their parent row */
 	push_tuning_list(op, 0, NULL);
@@ -755,35 +753,16 @@ static int64_t sm_logs(struct job_source *src, const struct job *j, int64_t offs
 	return local_log_read(j, offset, out, e);
 }
 
-struct stop_arg {
-	int64_t job_id;
-};
-
-static int on_stopped(struct aws_op *op, void *arg, const struct awscall_reply *r)
-{
-	struct stop_arg *sa = arg;
-	if (!r->ok) {
-		aws_op_fail(op, "SageMaker stop", r);
-		return -1;
-	}
-	aws_source_stop_accepted(op->src, sa->job_id);
-	return 0;
-}
-
 static void sm_stop(struct job_source *src, struct job *j, job_done_fn done, void *ud)
 {
-	struct aws_op *op = aws_op_new((struct aws_source *)src, done, ud);
-	struct stop_arg *sa = xcalloc(1, sizeof *sa);
-	sa->job_id = j->id;
+	struct aws_source *a = (struct aws_source *)src;
 	if (strncmp(j->ext_id, TUNING_PREFIX, strlen(TUNING_PREFIX)) == 0)
-		aws_op_push(op, 0, AWS_SAGEMAKER, "StopHyperParameterTuningJob",
-			    awsjob_name_request("HyperParameterTuningJobName", j->ext_id + strlen(TUNING_PREFIX)),
-			    on_stopped, sa, free);
+		aws_source_stop(a, j, AWS_SAGEMAKER, "StopHyperParameterTuningJob",
+				awsjob_name_request("HyperParameterTuningJobName", j->ext_id + strlen(TUNING_PREFIX)),
+				"SageMaker stop", done, ud);
 	else
-		aws_op_push(op, 0, AWS_SAGEMAKER, "StopTrainingJob", awsjob_name_request("TrainingJobName", j->ext_id),
-			    on_stopped, sa, free);
-	op->active = src->active;
-	aws_op_run(op);
+		aws_source_stop(a, j, AWS_SAGEMAKER, "StopTrainingJob", awsjob_name_request("TrainingJobName", j->ext_id),
+				"SageMaker stop", done, ud);
 }
 
 static void sm_free(struct job_source *src)

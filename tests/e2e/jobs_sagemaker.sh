@@ -261,7 +261,7 @@ else
 	fail "jobs stop sends StopTrainingJob" "$(what)"
 fi
 mark
-AIWB_HOME=$E2E_TMP/fresh3 run jobs stop sagemaker:sm-interrupted
+AIWB_HOME=$E2E_TMP/fresh4 run jobs stop sagemaker:sm-interrupted
 if [ $RC = 0 ] && flog 'listed() == 0 and only("DescribeTrainingJob", "\"sm-interrupted\"") and
 	len(since("StopTrainingJob")) == 1 and "sm-interrupted" in since("StopTrainingJob")[0]["body"]'; then
 	ok "jobs stop of a job not listed yet describes it alone, then stops it"
@@ -368,5 +368,13 @@ fi
 AIWB_BEDROCK_JOBS=on AWS_ENDPOINT_URL_BEDROCK=$URL run jobs show bedrock:ft-llama-3 --json
 check "a failed customization job carries its failure message" e2e_json "$out" \
 	'd["status"] == "failed" and "not valid JSON Lines" in d["reason"]'
+mark
+AIWB_BEDROCK_JOBS=on AWS_ENDPOINT_URL_BEDROCK=$URL run jobs stop bedrock:ft-titan-1
+if [ $RC = 0 ] && flog '[(r["method"], r["path"]) for r in L[int(os.environ["MARK"]):] if r["method"] == "POST"] ==
+	[("POST", "/model-customization-jobs/ft-titan-1/stop")]'; then
+	ok "jobs stop of a customization job posts its /stop once"
+else
+	fail "jobs stop of a customization job posts its /stop once" "$(what)"
+fi
 
 e2e_done
