@@ -1,6 +1,5 @@
 #include "jobs/logmerge.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,20 +12,6 @@
 #include "jobs/ingest.h"
 #include "jobs/local.h"
 #include "jobs/registry.h"
-
-static int write_all(int fd, const char *data, size_t n)
-{
-	size_t off = 0;
-	while (off < n) {
-		ssize_t w = write(fd, data + off, n - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		off += (size_t)w;
-	}
-	return 0;
-}
 
 static int open_dest(const char *dest, struct err *e)
 {
@@ -82,10 +67,10 @@ int64_t job_log_merge(struct db *db, int64_t job_id, const char *const *sources,
 		if (take) {
 			if (fd < 0 && (fd = open_dest(dest, e)) < 0)
 				rc = -1;
-			if (!rc && write_all(fd, data, take) < 0)
+			if (!rc && path_write_all(fd, data, take) < 0)
 				rc = err_errno(e, "cannot write %s", dest);
 			if (!rc && data[take - 1] != '\n' && final && !more) {
-				if (write_all(fd, "\n", 1) < 0)
+				if (path_write_all(fd, "\n", 1) < 0)
 					rc = err_errno(e, "cannot write %s", dest);
 				added++;
 			}
