@@ -113,6 +113,12 @@ static void exit_reason(struct job *j, enum job_status st, const char *slurm_rea
 	set(&j->reason, why);
 }
 
+/* Why an array's task that never started ended. */
+static const char *not_started_reason(enum job_status st)
+{
+	return st == JOB_STOPPED ? "cancelled before it started" : "ended before it started";
+}
+
 /* ---------------------------------------------------------------- list */
 
 /* Rows made for an array's tasks that have not started, at most this many
@@ -388,7 +394,7 @@ static void take_job(struct list_op *op, const struct slurm_job *sj, struct pare
 	}
 	exit_reason(&j, st, sj->reason);
 	if (not_started && job_status_final(st))
-		set(&j.reason, st == JOB_STOPPED ? "cancelled before it started" : "ended before it started");
+		set(&j.reason, not_started_reason(st));
 	fill_info(&j, sj, not_started);
 	/* sbatch's default output file when none was given */
 	const char *pattern = sj->std_out && *sj->std_out ? sj->std_out
@@ -427,12 +433,12 @@ static void take_job(struct list_op *op, const struct slurm_job *sj, struct pare
 	int unchanged = before_digest && strcmp(before_digest, after_digest) == 0;
 	free(before_digest);
 	free(after_digest);
-	if (unchanged)
-		;
-	else if (!exists ? jobreg_insert(db, &j, NULL) < 0 : jobreg_update(db, &j, NULL) < 0)
-		op->failed = 1;
-	else if (j.log_path && j.status != JOB_QUEUED && read_logs(s, &j) < 0)
-		op->failed = 1;
+	if (!unchanged) {
+		if (!exists ? jobreg_insert(db, &j, NULL) < 0 : jobreg_update(db, &j, NULL) < 0)
+			op->failed = 1;
+		else if (j.log_path && j.status != JOB_QUEUED && read_logs(s, &j) < 0)
+			op->failed = 1;
+	}
 	if (out_remote && !op->failed) { /* ssh: mirrored after the round, then read */
 		if (err_remote) {
 			char *m_out = slurm_mirror_path(s, key, ".out"), *m_err = slurm_mirror_path(s, key, ".err");
@@ -529,7 +535,7 @@ static void end_not_started(struct list_op *op, const struct parent *p)
 		k->status = p->end_status;
 		set(&k->raw_state, p->end_state);
 		k->end_ms = p->end_s * 1000;
-		set(&k->reason, p->end_status == JOB_STOPPED ? "cancelled before it started" : "ended before it started");
+		set(&k->reason, not_started_reason(p->end_status));
 		if (jobreg_update(db, k, NULL) < 0)
 			op->failed = 1;
 	}
@@ -764,7 +770,7 @@ static void take_acct_row(struct db *db, struct job *j, const struct slurm_acct_
 	if (not_started) {
 		j->has_exit = 0;
 		j->exit_code = 0;
-		set(&j->reason, st == JOB_STOPPED ? "cancelled before it started" : "ended before it started");
+		set(&j->reason, not_started_reason(st));
 	}
 	if (st == JOB_UNKNOWN)
 		set(&j->reason, "Slurm no longer lists this job and sacct gives no state for it");
