@@ -1,7 +1,9 @@
 #include "base/digest.h"
 
+#include <limits.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
+#include <string.h>
 
 void hex_lower(const unsigned char *in, size_t n, char *out)
 {
@@ -42,4 +44,29 @@ void sha256_hex_final(struct sha256_hex_ctx *c, char out[65])
 	EVP_MD_CTX_free(c->md);
 	c->md = NULL;
 	hex_lower(md, 32, out);
+}
+
+long base64_decode(const char *s, size_t n, int url, unsigned char *out)
+{
+	if (n > (size_t)INT_MAX - 4 || (!url && n % 4))
+		return -1;
+	char *in = NULL;
+	if (url) {
+		in = malloc(n + 4);
+		if (!in)
+			return -1;
+		for (size_t i = 0; i < n; i++)
+			in[i] = s[i] == '-' ? '+' : s[i] == '_' ? '/' : s[i];
+		while (n % 4)
+			in[n++] = '=';
+		s = in;
+	}
+	int got = n ? EVP_DecodeBlock(out, (const unsigned char *)s, (int)n) : 0;
+	for (size_t k = n; got > 0 && k && s[k - 1] == '='; k--)
+		got--; /* EVP_DecodeBlock counts padding as zero bytes */
+	free(in);
+	if (got < 0)
+		return -1;
+	out[got] = '\0';
+	return got;
 }

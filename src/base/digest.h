@@ -1,6 +1,5 @@
-/* digest — SHA-256 as lower-case hex (OpenSSL libcrypto underneath).
- *
- * Pure functions: no allocation, nothing blocks. */
+/* digest — SHA-256 as lower-case hex, and base64 (OpenSSL libcrypto
+ * underneath). Nothing blocks. */
 #ifndef AIWB_DIGEST_H
 #define AIWB_DIGEST_H
 
@@ -20,5 +19,11 @@ void sha256_hex_init(struct sha256_hex_ctx *c);
 void sha256_hex_update(struct sha256_hex_ctx *c, const void *data, size_t len);
 /* Writes the digest into out[65] and frees what init took. */
 void sha256_hex_final(struct sha256_hex_ctx *c, char out[65]);
+
+/* Decodes n bytes of base64 into out, which holds at least n / 4 * 3 + 3
+ * bytes, and ends it with a NUL. url: the URL-safe alphabet ('-' and '_'),
+ * padding optional, as in a JWT. The decoded length, or -1 when s is not
+ * base64. */
+long base64_decode(const char *s, size_t n, int url, unsigned char *out);
 
 #endif

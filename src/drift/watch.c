@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,6 +12,7 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/csv.h"
+#include "base/digest.h"
 #include "base/json.h"
 #include "base/path.h"
 #include "base/xmalloc.h"
@@ -83,22 +83,15 @@ static int on_csv(void *ud, const struct csv_record *r)
 	return 1; /* one record: a capture's data is one line */
 }
 
-static char *base64_decode(const char *s, size_t *len)
+static char *decode_base64(const char *s, size_t *len)
 {
 	size_t n = strlen(s);
-	if (n % 4)
-		return NULL;
-	unsigned char *out = xmalloc(n / 4 * 3 + 1);
-	int got = EVP_DecodeBlock(out, (const unsigned char *)s, (int)n);
+	unsigned char *out = xmalloc(n / 4 * 3 + 3);
+	long got = base64_decode(s, n, 0, out);
 	if (got < 0) {
 		free(out);
 		return NULL;
 	}
-	while (n && s[n - 1] == '=' && got > 0) { /* EVP_DecodeBlock counts padding as zero bytes */
-		got--;
-		n--;
-	}
-	out[got] = '\0';
 	*len = (size_t)got;
 	return (char *)out;
 }
@@ -113,7 +106,7 @@ static void add_data(cJSON *row, const cJSON *part, const char *const *names, si
 	char *owned = NULL;
 	size_t len = strlen(data);
 	if (enc && strcasecmp(enc, "BASE64") == 0) {
-		owned = base64_decode(data, &len);
+		owned = decode_base64(data, &len);
 		if (!owned)
 			return;
 		data = owned;

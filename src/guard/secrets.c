@@ -5,8 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/evp.h>
-
+#include "base/digest.h"
 #include "guard/detect.h"
 
 #define AWS_SECRET_LEN 40
@@ -178,19 +177,11 @@ static int slack_byte(unsigned char c)
 /* Base64url text decodes to a JSON object naming "alg" (a JWT header). */
 static int jwt_header_ok(const unsigned char *h, size_t n)
 {
-	unsigned char in[256], out[200];
+	unsigned char out[240 / 4 * 3 + 3];
 	if (n > 240)
 		n = 240;
-	size_t m = 0;
-	for (size_t k = 0; k < n; k++)
-		in[m++] = h[k] == '-' ? '+' : h[k] == '_' ? '/' : h[k];
-	while (m % 4)
-		in[m++] = '=';
-	int len = EVP_DecodeBlock(out, in, (int)m);
-	if (len <= 0)
-		return 0;
-	out[len < (int)sizeof out ? len : (int)sizeof out - 1] = '\0';
-	return out[0] == '{' && strstr((const char *)out, "\"alg\"") != NULL;
+	return base64_decode((const char *)h, n, 1, out) > 0 && out[0] == '{' &&
+	       strstr((const char *)out, "\"alg\"") != NULL;
 }
 
 static size_t detect_jwt(struct scan *s, size_t i)

@@ -1,10 +1,10 @@
 /* slurmrestd calls of the Slurm source: GET on the loop through net/http.h. */
 #include <cjson/cJSON.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/digest.h"
 #include "base/sanitize.h"
 #include "base/xmalloc.h"
 #include "jobs/slurm_run.h"
@@ -83,17 +83,11 @@ static char *token_user(const char *jwt)
 	size_t n = a && b ? (size_t)(b - a - 1) : 0;
 	if (n == 0 || n > 6000)
 		return NULL;
-	char in[6004];
-	for (size_t i = 0; i < n; i++)
-		in[i] = a[1 + i] == '-' ? '+' : a[1 + i] == '_' ? '/' : a[1 + i];
-	size_t pad = 0;
-	while ((n + pad) % 4)
-		in[n + pad++] = '=';
-	unsigned char out[4503];
-	int len = EVP_DecodeBlock(out, (const unsigned char *)in, (int)(n + pad));
-	if (len < (int)pad)
+	unsigned char out[6000 / 4 * 3 + 3];
+	long len = base64_decode(a + 1, n, 1, out);
+	if (len < 0)
 		return NULL;
-	cJSON *claims = cJSON_ParseWithLength((const char *)out, (size_t)len - pad);
+	cJSON *claims = cJSON_ParseWithLength((const char *)out, (size_t)len);
 	const char *sun = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(claims, "sun"));
 	char *user = sun && *sun ? xstrdup(sun) : NULL;
 	cJSON_Delete(claims);

@@ -54,12 +54,33 @@ static void test_pieces_equal_whole(void **state)
 	assert_string_equal(pieces, empty_sha);
 }
 
+static void test_base64(void **state)
+{
+	(void)state;
+	unsigned char out[64];
+	assert_int_equal(base64_decode("aGVsbG8=", 8, 0, out), 5);
+	assert_string_equal((char *)out, "hello");
+	assert_int_equal(base64_decode("aGk=", 4, 0, out), 2);
+	assert_string_equal((char *)out, "hi");
+	assert_int_equal(base64_decode("", 0, 0, out), 0);
+	assert_string_equal((char *)out, "");
+	assert_int_equal(base64_decode("aGVsbG8", 7, 0, out), -1); /* standard: padding required */
+	assert_int_equal(base64_decode("a$==", 4, 0, out), -1);
+	/* URL-safe, unpadded, as in a JWT: {"sun":"a?b>"} */
+	assert_int_equal(base64_decode("eyJzdW4iOiJhP2I-In0", 19, 1, out), 14);
+	assert_string_equal((char *)out, "{\"sun\":\"a?b>\"}");
+	assert_int_equal(base64_decode("_-8", 3, 1, out), 2);
+	assert_int_equal(out[0], 0xff);
+	assert_int_equal(out[1], 0xef);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hex_lower),
 		cmocka_unit_test(test_known_digests),
 		cmocka_unit_test(test_pieces_equal_whole),
+		cmocka_unit_test(test_base64),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
