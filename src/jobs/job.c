@@ -178,8 +178,9 @@ static void poll_done(void *ud, int ok, const char *why)
 	en->src->why = ok || !why ? NULL : xstrdup(why);
 	en->failures = ok ? 0 : en->failures + 1;
 	int64_t delay = en->src->active ? p->interval_ms : p->idle_ms; /* a source that is down is not asked more often */
-	if (!ok && job_backoff_ms(p->interval_ms, p->max_ms, en->failures) > delay)
-		delay = job_backoff_ms(p->interval_ms, p->max_ms, en->failures);
+	int64_t backoff = ok ? 0 : job_backoff_ms(p->interval_ms, p->max_ms, en->failures);
+	if (backoff > delay)
+		delay = backoff;
 	en->timer = loop_add_timer(p->loop, delay, poll_fire, en);
 	if (p->on_update)
 		p->on_update(p->ud, en->src);
