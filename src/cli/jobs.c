@@ -151,22 +151,6 @@ static int find_job(struct jobs_ctx *c, const char *ref, struct job *j)
 
 typedef int (*job_action)(struct jobs_ctx *c, struct job *j, void *ud);
 
-/* Opens the context, finds the job REF names and runs act on it; the job and
- * the context are closed afterwards. act's exit status, or 1. */
-static int with_job(const char *ref, job_action act, void *ud)
-{
-	struct jobs_ctx c;
-	if (open_ctx(&c))
-		return 1;
-	struct job j = {0};
-	int rc = find_job(&c, ref, &j);
-	if (rc == 0)
-		rc = act(&c, &j, ud);
-	job_clear(&j);
-	close_ctx(&c);
-	return rc;
-}
-
 /* A job the registry does not know yet, named SOURCE:ID with the source,
  * asked of a source that describes one job alone (jobs show, logs, metrics,
  * stop, resubmit of a SageMaker job not listed yet). 0 with *j; -1 when it
@@ -174,25 +158,26 @@ static int with_job(const char *ref, job_action act, void *ud)
 static int describe_unknown(struct jobs_ctx *c, const char *ref, struct job *j)
 {
 	char *source = NULL, *id = NULL;
-	int rc = -1;
-	if (job_parse_ref(ref, &source, &id, NULL) == 0 && source) {
-		struct job stub = {.source = source, .ext_id = id};
-		struct job_source *src = job_desk_source(&c->d, &stub);
-		if (src && src->ops->describe_alone && job_desk_describe(&c->d, &stub, NULL) == 0) {
-			*j = stub;
-			return 0;
-		}
-		job_clear(&stub);
-		return rc;
+	if (job_parse_ref(ref, &source, &id, NULL) != 0 || !source) {
+		free(source);
+		free(id);
+		return -1;
 	}
-	free(source);
-	free(id);
-	return rc;
+	struct job stub = {.source = source, .ext_id = id};
+	struct job_source *src = job_desk_source(&c->d, &stub);
+	if (src && src->ops->describe_alone && job_desk_describe(&c->d, &stub, NULL) == 0) {
+		*j = stub;
+		return 0;
+	}
+	job_clear(&stub);
+	return -1;
 }
 
-/* with_job, for a command that reads or stops the job: one its source knows
- * but the registry does not yet is described first. */
-static int with_job_read(const char *ref, job_action act, void *ud)
+/* Opens the context, finds the job REF names and runs act on it; the job and
+ * the context are closed afterwards. describe: a job its source knows but
+ * the registry does not yet is described first (show, logs, metrics, stop,
+ * resubmit). act's exit status, or 1. */
+static int with_job(const char *ref, int describe, job_action act, void *ud)
 {
 	struct jobs_ctx c;
 	if (open_ctx(&c))
@@ -200,7 +185,7 @@ static int with_job_read(const char *ref, job_action act, void *ud)
 	struct job j = {0};
 	struct err e = ERR_INIT;
 	int rc = 0;
-	if (jobreg_find(c.s.db, ref, &j, &e) < 0 && describe_unknown(&c, ref, &j) < 0)
+	if (jobreg_find(c.s.db, ref, &j, &e) < 0 && (!describe || describe_unknown(&c, ref, &j) < 0))
 		rc = cli_fail(CMD, "%s", e.msg);
 	if (rc == 0)
 		rc = act(&c, &j, ud);
@@ -209,15 +194,13 @@ static int with_job_read(const char *ref, job_action act, void *ud)
 	return rc;
 }
 
-/* A subcommand whose one operand, after its options, is a job ID. */
+/* A subcommand whose one operand, after its options, is a job ID, described
+ * first when the registry does not know it yet. */
 static int with_one_job(const char *sub, int argc, char **argv, job_action act, void *ud)
 {
 	if (argc - optind != 1)
 		return cli_usage_error(CMD, "jobs %s takes one job ID, e.g. aiwb jobs %s local:7", sub, sub);
-	if (strcmp(sub, "logs") == 0 || strcmp(sub, "metrics") == 0 || strcmp(sub, "stop") == 0 ||
-	    strcmp(sub, "resubmit") == 0)
-		return with_job_read(argv[optind], act, ud);
-	return with_job(argv[optind], act, ud);
+	return with_job(argv[optind], 1, act, ud);
 }
 
 /* Brings a job of a remote source up to date from its source (the job alone
@@ -783,7 +766,7 @@ static int cmd_show(int argc, char **argv)
 	}
 	if (!ref)
 		return cli_usage_error(CMD, "jobs show needs a job ID, e.g. aiwb jobs show local:7");
-	return with_job_read(ref, show_job, &json);
+	return with_job(ref, 1, show_job, &json);
 }
 
 /* ------------------------------------------------------------------ metrics */
@@ -951,7 +934,7 @@ static int cmd_rm(int argc, char **argv)
 		}
 		return cli_usage_error(CMD, "jobs rm takes one job ID, e.g. aiwb jobs rm local:7");
 	}
-	return with_job(argv[1], rm_job, NULL);
+	return with_job(argv[1], 0, rm_job, NULL);
 }
 
 /* ------------------------------------------------------------------ alert */
@@ -997,7 +980,7 @@ static int cmd_alert(int argc, char **argv)
 			return cli_usage_error(CMD, "%s", e.msg);
 		alert_format(&r, canon, sizeof canon);
 	}
-	return with_job(argv[1], alert_job, argc == 3 ? canon : NULL);
+	return with_job(argv[1], 0, alert_job, argc == 3 ? canon : NULL);
 }
 
 /* ------------------------------------------------------------------ watch */
