@@ -107,7 +107,7 @@ static int answer_started(const struct compare_column *c)
 	return len > 0;
 }
 
-static struct compare_column *focused(struct compare_view *cv, const struct wb *wb)
+struct compare_column *answer_focused(struct compare_view *cv, const struct wb *wb)
 {
 	if (!cv->ncols) {
 		wb_status(wb, 1, "no answer yet: %s sends the prompt", KEY_HINT(PA_PROMPT_SEND));
@@ -188,7 +188,7 @@ int answer_key(struct compare_view *cv, const struct wb *wb, enum pane_action a)
 		wb_status(wb, 0, cv->raw ? "raw text; %s renders Markdown" : "Markdown; %s shows the raw text", KEY_HINT(PA_PROMPT_RAW));
 		return 1;
 	case PA_PROMPT_COPY:
-		if (!(c = focused(cv, wb)))
+		if (!(c = answer_focused(cv, wb)))
 			return 1;
 		if (!cv->raw && !cv->diff) {
 			int k = block_in_view(&c->md);
@@ -200,11 +200,11 @@ int answer_key(struct compare_view *cv, const struct wb *wb, enum pane_action a)
 		copy_all(c, wb, 0);
 		return 1;
 	case PA_PROMPT_COPY_ALL:
-		if ((c = focused(cv, wb)))
+		if ((c = answer_focused(cv, wb)))
 			copy_all(c, wb, 0);
 		return 1;
 	case PA_PROMPT_COPY_CONVERSATION:
-		if ((c = focused(cv, wb)))
+		if ((c = answer_focused(cv, wb)))
 			copy_all(c, wb, 1);
 		return 1;
 	case PA_PROMPT_SCROLL_LEFT:

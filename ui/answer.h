@@ -76,6 +76,9 @@ int answer_draw_position(const struct answer_md *a, WINDOW *w, int y, int x, int
 /* What the take-away keys take from column c (it has a run): its latest
  * answer as it came, the conversation shown before it left out (len bytes). */
 const char *answer_latest(const struct compare_column *c, size_t *len);
+/* The focused column when its answer has begun; NULL, the status line saying
+ * why (nothing sent, an error, nothing streamed yet), otherwise. */
+struct compare_column *answer_focused(struct compare_view *cv, const struct wb *wb);
 /* The Prompt pane's keys for answers (raw toggle, copy, copy all, copy the
  * conversation, sideways);
  * 1 when a was one of them (done, the status line says what happened). */

@@ -137,22 +137,11 @@ static void rerun_focused(struct prompt_pane *pp)
  * why) when there is none yet. */
 static const char *focused_answer(struct prompt_pane *pp, const char **spec, size_t *len)
 {
-	const struct compare_column *c = compare_focused(&pp->answers);
-	if (!c) {
-		wb_status(pp->base.wb, 1, "no answer yet: %s sends the prompt", KEY_HINT(PA_PROMPT_SEND));
+	const struct compare_column *c = answer_focused(&pp->answers, pp->base.wb);
+	if (!c)
 		return NULL;
-	}
-	if (!c->run) {
-		wb_status(pp->base.wb, 1, "%s has no answer: %s", c->spec, c->error);
-		return NULL;
-	}
-	const char *text = answer_latest(c, len);
-	if (!*len) {
-		wb_status(pp->base.wb, 1, "%s's answer is empty so far; nothing to take", c->spec);
-		return NULL;
-	}
 	*spec = c->spec;
-	return text;
+	return answer_latest(c, len);
 }
 
 static void page_answer(struct prompt_pane *pp)
