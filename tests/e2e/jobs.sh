@@ -275,11 +275,18 @@ cat >"$CFG" <<JSON
   "loss > 2": {"jobs": "nomatch-*"}
 }}
 JSON
-"$A" jobs run --name cfg-one -- sh -c 'sleep 0.5; echo loss=9; exit 4' >"$out" 2>/dev/null
+# the jobs end once the watch is looking (a job that ended before it started never fires)
+GO=$E2E_TMP/cfg-go
+"$A" jobs run --name cfg-one -- sh -c "while [ ! -e $GO ]; do sleep 0.05; done; echo loss=9; exit 4" >"$out" 2>/dev/null
 C1=$(cat "$out")
-"$A" jobs run --name other -- sh -c 'sleep 0.5; exit 0' >"$out" 2>/dev/null
+"$A" jobs run --name other -- sh -c "while [ ! -e $GO ]; do sleep 0.05; done; exit 0" >"$out" 2>/dev/null
 C2=$(cat "$out")
-AIWB_CONFIG=$CFG run jobs watch "$C1" "$C2" --until-done --interval 0.1 --alerts
+AIWB_CONFIG=$CFG "$A" jobs watch "$C1" "$C2" --until-done --interval 0.1 --alerts </dev/null >"$out" 2>"$err" &
+WP=$!
+wait_until 20 grep -q "running" "$out"
+touch "$GO"
+wait $WP
+RC=$?
 if grep -q "^alert $C1 cfg-one: ended (failed: exited with status 4)" "$out" && ! grep -q "^alert $C2" "$out" &&
 	! grep -q 'loss > 2' "$out"; then ok "a config alert fires for the jobs its glob names, and only those"
 else fail "config alert" "$(what)"; fi
