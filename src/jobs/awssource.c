@@ -163,14 +163,9 @@ static int on_stopped(struct aws_op *op, void *arg, const struct awscall_reply *
 		return -1;
 	}
 	op->src->described_ms = 0; /* the next describe asks again */
-	struct job j;
-	if (jobreg_get(op->src->base.db, sa->job_id, &j, NULL) == 1) {
-		j.stop_requested = 1;
-		if (!job_status_final(j.status))
-			j.status = JOB_STOPPING;
-		jobreg_update(op->src->base.db, &j, NULL);
-		job_clear(&j);
-	}
+	struct job j = {.id = sa->job_id};
+	jobreg_request_stop(op->src->base.db, &j, 1, NULL);
+	job_clear(&j);
 	return 0;
 }
 

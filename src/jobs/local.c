@@ -687,7 +687,7 @@ int local_ingest(struct db *db, struct job *j, struct err *e)
 	jobreg_inserter_done(&w);
 	if (points < 0)
 		return err_set(e, "metric points of %s:%s could not be saved", j->source, j->ext_id);
-	return offset != j->log_offset || activity != j->activity_ms ? jobreg_update(db, j, e) : 0;
+	return offset != j->log_offset || activity != j->activity_ms ? jobreg_update_read(db, j, e) : 0;
 }
 
 static int same_str(const char *a, const char *b)
@@ -721,7 +721,7 @@ static int sync_job(struct db *db, struct job *j, struct jobreg_inserter *w, str
 	free(reason_before);
 	if (points < 0)
 		return err_set(e, "metric points of %s:%s could not be saved", j->source, j->ext_id);
-	return changed ? jobreg_update(db, j, e) : 0;
+	return changed ? jobreg_update_read(db, j, e) : 0;
 }
 
 int local_supervised(const char *source)
@@ -735,6 +735,14 @@ int local_sync(struct db *db, struct job *j, struct err *e)
 		return 0;
 	if (jobreg_begin(db, e) < 0)
 		return -1;
+	struct job now; /* j as stored now: another process may have read its log since */
+	int found = jobreg_get(db, j->id, &now, e);
+	if (found <= 0) {
+		db_exec(db, "ROLLBACK", NULL);
+		return found;
+	}
+	job_clear(j);
+	*j = now;
 	struct jobreg_inserter w = {.db = db};
 	int rc = sync_job(db, j, &w, e);
 	jobreg_inserter_done(&w);
@@ -760,10 +768,10 @@ int local_sync_source(struct db *db, const char *source, int *active, struct err
 {
 	struct job_list l;
 	int n_active = 0, rc = 0;
-	if (jobreg_list(db, source, -1, &l, e) < 0)
+	if (jobreg_begin(db, e) < 0)
 		return -1;
-	if (jobreg_begin(db, e) < 0) {
-		job_list_free(&l);
+	if (jobreg_list(db, source, -1, &l, e) < 0) {
+		db_exec(db, "ROLLBACK", NULL);
 		return -1;
 	}
 	struct jobreg_inserter w = {.db = db};
@@ -815,12 +823,8 @@ int local_signal(struct db *db, struct job *j, int sig, struct err *e)
 		return 0; /* the group's id may belong to someone else now */
 	if (!local_group_alive(j))
 		return 0;
-	if (!j->stop_requested || j->status != JOB_STOPPING) {
-		j->stop_requested = 1;
-		j->status = JOB_STOPPING;
-		if (jobreg_update(db, j, e) < 0)
-			return -1;
-	}
+	if ((!j->stop_requested || j->status != JOB_STOPPING) && jobreg_request_stop(db, j, 1, e) < 0)
+		return -1;
 	if (kill(-(pid_t)j->pid, sig) < 0 && errno != ESRCH)
 		return err_errno(e, "cannot signal the process group of %s:%s", j->source, j->ext_id);
 	return 1;

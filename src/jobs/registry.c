@@ -135,18 +135,24 @@ static int add_transition(struct db *db, const struct job *j, struct err *e)
 	return step_done(db, st, e);
 }
 
-static int update_row(struct db *db, const struct job *j, struct err *e)
+/* cursor: log_offset and activity_ms are written too; otherwise the stored
+ * ones stay (the offset goes back to 0 when log_path changes), so a job read
+ * before another process read its log cannot send that reader back. */
+static int update_row(struct db *db, const struct job *j, int cursor, struct err *e)
 {
 	sqlite3_stmt *st = db_prepare(db, "UPDATE jobs SET source = ?2, ext_id = ?3, name = ?4, status = ?5, "
 					  "raw_state = ?6, submit_ms = ?7, start_ms = ?8, end_ms = ?9, exit_code = ?10, "
 					  "signal = ?11, reason = ?12, command = ?13, cwd = ?14, env_names = ?15, "
-					  "rules = ?16, dir = ?17, log_path = ?18, logdir = ?19, pid = ?20, "
+					  "rules = ?16, dir = ?17, pid = ?20, "
 					  "pid_start = ?21, sup_pid = ?22, sup_start = ?23, stop_requested = ?24, "
-					  "log_offset = ?25, activity_ms = ?26, parent_id = ?27, info = ?28 WHERE id = ?1", e);
+					  "log_offset = CASE WHEN ?29 THEN ?25 WHEN log_path IS ?18 THEN log_offset ELSE 0 END, "
+					  "activity_ms = CASE WHEN ?29 THEN ?26 ELSE activity_ms END, "
+					  "log_path = ?18, logdir = ?19, parent_id = ?27, info = ?28 WHERE id = ?1", e);
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, j->id);
 	bind_job(st, j);
+	sqlite3_bind_int(st, 29, cursor);
 	return step_done(db, st, e);
 }
 
@@ -164,7 +170,7 @@ static int insert_tx(struct db *db, void *ud, struct err *e)
 	j->id = sqlite3_last_insert_rowid(db_handle(db));
 	if (!j->ext_id) {
 		j->ext_id = xasprintf("%lld", (long long)j->id);
-		if (update_row(db, j, e) < 0)
+		if (update_row(db, j, 1, e) < 0)
 			return -1;
 	}
 	return add_transition(db, j, e);
@@ -200,24 +206,63 @@ static int stored_status(struct db *db, int64_t id, char **out, struct err *e)
 
 struct update_arg {
 	const struct job *j;
+	int cursor;
 };
 
 static int update_tx(struct db *db, void *ud, struct err *e)
 {
-	const struct job *j = ((const struct update_arg *)ud)->j;
+	const struct update_arg *a = ud;
+	const struct job *j = a->j;
 	char *before = NULL;
 	int found = stored_status(db, j->id, &before, e);
 	int changed = found == 1 && (!before || strcmp(before, job_status_name(j->status)) != 0);
 	free(before);
-	if (found < 0 || update_row(db, j, e) < 0)
+	if (found < 0 || update_row(db, j, a->cursor, e) < 0)
 		return -1;
 	return changed ? add_transition(db, j, e) : 0;
 }
 
 int jobreg_update(struct db *db, const struct job *j, struct err *e)
 {
-	struct update_arg arg = { j };
+	struct update_arg arg = { j, 0 };
 	return db_tx(db, update_tx, &arg, e) == 0 ? 0 : -1;
+}
+
+int jobreg_update_read(struct db *db, const struct job *j, struct err *e)
+{
+	struct update_arg arg = { j, 1 };
+	return db_tx(db, update_tx, &arg, e) == 0 ? 0 : -1;
+}
+
+struct stop_arg {
+	struct job *j;
+	int stopping;
+};
+
+static int stop_tx(struct db *db, void *ud, struct err *e)
+{
+	struct stop_arg *a = ud;
+	struct job now;
+	int found = jobreg_get(db, a->j->id, &now, e);
+	if (found <= 0)
+		return found < 0 ? -1 : 0;
+	now.stop_requested = 1;
+	if (a->stopping && !job_status_final(now.status))
+		now.status = JOB_STOPPING;
+	struct update_arg write = { &now, 0 };
+	if (update_tx(db, &write, e) < 0) {
+		job_clear(&now);
+		return -1;
+	}
+	job_clear(a->j);
+	*a->j = now;
+	return 0;
+}
+
+int jobreg_request_stop(struct db *db, struct job *j, int stopping, struct err *e)
+{
+	struct stop_arg arg = { j, stopping };
+	return db_tx(db, stop_tx, &arg, e) == 0 ? 0 : -1;
 }
 
 struct transition_each {

@@ -24,6 +24,15 @@
  * (inside the caller's, when there is one). */
 int64_t jobreg_insert(struct db *db, struct job *j, struct err *e);
 int jobreg_update(struct db *db, const struct job *j, struct err *e);
+/* jobreg_update leaves how far the log was read (log_offset, activity_ms) as
+ * stored, so a row read earlier never sends another process's reading back;
+ * jobreg_update_read writes them too: for the reader that got j from the
+ * registry inside its own transaction (jobreg_begin) and read the log in it. */
+int jobreg_update_read(struct db *db, const struct job *j, struct err *e);
+/* Marks the stored row stop-requested and, with stopping, JOB_STOPPING unless
+ * it has ended: read afresh in one transaction, so nothing else of a j read
+ * earlier is written; *j becomes the stored row. */
+int jobreg_request_stop(struct db *db, struct job *j, int stopping, struct err *e);
 
 struct jobreg_transition {
 	int64_t seq;

@@ -1068,18 +1068,18 @@ static void on_scontrol(void *ud, const struct proc_result *r)
 	slurm_untrack(op->s, &op->f);
 	struct db *db = op->s->base.db;
 	struct job j;
-	if (r->started && r->exited && r->code == 0 && jobreg_get(db, op->row, &j, NULL) == 1) {
-		if (is_array_row(&j)) { /* scontrol prints a line per task: the tasks have their own rows */
+	if (r->started && r->exited && r->code == 0 && jobreg_begin(db, NULL) == 0) {
+		if (jobreg_get(db, op->row, &j, NULL) == 1) {
+			if (!is_array_row(&j)) { /* an array's tasks have their own rows */
+				cJSON *o = info_open(j.info);
+				const char *out = buf_str(r->out);
+				slurm_parse_scontrol_line(out, strcspn(out, "\n"), on_scontrol_kv, o);
+				info_close(o, &j.info);
+				jobreg_update(db, &j, NULL);
+			}
 			job_clear(&j);
-			describe_finish(op);
-			return;
 		}
-		cJSON *o = info_open(j.info);
-		const char *out = buf_str(r->out);
-		slurm_parse_scontrol_line(out, strcspn(out, "\n"), on_scontrol_kv, o);
-		info_close(o, &j.info);
-		jobreg_update(db, &j, NULL);
-		job_clear(&j);
+		jobreg_commit(db, NULL);
 	}
 	describe_finish(op);
 }
@@ -1192,8 +1192,7 @@ static void command(struct slurm_source *s, char *const argv[], const char *what
 
 static void slurm_stop(struct job_source *src, struct job *j, job_done_fn done, void *ud)
 {
-	j->stop_requested = 1;
-	jobreg_update(src->db, j, NULL);
+	jobreg_request_stop(src->db, j, 0, NULL);
 	char sc[] = "scancel";
 	char *argv[] = {sc, j->ext_id, NULL};
 	command((struct slurm_source *)src, argv, "scancel", NULL, NULL, done, ud);

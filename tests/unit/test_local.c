@@ -188,6 +188,68 @@ static void test_real_job(void **state)
 	path_reset();
 }
 
+static int count_any(void *ud, const struct jobreg_point *p)
+{
+	(void)p;
+	(*(int *)ud)++;
+	return 0;
+}
+
+/* A job read before someone else read its log (another process, or a
+ * follower holding its copy): syncing or saving that copy reads no line twice. */
+static void test_stale_copy(void **state)
+{
+	struct testdb *t = *state;
+	setenv("AIWB_HOME", t->dir, 1);
+	path_reset();
+	char sh[] = "sh", c[] = "-c", script[] = "sleep 0.3; for i in 1 2 3; do echo \"loss=$i\"; done";
+	char *argv[] = {sh, c, script, NULL};
+	const char *rules[] = {"loss=loss=([0-9.]+)"};
+	struct local_spec spec = {.argv = argv, .rules = rules, .n_rules = 1, .name = "stale"};
+	struct job j, stale, stale2;
+	struct err e = ERR_INIT;
+	assert_int_equal(local_start(t->db, &spec, &j, &e), 0);
+	assert_int_equal(jobreg_get(t->db, j.id, &stale, &e), 1);
+	assert_int_equal(jobreg_get(t->db, j.id, &stale2, &e), 1);
+	assert_int_equal(stale.log_offset, 0);
+	int64_t deadline = clock_ms() + 10000;
+	while (!job_status_final(j.status) && clock_ms() < deadline) {
+		usleep(20000);
+		assert_int_equal(local_sync(t->db, &j, &e), 0);
+	}
+	assert_int_equal(j.status, JOB_COMPLETED);
+	assert_true(j.log_offset > 0);
+	int n = 0;
+	assert_int_equal(jobreg_points(t->db, j.id, 0, "loss", count_any, &n, &e), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(local_sync(t->db, &stale, &e), 0);
+	assert_int_equal(stale.log_offset, j.log_offset);
+	assert_int_equal(jobreg_update(t->db, &stale2, &e), 0); /* says "running" */
+	assert_int_equal(local_sync(t->db, &stale2, &e), 0);
+	assert_int_equal(stale2.status, JOB_COMPLETED);
+	n = 0;
+	assert_int_equal(jobreg_points(t->db, j.id, 0, "loss", count_any, &n, &e), 0);
+	assert_int_equal(n, 3);
+	/* a new log path is read from its start */
+	free(stale2.log_path);
+	stale2.log_path = xasprintf("%s/other.log", t->dir);
+	assert_int_equal(jobreg_update(t->db, &stale2, &e), 0);
+	job_clear(&stale2);
+	assert_int_equal(jobreg_get(t->db, j.id, &stale2, &e), 1);
+	assert_int_equal(stale2.log_offset, 0);
+	/* a stop request from an old copy changes nothing else */
+	stale.status = JOB_RUNNING;
+	assert_int_equal(jobreg_request_stop(t->db, &stale, 1, &e), 0);
+	assert_int_equal(stale.status, JOB_COMPLETED);
+	assert_int_equal(stale.stop_requested, 1);
+	job_clear(&stale);
+	job_clear(&stale2);
+	assert_int_equal(local_remove(t->db, &j, &e), 0);
+	job_clear(&j);
+	unsetenv("AIWB_HOME");
+	path_reset();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -195,6 +257,7 @@ int main(void)
 		cmocka_unit_test(test_env_file),
 		cmocka_unit_test_setup_teardown(test_reattach, testdb_setup, testdb_teardown),
 		cmocka_unit_test_setup_teardown(test_real_job, testdb_setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_stale_copy, testdb_setup, testdb_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
