@@ -1,4 +1,4 @@
-/* slurmrestd calls of the Slurm source: GET on the loop through net/http.h. */
+/* slurmrestd calls of the Slurm source, on the loop through net/http.h. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +15,7 @@ struct rest_call {
 	char *where;   /* the configured rest_url, for messages */
 	int tcp;       /* not a unix socket: slurmrestd's rest_auth/jwt decides */
 	int had_token; /* SLURM_JWT was sent */
+	int strict;    /* not a GET: an error in a 200 answer is a failure */
 };
 
 /* slurmrestd's {"errors": [{"description", "error_number", "error", "source"}]}: the first one. */
@@ -100,6 +101,7 @@ static void on_done(struct loop *l, struct http_call *c, const struct http_resul
 	(void)c;
 	struct rest_call *rc = ud;
 	char why[768];
+	struct rest_error fail = {"", 0};
 	const char *msg = r->message && *r->message ? r->message : http_error_name(r->error);
 	if (r->error == HTTP_ERR_TLS)
 		snprintf(why, sizeof why, "no trusted TLS connection to slurmrestd at %s: %s", rc->where, msg);
@@ -107,6 +109,8 @@ static void on_done(struct loop *l, struct http_call *c, const struct http_resul
 		snprintf(why, sizeof why, "slurmrestd did not answer: %s", msg);
 	else if (r->status != 200)
 		status_message(rc, r, why, sizeof why);
+	else if (rc->strict && first_error(r, &fail))
+		snprintf(why, sizeof why, "slurmrestd: %s", fail.text);
 	else {
 		rc->done(rc->ud, buf_str(r->body), r->body->len, NULL);
 		free(rc->where);
@@ -122,11 +126,13 @@ static void on_done(struct loop *l, struct http_call *c, const struct http_resul
 	free(rc);
 }
 
-struct http_call *slurm_rest_get(struct slurm_source *s, const char *path, slurm_rest_fn done, void *ud)
+struct http_call *slurm_rest_call(struct slurm_source *s, const char *method, const char *path, slurm_rest_fn done,
+				  void *ud)
 {
 	struct rest_call *rc = xcalloc(1, sizeof *rc);
 	rc->done = done;
 	rc->ud = ud;
+	rc->strict = strcmp(method, "GET") != 0;
 	rc->where = xstrdup(s->rest_url ? s->rest_url : s->rest_base);
 	rc->tcp = s->rest_socket == NULL;
 	char *url = xasprintf("%s%s", s->rest_base, path);
@@ -143,7 +149,7 @@ struct http_call *slurm_rest_get(struct slurm_source *s, const char *path, slurm
 	}
 	http_headers_add(&h, "Accept", "application/json");
 	struct http_request req = {
-		.method = "GET",
+		.method = method,
 		.url = url,
 		.headers = &h,
 		.unix_socket = s->rest_socket,

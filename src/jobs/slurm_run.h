@@ -56,12 +56,15 @@ void slurm_mirror_logs(struct slurm_source *s, char **remote, char **mirrors, si
  * Caller frees. */
 char *slurm_mirror_path(const struct slurm_source *s, const char *key, const char *suffix);
 
-/* GET rest_base + path (e.g. "/slurm/v0.0.38/jobs") on the loop; done gets
- * the body on HTTP 200, else why: one sanitised sentence (a TLS problem, a
- * missing or refused SLURM_JWT, slurmrestd's own error). Over TCP the token
- * goes with X-SLURM-USER-NAME = the token's user (its "sun" claim). */
+/* method ("GET", "DELETE") rest_base + path (e.g. "/slurm/v0.0.38/jobs") on
+ * the loop; done gets the body on HTTP 200, else why: one sanitised sentence
+ * (a TLS problem, a missing or refused SLURM_JWT, slurmrestd's own error;
+ * for a method other than GET also the first of "errors" in a 200 answer,
+ * as slurmrestd answers an unknown job). Over TCP the token goes with
+ * X-SLURM-USER-NAME = the token's user (its "sun" claim). */
 typedef void (*slurm_rest_fn)(void *ud, const char *body, size_t n, const char *why);
-struct http_call *slurm_rest_get(struct slurm_source *s, const char *path, slurm_rest_fn done, void *ud);
+struct http_call *slurm_rest_call(struct slurm_source *s, const char *method, const char *path, slurm_rest_fn done,
+				  void *ud);
 #define SLURM_REST_API "/slurm/v0.0.38"
 
 #endif

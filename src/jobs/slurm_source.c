@@ -1003,7 +1003,7 @@ static void slurm_list(struct job_source *src, job_done_fn done, void *ud)
 	op->done = done;
 	op->ud = ud;
 	if (s->rest_base) {
-		op->f.call = slurm_rest_get(s, SLURM_REST_API "/jobs", on_rest_jobs, op);
+		op->f.call = slurm_rest_call(s, "GET", SLURM_REST_API "/jobs", on_rest_jobs, op);
 		slurm_track(s, &op->f);
 		return;
 	}
@@ -1114,7 +1114,7 @@ static void slurm_describe(struct job_source *src, struct job *j, job_done_fn do
 	op->ud = ud;
 	if (s->rest_base) {
 		char *path = xasprintf(SLURM_REST_API "/job/%s", j->ext_id);
-		op->f.call = slurm_rest_get(s, path, on_rest_job, op);
+		op->f.call = slurm_rest_call(s, "GET", path, on_rest_job, op);
 		free(path);
 		slurm_track(s, &op->f);
 		return;
@@ -1190,12 +1190,36 @@ static void command(struct slurm_source *s, char *const argv[], const char *what
 	slurm_track(s, &op->f);
 }
 
+static void on_rest_stop(void *ud, const char *body, size_t n, const char *why)
+{
+	struct cmd_op *op = ud;
+	(void)body;
+	(void)n;
+	slurm_untrack(op->s, &op->f);
+	op->f.call = NULL;
+	op->done(op->ud, why == NULL, why);
+	free(op);
+}
+
+/* scancel, or DELETE job/ID when reads go through slurmrestd. */
 static void slurm_stop(struct job_source *src, struct job *j, job_done_fn done, void *ud)
 {
+	struct slurm_source *s = (struct slurm_source *)src;
 	jobreg_request_stop(src->db, j, 0, NULL);
+	if (s->rest_base) {
+		struct cmd_op *op = xcalloc(1, sizeof *op);
+		op->s = s;
+		op->done = done;
+		op->ud = ud;
+		char *path = xasprintf(SLURM_REST_API "/job/%s", j->ext_id);
+		op->f.call = slurm_rest_call(s, "DELETE", path, on_rest_stop, op);
+		free(path);
+		slurm_track(s, &op->f);
+		return;
+	}
 	char sc[] = "scancel";
 	char *argv[] = {sc, j->ext_id, NULL};
-	command((struct slurm_source *)src, argv, "scancel", NULL, NULL, done, ud);
+	command(s, argv, "scancel", NULL, NULL, done, ud);
 }
 
 static void slurm_free(struct job_source *src)

@@ -2,8 +2,9 @@
 # real single-node Slurm with a real slurmrestd (tests/slurm/up.sh and
 # rest_up.sh; SKIP with the reason where they cannot start): the REST path
 # and the command path (squeue --json) list the same jobs with the same
-# states, exits and arrays; jobs show describes through REST job/{id}; a
-# slurmrestd that does not answer shows the source as down.
+# states, exits and arrays; jobs show describes through REST job/{id} and
+# jobs stop cancels through DELETE job/{id}; a slurmrestd that does not
+# answer shows the source as down.
 . "$(dirname "$0")/lib.sh"
 e2e_begin
 e2e_home
@@ -45,8 +46,10 @@ wait_until 30 show_is "$J4" 'd["status"] == "running"'
 
 # the REST path: another data home, squeue made to fail so only REST can answer
 mkdir -p "$E2E_TMP/nosq"
-printf '#!/bin/sh\necho "squeue must not run" >&2\nexit 1\n' >"$E2E_TMP/nosq/squeue"
-chmod +x "$E2E_TMP/nosq/squeue"
+for c in squeue scancel; do
+	printf '#!/bin/sh\necho "%s must not run" >&2\nexit 1\n' $c >"$E2E_TMP/nosq/$c"
+	chmod +x "$E2E_TMP/nosq/$c"
+done
 printf '{"slurm": {"rest_url": "unix:%s"}}\n' "$sock" >"$E2E_TMP/rest.json"
 rest() {
 	AIWB_HOME=$E2E_TMP/resthome AIWB_CONFIG=$E2E_TMP/rest.json PATH="$E2E_TMP/nosq:$PATH" "$A" "$@" </dev/null >"$out" 2>"$err"
@@ -113,9 +116,13 @@ printf '{"slurm": {"rest_url": "ftp://x"}}\n' >"$E2E_TMP/bad.json"
 AIWB_HOME=$E2E_TMP/resthome AIWB_CONFIG=$E2E_TMP/bad.json "$A" jobs ls >"$out" 2>"$err"
 RC=$?
 if [ $RC = 1 ] && grep -q 'slurm.rest_url must be unix:' "$err"; then ok "a rest_url of another scheme is refused with a clear sentence"; else fail "bad rest_url" "$(what)"; fi
-run jobs stop "$J4"
-wait_until 30 show_is "$J4" 'd["status"] == "stopped"'
+rest jobs stop "$J4"
+if [ $RC = 0 ] && ! grep -q 'must not run' "$err"; then ok "jobs stop through REST: DELETE job/{id}, scancel not run"; else fail "stop through REST" "$(what)"; fi
+if wait_until 30 sh -c '[ "$(squeue -h -t all -j '"${J4#slurm:}"' -o %T)" = CANCELLED ]'; then ok "Slurm cancelled the job"
+else fail "REST stop cancels" "$(squeue -h -t all -j "${J4#slurm:}" -o %T)"; fi
 rest jobs show "${J4#slurm:}" --json
-check "a cancelled job reads the same through REST" e2e_json "$out" 'd["status"] == "stopped" and d["raw_state"] == "CANCELLED"'
+check "a job stopped through REST reads as stopped" e2e_json "$out" 'd["status"] == "stopped" and d["raw_state"] == "CANCELLED"'
+wait_until 30 show_is "$J4" 'd["status"] == "stopped"'
+check "and the same through the commands" show_is "$J4" 'd["status"] == "stopped" and d["raw_state"] == "CANCELLED"'
 SUBMITTED=
 e2e_done

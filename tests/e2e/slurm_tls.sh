@@ -139,7 +139,7 @@ rest_stopped() {
 	e2e_json "$out" 'd["status"] == "stopped" and d["raw_state"] == "CANCELLED"'
 }
 if wait_until 30 rest_stopped && show_is "$J3" 'd["status"] == "stopped" and d["raw_state"] == "CANCELLED"'
-then ok "jobs stop with the REST config: stopped (CANCELLED) over TLS and through the commands"
+then ok "jobs stop with the REST config: DELETE job/{id} over TLS, stopped (CANCELLED) there and through the commands"
 else fail "stop over TLS" "$(what)"; fi
 config "$E2E_TMP/lh.json" "https://localhost:${url##*:}" "$CA"
 SLURM_JWT=$TOKEN tls "$E2E_TMP/lh.json" jobs ls --json

@@ -1,4 +1,4 @@
-/* slurm_rest: slurmrestd GETs against a fake HTTP server on the loop: the
+/* slurm_rest: slurmrestd calls against a fake HTTP server on the loop: the
  * token from SLURM_JWT goes in X-SLURM-USER-TOKEN (read per call), and each
  * failure is one sentence saying what to do (no token, a refused token, an
  * error status, nothing listening). */
@@ -61,14 +61,19 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void get(struct env *e, struct answer *g)
+static void call(struct env *e, const char *method, const char *path, struct answer *g)
 {
 	memset(g, 0, sizeof *g);
-	assert_non_null(slurm_rest_get(&e->s, SLURM_REST_API "/jobs", on_got, g));
+	assert_non_null(slurm_rest_call(&e->s, method, path, on_got, g));
 	int64_t begin = clock_ms();
 	while (!g->done && clock_ms() - begin < 10000)
 		loop_run_once(e->loop, 50);
 	assert_true(g->done);
+}
+
+static void get(struct env *e, struct answer *g)
+{
+	call(e, "GET", SLURM_REST_API "/jobs", g);
 }
 
 static void test_token_is_sent_and_body_delivered(void **state)
@@ -165,6 +170,28 @@ static void test_slurm_error_is_shown_from_the_json(void **state)
 			    "slurmrestd answered HTTP 500: Unable to find JobId=999 (slurm_load_job: Invalid job id specified)");
 }
 
+/* slurmrestd answers a DELETE of a job it does not know with HTTP 200 and an error */
+static void test_delete_with_an_error_in_a_200_answer_fails(void **state)
+{
+	struct env *e = *state;
+	const char *body = REST_ERROR("Unable to find JobId=999", "2017", "Invalid job id specified", "slurm_kill_job");
+	fake_respond(&e->fake, 200, "Content-Type: application/json\r\n", body, 1);
+	struct answer g;
+	call(e, "DELETE", SLURM_REST_API "/job/999", &g);
+	assert_null(g.body);
+	assert_string_equal(g.why, "slurmrestd: Unable to find JobId=999 (slurm_kill_job: Invalid job id specified)");
+	const char *line = "DELETE /slurm/v0.0.38/job/999 HTTP/1.1\r\n";
+	assert_memory_equal(buf_str(&e->fake.last), line, strlen(line));
+	fake_respond(&e->fake, 200, "Content-Type: application/json\r\n", body, 1);
+	get(e, &g); /* a GET's answer goes to the caller as it is */
+	assert_string_equal(g.body, body);
+	free(g.body);
+	fake_respond(&e->fake, 200, "Content-Type: application/json\r\n", "{\"meta\":{},\"errors\":[]}", 1);
+	call(e, "DELETE", SLURM_REST_API "/job/4", &g);
+	assert_string_equal(g.why, "");
+	free(g.body);
+}
+
 /* base64url of {"exp":1,"iat":0,"sun":"asmith"} and of {"exp":1}, as scontrol token's payloads. */
 static void test_user_name_comes_from_the_token(void **state)
 {
@@ -227,6 +254,7 @@ int main(void)
 		T(test_401_with_token_says_get_a_new_one),
 		T(test_refused_token_500_says_get_a_new_one),
 		T(test_slurm_error_is_shown_from_the_json),
+		T(test_delete_with_an_error_in_a_200_answer_fails),
 		T(test_user_name_comes_from_the_token),
 		T(test_server_words_are_sanitised),
 		T(test_other_status_shows_first_body_line),
