@@ -205,10 +205,12 @@ int alert_eval(struct db *db, const struct job *j, int64_t now_ms, alert_fire_fn
 		if (alert_parse(ev.v[i].rule, &r, NULL) == 0) {
 			int holds = alert_holds(db, j, &r, now_ms, detail, sizeof detail);
 			if (holds && !ev.v[i].fired) {
-				if (jobreg_alert_set(db, ev.v[i].id, 1, now_ms, e) < 0)
+				int mine = jobreg_alert_set(db, ev.v[i].id, 1, now_ms, e);
+				if (mine < 0)
 					rc = -1;
 				struct alert_fired a = {.job = j, .rule = ev.v[i].rule, .detail = detail};
-				fn(ud, &a);
+				if (mine != 0)
+					fn(ud, &a);
 			} else if (!holds && ev.v[i].fired && jobreg_alert_set(db, ev.v[i].id, 0, 0, e) < 0)
 				rc = -1;
 		}

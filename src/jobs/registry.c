@@ -597,13 +597,15 @@ int jobreg_alerts(struct db *db, int64_t job_id, jobreg_alert_fn fn, void *ud, s
 
 int jobreg_alert_set(struct db *db, int64_t alert_id, int fired, int64_t fired_ms, struct err *e)
 {
-	sqlite3_stmt *st = db_prepare(db, "UPDATE job_alerts SET fired = ?2, fired_ms = ?3 WHERE id = ?1", e);
+	sqlite3_stmt *st = db_prepare(db, "UPDATE job_alerts SET fired = ?2, fired_ms = ?3 WHERE id = ?1 AND fired != ?2", e);
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, alert_id);
 	sqlite3_bind_int(st, 2, fired);
 	bind_ms(st, 3, fired_ms);
-	return step_done(db, st, e);
+	if (step_done(db, st, e) < 0)
+		return -1;
+	return sqlite3_changes(db_handle(db)) > 0;
 }
 
 int jobreg_begin(struct db *db, struct err *e)

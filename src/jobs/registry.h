@@ -101,6 +101,8 @@ typedef int (*jobreg_alert_fn)(void *ud, const struct jobreg_alert *a);
 int jobreg_alert_add(struct db *db, int64_t job_id, const char *rule, struct err *e);
 /* job_id 0: the alerts of every job. */
 int jobreg_alerts(struct db *db, int64_t job_id, jobreg_alert_fn fn, void *ud, struct err *e);
+/* 1 when this call changed fired, 0 when it already was so (another process
+ * got there first: only the one that set it fires), -1 with e. */
 int jobreg_alert_set(struct db *db, int64_t alert_id, int fired, int64_t fired_ms, struct err *e);
 
 /* BEGIN IMMEDIATE / COMMIT around a batch of writes (one fsync, not one per point). */

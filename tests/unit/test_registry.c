@@ -378,6 +378,29 @@ static int query_int(struct db *db, const char *sql)
 	return v;
 }
 
+/* Two processes watching one job (the workbench and jobs watch --alerts):
+ * only the one whose write sets fired notifies. */
+static void test_alert_claimed_once(void **state)
+{
+	struct db *db = ((struct testdb *)*state)->db;
+	int64_t a = add_job(db, "local", NULL, "x", JOB_FAILED);
+	assert_int_equal(jobreg_alert_add(db, a, "ended", NULL), 0);
+	int id = query_int(db, "SELECT id FROM job_alerts WHERE rule = 'ended'");
+	assert_int_equal(jobreg_alert_set(db, id, 1, 1000, NULL), 1);
+	assert_int_equal(jobreg_alert_set(db, id, 1, 1001, NULL), 0);
+	assert_int_equal(query_int(db, "SELECT fired_ms FROM job_alerts WHERE rule = 'ended'"), 1000);
+	struct job j;
+	assert_int_equal(jobreg_get(db, a, &j, NULL), 1);
+	struct fired f = {0};
+	assert_int_equal(alert_eval(db, &j, 2000, on_fire, &f, NULL), 0);
+	assert_int_equal(f.n, 0); /* the other one notified */
+	assert_int_equal(jobreg_alert_set(db, id, 0, 0, NULL), 1);
+	assert_int_equal(jobreg_alert_set(db, id, 0, 0, NULL), 0);
+	assert_int_equal(alert_eval(db, &j, 3000, on_fire, &f, NULL), 0);
+	assert_int_equal(f.n, 1);
+	job_clear(&j);
+}
+
 /* Config rules: stored for the running jobs their glob matches (by ref or
  * name), never for jobs that had ended; a bad rule is named and skipped;
  * the exec of the rule behind an alert is found by its canonical text. */
@@ -457,6 +480,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_transitions, testdb_setup, testdb_teardown),
 		cmocka_unit_test(test_alert_rules),
 		cmocka_unit_test_setup_teardown(test_alert_eval, testdb_setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_alert_claimed_once, testdb_setup, testdb_teardown),
 		cmocka_unit_test_setup_teardown(test_alert_config, testdb_setup, testdb_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
