@@ -147,6 +147,10 @@ check "status and raw state" grep -q '^status:    completed (CompletedWithViolat
 : >"$LOG"
 AIWB_HOME=$T/fresh run 0 "jobs show of an execution never listed here" "$A" jobs show sagemaker-monitor:churn-hourly/20251207T100000Z
 check "describes it alone and shows it" sh -c "grep -q '^status:    completed (CompletedWithViolations)' '$out' && ! grep -q 'SageMaker.ListMonitoringSchedules' '$LOG'"
+check "only that execution was asked for (the fake honours ScheduledTimeAfter/Before): it is the one kept" "$E2E_PY" -c 'import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+got = sorted(e for (e,) in db.execute("SELECT ext_id FROM jobs WHERE source = ?", ("sagemaker-monitor",)))
+assert got == ["churn-hourly", "churn-hourly/20251207T100000Z"], got' "$T/fresh/aiwb.db"
 run 0 "jobs show --json" "$A" jobs show sagemaker-monitor:churn-hourly/20251207T100000Z --json
 check "violations in the JSON, as in the file" json 'len(d["violations"]) == 10 and d["violations"][0]["constraint_check_type"] in ("baseline_drift_check", "categorical_values_check")'
 run 0 "an execution without violations" "$A" jobs show sagemaker-monitor:churn-hourly/20251207T090000Z

@@ -1,6 +1,7 @@
 /* The fake SageMaker Model Monitor API (JSON 1.1, POST / with X-Amz-Target
  * SageMaker.OP, signed for service sagemaker): ListMonitoringSchedules,
- * ListMonitoringExecutions, DescribeMonitoringSchedule and
+ * ListMonitoringExecutions (with ScheduledTimeAfter/Before, both exclusive),
+ * DescribeMonitoringSchedule and
  * DescribeProcessingJob over the schedules of --svc sagemaker-monitor=FILE
  * (tests/fakes/README.md has its shape), --svc sagemaker-page=N summaries a
  * page (default: MaxResults). Other SageMaker operations are left to other
@@ -202,6 +203,8 @@ static void list_executions(const cJSON *req, const struct svc_aws *aws, struct 
 	const char *name = str(req, "MonitoringScheduleName");
 	const char *order = str(req, "SortOrder");
 	int asc = order && strcmp(order, "Ascending") == 0;
+	const cJSON *after = cJSON_GetObjectItemCaseSensitive(req, "ScheduledTimeAfter");
+	const cJSON *before = cJSON_GetObjectItemCaseSensitive(req, "ScheduledTimeBefore");
 	/* every execution of the schedule (or of all), sorted by ScheduledTime */
 	const cJSON *sched;
 	size_t nx = 0, cap = 0;
@@ -215,6 +218,9 @@ static void list_executions(const cJSON *req, const struct svc_aws *aws, struct 
 		const cJSON *x;
 		cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(sched, "Executions"))
 		{
+			if ((cJSON_IsNumber(after) && when(x) <= after->valuedouble) ||
+			    (cJSON_IsNumber(before) && when(x) >= before->valuedouble))
+				continue;
 			v = xgrow(v, &cap, nx + 1, sizeof *v);
 			v[nx++] = (struct pair){ sched, x };
 		}
