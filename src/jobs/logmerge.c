@@ -31,11 +31,27 @@ static int open_dest(const char *dest, struct err *e)
 	return fd;
 }
 
+/* dest's size as the registry last kept it: what lies past it was appended by
+ * a merge whose transaction was rolled back, and is appended again now. */
+static int drop_unkept(struct db *db, int64_t job_id, const char *key, const char *dest, const struct stat *dst,
+		       struct err *e)
+{
+	int64_t kept, size, mtime;
+	if (!jobreg_file_get(db, job_id, key, &kept, &size, &mtime) || dst->st_size <= kept)
+		return 0;
+	return truncate(dest, kept) < 0 ? err_errno(e, "cannot cut %s back", dest) : 0;
+}
+
 int64_t job_log_merge(struct db *db, int64_t job_id, const char *const *sources, size_t n, const char *dest, int final,
 		      struct err *e)
 {
 	struct stat dst;
 	int fresh = lstat(dest, &dst) < 0;
+	char *key = xasprintf("merged:%s", dest);
+	if (!fresh && drop_unkept(db, job_id, key, dest, &dst, e) < 0) {
+		free(key);
+		return -1;
+	}
 	int fd = -1;
 	int64_t added = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -83,11 +99,19 @@ int64_t job_log_merge(struct db *db, int64_t job_id, const char *const *sources,
 		if (rc < 0) {
 			if (fd >= 0)
 				close(fd);
+			free(key);
 			return -1;
 		}
 		added += (int64_t)take;
 	}
-	if (fd >= 0)
+	int rc = 0;
+	if (fd >= 0) {
+		struct stat now;
+		if (fstat(fd, &now) < 0 || jobreg_file_set(db, job_id, key, (int64_t)now.st_size, (int64_t)now.st_size,
+							   0, e) < 0)
+			rc = -1;
 		close(fd);
-	return added;
+	}
+	free(key);
+	return rc < 0 ? -1 : added;
 }

@@ -9,7 +9,10 @@
  * Lines of different sources are thus interleaved in the order aiwb sees
  * them, one call's worth apart, and are not tagged, so metric rules and JSON
  * lines parse them as written. How far each source was read is kept in the
- * registry (job_files rows of the job, origin "merge:PATH"). A source that
+ * registry (job_files rows of the job, origin "merge:PATH"), and so is
+ * dest's size ("merged:DEST"): bytes past it, appended by a call whose
+ * transaction was then rolled back, are cut before appending again, so a
+ * rollback never doubles lines. A source that
  * shrank was replaced (a requeued job) and is read again from its start; when
  * dest is gone, every source is read again from its start. At most
  * LOCAL_READ_MAX bytes of each source per call; a line longer than that is

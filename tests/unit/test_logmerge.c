@@ -1,7 +1,8 @@
 /* jobs/logmerge: StdOut and StdErr of a job into one log, whole lines only,
  * in the order they were seen call by call; a last line without its newline
  * waits until the job ended; a replaced source is read again; a dest that is
- * gone is written again from the starts; a missing source is skipped. */
+ * gone is written again from the starts; a missing source is skipped; a
+ * merge whose transaction was rolled back doubles nothing. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -129,6 +130,28 @@ static void test_merge_two_logs(void **state)
 }
 
 /* A line longer than one read is passed on in pieces, never held back forever. */
+/* a merge inside a transaction that is rolled back: the next one writes those lines once */
+static void test_rolled_back(void **state)
+{
+	struct testdb *t = *state;
+	int64_t a = add_job(t->db, "7");
+	char *out = path_join(t->dir, "job.out"), *dest = path_join(t->dir, "7.log");
+	const char *const src[1] = {out};
+	struct err e = ERR_INIT;
+	write_text(out, "w", "one\n");
+	assert_int_equal(job_log_merge(t->db, a, src, 1, dest, 0, &e), 4);
+	write_text(out, "a", "two\n");
+	assert_int_equal(jobreg_begin(t->db, &e), 0);
+	assert_int_equal(job_log_merge(t->db, a, src, 1, dest, 0, &e), 4);
+	assert_int_equal(db_exec(t->db, "ROLLBACK", &e), 0);
+	assert_file(dest, "one\ntwo\n");
+	write_text(out, "a", "three\n");
+	assert_int_equal(job_log_merge(t->db, a, src, 1, dest, 0, &e), 10);
+	assert_file(dest, "one\ntwo\nthree\n");
+	free(out);
+	free(dest);
+}
+
 static void test_long_line(void **state)
 {
 	struct testdb *t = *state;
@@ -157,6 +180,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_merge_two_logs, testdb_setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_rolled_back, testdb_setup, testdb_teardown),
 		cmocka_unit_test_setup_teardown(test_long_line, testdb_setup, testdb_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
