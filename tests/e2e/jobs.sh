@@ -37,15 +37,6 @@ expect() {
 show_is() {
 	"$A" jobs show "$1" --json >"$E2E_TMP/show.json" 2>/dev/null && e2e_json "$E2E_TMP/show.json" "$2"
 }
-# wait_until SECS CMD...: polls CMD every 0.1 s until it succeeds or the deadline passes.
-wait_until() {
-	_deadline=$(($(date +%s) + $1))
-	shift
-	while ! "$@"; do
-		[ "$(date +%s)" -ge "$_deadline" ] && return 1
-		sleep 0.1
-	done
-}
 job_dir() { echo "$AIWB_HOME/jobs/${1#local:}"; }
 status_field() { sed -n "s/^$2=//p" "$(job_dir "$1")/status"; }
 

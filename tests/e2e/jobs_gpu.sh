@@ -29,14 +29,6 @@ run() {
 what() {
 	printf 'exit %s\nstdout:\n%s\nstderr:\n%s\n' "$RC" "$(head -40 "$out")" "$(cat "$err")"
 }
-wait_until() {
-	_deadline=$(($(date +%s) + $1))
-	shift
-	while ! "$@"; do
-		[ "$(date +%s)" -ge "$_deadline" ] && return 1
-		sleep 0.2
-	done
-}
 
 # A process that is not the job's, on the same GPU.
 sleep 300 &

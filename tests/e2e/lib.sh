@@ -64,6 +64,17 @@ check() {
 	if "$@"; then ok "$_desc"; else fail "$_desc" "failed: $*"; fi
 }
 
+# wait_until SECS CMD...: polls CMD every 0.2 s until it succeeds (0) or SECS
+# have passed (1).
+wait_until() {
+	_deadline=$(($(date +%s) + $1))
+	shift
+	while ! "$@"; do
+		[ "$(date +%s)" -ge "$_deadline" ] && return 1
+		sleep 0.2
+	done
+}
+
 # diag TEXT...: extra "# " lines (for context after a failure).
 diag() {
 	for _l in "$@"; do

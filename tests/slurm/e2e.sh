@@ -26,15 +26,6 @@ run() { "$A" "$@" </dev/null >"$out" 2>"$err"; RC=$?; }
 what() { printf 'exit %s\nstdout:\n%s\nstderr:\n%s\n' "$RC" "$(head -40 "$out")" "$(cat "$err")"; }
 # show_is ID EXPR: EXPR holds on `aiwb jobs show ID --json` (as d).
 show_is() { "$A" jobs show "$1" --json >"$E2E_TMP/show.json" 2>/dev/null && e2e_json "$E2E_TMP/show.json" "$2"; }
-# wait_until SECS CMD...: CMD succeeds before SECS have passed.
-wait_until() {
-	_deadline=$(($(date +%s) + $1))
-	shift
-	while ! "$@"; do
-		[ "$(date +%s)" -ge "$_deadline" ] && return 1
-		sleep 0.2
-	done
-}
 # skip_all REASON: the rest is skipped, with the reason.
 skip_all() {
 	echo "ok $((E2E_N + 1)) - ${SLURM_E2E_WHAT:-real Slurm} # SKIP $1"

@@ -38,10 +38,9 @@ static void other_write(const char *dir, const char *sql)
 
 static void test_other_connection_wakes(void **state)
 {
-	(void)state;
-	char dir[64];
-	struct db *db = testdb_open(dir, "dbwatch");
-	assert_non_null(db);
+	struct testdb *t = *state;
+	struct db *db = t->db;
+	const char *dir = t->dir;
 	struct loop *l = loop_new();
 	int calls = 0;
 	struct err e = ERR_INIT;
@@ -80,15 +79,12 @@ static void test_other_connection_wakes(void **state)
 
 	dbwatch_free(w);
 	loop_free(l);
-	assert_int_equal(testdb_close(dir, db), 0);
 }
 
 static void test_free_is_safe(void **state)
 {
-	(void)state;
-	char dir[64];
-	struct db *db = testdb_open(dir, "dbwatch2");
-	assert_non_null(db);
+	struct testdb *t = *state;
+	struct db *db = t->db;
 	struct loop *l = loop_new();
 	int calls = 0;
 	struct err e = ERR_INIT;
@@ -97,14 +93,13 @@ static void test_free_is_safe(void **state)
 	dbwatch_free(w);
 	dbwatch_free(NULL);
 	loop_free(l);
-	assert_int_equal(testdb_close(dir, db), 0);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_other_connection_wakes),
-		cmocka_unit_test(test_free_is_safe),
+		cmocka_unit_test_setup_teardown(test_other_connection_wakes, testdb_setup, testdb_teardown),
+		cmocka_unit_test_setup_teardown(test_free_is_safe, testdb_setup, testdb_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -50,6 +50,17 @@ static int64_t give_up(struct loop *l, int64_t id, void *ud)
 	return LOOP_TIMER_DONE;
 }
 
+/* Follows j until the follower ends (20 s at most); s has what it saw. */
+static struct job_follow *follow_to_end(struct job_desk *d, struct job *j, struct seen *s)
+{
+	struct job_follow_cb cb = {on_bytes, on_end, s};
+	struct job_follow *f = job_follow_start(d, j, &cb);
+	int64_t guard = loop_add_timer(s->loop, 20000, give_up, NULL);
+	loop_run(s->loop);
+	loop_del_timer(s->loop, guard);
+	return f;
+}
+
 static void test_follow_to_the_end(void **state)
 {
 	struct testdb *t = *state;
@@ -66,11 +77,7 @@ static void test_follow_to_the_end(void **state)
 	struct err e = ERR_INIT;
 	assert_int_equal(local_start(t->db, &spec, &j, &e), 0);
 	struct seen s = {.bytes = BUF_INIT, .loop = l};
-	struct job_follow_cb cb = {on_bytes, on_end, &s};
-	struct job_follow *f = job_follow_start(&d, &j, &cb);
-	int64_t guard = loop_add_timer(l, 20000, give_up, NULL);
-	loop_run(l);
-	loop_del_timer(l, guard);
+	struct job_follow *f = follow_to_end(&d, &j, &s);
 	assert_int_equal(s.ends, 1);
 	assert_string_equal(s.error, "");
 	assert_string_equal(buf_str(&s.bytes), "one\ntwo\n");
@@ -131,11 +138,7 @@ static void follow_remote(struct testdb *t, const struct job_source_ops *ops)
 	remote_id = j.id;
 	lists = describes = 0;
 	struct seen s = {.bytes = BUF_INIT, .loop = l};
-	struct job_follow_cb cb = {on_bytes, on_end, &s};
-	struct job_follow *f = job_follow_start(&d, &j, &cb);
-	int64_t guard = loop_add_timer(l, 20000, give_up, NULL);
-	loop_run(l);
-	loop_del_timer(l, guard);
+	struct job_follow *f = follow_to_end(&d, &j, &s);
 	assert_int_equal(s.ends, 1);
 	assert_string_equal(buf_str(&s.bytes), "line\n");
 	assert_int_equal(j.status, JOB_COMPLETED);

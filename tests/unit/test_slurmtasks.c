@@ -85,6 +85,15 @@ static void on_done(void *ud, int ok, const char *why)
 		fprintf(stderr, "# list: %s\n", why ? why : "?");
 }
 
+/* An executable NAME in the rig's bin directory (first on PATH) running script. */
+static void rig_command(struct rig *r, const char *name, const char *script)
+{
+	char *path = xasprintf("%s/%s", r->bin, name);
+	assert_int_equal(path_write_file(path, script, strlen(script), NULL), 0);
+	assert_int_equal(chmod(path, 0700), 0);
+	free(path);
+}
+
 static void rig_open(struct rig *r, struct testdb *t)
 {
 	memset(r, 0, sizeof *r);
@@ -95,10 +104,8 @@ static void rig_open(struct rig *r, struct testdb *t)
 	r->bin = xasprintf("%s/bin", t->dir);
 	r->json = xasprintf("%s/squeue.json", t->dir);
 	assert_int_equal(mkdir(r->bin, 0700), 0);
-	char *sq = xasprintf("%s/squeue", r->bin), *body = xasprintf("#!/bin/sh\ncat '%s'\n", r->json);
-	assert_int_equal(path_write_file(sq, body, strlen(body), NULL), 0);
-	assert_int_equal(chmod(sq, 0700), 0);
-	free(sq);
+	char *body = xasprintf("#!/bin/sh\ncat '%s'\n", r->json);
+	rig_command(r, "squeue", body);
 	free(body);
 	const char *old = getenv("PATH");
 	r->saved_path = xstrdup(old ? old : "/usr/bin:/bin");
@@ -161,6 +168,16 @@ static struct job get(struct db *db, const char *key)
 	free(ref);
 	assert_string_equal(j.ext_id, key);
 	return j;
+}
+
+/* Task key ended as a task that never started: stopped, cancelled before it started, no start. */
+static struct job assert_not_started(struct db *db, const char *key)
+{
+	struct job q = get(db, key);
+	assert_string_equal(job_status_name(q.status), "stopped");
+	assert_string_equal(q.reason, "cancelled before it started");
+	assert_int_equal(q.start_ms, 0);
+	return q;
 }
 
 static int count_children(struct db *db, int64_t row)
@@ -264,10 +281,7 @@ static void test_pending_tasks_are_rows(void **state)
 	for (int i = 3; i <= 6; i++) {
 		char key[16];
 		snprintf(key, sizeof key, "41_%d", i);
-		q = get(t->db, key);
-		assert_string_equal(job_status_name(q.status), "stopped");
-		assert_string_equal(q.reason, "cancelled before it started");
-		assert_int_equal(q.start_ms, 0);
+		q = assert_not_started(t->db, key);
 		assert_false(q.has_exit);
 		job_clear(&q);
 	}
@@ -322,15 +336,11 @@ static void test_forgotten_in_sacct(void **state)
 	char *a = task_json(t->dir, 41, -1, "PENDING", "0-2", "Resources");
 	rig_list(&r, a);
 	free(a);
-	char *sacct = xasprintf("%s/sacct", r.bin);
-	const char *body = "#!/bin/sh\n"
+	rig_command(&r, "sacct", "#!/bin/sh\n"
 			   "echo 'JobID|JobName|State|ExitCode|Submit|Start|End|NodeList|Partition|User'\n"
 			   "echo '41_0|arr|COMPLETED|0:0|2030-01-01T00:00:00|2030-01-01T00:00:01|2030-01-01T00:00:09|n|debug|me'\n"
 			   "echo '41_[1-2%1]|arr|CANCELLED by 0|0:0|2030-01-01T00:00:00|Unknown|2030-01-01T00:00:09|None "
-			   "assigned|debug|me'\n";
-	assert_int_equal(path_write_file(sacct, body, strlen(body), NULL), 0);
-	assert_int_equal(chmod(sacct, 0700), 0);
-	free(sacct);
+			   "assigned|debug|me'\n");
 	rig_list(&r, "");
 	struct job q = get(t->db, "41_0");
 	assert_string_equal(job_status_name(q.status), "completed");
@@ -338,10 +348,7 @@ static void test_forgotten_in_sacct(void **state)
 	for (int i = 1; i <= 2; i++) {
 		char key[16];
 		snprintf(key, sizeof key, "41_%d", i);
-		q = get(t->db, key);
-		assert_string_equal(job_status_name(q.status), "stopped");
-		assert_string_equal(q.reason, "cancelled before it started");
-		assert_int_equal(q.start_ms, 0);
+		q = assert_not_started(t->db, key);
 		assert_false(q.has_exit);
 		char *from = slurm_info_str(q.info, "final_from");
 		assert_string_equal(from, "sacct");
@@ -364,22 +371,15 @@ static void test_forgotten_held_array(void **state)
 	char *a = task_json(t->dir, 41, -1, "PENDING", "1-3", "JobHeldUser");
 	rig_list(&r, a);
 	free(a);
-	char *sacct = xasprintf("%s/sacct", r.bin);
-	const char *body = "#!/bin/sh\n"
+	rig_command(&r, "sacct", "#!/bin/sh\n"
 			   "echo 'JobID|JobName|State|ExitCode|Submit|Start|End|NodeList|Partition|User'\n"
 			   "echo '41|allocation|CANCELLED by 0|0:0|2030-01-01T00:00:00|2030-01-01T00:00:05|2030-01-01T00:00:05|None "
-			   "assigned||root'\n";
-	assert_int_equal(path_write_file(sacct, body, strlen(body), NULL), 0);
-	assert_int_equal(chmod(sacct, 0700), 0);
-	free(sacct);
+			   "assigned||root'\n");
 	rig_list(&r, "");
 	for (int i = 1; i <= 3; i++) {
 		char key[16];
 		snprintf(key, sizeof key, "41_%d", i);
-		struct job q = get(t->db, key);
-		assert_string_equal(job_status_name(q.status), "stopped");
-		assert_string_equal(q.reason, "cancelled before it started");
-		assert_int_equal(q.start_ms, 0);
+		struct job q = assert_not_started(t->db, key);
 		job_clear(&q);
 	}
 	struct job p = get(t->db, "41");
